@@ -1,0 +1,1 @@
+//! The TorchScript language: syntax, values, classes and the evaluator.

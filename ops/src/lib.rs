@@ -1,0 +1,1 @@
+//! PyTorch tensor semantics and `aten::` operators on mapped or owned CPU storage.

@@ -1,0 +1,3 @@
+//! The `torchscript` command line: inspect, run and bench TorchScript archives.
+
+fn main() {}

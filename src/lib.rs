@@ -1,0 +1,1 @@
+//! Run TorchScript archives written by `torch.jit.save`, weights mapped zero-copy.
