@@ -1,1 +1,24 @@
 //! PyTorch tensor semantics and `aten::` operators on mapped or owned CPU storage.
+
+pub mod arg;
+pub mod device;
+pub mod dtype;
+pub mod error;
+pub mod ops;
+pub mod parallel;
+pub mod registry;
+pub mod scalar;
+pub mod shape;
+pub mod storage;
+pub mod strided;
+pub mod tensor;
+
+pub use arg::{Arg, Args};
+pub use device::Device;
+pub use dtype::{Bool8, DType, Element};
+pub use error::{OpError, Result};
+pub use half;
+pub use registry::{OpFn, Registry};
+pub use scalar::Scalar;
+pub use storage::{CopyStats, MappedRegion, SharedBytes, Storage};
+pub use tensor::Tensor;

@@ -1,0 +1,400 @@
+//! Torch scalar types (`ScalarType`), their element representations and dtype dispatch.
+
+use half::{bf16, f16};
+
+use crate::error::{OpError, Result};
+
+/// A tensor element type, numbered as PyTorch's `c10::ScalarType` (what TorchScript code passes as `dtype=6`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DType {
+    U8,
+    I8,
+    I16,
+    I32,
+    I64,
+    F16,
+    F32,
+    F64,
+    Bool,
+    BF16,
+}
+
+impl DType {
+    /// Every supported dtype.
+    pub const ALL: [DType; 10] = [
+        DType::U8,
+        DType::I8,
+        DType::I16,
+        DType::I32,
+        DType::I64,
+        DType::F16,
+        DType::F32,
+        DType::F64,
+        DType::Bool,
+        DType::BF16,
+    ];
+
+    /// Bytes per element.
+    pub fn size(self) -> usize {
+        match self {
+            DType::U8 | DType::I8 | DType::Bool => 1,
+            DType::I16 | DType::F16 | DType::BF16 => 2,
+            DType::I32 | DType::F32 => 4,
+            DType::I64 | DType::F64 => 8,
+        }
+    }
+
+    /// PyTorch's `ScalarType` code.
+    pub fn scalar_type_code(self) -> i64 {
+        match self {
+            DType::U8 => 0,
+            DType::I8 => 1,
+            DType::I16 => 2,
+            DType::I32 => 3,
+            DType::I64 => 4,
+            DType::F16 => 5,
+            DType::F32 => 6,
+            DType::F64 => 7,
+            DType::Bool => 11,
+            DType::BF16 => 15,
+        }
+    }
+
+    /// The dtype for a `ScalarType` code, as TorchScript passes `dtype` arguments.
+    pub fn from_scalar_type_code(code: i64) -> Result<DType> {
+        Ok(match code {
+            0 => DType::U8,
+            1 => DType::I8,
+            2 => DType::I16,
+            3 => DType::I32,
+            4 => DType::I64,
+            5 => DType::F16,
+            6 => DType::F32,
+            7 => DType::F64,
+            11 => DType::Bool,
+            15 => DType::BF16,
+            8..=10 => return Err(OpError::unsupported_dtype("complex")),
+            12..=14 | 16 | 17 => return Err(OpError::unsupported_dtype("quantized")),
+            other => {
+                return Err(OpError::unsupported_dtype(format!(
+                    "ScalarType code {other}"
+                )))
+            }
+        })
+    }
+
+    /// The name PyTorch prints, e.g. `float32`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DType::U8 => "uint8",
+            DType::I8 => "int8",
+            DType::I16 => "int16",
+            DType::I32 => "int32",
+            DType::I64 => "int64",
+            DType::F16 => "float16",
+            DType::F32 => "float32",
+            DType::F64 => "float64",
+            DType::Bool => "bool",
+            DType::BF16 => "bfloat16",
+        }
+    }
+
+    /// Parses a PyTorch dtype name (`float32`, `float`, `torch.int64`, `long`, ...).
+    pub fn from_name(name: &str) -> Option<DType> {
+        let name = name.strip_prefix("torch.").unwrap_or(name);
+        Some(match name {
+            "uint8" => DType::U8,
+            "int8" => DType::I8,
+            "int16" | "short" => DType::I16,
+            "int32" | "int" => DType::I32,
+            "int64" | "long" => DType::I64,
+            "float16" | "half" => DType::F16,
+            "float32" | "float" => DType::F32,
+            "float64" | "double" => DType::F64,
+            "bool" => DType::Bool,
+            "bfloat16" => DType::BF16,
+            _ => return None,
+        })
+    }
+
+    pub fn is_float(self) -> bool {
+        matches!(self, DType::F16 | DType::F32 | DType::F64 | DType::BF16)
+    }
+
+    pub fn is_integral(self) -> bool {
+        matches!(
+            self,
+            DType::U8 | DType::I8 | DType::I16 | DType::I32 | DType::I64
+        )
+    }
+
+    pub fn is_bool(self) -> bool {
+        self == DType::Bool
+    }
+}
+
+impl std::fmt::Display for DType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A bool element stored as one byte (0 or 1), as PyTorch stores `torch.bool`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Default,
+    Hash,
+    bytemuck::Pod,
+    bytemuck::Zeroable,
+)]
+#[repr(transparent)]
+pub struct Bool8(pub u8);
+
+impl Bool8 {
+    pub fn get(self) -> bool {
+        self.0 != 0
+    }
+}
+
+impl From<bool> for Bool8 {
+    fn from(b: bool) -> Self {
+        Bool8(b as u8)
+    }
+}
+
+/// A Rust type that holds the elements of one dtype.
+pub trait Element:
+    bytemuck::Pod + Copy + Default + PartialEq + PartialOrd + Send + Sync + std::fmt::Debug + 'static
+{
+    const DTYPE: DType;
+    fn to_f64(self) -> f64;
+    fn from_f64(v: f64) -> Self;
+    fn to_i64(self) -> i64;
+    fn from_i64(v: i64) -> Self;
+    fn to_bool(self) -> bool;
+    fn from_bool(v: bool) -> Self;
+    /// Converts to another element type with PyTorch's cast semantics (integers stay exact).
+    fn cast<U: Element>(self) -> U {
+        if U::DTYPE.is_bool() {
+            U::from_bool(self.to_bool())
+        } else if Self::DTYPE.is_float() || U::DTYPE.is_float() {
+            U::from_f64(self.to_f64())
+        } else {
+            U::from_i64(self.to_i64())
+        }
+    }
+}
+
+macro_rules! int_element {
+    ($t:ty, $d:expr) => {
+        impl Element for $t {
+            const DTYPE: DType = $d;
+            #[inline]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline]
+            fn from_f64(v: f64) -> Self {
+                // Float to integer casts truncate toward zero and wrap modulo 2^bits for
+                // in-range values of int64, as PyTorch's static_cast does on x86.
+                (v as i64) as $t
+            }
+            #[inline]
+            fn to_i64(self) -> i64 {
+                self as i64
+            }
+            #[inline]
+            fn from_i64(v: i64) -> Self {
+                v as $t
+            }
+            #[inline]
+            fn to_bool(self) -> bool {
+                self != 0
+            }
+            #[inline]
+            fn from_bool(v: bool) -> Self {
+                v as $t
+            }
+        }
+    };
+}
+
+int_element!(u8, DType::U8);
+int_element!(i8, DType::I8);
+int_element!(i16, DType::I16);
+int_element!(i32, DType::I32);
+int_element!(i64, DType::I64);
+
+macro_rules! float_element {
+    ($t:ty, $d:expr, $to:expr, $from:expr) => {
+        impl Element for $t {
+            const DTYPE: DType = $d;
+            #[inline]
+            fn to_f64(self) -> f64 {
+                $to(self)
+            }
+            #[inline]
+            fn from_f64(v: f64) -> Self {
+                $from(v)
+            }
+            #[inline]
+            fn to_i64(self) -> i64 {
+                $to(self) as i64
+            }
+            #[inline]
+            fn from_i64(v: i64) -> Self {
+                $from(v as f64)
+            }
+            #[inline]
+            fn to_bool(self) -> bool {
+                $to(self) != 0.0
+            }
+            #[inline]
+            fn from_bool(v: bool) -> Self {
+                $from(v as u8 as f64)
+            }
+        }
+    };
+}
+
+float_element!(f32, DType::F32, |x: f32| x as f64, |v: f64| v as f32);
+float_element!(f64, DType::F64, |x: f64| x, |v: f64| v);
+float_element!(f16, DType::F16, |x: f16| x.to_f64(), f16::from_f64);
+float_element!(bf16, DType::BF16, |x: bf16| x.to_f64(), bf16::from_f64);
+
+impl Element for Bool8 {
+    const DTYPE: DType = DType::Bool;
+    #[inline]
+    fn to_f64(self) -> f64 {
+        self.0 as f64
+    }
+    #[inline]
+    fn from_f64(v: f64) -> Self {
+        Bool8((v != 0.0) as u8)
+    }
+    #[inline]
+    fn to_i64(self) -> i64 {
+        self.0 as i64
+    }
+    #[inline]
+    fn from_i64(v: i64) -> Self {
+        Bool8((v != 0) as u8)
+    }
+    #[inline]
+    fn to_bool(self) -> bool {
+        self.0 != 0
+    }
+    #[inline]
+    fn from_bool(v: bool) -> Self {
+        Bool8(v as u8)
+    }
+}
+
+/// Runs `$body` with `$T` bound to the element type of `$dtype`.
+///
+/// ```ignore
+/// dispatch_dtype!(t.dtype(), T => t.to_vec::<T>()?.len())
+/// ```
+#[macro_export]
+macro_rules! dispatch_dtype {
+    ($dtype:expr, $T:ident => $body:expr) => {{
+        match $dtype {
+            $crate::DType::U8 => {
+                type $T = u8;
+                $body
+            }
+            $crate::DType::I8 => {
+                type $T = i8;
+                $body
+            }
+            $crate::DType::I16 => {
+                type $T = i16;
+                $body
+            }
+            $crate::DType::I32 => {
+                type $T = i32;
+                $body
+            }
+            $crate::DType::I64 => {
+                type $T = i64;
+                $body
+            }
+            $crate::DType::F16 => {
+                type $T = $crate::half::f16;
+                $body
+            }
+            $crate::DType::F32 => {
+                type $T = f32;
+                $body
+            }
+            $crate::DType::F64 => {
+                type $T = f64;
+                $body
+            }
+            $crate::DType::Bool => {
+                type $T = $crate::Bool8;
+                $body
+            }
+            $crate::DType::BF16 => {
+                type $T = $crate::half::bf16;
+                $body
+            }
+        }
+    }};
+}
+
+/// Like [`dispatch_dtype!`] but only for floating dtypes; other dtypes evaluate `$other`.
+#[macro_export]
+macro_rules! dispatch_float {
+    ($dtype:expr, $T:ident => $body:expr, _ => $other:expr) => {{
+        match $dtype {
+            $crate::DType::F16 => {
+                type $T = $crate::half::f16;
+                $body
+            }
+            $crate::DType::F32 => {
+                type $T = f32;
+                $body
+            }
+            $crate::DType::F64 => {
+                type $T = f64;
+                $body
+            }
+            $crate::DType::BF16 => {
+                type $T = $crate::half::bf16;
+                $body
+            }
+            _ => $other,
+        }
+    }};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalar_type_codes_round_trip() {
+        for d in DType::ALL {
+            assert_eq!(
+                DType::from_scalar_type_code(d.scalar_type_code()).unwrap(),
+                d
+            );
+            assert_eq!(DType::from_name(d.name()), Some(d));
+        }
+    }
+
+    #[test]
+    fn casts_follow_torch() {
+        assert_eq!((-2.7f64).cast::<i64>(), -2);
+        assert_eq!(3i64.cast::<Bool8>(), Bool8(1));
+        assert_eq!(i64::MAX.cast::<i64>(), i64::MAX);
+        assert_eq!(Bool8(1).cast::<f32>(), 1.0);
+    }
+}

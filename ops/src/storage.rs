@@ -1,0 +1,278 @@
+//! Tensor storage: bytes mapped read-only from an archive, or owned and writable, behind a lock.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use crate::dtype::Element;
+use crate::error::{OpError, Result};
+
+/// The bytes of a whole archive (or any read-only buffer) that storages map into.
+pub type SharedBytes = Arc<dyn AsRef<[u8]> + Send + Sync>;
+
+/// Counts the weight bytes that had to be copied out of a mapping (a write into a parameter,
+/// or a record that was not aligned for its element type). Shared by all storages of one archive.
+#[derive(Debug, Default)]
+pub struct CopyStats {
+    copied_bytes: AtomicU64,
+}
+
+impl CopyStats {
+    pub fn copied_bytes(&self) -> u64 {
+        self.copied_bytes.load(Ordering::Relaxed)
+    }
+
+    fn record_copy(&self, bytes: usize) {
+        self.copied_bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+}
+
+/// A byte range of a shared read-only buffer.
+#[derive(Clone)]
+pub struct MappedRegion {
+    source: SharedBytes,
+    start: usize,
+    len: usize,
+    stats: Arc<CopyStats>,
+}
+
+impl std::fmt::Debug for MappedRegion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MappedRegion")
+            .field("start", &self.start)
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+impl MappedRegion {
+    /// A region `start..start+len` of `source`; fails if it is not inside the buffer.
+    pub fn new(
+        source: SharedBytes,
+        start: usize,
+        len: usize,
+        stats: Arc<CopyStats>,
+    ) -> Result<Self> {
+        let total = (*source).as_ref().len();
+        match start.checked_add(len) {
+            Some(end) if end <= total => Ok(MappedRegion {
+                source,
+                start,
+                len,
+                stats,
+            }),
+            _ => Err(OpError::Storage(format!(
+                "mapped region {start}+{len} is outside the {total}-byte buffer"
+            ))),
+        }
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &(*self.source).as_ref()[self.start..self.start + self.len]
+    }
+}
+
+/// Owned bytes, 8-byte aligned so that they can be viewed as any element type.
+#[derive(Debug, Clone)]
+struct OwnedBytes {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl OwnedBytes {
+    fn zeroed(len: usize) -> Self {
+        OwnedBytes {
+            words: vec![0u64; len.div_ceil(8)],
+            len,
+        }
+    }
+
+    fn copy_of(bytes: &[u8]) -> Self {
+        let mut owned = OwnedBytes::zeroed(bytes.len());
+        owned.bytes_mut().copy_from_slice(bytes);
+        owned
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &bytemuck::cast_slice(&self.words)[..self.len]
+    }
+
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        &mut bytemuck::cast_slice_mut(&mut self.words)[..self.len]
+    }
+}
+
+/// Where a storage's bytes live.
+#[derive(Debug)]
+pub enum StorageData {
+    Owned(OwnedBytesHandle),
+    Mapped(MappedRegion),
+}
+
+/// Opaque owned buffer (8-byte aligned).
+#[derive(Debug)]
+pub struct OwnedBytesHandle(OwnedBytes);
+
+impl StorageData {
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            StorageData::Owned(o) => o.0.bytes(),
+            StorageData::Mapped(m) => m.bytes(),
+        }
+    }
+
+    /// The bytes viewed as elements of `T`.
+    pub fn typed<T: Element>(&self) -> Result<&[T]> {
+        let bytes = self.bytes();
+        let whole = bytes.len() - bytes.len() % std::mem::size_of::<T>();
+        bytemuck::try_cast_slice(&bytes[..whole])
+            .map_err(|e| OpError::Storage(format!("cannot view storage as {}: {e}", T::DTYPE)))
+    }
+
+    pub fn is_mapped(&self) -> bool {
+        matches!(self, StorageData::Mapped(_))
+    }
+}
+
+/// The shared bytes behind one or more tensors (views share a storage).
+#[derive(Debug)]
+pub struct Storage {
+    data: RwLock<StorageData>,
+    nbytes: usize,
+}
+
+/// Read access to a storage's bytes.
+pub type StorageRead<'a> = RwLockReadGuard<'a, StorageData>;
+
+/// Write access to a storage's bytes (always owned).
+#[allow(missing_debug_implementations)]
+pub struct StorageWrite<'a> {
+    guard: RwLockWriteGuard<'a, StorageData>,
+}
+
+impl StorageWrite<'_> {
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        match &mut *self.guard {
+            StorageData::Owned(o) => o.0.bytes_mut(),
+            // `Storage::write` replaced any mapping by an owned copy before handing out this guard.
+            StorageData::Mapped(_) => &mut [],
+        }
+    }
+
+    pub fn typed_mut<T: Element>(&mut self) -> Result<&mut [T]> {
+        let bytes = self.bytes_mut();
+        let whole = bytes.len() - bytes.len() % std::mem::size_of::<T>();
+        bytemuck::try_cast_slice_mut(&mut bytes[..whole])
+            .map_err(|e| OpError::Storage(format!("cannot view storage as {}: {e}", T::DTYPE)))
+    }
+}
+
+impl Storage {
+    /// A zero-filled owned storage of `nbytes`.
+    pub fn zeroed(nbytes: usize) -> Arc<Storage> {
+        Arc::new(Storage {
+            data: RwLock::new(StorageData::Owned(OwnedBytesHandle(OwnedBytes::zeroed(
+                nbytes,
+            )))),
+            nbytes,
+        })
+    }
+
+    /// An owned storage holding `values`.
+    pub fn from_elements<T: Element>(values: &[T]) -> Arc<Storage> {
+        let bytes: &[u8] = bytemuck::cast_slice(values);
+        Arc::new(Storage {
+            data: RwLock::new(StorageData::Owned(OwnedBytesHandle(OwnedBytes::copy_of(
+                bytes,
+            )))),
+            nbytes: bytes.len(),
+        })
+    }
+
+    /// A storage that maps `region` without copying. If the region is not aligned to
+    /// `align` bytes (the element size), it is copied once and the copy is counted.
+    pub fn mapped(region: MappedRegion, align: usize) -> Arc<Storage> {
+        let nbytes = region.len;
+        let aligned = (region.bytes().as_ptr() as usize) % align.max(1) == 0;
+        let data = if aligned {
+            StorageData::Mapped(region)
+        } else {
+            region.stats.record_copy(nbytes);
+            StorageData::Owned(OwnedBytesHandle(OwnedBytes::copy_of(region.bytes())))
+        };
+        Arc::new(Storage {
+            data: RwLock::new(data),
+            nbytes,
+        })
+    }
+
+    pub fn nbytes(&self) -> usize {
+        self.nbytes
+    }
+
+    pub fn is_mapped(&self) -> bool {
+        self.data.read().is_mapped()
+    }
+
+    pub fn read(&self) -> StorageRead<'_> {
+        self.data.read()
+    }
+
+    /// Write access. A mapped storage is first replaced by an owned copy (copy on write): the
+    /// mapping is read-only, and a model must never write into the archive's weights.
+    pub fn write(&self) -> StorageWrite<'_> {
+        let mut guard = self.data.write();
+        if let StorageData::Mapped(region) = &*guard {
+            region.stats.record_copy(region.len);
+            let owned = OwnedBytes::copy_of(region.bytes());
+            *guard = StorageData::Owned(OwnedBytesHandle(owned));
+        }
+        StorageWrite { guard }
+    }
+
+    /// A new storage with its own lock over the same mapped bytes (or a copy of owned bytes):
+    /// what gives each worker instance private copy-on-write weights.
+    pub fn fork(&self) -> Arc<Storage> {
+        let data = match &*self.data.read() {
+            StorageData::Mapped(region) => StorageData::Mapped(region.clone()),
+            StorageData::Owned(o) => StorageData::Owned(OwnedBytesHandle(o.0.clone())),
+        };
+        Arc::new(Storage {
+            data: RwLock::new(data),
+            nbytes: self.nbytes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapped_storage_copies_on_write_and_counts() {
+        let bytes: SharedBytes = Arc::new(vec![0u8; 64]);
+        let stats = Arc::new(CopyStats::default());
+        let region = MappedRegion::new(bytes.clone(), 0, 16, stats.clone()).unwrap();
+        let storage = Storage::mapped(region, 1);
+        assert!(storage.is_mapped());
+        assert_eq!(stats.copied_bytes(), 0);
+        storage.write().bytes_mut()[0] = 7;
+        assert!(!storage.is_mapped());
+        assert_eq!(stats.copied_bytes(), 16);
+        assert_eq!(
+            (*bytes).as_ref()[0],
+            0,
+            "the mapped source is never written"
+        );
+        assert_eq!(storage.read().bytes()[0], 7);
+    }
+
+    #[test]
+    fn region_outside_buffer_is_an_error() {
+        let bytes: SharedBytes = Arc::new(vec![0u8; 8]);
+        let stats = Arc::new(CopyStats::default());
+        assert!(MappedRegion::new(bytes.clone(), 4, 8, stats.clone()).is_err());
+        assert!(MappedRegion::new(bytes, usize::MAX, 2, stats).is_err());
+    }
+}

@@ -1,0 +1,714 @@
+//! `Tensor`: a strided view (dtype, shape, strides, offset) of a shared storage.
+
+use std::sync::Arc;
+
+use crate::dispatch_dtype;
+use crate::dtype::{DType, Element};
+use crate::error::{OpError, Result};
+use crate::scalar::Scalar;
+use crate::shape::{self, contiguous_strides, wrap_dim, wrap_insert_dim};
+use crate::storage::{MappedRegion, Storage};
+use crate::strided::{broadcast_strides, for_each_offset};
+
+/// A PyTorch tensor on the CPU. Cloning is cheap and aliases: clones and views share storage,
+/// and in-place operations are seen through every view of the storage.
+#[derive(Clone)]
+pub struct Tensor(Arc<TensorInner>);
+
+struct TensorInner {
+    storage: Arc<Storage>,
+    dtype: DType,
+    offset: usize,
+    shape: Vec<usize>,
+    strides: Vec<usize>,
+    requires_grad: bool,
+}
+
+impl std::fmt::Debug for Tensor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Tensor[{}; {:?}", self.dtype(), self.shape())?;
+        if !self.is_contiguous() {
+            write!(f, " strides {:?}", self.strides())?;
+        }
+        write!(f, "]")
+    }
+}
+
+impl Tensor {
+    // ----- construction -----
+
+    /// A view of `storage`, validated: every element must lie inside the storage.
+    pub fn from_storage(
+        storage: Arc<Storage>,
+        dtype: DType,
+        offset: usize,
+        shape: Vec<usize>,
+        strides: Vec<usize>,
+    ) -> Result<Tensor> {
+        if shape.len() != strides.len() {
+            return Err(OpError::Storage(format!(
+                "shape {shape:?} and strides {strides:?} have different lengths"
+            )));
+        }
+        let n = shape::numel(&shape)?;
+        if n > 0 {
+            let mut last = offset;
+            for (&d, &s) in shape.iter().zip(&strides) {
+                last = (d - 1)
+                    .checked_mul(s)
+                    .and_then(|x| x.checked_add(last))
+                    .ok_or_else(|| OpError::Storage("view offsets overflow".into()))?;
+            }
+            let needed = last
+                .checked_add(1)
+                .and_then(|x| x.checked_mul(dtype.size()))
+                .ok_or_else(|| OpError::Storage("view offsets overflow".into()))?;
+            if needed > storage.nbytes() {
+                return Err(OpError::Storage(format!(
+                    "a {dtype} view with shape {shape:?}, strides {strides:?} and offset {offset} needs {needed} bytes but its storage has {}",
+                    storage.nbytes()
+                )));
+            }
+        }
+        Ok(Tensor(Arc::new(TensorInner {
+            storage,
+            dtype,
+            offset,
+            shape,
+            strides,
+            requires_grad: false,
+        })))
+    }
+
+    /// A tensor viewing mapped archive bytes without copying them.
+    pub fn from_mapped(
+        region: MappedRegion,
+        dtype: DType,
+        offset: usize,
+        shape: Vec<usize>,
+        strides: Vec<usize>,
+    ) -> Result<Tensor> {
+        Tensor::from_storage(
+            Storage::mapped(region, dtype.size()),
+            dtype,
+            offset,
+            shape,
+            strides,
+        )
+    }
+
+    /// A contiguous tensor holding `values` with `shape`.
+    pub fn from_vec<T: Element>(values: Vec<T>, shape: &[usize]) -> Result<Tensor> {
+        Tensor::from_slice(&values, shape)
+    }
+
+    /// A contiguous tensor holding a copy of `values` with `shape`.
+    pub fn from_slice<T: Element>(values: &[T], shape: &[usize]) -> Result<Tensor> {
+        let n = shape::numel(shape)?;
+        if n != values.len() {
+            return Err(OpError::Storage(format!(
+                "{} values cannot fill a tensor of shape {shape:?}",
+                values.len()
+            )));
+        }
+        Ok(Tensor::contiguous_over(
+            Storage::from_elements(values),
+            T::DTYPE,
+            shape.to_vec(),
+        ))
+    }
+
+    fn contiguous_over(storage: Arc<Storage>, dtype: DType, shape: Vec<usize>) -> Tensor {
+        let strides = contiguous_strides(&shape);
+        Tensor(Arc::new(TensorInner {
+            storage,
+            dtype,
+            offset: 0,
+            shape,
+            strides,
+            requires_grad: false,
+        }))
+    }
+
+    /// A 0-d tensor.
+    pub fn scalar<T: Element>(value: T) -> Tensor {
+        Tensor::contiguous_over(Storage::from_elements(&[value]), T::DTYPE, vec![])
+    }
+
+    /// A 0-d tensor of `dtype` holding `value` converted with PyTorch's cast rules.
+    pub fn scalar_of(value: Scalar, dtype: DType) -> Tensor {
+        dispatch_dtype!(dtype, T => Tensor::scalar::<T>(scalar_to::<T>(value)))
+    }
+
+    /// A zero-filled contiguous tensor.
+    pub fn zeros(shape: &[usize], dtype: DType) -> Result<Tensor> {
+        let n = shape::numel(shape)?;
+        let bytes = n
+            .checked_mul(dtype.size())
+            .ok_or_else(|| OpError::Storage(format!("shape {shape:?} is too large")))?;
+        Ok(Tensor::contiguous_over(
+            Storage::zeroed(bytes),
+            dtype,
+            shape.to_vec(),
+        ))
+    }
+
+    /// A contiguous tensor filled with `value`.
+    pub fn full(shape: &[usize], value: Scalar, dtype: DType) -> Result<Tensor> {
+        let n = shape::numel(shape)?;
+        dispatch_dtype!(dtype, T => Tensor::from_vec(vec![scalar_to::<T>(value); n], shape))
+    }
+
+    /// The same view flagged as requiring grad (kept only for reporting; there is no autograd).
+    pub fn with_requires_grad(self, requires_grad: bool) -> Tensor {
+        let inner = &self.0;
+        Tensor(Arc::new(TensorInner {
+            storage: inner.storage.clone(),
+            dtype: inner.dtype,
+            offset: inner.offset,
+            shape: inner.shape.clone(),
+            strides: inner.strides.clone(),
+            requires_grad,
+        }))
+    }
+
+    // ----- metadata -----
+
+    pub fn dtype(&self) -> DType {
+        self.0.dtype
+    }
+
+    pub fn shape(&self) -> &[usize] {
+        &self.0.shape
+    }
+
+    pub fn strides(&self) -> &[usize] {
+        &self.0.strides
+    }
+
+    pub fn storage_offset(&self) -> usize {
+        self.0.offset
+    }
+
+    pub fn dim(&self) -> usize {
+        self.0.shape.len()
+    }
+
+    pub fn numel(&self) -> usize {
+        self.0.shape.iter().product()
+    }
+
+    pub fn requires_grad(&self) -> bool {
+        self.0.requires_grad
+    }
+
+    pub fn storage(&self) -> &Arc<Storage> {
+        &self.0.storage
+    }
+
+    /// Size of `dim` (negative dims count from the end).
+    pub fn size(&self, dim: i64) -> Result<usize> {
+        if self.dim() == 0 {
+            return Err(OpError::invalid(
+                "size",
+                "dimension specified as 0 but tensor has no dimensions",
+            ));
+        }
+        Ok(self.0.shape[wrap_dim("size", dim, self.dim())?])
+    }
+
+    /// True when both tensors view the same storage.
+    pub fn shares_storage(&self, other: &Tensor) -> bool {
+        Arc::ptr_eq(&self.0.storage, &other.0.storage)
+    }
+
+    /// True when both are the very same tensor object (Python `is`).
+    pub fn is_same(&self, other: &Tensor) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    pub fn is_contiguous(&self) -> bool {
+        let mut expected = 1usize;
+        for (&d, &s) in self.0.shape.iter().zip(&self.0.strides).rev() {
+            if d != 1 && s != expected {
+                return false;
+            }
+            expected *= d;
+        }
+        true
+    }
+
+    // ----- views (no copy) -----
+
+    /// A view with explicit shape, strides and offset over the same storage.
+    pub fn as_strided(
+        &self,
+        shape: Vec<usize>,
+        strides: Vec<usize>,
+        offset: usize,
+    ) -> Result<Tensor> {
+        Tensor::from_storage(self.0.storage.clone(), self.0.dtype, offset, shape, strides)
+    }
+
+    fn view_unchecked(&self, shape: Vec<usize>, strides: Vec<usize>, offset: usize) -> Tensor {
+        Tensor(Arc::new(TensorInner {
+            storage: self.0.storage.clone(),
+            dtype: self.0.dtype,
+            offset,
+            shape,
+            strides,
+            requires_grad: false,
+        }))
+    }
+
+    /// `narrow(dim, start, length)`.
+    pub fn narrow(&self, dim: i64, start: usize, length: usize) -> Result<Tensor> {
+        let d = wrap_dim("narrow", dim, self.dim())?;
+        let size = *self
+            .shape()
+            .get(d)
+            .ok_or_else(|| OpError::invalid("narrow", "cannot narrow a 0-d tensor"))?;
+        if start.checked_add(length).is_none_or(|end| end > size) {
+            return Err(OpError::invalid(
+                "narrow",
+                format!("start ({start}) + length ({length}) exceeds dimension size ({size})"),
+            ));
+        }
+        let mut shape = self.shape().to_vec();
+        shape[d] = length;
+        let offset = if length == 0 {
+            self.storage_offset()
+        } else {
+            self.storage_offset() + start * self.strides()[d]
+        };
+        Ok(self.view_unchecked(shape, self.strides().to_vec(), offset))
+    }
+
+    /// Python slicing `x[start:end:step]` along `dim` with PyTorch's clamping of bounds.
+    pub fn slice(
+        &self,
+        dim: i64,
+        start: Option<i64>,
+        end: Option<i64>,
+        step: i64,
+    ) -> Result<Tensor> {
+        let d = wrap_dim("slice", dim, self.dim())?;
+        if step <= 0 {
+            return Err(OpError::invalid("slice", "slice step must be positive"));
+        }
+        let size = *self
+            .shape()
+            .get(d)
+            .ok_or_else(|| OpError::invalid("slice", "cannot slice a 0-d tensor"))?
+            as i64;
+        let clamp = |v: i64| -> i64 {
+            let v = if v < 0 { v + size } else { v };
+            v.clamp(0, size)
+        };
+        let s = clamp(start.unwrap_or(0));
+        let e = clamp(end.unwrap_or(size)).max(s);
+        let len = ((e - s) + step - 1) / step;
+        let mut shape = self.shape().to_vec();
+        let mut strides = self.strides().to_vec();
+        shape[d] = len as usize;
+        let offset = if len == 0 {
+            self.storage_offset()
+        } else {
+            self.storage_offset() + s as usize * strides[d]
+        };
+        strides[d] *= step as usize;
+        Ok(self.view_unchecked(shape, strides, offset))
+    }
+
+    /// `select(dim, index)`: removes `dim`.
+    pub fn select(&self, dim: i64, index: i64) -> Result<Tensor> {
+        if self.dim() == 0 {
+            return Err(OpError::invalid(
+                "select",
+                "select() cannot be applied to a 0-dim tensor.",
+            ));
+        }
+        let d = wrap_dim("select", dim, self.dim())?;
+        let size = self.shape()[d];
+        let i = if index < 0 {
+            index + size as i64
+        } else {
+            index
+        };
+        if i < 0 || i >= size as i64 {
+            return Err(OpError::IndexOutOfRange {
+                op: "select".into(),
+                index,
+                dim: d,
+                size,
+            });
+        }
+        let mut shape = self.shape().to_vec();
+        let mut strides = self.strides().to_vec();
+        let offset = self.storage_offset() + i as usize * strides[d];
+        shape.remove(d);
+        strides.remove(d);
+        Ok(self.view_unchecked(shape, strides, offset))
+    }
+
+    /// `permute(dims)`.
+    pub fn permute(&self, dims: &[i64]) -> Result<Tensor> {
+        if dims.len() != self.dim() {
+            return Err(OpError::shape(
+                "permute",
+                format!(
+                    "number of dims don't match in permute: {} vs {}",
+                    dims.len(),
+                    self.dim()
+                ),
+            ));
+        }
+        let mut seen = vec![false; self.dim()];
+        let mut shape = Vec::with_capacity(self.dim());
+        let mut strides = Vec::with_capacity(self.dim());
+        for &d in dims {
+            let d = wrap_dim("permute", d, self.dim())?;
+            if std::mem::replace(&mut seen[d], true) {
+                return Err(OpError::invalid("permute", "repeated dim in permute"));
+            }
+            shape.push(self.shape()[d]);
+            strides.push(self.strides()[d]);
+        }
+        Ok(self.view_unchecked(shape, strides, self.storage_offset()))
+    }
+
+    /// `transpose(dim0, dim1)`.
+    pub fn transpose(&self, dim0: i64, dim1: i64) -> Result<Tensor> {
+        if self.dim() == 0 {
+            return Ok(self.clone());
+        }
+        let a = wrap_dim("transpose", dim0, self.dim())?;
+        let b = wrap_dim("transpose", dim1, self.dim())?;
+        let mut shape = self.shape().to_vec();
+        let mut strides = self.strides().to_vec();
+        shape.swap(a, b);
+        strides.swap(a, b);
+        Ok(self.view_unchecked(shape, strides, self.storage_offset()))
+    }
+
+    /// `unsqueeze(dim)`.
+    pub fn unsqueeze(&self, dim: i64) -> Result<Tensor> {
+        let d = wrap_insert_dim("unsqueeze", dim, self.dim())?;
+        let mut shape = self.shape().to_vec();
+        let mut strides = self.strides().to_vec();
+        let stride = if d < self.dim() {
+            shape[d] * strides[d]
+        } else {
+            1
+        };
+        shape.insert(d, 1);
+        strides.insert(d, stride);
+        Ok(self.view_unchecked(shape, strides, self.storage_offset()))
+    }
+
+    /// `squeeze(dim)`: removes `dim` if its size is 1.
+    pub fn squeeze_dim(&self, dim: i64) -> Result<Tensor> {
+        if self.dim() == 0 {
+            wrap_dim("squeeze", dim, 0)?;
+            return Ok(self.clone());
+        }
+        let d = wrap_dim("squeeze", dim, self.dim())?;
+        if self.shape()[d] != 1 {
+            return Ok(self.clone());
+        }
+        let mut shape = self.shape().to_vec();
+        let mut strides = self.strides().to_vec();
+        shape.remove(d);
+        strides.remove(d);
+        Ok(self.view_unchecked(shape, strides, self.storage_offset()))
+    }
+
+    /// `squeeze()`: removes every size-1 dim.
+    pub fn squeeze_all(&self) -> Tensor {
+        let (shape, strides): (Vec<usize>, Vec<usize>) = self
+            .shape()
+            .iter()
+            .zip(self.strides())
+            .filter(|(&d, _)| d != 1)
+            .map(|(&d, &s)| (d, s))
+            .unzip();
+        self.view_unchecked(shape, strides, self.storage_offset())
+    }
+
+    /// `expand(shape)`: `-1` keeps a size; new leading dims and size-1 dims broadcast.
+    pub fn expand(&self, sizes: &[i64]) -> Result<Tensor> {
+        if sizes.len() < self.dim() {
+            return Err(OpError::shape("expand", format!("the number of sizes provided ({}) must be greater or equal to the number of dimensions in the tensor ({})", sizes.len(), self.dim())));
+        }
+        let lead = sizes.len() - self.dim();
+        let mut shape = Vec::with_capacity(sizes.len());
+        let mut strides = Vec::with_capacity(sizes.len());
+        for (i, &s) in sizes.iter().enumerate() {
+            if i < lead {
+                if s < 0 {
+                    return Err(OpError::shape("expand", "the expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension"));
+                }
+                shape.push(s as usize);
+                strides.push(0);
+            } else {
+                let cur = self.shape()[i - lead];
+                let stride = self.strides()[i - lead];
+                if s == -1 || s as usize == cur {
+                    shape.push(cur);
+                    strides.push(stride);
+                } else if cur == 1 && s >= 0 {
+                    shape.push(s as usize);
+                    strides.push(0);
+                } else {
+                    return Err(OpError::shape("expand", format!("the expanded size of the tensor ({s}) must match the existing size ({cur}) at non-singleton dimension {i}.  Target sizes: {sizes:?}.  Tensor sizes: {:?}", self.shape())));
+                }
+            }
+        }
+        Ok(self.view_unchecked(shape, strides, self.storage_offset()))
+    }
+
+    /// A broadcast view to `shape` (which must be broadcast-compatible).
+    pub fn broadcast_to(&self, shape: &[usize]) -> Result<Tensor> {
+        let target = shape::broadcast_shapes("broadcast_to", self.shape(), shape)?;
+        if target != shape {
+            return Err(OpError::shape(
+                "broadcast_to",
+                format!("cannot broadcast {:?} to {shape:?}", self.shape()),
+            ));
+        }
+        let strides = broadcast_strides(self.shape(), self.strides(), shape);
+        Ok(self.view_unchecked(shape.to_vec(), strides, self.storage_offset()))
+    }
+
+    /// `view(shape)`: fails when the strides don't allow it.
+    pub fn view(&self, sizes: &[i64]) -> Result<Tensor> {
+        let shape = shape::infer_size("view", sizes, self.numel())?;
+        match shape::view_strides(self.shape(), self.strides(), &shape) {
+            Some(strides) => Ok(self.view_unchecked(shape, strides, self.storage_offset())),
+            None => Err(OpError::invalid("view", "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.")),
+        }
+    }
+
+    /// `reshape(shape)`: a view when possible, else a contiguous copy.
+    pub fn reshape(&self, sizes: &[i64]) -> Result<Tensor> {
+        let shape = shape::infer_size("reshape", sizes, self.numel())?;
+        match shape::view_strides(self.shape(), self.strides(), &shape) {
+            Some(strides) => Ok(self.view_unchecked(shape, strides, self.storage_offset())),
+            None => {
+                let c = self.contiguous()?;
+                let strides = contiguous_strides(&shape);
+                Ok(c.view_unchecked(shape, strides, c.storage_offset()))
+            }
+        }
+    }
+
+    /// `flatten(start_dim, end_dim)`.
+    pub fn flatten(&self, start_dim: i64, end_dim: i64) -> Result<Tensor> {
+        if self.dim() == 0 {
+            return self.reshape(&[1]);
+        }
+        let s = wrap_dim("flatten", start_dim, self.dim())?;
+        let e = wrap_dim("flatten", end_dim, self.dim())?;
+        if s > e {
+            return Err(OpError::invalid(
+                "flatten",
+                "flatten() has invalid args: start_dim cannot come after end_dim",
+            ));
+        }
+        let mut sizes: Vec<i64> = self.shape()[..s].iter().map(|&d| d as i64).collect();
+        sizes.push(self.shape()[s..=e].iter().product::<usize>() as i64);
+        sizes.extend(self.shape()[e + 1..].iter().map(|&d| d as i64));
+        self.reshape(&sizes)
+    }
+
+    // ----- materialization -----
+
+    /// The elements in row-major order, converted to `T` with PyTorch's cast rules.
+    pub fn to_vec<T: Element>(&self) -> Result<Vec<T>> {
+        let guard = self.storage().read();
+        dispatch_dtype!(self.dtype(), S => {
+            let src = guard.typed::<S>()?;
+            let mut out = Vec::with_capacity(self.numel());
+            if self.is_contiguous() {
+                let start = self.storage_offset();
+                let slice = src.get(start..start + self.numel()).ok_or_else(|| OpError::Storage("view outside storage".into()))?;
+                if S::DTYPE == T::DTYPE {
+                    out.extend_from_slice(bytemuck::cast_slice::<S, T>(slice));
+                } else {
+                    out.extend(slice.iter().map(|&v| v.cast::<T>()));
+                }
+            } else {
+                for_each_offset(self.shape(), self.strides(), self.storage_offset(), |o| out.push(src[o].cast::<T>()));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Runs `f` on the contiguous elements of this tensor, borrowing the storage when the view
+    /// is already contiguous (e.g. mapped weights) and copying into a temporary otherwise.
+    pub fn with_contiguous<T: Element, R>(&self, f: impl FnOnce(&[T]) -> R) -> Result<R> {
+        if self.dtype() != T::DTYPE {
+            return Err(OpError::Storage(format!(
+                "with_contiguous: tensor is {} but {} was requested",
+                self.dtype(),
+                T::DTYPE
+            )));
+        }
+        if self.is_contiguous() {
+            let guard = self.storage().read();
+            let all = guard.typed::<T>()?;
+            let start = self.storage_offset();
+            let slice = all
+                .get(start..start + self.numel())
+                .ok_or_else(|| OpError::Storage("view outside storage".into()))?;
+            Ok(f(slice))
+        } else {
+            let data = self.to_vec::<T>()?;
+            Ok(f(&data))
+        }
+    }
+
+    /// This tensor if contiguous, else a contiguous copy.
+    pub fn contiguous(&self) -> Result<Tensor> {
+        if self.is_contiguous() {
+            return Ok(self.clone());
+        }
+        self.copy_contiguous()
+    }
+
+    /// Always a fresh contiguous copy (PyTorch's `clone`).
+    pub fn copy_contiguous(&self) -> Result<Tensor> {
+        dispatch_dtype!(self.dtype(), T => Tensor::from_vec(self.to_vec::<T>()?, self.shape()))
+    }
+
+    /// A copy converted to `dtype` (or this tensor when it already has it).
+    pub fn to_dtype(&self, dtype: DType) -> Result<Tensor> {
+        if dtype == self.dtype() {
+            return Ok(self.clone());
+        }
+        dispatch_dtype!(dtype, T => Tensor::from_vec(self.to_vec::<T>()?, self.shape()))
+    }
+
+    /// The single element of a one-element tensor as a scalar (`item()`).
+    pub fn item(&self) -> Result<Scalar> {
+        if self.numel() != 1 {
+            return Err(OpError::invalid(
+                "item",
+                format!(
+                    "a Tensor with {} elements cannot be converted to Scalar",
+                    self.numel()
+                ),
+            ));
+        }
+        let dtype = self.dtype();
+        Ok(if dtype.is_float() {
+            Scalar::Float(self.to_vec::<f64>()?[0])
+        } else if dtype.is_bool() {
+            Scalar::Bool(self.to_vec::<crate::Bool8>()?[0].get())
+        } else {
+            Scalar::Int(self.to_vec::<i64>()?[0])
+        })
+    }
+
+    /// Writes `src` (broadcast to this shape, converted to this dtype) into the elements this
+    /// view aliases: the one primitive behind every in-place operation.
+    pub fn copy_from(&self, src: &Tensor) -> Result<()> {
+        let src = src.broadcast_to(self.shape())?;
+        // Read the source fully before taking the write lock: they may share storage.
+        let values = dispatch_dtype!(self.dtype(), T => {
+            let v = src.to_vec::<T>()?;
+            bytemuck::cast_slice::<T, u8>(&v).to_vec()
+        });
+        let mut guard = self.storage().write();
+        let dst = guard.bytes_mut();
+        let size = self.dtype().size();
+        let mut i = 0usize;
+        let mut result = Ok(());
+        for_each_offset(self.shape(), self.strides(), self.storage_offset(), |o| {
+            let at = o * size;
+            match dst.get_mut(at..at + size) {
+                Some(d) => d.copy_from_slice(&values[i * size..(i + 1) * size]),
+                None => result = Err(OpError::Storage("copy_: view outside storage".into())),
+            }
+            i += 1;
+        });
+        result
+    }
+}
+
+/// Converts a scalar to an element type with PyTorch's rules.
+pub fn scalar_to<T: Element>(value: Scalar) -> T {
+    match value {
+        Scalar::Bool(b) => T::from_bool(b),
+        Scalar::Int(i) => T::from_i64(i),
+        Scalar::Float(f) => T::from_f64(f),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(values: &[f32], shape: &[usize]) -> Tensor {
+        Tensor::from_slice(values, shape).unwrap()
+    }
+
+    #[test]
+    fn views_alias_and_copy_from_mutates_through_them() {
+        let x = t(&[1., 2., 3., 4., 5., 6.], &[2, 3]);
+        let tr = x.transpose(0, 1).unwrap();
+        assert_eq!(tr.to_vec::<f32>().unwrap(), vec![1., 4., 2., 5., 3., 6.]);
+        let row = x.select(0, 1).unwrap();
+        row.copy_from(&Tensor::scalar(9f32)).unwrap();
+        assert_eq!(x.to_vec::<f32>().unwrap(), vec![1., 2., 3., 9., 9., 9.]);
+        assert_eq!(tr.to_vec::<f32>().unwrap(), vec![1., 9., 2., 9., 3., 9.]);
+    }
+
+    #[test]
+    fn slicing_clamps_like_python() {
+        let x = t(&[0., 1., 2., 3., 4.], &[5]);
+        assert_eq!(
+            x.slice(0, Some(-2), None, 1)
+                .unwrap()
+                .to_vec::<f32>()
+                .unwrap(),
+            vec![3., 4.]
+        );
+        assert_eq!(
+            x.slice(0, Some(1), Some(100), 2)
+                .unwrap()
+                .to_vec::<f32>()
+                .unwrap(),
+            vec![1., 3.]
+        );
+        assert_eq!(x.slice(0, Some(4), Some(2), 1).unwrap().numel(), 0);
+    }
+
+    #[test]
+    fn reshape_copies_only_when_needed() {
+        let x = t(&[1., 2., 3., 4., 5., 6.], &[2, 3]);
+        let v = x.reshape(&[3, -1]).unwrap();
+        assert!(v.shares_storage(&x));
+        let tr = x.transpose(0, 1).unwrap();
+        assert!(tr.view(&[6]).is_err());
+        let r = tr.reshape(&[6]).unwrap();
+        assert!(!r.shares_storage(&x));
+        assert_eq!(r.to_vec::<f32>().unwrap(), vec![1., 4., 2., 5., 3., 6.]);
+    }
+
+    #[test]
+    fn expand_and_dtype_conversion() {
+        let x = t(&[1.5, -2.5], &[2, 1]);
+        let e = x.expand(&[-1, 3]).unwrap();
+        assert_eq!(e.strides(), &[1, 0]);
+        assert_eq!(e.to_vec::<i64>().unwrap(), vec![1, 1, 1, -2, -2, -2]);
+        assert_eq!(x.to_dtype(DType::I32).unwrap().dtype(), DType::I32);
+    }
+
+    #[test]
+    fn views_outside_storage_are_rejected() {
+        let x = t(&[1., 2.], &[2]);
+        assert!(x.as_strided(vec![3], vec![1], 0).is_err());
+        assert!(x.as_strided(vec![2], vec![usize::MAX], 0).is_err());
+    }
+}
