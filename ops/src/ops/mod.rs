@@ -1,8 +1,12 @@
 //! The operator families; each registers its kernels with `register(reg)`.
 
+pub mod basic;
+pub mod nn;
+
 use crate::registry::Registry;
 
 /// Registers every family.
 pub fn register_all(reg: &mut Registry) {
-    let _ = reg;
+    basic::register(reg);
+    nn::register(reg);
 }
