@@ -8,6 +8,7 @@ pub mod ops;
 pub mod parallel;
 pub mod registry;
 pub mod scalar;
+pub mod schema;
 pub mod shape;
 pub mod storage;
 pub mod strided;
