@@ -1,0 +1,1 @@
+//! `torchscript inspect`: a readable (or JSON) summary of an archive.
