@@ -44,14 +44,25 @@ fn check_against_expectations(model: &Path, expectations: &Path) -> Result<usize
         }
         let as_usizes = |v: &Value| -> Vec<usize> {
             v.as_array()
-                .map(|a| a.iter().filter_map(|x| x.as_u64()).map(|x| x as usize).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_u64())
+                        .map(|x| x as usize)
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         if as_usizes(&record["shape"]) != tensor.size {
-            return Err(ctx(&format!("shape {} vs {:?}", record["shape"], tensor.size)));
+            return Err(ctx(&format!(
+                "shape {} vs {:?}",
+                record["shape"], tensor.size
+            )));
         }
         if as_usizes(&record["stride"]) != tensor.stride {
-            return Err(ctx(&format!("stride {} vs {:?}", record["stride"], tensor.stride)));
+            return Err(ctx(&format!(
+                "stride {} vs {:?}",
+                record["stride"], tensor.stride
+            )));
         }
         if record["storage_offset"].as_u64() != Some(tensor.storage_offset as u64) {
             return Err(ctx("storage offset"));
@@ -118,7 +129,12 @@ fn fixture_zoo_matches_pytorch_when_present() {
         }
     }
     eprintln!("fixture zoo: {passed} cases passed");
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -135,7 +151,11 @@ fn archive_metadata_is_read() {
     let text = archive.read_text("code/__torch__.py").unwrap();
     assert!(text.contains("class TinyMlp"));
     // storages are stored, 64-byte aligned, and inside the file
-    for info in archive.records().iter().filter(|r| r.name.starts_with("data/")) {
+    for info in archive
+        .records()
+        .iter()
+        .filter(|r| r.name.starts_with("data/"))
+    {
         let range = archive.stored_record(&info.name).unwrap();
         assert_eq!(range.offset % 64, 0, "{} not aligned", info.name);
         assert!(range.slice(archive.as_slice()).is_some());
@@ -207,7 +227,10 @@ fn typed_containers_and_plain_attributes() {
         attr("table"),
         PickleValue::TypedDict {
             type_tag: Arc::from("Dict[str, int]"),
-            items: vec![(s("x"), PickleValue::Int(1)), (s("y"), PickleValue::Int(-2))]
+            items: vec![
+                (s("x"), PickleValue::Int(1)),
+                (s("y"), PickleValue::Int(-2))
+            ]
         }
     );
     assert_eq!(attr("maybe"), PickleValue::None);
@@ -229,7 +252,9 @@ fn typed_containers_and_plain_attributes() {
         panic!("nested")
     };
     assert_eq!(&*type_tag, "Dict[str, List[int]]");
-    assert!(matches!(&items[0].1, PickleValue::TypedList { type_tag, .. } if &**type_tag == "List[int]"));
+    assert!(
+        matches!(&items[0].1, PickleValue::TypedList { type_tag, .. } if &**type_tag == "List[int]")
+    );
     assert_eq!(attr("count"), PickleValue::Int(7));
     assert_eq!(attr("ratio"), PickleValue::Float(0.25));
     assert_eq!(attr("label"), s("hello"));
@@ -237,7 +262,9 @@ fn typed_containers_and_plain_attributes() {
         attr("pair"),
         PickleValue::Tuple(vec![PickleValue::Int(1), s("two")])
     );
-    assert!(matches!(attr("tensors"), PickleValue::TypedList { type_tag, items } if &*type_tag == "List[Tensor]" && items.len() == 2));
+    assert!(
+        matches!(attr("tensors"), PickleValue::TypedList { type_tag, items } if &*type_tag == "List[Tensor]" && items.len() == 2)
+    );
 }
 
 #[test]
