@@ -7,7 +7,9 @@ use torchscript::npz::{npz_bytes, read_npz, read_npz_bytes, write_npz};
 use torchscript::{NpyArray, NpyDType, NpzError};
 
 fn npz_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/npz").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/npz")
+        .join(name)
 }
 
 fn values_f64(array: &NpyArray) -> Vec<f64> {
@@ -31,7 +33,10 @@ fn values_f64(array: &NpyArray) -> Vec<f64> {
 fn reads_numpy_savez() {
     let arrays = read_npz(npz_path("numpy_savez.npz")).unwrap();
     let names: Vec<&str> = arrays.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["arg0", "arg1", "arg2", "arg3", "arg4", "arg5", "arg6", "arg7"]);
+    assert_eq!(
+        names,
+        ["arg0", "arg1", "arg2", "arg3", "arg4", "arg5", "arg6", "arg7"]
+    );
     let expect = |i: usize, dtype: NpyDType, shape: &[usize], values: &[f64]| {
         let (name, array) = &arrays[i];
         assert_eq!(array.dtype, dtype, "{name}");
@@ -53,7 +58,10 @@ fn reads_numpy_savez() {
 fn reads_numpy_savez_compressed() {
     let arrays = read_npz(npz_path("numpy_compressed.npz")).unwrap();
     assert_eq!(arrays[0].0, "out0");
-    assert_eq!(values_f64(&arrays[0].1), (0..10).map(f64::from).collect::<Vec<_>>());
+    assert_eq!(
+        values_f64(&arrays[0].1),
+        (0..10).map(f64::from).collect::<Vec<_>>()
+    );
     assert_eq!(arrays[1].1.shape, Vec::<usize>::new());
     assert_eq!(values_f64(&arrays[1].1), [2.5]);
 }
