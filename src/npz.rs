@@ -406,7 +406,7 @@ pub fn npy_bytes(array: &NpyArray, name: &str) -> Result<Vec<u8>, NpzError> {
         array.dtype.descr()
     );
     let v1_prefix = MAGIC.len() + 2 + 2;
-    let (version, prefix) = if v1_prefix + header.len() + 1 <= usize::from(u16::MAX) {
+    let (version, prefix) = if v1_prefix + header.len() < usize::from(u16::MAX) {
         (1u8, v1_prefix)
     } else {
         (2u8, v1_prefix + 2)

@@ -74,7 +74,7 @@ fn check_against_expectations(model: &Path, expectations: &Path) -> Result<usize
             return Err(ctx("crc32 of values differs"));
         }
         if let Some(group) = record["storage_group"].as_u64() {
-            let key = format!("{}", tensor.storage.record_name);
+            let key = tensor.storage.record_name.clone();
             let previous = group_to_key.entry(group).or_insert_with(|| key.clone());
             if *previous != key {
                 return Err(ctx("storage sharing differs from PyTorch's"));

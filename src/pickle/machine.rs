@@ -289,27 +289,6 @@ impl<'a> Machine<'a> {
 
     // ---- values ----
 
-    fn into_value(&self, entry: Entry) -> Step<PickleValue> {
-        Ok(match entry.slot {
-            Slot::Value(v) => v,
-            Slot::Global(g) => PickleValue::Global(g.qualified_name()),
-            Slot::Storage(s) => {
-                return Err(PickleErrorKind::BadPersistentId {
-                    reason: format!("storage {} used outside a tensor", s.key),
-                })
-            }
-            Slot::RawTuple(items) => PickleValue::Tuple(self.into_values(items)?),
-            Slot::PendingObject(name) => PickleValue::Object(Arc::new(PickledObject {
-                class_name: name.to_string(),
-                state: PickleValue::None,
-            })),
-        })
-    }
-
-    fn into_values(&self, entries: Vec<Entry>) -> Step<Vec<PickleValue>> {
-        entries.into_iter().map(|e| self.into_value(e)).collect()
-    }
-
     fn check_len(&self, len: usize) -> Step<()> {
         if len > self.limits.max_container_len {
             return Err(limit(
@@ -325,7 +304,7 @@ impl<'a> Machine<'a> {
         let depth = nested_depth(&items);
         let plain = items.iter().all(|e| matches!(e.slot, Slot::Value(_)));
         let slot = if plain {
-            Slot::Value(PickleValue::Tuple(self.into_values(items)?))
+            Slot::Value(PickleValue::Tuple(entry_values(items)?))
         } else {
             Slot::RawTuple(items)
         };
@@ -339,7 +318,7 @@ impl<'a> Machine<'a> {
     ) -> Step<()> {
         self.check_len(items.len())?;
         let depth = nested_depth(&items);
-        let value = build(self.into_values(items)?)?;
+        let value = build(entry_values(items)?)?;
         self.push(Entry {
             slot: Slot::Value(value),
             depth,
@@ -349,7 +328,7 @@ impl<'a> Machine<'a> {
     /// APPEND(S) / ADDITEMS: extends the list or set on top of the frame.
     fn extend_sequence(&mut self, items: Vec<Entry>, opcode: &'static str) -> Step<()> {
         let depth = nested_depth(&items);
-        let values = self.into_values(items)?;
+        let values = entry_values(items)?;
         let max_len = self.limits.max_container_len;
         let max_depth = self.limits.max_depth;
         let target = self.top_mut(opcode)?;
@@ -381,7 +360,7 @@ impl<'a> Machine<'a> {
             return Err(PickleErrorKind::StackUnderflow { opcode });
         }
         let depth = nested_depth(&items);
-        let mut values = self.into_values(items)?.into_iter();
+        let mut values = entry_values(items)?.into_iter();
         let max_len = self.limits.max_container_len;
         let max_depth = self.limits.max_depth;
         let target = self.top_mut(opcode)?;
@@ -453,13 +432,13 @@ impl<'a> Machine<'a> {
                         })
                     }
                 };
-                let rest = self.into_values(args.collect())?;
+                let rest = entry_values(args.collect())?;
                 PickleValue::Tensor(rebuild_tensor(storage, &rest)?)
             }
             AllowedGlobal::RebuildParameter => {
-                PickleValue::Tensor(rebuild_parameter(&self.into_values(args)?)?)
+                PickleValue::Tensor(rebuild_parameter(&entry_values(args)?)?)
             }
-            other => call_with_values(&other, self.into_values(args)?)?,
+            other => call_with_values(&other, entry_values(args)?)?,
         };
         self.push(Entry {
             slot: Slot::Value(value),
@@ -486,7 +465,7 @@ impl<'a> Machine<'a> {
     fn build(&mut self) -> Step<()> {
         let state = self.pop("BUILD")?;
         let depth = state.depth.saturating_add(1);
-        let state = self.into_value(state)?;
+        let state = entry_value(state)?;
         let max_depth = self.limits.max_depth;
         let target = self.top_mut("BUILD")?;
         let Slot::PendingObject(name) = &target.slot else {
@@ -566,7 +545,7 @@ impl<'a> Machine<'a> {
                     return Err(PickleErrorKind::BadStop { depth });
                 }
                 let top = self.pop("STOP")?;
-                return self.into_value(top).map(Some);
+                return entry_value(top).map(Some);
             }
             b'(' => {
                 if self.marks.len() >= self.limits.max_marks {
@@ -775,6 +754,27 @@ impl<'a> Machine<'a> {
         }
         Ok(None)
     }
+}
+
+fn entry_value(entry: Entry) -> Step<PickleValue> {
+    Ok(match entry.slot {
+        Slot::Value(v) => v,
+        Slot::Global(g) => PickleValue::Global(g.qualified_name()),
+        Slot::Storage(s) => {
+            return Err(PickleErrorKind::BadPersistentId {
+                reason: format!("storage {} used outside a tensor", s.key),
+            })
+        }
+        Slot::RawTuple(items) => PickleValue::Tuple(entry_values(items)?),
+        Slot::PendingObject(name) => PickleValue::Object(Arc::new(PickledObject {
+            class_name: name.to_string(),
+            state: PickleValue::None,
+        })),
+    })
+}
+
+fn entry_values(entries: Vec<Entry>) -> Step<Vec<PickleValue>> {
+    entries.into_iter().map(entry_value).collect()
 }
 
 fn limit(limit: &'static str, max: u64) -> PickleErrorKind {
