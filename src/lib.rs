@@ -1,1 +1,16 @@
 //! Run TorchScript archives written by `torch.jit.save`, weights mapped zero-copy.
+
+pub mod archive;
+pub mod error;
+pub mod inspect;
+pub mod npz;
+pub mod pickle;
+
+pub use archive::{Archive, ArchiveBytes, ArchiveError, RecordInfo, StoredRecord};
+pub use error::{Error, Result};
+pub use npz::{NpyArray, NpyDType, NpzError};
+pub use pickle::{
+    load_archive_pickles, named_tensors, unpickle, LoadedPickles, NamedTensor, PickleError,
+    PickleErrorKind, PickleValue, PickledObject, StorageDType, StorageRecord, StorageResolver,
+    TensorRecord,
+};
