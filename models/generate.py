@@ -1312,11 +1312,29 @@ def _():
 
 # ============================================================================================
 
+def write_index():
+    index = []
+    for n in sorted(os.listdir(CASES_DIR)):
+        p = os.path.join(CASES_DIR, n, "case.json")
+        if os.path.exists(p):
+            with open(p) as f:
+                c = json.load(f)
+            index.append({"name": n, "kind": c["kind"], "issue": c["issue"], "method": c["method"],
+                          "description": c["description"]})
+    with open(os.path.join(CASES_DIR, "INDEX.json"), "w") as f:
+        json.dump(index, f, indent=1)
+        f.write("\n")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", nargs="*", help="case names (or prefixes ending in *)")
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--keep-going", action="store_true", help="continue after a failing case")
+    ap.add_argument("-j", "--jobs", type=int, default=2, help="cases generated in parallel (one process each)")
+    ap.add_argument("--inprocess", action="store_true",
+                    help="generate in this process (default: one fresh process per case with PYTHONHASHSEED=0, "
+                         "so class-name mangling and attribute order do not depend on which cases ran before)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     names = list(CASES)
@@ -1336,25 +1354,34 @@ def main():
         names = sel
     os.makedirs(CASES_DIR, exist_ok=True)
     failed = []
-    for n in names:
-        try:
-            run_case(n, CASES[n])
-        except Exception as e:  # noqa: BLE001
-            if not args.keep_going:
-                raise
-            print(f"FAILED {n}: {type(e).__name__}: {e}", file=sys.stderr)
-            failed.append(n)
-    # index of all cases present on disk
-    index = []
-    for n in sorted(os.listdir(CASES_DIR)):
-        p = os.path.join(CASES_DIR, n, "case.json")
-        if os.path.exists(p):
-            with open(p) as f:
-                c = json.load(f)
-            index.append({"name": n, "kind": c["kind"], "issue": c["issue"], "method": c["method"]})
-    with open(os.path.join(CASES_DIR, "INDEX.json"), "w") as f:
-        json.dump(index, f, indent=1)
-        f.write("\n")
+    if args.inprocess:
+        for n in names:
+            try:
+                run_case(n, CASES[n])
+            except Exception as e:  # noqa: BLE001
+                if not args.keep_going:
+                    raise
+                print(f"FAILED {n}: {type(e).__name__}: {e}", file=sys.stderr)
+                failed.append(n)
+    else:
+        import subprocess
+        env = dict(os.environ, PYTHONHASHSEED="0", OMP_NUM_THREADS="1")
+        pending = list(names)
+        running = []
+        while pending or running:
+            while pending and len(running) < max(1, args.jobs):
+                n = pending.pop(0)
+                cmd = [sys.executable, os.path.abspath(__file__), "--inprocess", "--only", n]
+                running.append((n, subprocess.Popen(cmd, env=env)))
+            n, p = running.pop(0)
+            if p.wait() != 0:
+                print(f"FAILED {n}", file=sys.stderr)
+                failed.append(n)
+                if not args.keep_going:
+                    for _, q in running:
+                        q.wait()
+                    break
+    write_index()
     if failed:
         sys.exit(f"failed: {' '.join(failed)}")
 
