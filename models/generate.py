@@ -1324,6 +1324,20 @@ def write_index():
     with open(os.path.join(CASES_DIR, "INDEX.json"), "w") as f:
         json.dump(index, f, indent=1)
         f.write("\n")
+    # refresh the case table in README.md between the markers
+    readme = os.path.join(HERE, "README.md")
+    if os.path.exists(readme):
+        with open(readme) as f:
+            text = f.read()
+        b, e = "<!-- cases:begin -->", "<!-- cases:end -->"
+        if b in text and e in text:
+            rows = ["| case | issue | kind | method | what it stresses |", "|---|---|---|---|---|"]
+            for c in sorted(index, key=lambda c: (c["issue"], c["name"])):
+                rows.append(f"| `{c['name']}` | {c['issue']} | {c['kind']} | {c['method']} | "
+                            f"{c['description'].replace('|', '/')} |")
+            text = text[: text.index(b) + len(b)] + "\n" + "\n".join(rows) + "\n" + text[text.index(e):]
+            with open(readme, "w") as f:
+                f.write(text)
 
 
 def main():
