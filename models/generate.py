@@ -1,0 +1,1404 @@
+#!/usr/bin/env python3
+"""Golden-fixture generator for the `torchscript` Rust runtime.
+
+Run with real PyTorch (pinned, see models/README.md):
+
+    /path/to/venv/bin/python models/generate.py            # all cases
+    /path/to/venv/bin/python models/generate.py --only mlp_traced lstm_scripted
+    /path/to/venv/bin/python models/generate.py --list
+
+Every case writes models/cases/<name>/{model.pt, inputs.npz, outputs.npz, case.json, tensors.json}.
+Conventions are documented in models/README.md.
+"""
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sys
+import warnings
+import zlib
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torchvision
+
+assert torch.__version__.startswith("2.15.0"), f"need torch 2.15.0, got {torch.__version__}"
+assert torchvision.__version__.startswith("0.29.2"), f"need torchvision 0.29.2, got {torchvision.__version__}"
+
+warnings.filterwarnings("ignore", category=FutureWarning)
+warnings.filterwarnings("ignore", category=UserWarning)
+warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CASES_DIR = os.path.join(HERE, "cases")
+
+# --------------------------------------------------------------------------------------------
+# registry
+# --------------------------------------------------------------------------------------------
+
+CASES: Dict[str, Dict[str, Any]] = {}
+
+
+def case(name: str, issue: int, description: str, kind: Optional[str] = None):
+    """Register a case. The function returns a dict with keys:
+    module  (ScriptModule to save), inputs (tuple), and optionally
+    method, eager (callable for a cross-check), atol, rtol, kind, note."""
+
+    def deco(fn):
+        assert name not in CASES, name
+        CASES[name] = dict(fn=fn, issue=issue, description=description, kind=kind)
+        return fn
+
+    return deco
+
+
+def seed_all(seed: int = 0):
+    torch.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+
+
+# --------------------------------------------------------------------------------------------
+# conversions
+# --------------------------------------------------------------------------------------------
+
+def dtype_name(dt: torch.dtype) -> str:
+    return str(dt).replace("torch.", "")
+
+
+def tensor_to_numpy(t: torch.Tensor) -> np.ndarray:
+    t = t.detach().cpu()
+    if t.dtype == torch.bfloat16:
+        t = t.float()
+    return t.contiguous().numpy()
+
+
+def input_to_numpy(v) -> np.ndarray:
+    if isinstance(v, torch.Tensor):
+        assert v.dtype != torch.bfloat16, "bfloat16 inputs cannot be stored in npz"
+        return tensor_to_numpy(v)
+    if isinstance(v, bool):
+        return np.array(v, dtype=np.bool_)
+    if isinstance(v, int):
+        return np.array(v, dtype=np.int64)
+    if isinstance(v, float):
+        return np.array(v, dtype=np.float64)
+    raise TypeError(f"unsupported input type {type(v)}")
+
+
+def flatten_outputs(v, out: List[Tuple[np.ndarray, str]]):
+    """Depth-first flattening: tuples, lists, dict values in order; scalars to 0-d arrays."""
+    if v is None or isinstance(v, str):
+        return
+    if isinstance(v, torch.Tensor):
+        out.append((tensor_to_numpy(v), dtype_name(v.dtype)))
+    elif isinstance(v, bool):
+        out.append((np.array(v, dtype=np.bool_), "bool"))
+    elif isinstance(v, int):
+        out.append((np.array(v, dtype=np.int64), "int64"))
+    elif isinstance(v, float):
+        out.append((np.array(v, dtype=np.float64), "float64"))
+    elif isinstance(v, (tuple, list)):
+        for x in v:
+            flatten_outputs(x, out)
+    elif isinstance(v, dict):
+        for x in v.values():
+            flatten_outputs(x, out)
+    else:
+        raise TypeError(f"unsupported output type {type(v)}")
+
+
+FLOAT_T = {"float32", "float64"}
+HALF_T = {"float16", "bfloat16"}
+
+
+def default_tolerance(dtypes: List[str]) -> Tuple[float, float]:
+    if any(d in HALF_T for d in dtypes):
+        return 2e-2, 2e-2
+    if any(d in FLOAT_T for d in dtypes) or any(d.startswith("complex") for d in dtypes):
+        return 1e-4, 1e-3
+    return 0.0, 0.0
+
+
+def tensor_record(name: str, kind: str, t: torch.Tensor, storage_ids: Dict[int, int]) -> Dict[str, Any]:
+    t = t.detach()
+    raw = t.contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()
+    st = t.untyped_storage()
+    key = st.data_ptr()
+    if key not in storage_ids:
+        storage_ids[key] = len(storage_ids)
+    return {
+        "name": name,
+        "kind": kind,
+        "dtype": dtype_name(t.dtype),
+        "shape": list(t.shape),
+        "stride": list(t.stride()),
+        "storage_offset": int(t.storage_offset()),
+        "storage_group": storage_ids[key],
+        "storage_nbytes": int(st.nbytes()),
+        "crc32": zlib.crc32(raw) & 0xFFFFFFFF,
+    }
+
+
+def walk_tensors(loaded) -> List[Dict[str, Any]]:
+    """Every tensor reachable from the loaded ScriptModule by attributes, plus code constants."""
+    it = torch._C._jit_debug_module_iterators(loaded._c)
+    params = {n for n, _ in loaded.named_parameters(recurse=True, remove_duplicate=False)}
+    buffers = {n for n, _ in loaded.named_buffers(recurse=True, remove_duplicate=False)}
+    storage_ids: Dict[int, int] = {}
+    recs = []
+    seen = set()
+
+    def add(name, t):
+        if name in seen:
+            return
+        seen.add(name)
+        kind = "parameter" if name in params else "buffer" if name in buffers else "attribute"
+        recs.append(tensor_record(name, kind, t, storage_ids))
+
+    for name, v in it["named_attributes_r"]:
+        if isinstance(v, torch.Tensor):
+            add(name, v)
+        elif isinstance(v, (list, tuple)):
+            for i, x in enumerate(v):
+                if isinstance(x, torch.Tensor):
+                    add(f"{name}.{i}", x)
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                if isinstance(x, torch.Tensor):
+                    add(f"{name}.{k}", x)
+    # parameters/buffers not surfaced as attributes (should not happen, but be safe)
+    for n, p in loaded.named_parameters(recurse=True, remove_duplicate=False):
+        add(n, p)
+    for n, b in loaded.named_buffers(recurse=True, remove_duplicate=False):
+        add(n, b)
+    # tensor constants of the code (constants.pkl): frozen weights, traced torch.tensor(...) ...
+    try:
+        consts = loaded.code_with_constants[1].const_mapping
+    except Exception:
+        consts = {}
+    for k, v in consts.items():
+        if isinstance(v, torch.Tensor):
+            recs.append(tensor_record(f"CONSTANTS.{k}", "constant", v, storage_ids))
+    return recs
+
+
+# --------------------------------------------------------------------------------------------
+# running one case
+# --------------------------------------------------------------------------------------------
+
+def allclose_nested(a, b, atol, rtol) -> bool:
+    fa, fb = [], []
+    flatten_outputs(a, fa)
+    flatten_outputs(b, fb)
+    if len(fa) != len(fb):
+        return False
+    for (x, dx), (y, dy) in zip(fa, fb):
+        if dx != dy or x.shape != y.shape:
+            return False
+        if x.dtype == np.bool_ or np.issubdtype(x.dtype, np.integer):
+            if not np.array_equal(x, y):
+                return False
+        elif not np.allclose(x.astype(np.float64), y.astype(np.float64), atol=atol, rtol=rtol, equal_nan=True):
+            return False
+    return True
+
+
+def run_case(name: str, spec: Dict[str, Any]) -> Dict[str, Any]:
+    seed_all(0)
+    res = spec["fn"]()
+    module = res["module"]
+    inputs = tuple(res["inputs"])
+    method = res.get("method", "forward")
+    kind = res.get("kind") or spec["kind"]
+    assert kind, name
+
+    d = os.path.join(CASES_DIR, name)
+    if os.path.isdir(d):
+        shutil.rmtree(d)
+    os.makedirs(d)
+    path = os.path.join(d, "model.pt")
+    torch.jit.save(module, path)
+
+    # Outputs are what the *loaded* archive computes (that is what the Rust side loads),
+    # with autograd disabled (the Rust runtime has no autograd).
+    loaded = torch.jit.load(path)
+    tensors = walk_tensors(loaded)
+    with torch.no_grad():
+        fn = getattr(loaded, method)
+        result = fn(*[x.clone() if isinstance(x, torch.Tensor) else x for x in inputs])
+
+    flat: List[Tuple[np.ndarray, str]] = []
+    flatten_outputs(result, flat)
+    out_dtypes = [dt for _, dt in flat]
+    atol, rtol = default_tolerance(out_dtypes)
+    atol = res.get("atol", atol)
+    rtol = res.get("rtol", rtol)
+
+    # cross-check against eager PyTorch when given
+    eager_ok = None
+    if res.get("eager") is not None:
+        seed_all(0)
+        with torch.no_grad():
+            ref = res["eager"](*[x.clone() if isinstance(x, torch.Tensor) else x for x in inputs])
+        eager_ok = allclose_nested(result, ref, max(atol, 1e-5), max(rtol, 1e-4))
+        if not eager_ok:
+            print(f"  WARNING {name}: loaded archive differs from eager module", file=sys.stderr)
+
+    np.savez(os.path.join(d, "inputs.npz"), **{f"arg{i}": input_to_numpy(v) for i, v in enumerate(inputs)})
+    np.savez(os.path.join(d, "outputs.npz"), **{f"out{i}": a for i, (a, _) in enumerate(flat)})
+
+    info = {
+        "name": name,
+        "kind": kind,
+        "method": method,
+        "description": spec["description"] + ((" " + res["note"]) if res.get("note") else ""),
+        "issue": spec["issue"],
+        "torch_version": torch.__version__,
+        "torchvision_version": torchvision.__version__,
+        "atol": atol,
+        "rtol": rtol,
+        "input_dtypes": [
+            dtype_name(v.dtype) if isinstance(v, torch.Tensor) else type(v).__name__ for v in inputs
+        ],
+        "input_shapes": [list(v.shape) if isinstance(v, torch.Tensor) else [] for v in inputs],
+        "output_dtypes": out_dtypes,
+        "output_shapes": [list(a.shape) for a, _ in flat],
+        "training": bool(getattr(loaded, "training", False)),
+        "grad_enabled": False,
+        "eager_match": eager_ok,
+    }
+    with open(os.path.join(d, "case.json"), "w") as f:
+        json.dump(info, f, indent=2)
+        f.write("\n")
+    with open(os.path.join(d, "tensors.json"), "w") as f:
+        json.dump(tensors, f, indent=1)
+        f.write("\n")
+    size = os.path.getsize(path)
+    print(f"{name:40s} {kind:9s} outs={len(flat):3d} tensors={len(tensors):4d} model.pt={size/1024:8.1f} KiB")
+    return info
+
+
+# --------------------------------------------------------------------------------------------
+# helpers for building models
+# --------------------------------------------------------------------------------------------
+
+def perturb_norms(m: nn.Module):
+    """Non-trivial affine parameters for normalisation layers."""
+    with torch.no_grad():
+        for mod in m.modules():
+            if isinstance(mod, (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm, nn.GroupNorm)):
+                if getattr(mod, "weight", None) is not None and mod.weight is not None:
+                    mod.weight.uniform_(0.5, 1.5)
+                if getattr(mod, "bias", None) is not None and mod.bias is not None:
+                    mod.bias.uniform_(-0.2, 0.2)
+
+
+def warm_bn(m: nn.Module, shape, steps: int = 4, dtype=torch.float32):
+    """A few train-mode forwards on random data so BatchNorm running stats are non-trivial."""
+    perturb_norms(m)
+    if not any(isinstance(x, nn.modules.batchnorm._BatchNorm) for x in m.modules()):
+        return m.eval()
+    m.train()
+    with torch.no_grad():
+        for _ in range(steps):
+            m(torch.randn(*shape, dtype=dtype) * 1.5 + 0.3)
+    return m.eval()
+
+
+def script(m):
+    return torch.jit.script(m)
+
+
+def trace(m, inputs, **kw):
+    with torch.no_grad():
+        return torch.jit.trace(m, inputs, **kw)
+
+
+def pair(base: str, issue: int, description: str, build: Callable[[], Tuple[nn.Module, tuple]],
+         kinds=("traced", "scripted"), trace_kw=None, atol=None, rtol=None):
+    """Register <base>_traced and <base>_scripted from one builder returning (eager_module, inputs)."""
+    for k in kinds:
+        def fn(k=k):
+            m, inputs = build()
+            mod = trace(m, inputs, **(trace_kw or {})) if k == "traced" else script(m)
+            r = dict(module=mod, inputs=inputs, eager=m)
+            if atol is not None:
+                r["atol"] = atol
+            if rtol is not None:
+                r["rtol"] = rtol
+            return r
+
+        case(f"{base}_{k}", issue, description, kind=k)(fn)
+
+
+# ============================================================================================
+# Issue 2: loader stress
+# ============================================================================================
+
+class MLP(nn.Module):
+    def __init__(self, d_in=16, hidden=32, d_out=5):
+        super().__init__()
+        self.fc1 = nn.Linear(d_in, hidden)
+        self.fc2 = nn.Linear(hidden, hidden)
+        self.fc3 = nn.Linear(hidden, d_out)
+
+    def forward(self, x):
+        x = F.relu(self.fc1(x))
+        x = torch.tanh(self.fc2(x))
+        return self.fc3(x)
+
+
+def _mlp():
+    return MLP().eval(), (torch.randn(4, 16),)
+
+
+pair("mlp", 2, "3-layer MLP (Linear, relu, tanh).", _mlp)
+
+
+class SmallCNN(nn.Module):
+    def __init__(self, n_classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 16, 3, stride=2, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(16)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(16 * 4 * 4, n_classes)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = self.pool(F.relu(self.bn2(self.conv2(x))))
+        x = torch.flatten(x, 1)
+        return self.fc(x)
+
+
+def _cnn():
+    m = warm_bn(SmallCNN(), (4, 3, 16, 16))
+    return m, (torch.randn(2, 3, 16, 16),)
+
+
+pair("cnn_bn", 2, "Conv2d + BatchNorm2d (warmed running stats) + MaxPool + Linear.", _cnn)
+
+
+class ResBlock(nn.Module):
+    def __init__(self, c_in=8, c_out=16, stride=2):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.down = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
+
+    def forward(self, x):
+        idt = self.down(x)
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        y += idt
+        return F.relu(y)
+
+
+def _resblock():
+    m = warm_bn(ResBlock(), (4, 8, 12, 12))
+    return m, (torch.randn(1, 8, 12, 12),)
+
+
+pair("residual_block", 2, "Residual block with downsample Sequential and in-place add (y += idt).", _resblock)
+
+
+class EmbedLN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(50, 16, padding_idx=0)
+        self.pos = nn.Parameter(torch.randn(12, 16) * 0.1)
+        self.ln = nn.LayerNorm(16)
+        self.out = nn.Linear(16, 8)
+
+    def forward(self, tokens):
+        x = self.emb(tokens) + self.pos[: tokens.size(1)]
+        return self.out(self.ln(x))
+
+
+def _embed():
+    m = EmbedLN().eval()
+    perturb_norms(m)
+    return m, (torch.randint(0, 50, (2, 7)),)
+
+
+pair("embedding_layernorm", 2, "Embedding (padding_idx) + positional Parameter slice + LayerNorm + Linear; int64 token input.", _embed)
+
+
+class LSTMModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(8, 12, num_layers=1)
+        self.fc = nn.Linear(12, 4)
+
+    def forward(self, x):
+        y, (h, c) = self.lstm(x)
+        return self.fc(y), h, c
+
+
+def _lstm():
+    return LSTMModel().eval(), (torch.randn(5, 2, 8),)
+
+
+pair("lstm", 2, "Single-layer nn.LSTM (seq-first) returning (output, h, c); flat weights share nothing.", _lstm)
+
+
+def _enc_layer():
+    m = nn.TransformerEncoderLayer(d_model=16, nhead=4, dim_feedforward=32, dropout=0.0, batch_first=True).eval()
+    perturb_norms(m)
+    return m, (torch.randn(2, 6, 16),)
+
+
+pair("transformer_encoder_layer", 2,
+     "nn.TransformerEncoderLayer(d_model=16, nhead=4, batch_first=True). Traced under no_grad it collapses "
+     "to aten::_transformer_encoder_layer_fwd; scripted keeps the fast-path checks.",
+     _enc_layer)
+
+
+class ControlFlow(nn.Module):
+    maybe: Optional[torch.Tensor]
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(6, 6)
+        self.maybe = None
+        self.names: List[str] = ["a", "b", "c"]
+
+    def forward(self, x: torch.Tensor, n: int, bias: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, List[torch.Tensor], Dict[str, torch.Tensor], int]:
+        outs: List[torch.Tensor] = []
+        table: Dict[str, torch.Tensor] = {}
+        h = x
+        i = 0
+        while i < n:
+            h = torch.relu(self.lin(h))
+            if i % 2 == 0:
+                outs.append(h.sum(dim=1))
+            i += 1
+        for k, name in enumerate(self.names):
+            table[name] = h[:, k]
+        if bias is not None:
+            h = h + bias
+        mb = self.maybe
+        if mb is not None:
+            h = h * mb
+        total = 0
+        for o in outs:
+            if bool(o.mean() > 0):
+                total += 1
+        return h, outs, table, total
+
+
+@case("control_flow_scripted", 2,
+      "Scripted while/for loops, if, List[Tensor], Dict[str,Tensor], Optional attribute (None) and an omitted "
+      "trailing Optional[Tensor]=None argument; returns (Tensor, List[Tensor], Dict, int).",
+      kind="scripted")
+def _():
+    m = ControlFlow().eval()
+    return dict(module=script(m), inputs=(torch.randn(3, 6), 5), eager=m)
+
+
+@case("cnn_frozen", 2,
+      "torch.jit.freeze of a scripted CNN with BatchNorm: weights move to constants.pkl (CONSTANTS.cN), conv+bn folded.",
+      kind="frozen")
+def _():
+    m, inputs = _cnn()
+    fz = torch.jit.freeze(torch.jit.script(m))
+    return dict(module=fz, inputs=inputs, eager=m)
+
+
+class SharedStorage(nn.Module):
+    def __init__(self):
+        super().__init__()
+        base = torch.randn(4, 6)
+        self.register_buffer("base", base)
+        self.register_buffer("base_t", base.t())  # non-contiguous view, same storage
+        self.register_buffer("row2", base[2])  # view with storage offset 12
+        self.register_buffer("cols", base[:, 1::2])  # strided view
+        self.weight = nn.Parameter(torch.randn(6, 6))
+        self.w_rows = nn.Parameter(self.weight.data[1:4])  # parameter sharing storage with another
+        self.register_buffer("standalone_t", torch.randn(5, 4).t())  # transposed buffer alone in its storage
+
+    def forward(self, x):
+        y = x @ self.base_t  # (n,6)@(6,4)
+        y = y + self.row2.sum()
+        z = x @ self.weight + self.w_rows.sum(0)
+        return y, z, self.cols.clone(), x[:, :5] @ self.standalone_t.t().t().t()
+
+
+@case("shared_storage_traced", 2,
+      "Buffers that are views of one storage (transposed, row with offset, strided columns), a Parameter sharing the "
+      "storage of another Parameter, and a transposed buffer alone in its storage.", kind="traced")
+def _():
+    m = SharedStorage().eval()
+    x = torch.randn(3, 6)
+    return dict(module=trace(m, (x,)), inputs=(x,), eager=m)
+
+
+@case("shared_storage_scripted", 2, "Scripted variant of shared_storage_traced.", kind="scripted")
+def _():
+    m = SharedStorage().eval()
+    return dict(module=script(m), inputs=(torch.randn(3, 6),), eager=m)
+
+
+def _half_mlp():
+    m = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4)).half().eval()
+    return m, (torch.randn(3, 8).half(),)
+
+
+pair("float16_mlp", 2, "float16 weights and inputs (Linear, ReLU).", _half_mlp)
+
+
+class IntBoolBuffers(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("idx", torch.tensor([3, 0, 2, 2, 1], dtype=torch.int64))
+        self.register_buffer("mask", torch.tensor([True, False, True, True, False]))
+        self.register_buffer("offsets", torch.arange(5, dtype=torch.int32))
+        self.register_buffer("byte", torch.tensor([1, 255, 7], dtype=torch.uint8))
+
+    def forward(self, x):
+        g = x.index_select(1, self.idx)
+        y = torch.where(self.mask, g, -g)
+        s = (self.offsets.to(torch.int64) * 2 + self.idx)
+        return y, s, self.mask.sum(), self.byte + 1
+
+
+pair("int_bool_buffers", 2, "int64, int32, uint8 and bool buffers used in forward (index_select, where, int arithmetic, uint8 wraparound).",
+     lambda: (IntBoolBuffers().eval(), (torch.randn(2, 4),)))
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return torch.sigmoid(self.lin(x)) + x
+
+
+class SharedModule(nn.Module):
+    def __init__(self):
+        super().__init__()
+        blk = Block()
+        self.first = blk
+        self.again = blk  # same module object under two names
+        self.other = Block()
+
+    def forward(self, x):
+        x = self.first(x)
+        x = self.first(x)
+        x = self.again(x)
+        return self.other(x)
+
+
+pair("shared_submodule", 2, "One submodule object registered under two names (first, again) and called three times.",
+     lambda: (SharedModule().eval(), (torch.randn(2, 8),)))
+
+
+class TrainingFlag(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(6, 6)
+        self.bn = nn.BatchNorm1d(6)
+
+    def forward(self, x):
+        y = self.bn(self.lin(x))
+        if self.training:
+            return y * 2.0 + 1.0
+        else:
+            return y - 1.0
+
+
+@case("training_mode_scripted", 2,
+      "Scripted module saved in TRAINING mode; forward branches on self.training and BatchNorm1d uses batch "
+      "statistics (and updates running stats / num_batches_tracked in place).", kind="scripted")
+def _():
+    m = TrainingFlag()
+    perturb_norms(m)
+    m.train()
+    x = torch.randn(4, 6)
+    return dict(module=script(m), inputs=(x,))
+
+
+@case("training_mode_traced", 2,
+      "Traced in eval mode then switched to train() before saving: traced code has no branch, but the saved "
+      "training flags are True.", kind="traced")
+def _():
+    m = TrainingFlag()
+    perturb_norms(m)
+    m.eval()
+    x = torch.randn(4, 6)
+    t = trace(m, (x,))
+    t.train()
+    return dict(module=t, inputs=(x,))
+
+
+# ============================================================================================
+# Issue 4: vision
+# ============================================================================================
+
+IMG = (1, 3, 32, 32)
+from torchvision.models import resnet as tv_resnet  # noqa: E402
+from torchvision.models.mobilenetv2 import MobileNetV2  # noqa: E402
+from torchvision.models.mobilenetv3 import MobileNetV3, _mobilenet_v3_conf  # noqa: E402
+from torchvision.models.efficientnet import EfficientNet, _efficientnet_conf  # noqa: E402
+from torchvision.models.squeezenet import SqueezeNet, Fire  # noqa: E402
+from torchvision.models.shufflenetv2 import ShuffleNetV2  # noqa: E402
+from torchvision.models.densenet import DenseNet  # noqa: E402
+from torchvision.models.regnet import RegNet, BlockParams  # noqa: E402
+from torchvision.models.mnasnet import MNASNet  # noqa: E402
+from torchvision.models.convnext import ConvNeXt, CNBlockConfig  # noqa: E402
+
+_googlenet_mod = sys.modules["torchvision.models.googlenet"]
+Inception = _googlenet_mod.Inception
+BasicConv2d = _googlenet_mod.BasicConv2d
+
+
+class TinyResNet(tv_resnet.ResNet):
+    """torchvision ResNet with widths (8,16,32,64) instead of (64,128,256,512)."""
+
+    def __init__(self, block=tv_resnet.BasicBlock, layers=(1, 1, 1, 1), widths=(8, 16, 32, 64), num_classes=10):
+        super().__init__(block, list(layers), num_classes=num_classes)
+        self.inplanes = widths[0]
+        self.conv1 = nn.Conv2d(3, widths[0], kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(widths[0])
+        self.layer1 = self._make_layer(block, widths[0], layers[0])
+        self.layer2 = self._make_layer(block, widths[1], layers[1], stride=2)
+        self.layer3 = self._make_layer(block, widths[2], layers[2], stride=2)
+        self.layer4 = self._make_layer(block, widths[3], layers[3], stride=2)
+        self.fc = nn.Linear(widths[3] * block.expansion, num_classes)
+
+
+def vision(base, description, ctor, shape=IMG, atol=None, rtol=None):
+    def build():
+        m = ctor()
+        m = warm_bn(m, (2,) + tuple(shape[1:]))
+        return m, (torch.randn(*shape),)
+
+    pair(base, 4, description, build, atol=atol, rtol=rtol)
+
+
+vision("resnet_basic", "torchvision ResNet(BasicBlock,[1,1,1,1]) with widths 8/16/32/64 (subclass rebuilds layers), 10 classes, 32x32 input.",
+       lambda: TinyResNet())
+vision("resnet_bottleneck", "torchvision ResNet(Bottleneck,[1,1,1,1]) with widths 4/8/16/32 (expansion 4), 10 classes.",
+       lambda: TinyResNet(tv_resnet.Bottleneck, widths=(4, 8, 16, 32)))
+vision("mobilenet_v2", "torchvision mobilenet_v2(width_mult=0.25, num_classes=10); last_channel stays 1280.",
+       lambda: MobileNetV2(num_classes=10, width_mult=0.25))
+vision("mobilenet_v3_small", "torchvision MobileNetV3 small config with width_mult=0.25 (hardswish, hardsigmoid SE), 10 classes.",
+       lambda: MobileNetV3(*_mobilenet_v3_conf("mobilenet_v3_small", width_mult=0.25), num_classes=10))
+
+
+def _effnet():
+    setting, last = _efficientnet_conf("efficientnet_b0", width_mult=0.25, depth_mult=0.25)
+    return EfficientNet(setting, dropout=0.2, num_classes=10, last_channel=last)
+
+
+vision("efficientnet", "torchvision EfficientNet b0 config with width_mult=0.25, depth_mult=0.25 (SiLU, SE, StochasticDepth in eval), 10 classes.",
+       _effnet)
+
+
+def _squeeze():
+    m = SqueezeNet(version="1_1", num_classes=10)
+    m.features = nn.Sequential(
+        nn.Conv2d(3, 16, kernel_size=3, stride=2),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True),
+        Fire(16, 4, 8, 8),
+        Fire(16, 4, 8, 8),
+        nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True),
+        Fire(16, 8, 16, 16),
+        Fire(32, 8, 16, 16),
+    )
+    final = nn.Conv2d(32, 10, kernel_size=1)
+    m.classifier[1] = final
+    return m
+
+
+vision("squeezenet1_1", "torchvision SqueezeNet 1.1 structure (MaxPool ceil_mode, Fire with cat) with Fire widths reduced "
+       "(squeeze 4/8, expand 8/16) by replacing .features; final conv 32->10.", _squeeze)
+vision("shufflenet_v2", "torchvision ShuffleNetV2(stages_repeats=[2,1,1], stages_out_channels=[8,16,32,64,128]) (channel shuffle, chunk), 10 classes.",
+       lambda: ShuffleNetV2([2, 1, 1], [8, 16, 32, 64, 128], num_classes=10))
+vision("densenet", "torchvision DenseNet(growth_rate=8, block_config=(2,2,2,2), num_init_features=16, bn_size=2), 10 classes.",
+       lambda: DenseNet(growth_rate=8, block_config=(2, 2, 2, 2), num_init_features=16, bn_size=2, num_classes=10))
+vision("regnet", "torchvision RegNet with BlockParams.from_init_params(depth=4, w_0=8, w_a=8.0, w_m=2.0, group_width=8, se_ratio=0.25), stem 8, 10 classes.",
+       lambda: RegNet(BlockParams.from_init_params(depth=4, w_0=8, w_a=8.0, w_m=2.0, group_width=8, se_ratio=0.25),
+                      num_classes=10, stem_width=8))
+vision("mnasnet", "torchvision MNASNet(alpha=0.25), 10 classes (channels below 16 are rounded by torchvision).",
+       lambda: MNASNet(alpha=0.25, num_classes=10))
+
+
+class TinyGoogLeNet(nn.Module):
+    """GoogLeNet-like: torchvision BasicConv2d stem + torchvision Inception blocks with reduced widths."""
+
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.conv1 = BasicConv2d(3, 16, kernel_size=3, stride=2, padding=1)
+        self.maxpool1 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
+        self.inception3a = Inception(16, 8, 8, 12, 4, 4, 4)  # -> 28
+        self.inception3b = Inception(28, 12, 8, 16, 4, 8, 8)  # -> 44
+        self.maxpool3 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
+        self.inception4a = Inception(44, 16, 8, 16, 4, 8, 8)  # -> 48
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.dropout = nn.Dropout(0.2)
+        self.fc = nn.Linear(48, num_classes)
+
+    def forward(self, x):
+        x = self.maxpool1(self.conv1(x))
+        x = self.inception3b(self.inception3a(x))
+        x = self.inception4a(self.maxpool3(x))
+        x = torch.flatten(self.avgpool(x), 1)
+        return self.fc(self.dropout(x))
+
+
+vision("googlenet_like", "GoogLeNet-like net from torchvision's BasicConv2d and Inception blocks (4 branches, cat, "
+       "MaxPool ceil_mode, padding=1 maxpool branch) with reduced widths.", lambda: TinyGoogLeNet())
+vision("convnext", "torchvision ConvNeXt with block_setting [CNBlockConfig(16,32,1), CNBlockConfig(32,None,1)] "
+       "(CNBlock: depthwise 7x7, Permute, LayerNorm, exact GELU, layer_scale, LayerNorm2d), 10 classes.",
+       lambda: ConvNeXt([CNBlockConfig(16, 32, 1), CNBlockConfig(32, None, 1)], num_classes=10, layer_scale=0.5))
+
+
+def _seg_model():
+    from torchvision.models._utils import IntermediateLayerGetter
+    from torchvision.models.segmentation.fcn import FCNHead
+    from torchvision.models.segmentation._utils import _SimpleSegmentationModel
+
+    backbone = TinyResNet(widths=(8, 16, 32, 32))
+    backbone = IntermediateLayerGetter(backbone, return_layers={"layer4": "out", "layer3": "aux"})
+    return _SimpleSegmentationModel(backbone, FCNHead(32, 5), FCNHead(32, 5))
+
+
+@case("segmentation_fcn_scripted", 4,
+      "torchvision _SimpleSegmentationModel (IntermediateLayerGetter over a tiny ResNet, FCNHead out + aux) "
+      "with F.interpolate(mode='bilinear', align_corners=False) back to input size; returns Dict[str, Tensor] "
+      "{'out','aux'}. 48x40 input (non-square).", kind="scripted")
+def _():
+    m = warm_bn(_seg_model(), (2, 3, 48, 40))
+    return dict(module=script(m), inputs=(torch.randn(1, 3, 48, 40),), eager=m)
+
+
+@case("segmentation_fcn_traced", 4, "Traced (strict=False) variant of segmentation_fcn_scripted; dict output.",
+      kind="traced")
+def _():
+    m = warm_bn(_seg_model(), (2, 3, 48, 40))
+    x = torch.randn(1, 3, 48, 40)
+    return dict(module=trace(m, (x,), strict=False), inputs=(x,), eager=m)
+
+
+# ---- op-focused vision modules ---------------------------------------------------------------
+
+class ConvVariety(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.grouped = nn.Conv2d(8, 12, 3, padding=1, groups=4)
+        self.dilated = nn.Conv2d(12, 8, 3, padding=2, dilation=2)
+        self.asym = nn.Conv2d(8, 8, (3, 5), stride=(2, 1), padding=(1, 2))
+        self.same = nn.Conv2d(8, 6, 4, padding="same", dilation=1)
+        self.same_dil = nn.Conv2d(6, 6, 3, padding="same", dilation=3)
+        self.depthwise = nn.Conv2d(6, 6, 3, padding=1, groups=6, bias=False)
+        self.reflect = nn.Conv2d(6, 4, 3, padding=1, padding_mode="reflect")
+        self.circular = nn.Conv2d(4, 4, 3, padding=1, padding_mode="circular")
+        self.conv1d = nn.Conv1d(4, 5, 3, stride=2, padding=1)
+
+    def forward(self, x):
+        y = self.grouped(x)
+        y = self.dilated(y)
+        y = F.pad(y, (0, 1, 2, 0))  # asymmetric zero padding
+        y = self.asym(y)
+        y = self.same(y)
+        y = self.same_dil(y)
+        y = self.depthwise(y)
+        y = self.reflect(y)
+        y = self.circular(y)
+        z = self.conv1d(y.flatten(2))
+        return y, z
+
+
+pair("ops_conv", 4, "Conv2d with groups, dilation, asymmetric kernel/stride/padding, F.pad asymmetric, padding='same' "
+     "(even kernel and dilated), depthwise, reflect and circular padding modes, Conv1d.",
+     lambda: (ConvVariety().eval(), (torch.randn(1, 8, 13, 11),)))
+
+
+class ConvTranspose(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.up1 = nn.ConvTranspose2d(6, 4, 3, stride=2, padding=1, output_padding=1)
+        self.up2 = nn.ConvTranspose2d(4, 4, (2, 3), stride=(2, 1), padding=(0, 1), groups=2, dilation=(1, 2), bias=False)
+        self.up1d = nn.ConvTranspose1d(4, 3, 4, stride=2, padding=1)
+
+    def forward(self, x):
+        y = self.up1(x)
+        y = self.up2(y)
+        z = self.up1d(y.mean(2))
+        return y, z
+
+
+pair("ops_conv_transpose", 4, "ConvTranspose2d with stride/output_padding, groups+dilation+asymmetric, ConvTranspose1d.",
+     lambda: (ConvTranspose().eval(), (torch.randn(1, 6, 5, 7),)))
+
+
+class Pooling(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mp = nn.MaxPool2d(3, stride=2, ceil_mode=True)
+        self.mp_pad = nn.MaxPool2d(3, stride=2, padding=1, dilation=1)
+        self.ap = nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)
+        self.ap_inc = nn.AvgPool2d(2, stride=2, padding=1, count_include_pad=True)
+        self.aap = nn.AdaptiveAvgPool2d((3, 5))
+        self.amp = nn.AdaptiveMaxPool2d((5, 3))
+        self.aap1 = nn.AdaptiveAvgPool1d(7)
+
+    def forward(self, x):
+        return (self.mp(x), self.mp_pad(x), self.ap(x), self.ap_inc(x), self.aap(x), self.amp(x),
+                self.aap1(x.flatten(2)), F.max_pool2d(x, 2), F.avg_pool2d(x, (2, 3), stride=(1, 2)))
+
+
+pair("ops_pool", 4, "MaxPool2d/AvgPool2d with ceil_mode, padding, count_include_pad True/False; AdaptiveAvg/Max pooling "
+     "to odd sizes (3,5)/(5,3); AdaptiveAvgPool1d(7).", lambda: (Pooling().eval(), (torch.randn(1, 3, 11, 10),)))
+
+
+class Activations(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.prelu = nn.PReLU(3)
+
+    def forward(self, x):
+        return (F.hardswish(x), F.hardsigmoid(x), F.silu(x), F.gelu(x), F.gelu(x, approximate="tanh"),
+                F.elu(x), F.elu(x, alpha=0.5), F.leaky_relu(x, 0.1), F.relu6(x * 4), F.hardtanh(x, -0.5, 0.7),
+                torch.sigmoid(x), torch.tanh(x), F.softplus(x), F.mish(x), F.selu(x), F.celu(x),
+                self.prelu(x), F.softmax(x, dim=1), F.log_softmax(x, dim=-1))
+
+
+pair("ops_activations", 4, "hardswish, hardsigmoid, silu, gelu (erf and tanh), elu, leaky_relu, relu6, hardtanh, "
+     "softplus, mish, selu, celu, PReLU, softmax, log_softmax.",
+     lambda: (Activations().eval(), (torch.randn(2, 3, 4, 5) * 4,)))
+
+
+class Interp(nn.Module):
+    def forward(self, x):
+        return (F.interpolate(x, scale_factor=2.0, mode="nearest"),
+                F.interpolate(x, size=(7, 9), mode="nearest"),
+                F.interpolate(x, size=(3, 4), mode="nearest"),
+                F.interpolate(x, size=(9, 11), mode="bilinear", align_corners=False),
+                F.interpolate(x, size=(9, 11), mode="bilinear", align_corners=True),
+                F.interpolate(x, scale_factor=1.5, mode="bilinear", align_corners=False),
+                F.interpolate(x, size=(7, 9), mode="nearest-exact"))
+
+
+pair("ops_interpolate", 4, "F.interpolate nearest (scale 2, up to odd size, down), bilinear align_corners False/True "
+     "and scale 1.5, nearest-exact.", lambda: (Interp().eval(), (torch.randn(1, 2, 5, 6),)))
+
+
+# ============================================================================================
+# Issue 5: sequence models, attention, control flow
+# ============================================================================================
+
+def _encoder(nested: bool):
+    layer = nn.TransformerEncoderLayer(d_model=16, nhead=4, dim_feedforward=32, dropout=0.0, batch_first=True,
+                                       activation="gelu")
+    enc = nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=nested)
+    perturb_norms(enc)
+    return enc.eval()
+
+
+class EncoderWithMask(nn.Module):
+    def __init__(self, nested: bool):
+        super().__init__()
+        self.enc = _encoder(nested)
+
+    def forward(self, x, pad_mask):
+        return self.enc(x, src_key_padding_mask=pad_mask)
+
+
+def _enc_inputs():
+    x = torch.randn(2, 5, 16)
+    pad = torch.tensor([[False, False, False, True, True], [False, False, False, False, False]])
+    return x, pad
+
+
+@case("transformer_encoder_traced", 5,
+      "nn.TransformerEncoder (2 layers, gelu, batch_first, enable_nested_tensor=False) traced under no_grad with a "
+      "bool src_key_padding_mask (fast path aten::_transformer_encoder_layer_fwd).", kind="traced")
+def _():
+    m = EncoderWithMask(False).eval()
+    inputs = _enc_inputs()
+    return dict(module=trace(m, inputs), inputs=inputs, eager=m)
+
+
+@case("transformer_encoder_nested_traced", 5,
+      "As transformer_encoder_traced but enable_nested_tensor=True: the trace records the nested-tensor conversion "
+      "(padded positions come out as zeros).", kind="traced")
+def _():
+    m = EncoderWithMask(True).eval()
+    inputs = _enc_inputs()
+    return dict(module=trace(m, inputs), inputs=inputs, eager=m)
+
+
+@case("transformer_encoder_scripted", 5,
+      "Scripted nn.TransformerEncoder (2 layers, enable_nested_tensor=False) with src_key_padding_mask; outputs "
+      "computed under no_grad (the fast-path branch is taken).", kind="scripted")
+def _():
+    m = EncoderWithMask(False).eval()
+    return dict(module=script(m), inputs=_enc_inputs(), eager=m)
+
+
+class MHA(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mha = nn.MultiheadAttention(16, 4, batch_first=True, kdim=12, vdim=10)
+
+    def forward(self, q, k, v, attn_mask, key_padding_mask):
+        out, w = self.mha(q, k, v, key_padding_mask=key_padding_mask, attn_mask=attn_mask, need_weights=True,
+                          average_attn_weights=False)
+        return out, w
+
+
+def _mha_inputs():
+    q = torch.randn(2, 4, 16)
+    k = torch.randn(2, 6, 12)
+    v = torch.randn(2, 6, 10)
+    attn_mask = torch.zeros(4, 6)
+    attn_mask[0, 5] = float("-inf")
+    attn_mask[2, 1] = -2.0
+    kpm = torch.tensor([[False] * 6, [False, False, False, False, True, True]])
+    return q, k, v, attn_mask, kpm
+
+
+pair("multihead_attention", 5, "nn.MultiheadAttention(16, 4, kdim=12, vdim=10, batch_first) with a float attn_mask "
+     "(-inf and finite) and bool key_padding_mask, per-head weights.", lambda: (MHA().eval(), _mha_inputs()))
+
+
+class SelfMHA(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mha = nn.MultiheadAttention(16, 2)
+
+    def forward(self, x, attn_mask):
+        out, w = self.mha(x, x, x, attn_mask=attn_mask)
+        return out, w
+
+
+pair("self_attention_boolmask", 5, "nn.MultiheadAttention self-attention (seq-first, packed in_proj_weight) with a bool "
+     "causal attn_mask, averaged weights.",
+     lambda: (SelfMHA().eval(), (torch.randn(5, 2, 16), torch.triu(torch.ones(5, 5, dtype=torch.bool), 1))))
+
+
+class GPTBlock(nn.Module):
+    def __init__(self, d, nhead):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(d)
+        self.qkv = nn.Linear(d, 3 * d)
+        self.proj = nn.Linear(d, d)
+        self.ln2 = nn.LayerNorm(d)
+        self.fc = nn.Linear(d, 4 * d)
+        self.fc2 = nn.Linear(4 * d, d)
+        self.nhead = nhead
+
+    def forward(self, x, mask):
+        B, T, C = x.size()
+        h = self.ln1(x)
+        q, k, v = self.qkv(h).split(C, dim=2)
+        hd = C // self.nhead
+        q = q.view(B, T, self.nhead, hd).transpose(1, 2)
+        k = k.view(B, T, self.nhead, hd).transpose(1, 2)
+        v = v.view(B, T, self.nhead, hd).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math_sqrt(hd))
+        att = att.masked_fill(mask[:T, :T] == 0, float("-inf"))
+        att = F.softmax(att, dim=-1)
+        y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
+        x = x + self.proj(y)
+        x = x + self.fc2(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
+        return x
+
+
+def math_sqrt(x: int) -> float:
+    return float(x) ** 0.5
+
+
+class TinyGPTBase(nn.Module):
+    def __init__(self, vocab=40, d=16, nhead=2, n_layer=2, block=16):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, d)
+        self.pos = nn.Embedding(block, d)
+        self.blocks = nn.ModuleList([GPTBlock(d, nhead) for _ in range(n_layer)])
+        self.ln_f = nn.LayerNorm(d)
+        self.head = nn.Linear(d, vocab, bias=False)
+        self.head.weight = self.tok.weight  # tied
+        self.register_buffer("causal", torch.tril(torch.ones(block, block, dtype=torch.uint8)))
+        self.block_size = block
+
+    def forward(self, idx):
+        T = idx.size(1)
+        pos = torch.arange(0, T, dtype=torch.long, device=idx.device)
+        x = self.tok(idx) + self.pos(pos)
+        for blk in self.blocks:
+            x = blk(x, self.causal)
+        return self.head(self.ln_f(x))
+
+
+class TinyGPT(TinyGPTBase):
+    @torch.jit.export
+    def generate(self, idx: torch.Tensor, steps: int) -> torch.Tensor:
+        for _ in range(steps):
+            cond = idx if idx.size(1) <= self.block_size else idx[:, -self.block_size:]
+            logits = self.forward(cond)
+            nxt = torch.argmax(logits[:, -1, :], dim=-1, keepdim=True)
+            idx = torch.cat([idx, nxt], dim=1)
+        return idx
+
+
+def _gpt(cls=None):
+    m = (cls or TinyGPT)().eval()
+    perturb_norms(m)
+    return m
+
+
+@case("gpt_forward_scripted", 5, "Tiny GPT decoder (2 blocks, causal uint8 mask buffer sliced, masked_fill -inf, "
+      "tanh GELU, tied embedding/head weights, split/view/transpose); forward logits.", kind="scripted")
+def _():
+    m = _gpt()
+    return dict(module=script(m), inputs=(torch.randint(0, 40, (2, 6)),), eager=m)
+
+
+@case("gpt_generate_scripted", 5, "Tiny GPT: exported method generate(idx, steps: int) does greedy decoding in a loop "
+      "(argmax, cat, sliding window past block size 16). method=generate.", kind="scripted")
+def _():
+    m = _gpt()
+    idx = torch.randint(0, 40, (2, 5))
+    return dict(module=script(m), inputs=(idx, 14), method="generate", eager=m.generate)
+
+
+@case("gpt_forward_traced", 5, "Traced forward of the tiny GPT (tied weights, causal mask).", kind="traced")
+def _():
+    m = _gpt(TinyGPTBase)  # tracing a module with @torch.jit.export methods fails ('forward already defined')
+    x = torch.randint(0, 40, (2, 6))
+    return dict(module=trace(m, (x,)), inputs=(x,), eager=m)
+
+
+class RNNTagger(nn.Module):
+    def __init__(self, cell: str):
+        super().__init__()
+        self.emb = nn.Embedding(30, 8)
+        rnn = nn.LSTM if cell == "lstm" else nn.GRU
+        self.rnn = rnn(8, 10, num_layers=2, bidirectional=True, batch_first=True)
+        self.out = nn.Linear(20, 6)
+
+    def forward(self, tokens):
+        y, h = self.rnn(self.emb(tokens))
+        return self.out(y), h
+
+
+def _tagger(cell):
+    return lambda: (RNNTagger(cell).eval(), (torch.randint(0, 30, (3, 7)),))
+
+
+pair("lstm_tagger", 5, "Embedding + 2-layer bidirectional batch_first LSTM + Linear; returns (tags, (h, c)).", _tagger("lstm"))
+pair("gru_tagger", 5, "Embedding + 2-layer bidirectional batch_first GRU + Linear; returns (tags, h).", _tagger("gru"))
+
+
+class DictOut(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(4, 3)
+
+    def forward(self, x) -> Tuple[Dict[str, torch.Tensor], int, Tuple[torch.Tensor, float, bool]]:
+        y = self.lin(x)
+        d: Dict[str, torch.Tensor] = {"logits": y, "probs": torch.softmax(y, -1)}
+        d["argmax"] = y.argmax(-1)
+        n = int(y.size(0)) * 10 + 7
+        return d, n, (y.sum(0), float(y.max()), bool(y.min() < 0))
+
+
+@case("dict_tuple_output_scripted", 5, "Returns (Dict[str,Tensor] with 3 entries, int, (Tensor, float, bool)); "
+      "flattened depth-first.", kind="scripted")
+def _():
+    m = DictOut().eval()
+    return dict(module=script(m), inputs=(torch.randn(3, 4),), eager=m)
+
+
+class Exported(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Linear(6, 4)
+        self.dec = nn.Linear(4, 6)
+
+    def forward(self, x):
+        return self.dec(self.encode(x, 1.0))
+
+    @torch.jit.export
+    def encode(self, x: torch.Tensor, temperature: float) -> torch.Tensor:
+        return torch.tanh(self.enc(x) / temperature)
+
+    @torch.jit.export
+    def stats(self, x: torch.Tensor) -> Tuple[int, float]:
+        return x.numel(), float(x.abs().sum())
+
+
+@case("exported_method_scripted", 5, "Non-forward method encode(x, temperature: float) exported with @torch.jit.export "
+      "(method=encode); the module also has stats() and forward().", kind="scripted")
+def _():
+    m = Exported().eval()
+    return dict(module=script(m), inputs=(torch.randn(2, 6), 0.5), method="encode", eager=m.encode)
+
+
+@case("exported_method_stats_scripted", 5, "Exported method stats(x) -> Tuple[int, float] (method=stats).",
+      kind="scripted")
+def _():
+    m = Exported().eval()
+    return dict(module=script(m), inputs=(torch.randn(2, 6),), method="stats", eager=m.stats)
+
+
+class IntOps(nn.Module):
+    def forward(self, a, b, m):
+        return (torch.floor_divide(a, b), torch.div(a, b, rounding_mode="floor"), torch.div(a, b, rounding_mode="trunc"),
+                torch.remainder(a, b), torch.fmod(a, b), a / b, a % 3, a // 4,
+                a & b, a | b, a ^ b, ~a, a << 2, a >> 1,
+                a > b, a == b, a <= 0, ~m, m & (a > 0), m | (b < 0), m ^ (a == 0),
+                torch.logical_and(m, a > 0), torch.logical_not(m), m.sum(), m.to(torch.int64) * 3,
+                (a * b - 7).abs(), a.sum(), a.max(), torch.clamp(a, -3, 4), a.pow(2), torch.sign(a),
+                (a + 1.5), a.to(torch.int32) * 2, a.to(torch.uint8), a.to(torch.int8) + 100,
+                torch.where(m, a, b), m.any(), m.all(), (a > 0).float().mean())
+
+
+def _int_inputs():
+    a = torch.randint(-20, 20, (3, 5))
+    b = torch.randint(1, 7, (3, 5)) * torch.where(torch.rand(3, 5) > 0.5, 1, -1)
+    m = torch.rand(3, 5) > 0.4
+    return a, b, m
+
+
+pair("int_bool_arith", 5, "int64 and bool tensor arithmetic: floor_divide/div rounding modes/remainder/fmod with "
+     "negatives, true division, bitwise and/or/xor/not/shifts, comparisons, logical ops, int casts with wraparound "
+     "(uint8, int8), sums of bools.", lambda: (IntOps().eval(), _int_inputs()))
+
+
+class IndexOps(nn.Module):
+    def forward(self, x, idx, mask):
+        a = x[idx]
+        b = x[:, idx[:3]]
+        c = x[mask]
+        d = x[1::2, ::3]
+        e = x[None, :, -1]
+        f = torch.gather(x, 1, idx.view(1, -1).expand(x.size(0), -1) % x.size(1))
+        g = torch.zeros(4, 6).scatter(1, torch.tensor([[0, 1, 2], [3, 4, 5], [5, 4, 3], [0, 0, 1]]), 1.5)
+        h = torch.zeros(3, 6).scatter_add(0, (idx[:6] % 3).view(1, 6).expand(2, 6), x[:2, :6])
+        tv, ti = torch.topk(x, 3, dim=1)
+        tvs, tis = torch.topk(x, 2, dim=0, largest=False)
+        sv, si = torch.sort(x, dim=1, descending=True)
+        cs = torch.cumsum(x, dim=1)
+        cp = torch.cumprod(x[:, :4], dim=0)
+        y = x.clone()
+        y[mask] = 0.0
+        y[:, 0] = -1.0
+        y.index_put_((idx[:2] % 4, idx[2:4] % 7), torch.tensor([9.0, 8.0]))
+        z = x.index_select(0, idx[:2] % 4).masked_fill(x[:2] > 0.5, 2.0)
+        am = torch.argmax(x, dim=1)
+        amin = torch.argmin(x)
+        nz = torch.nonzero(mask)
+        return a, b, c, d, e, f, g, h, tv, ti, tvs, tis, sv, si, cs, cp, y, z, am, amin, nz, torch.flip(x, [1]), \
+            torch.roll(x, 2, 1), x.unbind(0)[1], torch.stack([x[0], x[1]], 1), x.t().contiguous(), x.narrow(1, 2, 3)
+
+
+def _index_inputs():
+    x = torch.randn(4, 7)
+    idx = torch.tensor([3, 0, 2, 1, 3, 2, 0])
+    mask = torch.rand(4, 7) > 0.5
+    return x, idx, mask
+
+
+pair("indexing_ops", 5, "Advanced indexing (tensor, bool mask, slices with steps, None, negative), gather, scatter, "
+     "scatter_add, topk (largest/smallest), sort descending, cumsum, cumprod, index_put_/masked assignment on a clone, "
+     "masked_fill, argmax/argmin, nonzero, flip, roll, unbind, stack, narrow.",
+     lambda: (IndexOps().eval(), _index_inputs()))
+
+
+class HalfConv(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.ln = nn.LayerNorm(8)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        y = F.gelu(self.conv(x))
+        y = y.mean((2, 3))
+        y = self.ln(y)
+        return self.fc(y), y.float().sum()
+
+
+@case("float16_convnet_scripted", 5, "float16 Conv2d + GELU + mean + LayerNorm + Linear (weights and inputs half), also a float32 reduction.",
+      kind="scripted")
+def _():
+    m = HalfConv().half().eval()
+    perturb_norms(m)
+    return dict(module=script(m), inputs=(torch.randn(1, 3, 8, 8).half(),), eager=m)
+
+
+class BF16Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(8, 16)
+        self.ln = nn.LayerNorm(16)
+        self.fc2 = nn.Linear(16, 4)
+
+    def forward(self, x):
+        h = x.to(torch.bfloat16)
+        h = F.silu(self.fc1(h))
+        h = self.ln(h)
+        return self.fc2(h), h.sum(-1).float()
+
+
+def _bf16():
+    m = BF16Model().to(torch.bfloat16).eval()
+    perturb_norms(m)
+    return m, (torch.randn(3, 8),)
+
+
+pair("bfloat16_mlp", 5, "bfloat16 weights; float32 input cast to bfloat16 inside forward; bfloat16 output stored as "
+     "float32 in outputs.npz (output_dtypes says bfloat16).", _bf16)
+
+
+class StringsLists(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.vocab: Dict[str, int] = {"hello": 1, "world": 2, "foo": 3, "<unk>": 0}
+        self.sep = ","
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, List[int], Dict[str, int], str, int, List[str]]:
+        text = "hello,world,foo,bar"
+        words = text.split(self.sep)
+        ids: List[int] = []
+        for w in words:
+            if w in self.vocab:
+                ids.append(self.vocab[w])
+            else:
+                ids.append(self.vocab["<unk>"])
+        joined = "-".join(words[1:]).upper()
+        counts: Dict[str, int] = {}
+        for ch in joined:
+            if ch in counts:
+                counts[ch] += 1
+            else:
+                counts[ch] = 1
+        keys = sorted(counts.keys())
+        nums = [len(w) for w in words]
+        nums.sort(reverse=True)
+        nums.append(len(keys))
+        nums.insert(0, len(joined))
+        nums.extend(ids)
+        nums = nums[1:-1] + [nums[0] * 2]
+        msg = "{} has {} words".format(text, len(words))
+        t = torch.tensor(ids, dtype=torch.float32)
+        flag = 1 if msg.startswith("hello") and "foo" in words else 0
+        summary = f"{x.size(0)}x{x.size(1)}"
+        return x[:, : len(ids)] * t, nums, counts, msg, flag + len(summary) + msg.find("has"), keys
+
+
+@case("strings_lists_scripted", 5, "String split/join/upper/format/f-string/startswith/find, dict counting with `in`, "
+      "sorted keys, list sort/append/insert/extend/slicing/concat, torch.tensor from List[int]; "
+      "returns (Tensor, List[int], Dict[str,int], str, int, List[str]) — strings are skipped in outputs.npz.",
+      kind="scripted")
+def _():
+    m = StringsLists().eval()
+    return dict(module=script(m), inputs=(torch.randn(2, 6),), eager=m)
+
+
+# ============================================================================================
+
+def write_index():
+    index = []
+    for n in sorted(os.listdir(CASES_DIR)):
+        p = os.path.join(CASES_DIR, n, "case.json")
+        if os.path.exists(p):
+            with open(p) as f:
+                c = json.load(f)
+            index.append({"name": n, "kind": c["kind"], "issue": c["issue"], "method": c["method"],
+                          "description": c["description"]})
+    with open(os.path.join(CASES_DIR, "INDEX.json"), "w") as f:
+        json.dump(index, f, indent=1)
+        f.write("\n")
+    # refresh the case table in README.md between the markers
+    readme = os.path.join(HERE, "README.md")
+    if os.path.exists(readme):
+        with open(readme) as f:
+            text = f.read()
+        b, e = "<!-- cases:begin -->", "<!-- cases:end -->"
+        if b in text and e in text:
+            rows = ["| case | issue | kind | method | what it stresses |", "|---|---|---|---|---|"]
+            for c in sorted(index, key=lambda c: (c["issue"], c["name"])):
+                rows.append(f"| `{c['name']}` | {c['issue']} | {c['kind']} | {c['method']} | "
+                            f"{c['description'].replace('|', '/')} |")
+            text = text[: text.index(b) + len(b)] + "\n" + "\n".join(rows) + "\n" + text[text.index(e):]
+            with open(readme, "w") as f:
+                f.write(text)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", nargs="*", help="case names (or prefixes ending in *)")
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--keep-going", action="store_true", help="continue after a failing case")
+    ap.add_argument("-j", "--jobs", type=int, default=2, help="cases generated in parallel (one process each)")
+    ap.add_argument("--inprocess", action="store_true",
+                    help="generate in this process (default: one fresh process per case with PYTHONHASHSEED=0, "
+                         "so class-name mangling and attribute order do not depend on which cases ran before)")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    names = list(CASES)
+    if args.list:
+        for n in names:
+            print(f"{n:40s} issue {CASES[n]['issue']}  {CASES[n]['description'][:80]}")
+        return
+    if args.only:
+        sel = []
+        for pat in args.only:
+            if pat.endswith("*"):
+                sel += [n for n in names if n.startswith(pat[:-1])]
+            elif pat in CASES:
+                sel.append(pat)
+            else:
+                sys.exit(f"unknown case {pat}")
+        names = sel
+    os.makedirs(CASES_DIR, exist_ok=True)
+    failed = []
+    if args.inprocess:
+        for n in names:
+            try:
+                run_case(n, CASES[n])
+            except Exception as e:  # noqa: BLE001
+                if not args.keep_going:
+                    raise
+                print(f"FAILED {n}: {type(e).__name__}: {e}", file=sys.stderr)
+                failed.append(n)
+    else:
+        import subprocess
+        env = dict(os.environ, PYTHONHASHSEED="0", OMP_NUM_THREADS="1")
+        pending = list(names)
+        running = []
+        while pending or running:
+            while pending and len(running) < max(1, args.jobs):
+                n = pending.pop(0)
+                cmd = [sys.executable, os.path.abspath(__file__), "--inprocess", "--only", n]
+                running.append((n, subprocess.Popen(cmd, env=env)))
+            n, p = running.pop(0)
+            if p.wait() != 0:
+                print(f"FAILED {n}", file=sys.stderr)
+                failed.append(n)
+                if not args.keep_going:
+                    for _, q in running:
+                        q.wait()
+                    break
+    write_index()
+    if failed:
+        sys.exit(f"failed: {' '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()
