@@ -1,0 +1,1 @@
+//! A compact S-expression rendering of the AST without spans, for snapshot tests and debugging.
