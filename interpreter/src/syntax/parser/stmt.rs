@@ -333,7 +333,7 @@ impl Parser<'_> {
         let items = self.parse_comma_list(|p| {
             let context = p.parse_test()?;
             let target = if p.eat_keyword("as") {
-                Some(p.parse_target_list()?)
+                Some(p.parse_bitor()?)
             } else {
                 None
             };

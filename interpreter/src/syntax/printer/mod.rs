@@ -116,7 +116,7 @@ fn write_stmt(out: &mut String, stmt: &Stmt, level: usize) {
                 write_expr(out, &item.context, Prec::Test);
                 if let Some(target) = &item.target {
                     out.push_str(" as ");
-                    write_target(out, target);
+                    write_expr(out, target, Prec::Test);
                 }
             }
             write_block(out, body, level);
