@@ -8,7 +8,7 @@
 
 use nom::branch::alt;
 use nom::bytes::complete::{tag_no_case, take_while, take_while1};
-use nom::character::complete::{char, digit0, digit1, one_of};
+use nom::character::complete::{char, one_of};
 use nom::combinator::{opt, recognize};
 use nom::{IResult, Parser};
 
@@ -44,13 +44,23 @@ fn radix_int(input: &str) -> IResult<&str, &str> {
     .parse(input)
 }
 
+fn digits0(input: &str) -> IResult<&str, &str> {
+    take_while(|c: char| c.is_ascii_digit()).parse(input)
+}
+
+fn digits1(input: &str) -> IResult<&str, &str> {
+    take_while1(|c: char| c.is_ascii_digit()).parse(input)
+}
+
+// `nom` 8.0.0's `digit0`/`digit1` mis-report what they consumed at the end of input inside
+// `recognize`, so digits are matched with `take_while` instead.
 fn decimal(input: &str) -> IResult<&str, &str> {
     recognize((
         alt((
-            recognize((digit1, opt((char('.'), digit0)))),
-            recognize((char('.'), digit1)),
+            recognize((digits1, opt((char('.'), digits0)))),
+            recognize((char('.'), digits1)),
         )),
-        opt((one_of("eE"), opt(one_of("+-")), digit1)),
+        opt((one_of("eE"), opt(one_of("+-")), digits1)),
     ))
     .parse(input)
 }
@@ -254,6 +264,9 @@ mod tests {
             ("1e-5", Number::Float(1e-5)),
             ("1.0000000000000001e-05", Number::Float(1e-5)),
             ("2j", Number::Imag(2.0)),
+            ("0.83", Number::Float(0.83)),
+            ("12.5e3", Number::Float(12500.0)),
+            ("7", Number::Int(7)),
         ];
         for (text, expected) in cases {
             let (rest, recognized) = number_text(text).expect("recognized");
