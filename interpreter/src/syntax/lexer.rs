@@ -15,6 +15,20 @@ use super::token::{Token, TokenKind, KEYWORDS, OPERATORS};
 
 /// Splits `text` into tokens; `path` is only used in error messages.
 pub fn tokenize(path: &str, text: &str) -> Result<Vec<Token>, ParseError> {
+    let (tokens, unclosed) = tokenize_deferred(path, text)?;
+    match unclosed {
+        Some(error) => Err(error),
+        None => Ok(tokens),
+    }
+}
+
+/// Like [`tokenize`], but an unclosed bracket at the end of input is returned next to the
+/// tokens (which then end without a final `Newline`) so the parser can report a nearer error
+/// first, e.g. `expected ')' found 'def'`.
+pub(crate) fn tokenize_deferred(
+    path: &str,
+    text: &str,
+) -> Result<(Vec<Token>, Option<ParseError>), ParseError> {
     if u32::try_from(text.len()).is_err() {
         return Err(ParseError::new(
             path,
@@ -29,11 +43,11 @@ pub fn tokenize(path: &str, text: &str) -> Result<Vec<Token>, ParseError> {
         pos: 0,
         tokens: Vec::new(),
         indents: vec![0],
-        bracket_depth: 0,
+        open_brackets: Vec::new(),
         at_line_start: true,
     };
-    lexer.run()?;
-    Ok(lexer.tokens)
+    let unclosed = lexer.run()?;
+    Ok((lexer.tokens, unclosed))
 }
 
 struct Lexer<'a> {
@@ -42,14 +56,16 @@ struct Lexer<'a> {
     pos: usize,
     tokens: Vec<Token>,
     indents: Vec<u32>,
-    bracket_depth: usize,
+    /// Unclosed `(`, `[`, `{` and their offsets; newlines inside brackets do not end lines.
+    open_brackets: Vec<(&'static str, usize)>,
     at_line_start: bool,
 }
 
 impl Lexer<'_> {
-    fn run(&mut self) -> Result<(), ParseError> {
+    /// Lexes everything; returns the error for an unclosed bracket, if any.
+    fn run(&mut self) -> Result<Option<ParseError>, ParseError> {
         loop {
-            if self.at_line_start && self.bracket_depth == 0 {
+            if self.at_line_start && self.open_brackets.is_empty() {
                 if !self.start_line()? {
                     break;
                 }
@@ -66,7 +82,7 @@ impl Lexer<'_> {
                 '\\' if rest.starts_with("\\\r\n") => self.pos += 3,
                 '\n' => {
                     self.pos += 1;
-                    if self.bracket_depth == 0 {
+                    if self.open_brackets.is_empty() {
                         self.push(TokenKind::Newline, self.pos - 1, self.pos);
                         self.at_line_start = true;
                     }
@@ -75,6 +91,14 @@ impl Lexer<'_> {
             }
         }
         let end = self.text.len();
+        if let Some(&(bracket, at)) = self.open_brackets.first() {
+            self.push(TokenKind::Eof, end, end);
+            return Ok(Some(self.error(
+                at,
+                at + 1,
+                format!("'{bracket}' was never closed"),
+            )));
+        }
         if !matches!(
             self.tokens.last().map(|t| &t.kind),
             None | Some(TokenKind::Newline)
@@ -86,7 +110,7 @@ impl Lexer<'_> {
             self.push(TokenKind::Dedent, end, end);
         }
         self.push(TokenKind::Eof, end, end);
-        Ok(())
+        Ok(None)
     }
 
     /// Measures the indentation of the next non-blank line and emits `Indent`/`Dedent`.
@@ -192,8 +216,10 @@ impl Lexer<'_> {
         }
         if let Some(op) = OPERATORS.iter().find(|op| rest.starts_with(**op)) {
             match *op {
-                "(" | "[" | "{" => self.bracket_depth += 1,
-                ")" | "]" | "}" => self.bracket_depth = self.bracket_depth.saturating_sub(1),
+                "(" | "[" | "{" => self.open_brackets.push((op, start)),
+                ")" | "]" | "}" => {
+                    self.open_brackets.pop();
+                }
                 _ => {}
             }
             self.pos += op.len();

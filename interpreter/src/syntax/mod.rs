@@ -14,6 +14,7 @@
 //! ```
 
 pub mod ast;
+mod depth;
 mod error;
 mod lexer;
 mod literal;
@@ -25,6 +26,7 @@ mod token;
 pub mod visit;
 
 pub use ast::*;
+pub use depth::{dismantle, expr_depth, MAX_TREE_DEPTH};
 pub use error::ParseError;
 pub use lexer::tokenize;
 pub use parser::{parse_expr, parse_expr_in, parse_file, MAX_DEPTH};

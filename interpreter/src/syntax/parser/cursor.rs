@@ -1,6 +1,7 @@
 //! The parser's token cursor: lookahead, expectations, error construction and depth limits.
 
-use crate::syntax::ast::Ident;
+use crate::syntax::ast::{Expr, Ident};
+use crate::syntax::depth::{expr_depth, MAX_TREE_DEPTH};
 use crate::syntax::error::ParseError;
 use crate::syntax::span::Span;
 use crate::syntax::token::{Token, TokenKind};
@@ -158,10 +159,7 @@ impl<'a> Parser<'a> {
     /// Enters one nesting level; fails past [`MAX_DEPTH`]. Pair with [`Parser::leave`].
     pub(super) fn enter(&mut self) -> PResult<()> {
         if self.depth >= MAX_DEPTH {
-            return Err(self.error_at(
-                self.peek().span,
-                format!("nesting too deep (more than {MAX_DEPTH} levels)"),
-            ));
+            return Err(self.error_at(self.peek().span, too_deep_message(MAX_DEPTH)));
         }
         self.depth += 1;
         Ok(())
@@ -179,6 +177,29 @@ impl<'a> Parser<'a> {
         result
     }
 
+    /// Tracks the tree depth of a node built in a loop (operator chains, trailers): `depth`
+    /// is the depth of `base` (measured on first use); the new node wraps `base` and
+    /// `new_children`. Fails past [`MAX_TREE_DEPTH`] so no over-deep tree is ever built.
+    pub(super) fn grow_depth(
+        &self,
+        depth: &mut Option<usize>,
+        base: &Expr,
+        new_children: &[&Expr],
+    ) -> PResult<()> {
+        let base_depth = depth.unwrap_or_else(|| expr_depth(base));
+        let children = new_children
+            .iter()
+            .map(|c| expr_depth(c))
+            .max()
+            .unwrap_or(0);
+        let grown = base_depth.max(children).saturating_add(1);
+        if grown > MAX_TREE_DEPTH {
+            return Err(self.error_at(base.span, too_deep_message(MAX_TREE_DEPTH)));
+        }
+        *depth = Some(grown);
+        Ok(())
+    }
+
     /// Fails if an integer literal too large for 64 bits was not negated.
     pub(super) fn finish_expr(&mut self) -> PResult<()> {
         match self.pending_min_int.take() {
@@ -186,4 +207,9 @@ impl<'a> Parser<'a> {
             None => Ok(()),
         }
     }
+}
+
+/// The message for input nested past a limit.
+pub(crate) fn too_deep_message(limit: usize) -> String {
+    format!("too deeply nested (more than {limit} levels)")
 }

@@ -216,12 +216,14 @@ impl Parser<'_> {
     fn parse_binary(&mut self, min_prec: u8) -> PResult<Expr> {
         let start = self.start();
         let mut left = self.parse_unary()?;
+        let mut depth = None;
         while let Some((op, prec)) = binary_op(&self.peek().kind) {
             if prec < min_prec {
                 break;
             }
             self.advance();
-            let right = self.nested(|p| p.parse_binary(prec + 1))?;
+            let right = self.parse_binary(prec + 1)?;
+            self.grow_depth(&mut depth, &left, &[&right])?;
             left = Expr::new(
                 ExprKind::Binary {
                     op,
@@ -295,9 +297,11 @@ impl Parser<'_> {
     fn parse_primary(&mut self) -> PResult<Expr> {
         let start = self.start();
         let mut expr = self.parse_atom()?;
+        let mut depth = None;
         loop {
             if self.eat_op(".") {
                 let attr = self.expect_name()?;
+                self.grow_depth(&mut depth, &expr, &[])?;
                 expr = Expr::new(
                     ExprKind::Attribute {
                         value: boxed(expr),
@@ -307,6 +311,11 @@ impl Parser<'_> {
                 );
             } else if self.at_op("(") {
                 let (args, keywords) = self.parse_call_arguments()?;
+                let children: Vec<&Expr> = args
+                    .iter()
+                    .chain(keywords.iter().map(|k| &k.value))
+                    .collect();
+                self.grow_depth(&mut depth, &expr, &children)?;
                 expr = Expr::new(
                     ExprKind::Call {
                         func: boxed(expr),
@@ -317,6 +326,7 @@ impl Parser<'_> {
                 );
             } else if self.at_op("[") {
                 let index = self.parse_subscript_index()?;
+                self.grow_depth(&mut depth, &expr, &[&index])?;
                 expr = Expr::new(
                     ExprKind::Subscript {
                         value: boxed(expr),
@@ -334,51 +344,47 @@ impl Parser<'_> {
         self.expect_op("(")?;
         let mut args = Vec::new();
         let mut keywords = Vec::new();
-        self.nested(|p| {
-            while !p.at_op(")") {
-                let is_keyword =
-                    matches!(p.peek().kind, TokenKind::Name(_)) && p.peek_at(1).is_op("=");
-                if is_keyword {
-                    let name = p.expect_name()?;
-                    p.expect_op("=")?;
-                    let value = p.parse_test()?;
-                    keywords.push(Keyword { name, value });
-                } else if p.at_op("**") {
-                    return Err(p.error_at(p.peek().span, "'**' arguments are not supported"));
-                } else {
-                    args.push(p.parse_star_or_test()?);
-                }
-                if !p.eat_op(",") {
-                    break;
-                }
+        while !self.at_op(")") {
+            let is_keyword =
+                matches!(self.peek().kind, TokenKind::Name(_)) && self.peek_at(1).is_op("=");
+            if is_keyword {
+                let name = self.expect_name()?;
+                self.expect_op("=")?;
+                let value = self.parse_test()?;
+                keywords.push(Keyword { name, value });
+            } else if self.at_op("**") {
+                return Err(self.error_at(self.peek().span, "'**' arguments are not supported"));
+            } else {
+                args.push(self.parse_star_or_test()?);
             }
-            p.expect_op(")")?;
-            Ok(())
-        })?;
+            if !self.eat_op(",") {
+                break;
+            }
+        }
+        self.expect_op(")")?;
+
         Ok((args, keywords))
     }
 
     /// `[item, ...]` after a primary: one item, or a `Tuple` of items if there is a comma.
     fn parse_subscript_index(&mut self) -> PResult<Expr> {
         self.expect_op("[")?;
-        self.nested(|p| {
-            let start = p.start();
-            let first = p.parse_subscript_item()?;
-            let index = if p.at_op(",") {
-                let mut items = vec![first];
-                while p.eat_op(",") {
-                    if p.at_op("]") {
-                        break;
-                    }
-                    items.push(p.parse_subscript_item()?);
+        let start = self.start();
+        let first = self.parse_subscript_item()?;
+        let index = if self.at_op(",") {
+            let mut items = vec![first];
+            while self.eat_op(",") {
+                if self.at_op("]") {
+                    break;
                 }
-                Expr::new(ExprKind::Tuple(items), p.span_from(start))
-            } else {
-                first
-            };
-            p.expect_op("]")?;
-            Ok(index)
-        })
+                items.push(self.parse_subscript_item()?);
+            }
+            Expr::new(ExprKind::Tuple(items), self.span_from(start))
+        } else {
+            first
+        };
+        self.expect_op("]")?;
+        Ok(index)
     }
 
     fn parse_subscript_item(&mut self) -> PResult<Expr> {
@@ -460,93 +466,90 @@ impl Parser<'_> {
     fn parse_parenthesized(&mut self) -> PResult<Expr> {
         let start = self.start();
         self.expect_op("(")?;
-        self.nested(|p| {
-            if p.eat_op(")") {
-                return Ok(Expr::new(ExprKind::Tuple(Vec::new()), p.span_from(start)));
-            }
-            let first = p.parse_star_or_test()?;
-            if p.at_keyword("for") {
-                return Err(p.error_at(p.peek().span, "generator expressions are not supported"));
-            }
-            let expr = if p.at_op(",") {
-                let mut items = vec![first];
-                while p.eat_op(",") {
-                    if p.at_op(")") {
-                        break;
-                    }
-                    items.push(p.parse_star_or_test()?);
+        if self.eat_op(")") {
+            return Ok(Expr::new(
+                ExprKind::Tuple(Vec::new()),
+                self.span_from(start),
+            ));
+        }
+        let first = self.parse_star_or_test()?;
+        if self.at_keyword("for") {
+            return Err(self.error_at(self.peek().span, "generator expressions are not supported"));
+        }
+        let expr = if self.at_op(",") {
+            let mut items = vec![first];
+            while self.eat_op(",") {
+                if self.at_op(")") {
+                    break;
                 }
-                p.expect_op(")")?;
-                Expr::new(ExprKind::Tuple(items), p.span_from(start))
-            } else {
-                p.expect_op(")")?;
-                first
-            };
-            Ok(expr)
-        })
+                items.push(self.parse_star_or_test()?);
+            }
+            self.expect_op(")")?;
+            Expr::new(ExprKind::Tuple(items), self.span_from(start))
+        } else {
+            self.expect_op(")")?;
+            first
+        };
+        Ok(expr)
     }
 
     fn parse_list_display(&mut self) -> PResult<Expr> {
         let start = self.start();
         self.expect_op("[")?;
-        self.nested(|p| {
-            let mut items = Vec::new();
-            while !p.at_op("]") {
-                let item = p.parse_star_or_test()?;
-                if items.is_empty() && p.at_keyword("for") {
-                    let (target, iter, conds) = p.parse_comprehension_clause()?;
-                    p.expect_op("]")?;
-                    return Ok(Expr::new(
-                        ExprKind::ListComp {
-                            elt: boxed(item),
-                            target: boxed(target),
-                            iter: boxed(iter),
-                            conds,
-                        },
-                        p.span_from(start),
-                    ));
-                }
-                items.push(item);
-                if !p.eat_op(",") {
-                    break;
-                }
+        let mut items = Vec::new();
+        while !self.at_op("]") {
+            let item = self.parse_star_or_test()?;
+            if items.is_empty() && self.at_keyword("for") {
+                let (target, iter, conds) = self.parse_comprehension_clause()?;
+                self.expect_op("]")?;
+                return Ok(Expr::new(
+                    ExprKind::ListComp {
+                        elt: boxed(item),
+                        target: boxed(target),
+                        iter: boxed(iter),
+                        conds,
+                    },
+                    self.span_from(start),
+                ));
             }
-            p.expect_op("]")?;
-            Ok(Expr::new(ExprKind::List(items), p.span_from(start)))
-        })
+            items.push(item);
+            if !self.eat_op(",") {
+                break;
+            }
+        }
+        self.expect_op("]")?;
+        Ok(Expr::new(ExprKind::List(items), self.span_from(start)))
     }
 
     fn parse_dict_display(&mut self) -> PResult<Expr> {
         let start = self.start();
         self.expect_op("{")?;
-        self.nested(|p| {
-            let mut entries = Vec::new();
-            while !p.at_op("}") {
-                let key = p.parse_test()?;
-                p.expect_op(":")?;
-                let value = p.parse_test()?;
-                if entries.is_empty() && p.at_keyword("for") {
-                    let (target, iter, conds) = p.parse_comprehension_clause()?;
-                    p.expect_op("}")?;
-                    return Ok(Expr::new(
-                        ExprKind::DictComp {
-                            key: boxed(key),
-                            value: boxed(value),
-                            target: boxed(target),
-                            iter: boxed(iter),
-                            conds,
-                        },
-                        p.span_from(start),
-                    ));
-                }
-                entries.push((key, value));
-                if !p.eat_op(",") {
-                    break;
-                }
+        let mut entries = Vec::new();
+        while !self.at_op("}") {
+            let key = self.parse_test()?;
+            self.expect_op(":")?;
+            let value = self.parse_test()?;
+            if entries.is_empty() && self.at_keyword("for") {
+                let (target, iter, conds) = self.parse_comprehension_clause()?;
+                self.expect_op("}")?;
+                return Ok(Expr::new(
+                    ExprKind::DictComp {
+                        key: boxed(key),
+                        value: boxed(value),
+                        target: boxed(target),
+                        iter: boxed(iter),
+                        conds,
+                    },
+                    self.span_from(start),
+                ));
             }
-            p.expect_op("}")?;
-            Ok(Expr::new(ExprKind::Dict(entries), p.span_from(start)))
-        })
+            entries.push((key, value));
+            if !self.eat_op(",") {
+                break;
+            }
+        }
+        self.expect_op("}")?;
+        Ok(Expr::new(ExprKind::Dict(entries), self.span_from(start)))
     }
 
     /// `for target in iter [if cond]*` (a single `for` clause, as TorchScript allows).

@@ -14,18 +14,32 @@ mod stmt;
 use std::sync::Arc;
 
 use super::ast::{Expr, SourceFile};
+use super::depth::{limit_expr_depth, limit_tree_depth, MAX_TREE_DEPTH};
 use super::error::ParseError;
-use super::lexer::tokenize;
+use super::lexer::tokenize_deferred;
 use super::token::TokenKind;
 
-use cursor::Parser;
 pub use cursor::MAX_DEPTH;
+use cursor::{too_deep_message, Parser};
 
 /// Parses a whole source file; `path` is recorded in the result and in error messages.
 pub fn parse_file(path: &str, text: &str) -> Result<SourceFile, ParseError> {
-    let tokens = tokenize(path, text)?;
+    let (tokens, unclosed) = tokenize_deferred(path, text)?;
     let mut parser = Parser::new(path, text, tokens);
-    let body = parser.parse_module()?;
+    let mut body = parser
+        .parse_module()
+        .map_err(|error| prefer_unclosed(error, &unclosed, text))?;
+    if let Some(error) = unclosed {
+        return Err(error);
+    }
+    if let Some(span) = limit_tree_depth(&mut body) {
+        return Err(ParseError::new(
+            path,
+            text,
+            span,
+            too_deep_message(MAX_TREE_DEPTH),
+        ));
+    }
     Ok(SourceFile {
         path: path.to_string(),
         text: Arc::from(text),
@@ -41,8 +55,25 @@ pub fn parse_expr(text: &str) -> Result<Expr, ParseError> {
 
 /// Like [`parse_expr`], naming `path` in error messages.
 pub fn parse_expr_in(path: &str, text: &str) -> Result<Expr, ParseError> {
-    let tokens = tokenize(path, text)?;
+    let (tokens, unclosed) = tokenize_deferred(path, text)?;
     let mut parser = Parser::new(path, text, tokens);
+    let mut expr =
+        parse_whole_expr(&mut parser).map_err(|error| prefer_unclosed(error, &unclosed, text))?;
+    if let Some(error) = unclosed {
+        return Err(error);
+    }
+    if let Some(span) = limit_expr_depth(&mut expr) {
+        return Err(ParseError::new(
+            path,
+            text,
+            span,
+            too_deep_message(MAX_TREE_DEPTH),
+        ));
+    }
+    Ok(expr)
+}
+
+fn parse_whole_expr(parser: &mut Parser<'_>) -> Result<Expr, ParseError> {
     if matches!(parser.peek().kind, TokenKind::Indent) {
         parser.advance();
     }
@@ -54,4 +85,13 @@ pub fn parse_expr_in(path: &str, text: &str) -> Result<Expr, ParseError> {
     }
     parser.expect_eof()?;
     Ok(expr)
+}
+
+/// An error at the very end of the input caused by an unclosed bracket is better reported
+/// at the bracket.
+fn prefer_unclosed(error: ParseError, unclosed: &Option<ParseError>, text: &str) -> ParseError {
+    match unclosed {
+        Some(unclosed) if error.span.start as usize >= text.len() => unclosed.clone(),
+        _ => error,
+    }
 }
