@@ -9,6 +9,19 @@ use crate::syntax::token::{Token, TokenKind};
 /// The deepest nesting of expressions and blocks accepted (CPython's limit for brackets).
 pub const MAX_DEPTH: usize = 200;
 
+/// The most stack the parser's recursion may use, measured from where parsing started.
+/// Optimized builds reach [`MAX_DEPTH`] well within it; unoptimized builds, whose frames are
+/// several times larger, stop earlier with the same error instead of overflowing a 2 MiB
+/// thread stack.
+pub const STACK_BUDGET: usize = 1 << 20;
+
+/// An address on the current stack (of a local), to measure how much stack is in use.
+#[inline(never)]
+fn stack_position() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(std::ptr::addr_of!(marker)) as usize
+}
+
 pub(super) type PResult<T> = Result<T, ParseError>;
 
 /// Parser state over the token list of one file.
@@ -19,6 +32,8 @@ pub(super) struct Parser<'a> {
     eof: Token,
     pos: usize,
     depth: usize,
+    /// [`stack_position`] when the parser was created.
+    stack_base: usize,
     /// End offset of the most recently consumed token.
     prev_end: u32,
     /// Span of an integer literal `9223372036854775808` not yet negated (valid only under `-`).
@@ -38,6 +53,7 @@ impl<'a> Parser<'a> {
             },
             pos: 0,
             depth: 0,
+            stack_base: stack_position(),
             prev_end: 0,
             pending_min_int: None,
         }
@@ -156,9 +172,9 @@ impl<'a> Parser<'a> {
         ParseError::new(self.path, self.text, span, message)
     }
 
-    /// Enters one nesting level; fails past [`MAX_DEPTH`]. Pair with [`Parser::leave`].
+    /// Enters one nesting level; fails past [`MAX_DEPTH`] (or [`STACK_BUDGET`]). Pair with [`Parser::leave`].
     pub(super) fn enter(&mut self) -> PResult<()> {
-        if self.depth >= MAX_DEPTH {
+        if self.depth >= MAX_DEPTH || stack_position().abs_diff(self.stack_base) > STACK_BUDGET {
             return Err(self.error_at(self.peek().span, too_deep_message(MAX_DEPTH)));
         }
         self.depth += 1;

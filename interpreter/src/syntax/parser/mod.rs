@@ -4,8 +4,9 @@
 //! indented or same-line bodies, decorators, imports); expressions in [`expr`] by recursive
 //! descent for Python's grammar levels plus precedence climbing for the binary operators.
 //! Nesting (brackets, unary chains, `**` chains, conditional-expression chains, blocks) is
-//! capped at [`MAX_DEPTH`] levels so that hostile input returns an error instead of
-//! overflowing the stack.
+//! capped at [`MAX_DEPTH`] levels (and [`STACK_BUDGET`] bytes of stack) so that hostile input
+//! returns an error instead of overflowing the stack; expression trees built by loops (operator
+//! and trailer chains) are capped at [`super::MAX_TREE_DEPTH`] levels.
 
 mod cursor;
 mod expr;
@@ -19,8 +20,8 @@ use super::error::ParseError;
 use super::lexer::tokenize_deferred;
 use super::token::TokenKind;
 
-pub use cursor::MAX_DEPTH;
 use cursor::{too_deep_message, Parser};
+pub use cursor::{MAX_DEPTH, STACK_BUDGET};
 
 /// Parses a whole source file; `path` is recorded in the result and in error messages.
 pub fn parse_file(path: &str, text: &str) -> Result<SourceFile, ParseError> {
