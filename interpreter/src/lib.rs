@@ -1,1 +1,3 @@
 //! The TorchScript language: syntax, values, classes and the evaluator.
+
+pub mod syntax;

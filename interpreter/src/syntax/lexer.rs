@@ -1,0 +1,303 @@
+//! The lexer: source text to tokens, with Python's layout rules.
+//!
+//! Produces `Newline` at the end of each logical line, `Indent`/`Dedent` when the indentation
+//! of a line's first token changes, and `Eof` last. Blank and comment-only lines are ignored
+//! whatever their indentation; newlines inside `()`, `[]`, `{}` and after a backslash do not end
+//! a line. A tab advances the indentation column to the next multiple of 8 (Python's rule).
+//! Identifiers, numbers and strings are recognized with `nom` (see [`super::literal`]).
+
+use super::error::ParseError;
+use super::literal::{
+    decode_escapes, decode_number, identifier, number_text, scan_string, Number, ScanError,
+};
+use super::span::Span;
+use super::token::{Token, TokenKind, KEYWORDS, OPERATORS};
+
+/// Splits `text` into tokens; `path` is only used in error messages.
+pub fn tokenize(path: &str, text: &str) -> Result<Vec<Token>, ParseError> {
+    let (tokens, unclosed) = tokenize_deferred(path, text)?;
+    match unclosed {
+        Some(error) => Err(error),
+        None => Ok(tokens),
+    }
+}
+
+/// Like [`tokenize`], but an unclosed bracket at the end of input is returned next to the
+/// tokens (which then end without a final `Newline`) so the parser can report a nearer error
+/// first, e.g. `expected ')' found 'def'`.
+pub(crate) fn tokenize_deferred(
+    path: &str,
+    text: &str,
+) -> Result<(Vec<Token>, Option<ParseError>), ParseError> {
+    if u32::try_from(text.len()).is_err() {
+        return Err(ParseError::new(
+            path,
+            "",
+            Span::default(),
+            "source file is larger than 4 GiB",
+        ));
+    }
+    let mut lexer = Lexer {
+        path,
+        text,
+        pos: 0,
+        tokens: Vec::new(),
+        indents: vec![0],
+        open_brackets: Vec::new(),
+        at_line_start: true,
+    };
+    let unclosed = lexer.run()?;
+    Ok((lexer.tokens, unclosed))
+}
+
+struct Lexer<'a> {
+    path: &'a str,
+    text: &'a str,
+    pos: usize,
+    tokens: Vec<Token>,
+    indents: Vec<u32>,
+    /// Unclosed `(`, `[`, `{` and their offsets; newlines inside brackets do not end lines.
+    open_brackets: Vec<(&'static str, usize)>,
+    at_line_start: bool,
+}
+
+impl Lexer<'_> {
+    /// Lexes everything; returns the error for an unclosed bracket, if any.
+    fn run(&mut self) -> Result<Option<ParseError>, ParseError> {
+        loop {
+            if self.at_line_start && self.open_brackets.is_empty() {
+                if !self.start_line()? {
+                    break;
+                }
+                continue;
+            }
+            self.skip_blanks();
+            let rest = self.rest();
+            let Some(c) = rest.chars().next() else {
+                break;
+            };
+            match c {
+                '#' => self.skip_comment(),
+                '\\' if rest.starts_with("\\\n") => self.pos += 2,
+                '\\' if rest.starts_with("\\\r\n") => self.pos += 3,
+                '\n' => {
+                    self.pos += 1;
+                    if self.open_brackets.is_empty() {
+                        self.push(TokenKind::Newline, self.pos - 1, self.pos);
+                        self.at_line_start = true;
+                    }
+                }
+                _ => self.lex_token(c)?,
+            }
+        }
+        let end = self.text.len();
+        if let Some(&(bracket, at)) = self.open_brackets.first() {
+            self.push(TokenKind::Eof, end, end);
+            return Ok(Some(self.error(
+                at,
+                at + 1,
+                format!("'{bracket}' was never closed"),
+            )));
+        }
+        if !matches!(
+            self.tokens.last().map(|t| &t.kind),
+            None | Some(TokenKind::Newline)
+        ) {
+            self.push(TokenKind::Newline, end, end);
+        }
+        while self.indents.len() > 1 {
+            self.indents.pop();
+            self.push(TokenKind::Dedent, end, end);
+        }
+        self.push(TokenKind::Eof, end, end);
+        Ok(None)
+    }
+
+    /// Measures the indentation of the next non-blank line and emits `Indent`/`Dedent`.
+    /// Returns false at the end of input.
+    fn start_line(&mut self) -> Result<bool, ParseError> {
+        let mut column: u32 = 0;
+        let line_start = self.pos;
+        for c in self.rest().chars() {
+            match c {
+                ' ' => column = column.saturating_add(1),
+                '\t' => column = (column / 8).saturating_add(1).saturating_mul(8),
+                '\x0c' => column = 0,
+                _ => break,
+            }
+        }
+        let indent_len = self
+            .rest()
+            .chars()
+            .take_while(|c| matches!(c, ' ' | '\t' | '\x0c'))
+            .count();
+        self.pos += indent_len;
+        let rest = self.rest();
+        if rest.is_empty() {
+            return Ok(false);
+        }
+        if rest.starts_with('#') {
+            self.skip_comment();
+        }
+        let rest = self.rest();
+        if let Some(after) = rest.strip_prefix('\r') {
+            if after.starts_with('\n') || after.is_empty() {
+                self.pos += 1;
+            }
+        }
+        if self.rest().starts_with('\n') {
+            self.pos += 1;
+            return Ok(true);
+        }
+        if self.rest().is_empty() {
+            return Ok(false);
+        }
+        self.at_line_start = false;
+        let top = self.indents.last().copied().unwrap_or(0);
+        if column > top {
+            self.indents.push(column);
+            self.push(TokenKind::Indent, line_start, self.pos);
+        } else if column < top {
+            while self.indents.last().is_some_and(|&level| level > column) {
+                self.indents.pop();
+                self.push(TokenKind::Dedent, self.pos, self.pos);
+            }
+            if self.indents.last().copied().unwrap_or(0) != column {
+                return Err(self.error(
+                    self.pos,
+                    self.pos,
+                    "unindent does not match any outer indentation level",
+                ));
+            }
+        }
+        Ok(true)
+    }
+
+    fn lex_token(&mut self, c: char) -> Result<(), ParseError> {
+        let start = self.pos;
+        let text = self.text;
+        let rest = text.get(start..).unwrap_or("");
+        let starts_number = c.is_ascii_digit()
+            || (c == '.'
+                && rest
+                    .get(1..)
+                    .is_some_and(|r| r.starts_with(|d: char| d.is_ascii_digit())));
+        if starts_number {
+            return self.lex_number();
+        }
+        match scan_string(rest) {
+            Ok(literal) => {
+                let value = if literal.raw {
+                    literal.body.to_string()
+                } else {
+                    let body_start = literal.body_start;
+                    decode_escapes(literal.body).map_err(|(message, at)| {
+                        let at = start + body_start + at;
+                        self.error(at, at + 1, message)
+                    })?
+                };
+                self.pos += literal.text.len();
+                self.push(TokenKind::Str(value), start, self.pos);
+                return Ok(());
+            }
+            Err(ScanError::Unterminated) => {
+                return Err(self.error(start, start + 1, "unterminated string literal"));
+            }
+            Err(ScanError::NotAString) => {}
+        }
+        if let Ok((_, word)) = identifier(rest) {
+            self.pos += word.len();
+            let kind = match KEYWORDS.iter().find(|k| **k == word) {
+                Some(keyword) => TokenKind::Keyword(keyword),
+                None => TokenKind::Name(word.to_string()),
+            };
+            self.push(kind, start, self.pos);
+            return Ok(());
+        }
+        if let Some(op) = OPERATORS.iter().find(|op| rest.starts_with(**op)) {
+            match *op {
+                "(" | "[" | "{" => self.open_brackets.push((op, start)),
+                ")" | "]" | "}" => {
+                    self.open_brackets.pop();
+                }
+                _ => {}
+            }
+            self.pos += op.len();
+            self.push(TokenKind::Op(op), start, self.pos);
+            return Ok(());
+        }
+        let shown = if c.is_control() || c.is_whitespace() {
+            format!("unexpected character {c:?}")
+        } else {
+            format!("unexpected character '{c}'")
+        };
+        Err(self.error(start, start + c.len_utf8(), shown))
+    }
+
+    fn lex_number(&mut self) -> Result<(), ParseError> {
+        let start = self.pos;
+        let source = self.text;
+        let rest = source.get(start..).unwrap_or("");
+        let (after, text) = number_text(rest)
+            .map_err(|_| self.error(start, start + 1, "invalid number literal"))?;
+        if after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+            let bad_len = text.len()
+                + after
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .count();
+            let shown: String = rest.chars().take(bad_len.min(40)).collect();
+            return Err(self.error(
+                start,
+                start + bad_len,
+                format!("invalid number literal '{shown}'"),
+            ));
+        }
+        let kind = match decode_number(text) {
+            Ok(Number::Int(value)) => TokenKind::Int(value),
+            Ok(Number::Float(value)) => TokenKind::Float(value),
+            Ok(Number::Imag(value)) => TokenKind::Imag(value),
+            Err(message) => return Err(self.error(start, start + text.len(), message)),
+        };
+        self.pos += text.len();
+        self.push(kind, start, self.pos);
+        Ok(())
+    }
+
+    fn skip_blanks(&mut self) {
+        let blanks = self
+            .rest()
+            .bytes()
+            .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\x0c'))
+            .count();
+        self.pos += blanks;
+    }
+
+    fn skip_comment(&mut self) {
+        let len = self.rest().find('\n').unwrap_or(self.rest().len());
+        self.pos += len;
+    }
+
+    fn rest(&self) -> &str {
+        self.text.get(self.pos..).unwrap_or("")
+    }
+
+    fn push(&mut self, kind: TokenKind, start: usize, end: usize) {
+        self.tokens.push(Token {
+            kind,
+            span: span(start, end),
+        });
+    }
+
+    fn error(&self, start: usize, end: usize, message: impl Into<String>) -> ParseError {
+        ParseError::new(self.path, self.text, span(start, end), message)
+    }
+}
+
+/// A span from `usize` offsets (the lexer checked that the text fits in `u32`).
+fn span(start: usize, end: usize) -> Span {
+    Span::new(
+        u32::try_from(start).unwrap_or(u32::MAX),
+        u32::try_from(end).unwrap_or(u32::MAX),
+    )
+}

@@ -1,0 +1,101 @@
+//! Byte-offset source spans and their conversion to 1-based line/column positions.
+
+/// A half-open range `start..end` of byte offsets into a file's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+/// A 1-based line and column (the column counts characters, not bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct LineColumn {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Span {
+    /// The span `start..end`.
+    pub fn new(start: u32, end: u32) -> Self {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both `self` and `other`.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+
+    /// Length in bytes.
+    pub fn len(self) -> u32 {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// True when the span covers no bytes.
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
+    /// The 1-based line and column of the span's start within `text`.
+    pub fn start_line_column(self, text: &str) -> LineColumn {
+        line_column(text, self.start)
+    }
+
+    /// The source text the span covers, if it lies inside `text` on character boundaries.
+    pub fn slice(self, text: &str) -> Option<&str> {
+        text.get(self.start as usize..self.end as usize)
+    }
+}
+
+/// The 1-based line and column of byte `offset` in `text` (offsets past the end, or inside a
+/// multi-byte character, are clamped to the nearest preceding character boundary).
+pub fn line_column(text: &str, offset: u32) -> LineColumn {
+    let offset = floor_char_boundary(text, offset as usize);
+    let before = text.get(..offset).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+    LineColumn {
+        line: u32::try_from(line).unwrap_or(u32::MAX),
+        column: u32::try_from(column).unwrap_or(u32::MAX),
+    }
+}
+
+/// The full text of the line containing byte `offset` (without its newline).
+pub fn line_text(text: &str, offset: u32) -> &str {
+    let offset = floor_char_boundary(text, offset as usize);
+    let start = text
+        .get(..offset)
+        .and_then(|s| s.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let rest = text.get(start..).unwrap_or("");
+    let end = rest.find('\n').unwrap_or(rest.len());
+    let line = rest.get(..end).unwrap_or("");
+    line.strip_suffix('\r').unwrap_or(line)
+}
+
+fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_are_one_based() {
+        let text = "ab\ncdé\nf";
+        assert_eq!(line_column(text, 0), LineColumn { line: 1, column: 1 });
+        assert_eq!(line_column(text, 4), LineColumn { line: 2, column: 2 });
+        assert_eq!(line_column(text, 7), LineColumn { line: 2, column: 4 });
+        assert_eq!(line_column(text, 8), LineColumn { line: 3, column: 1 });
+        assert_eq!(line_column(text, 999), LineColumn { line: 3, column: 2 });
+        assert_eq!(line_text(text, 4), "cdé");
+    }
+}
