@@ -22,6 +22,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Loading or running the model's TorchScript failed.
+    #[error(transparent)]
+    Script(Box<torchscript_interpreter::Error>),
+    /// Inputs given to the runtime do not fit.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
     /// The archive's content does not have the shape TorchScript gives it.
     #[error("invalid model: {0}")]
     InvalidModel(String),

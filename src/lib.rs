@@ -1,13 +1,19 @@
 //! Run TorchScript archives written by `torch.jit.save`, weights mapped zero-copy.
 
 pub mod archive;
+pub mod bench;
 pub mod error;
 pub mod inspect;
+pub mod io;
+pub mod module;
 pub mod npz;
 pub mod pickle;
 
 pub use archive::{Archive, ArchiveBytes, ArchiveError, RecordInfo, StoredRecord};
 pub use error::{Error, Result};
+pub use module::{Instance, MethodSignature, Module};
+pub use torchscript_interpreter::Value;
+pub use torchscript_ops::{DType, Tensor};
 pub use npz::{NpyArray, NpyDType, NpzError};
 pub use pickle::{
     load_archive_pickles, named_tensors, unpickle, LoadedPickles, NamedTensor, PickleError,

@@ -1,3 +1,20 @@
 //! The TorchScript language: syntax, values, classes and the evaluator.
 
+pub mod bind;
+pub mod builtins;
+pub mod class;
+pub mod error;
+pub mod eval;
+pub mod ir;
+pub mod lower;
+pub mod program;
 pub mod syntax;
+pub mod types;
+pub mod value;
+
+pub use class::{ClassKind, ClassType, Object};
+pub use error::{Error, ErrorKind, Result};
+pub use eval::Interpreter;
+pub use program::{Program, SourceProvider};
+pub use types::Type;
+pub use value::{DictRef, ListRef, TupleRef, Value};

@@ -1,0 +1,279 @@
+//! Operator calls: choosing the overload from runtime types, binding arguments against the
+//! schema (defaults filled in), and calling the interpreter builtin or the tensor kernel.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use torchscript_ops::schema::{DefaultValue, Schema, SchemaType};
+use torchscript_ops::{Arg, Device, Tensor};
+
+use crate::error::{ErrorKind, Result};
+use crate::eval::Interpreter;
+use crate::ir::{Handler, OpSite};
+use crate::value::{ListRef, Value};
+
+/// The call site of operator `name` (all its overloads except `.out` variants).
+pub fn make_site(program: &crate::program::Program, name: &str) -> OpSite {
+    let schemas: Vec<Arc<Schema>> = program.schemas().overloads(name).iter().filter(|s| !s.is_out_variant()).cloned().collect();
+    let handlers = schemas
+        .iter()
+        .map(|s| match crate::builtins::op_builtin(s) {
+            Some(b) => Handler::Builtin(b),
+            None => match program.registry().get(&s.full_name()) {
+                Some(k) => Handler::Kernel(k),
+                None => Handler::Missing,
+            },
+        })
+        .collect();
+    OpSite { name: name.to_string(), schemas, handlers, last_match: std::sync::atomic::AtomicUsize::new(usize::MAX) }
+}
+
+/// Calls the operator of `site` on evaluated arguments.
+pub fn call_op(interp: &mut Interpreter, site: &OpSite, args: Vec<Value>, kwargs: Vec<(Arc<str>, Value)>, line: u32) -> Result<Value> {
+    let _ = line;
+    // The overload that matched last time at this site is usually right again (TorchScript is
+    // statically typed); it is re-checked, never assumed.
+    let cached = site.last_match.load(Ordering::Relaxed);
+    if let Some(schema) = site.schemas.get(cached) {
+        if let Some((_, bound)) = bind(schema, &args, &kwargs) {
+            return invoke(interp, schema, site.handlers[cached], bound);
+        }
+    }
+    match best_index(site, &args, &kwargs) {
+        Some((index, bound)) => {
+            site.last_match.store(index, Ordering::Relaxed);
+            invoke(interp, &site.schemas[index], site.handlers[index], bound)
+        }
+        None => Err(ErrorKind::NoOverload {
+            op: site.name.clone(),
+            args: describe_args(&args, &kwargs),
+            candidates: site.schemas.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join("\n  "),
+        }
+        .into()),
+    }
+}
+
+/// The best-scoring overload that accepts the arguments (ties: the first in schema order).
+fn best_index(site: &OpSite, args: &[Value], kwargs: &[(Arc<str>, Value)]) -> Option<(usize, Vec<Value>)> {
+    let mut best: Option<(usize, u32, Vec<Value>)> = None;
+    for (i, schema) in site.schemas.iter().enumerate() {
+        if let Some((score, bound)) = bind(schema, args, kwargs) {
+            if best.as_ref().is_none_or(|(_, s, _)| score > *s) {
+                best = Some((i, score, bound));
+            }
+        }
+    }
+    best.map(|(i, _, b)| (i, b))
+}
+
+fn describe_args(args: &[Value], kwargs: &[(Arc<str>, Value)]) -> String {
+    let mut parts: Vec<String> = args.iter().map(describe_value).collect();
+    parts.extend(kwargs.iter().map(|(k, v)| format!("{k}={}", describe_value(v))));
+    parts.join(", ")
+}
+
+fn describe_value(v: &Value) -> String {
+    match v {
+        Value::List(l) => match l.0.read().first() {
+            Some(first) => format!("List[{}]", describe_value(first)),
+            None => "List[]".into(),
+        },
+        other => other.type_name(),
+    }
+}
+
+/// Binds arguments to a schema: `Some((score, values in schema order))` if they fit.
+pub fn bind(schema: &Schema, args: &[Value], kwargs: &[(Arc<str>, Value)]) -> Option<(u32, Vec<Value>)> {
+    let positional_params = schema.args.iter().filter(|a| !a.kwarg_only).count();
+    if args.len() > positional_params && !schema.varargs {
+        return None;
+    }
+    let mut out: Vec<Option<Value>> = vec![None; schema.args.len()];
+    let mut score = 0u32;
+    for (i, v) in args.iter().enumerate().take(positional_params.min(args.len())) {
+        let (s, converted) = accepts(&schema.args[i].ty, v)?;
+        score += s;
+        out[i] = Some(converted);
+    }
+    for (name, v) in kwargs {
+        let at = schema.args.iter().position(|a| a.name == **name)?;
+        if out[at].is_some() {
+            return None;
+        }
+        let (s, converted) = accepts(&schema.args[at].ty, v)?;
+        score += s;
+        out[at] = Some(converted);
+    }
+    let mut values = Vec::with_capacity(schema.args.len() + args.len().saturating_sub(positional_params));
+    for (slot, arg) in out.into_iter().zip(&schema.args) {
+        match slot {
+            Some(v) => values.push(v),
+            None => values.push(default_value(arg.default.as_ref()?, &arg.ty)),
+        }
+    }
+    if schema.varargs && args.len() > positional_params {
+        values.extend(args[positional_params..].iter().cloned());
+    }
+    Some((score, values))
+}
+
+/// How well a value fits a schema type (higher is better), and the value converted to it.
+fn accepts(ty: &SchemaType, v: &Value) -> Option<(u32, Value)> {
+    use SchemaType as T;
+    Some(match (ty, v) {
+        (T::Tensor, Value::Tensor(_)) => (4, v.clone()),
+        (T::Int, Value::Int(_)) => (4, v.clone()),
+        (T::Float, Value::Float(_)) => (4, v.clone()),
+        (T::Float, Value::Int(i)) => (1, Value::Float(*i as f64)),
+        (T::Bool, Value::Bool(_)) => (4, v.clone()),
+        (T::Str, Value::Str(_)) => (4, v.clone()),
+        (T::Scalar, Value::Int(_) | Value::Float(_)) => (3, v.clone()),
+        (T::Scalar, Value::Bool(_)) => (1, v.clone()),
+        (T::ScalarType | T::Layout | T::MemoryFormat, Value::Int(_)) => (4, v.clone()),
+        (T::Device, Value::Device(_)) => (4, v.clone()),
+        (T::Device, Value::Str(s)) => (1, Value::Device(Device::parse(s).ok()?)),
+        (T::Generator, Value::None) => (2, v.clone()),
+        // TorchScript converts a one-element tensor where a number is wanted (traced code
+        // passes sizes as 0-d tensors).
+        (T::Int | T::Float | T::Scalar, Value::Tensor(t)) if t.dim() == 0 => {
+            let s = t.item().ok()?;
+            let converted = match (ty, s) {
+                (T::Int, s) if !s.is_float() => Value::Int(s.to_i64()),
+                (T::Float, s) => Value::Float(s.to_f64()),
+                (T::Scalar, torchscript_ops::Scalar::Float(f)) => Value::Float(f),
+                (T::Scalar, torchscript_ops::Scalar::Bool(b)) => Value::Bool(b),
+                (T::Scalar, s) => Value::Int(s.to_i64()),
+                _ => return None,
+            };
+            (0, converted)
+        }
+        (T::Optional(_), Value::None) => (2, v.clone()),
+        (T::Optional(inner), _) => accepts(inner, v)?,
+        (T::Var(_) | T::Any, _) => (2, v.clone()),
+        (T::List(elem, len), Value::List(items)) => {
+            let items = items.0.read();
+            let mut converted = Vec::with_capacity(items.len());
+            let mut worst = 4;
+            for item in items.iter() {
+                let (s, c) = accepts(elem, item)?;
+                worst = worst.min(s);
+                converted.push(c);
+            }
+            if items.is_empty() {
+                worst = 3;
+            }
+            if len.is_some_and(|n| converted.len() != n && converted.len() != 1 && n != 1) {
+                // PyTorch checks fixed lengths in the kernel; accept and let it report.
+            }
+            let same = converted.iter().zip(items.iter()).all(|(a, b)| a.is_identical(b));
+            let value = if same { v.clone() } else { Value::list(converted) };
+            (worst, value)
+        }
+        (T::List(elem, _), Value::Tuple(t)) => {
+            let mut converted = Vec::with_capacity(t.items().len());
+            for item in t.items() {
+                converted.push(accepts(elem, item)?.1);
+            }
+            (1, Value::list(converted))
+        }
+        (T::List(elem, Some(n)), Value::Int(_)) if matches!(**elem, T::Int) => (1, Value::list(vec![v.clone(); *n])),
+        (T::Dict(k, _), Value::Dict(d)) => {
+            let first_key = d.0.read().first().map(|(k, _)| k.clone());
+            match first_key {
+                Some(key) => (accepts(k, &key)?.0, v.clone()),
+                None => (3, v.clone()),
+            }
+        }
+        (T::Tuple(_), Value::Tuple(_)) => (3, v.clone()),
+        (T::Other(_), Value::Object(_)) => (1, v.clone()),
+        (T::Future(_), Value::Future(_)) => (3, v.clone()),
+        _ => return None,
+    })
+}
+
+/// A schema default as a value.
+fn default_value(d: &DefaultValue, ty: &SchemaType) -> Value {
+    match d {
+        DefaultValue::None => Value::None,
+        DefaultValue::Bool(b) => Value::Bool(*b),
+        DefaultValue::Int(i) => match ty {
+            SchemaType::Float => Value::Float(*i as f64),
+            SchemaType::List(_, Some(n)) => Value::list(vec![Value::Int(*i); *n]),
+            _ => Value::Int(*i),
+        },
+        DefaultValue::Float(f) => Value::Float(*f),
+        DefaultValue::Str(s) => Value::str(s),
+        DefaultValue::IntList(v) => Value::list(v.iter().map(|&i| Value::Int(i)).collect()),
+        DefaultValue::FloatList(v) => Value::list(v.iter().map(|&f| Value::Float(f)).collect()),
+        DefaultValue::BoolList(v) => Value::list(v.iter().map(|&b| Value::Bool(b)).collect()),
+        DefaultValue::Name(n) => match n.as_str() {
+            "contiguous_format" => Value::Int(0),
+            "preserve_format" => Value::Int(1),
+            "channels_last" => Value::Int(2),
+            "long" => Value::Int(4),
+            "float" => Value::Int(6),
+            "int" => Value::Int(3),
+            "strided" => Value::Int(0),
+            "Mean" => Value::Int(1),
+            "Sum" => Value::Int(2),
+            "inf" => Value::Float(f64::INFINITY),
+            "-inf" => Value::Float(f64::NEG_INFINITY),
+            "nan" => Value::Float(f64::NAN),
+            other => Value::str(other),
+        },
+    }
+}
+
+/// Runs a bound call with its handler.
+fn invoke(interp: &mut Interpreter, schema: &Schema, handler: Handler, bound: Vec<Value>) -> Result<Value> {
+    match handler {
+        Handler::Builtin(builtin) => builtin(interp, &bound).map_err(|e| match e.kind {
+            ErrorKind::Type(msg) | ErrorKind::Value(msg) => ErrorKind::Value(format!("{}: {msg}", schema.full_name())).into(),
+            _ => e,
+        }),
+        Handler::Kernel(kernel) => {
+            let args = bound.iter().map(to_arg).collect::<Result<Vec<_>>>()?;
+            let full_name = schema.full_name();
+            let result = kernel(&torchscript_ops::Args::new(&full_name, &args))
+                .map_err(|source| ErrorKind::OpFailed { schema: schema.text.clone(), source })?;
+            Ok(from_arg(result))
+        }
+        Handler::Missing => Err(ErrorKind::UnsupportedOp { op: schema.full_name(), schema: schema.text.clone() }.into()),
+    }
+}
+
+/// A value as an operator argument.
+pub fn to_arg(v: &Value) -> Result<Arg> {
+    Ok(match v {
+        Value::None => Arg::None,
+        Value::Bool(b) => Arg::Bool(*b),
+        Value::Int(i) => Arg::Int(*i),
+        Value::Float(f) => Arg::Float(*f),
+        Value::Str(s) => Arg::Str(s.clone()),
+        Value::Device(d) => Arg::Device(d.clone()),
+        Value::Tensor(t) => Arg::Tensor(t.clone()),
+        Value::List(l) => Arg::List(l.0.read().iter().map(to_arg).collect::<Result<_>>()?),
+        Value::Tuple(t) => Arg::Tuple(t.items().iter().map(to_arg).collect::<Result<_>>()?),
+        other => return Err(crate::error::type_error(format!("a {} cannot be passed to an operator", other.type_name()))),
+    })
+}
+
+/// An operator result as a value.
+pub fn from_arg(a: Arg) -> Value {
+    match a {
+        Arg::None => Value::None,
+        Arg::Bool(b) => Value::Bool(b),
+        Arg::Int(i) => Value::Int(i),
+        Arg::Float(f) => Value::Float(f),
+        Arg::Str(s) => Value::Str(s),
+        Arg::Device(d) => Value::Device(d),
+        Arg::Tensor(t) => Value::Tensor(t),
+        Arg::List(items) => Value::List(ListRef::new(items.into_iter().map(from_arg).collect())),
+        Arg::Tuple(items) => Value::tuple(items.into_iter().map(from_arg).collect()),
+    }
+}
+
+/// Helper for builtins: the tensor in a bound argument.
+pub fn tensor_arg(v: &Value) -> Result<&Tensor> {
+    v.as_tensor().ok_or_else(|| crate::error::type_error(format!("expected a Tensor, got {}", v.type_name())))
+}

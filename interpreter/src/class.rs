@@ -1,0 +1,179 @@
+//! Classes from code/ (modules, plain classes, NamedTuples, enums) and their objects.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+
+use crate::ir::Function;
+use crate::syntax::{ClassDef, FunctionDef, SourceFile};
+use crate::types::Type;
+use crate::value::Value;
+
+/// What a class statement declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClassKind {
+    Module,
+    Class,
+    NamedTuple,
+    Enum,
+    Interface,
+}
+
+/// A class: its declarations from code/ and its methods, lowered on first call.
+#[derive(Debug)]
+pub struct ClassType {
+    /// Qualified name, e.g. `__torch__.torch.nn.modules.conv.Conv2d`.
+    pub name: String,
+    pub kind: ClassKind,
+    /// Annotated attributes in declaration order (`weight : Tensor`, `__annotations__["0"] = ...`).
+    pub attributes: Vec<(String, Type)>,
+    pub parameters: Vec<String>,
+    pub buffers: Vec<String>,
+    /// Class-level constants (`Final[int] = 3`) and enum members.
+    pub constants: Vec<(String, Value)>,
+    /// The file the class is defined in.
+    pub file: Arc<SourceFile>,
+    /// Method definitions by name.
+    pub method_defs: HashMap<String, Arc<FunctionDef>>,
+    /// Lowered methods.
+    pub(crate) methods: RwLock<HashMap<String, Arc<Function>>>,
+}
+
+impl ClassType {
+    /// Builds a class from its definition.
+    pub fn from_def(name: String, def: &ClassDef, file: Arc<SourceFile>, constants: Vec<(String, Value)>) -> ClassType {
+        use crate::syntax::{ExprKind, StmtKind};
+        let kind = def
+            .bases
+            .iter()
+            .filter_map(crate::types::dotted_name)
+            .map(|b| match b.rsplit('.').next().unwrap_or("") {
+                "Module" => ClassKind::Module,
+                "NamedTuple" => ClassKind::NamedTuple,
+                "Enum" => ClassKind::Enum,
+                "Interface" | "ModuleInterface" => ClassKind::Interface,
+                _ => ClassKind::Class,
+            })
+            .next()
+            .unwrap_or(ClassKind::Class);
+        let mut attributes = Vec::new();
+        let mut parameters = Vec::new();
+        let mut buffers = Vec::new();
+        let mut method_defs = HashMap::new();
+        let string_list = |e: &crate::syntax::Expr| -> Vec<String> {
+            match &e.kind {
+                ExprKind::List(items) | ExprKind::Tuple(items) => items
+                    .iter()
+                    .filter_map(|i| match &i.kind {
+                        ExprKind::Str(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => vec![],
+            }
+        };
+        for stmt in &def.body {
+            match &stmt.kind {
+                StmtKind::AnnAssign { target, annotation, value } => {
+                    if let ExprKind::Name(n) = &target.kind {
+                        let is_final = matches!(&annotation.kind, ExprKind::Subscript { value, .. } if crate::types::dotted_name(value).as_deref() == Some("Final"));
+                        if !(is_final && value.is_some()) {
+                            attributes.push((n.clone(), Type::from_expr(annotation)));
+                        }
+                    }
+                }
+                StmtKind::Assign { targets, value } => {
+                    for target in targets {
+                        match &target.kind {
+                            ExprKind::Name(n) if n == "__parameters__" => parameters = string_list(value),
+                            ExprKind::Name(n) if n == "__buffers__" => buffers = string_list(value),
+                            ExprKind::Subscript { value: base, index } => {
+                                if let (ExprKind::Name(b), ExprKind::Str(key)) = (&base.kind, &index.kind) {
+                                    if b == "__annotations__" {
+                                        attributes.push((key.clone(), Type::from_expr(value)));
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                StmtKind::FunctionDef(f) => {
+                    method_defs.insert(f.name.name.clone(), Arc::new(f.clone()));
+                }
+                _ => {}
+            }
+        }
+        ClassType {
+            name,
+            kind,
+            attributes,
+            parameters,
+            buffers,
+            constants,
+            file,
+            method_defs,
+            methods: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The short name (`Conv2d`).
+    pub fn short_name(&self) -> &str {
+        self.name.rsplit('.').next().unwrap_or(&self.name)
+    }
+
+    pub fn constant(&self, name: &str) -> Option<&Value> {
+        self.constants.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// NamedTuple field names, in order.
+    pub fn field_names(&self) -> Vec<&str> {
+        self.attributes.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    pub fn has_method(&self, name: &str) -> bool {
+        self.method_defs.contains_key(name)
+    }
+
+    /// Method names in definition order is not kept by the map; sorted for display.
+    pub fn method_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.method_defs.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+}
+
+/// An instance of a class: attributes by name, in insertion order.
+#[derive(Debug)]
+pub struct Object {
+    pub class: Arc<ClassType>,
+    attrs: RwLock<Vec<(Arc<str>, Value)>>,
+}
+
+impl Object {
+    pub fn new(class: Arc<ClassType>, attrs: Vec<(Arc<str>, Value)>) -> Object {
+        Object { class, attrs: RwLock::new(attrs) }
+    }
+
+    pub fn get_attr(&self, name: &str) -> Option<Value> {
+        self.attrs.read().iter().find(|(n, _)| &**n == name).map(|(_, v)| v.clone())
+    }
+
+    pub fn set_attr(&self, name: &str, value: Value) {
+        let mut attrs = self.attrs.write();
+        match attrs.iter_mut().find(|(n, _)| &**n == name) {
+            Some(slot) => slot.1 = value,
+            None => attrs.push((Arc::from(name), value)),
+        }
+    }
+
+    pub fn has_attr(&self, name: &str) -> bool {
+        self.attrs.read().iter().any(|(n, _)| &**n == name)
+    }
+
+    /// A snapshot of the attributes.
+    pub fn attributes(&self) -> Vec<(Arc<str>, Value)> {
+        self.attrs.read().clone()
+    }
+}

@@ -1,0 +1,95 @@
+//! Errors of loading and running TorchScript, with the TorchScript call stack.
+
+use thiserror::Error;
+use torchscript_ops::OpError;
+
+use crate::syntax::ParseError;
+
+/// What went wrong.
+#[derive(Debug, Clone, Error)]
+pub enum ErrorKind {
+    // --- source ---
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error("{0}")]
+    Lowering(String),
+    #[error("unknown name `{0}`")]
+    UnknownName(String),
+    #[error("class `{0}` is not defined in the archive's code/")]
+    UnknownClass(String),
+
+    // --- operators ---
+    #[error("{schema}: {source}")]
+    OpFailed { schema: String, source: OpError },
+    #[error("operator {op} is not supported by this runtime (schema: {schema})")]
+    UnsupportedOp { op: String, schema: String },
+    #[error("no overload of {op} accepts arguments ({args}); candidates:\n  {candidates}")]
+    NoOverload { op: String, args: String, candidates: String },
+
+    // --- values ---
+    #[error("{0}")]
+    Type(String),
+    #[error("object of type {class} has no attribute or method `{name}`")]
+    Attribute { class: String, name: String },
+    #[error("{0}")]
+    Index(String),
+    #[error("{0}")]
+    Value(String),
+    #[error("maximum recursion depth ({0}) exceeded")]
+    Recursion(usize),
+
+    /// An exception raised by the model's own code (`raise`, `assert`, `ops.prim.RaiseException`).
+    #[error("{class}: {message}")]
+    Raised { class: String, message: String },
+}
+
+/// One frame of the TorchScript call stack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackFrame {
+    pub function: String,
+    pub file: String,
+    pub line: u32,
+}
+
+/// An error and the TorchScript call stack where it happened (innermost first).
+#[derive(Debug, Clone, Error)]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub stack: Vec<StackFrame>,
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.kind)?;
+        for frame in &self.stack {
+            write!(f, "\n  at {}:{} in {}", frame.file, frame.line, frame.function)?;
+        }
+        Ok(())
+    }
+}
+
+impl<T: Into<ErrorKind>> From<T> for Error {
+    fn from(kind: T) -> Self {
+        Error { kind: kind.into(), stack: Vec::new() }
+    }
+}
+
+impl Error {
+    /// Adds a frame (the caller's location) as the error leaves a function.
+    pub fn in_frame(mut self, function: &str, file: &str, line: u32) -> Self {
+        self.stack.push(StackFrame { function: function.to_string(), file: file.to_string(), line });
+        self
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Shorthand for a type error.
+pub fn type_error(msg: impl Into<String>) -> Error {
+    ErrorKind::Type(msg.into()).into()
+}
+
+/// Shorthand for a value error.
+pub fn value_error(msg: impl Into<String>) -> Error {
+    ErrorKind::Value(msg.into()).into()
+}

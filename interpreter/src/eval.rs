@@ -1,0 +1,582 @@
+//! The evaluator: runs lowered functions on values.
+
+use std::sync::Arc;
+
+use torchscript_ops::Tensor;
+
+use crate::class::Object;
+use crate::error::{type_error, value_error, Error, ErrorKind, Result};
+use crate::ir::{Call, CallTarget, Expr, Function, Stmt, StmtKind, Target};
+use crate::program::Program;
+use crate::syntax::UnaryOp;
+use crate::value::{TupleRef, Value};
+
+/// How deep TorchScript calls may nest before the evaluator gives up.
+pub const MAX_CALL_DEPTH: usize = 256;
+
+/// Runs functions of one program. Cheap to create; one per call of a model method.
+#[derive(Debug)]
+pub struct Interpreter<'p> {
+    pub program: &'p Program,
+    depth: usize,
+}
+
+enum Flow {
+    Normal,
+    Break,
+    Continue,
+    Return(Value),
+}
+
+pub(crate) struct Frame<'f> {
+    slots: Vec<Value>,
+    function: &'f Function,
+    line: u32,
+}
+
+impl<'p> Interpreter<'p> {
+    pub fn new(program: &'p Program) -> Self {
+        Interpreter { program, depth: 0 }
+    }
+
+    /// Calls a method of an object (`forward`, or any other).
+    pub fn call_method(&mut self, object: &Arc<Object>, name: &str, args: Vec<Value>, kwargs: Vec<(Arc<str>, Value)>) -> Result<Value> {
+        let method = self.program.method(&object.class, name)?.ok_or_else(|| ErrorKind::Attribute {
+            class: object.class.name.clone(),
+            name: name.to_string(),
+        })?;
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(Value::Object(object.clone()));
+        all.extend(args);
+        self.call_function(&method, all, kwargs)
+    }
+
+    /// Calls a lowered function with positional and keyword arguments.
+    pub fn call_function(&mut self, function: &Function, args: Vec<Value>, kwargs: Vec<(Arc<str>, Value)>) -> Result<Value> {
+        if self.depth >= MAX_CALL_DEPTH {
+            return Err(ErrorKind::Recursion(MAX_CALL_DEPTH).into());
+        }
+        let mut frame = Frame { slots: vec![Value::Uninitialized; function.num_slots], function, line: 0 };
+        self.bind_params(&mut frame, args, kwargs)?;
+        self.depth += 1;
+        let result = self.exec_block(&function.body, &mut frame);
+        self.depth -= 1;
+        match result {
+            Ok(Flow::Return(v)) => Ok(v),
+            Ok(_) => Ok(Value::None),
+            Err(e) => Err(e.in_frame(&function.name, &function.file.path, frame.line)),
+        }
+    }
+
+    fn bind_params(&mut self, frame: &mut Frame, args: Vec<Value>, kwargs: Vec<(Arc<str>, Value)>) -> Result<()> {
+        let function = frame.function;
+        if args.len() > function.params.len() {
+            return Err(type_error(format!(
+                "{}() takes {} arguments but {} were given",
+                function.name,
+                function.params.len(),
+                args.len()
+            )));
+        }
+        let given = args.len();
+        for (i, v) in args.into_iter().enumerate() {
+            frame.slots[i] = v;
+        }
+        for (name, v) in kwargs {
+            let at = function
+                .params
+                .iter()
+                .position(|p| p.name == *name)
+                .ok_or_else(|| type_error(format!("{}() got an unexpected keyword argument '{name}'", function.name)))?;
+            frame.slots[at] = v;
+        }
+        for (i, p) in function.params.iter().enumerate().skip(given) {
+            if matches!(frame.slots[i], Value::Uninitialized) {
+                match &p.default {
+                    Some(d) => {
+                        let v = self.eval(d, frame)?;
+                        frame.slots[i] = v;
+                    }
+                    None => return Err(type_error(format!("{}() missing required argument '{}'", function.name, p.name))),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    // ----- statements -----
+
+    fn exec_block(&mut self, body: &[Stmt], frame: &mut Frame) -> Result<Flow> {
+        for stmt in body {
+            match self.exec(stmt, frame)? {
+                Flow::Normal => {}
+                other => return Ok(other),
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn exec(&mut self, stmt: &Stmt, frame: &mut Frame) -> Result<Flow> {
+        frame.line = stmt.line;
+        match &stmt.kind {
+            StmtKind::Expr(e) => {
+                self.eval(e, frame)?;
+            }
+            StmtKind::Assign { targets, value } => {
+                let v = self.eval(value, frame)?;
+                for t in targets {
+                    self.assign(t, v.clone(), frame)?;
+                }
+            }
+            StmtKind::If { test, body, orelse } => {
+                let cond = self.eval(test, frame)?;
+                let branch = if truthy(&cond)? { body } else { orelse };
+                return self.exec_block(branch, frame);
+            }
+            StmtKind::While { test, body } => loop {
+                let cond = self.eval(test, frame)?;
+                if !truthy(&cond)? {
+                    break;
+                }
+                match self.exec_block(body, frame)? {
+                    Flow::Break => break,
+                    Flow::Return(v) => return Ok(Flow::Return(v)),
+                    Flow::Normal | Flow::Continue => {}
+                }
+                frame.line = stmt.line;
+            },
+            StmtKind::For { target, iter, body } => {
+                if let Some((start, end, step)) = self.range_bounds(iter, frame)? {
+                    let mut i = start;
+                    while (step > 0 && i < end) || (step < 0 && i > end) {
+                        self.assign(target, Value::Int(i), frame)?;
+                        match self.exec_block(body, frame)? {
+                            Flow::Break => break,
+                            Flow::Return(v) => return Ok(Flow::Return(v)),
+                            Flow::Normal | Flow::Continue => {}
+                        }
+                        i += step;
+                    }
+                } else {
+                    let iterable = self.eval(iter, frame)?;
+                    for item in iterate(&iterable)? {
+                        self.assign(target, item, frame)?;
+                        match self.exec_block(body, frame)? {
+                            Flow::Break => break,
+                            Flow::Return(v) => return Ok(Flow::Return(v)),
+                            Flow::Normal | Flow::Continue => {}
+                        }
+                    }
+                }
+            }
+            StmtKind::With { items, body } => {
+                // `with torch.no_grad():` and friends have no effect on inference.
+                for (ctx, target) in items {
+                    let v = self.eval(ctx, frame)?;
+                    if let Some(t) = target {
+                        self.assign(t, v, frame)?;
+                    }
+                }
+                return self.exec_block(body, frame);
+            }
+            StmtKind::Return(v) => {
+                let value = match v {
+                    Some(e) => self.eval(e, frame)?,
+                    None => Value::None,
+                };
+                return Ok(Flow::Return(value));
+            }
+            StmtKind::Break => return Ok(Flow::Break),
+            StmtKind::Continue => return Ok(Flow::Continue),
+            StmtKind::Pass => {}
+            StmtKind::Raise(e) => {
+                let message = match e {
+                    Some(e) => match self.eval(e, frame)? {
+                        Value::Str(s) => s.to_string(),
+                        other => crate::builtins::format_value(&other),
+                    },
+                    None => "re-raised exception".to_string(),
+                };
+                return Err(ErrorKind::Raised { class: "Exception".into(), message }.into());
+            }
+            StmtKind::Assert { test, msg } => {
+                let cond = self.eval(test, frame)?;
+                if !truthy(&cond)? {
+                    let message = match msg {
+                        Some(m) => crate::builtins::format_value(&self.eval(m, frame)?),
+                        None => String::new(),
+                    };
+                    return Err(ErrorKind::Raised { class: "AssertionError".into(), message }.into());
+                }
+            }
+            StmtKind::Delete(targets) => {
+                for t in targets {
+                    match t {
+                        Target::Local(slot) => frame.slots[*slot] = Value::Uninitialized,
+                        Target::Index(obj, index) => {
+                            let container = self.eval(obj, frame)?;
+                            let key = self.eval(index, frame)?;
+                            crate::builtins::delete_item(&container, &key)?;
+                        }
+                        _ => return Err(type_error("cannot delete this target")),
+                    }
+                }
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    /// `for i in range(...)` loops run without building the list.
+    fn range_bounds(&mut self, iter: &Expr, frame: &mut Frame) -> Result<Option<(i64, i64, i64)>> {
+        let Expr::Call(call) = iter else { return Ok(None) };
+        if !matches!(call.target, CallTarget::Builtin(crate::ir::Builtin::Range)) || !call.kwargs.is_empty() {
+            return Ok(None);
+        }
+        let mut bounds = Vec::with_capacity(3);
+        for a in &call.args {
+            let v = self.eval(a, frame)?;
+            bounds.push(v.as_int().ok_or_else(|| type_error(format!("range() expects int arguments, got {}", v.type_name())))?);
+        }
+        let (start, end, step) = match bounds.as_slice() {
+            [end] => (0, *end, 1),
+            [start, end] => (*start, *end, 1),
+            [start, end, step] => (*start, *end, *step),
+            _ => return Err(type_error("range() takes 1 to 3 arguments")),
+        };
+        if step == 0 {
+            return Err(value_error("range() arg 3 must not be zero"));
+        }
+        Ok(Some((start, end, step)))
+    }
+
+    fn assign(&mut self, target: &Target, value: Value, frame: &mut Frame) -> Result<()> {
+        match target {
+            Target::Local(slot) => frame.slots[*slot] = value,
+            Target::Tuple(targets) => {
+                let items = unpack(&value, targets.len())?;
+                for (t, v) in targets.iter().zip(items) {
+                    self.assign(t, v, frame)?;
+                }
+            }
+            Target::Attr(obj, name) => match self.eval(obj, frame)? {
+                Value::Object(o) => o.set_attr(name, value),
+                other => return Err(type_error(format!("cannot set attribute `{name}` of a {}", other.type_name()))),
+            },
+            Target::Index(obj, index) => {
+                let container = self.eval(obj, frame)?;
+                let key = self.eval(index, frame)?;
+                crate::builtins::set_item(self, &container, &key, value)?;
+            }
+        }
+        Ok(())
+    }
+
+    // ----- expressions -----
+
+    pub(crate) fn eval(&mut self, expr: &Expr, frame: &mut Frame) -> Result<Value> {
+        Ok(match expr {
+            Expr::Const(v) => v.clone(),
+            Expr::Type(t) => return Err(type_error(format!("type {t:?} used as a value"))),
+            Expr::Global(name) => self.program.global(name)?,
+            Expr::Local(slot, name) => match &frame.slots[*slot] {
+                Value::Uninitialized => return Err(ErrorKind::UnknownName(format!("local variable '{name}' referenced before assignment")).into()),
+                v => v.clone(),
+            },
+            Expr::Attr(obj, name) => {
+                let v = self.eval(obj, frame)?;
+                crate::builtins::get_attr(self, &v, name)?
+            }
+            Expr::Index(obj, index) => {
+                let container = self.eval(obj, frame)?;
+                let key = self.eval(index, frame)?;
+                crate::builtins::get_item(self, &container, &key)?
+            }
+            Expr::Slice(lo, hi, step) => {
+                let mut bound = |e: &Option<Box<Expr>>, this: &mut Self| -> Result<Option<i64>> {
+                    match e {
+                        None => Ok(None),
+                        Some(e) => match this.eval(e, frame)? {
+                            Value::None => Ok(None),
+                            v => v.as_int().map(Some).ok_or_else(|| type_error(format!("slice indices must be integers, not {}", v.type_name()))),
+                        },
+                    }
+                };
+                let l = bound(lo, self)?;
+                let h = bound(hi, self)?;
+                let s = bound(step, self)?;
+                Value::Slice(l, h, s)
+            }
+            Expr::Call(call) => self.eval_call(call, frame)?,
+            Expr::List(items) => Value::list(self.eval_all(items, frame)?),
+            Expr::Tuple(items) => Value::tuple(self.eval_all(items, frame)?),
+            Expr::Dict(items) => {
+                let mut pairs = Vec::with_capacity(items.len());
+                for (k, v) in items {
+                    pairs.push((self.eval(k, frame)?, self.eval(v, frame)?));
+                }
+                let dict = crate::value::DictRef::new(Vec::with_capacity(pairs.len()));
+                for (k, v) in pairs {
+                    dict.insert(k, v);
+                }
+                Value::Dict(dict)
+            }
+            Expr::Unary(op, inner) => {
+                let v = self.eval(inner, frame)?;
+                match op {
+                    UnaryOp::Not => Value::Bool(!truthy(&v)?),
+                    UnaryOp::Invert => match v {
+                        Value::Int(i) => Value::Int(!i),
+                        Value::Tensor(_) => self.call_op_by_name("aten::bitwise_not", vec![v], 0)?,
+                        other => return Err(type_error(format!("bad operand type for unary ~: {}", other.type_name()))),
+                    },
+                    UnaryOp::Neg | UnaryOp::Pos => v,
+                }
+            }
+            Expr::And(a, b) => {
+                let l = self.eval(a, frame)?;
+                if !truthy(&l)? {
+                    l
+                } else {
+                    self.eval(b, frame)?
+                }
+            }
+            Expr::Or(a, b) => {
+                let l = self.eval(a, frame)?;
+                if truthy(&l)? {
+                    l
+                } else {
+                    self.eval(b, frame)?
+                }
+            }
+            Expr::Is(a, b, negate) => {
+                let l = self.eval(a, frame)?;
+                let r = self.eval(b, frame)?;
+                Value::Bool(l.is_identical(&r) != *negate)
+            }
+            Expr::IfExp(test, body, orelse) => {
+                let c = self.eval(test, frame)?;
+                if truthy(&c)? {
+                    self.eval(body, frame)?
+                } else {
+                    self.eval(orelse, frame)?
+                }
+            }
+            Expr::ListComp { elt, target, iter, conds } => {
+                let iterable = self.eval(iter, frame)?;
+                let mut out = Vec::new();
+                'items: for item in iterate(&iterable)? {
+                    self.assign(target, item, frame)?;
+                    for c in conds {
+                        let cv = self.eval(c, frame)?;
+                        if !truthy(&cv)? {
+                            continue 'items;
+                        }
+                    }
+                    out.push(self.eval(elt, frame)?);
+                }
+                Value::list(out)
+            }
+            Expr::DictComp { key, value, target, iter, conds } => {
+                let iterable = self.eval(iter, frame)?;
+                let dict = crate::value::DictRef::new(Vec::new());
+                'items: for item in iterate(&iterable)? {
+                    self.assign(target, item, frame)?;
+                    for c in conds {
+                        let cv = self.eval(c, frame)?;
+                        if !truthy(&cv)? {
+                            continue 'items;
+                        }
+                    }
+                    let k = self.eval(key, frame)?;
+                    let v = self.eval(value, frame)?;
+                    dict.insert(k, v);
+                }
+                Value::Dict(dict)
+            }
+            Expr::Chain(first, pairs, line) => {
+                let mut left = self.eval(first, frame)?;
+                let mut result = Value::Bool(true);
+                for (site, right) in pairs {
+                    let r = self.eval(right, frame)?;
+                    result = crate::bind::call_op(self, site, vec![left, r.clone()], vec![], *line)?;
+                    if !truthy(&result)? {
+                        break;
+                    }
+                    left = r;
+                }
+                result
+            }
+        })
+    }
+
+    fn eval_all(&mut self, items: &[Expr], frame: &mut Frame) -> Result<Vec<Value>> {
+        let mut out = Vec::with_capacity(items.len());
+        for e in items {
+            out.push(self.eval(e, frame)?);
+        }
+        Ok(out)
+    }
+
+    fn eval_call(&mut self, call: &Call, frame: &mut Frame) -> Result<Value> {
+        if let CallTarget::Builtin(b) = &call.target {
+            return crate::builtins::call_builtin(self, *b, call, frame);
+        }
+        let receiver = match &call.target {
+            CallTarget::Method(obj, _, _) | CallTarget::Value(obj) => Some(self.eval(obj, frame)?),
+            _ => None,
+        };
+        let args = self.eval_all(&call.args, frame)?;
+        let mut kwargs = Vec::with_capacity(call.kwargs.len());
+        for (name, e) in &call.kwargs {
+            kwargs.push((name.clone(), self.eval(e, frame)?));
+        }
+        match &call.target {
+            CallTarget::Op(site) => crate::bind::call_op(self, site, args, kwargs, call.line),
+            CallTarget::Method(_, name, site) => self.call_method_value(receiver.unwrap_or_default(), name, site.as_deref(), args, kwargs, call.line),
+            CallTarget::Global(name) => self.call_global(name, args, kwargs),
+            CallTarget::Value(_) => self.call_value(receiver.unwrap_or_default(), args, kwargs),
+            CallTarget::Builtin(_) => Err(type_error("unreachable builtin call")),
+        }
+    }
+
+    /// Evaluates an argument expression of a builtin.
+    pub(crate) fn eval_arg(&mut self, e: &Expr, frame: &mut Frame) -> Result<Value> {
+        self.eval(e, frame)
+    }
+
+    /// `(value).name(args)`.
+    pub fn call_method_value(
+        &mut self,
+        receiver: Value,
+        name: &str,
+        site: Option<&crate::ir::OpSite>,
+        args: Vec<Value>,
+        kwargs: Vec<(Arc<str>, Value)>,
+        line: u32,
+    ) -> Result<Value> {
+        match &receiver {
+            Value::Object(o) => {
+                if o.class.has_method(name) {
+                    return self.call_method(o, name, args, kwargs);
+                }
+                // A callable attribute (e.g. a submodule typed by an interface).
+                match o.get_attr(name) {
+                    Some(Value::Object(sub)) => self.call_method(&sub, "forward", args, kwargs),
+                    _ => Err(ErrorKind::Attribute { class: o.class.name.clone(), name: name.to_string() }.into()),
+                }
+            }
+            Value::Future(inner) if name == "wait" => Ok((**inner).clone()),
+            Value::Class(c) => {
+                let v = c.constant(name).cloned().ok_or_else(|| ErrorKind::Attribute { class: c.name.clone(), name: name.to_string() })?;
+                self.call_value(v, args, kwargs)
+            }
+            _ => {
+                let Some(site) = site else {
+                    return Err(ErrorKind::Attribute { class: receiver.type_name(), name: name.to_string() }.into());
+                };
+                let mut all = Vec::with_capacity(args.len() + 1);
+                all.push(receiver);
+                all.extend(args);
+                crate::bind::call_op(self, site, all, kwargs, line)
+            }
+        }
+    }
+
+    /// Calls an operator by name, choosing the overload from the arguments.
+    pub fn call_op_by_name(&mut self, name: &str, args: Vec<Value>, line: u32) -> Result<Value> {
+        let site = crate::bind::make_site(self.program, name);
+        if site.schemas.is_empty() {
+            return Err(ErrorKind::UnknownName(name.to_string()).into());
+        }
+        crate::bind::call_op(self, &site, args, vec![], line)
+    }
+
+    /// Calls a free function or constructs a class by qualified name.
+    pub fn call_global(&mut self, name: &str, args: Vec<Value>, kwargs: Vec<(Arc<str>, Value)>) -> Result<Value> {
+        if let Some(f) = self.program.function(name)? {
+            return self.call_function(&f, args, kwargs);
+        }
+        let v = self.program.global(name)?;
+        self.call_value(v, args, kwargs)
+    }
+
+    /// Calls a value: a class (constructor) or a function.
+    pub fn call_value(&mut self, callee: Value, args: Vec<Value>, kwargs: Vec<(Arc<str>, Value)>) -> Result<Value> {
+        match callee {
+            Value::Function(name) => self.call_global(&name, args, kwargs),
+            Value::Class(class) => {
+                if class.kind == crate::class::ClassKind::NamedTuple {
+                    let fields = class.field_names().len();
+                    let mut items = args;
+                    if items.len() > fields {
+                        return Err(type_error(format!("{} takes {fields} fields", class.name)));
+                    }
+                    items.resize(fields, Value::None);
+                    for (name, v) in kwargs {
+                        let at = class.field_names().iter().position(|f| **f == *name).ok_or_else(|| type_error(format!("{} has no field {name}", class.name)))?;
+                        items[at] = v;
+                    }
+                    return Ok(Value::Tuple(TupleRef::named(items, class)));
+                }
+                let object = Arc::new(Object::new(class.clone(), Vec::new()));
+                if class.has_method("__init__") {
+                    self.call_method(&object, "__init__", args, kwargs)?;
+                }
+                Ok(Value::Object(object))
+            }
+            Value::Object(o) => self.call_method(&o, "forward", args, kwargs),
+            other => Err(type_error(format!("'{}' object is not callable", other.type_name()))),
+        }
+    }
+}
+
+/// Python truthiness as TorchScript allows it in conditions.
+pub fn truthy(v: &Value) -> Result<bool> {
+    Ok(match v {
+        Value::Bool(b) => *b,
+        Value::Int(i) => *i != 0,
+        Value::Float(f) => *f != 0.0,
+        Value::None => false,
+        Value::Str(s) => !s.is_empty(),
+        Value::List(l) => !l.0.read().is_empty(),
+        Value::Dict(d) => !d.0.read().is_empty(),
+        Value::Tuple(t) => !t.items().is_empty(),
+        Value::Tensor(t) => tensor_truth(t)?,
+        other => return Err(type_error(format!("a {} cannot be used as a condition", other.type_name()))),
+    })
+}
+
+fn tensor_truth(t: &Tensor) -> Result<bool> {
+    if t.numel() != 1 {
+        return Err(value_error(format!("Boolean value of Tensor with {} elements is ambiguous", t.numel())));
+    }
+    Ok(t.item().map_err(|e| Error::from(ErrorKind::OpFailed { schema: "aten::Bool.Tensor".into(), source: e }))?.to_bool())
+}
+
+/// The items of an iterable value (`for`, comprehensions, `list(x)`).
+pub fn iterate(v: &Value) -> Result<Vec<Value>> {
+    Ok(match v {
+        Value::List(l) => l.0.read().clone(),
+        Value::Tuple(t) => t.items().to_vec(),
+        Value::Dict(d) => d.0.read().iter().map(|(k, _)| k.clone()).collect(),
+        Value::Str(s) => s.chars().map(|c| Value::str(&c.to_string())).collect(),
+        Value::Tensor(t) => {
+            if t.dim() == 0 {
+                return Err(type_error("iteration over a 0-d tensor"));
+            }
+            (0..t.shape()[0] as i64)
+                .map(|i| t.select(0, i).map(Value::Tensor))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| Error::from(ErrorKind::OpFailed { schema: "aten::select.int".into(), source: e }))?
+        }
+        other => return Err(type_error(format!("'{}' object is not iterable", other.type_name()))),
+    })
+}
+
+fn unpack(v: &Value, n: usize) -> Result<Vec<Value>> {
+    let items = iterate(v)?;
+    if items.len() != n {
+        return Err(value_error(format!("expected {n} values to unpack, got {}", items.len())));
+    }
+    Ok(items)
+}

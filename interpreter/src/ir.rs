@@ -1,0 +1,190 @@
+//! The lowered form of functions: locals in slots, names and call targets resolved.
+
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
+
+use torchscript_ops::schema::Schema;
+
+use crate::syntax::{SourceFile, UnaryOp};
+use crate::types::Type;
+use crate::value::Value;
+
+/// A lowered function or method.
+#[derive(Debug)]
+pub struct Function {
+    /// Qualified name for call stacks: `__torch__.m.M.forward`.
+    pub name: String,
+    pub params: Vec<Param>,
+    pub returns: Option<Type>,
+    pub num_slots: usize,
+    pub body: Vec<Stmt>,
+    pub file: Arc<SourceFile>,
+}
+
+#[derive(Debug)]
+pub struct Param {
+    pub name: String,
+    pub ty: Option<Type>,
+    pub default: Option<Expr>,
+    pub kw_only: bool,
+}
+
+/// A statement with the line it starts on (1-based).
+#[derive(Debug)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub line: u32,
+}
+
+#[derive(Debug)]
+pub enum StmtKind {
+    Expr(Expr),
+    Assign { targets: Vec<Target>, value: Expr },
+    If { test: Expr, body: Vec<Stmt>, orelse: Vec<Stmt> },
+    While { test: Expr, body: Vec<Stmt> },
+    For { target: Target, iter: Expr, body: Vec<Stmt> },
+    With { items: Vec<(Expr, Option<Target>)>, body: Vec<Stmt> },
+    Return(Option<Expr>),
+    Break,
+    Continue,
+    Pass,
+    Raise(Option<Expr>),
+    Assert { test: Expr, msg: Option<Expr> },
+    Delete(Vec<Target>),
+}
+
+/// Where an assignment stores.
+#[derive(Debug)]
+pub enum Target {
+    Local(usize),
+    Tuple(Vec<Target>),
+    Attr(Box<Expr>, Arc<str>),
+    Index(Box<Expr>, Box<Expr>),
+}
+
+#[derive(Debug)]
+pub enum Expr {
+    Const(Value),
+    /// A type written as an expression (first argument of `annotate`, `isinstance`...).
+    Type(Type),
+    /// A qualified global (`__torch__.a.B`): a class, a function or an enum member.
+    Global(Arc<str>),
+    Local(usize, Arc<str>),
+    Attr(Box<Expr>, Arc<str>),
+    Index(Box<Expr>, Box<Expr>),
+    Slice(Option<Box<Expr>>, Option<Box<Expr>>, Option<Box<Expr>>),
+    Call(Box<Call>),
+    List(Vec<Expr>),
+    Tuple(Vec<Expr>),
+    Dict(Vec<(Expr, Expr)>),
+    Unary(UnaryOp, Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Is(Box<Expr>, Box<Expr>, bool),
+    IfExp(Box<Expr>, Box<Expr>, Box<Expr>),
+    ListComp { elt: Box<Expr>, target: Target, iter: Box<Expr>, conds: Vec<Expr> },
+    DictComp { key: Box<Expr>, value: Box<Expr>, target: Target, iter: Box<Expr>, conds: Vec<Expr> },
+    /// A chained comparison `a < b < c`: pairs evaluated left to right, short-circuiting.
+    Chain(Box<Expr>, Vec<(Arc<OpSite>, Expr)>, u32),
+}
+
+/// A call with its target, arguments and source line.
+#[derive(Debug)]
+pub struct Call {
+    pub target: CallTarget,
+    pub args: Vec<Expr>,
+    pub kwargs: Vec<(Arc<str>, Expr)>,
+    pub line: u32,
+}
+
+#[derive(Debug)]
+pub enum CallTarget {
+    /// An operator by name (`torch.add` → `aten::add`), overload picked per call.
+    Op(Arc<OpSite>),
+    /// `(obj).name(...)`: a method of an object, or the operator `aten::name` with `obj` first.
+    Method(Box<Expr>, Arc<str>, Option<Arc<OpSite>>),
+    /// A free function or class constructor by qualified name, resolved on first call.
+    Global(Arc<str>),
+    /// A Python builtin or TorchScript special form.
+    Builtin(Builtin),
+    /// Calling a value (a class or function value).
+    Value(Box<Expr>),
+}
+
+/// Python builtins and TorchScript special forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builtin {
+    Annotate,
+    UncheckedCast,
+    Uninitialized,
+    IsInstance,
+    GetAttr,
+    HasAttr,
+    SetAttr,
+    Int,
+    Float,
+    Bool,
+    Str,
+    Len,
+    Range,
+    Enumerate,
+    Zip,
+    List,
+    Tuple,
+    Dict,
+    Min,
+    Max,
+    Abs,
+    Round,
+    Sum,
+    All,
+    Any,
+    Sorted,
+    Print,
+    Fork,
+    Wait,
+    Device,
+    Ord,
+    Chr,
+    DivMod,
+    Hash,
+    Id,
+    RaiseException,
+    IsScripting,
+    Interface,
+    Unwrap,
+}
+
+/// The overloads of one operator name, how each runs, and a cache of the last one that
+/// matched at this call site.
+#[derive(Debug)]
+pub struct OpSite {
+    /// `aten::add`
+    pub name: String,
+    pub schemas: Vec<Arc<Schema>>,
+    /// Parallel to `schemas`.
+    pub handlers: Vec<Handler>,
+    pub last_match: AtomicUsize,
+}
+
+/// What runs an overload.
+#[derive(Clone, Copy)]
+pub enum Handler {
+    /// Implemented by the interpreter on values (lists, dicts, strings, scalars, metadata).
+    Builtin(crate::builtins::OpBuiltin),
+    /// A tensor kernel of the ops registry.
+    Kernel(torchscript_ops::OpFn),
+    /// Known to PyTorch but not implemented here.
+    Missing,
+}
+
+impl std::fmt::Debug for Handler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Handler::Builtin(_) => "Builtin",
+            Handler::Kernel(_) => "Kernel",
+            Handler::Missing => "Missing",
+        })
+    }
+}
+

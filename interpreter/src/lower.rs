@@ -1,0 +1,524 @@
+//! Lowering: a function's AST to its resolved form (slots for locals, resolved call targets).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::error::{ErrorKind, Result};
+use crate::ir::{Builtin, Call, CallTarget, Expr, Function, OpSite, Param, Stmt, StmtKind, Target};
+use crate::program::Program;
+use crate::syntax::{self, BinOp, CmpOp, ExprKind, FunctionDef, SourceFile, StmtKind as S};
+use crate::types::{dotted_name, Type};
+use crate::value::Value;
+
+/// Names that resolve to namespaces rather than values.
+const NAMESPACES: [&str; 5] = ["torch", "ops", "math", "__torch__", "CONSTANTS"];
+
+/// Lowers one function definition. `qualified` names it in call stacks.
+pub fn lower_function(program: &Program, def: &FunctionDef, file: &Arc<SourceFile>, qualified: String) -> Result<Function> {
+    let mut lowerer = Lowerer { program, file, slots: HashMap::new(), names: Vec::new() };
+    for p in &def.params {
+        lowerer.slot(&p.name.name);
+    }
+    lowerer.collect_assigned(&def.body);
+    let params = def
+        .params
+        .iter()
+        .map(|p| {
+            Ok(Param {
+                name: p.name.name.clone(),
+                ty: p.annotation.as_ref().map(Type::from_expr),
+                default: p.default.as_ref().map(|d| lowerer.expr(d)).transpose()?,
+                kw_only: p.kw_only,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let body = lowerer.block(&def.body)?;
+    Ok(Function {
+        name: qualified,
+        params,
+        returns: def.returns.as_ref().map(Type::from_expr),
+        num_slots: lowerer.names.len(),
+        body,
+        file: file.clone(),
+    })
+}
+
+struct Lowerer<'a> {
+    program: &'a Program,
+    file: &'a Arc<SourceFile>,
+    slots: HashMap<String, usize>,
+    names: Vec<String>,
+}
+
+impl Lowerer<'_> {
+    fn slot(&mut self, name: &str) -> usize {
+        if let Some(&s) = self.slots.get(name) {
+            return s;
+        }
+        let s = self.names.len();
+        self.slots.insert(name.to_string(), s);
+        self.names.push(name.to_string());
+        s
+    }
+
+    fn line(&self, span: syntax::Span) -> u32 {
+        span.start_line_column(&self.file.text).line
+    }
+
+    fn error(&self, span: syntax::Span, msg: impl std::fmt::Display) -> crate::error::Error {
+        let line = self.line(span);
+        ErrorKind::Lowering(format!("{}:{line}: {msg}", self.file.path)).into()
+    }
+
+    // ----- pass 1: which names are locals -----
+
+    fn collect_assigned(&mut self, body: &[syntax::Stmt]) {
+        for stmt in body {
+            match &stmt.kind {
+                S::Assign { targets, .. } => targets.iter().for_each(|t| self.collect_target(t)),
+                S::AnnAssign { target, .. } | S::AugAssign { target, .. } => self.collect_target(target),
+                S::For { target, body, .. } => {
+                    self.collect_target(target);
+                    self.collect_assigned(body);
+                }
+                S::If { body, orelse, .. } => {
+                    self.collect_assigned(body);
+                    self.collect_assigned(orelse);
+                }
+                S::While { body, .. } => self.collect_assigned(body),
+                S::With { items, body } => {
+                    for item in items {
+                        if let Some(t) = &item.target {
+                            self.collect_target(t);
+                        }
+                    }
+                    self.collect_assigned(body);
+                }
+                S::FunctionDef(f) => {
+                    self.slot(&f.name.name);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn collect_target(&mut self, target: &syntax::Expr) {
+        match &target.kind {
+            ExprKind::Name(n) => {
+                self.slot(n);
+            }
+            ExprKind::Tuple(items) | ExprKind::List(items) => items.iter().for_each(|t| self.collect_target(t)),
+            ExprKind::Starred(inner) => self.collect_target(inner),
+            _ => {}
+        }
+    }
+
+    // ----- statements -----
+
+    fn block(&mut self, body: &[syntax::Stmt]) -> Result<Vec<Stmt>> {
+        let mut out = Vec::with_capacity(body.len());
+        for stmt in body {
+            if let Some(s) = self.stmt(stmt)? {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    fn stmt(&mut self, stmt: &syntax::Stmt) -> Result<Option<Stmt>> {
+        let line = self.line(stmt.span);
+        let kind = match &stmt.kind {
+            S::Expr(e) => {
+                // A bare string is a docstring.
+                if matches!(e.kind, ExprKind::Str(_)) {
+                    return Ok(None);
+                }
+                StmtKind::Expr(self.expr(e)?)
+            }
+            S::Assign { targets, value } => StmtKind::Assign {
+                targets: targets.iter().map(|t| self.target(t)).collect::<Result<_>>()?,
+                value: self.expr(value)?,
+            },
+            S::AnnAssign { target, value, .. } => match value {
+                Some(v) => StmtKind::Assign { targets: vec![self.target(target)?], value: self.expr(v)? },
+                None => return Ok(None),
+            },
+            S::AugAssign { target, op, value } => {
+                let current = self.expr(target)?;
+                let rhs = self.expr(value)?;
+                let name = inplace_op_name(*op);
+                let call = self.op_call(name, vec![current, rhs], line);
+                StmtKind::Assign { targets: vec![self.target(target)?], value: call }
+            }
+            S::If { test, body, orelse } => StmtKind::If { test: self.expr(test)?, body: self.block(body)?, orelse: self.block(orelse)? },
+            S::While { test, body } => StmtKind::While { test: self.expr(test)?, body: self.block(body)? },
+            S::For { target, iter, body } => StmtKind::For { target: self.target(target)?, iter: self.expr(iter)?, body: self.block(body)? },
+            S::With { items, body } => StmtKind::With {
+                items: items
+                    .iter()
+                    .map(|i| Ok((self.expr(&i.context)?, i.target.as_ref().map(|t| self.target(t)).transpose()?)))
+                    .collect::<Result<_>>()?,
+                body: self.block(body)?,
+            },
+            S::Return(v) => StmtKind::Return(v.as_ref().map(|e| self.expr(e)).transpose()?),
+            S::Pass => StmtKind::Pass,
+            S::Break => StmtKind::Break,
+            S::Continue => StmtKind::Continue,
+            S::Raise(e) => StmtKind::Raise(e.as_ref().map(|e| self.expr(e)).transpose()?),
+            S::Assert { test, msg } => StmtKind::Assert { test: self.expr(test)?, msg: msg.as_ref().map(|m| self.expr(m)).transpose()? },
+            S::Delete(targets) => StmtKind::Delete(targets.iter().map(|t| self.target(t)).collect::<Result<_>>()?),
+            S::Global(_) | S::Import(_) => return Ok(None),
+            S::FunctionDef(f) => return Err(self.error(f.name.span, "nested function definitions are not supported")),
+            S::ClassDef(c) => return Err(self.error(c.name.span, "class definitions inside functions are not supported")),
+        };
+        Ok(Some(Stmt { kind, line }))
+    }
+
+    fn target(&mut self, target: &syntax::Expr) -> Result<Target> {
+        Ok(match &target.kind {
+            ExprKind::Name(n) => Target::Local(self.slot(n)),
+            ExprKind::Tuple(items) | ExprKind::List(items) => Target::Tuple(items.iter().map(|t| self.target(t)).collect::<Result<_>>()?),
+            ExprKind::Attribute { value, attr } => Target::Attr(Box::new(self.expr(value)?), Arc::from(attr.name.as_str())),
+            ExprKind::Subscript { value, index } => Target::Index(Box::new(self.expr(value)?), Box::new(self.expr(index)?)),
+            _ => return Err(self.error(target.span, "cannot assign to this expression")),
+        })
+    }
+
+    // ----- expressions -----
+
+    fn op_site(&self, name: &str) -> Arc<OpSite> {
+        Arc::new(crate::bind::make_site(self.program, name))
+    }
+
+    fn op_call(&self, name: &str, args: Vec<Expr>, line: u32) -> Expr {
+        Expr::Call(Box::new(Call { target: CallTarget::Op(self.op_site(name)), args, kwargs: vec![], line }))
+    }
+
+    fn is_local(&self, name: &str) -> bool {
+        self.slots.contains_key(name)
+    }
+
+    /// The root name of an attribute chain, if the chain starts with a global namespace.
+    fn namespace_path(&self, expr: &syntax::Expr) -> Option<String> {
+        let path = dotted_name(expr)?;
+        let root = path.split('.').next()?;
+        (!self.is_local(root) && NAMESPACES.contains(&root)).then_some(path)
+    }
+
+    fn expr(&mut self, expr: &syntax::Expr) -> Result<Expr> {
+        let line = self.line(expr.span);
+        Ok(match &expr.kind {
+            ExprKind::Int(i) => Expr::Const(Value::Int(*i)),
+            ExprKind::Float(f) => Expr::Const(Value::Float(*f)),
+            ExprKind::Str(s) => Expr::Const(Value::str(s)),
+            ExprKind::Bool(b) => Expr::Const(Value::Bool(*b)),
+            ExprKind::None => Expr::Const(Value::None),
+            ExprKind::Imag(_) => return Err(self.error(expr.span, "complex numbers are not supported")),
+            ExprKind::Ellipsis => Expr::Const(Value::Ellipsis),
+            ExprKind::Name(n) => self.name(n, expr)?,
+            ExprKind::Attribute { value, attr } => {
+                if let Some(path) = self.namespace_path(expr) {
+                    self.global_path(&path, expr)?
+                } else {
+                    Expr::Attr(Box::new(self.expr(value)?), Arc::from(attr.name.as_str()))
+                }
+            }
+            ExprKind::Subscript { value, index } => {
+                if let Some(name) = dotted_name(value).filter(|n| is_type_constructor(n) && !self.is_local(n)) {
+                    let _ = name;
+                    Expr::Type(Type::from_expr(expr))
+                } else {
+                    Expr::Index(Box::new(self.expr(value)?), Box::new(self.expr(index)?))
+                }
+            }
+            ExprKind::Slice { lower, upper, step } => Expr::Slice(self.opt_box(lower)?, self.opt_box(upper)?, self.opt_box(step)?),
+            ExprKind::Call { func, args, keywords } => self.call(func, args, keywords, line)?,
+            ExprKind::Starred(_) => return Err(self.error(expr.span, "starred expressions are not supported here")),
+            ExprKind::List(items) => Expr::List(self.exprs(items)?),
+            ExprKind::Tuple(items) => Expr::Tuple(self.exprs(items)?),
+            ExprKind::Dict(items) => Expr::Dict(items.iter().map(|(k, v)| Ok((self.expr(k)?, self.expr(v)?))).collect::<Result<_>>()?),
+            ExprKind::Unary { op, operand } => {
+                let inner = self.expr(operand)?;
+                match op {
+                    syntax::UnaryOp::Neg => self.op_call("aten::neg", vec![inner], line),
+                    syntax::UnaryOp::Pos => inner,
+                    syntax::UnaryOp::Not | syntax::UnaryOp::Invert => Expr::Unary(*op, Box::new(inner)),
+                }
+            }
+            ExprKind::Binary { op, left, right } => {
+                let (l, r) = (self.expr(left)?, self.expr(right)?);
+                self.op_call(binary_op_name(*op), vec![l, r], line)
+            }
+            ExprKind::BoolOp { op, values } => {
+                let mut lowered = self.exprs(values)?.into_iter();
+                let first = lowered.next().ok_or_else(|| self.error(expr.span, "empty boolean expression"))?;
+                lowered.fold(first, |acc, next| match op {
+                    syntax::BoolOp::And => Expr::And(Box::new(acc), Box::new(next)),
+                    syntax::BoolOp::Or => Expr::Or(Box::new(acc), Box::new(next)),
+                })
+            }
+            ExprKind::Compare { left, ops } => self.compare(left, ops, line)?,
+            ExprKind::IfExp { test, body, orelse } => {
+                Expr::IfExp(Box::new(self.expr(test)?), Box::new(self.expr(body)?), Box::new(self.expr(orelse)?))
+            }
+            ExprKind::ListComp { elt, target, iter, conds } => {
+                self.collect_target(target);
+                Expr::ListComp {
+                    elt: Box::new(self.expr(elt)?),
+                    target: self.target(target)?,
+                    iter: Box::new(self.expr(iter)?),
+                    conds: self.exprs(conds)?,
+                }
+            }
+            ExprKind::DictComp { key, value, target, iter, conds } => {
+                self.collect_target(target);
+                Expr::DictComp {
+                    key: Box::new(self.expr(key)?),
+                    value: Box::new(self.expr(value)?),
+                    target: self.target(target)?,
+                    iter: Box::new(self.expr(iter)?),
+                    conds: self.exprs(conds)?,
+                }
+            }
+        })
+    }
+
+    fn exprs(&mut self, items: &[syntax::Expr]) -> Result<Vec<Expr>> {
+        items.iter().map(|e| self.expr(e)).collect()
+    }
+
+    fn opt_box(&mut self, e: &Option<Box<syntax::Expr>>) -> Result<Option<Box<Expr>>> {
+        e.as_ref().map(|e| self.expr(e).map(Box::new)).transpose()
+    }
+
+    fn compare(&mut self, left: &syntax::Expr, ops: &[(CmpOp, syntax::Expr)], line: u32) -> Result<Expr> {
+        let first = self.expr(left)?;
+        if let [(op, right)] = ops {
+            let r = self.expr(right)?;
+            return Ok(self.compare_pair(*op, first, r, line));
+        }
+        let mut pairs = Vec::new();
+        for (op, right) in ops {
+            let name = match op {
+                CmpOp::Eq => "aten::eq",
+                CmpOp::NotEq => "aten::ne",
+                CmpOp::Lt => "aten::lt",
+                CmpOp::LtE => "aten::le",
+                CmpOp::Gt => "aten::gt",
+                CmpOp::GtE => "aten::ge",
+                _ => return Err(self.error(right.span, "chained `is`/`in` comparisons are not supported")),
+            };
+            pairs.push((self.op_site(name), self.expr(right)?));
+        }
+        Ok(Expr::Chain(Box::new(first), pairs, line))
+    }
+
+    fn compare_pair(&self, op: CmpOp, l: Expr, r: Expr, line: u32) -> Expr {
+        match op {
+            CmpOp::Is => Expr::Is(Box::new(l), Box::new(r), false),
+            CmpOp::IsNot => Expr::Is(Box::new(l), Box::new(r), true),
+            CmpOp::In => self.op_call("aten::__contains__", vec![r, l], line),
+            CmpOp::NotIn => Expr::Unary(syntax::UnaryOp::Not, Box::new(self.op_call("aten::__contains__", vec![r, l], line))),
+            CmpOp::Eq => self.op_call("aten::eq", vec![l, r], line),
+            CmpOp::NotEq => self.op_call("aten::ne", vec![l, r], line),
+            CmpOp::Lt => self.op_call("aten::lt", vec![l, r], line),
+            CmpOp::LtE => self.op_call("aten::le", vec![l, r], line),
+            CmpOp::Gt => self.op_call("aten::gt", vec![l, r], line),
+            CmpOp::GtE => self.op_call("aten::ge", vec![l, r], line),
+        }
+    }
+
+    fn name(&mut self, n: &str, expr: &syntax::Expr) -> Result<Expr> {
+        if let Some(&slot) = self.slots.get(n) {
+            return Ok(Expr::Local(slot, Arc::from(n)));
+        }
+        Ok(match n {
+            "inf" => Expr::Const(Value::Float(f64::INFINITY)),
+            "nan" => Expr::Const(Value::Float(f64::NAN)),
+            "True" => Expr::Const(Value::Bool(true)),
+            "False" => Expr::Const(Value::Bool(false)),
+            "None" => Expr::Const(Value::None),
+            _ if is_type_name(n) => Expr::Type(Type::from_expr(expr)),
+            _ => return Err(self.error(expr.span, format!("unknown name `{n}`"))),
+        })
+    }
+
+    /// `torch.x`, `ops.ns.x`, `math.x`, `CONSTANTS.cN`, `__torch__.a.B` used as values.
+    fn global_path(&mut self, path: &str, expr: &syntax::Expr) -> Result<Expr> {
+        if let Some(rest) = path.strip_prefix("CONSTANTS.c") {
+            let index: usize = rest.parse().map_err(|_| self.error(expr.span, format!("bad constant `{path}`")))?;
+            return self
+                .program
+                .constant(index)
+                .map(Expr::Const)
+                .ok_or_else(|| self.error(expr.span, format!("constant `{path}` is not in constants.pkl")));
+        }
+        if path.starts_with("__torch__.") {
+            return Ok(Expr::Global(Arc::from(path)));
+        }
+        Ok(match path {
+            "math.pi" => Expr::Const(Value::Float(std::f64::consts::PI)),
+            "math.e" => Expr::Const(Value::Float(std::f64::consts::E)),
+            "math.inf" => Expr::Const(Value::Float(f64::INFINITY)),
+            "math.nan" => Expr::Const(Value::Float(f64::NAN)),
+            "torch.Tensor" => Expr::Type(Type::Tensor),
+            "torch.device" => Expr::Type(Type::Device),
+            p if dtype_constant(p).is_some() => Expr::Const(Value::Int(dtype_constant(p).unwrap_or_default())),
+            _ => return Err(self.error(expr.span, format!("`{path}` is not a value"))),
+        })
+    }
+
+    fn call(&mut self, func: &syntax::Expr, args: &[syntax::Expr], keywords: &[syntax::Keyword], line: u32) -> Result<Expr> {
+        let target = if let Some(path) = self.namespace_path(func) {
+            self.global_call_target(&path, func)?
+        } else {
+            match &func.kind {
+                ExprKind::Name(n) if !self.is_local(n) => match builtin(n) {
+                    Some(b) => CallTarget::Builtin(b),
+                    None => return Err(self.error(func.span, format!("unknown function `{n}`"))),
+                },
+                ExprKind::Attribute { value, attr } => {
+                    let site = self.op_site(&format!("aten::{}", attr.name));
+                    let site = (!site.schemas.is_empty()).then_some(site);
+                    CallTarget::Method(Box::new(self.expr(value)?), Arc::from(attr.name.as_str()), site)
+                }
+                _ => CallTarget::Value(Box::new(self.expr(func)?)),
+            }
+        };
+        let mut lowered_args = Vec::with_capacity(args.len());
+        for (i, a) in args.iter().enumerate() {
+            // Type arguments of the special forms.
+            let is_type_arg = matches!(
+                target,
+                CallTarget::Builtin(Builtin::Annotate | Builtin::UncheckedCast | Builtin::Uninitialized)
+            ) && i == 0
+                || matches!(target, CallTarget::Builtin(Builtin::IsInstance)) && i == 1;
+            lowered_args.push(if is_type_arg { Expr::Type(Type::from_expr(a)) } else { self.expr(a)? });
+        }
+        let kwargs = keywords
+            .iter()
+            .map(|k| Ok((Arc::from(k.name.name.as_str()), self.expr(&k.value)?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Expr::Call(Box::new(Call { target, args: lowered_args, kwargs, line })))
+    }
+
+    fn global_call_target(&mut self, path: &str, func: &syntax::Expr) -> Result<CallTarget> {
+        if path.starts_with("__torch__.") {
+            return Ok(CallTarget::Global(Arc::from(path)));
+        }
+        let op_name = if let Some(rest) = path.strip_prefix("ops.") {
+            let (ns, name) = rest.split_once('.').ok_or_else(|| self.error(func.span, format!("bad operator `{path}`")))?;
+            match (ns, name) {
+                ("prim", "RaiseException") => return Ok(CallTarget::Builtin(Builtin::RaiseException)),
+                ("prim", "unchecked_cast") => return Ok(CallTarget::Builtin(Builtin::UncheckedCast)),
+                ("prim", "unchecked_unwrap_optional") => return Ok(CallTarget::Builtin(Builtin::Unwrap)),
+                _ => format!("{ns}::{name}"),
+            }
+        } else if let Some(name) = path.strip_prefix("torch.ops.") {
+            name.replacen('.', "::", 1)
+        } else if let Some(name) = path.strip_prefix("torch.jit.") {
+            match name {
+                "is_scripting" => return Ok(CallTarget::Builtin(Builtin::IsScripting)),
+                "_unwrap_optional" => return Ok(CallTarget::Builtin(Builtin::Unwrap)),
+                "annotate" => return Ok(CallTarget::Builtin(Builtin::Annotate)),
+                "_fork" | "fork" => return Ok(CallTarget::Builtin(Builtin::Fork)),
+                "_wait" | "wait" => return Ok(CallTarget::Builtin(Builtin::Wait)),
+                _ => return Err(self.error(func.span, format!("unsupported function `{path}`"))),
+            }
+        } else if let Some(name) = path.strip_prefix("torch.") {
+            match name {
+                "device" => return Ok(CallTarget::Builtin(Builtin::Device)),
+                _ => format!("aten::{name}"),
+            }
+        } else if let Some(name) = path.strip_prefix("math.") {
+            format!("aten::{name}")
+        } else {
+            return Err(self.error(func.span, format!("`{path}` is not callable")));
+        };
+        let site = self.op_site(&op_name);
+        if site.schemas.is_empty() {
+            return Err(self.error(func.span, format!("unknown operator `{op_name}` (called as `{path}`): no such schema in PyTorch 2.15")));
+        }
+        Ok(CallTarget::Op(site))
+    }
+}
+
+fn binary_op_name(op: BinOp) -> &'static str {
+    match op {
+        BinOp::Add => "aten::add",
+        BinOp::Sub => "aten::sub",
+        BinOp::Mul => "aten::mul",
+        BinOp::Div => "aten::div",
+        BinOp::FloorDiv => "aten::floordiv",
+        BinOp::Mod => "aten::remainder",
+        BinOp::Pow => "aten::pow",
+        BinOp::MatMul => "aten::matmul",
+        BinOp::BitAnd => "aten::__and__",
+        BinOp::BitOr => "aten::__or__",
+        BinOp::BitXor => "aten::__xor__",
+        BinOp::LShift => "aten::__lshift__",
+        BinOp::RShift => "aten::__rshift__",
+    }
+}
+
+fn inplace_op_name(op: BinOp) -> &'static str {
+    // Python's `x += y` on a tensor is in place; on ints/lists the op returns a new value
+    // that is stored back. TorchScript prints tensor in-place ops as `torch.add_`, so the
+    // augmented forms in source are the value forms.
+    binary_op_name(op)
+}
+
+fn is_type_name(n: &str) -> bool {
+    matches!(n, "Tensor" | "int" | "float" | "bool" | "str" | "NoneType" | "Device" | "number" | "Any" | "List" | "Dict" | "Tuple" | "Optional")
+}
+
+fn is_type_constructor(n: &str) -> bool {
+    matches!(n, "List" | "Dict" | "Tuple" | "Optional" | "Union" | "Final" | "Future")
+}
+
+fn builtin(name: &str) -> Option<Builtin> {
+    Some(match name {
+        "annotate" => Builtin::Annotate,
+        "unchecked_cast" => Builtin::UncheckedCast,
+        "uninitialized" => Builtin::Uninitialized,
+        "isinstance" => Builtin::IsInstance,
+        "getattr" => Builtin::GetAttr,
+        "hasattr" => Builtin::HasAttr,
+        "setattr" => Builtin::SetAttr,
+        "int" => Builtin::Int,
+        "float" => Builtin::Float,
+        "bool" => Builtin::Bool,
+        "str" => Builtin::Str,
+        "len" => Builtin::Len,
+        "range" => Builtin::Range,
+        "enumerate" => Builtin::Enumerate,
+        "zip" => Builtin::Zip,
+        "list" => Builtin::List,
+        "tuple" => Builtin::Tuple,
+        "dict" => Builtin::Dict,
+        "min" => Builtin::Min,
+        "max" => Builtin::Max,
+        "abs" => Builtin::Abs,
+        "round" => Builtin::Round,
+        "sum" => Builtin::Sum,
+        "all" => Builtin::All,
+        "any" => Builtin::Any,
+        "sorted" => Builtin::Sorted,
+        "print" => Builtin::Print,
+        "fork" => Builtin::Fork,
+        "wait" => Builtin::Wait,
+        "ord" => Builtin::Ord,
+        "chr" => Builtin::Chr,
+        "divmod" => Builtin::DivMod,
+        "hash" => Builtin::Hash,
+        "id" => Builtin::Id,
+        "interface" => Builtin::Interface,
+        _ => return None,
+    })
+}
+
+/// `torch.float32` and friends as `ScalarType` codes.
+fn dtype_constant(path: &str) -> Option<i64> {
+    let name = path.strip_prefix("torch.")?;
+    torchscript_ops::DType::from_name(name).map(|d| d.scalar_type_code())
+}

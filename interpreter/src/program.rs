@@ -1,0 +1,215 @@
+//! A program: the classes and functions of an archive's code/, parsed and lowered on demand.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+use torchscript_ops::schema::{torch_schemas, SchemaTable};
+use torchscript_ops::Registry;
+
+use crate::class::{ClassKind, ClassType};
+use crate::error::{ErrorKind, Result};
+use crate::ir::Function;
+use crate::lower::lower_function;
+use crate::syntax::{self, ExprKind, SourceFile, StmtKind};
+use crate::value::Value;
+
+/// Where the program's source comes from: the text of `code/<module path>.py`.
+pub trait SourceProvider: Send + Sync {
+    /// The source of a module, e.g. `__torch__.torch.nn.modules.conv` →
+    /// the text of `code/__torch__/torch/nn/modules/conv.py`, and the path to report.
+    fn module_source(&self, module: &str) -> Option<(String, Arc<str>)>;
+}
+
+/// The classes, functions and constants of one archive, shared by every worker.
+pub struct Program {
+    sources: Box<dyn SourceProvider>,
+    files: RwLock<HashMap<String, Option<Arc<SourceFile>>>>,
+    classes: RwLock<HashMap<String, Arc<ClassType>>>,
+    functions: RwLock<HashMap<String, Arc<Function>>>,
+    constants: RwLock<Vec<Value>>,
+    registry: Registry,
+    /// The archive's format version (older versions keep old operator semantics).
+    pub format_version: u64,
+}
+
+impl std::fmt::Debug for Program {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Program").field("classes", &self.classes.read().len()).finish()
+    }
+}
+
+impl Program {
+    pub fn new(sources: Box<dyn SourceProvider>, format_version: u64) -> Program {
+        Program {
+            sources,
+            files: RwLock::new(HashMap::new()),
+            classes: RwLock::new(HashMap::new()),
+            functions: RwLock::new(HashMap::new()),
+            constants: RwLock::new(Vec::new()),
+            registry: Registry::with_all_ops(),
+            format_version,
+        }
+    }
+
+    pub fn schemas(&self) -> &'static SchemaTable {
+        torch_schemas()
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Sets the values of `CONSTANTS.c0`, `CONSTANTS.c1`, ... (from constants.pkl).
+    pub fn set_constants(&self, constants: Vec<Value>) {
+        *self.constants.write() = constants;
+    }
+
+    pub fn constant(&self, index: usize) -> Option<Value> {
+        self.constants.read().get(index).cloned()
+    }
+
+    /// The parsed source of a module, if the archive has it.
+    pub fn module_file(&self, module: &str) -> Result<Option<Arc<SourceFile>>> {
+        if let Some(cached) = self.files.read().get(module) {
+            return Ok(cached.clone());
+        }
+        let parsed = match self.sources.module_source(module) {
+            Some((path, text)) => Some(Arc::new(syntax::parse_file(&path, &text)?)),
+            None => None,
+        };
+        self.files.write().insert(module.to_string(), parsed.clone());
+        Ok(parsed)
+    }
+
+    /// The class with qualified name `name` (`__torch__.a.b.C`).
+    pub fn class(&self, name: &str) -> Result<Arc<ClassType>> {
+        if let Some(c) = self.classes.read().get(name) {
+            return Ok(c.clone());
+        }
+        let (module, short) = name.rsplit_once('.').ok_or_else(|| ErrorKind::UnknownClass(name.to_string()))?;
+        let file = self.module_file(module)?.ok_or_else(|| ErrorKind::UnknownClass(name.to_string()))?;
+        let def = file
+            .body
+            .iter()
+            .find_map(|s| match &s.kind {
+                StmtKind::ClassDef(c) if c.name.name == short => Some(c),
+                _ => None,
+            })
+            .ok_or_else(|| ErrorKind::UnknownClass(name.to_string()))?;
+        let constants = class_constants(def);
+        let class = Arc::new(ClassType::from_def(name.to_string(), def, file.clone(), constants));
+        self.classes.write().entry(name.to_string()).or_insert(class.clone());
+        Ok(class)
+    }
+
+    /// Whether a class of that name exists in code/.
+    pub fn has_class(&self, name: &str) -> bool {
+        self.class(name).is_ok()
+    }
+
+    /// A method of a class, lowered on first use.
+    pub fn method(&self, class: &Arc<ClassType>, name: &str) -> Result<Option<Arc<Function>>> {
+        if let Some(f) = class.methods.read().get(name) {
+            return Ok(Some(f.clone()));
+        }
+        let Some(def) = class.method_defs.get(name) else {
+            return Ok(None);
+        };
+        let lowered = Arc::new(lower_function(self, def, &class.file, format!("{}.{}", class.name, name))?);
+        class.methods.write().insert(name.to_string(), lowered.clone());
+        Ok(Some(lowered))
+    }
+
+    /// A free function by qualified name, lowered on first use.
+    pub fn function(&self, name: &str) -> Result<Option<Arc<Function>>> {
+        if let Some(f) = self.functions.read().get(name) {
+            return Ok(Some(f.clone()));
+        }
+        let Some((module, short)) = name.rsplit_once('.') else {
+            return Ok(None);
+        };
+        let Some(file) = self.module_file(module)? else {
+            return Ok(None);
+        };
+        let def = file.body.iter().find_map(|s| match &s.kind {
+            StmtKind::FunctionDef(f) if f.name.name == short => Some(f),
+            _ => None,
+        });
+        let Some(def) = def else {
+            return Ok(None);
+        };
+        let lowered = Arc::new(lower_function(self, def, &file, name.to_string())?);
+        self.functions.write().insert(name.to_string(), lowered.clone());
+        Ok(Some(lowered))
+    }
+
+    /// Resolves a qualified global used as a value: a class, a function, or `Class.MEMBER`.
+    pub fn global(&self, name: &str) -> Result<Value> {
+        if let Ok(class) = self.class(name) {
+            return Ok(Value::Class(class));
+        }
+        if self.function(name)?.is_some() {
+            return Ok(Value::Function(Arc::from(name)));
+        }
+        if let Some((owner, member)) = name.rsplit_once('.') {
+            if let Ok(class) = self.class(owner) {
+                if let Some(v) = class.constant(member) {
+                    return Ok(v.clone());
+                }
+            }
+        }
+        Err(ErrorKind::UnknownName(name.to_string()).into())
+    }
+}
+
+/// Literal class-level constants: `x : Final[int] = 3` and enum members `RED = 1`.
+fn class_constants(def: &syntax::ClassDef) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for stmt in &def.body {
+        let (target, value) = match &stmt.kind {
+            StmtKind::AnnAssign { target, value: Some(value), .. } => (target, value),
+            StmtKind::Assign { targets, value } if targets.len() == 1 => (&targets[0], value),
+            _ => continue,
+        };
+        let ExprKind::Name(name) = &target.kind else { continue };
+        if name.starts_with("__") {
+            continue;
+        }
+        if let Some(v) = literal_value(value) {
+            out.push((name.clone(), v));
+        }
+    }
+    out
+}
+
+/// The value of a literal expression (numbers, strings, tuples and lists of literals).
+pub fn literal_value(expr: &syntax::Expr) -> Option<Value> {
+    Some(match &expr.kind {
+        ExprKind::Int(i) => Value::Int(*i),
+        ExprKind::Float(f) => Value::Float(*f),
+        ExprKind::Bool(b) => Value::Bool(*b),
+        ExprKind::Str(s) => Value::str(s),
+        ExprKind::None => Value::None,
+        ExprKind::Tuple(items) => Value::tuple(items.iter().map(literal_value).collect::<Option<Vec<_>>>()?),
+        ExprKind::List(items) => Value::list(items.iter().map(literal_value).collect::<Option<Vec<_>>>()?),
+        ExprKind::Unary { op: syntax::UnaryOp::Neg, operand } => match literal_value(operand)? {
+            Value::Int(i) => Value::Int(i.checked_neg()?),
+            Value::Float(f) => Value::Float(-f),
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+#[allow(dead_code)]
+fn _assert_send_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Program>();
+}
+
+impl ClassKind {
+    pub fn is_module(self) -> bool {
+        self == ClassKind::Module
+    }
+}

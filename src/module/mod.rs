@@ -1,0 +1,150 @@
+//! `Module`: a loaded TorchScript archive, immutable and shared by any number of workers.
+
+mod source;
+mod values;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use torchscript_interpreter::{Interpreter, Object, Program, Type, Value};
+use torchscript_ops::CopyStats;
+
+use crate::archive::Archive;
+use crate::error::Error;
+use crate::pickle::load_archive_pickles;
+
+pub use values::storage_dtype;
+use values::{script_error, InstanceCloner, ValueBuilder};
+
+/// A loaded model. `Send + Sync`: share it by `Arc` between threads. Its weights are views of
+/// the read-only mapped archive; running a method never changes the module.
+pub struct Module {
+    archive: Arc<Archive>,
+    program: Arc<Program>,
+    root: Arc<Object>,
+    stats: Arc<CopyStats>,
+    mapped_bytes: u64,
+}
+
+impl std::fmt::Debug for Module {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Module").field("class", &self.root.class.name).field("mapped_bytes", &self.mapped_bytes).finish()
+    }
+}
+
+/// The parameter names and types of a method (without `self`).
+#[derive(Debug, Clone)]
+pub struct MethodSignature {
+    pub params: Vec<(String, Option<Type>)>,
+    pub returns: Option<Type>,
+}
+
+impl Module {
+    /// Maps and loads the archive at `path`.
+    pub fn load(path: impl AsRef<Path>) -> Result<Module, Error> {
+        Module::from_archive(Archive::open(path)?)
+    }
+
+    /// Loads an archive held in memory.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Module, Error> {
+        Module::from_archive(Archive::from_bytes(bytes)?)
+    }
+
+    /// Loads an opened archive.
+    pub fn from_archive(archive: Archive) -> Result<Module, Error> {
+        let archive = Arc::new(archive);
+        let pickles = load_archive_pickles(&archive)?;
+        let program = Arc::new(Program::new(Box::new(source::ArchiveSource::new(archive.clone())), archive.version()));
+        let stats = Arc::new(CopyStats::default());
+        let mut builder = ValueBuilder::new(&archive, &program, stats.clone());
+        let constants = pickles.constants.iter().map(|c| builder.value(c)).collect::<Result<Vec<_>, _>>()?;
+        program.set_constants(constants);
+        let root = match builder.value(&pickles.data)? {
+            Value::Object(o) => o,
+            other => return Err(Error::InvalidModel(format!("data.pkl holds a {}, not a module object", other.type_name()))),
+        };
+        let mapped_bytes = builder.mapped_bytes;
+        Ok(Module { archive, program, root, stats, mapped_bytes })
+    }
+
+    pub fn archive(&self) -> &Archive {
+        &self.archive
+    }
+
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// The root object as loaded (shared; do not run methods on it directly, use `instance`).
+    pub fn root(&self) -> &Arc<Object> {
+        &self.root
+    }
+
+    /// Bytes of distinct storage records viewed by the module's tensors.
+    pub fn mapped_weight_bytes(&self) -> u64 {
+        self.mapped_bytes
+    }
+
+    /// Weight bytes that had to be copied out of the mapping so far (by writes into weights,
+    /// or records not aligned for their dtype).
+    pub fn copied_weight_bytes(&self) -> u64 {
+        self.stats.copied_bytes()
+    }
+
+    /// The signature of a method of the root module.
+    pub fn method_signature(&self, name: &str) -> Result<MethodSignature, Error> {
+        let f = self
+            .program
+            .method(&self.root.class, name)
+            .map_err(script_error)?
+            .ok_or_else(|| Error::InvalidModel(format!("the root module {} has no method `{name}`", self.root.class.name)))?;
+        Ok(MethodSignature {
+            params: f.params.iter().skip(1).map(|p| (p.name.clone(), p.ty.clone())).collect(),
+            returns: f.returns.clone(),
+        })
+    }
+
+    /// A private copy of the module for one worker: its own object tree and copy-on-write
+    /// storages over the same mapped weights. Cheap (no weight bytes are copied).
+    pub fn instance(&self) -> Instance {
+        let root = InstanceCloner::default().object(&self.root);
+        Instance { program: self.program.clone(), root }
+    }
+
+    /// Runs `method` on a fresh instance (calls never see each other's attribute writes).
+    pub fn run_method(&self, method: &str, inputs: Vec<Value>) -> Result<Value, Error> {
+        self.instance().run_method(method, inputs)
+    }
+
+    /// Runs `forward`.
+    pub fn forward(&self, inputs: Vec<Value>) -> Result<Value, Error> {
+        self.run_method("forward", inputs)
+    }
+}
+
+/// One worker's copy of a module: state written by its methods persists across its calls.
+pub struct Instance {
+    program: Arc<Program>,
+    root: Arc<Object>,
+}
+
+impl std::fmt::Debug for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Instance").field("class", &self.root.class.name).finish()
+    }
+}
+
+impl Instance {
+    /// Runs a method with positional inputs.
+    pub fn run_method(&self, method: &str, inputs: Vec<Value>) -> Result<Value, Error> {
+        Interpreter::new(&self.program).call_method(&self.root, method, inputs, vec![]).map_err(script_error)
+    }
+
+    pub fn forward(&self, inputs: Vec<Value>) -> Result<Value, Error> {
+        self.run_method("forward", inputs)
+    }
+
+    pub fn root(&self) -> &Arc<Object> {
+        &self.root
+    }
+}

@@ -1,0 +1,179 @@
+//! Turning unpickled data (data.pkl, constants.pkl) into interpreter values with mapped tensors.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use torchscript_interpreter::{ErrorKind, Interpreter, Object, Program, Value};
+use torchscript_ops::{CopyStats, DType, MappedRegion, Storage, Tensor};
+
+use crate::archive::Archive;
+use crate::error::Error;
+use crate::pickle::{PickleValue, PickledObject, StorageDType, StorageRecord, TensorRecord};
+
+/// The torch dtype of a storage class.
+pub fn storage_dtype(d: StorageDType) -> DType {
+    match d {
+        StorageDType::Float => DType::F32,
+        StorageDType::Double => DType::F64,
+        StorageDType::Half => DType::F16,
+        StorageDType::BFloat16 => DType::BF16,
+        StorageDType::Long => DType::I64,
+        StorageDType::Int => DType::I32,
+        StorageDType::Short => DType::I16,
+        StorageDType::Char => DType::I8,
+        StorageDType::Byte => DType::U8,
+        StorageDType::Bool => DType::Bool,
+    }
+}
+
+/// Converts pickled values, mapping each storage record once and building each object once.
+pub struct ValueBuilder<'a> {
+    archive: &'a Archive,
+    program: &'a Program,
+    stats: Arc<CopyStats>,
+    storages: HashMap<String, Arc<Storage>>,
+    objects: HashMap<*const PickledObject, Arc<Object>>,
+    /// Distinct storage bytes mapped.
+    pub mapped_bytes: u64,
+}
+
+impl<'a> ValueBuilder<'a> {
+    pub fn new(archive: &'a Archive, program: &'a Program, stats: Arc<CopyStats>) -> Self {
+        ValueBuilder { archive, program, stats, storages: HashMap::new(), objects: HashMap::new(), mapped_bytes: 0 }
+    }
+
+    fn storage(&mut self, record: &StorageRecord) -> Result<Arc<Storage>, Error> {
+        if let Some(s) = self.storages.get(&record.record_name) {
+            return Ok(s.clone());
+        }
+        let region = MappedRegion::new(self.archive.bytes().clone(), record.range.offset, record.range.len, self.stats.clone())
+            .map_err(|e| Error::InvalidModel(format!("record {}: {e}", record.record_name)))?;
+        let storage = Storage::mapped(region, storage_dtype(record.dtype).size());
+        self.mapped_bytes += record.range.len as u64;
+        self.storages.insert(record.record_name.clone(), storage.clone());
+        Ok(storage)
+    }
+
+    fn tensor(&mut self, rec: &TensorRecord) -> Result<Tensor, Error> {
+        let storage = self.storage(&rec.storage)?;
+        Tensor::from_storage(storage, storage_dtype(rec.storage.dtype), rec.storage_offset, rec.size.clone(), rec.stride.clone())
+            .map(|t| t.with_requires_grad(rec.requires_grad))
+            .map_err(|e| Error::InvalidModel(format!("tensor in record {}: {e}", rec.storage.record_name)))
+    }
+
+    /// Converts one value.
+    pub fn value(&mut self, v: &PickleValue) -> Result<Value, Error> {
+        Ok(match v {
+            PickleValue::None => Value::None,
+            PickleValue::Bool(b) => Value::Bool(*b),
+            PickleValue::Int(i) => Value::Int(*i),
+            PickleValue::Float(f) => Value::Float(*f),
+            PickleValue::Str(s) => Value::Str(s.clone()),
+            PickleValue::Bytes(_) => return Err(Error::InvalidModel("byte strings are not TorchScript values".into())),
+            PickleValue::List(items) | PickleValue::Set(items) | PickleValue::TypedList { items, .. } => {
+                Value::list(items.iter().map(|i| self.value(i)).collect::<Result<_, _>>()?)
+            }
+            PickleValue::Tuple(items) => Value::tuple(items.iter().map(|i| self.value(i)).collect::<Result<_, _>>()?),
+            PickleValue::Dict(items) | PickleValue::TypedDict { items, .. } => {
+                let dict = torchscript_interpreter::DictRef::new(Vec::with_capacity(items.len()));
+                for (k, v) in items {
+                    let (k, v) = (self.value(k)?, self.value(v)?);
+                    dict.insert(k, v);
+                }
+                Value::Dict(dict)
+            }
+            PickleValue::Tensor(rec) => Value::Tensor(self.tensor(rec)?),
+            PickleValue::Object(obj) => Value::Object(self.object(obj)?),
+            PickleValue::Enum { value, .. } => self.value(value)?,
+            PickleValue::Device(d) => Value::Device(torchscript_ops::Device::parse(d).map_err(|e| Error::InvalidModel(e.to_string()))?),
+            PickleValue::Global(g) => return Err(Error::InvalidModel(format!("global `{g}` is not a value"))),
+        })
+    }
+
+    fn object(&mut self, obj: &Arc<PickledObject>) -> Result<Arc<Object>, Error> {
+        let key = Arc::as_ptr(obj);
+        if let Some(o) = self.objects.get(&key) {
+            return Ok(o.clone());
+        }
+        let class = self.program.class(&obj.class_name).map_err(|e| Error::InvalidModel(format!("data.pkl object of class {}: {e}", obj.class_name)))?;
+        let object = if class.has_method("__setstate__") {
+            let state = self.value(&obj.state)?;
+            let object = Arc::new(Object::new(class, Vec::new()));
+            Interpreter::new(self.program)
+                .call_method(&object, "__setstate__", vec![state], vec![])
+                .map_err(|e| Error::Script(Box::new(e)))?;
+            object
+        } else {
+            let attrs = match obj.attributes() {
+                Some(items) => items
+                    .iter()
+                    .map(|(k, v)| {
+                        let name = k.as_str().ok_or_else(|| Error::InvalidModel(format!("attribute name of {} is not a string", obj.class_name)))?;
+                        Ok((Arc::from(name), self.value(v)?))
+                    })
+                    .collect::<Result<Vec<_>, Error>>()?,
+                None if matches!(obj.state, PickleValue::None) => Vec::new(),
+                None => return Err(Error::InvalidModel(format!("object of class {} has a state that is not a dict and no __setstate__", obj.class_name))),
+            };
+            Arc::new(Object::new(class, attrs))
+        };
+        self.objects.insert(key, object.clone());
+        Ok(object)
+    }
+}
+
+/// A copy of an object tree whose tensors view fresh storages over the same bytes: shared
+/// structure (the same submodule or storage reached twice) stays shared in the copy.
+#[derive(Default)]
+pub struct InstanceCloner {
+    objects: HashMap<*const Object, Arc<Object>>,
+    storages: HashMap<*const Storage, Arc<Storage>>,
+}
+
+impl InstanceCloner {
+    pub fn object(&mut self, o: &Arc<Object>) -> Arc<Object> {
+        if let Some(done) = self.objects.get(&Arc::as_ptr(o)) {
+            return done.clone();
+        }
+        let copy = Arc::new(Object::new(o.class.clone(), Vec::new()));
+        self.objects.insert(Arc::as_ptr(o), copy.clone());
+        for (name, v) in o.attributes() {
+            let v = self.value(&v);
+            copy.set_attr(&name, v);
+        }
+        copy
+    }
+
+    pub fn value(&mut self, v: &Value) -> Value {
+        match v {
+            Value::Tensor(t) => Value::Tensor(self.tensor(t)),
+            Value::Object(o) => Value::Object(self.object(o)),
+            Value::List(l) => Value::list(l.0.read().iter().map(|i| self.value(i)).collect()),
+            Value::Dict(d) => Value::dict(d.0.read().iter().map(|(k, v)| (self.value(k), self.value(v))).collect()),
+            Value::Tuple(t) => {
+                let items = t.items().iter().map(|i| self.value(i)).collect();
+                match &t.0.named {
+                    Some(c) => Value::Tuple(torchscript_interpreter::TupleRef::named(items, c.clone())),
+                    None => Value::tuple(items),
+                }
+            }
+            other => other.clone(),
+        }
+    }
+
+    fn tensor(&mut self, t: &Tensor) -> Tensor {
+        let key = Arc::as_ptr(t.storage());
+        let storage = self.storages.entry(key).or_insert_with(|| t.storage().fork()).clone();
+        Tensor::from_storage(storage, t.dtype(), t.storage_offset(), t.shape().to_vec(), t.strides().to_vec())
+            .map(|c| c.with_requires_grad(t.requires_grad()))
+            .unwrap_or_else(|_| t.clone())
+    }
+}
+
+/// Error for a script failure.
+pub fn script_error(e: torchscript_interpreter::Error) -> Error {
+    Error::Script(Box::new(e))
+}
+
+#[allow(dead_code)]
+fn _kinds(_: ErrorKind) {}
