@@ -1,0 +1,380 @@
+//! Elementwise activations (relu, hardtanh, hardswish, gelu, silu, sigmoid, ...) and dropout.
+
+use crate::arg::{Arg, Args};
+use crate::dtype::Element;
+use crate::error::{OpError, Result};
+use crate::ops::nn::util::{finish, with_data, with_real, Real};
+use crate::registry::Registry;
+use crate::tensor::Tensor;
+use crate::{dispatch_dtype, DType};
+
+/// An elementwise activation with its parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Act {
+    Relu,
+    Hardtanh { min: f64, max: f64 },
+    Hardswish,
+    Hardsigmoid,
+    Silu,
+    Gelu,
+    GeluTanh,
+    Sigmoid,
+    Tanh,
+    LeakyRelu { slope: f64 },
+    Elu { alpha: f64, scale: f64, input_scale: f64 },
+    Celu { alpha: f64 },
+    Mish,
+    Softplus { beta: f64, threshold: f64 },
+    LogSigmoid,
+    Threshold { threshold: f64, value: f64 },
+    Hardshrink { lambda: f64 },
+    Softshrink { lambda: f64 },
+}
+
+const SELU_ALPHA: f64 = 1.673_263_242_354_377_3;
+const SELU_SCALE: f64 = 1.050_700_987_355_480_5;
+
+impl Act {
+    /// `selu` is `elu` with fixed constants.
+    pub fn selu() -> Act {
+        Act::Elu { alpha: SELU_ALPHA, scale: SELU_SCALE, input_scale: 1.0 }
+    }
+}
+
+fn map<F: Real>(xs: &[F], f: impl Fn(F) -> F) -> Vec<F> {
+    xs.iter().map(|&v| f(v)).collect()
+}
+
+fn softplus<F: Real>(v: F, beta: F, threshold: F) -> F {
+    if v * beta > threshold {
+        v
+    } else {
+        (v * beta).exp().ln_1p() / beta
+    }
+}
+
+/// Applies `act` to every element (in `F`).
+pub fn apply<F: Real>(act: Act, xs: &[F]) -> Vec<F> {
+    let (zero, one) = (F::ZERO, F::ONE);
+    let three = F::of(3.0);
+    let six = F::of(6.0);
+    match act {
+        Act::Relu => map(xs, |v| if v < zero { zero } else { v }),
+        Act::Hardtanh { min, max } => {
+            let (lo, hi) = (F::of(min), F::of(max));
+            map(xs, |v| if v < lo { lo } else if v > hi { hi } else { v })
+        }
+        Act::Hardswish => map(xs, |v| {
+            let t = v + three;
+            let t = if t < zero { zero } else if t > six { six } else { t };
+            v * t / six
+        }),
+        Act::Hardsigmoid => map(xs, |v| {
+            let t = v + three;
+            let t = if t < zero { zero } else if t > six { six } else { t };
+            t / six
+        }),
+        Act::Silu => map(xs, |v| v / (one + (-v).exp())),
+        Act::Gelu => {
+            let inv_sqrt2 = F::of(std::f64::consts::FRAC_1_SQRT_2);
+            let half = F::of(0.5);
+            map(xs, |v| v * half * (one + (v * inv_sqrt2).erf()))
+        }
+        Act::GeluTanh => {
+            let k = F::of((2.0 / std::f64::consts::PI).sqrt());
+            let c = F::of(0.044715);
+            let half = F::of(0.5);
+            map(xs, |v| half * v * (one + (k * (v + c * v * v * v)).tanh()))
+        }
+        Act::Sigmoid => map(xs, |v| one / (one + (-v).exp())),
+        Act::Tanh => map(xs, |v| v.tanh()),
+        Act::LeakyRelu { slope } => {
+            let s = F::of(slope);
+            map(xs, |v| if v > zero { v } else { v * s })
+        }
+        Act::Elu { alpha, scale, input_scale } => {
+            let (a, s, is) = (F::of(alpha), F::of(scale), F::of(input_scale));
+            map(xs, |v| if v > zero { s * v } else { s * a * ((v * is).exp() - one) })
+        }
+        Act::Celu { alpha } => {
+            let a = F::of(alpha);
+            map(xs, |v| if v > zero { v } else { a * ((v / a).exp() - one) })
+        }
+        Act::Mish => map(xs, |v| v * softplus(v, one, F::of(20.0)).tanh()),
+        Act::Softplus { beta, threshold } => {
+            let (b, t) = (F::of(beta), F::of(threshold));
+            map(xs, |v| softplus(v, b, t))
+        }
+        Act::LogSigmoid => map(xs, |v| {
+            let m = if v < zero { v } else { zero };
+            let abs = if v < zero { -v } else { v };
+            m - (-abs).exp().ln_1p()
+        }),
+        Act::Threshold { threshold, value } => {
+            let (t, val) = (F::of(threshold), F::of(value));
+            map(xs, |v| if v > t { v } else { val })
+        }
+        Act::Hardshrink { lambda } => {
+            let l = F::of(lambda);
+            map(xs, |v| if v >= -l && v <= l { zero } else { v })
+        }
+        Act::Softshrink { lambda } => {
+            let l = F::of(lambda);
+            map(xs, |v| if v > l { v - l } else if v < -l { v + l } else { zero })
+        }
+    }
+}
+
+fn op_name(act: Act) -> &'static str {
+    match act {
+        Act::Relu => "aten::relu",
+        Act::Hardtanh { .. } => "aten::hardtanh",
+        Act::Hardswish => "aten::hardswish",
+        Act::Hardsigmoid => "aten::hardsigmoid",
+        Act::Silu => "aten::silu",
+        Act::Gelu | Act::GeluTanh => "aten::gelu",
+        Act::Sigmoid => "aten::sigmoid",
+        Act::Tanh => "aten::tanh",
+        Act::LeakyRelu { .. } => "aten::leaky_relu",
+        Act::Elu { .. } => "aten::elu",
+        Act::Celu { .. } => "aten::celu",
+        Act::Mish => "aten::mish",
+        Act::Softplus { .. } => "aten::softplus",
+        Act::LogSigmoid => "aten::log_sigmoid",
+        Act::Threshold { .. } => "aten::threshold",
+        Act::Hardshrink { .. } => "aten::hardshrink",
+        Act::Softshrink { .. } => "aten::softshrink",
+    }
+}
+
+/// Integer tensors: relu, hardtanh and threshold keep their dtype; sigmoid and tanh compute in
+/// float32 (as PyTorch promotes them); the rest are float-only.
+fn integer_activation(act: Act, x: &Tensor) -> Result<Option<Tensor>> {
+    let clamp = |lo: Option<f64>, hi: Option<f64>| -> Result<Tensor> {
+        dispatch_dtype!(x.dtype(), T => {
+            let lo = lo.map(T::from_f64);
+            let hi = hi.map(T::from_f64);
+            let v: Vec<T> = x.to_vec::<T>()?.into_iter().map(|v| match (lo, hi) {
+                (Some(l), _) if v < l => l,
+                (_, Some(h)) if v > h => h,
+                _ => v,
+            }).collect();
+            Tensor::from_vec(v, x.shape())
+        })
+    };
+    Ok(Some(match act {
+        Act::Relu if !x.dtype().is_bool() => clamp(Some(0.0), None)?,
+        Act::Hardtanh { min, max } if !x.dtype().is_bool() => clamp(Some(min), Some(max))?,
+        Act::Sigmoid | Act::Tanh => return activation(&x.to_dtype(DType::F32)?, act).map(Some),
+        _ => return Ok(None),
+    }))
+}
+
+/// `act(x)` as a new tensor.
+pub fn activation(x: &Tensor, act: Act) -> Result<Tensor> {
+    let op = op_name(act);
+    let dtype = x.dtype();
+    if !dtype.is_float() {
+        return integer_activation(act, x)?.ok_or_else(|| OpError::dtype(op, dtype));
+    }
+    with_real!(op, dtype, F => {
+        let out = with_data::<F, _>(x, |xs| Ok(apply(act, xs)))?;
+        finish(out, x.shape(), dtype)
+    })
+}
+
+/// Runs `f` on the elements of `t` in place when it is contiguous and holds `F` (no temporary);
+/// returns false (doing nothing) otherwise.
+pub fn try_in_place<F: Element>(t: &Tensor, f: impl FnOnce(&mut [F])) -> Result<bool> {
+    if t.dtype() != F::DTYPE || !t.is_contiguous() {
+        return Ok(false);
+    }
+    let mut guard = t.storage().write();
+    let all = guard.typed_mut::<F>()?;
+    let start = t.storage_offset();
+    let slice = all
+        .get_mut(start..start + t.numel())
+        .ok_or_else(|| OpError::Storage("in-place view outside storage".into()))?;
+    f(slice);
+    Ok(true)
+}
+
+/// `act_(x)`: writes `act(x)` into `x` and returns `x`.
+pub fn activation_(x: &Tensor, act: Act) -> Result<Tensor> {
+    let done = match x.dtype() {
+        DType::F32 => try_in_place::<f32>(x, |s| {
+            let r = apply(act, s);
+            s.copy_from_slice(&r);
+        })?,
+        DType::F64 => try_in_place::<f64>(x, |s| {
+            let r = apply(act, s);
+            s.copy_from_slice(&r);
+        })?,
+        _ => false,
+    };
+    if !done {
+        let result = activation(x, act)?;
+        if result.dtype() != x.dtype() {
+            return Err(OpError::invalid(op_name(act), format!("result type {} can't be cast to the desired output type {}", result.dtype(), x.dtype())));
+        }
+        x.copy_from(&result)?;
+    }
+    Ok(x.clone())
+}
+
+pub fn relu(x: &Tensor) -> Result<Tensor> {
+    activation(x, Act::Relu)
+}
+
+pub fn relu_(x: &Tensor) -> Result<Tensor> {
+    activation_(x, Act::Relu)
+}
+
+pub fn sigmoid(x: &Tensor) -> Result<Tensor> {
+    activation(x, Act::Sigmoid)
+}
+
+pub fn gelu(x: &Tensor, approximate_tanh: bool) -> Result<Tensor> {
+    activation(x, if approximate_tanh { Act::GeluTanh } else { Act::Gelu })
+}
+
+/// `prelu(x, weight)`: `weight` has one element or one per channel (dim 1).
+pub fn prelu(x: &Tensor, weight: &Tensor) -> Result<Tensor> {
+    let op = "aten::prelu";
+    let dtype = x.dtype();
+    let channels = if x.dim() >= 2 { x.shape()[1] } else { 1 };
+    let wn = weight.numel();
+    if wn != 1 && wn != channels {
+        return Err(OpError::shape(op, format!("mismatch of parameter numbers and input channel size: {wn} parameters for {channels} channels")));
+    }
+    let inner: usize = if x.dim() >= 2 { x.shape()[2..].iter().product() } else { 1 };
+    with_real!(op, dtype, F => {
+        let w = weight.to_vec::<F>()?;
+        let out = with_data::<F, _>(x, |xs| {
+            Ok(xs.iter().enumerate().map(|(i, &v)| {
+                let c = if wn == 1 { 0 } else { (i / inner.max(1)) % channels };
+                if v > F::ZERO { v } else { w[c] * v }
+            }).collect::<Vec<F>>())
+        })?;
+        finish(out, x.shape(), dtype)
+    })
+}
+
+/// `glu(x, dim)`: first half times sigmoid of the second half along `dim`.
+pub fn glu(x: &Tensor, dim: i64) -> Result<Tensor> {
+    let op = "aten::glu";
+    if x.dim() == 0 {
+        return Err(OpError::invalid(op, "glu does not support scalars because halving size must be even"));
+    }
+    let d = crate::shape::wrap_dim(op, dim, x.dim())?;
+    let size = x.shape()[d];
+    if size % 2 != 0 {
+        return Err(OpError::invalid(op, format!("halving dimension must be even, but dimension {d} is size {size}")));
+    }
+    let a = x.narrow(d as i64, 0, size / 2)?;
+    let b = activation(&x.narrow(d as i64, size / 2, size / 2)?, Act::Sigmoid)?;
+    let dtype = x.dtype();
+    with_real!(op, dtype, F => {
+        let (av, bv) = (a.to_vec::<F>()?, b.to_vec::<F>()?);
+        finish(av.iter().zip(&bv).map(|(&p, &q)| p * q).collect(), a.shape(), dtype)
+    })
+}
+
+/// Dropout in evaluation mode (identity); training mode is random and unsupported, except the
+/// deterministic `p == 0` (identity) and `p == 1` (zeros) cases.
+pub fn dropout(op: &str, x: &Tensor, p: f64, train: bool) -> Result<Tensor> {
+    if !(0.0..=1.0).contains(&p) {
+        return Err(OpError::invalid(op, format!("dropout probability has to be between 0 and 1, but got {p}")));
+    }
+    if !train || p == 0.0 || x.numel() == 0 {
+        return Ok(x.clone());
+    }
+    if p == 1.0 && !op.contains("alpha") {
+        return Tensor::zeros(x.shape(), x.dtype());
+    }
+    Err(OpError::unsupported(op, "training-mode dropout is not supported"))
+}
+
+fn k_dropout(a: &Args) -> Result<Arg> {
+    Ok(dropout(a.op(), a.tensor(0)?, a.float(1)?, a.bool(2)?)?.into())
+}
+
+fn k_dropout_(a: &Args) -> Result<Arg> {
+    let x = a.tensor(0)?;
+    let r = dropout(a.op(), x, a.float(1)?, a.bool(2)?)?;
+    if !r.is_same(x) {
+        x.copy_from(&r)?;
+    }
+    Ok(x.clone().into())
+}
+
+fn gelu_mode(a: &Args) -> Result<Act> {
+    match a.str(1)? {
+        "none" => Ok(Act::Gelu),
+        "tanh" => Ok(Act::GeluTanh),
+        other => Err(OpError::invalid(a.op(), format!("approximate argument must be either none or tanh, got '{other}'"))),
+    }
+}
+
+/// Reads an activation's parameters from the bound arguments.
+fn act_of(a: &Args) -> Result<Act> {
+    let base = a.op().trim_start_matches("aten::").trim_end_matches('_');
+    Ok(match base {
+        "relu" => Act::Relu,
+        "relu6" => Act::Hardtanh { min: 0.0, max: 6.0 },
+        "hardtanh" => Act::Hardtanh { min: a.scalar(1)?.to_f64(), max: a.scalar(2)?.to_f64() },
+        "hardswish" => Act::Hardswish,
+        "hardsigmoid" => Act::Hardsigmoid,
+        "silu" => Act::Silu,
+        "gelu" => gelu_mode(a)?,
+        "sigmoid" => Act::Sigmoid,
+        "tanh" => Act::Tanh,
+        "leaky_relu" => Act::LeakyRelu { slope: a.scalar(1)?.to_f64() },
+        "elu" => Act::Elu { alpha: a.scalar(1)?.to_f64(), scale: a.scalar(2)?.to_f64(), input_scale: a.scalar(3)?.to_f64() },
+        "selu" => Act::selu(),
+        "celu" => Act::Celu { alpha: a.scalar(1)?.to_f64() },
+        "mish" => Act::Mish,
+        "softplus" => Act::Softplus { beta: a.scalar(1)?.to_f64(), threshold: a.scalar(2)?.to_f64() },
+        "log_sigmoid" => Act::LogSigmoid,
+        "threshold" => Act::Threshold { threshold: a.scalar(1)?.to_f64(), value: a.scalar(2)?.to_f64() },
+        "hardshrink" => Act::Hardshrink { lambda: a.scalar(1)?.to_f64() },
+        "softshrink" => Act::Softshrink { lambda: a.scalar(1)?.to_f64() },
+        _ => return Err(OpError::NotImplemented(a.op().to_string())),
+    })
+}
+
+fn k_act(a: &Args) -> Result<Arg> {
+    Ok(activation(a.tensor(0)?, act_of(a)?)?.into())
+}
+
+fn k_act_(a: &Args) -> Result<Arg> {
+    Ok(activation_(a.tensor(0)?, act_of(a)?)?.into())
+}
+
+fn k_prelu(a: &Args) -> Result<Arg> {
+    Ok(prelu(a.tensor(0)?, a.tensor(1)?)?.into())
+}
+
+fn k_glu(a: &Args) -> Result<Arg> {
+    Ok(glu(a.tensor(0)?, a.int(1)?)?.into())
+}
+
+pub fn register(reg: &mut Registry) {
+    for name in [
+        "relu", "relu6", "hardtanh", "hardswish", "hardsigmoid", "silu", "gelu", "sigmoid", "tanh",
+        "leaky_relu", "elu", "selu", "celu", "mish", "threshold",
+    ] {
+        reg.register(&format!("aten::{name}"), k_act);
+        reg.register(&format!("aten::{name}_"), k_act_);
+    }
+    for name in ["softplus", "log_sigmoid", "hardshrink", "softshrink"] {
+        reg.register(&format!("aten::{name}"), k_act);
+    }
+    reg.register("aten::prelu", k_prelu);
+    reg.register("aten::_prelu_kernel", k_prelu);
+    reg.register("aten::glu", k_glu);
+    for name in ["dropout", "feature_dropout", "alpha_dropout", "feature_alpha_dropout"] {
+        reg.register(&format!("aten::{name}"), k_dropout);
+        reg.register(&format!("aten::{name}_"), k_dropout_);
+    }
+}

@@ -1,0 +1,355 @@
+//! Matrix products: linear, addmm, mm, bmm, baddbmm, matmul, mv, addmv on the `gemm` crate.
+
+use crate::arg::{Arg, Args};
+use crate::error::{OpError, Result};
+use crate::ops::nn::gemm_kernels::{matmul_into, parallelism_for, with_view, Mat};
+use crate::ops::nn::util::{finish, product, with_real, Real};
+use crate::registry::Registry;
+use crate::shape::broadcast_shapes;
+use crate::strided::offsets;
+use crate::tensor::Tensor;
+
+/// An addend `beta * init` broadcast to the product's shape.
+#[derive(Debug, Clone, Copy)]
+pub struct Addend<'a> {
+    pub init: &'a Tensor,
+    pub beta: f64,
+}
+
+/// `beta * init + alpha * (a @ b)` for `a: [batch.., m, k]`, `b: [batch.., k, n]` with
+/// broadcast batch dims. Both must be floating tensors of the same dtype.
+pub fn batched_matmul(
+    op: &str,
+    a: &Tensor,
+    b: &Tensor,
+    addend: Option<Addend<'_>>,
+    alpha: f64,
+) -> Result<Tensor> {
+    if a.dtype() != b.dtype() {
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "expected both operands to have the same dtype, but got {} != {}",
+                a.dtype(),
+                b.dtype()
+            ),
+        ));
+    }
+    if a.dim() < 2 || b.dim() < 2 {
+        return Err(OpError::shape(op, "both operands must have at least 2 dims"));
+    }
+    let (m, k) = (a.shape()[a.dim() - 2], a.shape()[a.dim() - 1]);
+    let (k2, n) = (b.shape()[b.dim() - 2], b.shape()[b.dim() - 1]);
+    if k != k2 {
+        return Err(OpError::shape(
+            op,
+            format!(
+                "mat1 and mat2 shapes cannot be multiplied ({m}x{k} and {k2}x{n})"
+            ),
+        ));
+    }
+    let batch = broadcast_shapes(op, &a.shape()[..a.dim() - 2], &b.shape()[..b.dim() - 2])?;
+    let mut out_shape = batch.clone();
+    out_shape.extend([m, n]);
+    let expand = |t: &Tensor, rows: usize, cols: usize| -> Result<Tensor> {
+        let mut sizes: Vec<i64> = batch.iter().map(|&d| d as i64).collect();
+        sizes.extend([rows as i64, cols as i64]);
+        t.expand(&sizes)
+    };
+    let a = expand(a, m, k)?;
+    let b = expand(b, k, n)?;
+    let dtype = a.dtype();
+    with_real!(op, dtype, F => {
+        let total = product(op, &out_shape)?;
+        let mut out = vec![F::ZERO; total];
+        let mut accumulate = false;
+        if let Some(Addend { init, beta }) = addend {
+            if beta != 0.0 {
+                fill_addend::<F>(op, &mut out, init, &out_shape, beta)?;
+                accumulate = true;
+            }
+        }
+        matmul_views::<F>(op, &a, &b, &batch, m, n, k, &mut out, accumulate, F::of(alpha))?;
+        finish(out, &out_shape, dtype)
+    })
+}
+
+/// Writes `beta * init` broadcast to `shape` into `out` (a row copy for per-column biases).
+fn fill_addend<F: Real>(
+    op: &str,
+    out: &mut [F],
+    init: &Tensor,
+    shape: &[usize],
+    beta: f64,
+) -> Result<()> {
+    let n = *shape.last().unwrap_or(&1);
+    let bias_like = init.dim() == 1 && init.shape()[0] == n && n > 0;
+    let values: Vec<F> = if bias_like {
+        init.to_vec::<F>()?
+    } else {
+        let target = broadcast_shapes(op, init.shape(), shape)?;
+        if target != shape {
+            return Err(OpError::shape(
+                op,
+                format!("the addend of shape {:?} cannot broadcast to {shape:?}", init.shape()),
+            ));
+        }
+        init.broadcast_to(shape)?.to_vec::<F>()?
+    };
+    let beta = F::of(beta);
+    if bias_like {
+        for row in out.chunks_exact_mut(n) {
+            for (o, &v) in row.iter_mut().zip(&values) {
+                *o = beta * v;
+            }
+        }
+    } else {
+        for (o, &v) in out.iter_mut().zip(&values) {
+            *o = beta * v;
+        }
+    }
+    Ok(())
+}
+
+/// Multiplies expanded views batch by batch (or as one product when `b` is shared and `a`'s
+/// batch rows are evenly spaced).
+#[allow(clippy::too_many_arguments)]
+fn matmul_views<F: Real>(
+    op: &str,
+    a: &Tensor,
+    b: &Tensor,
+    batch: &[usize],
+    m: usize,
+    n: usize,
+    k: usize,
+    out: &mut [F],
+    accumulate: bool,
+    alpha: F,
+) -> Result<()> {
+    let nb = batch.len();
+    with_view::<F, _>(a, |av| {
+        with_view::<F, _>(b, |bv| {
+            let (a_rs, a_cs) = (av.strides[nb], av.strides[nb + 1]);
+            let (b_rs, b_cs) = (bv.strides[nb], bv.strides[nb + 1]);
+            let b_shared = bv.strides[..nb].iter().all(|&s| s == 0);
+            if b_shared && rows_mergeable(av.shape, av.strides) {
+                let rows = product(op, batch)?.checked_mul(m).unwrap_or(0);
+                let lhs = Mat { data: av.data, offset: av.offset, rs: a_rs, cs: a_cs };
+                let rhs = Mat { data: bv.data, offset: bv.offset, rs: b_rs, cs: b_cs };
+                return matmul_into(op, rows, n, k, out, 0, n, accumulate, lhs, rhs, alpha, parallelism_for(rows, n, k));
+            }
+            let a_offsets = offsets(batch, &av.strides[..nb], av.offset);
+            let b_offsets = offsets(batch, &bv.strides[..nb], bv.offset);
+            let par = parallelism_for(m, n, k);
+            for (i, (&ao, &bo)) in a_offsets.iter().zip(&b_offsets).enumerate() {
+                let lhs = Mat { data: av.data, offset: ao, rs: a_rs, cs: a_cs };
+                let rhs = Mat { data: bv.data, offset: bo, rs: b_rs, cs: b_cs };
+                matmul_into(op, m, n, k, out, i * m * n, n, accumulate, lhs, rhs, alpha, par)?;
+            }
+            Ok(())
+        })
+    })
+}
+
+/// True when the batch dims and the row dim of a `[batch.., m, k]` view walk rows at one
+/// stride, so that the batch can be folded into the rows.
+fn rows_mergeable(shape: &[usize], strides: &[usize]) -> bool {
+    let rows_dim = shape.len() - 2;
+    let mut expected = strides[rows_dim].saturating_mul(shape[rows_dim]);
+    for d in (0..rows_dim).rev() {
+        if shape[d] != 1 && strides[d] != expected {
+            return false;
+        }
+        expected = expected.saturating_mul(shape[d]);
+    }
+    true
+}
+
+fn require_float(op: &str, t: &Tensor) -> Result<()> {
+    crate::ops::nn::util::require_float(op, t)
+}
+
+/// `torch.nn.functional.linear`: `x @ weight.T + bias`, reading the `[out, in]` weight in place.
+pub fn linear(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
+    let op = "aten::linear";
+    require_float(op, x)?;
+    if x.dim() == 0 {
+        return Err(OpError::shape(op, "input must have at least 1 dim"));
+    }
+    let (w2, squeeze) = match weight.dim() {
+        2 => (weight.clone(), false),
+        1 => (weight.unsqueeze(0)?, true),
+        d => return Err(OpError::shape(op, format!("expected weight of 1 or 2 dims, got {d}"))),
+    };
+    let in_features = x.shape()[x.dim() - 1];
+    if w2.shape()[1] != in_features {
+        return Err(OpError::shape(
+            op,
+            format!(
+                "mat1 and mat2 shapes cannot be multiplied ({}x{in_features} and {}x{})",
+                x.numel() / in_features.max(1),
+                w2.shape()[1],
+                w2.shape()[0]
+            ),
+        ));
+    }
+    let x2 = if x.dim() == 1 { x.unsqueeze(0)? } else { x.clone() };
+    let addend = bias.map(|init| Addend { init, beta: 1.0 });
+    let out = batched_matmul(op, &x2, &w2.transpose(0, 1)?, addend, 1.0)?;
+    let mut shape: Vec<i64> = x.shape()[..x.dim() - 1].iter().map(|&d| d as i64).collect();
+    if !squeeze {
+        shape.push(w2.shape()[0] as i64);
+    }
+    out.reshape(&shape)
+}
+
+/// `torch.matmul` with NumPy-style 1-D promotion and batch broadcasting.
+pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let op = "aten::matmul";
+    require_float(op, a)?;
+    if a.dim() == 0 || b.dim() == 0 {
+        return Err(OpError::shape(op, "both arguments to matmul need to be at least 1D"));
+    }
+    let a2 = if a.dim() == 1 { a.unsqueeze(0)? } else { a.clone() };
+    let b2 = if b.dim() == 1 { b.unsqueeze(1)? } else { b.clone() };
+    let out = batched_matmul(op, &a2, &b2, None, 1.0)?;
+    let mut shape: Vec<i64> = out.shape().iter().map(|&d| d as i64).collect();
+    if b.dim() == 1 {
+        shape.pop();
+    }
+    if a.dim() == 1 {
+        let at = shape.len() - if b.dim() == 1 { 1 } else { 2 };
+        shape.remove(at);
+    }
+    out.reshape(&shape)
+}
+
+/// `mm`: strictly 2-D by 2-D.
+pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let op = "aten::mm";
+    require_float(op, a)?;
+    if a.dim() != 2 || b.dim() != 2 {
+        return Err(OpError::shape(op, format!("expected 2-D tensors, got {}-D and {}-D", a.dim(), b.dim())));
+    }
+    batched_matmul(op, a, b, None, 1.0)
+}
+
+/// `bmm`: 3-D by 3-D with equal batch sizes.
+pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let op = "aten::bmm";
+    require_float(op, a)?;
+    check_batches(op, a, b)?;
+    batched_matmul(op, a, b, None, 1.0)
+}
+
+fn check_batches(op: &str, a: &Tensor, b: &Tensor) -> Result<()> {
+    if a.dim() != 3 || b.dim() != 3 {
+        return Err(OpError::shape(op, format!("batch1 and batch2 must be 3-D tensors, got {}-D and {}-D", a.dim(), b.dim())));
+    }
+    if a.shape()[0] != b.shape()[0] {
+        return Err(OpError::shape(op, format!("batch sizes differ: {} and {}", a.shape()[0], b.shape()[0])));
+    }
+    Ok(())
+}
+
+/// `addmm`: `beta * input + alpha * (mat1 @ mat2)`.
+pub fn addmm(input: &Tensor, mat1: &Tensor, mat2: &Tensor, beta: f64, alpha: f64) -> Result<Tensor> {
+    let op = "aten::addmm";
+    require_float(op, mat1)?;
+    if mat1.dim() != 2 || mat2.dim() != 2 {
+        return Err(OpError::shape(op, format!("expected 2-D matrices, got {}-D and {}-D", mat1.dim(), mat2.dim())));
+    }
+    batched_matmul(op, mat1, mat2, Some(Addend { init: input, beta }), alpha)
+}
+
+/// `baddbmm`: `beta * input + alpha * (batch1 @ batch2)`.
+pub fn baddbmm(input: &Tensor, b1: &Tensor, b2: &Tensor, beta: f64, alpha: f64) -> Result<Tensor> {
+    let op = "aten::baddbmm";
+    require_float(op, b1)?;
+    check_batches(op, b1, b2)?;
+    batched_matmul(op, b1, b2, Some(Addend { init: input, beta }), alpha)
+}
+
+/// `addmv`: `beta * input + alpha * (mat @ vec)`.
+pub fn addmv(input: &Tensor, mat: &Tensor, vec: &Tensor, beta: f64, alpha: f64) -> Result<Tensor> {
+    let op = "aten::addmv";
+    require_float(op, mat)?;
+    if mat.dim() != 2 || vec.dim() != 1 {
+        return Err(OpError::shape(op, format!("expected a matrix and a vector, got {}-D and {}-D", mat.dim(), vec.dim())));
+    }
+    let init = input.unsqueeze(-1)?;
+    let out = batched_matmul(op, mat, &vec.unsqueeze(1)?, Some(Addend { init: &init, beta }), alpha)?;
+    out.squeeze_dim(-1)
+}
+
+/// `mv`: matrix times vector.
+pub fn mv(mat: &Tensor, vec: &Tensor) -> Result<Tensor> {
+    let op = "aten::mv";
+    require_float(op, mat)?;
+    if mat.dim() != 2 || vec.dim() != 1 {
+        return Err(OpError::shape(op, format!("expected a matrix and a vector, got {}-D and {}-D", mat.dim(), vec.dim())));
+    }
+    batched_matmul(op, mat, &vec.unsqueeze(1)?, None, 1.0)?.squeeze_dim(-1)
+}
+
+fn with_out_dtype(args: &Args, i: usize, result: Tensor) -> Result<Arg> {
+    let dtype = args.dtype(i)?;
+    Ok(result.to_dtype(dtype)?.into())
+}
+
+fn k_linear(a: &Args) -> Result<Arg> {
+    Ok(linear(a.tensor(0)?, a.tensor(1)?, a.opt_tensor(2)?)?.into())
+}
+fn k_matmul(a: &Args) -> Result<Arg> {
+    Ok(matmul(a.tensor(0)?, a.tensor(1)?)?.into())
+}
+fn k_mm(a: &Args) -> Result<Arg> {
+    Ok(mm(a.tensor(0)?, a.tensor(1)?)?.into())
+}
+fn k_mm_dtype(a: &Args) -> Result<Arg> {
+    with_out_dtype(a, 2, mm(a.tensor(0)?, a.tensor(1)?)?)
+}
+fn k_bmm(a: &Args) -> Result<Arg> {
+    Ok(bmm(a.tensor(0)?, a.tensor(1)?)?.into())
+}
+fn k_bmm_dtype(a: &Args) -> Result<Arg> {
+    with_out_dtype(a, 2, bmm(a.tensor(0)?, a.tensor(1)?)?)
+}
+fn k_addmm(a: &Args) -> Result<Arg> {
+    let (beta, alpha) = (a.scalar(3)?.to_f64(), a.scalar(4)?.to_f64());
+    Ok(addmm(a.tensor(0)?, a.tensor(1)?, a.tensor(2)?, beta, alpha)?.into())
+}
+fn k_addmm_dtype(a: &Args) -> Result<Arg> {
+    let (beta, alpha) = (a.scalar(4)?.to_f64(), a.scalar(5)?.to_f64());
+    with_out_dtype(a, 3, addmm(a.tensor(0)?, a.tensor(1)?, a.tensor(2)?, beta, alpha)?)
+}
+fn k_baddbmm(a: &Args) -> Result<Arg> {
+    let (beta, alpha) = (a.scalar(3)?.to_f64(), a.scalar(4)?.to_f64());
+    Ok(baddbmm(a.tensor(0)?, a.tensor(1)?, a.tensor(2)?, beta, alpha)?.into())
+}
+fn k_baddbmm_dtype(a: &Args) -> Result<Arg> {
+    let (beta, alpha) = (a.scalar(4)?.to_f64(), a.scalar(5)?.to_f64());
+    with_out_dtype(a, 3, baddbmm(a.tensor(0)?, a.tensor(1)?, a.tensor(2)?, beta, alpha)?)
+}
+fn k_addmv(a: &Args) -> Result<Arg> {
+    let (beta, alpha) = (a.scalar(3)?.to_f64(), a.scalar(4)?.to_f64());
+    Ok(addmv(a.tensor(0)?, a.tensor(1)?, a.tensor(2)?, beta, alpha)?.into())
+}
+fn k_mv(a: &Args) -> Result<Arg> {
+    Ok(mv(a.tensor(0)?, a.tensor(1)?)?.into())
+}
+
+pub fn register(reg: &mut Registry) {
+    reg.register("aten::linear", k_linear);
+    reg.register("aten::matmul", k_matmul);
+    reg.register("aten::mm", k_mm);
+    reg.register("aten::mm.dtype", k_mm_dtype);
+    reg.register("aten::bmm", k_bmm);
+    reg.register("aten::bmm.dtype", k_bmm_dtype);
+    reg.register("aten::addmm", k_addmm);
+    reg.register("aten::addmm.dtype", k_addmm_dtype);
+    reg.register("aten::baddbmm", k_baddbmm);
+    reg.register("aten::baddbmm.dtype", k_baddbmm_dtype);
+    reg.register("aten::addmv", k_addmv);
+    reg.register("aten::mv", k_mv);
+}

@@ -1,0 +1,296 @@
+//! Normalization: batch_norm (eval and training), layer_norm, group_norm, instance_norm.
+
+use crate::arg::{Arg, Args};
+use crate::dtype::{DType, Element};
+use crate::error::{OpError, Result};
+use crate::ops::nn::util::{finish, for_each_chunk, opt_vec, to_usize, with_data, with_real, Real};
+use crate::registry::Registry;
+use crate::tensor::Tensor;
+
+fn check_param(op: &str, what: &str, t: Option<&Tensor>, n: usize) -> Result<()> {
+    if let Some(t) = t {
+        if t.numel() != n {
+            return Err(OpError::shape(op, format!("expected {what} with {n} elements, got shape {:?}", t.shape())));
+        }
+    }
+    Ok(())
+}
+
+/// Mean and biased variance of `xs` (two passes, accumulated in `F`).
+fn moments<F: Real>(xs: impl Iterator<Item = F> + Clone, n: usize) -> (F, F) {
+    let count = F::of(n.max(1) as f64);
+    let mut sum = F::ZERO;
+    for v in xs.clone() {
+        sum += v;
+    }
+    let mean = sum / count;
+    let mut sq = F::ZERO;
+    for v in xs {
+        let d = v - mean;
+        sq += d * d;
+    }
+    (mean, sq / count)
+}
+
+/// The result of a batch norm call: output, and the batch mean and inverse std in training.
+#[derive(Debug)]
+pub struct BatchNormOutput {
+    pub output: Tensor,
+    pub save_mean: Tensor,
+    pub save_invstd: Tensor,
+}
+
+/// `batch_norm` over dim 1 of `[N, C, *]`. In training mode (or without running stats) the
+/// batch statistics normalize, and the running stats, when given, are updated in place with
+/// `momentum` (unbiased variance), as PyTorch does.
+#[allow(clippy::too_many_arguments)]
+pub fn batch_norm(x: &Tensor, weight: Option<&Tensor>, bias: Option<&Tensor>, running_mean: Option<&Tensor>, running_var: Option<&Tensor>, training: bool, momentum: f64, eps: f64) -> Result<BatchNormOutput> {
+    let op = "aten::batch_norm";
+    if x.dim() < 2 {
+        return Err(OpError::shape(op, format!("expected 2D or more input, got {}D", x.dim())));
+    }
+    let dtype = x.dtype();
+    let (n, c) = (x.shape()[0], x.shape()[1]);
+    let inner: usize = x.shape()[2..].iter().product();
+    for (what, t) in [("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)] {
+        check_param(op, what, t, c)?;
+    }
+    let use_batch_stats = training || running_mean.is_none() || running_var.is_none();
+    if use_batch_stats && n * inner <= 1 && training {
+        return Err(OpError::invalid(op, format!("expected more than 1 value per channel when training, got input size {:?}", x.shape())));
+    }
+    with_real!(op, dtype, F => {
+        let w = opt_vec::<F>(weight)?;
+        let b = opt_vec::<F>(bias)?;
+        let (out, mean, var, invstd) = with_data::<F, _>(x, |xs| {
+            let (mean, var): (Vec<F>, Vec<F>) = if use_batch_stats {
+                (0..c).map(|ch| {
+                    let it = (0..n).flat_map(move |i| xs[(i * c + ch) * inner..(i * c + ch + 1) * inner].iter().copied());
+                    moments(it, n * inner)
+                }).unzip()
+            } else {
+                (running_mean.map(|t| t.to_vec::<F>()).transpose()?.unwrap_or_default(), running_var.map(|t| t.to_vec::<F>()).transpose()?.unwrap_or_default())
+            };
+            let invstd: Vec<F> = var.iter().map(|&v| F::ONE / (v + F::of(eps)).sqrt()).collect();
+            let scale: Vec<F> = (0..c).map(|ch| invstd[ch] * w.as_ref().map_or(F::ONE, |w| w[ch])).collect();
+            let shift: Vec<F> = (0..c).map(|ch| b.as_ref().map_or(F::ZERO, |b| b[ch]) - mean[ch] * scale[ch]).collect();
+            let mut out = vec![F::ZERO; xs.len()];
+            if inner > 0 {
+                for_each_chunk(&mut out, inner, |plane, dst| {
+                    let ch = plane % c;
+                    let (s, t) = (scale[ch], shift[ch]);
+                    for (o, &v) in dst.iter_mut().zip(&xs[plane * inner..(plane + 1) * inner]) {
+                        *o = v * s + t;
+                    }
+                    Ok(())
+                })?;
+            }
+            Ok((out, mean, var, if use_batch_stats { invstd } else { Vec::new() }))
+        })?;
+        if training {
+            if let (Some(rm), Some(rv)) = (running_mean, running_var) {
+                let count = (n * inner) as f64;
+                let old_m = rm.to_vec::<f64>()?;
+                let old_v = rv.to_vec::<f64>()?;
+                let new_m: Vec<f64> = old_m.iter().zip(&mean).map(|(&o, &m)| (1.0 - momentum) * o + momentum * m.to_f64()).collect();
+                let new_v: Vec<f64> = (0..c).map(|ch| {
+                    let unbiased = var[ch].to_f64() * count / (count - 1.0).max(1.0);
+                    (1.0 - momentum) * old_v[ch] + momentum * unbiased
+                }).collect();
+                rm.copy_from(&Tensor::from_vec(new_m, rm.shape())?)?;
+                rv.copy_from(&Tensor::from_vec(new_v, rv.shape())?)?;
+            }
+        }
+        let output = finish(out, x.shape(), dtype)?;
+        let stat_dtype = if dtype == DType::F64 { DType::F64 } else { DType::F32 };
+        let (save_mean, save_invstd) = if use_batch_stats {
+            (finish(mean, &[c], stat_dtype)?, finish(invstd, &[c], stat_dtype)?)
+        } else {
+            (Tensor::zeros(&[0], dtype)?, Tensor::zeros(&[0], dtype)?)
+        };
+        Ok(BatchNormOutput { output, save_mean, save_invstd })
+    })
+}
+
+/// Normalizes `groups` blocks of `len` contiguous elements each, then applies a per-`channel`
+/// affine (each channel covering `per_channel` elements); returns output, mean and rstd.
+#[allow(clippy::too_many_arguments)]
+fn normalize_blocks<F: Real>(xs: &[F], len: usize, per_channel: usize, channels: usize, w: Option<&[F]>, b: Option<&[F]>, eps: f64) -> Result<(Vec<F>, Vec<F>, Vec<F>)> {
+    let blocks = if len == 0 { 0 } else { xs.len() / len };
+    let mut out = vec![F::ZERO; xs.len()];
+    let mut mean = vec![F::ZERO; blocks];
+    let mut rstd = vec![F::ZERO; blocks];
+    for bi in 0..blocks {
+        let src = &xs[bi * len..(bi + 1) * len];
+        let (m, v) = moments(src.iter().copied(), len);
+        let r = F::ONE / (v + F::of(eps)).sqrt();
+        mean[bi] = m;
+        rstd[bi] = r;
+        let dst = &mut out[bi * len..(bi + 1) * len];
+        for (i, (o, &x)) in dst.iter_mut().zip(src).enumerate() {
+            let ch = if channels == 0 { 0 } else { ((bi * len + i) / per_channel.max(1)) % channels };
+            let mut y = (x - m) * r;
+            if let Some(w) = w {
+                y *= w[ch];
+            }
+            if let Some(b) = b {
+                y += b[ch];
+            }
+            *o = y;
+        }
+    }
+    Ok((out, mean, rstd))
+}
+
+/// `layer_norm` over the trailing `normalized_shape` dims; returns output, mean and rstd
+/// (the statistics shaped like the input with the normalized dims set to 1).
+pub fn layer_norm(x: &Tensor, normalized_shape: &[usize], weight: Option<&Tensor>, bias: Option<&Tensor>, eps: f64) -> Result<(Tensor, Tensor, Tensor)> {
+    let op = "aten::layer_norm";
+    let k = normalized_shape.len();
+    if k == 0 || x.dim() < k || x.shape()[x.dim() - k..] != *normalized_shape {
+        return Err(OpError::shape(op, format!("given normalized_shape={normalized_shape:?}, expected input with shape [*, {}], but got input of size {:?}", normalized_shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "), x.shape())));
+    }
+    let len: usize = normalized_shape.iter().product();
+    for (what, t) in [("weight", weight), ("bias", bias)] {
+        if let Some(t) = t {
+            if t.shape() != normalized_shape {
+                return Err(OpError::shape(op, format!("expected {what} of shape {normalized_shape:?}, got {:?}", t.shape())));
+            }
+        }
+    }
+    let dtype = x.dtype();
+    let mut stat_shape = x.shape()[..x.dim() - k].to_vec();
+    stat_shape.extend(std::iter::repeat_n(1, k));
+    with_real!(op, dtype, F => {
+        let w = opt_vec::<F>(weight)?;
+        let b = opt_vec::<F>(bias)?;
+        let (out, mean, rstd) = with_data::<F, _>(x, |xs| {
+            let mut out = vec![F::ZERO; xs.len()];
+            let blocks = if len == 0 { 0 } else { xs.len() / len };
+            let mut mean = vec![F::ZERO; blocks];
+            let mut rstd = vec![F::ZERO; blocks];
+            if len > 0 {
+                for_each_chunk(&mut out, len, |bi, dst| {
+                    let src = &xs[bi * len..(bi + 1) * len];
+                    let (m, v) = moments(src.iter().copied(), len);
+                    let r = F::ONE / (v + F::of(eps)).sqrt();
+                    for (i, (o, &x)) in dst.iter_mut().zip(src).enumerate() {
+                        let mut y = (x - m) * r;
+                        if let Some(w) = &w {
+                            y *= w[i];
+                        }
+                        if let Some(b) = &b {
+                            y += b[i];
+                        }
+                        *o = y;
+                    }
+                    Ok(())
+                })?;
+                for bi in 0..blocks {
+                    let (m, v) = moments(xs[bi * len..(bi + 1) * len].iter().copied(), len);
+                    mean[bi] = m;
+                    rstd[bi] = F::ONE / (v + F::of(eps)).sqrt();
+                }
+            }
+            Ok((out, mean, rstd))
+        })?;
+        let stat_dtype = if dtype == DType::F64 { DType::F64 } else { dtype };
+        Ok((finish(out, x.shape(), dtype)?, finish(mean, &stat_shape, stat_dtype)?, finish(rstd, &stat_shape, stat_dtype)?))
+    })
+}
+
+/// `group_norm` of `[N, C, *]` with `groups` dividing `C`; returns output, mean and rstd `[N, G]`.
+pub fn group_norm(x: &Tensor, groups: usize, weight: Option<&Tensor>, bias: Option<&Tensor>, eps: f64) -> Result<(Tensor, Tensor, Tensor)> {
+    let op = "aten::group_norm";
+    if x.dim() < 2 {
+        return Err(OpError::shape(op, format!("expected at least 2 dims, got {}", x.dim())));
+    }
+    let (n, c) = (x.shape()[0], x.shape()[1]);
+    if groups == 0 || c % groups != 0 {
+        return Err(OpError::shape(op, format!("expected number of channels in input to be divisible by num_groups, but got input of shape {:?} and num_groups={groups}", x.shape())));
+    }
+    check_param(op, "weight", weight, c)?;
+    check_param(op, "bias", bias, c)?;
+    let inner: usize = x.shape()[2..].iter().product();
+    let len = (c / groups) * inner;
+    let dtype = x.dtype();
+    with_real!(op, dtype, F => {
+        let w = opt_vec::<F>(weight)?;
+        let b = opt_vec::<F>(bias)?;
+        let (out, mean, rstd) = with_data::<F, _>(x, |xs| normalize_blocks(xs, len, inner, c, w.as_deref(), b.as_deref(), eps))?;
+        let (mean, rstd) = if len == 0 { (vec![F::ZERO; n * groups], vec![F::ZERO; n * groups]) } else { (mean, rstd) };
+        Ok((finish(out, x.shape(), dtype)?, finish(mean, &[n, groups], dtype)?, finish(rstd, &[n, groups], dtype)?))
+    })
+}
+
+/// `instance_norm`: per-sample, per-channel statistics (or the running ones when
+/// `use_input_stats` is false). Running statistics are not updated.
+#[allow(clippy::too_many_arguments)]
+pub fn instance_norm(x: &Tensor, weight: Option<&Tensor>, bias: Option<&Tensor>, running_mean: Option<&Tensor>, running_var: Option<&Tensor>, use_input_stats: bool, eps: f64) -> Result<Tensor> {
+    let op = "aten::instance_norm";
+    if x.dim() < 2 {
+        return Err(OpError::shape(op, format!("expected at least 2 dims, got {}", x.dim())));
+    }
+    if use_input_stats {
+        let c = x.shape()[1];
+        Ok(group_norm(x, c, weight, bias, eps)?.0)
+    } else {
+        if running_mean.is_none() || running_var.is_none() {
+            return Err(OpError::invalid(op, "Expected running_mean and running_var to be defined when use_input_stats is false"));
+        }
+        Ok(batch_norm(x, weight, bias, running_mean, running_var, false, 0.0, eps)?.output)
+    }
+}
+
+fn k_batch_norm(a: &Args) -> Result<Arg> {
+    let r = batch_norm(a.tensor(0)?, a.opt_tensor(1)?, a.opt_tensor(2)?, a.opt_tensor(3)?, a.opt_tensor(4)?, a.bool(5)?, a.float(6)?, a.float(7)?)?;
+    Ok(r.output.into())
+}
+
+fn k_native_batch_norm(a: &Args) -> Result<Arg> {
+    let r = batch_norm(a.tensor(0)?, a.opt_tensor(1)?, a.opt_tensor(2)?, a.opt_tensor(3)?, a.opt_tensor(4)?, a.bool(5)?, a.float(6)?, a.float(7)?)?;
+    Ok((r.output, r.save_mean, r.save_invstd).into())
+}
+
+fn k_batch_norm_no_training(a: &Args) -> Result<Arg> {
+    let r = batch_norm(a.tensor(0)?, a.opt_tensor(1)?, a.opt_tensor(2)?, Some(a.tensor(3)?), Some(a.tensor(4)?), false, a.float(5)?, a.float(6)?)?;
+    Ok((r.output, r.save_mean, r.save_invstd).into())
+}
+
+fn sizes(a: &Args, i: usize) -> Result<Vec<usize>> {
+    a.int_list(i)?.into_iter().map(|v| to_usize(a.op(), "normalized_shape", v)).collect()
+}
+
+fn k_layer_norm(a: &Args) -> Result<Arg> {
+    Ok(layer_norm(a.tensor(0)?, &sizes(a, 1)?, a.opt_tensor(2)?, a.opt_tensor(3)?, a.float(4)?)?.0.into())
+}
+
+fn k_native_layer_norm(a: &Args) -> Result<Arg> {
+    Ok(layer_norm(a.tensor(0)?, &sizes(a, 1)?, a.opt_tensor(2)?, a.opt_tensor(3)?, a.float(4)?)?.into())
+}
+
+fn k_group_norm(a: &Args) -> Result<Arg> {
+    let g = to_usize(a.op(), "num_groups", a.int(1)?)?;
+    Ok(group_norm(a.tensor(0)?, g, a.opt_tensor(2)?, a.opt_tensor(3)?, a.float(4)?)?.0.into())
+}
+
+fn k_native_group_norm(a: &Args) -> Result<Arg> {
+    // (input, weight, bias, N, C, HxW, group, eps)
+    let g = to_usize(a.op(), "group", a.int(6)?)?;
+    Ok(group_norm(a.tensor(0)?, g, a.opt_tensor(1)?, a.opt_tensor(2)?, a.float(7)?)?.into())
+}
+
+fn k_instance_norm(a: &Args) -> Result<Arg> {
+    Ok(instance_norm(a.tensor(0)?, a.opt_tensor(1)?, a.opt_tensor(2)?, a.opt_tensor(3)?, a.opt_tensor(4)?, a.bool(5)?, a.float(7)?)?.into())
+}
+
+pub fn register(reg: &mut Registry) {
+    reg.register("aten::batch_norm", k_batch_norm);
+    reg.register("aten::native_batch_norm", k_native_batch_norm);
+    reg.register("aten::_native_batch_norm_legit_no_training", k_batch_norm_no_training);
+    reg.register("aten::layer_norm", k_layer_norm);
+    reg.register("aten::native_layer_norm", k_native_layer_norm);
+    reg.register("aten::group_norm", k_group_norm);
+    reg.register("aten::native_group_norm", k_native_group_norm);
+    reg.register("aten::instance_norm", k_instance_norm);
+}

@@ -1,0 +1,113 @@
+//! Softmax and log-softmax along one dim, numerically stable (max subtracted first).
+
+use crate::arg::{Arg, Args};
+use crate::dtype::DType;
+use crate::error::{OpError, Result};
+use crate::ops::nn::util::{finish, for_each_chunk, with_data, with_real, Real};
+use crate::registry::Registry;
+use crate::shape::wrap_dim;
+use crate::tensor::Tensor;
+
+/// Softmax (or log-softmax) of rows of `size` elements strided by `inner`, one `[size, inner]`
+/// block per chunk.
+fn softmax_block<F: Real>(src: &[F], dst: &mut [F], size: usize, inner: usize, log: bool) {
+    for i in 0..inner {
+        let mut max = F::of(f64::NEG_INFINITY);
+        let mut nan = false;
+        for j in 0..size {
+            let v = src[j * inner + i];
+            nan |= v.is_nan();
+            if v > max {
+                max = v;
+            }
+        }
+        if nan {
+            for j in 0..size {
+                dst[j * inner + i] = F::of(f64::NAN);
+            }
+            continue;
+        }
+        let mut sum = F::ZERO;
+        for j in 0..size {
+            let e = (src[j * inner + i] - max).exp();
+            sum += e;
+            if !log {
+                dst[j * inner + i] = e;
+            }
+        }
+        if log {
+            let lse = sum.ln();
+            for j in 0..size {
+                dst[j * inner + i] = src[j * inner + i] - max - lse;
+            }
+        } else {
+            let inv = F::ONE / sum;
+            for j in 0..size {
+                dst[j * inner + i] *= inv;
+            }
+        }
+    }
+}
+
+/// Softmax (`log = false`) or log-softmax of `x` along `dim`, computed in and returned as
+/// `dtype` (default: `x`'s dtype).
+pub fn softmax(x: &Tensor, dim: i64, dtype: Option<DType>, log: bool) -> Result<Tensor> {
+    let op = if log { "aten::log_softmax" } else { "aten::softmax" };
+    let x = match dtype {
+        Some(d) => x.to_dtype(d)?,
+        None => x.clone(),
+    };
+    let out_dtype = x.dtype();
+    if !out_dtype.is_float() {
+        return Err(OpError::dtype(op, out_dtype));
+    }
+    let d = wrap_dim(op, dim, x.dim())?;
+    let shape = x.shape().to_vec();
+    let size = shape.get(d).copied().unwrap_or(1);
+    let inner: usize = shape.get(d + 1..).map_or(1, |s| s.iter().product());
+    with_real!(op, out_dtype, F => {
+        let out = with_data::<F, _>(&x, |xs| {
+            let mut out = vec![F::ZERO; xs.len()];
+            let block = size * inner;
+            if block > 0 {
+                let blocks = xs.len() / block;
+                // parallel over blocks only when there is enough work per task
+                let per_task = if blocks > 1 && xs.len() > 1 << 15 { block } else { xs.len() };
+                for_each_chunk(&mut out, per_task, |t, dst| {
+                    let base = t * per_task;
+                    for (b, dblock) in dst.chunks_mut(block).enumerate() {
+                        let s = &xs[base + b * block..base + (b + 1) * block];
+                        softmax_block(s, dblock, size, inner, log);
+                    }
+                    Ok(())
+                })?;
+            }
+            Ok(out)
+        })?;
+        finish(out, &shape, out_dtype)
+    })
+}
+
+fn k_softmax_int(a: &Args) -> Result<Arg> {
+    let log = a.op().contains("log_softmax");
+    Ok(softmax(a.tensor(0)?, a.int(1)?, a.opt_dtype(2)?, log)?.into())
+}
+
+fn k_private_softmax(a: &Args) -> Result<Arg> {
+    let log = a.op().contains("log_softmax");
+    let x = a.tensor(0)?;
+    let half_to_float = a.bool(2)?;
+    let dtype = if half_to_float && matches!(x.dtype(), DType::F16 | DType::BF16) {
+        Some(DType::F32)
+    } else {
+        None
+    };
+    Ok(softmax(x, a.int(1)?, dtype, log)?.into())
+}
+
+pub fn register(reg: &mut Registry) {
+    reg.register("aten::softmax.int", k_softmax_int);
+    reg.register("aten::log_softmax.int", k_softmax_int);
+    reg.register("aten::_softmax", k_private_softmax);
+    reg.register("aten::_log_softmax", k_private_softmax);
+}

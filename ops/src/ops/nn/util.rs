@@ -1,0 +1,317 @@
+//! Shared helpers of the neural-network kernels: compute types, input loading, argument checks.
+
+use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
+
+use crate::dtype::{DType, Element};
+use crate::error::{OpError, Result};
+use crate::tensor::Tensor;
+
+/// A type kernels compute in: `f32` (also for float16/bfloat16, rounded once at the end) or `f64`.
+pub trait Real:
+    Element
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+    + AddAssign
+    + SubAssign
+    + MulAssign
+{
+    const ZERO: Self;
+    const ONE: Self;
+    fn of(v: f64) -> Self;
+    fn exp(self) -> Self;
+    fn ln(self) -> Self;
+    fn tanh(self) -> Self;
+    fn sqrt(self) -> Self;
+    fn ln_1p(self) -> Self;
+    fn max(self, other: Self) -> Self;
+    fn min(self, other: Self) -> Self;
+    fn erf(self) -> Self;
+    fn is_nan(self) -> bool;
+    fn mul_add(self, a: Self, b: Self) -> Self;
+}
+
+macro_rules! real_impl {
+    ($t:ty) => {
+        impl Real for $t {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            #[inline]
+            fn of(v: f64) -> Self {
+                v as $t
+            }
+            #[inline]
+            fn exp(self) -> Self {
+                <$t>::exp(self)
+            }
+            #[inline]
+            fn ln(self) -> Self {
+                <$t>::ln(self)
+            }
+            #[inline]
+            fn tanh(self) -> Self {
+                <$t>::tanh(self)
+            }
+            #[inline]
+            fn sqrt(self) -> Self {
+                <$t>::sqrt(self)
+            }
+            #[inline]
+            fn ln_1p(self) -> Self {
+                <$t>::ln_1p(self)
+            }
+            #[inline]
+            fn max(self, other: Self) -> Self {
+                <$t>::max(self, other)
+            }
+            #[inline]
+            fn min(self, other: Self) -> Self {
+                <$t>::min(self, other)
+            }
+            #[inline]
+            fn erf(self) -> Self {
+                erf_f64(self as f64) as $t
+            }
+            #[inline]
+            fn is_nan(self) -> bool {
+                <$t>::is_nan(self)
+            }
+            #[inline]
+            fn mul_add(self, a: Self, b: Self) -> Self {
+                self * a + b
+            }
+        }
+    };
+}
+
+real_impl!(f32);
+real_impl!(f64);
+
+/// The error function to about 1e-14: Taylor series near 0, continued fraction for erfc beyond.
+pub fn erf_f64(x: f64) -> f64 {
+    if x.is_nan() {
+        return x;
+    }
+    let a = x.abs();
+    if a > 6.0 {
+        return x.signum();
+    }
+    let value = if a < 2.5 {
+        // erf(a) = 2/sqrt(pi) * sum_n (-1)^n a^(2n+1) / (n! (2n+1))
+        let a2 = a * a;
+        let mut term = a;
+        let mut sum = a;
+        let mut n = 0.0;
+        while term.abs() > 1e-17 * sum.abs() {
+            n += 1.0;
+            term *= -a2 / n;
+            sum += term / (2.0 * n + 1.0);
+            if n > 200.0 {
+                break;
+            }
+        }
+        sum * std::f64::consts::FRAC_2_SQRT_PI
+    } else {
+        // erfc(a) = exp(-a^2)/sqrt(pi) / (a + (1/2)/(a + 1/(a + (3/2)/(a + ...)))), evaluated bottom up
+        let mut frac = a;
+        for k in (1..60).rev() {
+            frac = a + (k as f64 / 2.0) / frac;
+        }
+        1.0 - (-a * a).exp() / (std::f64::consts::PI.sqrt() * frac)
+    };
+    value.copysign(x)
+}
+
+/// Runs `$body` with `$F` bound to the compute type of `$dtype` (`f64` for float64, `f32` for
+/// the other floating dtypes); other dtypes are an error naming `$op`.
+macro_rules! with_real {
+    ($op:expr, $dtype:expr, $F:ident => $body:expr) => {{
+        match $dtype {
+            $crate::DType::F64 => {
+                type $F = f64;
+                $body
+            }
+            $crate::DType::F32 | $crate::DType::F16 | $crate::DType::BF16 => {
+                type $F = f32;
+                $body
+            }
+            other => Err($crate::OpError::dtype($op, other)),
+        }
+    }};
+}
+pub(crate) use with_real;
+
+/// Runs `f` on the contiguous elements of `t` as `F`: borrowed when the dtype already is `F`
+/// and the view is contiguous (mapped weights are never copied), converted otherwise.
+pub fn with_data<F: Real, R>(t: &Tensor, f: impl FnOnce(&[F]) -> Result<R>) -> Result<R> {
+    if t.dtype() == F::DTYPE {
+        t.with_contiguous::<F, _>(f)?
+    } else {
+        let v = t.to_vec::<F>()?;
+        f(&v)
+    }
+}
+
+/// The elements of an optional tensor as `F` (copied: for small per-channel parameters).
+pub fn opt_vec<F: Real>(t: Option<&Tensor>) -> Result<Option<Vec<F>>> {
+    t.map(|t| t.to_vec::<F>()).transpose()
+}
+
+/// A result tensor of `dtype` from values computed in `F` (rounded once for half types).
+pub fn finish<F: Real>(values: Vec<F>, shape: &[usize], dtype: DType) -> Result<Tensor> {
+    let t = Tensor::from_vec(values, shape)?;
+    if dtype == F::DTYPE {
+        Ok(t)
+    } else {
+        t.to_dtype(dtype)
+    }
+}
+
+/// Fails unless `t` has a floating dtype.
+pub fn require_float(op: &str, t: &Tensor) -> Result<()> {
+    if t.dtype().is_float() {
+        Ok(())
+    } else {
+        Err(OpError::dtype(op, t.dtype()))
+    }
+}
+
+/// A non-negative int (a size or count) from user input.
+pub fn to_usize(op: &str, what: &str, v: i64) -> Result<usize> {
+    usize::try_from(v).map_err(|_| OpError::invalid(op, format!("{what} must be non-negative, got {v}")))
+}
+
+/// A list of `n` ints from an `int[n]` argument: a single value is repeated, an empty list
+/// (PyTorch's `stride=[]`) takes `default`.
+pub fn expand_list(op: &str, what: &str, v: &[i64], n: usize, default: &[i64]) -> Result<Vec<i64>> {
+    match v.len() {
+        0 => Ok(default.to_vec()),
+        1 => Ok(vec![v[0]; n]),
+        len if len == n => Ok(v.to_vec()),
+        len => Err(OpError::invalid(op, format!("{what} must have {n} elements, got {len}"))),
+    }
+}
+
+/// Checked product of sizes.
+pub fn product(op: &str, dims: &[usize]) -> Result<usize> {
+    dims.iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| OpError::invalid(op, format!("sizes {dims:?} overflow")))
+}
+
+/// Runs `f(index, chunk)` over the `chunk`-sized pieces of `out`, in parallel on the rayon pool
+/// when the intra-op thread setting allows more than one thread and there are several chunks.
+pub fn for_each_chunk<F: Send>(
+    out: &mut [F],
+    chunk: usize,
+    f: impl Fn(usize, &mut [F]) -> Result<()> + Sync + Send,
+) -> Result<()> {
+    use rayon::prelude::*;
+    if chunk == 0 || out.is_empty() {
+        return Ok(());
+    }
+    if crate::parallel::intra_op_threads() > 1 && out.len() > chunk {
+        out.par_chunks_mut(chunk)
+            .enumerate()
+            .try_for_each(|(i, c)| f(i, c))
+    } else {
+        out.chunks_mut(chunk).enumerate().try_for_each(|(i, c)| f(i, c))
+    }
+}
+
+/// True when [`for_each_chunk`] would run `tasks` pieces in parallel.
+pub fn runs_parallel(tasks: usize) -> bool {
+    tasks > 1 && crate::parallel::intra_op_threads() > 1
+}
+
+/// Row-major strides for a shape.
+pub fn strides_of(shape: &[usize]) -> Vec<usize> {
+    crate::shape::contiguous_strides(shape)
+}
+
+#[cfg(test)]
+pub mod testing {
+    //! Helpers for the family tests: tensors from values, mapped tensors, approximate equality.
+    use std::sync::Arc;
+
+    use crate::storage::{CopyStats, MappedRegion, SharedBytes};
+    use crate::{DType, Tensor};
+
+    pub fn t(values: &[f32], shape: &[usize]) -> Tensor {
+        Tensor::from_slice(values, shape).unwrap()
+    }
+
+    pub fn t64(values: &[f64], shape: &[usize]) -> Tensor {
+        Tensor::from_slice(values, shape).unwrap()
+    }
+
+    /// `0, 1, 2, ...` scaled by `scale` and shifted by `shift` (what the torch scripts use).
+    pub fn ramp(shape: &[usize], scale: f32, shift: f32) -> Tensor {
+        let n: usize = shape.iter().product();
+        let v: Vec<f32> = (0..n).map(|i| i as f32 * scale + shift).collect();
+        t(&v, shape)
+    }
+
+    /// A float32 tensor viewing bytes of a shared buffer, as archive weights do.
+    pub fn mapped(values: &[f32], shape: &[usize]) -> (Tensor, Arc<CopyStats>) {
+        let bytes: Vec<u8> = bytemuck::cast_slice(values).to_vec();
+        let len = bytes.len();
+        // keep 4-byte alignment: store the bytes in a Vec<u32>-backed buffer
+        let words: Vec<u32> = bytemuck::cast_slice(&bytes).to_vec();
+        let source: SharedBytes = Arc::new(WordBytes(words));
+        let stats = Arc::new(CopyStats::default());
+        let region = MappedRegion::new(source, 0, len, stats.clone()).unwrap();
+        let strides = crate::shape::contiguous_strides(shape);
+        let tensor = Tensor::from_mapped(region, DType::F32, 0, shape.to_vec(), strides).unwrap();
+        assert!(tensor.storage().is_mapped());
+        (tensor, stats)
+    }
+
+    struct WordBytes(Vec<u32>);
+
+    impl AsRef<[u8]> for WordBytes {
+        fn as_ref(&self) -> &[u8] {
+            bytemuck::cast_slice(&self.0)
+        }
+    }
+
+    #[track_caller]
+    pub fn assert_close(got: &Tensor, expected: &[f64], shape: &[usize], tol: f64) {
+        assert_eq!(got.shape(), shape, "shape");
+        let g = got.to_vec::<f64>().unwrap();
+        assert_eq!(g.len(), expected.len(), "length");
+        for (i, (a, b)) in g.iter().zip(expected).enumerate() {
+            let ok = (a - b).abs() <= tol * (1.0 + b.abs()) || (a.is_nan() && b.is_nan());
+            assert!(ok, "element {i}: got {a}, expected {b} (got {g:?})");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn erf_matches_reference_values() {
+        // math.erf from Python
+        for (x, e) in [
+            (0.0, 0.0),
+            (0.5, 0.5204998778130465),
+            (-1.0, -0.8427007929497149),
+            (2.4, 0.999311486103355),
+            (2.6, 0.9997639655834707),
+            (4.0, 0.9999999845827421),
+        ] {
+            assert!((erf_f64(x) - e).abs() < 1e-14, "erf({x}) = {}", erf_f64(x));
+        }
+    }
+
+    #[test]
+    fn list_expansion() {
+        assert_eq!(expand_list("op", "stride", &[2], 2, &[1, 1]).unwrap(), vec![2, 2]);
+        assert_eq!(expand_list("op", "stride", &[], 2, &[3, 3]).unwrap(), vec![3, 3]);
+        assert!(expand_list("op", "stride", &[1, 2, 3], 2, &[1, 1]).is_err());
+    }
+}

@@ -1,0 +1,119 @@
+//! Hand-written checks of the neural-network operators: in-place semantics, running-stat
+//! updates, dropout modes and error messages (values from torch 2.15.0 where noted).
+
+mod nn_support;
+
+use nn_support::*;
+use torchscript_ops::{Arg, DType, Tensor};
+
+fn ints(v: &[i64]) -> Arg {
+    Arg::List(v.iter().map(|&i| Arg::Int(i)).collect())
+}
+
+#[test]
+fn conv2d_rejects_bad_shapes() {
+    let x = Arg::Tensor(sin_t(&[1, 3, 5, 5], 0.0, 1.0, DType::F32));
+    let w3 = Arg::Tensor(sin_t(&[2, 3, 3], 0.0, 1.0, DType::F32));
+    let e = call_err("aten::conv2d", &[x.clone(), w3, Arg::None, ints(&[1, 1]), ints(&[0, 0]), ints(&[1, 1]), Arg::Int(1)]);
+    assert!(e.contains("aten::conv2d") && e.contains("expected weight of 4 dims, got 3"), "{e}");
+    let w = Arg::Tensor(sin_t(&[2, 2, 3, 3], 0.0, 1.0, DType::F32));
+    let e = call_err("aten::conv2d", &[x.clone(), w, Arg::None, ints(&[1, 1]), ints(&[0, 0]), ints(&[1, 1]), Arg::Int(1)]);
+    assert!(e.contains("channels"), "{e}");
+    let big = Arg::Tensor(sin_t(&[2, 3, 7, 7], 0.0, 1.0, DType::F32));
+    let e = call_err("aten::conv2d", &[x.clone(), big, Arg::None, ints(&[1, 1]), ints(&[0, 0]), ints(&[1, 1]), Arg::Int(1)]);
+    assert!(e.contains("kernel size"), "{e}");
+    let w = Arg::Tensor(sin_t(&[2, 3, 3, 3], 0.0, 1.0, DType::F32));
+    let e = call_err("aten::conv2d.padding", &[x.clone(), w.clone(), Arg::None, ints(&[2, 2]), Arg::Str("same".into()), ints(&[1, 1]), Arg::Int(1)]);
+    assert!(e.contains("strided"), "{e}");
+    let e = call_err("aten::conv2d", &[x, w, Arg::None, ints(&[0, 1]), ints(&[0, 0]), ints(&[1, 1]), Arg::Int(1)]);
+    assert!(e.contains("positive"), "{e}");
+}
+
+#[test]
+fn matmul_rejects_mismatched_shapes() {
+    let a = Arg::Tensor(sin_t(&[2, 3], 0.0, 1.0, DType::F32));
+    let b = Arg::Tensor(sin_t(&[4, 2], 0.0, 1.0, DType::F32));
+    let e = call_err("aten::mm", &[a.clone(), b]);
+    assert!(e.contains("cannot be multiplied"), "{e}");
+    let b64 = Arg::Tensor(sin_t(&[3, 2], 0.0, 1.0, DType::F64));
+    let e = call_err("aten::mm", &[a.clone(), b64]);
+    assert!(e.contains("same dtype"), "{e}");
+    let w = Arg::Tensor(sin_t(&[4, 5], 0.0, 1.0, DType::F32));
+    let e = call_err("aten::linear", &[a, w, Arg::None]);
+    assert!(e.contains("aten::linear"), "{e}");
+}
+
+#[test]
+fn relu_in_place_mutates_through_views() {
+    let x = sin_t(&[2, 3], 0.0, 2.0, DType::F32);
+    let base = x.to_vec::<f32>().unwrap();
+    let row = x.select(0, 1).unwrap();
+    let out = call("aten::relu_", &[Arg::Tensor(row.clone())]);
+    assert!(nth(&out, 0).is_same(&row));
+    let all = x.to_vec::<f32>().unwrap();
+    assert_eq!(&all[..3], &base[..3]);
+    for (a, b) in all[3..].iter().zip(&base[3..]) {
+        assert_eq!(*a, b.max(0.0));
+    }
+    // a non-contiguous view takes the copy path
+    let t = sin_t(&[3, 2], 0.0, 2.0, DType::F32);
+    let tr = t.transpose(0, 1).unwrap();
+    call("aten::hardtanh_", &[Arg::Tensor(tr), Arg::Float(-0.5), Arg::Float(0.5)]);
+    assert!(t.to_vec::<f32>().unwrap().iter().all(|v| (-0.5..=0.5).contains(v)));
+    // float16 in place
+    let h = sin_t(&[4], 0.0, 2.0, DType::F16);
+    call("aten::relu_", &[Arg::Tensor(h.clone())]);
+    assert!(h.to_vec::<f32>().unwrap().iter().all(|&v| v >= 0.0));
+}
+
+#[test]
+fn relu_keeps_integer_dtype() {
+    let x = Tensor::from_vec(vec![-3i64, 0, 5], &[3]).unwrap();
+    let out = nth(&call("aten::relu", &[Arg::Tensor(x)]), 0);
+    assert_eq!(out.dtype(), DType::I64);
+    assert_eq!(out.to_vec::<i64>().unwrap(), vec![0, 0, 5]);
+}
+
+#[test]
+fn batch_norm_training_updates_running_stats() {
+    // torch 2.15.0: F.batch_norm(x, rm, rv, None, None, True, 0.1) with rm=zeros(3), rv=ones(3)
+    let x = sin_t(&[2, 3, 2, 3], 0.0, 2.0, DType::F32);
+    let rm = Tensor::from_vec(vec![0f32; 3], &[3]).unwrap();
+    let rv = Tensor::from_vec(vec![1f32; 3], &[3]).unwrap();
+    let args = [Arg::Tensor(x), Arg::None, Arg::None, Arg::Tensor(rm.clone()), Arg::Tensor(rv.clone()), Arg::Bool(true), Arg::Float(0.1), Arg::Float(1e-5), Arg::Bool(true)];
+    call("aten::batch_norm", &args);
+    let expected_mean = [0.1430501490831375, -0.030395573005080223, -0.10629872232675552];
+    let expected_var = [0.9403767585754395, 1.0390349626541138, 0.9866470694541931];
+    for (a, b) in rm.to_vec::<f64>().unwrap().iter().zip(expected_mean) {
+        assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+    }
+    for (a, b) in rv.to_vec::<f64>().unwrap().iter().zip(expected_var) {
+        assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+    }
+}
+
+#[test]
+fn dropout_is_identity_in_eval_and_rejects_training() {
+    let x = sin_t(&[2, 3], 0.0, 2.0, DType::F32);
+    for op in ["aten::dropout", "aten::feature_dropout", "aten::alpha_dropout", "aten::feature_alpha_dropout"] {
+        let out = call(op, &[Arg::Tensor(x.clone()), Arg::Float(0.5), Arg::Bool(false)]);
+        assert_eq!(nth(&out, 0).to_vec::<f32>().unwrap(), x.to_vec::<f32>().unwrap());
+        let e = call_err(op, &[Arg::Tensor(x.clone()), Arg::Float(0.5), Arg::Bool(true)]);
+        assert!(e.contains("training-mode dropout is not supported"), "{e}");
+    }
+    let out = call("aten::dropout_", &[Arg::Tensor(x.clone()), Arg::Float(0.3), Arg::Bool(false)]);
+    assert!(nth(&out, 0).is_same(&x));
+}
+
+#[test]
+fn pooling_and_norm_errors() {
+    let x = Arg::Tensor(sin_t(&[1, 1, 4, 4], 0.0, 1.0, DType::F32));
+    let e = call_err("aten::max_pool2d", &[x.clone(), ints(&[2, 2]), ints(&[2, 2]), ints(&[2, 2]), ints(&[1, 1]), Arg::Bool(false)]);
+    assert!(e.contains("pad should be at most half"), "{e}");
+    let e = call_err("aten::group_norm", &[x.clone(), Arg::Int(3), Arg::None, Arg::None, Arg::Float(1e-5), Arg::Bool(true)]);
+    assert!(e.contains("divisible by num_groups"), "{e}");
+    let e = call_err("aten::layer_norm", &[x.clone(), ints(&[5]), Arg::None, Arg::None, Arg::Float(1e-5), Arg::Bool(true)]);
+    assert!(e.contains("normalized_shape"), "{e}");
+    let e = call_err("aten::softmax.int", &[x, Arg::Int(4), Arg::None]);
+    assert!(e.contains("dimension out of range"), "{e}");
+}

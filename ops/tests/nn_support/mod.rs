@@ -1,0 +1,106 @@
+//! Shared helpers of the `nn_*` tests: deterministic inputs, mapped weights, registry calls.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use torchscript_ops::{Arg, CopyStats, DType, MappedRegion, Registry, SharedBytes, Tensor};
+
+fn sin_values(shape: &[usize], seed: f64, scale: f64) -> Vec<f64> {
+    let n: usize = shape.iter().product();
+    (0..n)
+        .map(|i| (i as f64 * 0.37 + seed).sin() * scale)
+        .collect()
+}
+
+/// `sin(i * 0.37 + seed) * scale` as `dtype` (rounded through float32 except for float64).
+pub fn sin_t(shape: &[usize], seed: f64, scale: f64, dtype: DType) -> Tensor {
+    let v = sin_values(shape, seed, scale);
+    if dtype == DType::F64 {
+        return Tensor::from_vec(v, shape).unwrap();
+    }
+    let v32: Vec<f32> = v.iter().map(|&x| x as f32).collect();
+    Tensor::from_vec(v32, shape)
+        .unwrap()
+        .to_dtype(dtype)
+        .unwrap()
+}
+
+struct Words(Vec<u32>);
+
+impl AsRef<[u8]> for Words {
+    fn as_ref(&self) -> &[u8] {
+        bytemuck::cast_slice(&self.0)
+    }
+}
+
+thread_local! {
+    static STATS: Arc<CopyStats> = Arc::new(CopyStats::default());
+}
+
+/// A float32 tensor over a mapped (read-only, shared) buffer, like an archive weight.
+pub fn mapped_sin(shape: &[usize], seed: f64, scale: f64) -> Tensor {
+    let words: Vec<u32> = sin_values(shape, seed, scale)
+        .iter()
+        .map(|&x| (x as f32).to_bits())
+        .collect();
+    let len = words.len() * 4;
+    let source: SharedBytes = Arc::new(Words(words));
+    let stats = STATS.with(|s| s.clone());
+    let region = MappedRegion::new(source, 0, len, stats).unwrap();
+    let strides = contiguous(shape);
+    let t = Tensor::from_mapped(region, DType::F32, 0, shape.to_vec(), strides).unwrap();
+    assert!(t.storage().is_mapped());
+    t
+}
+
+/// Bytes copied out of mapped buffers made by this thread's `mapped_sin` calls.
+pub fn copied_bytes() -> u64 {
+    STATS.with(|s| s.copied_bytes())
+}
+
+fn contiguous(shape: &[usize]) -> Vec<usize> {
+    let mut strides = vec![1; shape.len()];
+    for i in (0..shape.len().saturating_sub(1)).rev() {
+        strides[i] = strides[i + 1] * shape[i + 1];
+    }
+    strides
+}
+
+pub fn call(op: &str, args: &[Arg]) -> Arg {
+    let reg = Registry::with_all_ops();
+    match reg.call(op, args) {
+        Ok(r) => r,
+        Err(e) => panic!("{op} failed: {e}"),
+    }
+}
+
+pub fn call_err(op: &str, args: &[Arg]) -> String {
+    let reg = Registry::with_all_ops();
+    match reg.call(op, args) {
+        Ok(r) => panic!("{op} should fail, got {r:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// The `index`-th tensor of a result (a tensor, or a tuple of tensors).
+pub fn nth(out: &Arg, index: usize) -> Tensor {
+    match out {
+        Arg::Tensor(t) if index == 0 => t.clone(),
+        Arg::Tuple(items) | Arg::List(items) => match &items[index] {
+            Arg::Tensor(t) => t.clone(),
+            other => panic!("result {index} is {other:?}"),
+        },
+        other => panic!("unexpected result {other:?}"),
+    }
+}
+
+#[track_caller]
+pub fn check(out: &Arg, index: usize, expected: &[f64], shape: &[usize], tol: f64) {
+    let t = nth(out, index);
+    assert_eq!(t.shape(), shape, "shape of result {index}");
+    let got = t.to_vec::<f64>().unwrap();
+    for (i, (a, b)) in got.iter().zip(expected).enumerate() {
+        let ok = (a - b).abs() <= tol * (1.0 + b.abs()) || (a.is_nan() && b.is_nan()) || a == b;
+        assert!(ok, "result {index} element {i}: got {a}, expected {b}\n got {got:?}");
+    }
+}
