@@ -104,6 +104,42 @@ impl Module {
         })
     }
 
+    /// Every tensor attribute reachable from the root by dotted path (`layer1.0.conv1.weight`;
+    /// tensors in list attributes as `name.i`), each module once (a submodule reached twice is
+    /// listed under its first path), then the code constants as `CONSTANTS.cN`.
+    pub fn named_tensors(&self) -> Vec<(String, torchscript_ops::Tensor)> {
+        fn walk(o: &Arc<Object>, prefix: &str, seen: &mut Vec<*const Object>, out: &mut Vec<(String, torchscript_ops::Tensor)>) {
+            if seen.contains(&Arc::as_ptr(o)) {
+                return;
+            }
+            seen.push(Arc::as_ptr(o));
+            for (name, v) in o.attributes() {
+                match v {
+                    Value::Tensor(t) => out.push((format!("{prefix}{name}"), t)),
+                    Value::List(items) => {
+                        for (i, item) in items.0.read().iter().enumerate() {
+                            if let Value::Tensor(t) = item {
+                                out.push((format!("{prefix}{name}.{i}"), t.clone()));
+                            }
+                        }
+                    }
+                    Value::Object(child) if child.class.kind.is_module() => walk(&child, &format!("{prefix}{name}."), seen, out),
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.root, "", &mut Vec::new(), &mut out);
+        let mut i = 0;
+        while let Some(c) = self.program.constant(i) {
+            if let Value::Tensor(t) = c {
+                out.push((format!("CONSTANTS.c{i}"), t));
+            }
+            i += 1;
+        }
+        out
+    }
+
     /// A private copy of the module for one worker: its own object tree and copy-on-write
     /// storages over the same mapped weights. Cheap (no weight bytes are copied).
     pub fn instance(&self) -> Instance {

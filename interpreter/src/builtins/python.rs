@@ -128,7 +128,10 @@ pub(crate) fn call_builtin(interp: &mut Interpreter, b: Builtin, call: &Call, fr
                 f(interp, &args)?
             }
         }
-        Builtin::Abs => interp.call_op_by_name("aten::abs", args, call.line)?,
+        Builtin::Abs => match arg(0)? {
+            Value::Tensor(_) => interp.call_op_by_name("aten::abs", args, call.line)?,
+            _ => super::scalar::lookup("prim::abs").ok_or_else(|| type_error("abs"))?(interp, &args)?,
+        },
         Builtin::Round => match args.as_slice() {
             [Value::Float(f)] => Value::Int(f.round_ties_even() as i64),
             [Value::Int(i)] => Value::Int(*i),

@@ -37,6 +37,12 @@ fn device(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     tensor(a, 0)?;
     Ok(Value::Device(Device::cpu()))
 }
+fn device_type(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
+    match arg(a, 0)? {
+        Value::Device(d) => Ok(Value::str(&d.kind)),
+        other => Err(type_error(format!("expected a Device, got {}", other.type_name()))),
+    }
+}
 fn false_(_: &mut Interpreter, _: &[Value]) -> Result<Value> {
     Ok(Value::Bool(false))
 }
@@ -220,6 +226,7 @@ pub fn lookup(full_name: &str) -> Option<OpBuiltin> {
         "prim::device" => device,
         "prim::is_cuda" | "prim::is_xpu" | "prim::is_mps" | "prim::is_sparse" | "prim::is_quantized" | "prim::is_meta" | "prim::is_mkldnn" | "prim::is_vulkan" | "prim::is_ipu" | "prim::is_nested" => false_,
         "prim::layout" => layout,
+        "prim::type" => device_type,
         "prim::requires_grad" => requires_grad,
         "prim::grad" => none,
         "prim::data" | "aten::detach" => identity,
