@@ -338,3 +338,50 @@ fn errors_convert_to_the_top_level_error() {
     let kind = PickleErrorKind::QuantizedTensor;
     assert_eq!(kind.to_string(), "quantized tensors are unsupported");
 }
+
+#[test]
+fn devices_enums_classes_and_setstate() {
+    let archive = open("objects.pt");
+    let loaded = load_archive_pickles(&archive).unwrap();
+    let root = root_object(&loaded.data);
+    assert_eq!(
+        root.attribute("dev"),
+        Some(&PickleValue::Device(Arc::from("cpu")))
+    );
+    // dtypes are pickled as their ScalarType number (6 = float32)
+    assert_eq!(root.attribute("dt"), Some(&PickleValue::Int(6)));
+    assert_eq!(
+        root.attribute("color"),
+        Some(&PickleValue::Enum {
+            class_name: Arc::from("__torch__.Color"),
+            value: Box::new(PickleValue::Int(2)),
+        })
+    );
+    let point = root_object(root.attribute("p").unwrap());
+    assert_eq!(point.class_name, "__torch__.Point");
+    assert_eq!(point.attribute("x"), Some(&PickleValue::Int(3)));
+    // a module with __getstate__/__setstate__ gets its state tuple, not a dict
+    let inner = root_object(root.attribute("inner").unwrap());
+    assert_eq!(
+        inner.state,
+        PickleValue::Tuple(vec![PickleValue::Int(2), PickleValue::Bool(true)])
+    );
+}
+
+#[test]
+fn complex_and_quantized_tensors_are_refused_clearly() {
+    let err = load_archive_pickles(&open("complex.pt")).unwrap_err();
+    assert!(
+        matches!(&err, Error::Pickle(p) if matches!(&p.kind, PickleErrorKind::UnsupportedStorage { name } if name == "ComplexFloatStorage")),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "data.pkl at byte 86: unsupported storage type torch.ComplexFloatStorage"
+    );
+    let err = load_archive_pickles(&open("quantized.pt")).unwrap_err();
+    assert!(
+        matches!(&err, Error::Pickle(p) if p.kind == PickleErrorKind::QuantizedTensor),
+        "{err}"
+    );
+}

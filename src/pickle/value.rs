@@ -164,14 +164,14 @@ impl TensorRecord {
             // advance the multi-index, last dimension fastest
             let mut dim = self.size.len();
             loop {
-                if dim == 0 {
+                let Some(previous) = dim.checked_sub(1) else {
                     return Some(out);
-                }
-                dim -= 1;
+                };
+                dim = previous;
                 let (Some(i), Some(&n)) = (index.get_mut(dim), self.size.get(dim)) else {
                     return None;
                 };
-                *i += 1;
+                *i = i.saturating_add(1);
                 if *i < n {
                     break;
                 }
