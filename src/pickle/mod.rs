@@ -9,6 +9,9 @@ mod tensor;
 mod value;
 mod walk;
 
+#[cfg(test)]
+mod tests;
+
 pub use error::{PickleError, PickleErrorKind};
 pub use load::{load_archive_pickles, ArchiveStorages, LoadedPickles};
 pub use machine::PickleLimits;
