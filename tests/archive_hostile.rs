@@ -575,3 +575,30 @@ fn mutated_pickles_never_panic() {
     }
     let _ = StoredRecord { offset: 0, len: 0 };
 }
+
+#[test]
+fn memoizing_a_big_list_many_times_is_budgeted() {
+    // one list of 100k items, stored into 10k memo slots: a billion node copies if unbounded
+    let mut p = Pickle::new()
+        .op(b']')
+        .op(b'(')
+        .raw(&[b'N'].repeat(100_000))
+        .op(b'e');
+    for i in 0..10_000u32 {
+        p = p.op(b'r').raw(&i.to_le_bytes());
+    }
+    assert!(matches!(
+        run(&p.stop()),
+        PickleErrorKind::LimitExceeded { .. }
+    ));
+    let mut dup = Pickle::new()
+        .op(b']')
+        .op(b'(')
+        .raw(&[b'N'].repeat(100_000))
+        .op(b'e');
+    dup = dup.raw(&[b'2'; 10_000]);
+    assert!(matches!(
+        run(&dup.stop()),
+        PickleErrorKind::LimitExceeded { .. }
+    ));
+}

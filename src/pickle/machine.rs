@@ -23,7 +23,8 @@ pub struct PickleLimits {
     pub max_depth: u32,
     /// Most items in one container.
     pub max_container_len: usize,
-    /// Most value nodes copied out of the memo in total (guards against "billion laughs").
+    /// Most value nodes copied into or out of the memo (and by DUP) in total: values are
+    /// copied, not shared, so this bounds memory on "billion laughs" input.
     pub max_copied_nodes: u64,
 }
 
@@ -35,7 +36,7 @@ impl Default for PickleLimits {
             max_memo: 1 << 22,
             max_depth: 1000,
             max_container_len: 1 << 26,
-            max_copied_nodes: 1 << 24,
+            max_copied_nodes: 1 << 22,
         }
     }
 }
@@ -263,11 +264,17 @@ impl<'a> Machine<'a> {
     // ---- the memo ----
 
     fn memo_put(&mut self, index: u64) -> Step<()> {
-        let top = self.top_mut("PUT")?.clone();
         if self.memo.len() >= self.limits.max_memo && !self.memo.contains_key(&index) {
             return Err(limit("memo size", self.limits.max_memo as u64));
         }
-        self.memo.insert(index, top);
+        let (max, copied) = (self.limits.max_copied_nodes, &mut self.copied_nodes);
+        let floor = self.marks.last().copied().unwrap_or(0);
+        let top = match self.stack.last() {
+            Some(top) if self.stack.len() > floor => top,
+            _ => return Err(PickleErrorKind::StackUnderflow { opcode: "PUT" }),
+        };
+        charge_copy(copied, max, top)?;
+        self.memo.insert(index, top.clone());
         Ok(())
     }
 
@@ -276,15 +283,7 @@ impl<'a> Machine<'a> {
             .memo
             .get(&index)
             .ok_or(PickleErrorKind::MissingMemo { index })?;
-        let remaining = self
-            .limits
-            .max_copied_nodes
-            .saturating_sub(self.copied_nodes);
-        let cost = entry_cost(entry, remaining.saturating_add(1));
-        if cost > remaining {
-            return Err(limit("copied value nodes", self.limits.max_copied_nodes));
-        }
-        self.copied_nodes = self.copied_nodes.saturating_add(cost);
+        charge_copy(&mut self.copied_nodes, self.limits.max_copied_nodes, entry)?;
         let copy = entry.clone();
         self.push(copy)
     }
@@ -561,6 +560,17 @@ fn entry_value(entry: Entry) -> Step<PickleValue> {
 
 fn entry_values(entries: Vec<Entry>) -> Step<Vec<PickleValue>> {
     entries.into_iter().map(entry_value).collect()
+}
+
+/// Counts the nodes a copy of `entry` creates against the budget, before copying.
+fn charge_copy(copied: &mut u64, max: u64, entry: &Entry) -> Step<()> {
+    let remaining = max.saturating_sub(*copied);
+    let cost = entry_cost(entry, remaining.saturating_add(1));
+    if cost > remaining {
+        return Err(limit("copied value nodes", max));
+    }
+    *copied = copied.saturating_add(cost);
+    Ok(())
 }
 
 fn limit(limit: &'static str, max: u64) -> PickleErrorKind {

@@ -1,6 +1,6 @@
 //! The opcode dispatch of the pickle machine: one protocol-0..5 opcode per call.
 
-use super::{entry_cost, entry_value, limit, Machine, PickleErrorKind, PickleValue, Slot, Step};
+use super::{charge_copy, entry_value, limit, Machine, PickleErrorKind, PickleValue, Slot, Step};
 
 impl Machine<'_> {
     // ---- one opcode ----
@@ -43,16 +43,12 @@ impl Machine<'_> {
                 self.pop_mark("POP_MARK")?;
             }
             b'2' => {
-                let top = self.top_mut("DUP")?.clone();
-                let remaining = self
-                    .limits
-                    .max_copied_nodes
-                    .saturating_sub(self.copied_nodes);
-                let cost = entry_cost(&top, remaining.saturating_add(1));
-                if cost > remaining {
-                    return Err(limit("copied value nodes", self.limits.max_copied_nodes));
-                }
-                self.copied_nodes = self.copied_nodes.saturating_add(cost);
+                let max = self.limits.max_copied_nodes;
+                let mut copied = self.copied_nodes;
+                let top = self.top_mut("DUP")?;
+                charge_copy(&mut copied, max, top)?;
+                let top = top.clone();
+                self.copied_nodes = copied;
                 self.push(top)?;
             }
             // ---- scalars ----
