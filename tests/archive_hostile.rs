@@ -1,4 +1,5 @@
-//! Hostile inputs: truncated and corrupted archives, forbidden globals, resource exhaustion.
+//! Hostile inputs (truncation, corruption, forbidden globals, exhaustion) give typed errors.
+//!
 //! Every case must give a typed error, never a panic.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

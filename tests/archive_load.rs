@@ -1,5 +1,7 @@
-//! Loads the committed test archives (and `models/cases/*` when present) and checks every
-//! tensor's name, dtype, shape, strides, offset and crc32 against what PyTorch recorded.
+//! Loads the test archives and checks every tensor against what PyTorch recorded.
+//!
+//! Name, dtype, shape, strides, offset and crc32 of the values, for the committed archives
+//! and for `models/cases/*` when present.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -384,4 +386,13 @@ fn complex_and_quantized_tensors_are_refused_clearly() {
         matches!(&err, Error::Pickle(p) if p.kind == PickleErrorKind::QuantizedTensor),
         "{err}"
     );
+}
+
+#[test]
+fn loaded_values_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Archive>();
+    assert_send_sync::<PickleValue>();
+    assert_send_sync::<torchscript::LoadedPickles>();
+    assert_send_sync::<Error>();
 }

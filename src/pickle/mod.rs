@@ -1,5 +1,6 @@
-//! A restricted unpickler for TorchScript's `data.pkl` and `constants.pkl`: values, tensors
-//! as checked views of archive storages, `__torch__` objects; it imports and executes nothing.
+//! A restricted unpickler for `data.pkl` / `constants.pkl` that imports and executes nothing.
+//!
+//! It yields values, tensors as checked views of archive storages, and `__torch__` objects.
 
 mod error;
 mod globals;
