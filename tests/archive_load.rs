@@ -396,3 +396,27 @@ fn loaded_values_can_be_shared_across_threads() {
     assert_send_sync::<torchscript::LoadedPickles>();
     assert_send_sync::<Error>();
 }
+
+#[test]
+fn contiguous_views_are_borrowed_without_copying() {
+    let archive = open("views.pt");
+    let loaded = load_archive_pickles(&archive).unwrap();
+    let bytes = archive.as_slice();
+    for named in named_tensors(&loaded.data, &loaded.constants) {
+        let t = named.tensor;
+        let copied = t.contiguous_bytes(bytes).unwrap();
+        match named.name.as_str() {
+            "transposed" | "col" => {
+                assert!(!t.is_contiguous(), "{}", named.name);
+                assert!(t.contiguous_slice(bytes).is_none());
+            }
+            _ => {
+                let borrowed = t.contiguous_slice(bytes).unwrap();
+                assert_eq!(borrowed, &copied[..], "{}", named.name);
+                // the borrowed slice points into the archive's bytes
+                let range = bytes.as_ptr_range();
+                assert!(borrowed.is_empty() || range.contains(&borrowed.as_ptr()));
+            }
+        }
+    }
+}

@@ -1,4 +1,9 @@
 //! The pickle virtual machine: reads opcodes, keeps the stack, marks and memo, within limits.
+//!
+//! Values are copied in and out of the memo (PyTorch memoizes strings, tuples, tensors and
+//! finished objects, never a container before it is filled, so copying matches Python's
+//! sharing for every archive PyTorch writes). Objects are `Arc`s, so a memo reference to an
+//! object shares it. Each copy is charged to a node budget before it is made.
 
 use std::collections::HashMap;
 use std::sync::Arc;
