@@ -20,9 +20,9 @@ pub enum PickleValue {
     Dict(Vec<(PickleValue, PickleValue)>),
     /// A set or frozenset (never written by PyTorch, accepted for completeness).
     Set(Vec<PickleValue>),
-    /// A list with its TorchScript element type: `torch.jit._pickle.build_intlist` ("List[int]"),
-    /// `build_doublelist` ("List[float]"), `build_boollist` ("List[bool]"), `build_tensorlist`
-    /// ("List[Tensor]"), `build_genericlist` ("List[Any]"), or `restore_type_tag(list, tag)`.
+    /// A list with its TorchScript element type: `torch.jit._pickle.build_intlist` (`List[int]`),
+    /// `build_doublelist` (`List[float]`), `build_boollist` (`List[bool]`), `build_tensorlist`
+    /// (`List[Tensor]`), `build_genericlist` (`List[Any]`), or `restore_type_tag(list, tag)`.
     TypedList {
         type_tag: Arc<str>,
         items: Vec<PickleValue>,
