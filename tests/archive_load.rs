@@ -344,6 +344,11 @@ fn errors_convert_to_the_top_level_error() {
 #[test]
 fn devices_enums_classes_and_setstate() {
     let archive = open("objects.pt");
+    assert_eq!(archive.extra_files(), ["extra/meta.json"]);
+    assert_eq!(
+        archive.read_text("extra/meta.json").unwrap(),
+        r#"{"made_by": "make_special.py"}"#
+    );
     let loaded = load_archive_pickles(&archive).unwrap();
     let root = root_object(&loaded.data);
     assert_eq!(
