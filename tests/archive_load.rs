@@ -175,6 +175,8 @@ fn archive_metadata_is_read() {
 #[test]
 fn from_bytes_equals_open() {
     let bytes = std::fs::read(data_dir().join("views.pt")).unwrap();
+    let shared: Arc<[u8]> = Arc::from(bytes.clone());
+    assert!(Archive::from_bytes(shared).is_ok());
     let from_memory = Archive::from_bytes(bytes).unwrap();
     let mapped = open("views.pt");
     let a = load_archive_pickles(&from_memory).unwrap();
