@@ -171,7 +171,7 @@ fn walk_modules(
             } else {
                 format!("{path}.{name}")
             };
-            walk_modules(child, child_path, depth + 1, out, seen);
+            walk_modules(child, child_path, depth.saturating_add(1), out, seen);
         }
     }
 }
@@ -235,7 +235,7 @@ fn scan_class_source(source: &str, class: &str) -> Option<ClassScan> {
         if line.trim().is_empty() {
             continue;
         }
-        let indent = line.len() - line.trim_start().len();
+        let indent = line.len().saturating_sub(line.trim_start().len());
         if indent == 0 {
             break;
         }

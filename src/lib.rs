@@ -1,5 +1,17 @@
 //! Run TorchScript archives written by `torch.jit.save`, weights mapped zero-copy.
 
+// Archives are untrusted input: nothing derived from a file may panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 pub mod archive;
 pub mod bench;
 pub mod error;

@@ -306,8 +306,7 @@ fn parse_header(header: &str) -> Result<HeaderFields, String> {
                 let inner = after_colon
                     .strip_prefix('(')
                     .ok_or("shape is not a tuple")?;
-                let close = inner.find(')').ok_or("unterminated shape")?;
-                let dims = inner.get(..close).unwrap_or("");
+                let (dims, after_shape) = inner.split_once(')').ok_or("unterminated shape")?;
                 let parsed: Result<Vec<usize>, _> = dims
                     .split(',')
                     .map(str::trim)
@@ -319,7 +318,7 @@ fn parse_header(header: &str) -> Result<HeaderFields, String> {
                     return Err("too many dimensions".to_string());
                 }
                 shape = Some(parsed);
-                inner.get(close + 1..).unwrap_or("")
+                after_shape
             }
             other => return Err(format!("unexpected key {other:?}")),
         };
@@ -342,15 +341,13 @@ fn parse_header(header: &str) -> Result<HeaderFields, String> {
 /// Splits `'text'rest` (or double quotes) into `text` and `rest`.
 fn take_quoted(input: &str) -> Option<(&str, &str)> {
     let quote = input.chars().next().filter(|c| *c == '\'' || *c == '"')?;
-    let inner = input.get(1..)?;
-    let end = inner.find(quote)?;
-    Some((inner.get(..end)?, inner.get(end + 1..)?))
+    input.get(1..)?.split_once(quote)
 }
 
 /// Reorders column-major elements into row-major order.
 fn fortran_to_c(data: &[u8], shape: &[usize], element: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len());
-    let numel = data.len() / element.max(1);
+    let numel = data.len().checked_div(element).unwrap_or(0);
     // Fortran strides (in elements): first dimension fastest.
     let mut f_strides = Vec::with_capacity(shape.len());
     let mut acc = 1usize;
@@ -360,14 +357,18 @@ fn fortran_to_c(data: &[u8], shape: &[usize], element: usize) -> Vec<u8> {
     }
     let mut index = vec![0usize; shape.len()];
     for _ in 0..numel {
-        let offset: usize = index.iter().zip(&f_strides).map(|(i, s)| i * s).sum();
-        let start = offset * element;
-        if let Some(bytes) = data.get(start..start + element) {
+        let start = index
+            .iter()
+            .zip(&f_strides)
+            .try_fold(0usize, |acc, (i, s)| acc.checked_add(i.checked_mul(*s)?))
+            .and_then(|offset| offset.checked_mul(element));
+        let bytes = start.and_then(|s| data.get(s..s.checked_add(element)?));
+        if let Some(bytes) = bytes {
             out.extend_from_slice(bytes);
         }
         for dim in (0..shape.len()).rev() {
             if let (Some(i), Some(&n)) = (index.get_mut(dim), shape.get(dim)) {
-                *i += 1;
+                *i = i.saturating_add(1);
                 if *i < n {
                     break;
                 }
@@ -405,16 +406,25 @@ pub fn npy_bytes(array: &NpyArray, name: &str) -> Result<Vec<u8>, NpzError> {
         "{{'descr': '{}', 'fortran_order': False, 'shape': {shape}, }}",
         array.dtype.descr()
     );
-    let v1_prefix = MAGIC.len() + 2 + 2;
-    let (version, prefix) = if v1_prefix + header.len() < usize::from(u16::MAX) {
-        (1u8, v1_prefix)
+    // magic, version, then a u16 (format 1) or u32 (format 2) header length
+    const V1_PREFIX: usize = 10;
+    const V2_PREFIX: usize = 12;
+    // pad with spaces so that the data starts 64-byte aligned; the header ends with '\n'
+    let unpadded = header.len().saturating_add(1);
+    let (version, prefix) = if V1_PREFIX.saturating_add(unpadded) < usize::from(u16::MAX) {
+        (1u8, V1_PREFIX)
     } else {
-        (2u8, v1_prefix + 2)
+        (2u8, V2_PREFIX)
     };
-    let total = (prefix + header.len() + 1).div_ceil(64) * 64;
-    header.push_str(&" ".repeat(total - prefix - header.len() - 1));
+    let used = prefix.saturating_add(unpadded);
+    let padding = used.next_multiple_of(64).saturating_sub(used);
+    header.push_str(&" ".repeat(padding));
     header.push('\n');
-    let mut out = Vec::with_capacity(total + array.data.len());
+    let mut out = Vec::with_capacity(
+        prefix
+            .saturating_add(header.len())
+            .saturating_add(array.data.len()),
+    );
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&[version, 0]);
     if version == 1 {

@@ -1,4 +1,5 @@
-//! Hostile inputs: truncated and corrupted archives, forbidden globals, resource exhaustion.
+//! Hostile inputs (truncation, corruption, forbidden globals, exhaustion) give typed errors.
+//!
 //! Every case must give a typed error, never a panic.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -574,4 +575,99 @@ fn mutated_pickles_never_panic() {
         assert!(unpickle(&pkl[..len], "data.pkl", Some(&resolver)).is_err());
     }
     let _ = StoredRecord { offset: 0, len: 0 };
+}
+
+#[test]
+fn memoizing_a_big_list_many_times_is_budgeted() {
+    // one list of 100k items, stored into 10k memo slots: a billion node copies if unbounded
+    let mut p = Pickle::new()
+        .op(b']')
+        .op(b'(')
+        .raw(&[b'N'].repeat(100_000))
+        .op(b'e');
+    for i in 0..10_000u32 {
+        p = p.op(b'r').raw(&i.to_le_bytes());
+    }
+    assert!(matches!(
+        run(&p.stop()),
+        PickleErrorKind::LimitExceeded { .. }
+    ));
+    let mut dup = Pickle::new()
+        .op(b']')
+        .op(b'(')
+        .raw(&[b'N'].repeat(100_000))
+        .op(b'e');
+    dup = dup.raw(&[b'2'; 10_000]);
+    assert!(matches!(
+        run(&dup.stop()),
+        PickleErrorKind::LimitExceeded { .. }
+    ));
+}
+
+/// A small deterministic generator for the random mutations below.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Random multi-byte mutations of every committed archive and npz file; more iterations with
+/// `TORCHSCRIPT_FUZZ_ITERATIONS`.
+#[test]
+fn random_mutations_never_panic() {
+    let iterations: usize = std::env::var("TORCHSCRIPT_FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .chain(std::fs::read_dir(dir.join("npz")).unwrap())
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("pt" | "npz")))
+        .collect();
+    files.sort();
+    let mut rng = Lcg(0x5eed);
+    for path in files {
+        let original = std::fs::read(&path).unwrap();
+        for _ in 0..iterations {
+            let mut bytes = original.clone();
+            for _ in 0..=rng.below(4) {
+                let at = rng.below(bytes.len());
+                bytes[at] = rng.next() as u8;
+            }
+            if rng.below(8) == 0 {
+                bytes.truncate(rng.below(bytes.len()));
+            }
+            let result = catch_unwind(|| {
+                let npz = torchscript::npz::read_npz_bytes(&bytes).is_ok();
+                exercise(bytes.clone()) || npz
+            });
+            assert!(result.is_ok(), "panic on a mutation of {}", path.display());
+        }
+    }
+}
+
+#[test]
+fn every_prefix_of_every_test_archive_is_an_error() {
+    for name in ["attrs.pt", "views.pt", "frozen.pt", "objects.pt"] {
+        let bytes = test_file(name);
+        for len in (0..bytes.len()).step_by(7) {
+            let prefix = bytes[..len].to_vec();
+            assert!(
+                !catch_unwind(|| exercise(prefix)).expect("panicked"),
+                "{name} {len}"
+            );
+        }
+    }
 }

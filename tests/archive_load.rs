@@ -1,5 +1,7 @@
-//! Loads the committed test archives (and `models/cases/*` when present) and checks every
-//! tensor's name, dtype, shape, strides, offset and crc32 against what PyTorch recorded.
+//! Loads the test archives and checks every tensor against what PyTorch recorded.
+//!
+//! Name, dtype, shape, strides, offset and crc32 of the values, for the committed archives
+//! and for `models/cases/*` when present.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -173,6 +175,8 @@ fn archive_metadata_is_read() {
 #[test]
 fn from_bytes_equals_open() {
     let bytes = std::fs::read(data_dir().join("views.pt")).unwrap();
+    let shared: Arc<[u8]> = Arc::from(bytes.clone());
+    assert!(Archive::from_bytes(shared).is_ok());
     let from_memory = Archive::from_bytes(bytes).unwrap();
     let mapped = open("views.pt");
     let a = load_archive_pickles(&from_memory).unwrap();
@@ -337,4 +341,89 @@ fn errors_convert_to_the_top_level_error() {
     assert!(err.to_string().contains("does-not-exist.pt"));
     let kind = PickleErrorKind::QuantizedTensor;
     assert_eq!(kind.to_string(), "quantized tensors are unsupported");
+}
+
+#[test]
+fn devices_enums_classes_and_setstate() {
+    let archive = open("objects.pt");
+    assert_eq!(archive.extra_files(), ["extra/meta.json"]);
+    assert_eq!(
+        archive.read_text("extra/meta.json").unwrap(),
+        r#"{"made_by": "make_special.py"}"#
+    );
+    let loaded = load_archive_pickles(&archive).unwrap();
+    let root = root_object(&loaded.data);
+    assert_eq!(
+        root.attribute("dev"),
+        Some(&PickleValue::Device(Arc::from("cpu")))
+    );
+    // dtypes are pickled as their ScalarType number (6 = float32)
+    assert_eq!(root.attribute("dt"), Some(&PickleValue::Int(6)));
+    assert_eq!(
+        root.attribute("color"),
+        Some(&PickleValue::Enum {
+            class_name: Arc::from("__torch__.Color"),
+            value: Box::new(PickleValue::Int(2)),
+        })
+    );
+    let point = root_object(root.attribute("p").unwrap());
+    assert_eq!(point.class_name, "__torch__.Point");
+    assert_eq!(point.attribute("x"), Some(&PickleValue::Int(3)));
+    // a module with __getstate__/__setstate__ gets its state tuple, not a dict
+    let inner = root_object(root.attribute("inner").unwrap());
+    assert_eq!(
+        inner.state,
+        PickleValue::Tuple(vec![PickleValue::Int(2), PickleValue::Bool(true)])
+    );
+}
+
+#[test]
+fn complex_and_quantized_tensors_are_refused_clearly() {
+    let err = load_archive_pickles(&open("complex.pt")).unwrap_err();
+    assert!(
+        matches!(&err, Error::Pickle(p) if matches!(&p.kind, PickleErrorKind::UnsupportedStorage { name } if name == "ComplexFloatStorage")),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "data.pkl at byte 86: unsupported storage type torch.ComplexFloatStorage"
+    );
+    let err = load_archive_pickles(&open("quantized.pt")).unwrap_err();
+    assert!(
+        matches!(&err, Error::Pickle(p) if p.kind == PickleErrorKind::QuantizedTensor),
+        "{err}"
+    );
+}
+
+#[test]
+fn loaded_values_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Archive>();
+    assert_send_sync::<PickleValue>();
+    assert_send_sync::<torchscript::LoadedPickles>();
+    assert_send_sync::<Error>();
+}
+
+#[test]
+fn contiguous_views_are_borrowed_without_copying() {
+    let archive = open("views.pt");
+    let loaded = load_archive_pickles(&archive).unwrap();
+    let bytes = archive.as_slice();
+    for named in named_tensors(&loaded.data, &loaded.constants) {
+        let t = named.tensor;
+        let copied = t.contiguous_bytes(bytes).unwrap();
+        match named.name.as_str() {
+            "transposed" | "col" => {
+                assert!(!t.is_contiguous(), "{}", named.name);
+                assert!(t.contiguous_slice(bytes).is_none());
+            }
+            _ => {
+                let borrowed = t.contiguous_slice(bytes).unwrap();
+                assert_eq!(borrowed, &copied[..], "{}", named.name);
+                // the borrowed slice points into the archive's bytes
+                let range = bytes.as_ptr_range();
+                assert!(borrowed.is_empty() || range.contains(&borrowed.as_ptr()));
+            }
+        }
+    }
 }

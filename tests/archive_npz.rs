@@ -1,5 +1,6 @@
-//! Reads `.npz` files written by numpy (savez, savez_compressed, Fortran order, big-endian,
-//! 0-d and empty arrays) and round-trips them through the writer.
+//! Reads `.npz` files written by numpy and round-trips them through the writer.
+//!
+//! Covers savez, savez_compressed, Fortran order, big-endian, 0-d and empty arrays.
 
 use std::path::PathBuf;
 

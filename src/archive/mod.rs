@@ -7,6 +7,9 @@
 mod error;
 pub(crate) mod zip_directory;
 
+#[cfg(test)]
+mod tests;
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Read;
@@ -73,6 +76,10 @@ impl std::fmt::Debug for Archive {
 
 impl Archive {
     /// Maps the file at `path` read-only and reads its directory.
+    ///
+    /// The file must not be truncated or rewritten while the archive (or any tensor viewing
+    /// it) is alive: like every memory-mapped reader, later reads would fault or change.
+    /// Use [`Archive::from_bytes`] to read a file that may change.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, ArchiveError> {
         let path = path.as_ref();
         let io_error = |source| ArchiveError::Io {
@@ -237,8 +244,12 @@ impl Archive {
     fn read_version(&self) -> Result<u64, ArchiveError> {
         let name = if self.has_record("version") {
             "version"
-        } else {
+        } else if self.has_record(".data/version") {
             ".data/version"
+        } else {
+            return Err(ArchiveError::MissingRecord {
+                name: "version".to_string(),
+            });
         };
         let text = self.read_text(name)?;
         let trimmed = text.trim();

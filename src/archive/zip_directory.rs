@@ -83,12 +83,14 @@ fn find_end_of_central_directory(bytes: &[u8]) -> Result<usize, ArchiveError> {
             ),
         });
     }
-    let last_start = bytes.len() - EOCD_LEN;
+    let last_start = bytes.len().saturating_sub(EOCD_LEN);
     let first_start = last_start.saturating_sub(MAX_COMMENT_LEN);
     for start in (first_start..=last_start).rev() {
-        if read_u32(bytes, start)? == EOCD_SIGNATURE {
-            let comment_len = usize::from(read_u16(bytes, start + 20)?);
-            if start + EOCD_LEN + comment_len <= bytes.len() {
+        let record = slice(bytes, start, EOCD_LEN, "end of central directory")?;
+        if read_u32(record, 0)? == EOCD_SIGNATURE {
+            let comment_len = usize::from(read_u16(record, 20)?);
+            let room = bytes.len().saturating_sub(start).saturating_sub(EOCD_LEN);
+            if comment_len <= room {
                 return Ok(start);
             }
         }
@@ -99,66 +101,59 @@ fn find_end_of_central_directory(bytes: &[u8]) -> Result<usize, ArchiveError> {
 }
 
 fn read_eocd(bytes: &[u8], eocd: usize) -> Result<DirectoryLocation, ArchiveError> {
+    let record = slice(bytes, eocd, EOCD_LEN, "end of central directory")?;
     Ok(DirectoryLocation {
-        entries: u64::from(read_u16(bytes, eocd + 10)?),
-        size: u64::from(read_u32(bytes, eocd + 12)?),
-        offset: u64::from(read_u32(bytes, eocd + 16)?),
+        entries: u64::from(read_u16(record, 10)?),
+        size: u64::from(read_u32(record, 12)?),
+        offset: u64::from(read_u32(record, 16)?),
     })
 }
 
 fn read_zip64_eocd(bytes: &[u8], eocd: usize) -> Result<Option<DirectoryLocation>, ArchiveError> {
-    let Some(locator) = eocd.checked_sub(ZIP64_LOCATOR_LEN) else {
+    let Some(locator_at) = eocd.checked_sub(ZIP64_LOCATOR_LEN) else {
         return Ok(None);
     };
-    if read_u32(bytes, locator)? != ZIP64_LOCATOR_SIGNATURE {
+    let locator = slice(bytes, locator_at, ZIP64_LOCATOR_LEN, "zip64 locator")?;
+    if read_u32(locator, 0)? != ZIP64_LOCATOR_SIGNATURE {
         return Ok(None);
     }
-    let record = to_usize(read_u64(bytes, locator + 8)?)?;
-    checked_end(
-        record as u64,
-        ZIP64_EOCD_MIN_LEN as u64,
-        "zip64 end record",
-        bytes,
-    )?;
-    if read_u32(bytes, record)? != ZIP64_EOCD_SIGNATURE {
+    let record_at = to_usize(read_u64(locator, 8)?)?;
+    let record = slice(bytes, record_at, ZIP64_EOCD_MIN_LEN, "zip64 end record")?;
+    if read_u32(record, 0)? != ZIP64_EOCD_SIGNATURE {
         return Err(corrupt("zip64 locator points at no zip64 end record"));
     }
     Ok(Some(DirectoryLocation {
-        entries: read_u64(bytes, record + 32)?,
-        size: read_u64(bytes, record + 40)?,
-        offset: read_u64(bytes, record + 48)?,
+        entries: read_u64(record, 32)?,
+        size: read_u64(record, 40)?,
+        offset: read_u64(record, 48)?,
     }))
 }
 
 fn read_central_entry(bytes: &[u8], at: usize) -> Result<(ZipEntry, usize), ArchiveError> {
-    checked_end(
-        at as u64,
-        CENTRAL_FIXED_LEN as u64,
-        "central directory entry",
-        bytes,
-    )?;
-    if read_u32(bytes, at)? != CENTRAL_SIGNATURE {
+    let header = slice(bytes, at, CENTRAL_FIXED_LEN, "central directory entry")?;
+    if read_u32(header, 0)? != CENTRAL_SIGNATURE {
         return Err(corrupt(format!(
             "bad central directory signature at byte {at}"
         )));
     }
-    let flags = read_u16(bytes, at + 8)?;
-    let method = read_u16(bytes, at + 10)?;
-    let crc32 = read_u32(bytes, at + 16)?;
-    let mut compressed = u64::from(read_u32(bytes, at + 20)?);
-    let mut uncompressed = u64::from(read_u32(bytes, at + 24)?);
-    let name_len = usize::from(read_u16(bytes, at + 28)?);
-    let extra_len = usize::from(read_u16(bytes, at + 30)?);
-    let comment_len = usize::from(read_u16(bytes, at + 32)?);
-    let mut local_offset = u64::from(read_u32(bytes, at + 42)?);
+    let flags = read_u16(header, 8)?;
+    let method = read_u16(header, 10)?;
+    let crc32 = read_u32(header, 16)?;
+    let mut compressed = u64::from(read_u32(header, 20)?);
+    let mut uncompressed = u64::from(read_u32(header, 24)?);
+    let name_len = usize::from(read_u16(header, 28)?);
+    let extra_len = usize::from(read_u16(header, 30)?);
+    let comment_len = usize::from(read_u16(header, 32)?);
+    let mut local_offset = u64::from(read_u32(header, 42)?);
 
-    let name_start = at + CENTRAL_FIXED_LEN;
+    let name_start = add(at, CENTRAL_FIXED_LEN)?;
     let name_bytes = slice(bytes, name_start, name_len, "entry name")?;
     let name = String::from_utf8(name_bytes.to_vec())
         .map_err(|_| corrupt(format!("entry name at byte {name_start} is not UTF-8")))?;
-    let extra = slice(bytes, name_start + name_len, extra_len, "entry extra field")?;
+    let extra_start = add(name_start, name_len)?;
+    let extra = slice(bytes, extra_start, extra_len, "entry extra field")?;
     apply_zip64_extra(extra, &mut uncompressed, &mut compressed, &mut local_offset)?;
-    let next = name_start + name_len + extra_len + comment_len;
+    let next = add(add(extra_start, extra_len)?, comment_len)?;
 
     if flags & 1 != 0 {
         return Err(ArchiveError::Encrypted { name });
@@ -212,7 +207,7 @@ fn apply_zip64_extra(
             for field in [uncompressed, compressed, local_offset] {
                 if *field == u64::from(u32::MAX) {
                     *field = read_u64(body, position)?;
-                    position += 8;
+                    position = add(position, 8)?;
                 }
             }
             return Ok(());
@@ -226,20 +221,15 @@ fn apply_zip64_extra(
 /// from the central directory's (its sizes may be zero when data descriptors are used).
 fn local_data_offset(bytes: &[u8], local_offset: u64, name: &str) -> Result<usize, ArchiveError> {
     let at = to_usize(local_offset)?;
-    checked_end(
-        local_offset,
-        LOCAL_FIXED_LEN as u64,
-        &format!("local header of {name}"),
-        bytes,
-    )?;
-    if read_u32(bytes, at)? != LOCAL_SIGNATURE {
+    let header = slice(bytes, at, LOCAL_FIXED_LEN, "local header")?;
+    if read_u32(header, 0)? != LOCAL_SIGNATURE {
         return Err(corrupt(format!(
             "bad local header signature for {name} at byte {at}"
         )));
     }
-    let name_len = usize::from(read_u16(bytes, at + 26)?);
-    let extra_len = usize::from(read_u16(bytes, at + 28)?);
-    Ok(at + LOCAL_FIXED_LEN + name_len + extra_len)
+    let name_len = usize::from(read_u16(header, 26)?);
+    let extra_len = usize::from(read_u16(header, 28)?);
+    add(add(add(at, LOCAL_FIXED_LEN)?, name_len)?, extra_len)
 }
 
 // ---- little-endian readers that never index out of bounds ----
@@ -291,6 +281,11 @@ fn checked_end(start: u64, len: u64, what: &str, bytes: &[u8]) -> Result<u64, Ar
             file_len,
         }),
     }
+}
+
+fn add(a: usize, b: usize) -> Result<usize, ArchiveError> {
+    a.checked_add(b)
+        .ok_or_else(|| corrupt("offset arithmetic overflows"))
 }
 
 fn to_usize(value: u64) -> Result<usize, ArchiveError> {

@@ -1,4 +1,9 @@
 //! The pickle virtual machine: reads opcodes, keeps the stack, marks and memo, within limits.
+//!
+//! Values are copied in and out of the memo (PyTorch memoizes strings, tuples, tensors and
+//! finished objects, never a container before it is filled, so copying matches Python's
+//! sharing for every archive PyTorch writes). Objects are `Arc`s, so a memo reference to an
+//! object shares it. Each copy is charged to a node budget before it is made.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,6 +12,8 @@ use super::error::{PickleError, PickleErrorKind};
 use super::globals::{call_with_values, resolve_global, AllowedGlobal};
 use super::tensor::{rebuild_parameter, rebuild_tensor, StorageResolver, StorageTable};
 use super::value::{PickleValue, PickledObject, StorageRecord};
+
+mod step;
 
 /// Resource limits that bound memory and recursion on hostile input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +28,8 @@ pub struct PickleLimits {
     pub max_depth: u32,
     /// Most items in one container.
     pub max_container_len: usize,
-    /// Most value nodes copied out of the memo in total (guards against "billion laughs").
+    /// Most value nodes copied into or out of the memo (and by DUP) in total: values are
+    /// copied, not shared, so this bounds memory on "billion laughs" input.
     pub max_copied_nodes: u64,
 }
 
@@ -33,7 +41,7 @@ impl Default for PickleLimits {
             max_memo: 1 << 22,
             max_depth: 1000,
             max_container_len: 1 << 26,
-            max_copied_nodes: 1 << 24,
+            max_copied_nodes: 1 << 22,
         }
     }
 }
@@ -166,7 +174,7 @@ impl<'a> Machine<'a> {
             .position(|&b| b == b'\n')
             .ok_or(PickleErrorKind::Truncated {
                 what,
-                needed: rest.len() as u64 + 1,
+                needed: (rest.len() as u64).saturating_add(1),
                 available: rest.len(),
             })?;
         let line = self.take(len as u64, what)?;
@@ -261,11 +269,17 @@ impl<'a> Machine<'a> {
     // ---- the memo ----
 
     fn memo_put(&mut self, index: u64) -> Step<()> {
-        let top = self.top_mut("PUT")?.clone();
         if self.memo.len() >= self.limits.max_memo && !self.memo.contains_key(&index) {
             return Err(limit("memo size", self.limits.max_memo as u64));
         }
-        self.memo.insert(index, top);
+        let (max, copied) = (self.limits.max_copied_nodes, &mut self.copied_nodes);
+        let floor = self.marks.last().copied().unwrap_or(0);
+        let top = match self.stack.last() {
+            Some(top) if self.stack.len() > floor => top,
+            _ => return Err(PickleErrorKind::StackUnderflow { opcode: "PUT" }),
+        };
+        charge_copy(copied, max, top)?;
+        self.memo.insert(index, top.clone());
         Ok(())
     }
 
@@ -274,15 +288,7 @@ impl<'a> Machine<'a> {
             .memo
             .get(&index)
             .ok_or(PickleErrorKind::MissingMemo { index })?;
-        let remaining = self
-            .limits
-            .max_copied_nodes
-            .saturating_sub(self.copied_nodes);
-        let cost = entry_cost(entry, remaining.saturating_add(1));
-        if cost > remaining {
-            return Err(limit("copied value nodes", self.limits.max_copied_nodes));
-        }
-        self.copied_nodes = self.copied_nodes.saturating_add(cost);
+        charge_copy(&mut self.copied_nodes, self.limits.max_copied_nodes, entry)?;
         let copy = entry.clone();
         self.push(copy)
     }
@@ -413,6 +419,21 @@ impl<'a> Machine<'a> {
     fn reduce(&mut self) -> Step<()> {
         let args = self.pop("REDUCE")?;
         let callee = self.pop("REDUCE")?;
+        // PyTorch pickles an enum value as `GLOBAL <enum class>, <bare value>, REDUCE`.
+        if let (Slot::Global(AllowedGlobal::TorchClass(class_name)), Slot::Value(value)) =
+            (&callee.slot, &args.slot)
+        {
+            if !matches!(value, PickleValue::Tuple(_)) {
+                let value = PickleValue::Enum {
+                    class_name: class_name.clone(),
+                    value: Box::new(value.clone()),
+                };
+                return self.push(Entry {
+                    slot: Slot::Value(value),
+                    depth: args.depth.saturating_add(1),
+                });
+            }
+        }
         let (args, depth) = self.args_of(args, "REDUCE")?;
         let Slot::Global(global) = callee.slot else {
             return Err(PickleErrorKind::WrongType {
@@ -523,237 +544,6 @@ impl<'a> Machine<'a> {
             depth: 0,
         })
     }
-
-    // ---- one opcode ----
-
-    /// Executes one opcode; returns the result at STOP.
-    fn step(&mut self) -> Step<Option<PickleValue>> {
-        let opcode = self.take_u8("opcode")?;
-        match opcode {
-            0x80 => {
-                let protocol = self.take_u8("PROTO")?;
-                if protocol > 5 {
-                    return Err(PickleErrorKind::UnsupportedProtocol { protocol });
-                }
-            }
-            0x95 => {
-                self.take_u64("FRAME")?;
-            }
-            b'.' => {
-                let depth = self.stack.len();
-                if depth != 1 || !self.marks.is_empty() {
-                    return Err(PickleErrorKind::BadStop { depth });
-                }
-                let top = self.pop("STOP")?;
-                return entry_value(top).map(Some);
-            }
-            b'(' => {
-                if self.marks.len() >= self.limits.max_marks {
-                    return Err(limit("open marks", self.limits.max_marks as u64));
-                }
-                self.marks.push(self.stack.len());
-            }
-            b'0' => {
-                if self.stack.len() > self.frame_floor() {
-                    self.pop("POP")?;
-                } else {
-                    self.pop_mark("POP")?;
-                }
-            }
-            b'1' => {
-                self.pop_mark("POP_MARK")?;
-            }
-            b'2' => {
-                let top = self.top_mut("DUP")?.clone();
-                let remaining = self
-                    .limits
-                    .max_copied_nodes
-                    .saturating_sub(self.copied_nodes);
-                let cost = entry_cost(&top, remaining.saturating_add(1));
-                if cost > remaining {
-                    return Err(limit("copied value nodes", self.limits.max_copied_nodes));
-                }
-                self.copied_nodes = self.copied_nodes.saturating_add(cost);
-                self.push(top)?;
-            }
-            // ---- scalars ----
-            b'N' => self.push_value(PickleValue::None)?,
-            0x88 => self.push_value(PickleValue::Bool(true))?,
-            0x89 => self.push_value(PickleValue::Bool(false))?,
-            b'J' => {
-                let v = i32::from_le_bytes(self.take_array::<4>("BININT")?);
-                self.push_value(PickleValue::Int(i64::from(v)))?;
-            }
-            b'K' => {
-                let v = self.take_u8("BININT1")?;
-                self.push_value(PickleValue::Int(i64::from(v)))?;
-            }
-            b'M' => {
-                let v = u16::from_le_bytes(self.take_array::<2>("BININT2")?);
-                self.push_value(PickleValue::Int(i64::from(v)))?;
-            }
-            0x8a => {
-                let len = self.take_u8("LONG1")?;
-                let v = self.take_long(u64::from(len))?;
-                self.push_value(v)?;
-            }
-            0x8b => {
-                let len = self.take_u32("LONG4")?;
-                let v = self.take_long(u64::from(len))?;
-                self.push_value(v)?;
-            }
-            b'G' => {
-                let v = f64::from_be_bytes(self.take_array::<8>("BINFLOAT")?);
-                self.push_value(PickleValue::Float(v))?;
-            }
-            b'X' => {
-                let len = self.take_u32("BINUNICODE")?;
-                let v = self.take_str(u64::from(len))?;
-                self.push_value(v)?;
-            }
-            0x8c => {
-                let len = self.take_u8("SHORT_BINUNICODE")?;
-                let v = self.take_str(u64::from(len))?;
-                self.push_value(v)?;
-            }
-            0x8d => {
-                let len = self.take_u64("BINUNICODE8")?;
-                let v = self.take_str(len)?;
-                self.push_value(v)?;
-            }
-            b'U' => {
-                let len = self.take_u8("SHORT_BINSTRING")?;
-                let v = self.take_str(u64::from(len))?;
-                self.push_value(v)?;
-            }
-            b'T' => {
-                let len = self.take_u32("BINSTRING")?;
-                let v = self.take_str(u64::from(len))?;
-                self.push_value(v)?;
-            }
-            b'C' => {
-                let len = self.take_u8("SHORT_BINBYTES")?;
-                let v = self.take_bytes(u64::from(len))?;
-                self.push_value(v)?;
-            }
-            b'B' => {
-                let len = self.take_u32("BINBYTES")?;
-                let v = self.take_bytes(u64::from(len))?;
-                self.push_value(v)?;
-            }
-            0x8e => {
-                let len = self.take_u64("BINBYTES8")?;
-                let v = self.take_bytes(len)?;
-                self.push_value(v)?;
-            }
-            // ---- containers ----
-            b')' => self.push_value(PickleValue::Tuple(Vec::new()))?,
-            b']' => self.push_value(PickleValue::List(Vec::new()))?,
-            b'}' => self.push_value(PickleValue::Dict(Vec::new()))?,
-            0x8f => self.push_value(PickleValue::Set(Vec::new()))?,
-            b't' => {
-                let items = self.pop_mark("TUPLE")?;
-                self.make_tuple(items)?;
-            }
-            0x85..=0x87 => {
-                let n = usize::from(opcode - 0x84);
-                let items = self.pop_n(n, "TUPLE1/2/3")?;
-                self.make_tuple(items)?;
-            }
-            b'l' => {
-                let items = self.pop_mark("LIST")?;
-                self.make_container(items, |v| Ok(PickleValue::List(v)))?;
-            }
-            0x91 => {
-                let items = self.pop_mark("FROZENSET")?;
-                self.make_container(items, |v| Ok(PickleValue::Set(v)))?;
-            }
-            b'd' => {
-                let items = self.pop_mark("DICT")?;
-                if items.len() % 2 != 0 {
-                    return Err(PickleErrorKind::StackUnderflow { opcode: "DICT" });
-                }
-                self.make_container(items, |v| {
-                    let mut pairs = Vec::with_capacity(v.len() / 2);
-                    let mut it = v.into_iter();
-                    while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                        pairs.push((k, v));
-                    }
-                    Ok(PickleValue::Dict(pairs))
-                })?;
-            }
-            b'a' => {
-                let item = self.pop("APPEND")?;
-                self.extend_sequence(vec![item], "APPEND")?;
-            }
-            b'e' => {
-                let items = self.pop_mark("APPENDS")?;
-                self.extend_sequence(items, "APPENDS")?;
-            }
-            0x90 => {
-                let items = self.pop_mark("ADDITEMS")?;
-                self.extend_sequence(items, "ADDITEMS")?;
-            }
-            b's' => {
-                let items = self.pop_n(2, "SETITEM")?;
-                self.extend_dict(items, "SETITEM")?;
-            }
-            b'u' => {
-                let items = self.pop_mark("SETITEMS")?;
-                self.extend_dict(items, "SETITEMS")?;
-            }
-            // ---- memo ----
-            b'q' => {
-                let index = self.take_u8("BINPUT")?;
-                self.memo_put(u64::from(index))?;
-            }
-            b'r' => {
-                let index = self.take_u32("LONG_BINPUT")?;
-                self.memo_put(u64::from(index))?;
-            }
-            0x94 => {
-                let index = self.memo.len() as u64;
-                self.memo_put(index)?;
-            }
-            b'h' => {
-                let index = self.take_u8("BINGET")?;
-                self.memo_get(u64::from(index))?;
-            }
-            b'j' => {
-                let index = self.take_u32("LONG_BINGET")?;
-                self.memo_get(u64::from(index))?;
-            }
-            // ---- globals, calls, objects, storages ----
-            b'c' => {
-                let module = self.take_line("GLOBAL module")?;
-                let name = self.take_line("GLOBAL name")?;
-                self.global(module, name)?;
-            }
-            0x93 => {
-                let name = self.pop("STACK_GLOBAL")?;
-                let module = self.pop("STACK_GLOBAL")?;
-                match (&module.slot, &name.slot) {
-                    (Slot::Value(PickleValue::Str(m)), Slot::Value(PickleValue::Str(n))) => {
-                        let (m, n) = (m.clone(), n.clone());
-                        self.global(&m, &n)?;
-                    }
-                    _ => {
-                        return Err(PickleErrorKind::WrongType {
-                            opcode: "STACK_GLOBAL",
-                            expected: "two strings",
-                            found: format!("{} and {}", module.describe(), name.describe()),
-                        })
-                    }
-                }
-            }
-            b'R' => self.reduce()?,
-            0x81 => self.new_object()?,
-            b'b' => self.build()?,
-            b'Q' => self.persistent_id()?,
-            other => return Err(PickleErrorKind::UnknownOpcode { opcode: other }),
-        }
-        Ok(None)
-    }
 }
 
 fn entry_value(entry: Entry) -> Step<PickleValue> {
@@ -775,6 +565,17 @@ fn entry_value(entry: Entry) -> Step<PickleValue> {
 
 fn entry_values(entries: Vec<Entry>) -> Step<Vec<PickleValue>> {
     entries.into_iter().map(entry_value).collect()
+}
+
+/// Counts the nodes a copy of `entry` creates against the budget, before copying.
+fn charge_copy(copied: &mut u64, max: u64, entry: &Entry) -> Step<()> {
+    let remaining = max.saturating_sub(*copied);
+    let cost = entry_cost(entry, remaining.saturating_add(1));
+    if cost > remaining {
+        return Err(limit("copied value nodes", max));
+    }
+    *copied = copied.saturating_add(cost);
+    Ok(())
 }
 
 fn limit(limit: &'static str, max: u64) -> PickleErrorKind {
@@ -825,7 +626,7 @@ fn value_cost(value: &PickleValue, cap: u64) -> u64 {
             sum(&mut items.iter().flat_map(|(k, v)| [k, v]))
         }
         PickleValue::Enum { value, .. } => value_cost(value, cap).saturating_add(1),
-        PickleValue::Tensor(t) => 1 + t.size.len() as u64,
+        PickleValue::Tensor(t) => (t.size.len() as u64).saturating_add(1),
         _ => 1,
     }
 }

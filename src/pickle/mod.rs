@@ -1,5 +1,6 @@
-//! A restricted unpickler for TorchScript's `data.pkl` and `constants.pkl`: values, tensors
-//! as checked views of archive storages, `__torch__` objects; it imports and executes nothing.
+//! A restricted unpickler for `data.pkl` / `constants.pkl` that imports and executes nothing.
+//!
+//! It yields values, tensors as checked views of archive storages, and `__torch__` objects.
 
 mod error;
 mod globals;
@@ -8,6 +9,9 @@ mod machine;
 mod tensor;
 mod value;
 mod walk;
+
+#[cfg(test)]
+mod tests;
 
 pub use error::{PickleError, PickleErrorKind};
 pub use load::{load_archive_pickles, ArchiveStorages, LoadedPickles};

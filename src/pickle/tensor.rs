@@ -128,13 +128,13 @@ pub(crate) fn rebuild_tensor(
     let [offset, size, stride, requires_grad, ..] = rest else {
         return Err(invalid(format!(
             "{} arguments, expected 6 or 7",
-            rest.len() + 1
+            rest.len().saturating_add(1)
         )));
     };
     if rest.len() > 6 {
         return Err(invalid(format!(
             "{} arguments, expected 6 or 7",
-            rest.len() + 1
+            rest.len().saturating_add(1)
         )));
     }
     let tensor = TensorRecord {
@@ -177,7 +177,10 @@ pub(crate) fn check_view_fits(tensor: &TensorRecord) -> Result<(), PickleErrorKi
     for (&size, &stride) in tensor.size.iter().zip(&tensor.stride) {
         numel = numel.checked_mul(size).ok_or_else(overflow)?;
         if size > 0 {
-            let reach = (size - 1).checked_mul(stride).ok_or_else(overflow)?;
+            let reach = size
+                .saturating_sub(1)
+                .checked_mul(stride)
+                .ok_or_else(overflow)?;
             last = last.checked_add(reach).ok_or_else(overflow)?;
         }
     }

@@ -15,13 +15,14 @@ pub enum PickleValue {
     Bytes(Arc<[u8]>),
     List(Vec<PickleValue>),
     Tuple(Vec<PickleValue>),
-    /// A dict (or `collections.OrderedDict`), entries in pickled order.
+    /// A dict (or `collections.OrderedDict`), entries in pickled order. PyTorch never writes
+    /// a key twice; if a hostile pickle does, both entries are kept as written.
     Dict(Vec<(PickleValue, PickleValue)>),
     /// A set or frozenset (never written by PyTorch, accepted for completeness).
     Set(Vec<PickleValue>),
-    /// A list with its TorchScript element type: `torch.jit._pickle.build_intlist` ("List[int]"),
-    /// `build_doublelist` ("List[float]"), `build_boollist` ("List[bool]"), `build_tensorlist`
-    /// ("List[Tensor]"), `build_genericlist` ("List[Any]"), or `restore_type_tag(list, tag)`.
+    /// A list with its TorchScript element type: `torch.jit._pickle.build_intlist` (`List[int]`),
+    /// `build_doublelist` (`List[float]`), `build_boollist` (`List[bool]`), `build_tensorlist`
+    /// (`List[Tensor]`), `build_genericlist` (`List[Any]`), or `restore_type_tag(list, tag)`.
     TypedList {
         type_tag: Arc<str>,
         items: Vec<PickleValue>,
@@ -143,6 +144,32 @@ impl TensorRecord {
             .unwrap_or(0)
     }
 
+    /// Whether the view is row-major contiguous (size-1 dimensions may have any stride).
+    pub fn is_contiguous(&self) -> bool {
+        let mut expected = 1usize;
+        for (&size, &stride) in self.size.iter().zip(&self.stride).rev() {
+            if size != 1 && stride != expected {
+                return false;
+            }
+            expected = expected.saturating_mul(size);
+        }
+        true
+    }
+
+    /// The view's bytes borrowed from the archive, without copying, when it is contiguous.
+    /// `archive_bytes` is [`crate::Archive::as_slice`].
+    pub fn contiguous_slice<'a>(&self, archive_bytes: &'a [u8]) -> Option<&'a [u8]> {
+        if !self.is_contiguous() {
+            return None;
+        }
+        let element = self.storage.dtype.element_size();
+        let start = self.storage_offset.checked_mul(element)?;
+        let len = self.numel().checked_mul(element)?;
+        self.storage
+            .bytes(archive_bytes)?
+            .get(start..start.checked_add(len)?)
+    }
+
     /// The view's elements in row-major order, as little-endian bytes (a copy: for tests,
     /// checksums and small tensors). `archive_bytes` is [`crate::Archive::as_slice`].
     pub fn contiguous_bytes(&self, archive_bytes: &[u8]) -> Option<Vec<u8>> {
@@ -164,14 +191,14 @@ impl TensorRecord {
             // advance the multi-index, last dimension fastest
             let mut dim = self.size.len();
             loop {
-                if dim == 0 {
+                let Some(previous) = dim.checked_sub(1) else {
                     return Some(out);
-                }
-                dim -= 1;
+                };
+                dim = previous;
                 let (Some(i), Some(&n)) = (index.get_mut(dim), self.size.get(dim)) else {
                     return None;
                 };
-                *i += 1;
+                *i = i.saturating_add(1);
                 if *i < n {
                     break;
                 }
@@ -193,6 +220,14 @@ pub struct StorageRecord {
     pub numel: usize,
     /// Where the bytes are in the archive (checked: `numel * element_size <= range.len`).
     pub range: StoredRecord,
+}
+
+impl StorageRecord {
+    /// The storage's `numel * element_size` bytes within the archive's bytes.
+    pub fn bytes<'a>(&self, archive_bytes: &'a [u8]) -> Option<&'a [u8]> {
+        let len = self.numel.checked_mul(self.dtype.element_size())?;
+        self.range.slice(archive_bytes)?.get(..len)
+    }
 }
 
 /// Element types of storages this runtime reads (`torch.<Name>Storage`).

@@ -49,7 +49,7 @@ fn collect<'a>(value: &'a PickleValue, path: &str, out: &mut Vec<NamedTensor<'a>
             name: path.to_string(),
             tensor,
         }),
-        PickleValue::Object(object) => collect(&object.state, path, out, depth + 1),
+        PickleValue::Object(object) => collect(&object.state, path, out, depth.saturating_add(1)),
         PickleValue::Dict(items) | PickleValue::TypedDict { items, .. } => {
             for (key, item) in items {
                 let key = match key {
@@ -58,14 +58,19 @@ fn collect<'a>(value: &'a PickleValue, path: &str, out: &mut Vec<NamedTensor<'a>
                     PickleValue::Bool(b) => if *b { "True" } else { "False" }.to_string(),
                     _ => continue,
                 };
-                collect(item, &join(path, &key), out, depth + 1);
+                collect(item, &join(path, &key), out, depth.saturating_add(1));
             }
         }
         PickleValue::List(items)
         | PickleValue::Tuple(items)
         | PickleValue::TypedList { items, .. } => {
             for (i, item) in items.iter().enumerate() {
-                collect(item, &join(path, &i.to_string()), out, depth + 1);
+                collect(
+                    item,
+                    &join(path, &i.to_string()),
+                    out,
+                    depth.saturating_add(1),
+                );
             }
         }
         _ => {}
