@@ -441,4 +441,21 @@ fn spans_are_byte_offsets() {
     };
     assert_eq!(value.span.slice(&file.text), Some("f(1)"));
     assert_eq!(Span::new(9, 14).start_line_column(&file.text).line, 2);
+
+    let text = "@dec\ndef f(x):\n    if x:\n        return 1\n\n\nz = 2\n";
+    let file = parse_file("t.py", text).unwrap_or_else(|e| panic!("{e}"));
+    let def = &file.body[0];
+    assert_eq!(
+        def.span.slice(text),
+        Some(&text[..text.find("1\n").unwrap_or(0) + 1])
+    );
+    let StmtKind::FunctionDef(function) = &def.kind else {
+        panic!("def")
+    };
+    assert_eq!(function.name.span.slice(text), Some("f"));
+    assert_eq!(
+        function.body[0].span.slice(text),
+        Some("if x:\n        return 1")
+    );
+    assert_eq!(file.body[1].span.slice(text), Some("z = 2"));
 }
