@@ -9,8 +9,6 @@ use crate::syntax::ast::{BinOp, Expr, ExprKind, Keyword, UnaryOp};
 /// gets parentheses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Prec {
-    /// Top-level: also allows a bare tuple.
-    Tuple,
     /// Conditional expression and everything else except bare tuples.
     Test,
     Or,
@@ -26,7 +24,7 @@ pub(super) enum Prec {
     /// Unary `-`, `+`, `~` and negative number literals.
     Unary,
     Power,
-    /// Attribute access, calls, subscripts and atoms.
+    /// Attribute access, calls, subscripts and atoms (tuples print their own parentheses).
     Primary,
 }
 
@@ -45,7 +43,6 @@ fn binary_prec(op: BinOp) -> Prec {
 /// The next tighter level (for the right operand of a left-associative operator).
 fn tighter(prec: Prec) -> Prec {
     match prec {
-        Prec::Tuple => Prec::Test,
         Prec::Test => Prec::Or,
         Prec::Or => Prec::And,
         Prec::And => Prec::Not,
@@ -72,7 +69,6 @@ fn is_negative_number(kind: &ExprKind) -> bool {
 
 fn expr_prec(expr: &Expr) -> Prec {
     match &expr.kind {
-        ExprKind::Tuple(items) if !items.is_empty() => Prec::Tuple,
         ExprKind::IfExp { .. } | ExprKind::Starred(_) => Prec::Test,
         ExprKind::BoolOp { op, .. } => match op {
             crate::syntax::ast::BoolOp::Or => Prec::Or,
