@@ -383,6 +383,10 @@ fn boolean_and_comparison_operators() {
     assert_eq!(expr("a in b is c"), "(compare a in b is c)");
     assert_eq!(printed_expr("(a and b) and c"), "(a and b) and c");
     assert_eq!(printed_expr("(a < b) < c"), "(a < b) < c");
+    // Also unambiguous for TorchScript's parser (same precedence for `and`/`or`, low `~`).
+    assert_eq!(printed_expr("a or b and c"), "a or (b and c)");
+    assert_eq!(printed_expr("~a + b"), "(~a) + b");
+    assert_eq!(printed_expr("~(a + b)"), "~(a + b)");
     let parsed = parse_expr("a > b >= c").unwrap_or_else(|e| panic!("{e}"));
     let ExprKind::Compare { ops, .. } = parsed.kind else {
         panic!("compare")

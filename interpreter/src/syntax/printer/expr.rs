@@ -1,5 +1,8 @@
 //! Printing expressions with the fewest parentheses that keep the tree's shape, and literals
 //! that re-parse exactly (floats bit-for-bit, strings escaped as TorchScript's printer does).
+//!
+//! Parentheses follow Python's grammar, plus two extra cases so the output also means the same
+//! to TorchScript's own parser: nested `and`/`or` and operands that are `~x`.
 
 use std::fmt::Write;
 
@@ -74,8 +77,11 @@ fn expr_prec(expr: &Expr) -> Prec {
             crate::syntax::ast::BoolOp::Or => Prec::Or,
             crate::syntax::ast::BoolOp::And => Prec::And,
         },
+        // `~` prints like `not`: TorchScript's own parser gives `~` the precedence of `not`,
+        // so `(~a) + b` needs its parentheses there (Python accepts them too).
         ExprKind::Unary {
-            op: UnaryOp::Not, ..
+            op: UnaryOp::Not | UnaryOp::Invert,
+            ..
         } => Prec::Not,
         ExprKind::Unary { .. } => Prec::Unary,
         ExprKind::Compare { .. } => Prec::Compare,
@@ -216,12 +222,13 @@ fn write_unparenthesized(out: &mut String, expr: &Expr) {
             }
         }
         ExprKind::BoolOp { op, values } => {
-            let operand_prec = tighter(expr_prec(expr));
+            // Nested `and`/`or` always get parentheses: TorchScript's parser gives both the
+            // same precedence, Python does not.
             for (i, value) in values.iter().enumerate() {
                 if i > 0 {
                     let _ = write!(out, " {} ", op.symbol());
                 }
-                write_expr(out, value, operand_prec);
+                write_expr(out, value, Prec::Not);
             }
         }
         ExprKind::Compare { left, ops } => {
