@@ -425,6 +425,13 @@ fn type_expressions() {
         "(. (. (. __torch__ a) ___torch_mangle_3) C)"
     );
     assert_eq!(expr("  List[int]  \n"), "([] List int)");
+    let qualified = parse_expr("__torch__.torch.nn.Conv2d").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        qualified.dotted_name().as_deref(),
+        Some("__torch__.torch.nn.Conv2d")
+    );
+    let not_dotted = parse_expr("a.b().c").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(not_dotted.dotted_name(), None);
 }
 
 #[test]
@@ -445,6 +452,9 @@ fn spans_are_byte_offsets() {
     };
     assert_eq!(value.span.slice(&file.text), Some("f(1)"));
     assert_eq!(Span::new(9, 14).start_line_column(&file.text).line, 2);
+    let position = file.line_column(file.body[1].span);
+    assert_eq!((position.line, position.column), (2, 1));
+    assert_eq!(file.slice(file.body[1].span), Some("y = 2"));
 
     let text = "@dec\ndef f(x):\n    if x:\n        return 1\n\n\nz = 2\n";
     let file = parse_file("t.py", text).unwrap_or_else(|e| panic!("{e}"));
