@@ -435,6 +435,17 @@ fn type_expressions() {
 }
 
 #[test]
+fn display_uses_the_printer() {
+    let file = parse_file("t.py", "if a:\n  x = f(y)[0]\n").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(file.to_string(), "if a:\n    x = f(y)[0]\n");
+    assert_eq!(file.body[0].to_string(), "if a:\n    x = f(y)[0]\n");
+    let StmtKind::If { test, .. } = &file.body[0].kind else {
+        panic!("if")
+    };
+    assert_eq!(test.to_string(), "a");
+}
+
+#[test]
 fn ellipsis_none_bools() {
     assert_eq!(
         expr("[..., None, True, False]"),
