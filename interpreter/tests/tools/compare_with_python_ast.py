@@ -1,3 +1,4 @@
+# Check that Python's AST of each printed file in /tmp/tsprinted equals its original's.
 import ast, glob, sys
 bad = 0
 files = sorted(glob.glob('/tmp/tsprinted/*.py'))

@@ -1,3 +1,4 @@
+# Compare TorchScript's own parse trees of every def, original vs printed (see README.md).
 import ast, glob, textwrap, torch, sys, re
 def canon(m):
     t = m.group(1)

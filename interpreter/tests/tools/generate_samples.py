@@ -1,3 +1,4 @@
+# Script/trace/freeze sample modules and torch.jit.save them to /tmp/ts/ (see README.md).
 import torch, torch.nn as nn, torchvision, enum
 from typing import List, Dict, Optional, Tuple, NamedTuple, Final
 out = "/tmp/ts/"

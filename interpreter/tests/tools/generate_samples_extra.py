@@ -1,3 +1,4 @@
+# Save one more sample module (fork, Union, complex, isinstance) to /tmp/ts2/ (see README.md).
 import torch, torch.nn as nn
 from typing import List, Dict, Optional, Tuple, Union, Any
 class Extra(nn.Module):
