@@ -383,6 +383,10 @@ fn boolean_and_comparison_operators() {
     assert_eq!(expr("a in b is c"), "(compare a in b is c)");
     assert_eq!(printed_expr("(a and b) and c"), "(a and b) and c");
     assert_eq!(printed_expr("(a < b) < c"), "(a < b) < c");
+    // Also unambiguous for TorchScript's parser (same precedence for `and`/`or`, low `~`).
+    assert_eq!(printed_expr("a or b and c"), "a or (b and c)");
+    assert_eq!(printed_expr("~a + b"), "(~a) + b");
+    assert_eq!(printed_expr("~(a + b)"), "~(a + b)");
     let parsed = parse_expr("a > b >= c").unwrap_or_else(|e| panic!("{e}"));
     let ExprKind::Compare { ops, .. } = parsed.kind else {
         panic!("compare")
@@ -421,6 +425,24 @@ fn type_expressions() {
         "(. (. (. __torch__ a) ___torch_mangle_3) C)"
     );
     assert_eq!(expr("  List[int]  \n"), "([] List int)");
+    let qualified = parse_expr("__torch__.torch.nn.Conv2d").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        qualified.dotted_name().as_deref(),
+        Some("__torch__.torch.nn.Conv2d")
+    );
+    let not_dotted = parse_expr("a.b().c").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(not_dotted.dotted_name(), None);
+}
+
+#[test]
+fn display_uses_the_printer() {
+    let file = parse_file("t.py", "if a:\n  x = f(y)[0]\n").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(file.to_string(), "if a:\n    x = f(y)[0]\n");
+    assert_eq!(file.body[0].to_string(), "if a:\n    x = f(y)[0]\n");
+    let StmtKind::If { test, .. } = &file.body[0].kind else {
+        panic!("if")
+    };
+    assert_eq!(test.to_string(), "a");
 }
 
 #[test]
@@ -441,4 +463,24 @@ fn spans_are_byte_offsets() {
     };
     assert_eq!(value.span.slice(&file.text), Some("f(1)"));
     assert_eq!(Span::new(9, 14).start_line_column(&file.text).line, 2);
+    let position = file.line_column(file.body[1].span);
+    assert_eq!((position.line, position.column), (2, 1));
+    assert_eq!(file.slice(file.body[1].span), Some("y = 2"));
+
+    let text = "@dec\ndef f(x):\n    if x:\n        return 1\n\n\nz = 2\n";
+    let file = parse_file("t.py", text).unwrap_or_else(|e| panic!("{e}"));
+    let def = &file.body[0];
+    assert_eq!(
+        def.span.slice(text),
+        Some(&text[..text.find("1\n").unwrap_or(0) + 1])
+    );
+    let StmtKind::FunctionDef(function) = &def.kind else {
+        panic!("def")
+    };
+    assert_eq!(function.name.span.slice(text), Some("f"));
+    assert_eq!(
+        function.body[0].span.slice(text),
+        Some("if x:\n        return 1")
+    );
+    assert_eq!(file.body[1].span.slice(text), Some("z = 2"));
 }

@@ -351,6 +351,27 @@ impl Expr {
         Expr { kind, span }
     }
 
+    /// The dotted name of a `Name` or a chain of `Attribute`s on a `Name`, e.g.
+    /// `"__torch__.torch.nn.modules.conv.Conv2d"`; `None` for anything else.
+    pub fn dotted_name(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        let mut current = self;
+        loop {
+            match &current.kind {
+                ExprKind::Attribute { value, attr } => {
+                    parts.push(attr.name.as_str());
+                    current = value;
+                }
+                ExprKind::Name(name) => {
+                    parts.push(name.as_str());
+                    parts.reverse();
+                    return Some(parts.join("."));
+                }
+                _ => return None,
+            }
+        }
+    }
+
     /// A copy with every span (of this node and all below it) set to the empty default span.
     pub fn without_spans(&self) -> Expr {
         let mut copy = self.clone();
@@ -367,6 +388,16 @@ impl Stmt {
 }
 
 impl SourceFile {
+    /// The 1-based line and column where `span` starts in this file's text.
+    pub fn line_column(&self, span: Span) -> super::span::LineColumn {
+        super::span::line_column(&self.text, span.start)
+    }
+
+    /// The source text `span` covers, if it lies within this file.
+    pub fn slice(&self, span: Span) -> Option<&str> {
+        span.slice(&self.text)
+    }
+
     /// A copy with every span set to the empty default span, for comparing shapes.
     pub fn without_spans(&self) -> SourceFile {
         let mut copy = self.clone();

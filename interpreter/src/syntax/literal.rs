@@ -93,6 +93,11 @@ pub fn decode_number(text: &str) -> Result<Number, String> {
             .map(Number::Float)
             .map_err(|_| format!("invalid float literal '{text}'"));
     }
+    if text.len() > 1 && text.starts_with('0') && text.bytes().any(|b| b != b'0') {
+        return Err(format!(
+            "leading zeros in integer literal '{text}' are not permitted (use 0o for octal)"
+        ));
+    }
     text.parse::<u64>()
         .map(Number::Int)
         .map_err(|_| format!("integer literal '{text}' is too large"))
@@ -275,6 +280,9 @@ mod tests {
         }
         assert_eq!(number_text("1.abs"), Ok(("abs", "1.")));
         assert!(decode_number("99999999999999999999").is_err());
+        assert!(decode_number("010").is_err());
+        assert_eq!(decode_number("000"), Ok(Number::Int(0)));
+        assert_eq!(decode_number("010.5"), Ok(Number::Float(10.5)));
     }
 
     #[test]

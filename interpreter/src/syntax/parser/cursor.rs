@@ -34,7 +34,8 @@ pub(super) struct Parser<'a> {
     depth: usize,
     /// [`stack_position`] when the parser was created.
     stack_base: usize,
-    /// End offset of the most recently consumed token.
+    /// End offset of the most recently consumed token other than layout tokens, so spans end
+    /// at the last real token of a statement or block.
     prev_end: u32,
     /// Span of an integer literal `9223372036854775808` not yet negated (valid only under `-`).
     pub(super) pending_min_int: Option<Span>,
@@ -76,7 +77,12 @@ impl<'a> Parser<'a> {
         if self.pos < self.tokens.len() {
             self.pos += 1;
         }
-        self.prev_end = token.span.end;
+        if !matches!(
+            token.kind,
+            TokenKind::Newline | TokenKind::Indent | TokenKind::Dedent | TokenKind::Eof
+        ) {
+            self.prev_end = token.span.end;
+        }
         token
     }
 

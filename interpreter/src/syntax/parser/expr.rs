@@ -418,6 +418,8 @@ impl Parser<'_> {
     fn parse_atom(&mut self) -> PResult<Expr> {
         let token = self.peek().clone();
         let simple = match &token.kind {
+            // TorchScript's lexer makes `Ellipsis` a keyword meaning `...`.
+            TokenKind::Name(name) if name == "Ellipsis" => Some(ExprKind::Ellipsis),
             TokenKind::Name(name) => Some(ExprKind::Name(name.clone())),
             TokenKind::Keyword("True") => Some(ExprKind::Bool(true)),
             TokenKind::Keyword("False") => Some(ExprKind::Bool(false)),

@@ -1,5 +1,8 @@
 //! Printing expressions with the fewest parentheses that keep the tree's shape, and literals
 //! that re-parse exactly (floats bit-for-bit, strings escaped as TorchScript's printer does).
+//!
+//! Parentheses follow Python's grammar, plus two extra cases so the output also means the same
+//! to TorchScript's own parser: nested `and`/`or` and operands that are `~x`.
 
 use std::fmt::Write;
 
@@ -9,8 +12,6 @@ use crate::syntax::ast::{BinOp, Expr, ExprKind, Keyword, UnaryOp};
 /// gets parentheses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Prec {
-    /// Top-level: also allows a bare tuple.
-    Tuple,
     /// Conditional expression and everything else except bare tuples.
     Test,
     Or,
@@ -26,7 +27,7 @@ pub(super) enum Prec {
     /// Unary `-`, `+`, `~` and negative number literals.
     Unary,
     Power,
-    /// Attribute access, calls, subscripts and atoms.
+    /// Attribute access, calls, subscripts and atoms (tuples print their own parentheses).
     Primary,
 }
 
@@ -45,7 +46,6 @@ fn binary_prec(op: BinOp) -> Prec {
 /// The next tighter level (for the right operand of a left-associative operator).
 fn tighter(prec: Prec) -> Prec {
     match prec {
-        Prec::Tuple => Prec::Test,
         Prec::Test => Prec::Or,
         Prec::Or => Prec::And,
         Prec::And => Prec::Not,
@@ -72,14 +72,16 @@ fn is_negative_number(kind: &ExprKind) -> bool {
 
 fn expr_prec(expr: &Expr) -> Prec {
     match &expr.kind {
-        ExprKind::Tuple(items) if !items.is_empty() => Prec::Tuple,
         ExprKind::IfExp { .. } | ExprKind::Starred(_) => Prec::Test,
         ExprKind::BoolOp { op, .. } => match op {
             crate::syntax::ast::BoolOp::Or => Prec::Or,
             crate::syntax::ast::BoolOp::And => Prec::And,
         },
+        // `~` prints like `not`: TorchScript's own parser gives `~` the precedence of `not`,
+        // so `(~a) + b` needs its parentheses there (Python accepts them too).
         ExprKind::Unary {
-            op: UnaryOp::Not, ..
+            op: UnaryOp::Not | UnaryOp::Invert,
+            ..
         } => Prec::Not,
         ExprKind::Unary { .. } => Prec::Unary,
         ExprKind::Compare { .. } => Prec::Compare,
@@ -220,12 +222,13 @@ fn write_unparenthesized(out: &mut String, expr: &Expr) {
             }
         }
         ExprKind::BoolOp { op, values } => {
-            let operand_prec = tighter(expr_prec(expr));
+            // Nested `and`/`or` always get parentheses: TorchScript's parser gives both the
+            // same precedence, Python does not.
             for (i, value) in values.iter().enumerate() {
                 if i > 0 {
                     let _ = write!(out, " {} ", op.symbol());
                 }
-                write_expr(out, value, operand_prec);
+                write_expr(out, value, Prec::Not);
             }
         }
         ExprKind::Compare { left, ops } => {

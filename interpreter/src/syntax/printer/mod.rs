@@ -270,3 +270,24 @@ fn write_import(out: &mut String, import: &Import) {
         }
     }
 }
+
+/// Prints as [`print_expr`].
+impl std::fmt::Display for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&print_expr(self))
+    }
+}
+
+/// Prints as [`print_stmts`] (with a trailing newline).
+impl std::fmt::Display for Stmt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&print_stmts(std::slice::from_ref(self)))
+    }
+}
+
+/// Prints as [`print_file`].
+impl std::fmt::Display for SourceFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&print_file(self))
+    }
+}
