@@ -22,11 +22,9 @@ impl BenchReport {
     fn percentile(&self, p: f64) -> f64 {
         let mut sorted = self.latencies_ms.clone();
         sorted.sort_by(f64::total_cmp);
-        if sorted.is_empty() {
-            return 0.0;
-        }
-        let at = ((sorted.len() - 1) as f64 * p).round() as usize;
-        sorted[at.min(sorted.len() - 1)]
+        let last = sorted.len().saturating_sub(1);
+        let at = (last as f64 * p).round() as usize;
+        sorted.get(at.min(last)).copied().unwrap_or(0.0)
     }
 
     pub fn to_json(&self) -> serde_json::Value {
@@ -47,29 +45,59 @@ impl BenchReport {
 pub fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-fn timed_call(instance: &crate::module::Instance, method: &str, args: &[Value]) -> Result<f64, Error> {
+fn timed_call(
+    instance: &crate::module::Instance,
+    method: &str,
+    args: &[Value],
+) -> Result<f64, Error> {
     let start = Instant::now();
     instance.run_method(method, args.to_vec())?;
     Ok(start.elapsed().as_secs_f64() * 1e3)
 }
 
 /// Calls one after another on one instance.
-pub fn sequential(module: &Module, method: &str, args: &[Value], iters: usize, warmup: usize) -> Result<BenchReport, Error> {
+pub fn sequential(
+    module: &Module,
+    method: &str,
+    args: &[Value],
+    iters: usize,
+    warmup: usize,
+) -> Result<BenchReport, Error> {
     let instance = module.instance();
     for _ in 0..warmup {
         instance.run_method(method, args.to_vec())?;
     }
     let start = Instant::now();
-    let latencies_ms = (0..iters).map(|_| timed_call(&instance, method, args)).collect::<Result<Vec<_>, _>>()?;
-    Ok(BenchReport { mode: "sequential", workers: 1, iters, latencies_ms, wall_s: start.elapsed().as_secs_f64(), peak_rss_mb: peak_rss_mb() })
+    let latencies_ms = (0..iters)
+        .map(|_| timed_call(&instance, method, args))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(BenchReport {
+        mode: "sequential",
+        workers: 1,
+        iters,
+        latencies_ms,
+        wall_s: start.elapsed().as_secs_f64(),
+        peak_rss_mb: peak_rss_mb(),
+    })
 }
 
 /// Each call is a job on a pool of `workers` threads, each on a fresh instance.
-pub fn task_pool(module: &Arc<Module>, method: &str, args: &[Value], iters: usize, warmup: usize, workers: usize) -> Result<BenchReport, Error> {
+pub fn task_pool(
+    module: &Arc<Module>,
+    method: &str,
+    args: &[Value],
+    iters: usize,
+    warmup: usize,
+    workers: usize,
+) -> Result<BenchReport, Error> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(workers.max(1))
         .build()
@@ -80,14 +108,38 @@ pub fn task_pool(module: &Arc<Module>, method: &str, args: &[Value], iters: usiz
         Ok(start.elapsed().as_secs_f64() * 1e3)
     };
     use rayon::prelude::*;
-    pool.install(|| (0..warmup).into_par_iter().map(call).collect::<Result<Vec<_>, _>>())?;
+    pool.install(|| {
+        (0..warmup)
+            .into_par_iter()
+            .map(call)
+            .collect::<Result<Vec<_>, _>>()
+    })?;
     let start = Instant::now();
-    let latencies_ms = pool.install(|| (0..iters).into_par_iter().map(call).collect::<Result<Vec<_>, _>>())?;
-    Ok(BenchReport { mode: "task", workers, iters, latencies_ms, wall_s: start.elapsed().as_secs_f64(), peak_rss_mb: peak_rss_mb() })
+    let latencies_ms = pool.install(|| {
+        (0..iters)
+            .into_par_iter()
+            .map(call)
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    Ok(BenchReport {
+        mode: "task",
+        workers,
+        iters,
+        latencies_ms,
+        wall_s: start.elapsed().as_secs_f64(),
+        peak_rss_mb: peak_rss_mb(),
+    })
 }
 
 /// `workers` long-lived threads, each with its own instance, sharing the calls between them.
-pub fn actor_pool(module: &Arc<Module>, method: &str, args: &[Value], iters: usize, warmup: usize, workers: usize) -> Result<BenchReport, Error> {
+pub fn actor_pool(
+    module: &Arc<Module>,
+    method: &str,
+    args: &[Value],
+    iters: usize,
+    warmup: usize,
+    workers: usize,
+) -> Result<BenchReport, Error> {
     let workers = workers.max(1);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let start = Instant::now();
@@ -108,11 +160,24 @@ pub fn actor_pool(module: &Arc<Module>, method: &str, args: &[Value], iters: usi
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::InvalidInput("a worker panicked".into())))).collect()
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::InvalidInput("a worker panicked".into())))
+            })
+            .collect()
     });
     let mut latencies_ms = Vec::with_capacity(iters);
     for r in results {
         latencies_ms.extend(r?);
     }
-    Ok(BenchReport { mode: "actor", workers, iters, latencies_ms, wall_s: start.elapsed().as_secs_f64(), peak_rss_mb: peak_rss_mb() })
+    Ok(BenchReport {
+        mode: "actor",
+        workers,
+        iters,
+        latencies_ms,
+        wall_s: start.elapsed().as_secs_f64(),
+        peak_rss_mb: peak_rss_mb(),
+    })
 }

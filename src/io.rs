@@ -36,7 +36,8 @@ fn dtype_to_npy(d: DType) -> NpyDType {
 
 /// A tensor holding a copy of the array.
 pub fn tensor_from_npy(array: &NpyArray) -> Result<Tensor, Error> {
-    let t = Tensor::zeros(&array.shape, npy_to_dtype(array.dtype)).map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let t = Tensor::zeros(&array.shape, npy_to_dtype(array.dtype))
+        .map_err(|e| Error::InvalidInput(e.to_string()))?;
     {
         let mut storage = t.storage().write();
         let dst = storage.bytes_mut();
@@ -73,12 +74,32 @@ pub fn input_value(array: &NpyArray, ty: Option<&Type>) -> Result<Value, Error> 
 
 /// The array of a tensor (contiguous, little-endian; bfloat16 widened to float32).
 pub fn tensor_to_npy(t: &Tensor) -> Result<NpyArray, Error> {
-    let t = if t.dtype() == DType::BF16 { t.to_dtype(DType::F32) } else { t.contiguous() }.map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let t = if t.dtype() == DType::BF16 {
+        t.to_dtype(DType::F32)
+    } else {
+        t.contiguous()
+    }
+    .map_err(|e| Error::InvalidInput(e.to_string()))?;
     let size = t.dtype().size();
-    let start = t.storage_offset() * size;
-    let len = t.numel() * size;
-    let data = t.storage().read().bytes().get(start..start + len).map(<[u8]>::to_vec).ok_or_else(|| Error::InvalidInput("tensor view outside its storage".into()))?;
-    Ok(NpyArray { dtype: dtype_to_npy(t.dtype()), shape: t.shape().to_vec(), data })
+    let outside = || Error::InvalidInput("tensor view outside its storage".into());
+    let start = t.storage_offset().checked_mul(size).ok_or_else(outside)?;
+    let end = t
+        .numel()
+        .checked_mul(size)
+        .and_then(|len| len.checked_add(start))
+        .ok_or_else(outside)?;
+    let data = t
+        .storage()
+        .read()
+        .bytes()
+        .get(start..end)
+        .map(<[u8]>::to_vec)
+        .ok_or_else(outside)?;
+    Ok(NpyArray {
+        dtype: dtype_to_npy(t.dtype()),
+        shape: t.shape().to_vec(),
+        data,
+    })
 }
 
 /// The result flattened depth-first (tuples, lists, dict values) into arrays: ints, floats
@@ -86,9 +107,21 @@ pub fn tensor_to_npy(t: &Tensor) -> Result<NpyArray, Error> {
 pub fn flatten_outputs(v: &Value, out: &mut Vec<NpyArray>) -> Result<(), Error> {
     match v {
         Value::Tensor(t) => out.push(tensor_to_npy(t)?),
-        Value::Int(i) => out.push(NpyArray { dtype: NpyDType::I64, shape: vec![], data: i.to_le_bytes().to_vec() }),
-        Value::Float(f) => out.push(NpyArray { dtype: NpyDType::F64, shape: vec![], data: f.to_le_bytes().to_vec() }),
-        Value::Bool(b) => out.push(NpyArray { dtype: NpyDType::Bool, shape: vec![], data: vec![*b as u8] }),
+        Value::Int(i) => out.push(NpyArray {
+            dtype: NpyDType::I64,
+            shape: vec![],
+            data: i.to_le_bytes().to_vec(),
+        }),
+        Value::Float(f) => out.push(NpyArray {
+            dtype: NpyDType::F64,
+            shape: vec![],
+            data: f.to_le_bytes().to_vec(),
+        }),
+        Value::Bool(b) => out.push(NpyArray {
+            dtype: NpyDType::Bool,
+            shape: vec![],
+            data: vec![*b as u8],
+        }),
         Value::None | Value::Str(_) | Value::Device(_) => {}
         Value::List(l) => {
             for item in l.0.read().iter() {
@@ -105,7 +138,12 @@ pub fn flatten_outputs(v: &Value, out: &mut Vec<NpyArray>) -> Result<(), Error> 
                 flatten_outputs(item, out)?;
             }
         }
-        other => return Err(Error::InvalidInput(format!("a {} result cannot be written to npz", other.type_name()))),
+        other => {
+            return Err(Error::InvalidInput(format!(
+                "a {} result cannot be written to npz",
+                other.type_name()
+            )))
+        }
     }
     Ok(())
 }
@@ -117,14 +155,20 @@ pub fn positional_inputs(arrays: Vec<(String, NpyArray)>) -> Result<Vec<NpyArray
         let index: usize = name
             .strip_prefix("arg")
             .and_then(|i| i.parse().ok())
-            .ok_or_else(|| Error::InvalidInput(format!("input array `{name}` is not named argN")))?;
+            .ok_or_else(|| {
+                Error::InvalidInput(format!("input array `{name}` is not named argN"))
+            })?;
         if index >= 4096 {
-            return Err(Error::InvalidInput(format!("input array `{name}`: too many arguments")));
+            return Err(Error::InvalidInput(format!(
+                "input array `{name}`: too many arguments"
+            )));
         }
         if by_index.len() <= index {
-            by_index.resize_with(index + 1, || None);
+            by_index.resize_with(index.saturating_add(1), || None);
         }
-        by_index[index] = Some(array);
+        if let Some(slot) = by_index.get_mut(index) {
+            *slot = Some(array);
+        }
     }
     by_index
         .into_iter()

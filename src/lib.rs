@@ -24,11 +24,11 @@ pub mod pickle;
 pub use archive::{Archive, ArchiveBytes, ArchiveError, RecordInfo, StoredRecord};
 pub use error::{Error, Result};
 pub use module::{Instance, MethodSignature, Module};
-pub use torchscript_interpreter::Value;
-pub use torchscript_ops::{DType, Tensor};
 pub use npz::{NpyArray, NpyDType, NpzError};
 pub use pickle::{
     load_archive_pickles, named_tensors, unpickle, LoadedPickles, NamedTensor, PickleError,
     PickleErrorKind, PickleValue, PickledObject, StorageDType, StorageRecord, StorageResolver,
     TensorRecord,
 };
+pub use torchscript_interpreter::Value;
+pub use torchscript_ops::{DType, Tensor};

@@ -10,7 +10,10 @@ fn every_fixture_code_file_round_trips() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/cases");
     let mut files = 0;
     let mut failures = Vec::new();
-    let mut cases: Vec<_> = std::fs::read_dir(&dir).expect("models/cases exists").filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .expect("models/cases exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     cases.sort();
     for case in cases {
         let model = case.join("model.pt");
@@ -20,7 +23,9 @@ fn every_fixture_code_file_round_trips() {
         let archive = Archive::open(&model).unwrap_or_else(|e| panic!("{}: {e}", model.display()));
         for name in archive.code_files() {
             files += 1;
-            let text = archive.read_text(name).unwrap_or_else(|e| panic!("{}: {name}: {e}", model.display()));
+            let text = archive
+                .read_text(name)
+                .unwrap_or_else(|e| panic!("{}: {name}: {e}", model.display()));
             let first = match parse_file(name, &text) {
                 Ok(f) => f,
                 Err(e) => {
@@ -31,11 +36,22 @@ fn every_fixture_code_file_round_trips() {
             let printed = print_file(&first);
             match parse_file(name, &printed) {
                 Ok(second) if second.without_spans().body == first.without_spans().body => {}
-                Ok(_) => failures.push(format!("{}: {name}: the printed source parses to a different AST", model.display())),
-                Err(e) => failures.push(format!("{}: {name}: the printed source does not parse: {e}", model.display())),
+                Ok(_) => failures.push(format!(
+                    "{}: {name}: the printed source parses to a different AST",
+                    model.display()
+                )),
+                Err(e) => failures.push(format!(
+                    "{}: {name}: the printed source does not parse: {e}",
+                    model.display()
+                )),
             }
         }
     }
     assert!(files > 100, "only {files} code files found");
-    assert!(failures.is_empty(), "{} of {files} code files fail to round-trip:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {files} code files fail to round-trip:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -21,7 +21,10 @@ fn expected_failures() -> BTreeMap<String, String> {
         .unwrap_or_default()
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .filter_map(|l| l.split_once(':').map(|(n, r)| (n.trim().to_string(), r.trim().to_string())))
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(n, r)| (n.trim().to_string(), r.trim().to_string()))
+        })
         .collect()
 }
 
@@ -30,12 +33,24 @@ fn values_f64(a: &NpyArray) -> Vec<f64> {
     match a.dtype {
         NpyDType::Bool | NpyDType::U8 => a.data.iter().map(|&b| b as f64).collect(),
         NpyDType::I8 => a.data.iter().map(|&b| b as i8 as f64).collect(),
-        NpyDType::I16 => chunks(2).map(|c| i16::from_le_bytes([c[0], c[1]]) as f64).collect(),
-        NpyDType::I32 => chunks(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64).collect(),
-        NpyDType::I64 => chunks(8).map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8])) as f64).collect(),
-        NpyDType::F16 => chunks(2).map(|c| torchscript_ops::half::f16::from_le_bytes([c[0], c[1]]).to_f64()).collect(),
-        NpyDType::F32 => chunks(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64).collect(),
-        NpyDType::F64 => chunks(8).map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect(),
+        NpyDType::I16 => chunks(2)
+            .map(|c| i16::from_le_bytes([c[0], c[1]]) as f64)
+            .collect(),
+        NpyDType::I32 => chunks(4)
+            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)
+            .collect(),
+        NpyDType::I64 => chunks(8)
+            .map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8])) as f64)
+            .collect(),
+        NpyDType::F16 => chunks(2)
+            .map(|c| torchscript_ops::half::f16::from_le_bytes([c[0], c[1]]).to_f64())
+            .collect(),
+        NpyDType::F32 => chunks(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)
+            .collect(),
+        NpyDType::F64 => chunks(8)
+            .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+            .collect(),
     }
 }
 
@@ -44,12 +59,25 @@ fn is_float(d: NpyDType) -> bool {
 }
 
 /// Compares one output; `Err` says how it differs.
-fn compare(name: &str, ours: &NpyArray, theirs: &NpyArray, atol: f64, rtol: f64) -> Result<(), String> {
+fn compare(
+    name: &str,
+    ours: &NpyArray,
+    theirs: &NpyArray,
+    atol: f64,
+    rtol: f64,
+) -> Result<(), String> {
     if ours.dtype != theirs.dtype {
-        return Err(format!("{name}: dtype {} but PyTorch gives {}", ours.dtype.name(), theirs.dtype.name()));
+        return Err(format!(
+            "{name}: dtype {} but PyTorch gives {}",
+            ours.dtype.name(),
+            theirs.dtype.name()
+        ));
     }
     if ours.shape != theirs.shape {
-        return Err(format!("{name}: shape {:?} but PyTorch gives {:?}", ours.shape, theirs.shape));
+        return Err(format!(
+            "{name}: shape {:?} but PyTorch gives {:?}",
+            ours.shape, theirs.shape
+        ));
     }
     let (a, b) = (values_f64(ours), values_f64(theirs));
     let exact = !is_float(theirs.dtype);
@@ -70,7 +98,10 @@ fn compare(name: &str, ours: &NpyArray, theirs: &NpyArray, atol: f64, rtol: f64)
     }
     match worst {
         None => Ok(()),
-        Some((i, x, y)) => Err(format!("{name}: {bad} of {} values differ; worst at flat index {i}: {x} vs PyTorch {y}", a.len())),
+        Some((i, x, y)) => Err(format!(
+            "{name}: {bad} of {} values differ; worst at flat index {i}: {x} vs PyTorch {y}",
+            a.len()
+        )),
     }
 }
 
@@ -82,18 +113,26 @@ fn output_dtype_names(v: &Value, out: &mut Vec<String>) {
         Value::Bool(_) => out.push("bool".into()),
         Value::List(l) => l.0.read().iter().for_each(|i| output_dtype_names(i, out)),
         Value::Tuple(t) => t.items().iter().for_each(|i| output_dtype_names(i, out)),
-        Value::Dict(d) => d.0.read().iter().for_each(|(_, i)| output_dtype_names(i, out)),
+        Value::Dict(d) => {
+            d.0.read()
+                .iter()
+                .for_each(|(_, i)| output_dtype_names(i, out))
+        }
         _ => {}
     }
 }
 
 fn run_case(dir: &Path) -> Result<(), String> {
-    let case: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("case.json")).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    let case: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("case.json")).map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
     let method = case["method"].as_str().unwrap_or("forward");
     let atol = case["atol"].as_f64().unwrap_or(1e-4);
     let rtol = case["rtol"].as_f64().unwrap_or(1e-3);
     let module = Module::load(dir.join("model.pt")).map_err(|e| format!("load: {e}"))?;
-    let arrays = positional_inputs(read_npz(dir.join("inputs.npz")).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    let arrays = positional_inputs(read_npz(dir.join("inputs.npz")).map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
     let signature = module.method_signature(method).map_err(|e| e.to_string())?;
     let inputs = arrays
         .iter()
@@ -101,19 +140,30 @@ fn run_case(dir: &Path) -> Result<(), String> {
         .map(|(i, a)| input_value(a, signature.params.get(i).and_then(|(_, t)| t.as_ref())))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| e.to_string())?;
-    let result = module.run_method(method, inputs).map_err(|e| format!("run: {e}"))?;
+    let result = module
+        .run_method(method, inputs)
+        .map_err(|e| format!("run: {e}"))?;
     let mut ours = Vec::new();
     flatten_outputs(&result, &mut ours).map_err(|e| e.to_string())?;
     let theirs = read_npz(dir.join("outputs.npz")).map_err(|e| e.to_string())?;
     if ours.len() != theirs.len() {
-        return Err(format!("{} outputs but PyTorch gives {}", ours.len(), theirs.len()));
+        return Err(format!(
+            "{} outputs but PyTorch gives {}",
+            ours.len(),
+            theirs.len()
+        ));
     }
     if let Some(expected) = case["output_dtypes"].as_array() {
         let mut names = Vec::new();
         output_dtype_names(&result, &mut names);
-        let expected: Vec<String> = expected.iter().filter_map(|d| d.as_str().map(str::to_string)).collect();
+        let expected: Vec<String> = expected
+            .iter()
+            .filter_map(|d| d.as_str().map(str::to_string))
+            .collect();
         if names != expected {
-            return Err(format!("output dtypes {names:?} but PyTorch gives {expected:?}"));
+            return Err(format!(
+                "output dtypes {names:?} but PyTorch gives {expected:?}"
+            ));
         }
     }
     for (i, (o, (name, t))) in ours.iter().zip(&theirs).enumerate() {
@@ -122,7 +172,11 @@ fn run_case(dir: &Path) -> Result<(), String> {
     }
     if module.copied_weight_bytes() != 0 && case["kind"].as_str() != Some("training") {
         // Copy-on-write is allowed (a model may write into its weights) but reported.
-        eprintln!("note: {} copied {} weight bytes", dir.display(), module.copied_weight_bytes());
+        eprintln!(
+            "note: {} copied {} weight bytes",
+            dir.display(),
+            module.copied_weight_bytes()
+        );
     }
     Ok(())
 }
@@ -133,7 +187,10 @@ fn every_case_matches_pytorch() {
     let Ok(entries) = std::fs::read_dir(&dir) else {
         panic!("no fixtures at {}", dir.display());
     };
-    let mut cases: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.join("case.json").exists()).collect();
+    let mut cases: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("case.json").exists())
+        .collect();
     cases.sort();
     assert!(!cases.is_empty(), "no cases in {}", dir.display());
     let expected = expected_failures();
@@ -142,11 +199,16 @@ fn every_case_matches_pytorch() {
     let mut unexpected_passes = Vec::new();
     let (mut passed, mut failed) = (0, 0);
     for case in &cases {
-        let name = case.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let name = case
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         if only.as_ref().is_some_and(|o| !name.contains(o.as_str())) {
             continue;
         }
-        let outcome = std::panic::catch_unwind(|| run_case(case)).unwrap_or_else(|_| Err("PANIC".into()));
+        let outcome =
+            std::panic::catch_unwind(|| run_case(case)).unwrap_or_else(|_| Err("PANIC".into()));
         match (outcome, expected.get(&name)) {
             (Ok(()), None) => passed += 1,
             (Ok(()), Some(_)) => {
@@ -155,7 +217,10 @@ fn every_case_matches_pytorch() {
             }
             (Err(e), Some(_)) => {
                 failed += 1;
-                eprintln!("expected failure {name}: {}", e.lines().next().unwrap_or_default());
+                eprintln!(
+                    "expected failure {name}: {}",
+                    e.lines().next().unwrap_or_default()
+                );
             }
             (Err(e), None) => {
                 failed += 1;
@@ -163,7 +228,14 @@ fn every_case_matches_pytorch() {
             }
         }
     }
-    eprintln!("golden cases: {passed} passed, {failed} failed ({} listed as expected failures)", expected.len());
-    assert!(unexpected_failures.is_empty(), "cases that do not match PyTorch:\n{}", unexpected_failures.join("\n"));
+    eprintln!(
+        "golden cases: {passed} passed, {failed} failed ({} listed as expected failures)",
+        expected.len()
+    );
+    assert!(
+        unexpected_failures.is_empty(),
+        "cases that do not match PyTorch:\n{}",
+        unexpected_failures.join("\n")
+    );
     assert!(unexpected_passes.is_empty(), "cases listed in tests/golden_expected_failures.txt now pass; remove them: {unexpected_passes:?}");
 }

@@ -19,7 +19,10 @@ fn contiguous_bytes(t: &Tensor) -> Vec<u8> {
 #[test]
 fn every_fixture_loads_mapped_and_matches_pytorch_tensors() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/cases");
-    let mut cases: Vec<_> = std::fs::read_dir(&dir).expect("models/cases exists").filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .expect("models/cases exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     cases.sort();
     let mut checked_tensors = 0;
     let mut problems = Vec::new();
@@ -32,26 +35,54 @@ fn every_fixture_loads_mapped_and_matches_pytorch_tensors() {
             }
         };
         if module.copied_weight_bytes() != 0 {
-            problems.push(format!("{}: {} weight bytes copied at load", case.display(), module.copied_weight_bytes()));
+            problems.push(format!(
+                "{}: {} weight bytes copied at load",
+                case.display(),
+                module.copied_weight_bytes()
+            ));
         }
         let ours: BTreeMap<String, Tensor> = module.named_tensors().into_iter().collect();
-        let expected: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(case.join("tensors.json")).expect("tensors.json")).expect("json");
+        let expected: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(case.join("tensors.json")).expect("tensors.json"),
+        )
+        .expect("json");
         for record in expected.as_array().into_iter().flatten() {
             let name = record["name"].as_str().unwrap_or_default();
             let Some(t) = ours.get(name) else {
-                problems.push(format!("{}: tensor `{name}` not found (have {:?})", case.display(), ours.keys().collect::<Vec<_>>()));
+                problems.push(format!(
+                    "{}: tensor `{name}` not found (have {:?})",
+                    case.display(),
+                    ours.keys().collect::<Vec<_>>()
+                ));
                 continue;
             };
-            let shape: Vec<usize> = record["shape"].as_array().into_iter().flatten().filter_map(|v| v.as_u64().map(|v| v as usize)).collect();
-            let stride: Vec<usize> = record["stride"].as_array().into_iter().flatten().filter_map(|v| v.as_u64().map(|v| v as usize)).collect();
+            let shape: Vec<usize> = record["shape"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_u64().map(|v| v as usize))
+                .collect();
+            let stride: Vec<usize> = record["stride"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_u64().map(|v| v as usize))
+                .collect();
             let ctx = |what: &str| format!("{}: `{name}`: {what}", case.display());
             if record["dtype"].as_str() != Some(t.dtype().name()) {
-                problems.push(ctx(&format!("dtype {} vs {:?}", t.dtype(), record["dtype"])));
+                problems.push(ctx(&format!(
+                    "dtype {} vs {:?}",
+                    t.dtype(),
+                    record["dtype"]
+                )));
             }
             if t.shape() != shape.as_slice() {
                 problems.push(ctx(&format!("shape {:?} vs {shape:?}", t.shape())));
             }
-            if !shape.contains(&0) && t.strides() != stride.as_slice() && shape.iter().product::<usize>() > 1 {
+            if !shape.contains(&0)
+                && t.strides() != stride.as_slice()
+                && shape.iter().product::<usize>() > 1
+            {
                 problems.push(ctx(&format!("strides {:?} vs {stride:?}", t.strides())));
             }
             if record["crc32"].as_u64() != Some(u64::from(crc32fast::hash(&contiguous_bytes(t)))) {
@@ -60,7 +91,10 @@ fn every_fixture_loads_mapped_and_matches_pytorch_tensors() {
             checked_tensors += 1;
         }
     }
-    assert!(checked_tensors > 200, "only {checked_tensors} tensors checked");
+    assert!(
+        checked_tensors > 200,
+        "only {checked_tensors} tensors checked"
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -79,7 +113,14 @@ fn instances_share_the_mapped_weights() {
     };
     let (wa, wb) = (weight(&a), weight(&b));
     assert!(wa.storage().is_mapped() && wb.storage().is_mapped());
-    assert!(!wa.shares_storage(&wb), "each instance has its own copy-on-write storage handle");
-    assert_eq!(wa.storage().read().bytes().as_ptr(), wb.storage().read().bytes().as_ptr(), "over the same mapped bytes");
+    assert!(
+        !wa.shares_storage(&wb),
+        "each instance has its own copy-on-write storage handle"
+    );
+    assert_eq!(
+        wa.storage().read().bytes().as_ptr(),
+        wb.storage().read().bytes().as_ptr(),
+        "over the same mapped bytes"
+    );
     assert_eq!(module.copied_weight_bytes(), 0);
 }

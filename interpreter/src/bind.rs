@@ -14,7 +14,13 @@ use crate::value::{ListRef, Value};
 
 /// The call site of operator `name` (all its overloads except `.out` variants).
 pub fn make_site(program: &crate::program::Program, name: &str) -> OpSite {
-    let schemas: Vec<Arc<Schema>> = program.schemas().overloads(name).iter().filter(|s| !s.is_out_variant()).cloned().collect();
+    let schemas: Vec<Arc<Schema>> = program
+        .schemas()
+        .overloads(name)
+        .iter()
+        .filter(|s| !s.is_out_variant())
+        .cloned()
+        .collect();
     let handlers = schemas
         .iter()
         .map(|s| match crate::builtins::op_builtin(s) {
@@ -25,11 +31,22 @@ pub fn make_site(program: &crate::program::Program, name: &str) -> OpSite {
             },
         })
         .collect();
-    OpSite { name: name.to_string(), schemas, handlers, last_match: std::sync::atomic::AtomicUsize::new(usize::MAX) }
+    OpSite {
+        name: name.to_string(),
+        schemas,
+        handlers,
+        last_match: std::sync::atomic::AtomicUsize::new(usize::MAX),
+    }
 }
 
 /// Calls the operator of `site` on evaluated arguments.
-pub fn call_op(interp: &mut Interpreter, site: &OpSite, args: Vec<Value>, kwargs: Vec<(Arc<str>, Value)>, line: u32) -> Result<Value> {
+pub fn call_op(
+    interp: &mut Interpreter,
+    site: &OpSite,
+    args: Vec<Value>,
+    kwargs: Vec<(Arc<str>, Value)>,
+    line: u32,
+) -> Result<Value> {
     let _ = line;
     // The overload that matched last time at this site is usually right again (TorchScript is
     // statically typed); it is re-checked, never assumed.
@@ -47,14 +64,23 @@ pub fn call_op(interp: &mut Interpreter, site: &OpSite, args: Vec<Value>, kwargs
         None => Err(ErrorKind::NoOverload {
             op: site.name.clone(),
             args: describe_args(&args, &kwargs),
-            candidates: site.schemas.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join("\n  "),
+            candidates: site
+                .schemas
+                .iter()
+                .map(|s| s.text.as_str())
+                .collect::<Vec<_>>()
+                .join("\n  "),
         }
         .into()),
     }
 }
 
 /// The best-scoring overload that accepts the arguments (ties: the first in schema order).
-fn best_index(site: &OpSite, args: &[Value], kwargs: &[(Arc<str>, Value)]) -> Option<(usize, Vec<Value>)> {
+fn best_index(
+    site: &OpSite,
+    args: &[Value],
+    kwargs: &[(Arc<str>, Value)],
+) -> Option<(usize, Vec<Value>)> {
     let mut best: Option<(usize, u32, Vec<Value>)> = None;
     for (i, schema) in site.schemas.iter().enumerate() {
         if let Some((score, bound)) = bind(schema, args, kwargs) {
@@ -68,7 +94,11 @@ fn best_index(site: &OpSite, args: &[Value], kwargs: &[(Arc<str>, Value)]) -> Op
 
 fn describe_args(args: &[Value], kwargs: &[(Arc<str>, Value)]) -> String {
     let mut parts: Vec<String> = args.iter().map(describe_value).collect();
-    parts.extend(kwargs.iter().map(|(k, v)| format!("{k}={}", describe_value(v))));
+    parts.extend(
+        kwargs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", describe_value(v))),
+    );
     parts.join(", ")
 }
 
@@ -83,14 +113,22 @@ fn describe_value(v: &Value) -> String {
 }
 
 /// Binds arguments to a schema: `Some((score, values in schema order))` if they fit.
-pub fn bind(schema: &Schema, args: &[Value], kwargs: &[(Arc<str>, Value)]) -> Option<(u32, Vec<Value>)> {
+pub fn bind(
+    schema: &Schema,
+    args: &[Value],
+    kwargs: &[(Arc<str>, Value)],
+) -> Option<(u32, Vec<Value>)> {
     let positional_params = schema.args.iter().filter(|a| !a.kwarg_only).count();
     if args.len() > positional_params && !schema.varargs {
         return None;
     }
     let mut out: Vec<Option<Value>> = vec![None; schema.args.len()];
     let mut score = 0u32;
-    for (i, v) in args.iter().enumerate().take(positional_params.min(args.len())) {
+    for (i, v) in args
+        .iter()
+        .enumerate()
+        .take(positional_params.min(args.len()))
+    {
         let (s, converted) = accepts(&schema.args[i].ty, v)?;
         score += s;
         out[i] = Some(converted);
@@ -104,7 +142,8 @@ pub fn bind(schema: &Schema, args: &[Value], kwargs: &[(Arc<str>, Value)]) -> Op
         score += s;
         out[at] = Some(converted);
     }
-    let mut values = Vec::with_capacity(schema.args.len() + args.len().saturating_sub(positional_params));
+    let mut values =
+        Vec::with_capacity(schema.args.len() + args.len().saturating_sub(positional_params));
     for (slot, arg) in out.into_iter().zip(&schema.args) {
         match slot {
             Some(v) => values.push(v),
@@ -165,8 +204,15 @@ fn accepts(ty: &SchemaType, v: &Value) -> Option<(u32, Value)> {
             if len.is_some_and(|n| converted.len() != n && converted.len() != 1 && n != 1) {
                 // PyTorch checks fixed lengths in the kernel; accept and let it report.
             }
-            let same = converted.iter().zip(items.iter()).all(|(a, b)| a.is_identical(b));
-            let value = if same { v.clone() } else { Value::list(converted) };
+            let same = converted
+                .iter()
+                .zip(items.iter())
+                .all(|(a, b)| a.is_identical(b));
+            let value = if same {
+                v.clone()
+            } else {
+                Value::list(converted)
+            };
             (worst, value)
         }
         (T::List(elem, _), Value::Tuple(t)) => {
@@ -176,7 +222,9 @@ fn accepts(ty: &SchemaType, v: &Value) -> Option<(u32, Value)> {
             }
             (1, Value::list(converted))
         }
-        (T::List(elem, Some(n)), Value::Int(_)) if matches!(**elem, T::Int) => (1, Value::list(vec![v.clone(); *n])),
+        (T::List(elem, Some(n)), Value::Int(_)) if matches!(**elem, T::Int) => {
+            (1, Value::list(vec![v.clone(); *n]))
+        }
         (T::Dict(k, _), Value::Dict(d)) => {
             let first_key = d.0.read().first().map(|(k, _)| k.clone());
             match first_key {
@@ -225,20 +273,36 @@ fn default_value(d: &DefaultValue, ty: &SchemaType) -> Value {
 }
 
 /// Runs a bound call with its handler.
-fn invoke(interp: &mut Interpreter, schema: &Schema, handler: Handler, bound: Vec<Value>) -> Result<Value> {
+fn invoke(
+    interp: &mut Interpreter,
+    schema: &Schema,
+    handler: Handler,
+    bound: Vec<Value>,
+) -> Result<Value> {
     match handler {
-        Handler::Builtin(builtin) => builtin(interp, &bound).map_err(|e| match e.kind {
-            ErrorKind::Type(msg) | ErrorKind::Value(msg) => ErrorKind::Value(format!("{}: {msg}", schema.full_name())).into(),
+        Handler::Builtin(builtin) => builtin(interp, &bound).map_err(|e| match *e.kind {
+            ErrorKind::Type(msg) | ErrorKind::Value(msg) => {
+                ErrorKind::Value(format!("{}: {msg}", schema.full_name())).into()
+            }
             _ => e,
         }),
         Handler::Kernel(kernel) => {
             let args = bound.iter().map(to_arg).collect::<Result<Vec<_>>>()?;
             let full_name = schema.full_name();
-            let result = kernel(&torchscript_ops::Args::new(&full_name, &args))
-                .map_err(|source| ErrorKind::OpFailed { schema: schema.text.clone(), source })?;
+            let result =
+                kernel(&torchscript_ops::Args::new(&full_name, &args)).map_err(|source| {
+                    ErrorKind::OpFailed {
+                        schema: schema.text.clone(),
+                        source,
+                    }
+                })?;
             Ok(from_arg(result))
         }
-        Handler::Missing => Err(ErrorKind::UnsupportedOp { op: schema.full_name(), schema: schema.text.clone() }.into()),
+        Handler::Missing => Err(ErrorKind::UnsupportedOp {
+            op: schema.full_name(),
+            schema: schema.text.clone(),
+        }
+        .into()),
     }
 }
 
@@ -254,7 +318,12 @@ pub fn to_arg(v: &Value) -> Result<Arg> {
         Value::Tensor(t) => Arg::Tensor(t.clone()),
         Value::List(l) => Arg::List(l.0.read().iter().map(to_arg).collect::<Result<_>>()?),
         Value::Tuple(t) => Arg::Tuple(t.items().iter().map(to_arg).collect::<Result<_>>()?),
-        other => return Err(crate::error::type_error(format!("a {} cannot be passed to an operator", other.type_name()))),
+        other => {
+            return Err(crate::error::type_error(format!(
+                "a {} cannot be passed to an operator",
+                other.type_name()
+            )))
+        }
     })
 }
 
@@ -275,5 +344,7 @@ pub fn from_arg(a: Arg) -> Value {
 
 /// Helper for builtins: the tensor in a bound argument.
 pub fn tensor_arg(v: &Value) -> Result<&Tensor> {
-    v.as_tensor().ok_or_else(|| crate::error::type_error(format!("expected a Tensor, got {}", v.type_name())))
+    v.as_tensor().ok_or_else(|| {
+        crate::error::type_error(format!("expected a Tensor, got {}", v.type_name()))
+    })
 }

@@ -42,7 +42,12 @@ pub struct ClassType {
 
 impl ClassType {
     /// Builds a class from its definition.
-    pub fn from_def(name: String, def: &ClassDef, file: Arc<SourceFile>, constants: Vec<(String, Value)>) -> ClassType {
+    pub fn from_def(
+        name: String,
+        def: &ClassDef,
+        file: Arc<SourceFile>,
+        constants: Vec<(String, Value)>,
+    ) -> ClassType {
         use crate::syntax::{ExprKind, StmtKind};
         let kind = def
             .bases
@@ -75,7 +80,11 @@ impl ClassType {
         };
         for stmt in &def.body {
             match &stmt.kind {
-                StmtKind::AnnAssign { target, annotation, value } => {
+                StmtKind::AnnAssign {
+                    target,
+                    annotation,
+                    value,
+                } => {
                     if let ExprKind::Name(n) = &target.kind {
                         let is_final = matches!(&annotation.kind, ExprKind::Subscript { value, .. } if crate::types::dotted_name(value).as_deref() == Some("Final"));
                         if !(is_final && value.is_some()) {
@@ -86,10 +95,14 @@ impl ClassType {
                 StmtKind::Assign { targets, value } => {
                     for target in targets {
                         match &target.kind {
-                            ExprKind::Name(n) if n == "__parameters__" => parameters = string_list(value),
+                            ExprKind::Name(n) if n == "__parameters__" => {
+                                parameters = string_list(value)
+                            }
                             ExprKind::Name(n) if n == "__buffers__" => buffers = string_list(value),
                             ExprKind::Subscript { value: base, index } => {
-                                if let (ExprKind::Name(b), ExprKind::Str(key)) = (&base.kind, &index.kind) {
+                                if let (ExprKind::Name(b), ExprKind::Str(key)) =
+                                    (&base.kind, &index.kind)
+                                {
                                     if b == "__annotations__" {
                                         attributes.push((key.clone(), Type::from_expr(value)));
                                     }
@@ -124,7 +137,10 @@ impl ClassType {
     }
 
     pub fn constant(&self, name: &str) -> Option<&Value> {
-        self.constants.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.constants
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
     }
 
     /// NamedTuple field names, in order.
@@ -153,11 +169,18 @@ pub struct Object {
 
 impl Object {
     pub fn new(class: Arc<ClassType>, attrs: Vec<(Arc<str>, Value)>) -> Object {
-        Object { class, attrs: RwLock::new(attrs) }
+        Object {
+            class,
+            attrs: RwLock::new(attrs),
+        }
     }
 
     pub fn get_attr(&self, name: &str) -> Option<Value> {
-        self.attrs.read().iter().find(|(n, _)| &**n == name).map(|(_, v)| v.clone())
+        self.attrs
+            .read()
+            .iter()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, v)| v.clone())
     }
 
     pub fn set_attr(&self, name: &str, value: Value) {

@@ -24,7 +24,11 @@ pub enum ErrorKind {
     #[error("operator {op} is not supported by this runtime (schema: {schema})")]
     UnsupportedOp { op: String, schema: String },
     #[error("no overload of {op} accepts arguments ({args}); candidates:\n  {candidates}")]
-    NoOverload { op: String, args: String, candidates: String },
+    NoOverload {
+        op: String,
+        args: String,
+        candidates: String,
+    },
 
     // --- values ---
     #[error("{0}")]
@@ -54,7 +58,7 @@ pub struct StackFrame {
 /// An error and the TorchScript call stack where it happened (innermost first).
 #[derive(Debug, Clone, Error)]
 pub struct Error {
-    pub kind: ErrorKind,
+    pub kind: Box<ErrorKind>,
     pub stack: Vec<StackFrame>,
 }
 
@@ -62,7 +66,11 @@ impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.kind)?;
         for frame in &self.stack {
-            write!(f, "\n  at {}:{} in {}", frame.file, frame.line, frame.function)?;
+            write!(
+                f,
+                "\n  at {}:{} in {}",
+                frame.file, frame.line, frame.function
+            )?;
         }
         Ok(())
     }
@@ -70,14 +78,21 @@ impl std::fmt::Display for Error {
 
 impl<T: Into<ErrorKind>> From<T> for Error {
     fn from(kind: T) -> Self {
-        Error { kind: kind.into(), stack: Vec::new() }
+        Error {
+            kind: Box::new(kind.into()),
+            stack: Vec::new(),
+        }
     }
 }
 
 impl Error {
     /// Adds a frame (the caller's location) as the error leaves a function.
     pub fn in_frame(mut self, function: &str, file: &str, line: u32) -> Self {
-        self.stack.push(StackFrame { function: function.to_string(), file: file.to_string(), line });
+        self.stack.push(StackFrame {
+            function: function.to_string(),
+            file: file.to_string(),
+            line,
+        });
         self
     }
 }

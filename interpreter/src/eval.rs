@@ -40,11 +40,20 @@ impl<'p> Interpreter<'p> {
     }
 
     /// Calls a method of an object (`forward`, or any other).
-    pub fn call_method(&mut self, object: &Arc<Object>, name: &str, args: Vec<Value>, kwargs: Vec<(Arc<str>, Value)>) -> Result<Value> {
-        let method = self.program.method(&object.class, name)?.ok_or_else(|| ErrorKind::Attribute {
-            class: object.class.name.clone(),
-            name: name.to_string(),
-        })?;
+    pub fn call_method(
+        &mut self,
+        object: &Arc<Object>,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Vec<(Arc<str>, Value)>,
+    ) -> Result<Value> {
+        let method =
+            self.program
+                .method(&object.class, name)?
+                .ok_or_else(|| ErrorKind::Attribute {
+                    class: object.class.name.clone(),
+                    name: name.to_string(),
+                })?;
         let mut all = Vec::with_capacity(args.len() + 1);
         all.push(Value::Object(object.clone()));
         all.extend(args);
@@ -52,11 +61,20 @@ impl<'p> Interpreter<'p> {
     }
 
     /// Calls a lowered function with positional and keyword arguments.
-    pub fn call_function(&mut self, function: &Function, args: Vec<Value>, kwargs: Vec<(Arc<str>, Value)>) -> Result<Value> {
+    pub fn call_function(
+        &mut self,
+        function: &Function,
+        args: Vec<Value>,
+        kwargs: Vec<(Arc<str>, Value)>,
+    ) -> Result<Value> {
         if self.depth >= MAX_CALL_DEPTH {
             return Err(ErrorKind::Recursion(MAX_CALL_DEPTH).into());
         }
-        let mut frame = Frame { slots: vec![Value::Uninitialized; function.num_slots], function, line: 0 };
+        let mut frame = Frame {
+            slots: vec![Value::Uninitialized; function.num_slots],
+            function,
+            line: 0,
+        };
         self.bind_params(&mut frame, args, kwargs)?;
         self.depth += 1;
         let result = self.exec_block(&function.body, &mut frame);
@@ -68,7 +86,12 @@ impl<'p> Interpreter<'p> {
         }
     }
 
-    fn bind_params(&mut self, frame: &mut Frame, args: Vec<Value>, kwargs: Vec<(Arc<str>, Value)>) -> Result<()> {
+    fn bind_params(
+        &mut self,
+        frame: &mut Frame,
+        args: Vec<Value>,
+        kwargs: Vec<(Arc<str>, Value)>,
+    ) -> Result<()> {
         let function = frame.function;
         if args.len() > function.params.len() {
             return Err(type_error(format!(
@@ -87,7 +110,12 @@ impl<'p> Interpreter<'p> {
                 .params
                 .iter()
                 .position(|p| p.name == *name)
-                .ok_or_else(|| type_error(format!("{}() got an unexpected keyword argument '{name}'", function.name)))?;
+                .ok_or_else(|| {
+                    type_error(format!(
+                        "{}() got an unexpected keyword argument '{name}'",
+                        function.name
+                    ))
+                })?;
             frame.slots[at] = v;
         }
         for (i, p) in function.params.iter().enumerate().skip(given) {
@@ -97,7 +125,12 @@ impl<'p> Interpreter<'p> {
                         let v = self.eval(d, frame)?;
                         frame.slots[i] = v;
                     }
-                    None => return Err(type_error(format!("{}() missing required argument '{}'", function.name, p.name))),
+                    None => {
+                        return Err(type_error(format!(
+                            "{}() missing required argument '{}'",
+                            function.name, p.name
+                        )))
+                    }
                 }
             }
         }
@@ -197,7 +230,11 @@ impl<'p> Interpreter<'p> {
                     },
                     None => "re-raised exception".to_string(),
                 };
-                return Err(ErrorKind::Raised { class: "Exception".into(), message }.into());
+                return Err(ErrorKind::Raised {
+                    class: "Exception".into(),
+                    message,
+                }
+                .into());
             }
             StmtKind::Assert { test, msg } => {
                 let cond = self.eval(test, frame)?;
@@ -206,7 +243,11 @@ impl<'p> Interpreter<'p> {
                         Some(m) => crate::builtins::format_value(&self.eval(m, frame)?),
                         None => String::new(),
                     };
-                    return Err(ErrorKind::Raised { class: "AssertionError".into(), message }.into());
+                    return Err(ErrorKind::Raised {
+                        class: "AssertionError".into(),
+                        message,
+                    }
+                    .into());
                 }
             }
             StmtKind::Delete(targets) => {
@@ -228,14 +269,23 @@ impl<'p> Interpreter<'p> {
 
     /// `for i in range(...)` loops run without building the list.
     fn range_bounds(&mut self, iter: &Expr, frame: &mut Frame) -> Result<Option<(i64, i64, i64)>> {
-        let Expr::Call(call) = iter else { return Ok(None) };
-        if !matches!(call.target, CallTarget::Builtin(crate::ir::Builtin::Range)) || !call.kwargs.is_empty() {
+        let Expr::Call(call) = iter else {
+            return Ok(None);
+        };
+        if !matches!(call.target, CallTarget::Builtin(crate::ir::Builtin::Range))
+            || !call.kwargs.is_empty()
+        {
             return Ok(None);
         }
         let mut bounds = Vec::with_capacity(3);
         for a in &call.args {
             let v = self.eval(a, frame)?;
-            bounds.push(v.as_int().ok_or_else(|| type_error(format!("range() expects int arguments, got {}", v.type_name())))?);
+            bounds.push(v.as_int().ok_or_else(|| {
+                type_error(format!(
+                    "range() expects int arguments, got {}",
+                    v.type_name()
+                ))
+            })?);
         }
         let (start, end, step) = match bounds.as_slice() {
             [end] => (0, *end, 1),
@@ -260,7 +310,12 @@ impl<'p> Interpreter<'p> {
             }
             Target::Attr(obj, name) => match self.eval(obj, frame)? {
                 Value::Object(o) => o.set_attr(name, value),
-                other => return Err(type_error(format!("cannot set attribute `{name}` of a {}", other.type_name()))),
+                other => {
+                    return Err(type_error(format!(
+                        "cannot set attribute `{name}` of a {}",
+                        other.type_name()
+                    )))
+                }
             },
             Target::Index(obj, index) => {
                 let container = self.eval(obj, frame)?;
@@ -279,7 +334,12 @@ impl<'p> Interpreter<'p> {
             Expr::Type(t) => return Err(type_error(format!("type {t:?} used as a value"))),
             Expr::Global(name) => self.program.global(name)?,
             Expr::Local(slot, name) => match &frame.slots[*slot] {
-                Value::Uninitialized => return Err(ErrorKind::UnknownName(format!("local variable '{name}' referenced before assignment")).into()),
+                Value::Uninitialized => {
+                    return Err(ErrorKind::UnknownName(format!(
+                        "local variable '{name}' referenced before assignment"
+                    ))
+                    .into())
+                }
                 v => v.clone(),
             },
             Expr::Attr(obj, name) => {
@@ -297,7 +357,12 @@ impl<'p> Interpreter<'p> {
                         None => Ok(None),
                         Some(e) => match this.eval(e, frame)? {
                             Value::None => Ok(None),
-                            v => v.as_int().map(Some).ok_or_else(|| type_error(format!("slice indices must be integers, not {}", v.type_name()))),
+                            v => v.as_int().map(Some).ok_or_else(|| {
+                                type_error(format!(
+                                    "slice indices must be integers, not {}",
+                                    v.type_name()
+                                ))
+                            }),
                         },
                     }
                 };
@@ -326,8 +391,15 @@ impl<'p> Interpreter<'p> {
                     UnaryOp::Not => Value::Bool(!truthy(&v)?),
                     UnaryOp::Invert => match v {
                         Value::Int(i) => Value::Int(!i),
-                        Value::Tensor(_) => self.call_op_by_name("aten::bitwise_not", vec![v], 0)?,
-                        other => return Err(type_error(format!("bad operand type for unary ~: {}", other.type_name()))),
+                        Value::Tensor(_) => {
+                            self.call_op_by_name("aten::bitwise_not", vec![v], 0)?
+                        }
+                        other => {
+                            return Err(type_error(format!(
+                                "bad operand type for unary ~: {}",
+                                other.type_name()
+                            )))
+                        }
                     },
                     UnaryOp::Neg | UnaryOp::Pos => v,
                 }
@@ -361,7 +433,12 @@ impl<'p> Interpreter<'p> {
                     self.eval(orelse, frame)?
                 }
             }
-            Expr::ListComp { elt, target, iter, conds } => {
+            Expr::ListComp {
+                elt,
+                target,
+                iter,
+                conds,
+            } => {
                 let iterable = self.eval(iter, frame)?;
                 let mut out = Vec::new();
                 'items: for item in iterate(&iterable)? {
@@ -376,7 +453,13 @@ impl<'p> Interpreter<'p> {
                 }
                 Value::list(out)
             }
-            Expr::DictComp { key, value, target, iter, conds } => {
+            Expr::DictComp {
+                key,
+                value,
+                target,
+                iter,
+                conds,
+            } => {
                 let iterable = self.eval(iter, frame)?;
                 let dict = crate::value::DictRef::new(Vec::new());
                 'items: for item in iterate(&iterable)? {
@@ -398,7 +481,8 @@ impl<'p> Interpreter<'p> {
                 let mut result = Value::Bool(true);
                 for (site, right) in pairs {
                     let r = self.eval(right, frame)?;
-                    result = crate::bind::call_op(self, site, vec![left, r.clone()], vec![], *line)?;
+                    result =
+                        crate::bind::call_op(self, site, vec![left, r.clone()], vec![], *line)?;
                     if !truthy(&result)? {
                         break;
                     }
@@ -432,7 +516,14 @@ impl<'p> Interpreter<'p> {
         }
         match &call.target {
             CallTarget::Op(site) => crate::bind::call_op(self, site, args, kwargs, call.line),
-            CallTarget::Method(_, name, site) => self.call_method_value(receiver.unwrap_or_default(), name, site.as_deref(), args, kwargs, call.line),
+            CallTarget::Method(_, name, site) => self.call_method_value(
+                receiver.unwrap_or_default(),
+                name,
+                site.as_deref(),
+                args,
+                kwargs,
+                call.line,
+            ),
             CallTarget::Global(name) => self.call_global(name, args, kwargs),
             CallTarget::Value(_) => self.call_value(receiver.unwrap_or_default(), args, kwargs),
             CallTarget::Builtin(_) => Err(type_error("unreachable builtin call")),
@@ -462,17 +553,31 @@ impl<'p> Interpreter<'p> {
                 // A callable attribute (e.g. a submodule typed by an interface).
                 match o.get_attr(name) {
                     Some(Value::Object(sub)) => self.call_method(&sub, "forward", args, kwargs),
-                    _ => Err(ErrorKind::Attribute { class: o.class.name.clone(), name: name.to_string() }.into()),
+                    _ => Err(ErrorKind::Attribute {
+                        class: o.class.name.clone(),
+                        name: name.to_string(),
+                    }
+                    .into()),
                 }
             }
             Value::Future(inner) if name == "wait" => Ok((**inner).clone()),
             Value::Class(c) => {
-                let v = c.constant(name).cloned().ok_or_else(|| ErrorKind::Attribute { class: c.name.clone(), name: name.to_string() })?;
+                let v = c
+                    .constant(name)
+                    .cloned()
+                    .ok_or_else(|| ErrorKind::Attribute {
+                        class: c.name.clone(),
+                        name: name.to_string(),
+                    })?;
                 self.call_value(v, args, kwargs)
             }
             _ => {
                 let Some(site) = site else {
-                    return Err(ErrorKind::Attribute { class: receiver.type_name(), name: name.to_string() }.into());
+                    return Err(ErrorKind::Attribute {
+                        class: receiver.type_name(),
+                        name: name.to_string(),
+                    }
+                    .into());
                 };
                 let mut all = Vec::with_capacity(args.len() + 1);
                 all.push(receiver);
@@ -492,7 +597,12 @@ impl<'p> Interpreter<'p> {
     }
 
     /// Calls a free function or constructs a class by qualified name.
-    pub fn call_global(&mut self, name: &str, args: Vec<Value>, kwargs: Vec<(Arc<str>, Value)>) -> Result<Value> {
+    pub fn call_global(
+        &mut self,
+        name: &str,
+        args: Vec<Value>,
+        kwargs: Vec<(Arc<str>, Value)>,
+    ) -> Result<Value> {
         if let Some(f) = self.program.function(name)? {
             return self.call_function(&f, args, kwargs);
         }
@@ -501,7 +611,12 @@ impl<'p> Interpreter<'p> {
     }
 
     /// Calls a value: a class (constructor) or a function.
-    pub fn call_value(&mut self, callee: Value, args: Vec<Value>, kwargs: Vec<(Arc<str>, Value)>) -> Result<Value> {
+    pub fn call_value(
+        &mut self,
+        callee: Value,
+        args: Vec<Value>,
+        kwargs: Vec<(Arc<str>, Value)>,
+    ) -> Result<Value> {
         match callee {
             Value::Function(name) => self.call_global(&name, args, kwargs),
             Value::Class(class) => {
@@ -513,7 +628,13 @@ impl<'p> Interpreter<'p> {
                     }
                     items.resize(fields, Value::None);
                     for (name, v) in kwargs {
-                        let at = class.field_names().iter().position(|f| **f == *name).ok_or_else(|| type_error(format!("{} has no field {name}", class.name)))?;
+                        let at = class
+                            .field_names()
+                            .iter()
+                            .position(|f| **f == *name)
+                            .ok_or_else(|| {
+                                type_error(format!("{} has no field {name}", class.name))
+                            })?;
                         items[at] = v;
                     }
                     return Ok(Value::Tuple(TupleRef::named(items, class)));
@@ -525,7 +646,10 @@ impl<'p> Interpreter<'p> {
                 Ok(Value::Object(object))
             }
             Value::Object(o) => self.call_method(&o, "forward", args, kwargs),
-            other => Err(type_error(format!("'{}' object is not callable", other.type_name()))),
+            other => Err(type_error(format!(
+                "'{}' object is not callable",
+                other.type_name()
+            ))),
         }
     }
 }
@@ -542,15 +666,30 @@ pub fn truthy(v: &Value) -> Result<bool> {
         Value::Dict(d) => !d.0.read().is_empty(),
         Value::Tuple(t) => !t.items().is_empty(),
         Value::Tensor(t) => tensor_truth(t)?,
-        other => return Err(type_error(format!("a {} cannot be used as a condition", other.type_name()))),
+        other => {
+            return Err(type_error(format!(
+                "a {} cannot be used as a condition",
+                other.type_name()
+            )))
+        }
     })
 }
 
 fn tensor_truth(t: &Tensor) -> Result<bool> {
     if t.numel() != 1 {
-        return Err(value_error(format!("Boolean value of Tensor with {} elements is ambiguous", t.numel())));
+        return Err(value_error(format!(
+            "Boolean value of Tensor with {} elements is ambiguous",
+            t.numel()
+        )));
     }
-    Ok(t.item().map_err(|e| Error::from(ErrorKind::OpFailed { schema: "aten::Bool.Tensor".into(), source: e }))?.to_bool())
+    Ok(t.item()
+        .map_err(|e| {
+            Error::from(ErrorKind::OpFailed {
+                schema: "aten::Bool.Tensor".into(),
+                source: e,
+            })
+        })?
+        .to_bool())
 }
 
 /// The items of an iterable value (`for`, comprehensions, `list(x)`).
@@ -567,16 +706,29 @@ pub fn iterate(v: &Value) -> Result<Vec<Value>> {
             (0..t.shape()[0] as i64)
                 .map(|i| t.select(0, i).map(Value::Tensor))
                 .collect::<std::result::Result<_, _>>()
-                .map_err(|e| Error::from(ErrorKind::OpFailed { schema: "aten::select.int".into(), source: e }))?
+                .map_err(|e| {
+                    Error::from(ErrorKind::OpFailed {
+                        schema: "aten::select.int".into(),
+                        source: e,
+                    })
+                })?
         }
-        other => return Err(type_error(format!("'{}' object is not iterable", other.type_name()))),
+        other => {
+            return Err(type_error(format!(
+                "'{}' object is not iterable",
+                other.type_name()
+            )))
+        }
     })
 }
 
 fn unpack(v: &Value, n: usize) -> Result<Vec<Value>> {
     let items = iterate(v)?;
     if items.len() != n {
-        return Err(value_error(format!("expected {n} values to unpack, got {}", items.len())));
+        return Err(value_error(format!(
+            "expected {n} values to unpack, got {}",
+            items.len()
+        )));
     }
     Ok(items)
 }

@@ -39,17 +39,37 @@ pub struct Stmt {
 #[derive(Debug)]
 pub enum StmtKind {
     Expr(Expr),
-    Assign { targets: Vec<Target>, value: Expr },
-    If { test: Expr, body: Vec<Stmt>, orelse: Vec<Stmt> },
-    While { test: Expr, body: Vec<Stmt> },
-    For { target: Target, iter: Expr, body: Vec<Stmt> },
-    With { items: Vec<(Expr, Option<Target>)>, body: Vec<Stmt> },
+    Assign {
+        targets: Vec<Target>,
+        value: Expr,
+    },
+    If {
+        test: Expr,
+        body: Vec<Stmt>,
+        orelse: Vec<Stmt>,
+    },
+    While {
+        test: Expr,
+        body: Vec<Stmt>,
+    },
+    For {
+        target: Target,
+        iter: Expr,
+        body: Vec<Stmt>,
+    },
+    With {
+        items: Vec<(Expr, Option<Target>)>,
+        body: Vec<Stmt>,
+    },
     Return(Option<Expr>),
     Break,
     Continue,
     Pass,
     Raise(Option<Expr>),
-    Assert { test: Expr, msg: Option<Expr> },
+    Assert {
+        test: Expr,
+        msg: Option<Expr>,
+    },
     Delete(Vec<Target>),
 }
 
@@ -82,8 +102,19 @@ pub enum Expr {
     Or(Box<Expr>, Box<Expr>),
     Is(Box<Expr>, Box<Expr>, bool),
     IfExp(Box<Expr>, Box<Expr>, Box<Expr>),
-    ListComp { elt: Box<Expr>, target: Target, iter: Box<Expr>, conds: Vec<Expr> },
-    DictComp { key: Box<Expr>, value: Box<Expr>, target: Target, iter: Box<Expr>, conds: Vec<Expr> },
+    ListComp {
+        elt: Box<Expr>,
+        target: Target,
+        iter: Box<Expr>,
+        conds: Vec<Expr>,
+    },
+    DictComp {
+        key: Box<Expr>,
+        value: Box<Expr>,
+        target: Target,
+        iter: Box<Expr>,
+        conds: Vec<Expr>,
+    },
     /// A chained comparison `a < b < c`: pairs evaluated left to right, short-circuiting.
     Chain(Box<Expr>, Vec<(Arc<OpSite>, Expr)>, u32),
 }
@@ -187,4 +218,3 @@ impl std::fmt::Debug for Handler {
         })
     }
 }
-

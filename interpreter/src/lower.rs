@@ -14,8 +14,18 @@ use crate::value::Value;
 const NAMESPACES: [&str; 5] = ["torch", "ops", "math", "__torch__", "CONSTANTS"];
 
 /// Lowers one function definition. `qualified` names it in call stacks.
-pub fn lower_function(program: &Program, def: &FunctionDef, file: &Arc<SourceFile>, qualified: String) -> Result<Function> {
-    let mut lowerer = Lowerer { program, file, slots: HashMap::new(), names: Vec::new() };
+pub fn lower_function(
+    program: &Program,
+    def: &FunctionDef,
+    file: &Arc<SourceFile>,
+    qualified: String,
+) -> Result<Function> {
+    let mut lowerer = Lowerer {
+        program,
+        file,
+        slots: HashMap::new(),
+        names: Vec::new(),
+    };
     for p in &def.params {
         lowerer.slot(&p.name.name);
     }
@@ -76,7 +86,9 @@ impl Lowerer<'_> {
         for stmt in body {
             match &stmt.kind {
                 S::Assign { targets, .. } => targets.iter().for_each(|t| self.collect_target(t)),
-                S::AnnAssign { target, .. } | S::AugAssign { target, .. } => self.collect_target(target),
+                S::AnnAssign { target, .. } | S::AugAssign { target, .. } => {
+                    self.collect_target(target)
+                }
                 S::For { target, body, .. } => {
                     self.collect_target(target);
                     self.collect_assigned(body);
@@ -107,7 +119,9 @@ impl Lowerer<'_> {
             ExprKind::Name(n) => {
                 self.slot(n);
             }
-            ExprKind::Tuple(items) | ExprKind::List(items) => items.iter().for_each(|t| self.collect_target(t)),
+            ExprKind::Tuple(items) | ExprKind::List(items) => {
+                items.iter().for_each(|t| self.collect_target(t))
+            }
             ExprKind::Starred(inner) => self.collect_target(inner),
             _ => {}
         }
@@ -136,11 +150,17 @@ impl Lowerer<'_> {
                 StmtKind::Expr(self.expr(e)?)
             }
             S::Assign { targets, value } => StmtKind::Assign {
-                targets: targets.iter().map(|t| self.target(t)).collect::<Result<_>>()?,
+                targets: targets
+                    .iter()
+                    .map(|t| self.target(t))
+                    .collect::<Result<_>>()?,
                 value: self.expr(value)?,
             },
             S::AnnAssign { target, value, .. } => match value {
-                Some(v) => StmtKind::Assign { targets: vec![self.target(target)?], value: self.expr(v)? },
+                Some(v) => StmtKind::Assign {
+                    targets: vec![self.target(target)?],
+                    value: self.expr(v)?,
+                },
                 None => return Ok(None),
             },
             S::AugAssign { target, op, value } => {
@@ -148,15 +168,34 @@ impl Lowerer<'_> {
                 let rhs = self.expr(value)?;
                 let name = inplace_op_name(*op);
                 let call = self.op_call(name, vec![current, rhs], line);
-                StmtKind::Assign { targets: vec![self.target(target)?], value: call }
+                StmtKind::Assign {
+                    targets: vec![self.target(target)?],
+                    value: call,
+                }
             }
-            S::If { test, body, orelse } => StmtKind::If { test: self.expr(test)?, body: self.block(body)?, orelse: self.block(orelse)? },
-            S::While { test, body } => StmtKind::While { test: self.expr(test)?, body: self.block(body)? },
-            S::For { target, iter, body } => StmtKind::For { target: self.target(target)?, iter: self.expr(iter)?, body: self.block(body)? },
+            S::If { test, body, orelse } => StmtKind::If {
+                test: self.expr(test)?,
+                body: self.block(body)?,
+                orelse: self.block(orelse)?,
+            },
+            S::While { test, body } => StmtKind::While {
+                test: self.expr(test)?,
+                body: self.block(body)?,
+            },
+            S::For { target, iter, body } => StmtKind::For {
+                target: self.target(target)?,
+                iter: self.expr(iter)?,
+                body: self.block(body)?,
+            },
             S::With { items, body } => StmtKind::With {
                 items: items
                     .iter()
-                    .map(|i| Ok((self.expr(&i.context)?, i.target.as_ref().map(|t| self.target(t)).transpose()?)))
+                    .map(|i| {
+                        Ok((
+                            self.expr(&i.context)?,
+                            i.target.as_ref().map(|t| self.target(t)).transpose()?,
+                        ))
+                    })
                     .collect::<Result<_>>()?,
                 body: self.block(body)?,
             },
@@ -165,11 +204,26 @@ impl Lowerer<'_> {
             S::Break => StmtKind::Break,
             S::Continue => StmtKind::Continue,
             S::Raise(e) => StmtKind::Raise(e.as_ref().map(|e| self.expr(e)).transpose()?),
-            S::Assert { test, msg } => StmtKind::Assert { test: self.expr(test)?, msg: msg.as_ref().map(|m| self.expr(m)).transpose()? },
-            S::Delete(targets) => StmtKind::Delete(targets.iter().map(|t| self.target(t)).collect::<Result<_>>()?),
+            S::Assert { test, msg } => StmtKind::Assert {
+                test: self.expr(test)?,
+                msg: msg.as_ref().map(|m| self.expr(m)).transpose()?,
+            },
+            S::Delete(targets) => StmtKind::Delete(
+                targets
+                    .iter()
+                    .map(|t| self.target(t))
+                    .collect::<Result<_>>()?,
+            ),
             S::Global(_) | S::Import(_) => return Ok(None),
-            S::FunctionDef(f) => return Err(self.error(f.name.span, "nested function definitions are not supported")),
-            S::ClassDef(c) => return Err(self.error(c.name.span, "class definitions inside functions are not supported")),
+            S::FunctionDef(f) => {
+                return Err(self.error(f.name.span, "nested function definitions are not supported"))
+            }
+            S::ClassDef(c) => {
+                return Err(self.error(
+                    c.name.span,
+                    "class definitions inside functions are not supported",
+                ))
+            }
         };
         Ok(Some(Stmt { kind, line }))
     }
@@ -177,9 +231,18 @@ impl Lowerer<'_> {
     fn target(&mut self, target: &syntax::Expr) -> Result<Target> {
         Ok(match &target.kind {
             ExprKind::Name(n) => Target::Local(self.slot(n)),
-            ExprKind::Tuple(items) | ExprKind::List(items) => Target::Tuple(items.iter().map(|t| self.target(t)).collect::<Result<_>>()?),
-            ExprKind::Attribute { value, attr } => Target::Attr(Box::new(self.expr(value)?), Arc::from(attr.name.as_str())),
-            ExprKind::Subscript { value, index } => Target::Index(Box::new(self.expr(value)?), Box::new(self.expr(index)?)),
+            ExprKind::Tuple(items) | ExprKind::List(items) => Target::Tuple(
+                items
+                    .iter()
+                    .map(|t| self.target(t))
+                    .collect::<Result<_>>()?,
+            ),
+            ExprKind::Attribute { value, attr } => {
+                Target::Attr(Box::new(self.expr(value)?), Arc::from(attr.name.as_str()))
+            }
+            ExprKind::Subscript { value, index } => {
+                Target::Index(Box::new(self.expr(value)?), Box::new(self.expr(index)?))
+            }
             _ => return Err(self.error(target.span, "cannot assign to this expression")),
         })
     }
@@ -191,7 +254,12 @@ impl Lowerer<'_> {
     }
 
     fn op_call(&self, name: &str, args: Vec<Expr>, line: u32) -> Expr {
-        Expr::Call(Box::new(Call { target: CallTarget::Op(self.op_site(name)), args, kwargs: vec![], line }))
+        Expr::Call(Box::new(Call {
+            target: CallTarget::Op(self.op_site(name)),
+            args,
+            kwargs: vec![],
+            line,
+        }))
     }
 
     fn is_local(&self, name: &str) -> bool {
@@ -213,7 +281,9 @@ impl Lowerer<'_> {
             ExprKind::Str(s) => Expr::Const(Value::str(s)),
             ExprKind::Bool(b) => Expr::Const(Value::Bool(*b)),
             ExprKind::None => Expr::Const(Value::None),
-            ExprKind::Imag(_) => return Err(self.error(expr.span, "complex numbers are not supported")),
+            ExprKind::Imag(_) => {
+                return Err(self.error(expr.span, "complex numbers are not supported"))
+            }
             ExprKind::Ellipsis => Expr::Const(Value::Ellipsis),
             ExprKind::Name(n) => self.name(n, expr)?,
             ExprKind::Attribute { value, attr } => {
@@ -224,25 +294,44 @@ impl Lowerer<'_> {
                 }
             }
             ExprKind::Subscript { value, index } => {
-                if let Some(name) = dotted_name(value).filter(|n| is_type_constructor(n) && !self.is_local(n)) {
+                if let Some(name) =
+                    dotted_name(value).filter(|n| is_type_constructor(n) && !self.is_local(n))
+                {
                     let _ = name;
                     Expr::Type(Type::from_expr(expr))
                 } else {
                     Expr::Index(Box::new(self.expr(value)?), Box::new(self.expr(index)?))
                 }
             }
-            ExprKind::Slice { lower, upper, step } => Expr::Slice(self.opt_box(lower)?, self.opt_box(upper)?, self.opt_box(step)?),
-            ExprKind::Call { func, args, keywords } => self.call(func, args, keywords, line)?,
-            ExprKind::Starred(_) => return Err(self.error(expr.span, "starred expressions are not supported here")),
+            ExprKind::Slice { lower, upper, step } => Expr::Slice(
+                self.opt_box(lower)?,
+                self.opt_box(upper)?,
+                self.opt_box(step)?,
+            ),
+            ExprKind::Call {
+                func,
+                args,
+                keywords,
+            } => self.call(func, args, keywords, line)?,
+            ExprKind::Starred(_) => {
+                return Err(self.error(expr.span, "starred expressions are not supported here"))
+            }
             ExprKind::List(items) => Expr::List(self.exprs(items)?),
             ExprKind::Tuple(items) => Expr::Tuple(self.exprs(items)?),
-            ExprKind::Dict(items) => Expr::Dict(items.iter().map(|(k, v)| Ok((self.expr(k)?, self.expr(v)?))).collect::<Result<_>>()?),
+            ExprKind::Dict(items) => Expr::Dict(
+                items
+                    .iter()
+                    .map(|(k, v)| Ok((self.expr(k)?, self.expr(v)?)))
+                    .collect::<Result<_>>()?,
+            ),
             ExprKind::Unary { op, operand } => {
                 let inner = self.expr(operand)?;
                 match op {
                     syntax::UnaryOp::Neg => self.op_call("aten::neg", vec![inner], line),
                     syntax::UnaryOp::Pos => inner,
-                    syntax::UnaryOp::Not | syntax::UnaryOp::Invert => Expr::Unary(*op, Box::new(inner)),
+                    syntax::UnaryOp::Not | syntax::UnaryOp::Invert => {
+                        Expr::Unary(*op, Box::new(inner))
+                    }
                 }
             }
             ExprKind::Binary { op, left, right } => {
@@ -251,17 +340,26 @@ impl Lowerer<'_> {
             }
             ExprKind::BoolOp { op, values } => {
                 let mut lowered = self.exprs(values)?.into_iter();
-                let first = lowered.next().ok_or_else(|| self.error(expr.span, "empty boolean expression"))?;
+                let first = lowered
+                    .next()
+                    .ok_or_else(|| self.error(expr.span, "empty boolean expression"))?;
                 lowered.fold(first, |acc, next| match op {
                     syntax::BoolOp::And => Expr::And(Box::new(acc), Box::new(next)),
                     syntax::BoolOp::Or => Expr::Or(Box::new(acc), Box::new(next)),
                 })
             }
             ExprKind::Compare { left, ops } => self.compare(left, ops, line)?,
-            ExprKind::IfExp { test, body, orelse } => {
-                Expr::IfExp(Box::new(self.expr(test)?), Box::new(self.expr(body)?), Box::new(self.expr(orelse)?))
-            }
-            ExprKind::ListComp { elt, target, iter, conds } => {
+            ExprKind::IfExp { test, body, orelse } => Expr::IfExp(
+                Box::new(self.expr(test)?),
+                Box::new(self.expr(body)?),
+                Box::new(self.expr(orelse)?),
+            ),
+            ExprKind::ListComp {
+                elt,
+                target,
+                iter,
+                conds,
+            } => {
                 self.collect_target(target);
                 Expr::ListComp {
                     elt: Box::new(self.expr(elt)?),
@@ -270,7 +368,13 @@ impl Lowerer<'_> {
                     conds: self.exprs(conds)?,
                 }
             }
-            ExprKind::DictComp { key, value, target, iter, conds } => {
+            ExprKind::DictComp {
+                key,
+                value,
+                target,
+                iter,
+                conds,
+            } => {
                 self.collect_target(target);
                 Expr::DictComp {
                     key: Box::new(self.expr(key)?),
@@ -291,7 +395,12 @@ impl Lowerer<'_> {
         e.as_ref().map(|e| self.expr(e).map(Box::new)).transpose()
     }
 
-    fn compare(&mut self, left: &syntax::Expr, ops: &[(CmpOp, syntax::Expr)], line: u32) -> Result<Expr> {
+    fn compare(
+        &mut self,
+        left: &syntax::Expr,
+        ops: &[(CmpOp, syntax::Expr)],
+        line: u32,
+    ) -> Result<Expr> {
         let first = self.expr(left)?;
         if let [(op, right)] = ops {
             let r = self.expr(right)?;
@@ -306,7 +415,12 @@ impl Lowerer<'_> {
                 CmpOp::LtE => "aten::le",
                 CmpOp::Gt => "aten::gt",
                 CmpOp::GtE => "aten::ge",
-                _ => return Err(self.error(right.span, "chained `is`/`in` comparisons are not supported")),
+                _ => {
+                    return Err(self.error(
+                        right.span,
+                        "chained `is`/`in` comparisons are not supported",
+                    ))
+                }
             };
             pairs.push((self.op_site(name), self.expr(right)?));
         }
@@ -318,7 +432,10 @@ impl Lowerer<'_> {
             CmpOp::Is => Expr::Is(Box::new(l), Box::new(r), false),
             CmpOp::IsNot => Expr::Is(Box::new(l), Box::new(r), true),
             CmpOp::In => self.op_call("aten::__contains__", vec![r, l], line),
-            CmpOp::NotIn => Expr::Unary(syntax::UnaryOp::Not, Box::new(self.op_call("aten::__contains__", vec![r, l], line))),
+            CmpOp::NotIn => Expr::Unary(
+                syntax::UnaryOp::Not,
+                Box::new(self.op_call("aten::__contains__", vec![r, l], line)),
+            ),
             CmpOp::Eq => self.op_call("aten::eq", vec![l, r], line),
             CmpOp::NotEq => self.op_call("aten::ne", vec![l, r], line),
             CmpOp::Lt => self.op_call("aten::lt", vec![l, r], line),
@@ -346,12 +463,19 @@ impl Lowerer<'_> {
     /// `torch.x`, `ops.ns.x`, `math.x`, `CONSTANTS.cN`, `__torch__.a.B` used as values.
     fn global_path(&mut self, path: &str, expr: &syntax::Expr) -> Result<Expr> {
         if let Some(rest) = path.strip_prefix("CONSTANTS.c") {
-            let index: usize = rest.parse().map_err(|_| self.error(expr.span, format!("bad constant `{path}`")))?;
+            let index: usize = rest
+                .parse()
+                .map_err(|_| self.error(expr.span, format!("bad constant `{path}`")))?;
             return self
                 .program
                 .constant(index)
                 .map(Expr::Const)
-                .ok_or_else(|| self.error(expr.span, format!("constant `{path}` is not in constants.pkl")));
+                .ok_or_else(|| {
+                    self.error(
+                        expr.span,
+                        format!("constant `{path}` is not in constants.pkl"),
+                    )
+                });
         }
         if path.starts_with("__torch__.") {
             return Ok(Expr::Global(Arc::from(path)));
@@ -363,12 +487,20 @@ impl Lowerer<'_> {
             "math.nan" => Expr::Const(Value::Float(f64::NAN)),
             "torch.Tensor" => Expr::Type(Type::Tensor),
             "torch.device" => Expr::Type(Type::Device),
-            p if dtype_constant(p).is_some() => Expr::Const(Value::Int(dtype_constant(p).unwrap_or_default())),
+            p if dtype_constant(p).is_some() => {
+                Expr::Const(Value::Int(dtype_constant(p).unwrap_or_default()))
+            }
             _ => return Err(self.error(expr.span, format!("`{path}` is not a value"))),
         })
     }
 
-    fn call(&mut self, func: &syntax::Expr, args: &[syntax::Expr], keywords: &[syntax::Keyword], line: u32) -> Result<Expr> {
+    fn call(
+        &mut self,
+        func: &syntax::Expr,
+        args: &[syntax::Expr],
+        keywords: &[syntax::Keyword],
+        line: u32,
+    ) -> Result<Expr> {
         let target = if let Some(path) = self.namespace_path(func) {
             self.global_call_target(&path, func)?
         } else {
@@ -380,7 +512,11 @@ impl Lowerer<'_> {
                 ExprKind::Attribute { value, attr } => {
                     let site = self.op_site(&format!("aten::{}", attr.name));
                     let site = (!site.schemas.is_empty()).then_some(site);
-                    CallTarget::Method(Box::new(self.expr(value)?), Arc::from(attr.name.as_str()), site)
+                    CallTarget::Method(
+                        Box::new(self.expr(value)?),
+                        Arc::from(attr.name.as_str()),
+                        site,
+                    )
                 }
                 _ => CallTarget::Value(Box::new(self.expr(func)?)),
             }
@@ -390,16 +526,27 @@ impl Lowerer<'_> {
             // Type arguments of the special forms.
             let is_type_arg = matches!(
                 target,
-                CallTarget::Builtin(Builtin::Annotate | Builtin::UncheckedCast | Builtin::Uninitialized)
+                CallTarget::Builtin(
+                    Builtin::Annotate | Builtin::UncheckedCast | Builtin::Uninitialized
+                )
             ) && i == 0
                 || matches!(target, CallTarget::Builtin(Builtin::IsInstance)) && i == 1;
-            lowered_args.push(if is_type_arg { Expr::Type(Type::from_expr(a)) } else { self.expr(a)? });
+            lowered_args.push(if is_type_arg {
+                Expr::Type(Type::from_expr(a))
+            } else {
+                self.expr(a)?
+            });
         }
         let kwargs = keywords
             .iter()
             .map(|k| Ok((Arc::from(k.name.name.as_str()), self.expr(&k.value)?)))
             .collect::<Result<Vec<_>>>()?;
-        Ok(Expr::Call(Box::new(Call { target, args: lowered_args, kwargs, line })))
+        Ok(Expr::Call(Box::new(Call {
+            target,
+            args: lowered_args,
+            kwargs,
+            line,
+        })))
     }
 
     fn global_call_target(&mut self, path: &str, func: &syntax::Expr) -> Result<CallTarget> {
@@ -407,11 +554,19 @@ impl Lowerer<'_> {
             return Ok(CallTarget::Global(Arc::from(path)));
         }
         let op_name = if let Some(rest) = path.strip_prefix("ops.") {
-            let (ns, name) = rest.split_once('.').ok_or_else(|| self.error(func.span, format!("bad operator `{path}`")))?;
+            let (ns, name) = rest
+                .split_once('.')
+                .ok_or_else(|| self.error(func.span, format!("bad operator `{path}`")))?;
             match (ns, name) {
-                ("prim", "RaiseException") => return Ok(CallTarget::Builtin(Builtin::RaiseException)),
-                ("prim", "unchecked_cast") => return Ok(CallTarget::Builtin(Builtin::UncheckedCast)),
-                ("prim", "unchecked_unwrap_optional") => return Ok(CallTarget::Builtin(Builtin::Unwrap)),
+                ("prim", "RaiseException") => {
+                    return Ok(CallTarget::Builtin(Builtin::RaiseException))
+                }
+                ("prim", "unchecked_cast") => {
+                    return Ok(CallTarget::Builtin(Builtin::UncheckedCast))
+                }
+                ("prim", "unchecked_unwrap_optional") => {
+                    return Ok(CallTarget::Builtin(Builtin::Unwrap))
+                }
                 _ => format!("{ns}::{name}"),
             }
         } else if let Some(name) = path.strip_prefix("torch.ops.") {
@@ -469,11 +624,29 @@ fn inplace_op_name(op: BinOp) -> &'static str {
 }
 
 fn is_type_name(n: &str) -> bool {
-    matches!(n, "Tensor" | "int" | "float" | "bool" | "str" | "NoneType" | "Device" | "number" | "Any" | "List" | "Dict" | "Tuple" | "Optional")
+    matches!(
+        n,
+        "Tensor"
+            | "int"
+            | "float"
+            | "bool"
+            | "str"
+            | "NoneType"
+            | "Device"
+            | "number"
+            | "Any"
+            | "List"
+            | "Dict"
+            | "Tuple"
+            | "Optional"
+    )
 }
 
 fn is_type_constructor(n: &str) -> bool {
-    matches!(n, "List" | "Dict" | "Tuple" | "Optional" | "Union" | "Final" | "Future")
+    matches!(
+        n,
+        "List" | "Dict" | "Tuple" | "Optional" | "Union" | "Final" | "Future"
+    )
 }
 
 fn builtin(name: &str) -> Option<Builtin> {

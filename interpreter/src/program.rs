@@ -35,7 +35,9 @@ pub struct Program {
 
 impl std::fmt::Debug for Program {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Program").field("classes", &self.classes.read().len()).finish()
+        f.debug_struct("Program")
+            .field("classes", &self.classes.read().len())
+            .finish()
     }
 }
 
@@ -78,7 +80,9 @@ impl Program {
             Some((path, text)) => Some(Arc::new(syntax::parse_file(&path, &text)?)),
             None => None,
         };
-        self.files.write().insert(module.to_string(), parsed.clone());
+        self.files
+            .write()
+            .insert(module.to_string(), parsed.clone());
         Ok(parsed)
     }
 
@@ -87,8 +91,12 @@ impl Program {
         if let Some(c) = self.classes.read().get(name) {
             return Ok(c.clone());
         }
-        let (module, short) = name.rsplit_once('.').ok_or_else(|| ErrorKind::UnknownClass(name.to_string()))?;
-        let file = self.module_file(module)?.ok_or_else(|| ErrorKind::UnknownClass(name.to_string()))?;
+        let (module, short) = name
+            .rsplit_once('.')
+            .ok_or_else(|| ErrorKind::UnknownClass(name.to_string()))?;
+        let file = self
+            .module_file(module)?
+            .ok_or_else(|| ErrorKind::UnknownClass(name.to_string()))?;
         let def = file
             .body
             .iter()
@@ -98,8 +106,16 @@ impl Program {
             })
             .ok_or_else(|| ErrorKind::UnknownClass(name.to_string()))?;
         let constants = class_constants(def);
-        let class = Arc::new(ClassType::from_def(name.to_string(), def, file.clone(), constants));
-        self.classes.write().entry(name.to_string()).or_insert(class.clone());
+        let class = Arc::new(ClassType::from_def(
+            name.to_string(),
+            def,
+            file.clone(),
+            constants,
+        ));
+        self.classes
+            .write()
+            .entry(name.to_string())
+            .or_insert(class.clone());
         Ok(class)
     }
 
@@ -116,8 +132,16 @@ impl Program {
         let Some(def) = class.method_defs.get(name) else {
             return Ok(None);
         };
-        let lowered = Arc::new(lower_function(self, def, &class.file, format!("{}.{}", class.name, name))?);
-        class.methods.write().insert(name.to_string(), lowered.clone());
+        let lowered = Arc::new(lower_function(
+            self,
+            def,
+            &class.file,
+            format!("{}.{}", class.name, name),
+        )?);
+        class
+            .methods
+            .write()
+            .insert(name.to_string(), lowered.clone());
         Ok(Some(lowered))
     }
 
@@ -140,7 +164,9 @@ impl Program {
             return Ok(None);
         };
         let lowered = Arc::new(lower_function(self, def, &file, name.to_string())?);
-        self.functions.write().insert(name.to_string(), lowered.clone());
+        self.functions
+            .write()
+            .insert(name.to_string(), lowered.clone());
         Ok(Some(lowered))
     }
 
@@ -168,11 +194,17 @@ fn class_constants(def: &syntax::ClassDef) -> Vec<(String, Value)> {
     let mut out = Vec::new();
     for stmt in &def.body {
         let (target, value) = match &stmt.kind {
-            StmtKind::AnnAssign { target, value: Some(value), .. } => (target, value),
+            StmtKind::AnnAssign {
+                target,
+                value: Some(value),
+                ..
+            } => (target, value),
             StmtKind::Assign { targets, value } if targets.len() == 1 => (&targets[0], value),
             _ => continue,
         };
-        let ExprKind::Name(name) = &target.kind else { continue };
+        let ExprKind::Name(name) = &target.kind else {
+            continue;
+        };
         if name.starts_with("__") {
             continue;
         }
@@ -191,9 +223,22 @@ pub fn literal_value(expr: &syntax::Expr) -> Option<Value> {
         ExprKind::Bool(b) => Value::Bool(*b),
         ExprKind::Str(s) => Value::str(s),
         ExprKind::None => Value::None,
-        ExprKind::Tuple(items) => Value::tuple(items.iter().map(literal_value).collect::<Option<Vec<_>>>()?),
-        ExprKind::List(items) => Value::list(items.iter().map(literal_value).collect::<Option<Vec<_>>>()?),
-        ExprKind::Unary { op: syntax::UnaryOp::Neg, operand } => match literal_value(operand)? {
+        ExprKind::Tuple(items) => Value::tuple(
+            items
+                .iter()
+                .map(literal_value)
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        ExprKind::List(items) => Value::list(
+            items
+                .iter()
+                .map(literal_value)
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        ExprKind::Unary {
+            op: syntax::UnaryOp::Neg,
+            operand,
+        } => match literal_value(operand)? {
             Value::Int(i) => Value::Int(i.checked_neg()?),
             Value::Float(f) => Value::Float(-f),
             _ => return None,

@@ -34,7 +34,8 @@ impl Type {
         match &expr.kind {
             ExprKind::Name(n) => Type::from_name(n),
             ExprKind::None => Type::NoneType,
-            ExprKind::Str(s) => crate::syntax::parse_expr(s).map_or(Type::Class(Arc::from(s.as_str())), |e| Type::from_expr(&e)),
+            ExprKind::Str(s) => crate::syntax::parse_expr(s)
+                .map_or(Type::Class(Arc::from(s.as_str())), |e| Type::from_expr(&e)),
             ExprKind::Attribute { .. } => match dotted_name(expr) {
                 Some(name) => Type::from_name(&name),
                 None => Type::Any,
@@ -50,8 +51,14 @@ impl Type {
                 match base.as_str() {
                     "Optional" => Type::Optional(first()),
                     "List" | "list" => Type::List(first()),
-                    "Dict" | "dict" => Type::Dict(first(), Box::new(args.get(1).cloned().unwrap_or(Type::Any))),
-                    "Tuple" | "tuple" => Type::Tuple(args.into_iter().filter(|t| *t != Type::Tuple(vec![])).collect()),
+                    "Dict" | "dict" => {
+                        Type::Dict(first(), Box::new(args.get(1).cloned().unwrap_or(Type::Any)))
+                    }
+                    "Tuple" | "tuple" => Type::Tuple(
+                        args.into_iter()
+                            .filter(|t| *t != Type::Tuple(vec![]))
+                            .collect(),
+                    ),
                     "Union" => Type::Union(args),
                     "Future" => Type::Future(first()),
                     "Final" => *first(),
@@ -86,7 +93,9 @@ impl Type {
 pub fn dotted_name(expr: &Expr) -> Option<String> {
     match &expr.kind {
         ExprKind::Name(n) => Some(n.clone()),
-        ExprKind::Attribute { value, attr } => Some(format!("{}.{}", dotted_name(value)?, attr.name)),
+        ExprKind::Attribute { value, attr } => {
+            Some(format!("{}.{}", dotted_name(value)?, attr.name))
+        }
         _ => None,
     }
 }
@@ -105,15 +114,28 @@ pub fn value_has_type(value: &Value, ty: &Type) -> bool {
         (Type::Str, Value::Str(_)) => true,
         (Type::Device, Value::Device(_)) => true,
         (Type::NoneType, Value::None) => true,
-        (Type::List(elem), Value::List(items)) => items.0.read().iter().all(|v| value_has_type(v, elem)),
-        (Type::Dict(k, v), Value::Dict(items)) => {
-            items.0.read().iter().all(|(key, val)| value_has_type(key, k) && value_has_type(val, v))
+        (Type::List(elem), Value::List(items)) => {
+            items.0.read().iter().all(|v| value_has_type(v, elem))
         }
+        (Type::Dict(k, v), Value::Dict(items)) => items
+            .0
+            .read()
+            .iter()
+            .all(|(key, val)| value_has_type(key, k) && value_has_type(val, v)),
         (Type::Tuple(types), Value::Tuple(t)) => {
-            types.is_empty() || (types.len() == t.items().len() && t.items().iter().zip(types).all(|(v, ty)| value_has_type(v, ty)))
+            types.is_empty()
+                || (types.len() == t.items().len()
+                    && t.items()
+                        .iter()
+                        .zip(types)
+                        .all(|(v, ty)| value_has_type(v, ty)))
         }
         (Type::Class(name), Value::Object(o)) => class_name_matches(&o.class.name, name),
-        (Type::Class(name), Value::Tuple(t)) => t.0.named.as_ref().is_some_and(|c| class_name_matches(&c.name, name)),
+        (Type::Class(name), Value::Tuple(t)) => {
+            t.0.named
+                .as_ref()
+                .is_some_and(|c| class_name_matches(&c.name, name))
+        }
         (Type::Future(_), Value::Future(_)) => true,
         _ => false,
     }

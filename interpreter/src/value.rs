@@ -70,7 +70,11 @@ impl DictRef {
 
     /// The value stored under `key`.
     pub fn get(&self, key: &Value) -> Option<Value> {
-        self.0.read().iter().find(|(k, _)| keys_equal(k, key)).map(|(_, v)| v.clone())
+        self.0
+            .read()
+            .iter()
+            .find(|(k, _)| keys_equal(k, key))
+            .map(|(_, v)| v.clone())
     }
 
     /// Sets `key` to `value`, keeping the key's position if present.
@@ -104,7 +108,12 @@ pub fn keys_equal(a: &Value, b: &Value) -> bool {
         (Value::Tensor(x), Value::Tensor(y)) => x.is_same(y),
         (Value::None, Value::None) => true,
         (Value::Tuple(x), Value::Tuple(y)) => {
-            x.0.items.len() == y.0.items.len() && x.0.items.iter().zip(&y.0.items).all(|(p, q)| keys_equal(p, q))
+            x.0.items.len() == y.0.items.len()
+                && x.0
+                    .items
+                    .iter()
+                    .zip(&y.0.items)
+                    .all(|(p, q)| keys_equal(p, q))
         }
         _ => false,
     }
@@ -116,7 +125,10 @@ impl TupleRef {
     }
 
     pub fn named(items: Vec<Value>, class: Arc<ClassType>) -> Self {
-        TupleRef(Arc::new(TupleData { items, named: Some(class) }))
+        TupleRef(Arc::new(TupleData {
+            items,
+            named: Some(class),
+        }))
     }
 
     pub fn items(&self) -> &[Value] {

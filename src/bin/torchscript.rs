@@ -12,7 +12,11 @@ use torchscript::npz::{read_npz, write_npz};
 use torchscript::{Archive, Module, Value};
 
 #[derive(Debug, Parser)]
-#[command(name = "torchscript", version, about = "Run TorchScript archives in pure Rust")]
+#[command(
+    name = "torchscript",
+    version,
+    about = "Run TorchScript archives in pure Rust"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -84,7 +88,9 @@ fn load_inputs(module: &Module, method: &str, path: &Path) -> Result<Vec<Value>,
     arrays
         .iter()
         .enumerate()
-        .map(|(i, a)| input_value(a, signature.params.get(i).and_then(|(_, t)| t.as_ref())).map_err(error))
+        .map(|(i, a)| {
+            input_value(a, signature.params.get(i).and_then(|(_, t)| t.as_ref())).map_err(error)
+        })
         .collect()
 }
 
@@ -95,7 +101,8 @@ fn run(cli: Cli) -> Result<(), String> {
             if code {
                 for name in archive.code_files() {
                     let text = archive.read_text(name).map_err(error)?;
-                    let file = torchscript_interpreter::syntax::parse_file(name, &text).map_err(error)?;
+                    let file =
+                        torchscript_interpreter::syntax::parse_file(name, &text).map_err(error)?;
                     println!("# {name}");
                     print!("{}", torchscript_interpreter::syntax::print_file(&file));
                 }
@@ -103,13 +110,22 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             let report = inspect(&archive).map_err(error)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&report.to_json()).map_err(error)?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report.to_json()).map_err(error)?
+                );
             } else {
                 print!("{}", report.to_text());
             }
             Ok(())
         }
-        Command::Run { model, inputs, output, method, threads } => {
+        Command::Run {
+            model,
+            inputs,
+            output,
+            method,
+            threads,
+        } => {
             if let Some(t) = threads {
                 torchscript_ops::parallel::set_intra_op_threads(t);
             }
@@ -118,19 +134,39 @@ fn run(cli: Cli) -> Result<(), String> {
             let result = module.run_method(&method, args).map_err(error)?;
             let mut arrays = Vec::new();
             flatten_outputs(&result, &mut arrays).map_err(error)?;
-            let named: Vec<_> = arrays.into_iter().enumerate().map(|(i, a)| (format!("out{i}"), a)).collect();
+            let named: Vec<_> = arrays
+                .into_iter()
+                .enumerate()
+                .map(|(i, a)| (format!("out{i}"), a))
+                .collect();
             write_npz(&output, &named).map_err(error)
         }
-        Command::Bench { model, inputs, method, iters, warmup, threads, mode, workers } => {
+        Command::Bench {
+            model,
+            inputs,
+            method,
+            iters,
+            warmup,
+            threads,
+            mode,
+            workers,
+        } => {
             torchscript_ops::parallel::set_intra_op_threads(threads);
             let start = Instant::now();
             let module = Arc::new(Module::load(&model).map_err(error)?);
             let load_ms = start.elapsed().as_secs_f64() * 1e3;
             let args = load_inputs(&module, &method, &inputs)?;
             let report = match mode {
-                None => torchscript::bench::sequential(&module, &method, &args, iters, warmup).map_err(error)?,
-                Some(Mode::Task) => torchscript::bench::task_pool(&module, &method, &args, iters, warmup, workers).map_err(error)?,
-                Some(Mode::Actor) => torchscript::bench::actor_pool(&module, &method, &args, iters, warmup, workers).map_err(error)?,
+                None => torchscript::bench::sequential(&module, &method, &args, iters, warmup)
+                    .map_err(error)?,
+                Some(Mode::Task) => {
+                    torchscript::bench::task_pool(&module, &method, &args, iters, warmup, workers)
+                        .map_err(error)?
+                }
+                Some(Mode::Actor) => {
+                    torchscript::bench::actor_pool(&module, &method, &args, iters, warmup, workers)
+                        .map_err(error)?
+                }
             };
             let mut json = report.to_json();
             json["load_ms"] = serde_json::json!(load_ms);

@@ -28,7 +28,10 @@ pub struct Module {
 
 impl std::fmt::Debug for Module {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Module").field("class", &self.root.class.name).field("mapped_bytes", &self.mapped_bytes).finish()
+        f.debug_struct("Module")
+            .field("class", &self.root.class.name)
+            .field("mapped_bytes", &self.mapped_bytes)
+            .finish()
     }
 }
 
@@ -54,17 +57,35 @@ impl Module {
     pub fn from_archive(archive: Archive) -> Result<Module, Error> {
         let archive = Arc::new(archive);
         let pickles = load_archive_pickles(&archive)?;
-        let program = Arc::new(Program::new(Box::new(source::ArchiveSource::new(archive.clone())), archive.version()));
+        let program = Arc::new(Program::new(
+            Box::new(source::ArchiveSource::new(archive.clone())),
+            archive.version(),
+        ));
         let stats = Arc::new(CopyStats::default());
         let mut builder = ValueBuilder::new(&archive, &program, stats.clone());
-        let constants = pickles.constants.iter().map(|c| builder.value(c)).collect::<Result<Vec<_>, _>>()?;
+        let constants = pickles
+            .constants
+            .iter()
+            .map(|c| builder.value(c))
+            .collect::<Result<Vec<_>, _>>()?;
         program.set_constants(constants);
         let root = match builder.value(&pickles.data)? {
             Value::Object(o) => o,
-            other => return Err(Error::InvalidModel(format!("data.pkl holds a {}, not a module object", other.type_name()))),
+            other => {
+                return Err(Error::InvalidModel(format!(
+                    "data.pkl holds a {}, not a module object",
+                    other.type_name()
+                )))
+            }
         };
         let mapped_bytes = builder.mapped_bytes;
-        Ok(Module { archive, program, root, stats, mapped_bytes })
+        Ok(Module {
+            archive,
+            program,
+            root,
+            stats,
+            mapped_bytes,
+        })
     }
 
     pub fn archive(&self) -> &Archive {
@@ -97,9 +118,19 @@ impl Module {
             .program
             .method(&self.root.class, name)
             .map_err(script_error)?
-            .ok_or_else(|| Error::InvalidModel(format!("the root module {} has no method `{name}`", self.root.class.name)))?;
+            .ok_or_else(|| {
+                Error::InvalidModel(format!(
+                    "the root module {} has no method `{name}`",
+                    self.root.class.name
+                ))
+            })?;
         Ok(MethodSignature {
-            params: f.params.iter().skip(1).map(|p| (p.name.clone(), p.ty.clone())).collect(),
+            params: f
+                .params
+                .iter()
+                .skip(1)
+                .map(|p| (p.name.clone(), p.ty.clone()))
+                .collect(),
             returns: f.returns.clone(),
         })
     }
@@ -108,7 +139,12 @@ impl Module {
     /// tensors in list attributes as `name.i`), each module once (a submodule reached twice is
     /// listed under its first path), then the code constants as `CONSTANTS.cN`.
     pub fn named_tensors(&self) -> Vec<(String, torchscript_ops::Tensor)> {
-        fn walk(o: &Arc<Object>, prefix: &str, seen: &mut Vec<*const Object>, out: &mut Vec<(String, torchscript_ops::Tensor)>) {
+        fn walk(
+            o: &Arc<Object>,
+            prefix: &str,
+            seen: &mut Vec<*const Object>,
+            out: &mut Vec<(String, torchscript_ops::Tensor)>,
+        ) {
             if seen.contains(&Arc::as_ptr(o)) {
                 return;
             }
@@ -123,7 +159,9 @@ impl Module {
                             }
                         }
                     }
-                    Value::Object(child) if child.class.kind.is_module() => walk(&child, &format!("{prefix}{name}."), seen, out),
+                    Value::Object(child) if child.class.kind.is_module() => {
+                        walk(&child, &format!("{prefix}{name}."), seen, out)
+                    }
                     _ => {}
                 }
             }
@@ -135,7 +173,7 @@ impl Module {
             if let Value::Tensor(t) = c {
                 out.push((format!("CONSTANTS.c{i}"), t));
             }
-            i += 1;
+            i = i.saturating_add(1);
         }
         out
     }
@@ -144,7 +182,10 @@ impl Module {
     /// storages over the same mapped weights. Cheap (no weight bytes are copied).
     pub fn instance(&self) -> Instance {
         let root = InstanceCloner::default().object(&self.root);
-        Instance { program: self.program.clone(), root }
+        Instance {
+            program: self.program.clone(),
+            root,
+        }
     }
 
     /// Runs `method` on a fresh instance (calls never see each other's attribute writes).
@@ -166,14 +207,18 @@ pub struct Instance {
 
 impl std::fmt::Debug for Instance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Instance").field("class", &self.root.class.name).finish()
+        f.debug_struct("Instance")
+            .field("class", &self.root.class.name)
+            .finish()
     }
 }
 
 impl Instance {
     /// Runs a method with positional inputs.
     pub fn run_method(&self, method: &str, inputs: Vec<Value>) -> Result<Value, Error> {
-        Interpreter::new(&self.program).call_method(&self.root, method, inputs, vec![]).map_err(script_error)
+        Interpreter::new(&self.program)
+            .call_method(&self.root, method, inputs, vec![])
+            .map_err(script_error)
     }
 
     pub fn forward(&self, inputs: Vec<Value>) -> Result<Value, Error> {

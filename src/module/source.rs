@@ -19,7 +19,11 @@ impl ArchiveSource {
 
 impl SourceProvider for ArchiveSource {
     fn module_source(&self, module: &str) -> Option<(String, Arc<str>)> {
-        if module.is_empty() || module.split('.').any(|part| part.is_empty() || part.contains(['/', '\\'])) {
+        if module.is_empty()
+            || module
+                .split('.')
+                .any(|part| part.is_empty() || part.contains(['/', '\\']))
+        {
             return None;
         }
         let record = format!("code/{}.py", module.replace('.', "/"));

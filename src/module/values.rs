@@ -39,26 +39,47 @@ pub struct ValueBuilder<'a> {
 
 impl<'a> ValueBuilder<'a> {
     pub fn new(archive: &'a Archive, program: &'a Program, stats: Arc<CopyStats>) -> Self {
-        ValueBuilder { archive, program, stats, storages: HashMap::new(), objects: HashMap::new(), mapped_bytes: 0 }
+        ValueBuilder {
+            archive,
+            program,
+            stats,
+            storages: HashMap::new(),
+            objects: HashMap::new(),
+            mapped_bytes: 0,
+        }
     }
 
     fn storage(&mut self, record: &StorageRecord) -> Result<Arc<Storage>, Error> {
         if let Some(s) = self.storages.get(&record.record_name) {
             return Ok(s.clone());
         }
-        let region = MappedRegion::new(self.archive.bytes().clone(), record.range.offset, record.range.len, self.stats.clone())
-            .map_err(|e| Error::InvalidModel(format!("record {}: {e}", record.record_name)))?;
+        let region = MappedRegion::new(
+            self.archive.bytes().clone(),
+            record.range.offset,
+            record.range.len,
+            self.stats.clone(),
+        )
+        .map_err(|e| Error::InvalidModel(format!("record {}: {e}", record.record_name)))?;
         let storage = Storage::mapped(region, storage_dtype(record.dtype).size());
-        self.mapped_bytes += record.range.len as u64;
-        self.storages.insert(record.record_name.clone(), storage.clone());
+        self.mapped_bytes = self.mapped_bytes.saturating_add(record.range.len as u64);
+        self.storages
+            .insert(record.record_name.clone(), storage.clone());
         Ok(storage)
     }
 
     fn tensor(&mut self, rec: &TensorRecord) -> Result<Tensor, Error> {
         let storage = self.storage(&rec.storage)?;
-        Tensor::from_storage(storage, storage_dtype(rec.storage.dtype), rec.storage_offset, rec.size.clone(), rec.stride.clone())
-            .map(|t| t.with_requires_grad(rec.requires_grad))
-            .map_err(|e| Error::InvalidModel(format!("tensor in record {}: {e}", rec.storage.record_name)))
+        Tensor::from_storage(
+            storage,
+            storage_dtype(rec.storage.dtype),
+            rec.storage_offset,
+            rec.size.clone(),
+            rec.stride.clone(),
+        )
+        .map(|t| t.with_requires_grad(rec.requires_grad))
+        .map_err(|e| {
+            Error::InvalidModel(format!("tensor in record {}: {e}", rec.storage.record_name))
+        })
     }
 
     /// Converts one value.
@@ -69,11 +90,25 @@ impl<'a> ValueBuilder<'a> {
             PickleValue::Int(i) => Value::Int(*i),
             PickleValue::Float(f) => Value::Float(*f),
             PickleValue::Str(s) => Value::Str(s.clone()),
-            PickleValue::Bytes(_) => return Err(Error::InvalidModel("byte strings are not TorchScript values".into())),
-            PickleValue::List(items) | PickleValue::Set(items) | PickleValue::TypedList { items, .. } => {
-                Value::list(items.iter().map(|i| self.value(i)).collect::<Result<_, _>>()?)
+            PickleValue::Bytes(_) => {
+                return Err(Error::InvalidModel(
+                    "byte strings are not TorchScript values".into(),
+                ))
             }
-            PickleValue::Tuple(items) => Value::tuple(items.iter().map(|i| self.value(i)).collect::<Result<_, _>>()?),
+            PickleValue::List(items)
+            | PickleValue::Set(items)
+            | PickleValue::TypedList { items, .. } => Value::list(
+                items
+                    .iter()
+                    .map(|i| self.value(i))
+                    .collect::<Result<_, _>>()?,
+            ),
+            PickleValue::Tuple(items) => Value::tuple(
+                items
+                    .iter()
+                    .map(|i| self.value(i))
+                    .collect::<Result<_, _>>()?,
+            ),
             PickleValue::Dict(items) | PickleValue::TypedDict { items, .. } => {
                 let dict = torchscript_interpreter::DictRef::new(Vec::with_capacity(items.len()));
                 for (k, v) in items {
@@ -85,8 +120,13 @@ impl<'a> ValueBuilder<'a> {
             PickleValue::Tensor(rec) => Value::Tensor(self.tensor(rec)?),
             PickleValue::Object(obj) => Value::Object(self.object(obj)?),
             PickleValue::Enum { value, .. } => self.value(value)?,
-            PickleValue::Device(d) => Value::Device(torchscript_ops::Device::parse(d).map_err(|e| Error::InvalidModel(e.to_string()))?),
-            PickleValue::Global(g) => return Err(Error::InvalidModel(format!("global `{g}` is not a value"))),
+            PickleValue::Device(d) => Value::Device(
+                torchscript_ops::Device::parse(d)
+                    .map_err(|e| Error::InvalidModel(e.to_string()))?,
+            ),
+            PickleValue::Global(g) => {
+                return Err(Error::InvalidModel(format!("global `{g}` is not a value")))
+            }
         })
     }
 
@@ -95,7 +135,9 @@ impl<'a> ValueBuilder<'a> {
         if let Some(o) = self.objects.get(&key) {
             return Ok(o.clone());
         }
-        let class = self.program.class(&obj.class_name).map_err(|e| Error::InvalidModel(format!("data.pkl object of class {}: {e}", obj.class_name)))?;
+        let class = self.program.class(&obj.class_name).map_err(|e| {
+            Error::InvalidModel(format!("data.pkl object of class {}: {e}", obj.class_name))
+        })?;
         let object = if class.has_method("__setstate__") {
             let state = self.value(&obj.state)?;
             let object = Arc::new(Object::new(class, Vec::new()));
@@ -108,12 +150,22 @@ impl<'a> ValueBuilder<'a> {
                 Some(items) => items
                     .iter()
                     .map(|(k, v)| {
-                        let name = k.as_str().ok_or_else(|| Error::InvalidModel(format!("attribute name of {} is not a string", obj.class_name)))?;
+                        let name = k.as_str().ok_or_else(|| {
+                            Error::InvalidModel(format!(
+                                "attribute name of {} is not a string",
+                                obj.class_name
+                            ))
+                        })?;
                         Ok((Arc::from(name), self.value(v)?))
                     })
                     .collect::<Result<Vec<_>, Error>>()?,
                 None if matches!(obj.state, PickleValue::None) => Vec::new(),
-                None => return Err(Error::InvalidModel(format!("object of class {} has a state that is not a dict and no __setstate__", obj.class_name))),
+                None => {
+                    return Err(Error::InvalidModel(format!(
+                        "object of class {} has a state that is not a dict and no __setstate__",
+                        obj.class_name
+                    )))
+                }
             };
             Arc::new(Object::new(class, attrs))
         };
@@ -149,11 +201,18 @@ impl InstanceCloner {
             Value::Tensor(t) => Value::Tensor(self.tensor(t)),
             Value::Object(o) => Value::Object(self.object(o)),
             Value::List(l) => Value::list(l.0.read().iter().map(|i| self.value(i)).collect()),
-            Value::Dict(d) => Value::dict(d.0.read().iter().map(|(k, v)| (self.value(k), self.value(v))).collect()),
+            Value::Dict(d) => Value::dict(
+                d.0.read()
+                    .iter()
+                    .map(|(k, v)| (self.value(k), self.value(v)))
+                    .collect(),
+            ),
             Value::Tuple(t) => {
                 let items = t.items().iter().map(|i| self.value(i)).collect();
                 match &t.0.named {
-                    Some(c) => Value::Tuple(torchscript_interpreter::TupleRef::named(items, c.clone())),
+                    Some(c) => {
+                        Value::Tuple(torchscript_interpreter::TupleRef::named(items, c.clone()))
+                    }
                     None => Value::tuple(items),
                 }
             }
@@ -163,10 +222,20 @@ impl InstanceCloner {
 
     fn tensor(&mut self, t: &Tensor) -> Tensor {
         let key = Arc::as_ptr(t.storage());
-        let storage = self.storages.entry(key).or_insert_with(|| t.storage().fork()).clone();
-        Tensor::from_storage(storage, t.dtype(), t.storage_offset(), t.shape().to_vec(), t.strides().to_vec())
-            .map(|c| c.with_requires_grad(t.requires_grad()))
-            .unwrap_or_else(|_| t.clone())
+        let storage = self
+            .storages
+            .entry(key)
+            .or_insert_with(|| t.storage().fork())
+            .clone();
+        Tensor::from_storage(
+            storage,
+            t.dtype(),
+            t.storage_offset(),
+            t.shape().to_vec(),
+            t.strides().to_vec(),
+        )
+        .map(|c| c.with_requires_grad(t.requires_grad()))
+        .unwrap_or_else(|_| t.clone())
     }
 }
 

@@ -8,29 +8,38 @@ use super::scalar::values_equal;
 use super::OpBuiltin;
 
 fn arg(args: &[Value], i: usize) -> Result<&Value> {
-    args.get(i).ok_or_else(|| type_error(format!("missing argument {i}")))
+    args.get(i)
+        .ok_or_else(|| type_error(format!("missing argument {i}")))
 }
 
 fn list(v: &Value) -> Result<&ListRef> {
     match v {
         Value::List(l) => Ok(l),
-        other => Err(type_error(format!("expected a list, got {}", other.type_name()))),
+        other => Err(type_error(format!(
+            "expected a list, got {}",
+            other.type_name()
+        ))),
     }
 }
 
 fn dict(v: &Value) -> Result<&DictRef> {
     match v {
         Value::Dict(d) => Ok(d),
-        other => Err(type_error(format!("expected a dict, got {}", other.type_name()))),
+        other => Err(type_error(format!(
+            "expected a dict, got {}",
+            other.type_name()
+        ))),
     }
 }
 
 fn string(v: &Value) -> Result<&str> {
-    v.as_str().ok_or_else(|| type_error(format!("expected a str, got {}", v.type_name())))
+    v.as_str()
+        .ok_or_else(|| type_error(format!("expected a str, got {}", v.type_name())))
 }
 
 fn int(v: &Value) -> Result<i64> {
-    v.as_int().ok_or_else(|| type_error(format!("expected an int, got {}", v.type_name())))
+    v.as_int()
+        .ok_or_else(|| type_error(format!("expected an int, got {}", v.type_name())))
 }
 
 /// Python index normalization (negative from the end), checked.
@@ -43,7 +52,12 @@ pub fn normalize_index(index: i64, len: usize, what: &str) -> Result<usize> {
 }
 
 /// Python slice bounds clamped to `len`: the selected indices.
-pub fn slice_indices(len: usize, start: Option<i64>, end: Option<i64>, step: Option<i64>) -> Result<Vec<usize>> {
+pub fn slice_indices(
+    len: usize,
+    start: Option<i64>,
+    end: Option<i64>,
+    step: Option<i64>,
+) -> Result<Vec<usize>> {
     let step = step.unwrap_or(1);
     if step == 0 {
         return Err(value_error("slice step cannot be zero"));
@@ -109,7 +123,9 @@ fn pop(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
             let key = arg(a, 1)?;
             match d.remove(key) {
                 Some(v) => Ok(v),
-                None => a.get(2).cloned().ok_or_else(|| ErrorKind::Index(format!("KeyError: {}", super::format::repr_value(key))).into()),
+                None => a.get(2).cloned().ok_or_else(|| {
+                    ErrorKind::Index(format!("KeyError: {}", super::format::repr_value(key))).into()
+                }),
             }
         }
         v => {
@@ -131,7 +147,10 @@ fn remove(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let l = list(arg(a, 0)?)?;
     let x = arg(a, 1)?;
     let mut items = l.0.write();
-    let at = items.iter().position(|v| values_equal(v, x)).ok_or_else(|| value_error("list.remove(x): x not in list"))?;
+    let at = items
+        .iter()
+        .position(|v| values_equal(v, x))
+        .ok_or_else(|| value_error("list.remove(x): x not in list"))?;
     items.remove(at);
     Ok(Value::None)
 }
@@ -145,7 +164,11 @@ fn clear(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
 fn index_of(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let l = list(arg(a, 0)?)?;
     let x = arg(a, 1)?;
-    let at = l.0.read().iter().position(|v| values_equal(v, x)).ok_or_else(|| value_error("'list.index(x)': x not in list"))?;
+    let at =
+        l.0.read()
+            .iter()
+            .position(|v| values_equal(v, x))
+            .ok_or_else(|| value_error("'list.index(x)': x not in list"))?;
     Ok(Value::Int(at as i64))
 }
 fn count(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
@@ -153,7 +176,14 @@ fn count(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
         Value::Str(s) => Ok(Value::Int(s.matches(string(arg(a, 1)?)?).count() as i64)),
         v => {
             let x = arg(a, 1)?;
-            Ok(Value::Int(list(v)?.0.read().iter().filter(|v| values_equal(v, x)).count() as i64))
+            Ok(Value::Int(
+                list(v)?
+                    .0
+                    .read()
+                    .iter()
+                    .filter(|v| values_equal(v, x))
+                    .count() as i64,
+            ))
         }
     }
 }
@@ -238,7 +268,9 @@ fn contains(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     Ok(Value::Bool(match container {
         Value::Dict(d) => d.contains(x),
         Value::Str(s) => s.contains(string(x)?),
-        v => crate::eval::iterate(v)?.iter().any(|item| values_equal(item, x)),
+        v => crate::eval::iterate(v)?
+            .iter()
+            .any(|item| values_equal(item, x)),
     }))
 }
 fn len(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
@@ -253,7 +285,12 @@ fn len(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
             }
             t.shape()[0]
         }
-        other => return Err(type_error(format!("object of type {} has no len()", other.type_name()))),
+        other => {
+            return Err(type_error(format!(
+                "object of type {} has no len()",
+                other.type_name()
+            )))
+        }
     } as i64))
 }
 fn getitem(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
@@ -264,40 +301,90 @@ fn setitem(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
     Ok(Value::None)
 }
 fn slice(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
-    let (start, end, step) = (opt_int(arg(a, 1)?)?, opt_int(arg(a, 2)?)?, a.get(3).map(int).transpose()?);
+    let (start, end, step) = (
+        opt_int(arg(a, 1)?)?,
+        opt_int(arg(a, 2)?)?,
+        a.get(3).map(int).transpose()?,
+    );
     match arg(a, 0)? {
         Value::Str(s) => {
             let chars: Vec<char> = s.chars().collect();
-            Ok(Value::str(&slice_indices(chars.len(), start, end, step)?.into_iter().map(|i| chars[i]).collect::<String>()))
+            Ok(Value::str(
+                &slice_indices(chars.len(), start, end, step)?
+                    .into_iter()
+                    .map(|i| chars[i])
+                    .collect::<String>(),
+            ))
         }
         v => {
             let items = list(v)?.0.read().clone();
-            Ok(Value::list(slice_indices(items.len(), start, end, step)?.into_iter().map(|i| items[i].clone()).collect()))
+            Ok(Value::list(
+                slice_indices(items.len(), start, end, step)?
+                    .into_iter()
+                    .map(|i| items[i].clone())
+                    .collect(),
+            ))
         }
     }
 }
 fn sum(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let items = crate::eval::iterate(arg(a, 0)?)?;
-    if items.iter().all(|v| matches!(v, Value::Int(_) | Value::Bool(_))) {
-        Ok(Value::Int(items.iter().filter_map(Value::as_int).fold(0i64, i64::wrapping_add)))
+    if items
+        .iter()
+        .all(|v| matches!(v, Value::Int(_) | Value::Bool(_)))
+    {
+        Ok(Value::Int(
+            items
+                .iter()
+                .filter_map(Value::as_int)
+                .fold(0i64, i64::wrapping_add),
+        ))
     } else {
-        Ok(Value::Float(items.iter().map(super::scalar::to_float).sum::<Result<f64>>()?))
+        Ok(Value::Float(
+            items
+                .iter()
+                .map(super::scalar::to_float)
+                .sum::<Result<f64>>()?,
+        ))
     }
 }
 
 // ----- dicts -----
 
 fn keys(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
-    Ok(Value::list(dict(arg(a, 0)?)?.0.read().iter().map(|(k, _)| k.clone()).collect()))
+    Ok(Value::list(
+        dict(arg(a, 0)?)?
+            .0
+            .read()
+            .iter()
+            .map(|(k, _)| k.clone())
+            .collect(),
+    ))
 }
 fn values(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
-    Ok(Value::list(dict(arg(a, 0)?)?.0.read().iter().map(|(_, v)| v.clone()).collect()))
+    Ok(Value::list(
+        dict(arg(a, 0)?)?
+            .0
+            .read()
+            .iter()
+            .map(|(_, v)| v.clone())
+            .collect(),
+    ))
 }
 fn items(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
-    Ok(Value::list(dict(arg(a, 0)?)?.0.read().iter().map(|(k, v)| Value::tuple(vec![k.clone(), v.clone()])).collect()))
+    Ok(Value::list(
+        dict(arg(a, 0)?)?
+            .0
+            .read()
+            .iter()
+            .map(|(k, v)| Value::tuple(vec![k.clone(), v.clone()]))
+            .collect(),
+    ))
 }
 fn get(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
-    Ok(dict(arg(a, 0)?)?.get(arg(a, 1)?).unwrap_or_else(|| a.get(2).cloned().unwrap_or_default()))
+    Ok(dict(arg(a, 0)?)?
+        .get(arg(a, 1)?)
+        .unwrap_or_else(|| a.get(2).cloned().unwrap_or_default()))
 }
 fn setdefault(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let d = dict(arg(a, 0)?)?;
@@ -319,7 +406,10 @@ fn update(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
 }
 fn popitem(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let d = dict(arg(a, 0)?)?;
-    let (k, v) = d.0.write().pop().ok_or_else(|| ErrorKind::Index("popitem(): dictionary is empty".into()))?;
+    let (k, v) =
+        d.0.write()
+            .pop()
+            .ok_or_else(|| ErrorKind::Index("popitem(): dictionary is empty".into()))?;
     Ok(Value::tuple(vec![k, v]))
 }
 fn delete(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
@@ -352,7 +442,10 @@ fn format(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
 fn join(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let sep = string(arg(a, 0)?)?;
     let parts = crate::eval::iterate(arg(a, 1)?)?;
-    let strs = parts.iter().map(|p| string(p).map(str::to_string)).collect::<Result<Vec<_>>>()?;
+    let strs = parts
+        .iter()
+        .map(|p| string(p).map(str::to_string))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Value::str(&strs.join(sep)))
 }
 fn split(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
@@ -365,7 +458,11 @@ fn split(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
         Some(Value::Str(sep)) if max < 0 => s.split(&**sep).map(Value::str).collect(),
         Some(Value::Str(sep)) => s.splitn(max as usize + 1, &**sep).map(Value::str).collect(),
         _ if max < 0 => s.split_whitespace().map(Value::str).collect(),
-        _ => s.splitn(max as usize + 1, char::is_whitespace).filter(|p| !p.is_empty()).map(Value::str).collect(),
+        _ => s
+            .splitn(max as usize + 1, char::is_whitespace)
+            .filter(|p| !p.is_empty())
+            .map(Value::str)
+            .collect(),
     };
     Ok(Value::list(parts))
 }
@@ -387,10 +484,14 @@ fn rstrip(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     strip_with(a, |s, c| s.trim_end_matches(c).to_string())
 }
 fn startswith(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
-    Ok(Value::Bool(string(arg(a, 0)?)?.starts_with(string(arg(a, 1)?)?)))
+    Ok(Value::Bool(
+        string(arg(a, 0)?)?.starts_with(string(arg(a, 1)?)?),
+    ))
 }
 fn endswith(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
-    Ok(Value::Bool(string(arg(a, 0)?)?.ends_with(string(arg(a, 1)?)?)))
+    Ok(Value::Bool(
+        string(arg(a, 0)?)?.ends_with(string(arg(a, 1)?)?),
+    ))
 }
 fn replace(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let s = string(arg(a, 0)?)?;
@@ -399,7 +500,11 @@ fn replace(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
         Some(v) => int(v)?,
         None => -1,
     };
-    Ok(Value::str(&if max < 0 { s.replace(old, new) } else { s.replacen(old, new, max as usize) }))
+    Ok(Value::str(&if max < 0 {
+        s.replace(old, new)
+    } else {
+        s.replacen(old, new, max as usize)
+    }))
 }
 fn lower(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     Ok(Value::str(&string(arg(a, 0)?)?.to_lowercase()))
@@ -409,11 +514,16 @@ fn upper(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
 }
 fn find(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let s = string(arg(a, 0)?)?;
-    Ok(Value::Int(s.find(string(arg(a, 1)?)?).map_or(-1, |b| s[..b].chars().count() as i64)))
+    Ok(Value::Int(
+        s.find(string(arg(a, 1)?)?)
+            .map_or(-1, |b| s[..b].chars().count() as i64),
+    ))
 }
 fn isdigit(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let s = string(arg(a, 0)?)?;
-    Ok(Value::Bool(!s.is_empty() && s.chars().all(|c| c.is_ascii_digit())))
+    Ok(Value::Bool(
+        !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()),
+    ))
 }
 fn str_of(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     Ok(Value::str(&super::format::format_value(arg(a, 0)?)))
@@ -442,7 +552,9 @@ pub fn list_op(name: &str) -> Option<OpBuiltin> {
         "aten::_set_item" => setitem,
         "aten::slice" => slice,
         "aten::sum" => sum,
-        "aten::eq" | "aten::ne" | "aten::lt" | "aten::gt" | "aten::le" | "aten::ge" => return super::scalar::lookup(name),
+        "aten::eq" | "aten::ne" | "aten::lt" | "aten::gt" | "aten::le" | "aten::ge" => {
+            return super::scalar::lookup(name)
+        }
         "aten::min" | "aten::max" => return super::scalar::lookup(name),
         _ => return None,
     })
@@ -497,7 +609,9 @@ pub fn str_op(name: &str) -> Option<OpBuiltin> {
         "aten::__contains__" => contains,
         "aten::list" => to_list,
         "aten::str" => str_of,
-        "aten::eq" | "aten::ne" | "aten::lt" | "aten::gt" | "aten::le" | "aten::ge" => return super::scalar::lookup(name),
+        "aten::eq" | "aten::ne" | "aten::lt" | "aten::gt" | "aten::le" | "aten::ge" => {
+            return super::scalar::lookup(name)
+        }
         _ => return None,
     })
 }

@@ -37,7 +37,14 @@ pub fn format_value(v: &Value) -> String {
         Value::Str(s) => s.to_string(),
         Value::Device(d) => d.to_string(),
         Value::Tensor(t) => format!("{t:?}"),
-        Value::List(l) => format!("[{}]", l.0.read().iter().map(repr_value).collect::<Vec<_>>().join(", ")),
+        Value::List(l) => format!(
+            "[{}]",
+            l.0.read()
+                .iter()
+                .map(repr_value)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Value::Tuple(t) => {
             let items: Vec<String> = t.items().iter().map(repr_value).collect();
             if items.len() == 1 {
@@ -48,7 +55,11 @@ pub fn format_value(v: &Value) -> String {
         }
         Value::Dict(d) => format!(
             "{{{}}}",
-            d.0.read().iter().map(|(k, v)| format!("{}: {}", repr_value(k), repr_value(v))).collect::<Vec<_>>().join(", ")
+            d.0.read()
+                .iter()
+                .map(|(k, v)| format!("{}: {}", repr_value(k), repr_value(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         Value::Object(o) => format!("<{} object>", o.class.name),
         other => other.type_name(),
@@ -117,7 +128,10 @@ mod tests {
 
     #[test]
     fn format_fills_positional_fields() {
-        assert_eq!(format_string("{}-{}", &[Value::str("a"), Value::Int(3)]), "a-3");
+        assert_eq!(
+            format_string("{}-{}", &[Value::str("a"), Value::Int(3)]),
+            "a-3"
+        );
         assert_eq!(format_string("{{x}} {0}{0}", &[Value::Int(1)]), "{x} 11");
     }
 }

@@ -9,11 +9,20 @@ use crate::value::Value;
 use super::containers::{normalize_index, slice_indices};
 
 fn op_error(op: &str, e: OpError) -> Error {
-    ErrorKind::OpFailed { schema: op.to_string(), source: e }.into()
+    ErrorKind::OpFailed {
+        schema: op.to_string(),
+        source: e,
+    }
+    .into()
 }
 
 fn kernel(interp: &Interpreter, name: &str, args: &[Arg]) -> Result<Value> {
-    interp.program.registry().call(name, args).map(crate::bind::from_arg).map_err(|e| op_error(name, e))
+    interp
+        .program
+        .registry()
+        .call(name, args)
+        .map(crate::bind::from_arg)
+        .map_err(|e| op_error(name, e))
 }
 
 /// `container[key]`.
@@ -25,24 +34,49 @@ pub fn get_item(interp: &mut Interpreter, container: &Value, key: &Value) -> Res
         }
         (Value::List(l), Value::Slice(a, b, c)) => {
             let items = l.0.read();
-            Ok(Value::list(slice_indices(items.len(), *a, *b, *c)?.into_iter().map(|i| items[i].clone()).collect()))
+            Ok(Value::list(
+                slice_indices(items.len(), *a, *b, *c)?
+                    .into_iter()
+                    .map(|i| items[i].clone())
+                    .collect(),
+            ))
         }
-        (Value::Tuple(t), Value::Int(i)) => Ok(t.items()[normalize_index(*i, t.items().len(), "tuple")?].clone()),
-        (Value::Tuple(t), Value::Slice(a, b, c)) => {
-            Ok(Value::tuple(slice_indices(t.items().len(), *a, *b, *c)?.into_iter().map(|i| t.items()[i].clone()).collect()))
+        (Value::Tuple(t), Value::Int(i)) => {
+            Ok(t.items()[normalize_index(*i, t.items().len(), "tuple")?].clone())
         }
+        (Value::Tuple(t), Value::Slice(a, b, c)) => Ok(Value::tuple(
+            slice_indices(t.items().len(), *a, *b, *c)?
+                .into_iter()
+                .map(|i| t.items()[i].clone())
+                .collect(),
+        )),
         (Value::Str(s), Value::Int(i)) => {
             let chars: Vec<char> = s.chars().collect();
-            Ok(Value::str(&chars[normalize_index(*i, chars.len(), "string")?].to_string()))
+            Ok(Value::str(
+                &chars[normalize_index(*i, chars.len(), "string")?].to_string(),
+            ))
         }
         (Value::Str(s), Value::Slice(a, b, c)) => {
             let chars: Vec<char> = s.chars().collect();
-            Ok(Value::str(&slice_indices(chars.len(), *a, *b, *c)?.into_iter().map(|i| chars[i]).collect::<String>()))
+            Ok(Value::str(
+                &slice_indices(chars.len(), *a, *b, *c)?
+                    .into_iter()
+                    .map(|i| chars[i])
+                    .collect::<String>(),
+            ))
         }
-        (Value::Dict(d), k) => d.get(k).ok_or_else(|| ErrorKind::Index(format!("KeyError: {}", super::format::repr_value(k))).into()),
+        (Value::Dict(d), k) => d.get(k).ok_or_else(|| {
+            ErrorKind::Index(format!("KeyError: {}", super::format::repr_value(k))).into()
+        }),
         (Value::Tensor(t), k) => index_tensor(interp, t, k),
-        (Value::Object(o), k) if o.class.has_method("__getitem__") => interp.call_method(o, "__getitem__", vec![k.clone()], vec![]),
-        (c, k) => Err(type_error(format!("'{}' object cannot be indexed with {}", c.type_name(), k.type_name()))),
+        (Value::Object(o), k) if o.class.has_method("__getitem__") => {
+            interp.call_method(o, "__getitem__", vec![k.clone()], vec![])
+        }
+        (c, k) => Err(type_error(format!(
+            "'{}' object cannot be indexed with {}",
+            c.type_name(),
+            k.type_name()
+        ))),
     }
 }
 
@@ -59,9 +93,15 @@ fn basic_index(t: &Tensor, key: &Value) -> Result<(Tensor, Vec<Option<Tensor>>)>
     for (position, item) in items.iter().enumerate() {
         match item {
             Value::Int(i) => view = view.select(dim as i64, *i).map_err(|e| op_error(op, e))?,
-            Value::Bool(_) => return Err(type_error("indexing a tensor with a Python bool is not supported")),
+            Value::Bool(_) => {
+                return Err(type_error(
+                    "indexing a tensor with a Python bool is not supported",
+                ))
+            }
             Value::Slice(a, b, c) => {
-                view = view.slice(dim as i64, *a, *b, c.unwrap_or(1)).map_err(|e| op_error(op, e))?;
+                view = view
+                    .slice(dim as i64, *a, *b, c.unwrap_or(1))
+                    .map_err(|e| op_error(op, e))?;
                 advanced_pad(&mut advanced, dim);
                 dim += 1;
             }
@@ -71,7 +111,10 @@ fn basic_index(t: &Tensor, key: &Value) -> Result<(Tensor, Vec<Option<Tensor>>)>
                 dim += 1;
             }
             Value::Ellipsis => {
-                let after = items[position + 1..].iter().filter(|v| !matches!(v, Value::None | Value::Ellipsis)).count();
+                let after = items[position + 1..]
+                    .iter()
+                    .filter(|v| !matches!(v, Value::None | Value::Ellipsis))
+                    .count();
                 let skip = view.dim().saturating_sub(dim + after);
                 for _ in 0..skip {
                     advanced_pad(&mut advanced, dim);
@@ -81,7 +124,11 @@ fn basic_index(t: &Tensor, key: &Value) -> Result<(Tensor, Vec<Option<Tensor>>)>
             Value::Tensor(index) => {
                 advanced_pad(&mut advanced, dim);
                 advanced.push(Some(index.clone()));
-                dim += if index.dtype().is_bool() { index.dim() } else { 1 };
+                dim += if index.dtype().is_bool() {
+                    index.dim()
+                } else {
+                    1
+                };
             }
             Value::List(l) => {
                 let ints: Vec<i64> = l.0.read().iter().filter_map(Value::as_int).collect();
@@ -91,7 +138,12 @@ fn basic_index(t: &Tensor, key: &Value) -> Result<(Tensor, Vec<Option<Tensor>>)>
                 advanced.push(Some(index));
                 dim += 1;
             }
-            other => return Err(type_error(format!("tensors cannot be indexed with {}", other.type_name()))),
+            other => {
+                return Err(type_error(format!(
+                    "tensors cannot be indexed with {}",
+                    other.type_name()
+                )))
+            }
         }
     }
     Ok((view, advanced))
@@ -108,12 +160,22 @@ fn index_tensor(interp: &mut Interpreter, t: &Tensor, key: &Value) -> Result<Val
     if advanced.iter().all(Option::is_none) {
         return Ok(Value::Tensor(view));
     }
-    let indices = Arg::List(advanced.into_iter().map(|i| i.map_or(Arg::None, Arg::Tensor)).collect());
+    let indices = Arg::List(
+        advanced
+            .into_iter()
+            .map(|i| i.map_or(Arg::None, Arg::Tensor))
+            .collect(),
+    );
     kernel(interp, "aten::index.Tensor", &[Arg::Tensor(view), indices])
 }
 
 /// `container[key] = value`.
-pub fn set_item(interp: &mut Interpreter, container: &Value, key: &Value, value: Value) -> Result<()> {
+pub fn set_item(
+    interp: &mut Interpreter,
+    container: &Value,
+    key: &Value,
+    value: Value,
+) -> Result<()> {
     match (container, key) {
         (Value::List(l), Value::Int(i)) => {
             let mut items = l.0.write();
@@ -132,20 +194,42 @@ pub fn set_item(interp: &mut Interpreter, container: &Value, key: &Value, value:
                 Value::Int(i) => Tensor::scalar(*i),
                 Value::Float(f) => Tensor::scalar(*f),
                 Value::Bool(b) => Tensor::scalar(torchscript_ops::Bool8::from(*b)),
-                other => return Err(type_error(format!("cannot assign a {} into a tensor", other.type_name()))),
+                other => {
+                    return Err(type_error(format!(
+                        "cannot assign a {} into a tensor",
+                        other.type_name()
+                    )))
+                }
             };
             if advanced.iter().all(Option::is_none) {
                 return view.copy_from(&src).map_err(|e| op_error("aten::copy_", e));
             }
-            let indices = Arg::List(advanced.into_iter().map(|i| i.map_or(Arg::None, Arg::Tensor)).collect());
-            kernel(interp, "aten::index_put_", &[Arg::Tensor(view), indices, Arg::Tensor(src), Arg::Bool(false)])?;
+            let indices = Arg::List(
+                advanced
+                    .into_iter()
+                    .map(|i| i.map_or(Arg::None, Arg::Tensor))
+                    .collect(),
+            );
+            kernel(
+                interp,
+                "aten::index_put_",
+                &[
+                    Arg::Tensor(view),
+                    indices,
+                    Arg::Tensor(src),
+                    Arg::Bool(false),
+                ],
+            )?;
             Ok(())
         }
         (Value::Object(o), k) if o.class.has_method("__setitem__") => {
             interp.call_method(o, "__setitem__", vec![k.clone(), value], vec![])?;
             Ok(())
         }
-        (c, _) => Err(type_error(format!("'{}' object does not support item assignment", c.type_name()))),
+        (c, _) => Err(type_error(format!(
+            "'{}' object does not support item assignment",
+            c.type_name()
+        ))),
     }
 }
 
@@ -154,18 +238,34 @@ pub fn delete_item(container: &Value, key: &Value) -> Result<()> {
     match container {
         Value::List(l) => {
             let mut items = l.0.write();
-            let at = normalize_index(key.as_int().ok_or_else(|| type_error("list indices must be integers"))?, items.len(), "list assignment")?;
+            let at = normalize_index(
+                key.as_int()
+                    .ok_or_else(|| type_error("list indices must be integers"))?,
+                items.len(),
+                "list assignment",
+            )?;
             items.remove(at);
             Ok(())
         }
-        Value::Dict(d) => d.remove(key).map(|_| ()).ok_or_else(|| ErrorKind::Index(format!("KeyError: {}", super::format::repr_value(key))).into()),
-        other => Err(type_error(format!("'{}' object doesn't support item deletion", other.type_name()))),
+        Value::Dict(d) => d.remove(key).map(|_| ()).ok_or_else(|| {
+            ErrorKind::Index(format!("KeyError: {}", super::format::repr_value(key))).into()
+        }),
+        other => Err(type_error(format!(
+            "'{}' object doesn't support item deletion",
+            other.type_name()
+        ))),
     }
 }
 
 /// `value.name`.
 pub fn get_attr(interp: &mut Interpreter, v: &Value, name: &str) -> Result<Value> {
-    let missing = || -> Error { ErrorKind::Attribute { class: v.type_name(), name: name.to_string() }.into() };
+    let missing = || -> Error {
+        ErrorKind::Attribute {
+            class: v.type_name(),
+            name: name.to_string(),
+        }
+        .into()
+    };
     match v {
         Value::Object(o) => {
             if let Some(a) = o.get_attr(name) {
@@ -178,7 +278,11 @@ pub fn get_attr(interp: &mut Interpreter, v: &Value, name: &str) -> Result<Value
         }
         Value::Tuple(t) => {
             let class = t.0.named.as_ref().ok_or_else(missing)?;
-            let at = class.field_names().iter().position(|f| *f == name).ok_or_else(missing)?;
+            let at = class
+                .field_names()
+                .iter()
+                .position(|f| *f == name)
+                .ok_or_else(missing)?;
             t.items().get(at).cloned().ok_or_else(missing)
         }
         Value::Class(c) => c.constant(name).cloned().ok_or_else(missing),
@@ -186,13 +290,19 @@ pub fn get_attr(interp: &mut Interpreter, v: &Value, name: &str) -> Result<Value
             "shape" => Value::list(t.shape().iter().map(|&d| Value::Int(d as i64)).collect()),
             "dtype" => Value::Int(t.dtype().scalar_type_code()),
             "device" => Value::Device(torchscript_ops::Device::cpu()),
-            "is_cuda" | "is_quantized" | "is_mkldnn" | "is_sparse" | "is_meta" => Value::Bool(false),
+            "is_cuda" | "is_quantized" | "is_mkldnn" | "is_sparse" | "is_meta" => {
+                Value::Bool(false)
+            }
             "requires_grad" => Value::Bool(t.requires_grad()),
             "ndim" => Value::Int(t.dim() as i64),
             "data" => Value::Tensor(t.clone()),
             "grad" => Value::None,
             "layout" => Value::Int(0),
-            "T" | "mT" => Value::Tensor(if t.dim() < 2 { t.clone() } else { t.transpose(-2, -1).map_err(|e| op_error("aten::t", e))? }),
+            "T" | "mT" => Value::Tensor(if t.dim() < 2 {
+                t.clone()
+            } else {
+                t.transpose(-2, -1).map_err(|e| op_error("aten::t", e))?
+            }),
             _ => return Err(missing()),
         }),
         Value::Device(d) => Ok(match name {

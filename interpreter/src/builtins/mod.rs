@@ -29,7 +29,9 @@ pub type OpBuiltin = fn(&mut Interpreter, &[Value]) -> Result<Value>;
 fn mentions_tensor(ty: &SchemaType) -> bool {
     match ty {
         SchemaType::Tensor => true,
-        SchemaType::Optional(t) | SchemaType::List(t, _) | SchemaType::Future(t) => mentions_tensor(t),
+        SchemaType::Optional(t) | SchemaType::List(t, _) | SchemaType::Future(t) => {
+            mentions_tensor(t)
+        }
         SchemaType::Dict(k, v) => mentions_tensor(k) || mentions_tensor(v),
         SchemaType::Tuple(items) => items.iter().any(mentions_tensor),
         _ => false,
@@ -49,7 +51,8 @@ pub fn op_builtin(schema: &Schema) -> Option<OpBuiltin> {
     match first {
         Some(SchemaType::List(elem, _)) => {
             // Tensor-list kernels (cat, stack, ...) are not list builtins.
-            let element_is_value = !matches!(**elem, SchemaType::Tensor | SchemaType::Optional(_)) || is_list_method(&schema.name);
+            let element_is_value = !matches!(**elem, SchemaType::Tensor | SchemaType::Optional(_))
+                || is_list_method(&schema.name);
             if element_is_value {
                 return containers::list_op(&schema.name);
             }
@@ -57,7 +60,9 @@ pub fn op_builtin(schema: &Schema) -> Option<OpBuiltin> {
         }
         Some(SchemaType::Dict(..)) => containers::dict_op(&schema.name),
         Some(SchemaType::Str) => containers::str_op(&schema.name),
-        Some(SchemaType::Var(_) | SchemaType::Any) => containers::generic_op(&schema.name).or_else(|| scalar_if_no_tensor(schema)),
+        Some(SchemaType::Var(_) | SchemaType::Any) => {
+            containers::generic_op(&schema.name).or_else(|| scalar_if_no_tensor(schema))
+        }
         _ => scalar_if_no_tensor(schema),
     }
 }
@@ -65,12 +70,31 @@ pub fn op_builtin(schema: &Schema) -> Option<OpBuiltin> {
 fn is_list_method(name: &str) -> bool {
     matches!(
         name,
-        "aten::append" | "aten::extend" | "aten::insert" | "aten::pop" | "aten::remove" | "aten::clear" | "aten::index" | "aten::count" | "aten::reverse" | "aten::copy" | "aten::len" | "aten::__getitem__" | "aten::_set_item" | "aten::slice" | "aten::list" | "aten::add" | "aten::__contains__" | "aten::eq" | "aten::ne"
+        "aten::append"
+            | "aten::extend"
+            | "aten::insert"
+            | "aten::pop"
+            | "aten::remove"
+            | "aten::clear"
+            | "aten::index"
+            | "aten::count"
+            | "aten::reverse"
+            | "aten::copy"
+            | "aten::len"
+            | "aten::__getitem__"
+            | "aten::_set_item"
+            | "aten::slice"
+            | "aten::list"
+            | "aten::add"
+            | "aten::__contains__"
+            | "aten::eq"
+            | "aten::ne"
     )
 }
 
 fn scalar_if_no_tensor(schema: &Schema) -> Option<OpBuiltin> {
-    let tensor_free = !schema.args.iter().any(|a| mentions_tensor(&a.ty)) && !schema.returns.iter().any(mentions_tensor);
+    let tensor_free = !schema.args.iter().any(|a| mentions_tensor(&a.ty))
+        && !schema.returns.iter().any(mentions_tensor);
     if tensor_free {
         scalar::lookup(&schema.name).or_else(|| containers::generic_op(&schema.name))
     } else {

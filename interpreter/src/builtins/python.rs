@@ -18,16 +18,27 @@ fn type_arg(call: &Call, i: usize) -> Result<&Type> {
 }
 
 /// Runs a builtin call (arguments are evaluated here: some take types, not values).
-pub(crate) fn call_builtin(interp: &mut Interpreter, b: Builtin, call: &Call, frame: &mut Frame) -> Result<Value> {
+pub(crate) fn call_builtin(
+    interp: &mut Interpreter,
+    b: Builtin,
+    call: &Call,
+    frame: &mut Frame,
+) -> Result<Value> {
     // Special forms whose first argument is a type.
     match b {
         Builtin::Annotate | Builtin::UncheckedCast => {
-            let e = call.args.get(1).ok_or_else(|| type_error("annotate() takes a type and a value"))?;
+            let e = call
+                .args
+                .get(1)
+                .ok_or_else(|| type_error("annotate() takes a type and a value"))?;
             return interp.eval_arg(e, frame);
         }
         Builtin::Uninitialized => return Ok(Value::Uninitialized),
         Builtin::IsInstance => {
-            let e = call.args.first().ok_or_else(|| type_error("isinstance() takes a value and a type"))?;
+            let e = call
+                .args
+                .first()
+                .ok_or_else(|| type_error("isinstance() takes a value and a type"))?;
             let v = interp.eval_arg(e, frame)?;
             return Ok(Value::Bool(v.has_type(type_arg(call, 1)?)));
         }
@@ -44,10 +55,16 @@ pub(crate) fn call_builtin(interp: &mut Interpreter, b: Builtin, call: &Call, fr
     for (k, e) in &call.kwargs {
         kwargs.push((k.clone(), interp.eval_arg(e, frame)?));
     }
-    let arg = |i: usize| -> Result<&Value> { args.get(i).ok_or_else(|| type_error(format!("{b:?}() is missing argument {i}"))) };
+    let arg = |i: usize| -> Result<&Value> {
+        args.get(i)
+            .ok_or_else(|| type_error(format!("{b:?}() is missing argument {i}")))
+    };
     Ok(match b {
         Builtin::GetAttr => {
-            let name = arg(1)?.as_str().ok_or_else(|| type_error("getattr(): attribute name must be a string"))?.to_string();
+            let name = arg(1)?
+                .as_str()
+                .ok_or_else(|| type_error("getattr(): attribute name must be a string"))?
+                .to_string();
             match super::get_attr(interp, arg(0)?, &name) {
                 Ok(v) => v,
                 Err(e) => match args.get(2) {
@@ -57,16 +74,26 @@ pub(crate) fn call_builtin(interp: &mut Interpreter, b: Builtin, call: &Call, fr
             }
         }
         Builtin::HasAttr => {
-            let name = arg(1)?.as_str().ok_or_else(|| type_error("hasattr(): attribute name must be a string"))?.to_string();
+            let name = arg(1)?
+                .as_str()
+                .ok_or_else(|| type_error("hasattr(): attribute name must be a string"))?
+                .to_string();
             Value::Bool(super::get_attr(interp, arg(0)?, &name).is_ok())
         }
         Builtin::SetAttr => match arg(0)? {
             Value::Object(o) => {
-                let name = arg(1)?.as_str().ok_or_else(|| type_error("setattr(): attribute name must be a string"))?;
+                let name = arg(1)?
+                    .as_str()
+                    .ok_or_else(|| type_error("setattr(): attribute name must be a string"))?;
                 o.set_attr(name, arg(2)?.clone());
                 Value::None
             }
-            other => return Err(type_error(format!("cannot set attributes of {}", other.type_name()))),
+            other => {
+                return Err(type_error(format!(
+                    "cannot set attributes of {}",
+                    other.type_name()
+                )))
+            }
         },
         Builtin::Int => Value::Int(match args.first() {
             Some(v) => super::to_int(v)?,
@@ -83,7 +110,10 @@ pub(crate) fn call_builtin(interp: &mut Interpreter, b: Builtin, call: &Call, fr
         Builtin::Str => Value::str(&args.first().map(format_value).unwrap_or_default()),
         Builtin::Len => interp.call_op_by_name("aten::len", args, call.line)?,
         Builtin::Range => {
-            let ints = args.iter().map(|v| v.as_int().ok_or_else(|| type_error("range() expects ints"))).collect::<Result<Vec<_>>>()?;
+            let ints = args
+                .iter()
+                .map(|v| v.as_int().ok_or_else(|| type_error("range() expects ints")))
+                .collect::<Result<Vec<_>>>()?;
             let (start, end, step) = match ints.as_slice() {
                 [e] => (0, *e, 1),
                 [s, e] => (*s, *e, 1),
@@ -103,12 +133,22 @@ pub(crate) fn call_builtin(interp: &mut Interpreter, b: Builtin, call: &Call, fr
         }
         Builtin::Enumerate => {
             let start = args.get(1).and_then(Value::as_int).unwrap_or(0);
-            Value::list(iterate(arg(0)?)?.into_iter().enumerate().map(|(i, v)| Value::tuple(vec![Value::Int(start + i as i64), v])).collect())
+            Value::list(
+                iterate(arg(0)?)?
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| Value::tuple(vec![Value::Int(start + i as i64), v]))
+                    .collect(),
+            )
         }
         Builtin::Zip => {
             let lists = args.iter().map(iterate).collect::<Result<Vec<_>>>()?;
             let n = lists.iter().map(Vec::len).min().unwrap_or(0);
-            Value::list((0..n).map(|i| Value::tuple(lists.iter().map(|l| l[i].clone()).collect())).collect())
+            Value::list(
+                (0..n)
+                    .map(|i| Value::tuple(lists.iter().map(|l| l[i].clone()).collect()))
+                    .collect(),
+            )
         }
         Builtin::List => Value::list(match args.first() {
             Some(v) => iterate(v)?,
@@ -118,9 +158,15 @@ pub(crate) fn call_builtin(interp: &mut Interpreter, b: Builtin, call: &Call, fr
             Some(v) => iterate(v)?,
             None => vec![],
         }),
-        Builtin::Dict => interp.call_op_by_name("aten::dict", args, call.line).or_else(|_| Ok::<_, crate::error::Error>(Value::dict(vec![])))?,
+        Builtin::Dict => interp
+            .call_op_by_name("aten::dict", args, call.line)
+            .or_else(|_| Ok::<_, crate::error::Error>(Value::dict(vec![])))?,
         Builtin::Min | Builtin::Max => {
-            let name = if b == Builtin::Min { "aten::min" } else { "aten::max" };
+            let name = if b == Builtin::Min {
+                "aten::min"
+            } else {
+                "aten::max"
+            };
             if args.iter().any(|a| matches!(a, Value::Tensor(_))) {
                 interp.call_op_by_name(name, args, call.line)?
             } else {
@@ -130,7 +176,9 @@ pub(crate) fn call_builtin(interp: &mut Interpreter, b: Builtin, call: &Call, fr
         }
         Builtin::Abs => match arg(0)? {
             Value::Tensor(_) => interp.call_op_by_name("aten::abs", args, call.line)?,
-            _ => super::scalar::lookup("prim::abs").ok_or_else(|| type_error("abs"))?(interp, &args)?,
+            _ => {
+                super::scalar::lookup("prim::abs").ok_or_else(|| type_error("abs"))?(interp, &args)?
+            }
         },
         Builtin::Round => match args.as_slice() {
             [Value::Float(f)] => Value::Int(f.round_ties_even() as i64),
@@ -149,8 +197,22 @@ pub(crate) fn call_builtin(interp: &mut Interpreter, b: Builtin, call: &Call, fr
             }
             acc
         }
-        Builtin::All => Value::Bool(iterate(arg(0)?)?.iter().map(truthy).collect::<Result<Vec<_>>>()?.into_iter().all(|x| x)),
-        Builtin::Any => Value::Bool(iterate(arg(0)?)?.iter().map(truthy).collect::<Result<Vec<_>>>()?.into_iter().any(|x| x)),
+        Builtin::All => Value::Bool(
+            iterate(arg(0)?)?
+                .iter()
+                .map(truthy)
+                .collect::<Result<Vec<_>>>()?
+                .into_iter()
+                .all(|x| x),
+        ),
+        Builtin::Any => Value::Bool(
+            iterate(arg(0)?)?
+                .iter()
+                .map(truthy)
+                .collect::<Result<Vec<_>>>()?
+                .into_iter()
+                .any(|x| x),
+        ),
         Builtin::Sorted => {
             let mut items = iterate(arg(0)?)?;
             let mut error = None;
@@ -163,13 +225,19 @@ pub(crate) fn call_builtin(interp: &mut Interpreter, b: Builtin, call: &Call, fr
             if let Some(e) = error {
                 return Err(e);
             }
-            if kwargs.iter().any(|(k, v)| &**k == "reverse" && matches!(v, Value::Bool(true))) {
+            if kwargs
+                .iter()
+                .any(|(k, v)| &**k == "reverse" && matches!(v, Value::Bool(true)))
+            {
                 items.reverse();
             }
             Value::list(items)
         }
         Builtin::Print => {
-            println!("{}", args.iter().map(format_value).collect::<Vec<_>>().join(" "));
+            println!(
+                "{}",
+                args.iter().map(format_value).collect::<Vec<_>>().join(" ")
+            );
             Value::None
         }
         Builtin::Fork => {
@@ -183,7 +251,9 @@ pub(crate) fn call_builtin(interp: &mut Interpreter, b: Builtin, call: &Call, fr
         },
         Builtin::Device => interp.call_op_by_name("aten::device", args, call.line)?,
         Builtin::Ord => {
-            let s = arg(0)?.as_str().ok_or_else(|| type_error("ord() expects a string"))?;
+            let s = arg(0)?
+                .as_str()
+                .ok_or_else(|| type_error("ord() expects a string"))?;
             let mut chars = s.chars();
             match (chars.next(), chars.next()) {
                 (Some(c), None) => Value::Int(c as i64),
@@ -191,8 +261,13 @@ pub(crate) fn call_builtin(interp: &mut Interpreter, b: Builtin, call: &Call, fr
             }
         }
         Builtin::Chr => {
-            let i = arg(0)?.as_int().ok_or_else(|| type_error("chr() expects an int"))?;
-            let c = u32::try_from(i).ok().and_then(char::from_u32).ok_or_else(|| value_error("chr() arg not in range"))?;
+            let i = arg(0)?
+                .as_int()
+                .ok_or_else(|| type_error("chr() expects an int"))?;
+            let c = u32::try_from(i)
+                .ok()
+                .and_then(char::from_u32)
+                .ok_or_else(|| value_error("chr() arg not in range"))?;
             Value::str(&c.to_string())
         }
         Builtin::DivMod => {
@@ -202,15 +277,30 @@ pub(crate) fn call_builtin(interp: &mut Interpreter, b: Builtin, call: &Call, fr
         }
         Builtin::Hash => match arg(0)? {
             Value::Int(i) => Value::Int(*i),
-            Value::Str(s) => Value::Int(s.bytes().fold(0i64, |h, b| h.wrapping_mul(31).wrapping_add(b as i64))),
-            other => return Err(type_error(format!("unhashable type: {}", other.type_name()))),
+            Value::Str(s) => Value::Int(
+                s.bytes()
+                    .fold(0i64, |h, b| h.wrapping_mul(31).wrapping_add(b as i64)),
+            ),
+            other => {
+                return Err(type_error(format!(
+                    "unhashable type: {}",
+                    other.type_name()
+                )))
+            }
         },
         Builtin::Id => Value::Int(0),
         Builtin::RaiseException => {
             let message = args.first().map(format_value).unwrap_or_default();
-            let class = args.get(1).and_then(Value::as_str).map_or("Exception".to_string(), |c| c.rsplit('.').next().unwrap_or(c).to_string());
+            let class = args
+                .get(1)
+                .and_then(Value::as_str)
+                .map_or("Exception".to_string(), |c| {
+                    c.rsplit('.').next().unwrap_or(c).to_string()
+                });
             let (class, message) = match message.split_once(": ") {
-                Some((c, m)) if args.get(1).is_none() && !c.contains(' ') => (c.to_string(), m.to_string()),
+                Some((c, m)) if args.get(1).is_none() && !c.contains(' ') => {
+                    (c.to_string(), m.to_string())
+                }
                 _ => (class, message),
             };
             return Err(ErrorKind::Raised { class, message }.into());
@@ -221,6 +311,9 @@ pub(crate) fn call_builtin(interp: &mut Interpreter, b: Builtin, call: &Call, fr
             Value::None => return Err(value_error("unwrapping an Optional that is None")),
             v => v.clone(),
         },
-        Builtin::Annotate | Builtin::UncheckedCast | Builtin::Uninitialized | Builtin::IsInstance => Value::None,
+        Builtin::Annotate
+        | Builtin::UncheckedCast
+        | Builtin::Uninitialized
+        | Builtin::IsInstance => Value::None,
     })
 }

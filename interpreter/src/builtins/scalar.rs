@@ -18,7 +18,12 @@ fn num(v: &Value) -> Result<Num> {
         Value::Int(i) => Num::Int(*i),
         Value::Float(f) => Num::Float(*f),
         Value::Bool(b) => Num::Int(*b as i64),
-        other => return Err(type_error(format!("expected a number, got {}", other.type_name()))),
+        other => {
+            return Err(type_error(format!(
+                "expected a number, got {}",
+                other.type_name()
+            )))
+        }
     })
 }
 
@@ -30,10 +35,18 @@ fn f(n: Num) -> f64 {
 }
 
 fn zero_division(what: &str) -> crate::error::Error {
-    ErrorKind::Raised { class: "ZeroDivisionError".into(), message: what.into() }.into()
+    ErrorKind::Raised {
+        class: "ZeroDivisionError".into(),
+        message: what.into(),
+    }
+    .into()
 }
 
-fn arith(args: &[Value], int_op: fn(i64, i64) -> Result<Value>, float_op: fn(f64, f64) -> Result<Value>) -> Result<Value> {
+fn arith(
+    args: &[Value],
+    int_op: fn(i64, i64) -> Result<Value>,
+    float_op: fn(f64, f64) -> Result<Value>,
+) -> Result<Value> {
     let (a, b) = (num(arg(args, 0)?)?, num(arg(args, 1)?)?);
     match (a, b) {
         (Num::Int(x), Num::Int(y)) => int_op(x, y),
@@ -42,17 +55,30 @@ fn arith(args: &[Value], int_op: fn(i64, i64) -> Result<Value>, float_op: fn(f64
 }
 
 fn arg(args: &[Value], i: usize) -> Result<&Value> {
-    args.get(i).ok_or_else(|| type_error(format!("missing argument {i}")))
+    args.get(i)
+        .ok_or_else(|| type_error(format!("missing argument {i}")))
 }
 
 fn add(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
-    arith(a, |x, y| Ok(Value::Int(x.wrapping_add(y))), |x, y| Ok(Value::Float(x + y)))
+    arith(
+        a,
+        |x, y| Ok(Value::Int(x.wrapping_add(y))),
+        |x, y| Ok(Value::Float(x + y)),
+    )
 }
 fn sub(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
-    arith(a, |x, y| Ok(Value::Int(x.wrapping_sub(y))), |x, y| Ok(Value::Float(x - y)))
+    arith(
+        a,
+        |x, y| Ok(Value::Int(x.wrapping_sub(y))),
+        |x, y| Ok(Value::Float(x - y)),
+    )
 }
 fn mul(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
-    arith(a, |x, y| Ok(Value::Int(x.wrapping_mul(y))), |x, y| Ok(Value::Float(x * y)))
+    arith(
+        a,
+        |x, y| Ok(Value::Int(x.wrapping_mul(y))),
+        |x, y| Ok(Value::Float(x * y)),
+    )
 }
 fn div(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let (x, y) = (f(num(arg(a, 0)?)?), f(num(arg(a, 1)?)?));
@@ -69,7 +95,11 @@ fn floordiv(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
                 return Err(zero_division("integer division or modulo by zero"));
             }
             let q = x.wrapping_div(y);
-            Ok(Value::Int(if (x % y != 0) && ((x < 0) != (y < 0)) { q - 1 } else { q }))
+            Ok(Value::Int(if (x % y != 0) && ((x < 0) != (y < 0)) {
+                q - 1
+            } else {
+                q
+            }))
         },
         |x, y| {
             if y == 0.0 {
@@ -87,14 +117,22 @@ fn remainder(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
                 return Err(zero_division("integer division or modulo by zero"));
             }
             let r = x.wrapping_rem(y);
-            Ok(Value::Int(if r != 0 && ((r < 0) != (y < 0)) { r + y } else { r }))
+            Ok(Value::Int(if r != 0 && ((r < 0) != (y < 0)) {
+                r + y
+            } else {
+                r
+            }))
         },
         |x, y| {
             if y == 0.0 {
                 return Err(zero_division("float modulo"));
             }
             let r = x % y;
-            Ok(Value::Float(if r != 0.0 && ((r < 0.0) != (y < 0.0)) { r + y } else { r }))
+            Ok(Value::Float(if r != 0.0 && ((r < 0.0) != (y < 0.0)) {
+                r + y
+            } else {
+                r
+            }))
         },
     )
 }
@@ -104,7 +142,9 @@ fn pow(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
 }
 fn pow_int(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     match (num(arg(a, 0)?)?, num(arg(a, 1)?)?) {
-        (Num::Int(x), Num::Int(y)) if y >= 0 => Ok(Value::Int(x.wrapping_pow(y.min(u32::MAX as i64) as u32))),
+        (Num::Int(x), Num::Int(y)) if y >= 0 => {
+            Ok(Value::Int(x.wrapping_pow(y.min(u32::MAX as i64) as u32)))
+        }
         (x, y) => Ok(Value::Float(f(x).powf(f(y)))),
     }
 }
@@ -161,7 +201,11 @@ pub fn values_equal(x: &Value, y: &Value) -> bool {
             p.len() == q.len() && p.iter().zip(q.iter()).all(|(a, b)| values_equal(a, b))
         }
         (Value::Tuple(p), Value::Tuple(q)) => {
-            p.items().len() == q.items().len() && p.items().iter().zip(q.items()).all(|(a, b)| values_equal(a, b))
+            p.items().len() == q.items().len()
+                && p.items()
+                    .iter()
+                    .zip(q.items())
+                    .all(|(a, b)| values_equal(a, b))
         }
         (Value::Device(p), Value::Device(q)) => p == q,
         (Value::Tensor(p), Value::Tensor(q)) => p.is_same(q),
@@ -319,9 +363,17 @@ pub fn to_int(v: &Value) -> Result<i64> {
             }
             *x as i64
         }
-        Value::Str(s) => s.trim().parse().map_err(|_| value_error(format!("invalid literal for int() with base 10: '{s}'")))?,
+        Value::Str(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| value_error(format!("invalid literal for int() with base 10: '{s}'")))?,
         Value::Tensor(t) => t.item().map_err(|e| type_error(e.to_string()))?.to_i64(),
-        other => return Err(type_error(format!("int() argument must be a number, not {}", other.type_name()))),
+        other => {
+            return Err(type_error(format!(
+                "int() argument must be a number, not {}",
+                other.type_name()
+            )))
+        }
     })
 }
 
@@ -335,10 +387,17 @@ pub fn to_float(v: &Value) -> Result<f64> {
             "inf" | "+inf" => f64::INFINITY,
             "-inf" => f64::NEG_INFINITY,
             "nan" => f64::NAN,
-            t => t.parse().map_err(|_| value_error(format!("could not convert string to float: '{s}'")))?,
+            t => t
+                .parse()
+                .map_err(|_| value_error(format!("could not convert string to float: '{s}'")))?,
         },
         Value::Tensor(t) => t.item().map_err(|e| type_error(e.to_string()))?.to_f64(),
-        other => return Err(type_error(format!("float() argument must be a number, not {}", other.type_name()))),
+        other => {
+            return Err(type_error(format!(
+                "float() argument must be a number, not {}",
+                other.type_name()
+            )))
+        }
     })
 }
 
@@ -354,7 +413,9 @@ fn bool_of(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
 
 /// The builtin for a number operator of base name `name` (`aten::add`), if there is one.
 pub fn lookup(name: &str) -> Option<OpBuiltin> {
-    let short = name.strip_prefix("aten::").or_else(|| name.strip_prefix("prim::"))?;
+    let short = name
+        .strip_prefix("aten::")
+        .or_else(|| name.strip_prefix("prim::"))?;
     Some(match short {
         "add" => add,
         "sub" => sub,

@@ -10,7 +10,8 @@ use crate::value::Value;
 use super::OpBuiltin;
 
 fn arg(args: &[Value], i: usize) -> Result<&Value> {
-    args.get(i).ok_or_else(|| type_error(format!("missing argument {i}")))
+    args.get(i)
+        .ok_or_else(|| type_error(format!("missing argument {i}")))
 }
 
 fn tensor(args: &[Value], i: usize) -> Result<&Tensor> {
@@ -20,8 +21,12 @@ fn tensor(args: &[Value], i: usize) -> Result<&Tensor> {
 fn size(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let t = tensor(a, 0)?;
     match a.get(1) {
-        Some(Value::Int(d)) => Ok(Value::Int(t.size(*d).map_err(|e| value_error(e.to_string()))? as i64)),
-        _ => Ok(Value::list(t.shape().iter().map(|&d| Value::Int(d as i64)).collect())),
+        Some(Value::Int(d)) => Ok(Value::Int(
+            t.size(*d).map_err(|e| value_error(e.to_string()))? as i64,
+        )),
+        _ => Ok(Value::list(
+            t.shape().iter().map(|&d| Value::Int(d as i64)).collect(),
+        )),
     }
 }
 fn dim(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
@@ -40,7 +45,10 @@ fn device(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
 fn device_type(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     match arg(a, 0)? {
         Value::Device(d) => Ok(Value::str(&d.kind)),
-        other => Err(type_error(format!("expected a Device, got {}", other.type_name()))),
+        other => Err(type_error(format!(
+            "expected a Device, got {}",
+            other.type_name()
+        ))),
     }
 }
 fn false_(_: &mut Interpreter, _: &[Value]) -> Result<Value> {
@@ -85,12 +93,22 @@ fn num_to_tensor(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
         Value::Int(i) => Tensor::scalar(*i),
         Value::Float(f) => Tensor::scalar(*f),
         Value::Bool(b) => Tensor::scalar(Bool8::from(*b)),
-        other => return Err(type_error(format!("NumToTensor expects a number, got {}", other.type_name()))),
+        other => {
+            return Err(type_error(format!(
+                "NumToTensor expects a number, got {}",
+                other.type_name()
+            )))
+        }
     }))
 }
 
 /// The shape and flat scalars of nested lists (for `torch.tensor`).
-fn flatten_nested(v: &Value, shape: &mut Vec<usize>, depth: usize, out: &mut Vec<Scalar>) -> Result<()> {
+fn flatten_nested(
+    v: &Value,
+    shape: &mut Vec<usize>,
+    depth: usize,
+    out: &mut Vec<Scalar>,
+) -> Result<()> {
     match v {
         Value::List(_) | Value::Tuple(_) => {
             let items = crate::eval::iterate(v)?;
@@ -120,7 +138,10 @@ fn flatten_nested(v: &Value, shape: &mut Vec<usize>, depth: usize, out: &mut Vec
             out.push(scalar_of(t)?);
             Ok(())
         }
-        other => Err(type_error(format!("torch.tensor() cannot take a {}", other.type_name()))),
+        other => Err(type_error(format!(
+            "torch.tensor() cannot take a {}",
+            other.type_name()
+        ))),
     }
 }
 
@@ -131,7 +152,9 @@ fn new_tensor(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let mut flat = Vec::new();
     flatten_nested(arg(a, 0)?, &mut shape, 0, &mut flat)?;
     let dtype = match a.get(1) {
-        Some(Value::Int(code)) => DType::from_scalar_type_code(*code).map_err(|e| value_error(e.to_string()))?,
+        Some(Value::Int(code)) => {
+            DType::from_scalar_type_code(*code).map_err(|e| value_error(e.to_string()))?
+        }
         _ => {
             if flat.iter().any(|s| s.is_float()) {
                 DType::F32
@@ -153,16 +176,29 @@ fn new_tensor(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
             Tensor::from_vec(ints, &shape)?.to_dtype(dtype)
         }
     };
-    make().map(Value::Tensor).map_err(|e| ErrorKind::OpFailed { schema: "aten::tensor".into(), source: e }.into())
+    make().map(Value::Tensor).map_err(|e| {
+        ErrorKind::OpFailed {
+            schema: "aten::tensor".into(),
+            source: e,
+        }
+        .into()
+    })
 }
 
 fn device_of_str(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let spec = match (arg(a, 0)?, a.get(1)) {
         (Value::Str(s), Some(Value::Int(i))) => format!("{s}:{i}"),
         (Value::Str(s), _) => s.to_string(),
-        (other, _) => return Err(type_error(format!("device() expects a str, got {}", other.type_name()))),
+        (other, _) => {
+            return Err(type_error(format!(
+                "device() expects a str, got {}",
+                other.type_name()
+            )))
+        }
     };
-    Ok(Value::Device(Device::parse(&spec).map_err(|e| value_error(e.to_string()))?))
+    Ok(Value::Device(
+        Device::parse(&spec).map_err(|e| value_error(e.to_string()))?,
+    ))
 }
 
 fn warn(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
@@ -178,7 +214,11 @@ fn is_not(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
 }
 
 fn range_length(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
-    let (lo, hi, step) = (arg(a, 0)?.as_int().unwrap_or(0), arg(a, 1)?.as_int().unwrap_or(0), arg(a, 2)?.as_int().unwrap_or(1));
+    let (lo, hi, step) = (
+        arg(a, 0)?.as_int().unwrap_or(0),
+        arg(a, 1)?.as_int().unwrap_or(0),
+        arg(a, 2)?.as_int().unwrap_or(1),
+    );
     if step == 0 {
         return Err(value_error("range() arg 3 must not be zero"));
     }
@@ -192,7 +232,11 @@ fn range_length(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     Ok(Value::Int(n))
 }
 fn derive_index(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
-    let (index, start, step) = (arg(a, 0)?.as_int().unwrap_or(0), arg(a, 1)?.as_int().unwrap_or(0), arg(a, 2)?.as_int().unwrap_or(1));
+    let (index, start, step) = (
+        arg(a, 0)?.as_int().unwrap_or(0),
+        arg(a, 1)?.as_int().unwrap_or(0),
+        arg(a, 2)?.as_int().unwrap_or(1),
+    );
     Ok(Value::Int(start + index * step))
 }
 fn tuple_index(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
@@ -206,11 +250,25 @@ fn new_dict(_: &mut Interpreter, _: &[Value]) -> Result<Value> {
 }
 fn any_list(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let items = crate::eval::iterate(arg(a, 0)?)?;
-    Ok(Value::Bool(items.iter().map(crate::eval::truthy).collect::<Result<Vec<_>>>()?.into_iter().any(|x| x)))
+    Ok(Value::Bool(
+        items
+            .iter()
+            .map(crate::eval::truthy)
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .any(|x| x),
+    ))
 }
 fn all_list(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let items = crate::eval::iterate(arg(a, 0)?)?;
-    Ok(Value::Bool(items.iter().map(crate::eval::truthy).collect::<Result<Vec<_>>>()?.into_iter().all(|x| x)))
+    Ok(Value::Bool(
+        items
+            .iter()
+            .map(crate::eval::truthy)
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .all(|x| x),
+    ))
 }
 fn identity(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     Ok(arg(a, 0)?.clone())
@@ -224,7 +282,9 @@ pub fn lookup(full_name: &str) -> Option<OpBuiltin> {
         "aten::numel" | "aten::sym_numel" => numel,
         "prim::dtype" => dtype,
         "prim::device" => device,
-        "prim::is_cuda" | "prim::is_xpu" | "prim::is_mps" | "prim::is_sparse" | "prim::is_quantized" | "prim::is_meta" | "prim::is_mkldnn" | "prim::is_vulkan" | "prim::is_ipu" | "prim::is_nested" => false_,
+        "prim::is_cuda" | "prim::is_xpu" | "prim::is_mps" | "prim::is_sparse"
+        | "prim::is_quantized" | "prim::is_meta" | "prim::is_mkldnn" | "prim::is_vulkan"
+        | "prim::is_ipu" | "prim::is_nested" => false_,
         "prim::layout" => layout,
         "prim::type" => device_type,
         "prim::requires_grad" => requires_grad,
@@ -234,8 +294,14 @@ pub fn lookup(full_name: &str) -> Option<OpBuiltin> {
         "aten::Int.Tensor" => int_of_tensor,
         "aten::Float.Tensor" => float_of_tensor,
         "aten::Bool.Tensor" | "aten::is_nonzero" => bool_of_tensor,
-        "prim::NumToTensor.Scalar" | "prim::NumToTensor.bool" | "aten::scalar_tensor.int" => num_to_tensor,
-        "aten::tensor" | "aten::tensor.float" | "aten::tensor.int" | "aten::tensor.bool" | "aten::as_tensor.list" => new_tensor,
+        "prim::NumToTensor.Scalar" | "prim::NumToTensor.bool" | "aten::scalar_tensor.int" => {
+            num_to_tensor
+        }
+        "aten::tensor"
+        | "aten::tensor.float"
+        | "aten::tensor.int"
+        | "aten::tensor.bool"
+        | "aten::as_tensor.list" => new_tensor,
         "aten::device" | "aten::device.with_index" => device_of_str,
         "aten::warn" => warn,
         "aten::__is__" => is_,
@@ -249,7 +315,9 @@ pub fn lookup(full_name: &str) -> Option<OpBuiltin> {
         "aten::dict" => new_dict,
         "aten::any.int" | "aten::any.float" | "aten::any.bool" | "aten::any.str" => any_list,
         "aten::all.int" | "aten::all.float" | "aten::all.bool" => all_list,
-        "aten::is_autocast_enabled" | "aten::is_autocast_cpu_enabled" | "aten::is_inference_mode_enabled" => false_,
+        "aten::is_autocast_enabled"
+        | "aten::is_autocast_cpu_enabled"
+        | "aten::is_inference_mode_enabled" => false_,
         _ => return None,
     })
 }

@@ -52,7 +52,11 @@ fn softmax_block<F: Real>(src: &[F], dst: &mut [F], size: usize, inner: usize, l
 /// Softmax (`log = false`) or log-softmax of `x` along `dim`, computed in and returned as
 /// `dtype` (default: `x`'s dtype).
 pub fn softmax(x: &Tensor, dim: i64, dtype: Option<DType>, log: bool) -> Result<Tensor> {
-    let op = if log { "aten::log_softmax" } else { "aten::softmax" };
+    let op = if log {
+        "aten::log_softmax"
+    } else {
+        "aten::softmax"
+    };
     let x = match dtype {
         Some(d) => x.to_dtype(d)?,
         None => x.clone(),
