@@ -70,10 +70,17 @@ fn failures_exit_non_zero_with_one_error_line() {
     let garbage =
         std::env::temp_dir().join(format!("torchscript-garbage-{}.pt", std::process::id()));
     std::fs::write(&garbage, b"definitely not a zip").unwrap();
-    let cases: [[std::ffi::OsString; 2]; 3] = [
-        ["inspect".into(), data("missing.pt").into_os_string()],
-        ["inspect".into(), garbage.clone().into_os_string()],
-        ["run".into(), "model.pt".into()],
+    let cases: [Vec<std::ffi::OsString>; 3] = [
+        vec!["inspect".into(), data("missing.pt").into_os_string()],
+        vec!["inspect".into(), garbage.clone().into_os_string()],
+        vec![
+            "run".into(),
+            data("tiny_mlp.pt").into_os_string(),
+            "--inputs".into(),
+            "missing.npz".into(),
+            "--output".into(),
+            "out.npz".into(),
+        ],
     ];
     for args in cases {
         let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
