@@ -213,7 +213,7 @@ fn describe_class(archive: &Archive, class_name: &str) -> ClassEntry {
     entry
 }
 
-/// What a line scan of a class body finds.
+/// What a class definition in code/ declares.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct ClassScan {
     methods: Vec<String>,
@@ -221,48 +221,34 @@ struct ClassScan {
     buffers: Vec<String>,
 }
 
-/// A deliberately simple line scan of `class <name>(...)`: its `def` lines and its
-/// `__parameters__` / `__buffers__` lists. The TorchScript parser will replace this.
+/// Parses the code file and reads `class <name>`: its methods (in definition order) and its
+/// `__parameters__` / `__buffers__` lists.
 fn scan_class_source(source: &str, class: &str) -> Option<ClassScan> {
-    let mut lines = source.lines();
-    let header = [format!("class {class}("), format!("class {class}:")];
-    lines
-        .by_ref()
-        .find(|l| header.iter().any(|h| l.starts_with(h.as_str())))?;
-    let mut scan = ClassScan::default();
-    let mut body_indent = None;
-    for line in lines {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let indent = line.len().saturating_sub(line.trim_start().len());
-        if indent == 0 {
-            break;
-        }
-        let body_indent = *body_indent.get_or_insert(indent);
-        if indent != body_indent {
-            continue;
-        }
-        let text = line.trim_start();
-        if let Some(rest) = text.strip_prefix("def ") {
-            if let Some(name) = rest.split('(').next() {
-                scan.methods.push(name.trim().to_string());
-            }
-        } else if let Some(rest) = text.strip_prefix("__parameters__ = ") {
-            scan.parameters = quoted_names(rest);
-        } else if let Some(rest) = text.strip_prefix("__buffers__ = ") {
-            scan.buffers = quoted_names(rest);
-        }
-    }
-    Some(scan)
-}
-
-fn quoted_names(list: &str) -> Vec<String> {
-    list.split('"')
-        .skip(1)
-        .step_by(2)
-        .map(|s| s.to_string())
-        .collect()
+    use torchscript_interpreter::syntax::{parse_file, StmtKind};
+    let file = parse_file("code", source).ok()?;
+    let def = file.body.iter().find_map(|s| match &s.kind {
+        StmtKind::ClassDef(c) if c.name.name == class => Some(c),
+        _ => None,
+    })?;
+    let class_type = torchscript_interpreter::ClassType::from_def(
+        class.to_string(),
+        def,
+        std::sync::Arc::new(file.clone()),
+        Vec::new(),
+    );
+    let methods = def
+        .body
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StmtKind::FunctionDef(f) => Some(f.name.name.clone()),
+            _ => None,
+        })
+        .collect();
+    Some(ClassScan {
+        methods,
+        parameters: class_type.parameters.clone(),
+        buffers: class_type.buffers.clone(),
+    })
 }
 
 /// A one-line description of a constant.
