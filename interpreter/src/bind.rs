@@ -23,12 +23,16 @@ pub fn make_site(program: &crate::program::Program, name: &str) -> OpSite {
         .collect();
     let handlers = schemas
         .iter()
-        .map(|s| match crate::builtins::op_builtin(s) {
-            Some(b) => Handler::Builtin(b),
-            None => match program.registry().get(&s.full_name()) {
-                Some(k) => Handler::Kernel(k),
-                None => Handler::Missing,
-            },
+        .map(|s| {
+            match crate::upgraders::upgrader(&s.full_name(), program.format_version)
+                .or_else(|| crate::builtins::op_builtin(s))
+            {
+                Some(b) => Handler::Builtin(b),
+                None => match program.registry().get(&s.full_name()) {
+                    Some(k) => Handler::Kernel(k),
+                    None => Handler::Missing,
+                },
+            }
         })
         .collect();
     OpSite {

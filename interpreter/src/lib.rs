@@ -10,6 +10,7 @@ pub mod lower;
 pub mod program;
 pub mod syntax;
 pub mod types;
+pub mod upgraders;
 pub mod value;
 
 pub use class::{ClassKind, ClassType, Object};

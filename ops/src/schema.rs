@@ -8,6 +8,10 @@ use crate::error::{OpError, Result};
 /// The schema text shipped with the crate: every operator registered in PyTorch 2.15.0.
 pub const SCHEMA_TEXT: &str = include_str!("../schemas/torch-2.15.0-operator-schemas.txt");
 
+/// The overloads whose semantics changed with the archive format version
+/// (`torch._C._get_operator_version_map()`): `name: bumped_at_version upgrader old_schema`.
+pub const VERSION_MAP_TEXT: &str = include_str!("../schemas/torch-2.15.0-operator-version-map.txt");
+
 /// The argument and return types that appear in schemas.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SchemaType {
