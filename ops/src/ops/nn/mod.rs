@@ -2,10 +2,13 @@
 
 pub mod activation;
 pub mod conv;
+pub mod embedding;
 pub mod gemm_kernels;
 pub mod linear;
 pub mod norm;
+pub mod padding;
 pub mod pool;
+pub mod resize;
 pub mod softmax;
 pub mod util;
 
@@ -15,8 +18,11 @@ use crate::registry::Registry;
 pub fn register(reg: &mut Registry) {
     activation::register(reg);
     conv::register(reg);
+    embedding::register(reg);
     linear::register(reg);
     norm::register(reg);
+    padding::register(reg);
     pool::register(reg);
+    resize::register(reg);
     softmax::register(reg);
 }
