@@ -8,6 +8,7 @@ pub mod linear;
 pub mod norm;
 pub mod padding;
 pub mod pool;
+pub mod recurrent;
 pub mod resize;
 pub mod softmax;
 pub mod util;
@@ -23,6 +24,7 @@ pub fn register(reg: &mut Registry) {
     norm::register(reg);
     padding::register(reg);
     pool::register(reg);
+    recurrent::register(reg);
     resize::register(reg);
     softmax::register(reg);
 }
