@@ -1,6 +1,7 @@
 //! Neural-network operators: matmul, convolution, pooling, normalization, activations, RNNs, attention.
 
 pub mod activation;
+pub mod attention;
 pub mod conv;
 pub mod embedding;
 pub mod gemm_kernels;
@@ -18,6 +19,7 @@ use crate::registry::Registry;
 /// Registers every neural-network operator.
 pub fn register(reg: &mut Registry) {
     activation::register(reg);
+    attention::register(reg);
     conv::register(reg);
     embedding::register(reg);
     linear::register(reg);
