@@ -23,7 +23,7 @@ class T:
         if self.ints is not None:
             e = f"Tensor::from_vec(vec!{self.ints}i64, &[{shape}]).unwrap()".replace("]i64", "i64]").replace("vec![", "vec![").replace("i64]", "]")
             vals = ', '.join(f"{v}i64" for v in self.ints)
-            e = f"torchscript_ops::Tensor::from_vec(vec![{vals}], &[{shape}]).unwrap()"
+            e = f"torchscript_ops::Tensor::from_vec(Vec::<i64>::from([{vals}]), &[{shape}]).unwrap()"
         elif self.mapped:
             e = f"mapped_sin(&[{shape}], {float(self.seed)!r}, {float(self.scale)!r})"
         else:

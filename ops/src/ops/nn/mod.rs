@@ -1,11 +1,16 @@
 //! Neural-network operators: matmul, convolution, pooling, normalization, activations, RNNs, attention.
 
 pub mod activation;
+pub mod attention;
 pub mod conv;
+pub mod embedding;
 pub mod gemm_kernels;
 pub mod linear;
 pub mod norm;
+pub mod padding;
 pub mod pool;
+pub mod recurrent;
+pub mod resize;
 pub mod softmax;
 pub mod util;
 
@@ -14,9 +19,14 @@ use crate::registry::Registry;
 /// Registers every neural-network operator.
 pub fn register(reg: &mut Registry) {
     activation::register(reg);
+    attention::register(reg);
     conv::register(reg);
+    embedding::register(reg);
     linear::register(reg);
     norm::register(reg);
+    padding::register(reg);
     pool::register(reg);
+    recurrent::register(reg);
+    resize::register(reg);
     softmax::register(reg);
 }

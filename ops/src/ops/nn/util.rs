@@ -154,6 +154,45 @@ pub fn with_data<F: Real, R>(t: &Tensor, f: impl FnOnce(&[F]) -> Result<R>) -> R
     }
 }
 
+/// The contiguous elements of a tensor as `F`, held for a while: a read lock on the storage
+/// when no conversion or copy is needed, an owned copy otherwise.
+#[derive(Debug)]
+pub enum Held<'a, F> {
+    Borrowed {
+        guard: crate::storage::StorageRead<'a>,
+        start: usize,
+        len: usize,
+    },
+    Owned(Vec<F>),
+}
+
+impl<F: Real> Held<'_, F> {
+    pub fn slice(&self) -> Result<&[F]> {
+        match self {
+            Held::Borrowed { guard, start, len } => guard
+                .typed::<F>()?
+                .get(*start..*start + *len)
+                .ok_or_else(|| OpError::Storage("view outside storage".into())),
+            Held::Owned(v) => Ok(v),
+        }
+    }
+}
+
+/// Holds the elements of `t` as `F` (borrowing mapped weights without copying them).
+pub fn hold<F: Real>(t: &Tensor) -> Result<Held<'_, F>> {
+    if t.dtype() == F::DTYPE && t.is_contiguous() {
+        let guard = t.storage().read();
+        guard.typed::<F>()?;
+        Ok(Held::Borrowed {
+            guard,
+            start: t.storage_offset(),
+            len: t.numel(),
+        })
+    } else {
+        Ok(Held::Owned(t.to_vec::<F>()?))
+    }
+}
+
 /// The elements of an optional tensor as `F` (copied: for small per-channel parameters).
 pub fn opt_vec<F: Real>(t: Option<&Tensor>) -> Result<Option<Vec<F>>> {
     t.map(|t| t.to_vec::<F>()).transpose()

@@ -1,0 +1,329 @@
+//! Attention: scaled_dot_product_attention, `_native_multi_head_attention` and the fused
+//! `_transformer_encoder_layer_fwd`, built on the batched matmul and layer norm kernels.
+
+use crate::arg::{Arg, Args};
+use crate::dtype::DType;
+use crate::error::{OpError, Result};
+use crate::ops::nn::activation::{activation, Act};
+use crate::ops::nn::linear::{batched_matmul, linear};
+use crate::ops::nn::norm::layer_norm;
+use crate::ops::nn::util::{finish, with_real, Real};
+use crate::registry::Registry;
+use crate::tensor::Tensor;
+
+/// How masked-out scores behave in a fully masked row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EmptyRow {
+    /// `scaled_dot_product_attention` outputs zeros.
+    Zero,
+    /// The multi-head attention kernels output NaN.
+    Nan,
+}
+
+/// A mask over the scores: boolean (`true` = attend, unless `masked_when_true`) or additive.
+struct Mask<'a> {
+    tensor: &'a Tensor,
+    masked_when_true: bool,
+}
+
+/// Applies masks to `scores [.., L, S]` (in place) and takes a softmax over the last dim.
+fn masked_softmax<F: Real>(op: &str, scores: &mut [F], shape: &[usize], mask: Option<Mask<'_>>, causal: bool, empty: EmptyRow) -> Result<()> {
+    let (l, s) = (shape[shape.len() - 2], shape[shape.len() - 1]);
+    let neg_inf = F::of(f64::NEG_INFINITY);
+    if let Some(m) = mask {
+        let target = crate::shape::broadcast_shapes(op, m.tensor.shape(), shape)?;
+        if target != shape {
+            return Err(OpError::shape(op, format!("attention mask of shape {:?} does not broadcast to the scores' shape {shape:?}", m.tensor.shape())));
+        }
+        let expanded = m.tensor.broadcast_to(shape)?;
+        if m.tensor.dtype() == DType::Bool || !m.masked_when_true && !m.tensor.dtype().is_float() {
+            let keep = expanded.to_vec::<crate::Bool8>()?;
+            for (v, k) in scores.iter_mut().zip(keep) {
+                if k.get() == m.masked_when_true {
+                    *v = neg_inf;
+                }
+            }
+        } else if m.masked_when_true {
+            let flags = expanded.to_vec::<f64>()?;
+            for (v, f) in scores.iter_mut().zip(flags) {
+                if f != 0.0 {
+                    *v = neg_inf;
+                }
+            }
+        } else {
+            let add = expanded.to_vec::<F>()?;
+            for (v, a) in scores.iter_mut().zip(add) {
+                *v += a;
+            }
+        }
+    }
+    if l == 0 || s == 0 {
+        return Ok(());
+    }
+    for (r, row) in scores.chunks_mut(s).enumerate() {
+        if causal {
+            let i = r % l;
+            for v in row.iter_mut().skip(i + 1) {
+                *v = neg_inf;
+            }
+        }
+        let max = row.iter().fold(neg_inf, |m, &v| if v > m || v.is_nan() { v } else { m });
+        if max == neg_inf {
+            let fill = if empty == EmptyRow::Zero { F::ZERO } else { F::of(f64::NAN) };
+            row.fill(fill);
+            continue;
+        }
+        let mut sum = F::ZERO;
+        for v in row.iter_mut() {
+            *v = (*v - max).exp();
+            sum += *v;
+        }
+        let inv = F::ONE / sum;
+        for v in row.iter_mut() {
+            *v *= inv;
+        }
+    }
+    Ok(())
+}
+
+/// `softmax(q @ k^T * scale + mask) @ v` over `[.., L, E]`, `[.., S, E]`, `[.., S, Ev]`.
+fn attend(op: &str, q: &Tensor, k: &Tensor, v: &Tensor, scale: f64, mask: Option<Mask<'_>>, causal: bool, empty: EmptyRow) -> Result<(Tensor, Tensor)> {
+    let scores = batched_matmul(op, q, &k.transpose(-2, -1)?, None, scale)?;
+    let dtype = scores.dtype();
+    let probs = with_real!(op, dtype, F => {
+        let mut values = scores.to_vec::<F>()?;
+        masked_softmax(op, &mut values, scores.shape(), mask, causal, empty)?;
+        finish(values, scores.shape(), dtype)
+    })?;
+    let out = batched_matmul(op, &probs, v, None, 1.0)?;
+    Ok((out, probs))
+}
+
+/// Repeats the heads (dim -3) of `t` `times` times each (`repeat_interleave`).
+fn repeat_heads(t: &Tensor, times: usize) -> Result<Tensor> {
+    let nd = t.dim() as i64;
+    let x = t.unsqueeze(nd - 2)?;
+    let mut sizes: Vec<i64> = x.shape().iter().map(|&d| d as i64).collect();
+    sizes[(nd - 2) as usize] = times as i64;
+    let mut merged: Vec<i64> = t.shape().iter().map(|&d| d as i64).collect();
+    merged[(nd - 3) as usize] *= times as i64;
+    x.expand(&sizes)?.reshape(&merged)
+}
+
+/// `torch.nn.functional.scaled_dot_product_attention` (math path; no dropout).
+#[allow(clippy::too_many_arguments)]
+pub fn scaled_dot_product_attention(q: &Tensor, k: &Tensor, v: &Tensor, attn_mask: Option<&Tensor>, dropout_p: f64, is_causal: bool, scale: Option<f64>, enable_gqa: bool) -> Result<Tensor> {
+    let op = "aten::scaled_dot_product_attention";
+    if dropout_p > 0.0 {
+        return Err(OpError::unsupported(op, "training-mode dropout is not supported"));
+    }
+    if is_causal && attn_mask.is_some() {
+        return Err(OpError::invalid(op, "Explicit attn_mask should not be set when is_causal=True"));
+    }
+    if q.dim() < 2 || k.dim() < 2 || v.dim() < 2 {
+        return Err(OpError::shape(op, "query, key and value must have at least 2 dims"));
+    }
+    if q.dtype() != k.dtype() || q.dtype() != v.dtype() {
+        return Err(OpError::invalid(op, format!("expected query, key, and value to have the same dtype, but got {}, {} and {}", q.dtype(), k.dtype(), v.dtype())));
+    }
+    crate::ops::nn::util::require_float(op, q)?;
+    let e = q.shape()[q.dim() - 1];
+    let scale = scale.unwrap_or(1.0 / (e as f64).sqrt());
+    let (mut k, mut v) = (k.clone(), v.clone());
+    if enable_gqa && q.dim() >= 3 && k.dim() >= 3 {
+        let (hq, hk) = (q.shape()[q.dim() - 3], k.shape()[k.dim() - 3]);
+        if hk != hq {
+            if hk == 0 || hq % hk != 0 {
+                return Err(OpError::shape(op, format!("number of heads in key/value ({hk}) must divide the number of heads in query ({hq})")));
+            }
+            k = repeat_heads(&k, hq / hk)?;
+            v = repeat_heads(&v, hq / hk)?;
+        }
+    }
+    let dtype = q.dtype();
+    let half = matches!(dtype, DType::F16 | DType::BF16);
+    let up = |t: &Tensor| if half { t.to_dtype(DType::F32) } else { Ok(t.clone()) };
+    let mask = attn_mask.map(|m| Mask { tensor: m, masked_when_true: false });
+    let (out, _) = attend(op, &up(q)?, &up(&k)?, &up(&v)?, scale, mask, is_causal, EmptyRow::Zero)?;
+    out.to_dtype(dtype)
+}
+
+/// The weights and options of one multi-head attention block.
+#[derive(Debug, Clone, Copy)]
+pub struct MhaWeights<'a> {
+    pub embed_dim: usize,
+    pub num_heads: usize,
+    pub qkv_weight: &'a Tensor,
+    pub qkv_bias: &'a Tensor,
+    pub proj_weight: &'a Tensor,
+    pub proj_bias: &'a Tensor,
+}
+
+/// `_native_multi_head_attention` on `[B, L, D]` queries and `[B, S, D]` keys/values. The mask
+/// (true or non-zero = masked out) is `[L, S]` for `mask_type` 0, a `[B, S]` key padding mask
+/// for 1, and anything broadcastable to `[B, heads, L, S]` otherwise. Returns the output and,
+/// when asked, the attention weights (averaged over heads when `average`).
+#[allow(clippy::too_many_arguments)]
+pub fn multi_head_attention(query: &Tensor, key: &Tensor, value: &Tensor, w: &MhaWeights<'_>, mask: Option<&Tensor>, need_weights: bool, average: bool, mask_type: Option<i64>) -> Result<(Tensor, Option<Tensor>)> {
+    let op = "aten::_native_multi_head_attention";
+    let (d, heads) = (w.embed_dim, w.num_heads);
+    if query.dim() != 3 || key.dim() != 3 || value.dim() != 3 {
+        return Err(OpError::shape(op, "expected query, key and value to be 3-D [batch, sequence, embedding]"));
+    }
+    if heads == 0 || d % heads != 0 || query.shape()[2] != d {
+        return Err(OpError::shape(op, format!("embed_dim {d} must equal the query's last dim ({}) and be divisible by num_heads {heads}", query.shape()[2])));
+    }
+    if w.qkv_weight.dim() != 2 || w.qkv_weight.shape()[0] != 3 * d || w.qkv_bias.numel() != 3 * d {
+        return Err(OpError::shape(op, format!("expected qkv_weight [{}, {d}] and qkv_bias [{}], got {:?} and {:?}", 3 * d, 3 * d, w.qkv_weight.shape(), w.qkv_bias.shape())));
+    }
+    let (b, l, s) = (query.shape()[0], query.shape()[1], key.shape()[1]);
+    let dh = d / heads;
+    let project = |x: &Tensor, part: usize| -> Result<Tensor> {
+        let y = linear(x, &w.qkv_weight.narrow(0, part * d, d)?, Some(&w.qkv_bias.reshape(&[-1])?.narrow(0, part * d, d)?))?;
+        // [B, T, D] -> [B, heads, T, dh]
+        y.reshape(&[y.shape()[0] as i64, y.shape()[1] as i64, heads as i64, dh as i64])?.permute(&[0, 2, 1, 3])
+    };
+    let (q, k, v) = (project(query, 0)?, project(key, 1)?, project(value, 2)?);
+    let mask_view = match (mask, mask_type) {
+        (Some(m), Some(1)) => {
+            if m.dim() != 2 || m.shape() != [b, s] {
+                return Err(OpError::shape(op, format!("expected a [{b}, {s}] key padding mask, got {:?}", m.shape())));
+            }
+            Some(m.reshape(&[b as i64, 1, 1, s as i64])?)
+        }
+        (Some(m), _) => Some(m.clone()),
+        (None, _) => None,
+    };
+    let mask = mask_view.as_ref().map(|m| Mask { tensor: m, masked_when_true: true });
+    let (ctx, probs) = attend(op, &q, &k, &v, 1.0 / (dh as f64).sqrt(), mask, false, EmptyRow::Nan)?;
+    let ctx = ctx.permute(&[0, 2, 1, 3])?.reshape(&[b as i64, l as i64, d as i64])?;
+    let out = linear(&ctx, w.proj_weight, Some(w.proj_bias))?;
+    let weights = if need_weights {
+        Some(if average { mean_over_heads(&probs)? } else { probs })
+    } else {
+        None
+    };
+    Ok((out, weights))
+}
+
+/// `[B, H, L, S]` -> mean over `H`.
+fn mean_over_heads(p: &Tensor) -> Result<Tensor> {
+    let op = "aten::_native_multi_head_attention";
+    let (b, h, l, s) = (p.shape()[0], p.shape()[1], p.shape()[2], p.shape()[3]);
+    let dtype = p.dtype();
+    with_real!(op, dtype, F => {
+        let v = p.to_vec::<F>()?;
+        let mut out = vec![F::ZERO; b * l * s];
+        for bi in 0..b {
+            for hi in 0..h {
+                let src = &v[(bi * h + hi) * l * s..][..l * s];
+                for (o, &x) in out[bi * l * s..(bi + 1) * l * s].iter_mut().zip(src) {
+                    *o += x;
+                }
+            }
+        }
+        let inv = F::ONE / F::of(h as f64);
+        out.iter_mut().for_each(|x| *x *= inv);
+        finish(out, &[b, l, s], dtype)
+    })
+}
+
+fn add(op: &str, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if a.shape() != b.shape() {
+        return Err(OpError::shape(op, format!("residual shapes differ: {:?} and {:?}", a.shape(), b.shape())));
+    }
+    let dtype = a.dtype();
+    with_real!(op, dtype, F => {
+        let (x, y) = (a.to_vec::<F>()?, b.to_vec::<F>()?);
+        finish(x.iter().zip(&y).map(|(&p, &q)| p + q).collect(), a.shape(), dtype)
+    })
+}
+
+/// The weights of the fused encoder layer's norms and feed-forward block.
+#[derive(Debug, Clone, Copy)]
+pub struct EncoderWeights<'a> {
+    pub norm1: (&'a Tensor, &'a Tensor),
+    pub norm2: (&'a Tensor, &'a Tensor),
+    pub ffn1: (&'a Tensor, &'a Tensor),
+    pub ffn2: (&'a Tensor, &'a Tensor),
+}
+
+/// `_transformer_encoder_layer_fwd`: self-attention and feed-forward blocks with residuals,
+/// layer norms before (`norm_first`) or after each block, relu or (exact) gelu.
+#[allow(clippy::too_many_arguments)]
+pub fn transformer_encoder_layer(src: &Tensor, mha: &MhaWeights<'_>, ew: &EncoderWeights<'_>, use_gelu: bool, norm_first: bool, eps: f64, mask: Option<&Tensor>, mask_type: Option<i64>) -> Result<Tensor> {
+    let op = "aten::_transformer_encoder_layer_fwd";
+    let d = mha.embed_dim;
+    let norm = |x: &Tensor, (w, b): (&Tensor, &Tensor)| -> Result<Tensor> { Ok(layer_norm(x, &[d], Some(w), Some(b), eps)?.0) };
+    let unbatched = src.dim() == 2;
+    let src = if unbatched { src.unsqueeze(0)? } else { src.clone() };
+    let mut x = src.clone();
+    if norm_first {
+        x = norm(&x, ew.norm1)?;
+    }
+    x = multi_head_attention(&x, &x, &x, mha, mask, false, true, mask_type)?.0;
+    x = add(op, &x, &src)?;
+    if !norm_first {
+        x = norm(&x, ew.norm1)?;
+    }
+    let residual = x.clone();
+    if norm_first {
+        x = norm(&x, ew.norm2)?;
+    }
+    x = linear(&x, ew.ffn1.0, Some(ew.ffn1.1))?;
+    x = activation(&x, if use_gelu { Act::Gelu } else { Act::Relu })?;
+    x = linear(&x, ew.ffn2.0, Some(ew.ffn2.1))?;
+    x = add(op, &x, &residual)?;
+    if !norm_first {
+        x = norm(&x, ew.norm2)?;
+    }
+    if unbatched {
+        x = x.squeeze_dim(0)?;
+    }
+    Ok(x)
+}
+
+fn k_sdpa(a: &Args) -> Result<Arg> {
+    Ok(scaled_dot_product_attention(a.tensor(0)?, a.tensor(1)?, a.tensor(2)?, a.opt_tensor(3)?, a.float(4)?, a.bool(5)?, a.opt_float(6)?, a.bool(7)?)?.into())
+}
+
+fn usize_arg(a: &Args, i: usize, what: &str) -> Result<usize> {
+    crate::ops::nn::util::to_usize(a.op(), what, a.int(i)?)
+}
+
+fn k_native_mha(a: &Args) -> Result<Arg> {
+    let w = MhaWeights {
+        embed_dim: usize_arg(a, 3, "embed_dim")?,
+        num_heads: usize_arg(a, 4, "num_head")?,
+        qkv_weight: a.tensor(5)?,
+        qkv_bias: a.tensor(6)?,
+        proj_weight: a.tensor(7)?,
+        proj_bias: a.tensor(8)?,
+    };
+    let (out, weights) = multi_head_attention(a.tensor(0)?, a.tensor(1)?, a.tensor(2)?, &w, a.opt_tensor(9)?, a.bool(10)?, a.bool(11)?, a.opt_int(12)?)?;
+    Ok(Arg::Tuple(vec![Arg::Tensor(out), weights.map_or(Arg::None, Arg::Tensor)]))
+}
+
+fn k_encoder_layer(a: &Args) -> Result<Arg> {
+    let mha = MhaWeights {
+        embed_dim: usize_arg(a, 1, "embed_dim")?,
+        num_heads: usize_arg(a, 2, "num_heads")?,
+        qkv_weight: a.tensor(3)?,
+        qkv_bias: a.tensor(4)?,
+        proj_weight: a.tensor(5)?,
+        proj_bias: a.tensor(6)?,
+    };
+    let ew = EncoderWeights {
+        norm1: (a.tensor(10)?, a.tensor(11)?),
+        norm2: (a.tensor(12)?, a.tensor(13)?),
+        ffn1: (a.tensor(14)?, a.tensor(15)?),
+        ffn2: (a.tensor(16)?, a.tensor(17)?),
+    };
+    Ok(transformer_encoder_layer(a.tensor(0)?, &mha, &ew, a.bool(7)?, a.bool(8)?, a.float(9)?, a.opt_tensor(18)?, a.opt_int(19)?)?.into())
+}
+
+pub fn register(reg: &mut Registry) {
+    reg.register("aten::scaled_dot_product_attention", k_sdpa);
+    reg.register("aten::_native_multi_head_attention", k_native_mha);
+    reg.register("aten::_transformer_encoder_layer_fwd", k_encoder_layer);
+}

@@ -1,0 +1,177 @@
+//! Embedding lookups: `embedding` and `embedding_bag` (sum, mean, max) over weight rows.
+
+use crate::arg::{Arg, Args};
+use crate::dispatch_dtype;
+use crate::dtype::DType;
+use crate::error::{OpError, Result};
+use crate::ops::nn::util::{finish, with_data, with_real, Real};
+use crate::registry::Registry;
+use crate::tensor::Tensor;
+
+/// Indices as i64, checked against `rows`.
+fn checked_indices(op: &str, indices: &Tensor, rows: usize) -> Result<Vec<usize>> {
+    if !matches!(indices.dtype(), DType::I64 | DType::I32) {
+        return Err(OpError::invalid(op, format!("expected indices of type Long or Int, got {}", indices.dtype())));
+    }
+    indices
+        .to_vec::<i64>()?
+        .into_iter()
+        .map(|i| {
+            usize::try_from(i)
+                .ok()
+                .filter(|&u| u < rows)
+                .ok_or_else(|| OpError::IndexOutOfRange { op: op.to_string(), index: i, dim: 0, size: rows })
+        })
+        .collect()
+}
+
+/// `embedding(weight, indices)`: rows of the `[num, dim]` weight, shaped `indices.shape + [dim]`.
+/// The weight is read in place (mapped weights are not copied).
+pub fn embedding(weight: &Tensor, indices: &Tensor) -> Result<Tensor> {
+    let op = "aten::embedding";
+    if weight.dim() != 2 {
+        return Err(OpError::shape(op, format!("'weight' must be 2-D, got {}-D", weight.dim())));
+    }
+    let (rows, dim) = (weight.shape()[0], weight.shape()[1]);
+    let idx = checked_indices(op, indices, rows)?;
+    let mut shape = indices.shape().to_vec();
+    shape.push(dim);
+    dispatch_dtype!(weight.dtype(), T => {
+        let values = weight.with_contiguous::<T, _>(|w| {
+            let mut out: Vec<T> = Vec::with_capacity(idx.len() * dim);
+            for &i in &idx {
+                out.extend_from_slice(&w[i * dim..(i + 1) * dim]);
+            }
+            out
+        })?;
+        Tensor::from_vec(values, &shape)
+    })
+}
+
+/// Reduction of `embedding_bag`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BagMode {
+    Sum,
+    Mean,
+    Max,
+}
+
+/// `embedding_bag`: reduces the rows of each bag; returns (output, offset2bag, bag_size,
+/// max_indices) like PyTorch.
+#[allow(clippy::too_many_arguments)]
+pub fn embedding_bag(weight: &Tensor, indices: &Tensor, offsets: &Tensor, mode: BagMode, per_sample_weights: Option<&Tensor>, include_last_offset: bool, padding_idx: Option<i64>) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+    let op = "aten::embedding_bag";
+    if weight.dim() != 2 {
+        return Err(OpError::shape(op, format!("'weight' must be 2-D, got {}-D", weight.dim())));
+    }
+    let (rows, dim) = (weight.shape()[0], weight.shape()[1]);
+    let (flat, starts): (Tensor, Vec<usize>) = match indices.dim() {
+        1 => {
+            let offs = offsets.to_vec::<i64>()?;
+            let starts = offs.iter().map(|&o| usize::try_from(o).map_err(|_| OpError::invalid(op, format!("offsets must be non-negative, got {o}")))).collect::<Result<Vec<_>>>()?;
+            (indices.clone(), starts)
+        }
+        2 => {
+            let (b, l) = (indices.shape()[0], indices.shape()[1]);
+            (indices.reshape(&[-1])?, (0..b).map(|i| i * l).collect())
+        }
+        d => return Err(OpError::shape(op, format!("input has to be a 1D or 2D Tensor, but got Tensor of dimension {d}"))),
+    };
+    let idx = checked_indices(op, &flat, rows)?;
+    let n = idx.len();
+    let bags = if include_last_offset && indices.dim() == 1 { starts.len().saturating_sub(1) } else { starts.len() };
+    if starts.first().is_some_and(|&s| s != 0) && indices.dim() == 1 {
+        return Err(OpError::invalid(op, "offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from position 0"));
+    }
+    let end_of = |b: usize| -> usize {
+        if b + 1 < starts.len() {
+            starts[b + 1]
+        } else {
+            n
+        }
+    };
+    if (0..bags).any(|b| starts[b] > end_of(b).min(n) || starts[b] > n) {
+        return Err(OpError::invalid(op, "offsets must be non-decreasing and within the input"));
+    }
+    if per_sample_weights.is_some() && mode != BagMode::Sum {
+        return Err(OpError::invalid(op, "embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for mode='sum'"));
+    }
+    let pad = padding_idx.map(|p| if p < 0 { p + rows as i64 } else { p });
+    let dtype = weight.dtype();
+    with_real!(op, dtype, F => {
+        let psw: Option<Vec<F>> = per_sample_weights.map(|t| t.to_vec::<F>()).transpose()?;
+        let (out, bag_size, max_idx, offset2bag) = with_data::<F, _>(weight, |w| {
+            let mut out = vec![F::ZERO; bags * dim];
+            let mut bag_size = vec![0i64; bags];
+            let mut max_idx = vec![-1i64; if mode == BagMode::Max { bags * dim } else { 0 }];
+            let mut offset2bag = vec![0i64; n];
+            for b in 0..bags {
+                let dst = &mut out[b * dim..(b + 1) * dim];
+                let mut count = 0usize;
+                for k in starts[b]..end_of(b).min(n) {
+                    offset2bag[k] = b as i64;
+                    let i = idx[k];
+                    if pad == Some(i as i64) {
+                        continue;
+                    }
+                    let row = &w[i * dim..(i + 1) * dim];
+                    let scale = psw.as_ref().map_or(F::ONE, |p| p[k]);
+                    for (j, (o, &v)) in dst.iter_mut().zip(row).enumerate() {
+                        match mode {
+                            BagMode::Sum | BagMode::Mean => *o += scale * v,
+                            BagMode::Max => {
+                                if count == 0 || v > *o {
+                                    *o = v;
+                                    max_idx[b * dim + j] = i as i64;
+                                }
+                            }
+                        }
+                    }
+                    count += 1;
+                }
+                bag_size[b] = count as i64;
+                if mode == BagMode::Mean && count > 0 {
+                    let inv = F::ONE / F::of(count as f64);
+                    for o in dst.iter_mut() {
+                        *o *= inv;
+                    }
+                }
+            }
+            Ok((out, bag_size, max_idx, offset2bag))
+        })?;
+        let max_shape: Vec<usize> = if mode == BagMode::Max { vec![bags, dim] } else { vec![0] };
+        Ok((
+            finish(out, &[bags, dim], dtype)?,
+            Tensor::from_vec(offset2bag, &[n])?,
+            Tensor::from_vec(bag_size, &[bags])?,
+            Tensor::from_vec(max_idx, &max_shape)?,
+        ))
+    })
+}
+
+fn k_embedding(a: &Args) -> Result<Arg> {
+    Ok(embedding(a.tensor(0)?, a.tensor(1)?)?.into())
+}
+
+fn k_embedding_bag(a: &Args) -> Result<Arg> {
+    let mode = match a.int(4)? {
+        0 => BagMode::Sum,
+        1 => BagMode::Mean,
+        2 => BagMode::Max,
+        m => return Err(OpError::invalid(a.op(), format!("unknown mode {m}"))),
+    };
+    let mut padding_idx = if a.len() > 8 { a.opt_int(8)? } else { None };
+    if a.op() == "aten::_embedding_bag" && padding_idx.is_some_and(|p| p < 0) {
+        // the private overload spells "no padding index" as -1
+        padding_idx = None;
+    }
+    let (o, b, s, m) = embedding_bag(a.tensor(0)?, a.tensor(1)?, a.tensor(2)?, mode, a.opt_tensor(6)?, a.bool(7)?, padding_idx)?;
+    Ok(Arg::Tuple(vec![o.into(), b.into(), s.into(), m.into()]))
+}
+
+pub fn register(reg: &mut Registry) {
+    reg.register("aten::embedding", k_embedding);
+    reg.register("aten::embedding_bag", k_embedding_bag);
+    reg.register("aten::embedding_bag.padding_idx", k_embedding_bag);
+    reg.register("aten::_embedding_bag", k_embedding_bag);
+}
