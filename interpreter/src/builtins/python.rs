@@ -33,7 +33,8 @@ pub(crate) fn call_builtin(
                 .ok_or_else(|| type_error("annotate() takes a type and a value"))?;
             return interp.eval_arg(e, frame);
         }
-        Builtin::Uninitialized => return Ok(Value::Uninitialized),
+        // A placeholder TorchScript never reads meaningfully; it may be copied around.
+        Builtin::Uninitialized => return Ok(Value::None),
         Builtin::IsInstance => {
             let e = call
                 .args
