@@ -2,9 +2,14 @@
 
 pub mod binary;
 pub mod compare;
+pub mod convert;
+pub mod creation;
 pub mod elementwise;
+pub mod join;
 pub mod num;
 pub mod promotion;
+pub mod reduce;
+pub mod shape_ops;
 
 #[cfg(test)]
 mod tests;
@@ -15,4 +20,9 @@ use crate::registry::Registry;
 pub fn register(reg: &mut Registry) {
     binary::register(reg);
     compare::register(reg);
+    convert::register(reg);
+    creation::register(reg);
+    join::register(reg);
+    reduce::register(reg);
+    shape_ops::register(reg);
 }
