@@ -5,11 +5,15 @@ pub mod compare;
 pub mod convert;
 pub mod creation;
 pub mod elementwise;
+pub mod index;
 pub mod join;
 pub mod num;
 pub mod promotion;
 pub mod reduce;
+pub mod select;
 pub mod shape_ops;
+pub mod stdsort;
+pub mod unary;
 
 #[cfg(test)]
 mod tests;
@@ -25,4 +29,7 @@ pub fn register(reg: &mut Registry) {
     join::register(reg);
     reduce::register(reg);
     shape_ops::register(reg);
+    index::register(reg);
+    select::register(reg);
+    unary::register(reg);
 }
