@@ -221,10 +221,10 @@ fn kernel<T: Arith>(
             x.minimum(y)
         }),
         BinaryOp::Atan2 => {
-            run!(|x: T::Op, y: T::Op| <T::Op as OpNum>::from_f64(x.to_f64().atan2(y.to_f64())))
+            run!(|x: T::Op, y: T::Op| <T::Op as OpNum>::of_f64(x.as_f64().atan2(y.as_f64())))
         }
         BinaryOp::Hypot => {
-            run!(|x: T::Op, y: T::Op| <T::Op as OpNum>::from_f64(x.to_f64().hypot(y.to_f64())))
+            run!(|x: T::Op, y: T::Op| <T::Op as OpNum>::of_f64(x.as_f64().hypot(y.as_f64())))
         }
     }
 }
@@ -341,7 +341,7 @@ fn pow_float_scalar(x: &Tensor, e: Scalar, dtype: DType) -> Result<Tensor> {
 fn pow_scalar_typed<T: Arith>(x: &Tensor, ev: f64) -> Result<Tensor> {
     let name = "aten::pow";
     let one = <T::Op as OpNum>::one();
-    let sqrt = |v: T::Op| <T::Op as OpNum>::from_f64(v.to_f64().sqrt());
+    let sqrt = |v: T::Op| <T::Op as OpNum>::of_f64(v.as_f64().sqrt());
     if ev == 2.0 {
         map1::<T, T>(name, x, |v| T::from_op(v.op().mul(v.op())))
     } else if ev == 3.0 {
@@ -355,7 +355,7 @@ fn pow_scalar_typed<T: Arith>(x: &Tensor, ev: f64) -> Result<Tensor> {
     } else if ev == -2.0 {
         map1::<T, T>(name, x, |v| T::from_op(one.div(v.op().mul(v.op()))))
     } else {
-        let y = <T::Op as OpNum>::from_f64(ev);
+        let y = <T::Op as OpNum>::of_f64(ev);
         map1::<T, T>(name, x, move |v| T::from_op(v.op().pow(y)))
     }
 }

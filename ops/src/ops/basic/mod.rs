@@ -2,9 +2,18 @@
 
 pub mod binary;
 pub mod compare;
+pub mod convert;
+pub mod creation;
 pub mod elementwise;
+pub mod index;
+pub mod join;
 pub mod num;
 pub mod promotion;
+pub mod reduce;
+pub mod select;
+pub mod shape_ops;
+pub mod stdsort;
+pub mod unary;
 
 #[cfg(test)]
 mod tests;
@@ -15,4 +24,12 @@ use crate::registry::Registry;
 pub fn register(reg: &mut Registry) {
     binary::register(reg);
     compare::register(reg);
+    convert::register(reg);
+    creation::register(reg);
+    join::register(reg);
+    reduce::register(reg);
+    shape_ops::register(reg);
+    index::register(reg);
+    select::register(reg);
+    unary::register(reg);
 }

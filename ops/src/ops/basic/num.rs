@@ -11,8 +11,8 @@ pub trait OpNum: Copy + Send + Sync + PartialOrd + std::fmt::Debug + 'static {
     fn zero() -> Self;
     fn one() -> Self;
     fn from_scalar(s: Scalar) -> Self;
-    fn from_f64(v: f64) -> Self;
-    fn to_f64(self) -> f64;
+    fn of_f64(v: f64) -> Self;
+    fn as_f64(self) -> f64;
     fn add(self, o: Self) -> Self;
     fn sub(self, o: Self) -> Self;
     fn mul(self, o: Self) -> Self;
@@ -60,11 +60,11 @@ macro_rules! float_opnum {
                 s.to_f64() as $t
             }
             #[inline]
-            fn from_f64(v: f64) -> Self {
+            fn of_f64(v: f64) -> Self {
                 v as $t
             }
             #[inline]
-            fn to_f64(self) -> f64 {
+            fn as_f64(self) -> f64 {
                 self as f64
             }
             #[inline]
@@ -198,11 +198,11 @@ macro_rules! int_opnum {
                 }
             }
             #[inline]
-            fn from_f64(v: f64) -> Self {
+            fn of_f64(v: f64) -> Self {
                 <$t as Element>::from_f64(v)
             }
             #[inline]
-            fn to_f64(self) -> f64 {
+            fn as_f64(self) -> f64 {
                 self as f64
             }
             #[inline]
@@ -374,10 +374,10 @@ impl OpNum for Bool8 {
     fn from_scalar(s: Scalar) -> Self {
         Bool8(s.to_bool() as u8)
     }
-    fn from_f64(v: f64) -> Self {
+    fn of_f64(v: f64) -> Self {
         Bool8((v != 0.0) as u8)
     }
-    fn to_f64(self) -> f64 {
+    fn as_f64(self) -> f64 {
         self.0 as f64
     }
     fn add(self, o: Self) -> Self {

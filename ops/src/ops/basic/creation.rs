@@ -1,0 +1,328 @@
+//! Tensor creation: arange/linspace/zeros/ones/full/empty/eye, the `*_like` and `new_*` forms, `tensor`.
+
+use crate::arg::{Arg, Args};
+use crate::dispatch_dtype;
+use crate::dtype::{DType, Element};
+use crate::error::{OpError, Result};
+use crate::registry::{OpFn, Registry};
+use crate::scalar::Scalar;
+use crate::shape::numel;
+use crate::tensor::Tensor;
+
+fn sizes(op: &str, v: &[i64]) -> Result<Vec<usize>> {
+    let shape = v
+        .iter()
+        .map(|&d| {
+            usize::try_from(d).map_err(|_| {
+                OpError::invalid(op, format!("Trying to create tensor with negative dimension {d}: {v:?}"))
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    numel(&shape)?;
+    Ok(shape)
+}
+
+fn require_cpu(op: &str, a: &Args, i: usize) -> Result<()> {
+    match a.opt_device(i)? {
+        Some(d) => d.require_cpu(op),
+        None => Ok(()),
+    }
+}
+
+/// `torch.arange(start, end, step)`: int64 unless an argument is a float (then float32).
+pub fn arange(start: Scalar, end: Scalar, step: Scalar, dtype: Option<DType>) -> Result<Tensor> {
+    let op = "aten::arange";
+    let any_float = start.is_float() || end.is_float() || step.is_float();
+    let dtype = dtype.unwrap_or(if any_float { DType::F32 } else { DType::I64 });
+    let (s, e, st) = (start.to_f64(), end.to_f64(), step.to_f64());
+    if st == 0.0 {
+        return Err(OpError::invalid(op, "step must be nonzero"));
+    }
+    if !(s.is_finite() && e.is_finite()) {
+        return Err(OpError::invalid(op, format!("unsupported range: {s} -> {e}")));
+    }
+    if (st > 0.0 && e < s) || (st < 0.0 && e > s) {
+        return Err(OpError::invalid(op, "upper bound and larger bound inconsistent with step sign"));
+    }
+    let len = if dtype.is_float() || any_float {
+        ((e - s) / st).ceil()
+    } else {
+        let (si, ei, sti) = (start.to_i64() as i128, end.to_i64() as i128, step.to_i64() as i128);
+        let n = (ei - si + sti - sti.signum()) / sti;
+        n as f64
+    };
+    if !(0.0..=(isize::MAX as f64)).contains(&len) {
+        return Err(OpError::invalid(op, format!("invalid size, possible overflow? ({len})")));
+    }
+    let len = len as usize;
+    dispatch_dtype!(dtype, T => {
+        let v: Vec<T> = if dtype.is_float() || any_float {
+            (0..len).map(|i| T::from_f64(s + st * i as f64)).collect()
+        } else {
+            let (si, sti) = (start.to_i64(), step.to_i64());
+            (0..len).map(|i| T::from_i64(si.wrapping_add(sti.wrapping_mul(i as i64)))).collect()
+        };
+        Tensor::from_vec(v, &[len])
+    })
+}
+
+fn linspace_typed<T: Element>(start: f64, end: f64, steps: usize) -> Result<Tensor> {
+    let half = steps / 2;
+    let denom = steps.saturating_sub(1).max(1);
+    let v: Vec<T> = match T::DTYPE {
+        DType::F64 => {
+            let step = (end - start) / denom as f64;
+            (0..steps)
+                .map(|i| if i < half { start + step * i as f64 } else { end - step * (steps - i - 1) as f64 })
+                .map(T::from_f64)
+                .collect()
+        }
+        d if d.is_float() => {
+            let (s, e) = (start as f32, end as f32);
+            let step = (e - s) / denom as f32;
+            (0..steps)
+                .map(|i| if i < half { s + step * i as f32 } else { e - step * (steps - i - 1) as f32 })
+                .map(|x| T::from_f64(x as f64))
+                .collect()
+        }
+        _ => {
+            let (s, e) = (T::from_f64(start).to_f64(), T::from_f64(end).to_f64());
+            let step = (e - s) / denom as f64;
+            (0..steps)
+                .map(|i| if i < half { s + step * i as f64 } else { e - step * (steps - i - 1) as f64 })
+                .map(T::from_f64)
+                .collect()
+        }
+    };
+    Tensor::from_vec(v, &[steps])
+}
+
+/// `torch.linspace(start, end, steps)` with PyTorch's symmetric formula.
+pub fn linspace(start: Scalar, end: Scalar, steps: i64, dtype: Option<DType>) -> Result<Tensor> {
+    if steps < 0 {
+        return Err(OpError::invalid("aten::linspace", "number of steps must be non-negative"));
+    }
+    let dtype = dtype.unwrap_or(DType::F32);
+    dispatch_dtype!(dtype, T => linspace_typed::<T>(start.to_f64(), end.to_f64(), steps as usize))
+}
+
+/// `torch.eye(n, m)`.
+pub fn eye(n: i64, m: i64, dtype: DType) -> Result<Tensor> {
+    let shape = sizes("aten::eye", &[n, m])?;
+    dispatch_dtype!(dtype, T => {
+        let mut v = vec![T::default(); shape[0] * shape[1]];
+        for i in 0..shape[0].min(shape[1]) {
+            v[i * shape[1] + i] = T::from_i64(1);
+        }
+        Tensor::from_vec(v, &shape)
+    })
+}
+
+/// `torch.full(size, value)`: dtype inferred from the value when not given.
+pub fn full(size: &[i64], value: Scalar, dtype: Option<DType>) -> Result<Tensor> {
+    let shape = sizes("aten::full", size)?;
+    Tensor::full(&shape, value, dtype.unwrap_or(value.default_dtype()))
+}
+
+/// A tensor built from a (nested) list of numbers, as `torch.tensor([...])`.
+pub fn from_nested(data: &Arg, dtype: Option<DType>) -> Result<Tensor> {
+    let op = "aten::tensor";
+    let mut shape = Vec::new();
+    let mut probe = data;
+    while let Arg::List(items) = probe {
+        shape.push(items.len());
+        match items.first() {
+            Some(first) => probe = first,
+            None => break,
+        }
+    }
+    let mut values = Vec::new();
+    fn walk(op: &str, a: &Arg, depth: usize, shape: &[usize], out: &mut Vec<Scalar>) -> Result<()> {
+        match a {
+            Arg::List(items) => {
+                if shape.get(depth) != Some(&items.len()) {
+                    return Err(OpError::invalid(op, "Expected a list of uniform nesting (ragged lists are not supported)"));
+                }
+                items.iter().try_for_each(|i| walk(op, i, depth + 1, shape, out))
+            }
+            Arg::Int(v) if depth == shape.len() => Ok(out.push(Scalar::Int(*v))),
+            Arg::Float(v) if depth == shape.len() => Ok(out.push(Scalar::Float(*v))),
+            Arg::Bool(v) if depth == shape.len() => Ok(out.push(Scalar::Bool(*v))),
+            Arg::Tensor(t) if depth == shape.len() && t.numel() == 1 => Ok(out.push(t.item()?)),
+            other => Err(OpError::invalid(op, format!("unexpected {} in tensor data", other.type_name()))),
+        }
+    }
+    walk(op, data, 0, &shape, &mut values)?;
+    let inferred = if values.iter().any(|v| v.is_float()) {
+        DType::F32
+    } else if !values.is_empty() && values.iter().all(|v| matches!(v, Scalar::Bool(_))) {
+        DType::Bool
+    } else if values.is_empty() {
+        DType::F32
+    } else {
+        DType::I64
+    };
+    let dtype = dtype.unwrap_or(inferred);
+    dispatch_dtype!(dtype, T => Tensor::from_vec(values.iter().map(|&v| crate::tensor::scalar_to::<T>(v)).collect(), &shape))
+}
+
+fn t(r: Result<Tensor>) -> Result<Arg> {
+    r.map(Arg::Tensor)
+}
+
+fn like(a: &Args, value: Option<Scalar>, dtype_at: usize, device_at: usize) -> Result<Arg> {
+    require_cpu(a.op(), a, device_at)?;
+    let x = a.tensor(0)?;
+    let dtype = a.opt_dtype(dtype_at)?.unwrap_or(x.dtype());
+    match value {
+        Some(v) => t(Tensor::full(x.shape(), v, dtype)),
+        None => t(Tensor::zeros(x.shape(), dtype)),
+    }
+}
+
+fn k_arange(a: &Args) -> Result<Arg> {
+    require_cpu(a.op(), a, 3)?;
+    t(arange(Scalar::Int(0), a.scalar(0)?, Scalar::Int(1), a.opt_dtype(1)?))
+}
+fn k_arange_start(a: &Args) -> Result<Arg> {
+    require_cpu(a.op(), a, 4)?;
+    t(arange(a.scalar(0)?, a.scalar(1)?, Scalar::Int(1), a.opt_dtype(2)?))
+}
+fn k_arange_step(a: &Args) -> Result<Arg> {
+    require_cpu(a.op(), a, 5)?;
+    t(arange(a.scalar(0)?, a.scalar(1)?, a.scalar(2)?, a.opt_dtype(3)?))
+}
+fn scalar_or_tensor(a: &Args, i: usize) -> Result<Scalar> {
+    match a.get(i)? {
+        Arg::Tensor(x) => x.item(),
+        _ => a.scalar(i),
+    }
+}
+fn k_linspace(a: &Args) -> Result<Arg> {
+    require_cpu(a.op(), a, 5)?;
+    t(linspace(scalar_or_tensor(a, 0)?, scalar_or_tensor(a, 1)?, a.int(2)?, a.opt_dtype(3)?))
+}
+fn k_zeros(a: &Args) -> Result<Arg> {
+    require_cpu(a.op(), a, 3)?;
+    t(Tensor::zeros(&sizes(a.op(), &a.int_list(0)?)?, a.opt_dtype(1)?.unwrap_or(DType::F32)))
+}
+fn k_ones(a: &Args) -> Result<Arg> {
+    require_cpu(a.op(), a, 3)?;
+    t(Tensor::full(&sizes(a.op(), &a.int_list(0)?)?, Scalar::Int(1), a.opt_dtype(1)?.unwrap_or(DType::F32)))
+}
+fn k_full(a: &Args) -> Result<Arg> {
+    require_cpu(a.op(), a, 4)?;
+    t(full(&a.int_list(0)?, a.scalar(1)?, a.opt_dtype(2)?))
+}
+fn k_empty_strided(a: &Args) -> Result<Arg> {
+    require_cpu(a.op(), a, 4)?;
+    t(Tensor::zeros(&sizes(a.op(), &a.int_list(0)?)?, a.opt_dtype(2)?.unwrap_or(DType::F32)))
+}
+fn k_zeros_like(a: &Args) -> Result<Arg> {
+    like(a, None, 1, 3)
+}
+fn k_ones_like(a: &Args) -> Result<Arg> {
+    like(a, Some(Scalar::Int(1)), 1, 3)
+}
+fn k_full_like(a: &Args) -> Result<Arg> {
+    let v = a.scalar(1)?;
+    like(a, Some(v), 2, 4)
+}
+fn k_fill(a: &Args) -> Result<Arg> {
+    let x = a.tensor(0)?;
+    let v = scalar_or_tensor(a, 1)?;
+    t(Tensor::full(x.shape(), v, x.dtype()))
+}
+fn new_like(a: &Args, value: Option<Scalar>, dtype_at: usize) -> Result<Arg> {
+    require_cpu(a.op(), a, dtype_at + 2)?;
+    let x = a.tensor(0)?;
+    let shape = sizes(a.op(), &a.int_list(1)?)?;
+    let dtype = a.opt_dtype(dtype_at)?.unwrap_or(x.dtype());
+    match value {
+        Some(v) => t(Tensor::full(&shape, v, dtype)),
+        None => t(Tensor::zeros(&shape, dtype)),
+    }
+}
+fn k_new_zeros(a: &Args) -> Result<Arg> {
+    new_like(a, None, 2)
+}
+fn k_new_ones(a: &Args) -> Result<Arg> {
+    new_like(a, Some(Scalar::Int(1)), 2)
+}
+fn k_new_full(a: &Args) -> Result<Arg> {
+    let v = a.scalar(2)?;
+    new_like(a, Some(v), 3)
+}
+fn k_eye(a: &Args) -> Result<Arg> {
+    require_cpu(a.op(), a, 3)?;
+    let n = a.int(0)?;
+    t(eye(n, n, a.opt_dtype(1)?.unwrap_or(DType::F32)))
+}
+fn k_eye_m(a: &Args) -> Result<Arg> {
+    require_cpu(a.op(), a, 4)?;
+    t(eye(a.int(0)?, a.int(1)?, a.opt_dtype(2)?.unwrap_or(DType::F32)))
+}
+fn k_scalar_tensor(a: &Args) -> Result<Arg> {
+    require_cpu(a.op(), a, 3)?;
+    Ok(Arg::Tensor(Tensor::scalar_of(a.scalar(0)?, a.opt_dtype(1)?.unwrap_or(DType::F32))))
+}
+fn k_tensor_scalar(a: &Args) -> Result<Arg> {
+    require_cpu(a.op(), a, 2)?;
+    let s = a.scalar(0)?;
+    Ok(Arg::Tensor(Tensor::scalar_of(s, a.opt_dtype(1)?.unwrap_or(s.default_dtype()))))
+}
+fn k_tensor_list(a: &Args) -> Result<Arg> {
+    require_cpu(a.op(), a, 2)?;
+    t(from_nested(a.get(0)?, a.opt_dtype(1)?))
+}
+fn k_as_tensor(a: &Args) -> Result<Arg> {
+    require_cpu(a.op(), a, 2)?;
+    match a.get(0)? {
+        Arg::Tensor(x) => t(x.to_dtype(a.opt_dtype(1)?.unwrap_or(x.dtype()))),
+        Arg::List(_) => t(from_nested(a.get(0)?, a.opt_dtype(1)?)),
+        _ => k_tensor_scalar(a),
+    }
+}
+
+/// Registers the creation overloads.
+pub fn register(reg: &mut Registry) {
+    let table: &[(&str, OpFn)] = &[
+        ("aten::arange", k_arange),
+        ("aten::arange.start", k_arange_start),
+        ("aten::arange.start_step", k_arange_step),
+        ("aten::linspace", k_linspace),
+        ("aten::linspace.Scalar_Tensor", k_linspace),
+        ("aten::linspace.Tensor_Scalar", k_linspace),
+        ("aten::linspace.Tensor_Tensor", k_linspace),
+        ("aten::zeros", k_zeros),
+        ("aten::ones", k_ones),
+        ("aten::full", k_full),
+        ("aten::empty.memory_format", k_zeros),
+        ("aten::empty_strided", k_empty_strided),
+        ("aten::zeros_like", k_zeros_like),
+        ("aten::ones_like", k_ones_like),
+        ("aten::empty_like", k_zeros_like),
+        ("aten::full_like", k_full_like),
+        ("aten::fill.Scalar", k_fill),
+        ("aten::fill.Tensor", k_fill),
+        ("aten::new_zeros", k_new_zeros),
+        ("aten::new_empty", k_new_zeros),
+        ("aten::new_ones", k_new_ones),
+        ("aten::new_full", k_new_full),
+        ("aten::eye", k_eye),
+        ("aten::eye.m", k_eye_m),
+        ("aten::scalar_tensor", k_scalar_tensor),
+        ("aten::tensor", k_tensor_list),
+        ("aten::tensor.int", k_tensor_scalar),
+        ("aten::tensor.float", k_tensor_scalar),
+        ("aten::tensor.bool", k_tensor_scalar),
+        ("aten::as_tensor", k_as_tensor),
+        ("aten::as_tensor.int", k_as_tensor),
+        ("aten::as_tensor.float", k_as_tensor),
+        ("aten::as_tensor.bool", k_as_tensor),
+        ("aten::as_tensor.list", k_as_tensor),
+    ];
+    for (n, f) in table {
+        reg.register(n, *f);
+    }
+}

@@ -1,0 +1,489 @@
+//! Indexing: advanced `index`/`index_put_`, gather/scatter, index_select, masked ops, where, nonzero.
+
+use crate::arg::{Arg, Args};
+use crate::dispatch_dtype;
+use crate::dtype::{Bool8, DType, Element};
+use crate::error::{OpError, Result};
+use crate::registry::{OpFn, Registry};
+use crate::scalar::Scalar;
+use crate::shape::{broadcast_shapes, numel, wrap_dim};
+use crate::strided::offsets;
+use crate::tensor::Tensor;
+
+use super::binary::{operand, write_inplace};
+use super::elementwise::map3;
+use super::promotion::{result_type, torch_type_name, Operand};
+
+/// `nonzero(x)`: the indices of non-zero elements, shape `[n, x.dim()]`, int64.
+pub fn nonzero(x: &Tensor) -> Result<Tensor> {
+    let values = dispatch_dtype!(x.dtype(), T => x.to_vec::<T>()?.iter().map(|v| v.to_bool()).collect::<Vec<bool>>());
+    let nd = x.dim();
+    let mut out = Vec::new();
+    let mut index = vec![0i64; nd];
+    let mut count = 0usize;
+    for &v in &values {
+        if v {
+            out.extend_from_slice(&index);
+            count += 1;
+        }
+        for d in (0..nd).rev() {
+            index[d] += 1;
+            if (index[d] as usize) < x.shape()[d] {
+                break;
+            }
+            index[d] = 0;
+        }
+    }
+    Tensor::from_vec(out, &[count, nd])
+}
+
+/// `where(cond)`: one int64 index tensor per dim (`nonzero(as_tuple=True)`).
+pub fn nonzero_tuple(x: &Tensor) -> Result<Vec<Tensor>> {
+    let nz = nonzero(x)?;
+    if x.dim() == 0 {
+        return Ok(vec![nz.reshape(&[-1])?]);
+    }
+    (0..x.dim()).map(|d| nz.select(1, d as i64)?.contiguous()).collect()
+}
+
+/// Where each element of an advanced-indexing result comes from: absolute storage offsets.
+struct IndexPlan {
+    shape: Vec<usize>,
+    pre: Vec<usize>,
+    mid: Vec<usize>,
+    post: Vec<usize>,
+}
+
+impl IndexPlan {
+    fn for_each(&self, mut f: impl FnMut(usize)) {
+        for &a in &self.pre {
+            for &b in &self.mid {
+                for &c in &self.post {
+                    f(a + b + c);
+                }
+            }
+        }
+    }
+}
+
+fn plan_index(op: &str, x: &Tensor, indices: &[Option<Tensor>]) -> Result<IndexPlan> {
+    // Expand boolean masks into one long index per masked dim.
+    let mut expanded: Vec<Option<Tensor>> = Vec::new();
+    for idx in indices {
+        match idx {
+            Some(t) if matches!(t.dtype(), DType::Bool | DType::U8) => {
+                let start = expanded.len();
+                for (j, &s) in t.shape().iter().enumerate() {
+                    let have = x.shape().get(start + j).copied();
+                    if have != Some(s) {
+                        return Err(OpError::shape(op, format!("The shape of the mask {:?} at index {j} does not match the shape of the indexed tensor {:?} at index {}", t.shape(), x.shape(), start + j)));
+                    }
+                }
+                if t.dim() == 0 {
+                    // A 0-d mask adds a dim of size 0 or 1.
+                    return Err(OpError::unsupported(op, "indexing with a 0-d boolean mask is not supported"));
+                }
+                expanded.extend(nonzero_tuple(t)?.into_iter().map(Some));
+            }
+            Some(t) if matches!(t.dtype(), DType::I64 | DType::I32 | DType::I16 | DType::I8) => expanded.push(Some(t.clone())),
+            Some(_) => return Err(OpError::invalid(op, "tensors used as indices must be long, int, byte or bool tensors")),
+            None => expanded.push(None),
+        }
+    }
+    if expanded.len() > x.dim() {
+        return Err(OpError::invalid(op, format!("too many indices for tensor of dimension {} (got {})", x.dim(), expanded.len())));
+    }
+    expanded.resize(x.dim(), None);
+    let positions: Vec<usize> = (0..x.dim()).filter(|&d| expanded[d].is_some()).collect();
+    let Some(&first) = positions.first() else {
+        return Err(OpError::invalid(op, "index: at least one index tensor is required"));
+    };
+    let mut bshape: Vec<usize> = vec![];
+    for &d in &positions {
+        if let Some(t) = &expanded[d] {
+            bshape = broadcast_shapes(op, &bshape, t.shape()).map_err(|_| {
+                OpError::shape(op, "shape mismatch: indexing tensors could not be broadcast together")
+            })?;
+        }
+    }
+    let adjacent = positions.windows(2).all(|w| w[1] == w[0] + 1);
+    let bn = numel(&bshape)?;
+    let mut mid = vec![0usize; bn];
+    for &d in &positions {
+        let Some(t) = &expanded[d] else { continue };
+        let size = x.shape()[d];
+        let stride = x.strides()[d];
+        let vals = t.broadcast_to(&bshape)?.to_vec::<i64>()?;
+        for (m, &v) in mid.iter_mut().zip(&vals) {
+            let w = if v < 0 { v + size as i64 } else { v };
+            if w < 0 || w >= size as i64 {
+                return Err(OpError::IndexOutOfRange { op: op.into(), index: v, dim: d, size });
+            }
+            *m += w as usize * stride;
+        }
+    }
+    let rest: Vec<usize> = (0..x.dim()).filter(|&d| expanded[d].is_none()).collect();
+    let (pre_dims, post_dims): (Vec<usize>, Vec<usize>) = if adjacent {
+        rest.iter().partition(|&&d| d < first)
+    } else {
+        (vec![], rest)
+    };
+    let view = |dims: &[usize], base: usize| {
+        let shape: Vec<usize> = dims.iter().map(|&d| x.shape()[d]).collect();
+        let strides: Vec<usize> = dims.iter().map(|&d| x.strides()[d]).collect();
+        (offsets(&shape, &strides, base), shape)
+    };
+    let (pre, pre_shape) = view(&pre_dims, x.storage_offset());
+    let (post, post_shape) = view(&post_dims, 0);
+    let mut shape = pre_shape;
+    shape.extend_from_slice(&bshape);
+    shape.extend_from_slice(&post_shape);
+    numel(&shape)?;
+    Ok(IndexPlan { shape, pre, mid, post })
+}
+
+/// `x[indices]` (advanced indexing; `None` entries are full slices).
+pub fn index(x: &Tensor, indices: &[Option<Tensor>]) -> Result<Tensor> {
+    let op = "aten::index";
+    let plan = plan_index(op, x, indices)?;
+    let guard = x.storage().read();
+    dispatch_dtype!(x.dtype(), T => {
+        let src = guard.typed::<T>()?;
+        let mut out = Vec::with_capacity(numel(&plan.shape)?);
+        let mut bad = false;
+        plan.for_each(|o| match src.get(o) {
+            Some(&v) => out.push(v),
+            None => bad = true,
+        });
+        if bad {
+            return Err(OpError::invalid(op, "index outside the storage"));
+        }
+        Tensor::from_vec(out, &plan.shape)
+    })
+}
+
+/// `x[indices] = values` (or `+=` with `accumulate`), in place through any view.
+pub fn index_put_(x: &Tensor, indices: &[Option<Tensor>], values: &Tensor, accumulate: bool) -> Result<Tensor> {
+    let op = "aten::index_put_";
+    let plan = plan_index(op, x, indices)?;
+    let vals = values.broadcast_to(&plan.shape).map_err(|_| {
+        OpError::shape(op, format!("shape mismatch: value tensor of shape {:?} cannot be broadcast to indexing result of shape {:?}", values.shape(), plan.shape))
+    })?;
+    dispatch_dtype!(x.dtype(), T => {
+        let v = vals.to_vec::<T>()?;
+        let mut guard = x.storage().write();
+        let dst = guard.typed_mut::<T>()?;
+        let mut i = 0usize;
+        let mut bad = false;
+        plan.for_each(|o| {
+            match (dst.get_mut(o), v.get(i)) {
+                (Some(d), Some(&s)) => {
+                    *d = if accumulate { T::from_f64_or_add(*d, s) } else { s };
+                }
+                _ => bad = true,
+            }
+            i += 1;
+        });
+        if bad {
+            return Err(OpError::invalid(op, "index outside the storage"));
+        }
+        Ok(x.clone())
+    })
+}
+
+trait AddElem: Element {
+    fn from_f64_or_add(a: Self, b: Self) -> Self;
+}
+
+impl<T: Element> AddElem for T {
+    fn from_f64_or_add(a: T, b: T) -> T {
+        if T::DTYPE.is_float() {
+            T::from_f64(a.to_f64() + b.to_f64())
+        } else if T::DTYPE.is_bool() {
+            T::from_bool(a.to_bool() || b.to_bool())
+        } else {
+            T::from_i64(a.to_i64().wrapping_add(b.to_i64()))
+        }
+    }
+}
+
+/// `index_select(x, dim, index)`.
+pub fn index_select(x: &Tensor, dim: i64, idx: &Tensor) -> Result<Tensor> {
+    let op = "aten::index_select";
+    if idx.dim() > 1 {
+        return Err(OpError::invalid(op, "index_select(): Index is supposed to be a vector"));
+    }
+    if !matches!(idx.dtype(), DType::I64 | DType::I32) {
+        return Err(OpError::invalid(op, format!("index_select(): Expected dtype int32 or int64 for index, got {}", idx.dtype())));
+    }
+    if x.dim() == 0 {
+        return x.reshape(&[]).and_then(|s| s.copy_contiguous());
+    }
+    let d = wrap_dim(op, dim, x.dim())?;
+    let mut ind: Vec<Option<Tensor>> = vec![None; d];
+    ind.push(Some(idx.reshape(&[-1])?));
+    index(x, &ind)
+}
+
+/// Offsets of `t` restricted to `shape` with `dim` walked at stride 0 (gather/scatter bases).
+fn dim_bases(t: &Tensor, shape: &[usize], dim: usize) -> Vec<usize> {
+    let mut strides = t.strides().to_vec();
+    if let Some(s) = strides.get_mut(dim) {
+        *s = 0;
+    }
+    offsets(shape, &strides, t.storage_offset())
+}
+
+fn check_gather_shapes(op: &str, x: &Tensor, idx: &Tensor, dim: usize, other: Option<&Tensor>) -> Result<()> {
+    if idx.dtype() != DType::I64 {
+        return Err(OpError::invalid(op, format!("{}(): Expected dtype int64 for index", op.trim_start_matches("aten::"))));
+    }
+    if idx.dim() != x.dim() && !(idx.dim() <= 1 && x.dim() <= 1) {
+        return Err(OpError::shape(op, "Index tensor must have the same number of dimensions as input tensor"));
+    }
+    for d in 0..idx.dim() {
+        let i = idx.shape()[d];
+        if d != dim && x.shape().get(d).is_some_and(|&s| i > s) {
+            return Err(OpError::shape(op, format!("Size does not match at dimension {d} expected index {:?} to be smaller than self {:?} apart from dimension {dim}", idx.shape(), x.shape())));
+        }
+        if let Some(src) = other {
+            if src.shape().get(d).is_some_and(|&s| i > s) {
+                return Err(OpError::shape(op, format!("Expected index {:?} to be smaller than self {:?} apart from dimension {dim} and to be smaller size than src {:?}", idx.shape(), x.shape(), src.shape())));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn wrap_index(op: &str, v: i64, size: usize, dim: usize) -> Result<usize> {
+    let w = if v < 0 { v + size as i64 } else { v };
+    if w < 0 || w >= size as i64 {
+        return Err(OpError::IndexOutOfRange { op: op.into(), index: v, dim, size });
+    }
+    Ok(w as usize)
+}
+
+/// `gather(x, dim, index)`: `out[p] = x[p with p[dim] = index[p]]`.
+pub fn gather(x: &Tensor, dim: i64, idx: &Tensor) -> Result<Tensor> {
+    let op = "aten::gather";
+    let d = wrap_dim(op, dim, x.dim())?;
+    check_gather_shapes(op, x, idx, d, None)?;
+    let size = x.shape().get(d).copied().unwrap_or(1);
+    let stride = x.strides().get(d).copied().unwrap_or(0);
+    let bases = dim_bases(x, idx.shape(), d);
+    let iv = idx.to_vec::<i64>()?;
+    let guard = x.storage().read();
+    dispatch_dtype!(x.dtype(), T => {
+        let src = guard.typed::<T>()?;
+        let mut out = Vec::with_capacity(iv.len());
+        for (&b, &v) in bases.iter().zip(&iv) {
+            let o = b + wrap_index(op, v, size, d)? * stride;
+            out.push(*src.get(o).ok_or_else(|| OpError::invalid(op, "index outside the storage"))?);
+        }
+        Tensor::from_vec(out, idx.shape())
+    })
+}
+
+/// How `scatter` combines values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScatterReduce {
+    Replace,
+    Add,
+    Multiply,
+}
+
+/// `scatter(x, dim, index, src)`: a copy of `x` with `out[p with p[dim] = index[p]] = src[p]`.
+pub fn scatter(x: &Tensor, dim: i64, idx: &Tensor, src: &Operand, reduce: ScatterReduce) -> Result<Tensor> {
+    let op = "aten::scatter";
+    let d = wrap_dim(op, dim, x.dim())?;
+    let src_t = match src {
+        Operand::Tensor(t) => {
+            check_gather_shapes(op, x, idx, d, Some(t))?;
+            t.to_dtype(x.dtype())?
+        }
+        Operand::Scalar(s) => {
+            check_gather_shapes(op, x, idx, d, None)?;
+            Tensor::scalar_of(*s, x.dtype()).expand(&idx.shape().iter().map(|&v| v as i64).collect::<Vec<_>>())?
+        }
+    };
+    if src_t.dim() < idx.dim() {
+        return Err(OpError::shape(op, "Index tensor must have the same number of dimensions as src tensor"));
+    }
+    let out = x.copy_contiguous()?;
+    let size = out.shape().get(d).copied().unwrap_or(1);
+    let stride = out.strides().get(d).copied().unwrap_or(0);
+    let bases = dim_bases(&out, idx.shape(), d);
+    let iv = idx.to_vec::<i64>()?;
+    let src_view = src_t.as_strided(idx.shape().to_vec(), src_t.strides()[..idx.dim()].to_vec(), src_t.storage_offset())?;
+    dispatch_dtype!(x.dtype(), T => {
+        let sv = src_view.to_vec::<T>()?;
+        let mut guard = out.storage().write();
+        let dst = guard.typed_mut::<T>()?;
+        for ((&b, &v), &s) in bases.iter().zip(&iv).zip(&sv) {
+            let o = b + wrap_index(op, v, size, d)? * stride;
+            let slot = dst.get_mut(o).ok_or_else(|| OpError::invalid(op, "index outside the storage"))?;
+            *slot = match reduce {
+                ScatterReduce::Replace => s,
+                ScatterReduce::Add => T::from_f64_or_add(*slot, s),
+                ScatterReduce::Multiply => if T::DTYPE.is_float() { T::from_f64(slot.to_f64() * s.to_f64()) } else { T::from_i64(slot.to_i64().wrapping_mul(s.to_i64())) },
+            };
+        }
+        drop(guard);
+        Ok(out)
+    })
+}
+
+fn check_bool_mask(op: &str, mask: &Tensor) -> Result<()> {
+    if mask.dtype() != DType::Bool {
+        return Err(OpError::invalid(op, format!("{}: expected BoolTensor for mask, got mask with dtype {}", op.trim_start_matches("aten::"), torch_type_name(mask.dtype()))));
+    }
+    Ok(())
+}
+
+/// `where(cond, a, b)` for tensors or Python numbers, with type promotion.
+pub fn where_operands(cond: &Tensor, a: &Operand, b: &Operand) -> Result<Tensor> {
+    let op = "aten::where";
+    if cond.dtype() != DType::Bool {
+        return Err(OpError::invalid(op, format!("where expected condition to be a boolean tensor, but got a tensor with dtype {}", torch_type_name(cond.dtype()))));
+    }
+    let dtype = result_type(&[a, b]);
+    let (ta, tb) = (a.to_tensor(dtype)?, b.to_tensor(dtype)?);
+    dispatch_dtype!(dtype, T => map3::<Bool8, T, T, T>(op, cond, &ta, &tb, |c, x, y| if c.0 != 0 { x } else { y }))
+}
+
+/// `where(cond, a, b)` for tensors.
+pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    where_operands(cond, &Operand::from(a), &Operand::from(b))
+}
+
+/// `masked_fill(x, mask, value)`: the value is cast to x's dtype; shapes broadcast.
+pub fn masked_fill(x: &Tensor, mask: &Tensor, value: Scalar) -> Result<Tensor> {
+    let op = "aten::masked_fill";
+    check_bool_mask(op, mask)?;
+    let v = Tensor::scalar_of(value, x.dtype());
+    dispatch_dtype!(x.dtype(), T => map3::<Bool8, T, T, T>(op, mask, &v, x, |c, a, b| if c.0 != 0 { a } else { b }))
+}
+
+fn masked_value(op: &str, a: &Args) -> Result<Scalar> {
+    match a.get(2)? {
+        Arg::Tensor(v) if v.dim() != 0 => Err(OpError::invalid(op, format!("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {} dimension(s).", v.dim()))),
+        Arg::Tensor(v) => v.item(),
+        _ => a.scalar(2),
+    }
+}
+
+/// `masked_select(x, mask)`: the selected elements as a 1-d tensor.
+pub fn masked_select(x: &Tensor, mask: &Tensor) -> Result<Tensor> {
+    let op = "aten::masked_select";
+    check_bool_mask(op, mask)?;
+    let shape = broadcast_shapes(op, x.shape(), mask.shape())?;
+    let m = mask.broadcast_to(&shape)?.to_vec::<Bool8>()?;
+    let xb = x.broadcast_to(&shape)?;
+    dispatch_dtype!(x.dtype(), T => {
+        let v = xb.to_vec::<T>()?;
+        let out: Vec<T> = v.iter().zip(&m).filter(|(_, c)| c.0 != 0).map(|(&e, _)| e).collect();
+        let n = out.len();
+        Tensor::from_vec(out, &[n])
+    })
+}
+
+fn index_list(a: &Args, i: usize) -> Result<Vec<Option<Tensor>>> {
+    a.opt_tensor_list(i)
+}
+
+fn k_index(a: &Args) -> Result<Arg> {
+    index(a.tensor(0)?, &index_list(a, 1)?).map(Arg::Tensor)
+}
+fn k_index_put_(a: &Args) -> Result<Arg> {
+    index_put_(a.tensor(0)?, &index_list(a, 1)?, a.tensor(2)?, a.bool(3)?).map(Arg::Tensor)
+}
+fn k_index_put(a: &Args) -> Result<Arg> {
+    let x = a.tensor(0)?.copy_contiguous()?;
+    index_put_(&x, &index_list(a, 1)?, a.tensor(2)?, a.bool(3)?).map(Arg::Tensor)
+}
+fn k_index_select(a: &Args) -> Result<Arg> {
+    index_select(a.tensor(0)?, a.int(1)?, a.tensor(2)?).map(Arg::Tensor)
+}
+fn k_gather(a: &Args) -> Result<Arg> {
+    gather(a.tensor(0)?, a.int(1)?, a.tensor(2)?).map(Arg::Tensor)
+}
+fn scatter_reduce_arg(a: &Args, i: usize) -> Result<ScatterReduce> {
+    match a.opt_str(i)? {
+        None => Ok(ScatterReduce::Replace),
+        Some("add") => Ok(ScatterReduce::Add),
+        Some("multiply") => Ok(ScatterReduce::Multiply),
+        Some(r) => Err(OpError::invalid(a.op(), format!("reduce argument must be either add or multiply, got {r}"))),
+    }
+}
+fn scatter_args(a: &Args) -> Result<Tensor> {
+    let name = a.op();
+    let reduce = if name.ends_with("reduce") { scatter_reduce_arg(a, 4)? } else if name.contains("scatter_add") { ScatterReduce::Add } else { ScatterReduce::Replace };
+    scatter(a.tensor(0)?, a.int(1)?, a.tensor(2)?, &operand(a, 3)?, reduce)
+}
+fn k_scatter(a: &Args) -> Result<Arg> {
+    scatter_args(a).map(Arg::Tensor)
+}
+fn k_scatter_(a: &Args) -> Result<Arg> {
+    let r = scatter_args(a)?;
+    write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
+}
+fn k_where(a: &Args) -> Result<Arg> {
+    where_operands(a.tensor(0)?, &operand(a, 1)?, &operand(a, 2)?).map(Arg::Tensor)
+}
+fn k_where_cond(a: &Args) -> Result<Arg> {
+    nonzero_tuple(a.tensor(0)?).map(Arg::from)
+}
+fn k_nonzero(a: &Args) -> Result<Arg> {
+    nonzero(a.tensor(0)?).map(Arg::Tensor)
+}
+fn k_masked_fill(a: &Args) -> Result<Arg> {
+    masked_fill(a.tensor(0)?, a.tensor(1)?, masked_value(a.op(), a)?).map(Arg::Tensor)
+}
+fn k_masked_fill_(a: &Args) -> Result<Arg> {
+    let x = a.tensor(0)?;
+    let r = masked_fill(x, a.tensor(1)?, masked_value(a.op(), a)?)?;
+    write_inplace(a.op(), x, &r).map(Arg::Tensor)
+}
+fn k_masked_select(a: &Args) -> Result<Arg> {
+    masked_select(a.tensor(0)?, a.tensor(1)?).map(Arg::Tensor)
+}
+
+/// Registers the indexing overloads.
+pub fn register(reg: &mut Registry) {
+    let table: &[(&str, OpFn)] = &[
+        ("aten::index.Tensor", k_index),
+        ("aten::index.Tensor_hacked_twin", k_index),
+        ("aten::index_put_", k_index_put_),
+        ("aten::index_put_.hacked_twin", k_index_put_),
+        ("aten::index_put", k_index_put),
+        ("aten::index_put.hacked_twin", k_index_put),
+        ("aten::index_select", k_index_select),
+        ("aten::gather", k_gather),
+        ("aten::scatter.src", k_scatter),
+        ("aten::scatter.value", k_scatter),
+        ("aten::scatter.reduce", k_scatter),
+        ("aten::scatter.value_reduce", k_scatter),
+        ("aten::scatter_.src", k_scatter_),
+        ("aten::scatter_.value", k_scatter_),
+        ("aten::scatter_.reduce", k_scatter_),
+        ("aten::scatter_.value_reduce", k_scatter_),
+        ("aten::scatter_add", k_scatter),
+        ("aten::scatter_add_", k_scatter_),
+        ("aten::where.self", k_where),
+        ("aten::where.ScalarOther", k_where),
+        ("aten::where.ScalarSelf", k_where),
+        ("aten::where.Scalar", k_where),
+        ("aten::where", k_where_cond),
+        ("aten::nonzero_numpy", k_where_cond),
+        ("aten::nonzero", k_nonzero),
+        ("aten::argwhere", k_nonzero),
+        ("aten::masked_fill.Scalar", k_masked_fill),
+        ("aten::masked_fill.Tensor", k_masked_fill),
+        ("aten::masked_fill_.Scalar", k_masked_fill_),
+        ("aten::masked_fill_.Tensor", k_masked_fill_),
+        ("aten::masked_select", k_masked_select),
+    ];
+    for (n, f) in table {
+        reg.register(n, *f);
+    }
+}

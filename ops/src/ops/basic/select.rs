@@ -1,0 +1,433 @@
+//! Ordering and rearranging: sort/argsort/topk, cumsum/cumprod, tril/triu, flip/roll,
+//! repeat_interleave, unfold, diagonal/diag.
+
+use crate::arg::{Arg, Args};
+use crate::dispatch_dtype;
+use crate::dtype::{DType, Element};
+use crate::error::{OpError, Result};
+use crate::registry::{OpFn, Registry};
+use crate::shape::wrap_dim;
+use crate::tensor::Tensor;
+
+use super::binary::write_inplace;
+use super::stdsort;
+
+#[inline]
+fn is_nan<T: Element>(v: T) -> bool {
+    #[allow(clippy::eq_op)]
+    let nan = v != v;
+    nan
+}
+
+/// Runs `f` on every 1-d run along `dim` (contiguous copies) and reassembles outputs of
+/// `out_len` elements per run, placed back along `dim`.
+fn along_dim<T: Element, O: Element>(
+    x: &Tensor,
+    dim: usize,
+    out_len: usize,
+    mut f: impl FnMut(&[T], &mut [O]),
+) -> Result<Tensor> {
+    let moved = if x.dim() == 0 { x.reshape(&[1])? } else { super::shape_ops::movedim(x, dim as i64, -1)? };
+    let len = moved.shape().last().copied().unwrap_or(1);
+    let mut shape = moved.shape().to_vec();
+    if let Some(l) = shape.last_mut() {
+        *l = out_len;
+    }
+    let rows: usize = shape[..shape.len() - 1].iter().product();
+    let mut out = vec![O::default(); rows * out_len];
+    moved.to_dtype(T::DTYPE)?.with_contiguous::<T, ()>(|src| {
+        for r in 0..rows {
+            f(&src[r * len..(r + 1) * len], &mut out[r * out_len..(r + 1) * out_len]);
+        }
+    })?;
+    let t = Tensor::from_vec(out, &shape)?;
+    if x.dim() == 0 {
+        return t.reshape(&[]);
+    }
+    super::shape_ops::movedim(&t, -1, dim as i64)?.contiguous()
+}
+
+fn asc<T: Element>(a: &(T, i64), b: &(T, i64)) -> bool {
+    (!is_nan(a.0) && is_nan(b.0)) || a.0 < b.0
+}
+
+fn desc<T: Element>(a: &(T, i64), b: &(T, i64)) -> bool {
+    (is_nan(a.0) && !is_nan(b.0)) || a.0 > b.0
+}
+
+fn sort_typed<T: Element>(x: &Tensor, d: usize, descending: bool, stable: bool) -> Result<(Tensor, Tensor)> {
+    let len = x.shape().get(d).copied().unwrap_or(1);
+    let mut indices = Vec::new();
+    let values = along_dim::<T, T>(x, d, len, |run, out| {
+        let mut pairs: Vec<(T, i64)> = run.iter().enumerate().map(|(i, &v)| (v, i as i64)).collect();
+        match (stable, descending) {
+            (true, false) => pairs.sort_by(|a, b| if asc(a, b) { std::cmp::Ordering::Less } else if asc(b, a) { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Equal }),
+            (true, true) => pairs.sort_by(|a, b| if desc(a, b) { std::cmp::Ordering::Less } else if desc(b, a) { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Equal }),
+            (false, false) => stdsort::sort(&mut pairs, &asc::<T>),
+            (false, true) => stdsort::sort(&mut pairs, &desc::<T>),
+        }
+        for (o, p) in out.iter_mut().zip(&pairs) {
+            *o = p.0;
+        }
+        indices.extend(pairs.iter().map(|p| p.1));
+    })?;
+    let idx_shape = {
+        let moved = if x.dim() == 0 { vec![1] } else { let mut s: Vec<usize> = x.shape().to_vec(); let l = s.remove(d); s.push(l); s };
+        moved
+    };
+    let idx = Tensor::from_vec(indices, &idx_shape)?;
+    let idx = if x.dim() == 0 { idx.reshape(&[])? } else { super::shape_ops::movedim(&idx, -1, d as i64)?.contiguous()? };
+    Ok((values, idx))
+}
+
+/// `sort(x, dim, descending, stable)`: values and int64 indices; NaN sorts as the largest.
+pub fn sort(x: &Tensor, dim: i64, descending: bool, stable: bool) -> Result<(Tensor, Tensor)> {
+    let d = wrap_dim("aten::sort", dim, x.dim())?;
+    dispatch_dtype!(x.dtype(), T => sort_typed::<T>(x, d, descending, stable))
+}
+
+fn topk_typed<T: Element>(x: &Tensor, k: usize, d: usize, largest: bool, sorted: bool) -> Result<(Tensor, Tensor)> {
+    let mut indices = Vec::new();
+    let values = along_dim::<T, T>(x, d, k, |run, out| {
+        let mut q: Vec<(T, i64)> = run.iter().enumerate().map(|(i, &v)| (v, i as i64)).collect();
+        let n = q.len();
+        if k > 0 {
+            let less: fn(&(T, i64), &(T, i64)) -> bool = if largest { desc::<T> } else { asc::<T> };
+            if k * 64 <= n {
+                stdsort::partial_sort(&mut q, k, &less);
+            } else {
+                stdsort::nth_element(&mut q, k - 1, &less);
+                if sorted {
+                    stdsort::sort(&mut q[..k - 1], &less);
+                }
+            }
+        }
+        for (o, p) in out.iter_mut().zip(&q[..k]) {
+            *o = p.0;
+        }
+        indices.extend(q[..k].iter().map(|p| p.1));
+    })?;
+    let mut shape: Vec<usize> = if x.dim() == 0 { vec![] } else { x.shape().to_vec() };
+    if x.dim() > 0 {
+        shape.remove(d);
+    }
+    shape.push(k);
+    let idx = Tensor::from_vec(indices, &shape)?;
+    let idx = if x.dim() == 0 { idx.reshape(&[])? } else { super::shape_ops::movedim(&idx, -1, d as i64)?.contiguous()? };
+    Ok((values, idx))
+}
+
+/// `topk(x, k, dim, largest, sorted)` with PyTorch's order for ties.
+pub fn topk(x: &Tensor, k: i64, dim: i64, largest: bool, sorted: bool) -> Result<(Tensor, Tensor)> {
+    let op = "aten::topk";
+    let d = wrap_dim(op, dim, x.dim())?;
+    let size = x.shape().get(d).copied().unwrap_or(1);
+    if k < 0 || k as usize > size {
+        return Err(OpError::invalid(op, "selected index k out of range"));
+    }
+    dispatch_dtype!(x.dtype(), T => topk_typed::<T>(x, k as usize, d, largest, sorted))
+}
+
+/// `cumsum`/`cumprod` along `dim`; integer and bool inputs accumulate to int64, floats in f64.
+pub fn cumulative(x: &Tensor, dim: i64, dtype: Option<DType>, product: bool) -> Result<Tensor> {
+    let op = if product { "aten::cumprod" } else { "aten::cumsum" };
+    let d = wrap_dim(op, dim, x.dim())?;
+    let out = dtype.unwrap_or(if x.dtype().is_float() { x.dtype() } else { DType::I64 });
+    let x = x.to_dtype(out)?;
+    let len = x.shape().get(d).copied().unwrap_or(1);
+    dispatch_dtype!(out, T => along_dim::<T, T>(&x, d, len, |run, dst| {
+        if out.is_float() {
+            let mut acc = if product { 1.0 } else { 0.0 };
+            for (o, v) in dst.iter_mut().zip(run) {
+                acc = if product { acc * v.to_f64() } else { acc + v.to_f64() };
+                *o = T::from_f64(acc);
+            }
+        } else {
+            let mut acc: i64 = if product { 1 } else { 0 };
+            for (o, v) in dst.iter_mut().zip(run) {
+                acc = if product { acc.wrapping_mul(v.to_i64()) } else { acc.wrapping_add(v.to_i64()) };
+                *o = T::from_i64(acc);
+            }
+        }
+    }))
+}
+
+/// `tril`/`triu` over the last two dims.
+pub fn triangle(x: &Tensor, diagonal: i64, upper: bool) -> Result<Tensor> {
+    let op = if upper { "aten::triu" } else { "aten::tril" };
+    if x.dim() < 2 {
+        return Err(OpError::invalid(op, format!("{}: input tensor must have at least 2 dimensions", op.trim_start_matches("aten::"))));
+    }
+    let c = x.copy_contiguous()?;
+    let (rows, cols) = (x.shape()[x.dim() - 2], x.shape()[x.dim() - 1]);
+    dispatch_dtype!(x.dtype(), T => {
+        let mut v = c.to_vec::<T>()?;
+        let mat = rows * cols;
+        if mat > 0 {
+            for m in v.chunks_mut(mat) {
+                for i in 0..rows {
+                    for j in 0..cols {
+                        let keep = if upper { j as i64 - i as i64 >= diagonal } else { j as i64 - i as i64 <= diagonal };
+                        if !keep {
+                            m[i * cols + j] = T::default();
+                        }
+                    }
+                }
+            }
+        }
+        Tensor::from_vec(v, x.shape())
+    })
+}
+
+/// `flip(dims)`.
+pub fn flip(x: &Tensor, dims: &[i64]) -> Result<Tensor> {
+    let mut out = x.clone();
+    for &dim in dims {
+        let d = wrap_dim("aten::flip", dim, x.dim())?;
+        let size = x.shape().get(d).copied().unwrap_or(1);
+        if size > 1 {
+            let idx = Tensor::from_vec((0..size as i64).rev().collect::<Vec<i64>>(), &[size])?;
+            out = super::index::index_select(&out, d as i64, &idx)?;
+        }
+    }
+    out.copy_contiguous()
+}
+
+/// `roll(shifts, dims)`; with no dims the flattened tensor is rolled.
+pub fn roll(x: &Tensor, shifts: &[i64], dims: &[i64]) -> Result<Tensor> {
+    let op = "aten::roll";
+    if dims.is_empty() {
+        if shifts.len() != 1 {
+            return Err(OpError::invalid(op, "roll: shifts must have exactly one entry when dims is empty"));
+        }
+        let flat = x.reshape(&[-1])?;
+        return roll(&flat, shifts, &[0])?.view(&x.shape().iter().map(|&d| d as i64).collect::<Vec<_>>());
+    }
+    if shifts.len() != dims.len() {
+        return Err(OpError::invalid(op, format!("shifts and dimensions must align. shifts: {}, dims:{}", shifts.len(), dims.len())));
+    }
+    let mut out = x.clone();
+    for (&s, &dim) in shifts.iter().zip(dims) {
+        let d = wrap_dim(op, dim, x.dim())?;
+        let n = x.shape().get(d).copied().unwrap_or(1) as i64;
+        if n == 0 {
+            continue;
+        }
+        let s = s.rem_euclid(n);
+        let idx: Vec<i64> = (0..n).map(|i| (i - s).rem_euclid(n)).collect();
+        out = super::index::index_select(&out, d as i64, &Tensor::from_vec(idx, &[n as usize])?)?;
+    }
+    out.copy_contiguous()
+}
+
+/// `repeat_interleave(x, repeats, dim)`; `dim = None` flattens first.
+pub fn repeat_interleave(x: &Tensor, repeats: &Tensor, dim: Option<i64>) -> Result<Tensor> {
+    let op = "aten::repeat_interleave";
+    let (x, d) = match dim {
+        Some(d) => (x.clone(), wrap_dim(op, d, x.dim())?),
+        None => (x.reshape(&[-1])?, 0),
+    };
+    let size = x.shape().get(d).copied().unwrap_or(1);
+    let reps = repeats.to_vec::<i64>()?;
+    let reps = if reps.len() == 1 { vec![reps[0]; size] } else { reps };
+    if reps.len() != size {
+        return Err(OpError::invalid(op, "repeats must have the same size as input along dim"));
+    }
+    let idx = repeat_index(&reps)?;
+    let n = idx.numel();
+    if x.dim() == 0 {
+        return x.reshape(&[1])?.expand(&[n as i64])?.contiguous();
+    }
+    super::index::index_select(&x, d as i64, &idx)
+}
+
+/// `repeat_interleave(repeats)`: `i` repeated `repeats[i]` times.
+pub fn repeat_index(reps: &[i64]) -> Result<Tensor> {
+    if reps.iter().any(|&r| r < 0) {
+        return Err(OpError::invalid("aten::repeat_interleave", "repeats can not be negative"));
+    }
+    let mut out = Vec::new();
+    for (i, &r) in reps.iter().enumerate() {
+        out.extend(std::iter::repeat_n(i as i64, r as usize));
+    }
+    let n = out.len();
+    Tensor::from_vec(out, &[n])
+}
+
+/// `unfold(dimension, size, step)`: sliding windows as a view.
+pub fn unfold(x: &Tensor, dimension: i64, size: i64, step: i64) -> Result<Tensor> {
+    let op = "aten::unfold";
+    let d = wrap_dim(op, dimension, x.dim())?;
+    let len = x.shape().get(d).copied().unwrap_or(1) as i64;
+    if size < 0 || size > len || step <= 0 {
+        return Err(OpError::invalid(op, format!("maximum size for tensor at dimension {d} is {len} but size is {size}, step {step}")));
+    }
+    let stride = x.strides().get(d).copied().unwrap_or(1);
+    let mut shape = x.shape().to_vec();
+    let mut strides = x.strides().to_vec();
+    let count = ((len - size) / step + 1) as usize;
+    if x.dim() == 0 {
+        return x.as_strided(vec![size as usize], vec![1], x.storage_offset());
+    }
+    shape[d] = count;
+    strides[d] = stride * step as usize;
+    shape.push(size as usize);
+    strides.push(stride);
+    x.as_strided(shape, strides, x.storage_offset())
+}
+
+/// `diagonal(offset, dim1, dim2)`: a view of a diagonal, placed last.
+pub fn diagonal(x: &Tensor, offset: i64, dim1: i64, dim2: i64) -> Result<Tensor> {
+    let op = "aten::diagonal";
+    let a = wrap_dim(op, dim1, x.dim())?;
+    let b = wrap_dim(op, dim2, x.dim())?;
+    if a == b || x.dim() < 2 {
+        return Err(OpError::invalid(op, "diagonal dimensions cannot be identical"));
+    }
+    let (sa, sb) = (x.shape()[a] as i64, x.shape()[b] as i64);
+    let (len, start) = if offset >= 0 {
+        ((sa.min(sb - offset)).max(0), offset as usize * x.strides()[b])
+    } else {
+        ((sb.min(sa + offset)).max(0), (-offset) as usize * x.strides()[a])
+    };
+    let mut shape = Vec::new();
+    let mut strides = Vec::new();
+    for d in 0..x.dim() {
+        if d != a && d != b {
+            shape.push(x.shape()[d]);
+            strides.push(x.strides()[d]);
+        }
+    }
+    shape.push(len as usize);
+    strides.push(x.strides()[a] + x.strides()[b]);
+    let off = if len == 0 { x.storage_offset() } else { x.storage_offset() + start };
+    x.as_strided(shape, strides, off)
+}
+
+/// `diag(x, diagonal)`: a 1-d tensor to a matrix, or a matrix's diagonal.
+pub fn diag(x: &Tensor, k: i64) -> Result<Tensor> {
+    match x.dim() {
+        1 => {
+            let n = x.shape()[0];
+            let m = n + k.unsigned_abs() as usize;
+            let out = Tensor::zeros(&[m, m], x.dtype())?;
+            diagonal(&out, k, 0, 1)?.copy_from(x)?;
+            Ok(out)
+        }
+        2 => diagonal(x, k, 0, 1)?.copy_contiguous(),
+        _ => Err(OpError::invalid("aten::diag", "diag(): Supports 1D or 2D tensors. Got {}D")),
+    }
+}
+
+fn pair(r: Result<(Tensor, Tensor)>) -> Result<Arg> {
+    r.map(Arg::from)
+}
+fn t(r: Result<Tensor>) -> Result<Arg> {
+    r.map(Arg::Tensor)
+}
+fn k_sort(a: &Args) -> Result<Arg> {
+    pair(sort(a.tensor(0)?, a.int(1)?, a.bool(2)?, false))
+}
+fn k_sort_stable(a: &Args) -> Result<Arg> {
+    pair(sort(a.tensor(0)?, a.int(2)?, a.bool(3)?, a.opt_bool(1)?.unwrap_or(false)))
+}
+fn k_argsort(a: &Args) -> Result<Arg> {
+    t(sort(a.tensor(0)?, a.int(1)?, a.bool(2)?, false).map(|p| p.1))
+}
+fn k_argsort_stable(a: &Args) -> Result<Arg> {
+    t(sort(a.tensor(0)?, a.int(2)?, a.bool(3)?, a.bool(1)?).map(|p| p.1))
+}
+fn k_msort(a: &Args) -> Result<Arg> {
+    t(sort(a.tensor(0)?, 0, false, false).map(|p| p.0))
+}
+fn k_topk(a: &Args) -> Result<Arg> {
+    pair(topk(a.tensor(0)?, a.int(1)?, a.int(2)?, a.bool(3)?, a.bool(4)?))
+}
+fn k_cumsum(a: &Args) -> Result<Arg> {
+    t(cumulative(a.tensor(0)?, a.int(1)?, a.opt_dtype(2)?, false))
+}
+fn k_cumprod(a: &Args) -> Result<Arg> {
+    t(cumulative(a.tensor(0)?, a.int(1)?, a.opt_dtype(2)?, true))
+}
+fn k_cumsum_(a: &Args) -> Result<Arg> {
+    let x = a.tensor(0)?;
+    let r = cumulative(x, a.int(1)?, Some(a.opt_dtype(2)?.unwrap_or(x.dtype())), false)?;
+    write_inplace(a.op(), x, &r).map(Arg::Tensor)
+}
+fn k_tril(a: &Args) -> Result<Arg> {
+    t(triangle(a.tensor(0)?, a.int(1)?, false))
+}
+fn k_triu(a: &Args) -> Result<Arg> {
+    t(triangle(a.tensor(0)?, a.int(1)?, true))
+}
+fn k_tril_(a: &Args) -> Result<Arg> {
+    let x = a.tensor(0)?;
+    write_inplace(a.op(), x, &triangle(x, a.int(1)?, false)?).map(Arg::Tensor)
+}
+fn k_triu_(a: &Args) -> Result<Arg> {
+    let x = a.tensor(0)?;
+    write_inplace(a.op(), x, &triangle(x, a.int(1)?, true)?).map(Arg::Tensor)
+}
+fn k_flip(a: &Args) -> Result<Arg> {
+    t(flip(a.tensor(0)?, &a.int_list(1)?))
+}
+fn k_fliplr(a: &Args) -> Result<Arg> {
+    t(flip(a.tensor(0)?, &[1]))
+}
+fn k_flipud(a: &Args) -> Result<Arg> {
+    t(flip(a.tensor(0)?, &[0]))
+}
+fn k_roll(a: &Args) -> Result<Arg> {
+    t(roll(a.tensor(0)?, &a.int_list(1)?, &a.int_list(2)?))
+}
+fn k_repeat_interleave_tensor(a: &Args) -> Result<Arg> {
+    t(repeat_index(&a.tensor(0)?.to_vec::<i64>()?))
+}
+fn k_repeat_interleave_self_tensor(a: &Args) -> Result<Arg> {
+    t(repeat_interleave(a.tensor(0)?, a.tensor(1)?, a.opt_int(2)?))
+}
+fn k_repeat_interleave_self_int(a: &Args) -> Result<Arg> {
+    let reps = Tensor::from_vec(vec![a.int(1)?], &[1])?;
+    t(repeat_interleave(a.tensor(0)?, &reps, a.opt_int(2)?))
+}
+fn k_unfold(a: &Args) -> Result<Arg> {
+    t(unfold(a.tensor(0)?, a.int(1)?, a.int(2)?, a.int(3)?))
+}
+fn k_diagonal(a: &Args) -> Result<Arg> {
+    t(diagonal(a.tensor(0)?, a.int(1)?, a.int(2)?, a.int(3)?))
+}
+fn k_diag(a: &Args) -> Result<Arg> {
+    t(diag(a.tensor(0)?, a.int(1)?))
+}
+
+/// Registers the ordering and rearranging overloads.
+pub fn register(reg: &mut Registry) {
+    let table: &[(&str, OpFn)] = &[
+        ("aten::sort", k_sort),
+        ("aten::sort.stable", k_sort_stable),
+        ("aten::argsort", k_argsort),
+        ("aten::argsort.stable", k_argsort_stable),
+        ("aten::msort", k_msort),
+        ("aten::topk", k_topk),
+        ("aten::cumsum", k_cumsum),
+        ("aten::cumsum_", k_cumsum_),
+        ("aten::cumprod", k_cumprod),
+        ("aten::tril", k_tril),
+        ("aten::triu", k_triu),
+        ("aten::tril_", k_tril_),
+        ("aten::triu_", k_triu_),
+        ("aten::flip", k_flip),
+        ("aten::fliplr", k_fliplr),
+        ("aten::flipud", k_flipud),
+        ("aten::roll", k_roll),
+        ("aten::repeat_interleave.Tensor", k_repeat_interleave_tensor),
+        ("aten::repeat_interleave.self_Tensor", k_repeat_interleave_self_tensor),
+        ("aten::repeat_interleave.self_int", k_repeat_interleave_self_int),
+        ("aten::unfold", k_unfold),
+        ("aten::diagonal", k_diagonal),
+        ("aten::diag", k_diag),
+    ];
+    for (n, f) in table {
+        reg.register(n, *f);
+    }
+}

@@ -1,0 +1,318 @@
+//! Views and metadata: view/reshape/flatten/permute/transpose/squeeze/expand/slice/select, size...
+
+use crate::arg::{Arg, Args};
+use crate::dtype::DType;
+use crate::error::{OpError, Result};
+use crate::registry::{OpFn, Registry};
+use crate::shape::{infer_size, wrap_dim};
+use crate::tensor::Tensor;
+
+fn dims_i64(shape: &[usize]) -> Vec<i64> {
+    shape.iter().map(|&d| d as i64).collect()
+}
+
+fn ints(v: impl IntoIterator<Item = usize>) -> Arg {
+    Arg::List(v.into_iter().map(|d| Arg::Int(d as i64)).collect())
+}
+
+/// `squeeze(dims)`: removes the listed dims that have size 1.
+pub fn squeeze_dims(x: &Tensor, dims: &[i64]) -> Result<Tensor> {
+    let mut drop = vec![false; x.dim()];
+    for &d in dims {
+        let d = wrap_dim("aten::squeeze", d, x.dim())?;
+        if x.dim() > 0 && x.shape()[d] == 1 {
+            drop[d] = true;
+        }
+    }
+    let keep: Vec<usize> = (0..x.dim()).filter(|&d| !drop[d]).collect();
+    x.as_strided(
+        keep.iter().map(|&d| x.shape()[d]).collect(),
+        keep.iter().map(|&d| x.strides()[d]).collect(),
+        x.storage_offset(),
+    )
+}
+
+/// `unflatten(dim, sizes)`: splits `dim` into `sizes` (one may be -1).
+pub fn unflatten(x: &Tensor, dim: i64, sizes: &[i64]) -> Result<Tensor> {
+    let op = "aten::unflatten";
+    let d = wrap_dim(op, dim, x.dim())?;
+    if sizes.is_empty() {
+        return Err(OpError::invalid(op, "unflatten: sizes must be non-empty"));
+    }
+    let size = *x
+        .shape()
+        .get(d)
+        .ok_or_else(|| OpError::invalid(op, "cannot unflatten a 0-d tensor"))?;
+    let inner = infer_size(op, sizes, size)?;
+    let mut shape = dims_i64(&x.shape()[..d]);
+    shape.extend(inner.iter().map(|&v| v as i64));
+    shape.extend(dims_i64(&x.shape()[d + 1..]));
+    x.view(&shape)
+}
+
+/// `movedim(source, destination)` for one dim.
+pub fn movedim(x: &Tensor, source: i64, destination: i64) -> Result<Tensor> {
+    let op = "aten::movedim";
+    let n = x.dim();
+    let s = wrap_dim(op, source, n)?;
+    let d = wrap_dim(op, destination, n)?;
+    if n == 0 {
+        return Ok(x.clone());
+    }
+    let mut order: Vec<i64> = (0..n as i64).filter(|&i| i != s as i64).collect();
+    order.insert(d, s as i64);
+    x.permute(&order)
+}
+
+/// `t()`: transpose of a tensor with at most 2 dims.
+pub fn t(x: &Tensor) -> Result<Tensor> {
+    if x.dim() > 2 {
+        return Err(OpError::invalid(
+            "aten::t",
+            format!("t() expects a tensor with <= 2 dimensions, but self is {}D", x.dim()),
+        ));
+    }
+    if x.dim() < 2 {
+        return Ok(x.clone());
+    }
+    x.transpose(0, 1)
+}
+
+/// `numpy_T`: all dims reversed.
+pub fn reverse_dims(x: &Tensor) -> Result<Tensor> {
+    let order: Vec<i64> = (0..x.dim() as i64).rev().collect();
+    x.permute(&order)
+}
+
+/// `as_strided(size, stride, storage_offset)`.
+pub fn as_strided(x: &Tensor, size: &[i64], stride: &[i64], offset: Option<i64>) -> Result<Tensor> {
+    let op = "aten::as_strided";
+    if size.len() != stride.len() {
+        return Err(OpError::shape(op, "mismatch in length of strides and shape"));
+    }
+    let conv = |v: &[i64], what: &str| -> Result<Vec<usize>> {
+        v.iter()
+            .map(|&s| usize::try_from(s).map_err(|_| OpError::invalid(op, format!("negative {what} {s}"))))
+            .collect()
+    };
+    let offset = match offset {
+        Some(o) => usize::try_from(o).map_err(|_| OpError::invalid(op, "negative storage offset"))?,
+        None => x.storage_offset(),
+    };
+    x.as_strided(conv(size, "size")?, conv(stride, "stride")?, offset)
+}
+
+/// `view(dtype)`: reinterprets the elements as another dtype of the same size.
+pub fn view_dtype(x: &Tensor, dtype: DType) -> Result<Tensor> {
+    if dtype == x.dtype() {
+        return Ok(x.clone());
+    }
+    if dtype.size() != x.dtype().size() {
+        return Err(OpError::unsupported(
+            "aten::view.dtype",
+            format!("viewing {} as {dtype} (different element sizes) is not supported", x.dtype()),
+        ));
+    }
+    Tensor::from_storage(
+        x.storage().clone(),
+        dtype,
+        x.storage_offset(),
+        x.shape().to_vec(),
+        x.strides().to_vec(),
+    )
+}
+
+/// `len(x)`: the size of dim 0.
+pub fn len(x: &Tensor) -> Result<i64> {
+    match x.shape().first() {
+        Some(&d) => Ok(d as i64),
+        None => Err(OpError::invalid("aten::len", "len() of a 0-d tensor")),
+    }
+}
+
+fn tensor_arg(t: Result<Tensor>) -> Result<Arg> {
+    t.map(Arg::Tensor)
+}
+
+fn k_view(a: &Args) -> Result<Arg> {
+    tensor_arg(a.tensor(0)?.view(&a.int_list(1)?))
+}
+fn k_reshape(a: &Args) -> Result<Arg> {
+    tensor_arg(a.tensor(0)?.reshape(&a.int_list(1)?))
+}
+fn k_view_as(a: &Args) -> Result<Arg> {
+    tensor_arg(a.tensor(0)?.view(&dims_i64(a.tensor(1)?.shape())))
+}
+fn k_reshape_as(a: &Args) -> Result<Arg> {
+    tensor_arg(a.tensor(0)?.reshape(&dims_i64(a.tensor(1)?.shape())))
+}
+fn k_view_dtype(a: &Args) -> Result<Arg> {
+    tensor_arg(view_dtype(a.tensor(0)?, a.dtype(1)?))
+}
+fn k_flatten(a: &Args) -> Result<Arg> {
+    tensor_arg(a.tensor(0)?.flatten(a.int(1)?, a.int(2)?))
+}
+fn k_ravel(a: &Args) -> Result<Arg> {
+    tensor_arg(a.tensor(0)?.reshape(&[-1]))
+}
+fn k_unflatten(a: &Args) -> Result<Arg> {
+    tensor_arg(unflatten(a.tensor(0)?, a.int(1)?, &a.int_list(2)?))
+}
+fn k_permute(a: &Args) -> Result<Arg> {
+    tensor_arg(a.tensor(0)?.permute(&a.int_list(1)?))
+}
+fn k_transpose(a: &Args) -> Result<Arg> {
+    tensor_arg(a.tensor(0)?.transpose(a.int(1)?, a.int(2)?))
+}
+fn k_t(a: &Args) -> Result<Arg> {
+    tensor_arg(t(a.tensor(0)?))
+}
+fn k_numpy_t(a: &Args) -> Result<Arg> {
+    tensor_arg(reverse_dims(a.tensor(0)?))
+}
+fn k_movedim(a: &Args) -> Result<Arg> {
+    tensor_arg(movedim(a.tensor(0)?, a.int(1)?, a.int(2)?))
+}
+fn k_squeeze(a: &Args) -> Result<Arg> {
+    Ok(Arg::Tensor(a.tensor(0)?.squeeze_all()))
+}
+fn k_squeeze_dim(a: &Args) -> Result<Arg> {
+    tensor_arg(a.tensor(0)?.squeeze_dim(a.int(1)?))
+}
+fn k_squeeze_dims(a: &Args) -> Result<Arg> {
+    tensor_arg(squeeze_dims(a.tensor(0)?, &a.int_list(1)?))
+}
+fn k_unsqueeze(a: &Args) -> Result<Arg> {
+    tensor_arg(a.tensor(0)?.unsqueeze(a.int(1)?))
+}
+fn k_expand(a: &Args) -> Result<Arg> {
+    tensor_arg(a.tensor(0)?.expand(&a.int_list(1)?))
+}
+fn k_expand_as(a: &Args) -> Result<Arg> {
+    tensor_arg(a.tensor(0)?.expand(&dims_i64(a.tensor(1)?.shape())))
+}
+fn k_broadcast_to(a: &Args) -> Result<Arg> {
+    tensor_arg(a.tensor(0)?.expand(&a.int_list(1)?))
+}
+fn k_slice(a: &Args) -> Result<Arg> {
+    let x = a.tensor(0)?;
+    if x.dim() == 0 {
+        return Err(OpError::invalid("aten::slice", "slice() cannot be applied to a 0-dim tensor."));
+    }
+    tensor_arg(x.slice(a.int(1)?, a.opt_int(2)?, a.opt_int(3)?, a.int(4)?))
+}
+fn k_select(a: &Args) -> Result<Arg> {
+    tensor_arg(a.tensor(0)?.select(a.int(1)?, a.int(2)?))
+}
+fn k_narrow(a: &Args) -> Result<Arg> {
+    let x = a.tensor(0)?;
+    let start = match a.get(2)? {
+        Arg::Tensor(s) => s.item()?.to_i64(),
+        _ => a.int(2)?,
+    };
+    let dim = a.int(1)?;
+    let size = x.size(dim)? as i64;
+    let start = if start < 0 { start + size } else { start };
+    let length = a.int(3)?;
+    if start < 0 || length < 0 {
+        return Err(OpError::invalid("aten::narrow", format!("start ({start}) and length ({length}) must be non-negative")));
+    }
+    tensor_arg(x.narrow(dim, start as usize, length as usize))
+}
+fn k_as_strided(a: &Args) -> Result<Arg> {
+    tensor_arg(as_strided(a.tensor(0)?, &a.int_list(1)?, &a.int_list(2)?, a.opt_int(3)?))
+}
+fn k_alias(a: &Args) -> Result<Arg> {
+    Ok(Arg::Tensor(a.tensor(0)?.clone()))
+}
+fn k_size(a: &Args) -> Result<Arg> {
+    Ok(ints(a.tensor(0)?.shape().iter().copied()))
+}
+fn k_size_int(a: &Args) -> Result<Arg> {
+    Ok(Arg::Int(a.tensor(0)?.size(a.int(1)?)? as i64))
+}
+fn k_stride(a: &Args) -> Result<Arg> {
+    Ok(ints(a.tensor(0)?.strides().iter().copied()))
+}
+fn k_stride_int(a: &Args) -> Result<Arg> {
+    let x = a.tensor(0)?;
+    let d = wrap_dim("aten::stride", a.int(1)?, x.dim())?;
+    let s = x.strides().get(d).copied().unwrap_or(1);
+    Ok(Arg::Int(s as i64))
+}
+fn k_dim(a: &Args) -> Result<Arg> {
+    Ok(Arg::Int(a.tensor(0)?.dim() as i64))
+}
+fn k_numel(a: &Args) -> Result<Arg> {
+    Ok(Arg::Int(a.tensor(0)?.numel() as i64))
+}
+fn k_len(a: &Args) -> Result<Arg> {
+    len(a.tensor(0)?).map(Arg::Int)
+}
+fn k_storage_offset(a: &Args) -> Result<Arg> {
+    Ok(Arg::Int(a.tensor(0)?.storage_offset() as i64))
+}
+fn k_element_size(a: &Args) -> Result<Arg> {
+    Ok(Arg::Int(a.tensor(0)?.dtype().size() as i64))
+}
+fn k_is_contiguous(a: &Args) -> Result<Arg> {
+    Ok(Arg::Bool(a.tensor(0)?.is_contiguous()))
+}
+fn k_is_floating_point(a: &Args) -> Result<Arg> {
+    Ok(Arg::Bool(a.tensor(0)?.dtype().is_float()))
+}
+
+/// Registers view and metadata overloads.
+pub fn register(reg: &mut Registry) {
+    let table: &[(&str, OpFn)] = &[
+        ("aten::view", k_view),
+        ("aten::_unsafe_view", k_reshape),
+        ("aten::view.dtype", k_view_dtype),
+        ("aten::view_as", k_view_as),
+        ("aten::reshape", k_reshape),
+        ("aten::reshape_as", k_reshape_as),
+        ("aten::flatten.using_ints", k_flatten),
+        ("aten::ravel", k_ravel),
+        ("aten::unflatten.int", k_unflatten),
+        ("aten::permute", k_permute),
+        ("aten::transpose.int", k_transpose),
+        ("aten::swapaxes", k_transpose),
+        ("aten::swapdims", k_transpose),
+        ("aten::t", k_t),
+        ("aten::numpy_T", k_numpy_t),
+        ("aten::numpy_T.a", k_numpy_t),
+        ("aten::movedim.int", k_movedim),
+        ("aten::moveaxis.int", k_movedim),
+        ("aten::squeeze", k_squeeze),
+        ("aten::squeeze.dim", k_squeeze_dim),
+        ("aten::squeeze.dims", k_squeeze_dims),
+        ("aten::unsqueeze", k_unsqueeze),
+        ("aten::expand", k_expand),
+        ("aten::expand_as", k_expand_as),
+        ("aten::broadcast_to", k_broadcast_to),
+        ("aten::slice.Tensor", k_slice),
+        ("aten::select.int", k_select),
+        ("aten::narrow", k_narrow),
+        ("aten::narrow.Tensor", k_narrow),
+        ("aten::as_strided", k_as_strided),
+        ("aten::alias", k_alias),
+        ("aten::size", k_size),
+        ("aten::sym_size", k_size),
+        ("aten::size.int", k_size_int),
+        ("aten::sym_size.int", k_size_int),
+        ("aten::stride", k_stride),
+        ("aten::stride.int", k_stride_int),
+        ("aten::dim", k_dim),
+        ("aten::numel", k_numel),
+        ("aten::sym_numel", k_numel),
+        ("aten::len.Tensor", k_len),
+        ("aten::storage_offset", k_storage_offset),
+        ("aten::element_size", k_element_size),
+        ("aten::is_contiguous", k_is_contiguous),
+        ("aten::is_contiguous.memory_format", k_is_contiguous),
+        ("aten::is_floating_point", k_is_floating_point),
+    ];
+    for (n, f) in table {
+        reg.register(n, *f);
+    }
+}
