@@ -22,6 +22,9 @@ struct TensorInner {
     shape: Vec<usize>,
     strides: Vec<usize>,
     requires_grad: bool,
+    /// A 0-d tensor standing for a Python number (a TorchScript graph constant): in type
+    /// promotion it counts like a Python scalar, not like a 0-d tensor.
+    wrapped_number: bool,
 }
 
 impl std::fmt::Debug for Tensor {
@@ -77,6 +80,7 @@ impl Tensor {
             shape,
             strides,
             requires_grad: false,
+            wrapped_number: false,
         })))
     }
 
@@ -127,6 +131,7 @@ impl Tensor {
             shape,
             strides,
             requires_grad: false,
+            wrapped_number: false,
         }))
     }
 
@@ -169,7 +174,33 @@ impl Tensor {
             shape: inner.shape.clone(),
             strides: inner.strides.clone(),
             requires_grad,
+            wrapped_number: inner.wrapped_number,
         }))
+    }
+
+    /// The same 0-d tensor marked as a wrapped number (see [`Tensor::is_wrapped_number`]);
+    /// other tensors are returned unchanged.
+    pub fn as_wrapped_number(self) -> Tensor {
+        if self.dim() != 0 {
+            return self;
+        }
+        let inner = &self.0;
+        Tensor(Arc::new(TensorInner {
+            storage: inner.storage.clone(),
+            dtype: inner.dtype,
+            offset: inner.offset,
+            shape: inner.shape.clone(),
+            strides: inner.strides.clone(),
+            requires_grad: inner.requires_grad,
+            wrapped_number: true,
+        }))
+    }
+
+    /// True for a 0-d tensor that stands for a Python number: TorchScript treats 0-d tensor
+    /// constants of a graph this way, so `int64_tensor + CONSTANTS.c0` (a float64 0-d tensor)
+    /// gives float32 like `int64_tensor + 1.5`.
+    pub fn is_wrapped_number(&self) -> bool {
+        self.0.wrapped_number
     }
 
     // ----- metadata -----
@@ -258,6 +289,7 @@ impl Tensor {
             shape,
             strides,
             requires_grad: false,
+            wrapped_number: false,
         }))
     }
 

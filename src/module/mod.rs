@@ -63,10 +63,16 @@ impl Module {
         ));
         let stats = Arc::new(CopyStats::default());
         let mut builder = ValueBuilder::new(&archive, &program, stats.clone());
+        // 0-d tensor constants act as Python numbers in TorchScript's type promotion.
         let constants = pickles
             .constants
             .iter()
-            .map(|c| builder.value(c))
+            .map(|c| {
+                builder.value(c).map(|v| match v {
+                    Value::Tensor(t) => Value::Tensor(t.as_wrapped_number()),
+                    other => other,
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         program.set_constants(constants);
         let root = match builder.value(&pickles.data)? {

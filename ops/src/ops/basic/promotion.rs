@@ -131,6 +131,11 @@ pub fn result_type(operands: &[&Operand]) -> DType {
     for op in operands {
         match op {
             Operand::Tensor(t) if t.dim() > 0 => dim = promote_opt(dim, Some(t.dtype())),
+            Operand::Tensor(t) if t.is_wrapped_number() => {
+                let d = t.dtype();
+                let as_python = if d.is_float() { DType::F32 } else if d.is_bool() { DType::Bool } else { DType::I64 };
+                wrapped = promote_opt(wrapped, Some(as_python))
+            }
             Operand::Tensor(t) => zero = promote_opt(zero, Some(t.dtype())),
             Operand::Scalar(s) => wrapped = promote_opt(wrapped, Some(s.default_dtype())),
         }
