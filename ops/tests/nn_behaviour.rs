@@ -14,18 +14,76 @@ fn ints(v: &[i64]) -> Arg {
 fn conv2d_rejects_bad_shapes() {
     let x = Arg::Tensor(sin_t(&[1, 3, 5, 5], 0.0, 1.0, DType::F32));
     let w3 = Arg::Tensor(sin_t(&[2, 3, 3], 0.0, 1.0, DType::F32));
-    let e = call_err("aten::conv2d", &[x.clone(), w3, Arg::None, ints(&[1, 1]), ints(&[0, 0]), ints(&[1, 1]), Arg::Int(1)]);
-    assert!(e.contains("aten::conv2d") && e.contains("expected weight of 4 dims, got 3"), "{e}");
+    let e = call_err(
+        "aten::conv2d",
+        &[
+            x.clone(),
+            w3,
+            Arg::None,
+            ints(&[1, 1]),
+            ints(&[0, 0]),
+            ints(&[1, 1]),
+            Arg::Int(1),
+        ],
+    );
+    assert!(
+        e.contains("aten::conv2d") && e.contains("expected weight of 4 dims, got 3"),
+        "{e}"
+    );
     let w = Arg::Tensor(sin_t(&[2, 2, 3, 3], 0.0, 1.0, DType::F32));
-    let e = call_err("aten::conv2d", &[x.clone(), w, Arg::None, ints(&[1, 1]), ints(&[0, 0]), ints(&[1, 1]), Arg::Int(1)]);
+    let e = call_err(
+        "aten::conv2d",
+        &[
+            x.clone(),
+            w,
+            Arg::None,
+            ints(&[1, 1]),
+            ints(&[0, 0]),
+            ints(&[1, 1]),
+            Arg::Int(1),
+        ],
+    );
     assert!(e.contains("channels"), "{e}");
     let big = Arg::Tensor(sin_t(&[2, 3, 7, 7], 0.0, 1.0, DType::F32));
-    let e = call_err("aten::conv2d", &[x.clone(), big, Arg::None, ints(&[1, 1]), ints(&[0, 0]), ints(&[1, 1]), Arg::Int(1)]);
+    let e = call_err(
+        "aten::conv2d",
+        &[
+            x.clone(),
+            big,
+            Arg::None,
+            ints(&[1, 1]),
+            ints(&[0, 0]),
+            ints(&[1, 1]),
+            Arg::Int(1),
+        ],
+    );
     assert!(e.contains("kernel size"), "{e}");
     let w = Arg::Tensor(sin_t(&[2, 3, 3, 3], 0.0, 1.0, DType::F32));
-    let e = call_err("aten::conv2d.padding", &[x.clone(), w.clone(), Arg::None, ints(&[2, 2]), Arg::Str("same".into()), ints(&[1, 1]), Arg::Int(1)]);
+    let e = call_err(
+        "aten::conv2d.padding",
+        &[
+            x.clone(),
+            w.clone(),
+            Arg::None,
+            ints(&[2, 2]),
+            Arg::Str("same".into()),
+            ints(&[1, 1]),
+            Arg::Int(1),
+        ],
+    );
     assert!(e.contains("strided"), "{e}");
-    let e = call_err("aten::conv2d", &[x, w, Arg::None, ints(&[0, 1]), ints(&[0, 0]), ints(&[1, 1]), Arg::Int(1)]);
+    let e = call_err(
+        "aten::conv2d",
+        &[
+            x,
+            w,
+            Arg::None,
+            ints(&[0, 1]),
+            ints(&[0, 0]),
+            ints(&[1, 1]),
+            Arg::Int(1),
+        ],
+    );
     assert!(e.contains("positive"), "{e}");
 }
 
@@ -58,8 +116,15 @@ fn relu_in_place_mutates_through_views() {
     // a non-contiguous view takes the copy path
     let t = sin_t(&[3, 2], 0.0, 2.0, DType::F32);
     let tr = t.transpose(0, 1).unwrap();
-    call("aten::hardtanh_", &[Arg::Tensor(tr), Arg::Float(-0.5), Arg::Float(0.5)]);
-    assert!(t.to_vec::<f32>().unwrap().iter().all(|v| (-0.5..=0.5).contains(v)));
+    call(
+        "aten::hardtanh_",
+        &[Arg::Tensor(tr), Arg::Float(-0.5), Arg::Float(0.5)],
+    );
+    assert!(t
+        .to_vec::<f32>()
+        .unwrap()
+        .iter()
+        .all(|v| (-0.5..=0.5).contains(v)));
     // float16 in place
     let h = sin_t(&[4], 0.0, 2.0, DType::F16);
     call("aten::relu_", &[Arg::Tensor(h.clone())]);
@@ -80,9 +145,23 @@ fn batch_norm_training_updates_running_stats() {
     let x = sin_t(&[2, 3, 2, 3], 0.0, 2.0, DType::F32);
     let rm = Tensor::from_vec(vec![0f32; 3], &[3]).unwrap();
     let rv = Tensor::from_vec(vec![1f32; 3], &[3]).unwrap();
-    let args = [Arg::Tensor(x), Arg::None, Arg::None, Arg::Tensor(rm.clone()), Arg::Tensor(rv.clone()), Arg::Bool(true), Arg::Float(0.1), Arg::Float(1e-5), Arg::Bool(true)];
+    let args = [
+        Arg::Tensor(x),
+        Arg::None,
+        Arg::None,
+        Arg::Tensor(rm.clone()),
+        Arg::Tensor(rv.clone()),
+        Arg::Bool(true),
+        Arg::Float(0.1),
+        Arg::Float(1e-5),
+        Arg::Bool(true),
+    ];
     call("aten::batch_norm", &args);
-    let expected_mean = [0.1430501490831375, -0.030395573005080223, -0.10629872232675552];
+    let expected_mean = [
+        0.1430501490831375,
+        -0.030395573005080223,
+        -0.10629872232675552,
+    ];
     let expected_var = [0.9403767585754395, 1.0390349626541138, 0.9866470694541931];
     for (a, b) in rm.to_vec::<f64>().unwrap().iter().zip(expected_mean) {
         assert!((a - b).abs() < 1e-5, "{a} vs {b}");
@@ -95,24 +174,71 @@ fn batch_norm_training_updates_running_stats() {
 #[test]
 fn dropout_is_identity_in_eval_and_rejects_training() {
     let x = sin_t(&[2, 3], 0.0, 2.0, DType::F32);
-    for op in ["aten::dropout", "aten::feature_dropout", "aten::alpha_dropout", "aten::feature_alpha_dropout"] {
-        let out = call(op, &[Arg::Tensor(x.clone()), Arg::Float(0.5), Arg::Bool(false)]);
-        assert_eq!(nth(&out, 0).to_vec::<f32>().unwrap(), x.to_vec::<f32>().unwrap());
-        let e = call_err(op, &[Arg::Tensor(x.clone()), Arg::Float(0.5), Arg::Bool(true)]);
+    for op in [
+        "aten::dropout",
+        "aten::feature_dropout",
+        "aten::alpha_dropout",
+        "aten::feature_alpha_dropout",
+    ] {
+        let out = call(
+            op,
+            &[Arg::Tensor(x.clone()), Arg::Float(0.5), Arg::Bool(false)],
+        );
+        assert_eq!(
+            nth(&out, 0).to_vec::<f32>().unwrap(),
+            x.to_vec::<f32>().unwrap()
+        );
+        let e = call_err(
+            op,
+            &[Arg::Tensor(x.clone()), Arg::Float(0.5), Arg::Bool(true)],
+        );
         assert!(e.contains("training-mode dropout is not supported"), "{e}");
     }
-    let out = call("aten::dropout_", &[Arg::Tensor(x.clone()), Arg::Float(0.3), Arg::Bool(false)]);
+    let out = call(
+        "aten::dropout_",
+        &[Arg::Tensor(x.clone()), Arg::Float(0.3), Arg::Bool(false)],
+    );
     assert!(nth(&out, 0).is_same(&x));
 }
 
 #[test]
 fn pooling_and_norm_errors() {
     let x = Arg::Tensor(sin_t(&[1, 1, 4, 4], 0.0, 1.0, DType::F32));
-    let e = call_err("aten::max_pool2d", &[x.clone(), ints(&[2, 2]), ints(&[2, 2]), ints(&[2, 2]), ints(&[1, 1]), Arg::Bool(false)]);
+    let e = call_err(
+        "aten::max_pool2d",
+        &[
+            x.clone(),
+            ints(&[2, 2]),
+            ints(&[2, 2]),
+            ints(&[2, 2]),
+            ints(&[1, 1]),
+            Arg::Bool(false),
+        ],
+    );
     assert!(e.contains("pad should be at most half"), "{e}");
-    let e = call_err("aten::group_norm", &[x.clone(), Arg::Int(3), Arg::None, Arg::None, Arg::Float(1e-5), Arg::Bool(true)]);
+    let e = call_err(
+        "aten::group_norm",
+        &[
+            x.clone(),
+            Arg::Int(3),
+            Arg::None,
+            Arg::None,
+            Arg::Float(1e-5),
+            Arg::Bool(true),
+        ],
+    );
     assert!(e.contains("divisible by num_groups"), "{e}");
-    let e = call_err("aten::layer_norm", &[x.clone(), ints(&[5]), Arg::None, Arg::None, Arg::Float(1e-5), Arg::Bool(true)]);
+    let e = call_err(
+        "aten::layer_norm",
+        &[
+            x.clone(),
+            ints(&[5]),
+            Arg::None,
+            Arg::None,
+            Arg::Float(1e-5),
+            Arg::Bool(true),
+        ],
+    );
     assert!(e.contains("normalized_shape"), "{e}");
     let e = call_err("aten::softmax.int", &[x, Arg::Int(4), Arg::None]);
     assert!(e.contains("dimension out of range"), "{e}");

@@ -50,7 +50,15 @@ fn bench_conv_and_linear() {
         let x = ramp(&[1, 64, 56, 56]);
         let w = ramp(&[64, 64, 3, 3]);
         let b = ramp(&[64]);
-        let args = [Arg::Tensor(x), Arg::Tensor(w), Arg::Tensor(b), ints(&[1, 1]), ints(&[1, 1]), ints(&[1, 1]), Arg::Int(1)];
+        let args = [
+            Arg::Tensor(x),
+            Arg::Tensor(w),
+            Arg::Tensor(b),
+            ints(&[1, 1]),
+            ints(&[1, 1]),
+            ints(&[1, 1]),
+            Arg::Int(1),
+        ];
         time("conv2d 1x64x56x56 3x3 pad 1", 50, || {
             reg.call("aten::conv2d", &args).unwrap();
         });
@@ -66,7 +74,15 @@ fn bench_conv_and_linear() {
             let x = ramp(&[1, cin, hw, hw]);
             let w = ramp(&[cout, cin, k, k]);
             let p = (k / 2) as i64;
-            let args = [Arg::Tensor(x), Arg::Tensor(w), Arg::None, ints(&[s as i64, s as i64]), ints(&[p, p]), ints(&[1, 1]), Arg::Int(1)];
+            let args = [
+                Arg::Tensor(x),
+                Arg::Tensor(w),
+                Arg::None,
+                ints(&[s as i64, s as i64]),
+                ints(&[p, p]),
+                ints(&[1, 1]),
+                Arg::Int(1),
+            ];
             let start = Instant::now();
             let reps = 10;
             for _ in 0..reps {
@@ -84,7 +100,12 @@ fn bench_conv_and_linear() {
 fn bench_gemm_shapes() {
     let reg = Registry::with_all_ops();
     set_intra_op_threads(1);
-    for (m, k, n) in [(64, 576, 3136), (128, 1152, 784), (256, 2304, 196), (512, 4608, 49)] {
+    for (m, k, n) in [
+        (64, 576, 3136),
+        (128, 1152, 784),
+        (256, 2304, 196),
+        (512, 4608, 49),
+    ] {
         let a = ramp(&[m, k]);
         let b = ramp(&[k, n]);
         let args = [Arg::Tensor(a), Arg::Tensor(b)];

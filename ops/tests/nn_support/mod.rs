@@ -101,6 +101,9 @@ pub fn check(out: &Arg, index: usize, expected: &[f64], shape: &[usize], tol: f6
     let got = t.to_vec::<f64>().unwrap();
     for (i, (a, b)) in got.iter().zip(expected).enumerate() {
         let ok = (a - b).abs() <= tol * (1.0 + b.abs()) || (a.is_nan() && b.is_nan()) || a == b;
-        assert!(ok, "result {index} element {i}: got {a}, expected {b}\n got {got:?}");
+        assert!(
+            ok,
+            "result {index} element {i}: got {a}, expected {b}\n got {got:?}"
+        );
     }
 }

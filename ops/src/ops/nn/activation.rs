@@ -12,7 +12,10 @@ use crate::{dispatch_dtype, DType};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Act {
     Relu,
-    Hardtanh { min: f64, max: f64 },
+    Hardtanh {
+        min: f64,
+        max: f64,
+    },
     Hardswish,
     Hardsigmoid,
     Silu,
@@ -20,15 +23,33 @@ pub enum Act {
     GeluTanh,
     Sigmoid,
     Tanh,
-    LeakyRelu { slope: f64 },
-    Elu { alpha: f64, scale: f64, input_scale: f64 },
-    Celu { alpha: f64 },
+    LeakyRelu {
+        slope: f64,
+    },
+    Elu {
+        alpha: f64,
+        scale: f64,
+        input_scale: f64,
+    },
+    Celu {
+        alpha: f64,
+    },
     Mish,
-    Softplus { beta: f64, threshold: f64 },
+    Softplus {
+        beta: f64,
+        threshold: f64,
+    },
     LogSigmoid,
-    Threshold { threshold: f64, value: f64 },
-    Hardshrink { lambda: f64 },
-    Softshrink { lambda: f64 },
+    Threshold {
+        threshold: f64,
+        value: f64,
+    },
+    Hardshrink {
+        lambda: f64,
+    },
+    Softshrink {
+        lambda: f64,
+    },
 }
 
 const SELU_ALPHA: f64 = 1.673_263_242_354_377_3;
@@ -37,7 +58,11 @@ const SELU_SCALE: f64 = 1.050_700_987_355_480_5;
 impl Act {
     /// `selu` is `elu` with fixed constants.
     pub fn selu() -> Act {
-        Act::Elu { alpha: SELU_ALPHA, scale: SELU_SCALE, input_scale: 1.0 }
+        Act::Elu {
+            alpha: SELU_ALPHA,
+            scale: SELU_SCALE,
+            input_scale: 1.0,
+        }
     }
 }
 
@@ -62,16 +87,36 @@ pub fn apply<F: Real>(act: Act, xs: &[F]) -> Vec<F> {
         Act::Relu => map(xs, |v| if v < zero { zero } else { v }),
         Act::Hardtanh { min, max } => {
             let (lo, hi) = (F::of(min), F::of(max));
-            map(xs, |v| if v < lo { lo } else if v > hi { hi } else { v })
+            map(xs, |v| {
+                if v < lo {
+                    lo
+                } else if v > hi {
+                    hi
+                } else {
+                    v
+                }
+            })
         }
         Act::Hardswish => map(xs, |v| {
             let t = v + three;
-            let t = if t < zero { zero } else if t > six { six } else { t };
+            let t = if t < zero {
+                zero
+            } else if t > six {
+                six
+            } else {
+                t
+            };
             v * t / six
         }),
         Act::Hardsigmoid => map(xs, |v| {
             let t = v + three;
-            let t = if t < zero { zero } else if t > six { six } else { t };
+            let t = if t < zero {
+                zero
+            } else if t > six {
+                six
+            } else {
+                t
+            };
             t / six
         }),
         Act::Silu => map(xs, |v| v / (one + (-v).exp())),
@@ -92,13 +137,29 @@ pub fn apply<F: Real>(act: Act, xs: &[F]) -> Vec<F> {
             let s = F::of(slope);
             map(xs, |v| if v > zero { v } else { v * s })
         }
-        Act::Elu { alpha, scale, input_scale } => {
+        Act::Elu {
+            alpha,
+            scale,
+            input_scale,
+        } => {
             let (a, s, is) = (F::of(alpha), F::of(scale), F::of(input_scale));
-            map(xs, |v| if v > zero { s * v } else { s * a * ((v * is).exp() - one) })
+            map(xs, |v| {
+                if v > zero {
+                    s * v
+                } else {
+                    s * a * ((v * is).exp() - one)
+                }
+            })
         }
         Act::Celu { alpha } => {
             let a = F::of(alpha);
-            map(xs, |v| if v > zero { v } else { a * ((v / a).exp() - one) })
+            map(xs, |v| {
+                if v > zero {
+                    v
+                } else {
+                    a * ((v / a).exp() - one)
+                }
+            })
         }
         Act::Mish => map(xs, |v| v * softplus(v, one, F::of(20.0)).tanh()),
         Act::Softplus { beta, threshold } => {
@@ -120,7 +181,15 @@ pub fn apply<F: Real>(act: Act, xs: &[F]) -> Vec<F> {
         }
         Act::Softshrink { lambda } => {
             let l = F::of(lambda);
-            map(xs, |v| if v > l { v - l } else if v < -l { v + l } else { zero })
+            map(xs, |v| {
+                if v > l {
+                    v - l
+                } else if v < -l {
+                    v + l
+                } else {
+                    zero
+                }
+            })
         }
     }
 }
@@ -215,7 +284,14 @@ pub fn activation_(x: &Tensor, act: Act) -> Result<Tensor> {
     if !done {
         let result = activation(x, act)?;
         if result.dtype() != x.dtype() {
-            return Err(OpError::invalid(op_name(act), format!("result type {} can't be cast to the desired output type {}", result.dtype(), x.dtype())));
+            return Err(OpError::invalid(
+                op_name(act),
+                format!(
+                    "result type {} can't be cast to the desired output type {}",
+                    result.dtype(),
+                    x.dtype()
+                ),
+            ));
         }
         x.copy_from(&result)?;
     }
@@ -235,7 +311,14 @@ pub fn sigmoid(x: &Tensor) -> Result<Tensor> {
 }
 
 pub fn gelu(x: &Tensor, approximate_tanh: bool) -> Result<Tensor> {
-    activation(x, if approximate_tanh { Act::GeluTanh } else { Act::Gelu })
+    activation(
+        x,
+        if approximate_tanh {
+            Act::GeluTanh
+        } else {
+            Act::Gelu
+        },
+    )
 }
 
 /// `prelu(x, weight)`: `weight` has one element or one per channel (dim 1).
@@ -247,7 +330,11 @@ pub fn prelu(x: &Tensor, weight: &Tensor) -> Result<Tensor> {
     if wn != 1 && wn != channels {
         return Err(OpError::shape(op, format!("mismatch of parameter numbers and input channel size: {wn} parameters for {channels} channels")));
     }
-    let inner: usize = if x.dim() >= 2 { x.shape()[2..].iter().product() } else { 1 };
+    let inner: usize = if x.dim() >= 2 {
+        x.shape()[2..].iter().product()
+    } else {
+        1
+    };
     with_real!(op, dtype, F => {
         let w = weight.to_vec::<F>()?;
         let out = with_data::<F, _>(x, |xs| {
@@ -264,12 +351,18 @@ pub fn prelu(x: &Tensor, weight: &Tensor) -> Result<Tensor> {
 pub fn glu(x: &Tensor, dim: i64) -> Result<Tensor> {
     let op = "aten::glu";
     if x.dim() == 0 {
-        return Err(OpError::invalid(op, "glu does not support scalars because halving size must be even"));
+        return Err(OpError::invalid(
+            op,
+            "glu does not support scalars because halving size must be even",
+        ));
     }
     let d = crate::shape::wrap_dim(op, dim, x.dim())?;
     let size = x.shape()[d];
     if size % 2 != 0 {
-        return Err(OpError::invalid(op, format!("halving dimension must be even, but dimension {d} is size {size}")));
+        return Err(OpError::invalid(
+            op,
+            format!("halving dimension must be even, but dimension {d} is size {size}"),
+        ));
     }
     let a = x.narrow(d as i64, 0, size / 2)?;
     let b = activation(&x.narrow(d as i64, size / 2, size / 2)?, Act::Sigmoid)?;
@@ -284,7 +377,10 @@ pub fn glu(x: &Tensor, dim: i64) -> Result<Tensor> {
 /// deterministic `p == 0` (identity) and `p == 1` (zeros) cases.
 pub fn dropout(op: &str, x: &Tensor, p: f64, train: bool) -> Result<Tensor> {
     if !(0.0..=1.0).contains(&p) {
-        return Err(OpError::invalid(op, format!("dropout probability has to be between 0 and 1, but got {p}")));
+        return Err(OpError::invalid(
+            op,
+            format!("dropout probability has to be between 0 and 1, but got {p}"),
+        ));
     }
     if !train || p == 0.0 || x.numel() == 0 {
         return Ok(x.clone());
@@ -292,7 +388,10 @@ pub fn dropout(op: &str, x: &Tensor, p: f64, train: bool) -> Result<Tensor> {
     if p == 1.0 && !op.contains("alpha") {
         return Tensor::zeros(x.shape(), x.dtype());
     }
-    Err(OpError::unsupported(op, "training-mode dropout is not supported"))
+    Err(OpError::unsupported(
+        op,
+        "training-mode dropout is not supported",
+    ))
 }
 
 fn k_dropout(a: &Args) -> Result<Arg> {
@@ -312,7 +411,10 @@ fn gelu_mode(a: &Args) -> Result<Act> {
     match a.str(1)? {
         "none" => Ok(Act::Gelu),
         "tanh" => Ok(Act::GeluTanh),
-        other => Err(OpError::invalid(a.op(), format!("approximate argument must be either none or tanh, got '{other}'"))),
+        other => Err(OpError::invalid(
+            a.op(),
+            format!("approximate argument must be either none or tanh, got '{other}'"),
+        )),
     }
 }
 
@@ -322,23 +424,44 @@ fn act_of(a: &Args) -> Result<Act> {
     Ok(match base {
         "relu" => Act::Relu,
         "relu6" => Act::Hardtanh { min: 0.0, max: 6.0 },
-        "hardtanh" => Act::Hardtanh { min: a.scalar(1)?.to_f64(), max: a.scalar(2)?.to_f64() },
+        "hardtanh" => Act::Hardtanh {
+            min: a.scalar(1)?.to_f64(),
+            max: a.scalar(2)?.to_f64(),
+        },
         "hardswish" => Act::Hardswish,
         "hardsigmoid" => Act::Hardsigmoid,
         "silu" => Act::Silu,
         "gelu" => gelu_mode(a)?,
         "sigmoid" => Act::Sigmoid,
         "tanh" => Act::Tanh,
-        "leaky_relu" => Act::LeakyRelu { slope: a.scalar(1)?.to_f64() },
-        "elu" => Act::Elu { alpha: a.scalar(1)?.to_f64(), scale: a.scalar(2)?.to_f64(), input_scale: a.scalar(3)?.to_f64() },
+        "leaky_relu" => Act::LeakyRelu {
+            slope: a.scalar(1)?.to_f64(),
+        },
+        "elu" => Act::Elu {
+            alpha: a.scalar(1)?.to_f64(),
+            scale: a.scalar(2)?.to_f64(),
+            input_scale: a.scalar(3)?.to_f64(),
+        },
         "selu" => Act::selu(),
-        "celu" => Act::Celu { alpha: a.scalar(1)?.to_f64() },
+        "celu" => Act::Celu {
+            alpha: a.scalar(1)?.to_f64(),
+        },
         "mish" => Act::Mish,
-        "softplus" => Act::Softplus { beta: a.scalar(1)?.to_f64(), threshold: a.scalar(2)?.to_f64() },
+        "softplus" => Act::Softplus {
+            beta: a.scalar(1)?.to_f64(),
+            threshold: a.scalar(2)?.to_f64(),
+        },
         "log_sigmoid" => Act::LogSigmoid,
-        "threshold" => Act::Threshold { threshold: a.scalar(1)?.to_f64(), value: a.scalar(2)?.to_f64() },
-        "hardshrink" => Act::Hardshrink { lambda: a.scalar(1)?.to_f64() },
-        "softshrink" => Act::Softshrink { lambda: a.scalar(1)?.to_f64() },
+        "threshold" => Act::Threshold {
+            threshold: a.scalar(1)?.to_f64(),
+            value: a.scalar(2)?.to_f64(),
+        },
+        "hardshrink" => Act::Hardshrink {
+            lambda: a.scalar(1)?.to_f64(),
+        },
+        "softshrink" => Act::Softshrink {
+            lambda: a.scalar(1)?.to_f64(),
+        },
         _ => return Err(OpError::NotImplemented(a.op().to_string())),
     })
 }
@@ -361,8 +484,21 @@ fn k_glu(a: &Args) -> Result<Arg> {
 
 pub fn register(reg: &mut Registry) {
     for name in [
-        "relu", "relu6", "hardtanh", "hardswish", "hardsigmoid", "silu", "gelu", "sigmoid", "tanh",
-        "leaky_relu", "elu", "selu", "celu", "mish", "threshold",
+        "relu",
+        "relu6",
+        "hardtanh",
+        "hardswish",
+        "hardsigmoid",
+        "silu",
+        "gelu",
+        "sigmoid",
+        "tanh",
+        "leaky_relu",
+        "elu",
+        "selu",
+        "celu",
+        "mish",
+        "threshold",
     ] {
         reg.register(&format!("aten::{name}"), k_act);
         reg.register(&format!("aten::{name}_"), k_act_);
@@ -373,7 +509,12 @@ pub fn register(reg: &mut Registry) {
     reg.register("aten::prelu", k_prelu);
     reg.register("aten::_prelu_kernel", k_prelu);
     reg.register("aten::glu", k_glu);
-    for name in ["dropout", "feature_dropout", "alpha_dropout", "feature_alpha_dropout"] {
+    for name in [
+        "dropout",
+        "feature_dropout",
+        "alpha_dropout",
+        "feature_alpha_dropout",
+    ] {
         reg.register(&format!("aten::{name}"), k_dropout);
         reg.register(&format!("aten::{name}_"), k_dropout_);
     }

@@ -24,7 +24,12 @@ pub struct Conv2dParams {
 
 impl Conv2dParams {
     /// Symmetric padding, no output padding.
-    pub fn new(stride: [usize; 2], padding: [usize; 2], dilation: [usize; 2], groups: usize) -> Self {
+    pub fn new(
+        stride: [usize; 2],
+        padding: [usize; 2],
+        dilation: [usize; 2],
+        groups: usize,
+    ) -> Self {
         Conv2dParams {
             stride,
             pad_begin: padding,
@@ -59,30 +64,75 @@ fn forward_dims(op: &str, x: &[usize], wt: &[usize], p: &Conv2dParams) -> Result
     let (oc, cg, kh, kw) = (wt[0], wt[1], wt[2], wt[3]);
     let g = p.groups;
     if g == 0 || p.stride.contains(&0) || p.dilation.contains(&0) {
-        return Err(OpError::invalid(op, "groups, stride and dilation must be positive"));
+        return Err(OpError::invalid(
+            op,
+            "groups, stride and dilation must be positive",
+        ));
     }
     if cg.checked_mul(g) != Some(c) {
-        return Err(OpError::shape(op, format!("expected input with {} channels (weight {wt:?}, groups {g}), got {c}", cg * g)));
+        return Err(OpError::shape(
+            op,
+            format!(
+                "expected input with {} channels (weight {wt:?}, groups {g}), got {c}",
+                cg * g
+            ),
+        ));
     }
     if oc % g != 0 {
-        return Err(OpError::shape(op, format!("expected weight's output channels ({oc}) to be divisible by groups ({g})")));
+        return Err(OpError::shape(
+            op,
+            format!("expected weight's output channels ({oc}) to be divisible by groups ({g})"),
+        ));
     }
     let mut out = [0usize; 2];
     for (d, (size, k)) in [(h, kh), (w, kw)].into_iter().enumerate() {
-        let padded = checked(op, size.checked_add(p.pad_begin[d]).and_then(|v| v.checked_add(p.pad_end[d])))?;
-        let span = checked(op, k.checked_sub(1).and_then(|v| v.checked_mul(p.dilation[d])).and_then(|v| v.checked_add(1)))?;
+        let padded = checked(
+            op,
+            size.checked_add(p.pad_begin[d])
+                .and_then(|v| v.checked_add(p.pad_end[d])),
+        )?;
+        let span = checked(
+            op,
+            k.checked_sub(1)
+                .and_then(|v| v.checked_mul(p.dilation[d]))
+                .and_then(|v| v.checked_add(1)),
+        )?;
         if k == 0 || span > padded {
             return Err(OpError::shape(op, format!("calculated padded input size per channel ({padded}) is smaller than the kernel size ({span})")));
         }
         out[d] = (padded - span) / p.stride[d] + 1;
     }
-    Ok(Dims { n, c, h, w, oc, kh, kw, oh: out[0], ow: out[1] })
+    Ok(Dims {
+        n,
+        c,
+        h,
+        w,
+        oc,
+        kh,
+        kw,
+        oh: out[0],
+        ow: out[1],
+    })
 }
 
 /// Range of output positions `o` whose input position `o*stride + offset - pad` is in `0..size`.
-fn valid_range(count: usize, stride: usize, offset: usize, pad: usize, size: usize) -> (usize, usize) {
-    let lo = if offset >= pad { 0 } else { (pad - offset).div_ceil(stride) };
-    let hi = if size + pad <= offset { 0 } else { (size + pad - offset).div_ceil(stride) };
+fn valid_range(
+    count: usize,
+    stride: usize,
+    offset: usize,
+    pad: usize,
+    size: usize,
+) -> (usize, usize) {
+    let lo = if offset >= pad {
+        0
+    } else {
+        (pad - offset).div_ceil(stride)
+    };
+    let hi = if size + pad <= offset {
+        0
+    } else {
+        (size + pad - offset).div_ceil(stride)
+    };
     (lo.min(count), hi.min(count).max(lo.min(count)))
 }
 
@@ -95,7 +145,8 @@ fn im2col<F: Real>(x: &[F], d: &Dims, cg: usize, p: &Conv2dParams, col: &mut [F]
         for i in 0..d.kh {
             for j in 0..d.kw {
                 let row = &mut dst[(i * d.kw + j) * plane..(i * d.kw + j + 1) * plane];
-                let (xlo, xhi) = valid_range(d.ow, p.stride[1], j * p.dilation[1], p.pad_begin[1], d.w);
+                let (xlo, xhi) =
+                    valid_range(d.ow, p.stride[1], j * p.dilation[1], p.pad_begin[1], d.w);
                 for oy in 0..d.oh {
                     let out_row = &mut row[oy * d.ow..(oy + 1) * d.ow];
                     let iy = oy * p.stride[0] + i * p.dilation[0];
@@ -103,14 +154,18 @@ fn im2col<F: Real>(x: &[F], d: &Dims, cg: usize, p: &Conv2dParams, col: &mut [F]
                         out_row.fill(F::ZERO);
                         continue;
                     }
-                    let src_row = &src[(iy - p.pad_begin[0]) * d.w..(iy - p.pad_begin[0] + 1) * d.w];
+                    let src_row =
+                        &src[(iy - p.pad_begin[0]) * d.w..(iy - p.pad_begin[0] + 1) * d.w];
                     out_row[..xlo].fill(F::ZERO);
                     out_row[xhi..].fill(F::ZERO);
                     let start = xlo * p.stride[1] + j * p.dilation[1] - p.pad_begin[1];
                     if p.stride[1] == 1 {
                         out_row[xlo..xhi].copy_from_slice(&src_row[start..start + (xhi - xlo)]);
                     } else {
-                        for (o, s) in out_row[xlo..xhi].iter_mut().zip(src_row[start..].iter().step_by(p.stride[1])) {
+                        for (o, s) in out_row[xlo..xhi]
+                            .iter_mut()
+                            .zip(src_row[start..].iter().step_by(p.stride[1]))
+                        {
                             *o = *s;
                         }
                     }
@@ -132,7 +187,13 @@ fn im2col<F: Real>(x: &[F], d: &Dims, cg: usize, p: &Conv2dParams, col: &mut [F]
 }
 
 /// Depthwise-style direct convolution of one input channel into `out[ocg, oh*ow]`.
-fn direct_single_channel<F: Real>(x: &[F], d: &Dims, weights: &[F], p: &Conv2dParams, out: &mut [F]) {
+fn direct_single_channel<F: Real>(
+    x: &[F],
+    d: &Dims,
+    weights: &[F],
+    p: &Conv2dParams,
+    out: &mut [F],
+) {
     let plane = d.oh * d.ow;
     let kk = d.kh * d.kw;
     for (o, out_plane) in out.chunks_mut(plane).enumerate() {
@@ -147,17 +208,24 @@ fn direct_single_channel<F: Real>(x: &[F], d: &Dims, weights: &[F], p: &Conv2dPa
                 let dst_row = &mut out_plane[oy * d.ow..(oy + 1) * d.ow];
                 for j in 0..d.kw {
                     let wv = wk[i * d.kw + j];
-                    let (xlo, xhi) = valid_range(d.ow, p.stride[1], j * p.dilation[1], p.pad_begin[1], d.w);
+                    let (xlo, xhi) =
+                        valid_range(d.ow, p.stride[1], j * p.dilation[1], p.pad_begin[1], d.w);
                     if xlo >= xhi {
                         continue;
                     }
                     let start = xlo * p.stride[1] + j * p.dilation[1] - p.pad_begin[1];
                     if p.stride[1] == 1 {
-                        for (o, &s) in dst_row[xlo..xhi].iter_mut().zip(&src_row[start..start + (xhi - xlo)]) {
+                        for (o, &s) in dst_row[xlo..xhi]
+                            .iter_mut()
+                            .zip(&src_row[start..start + (xhi - xlo)])
+                        {
                             *o += wv * s;
                         }
                     } else {
-                        for (o, s) in dst_row[xlo..xhi].iter_mut().zip(src_row[start..].iter().step_by(p.stride[1])) {
+                        for (o, s) in dst_row[xlo..xhi]
+                            .iter_mut()
+                            .zip(src_row[start..].iter().step_by(p.stride[1]))
+                        {
                             *o += wv * *s;
                         }
                     }
@@ -168,7 +236,14 @@ fn direct_single_channel<F: Real>(x: &[F], d: &Dims, weights: &[F], p: &Conv2dPa
 }
 
 /// Forward 2-D convolution on contiguous NCHW `x` and `[oc, c/groups, kh, kw]` weights.
-fn conv2d_kernel<F: Real>(op: &str, x: &[F], wt: &[F], bias: Option<&[F]>, d: &Dims, p: &Conv2dParams) -> Result<Vec<F>> {
+fn conv2d_kernel<F: Real>(
+    op: &str,
+    x: &[F],
+    wt: &[F],
+    bias: Option<&[F]>,
+    d: &Dims,
+    p: &Conv2dParams,
+) -> Result<Vec<F>> {
     let g = p.groups;
     let (cg, ocg) = (d.c / g, d.oc / g);
     let plane = d.oh * d.ow;
@@ -178,7 +253,11 @@ fn conv2d_kernel<F: Real>(op: &str, x: &[F], wt: &[F], bias: Option<&[F]>, d: &D
     let mut out = vec![F::ZERO; total];
     let tasks = d.n * g;
     let parallel_tasks = runs_parallel(tasks);
-    let pointwise = d.kh == 1 && d.kw == 1 && p.stride == [1, 1] && p.pad_begin == [0, 0] && p.pad_end == [0, 0];
+    let pointwise = d.kh == 1
+        && d.kw == 1
+        && p.stride == [1, 1]
+        && p.pad_begin == [0, 0]
+        && p.pad_end == [0, 0];
     let chunk = ocg * plane;
     for_each_chunk(&mut out, chunk, |task, dst| {
         let (n, gi) = (task / g, task % g);
@@ -190,23 +269,60 @@ fn conv2d_kernel<F: Real>(op: &str, x: &[F], wt: &[F], bias: Option<&[F]>, d: &D
             }
         }
         let accumulate = bias.is_some();
-        let par = if parallel_tasks { gemm::Parallelism::None } else { parallelism_for(ocg, plane, kdim) };
+        let par = if parallel_tasks {
+            gemm::Parallelism::None
+        } else {
+            parallelism_for(ocg, plane, kdim)
+        };
         if cg == 1 && !pointwise && ocg <= 4 {
             direct_single_channel(x_g, d, w_g, p, dst);
             Ok(())
         } else if pointwise {
-            matmul_into(op, ocg, plane, cg, dst, 0, plane, accumulate, Mat::rows(w_g, 0, cg), Mat::rows(x_g, 0, plane), F::ONE, par)
+            matmul_into(
+                op,
+                ocg,
+                plane,
+                cg,
+                dst,
+                0,
+                plane,
+                accumulate,
+                Mat::rows(w_g, 0, cg),
+                Mat::rows(x_g, 0, plane),
+                F::ONE,
+                par,
+            )
         } else {
             let mut col = vec![F::ZERO; kdim * plane];
             im2col(x_g, d, cg, p, &mut col);
-            matmul_into(op, ocg, plane, kdim, dst, 0, plane, accumulate, Mat::rows(w_g, 0, kdim), Mat::rows(&col, 0, plane), F::ONE, par)
+            matmul_into(
+                op,
+                ocg,
+                plane,
+                kdim,
+                dst,
+                0,
+                plane,
+                accumulate,
+                Mat::rows(w_g, 0, kdim),
+                Mat::rows(&col, 0, plane),
+                F::ONE,
+                par,
+            )
         }
     })?;
     Ok(out)
 }
 
 /// Transposed 2-D convolution on contiguous NCHW `x` and `[c, oc/groups, kh, kw]` weights.
-fn conv_transpose2d_kernel<F: Real>(op: &str, x: &[F], wt: &[F], bias: Option<&[F]>, d: &Dims, p: &Conv2dParams) -> Result<Vec<F>> {
+fn conv_transpose2d_kernel<F: Real>(
+    op: &str,
+    x: &[F],
+    wt: &[F],
+    bias: Option<&[F]>,
+    d: &Dims,
+    p: &Conv2dParams,
+) -> Result<Vec<F>> {
     let g = p.groups;
     let (cg, ocg) = (d.c / g, d.oc / g);
     let kk = d.kh * d.kw;
@@ -221,8 +337,25 @@ fn conv_transpose2d_kernel<F: Real>(op: &str, x: &[F], wt: &[F], bias: Option<&[
         let x_g = &x[(n * d.c + gi * cg) * in_plane..(n * d.c + (gi + 1) * cg) * in_plane];
         let w_g = &wt[gi * cg * rows..(gi + 1) * cg * rows];
         let mut col = vec![F::ZERO; rows * in_plane];
-        let par = if parallel_tasks { gemm::Parallelism::None } else { parallelism_for(rows, in_plane, cg) };
-        matmul_into(op, rows, in_plane, cg, &mut col, 0, in_plane, false, Mat::transposed(w_g, 0, rows), Mat::rows(x_g, 0, in_plane), F::ONE, par)?;
+        let par = if parallel_tasks {
+            gemm::Parallelism::None
+        } else {
+            parallelism_for(rows, in_plane, cg)
+        };
+        matmul_into(
+            op,
+            rows,
+            in_plane,
+            cg,
+            &mut col,
+            0,
+            in_plane,
+            false,
+            Mat::transposed(w_g, 0, rows),
+            Mat::rows(x_g, 0, in_plane),
+            F::ONE,
+            par,
+        )?;
         for (o, out_plane) in dst.chunks_mut(plane).enumerate() {
             if let Some(b) = bias {
                 out_plane.fill(b[gi * ocg + o]);
@@ -230,7 +363,8 @@ fn conv_transpose2d_kernel<F: Real>(op: &str, x: &[F], wt: &[F], bias: Option<&[
             for i in 0..d.kh {
                 for j in 0..d.kw {
                     let src = &col[((o * d.kh + i) * d.kw + j) * in_plane..][..in_plane];
-                    let (xlo, xhi) = valid_range(d.w, p.stride[1], j * p.dilation[1], p.pad_begin[1], d.ow);
+                    let (xlo, xhi) =
+                        valid_range(d.w, p.stride[1], j * p.dilation[1], p.pad_begin[1], d.ow);
                     for y in 0..d.h {
                         let oy = y * p.stride[0] + i * p.dilation[0];
                         if oy < p.pad_begin[0] || oy - p.pad_begin[0] >= d.oh {
@@ -250,37 +384,83 @@ fn conv_transpose2d_kernel<F: Real>(op: &str, x: &[F], wt: &[F], bias: Option<&[
     Ok(out)
 }
 
-fn check_operands(op: &str, x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, out_channels: usize) -> Result<()> {
+fn check_operands(
+    op: &str,
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    out_channels: usize,
+) -> Result<()> {
     crate::ops::nn::util::require_float(op, x)?;
     if weight.dtype() != x.dtype() {
-        return Err(OpError::invalid(op, format!("input type ({}) and weight type ({}) should be the same", x.dtype(), weight.dtype())));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "input type ({}) and weight type ({}) should be the same",
+                x.dtype(),
+                weight.dtype()
+            ),
+        ));
     }
     if let Some(b) = bias {
         if b.dim() != 1 || b.shape()[0] != out_channels {
-            return Err(OpError::shape(op, format!("expected bias of shape [{out_channels}], got {:?}", b.shape())));
+            return Err(OpError::shape(
+                op,
+                format!(
+                    "expected bias of shape [{out_channels}], got {:?}",
+                    b.shape()
+                ),
+            ));
         }
     }
     Ok(())
 }
 
 /// 2-D convolution of a `[N, C, H, W]` (or unbatched `[C, H, W]`) input.
-pub fn conv2d(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, p: &Conv2dParams) -> Result<Tensor> {
+pub fn conv2d(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    p: &Conv2dParams,
+) -> Result<Tensor> {
     conv2d_named("aten::conv2d", x, weight, bias, p, false)
 }
 
 /// Transposed 2-D convolution; `weight` is `[C, OC/groups, KH, KW]`.
-pub fn conv_transpose2d(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, p: &Conv2dParams) -> Result<Tensor> {
+pub fn conv_transpose2d(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    p: &Conv2dParams,
+) -> Result<Tensor> {
     conv2d_named("aten::conv_transpose2d", x, weight, bias, p, true)
 }
 
-fn conv2d_named(op: &str, x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, p: &Conv2dParams, transposed: bool) -> Result<Tensor> {
+fn conv2d_named(
+    op: &str,
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    p: &Conv2dParams,
+    transposed: bool,
+) -> Result<Tensor> {
     if weight.dim() != 4 {
-        return Err(OpError::shape(op, format!("expected weight of 4 dims, got {}", weight.dim())));
+        return Err(OpError::shape(
+            op,
+            format!("expected weight of 4 dims, got {}", weight.dim()),
+        ));
     }
     match x.dim() {
-        3 => return conv2d_named(op, &x.unsqueeze(0)?, weight, bias, p, transposed)?.squeeze_dim(0),
+        3 => {
+            return conv2d_named(op, &x.unsqueeze(0)?, weight, bias, p, transposed)?.squeeze_dim(0)
+        }
         4 => {}
-        d => return Err(OpError::shape(op, format!("expected 3-D or 4-D input, got {d}-D"))),
+        d => {
+            return Err(OpError::shape(
+                op,
+                format!("expected 3-D or 4-D input, got {d}-D"),
+            ))
+        }
     }
     let ws = weight.shape();
     let g = p.groups.max(1);
@@ -312,15 +492,24 @@ fn transposed_dims(op: &str, x: &[usize], wt: &[usize], p: &Conv2dParams) -> Res
     let (wc, ocg, kh, kw) = (wt[0], wt[1], wt[2], wt[3]);
     let g = p.groups;
     if g == 0 || p.stride.contains(&0) || p.dilation.contains(&0) {
-        return Err(OpError::invalid(op, "groups, stride and dilation must be positive"));
+        return Err(OpError::invalid(
+            op,
+            "groups, stride and dilation must be positive",
+        ));
     }
     if wc != c || c % g != 0 {
-        return Err(OpError::shape(op, format!("expected input with {wc} channels divisible by groups ({g}), got {c}")));
+        return Err(OpError::shape(
+            op,
+            format!("expected input with {wc} channels divisible by groups ({g}), got {c}"),
+        ));
     }
     let mut out = [0usize; 2];
     for (d, (size, k)) in [(h, kh), (w, kw)].into_iter().enumerate() {
         if p.output_padding[d] >= p.stride[d] && p.output_padding[d] >= p.dilation[d] {
-            return Err(OpError::invalid(op, "output padding must be smaller than either stride or dilation"));
+            return Err(OpError::invalid(
+                op,
+                "output padding must be smaller than either stride or dilation",
+            ));
         }
         let full = size
             .checked_sub(1)
@@ -334,23 +523,61 @@ fn transposed_dims(op: &str, x: &[usize], wt: &[usize], p: &Conv2dParams) -> Res
             .ok_or_else(|| OpError::shape(op, "the output size is too small"))?;
     }
     let oc = checked(op, ocg.checked_mul(g))?;
-    Ok(Dims { n, c, h, w, oc, kh, kw, oh: out[0], ow: out[1] })
+    Ok(Dims {
+        n,
+        c,
+        h,
+        w,
+        oc,
+        kh,
+        kw,
+        oh: out[0],
+        ow: out[1],
+    })
 }
 
 /// Lifts a 1-D convolution to 2-D by inserting a height-1 dim (views, no copy).
-fn conv1d_lifted(op: &str, x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, p: &Conv2dParams, transposed: bool) -> Result<Tensor> {
+fn conv1d_lifted(
+    op: &str,
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    p: &Conv2dParams,
+    transposed: bool,
+) -> Result<Tensor> {
     if weight.dim() != 3 {
-        return Err(OpError::shape(op, format!("expected weight of 3 dims, got {}", weight.dim())));
+        return Err(OpError::shape(
+            op,
+            format!("expected weight of 3 dims, got {}", weight.dim()),
+        ));
     }
     if x.dim() != 2 && x.dim() != 3 {
-        return Err(OpError::shape(op, format!("expected 2-D or 3-D input, got {}-D", x.dim())));
+        return Err(OpError::shape(
+            op,
+            format!("expected 2-D or 3-D input, got {}-D", x.dim()),
+        ));
     }
-    let out = conv2d_named(op, &x.unsqueeze(-2)?, &weight.unsqueeze(2)?, bias, p, transposed)?;
+    let out = conv2d_named(
+        op,
+        &x.unsqueeze(-2)?,
+        &weight.unsqueeze(2)?,
+        bias,
+        p,
+        transposed,
+    )?;
     out.squeeze_dim(-2)
 }
 
 /// 1-D convolution of a `[N, C, L]` (or `[C, L]`) input; `p` uses index 1 for the length.
-pub fn conv1d(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, stride: usize, padding: usize, dilation: usize, groups: usize) -> Result<Tensor> {
+pub fn conv1d(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    stride: usize,
+    padding: usize,
+    dilation: usize,
+    groups: usize,
+) -> Result<Tensor> {
     let p = Conv2dParams::new([1, stride], [0, padding], [1, dilation], groups);
     conv1d_lifted("aten::conv1d", x, weight, bias, &p, false)
 }
@@ -362,18 +589,48 @@ fn usize_list(op: &str, what: &str, v: &[i64], n: usize) -> Result<Vec<usize>> {
 
 /// The general entry (`_convolution` / `convolution`): 1-D or 2-D by the weight's rank.
 #[allow(clippy::too_many_arguments)]
-pub fn convolution(op: &str, x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, stride: &[i64], padding: &[i64], dilation: &[i64], transposed: bool, output_padding: &[i64], groups: i64) -> Result<Tensor> {
+pub fn convolution(
+    op: &str,
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    stride: &[i64],
+    padding: &[i64],
+    dilation: &[i64],
+    transposed: bool,
+    output_padding: &[i64],
+    groups: i64,
+) -> Result<Tensor> {
     let spatial = match weight.dim() {
         3 => 1,
         4 => 2,
-        d => return Err(OpError::unsupported(op, format!("{}-D convolution (weight of {d} dims)", d.saturating_sub(2)))),
+        d => {
+            return Err(OpError::unsupported(
+                op,
+                format!("{}-D convolution (weight of {d} dims)", d.saturating_sub(2)),
+            ))
+        }
     };
     let stride = usize_list(op, "stride", stride, spatial)?;
-    let padding = if padding.is_empty() { vec![0; spatial] } else { usize_list(op, "padding", padding, spatial)? };
+    let padding = if padding.is_empty() {
+        vec![0; spatial]
+    } else {
+        usize_list(op, "padding", padding, spatial)?
+    };
     let dilation = usize_list(op, "dilation", dilation, spatial)?;
-    let output_padding = if output_padding.is_empty() { vec![0; spatial] } else { usize_list(op, "output_padding", output_padding, spatial)? };
+    let output_padding = if output_padding.is_empty() {
+        vec![0; spatial]
+    } else {
+        usize_list(op, "output_padding", output_padding, spatial)?
+    };
     let groups = to_usize(op, "groups", groups)?;
-    let two = |v: &[usize], fill: usize| if spatial == 1 { [fill, v[0]] } else { [v[0], v[1]] };
+    let two = |v: &[usize], fill: usize| {
+        if spatial == 1 {
+            [fill, v[0]]
+        } else {
+            [v[0], v[1]]
+        }
+    };
     let mut p = Conv2dParams::new(two(&stride, 1), two(&padding, 0), two(&dilation, 1), groups);
     p.output_padding = two(&output_padding, 0);
     if spatial == 1 {
@@ -384,27 +641,55 @@ pub fn convolution(op: &str, x: &Tensor, weight: &Tensor, bias: Option<&Tensor>,
 }
 
 /// Padding for `padding="same"|"valid"`: (begin, end) per spatial dim.
-fn string_padding(op: &str, mode: &str, weight: &Tensor, dilation: &[usize], stride: &[usize]) -> Result<Vec<(usize, usize)>> {
+fn string_padding(
+    op: &str,
+    mode: &str,
+    weight: &Tensor,
+    dilation: &[usize],
+    stride: &[usize],
+) -> Result<Vec<(usize, usize)>> {
     let spatial = dilation.len();
     match mode {
         "valid" => Ok(vec![(0, 0); spatial]),
         "same" => {
             if stride.iter().any(|&s| s != 1) {
-                return Err(OpError::invalid(op, "padding='same' is not supported for strided convolutions"));
+                return Err(OpError::invalid(
+                    op,
+                    "padding='same' is not supported for strided convolutions",
+                ));
             }
             let ks = &weight.shape()[weight.dim() - spatial..];
-            Ok(ks.iter().zip(dilation).map(|(&k, &d)| {
-                let total = d * k.saturating_sub(1);
-                (total / 2, total - total / 2)
-            }).collect())
+            Ok(ks
+                .iter()
+                .zip(dilation)
+                .map(|(&k, &d)| {
+                    let total = d * k.saturating_sub(1);
+                    (total / 2, total - total / 2)
+                })
+                .collect())
         }
-        other => Err(OpError::invalid(op, format!("invalid padding string '{other}', expected 'same' or 'valid'"))),
+        other => Err(OpError::invalid(
+            op,
+            format!("invalid padding string '{other}', expected 'same' or 'valid'"),
+        )),
     }
 }
 
 fn k_convolution_impl(a: &Args, extra_flags: bool) -> Result<Arg> {
     let _ = extra_flags;
-    Ok(convolution(a.op(), a.tensor(0)?, a.tensor(1)?, a.opt_tensor(2)?, &a.int_list(3)?, &a.int_list(4)?, &a.int_list(5)?, a.bool(6)?, &a.int_list(7)?, a.int(8)?)?.into())
+    Ok(convolution(
+        a.op(),
+        a.tensor(0)?,
+        a.tensor(1)?,
+        a.opt_tensor(2)?,
+        &a.int_list(3)?,
+        &a.int_list(4)?,
+        &a.int_list(5)?,
+        a.bool(6)?,
+        &a.int_list(7)?,
+        a.int(8)?,
+    )?
+    .into())
 }
 fn k_convolution(a: &Args) -> Result<Arg> {
     k_convolution_impl(a, false)
@@ -413,9 +698,24 @@ fn k_conv_nd(a: &Args, spatial: usize) -> Result<Arg> {
     let op = a.op();
     let w = a.tensor(1)?;
     if w.dim() != spatial + 2 {
-        return Err(OpError::shape(op, format!("expected weight of {} dims, got {}", spatial + 2, w.dim())));
+        return Err(OpError::shape(
+            op,
+            format!("expected weight of {} dims, got {}", spatial + 2, w.dim()),
+        ));
     }
-    Ok(convolution(op, a.tensor(0)?, w, a.opt_tensor(2)?, &a.int_list(3)?, &a.int_list(4)?, &a.int_list(5)?, false, &[], a.int(6)?)?.into())
+    Ok(convolution(
+        op,
+        a.tensor(0)?,
+        w,
+        a.opt_tensor(2)?,
+        &a.int_list(3)?,
+        &a.int_list(4)?,
+        &a.int_list(5)?,
+        false,
+        &[],
+        a.int(6)?,
+    )?
+    .into())
 }
 fn k_conv2d(a: &Args) -> Result<Arg> {
     k_conv_nd(a, 2)
@@ -427,13 +727,22 @@ fn k_conv_padding(a: &Args, spatial: usize) -> Result<Arg> {
     let op = a.op();
     let w = a.tensor(1)?;
     if w.dim() != spatial + 2 {
-        return Err(OpError::shape(op, format!("expected weight of {} dims, got {}", spatial + 2, w.dim())));
+        return Err(OpError::shape(
+            op,
+            format!("expected weight of {} dims, got {}", spatial + 2, w.dim()),
+        ));
     }
     let stride = usize_list(op, "stride", &a.int_list(3)?, spatial)?;
     let dilation = usize_list(op, "dilation", &a.int_list(5)?, spatial)?;
     let pads = string_padding(op, a.str(4)?, w, &dilation, &stride)?;
     let groups = to_usize(op, "groups", a.int(6)?)?;
-    let two = |v: &[usize], fill: usize| if spatial == 1 { [fill, v[0]] } else { [v[0], v[1]] };
+    let two = |v: &[usize], fill: usize| {
+        if spatial == 1 {
+            [fill, v[0]]
+        } else {
+            [v[0], v[1]]
+        }
+    };
     let begin: Vec<usize> = pads.iter().map(|p| p.0).collect();
     let end: Vec<usize> = pads.iter().map(|p| p.1).collect();
     let p = Conv2dParams {
@@ -445,7 +754,11 @@ fn k_conv_padding(a: &Args, spatial: usize) -> Result<Arg> {
         groups,
     };
     let (x, bias) = (a.tensor(0)?, a.opt_tensor(2)?);
-    let out = if spatial == 1 { conv1d_lifted(op, x, w, bias, &p, false)? } else { conv2d_named(op, x, w, bias, &p, false)? };
+    let out = if spatial == 1 {
+        conv1d_lifted(op, x, w, bias, &p, false)?
+    } else {
+        conv2d_named(op, x, w, bias, &p, false)?
+    };
     Ok(out.into())
 }
 fn k_conv2d_padding(a: &Args) -> Result<Arg> {
@@ -458,10 +771,25 @@ fn k_conv_transpose(a: &Args, spatial: usize) -> Result<Arg> {
     let op = a.op();
     let w = a.tensor(1)?;
     if w.dim() != spatial + 2 {
-        return Err(OpError::shape(op, format!("expected weight of {} dims, got {}", spatial + 2, w.dim())));
+        return Err(OpError::shape(
+            op,
+            format!("expected weight of {} dims, got {}", spatial + 2, w.dim()),
+        ));
     }
     // (input, weight, bias, stride, padding, output_padding, groups, dilation)
-    Ok(convolution(op, a.tensor(0)?, w, a.opt_tensor(2)?, &a.int_list(3)?, &a.int_list(4)?, &a.int_list(7)?, true, &a.int_list(5)?, a.int(6)?)?.into())
+    Ok(convolution(
+        op,
+        a.tensor(0)?,
+        w,
+        a.opt_tensor(2)?,
+        &a.int_list(3)?,
+        &a.int_list(4)?,
+        &a.int_list(7)?,
+        true,
+        &a.int_list(5)?,
+        a.int(6)?,
+    )?
+    .into())
 }
 fn k_conv_transpose2d(a: &Args) -> Result<Arg> {
     k_conv_transpose(a, 2)

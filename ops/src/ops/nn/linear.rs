@@ -36,16 +36,17 @@ pub fn batched_matmul(
         ));
     }
     if a.dim() < 2 || b.dim() < 2 {
-        return Err(OpError::shape(op, "both operands must have at least 2 dims"));
+        return Err(OpError::shape(
+            op,
+            "both operands must have at least 2 dims",
+        ));
     }
     let (m, k) = (a.shape()[a.dim() - 2], a.shape()[a.dim() - 1]);
     let (k2, n) = (b.shape()[b.dim() - 2], b.shape()[b.dim() - 1]);
     if k != k2 {
         return Err(OpError::shape(
             op,
-            format!(
-                "mat1 and mat2 shapes cannot be multiplied ({m}x{k} and {k2}x{n})"
-            ),
+            format!("mat1 and mat2 shapes cannot be multiplied ({m}x{k} and {k2}x{n})"),
         ));
     }
     let batch = broadcast_shapes(op, &a.shape()[..a.dim() - 2], &b.shape()[..b.dim() - 2])?;
@@ -91,7 +92,10 @@ fn fill_addend<F: Real>(
         if target != shape {
             return Err(OpError::shape(
                 op,
-                format!("the addend of shape {:?} cannot broadcast to {shape:?}", init.shape()),
+                format!(
+                    "the addend of shape {:?} cannot broadcast to {shape:?}",
+                    init.shape()
+                ),
             ));
         }
         init.broadcast_to(shape)?.to_vec::<F>()?
@@ -134,17 +138,63 @@ fn matmul_views<F: Real>(
             let b_shared = bv.strides[..nb].iter().all(|&s| s == 0);
             if b_shared && rows_mergeable(av.shape, av.strides) {
                 let rows = product(op, batch)?.checked_mul(m).unwrap_or(0);
-                let lhs = Mat { data: av.data, offset: av.offset, rs: a_rs, cs: a_cs };
-                let rhs = Mat { data: bv.data, offset: bv.offset, rs: b_rs, cs: b_cs };
-                return matmul_into(op, rows, n, k, out, 0, n, accumulate, lhs, rhs, alpha, parallelism_for(rows, n, k));
+                let lhs = Mat {
+                    data: av.data,
+                    offset: av.offset,
+                    rs: a_rs,
+                    cs: a_cs,
+                };
+                let rhs = Mat {
+                    data: bv.data,
+                    offset: bv.offset,
+                    rs: b_rs,
+                    cs: b_cs,
+                };
+                return matmul_into(
+                    op,
+                    rows,
+                    n,
+                    k,
+                    out,
+                    0,
+                    n,
+                    accumulate,
+                    lhs,
+                    rhs,
+                    alpha,
+                    parallelism_for(rows, n, k),
+                );
             }
             let a_offsets = offsets(batch, &av.strides[..nb], av.offset);
             let b_offsets = offsets(batch, &bv.strides[..nb], bv.offset);
             let par = parallelism_for(m, n, k);
             for (i, (&ao, &bo)) in a_offsets.iter().zip(&b_offsets).enumerate() {
-                let lhs = Mat { data: av.data, offset: ao, rs: a_rs, cs: a_cs };
-                let rhs = Mat { data: bv.data, offset: bo, rs: b_rs, cs: b_cs };
-                matmul_into(op, m, n, k, out, i * m * n, n, accumulate, lhs, rhs, alpha, par)?;
+                let lhs = Mat {
+                    data: av.data,
+                    offset: ao,
+                    rs: a_rs,
+                    cs: a_cs,
+                };
+                let rhs = Mat {
+                    data: bv.data,
+                    offset: bo,
+                    rs: b_rs,
+                    cs: b_cs,
+                };
+                matmul_into(
+                    op,
+                    m,
+                    n,
+                    k,
+                    out,
+                    i * m * n,
+                    n,
+                    accumulate,
+                    lhs,
+                    rhs,
+                    alpha,
+                    par,
+                )?;
             }
             Ok(())
         })
@@ -179,7 +229,12 @@ pub fn linear(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tens
     let (w2, squeeze) = match weight.dim() {
         2 => (weight.clone(), false),
         1 => (weight.unsqueeze(0)?, true),
-        d => return Err(OpError::shape(op, format!("expected weight of 1 or 2 dims, got {d}"))),
+        d => {
+            return Err(OpError::shape(
+                op,
+                format!("expected weight of 1 or 2 dims, got {d}"),
+            ))
+        }
     };
     let in_features = x.shape()[x.dim() - 1];
     if w2.shape()[1] != in_features {
@@ -193,7 +248,11 @@ pub fn linear(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tens
             ),
         ));
     }
-    let x2 = if x.dim() == 1 { x.unsqueeze(0)? } else { x.clone() };
+    let x2 = if x.dim() == 1 {
+        x.unsqueeze(0)?
+    } else {
+        x.clone()
+    };
     let addend = bias.map(|init| Addend { init, beta: 1.0 });
     let out = batched_matmul(op, &x2, &w2.transpose(0, 1)?, addend, 1.0)?;
     let mut shape: Vec<i64> = x.shape()[..x.dim() - 1].iter().map(|&d| d as i64).collect();
@@ -208,10 +267,21 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let op = "aten::matmul";
     require_float(op, a)?;
     if a.dim() == 0 || b.dim() == 0 {
-        return Err(OpError::shape(op, "both arguments to matmul need to be at least 1D"));
+        return Err(OpError::shape(
+            op,
+            "both arguments to matmul need to be at least 1D",
+        ));
     }
-    let a2 = if a.dim() == 1 { a.unsqueeze(0)? } else { a.clone() };
-    let b2 = if b.dim() == 1 { b.unsqueeze(1)? } else { b.clone() };
+    let a2 = if a.dim() == 1 {
+        a.unsqueeze(0)?
+    } else {
+        a.clone()
+    };
+    let b2 = if b.dim() == 1 {
+        b.unsqueeze(1)?
+    } else {
+        b.clone()
+    };
     let out = batched_matmul(op, &a2, &b2, None, 1.0)?;
     let mut shape: Vec<i64> = out.shape().iter().map(|&d| d as i64).collect();
     if b.dim() == 1 {
@@ -229,7 +299,10 @@ pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let op = "aten::mm";
     require_float(op, a)?;
     if a.dim() != 2 || b.dim() != 2 {
-        return Err(OpError::shape(op, format!("expected 2-D tensors, got {}-D and {}-D", a.dim(), b.dim())));
+        return Err(OpError::shape(
+            op,
+            format!("expected 2-D tensors, got {}-D and {}-D", a.dim(), b.dim()),
+        ));
     }
     batched_matmul(op, a, b, None, 1.0)
 }
@@ -244,20 +317,43 @@ pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 
 fn check_batches(op: &str, a: &Tensor, b: &Tensor) -> Result<()> {
     if a.dim() != 3 || b.dim() != 3 {
-        return Err(OpError::shape(op, format!("batch1 and batch2 must be 3-D tensors, got {}-D and {}-D", a.dim(), b.dim())));
+        return Err(OpError::shape(
+            op,
+            format!(
+                "batch1 and batch2 must be 3-D tensors, got {}-D and {}-D",
+                a.dim(),
+                b.dim()
+            ),
+        ));
     }
     if a.shape()[0] != b.shape()[0] {
-        return Err(OpError::shape(op, format!("batch sizes differ: {} and {}", a.shape()[0], b.shape()[0])));
+        return Err(OpError::shape(
+            op,
+            format!("batch sizes differ: {} and {}", a.shape()[0], b.shape()[0]),
+        ));
     }
     Ok(())
 }
 
 /// `addmm`: `beta * input + alpha * (mat1 @ mat2)`.
-pub fn addmm(input: &Tensor, mat1: &Tensor, mat2: &Tensor, beta: f64, alpha: f64) -> Result<Tensor> {
+pub fn addmm(
+    input: &Tensor,
+    mat1: &Tensor,
+    mat2: &Tensor,
+    beta: f64,
+    alpha: f64,
+) -> Result<Tensor> {
     let op = "aten::addmm";
     require_float(op, mat1)?;
     if mat1.dim() != 2 || mat2.dim() != 2 {
-        return Err(OpError::shape(op, format!("expected 2-D matrices, got {}-D and {}-D", mat1.dim(), mat2.dim())));
+        return Err(OpError::shape(
+            op,
+            format!(
+                "expected 2-D matrices, got {}-D and {}-D",
+                mat1.dim(),
+                mat2.dim()
+            ),
+        ));
     }
     batched_matmul(op, mat1, mat2, Some(Addend { init: input, beta }), alpha)
 }
@@ -275,10 +371,23 @@ pub fn addmv(input: &Tensor, mat: &Tensor, vec: &Tensor, beta: f64, alpha: f64) 
     let op = "aten::addmv";
     require_float(op, mat)?;
     if mat.dim() != 2 || vec.dim() != 1 {
-        return Err(OpError::shape(op, format!("expected a matrix and a vector, got {}-D and {}-D", mat.dim(), vec.dim())));
+        return Err(OpError::shape(
+            op,
+            format!(
+                "expected a matrix and a vector, got {}-D and {}-D",
+                mat.dim(),
+                vec.dim()
+            ),
+        ));
     }
     let init = input.unsqueeze(-1)?;
-    let out = batched_matmul(op, mat, &vec.unsqueeze(1)?, Some(Addend { init: &init, beta }), alpha)?;
+    let out = batched_matmul(
+        op,
+        mat,
+        &vec.unsqueeze(1)?,
+        Some(Addend { init: &init, beta }),
+        alpha,
+    )?;
     out.squeeze_dim(-1)
 }
 
@@ -287,7 +396,14 @@ pub fn mv(mat: &Tensor, vec: &Tensor) -> Result<Tensor> {
     let op = "aten::mv";
     require_float(op, mat)?;
     if mat.dim() != 2 || vec.dim() != 1 {
-        return Err(OpError::shape(op, format!("expected a matrix and a vector, got {}-D and {}-D", mat.dim(), vec.dim())));
+        return Err(OpError::shape(
+            op,
+            format!(
+                "expected a matrix and a vector, got {}-D and {}-D",
+                mat.dim(),
+                vec.dim()
+            ),
+        ));
     }
     batched_matmul(op, mat, &vec.unsqueeze(1)?, None, 1.0)?.squeeze_dim(-1)
 }
@@ -321,7 +437,11 @@ fn k_addmm(a: &Args) -> Result<Arg> {
 }
 fn k_addmm_dtype(a: &Args) -> Result<Arg> {
     let (beta, alpha) = (a.scalar(4)?.to_f64(), a.scalar(5)?.to_f64());
-    with_out_dtype(a, 3, addmm(a.tensor(0)?, a.tensor(1)?, a.tensor(2)?, beta, alpha)?)
+    with_out_dtype(
+        a,
+        3,
+        addmm(a.tensor(0)?, a.tensor(1)?, a.tensor(2)?, beta, alpha)?,
+    )
 }
 fn k_baddbmm(a: &Args) -> Result<Arg> {
     let (beta, alpha) = (a.scalar(3)?.to_f64(), a.scalar(4)?.to_f64());
@@ -329,7 +449,11 @@ fn k_baddbmm(a: &Args) -> Result<Arg> {
 }
 fn k_baddbmm_dtype(a: &Args) -> Result<Arg> {
     let (beta, alpha) = (a.scalar(4)?.to_f64(), a.scalar(5)?.to_f64());
-    with_out_dtype(a, 3, baddbmm(a.tensor(0)?, a.tensor(1)?, a.tensor(2)?, beta, alpha)?)
+    with_out_dtype(
+        a,
+        3,
+        baddbmm(a.tensor(0)?, a.tensor(1)?, a.tensor(2)?, beta, alpha)?,
+    )
 }
 fn k_addmv(a: &Args) -> Result<Arg> {
     let (beta, alpha) = (a.scalar(3)?.to_f64(), a.scalar(4)?.to_f64());

@@ -10,7 +10,13 @@ use crate::tensor::Tensor;
 fn check_param(op: &str, what: &str, t: Option<&Tensor>, n: usize) -> Result<()> {
     if let Some(t) = t {
         if t.numel() != n {
-            return Err(OpError::shape(op, format!("expected {what} with {n} elements, got shape {:?}", t.shape())));
+            return Err(OpError::shape(
+                op,
+                format!(
+                    "expected {what} with {n} elements, got shape {:?}",
+                    t.shape()
+                ),
+            ));
         }
     }
     Ok(())
@@ -44,20 +50,43 @@ pub struct BatchNormOutput {
 /// batch statistics normalize, and the running stats, when given, are updated in place with
 /// `momentum` (unbiased variance), as PyTorch does.
 #[allow(clippy::too_many_arguments)]
-pub fn batch_norm(x: &Tensor, weight: Option<&Tensor>, bias: Option<&Tensor>, running_mean: Option<&Tensor>, running_var: Option<&Tensor>, training: bool, momentum: f64, eps: f64) -> Result<BatchNormOutput> {
+pub fn batch_norm(
+    x: &Tensor,
+    weight: Option<&Tensor>,
+    bias: Option<&Tensor>,
+    running_mean: Option<&Tensor>,
+    running_var: Option<&Tensor>,
+    training: bool,
+    momentum: f64,
+    eps: f64,
+) -> Result<BatchNormOutput> {
     let op = "aten::batch_norm";
     if x.dim() < 2 {
-        return Err(OpError::shape(op, format!("expected 2D or more input, got {}D", x.dim())));
+        return Err(OpError::shape(
+            op,
+            format!("expected 2D or more input, got {}D", x.dim()),
+        ));
     }
     let dtype = x.dtype();
     let (n, c) = (x.shape()[0], x.shape()[1]);
     let inner: usize = x.shape()[2..].iter().product();
-    for (what, t) in [("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)] {
+    for (what, t) in [
+        ("weight", weight),
+        ("bias", bias),
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+    ] {
         check_param(op, what, t, c)?;
     }
     let use_batch_stats = training || running_mean.is_none() || running_var.is_none();
     if use_batch_stats && n * inner <= 1 && training {
-        return Err(OpError::invalid(op, format!("expected more than 1 value per channel when training, got input size {:?}", x.shape())));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "expected more than 1 value per channel when training, got input size {:?}",
+                x.shape()
+            ),
+        ));
     }
     with_real!(op, dtype, F => {
         let w = opt_vec::<F>(weight)?;
@@ -115,8 +144,16 @@ pub fn batch_norm(x: &Tensor, weight: Option<&Tensor>, bias: Option<&Tensor>, ru
 /// Normalizes `groups` blocks of `len` contiguous elements each, then applies a per-`channel`
 /// affine (each channel covering `per_channel` elements); returns output, mean and rstd.
 #[allow(clippy::too_many_arguments)]
-fn normalize_blocks<F: Real>(xs: &[F], len: usize, per_channel: usize, channels: usize, w: Option<&[F]>, b: Option<&[F]>, eps: f64) -> Result<(Vec<F>, Vec<F>, Vec<F>)> {
-    let blocks = if len == 0 { 0 } else { xs.len() / len };
+fn normalize_blocks<F: Real>(
+    xs: &[F],
+    len: usize,
+    per_channel: usize,
+    channels: usize,
+    w: Option<&[F]>,
+    b: Option<&[F]>,
+    eps: f64,
+) -> Result<(Vec<F>, Vec<F>, Vec<F>)> {
+    let blocks = xs.len().checked_div(len).unwrap_or(0);
     let mut out = vec![F::ZERO; xs.len()];
     let mut mean = vec![F::ZERO; blocks];
     let mut rstd = vec![F::ZERO; blocks];
@@ -128,7 +165,11 @@ fn normalize_blocks<F: Real>(xs: &[F], len: usize, per_channel: usize, channels:
         rstd[bi] = r;
         let dst = &mut out[bi * len..(bi + 1) * len];
         for (i, (o, &x)) in dst.iter_mut().zip(src).enumerate() {
-            let ch = if channels == 0 { 0 } else { ((bi * len + i) / per_channel.max(1)) % channels };
+            let ch = if channels == 0 {
+                0
+            } else {
+                ((bi * len + i) / per_channel.max(1)) % channels
+            };
             let mut y = (x - m) * r;
             if let Some(w) = w {
                 y *= w[ch];
@@ -144,7 +185,13 @@ fn normalize_blocks<F: Real>(xs: &[F], len: usize, per_channel: usize, channels:
 
 /// `layer_norm` over the trailing `normalized_shape` dims; returns output, mean and rstd
 /// (the statistics shaped like the input with the normalized dims set to 1).
-pub fn layer_norm(x: &Tensor, normalized_shape: &[usize], weight: Option<&Tensor>, bias: Option<&Tensor>, eps: f64) -> Result<(Tensor, Tensor, Tensor)> {
+pub fn layer_norm(
+    x: &Tensor,
+    normalized_shape: &[usize],
+    weight: Option<&Tensor>,
+    bias: Option<&Tensor>,
+    eps: f64,
+) -> Result<(Tensor, Tensor, Tensor)> {
     let op = "aten::layer_norm";
     let k = normalized_shape.len();
     if k == 0 || x.dim() < k || x.shape()[x.dim() - k..] != *normalized_shape {
@@ -154,7 +201,13 @@ pub fn layer_norm(x: &Tensor, normalized_shape: &[usize], weight: Option<&Tensor
     for (what, t) in [("weight", weight), ("bias", bias)] {
         if let Some(t) = t {
             if t.shape() != normalized_shape {
-                return Err(OpError::shape(op, format!("expected {what} of shape {normalized_shape:?}, got {:?}", t.shape())));
+                return Err(OpError::shape(
+                    op,
+                    format!(
+                        "expected {what} of shape {normalized_shape:?}, got {:?}",
+                        t.shape()
+                    ),
+                ));
             }
         }
     }
@@ -166,7 +219,7 @@ pub fn layer_norm(x: &Tensor, normalized_shape: &[usize], weight: Option<&Tensor
         let b = opt_vec::<F>(bias)?;
         let (out, mean, rstd) = with_data::<F, _>(x, |xs| {
             let mut out = vec![F::ZERO; xs.len()];
-            let blocks = if len == 0 { 0 } else { xs.len() / len };
+            let blocks = xs.len().checked_div(len).unwrap_or(0);
             let mut mean = vec![F::ZERO; blocks];
             let mut rstd = vec![F::ZERO; blocks];
             if len > 0 {
@@ -200,10 +253,19 @@ pub fn layer_norm(x: &Tensor, normalized_shape: &[usize], weight: Option<&Tensor
 }
 
 /// `group_norm` of `[N, C, *]` with `groups` dividing `C`; returns output, mean and rstd `[N, G]`.
-pub fn group_norm(x: &Tensor, groups: usize, weight: Option<&Tensor>, bias: Option<&Tensor>, eps: f64) -> Result<(Tensor, Tensor, Tensor)> {
+pub fn group_norm(
+    x: &Tensor,
+    groups: usize,
+    weight: Option<&Tensor>,
+    bias: Option<&Tensor>,
+    eps: f64,
+) -> Result<(Tensor, Tensor, Tensor)> {
     let op = "aten::group_norm";
     if x.dim() < 2 {
-        return Err(OpError::shape(op, format!("expected at least 2 dims, got {}", x.dim())));
+        return Err(OpError::shape(
+            op,
+            format!("expected at least 2 dims, got {}", x.dim()),
+        ));
     }
     let (n, c) = (x.shape()[0], x.shape()[1]);
     if groups == 0 || c % groups != 0 {
@@ -226,68 +288,154 @@ pub fn group_norm(x: &Tensor, groups: usize, weight: Option<&Tensor>, bias: Opti
 /// `instance_norm`: per-sample, per-channel statistics (or the running ones when
 /// `use_input_stats` is false). Running statistics are not updated.
 #[allow(clippy::too_many_arguments)]
-pub fn instance_norm(x: &Tensor, weight: Option<&Tensor>, bias: Option<&Tensor>, running_mean: Option<&Tensor>, running_var: Option<&Tensor>, use_input_stats: bool, eps: f64) -> Result<Tensor> {
+pub fn instance_norm(
+    x: &Tensor,
+    weight: Option<&Tensor>,
+    bias: Option<&Tensor>,
+    running_mean: Option<&Tensor>,
+    running_var: Option<&Tensor>,
+    use_input_stats: bool,
+    eps: f64,
+) -> Result<Tensor> {
     let op = "aten::instance_norm";
     if x.dim() < 2 {
-        return Err(OpError::shape(op, format!("expected at least 2 dims, got {}", x.dim())));
+        return Err(OpError::shape(
+            op,
+            format!("expected at least 2 dims, got {}", x.dim()),
+        ));
     }
     if use_input_stats {
         let c = x.shape()[1];
         Ok(group_norm(x, c, weight, bias, eps)?.0)
     } else {
         if running_mean.is_none() || running_var.is_none() {
-            return Err(OpError::invalid(op, "Expected running_mean and running_var to be defined when use_input_stats is false"));
+            return Err(OpError::invalid(
+                op,
+                "Expected running_mean and running_var to be defined when use_input_stats is false",
+            ));
         }
         Ok(batch_norm(x, weight, bias, running_mean, running_var, false, 0.0, eps)?.output)
     }
 }
 
 fn k_batch_norm(a: &Args) -> Result<Arg> {
-    let r = batch_norm(a.tensor(0)?, a.opt_tensor(1)?, a.opt_tensor(2)?, a.opt_tensor(3)?, a.opt_tensor(4)?, a.bool(5)?, a.float(6)?, a.float(7)?)?;
+    let r = batch_norm(
+        a.tensor(0)?,
+        a.opt_tensor(1)?,
+        a.opt_tensor(2)?,
+        a.opt_tensor(3)?,
+        a.opt_tensor(4)?,
+        a.bool(5)?,
+        a.float(6)?,
+        a.float(7)?,
+    )?;
     Ok(r.output.into())
 }
 
 fn k_native_batch_norm(a: &Args) -> Result<Arg> {
-    let r = batch_norm(a.tensor(0)?, a.opt_tensor(1)?, a.opt_tensor(2)?, a.opt_tensor(3)?, a.opt_tensor(4)?, a.bool(5)?, a.float(6)?, a.float(7)?)?;
+    let r = batch_norm(
+        a.tensor(0)?,
+        a.opt_tensor(1)?,
+        a.opt_tensor(2)?,
+        a.opt_tensor(3)?,
+        a.opt_tensor(4)?,
+        a.bool(5)?,
+        a.float(6)?,
+        a.float(7)?,
+    )?;
     Ok((r.output, r.save_mean, r.save_invstd).into())
 }
 
 fn k_batch_norm_no_training(a: &Args) -> Result<Arg> {
-    let r = batch_norm(a.tensor(0)?, a.opt_tensor(1)?, a.opt_tensor(2)?, Some(a.tensor(3)?), Some(a.tensor(4)?), false, a.float(5)?, a.float(6)?)?;
+    let r = batch_norm(
+        a.tensor(0)?,
+        a.opt_tensor(1)?,
+        a.opt_tensor(2)?,
+        Some(a.tensor(3)?),
+        Some(a.tensor(4)?),
+        false,
+        a.float(5)?,
+        a.float(6)?,
+    )?;
     Ok((r.output, r.save_mean, r.save_invstd).into())
 }
 
 fn sizes(a: &Args, i: usize) -> Result<Vec<usize>> {
-    a.int_list(i)?.into_iter().map(|v| to_usize(a.op(), "normalized_shape", v)).collect()
+    a.int_list(i)?
+        .into_iter()
+        .map(|v| to_usize(a.op(), "normalized_shape", v))
+        .collect()
 }
 
 fn k_layer_norm(a: &Args) -> Result<Arg> {
-    Ok(layer_norm(a.tensor(0)?, &sizes(a, 1)?, a.opt_tensor(2)?, a.opt_tensor(3)?, a.float(4)?)?.0.into())
+    Ok(layer_norm(
+        a.tensor(0)?,
+        &sizes(a, 1)?,
+        a.opt_tensor(2)?,
+        a.opt_tensor(3)?,
+        a.float(4)?,
+    )?
+    .0
+    .into())
 }
 
 fn k_native_layer_norm(a: &Args) -> Result<Arg> {
-    Ok(layer_norm(a.tensor(0)?, &sizes(a, 1)?, a.opt_tensor(2)?, a.opt_tensor(3)?, a.float(4)?)?.into())
+    Ok(layer_norm(
+        a.tensor(0)?,
+        &sizes(a, 1)?,
+        a.opt_tensor(2)?,
+        a.opt_tensor(3)?,
+        a.float(4)?,
+    )?
+    .into())
 }
 
 fn k_group_norm(a: &Args) -> Result<Arg> {
     let g = to_usize(a.op(), "num_groups", a.int(1)?)?;
-    Ok(group_norm(a.tensor(0)?, g, a.opt_tensor(2)?, a.opt_tensor(3)?, a.float(4)?)?.0.into())
+    Ok(group_norm(
+        a.tensor(0)?,
+        g,
+        a.opt_tensor(2)?,
+        a.opt_tensor(3)?,
+        a.float(4)?,
+    )?
+    .0
+    .into())
 }
 
 fn k_native_group_norm(a: &Args) -> Result<Arg> {
     // (input, weight, bias, N, C, HxW, group, eps)
     let g = to_usize(a.op(), "group", a.int(6)?)?;
-    Ok(group_norm(a.tensor(0)?, g, a.opt_tensor(1)?, a.opt_tensor(2)?, a.float(7)?)?.into())
+    Ok(group_norm(
+        a.tensor(0)?,
+        g,
+        a.opt_tensor(1)?,
+        a.opt_tensor(2)?,
+        a.float(7)?,
+    )?
+    .into())
 }
 
 fn k_instance_norm(a: &Args) -> Result<Arg> {
-    Ok(instance_norm(a.tensor(0)?, a.opt_tensor(1)?, a.opt_tensor(2)?, a.opt_tensor(3)?, a.opt_tensor(4)?, a.bool(5)?, a.float(7)?)?.into())
+    Ok(instance_norm(
+        a.tensor(0)?,
+        a.opt_tensor(1)?,
+        a.opt_tensor(2)?,
+        a.opt_tensor(3)?,
+        a.opt_tensor(4)?,
+        a.bool(5)?,
+        a.float(7)?,
+    )?
+    .into())
 }
 
 pub fn register(reg: &mut Registry) {
     reg.register("aten::batch_norm", k_batch_norm);
     reg.register("aten::native_batch_norm", k_native_batch_norm);
-    reg.register("aten::_native_batch_norm_legit_no_training", k_batch_norm_no_training);
+    reg.register(
+        "aten::_native_batch_norm_legit_no_training",
+        k_batch_norm_no_training,
+    );
     reg.register("aten::layer_norm", k_layer_norm);
     reg.register("aten::native_layer_norm", k_native_layer_norm);
     reg.register("aten::group_norm", k_group_norm);

@@ -2,7 +2,9 @@
 
 use crate::arg::{Arg, Args};
 use crate::error::{OpError, Result};
-use crate::ops::nn::util::{expand_list, finish, for_each_chunk, product, to_usize, with_data, with_real, Real};
+use crate::ops::nn::util::{
+    expand_list, finish, for_each_chunk, product, to_usize, with_data, with_real, Real,
+};
 use crate::registry::Registry;
 use crate::tensor::Tensor;
 
@@ -19,7 +21,10 @@ pub struct Window {
 /// padding when `ceil_mode` is set.
 pub fn pooled_size(op: &str, input: usize, w: &Window, ceil_mode: bool) -> Result<usize> {
     if w.kernel == 0 || w.stride == 0 || w.dilation == 0 {
-        return Err(OpError::invalid(op, "kernel size, stride and dilation must be greater than zero"));
+        return Err(OpError::invalid(
+            op,
+            "kernel size, stride and dilation must be greater than zero",
+        ));
     }
     if w.padding > w.kernel / 2 {
         return Err(OpError::invalid(op, format!("pad should be at most half of effective kernel size, but got pad={}, kernel_size={}", w.padding, w.kernel)));
@@ -28,7 +33,13 @@ pub fn pooled_size(op: &str, input: usize, w: &Window, ceil_mode: bool) -> Resul
     let padded = input + 2 * w.padding;
     let extra = if ceil_mode { w.stride - 1 } else { 0 };
     if padded < span {
-        return Err(OpError::shape(op, format!("output size is too small (input {input}, kernel span {span}, padding {})", w.padding)));
+        return Err(OpError::shape(
+            op,
+            format!(
+                "output size is too small (input {input}, kernel span {span}, padding {})",
+                w.padding
+            ),
+        ));
     }
     let mut out = (padded - span + extra) / w.stride + 1;
     if ceil_mode && (out - 1) * w.stride >= input + w.padding {
@@ -41,11 +52,21 @@ pub fn pooled_size(op: &str, input: usize, w: &Window, ceil_mode: bool) -> Resul
 fn planes_hw(op: &str, x: &Tensor, spatial: usize) -> Result<(usize, Vec<usize>)> {
     let nd = x.dim();
     if nd != spatial + 1 && nd != spatial + 2 {
-        return Err(OpError::shape(op, format!("expected {}-D or {}-D input, got {nd}-D", spatial + 1, spatial + 2)));
+        return Err(OpError::shape(
+            op,
+            format!(
+                "expected {}-D or {}-D input, got {nd}-D",
+                spatial + 1,
+                spatial + 2
+            ),
+        ));
     }
     let sp = x.shape()[nd - spatial..].to_vec();
     if sp.contains(&0) {
-        return Err(OpError::shape(op, format!("expected non-empty spatial dims, got {:?}", x.shape())));
+        return Err(OpError::shape(
+            op,
+            format!("expected non-empty spatial dims, got {:?}", x.shape()),
+        ));
     }
     Ok((x.shape()[..nd - spatial].iter().product(), sp))
 }
@@ -56,8 +77,19 @@ fn out_shape(x: &Tensor, spatial: usize, out: &[usize]) -> Vec<usize> {
     s
 }
 
+#[allow(clippy::too_many_arguments)]
 /// Max pooling of one plane; writes values and (row-major flat) argmax indices.
-fn max_plane<F: Real>(src: &[F], h: usize, w: usize, wh: &Window, ww: &Window, oh: usize, ow: usize, dst: &mut [F], idx: Option<&mut [i64]>) {
+fn max_plane<F: Real>(
+    src: &[F],
+    h: usize,
+    w: usize,
+    wh: &Window,
+    ww: &Window,
+    oh: usize,
+    ow: usize,
+    dst: &mut [F],
+    idx: Option<&mut [i64]>,
+) {
     let mut idx = idx;
     for oy in 0..oh {
         for ox in 0..ow {
@@ -97,12 +129,30 @@ fn max_plane<F: Real>(src: &[F], h: usize, w: usize, wh: &Window, ww: &Window, o
 }
 
 /// 2-D max pooling; returns the values and, when asked, the flat argmax indices per plane.
-pub fn max_pool2d(x: &Tensor, kernel: [usize; 2], stride: [usize; 2], padding: [usize; 2], dilation: [usize; 2], ceil_mode: bool, with_indices: bool) -> Result<(Tensor, Option<Tensor>)> {
+pub fn max_pool2d(
+    x: &Tensor,
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    padding: [usize; 2],
+    dilation: [usize; 2],
+    ceil_mode: bool,
+    with_indices: bool,
+) -> Result<(Tensor, Option<Tensor>)> {
     let op = "aten::max_pool2d";
     let (planes, sp) = planes_hw(op, x, 2)?;
     let (h, w) = (sp[0], sp[1]);
-    let wh = Window { kernel: kernel[0], stride: stride[0], padding: padding[0], dilation: dilation[0] };
-    let ww = Window { kernel: kernel[1], stride: stride[1], padding: padding[1], dilation: dilation[1] };
+    let wh = Window {
+        kernel: kernel[0],
+        stride: stride[0],
+        padding: padding[0],
+        dilation: dilation[0],
+    };
+    let ww = Window {
+        kernel: kernel[1],
+        stride: stride[1],
+        padding: padding[1],
+        dilation: dilation[1],
+    };
     let oh = pooled_size(op, h, &wh, ceil_mode)?;
     let ow = pooled_size(op, w, &ww, ceil_mode)?;
     let shape = out_shape(x, 2, &[oh, ow]);
@@ -133,15 +183,33 @@ pub fn max_pool2d(x: &Tensor, kernel: [usize; 2], stride: [usize; 2], padding: [
 
 /// 2-D average pooling with PyTorch's divisor rules.
 #[allow(clippy::too_many_arguments)]
-pub fn avg_pool2d(x: &Tensor, kernel: [usize; 2], stride: [usize; 2], padding: [usize; 2], ceil_mode: bool, count_include_pad: bool, divisor_override: Option<i64>) -> Result<Tensor> {
+pub fn avg_pool2d(
+    x: &Tensor,
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    padding: [usize; 2],
+    ceil_mode: bool,
+    count_include_pad: bool,
+    divisor_override: Option<i64>,
+) -> Result<Tensor> {
     let op = "aten::avg_pool2d";
     if divisor_override == Some(0) {
         return Err(OpError::invalid(op, "divisor must be not zero"));
     }
     let (planes, sp) = planes_hw(op, x, 2)?;
     let (h, w) = (sp[0], sp[1]);
-    let wh = Window { kernel: kernel[0], stride: stride[0], padding: padding[0], dilation: 1 };
-    let ww = Window { kernel: kernel[1], stride: stride[1], padding: padding[1], dilation: 1 };
+    let wh = Window {
+        kernel: kernel[0],
+        stride: stride[0],
+        padding: padding[0],
+        dilation: 1,
+    };
+    let ww = Window {
+        kernel: kernel[1],
+        stride: stride[1],
+        padding: padding[1],
+        dilation: 1,
+    };
     let oh = pooled_size(op, h, &wh, ceil_mode)?;
     let ow = pooled_size(op, w, &ww, ceil_mode)?;
     let shape = out_shape(x, 2, &[oh, ow]);
@@ -194,8 +262,16 @@ fn adaptive_range(o: usize, input: usize, output: usize) -> (usize, usize) {
 }
 
 /// Adaptive average (or max, with indices) pooling to `[oh, ow]`.
-pub fn adaptive_pool2d(x: &Tensor, output: [usize; 2], max: bool) -> Result<(Tensor, Option<Tensor>)> {
-    let op = if max { "aten::adaptive_max_pool2d" } else { "aten::adaptive_avg_pool2d" };
+pub fn adaptive_pool2d(
+    x: &Tensor,
+    output: [usize; 2],
+    max: bool,
+) -> Result<(Tensor, Option<Tensor>)> {
+    let op = if max {
+        "aten::adaptive_max_pool2d"
+    } else {
+        "aten::adaptive_avg_pool2d"
+    };
     let (planes, sp) = planes_hw(op, x, 2)?;
     let (h, w) = (sp[0], sp[1]);
     let [oh, ow] = output;
@@ -259,7 +335,10 @@ fn pair(op: &str, what: &str, v: &[i64], default: &[i64]) -> Result<[usize; 2]> 
 /// Lifts a 1-D pooling input `[N, C, L]` / `[C, L]` to 2-D with a height of 1.
 fn lift1d(op: &str, x: &Tensor) -> Result<Tensor> {
     if x.dim() != 2 && x.dim() != 3 {
-        return Err(OpError::shape(op, format!("expected 2-D or 3-D input, got {}-D", x.dim())));
+        return Err(OpError::shape(
+            op,
+            format!("expected 2-D or 3-D input, got {}-D", x.dim()),
+        ));
     }
     x.unsqueeze(-2)
 }
@@ -267,11 +346,24 @@ fn lift1d(op: &str, x: &Tensor) -> Result<Tensor> {
 fn k_max_pool2d(a: &Args) -> Result<Arg> {
     let op = a.op();
     let kernel = pair(op, "kernel_size", &a.int_list(1)?, &[])?;
-    let stride = pair(op, "stride", &a.int_list(2)?, &[kernel[0] as i64, kernel[1] as i64])?;
+    let stride = pair(
+        op,
+        "stride",
+        &a.int_list(2)?,
+        &[kernel[0] as i64, kernel[1] as i64],
+    )?;
     let padding = pair(op, "padding", &a.int_list(3)?, &[0, 0])?;
     let dilation = pair(op, "dilation", &a.int_list(4)?, &[1, 1])?;
     let with_indices = op.ends_with("with_indices");
-    let (v, i) = max_pool2d(a.tensor(0)?, kernel, stride, padding, dilation, a.bool(5)?, with_indices)?;
+    let (v, i) = max_pool2d(
+        a.tensor(0)?,
+        kernel,
+        stride,
+        padding,
+        dilation,
+        a.bool(5)?,
+        with_indices,
+    )?;
     Ok(match i {
         Some(i) => (v, i).into(),
         None => v.into(),
@@ -285,18 +377,44 @@ fn k_max_pool1d(a: &Args) -> Result<Arg> {
         to_usize(op, "pool argument", v[0])
     };
     let k = one(1, -1)?;
-    let s = if a.int_list(2)?.is_empty() { k } else { one(2, 1)? };
+    let s = if a.int_list(2)?.is_empty() {
+        k
+    } else {
+        one(2, 1)?
+    };
     let x = lift1d(op, a.tensor(0)?)?;
-    let (v, _) = max_pool2d(&x, [1, k], [1, s], [0, one(3, 0)?], [1, one(4, 1)?], a.bool(5)?, false)?;
+    let (v, _) = max_pool2d(
+        &x,
+        [1, k],
+        [1, s],
+        [0, one(3, 0)?],
+        [1, one(4, 1)?],
+        a.bool(5)?,
+        false,
+    )?;
     Ok(v.squeeze_dim(-2)?.into())
 }
 
 fn k_avg_pool2d(a: &Args) -> Result<Arg> {
     let op = a.op();
     let kernel = pair(op, "kernel_size", &a.int_list(1)?, &[])?;
-    let stride = pair(op, "stride", &a.int_list(2)?, &[kernel[0] as i64, kernel[1] as i64])?;
+    let stride = pair(
+        op,
+        "stride",
+        &a.int_list(2)?,
+        &[kernel[0] as i64, kernel[1] as i64],
+    )?;
     let padding = pair(op, "padding", &a.int_list(3)?, &[0, 0])?;
-    Ok(avg_pool2d(a.tensor(0)?, kernel, stride, padding, a.bool(4)?, a.bool(5)?, a.opt_int(6)?)?.into())
+    Ok(avg_pool2d(
+        a.tensor(0)?,
+        kernel,
+        stride,
+        padding,
+        a.bool(4)?,
+        a.bool(5)?,
+        a.opt_int(6)?,
+    )?
+    .into())
 }
 
 fn k_avg_pool1d(a: &Args) -> Result<Arg> {
@@ -306,9 +424,21 @@ fn k_avg_pool1d(a: &Args) -> Result<Arg> {
         to_usize(op, "pool argument", v[0])
     };
     let k = one(1, -1)?;
-    let s = if a.int_list(2)?.is_empty() { k } else { one(2, 1)? };
+    let s = if a.int_list(2)?.is_empty() {
+        k
+    } else {
+        one(2, 1)?
+    };
     let x = lift1d(op, a.tensor(0)?)?;
-    let v = avg_pool2d(&x, [1, k], [1, s], [0, one(3, 0)?], a.bool(4)?, a.bool(5)?, None)?;
+    let v = avg_pool2d(
+        &x,
+        [1, k],
+        [1, s],
+        [0, one(3, 0)?],
+        a.bool(4)?,
+        a.bool(5)?,
+        None,
+    )?;
     Ok(v.squeeze_dim(-2)?.into())
 }
 
@@ -331,7 +461,10 @@ fn k_adaptive_avg_pool1d(a: &Args) -> Result<Arg> {
     let v = expand_list(op, "output_size", &a.int_list(1)?, 1, &[])?;
     let l = to_usize(op, "output_size", *v.first().unwrap_or(&-1))?;
     let x = lift1d(op, a.tensor(0)?)?;
-    Ok(adaptive_pool2d(&x, [1, l], false)?.0.squeeze_dim(-2)?.into())
+    Ok(adaptive_pool2d(&x, [1, l], false)?
+        .0
+        .squeeze_dim(-2)?
+        .into())
 }
 
 pub fn register(reg: &mut Registry) {

@@ -63,13 +63,36 @@ fn fill_rows<F: Real>(dst: &mut [F], row: Option<&[F]>, width: usize) {
 /// Runs one direction of one layer over `x: [T, B, input]`; returns `[T, B, out]`, the last
 /// hidden state `[B, out]` and, for LSTMs, the last cell state `[B, hidden]`.
 #[allow(clippy::too_many_arguments)]
-fn run_direction<F: Real>(op: &str, cell: Cell, w: &Weights<'_, F>, x: &[F], steps: usize, batch: usize, h0: &[F], c0: Option<&[F]>, reverse: bool) -> Result<(Vec<F>, Vec<F>, Vec<F>)> {
+fn run_direction<F: Real>(
+    op: &str,
+    cell: Cell,
+    w: &Weights<'_, F>,
+    x: &[F],
+    steps: usize,
+    batch: usize,
+    h0: &[F],
+    c0: Option<&[F]>,
+    reverse: bool,
+) -> Result<(Vec<F>, Vec<F>, Vec<F>)> {
     let (hid, out) = (w.hidden, w.out);
     let width = cell.gates() * hid;
     let rows = steps * batch;
     let mut pre = vec![F::ZERO; rows * width];
     fill_rows(&mut pre, w.b_ih, width);
-    matmul_into(op, rows, width, w.input, &mut pre, 0, width, true, Mat::rows(x, 0, w.input), Mat::transposed(w.w_ih, 0, w.input), F::ONE, parallelism_for(rows, width, w.input))?;
+    matmul_into(
+        op,
+        rows,
+        width,
+        w.input,
+        &mut pre,
+        0,
+        width,
+        true,
+        Mat::rows(x, 0, w.input),
+        Mat::transposed(w.w_ih, 0, w.input),
+        F::ONE,
+        parallelism_for(rows, width, w.input),
+    )?;
     let mut h = h0.to_vec();
     let mut c = c0.map(<[F]>::to_vec).unwrap_or_default();
     let mut raw = vec![F::ZERO; batch * hid];
@@ -79,7 +102,20 @@ fn run_direction<F: Real>(op: &str, cell: Cell, w: &Weights<'_, F>, x: &[F], ste
     for step in 0..steps {
         let t = if reverse { steps - 1 - step } else { step };
         fill_rows(&mut gh, w.b_hh, width);
-        matmul_into(op, batch, width, out, &mut gh, 0, width, true, Mat::rows(&h, 0, out), Mat::transposed(w.w_hh, 0, out), F::ONE, par)?;
+        matmul_into(
+            op,
+            batch,
+            width,
+            out,
+            &mut gh,
+            0,
+            width,
+            true,
+            Mat::rows(&h, 0, out),
+            Mat::transposed(w.w_hh, 0, out),
+            F::ONE,
+            par,
+        )?;
         for b in 0..batch {
             let gi = &pre[(t * batch + b) * width..][..width];
             let gr = &gh[b * width..][..width];
@@ -117,7 +153,20 @@ fn run_direction<F: Real>(op: &str, cell: Cell, w: &Weights<'_, F>, x: &[F], ste
             }
         }
         match w.w_hr {
-            Some(w_hr) => matmul_into(op, batch, out, hid, &mut h, 0, out, false, Mat::rows(&raw, 0, hid), Mat::transposed(w_hr, 0, hid), F::ONE, gemm::Parallelism::None)?,
+            Some(w_hr) => matmul_into(
+                op,
+                batch,
+                out,
+                hid,
+                &mut h,
+                0,
+                out,
+                false,
+                Mat::rows(&raw, 0, hid),
+                Mat::transposed(w_hr, 0, hid),
+                F::ONE,
+                gemm::Parallelism::None,
+            )?,
             None => h.copy_from_slice(&raw),
         }
         output[t * batch * out..(t + 1) * batch * out].copy_from_slice(&h);
@@ -138,47 +187,91 @@ pub struct RnnOptions {
 
 fn expect_shape(op: &str, what: &str, t: &Tensor, shape: &[usize]) -> Result<()> {
     if t.shape() != shape {
-        return Err(OpError::shape(op, format!("expected {what} of shape {shape:?}, got {:?}", t.shape())));
+        return Err(OpError::shape(
+            op,
+            format!("expected {what} of shape {shape:?}, got {:?}", t.shape()),
+        ));
     }
     Ok(())
 }
 
 /// A multi-layer (bidirectional) LSTM/GRU/RNN over `input` with initial states `hx`
 /// (`[h0]`, or `[h0, c0]` for LSTMs). Returns the output and the final states.
-pub fn rnn(cell: Cell, input: &Tensor, hx: &[Tensor], params: &[Tensor], o: &RnnOptions) -> Result<(Tensor, Vec<Tensor>)> {
+pub fn rnn(
+    cell: Cell,
+    input: &Tensor,
+    hx: &[Tensor],
+    params: &[Tensor],
+    o: &RnnOptions,
+) -> Result<(Tensor, Vec<Tensor>)> {
     let op = cell.op();
     if o.train && o.dropout > 0.0 && o.num_layers > 1 {
-        return Err(OpError::unsupported(op, "training-mode dropout is not supported"));
+        return Err(OpError::unsupported(
+            op,
+            "training-mode dropout is not supported",
+        ));
     }
     if input.dim() != 3 {
-        return Err(OpError::shape(op, format!("expected a 3-D input, got {}-D", input.dim())));
+        return Err(OpError::shape(
+            op,
+            format!("expected a 3-D input, got {}-D", input.dim()),
+        ));
     }
     let dirs = if o.bidirectional { 2 } else { 1 };
     let units = o.num_layers * dirs;
     if units == 0 || params.len() % units != 0 {
-        return Err(OpError::invalid(op, format!("{} parameters do not split over {} layers x {dirs} directions", params.len(), o.num_layers)));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "{} parameters do not split over {} layers x {dirs} directions",
+                params.len(),
+                o.num_layers
+            ),
+        ));
     }
     let per = params.len() / units;
     let base = if o.has_biases { 4 } else { 2 };
     if per != base && per != base + 1 {
-        return Err(OpError::invalid(op, format!("expected {base} or {} parameters per layer and direction, got {per}", base + 1)));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "expected {base} or {} parameters per layer and direction, got {per}",
+                base + 1
+            ),
+        ));
     }
     let projected = per == base + 1;
-    let x = if o.batch_first { input.transpose(0, 1)? } else { input.clone() };
+    let x = if o.batch_first {
+        input.transpose(0, 1)?
+    } else {
+        input.clone()
+    };
     let (steps, batch, in0) = (x.shape()[0], x.shape()[1], x.shape()[2]);
     let expected_states = if cell == Cell::Lstm { 2 } else { 1 };
     if hx.len() != expected_states {
-        return Err(OpError::invalid(op, format!("expected {expected_states} initial state tensors, got {}", hx.len())));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "expected {expected_states} initial state tensors, got {}",
+                hx.len()
+            ),
+        ));
     }
     let gates = cell.gates();
     let w_hh0 = &params[1];
     if w_hh0.dim() != 2 || params[0].dim() != 2 || params[0].shape()[0] % gates != 0 {
-        return Err(OpError::shape(op, "weights must be 2-D with a multiple of the gate count rows"));
+        return Err(OpError::shape(
+            op,
+            "weights must be 2-D with a multiple of the gate count rows",
+        ));
     }
     let hidden = params[0].shape()[0] / gates;
     let out = w_hh0.shape()[1];
     if !projected && out != hidden {
-        return Err(OpError::shape(op, format!("w_hh has {out} columns for hidden size {hidden}")));
+        return Err(OpError::shape(
+            op,
+            format!("w_hh has {out} columns for hidden size {hidden}"),
+        ));
     }
     expect_shape(op, "h0", &hx[0], &[units, batch, out])?;
     if cell == Cell::Lstm {
@@ -244,7 +337,15 @@ pub fn rnn(cell: Cell, input: &Tensor, hx: &[Tensor], params: &[Tensor], o: &Rnn
 }
 
 /// One step of a cell: `input [B, I]` (or `[I]`), states `[B, H]`; returns the new states.
-pub fn cell_step(cell: Cell, input: &Tensor, hx: &[Tensor], w_ih: &Tensor, w_hh: &Tensor, b_ih: Option<&Tensor>, b_hh: Option<&Tensor>) -> Result<Vec<Tensor>> {
+pub fn cell_step(
+    cell: Cell,
+    input: &Tensor,
+    hx: &[Tensor],
+    w_ih: &Tensor,
+    w_hh: &Tensor,
+    b_ih: Option<&Tensor>,
+    b_hh: Option<&Tensor>,
+) -> Result<Vec<Tensor>> {
     let op = match cell {
         Cell::Lstm => "aten::lstm_cell",
         Cell::Gru => "aten::gru_cell",
@@ -252,24 +353,53 @@ pub fn cell_step(cell: Cell, input: &Tensor, hx: &[Tensor], w_ih: &Tensor, w_hh:
         Cell::RnnRelu => "aten::rnn_relu_cell",
     };
     let unbatched = input.dim() == 1;
-    let x = if unbatched { input.unsqueeze(0)? } else { input.clone() };
+    let x = if unbatched {
+        input.unsqueeze(0)?
+    } else {
+        input.clone()
+    };
     if x.dim() != 2 {
-        return Err(OpError::shape(op, format!("expected input to be 1-D or 2-D, got {}-D", input.dim())));
+        return Err(OpError::shape(
+            op,
+            format!("expected input to be 1-D or 2-D, got {}-D", input.dim()),
+        ));
     }
     let states: Vec<Tensor> = hx
         .iter()
-        .map(|h| if unbatched { h.unsqueeze(0) } else { Ok(h.clone()) })
+        .map(|h| {
+            if unbatched {
+                h.unsqueeze(0)
+            } else {
+                Ok(h.clone())
+            }
+        })
         .collect::<Result<_>>()?;
     // a cell is a one-step, one-layer recurrence: add the step and layer dims
     let mut params = vec![w_ih.clone(), w_hh.clone()];
     let has_biases = b_ih.is_some() && b_hh.is_some();
     if has_biases {
-        params.extend([b_ih.cloned().unwrap_or_else(|| w_ih.clone()), b_hh.cloned().unwrap_or_else(|| w_hh.clone())]);
+        params.extend([
+            b_ih.cloned().unwrap_or_else(|| w_ih.clone()),
+            b_hh.cloned().unwrap_or_else(|| w_hh.clone()),
+        ]);
     } else if b_ih.is_some() || b_hh.is_some() {
-        return Err(OpError::unsupported(op, "only one of b_ih and b_hh was given"));
+        return Err(OpError::unsupported(
+            op,
+            "only one of b_ih and b_hh was given",
+        ));
     }
-    let hx3: Vec<Tensor> = states.iter().map(|h| h.unsqueeze(0)).collect::<Result<_>>()?;
-    let opts = RnnOptions { has_biases, num_layers: 1, dropout: 0.0, train: false, bidirectional: false, batch_first: false };
+    let hx3: Vec<Tensor> = states
+        .iter()
+        .map(|h| h.unsqueeze(0))
+        .collect::<Result<_>>()?;
+    let opts = RnnOptions {
+        has_biases,
+        num_layers: 1,
+        dropout: 0.0,
+        train: false,
+        bidirectional: false,
+        batch_first: false,
+    };
     let (_, out) = rnn(cell, &x.unsqueeze(0)?, &hx3, &params, &opts)?;
     out.iter()
         .map(|t| {
@@ -298,9 +428,21 @@ fn cell_of(op: &str) -> Cell {
 /// `.input` overloads: `(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)`.
 fn k_rnn_input(a: &Args) -> Result<Arg> {
     let cell = cell_of(a.op());
-    let hx = if cell == Cell::Lstm { a.tensor_list(1)? } else { vec![a.tensor(1)?.clone()] };
-    let num_layers = usize::try_from(a.int(4)?).map_err(|_| OpError::invalid(a.op(), "num_layers must be non-negative"))?;
-    let opts = RnnOptions { has_biases: a.bool(3)?, num_layers, dropout: a.float(5)?, train: a.bool(6)?, bidirectional: a.bool(7)?, batch_first: a.bool(8)? };
+    let hx = if cell == Cell::Lstm {
+        a.tensor_list(1)?
+    } else {
+        vec![a.tensor(1)?.clone()]
+    };
+    let num_layers = usize::try_from(a.int(4)?)
+        .map_err(|_| OpError::invalid(a.op(), "num_layers must be non-negative"))?;
+    let opts = RnnOptions {
+        has_biases: a.bool(3)?,
+        num_layers,
+        dropout: a.float(5)?,
+        train: a.bool(6)?,
+        bidirectional: a.bool(7)?,
+        batch_first: a.bool(8)?,
+    };
     let (out, states) = rnn(cell, a.tensor(0)?, &hx, &a.tensor_list(2)?, &opts)?;
     let mut items = vec![Arg::Tensor(out)];
     items.extend(states.into_iter().map(Arg::Tensor));
@@ -309,8 +451,20 @@ fn k_rnn_input(a: &Args) -> Result<Arg> {
 
 fn k_cell(a: &Args) -> Result<Arg> {
     let cell = cell_of(a.op());
-    let hx = if cell == Cell::Lstm { a.tensor_list(1)? } else { vec![a.tensor(1)?.clone()] };
-    let out = cell_step(cell, a.tensor(0)?, &hx, a.tensor(2)?, a.tensor(3)?, a.opt_tensor(4)?, a.opt_tensor(5)?)?;
+    let hx = if cell == Cell::Lstm {
+        a.tensor_list(1)?
+    } else {
+        vec![a.tensor(1)?.clone()]
+    };
+    let out = cell_step(
+        cell,
+        a.tensor(0)?,
+        &hx,
+        a.tensor(2)?,
+        a.tensor(3)?,
+        a.opt_tensor(4)?,
+        a.opt_tensor(5)?,
+    )?;
     Ok(if cell == Cell::Lstm {
         Arg::Tuple(out.into_iter().map(Arg::Tensor).collect())
     } else {

@@ -87,10 +87,19 @@ pub fn upsample2d(x: &Tensor, h: Axis, w: Axis, mode: Mode) -> Result<Tensor> {
         Mode::Linear { .. } => "aten::upsample_bilinear2d",
     };
     if x.dim() != 4 {
-        return Err(OpError::shape(op, format!("expected a 4-D input, got {}-D", x.dim())));
+        return Err(OpError::shape(
+            op,
+            format!("expected a 4-D input, got {}-D", x.dim()),
+        ));
     }
     if h.input == 0 || w.input == 0 || h.output == 0 || w.output == 0 {
-        return Err(OpError::shape(op, format!("input ({}, {}) and output ({}, {}) sizes should be greater than 0", h.input, w.input, h.output, w.output)));
+        return Err(OpError::shape(
+            op,
+            format!(
+                "input ({}, {}) and output ({}, {}) sizes should be greater than 0",
+                h.input, w.input, h.output, w.output
+            ),
+        ));
     }
     let in_plane = h.input * w.input;
     let out_plane = h.output * w.output;
@@ -139,37 +148,87 @@ pub fn upsample2d(x: &Tensor, h: Axis, w: Axis, mode: Mode) -> Result<Tensor> {
 
 /// Output sizes from `output_size` or `scale_factors` (exactly one must be given), and the
 /// scales to pass to the kernel (only when given as factors).
-fn sizes_and_scales(op: &str, input: &[usize], output_size: Option<Vec<i64>>, factors: Option<Vec<f64>>) -> Result<Vec<Axis>> {
+fn sizes_and_scales(
+    op: &str,
+    input: &[usize],
+    output_size: Option<Vec<i64>>,
+    factors: Option<Vec<f64>>,
+) -> Result<Vec<Axis>> {
     match (output_size, factors) {
         (Some(sizes), None) => {
             if sizes.len() != input.len() {
-                return Err(OpError::invalid(op, format!("expected output_size of {} elements, got {}", input.len(), sizes.len())));
+                return Err(OpError::invalid(
+                    op,
+                    format!(
+                        "expected output_size of {} elements, got {}",
+                        input.len(),
+                        sizes.len()
+                    ),
+                ));
             }
-            sizes.iter().zip(input).map(|(&s, &i)| Ok(Axis { input: i, output: to_usize(op, "output_size", s)?, scale: None })).collect()
+            sizes
+                .iter()
+                .zip(input)
+                .map(|(&s, &i)| {
+                    Ok(Axis {
+                        input: i,
+                        output: to_usize(op, "output_size", s)?,
+                        scale: None,
+                    })
+                })
+                .collect()
         }
         (None, Some(factors)) => {
             if factors.len() != input.len() {
-                return Err(OpError::invalid(op, format!("expected scale_factors of {} elements, got {}", input.len(), factors.len())));
+                return Err(OpError::invalid(
+                    op,
+                    format!(
+                        "expected scale_factors of {} elements, got {}",
+                        input.len(),
+                        factors.len()
+                    ),
+                ));
             }
-            factors.iter().zip(input).map(|(&f, &i)| {
-                let out = (i as f64 * f).floor();
-                if !(out >= 0.0 && out < 9.0e15) {
-                    return Err(OpError::invalid(op, format!("invalid scale factor {f}")));
-                }
-                Ok(Axis { input: i, output: out as usize, scale: Some(f) })
-            }).collect()
+            factors
+                .iter()
+                .zip(input)
+                .map(|(&f, &i)| {
+                    let out = (i as f64 * f).floor();
+                    if !(0.0..9.0e15).contains(&out) {
+                        return Err(OpError::invalid(op, format!("invalid scale factor {f}")));
+                    }
+                    Ok(Axis {
+                        input: i,
+                        output: out as usize,
+                        scale: Some(f),
+                    })
+                })
+                .collect()
         }
-        (Some(_), Some(_)) => Err(OpError::invalid(op, "must specify exactly one of output_size and scale_factors")),
-        (None, None) => Err(OpError::invalid(op, "must specify exactly one of output_size and scale_factors")),
+        (Some(_), Some(_)) => Err(OpError::invalid(
+            op,
+            "must specify exactly one of output_size and scale_factors",
+        )),
+        (None, None) => Err(OpError::invalid(
+            op,
+            "must specify exactly one of output_size and scale_factors",
+        )),
     }
 }
 
 /// Resizes a `[N, C, L]` tensor (a height-1 2-D resize).
 fn upsample1d(x: &Tensor, l: Axis, mode: Mode) -> Result<Tensor> {
     if x.dim() != 3 {
-        return Err(OpError::shape("aten::upsample_nearest1d", format!("expected a 3-D input, got {}-D", x.dim())));
+        return Err(OpError::shape(
+            "aten::upsample_nearest1d",
+            format!("expected a 3-D input, got {}-D", x.dim()),
+        ));
     }
-    let one = Axis { input: 1, output: 1, scale: None };
+    let one = Axis {
+        input: 1,
+        output: 1,
+        scale: None,
+    };
     upsample2d(&x.unsqueeze(2)?, one, l, mode)?.squeeze_dim(2)
 }
 
@@ -180,7 +239,12 @@ fn mode_of(a: &Args) -> Result<(Mode, usize)> {
     } else if name.contains("nearest") {
         (Mode::Nearest, 0)
     } else {
-        (Mode::Linear { align_corners: a.bool(2)? }, 1)
+        (
+            Mode::Linear {
+                align_corners: a.bool(2)?,
+            },
+            1,
+        )
     })
 }
 
@@ -192,7 +256,10 @@ fn run(x: &Tensor, axes: &[Axis], mode: Mode) -> Result<Tensor> {
     match axes {
         [l] => upsample1d(x, *l, mode),
         [h, w] => upsample2d(x, *h, *w, mode),
-        _ => Err(OpError::unsupported("aten::upsample", "only 1-D and 2-D interpolation is supported")),
+        _ => Err(OpError::unsupported(
+            "aten::upsample",
+            "only 1-D and 2-D interpolation is supported",
+        )),
     }
 }
 
@@ -211,9 +278,17 @@ fn k_upsample_vec(a: &Args) -> Result<Arg> {
     let x = a.tensor(0)?;
     let n = spatial_dims(op);
     if x.dim() != n + 2 {
-        return Err(OpError::shape(op, format!("expected a {}-D input, got {}-D", n + 2, x.dim())));
+        return Err(OpError::shape(
+            op,
+            format!("expected a {}-D input, got {}-D", n + 2, x.dim()),
+        ));
     }
-    let axes = sizes_and_scales(op, &spatial_of(x, n), a.opt_int_list(1)?, a.opt_float_list(2 + extra)?)?;
+    let axes = sizes_and_scales(
+        op,
+        &spatial_of(x, n),
+        a.opt_int_list(1)?,
+        a.opt_float_list(2 + extra)?,
+    )?;
     Ok(run(x, &axes, mode)?.into())
 }
 
@@ -224,7 +299,10 @@ fn k_upsample(a: &Args) -> Result<Arg> {
     let x = a.tensor(0)?;
     let n = spatial_dims(op);
     if x.dim() != n + 2 {
-        return Err(OpError::shape(op, format!("expected a {}-D input, got {}-D", n + 2, x.dim())));
+        return Err(OpError::shape(
+            op,
+            format!("expected a {}-D input, got {}-D", n + 2, x.dim()),
+        ));
     }
     let mut axes = sizes_and_scales(op, &spatial_of(x, n), Some(a.int_list(1)?), None)?;
     for (i, axis) in axes.iter_mut().enumerate() {
@@ -234,7 +312,14 @@ fn k_upsample(a: &Args) -> Result<Arg> {
 }
 
 pub fn register(reg: &mut Registry) {
-    for name in ["upsample_nearest2d", "_upsample_nearest_exact2d", "upsample_bilinear2d", "upsample_nearest1d", "_upsample_nearest_exact1d", "upsample_linear1d"] {
+    for name in [
+        "upsample_nearest2d",
+        "_upsample_nearest_exact2d",
+        "upsample_bilinear2d",
+        "upsample_nearest1d",
+        "_upsample_nearest_exact1d",
+        "upsample_linear1d",
+    ] {
         reg.register(&format!("aten::{name}"), k_upsample);
         reg.register(&format!("aten::{name}.vec"), k_upsample_vec);
     }

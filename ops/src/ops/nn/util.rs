@@ -219,7 +219,8 @@ pub fn require_float(op: &str, t: &Tensor) -> Result<()> {
 
 /// A non-negative int (a size or count) from user input.
 pub fn to_usize(op: &str, what: &str, v: i64) -> Result<usize> {
-    usize::try_from(v).map_err(|_| OpError::invalid(op, format!("{what} must be non-negative, got {v}")))
+    usize::try_from(v)
+        .map_err(|_| OpError::invalid(op, format!("{what} must be non-negative, got {v}")))
 }
 
 /// A list of `n` ints from an `int[n]` argument: a single value is repeated, an empty list
@@ -229,7 +230,10 @@ pub fn expand_list(op: &str, what: &str, v: &[i64], n: usize, default: &[i64]) -
         0 => Ok(default.to_vec()),
         1 => Ok(vec![v[0]; n]),
         len if len == n => Ok(v.to_vec()),
-        len => Err(OpError::invalid(op, format!("{what} must have {n} elements, got {len}"))),
+        len => Err(OpError::invalid(
+            op,
+            format!("{what} must have {n} elements, got {len}"),
+        )),
     }
 }
 
@@ -256,7 +260,9 @@ pub fn for_each_chunk<F: Send>(
             .enumerate()
             .try_for_each(|(i, c)| f(i, c))
     } else {
-        out.chunks_mut(chunk).enumerate().try_for_each(|(i, c)| f(i, c))
+        out.chunks_mut(chunk)
+            .enumerate()
+            .try_for_each(|(i, c)| f(i, c))
     }
 }
 
@@ -349,8 +355,14 @@ mod tests {
 
     #[test]
     fn list_expansion() {
-        assert_eq!(expand_list("op", "stride", &[2], 2, &[1, 1]).unwrap(), vec![2, 2]);
-        assert_eq!(expand_list("op", "stride", &[], 2, &[3, 3]).unwrap(), vec![3, 3]);
+        assert_eq!(
+            expand_list("op", "stride", &[2], 2, &[1, 1]).unwrap(),
+            vec![2, 2]
+        );
+        assert_eq!(
+            expand_list("op", "stride", &[], 2, &[3, 3]).unwrap(),
+            vec![3, 3]
+        );
         assert!(expand_list("op", "stride", &[1, 2, 3], 2, &[1, 1]).is_err());
     }
 }
