@@ -4,7 +4,8 @@ use crate::arg::{Arg, Args};
 use crate::error::{OpError, Result};
 use crate::ops::nn::gemm_kernels::{matmul_into, parallelism_for, Mat};
 use crate::ops::nn::util::{
-    finish, for_each_chunk, opt_vec, product, runs_parallel, to_usize, with_data, with_real, Real,
+    finish, for_each_chunk, opt_vec, product, runs_parallel, to_usize, with_data, with_real,
+    with_scratch, Real,
 };
 use crate::registry::Registry;
 use crate::tensor::Tensor;
@@ -74,7 +75,7 @@ fn forward_dims(op: &str, x: &[usize], wt: &[usize], p: &Conv2dParams) -> Result
             op,
             format!(
                 "expected input with {} channels (weight {wt:?}, groups {g}), got {c}",
-                cg * g
+                cg.saturating_mul(g)
             ),
         ));
     }
@@ -293,22 +294,23 @@ fn conv2d_kernel<F: Real>(
                 par,
             )
         } else {
-            let mut col = vec![F::ZERO; kdim * plane];
-            im2col(x_g, d, cg, p, &mut col);
-            matmul_into(
-                op,
-                ocg,
-                plane,
-                kdim,
-                dst,
-                0,
-                plane,
-                accumulate,
-                Mat::rows(w_g, 0, kdim),
-                Mat::rows(&col, 0, plane),
-                F::ONE,
-                par,
-            )
+            with_scratch::<F, _>(kdim * plane, |col| {
+                im2col(x_g, d, cg, p, col);
+                matmul_into(
+                    op,
+                    ocg,
+                    plane,
+                    kdim,
+                    dst,
+                    0,
+                    plane,
+                    accumulate,
+                    Mat::rows(w_g, 0, kdim),
+                    Mat::rows(col, 0, plane),
+                    F::ONE,
+                    par,
+                )
+            })
         }
     })?;
     Ok(out)
@@ -515,10 +517,11 @@ fn transposed_dims(op: &str, x: &[usize], wt: &[usize], p: &Conv2dParams) -> Res
             .checked_sub(1)
             .and_then(|v| v.checked_mul(p.stride[d]))
             .and_then(|v| v.checked_add(k.checked_sub(1)?.checked_mul(p.dilation[d])?))
-            .and_then(|v| v.checked_add(p.output_padding[d] + 1));
+            .and_then(|v| v.checked_add(p.output_padding[d]))
+            .and_then(|v| v.checked_add(1));
         let full = checked(op, full)?;
         out[d] = full
-            .checked_sub(p.pad_begin[d] + p.pad_end[d])
+            .checked_sub(p.pad_begin[d].saturating_add(p.pad_end[d]))
             .filter(|&v| v > 0)
             .ok_or_else(|| OpError::shape(op, "the output size is too small"))?;
     }

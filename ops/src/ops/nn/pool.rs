@@ -29,8 +29,17 @@ pub fn pooled_size(op: &str, input: usize, w: &Window, ceil_mode: bool) -> Resul
     if w.padding > w.kernel / 2 {
         return Err(OpError::invalid(op, format!("pad should be at most half of effective kernel size, but got pad={}, kernel_size={}", w.padding, w.kernel)));
     }
-    let span = w.dilation * (w.kernel - 1) + 1;
-    let padded = input + 2 * w.padding;
+    let too_large = || OpError::invalid(op, "pooling sizes overflow");
+    let span = w
+        .dilation
+        .checked_mul(w.kernel - 1)
+        .and_then(|v| v.checked_add(1))
+        .ok_or_else(too_large)?;
+    let padded = w
+        .padding
+        .checked_mul(2)
+        .and_then(|v| v.checked_add(input))
+        .ok_or_else(too_large)?;
     let extra = if ceil_mode { w.stride - 1 } else { 0 };
     if padded < span {
         return Err(OpError::shape(
@@ -41,7 +50,7 @@ pub fn pooled_size(op: &str, input: usize, w: &Window, ceil_mode: bool) -> Resul
             ),
         ));
     }
-    let mut out = (padded - span + extra) / w.stride + 1;
+    let mut out = (padded - span).saturating_add(extra) / w.stride + 1;
     if ceil_mode && (out - 1) * w.stride >= input + w.padding {
         out -= 1;
     }
@@ -128,6 +137,61 @@ fn max_plane<F: Real>(
     }
 }
 
+/// The kernel taps `k` of output position `o` that land inside the input.
+fn tap_range(o: usize, win: &Window, size: usize) -> (usize, usize) {
+    let start = o * win.stride;
+    let lo = if start >= win.padding {
+        0
+    } else {
+        (win.padding - start).div_ceil(win.dilation)
+    };
+    let hi = if size + win.padding <= start {
+        0
+    } else {
+        (size + win.padding - start).div_ceil(win.dilation)
+    };
+    (
+        lo.min(win.kernel),
+        hi.min(win.kernel).max(lo.min(win.kernel)),
+    )
+}
+
+/// Max pooling of one plane without indices: tap ranges hoisted out of the inner loops, NaN
+/// tracked with a flag so that the comparison loop stays branch-light.
+#[allow(clippy::too_many_arguments)]
+fn max_plane_values<F: Real>(
+    src: &[F],
+    h: usize,
+    w: usize,
+    wh: &Window,
+    ww: &Window,
+    oh: usize,
+    ow: usize,
+    dst: &mut [F],
+) {
+    let neg_inf = F::of(f64::NEG_INFINITY);
+    for oy in 0..oh {
+        let (i0, i1) = tap_range(oy, wh, h);
+        for ox in 0..ow {
+            let (j0, j1) = tap_range(ox, ww, w);
+            let mut best = neg_inf;
+            let mut nan = false;
+            for i in i0..i1 {
+                let y = oy * wh.stride + i * wh.dilation - wh.padding;
+                let row = &src[y * w..(y + 1) * w];
+                for j in j0..j1 {
+                    let v = row[ox * ww.stride + j * ww.dilation - ww.padding];
+                    nan |= v.is_nan();
+                    if v > best {
+                        best = v;
+                    }
+                }
+            }
+            dst[oy * ow + ox] = if nan { F::of(f64::NAN) } else { best };
+        }
+    }
+}
+
 /// 2-D max pooling; returns the values and, when asked, the flat argmax indices per plane.
 pub fn max_pool2d(
     x: &Tensor,
@@ -169,7 +233,7 @@ pub fn max_pool2d(
                 }
             } else {
                 for_each_chunk(&mut out, plane, |p, d| {
-                    max_plane(&xs[p * h * w..(p + 1) * h * w], h, w, &wh, &ww, oh, ow, d, None);
+                    max_plane_values(&xs[p * h * w..(p + 1) * h * w], h, w, &wh, &ww, oh, ow, d);
                     Ok(())
                 })?;
             }

@@ -266,6 +266,28 @@ pub fn for_each_chunk<F: Send>(
     }
 }
 
+thread_local! {
+    /// Per-thread scratch memory (im2col buffers), kept between calls to avoid re-allocating
+    /// and re-zeroing megabytes per convolution.
+    static SCRATCH: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on a scratch slice of `len` elements with unspecified contents (callers overwrite
+/// every element they read). Reentrant calls get a fresh allocation.
+pub fn with_scratch<F: Real, R>(len: usize, f: impl FnOnce(&mut [F]) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            let words = (len * std::mem::size_of::<F>()).div_ceil(8);
+            if buf.len() < words {
+                buf.resize(words, 0);
+            }
+            let all: &mut [F] = bytemuck::cast_slice_mut(&mut buf[..words]);
+            f(&mut all[..len])
+        }
+        Err(_) => f(&mut vec![F::ZERO; len]),
+    })
+}
+
 /// True when [`for_each_chunk`] would run `tasks` pieces in parallel.
 pub fn runs_parallel(tasks: usize) -> bool {
     tasks > 1 && crate::parallel::intra_op_threads() > 1
