@@ -3,6 +3,7 @@
 pub mod activation;
 pub mod attention;
 pub mod conv;
+pub mod einsum;
 pub mod embedding;
 pub mod gemm_kernels;
 pub mod linear;
@@ -21,6 +22,7 @@ pub fn register(reg: &mut Registry) {
     activation::register(reg);
     attention::register(reg);
     conv::register(reg);
+    einsum::register(reg);
     embedding::register(reg);
     linear::register(reg);
     norm::register(reg);
