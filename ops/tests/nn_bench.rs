@@ -274,3 +274,30 @@ fn bench_resnet18_forward() {
         }
     }
 }
+
+#[test]
+#[ignore]
+fn bench_depthwise() {
+    let reg = Registry::with_all_ops();
+    set_intra_op_threads(1);
+    for (c, hw, s) in [(32, 112, 1), (144, 56, 2), (384, 14, 1), (960, 7, 1)] {
+        let x = ramp(&[1, c, hw, hw]);
+        let w = ramp(&[c, 1, 3, 3]);
+        let args = [
+            Arg::Tensor(x),
+            Arg::Tensor(w),
+            Arg::None,
+            ints(&[s, s]),
+            ints(&[1, 1]),
+            ints(&[1, 1]),
+            Arg::Int(c as i64),
+        ];
+        time(
+            &format!("depthwise 3x3 1x{c}x{hw}x{hw} stride {s}"),
+            20,
+            || {
+                reg.call("aten::conv2d", &args).unwrap();
+            },
+        );
+    }
+}

@@ -30,6 +30,8 @@ case("convolution_grouped_strided_dilated_mapped", "aten::_convolution",
      lambda x,w,b,st,pa,di,tr,op,g,*r: conv_args(x,w,b,st,pa,di,tr,op,g), copies=True)
 case("conv2d_depthwise_stride2", "aten::conv2d", [T([1,3,6,5],0.0), T([3,1,3,3],1.0), T([3],2.0), [2,2], [1,1], [1,1], 3], F.conv2d)
 case("conv2d_depthwise_multiplier_dilated", "aten::conv2d", [T([2,2,7,7],0.3), T([4,1,3,3],1.0), None, [1,1], [2,2], [2,2], 2], F.conv2d)
+case("conv2d_depthwise_wide_rows", "aten::conv2d", [T([1,2,4,17],0.0), T([2,1,3,3],1.0), T([2],2.0), [1,1], [1,1], [1,1], 2], F.conv2d)
+case("conv2d_depthwise_5x5_asymmetric_stride", "aten::conv2d", [T([1,3,9,8],0.0), T([3,1,5,5],1.0), None, [2,1], [2,1], [1,1], 3], F.conv2d)
 case("conv2d_pointwise", "aten::conv2d", [T([2,4,3,3],0.0), T([5,4,1,1],1.0), T([5],2.0), [1,1], [0,0], [1,1], 1], F.conv2d)
 case("conv2d_pointwise_strided", "aten::conv2d", [T([1,4,5,5],0.0), T([3,4,1,1],1.0), None, [2,2], [0,0], [1,1], 1], F.conv2d)
 case("conv2d_single_input_channel", "aten::conv2d", [T([1,1,6,6],0.0), T([8,1,3,3],1.0), T([8],0.1), [1,1], [1,1], [1,1], 1], F.conv2d)

@@ -187,7 +187,9 @@ fn im2col<F: Real>(x: &[F], d: &Dims, cg: usize, p: &Conv2dParams, col: &mut [F]
     }
 }
 
-/// Depthwise-style direct convolution of one input channel into `out[ocg, oh*ow]`.
+/// Depthwise-style direct convolution of one input channel into `out[ocg, oh*ow]` (which
+/// holds the bias or zeros): the plane is copied once into a zero-bordered scratch buffer so
+/// that the tap loops need no bounds logic.
 fn direct_single_channel<F: Real>(
     x: &[F],
     d: &Dims,
@@ -197,41 +199,81 @@ fn direct_single_channel<F: Real>(
 ) {
     let plane = d.oh * d.ow;
     let kk = d.kh * d.kw;
-    for (o, out_plane) in out.chunks_mut(plane).enumerate() {
-        let wk = &weights[o * kk..(o + 1) * kk];
-        for i in 0..d.kh {
+    let (ph, pw) = (
+        d.h + p.pad_begin[0] + p.pad_end[0],
+        d.w + p.pad_begin[1] + p.pad_end[1],
+    );
+    with_scratch::<F, _>(ph * pw, |padded| {
+        padded.fill(F::ZERO);
+        for y in 0..d.h {
+            let row = (y + p.pad_begin[0]) * pw + p.pad_begin[1];
+            padded[row..row + d.w].copy_from_slice(&x[y * d.w..(y + 1) * d.w]);
+        }
+        let (sh, sw, dh, dw) = (p.stride[0], p.stride[1], p.dilation[0], p.dilation[1]);
+        for (o, out_plane) in out.chunks_mut(plane).enumerate() {
+            let wk = &weights[o * kk..(o + 1) * kk];
+            if d.kh == 3 && d.kw == 3 && (sw != 1 || d.ow < 16) {
+                taps3x3(padded, pw, wk, [sh, sw], [dh, dw], d.ow, out_plane);
+                continue;
+            }
             for oy in 0..d.oh {
-                let iy = oy * p.stride[0] + i * p.dilation[0];
-                if iy < p.pad_begin[0] || iy - p.pad_begin[0] >= d.h {
-                    continue;
-                }
-                let src_row = &x[(iy - p.pad_begin[0]) * d.w..(iy - p.pad_begin[0] + 1) * d.w];
-                let dst_row = &mut out_plane[oy * d.ow..(oy + 1) * d.ow];
-                for j in 0..d.kw {
-                    let wv = wk[i * d.kw + j];
-                    let (xlo, xhi) =
-                        valid_range(d.ow, p.stride[1], j * p.dilation[1], p.pad_begin[1], d.w);
-                    if xlo >= xhi {
-                        continue;
-                    }
-                    let start = xlo * p.stride[1] + j * p.dilation[1] - p.pad_begin[1];
-                    if p.stride[1] == 1 {
-                        for (o, &s) in dst_row[xlo..xhi]
-                            .iter_mut()
-                            .zip(&src_row[start..start + (xhi - xlo)])
-                        {
-                            *o += wv * s;
-                        }
-                    } else {
-                        for (o, s) in dst_row[xlo..xhi]
-                            .iter_mut()
-                            .zip(src_row[start..].iter().step_by(p.stride[1]))
-                        {
-                            *o += wv * *s;
+                let dst = &mut out_plane[oy * d.ow..(oy + 1) * d.ow];
+                for i in 0..d.kh {
+                    let src_row = &padded[(oy * sh + i * dh) * pw..];
+                    for j in 0..d.kw {
+                        let wv = wk[i * d.kw + j];
+                        let src = &src_row[j * dw..];
+                        if sw == 1 {
+                            for (o, &s) in dst.iter_mut().zip(src) {
+                                *o += wv * s;
+                            }
+                        } else {
+                            for (o, &s) in dst.iter_mut().zip(src.iter().step_by(sw)) {
+                                *o += wv * s;
+                            }
                         }
                     }
                 }
             }
+        }
+    });
+}
+
+/// A 3x3 depthwise plane computed one output at a time with the nine taps unrolled (for
+/// strided or narrow planes, where row-vector loops are too short).
+fn taps3x3<F: Real>(
+    padded: &[F],
+    pw: usize,
+    wk: &[F],
+    stride: [usize; 2],
+    dilation: [usize; 2],
+    ow: usize,
+    out_plane: &mut [F],
+) {
+    let w: [F; 9] = std::array::from_fn(|i| wk[i]);
+    let [sh, sw] = stride;
+    let [dh, dw] = dilation;
+    for (oy, dst) in out_plane.chunks_mut(ow).enumerate() {
+        let r0 = &padded[oy * sh * pw..];
+        let r1 = &r0[dh * pw..];
+        let r2 = &r1[dh * pw..];
+        for (ox, o) in dst.iter_mut().enumerate() {
+            let c = ox * sw;
+            let (a, b, e) = (
+                &r0[c..c + 2 * dw + 1],
+                &r1[c..c + 2 * dw + 1],
+                &r2[c..c + 2 * dw + 1],
+            );
+            let sum = w[0] * a[0]
+                + w[1] * a[dw]
+                + w[2] * a[2 * dw]
+                + w[3] * b[0]
+                + w[4] * b[dw]
+                + w[5] * b[2 * dw]
+                + w[6] * e[0]
+                + w[7] * e[dw]
+                + w[8] * e[2 * dw];
+            *o += sum;
         }
     }
 }
