@@ -21,6 +21,12 @@ case("bilinear2d_float16", "aten::upsample_bilinear2d.vec", [T([1,2,3,4],0.0,'f1
 case("nearest1d_vec", "aten::upsample_nearest1d.vec", [T([1,2,5],0.0), None, [2.5]], A.upsample_nearest1d.vec)
 case("linear1d_vec", "aten::upsample_linear1d.vec", [T([1,2,5],0.0), [8], False, None], A.upsample_linear1d.vec)
 
+case("bicubic2d_align_corners", "aten::upsample_bicubic2d.vec", [X, [5,7], True, None], A.upsample_bicubic2d.vec)
+case("bicubic2d_half_pixel_downsample", "aten::upsample_bicubic2d.vec", [T([1,2,7,9],0.0), [4,5], False, None], A.upsample_bicubic2d.vec)
+case("bicubic2d_scale_factors", "aten::upsample_bicubic2d.vec", [X, None, False, [1.5, 2.0]], A.upsample_bicubic2d.vec)
+case("pixel_shuffle_basic", "aten::pixel_shuffle", [T([1,8,2,3],0.0), 2], A.pixel_shuffle)
+case("pixel_unshuffle_basic", "aten::pixel_unshuffle", [T([1,2,4,6],0.0), 2], A.pixel_unshuffle)
+case("channel_shuffle_basic", "aten::channel_shuffle", [T([1,6,2,2],0.0), 3], A.channel_shuffle)
 case("constant_pad_nd_mixed", "aten::constant_pad_nd", [T([2,3,4],0.0), [1,2,-1,1], 0.5], A.constant_pad_nd)
 case("constant_pad_nd_int", "aten::constant_pad_nd", [T([2,3],ints=[1,2,3,4,5,6]), [1,1], 7], A.constant_pad_nd)
 case("pad_reflect_2d", "aten::pad", [T([1,2,3,4],0.0), [2,1,1,2], "reflect", None], lambda x,p,m,v: F.pad(x,p,m))

@@ -12,6 +12,7 @@ pub mod padding;
 pub mod pool;
 pub mod recurrent;
 pub mod resize;
+pub mod shuffle;
 pub mod softmax;
 pub mod util;
 
@@ -30,5 +31,6 @@ pub fn register(reg: &mut Registry) {
     pool::register(reg);
     recurrent::register(reg);
     resize::register(reg);
+    shuffle::register(reg);
     softmax::register(reg);
 }

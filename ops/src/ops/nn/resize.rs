@@ -15,6 +15,8 @@ pub enum Mode {
     NearestExact,
     /// Linear interpolation, optionally with `align_corners`.
     Linear { align_corners: bool },
+    /// Bicubic interpolation (A = -0.75, borders clamped).
+    Cubic { align_corners: bool },
 }
 
 /// Output size and the scale a user passed, per spatial dim.
@@ -43,6 +45,53 @@ fn nearest_index(dst: usize, axis: &Axis, exact: bool) -> usize {
         (dst as f32 * scale).floor()
     };
     (src as usize).min(axis.input - 1)
+}
+
+/// The scale from output to input positions (`area_pixel_compute_scale`).
+fn source_scale<F: Real>(axis: &Axis, align_corners: bool) -> F {
+    if align_corners {
+        if axis.output > 1 {
+            F::of((axis.input as f64 - 1.0) / (axis.output as f64 - 1.0))
+        } else {
+            F::ZERO
+        }
+    } else {
+        match axis.scale {
+            Some(s) if s > 0.0 => F::of(1.0 / s),
+            _ => F::of(axis.input as f64) / F::of(axis.output as f64),
+        }
+    }
+}
+
+/// Bicubic taps: the four clamped source indices and weights per output index.
+fn cubic_taps<F: Real>(axis: &Axis, align_corners: bool) -> Vec<([usize; 4], [F; 4])> {
+    let scale: F = source_scale(axis, align_corners);
+    let a = F::of(-0.75);
+    let (two, three, four, five, eight) =
+        (F::of(2.0), F::of(3.0), F::of(4.0), F::of(5.0), F::of(8.0));
+    let conv1 = |x: F| ((a + two) * x - (a + three)) * x * x + F::ONE;
+    let conv2 = |x: F| ((a * x - five * a) * x + eight * a) * x - four * a;
+    let last = axis.input as i64 - 1;
+    (0..axis.output)
+        .map(|dst| {
+            let real = if align_corners {
+                scale * F::of(dst as f64)
+            } else {
+                scale * (F::of(dst as f64) + F::of(0.5)) - F::of(0.5)
+            };
+            let base = real.to_f64().floor();
+            let t = real - F::of(base);
+            let base = base as i64;
+            let idx = std::array::from_fn(|k| (base - 1 + k as i64).clamp(0, last) as usize);
+            let w = [
+                conv2(t + F::ONE),
+                conv1(t),
+                conv1(F::ONE - t),
+                conv2(F::ONE - t + F::ONE),
+            ];
+            (idx, w)
+        })
+        .collect()
 }
 
 /// Linear source positions: (index0, index1, weight0, weight1) per output index.
@@ -85,6 +134,7 @@ pub fn upsample2d(x: &Tensor, h: Axis, w: Axis, mode: Mode) -> Result<Tensor> {
         Mode::Nearest => "aten::upsample_nearest2d",
         Mode::NearestExact => "aten::_upsample_nearest_exact2d",
         Mode::Linear { .. } => "aten::upsample_bilinear2d",
+        Mode::Cubic { .. } => "aten::upsample_bicubic2d",
     };
     if x.dim() != 4 {
         return Err(OpError::shape(
@@ -120,6 +170,25 @@ pub fn upsample2d(x: &Tensor, h: Axis, w: Axis, mode: Mode) -> Result<Tensor> {
                             let row = &src[iy * w.input..(iy + 1) * w.input];
                             for (o, &ix) in dst[oy * w.output..(oy + 1) * w.output].iter_mut().zip(&xs_idx) {
                                 *o = row[ix];
+                            }
+                        }
+                        Ok(())
+                    })?;
+                }
+                Mode::Cubic { align_corners } => {
+                    let ty = cubic_taps::<F>(&h, align_corners);
+                    let tx = cubic_taps::<F>(&w, align_corners);
+                    for_each_chunk(&mut out, out_plane, |p, dst| {
+                        let src = &xs[p * in_plane..(p + 1) * in_plane];
+                        for (oy, (yi, yw)) in ty.iter().enumerate() {
+                            for (o, (xi, xw)) in dst[oy * w.output..(oy + 1) * w.output].iter_mut().zip(&tx) {
+                                let mut acc = F::ZERO;
+                                for (&y, &wy) in yi.iter().zip(yw) {
+                                    let row = &src[y * w.input..(y + 1) * w.input];
+                                    let r = xw[0] * row[xi[0]] + xw[1] * row[xi[1]] + xw[2] * row[xi[2]] + xw[3] * row[xi[3]];
+                                    acc += wy * r;
+                                }
+                                *o = acc;
                             }
                         }
                         Ok(())
@@ -238,6 +307,13 @@ fn mode_of(a: &Args) -> Result<(Mode, usize)> {
         (Mode::NearestExact, 0)
     } else if name.contains("nearest") {
         (Mode::Nearest, 0)
+    } else if name.contains("bicubic") {
+        (
+            Mode::Cubic {
+                align_corners: a.bool(2)?,
+            },
+            1,
+        )
     } else {
         (
             Mode::Linear {
@@ -319,6 +395,7 @@ pub fn register(reg: &mut Registry) {
         "upsample_nearest1d",
         "_upsample_nearest_exact1d",
         "upsample_linear1d",
+        "upsample_bicubic2d",
     ] {
         reg.register(&format!("aten::{name}"), k_upsample);
         reg.register(&format!("aten::{name}.vec"), k_upsample_vec);
