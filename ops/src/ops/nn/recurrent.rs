@@ -60,23 +60,34 @@ fn fill_rows<F: Real>(dst: &mut [F], row: Option<&[F]>, width: usize) {
     }
 }
 
-/// Runs one direction of one layer over `x: [T, B, input]`; returns `[T, B, out]`, the last
-/// hidden state `[B, out]` and, for LSTMs, the last cell state `[B, hidden]`.
+/// Runs one direction of one layer over the rows of `x: [sum(sizes), input]`, where step `t`
+/// holds `sizes[t]` (non-increasing) batch entries; returns the output rows `[rows, out]`, the
+/// last hidden state `[B, out]` and, for LSTMs, the last cell state `[B, hidden]`. Sequences
+/// that end early keep their state from their last step (packed sequences).
 #[allow(clippy::too_many_arguments)]
 fn run_direction<F: Real>(
     op: &str,
     cell: Cell,
     w: &Weights<'_, F>,
     x: &[F],
-    steps: usize,
-    batch: usize,
+    sizes: &[usize],
     h0: &[F],
     c0: Option<&[F]>,
     reverse: bool,
 ) -> Result<(Vec<F>, Vec<F>, Vec<F>)> {
     let (hid, out) = (w.hidden, w.out);
     let width = cell.gates() * hid;
-    let rows = steps * batch;
+    let rows: usize = sizes.iter().sum();
+    let steps = sizes.len();
+    let batch = sizes.iter().copied().max().unwrap_or(0);
+    let offsets: Vec<usize> = sizes
+        .iter()
+        .scan(0, |acc, &s| {
+            let at = *acc;
+            *acc += s;
+            Some(at)
+        })
+        .collect();
     let mut pre = vec![F::ZERO; rows * width];
     fill_rows(&mut pre, w.b_ih, width);
     matmul_into(
@@ -101,10 +112,11 @@ fn run_direction<F: Real>(
     let par = parallelism_for(batch, width, out);
     for step in 0..steps {
         let t = if reverse { steps - 1 - step } else { step };
-        fill_rows(&mut gh, w.b_hh, width);
+        let bs = sizes[t];
+        fill_rows(&mut gh[..bs * width], w.b_hh, width);
         matmul_into(
             op,
-            batch,
+            bs,
             width,
             out,
             &mut gh,
@@ -116,8 +128,8 @@ fn run_direction<F: Real>(
             F::ONE,
             par,
         )?;
-        for b in 0..batch {
-            let gi = &pre[(t * batch + b) * width..][..width];
+        for b in 0..bs {
+            let gi = &pre[(offsets[t] + b) * width..][..width];
             let gr = &gh[b * width..][..width];
             match cell {
                 Cell::Lstm => {
@@ -155,7 +167,7 @@ fn run_direction<F: Real>(
         match w.w_hr {
             Some(w_hr) => matmul_into(
                 op,
-                batch,
+                bs,
                 out,
                 hid,
                 &mut h,
@@ -167,9 +179,9 @@ fn run_direction<F: Real>(
                 F::ONE,
                 gemm::Parallelism::None,
             )?,
-            None => h.copy_from_slice(&raw),
+            None => h[..bs * out].copy_from_slice(&raw[..bs * hid]),
         }
-        output[t * batch * out..(t + 1) * batch * out].copy_from_slice(&h);
+        output[offsets[t] * out..(offsets[t] + bs) * out].copy_from_slice(&h[..bs * out]);
     }
     Ok((output, h, c))
 }
@@ -217,6 +229,75 @@ pub fn rnn(
             format!("expected a 3-D input, got {}-D", input.dim()),
         ));
     }
+    let x = if o.batch_first {
+        input.transpose(0, 1)?
+    } else {
+        input.clone()
+    };
+    let (steps, batch, in0) = (x.shape()[0], x.shape()[1], x.shape()[2]);
+    let rows = x.reshape(&[(steps * batch) as i64, in0 as i64])?;
+    let (out, states) = rnn_rows(cell, &rows, &vec![batch; steps], hx, params, o)?;
+    let features = out.shape()[1] as i64;
+    let mut output = out.reshape(&[steps as i64, batch as i64, features])?;
+    if o.batch_first {
+        output = output.transpose(0, 1)?.contiguous()?;
+    }
+    Ok((output, states))
+}
+
+/// A packed-sequence recurrence (`.data` overloads): `data [sum(batch_sizes), input]` with
+/// `batch_sizes` non-increasing; returns the packed output rows and the final states.
+pub fn rnn_packed(
+    cell: Cell,
+    data: &Tensor,
+    batch_sizes: &Tensor,
+    hx: &[Tensor],
+    params: &[Tensor],
+    o: &RnnOptions,
+) -> Result<(Tensor, Vec<Tensor>)> {
+    let op = cell.op();
+    if data.dim() != 2 || batch_sizes.dim() != 1 {
+        return Err(OpError::shape(
+            op,
+            "expected packed data [rows, features] and 1-D batch_sizes",
+        ));
+    }
+    let sizes: Vec<usize> = batch_sizes
+        .to_vec::<i64>()?
+        .into_iter()
+        .map(|v| usize::try_from(v).map_err(|_| OpError::invalid(op, "negative batch size")))
+        .collect::<Result<_>>()?;
+    if sizes.windows(2).any(|w| w[1] > w[0]) || sizes.iter().sum::<usize>() != data.shape()[0] {
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "batch_sizes {sizes:?} must be non-increasing and sum to the {} data rows",
+                data.shape()[0]
+            ),
+        ));
+    }
+    rnn_rows(cell, data, &sizes, hx, params, o)
+}
+
+/// The shared core: input rows `[sum(sizes), input]` with `sizes[t]` batch entries at step `t`.
+fn rnn_rows(
+    cell: Cell,
+    x: &Tensor,
+    sizes: &[usize],
+    hx: &[Tensor],
+    params: &[Tensor],
+    o: &RnnOptions,
+) -> Result<(Tensor, Vec<Tensor>)> {
+    let op = cell.op();
+    if o.train && o.dropout > 0.0 && o.num_layers > 1 {
+        return Err(OpError::unsupported(
+            op,
+            "training-mode dropout is not supported",
+        ));
+    }
+    let rows: usize = sizes.iter().sum();
+    let batch = sizes.iter().copied().max().unwrap_or(0);
+    let in0 = x.shape()[1];
     let dirs = if o.bidirectional { 2 } else { 1 };
     let units = o.num_layers * dirs;
     if units == 0 || params.len() % units != 0 {
@@ -241,12 +322,6 @@ pub fn rnn(
         ));
     }
     let projected = per == base + 1;
-    let x = if o.batch_first {
-        input.transpose(0, 1)?
-    } else {
-        input.clone()
-    };
-    let (steps, batch, in0) = (x.shape()[0], x.shape()[1], x.shape()[2]);
     let expected_states = if cell == Cell::Lstm { 2 } else { 1 };
     if hx.len() != expected_states {
         return Err(OpError::invalid(
@@ -277,7 +352,7 @@ pub fn rnn(
     if cell == Cell::Lstm {
         expect_shape(op, "c0", &hx[1], &[units, batch, hidden])?;
     }
-    let dtype = input.dtype();
+    let dtype = x.dtype();
     with_real!(op, dtype, F => {
         let mut layer_in: Vec<F> = x.to_vec::<F>()?;
         let mut in_size = in0;
@@ -286,7 +361,7 @@ pub fn rnn(
         let mut h_n = vec![F::ZERO; units * batch * out];
         let mut c_n = vec![F::ZERO; if cell == Cell::Lstm { units * batch * hidden } else { 0 }];
         for layer in 0..o.num_layers {
-            let mut layer_out = vec![F::ZERO; steps * batch * dirs * out];
+            let mut layer_out = vec![F::ZERO; rows * dirs * out];
             for d in 0..dirs {
                 let unit = layer * dirs + d;
                 let p = &params[unit * per..(unit + 1) * per];
@@ -312,8 +387,8 @@ pub fn rnn(
                 };
                 let h0 = &h0_all[unit * batch * out..(unit + 1) * batch * out];
                 let c0 = (cell == Cell::Lstm).then(|| &c0_all[unit * batch * hidden..(unit + 1) * batch * hidden]);
-                let (seq, h, c) = run_direction(op, cell, &w, &layer_in, steps, batch, h0, c0, d == 1)?;
-                for r in 0..steps * batch {
+                let (seq, h, c) = run_direction(op, cell, &w, &layer_in, sizes, h0, c0, d == 1)?;
+                for r in 0..rows {
                     layer_out[(r * dirs + d) * out..(r * dirs + d + 1) * out].copy_from_slice(&seq[r * out..(r + 1) * out]);
                 }
                 h_n[unit * batch * out..(unit + 1) * batch * out].copy_from_slice(&h);
@@ -324,10 +399,7 @@ pub fn rnn(
             layer_in = layer_out;
             in_size = dirs * out;
         }
-        let mut output = finish(layer_in, &[steps, batch, dirs * out], dtype)?;
-        if o.batch_first {
-            output = output.transpose(0, 1)?.contiguous()?;
-        }
+        let output = finish(layer_in, &[rows, dirs * out], dtype)?;
         let mut states = vec![finish(h_n, &[units, batch, out], dtype)?];
         if cell == Cell::Lstm {
             states.push(finish(c_n, &[units, batch, hidden], dtype)?);
@@ -449,6 +521,37 @@ fn k_rnn_input(a: &Args) -> Result<Arg> {
     Ok(Arg::Tuple(items))
 }
 
+/// `.data` overloads: `(data, batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional)`.
+fn k_rnn_data(a: &Args) -> Result<Arg> {
+    let cell = cell_of(a.op());
+    let hx = if cell == Cell::Lstm {
+        a.tensor_list(2)?
+    } else {
+        vec![a.tensor(2)?.clone()]
+    };
+    let num_layers = usize::try_from(a.int(5)?)
+        .map_err(|_| OpError::invalid(a.op(), "num_layers must be non-negative"))?;
+    let opts = RnnOptions {
+        has_biases: a.bool(4)?,
+        num_layers,
+        dropout: a.float(6)?,
+        train: a.bool(7)?,
+        bidirectional: a.bool(8)?,
+        batch_first: false,
+    };
+    let (out, states) = rnn_packed(
+        cell,
+        a.tensor(0)?,
+        a.tensor(1)?,
+        &hx,
+        &a.tensor_list(3)?,
+        &opts,
+    )?;
+    let mut items = vec![Arg::Tensor(out)];
+    items.extend(states.into_iter().map(Arg::Tensor));
+    Ok(Arg::Tuple(items))
+}
+
 fn k_cell(a: &Args) -> Result<Arg> {
     let cell = cell_of(a.op());
     let hx = if cell == Cell::Lstm {
@@ -475,6 +578,7 @@ fn k_cell(a: &Args) -> Result<Arg> {
 pub fn register(reg: &mut Registry) {
     for name in ["lstm", "gru", "rnn_tanh", "rnn_relu"] {
         reg.register(&format!("aten::{name}.input"), k_rnn_input);
+        reg.register(&format!("aten::{name}.data"), k_rnn_data);
         reg.register(&format!("aten::{name}_cell"), k_cell);
     }
 }
