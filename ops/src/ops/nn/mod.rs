@@ -3,6 +3,7 @@
 pub mod activation;
 pub mod attention;
 pub mod conv;
+pub mod conv_ops;
 pub mod einsum;
 pub mod embedding;
 pub mod gemm_kernels;
@@ -22,7 +23,7 @@ use crate::registry::Registry;
 pub fn register(reg: &mut Registry) {
     activation::register(reg);
     attention::register(reg);
-    conv::register(reg);
+    conv_ops::register(reg);
     einsum::register(reg);
     embedding::register(reg);
     linear::register(reg);
