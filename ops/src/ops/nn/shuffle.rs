@@ -18,11 +18,17 @@ pub fn pixel_shuffle(x: &Tensor, r: usize) -> Result<Tensor> {
     }
     let nd = x.dim();
     let (c, h, w) = (x.shape()[nd - 3], x.shape()[nd - 2], x.shape()[nd - 1]);
-    if c % (r * r) != 0 {
-        return Err(OpError::shape(op, format!("pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, but input.size(-3)={c} is not divisible by {}", r * r)));
+    let rr = r.checked_mul(r).filter(|&v| v <= c.max(1)).ok_or_else(|| {
+        OpError::shape(
+            op,
+            format!("upscale_factor {r} is too large for {c} channels"),
+        )
+    })?;
+    if c % rr != 0 {
+        return Err(OpError::shape(op, format!("pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, but input.size(-3)={c} is not divisible by {}", rr)));
     }
     let lead = &dims(x)[..nd - 3];
-    let (r, oc, h, w) = (r as i64, (c / (r * r)) as i64, h as i64, w as i64);
+    let (r, oc, h, w) = (r as i64, (c / rr) as i64, h as i64, w as i64);
     let mut v: Vec<i64> = lead.to_vec();
     v.extend([oc, r, r, h, w]);
     let b = lead.len() as i64;
@@ -44,7 +50,7 @@ pub fn pixel_unshuffle(x: &Tensor, r: usize) -> Result<Tensor> {
     }
     let nd = x.dim();
     let (c, h, w) = (x.shape()[nd - 3], x.shape()[nd - 2], x.shape()[nd - 1]);
-    if h % r != 0 || w % r != 0 {
+    if h % r != 0 || w % r != 0 || r > h.max(1) {
         return Err(OpError::shape(op, format!("pixel_unshuffle expects height ({h}) and width ({w}) to be divisible by downscale_factor ({r})")));
     }
     let lead = &dims(x)[..nd - 3];
