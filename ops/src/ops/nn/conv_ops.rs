@@ -76,6 +76,11 @@ pub fn convolution(
     let spatial = match weight.dim() {
         3 => 1,
         4 => 2,
+        5 if !transposed => {
+            return crate::ops::nn::volumetric::convolution3d(
+                op, x, weight, bias, stride, padding, dilation, groups,
+            )
+        }
         d => {
             return Err(OpError::unsupported(
                 op,

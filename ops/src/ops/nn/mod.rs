@@ -16,6 +16,7 @@ pub mod resize;
 pub mod shuffle;
 pub mod softmax;
 pub mod util;
+pub mod volumetric;
 
 use crate::registry::Registry;
 
@@ -34,4 +35,5 @@ pub fn register(reg: &mut Registry) {
     resize::register(reg);
     shuffle::register(reg);
     softmax::register(reg);
+    volumetric::register(reg);
 }
