@@ -243,3 +243,22 @@ fn pooling_and_norm_errors() {
     let e = call_err("aten::softmax.int", &[x, Arg::Int(4), Arg::None]);
     assert!(e.contains("dimension out of range"), "{e}");
 }
+
+#[test]
+fn operands_sharing_one_storage() {
+    // x @ x^T reads one storage twice; the second operand is copied, not locked twice
+    let x = sin_t(&[3, 4], 0.0, 1.0, DType::F32);
+    let out = nth(
+        &call(
+            "aten::mm",
+            &[
+                Arg::Tensor(x.clone()),
+                Arg::Tensor(x.transpose(0, 1).unwrap()),
+            ],
+        ),
+        0,
+    );
+    let v = x.to_vec::<f32>().unwrap();
+    let expected: f32 = v[..4].iter().map(|a| a * a).sum();
+    assert!((out.to_vec::<f32>().unwrap()[0] - expected).abs() < 1e-5);
+}

@@ -505,7 +505,6 @@ pub(crate) fn conv2d_named(
         }
     }
     let ws = weight.shape();
-    let g = p.groups.max(1);
     let d = if transposed {
         transposed_dims(op, x.shape(), ws, p)?
     } else {
@@ -513,7 +512,14 @@ pub(crate) fn conv2d_named(
     };
     check_operands(op, x, weight, bias, d.oc)?;
     let dtype = x.dtype();
-    let _ = g;
+    // one read lock per storage (see `linear::matmul_views`)
+    let weight_owned;
+    let weight = if x.shares_storage(weight) {
+        weight_owned = weight.copy_contiguous()?;
+        &weight_owned
+    } else {
+        weight
+    };
     with_real!(op, dtype, F => {
         let b = opt_vec::<F>(bias)?;
         let out = with_data::<F, _>(x, |xs| {

@@ -152,8 +152,9 @@ fn string_padding(
     }
 }
 
-fn k_convolution_impl(a: &Args, extra_flags: bool) -> Result<Arg> {
-    let _ = extra_flags;
+/// `(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups, ...)`;
+/// the trailing backend flags (benchmark, deterministic, cudnn_enabled, allow_tf32) are ignored.
+fn k_convolution(a: &Args) -> Result<Arg> {
     Ok(convolution(
         a.op(),
         a.tensor(0)?,
@@ -167,9 +168,6 @@ fn k_convolution_impl(a: &Args, extra_flags: bool) -> Result<Arg> {
         a.int(8)?,
     )?
     .into())
-}
-fn k_convolution(a: &Args) -> Result<Arg> {
-    k_convolution_impl(a, false)
 }
 fn k_conv_nd(a: &Args, spatial: usize) -> Result<Arg> {
     let op = a.op();

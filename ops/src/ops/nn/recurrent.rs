@@ -374,7 +374,18 @@ fn rnn_rows(
                 if projected {
                     expect_shape(op, "w_hr", &p[per - 1], &[out, hidden])?;
                 }
-                let held: Vec<Held<'_, F>> = p.iter().map(hold::<F>).collect::<Result<_>>()?;
+                // one read lock per storage: parameters sharing a storage are copied
+                let held: Vec<Held<'_, F>> = p
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| {
+                        if p[..i].iter().any(|q| q.shares_storage(t)) {
+                            Ok(Held::Owned(t.to_vec::<F>()?))
+                        } else {
+                            hold::<F>(t)
+                        }
+                    })
+                    .collect::<Result<_>>()?;
                 let w = Weights {
                     w_ih: held[0].slice()?,
                     w_hh: held[1].slice()?,
