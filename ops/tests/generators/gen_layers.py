@@ -13,6 +13,8 @@ case("max_pool2d_ceil_last_window_dropped", "aten::max_pool2d", [T([1,1,6,6],0.2
 case("max_pool2d_with_indices_unbatched", "aten::max_pool2d_with_indices", [T([2,5,5],0.3), [3,3], [2,2], [1,1], [1,1], True], lambda *a: F.max_pool2d(*a[:5], ceil_mode=a[5], return_indices=True))
 case("max_pool2d_float64", "aten::max_pool2d", [T([1,2,5,7],0.0,'f64'), [3,3], [2,2], [1,1], [1,1], False], F.max_pool2d, 1e-12)
 case("max_pool1d_basic", "aten::max_pool1d", [T([2,3,9],0.0), [3], [2], [1], [1], True], F.max_pool1d)
+case("max_pool1d_with_indices_ceil", "aten::max_pool1d_with_indices", [T([2,3,9],0.0), [3], [2], [1], [2], True], lambda *a: F.max_pool1d(*a[:5], ceil_mode=a[5], return_indices=True))
+case("adaptive_max_pool1d_indices", "aten::adaptive_max_pool1d", [T([2,3,7],0.0), [3]], lambda x,o: F.adaptive_max_pool1d(x,o,True))
 case("avg_pool2d_ceil_exclude_pad", "aten::avg_pool2d", [X, [3,3], [2,2], [1,1], True, False, None], F.avg_pool2d)
 case("avg_pool2d_ceil_include_pad", "aten::avg_pool2d", [X, [3,3], [2,2], [1,1], True, True, None], F.avg_pool2d)
 case("avg_pool2d_divisor_override", "aten::avg_pool2d", [X, [2,3], [2,1], [1,0], False, True, 5], F.avg_pool2d)

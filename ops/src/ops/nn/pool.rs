@@ -447,16 +447,31 @@ fn k_max_pool1d(a: &Args) -> Result<Arg> {
         one(2, 1)?
     };
     let x = lift1d(op, a.tensor(0)?)?;
-    let (v, _) = max_pool2d(
+    let with_indices = op.ends_with("with_indices");
+    let (v, i) = max_pool2d(
         &x,
         [1, k],
         [1, s],
         [0, one(3, 0)?],
         [1, one(4, 1)?],
         a.bool(5)?,
-        false,
+        with_indices,
     )?;
-    Ok(v.squeeze_dim(-2)?.into())
+    let v = v.squeeze_dim(-2)?;
+    Ok(match i {
+        Some(i) => (v, i.squeeze_dim(-2)?).into(),
+        None => v.into(),
+    })
+}
+
+fn k_adaptive_max_pool1d(a: &Args) -> Result<Arg> {
+    let op = a.op();
+    let v = expand_list(op, "output_size", &a.int_list(1)?, 1, &[])?;
+    let l = to_usize(op, "output_size", v[0])?;
+    let x = lift1d(op, a.tensor(0)?)?;
+    let (v, i) = adaptive_pool2d(&x, [1, l], true)?;
+    let i = i.ok_or_else(|| OpError::invalid(op, "missing indices"))?;
+    Ok((v.squeeze_dim(-2)?, i.squeeze_dim(-2)?).into())
 }
 
 fn k_avg_pool2d(a: &Args) -> Result<Arg> {
@@ -535,6 +550,8 @@ pub fn register(reg: &mut Registry) {
     reg.register("aten::max_pool2d", k_max_pool2d);
     reg.register("aten::max_pool2d_with_indices", k_max_pool2d);
     reg.register("aten::max_pool1d", k_max_pool1d);
+    reg.register("aten::max_pool1d_with_indices", k_max_pool1d);
+    reg.register("aten::adaptive_max_pool1d", k_adaptive_max_pool1d);
     reg.register("aten::avg_pool2d", k_avg_pool2d);
     reg.register("aten::avg_pool1d", k_avg_pool1d);
     reg.register("aten::adaptive_avg_pool2d", k_adaptive_avg_pool2d);
