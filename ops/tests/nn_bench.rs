@@ -85,12 +85,13 @@ fn bench_conv_and_linear() {
                 ints(&[1, 1]),
                 Arg::Int(1),
             ];
-            let start = Instant::now();
-            let reps = 10;
-            for _ in 0..reps {
+            let mut ms = f64::INFINITY;
+            for _ in 0..10 {
+                let start = Instant::now();
                 reg.call("aten::conv2d", &args).unwrap();
+                ms = ms.min(start.elapsed().as_secs_f64() * 1e3);
             }
-            let ms = start.elapsed().as_secs_f64() * 1e3 / reps as f64;
+            println!("  conv {cin}->{cout} {hw}x{hw} k{k} s{s}: {ms:.3} ms");
             total += ms * count as f64;
         }
         println!("resnet-18 convolutions (sum): {total:.2} ms");
