@@ -2164,6 +2164,37 @@ fn act_softshrink() {
 }
 
 #[test]
+fn act_rrelu_eval() {
+    let args = vec![
+        Arg::Tensor(sin_t(&[11], 0.0, 4.0, DType::F32)),
+        Arg::Float(0.1),
+        Arg::Float(0.3),
+        Arg::Bool(false),
+        Arg::None,
+    ];
+    let out = call("aten::rrelu", &args);
+    check(
+        &out,
+        0,
+        &[
+            0.0,
+            1.4464616775512695,
+            2.6971516609191895,
+            3.582794666290283,
+            3.983523368835449,
+            3.8451008796691895,
+            3.1862618923187256,
+            2.096177339553833,
+            0.722385048866272,
+            -0.1498357355594635,
+            -0.42386889457702637,
+        ],
+        &[11],
+        0.0001,
+    );
+}
+
+#[test]
 fn act_gelu_tanh() {
     let args = vec![
         Arg::Tensor(sin_t(&[11], 0.0, 4.0, DType::F32)),

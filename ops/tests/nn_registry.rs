@@ -77,3 +77,11 @@ fn priority_one_overloads_are_registered() {
         assert!(reg.contains(name), "{name} is not registered");
     }
 }
+
+#[test]
+#[ignore]
+fn print_registered_names() {
+    let mut reg = Registry::new();
+    torchscript_ops::ops::nn::register(&mut reg);
+    println!("{}", reg.names().join(" "));
+}

@@ -54,6 +54,7 @@ acts = [
 ]
 for name, extra, fn in acts:
     case(f"act_{name}", f"aten::{name}", [A] + extra, fn)
+case("act_rrelu_eval", "aten::rrelu", [A, 0.1, 0.3, False, None], lambda x,l,u,t,g: F.rrelu(x,l,u,False))
 case("act_gelu_tanh", "aten::gelu", [A, "tanh"], lambda x,a: F.gelu(x, approximate=a))
 case("act_gelu_float64", "aten::gelu", [T([11],0.0,'f64',scale=4.0), "none"], lambda x,a: F.gelu(x, approximate=a), 1e-13)
 case("act_silu_float16", "aten::silu", [T([11],0.0,'f16',scale=4.0)], F.silu, 2e-2)
