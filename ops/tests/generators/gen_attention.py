@@ -22,6 +22,7 @@ case("sdpa_plain", "aten::scaled_dot_product_attention", [T([2,2,3,4],0.0), T([2
 case("sdpa_causal_scaled", "aten::scaled_dot_product_attention", [T([1,2,4,4],0.0), T([1,2,4,4],1.0), T([1,2,4,3],2.0), None, 0.0, True, 0.3, False], sd)
 case("sdpa_bool_mask_fully_masked_row", "aten::scaled_dot_product_attention", [T([1,1,3,4],0.0), T([1,1,5,4],1.0), T([1,1,5,2],2.0), BoolT([3,5],[True,False,True,True,False]+[False]*5+[True]*5), 0.0, False, None, False], sd)
 case("sdpa_float_mask_broadcast", "aten::scaled_dot_product_attention", [T([2,3,4],0.0), T([2,5,4],1.0), T([2,5,2],2.0), T([3,5],3.0), 0.0, False, None, False], sd)
+case("sdpa_transposed_key", "aten::scaled_dot_product_attention", [T([2,3,4],0.0), T([2,4,5],1.0,perm=[0,2,1]), T([2,5,2],2.0), None, 0.0, False, None, False], sd)
 case("sdpa_gqa", "aten::scaled_dot_product_attention", [T([1,4,3,4],0.0), T([1,2,3,4],1.0), T([1,2,3,2],2.0), None, 0.0, False, None, True], sd)
 case("sdpa_float64", "aten::scaled_dot_product_attention", [T([2,3,4],0.0,'f64'), T([2,5,4],1.0,'f64'), T([2,5,2],2.0,'f64'), None, 0.0, False, None, False], sd, 1e-12)
 case("sdpa_float16", "aten::scaled_dot_product_attention", [T([2,3,4],0.0,'f16'), T([2,5,4],1.0,'f16'), T([2,5,2],2.0,'f16'), None, 0.0, False, None, False], sd, 2e-2)

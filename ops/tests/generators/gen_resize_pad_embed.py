@@ -16,6 +16,7 @@ case("bilinear2d_half_pixel", "aten::upsample_bilinear2d.vec", [X, [5,7], False,
 case("bilinear2d_scale_factors", "aten::upsample_bilinear2d.vec", [X, None, False, [1.7, 2.5]], A.upsample_bilinear2d.vec)
 case("bilinear2d_downsample", "aten::upsample_bilinear2d.vec", [T([1,2,7,9],0.0), [3,4], False, None], A.upsample_bilinear2d.vec)
 case("bilinear2d_sized_with_scales", "aten::upsample_bilinear2d", [X, [6,8], False, 2.0, 2.0], A.upsample_bilinear2d.default)
+case("bilinear2d_non_contiguous", "aten::upsample_bilinear2d.vec", [T([1,3,4,2],0.0,perm=[0,3,1,2]), [5,7], False, None], A.upsample_bilinear2d.vec)
 case("bilinear2d_float64", "aten::upsample_bilinear2d.vec", [T([1,2,3,4],0.0,'f64'), [5,7], False, None], A.upsample_bilinear2d.vec, 1e-12)
 case("bilinear2d_float16", "aten::upsample_bilinear2d.vec", [T([1,2,3,4],0.0,'f16'), [5,7], True, None], A.upsample_bilinear2d.vec, 2e-2)
 case("nearest1d_vec", "aten::upsample_nearest1d.vec", [T([1,2,5],0.0), None, [2.5]], A.upsample_nearest1d.vec)
