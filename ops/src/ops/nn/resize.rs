@@ -17,6 +17,8 @@ pub enum Mode {
     Linear { align_corners: bool },
     /// Bicubic interpolation (A = -0.75, borders clamped).
     Cubic { align_corners: bool },
+    /// Antialiased (bi)linear or bicubic resampling: filters widened by the downscale factor.
+    Antialiased { align_corners: bool, cubic: bool },
 }
 
 /// Output size and the scale a user passed, per spatial dim.
@@ -61,6 +63,52 @@ fn source_scale<F: Real>(axis: &Axis, align_corners: bool) -> F {
             _ => F::of(axis.input as f64) / F::of(axis.output as f64),
         }
     }
+}
+
+/// Antialiasing taps: for each output index, the first source index and normalized weights of
+/// a triangle (or Keys cubic, a = -0.5) filter stretched by the downscale factor.
+fn antialias_taps<F: Real>(axis: &Axis, align_corners: bool, cubic: bool) -> Vec<(usize, Vec<F>)> {
+    let scale = source_scale::<F>(axis, align_corners).to_f64();
+    let interp = if cubic { 4.0 } else { 2.0 };
+    let support = if scale >= 1.0 {
+        interp / 2.0 * scale
+    } else {
+        interp / 2.0
+    };
+    let invscale = if scale >= 1.0 { 1.0 / scale } else { 1.0 };
+    let filter = |x: f64| -> f64 {
+        let x = x.abs();
+        if cubic {
+            let a = -0.5;
+            if x < 1.0 {
+                ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0
+            } else if x < 2.0 {
+                (((x - 5.0) * x + 8.0) * x - 4.0) * a
+            } else {
+                0.0
+            }
+        } else if x < 1.0 {
+            1.0 - x
+        } else {
+            0.0
+        }
+    };
+    (0..axis.output)
+        .map(|i| {
+            let center = scale * (i as f64 + 0.5);
+            let xmin = ((center - support + 0.5).floor().max(0.0)) as usize;
+            let xmax = ((center + support + 0.5).floor() as usize).min(axis.input);
+            let raw: Vec<f64> = (xmin..xmax.max(xmin))
+                .map(|j| filter((j as f64 - center + 0.5) * invscale))
+                .collect();
+            let total: f64 = raw.iter().sum();
+            let w = raw
+                .iter()
+                .map(|&v| F::of(if total != 0.0 { v / total } else { 0.0 }))
+                .collect();
+            (xmin, w)
+        })
+        .collect()
 }
 
 /// Bicubic taps: the four clamped source indices and weights per output index.
@@ -135,6 +183,8 @@ pub fn upsample2d(x: &Tensor, h: Axis, w: Axis, mode: Mode) -> Result<Tensor> {
         Mode::NearestExact => "aten::_upsample_nearest_exact2d",
         Mode::Linear { .. } => "aten::upsample_bilinear2d",
         Mode::Cubic { .. } => "aten::upsample_bicubic2d",
+        Mode::Antialiased { cubic: false, .. } => "aten::_upsample_bilinear2d_aa",
+        Mode::Antialiased { cubic: true, .. } => "aten::_upsample_bicubic2d_aa",
     };
     if x.dim() != 4 {
         return Err(OpError::shape(
@@ -170,6 +220,31 @@ pub fn upsample2d(x: &Tensor, h: Axis, w: Axis, mode: Mode) -> Result<Tensor> {
                             let row = &src[iy * w.input..(iy + 1) * w.input];
                             for (o, &ix) in dst[oy * w.output..(oy + 1) * w.output].iter_mut().zip(&xs_idx) {
                                 *o = row[ix];
+                            }
+                        }
+                        Ok(())
+                    })?;
+                }
+                Mode::Antialiased { align_corners, cubic } => {
+                    let ty = antialias_taps::<F>(&h, align_corners, cubic);
+                    let tx = antialias_taps::<F>(&w, align_corners, cubic);
+                    for_each_chunk(&mut out, out_plane, |p, dst| {
+                        let src = &xs[p * in_plane..(p + 1) * in_plane];
+                        // horizontal pass over every input row, then the vertical pass
+                        let mut rows = vec![F::ZERO; h.input * w.output];
+                        for y in 0..h.input {
+                            let row = &src[y * w.input..(y + 1) * w.input];
+                            for (o, (x0, wx)) in rows[y * w.output..(y + 1) * w.output].iter_mut().zip(&tx) {
+                                *o = wx.iter().zip(&row[*x0..]).fold(F::ZERO, |acc, (&a, &b)| acc + a * b);
+                            }
+                        }
+                        for (oy, (y0, wy)) in ty.iter().enumerate() {
+                            for ox in 0..w.output {
+                                let mut acc = F::ZERO;
+                                for (k, &wk) in wy.iter().enumerate() {
+                                    acc += wk * rows[(y0 + k) * w.output + ox];
+                                }
+                                dst[oy * w.output + ox] = acc;
                             }
                         }
                         Ok(())
@@ -303,7 +378,15 @@ fn upsample1d(x: &Tensor, l: Axis, mode: Mode) -> Result<Tensor> {
 
 fn mode_of(a: &Args) -> Result<(Mode, usize)> {
     let name = a.op();
-    Ok(if name.contains("nearest_exact") {
+    Ok(if name.contains("_aa") {
+        (
+            Mode::Antialiased {
+                align_corners: a.bool(2)?,
+                cubic: name.contains("bicubic"),
+            },
+            1,
+        )
+    } else if name.contains("nearest_exact") {
         (Mode::NearestExact, 0)
     } else if name.contains("nearest") {
         (Mode::Nearest, 0)
@@ -396,6 +479,8 @@ pub fn register(reg: &mut Registry) {
         "_upsample_nearest_exact1d",
         "upsample_linear1d",
         "upsample_bicubic2d",
+        "_upsample_bilinear2d_aa",
+        "_upsample_bicubic2d_aa",
     ] {
         reg.register(&format!("aten::{name}"), k_upsample);
         reg.register(&format!("aten::{name}.vec"), k_upsample_vec);
