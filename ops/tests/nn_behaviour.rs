@@ -262,3 +262,69 @@ fn operands_sharing_one_storage() {
     let expected: f32 = v[..4].iter().map(|a| a * a).sum();
     assert!((out.to_vec::<f32>().unwrap()[0] - expected).abs() < 1e-5);
 }
+
+#[test]
+fn single_and_multi_threaded_kernels_agree() {
+    use torchscript_ops::parallel::set_intra_op_threads;
+    let x = sin_t(&[3, 4, 9, 9], 0.0, 1.0, DType::F32);
+    let w = sin_t(&[8, 2, 3, 3], 1.0, 1.0, DType::F32);
+    let dw = sin_t(&[4, 1, 3, 3], 2.0, 1.0, DType::F32);
+    let calls: Vec<(&str, Vec<Arg>)> = vec![
+        (
+            "aten::conv2d",
+            vec![
+                Arg::Tensor(x.clone()),
+                Arg::Tensor(w),
+                Arg::None,
+                ints(&[1, 1]),
+                ints(&[1, 1]),
+                ints(&[1, 1]),
+                Arg::Int(2),
+            ],
+        ),
+        (
+            "aten::conv2d",
+            vec![
+                Arg::Tensor(x.clone()),
+                Arg::Tensor(dw),
+                Arg::None,
+                ints(&[2, 2]),
+                ints(&[1, 1]),
+                ints(&[1, 1]),
+                Arg::Int(4),
+            ],
+        ),
+        (
+            "aten::max_pool2d",
+            vec![
+                Arg::Tensor(x.clone()),
+                ints(&[3, 3]),
+                ints(&[2, 2]),
+                ints(&[1, 1]),
+                ints(&[1, 1]),
+                Arg::Bool(true),
+            ],
+        ),
+        (
+            "aten::softmax.int",
+            vec![Arg::Tensor(x.clone()), Arg::Int(1), Arg::None],
+        ),
+        (
+            "aten::upsample_bilinear2d.vec",
+            vec![
+                Arg::Tensor(x.clone()),
+                ints(&[13, 5]),
+                Arg::Bool(false),
+                Arg::None,
+            ],
+        ),
+    ];
+    for (op, args) in &calls {
+        set_intra_op_threads(1);
+        let one = nth(&call(op, args), 0).to_vec::<f32>().unwrap();
+        set_intra_op_threads(2);
+        let two = nth(&call(op, args), 0).to_vec::<f32>().unwrap();
+        set_intra_op_threads(0);
+        assert_eq!(one, two, "{op}");
+    }
+}
