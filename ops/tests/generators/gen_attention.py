@@ -1,3 +1,4 @@
+import os
 import torch, torch.nn.functional as F
 from common import *
 out = [HEADER.format(doc="Attention kernels against torch 2.15.0.")]
@@ -44,4 +45,4 @@ case("encoder_layer_key_padding_mask", "aten::_transformer_encoder_layer_fwd",
      [T([2,3,D],0.0), D, H] + mha_w + [False, False, 1e-5] + ew + [BoolT([2,3],[False,False,True,False,True,True]), 1], A._transformer_encoder_layer_fwd)
 src = "\n".join(out)
 src = src.replace("use torchscript_ops::{Arg, DType};", "use torchscript_ops::{Arg, DType, Tensor};\n\nfn bool_t(values: &[bool], shape: &[usize]) -> Tensor {\n    let v: Vec<torchscript_ops::Bool8> = values.iter().map(|&b| b.into()).collect();\n    Tensor::from_vec(v, shape).unwrap()\n}")
-open('/work/wt-opsnn/ops/tests/nn_attention.rs','w').write(src)
+open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'nn_attention.rs'),'w').write(src)

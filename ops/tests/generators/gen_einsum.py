@@ -1,3 +1,4 @@
+import os
 import torch
 from common import *
 out = [HEADER.format(doc="einsum against torch 2.15.0.")]
@@ -18,4 +19,4 @@ case("einsum_ellipsis_broadcast", "...ij,...jk->...ik", [T([2,1,3,4],0.0), T([3,
 case("einsum_sum_out_single_operand_label", "ij,kl->ik", [T([2,3],0.0), T([4,5],1.0)])
 case("einsum_bilinear", "bn,anm,bm->ba", [T([2,3],0.0), T([4,3,5],1.0), T([2,5],2.0)])
 case("einsum_float64", "ij,jk->ik", [T([2,3],0.0,'f64'), T([3,4],1.0,'f64')], 1e-12)
-open('/work/wt-opsnn/ops/tests/nn_einsum.rs','w').write("\n".join(out))
+open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'nn_einsum.rs'),'w').write("\n".join(out))

@@ -1,3 +1,4 @@
+import os
 import torch, torch.nn.functional as F
 from common import *
 out = [HEADER.format(doc="Pooling, normalization, activations and softmax against torch 2.15.0.")]
@@ -73,4 +74,4 @@ case("softmax_last_dim_to_float64", "aten::softmax.int", [S, -1, 7], lambda x,d,
 case("log_softmax_dim0", "aten::log_softmax.int", [S, 0, None], lambda x,d,t: torch.log_softmax(x,d))
 case("log_softmax_last_dim", "aten::log_softmax.int", [T([3,5],0.0,scale=30.0), -1, None], lambda x,d,t: torch.log_softmax(x,d))
 case("softmax_float16", "aten::softmax.int", [T([2,5],0.0,'f16'), 1, None], lambda x,d,t: torch.softmax(x,d), 2e-2)
-open('/work/wt-opsnn/ops/tests/nn_layers.rs','w').write("\n".join(out))
+open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'nn_layers.rs'),'w').write("\n".join(out))

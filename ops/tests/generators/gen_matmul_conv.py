@@ -1,3 +1,4 @@
+import os
 import torch, torch.nn.functional as F
 from common import *
 out = [HEADER.format(doc="Matrix products and convolutions against torch 2.15.0.")]
@@ -51,4 +52,4 @@ case("convolution_transposed_flag", "aten::convolution",
      [T([1,2,4,4],0.0), T([2,3,3,3],1.0), T([3],2.0), [2,2], [1,1], [1,1], True, [1,1], 1],
      lambda x,w,b,st,pa,di,tr,op,g: conv_args(x,w,b,st,pa,di,tr,op,g))
 case("conv_transpose1d_basic", "aten::conv_transpose1d", [T([1,2,5],0.0), T([2,3,3],1.0), T([3],2.0), [2], [1], [1], 1, [1]], F.conv_transpose1d)
-open('/work/wt-opsnn/ops/tests/nn_matmul_conv.rs','w').write("\n".join(out))
+open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'nn_matmul_conv.rs'),'w').write("\n".join(out))

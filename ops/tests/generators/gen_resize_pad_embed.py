@@ -1,3 +1,4 @@
+import os
 import torch, torch.nn.functional as F
 from common import *
 out = [HEADER.format(doc="Interpolation, padding and embeddings against torch 2.15.0.")]
@@ -49,4 +50,4 @@ case("embedding_bag_max_2d", "aten::embedding_bag", [T([6,3],0.0), T([2,3],ints=
      lambda w,i,o,*r: F.embedding_bag(i,w,None,mode='max'))
 case("embedding_bag_per_sample_weights_padding", "aten::embedding_bag.padding_idx", [T([6,3],0.0), T([5],ints=[0,2,5,2,3]), T([2],ints=[0,2]), False, 0, False, T([5],1.0), False, 2],
      lambda w,i,o,s,m,sp,psw,ilo,pi: F.embedding_bag(i,w,o,mode='sum',per_sample_weights=psw,padding_idx=pi))
-open('/work/wt-opsnn/ops/tests/nn_resize_pad_embed.rs','w').write("\n".join(out))
+open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'nn_resize_pad_embed.rs'),'w').write("\n".join(out))

@@ -1,3 +1,4 @@
+import os
 import torch, torch.nn.functional as F
 from common import *
 out = [HEADER.format(doc="3-D convolution and pooling against torch 2.15.0.")]
@@ -12,4 +13,4 @@ case("max_pool3d_ceil_dilation", "aten::max_pool3d", [X, [2,3,3], [2,2,2], [1,1,
 case("avg_pool3d_exclude_pad_ceil", "aten::avg_pool3d", [X, [2,3,3], [2,2,2], [1,1,1], True, False, None], F.avg_pool3d)
 case("avg_pool3d_divisor", "aten::avg_pool3d", [X, [2,2,2], [1,2,2], [0,1,1], False, True, 3], F.avg_pool3d)
 case("adaptive_avg_pool3d_basic", "aten::adaptive_avg_pool3d", [X, [3,2,4]], F.adaptive_avg_pool3d)
-open('/work/wt-opsnn/ops/tests/nn_volumetric.rs','w').write("\n".join(out))
+open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'nn_volumetric.rs'),'w').write("\n".join(out))
