@@ -35,6 +35,14 @@ case("native_mha_cross_key_padding_per_head", "aten::_native_multi_head_attentio
      [T([2,3,D],0.0), T([2,3,D],0.7), T([2,3,D],1.4), D, H] + mha_w + [BoolT([2,3],[False,False,True, False,True,False]), True, False, 1], A._native_multi_head_attention)
 case("native_mha_src_mask_no_weights", "aten::_native_multi_head_attention",
      [T([2,3,D],0.0), T([2,3,D],0.0), T([2,3,D],0.0), D, H] + mha_w + [BoolT([3,3],[False,True,True,False,False,True,False,False,False]), False, True, 0], lambda *a: A._native_multi_head_attention(*a)[0])
+class MaskT(T):
+    def torch(self):
+        m = torch.zeros(3, 3); m[0, 1] = float('-inf'); m[2, 0] = 5.0
+        return m
+    def rust(self):
+        return "torchscript_ops::Tensor::from_vec(vec![0f32, f32::NEG_INFINITY, 0., 0., 0., 0., 5., 0., 0.], &[3, 3]).unwrap()"
+case("native_mha_float_mask_means_masked_when_non_zero", "aten::_native_multi_head_attention",
+     [T([2,3,D],0.0), T([2,3,D],0.0), T([2,3,D],0.0), D, H] + mha_w + [MaskT([3,3]), True, True, 0], A._native_multi_head_attention)
 enc = lambda relu_first: None
 ew = [T([D],3.0,scale=0.5), T([D],3.5,scale=0.5), T([D],4.0,scale=0.5), T([D],4.5,scale=0.5), T([6,D],5.0,scale=0.5), T([6],5.5,scale=0.5), T([D,6],6.0,scale=0.5), T([D],6.5,scale=0.5)]
 for gelu in [False, True]:
