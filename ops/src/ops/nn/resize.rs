@@ -411,13 +411,37 @@ fn spatial_of(x: &Tensor, n: usize) -> Vec<usize> {
     x.shape()[x.dim().saturating_sub(n)..].to_vec()
 }
 
+/// Resizes a `[N, C, D, H, W]` tensor separably: height and width first, then depth (both
+/// nearest and trilinear interpolation factor per axis).
+pub fn upsample3d(x: &Tensor, d: Axis, h: Axis, w: Axis, mode: Mode) -> Result<Tensor> {
+    if x.dim() != 5 {
+        return Err(OpError::shape(
+            "aten::upsample_trilinear3d",
+            format!("expected a 5-D input, got {}-D", x.dim()),
+        ));
+    }
+    let (n, c) = (x.shape()[0] as i64, x.shape()[1] as i64);
+    let planes = x.reshape(&[n, c * d.input as i64, h.input as i64, w.input as i64])?;
+    let hw = upsample2d(&planes, h, w, mode)?;
+    let flat = (h.output * w.output) as i64;
+    let by_depth = hw.reshape(&[n, c, d.input as i64, flat])?;
+    let identity = Axis {
+        input: flat as usize,
+        output: flat as usize,
+        scale: None,
+    };
+    let out = upsample2d(&by_depth, d, identity, mode)?;
+    out.reshape(&[n, c, d.output as i64, h.output as i64, w.output as i64])
+}
+
 fn run(x: &Tensor, axes: &[Axis], mode: Mode) -> Result<Tensor> {
     match axes {
         [l] => upsample1d(x, *l, mode),
         [h, w] => upsample2d(x, *h, *w, mode),
+        [d, h, w] => upsample3d(x, *d, *h, *w, mode),
         _ => Err(OpError::unsupported(
             "aten::upsample",
-            "only 1-D and 2-D interpolation is supported",
+            "only 1-D, 2-D and 3-D interpolation is supported",
         )),
     }
 }
@@ -425,6 +449,8 @@ fn run(x: &Tensor, axes: &[Axis], mode: Mode) -> Result<Tensor> {
 fn spatial_dims(op: &str) -> usize {
     if op.contains("1d") {
         1
+    } else if op.contains("3d") {
+        3
     } else {
         2
     }
@@ -480,6 +506,9 @@ pub fn register(reg: &mut Registry) {
         "upsample_linear1d",
         "upsample_bicubic2d",
         "_upsample_bilinear2d_aa",
+        "upsample_nearest3d",
+        "_upsample_nearest_exact3d",
+        "upsample_trilinear3d",
         "_upsample_bicubic2d_aa",
     ] {
         reg.register(&format!("aten::{name}"), k_upsample);
