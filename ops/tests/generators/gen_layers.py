@@ -40,6 +40,10 @@ case("batch_norm_float64", "aten::batch_norm", [T([2,3,2,3],0.0,'f64'), T([3],1.
 case("batch_norm_float16_training", "aten::batch_norm", [T([2,3,2,3],0.0,'f16'), None, None, None, None, True, 0.1, 1e-5, True], bn, 2e-2)
 case("native_batch_norm_training", "aten::native_batch_norm", [B, T([3],1.0), T([3],2.0), None, None, True, 0.1, 1e-5],
      lambda *a: torch.native_batch_norm(*a))
+case("weight_norm_dim0", "aten::_weight_norm", [T([4,3,2],0.0), T([4,1,1],1.0), 0], torch._weight_norm)
+case("weight_norm_last_dim", "aten::_weight_norm", [T([3,5],0.0), T([1,5],1.0), 1], torch._weight_norm)
+case("weight_norm_whole", "aten::_weight_norm", [T([3,5],0.0), T([],1.0), -1], torch._weight_norm)
+case("norm_except_dim_basic", "aten::norm_except_dim", [T([4,3,2],0.0), 2, 1], torch.norm_except_dim)
 case("layer_norm_two_dims", "aten::layer_norm", [T([2,3,4],0.0), [3,4], T([3,4],1.0), T([3,4],2.0), 1e-5, True], F.layer_norm if False else (lambda x,s,w,b,e,c: F.layer_norm(x,s,w,b,e)))
 case("layer_norm_no_affine", "aten::layer_norm", [T([3,5],0.0), [5], None, None, 1e-3, True], lambda x,s,w,b,e,c: F.layer_norm(x,s,w,b,e))
 case("layer_norm_float16", "aten::layer_norm", [T([3,5],0.0,'f16'), [5], T([5],1.0,'f16'), T([5],2.0,'f16'), 1e-5, True], lambda x,s,w,b,e,c: F.layer_norm(x,s,w,b,e), 2e-2)
