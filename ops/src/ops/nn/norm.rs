@@ -400,7 +400,7 @@ pub fn weight_norm(v: &Tensor, g: &Tensor, dim: i64) -> Result<Tensor> {
         let (nv, gv) = (norms.to_vec::<F>()?, g.to_vec::<F>()?);
         let out = with_data::<F, _>(v, |xs| {
             Ok(xs.iter().enumerate().map(|(i, &x)| {
-                let k = if inner == 0 { 0 } else { (i / inner) % size.max(1) };
+                let k = i.checked_div(inner).unwrap_or(0) % size.max(1);
                 x * (gv[k] / nv[k])
             }).collect::<Vec<F>>())
         })?;
