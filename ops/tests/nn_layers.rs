@@ -1245,6 +1245,29 @@ fn batch_norm_no_affine_3d() {
 }
 
 #[test]
+fn batch_norm_training_single_value_per_channel() {
+    let args = vec![
+        Arg::Tensor(sin_t(&[1, 3], 0.0, 2.0, DType::F32)),
+        Arg::None,
+        Arg::None,
+        Arg::None,
+        Arg::None,
+        Arg::Bool(true),
+        Arg::Float(0.1),
+        Arg::Float(1e-05),
+        Arg::Bool(true),
+    ];
+    let out = call("aten::batch_norm", &args);
+    check(
+        &out,
+        0,
+        &[0.0, 4.859917680732906e-06, 1.1907126463484019e-05],
+        &[1, 3],
+        0.0001,
+    );
+}
+
+#[test]
 fn batch_norm_float64() {
     let args = vec![
         Arg::Tensor(sin_t(&[2, 3, 2, 3], 0.0, 2.0, DType::F64)),

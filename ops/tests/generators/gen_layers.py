@@ -36,6 +36,7 @@ case("batch_norm_eval", "aten::batch_norm", [B, T([3],1.0), T([3],2.0), T([3],3.
 case("batch_norm_non_contiguous", "aten::batch_norm", [T([2,2,3,3],0.0,perm=[0,3,1,2]), T([3],1.0), T([3],2.0), None, None, True, 0.1, 1e-5, True], bn)
 case("batch_norm_training_batch_stats", "aten::batch_norm", [B, T([3],1.0), T([3],2.0), None, None, True, 0.1, 1e-5, True], bn)
 case("batch_norm_no_affine_3d", "aten::batch_norm", [T([4,3,5],0.3), None, None, T([3],3.0), T([3],0.5,scale=1.5), False, 0.1, 1e-3, True], bn)
+case("batch_norm_training_single_value_per_channel", "aten::batch_norm", [T([1,3],0.0), None, None, None, None, True, 0.1, 1e-5, True], torch.ops.aten.batch_norm)
 case("batch_norm_float64", "aten::batch_norm", [T([2,3,2,3],0.0,'f64'), T([3],1.0,'f64'), T([3],2.0,'f64'), None, None, True, 0.1, 1e-5, True], bn, 1e-12)
 case("batch_norm_float16_training", "aten::batch_norm", [T([2,3,2,3],0.0,'f16'), None, None, None, None, True, 0.1, 1e-5, True], bn, 2e-2)
 case("native_batch_norm_training", "aten::native_batch_norm", [B, T([3],1.0), T([3],2.0), None, None, True, 0.1, 1e-5],

@@ -79,15 +79,7 @@ pub fn batch_norm(
         check_param(op, what, t, c)?;
     }
     let use_batch_stats = training || running_mean.is_none() || running_var.is_none();
-    if use_batch_stats && n * inner <= 1 && training {
-        return Err(OpError::invalid(
-            op,
-            format!(
-                "expected more than 1 value per channel when training, got input size {:?}",
-                x.shape()
-            ),
-        ));
-    }
+    // (a single value per channel is allowed here: the Python-level check is not aten's)
     with_real!(op, dtype, F => {
         let w = opt_vec::<F>(weight)?;
         let b = opt_vec::<F>(bias)?;
