@@ -328,3 +328,100 @@ fn single_and_multi_threaded_kernels_agree() {
         assert_eq!(one, two, "{op}");
     }
 }
+
+/// A direct (naive) convolution in f64 for checking the large-input paths.
+#[allow(clippy::too_many_arguments)]
+fn naive_conv2d(
+    x: &[f32],
+    xs: [usize; 4],
+    w: &[f32],
+    ws: [usize; 4],
+    stride: usize,
+    pad: usize,
+    groups: usize,
+) -> (Vec<f64>, [usize; 4]) {
+    let [n, c, h, wd] = xs;
+    let [oc, cg, kh, kw] = ws;
+    let oh = (h + 2 * pad - kh) / stride + 1;
+    let ow = (wd + 2 * pad - kw) / stride + 1;
+    let ocg = oc / groups;
+    let mut out = vec![0f64; n * oc * oh * ow];
+    for b in 0..n {
+        for o in 0..oc {
+            let g = o / ocg;
+            for y in 0..oh {
+                for xx in 0..ow {
+                    let mut acc = 0f64;
+                    for ci in 0..cg {
+                        let ch = g * cg + ci;
+                        for i in 0..kh {
+                            for j in 0..kw {
+                                let iy = (y * stride + i) as i64 - pad as i64;
+                                let ix = (xx * stride + j) as i64 - pad as i64;
+                                if iy < 0 || ix < 0 || iy >= h as i64 || ix >= wd as i64 {
+                                    continue;
+                                }
+                                let xv =
+                                    x[((b * c + ch) * h + iy as usize) * wd + ix as usize] as f64;
+                                acc += xv * w[((o * cg + ci) * kh + i) * kw + j] as f64;
+                            }
+                        }
+                    }
+                    out[((b * oc + o) * oh + y) * ow + xx] = acc;
+                }
+            }
+        }
+    }
+    (out, [n, oc, oh, ow])
+}
+
+#[test]
+fn large_convolutions_match_a_direct_reference() {
+    // big enough for the banded im2col path (unfolding > 2^19 elements), the parallel
+    // batch path, and a grouped case
+    for (xs, ws, stride, pad, groups) in [
+        ([1, 32, 48, 48], [8, 32, 3, 3], 1, 1, 1),
+        ([2, 16, 40, 37], [6, 8, 5, 5], 2, 2, 2),
+    ] {
+        let x = sin_t(&xs, 0.0, 1.0, DType::F32);
+        let w = sin_t(&ws, 1.0, 0.1, DType::F32);
+        let out = nth(
+            &call(
+                "aten::conv2d",
+                &[
+                    Arg::Tensor(x.clone()),
+                    Arg::Tensor(w.clone()),
+                    Arg::None,
+                    ints(&[stride, stride]),
+                    ints(&[pad, pad]),
+                    ints(&[1, 1]),
+                    Arg::Int(groups),
+                ],
+            ),
+            0,
+        );
+        let to = |v: i64| v as usize;
+        let (expected, shape) = naive_conv2d(
+            &x.to_vec::<f32>().unwrap(),
+            xs,
+            &w.to_vec::<f32>().unwrap(),
+            ws,
+            to(stride),
+            to(pad),
+            to(groups),
+        );
+        assert_eq!(out.shape(), shape);
+        for (i, (a, b)) in out
+            .to_vec::<f64>()
+            .unwrap()
+            .iter()
+            .zip(&expected)
+            .enumerate()
+        {
+            assert!(
+                (a - b).abs() < 1e-4 * (1.0 + b.abs()),
+                "element {i}: {a} vs {b}"
+            );
+        }
+    }
+}

@@ -136,8 +136,17 @@ fn valid_range(
 }
 
 /// Unfolds one group's input `[cg, h, w]` into `col[cg*kh*kw, oh*ow]`.
-fn im2col<F: Real>(x: &[F], d: &Dims, cg: usize, p: &Conv2dParams, col: &mut [F]) {
-    let plane = d.oh * d.ow;
+#[allow(clippy::too_many_arguments)]
+fn im2col<F: Real>(
+    x: &[F],
+    d: &Dims,
+    cg: usize,
+    p: &Conv2dParams,
+    col: &mut [F],
+    oy0: usize,
+    oy1: usize,
+) {
+    let plane = (oy1 - oy0) * d.ow;
     let rows_per_channel = d.kh * d.kw;
     let fill_channel = |c: usize, dst: &mut [F]| {
         let src = &x[c * d.h * d.w..(c + 1) * d.h * d.w];
@@ -146,8 +155,8 @@ fn im2col<F: Real>(x: &[F], d: &Dims, cg: usize, p: &Conv2dParams, col: &mut [F]
                 let row = &mut dst[(i * d.kw + j) * plane..(i * d.kw + j + 1) * plane];
                 let (xlo, xhi) =
                     valid_range(d.ow, p.stride[1], j * p.dilation[1], p.pad_begin[1], d.w);
-                for oy in 0..d.oh {
-                    let out_row = &mut row[oy * d.ow..(oy + 1) * d.ow];
+                for oy in oy0..oy1 {
+                    let out_row = &mut row[(oy - oy0) * d.ow..(oy - oy0 + 1) * d.ow];
                     let iy = oy * p.stride[0] + i * p.dilation[0];
                     if iy < p.pad_begin[0] || iy - p.pad_begin[0] >= d.h {
                         out_row.fill(F::ZERO);
@@ -334,22 +343,38 @@ fn conv2d_kernel<F: Real>(
                 par,
             )
         } else {
-            with_scratch::<F, _>(kdim * plane, |col| {
-                im2col(x_g, d, cg, p, col);
-                matmul_into(
-                    op,
-                    ocg,
-                    plane,
-                    kdim,
-                    dst,
-                    0,
-                    plane,
-                    accumulate,
-                    Mat::rows(w_g, 0, kdim),
-                    Mat::rows(col, 0, plane),
-                    F::ONE,
-                    par,
-                )
+            // unfold a band of output rows at a time so that the unfolded panel stays in cache
+            // (small unfoldings are done whole: narrow products are slower than a cache miss)
+            let row_len = (kdim * d.ow).max(1);
+            let band = if kdim * plane <= 1 << 19 {
+                d.oh
+            } else {
+                ((1usize << 17) / row_len).max(256usize.div_ceil(d.ow.max(1)))
+            }
+            .clamp(1, d.oh.max(1));
+            with_scratch::<F, _>(kdim * band * d.ow, |col| {
+                let mut oy0 = 0;
+                while oy0 < d.oh {
+                    let oy1 = (oy0 + band).min(d.oh);
+                    let cols = (oy1 - oy0) * d.ow;
+                    im2col(x_g, d, cg, p, &mut col[..kdim * cols], oy0, oy1);
+                    matmul_into(
+                        op,
+                        ocg,
+                        cols,
+                        kdim,
+                        dst,
+                        oy0 * d.ow,
+                        plane,
+                        accumulate,
+                        Mat::rows(w_g, 0, kdim),
+                        Mat::rows(col, 0, cols),
+                        F::ONE,
+                        par,
+                    )?;
+                    oy0 = oy1;
+                }
+                Ok(())
             })
         }
     })?;
