@@ -425,3 +425,32 @@ fn large_convolutions_match_a_direct_reference() {
         }
     }
 }
+
+#[test]
+fn max_pooling_propagates_nan_like_torch() {
+    // torch 2.15.0: F.max_pool2d(x, 2, 2) with a NaN at [0, 0, 0, 1] -> [[nan, 7], [13, 15]]
+    let mut v: Vec<f32> = (0..16).map(|i| i as f32).collect();
+    v[1] = f32::NAN;
+    let x = Tensor::from_vec(v, &[1, 1, 4, 4]).unwrap();
+    for op in ["aten::max_pool2d", "aten::max_pool2d_with_indices"] {
+        let out = call(
+            op,
+            &[
+                Arg::Tensor(x.clone()),
+                ints(&[2, 2]),
+                ints(&[2, 2]),
+                ints(&[0, 0]),
+                ints(&[1, 1]),
+                Arg::Bool(false),
+            ],
+        );
+        let got = nth(&out, 0).to_vec::<f32>().unwrap();
+        assert!(got[0].is_nan(), "{op}: {got:?}");
+        assert_eq!(&got[1..], &[7.0, 13.0, 15.0], "{op}");
+    }
+    let out = call(
+        "aten::adaptive_max_pool2d",
+        &[Arg::Tensor(x), ints(&[2, 2])],
+    );
+    assert!(nth(&out, 0).to_vec::<f32>().unwrap()[0].is_nan());
+}

@@ -3,7 +3,8 @@
 use crate::arg::{Arg, Args};
 use crate::error::{OpError, Result};
 use crate::ops::nn::util::{
-    expand_list, finish, for_each_chunk, product, to_usize, with_data, with_real, Real,
+    expand_list, finish, for_each_chunk, product, to_usize, with_data, with_real, with_scratch,
+    Real,
 };
 use crate::registry::Registry;
 use crate::tensor::Tensor;
@@ -156,8 +157,18 @@ fn tap_range(o: usize, win: &Window, size: usize) -> (usize, usize) {
     )
 }
 
-/// Max pooling of one plane without indices: tap ranges hoisted out of the inner loops, NaN
-/// tracked with a flag so that the comparison loop stays branch-light.
+/// `max` with PyTorch's NaN propagation (a NaN anywhere in the window wins).
+#[inline]
+fn nan_max<F: Real>(m: F, v: F) -> F {
+    if v > m || v.is_nan() {
+        v
+    } else {
+        m
+    }
+}
+
+/// Max pooling of one plane without indices, separably: the window max of every input row
+/// first (`kw` taps), then the max of those over the window rows (`kh` taps).
 #[allow(clippy::too_many_arguments)]
 fn max_plane_values<F: Real>(
     src: &[F],
@@ -170,26 +181,43 @@ fn max_plane_values<F: Real>(
     dst: &mut [F],
 ) {
     let neg_inf = F::of(f64::NEG_INFINITY);
-    for oy in 0..oh {
-        let (i0, i1) = tap_range(oy, wh, h);
-        for ox in 0..ow {
+    let cols: Vec<(usize, usize)> = (0..ow)
+        .map(|ox| {
             let (j0, j1) = tap_range(ox, ww, w);
-            let mut best = neg_inf;
-            let mut nan = false;
+            let first = (ox * ww.stride + j0 * ww.dilation).saturating_sub(ww.padding);
+            (first, j1 - j0)
+        })
+        .collect();
+    with_scratch::<F, _>(h * ow, |rows| {
+        for y in 0..h {
+            let row = &src[y * w..(y + 1) * w];
+            let out = &mut rows[y * ow..(y + 1) * ow];
+            for (o, &(first, count)) in out.iter_mut().zip(&cols) {
+                *o = if ww.dilation == 1 {
+                    row[first..first + count]
+                        .iter()
+                        .fold(neg_inf, |m, &v| nan_max(m, v))
+                } else {
+                    row[first..]
+                        .iter()
+                        .step_by(ww.dilation)
+                        .take(count)
+                        .fold(neg_inf, |m, &v| nan_max(m, v))
+                };
+            }
+        }
+        for oy in 0..oh {
+            let (i0, i1) = tap_range(oy, wh, h);
+            let out = &mut dst[oy * ow..(oy + 1) * ow];
+            out.fill(neg_inf);
             for i in i0..i1 {
                 let y = oy * wh.stride + i * wh.dilation - wh.padding;
-                let row = &src[y * w..(y + 1) * w];
-                for j in j0..j1 {
-                    let v = row[ox * ww.stride + j * ww.dilation - ww.padding];
-                    nan |= v.is_nan();
-                    if v > best {
-                        best = v;
-                    }
+                for (o, &v) in out.iter_mut().zip(&rows[y * ow..(y + 1) * ow]) {
+                    *o = nan_max(*o, v);
                 }
             }
-            dst[oy * ow + ox] = if nan { F::of(f64::NAN) } else { best };
         }
-    }
+    });
 }
 
 /// 2-D max pooling; returns the values and, when asked, the flat argmax indices per plane.
