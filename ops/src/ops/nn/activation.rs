@@ -66,8 +66,10 @@ impl Act {
     }
 }
 
-fn map<F: Real>(xs: &[F], f: impl Fn(F) -> F) -> Vec<F> {
-    xs.iter().map(|&v| f(v)).collect()
+fn map<F: Real>(xs: &mut [F], f: impl Fn(F) -> F) {
+    for v in xs.iter_mut() {
+        *v = f(*v);
+    }
 }
 
 fn softplus<F: Real>(v: F, beta: F, threshold: F) -> F {
@@ -80,6 +82,13 @@ fn softplus<F: Real>(v: F, beta: F, threshold: F) -> F {
 
 /// Applies `act` to every element (in `F`).
 pub fn apply<F: Real>(act: Act, xs: &[F]) -> Vec<F> {
+    let mut out = xs.to_vec();
+    apply_in_place(act, &mut out);
+    out
+}
+
+/// Applies `act` to every element in place.
+pub fn apply_in_place<F: Real>(act: Act, xs: &mut [F]) {
     let (zero, one) = (F::ZERO, F::ONE);
     let three = F::of(3.0);
     let six = F::of(6.0);
@@ -272,12 +281,10 @@ pub fn try_in_place<F: Element>(t: &Tensor, f: impl FnOnce(&mut [F])) -> Result<
 pub fn activation_(x: &Tensor, act: Act) -> Result<Tensor> {
     let done = match x.dtype() {
         DType::F32 => try_in_place::<f32>(x, |s| {
-            let r = apply(act, s);
-            s.copy_from_slice(&r);
+            apply_in_place(act, s);
         })?,
         DType::F64 => try_in_place::<f64>(x, |s| {
-            let r = apply(act, s);
-            s.copy_from_slice(&r);
+            apply_in_place(act, s);
         })?,
         _ => false,
     };
