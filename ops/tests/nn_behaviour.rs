@@ -243,3 +243,214 @@ fn pooling_and_norm_errors() {
     let e = call_err("aten::softmax.int", &[x, Arg::Int(4), Arg::None]);
     assert!(e.contains("dimension out of range"), "{e}");
 }
+
+#[test]
+fn operands_sharing_one_storage() {
+    // x @ x^T reads one storage twice; the second operand is copied, not locked twice
+    let x = sin_t(&[3, 4], 0.0, 1.0, DType::F32);
+    let out = nth(
+        &call(
+            "aten::mm",
+            &[
+                Arg::Tensor(x.clone()),
+                Arg::Tensor(x.transpose(0, 1).unwrap()),
+            ],
+        ),
+        0,
+    );
+    let v = x.to_vec::<f32>().unwrap();
+    let expected: f32 = v[..4].iter().map(|a| a * a).sum();
+    assert!((out.to_vec::<f32>().unwrap()[0] - expected).abs() < 1e-5);
+}
+
+#[test]
+fn single_and_multi_threaded_kernels_agree() {
+    use torchscript_ops::parallel::set_intra_op_threads;
+    let x = sin_t(&[3, 4, 9, 9], 0.0, 1.0, DType::F32);
+    let w = sin_t(&[8, 2, 3, 3], 1.0, 1.0, DType::F32);
+    let dw = sin_t(&[4, 1, 3, 3], 2.0, 1.0, DType::F32);
+    let calls: Vec<(&str, Vec<Arg>)> = vec![
+        (
+            "aten::conv2d",
+            vec![
+                Arg::Tensor(x.clone()),
+                Arg::Tensor(w),
+                Arg::None,
+                ints(&[1, 1]),
+                ints(&[1, 1]),
+                ints(&[1, 1]),
+                Arg::Int(2),
+            ],
+        ),
+        (
+            "aten::conv2d",
+            vec![
+                Arg::Tensor(x.clone()),
+                Arg::Tensor(dw),
+                Arg::None,
+                ints(&[2, 2]),
+                ints(&[1, 1]),
+                ints(&[1, 1]),
+                Arg::Int(4),
+            ],
+        ),
+        (
+            "aten::max_pool2d",
+            vec![
+                Arg::Tensor(x.clone()),
+                ints(&[3, 3]),
+                ints(&[2, 2]),
+                ints(&[1, 1]),
+                ints(&[1, 1]),
+                Arg::Bool(true),
+            ],
+        ),
+        (
+            "aten::softmax.int",
+            vec![Arg::Tensor(x.clone()), Arg::Int(1), Arg::None],
+        ),
+        (
+            "aten::upsample_bilinear2d.vec",
+            vec![
+                Arg::Tensor(x.clone()),
+                ints(&[13, 5]),
+                Arg::Bool(false),
+                Arg::None,
+            ],
+        ),
+    ];
+    for (op, args) in &calls {
+        set_intra_op_threads(1);
+        let one = nth(&call(op, args), 0).to_vec::<f32>().unwrap();
+        set_intra_op_threads(2);
+        let two = nth(&call(op, args), 0).to_vec::<f32>().unwrap();
+        set_intra_op_threads(0);
+        assert_eq!(one, two, "{op}");
+    }
+}
+
+/// A direct (naive) convolution in f64 for checking the large-input paths.
+#[allow(clippy::too_many_arguments)]
+fn naive_conv2d(
+    x: &[f32],
+    xs: [usize; 4],
+    w: &[f32],
+    ws: [usize; 4],
+    stride: usize,
+    pad: usize,
+    groups: usize,
+) -> (Vec<f64>, [usize; 4]) {
+    let [n, c, h, wd] = xs;
+    let [oc, cg, kh, kw] = ws;
+    let oh = (h + 2 * pad - kh) / stride + 1;
+    let ow = (wd + 2 * pad - kw) / stride + 1;
+    let ocg = oc / groups;
+    let mut out = vec![0f64; n * oc * oh * ow];
+    for b in 0..n {
+        for o in 0..oc {
+            let g = o / ocg;
+            for y in 0..oh {
+                for xx in 0..ow {
+                    let mut acc = 0f64;
+                    for ci in 0..cg {
+                        let ch = g * cg + ci;
+                        for i in 0..kh {
+                            for j in 0..kw {
+                                let iy = (y * stride + i) as i64 - pad as i64;
+                                let ix = (xx * stride + j) as i64 - pad as i64;
+                                if iy < 0 || ix < 0 || iy >= h as i64 || ix >= wd as i64 {
+                                    continue;
+                                }
+                                let xv =
+                                    x[((b * c + ch) * h + iy as usize) * wd + ix as usize] as f64;
+                                acc += xv * w[((o * cg + ci) * kh + i) * kw + j] as f64;
+                            }
+                        }
+                    }
+                    out[((b * oc + o) * oh + y) * ow + xx] = acc;
+                }
+            }
+        }
+    }
+    (out, [n, oc, oh, ow])
+}
+
+#[test]
+fn large_convolutions_match_a_direct_reference() {
+    // big enough for the banded im2col path (unfolding > 2^19 elements), the parallel
+    // batch path, and a grouped case
+    for (xs, ws, stride, pad, groups) in [
+        ([1, 32, 48, 48], [8, 32, 3, 3], 1, 1, 1),
+        ([2, 16, 40, 37], [6, 8, 5, 5], 2, 2, 2),
+    ] {
+        let x = sin_t(&xs, 0.0, 1.0, DType::F32);
+        let w = sin_t(&ws, 1.0, 0.1, DType::F32);
+        let out = nth(
+            &call(
+                "aten::conv2d",
+                &[
+                    Arg::Tensor(x.clone()),
+                    Arg::Tensor(w.clone()),
+                    Arg::None,
+                    ints(&[stride, stride]),
+                    ints(&[pad, pad]),
+                    ints(&[1, 1]),
+                    Arg::Int(groups),
+                ],
+            ),
+            0,
+        );
+        let to = |v: i64| v as usize;
+        let (expected, shape) = naive_conv2d(
+            &x.to_vec::<f32>().unwrap(),
+            xs,
+            &w.to_vec::<f32>().unwrap(),
+            ws,
+            to(stride),
+            to(pad),
+            to(groups),
+        );
+        assert_eq!(out.shape(), shape);
+        for (i, (a, b)) in out
+            .to_vec::<f64>()
+            .unwrap()
+            .iter()
+            .zip(&expected)
+            .enumerate()
+        {
+            assert!(
+                (a - b).abs() < 1e-4 * (1.0 + b.abs()),
+                "element {i}: {a} vs {b}"
+            );
+        }
+    }
+}
+
+#[test]
+fn max_pooling_propagates_nan_like_torch() {
+    // torch 2.15.0: F.max_pool2d(x, 2, 2) with a NaN at [0, 0, 0, 1] -> [[nan, 7], [13, 15]]
+    let mut v: Vec<f32> = (0..16).map(|i| i as f32).collect();
+    v[1] = f32::NAN;
+    let x = Tensor::from_vec(v, &[1, 1, 4, 4]).unwrap();
+    for op in ["aten::max_pool2d", "aten::max_pool2d_with_indices"] {
+        let out = call(
+            op,
+            &[
+                Arg::Tensor(x.clone()),
+                ints(&[2, 2]),
+                ints(&[2, 2]),
+                ints(&[0, 0]),
+                ints(&[1, 1]),
+                Arg::Bool(false),
+            ],
+        );
+        let got = nth(&out, 0).to_vec::<f32>().unwrap();
+        assert!(got[0].is_nan(), "{op}: {got:?}");
+        assert_eq!(&got[1..], &[7.0, 13.0, 15.0], "{op}");
+    }
+    let out = call(
+        "aten::adaptive_max_pool2d",
+        &[Arg::Tensor(x), ints(&[2, 2])],
+    );
+    assert!(nth(&out, 0).to_vec::<f32>().unwrap()[0].is_nan());
+}

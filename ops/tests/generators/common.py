@@ -1,3 +1,6 @@
+"""Shared helpers of the test generators: each gen_*.py computes expected values with torch
+2.15.0 and rewrites one ops/tests/nn_*.rs file (run with a Python that has torch installed).
+Inputs are sin(i * 0.37 + seed) * scale ramps, rebuilt identically by tests/nn_support."""
 import math, torch
 torch.set_num_threads(1)
 

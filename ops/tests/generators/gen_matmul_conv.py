@@ -1,3 +1,4 @@
+import os
 import torch, torch.nn.functional as F
 from common import *
 out = [HEADER.format(doc="Matrix products and convolutions against torch 2.15.0.")]
@@ -30,6 +31,8 @@ case("convolution_grouped_strided_dilated_mapped", "aten::_convolution",
      lambda x,w,b,st,pa,di,tr,op,g,*r: conv_args(x,w,b,st,pa,di,tr,op,g), copies=True)
 case("conv2d_depthwise_stride2", "aten::conv2d", [T([1,3,6,5],0.0), T([3,1,3,3],1.0), T([3],2.0), [2,2], [1,1], [1,1], 3], F.conv2d)
 case("conv2d_depthwise_multiplier_dilated", "aten::conv2d", [T([2,2,7,7],0.3), T([4,1,3,3],1.0), None, [1,1], [2,2], [2,2], 2], F.conv2d)
+case("conv2d_depthwise_wide_rows", "aten::conv2d", [T([1,2,4,17],0.0), T([2,1,3,3],1.0), T([2],2.0), [1,1], [1,1], [1,1], 2], F.conv2d)
+case("conv2d_depthwise_5x5_asymmetric_stride", "aten::conv2d", [T([1,3,9,8],0.0), T([3,1,5,5],1.0), None, [2,1], [2,1], [1,1], 3], F.conv2d)
 case("conv2d_pointwise", "aten::conv2d", [T([2,4,3,3],0.0), T([5,4,1,1],1.0), T([5],2.0), [1,1], [0,0], [1,1], 1], F.conv2d)
 case("conv2d_pointwise_strided", "aten::conv2d", [T([1,4,5,5],0.0), T([3,4,1,1],1.0), None, [2,2], [0,0], [1,1], 1], F.conv2d)
 case("conv2d_single_input_channel", "aten::conv2d", [T([1,1,6,6],0.0), T([8,1,3,3],1.0), T([8],0.1), [1,1], [1,1], [1,1], 1], F.conv2d)
@@ -49,4 +52,4 @@ case("convolution_transposed_flag", "aten::convolution",
      [T([1,2,4,4],0.0), T([2,3,3,3],1.0), T([3],2.0), [2,2], [1,1], [1,1], True, [1,1], 1],
      lambda x,w,b,st,pa,di,tr,op,g: conv_args(x,w,b,st,pa,di,tr,op,g))
 case("conv_transpose1d_basic", "aten::conv_transpose1d", [T([1,2,5],0.0), T([2,3,3],1.0), T([3],2.0), [2], [1], [1], 1, [1]], F.conv_transpose1d)
-open('/work/wt-opsnn/ops/tests/nn_matmul_conv.rs','w').write("\n".join(out))
+open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'nn_matmul_conv.rs'),'w').write("\n".join(out))

@@ -1,3 +1,4 @@
+import os
 import torch, torch.nn.functional as F
 from common import *
 out = [HEADER.format(doc="Recurrent layers and cells against torch 2.15.0.")]
@@ -39,4 +40,12 @@ case("lstm_cell_basic", "aten::lstm_cell", [T([2,4],0.0), [T([2,3],0.5), T([2,3]
 case("gru_cell_basic", "aten::gru_cell", [T([2,4],0.0), T([2,3],0.5), T([9,4],1.0,scale=0.5), T([9,3],1.3,scale=0.5), T([9],1.6,scale=0.5), T([9],1.9,scale=0.5)], A.gru_cell)
 case("rnn_tanh_cell_no_bias", "aten::rnn_tanh_cell", [T([2,4],0.0), T([2,3],0.5), T([3,4],1.0,scale=0.5), T([3,3],1.3,scale=0.5), None, None], A.rnn_tanh_cell)
 case("rnn_relu_cell_basic", "aten::rnn_relu_cell", [T([2,4],0.0), T([2,3],0.5), T([3,4],1.0,scale=0.5), T([3,3],1.3,scale=0.5), T([3],1.6), T([3],1.9)], A.rnn_relu_cell)
-open('/work/wt-opsnn/ops/tests/nn_recurrent.rs','w').write("\n".join(out))
+open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'nn_recurrent.rs'),'w').write("\n".join(out))
+case2 = case
+case2("lstm_packed_bidirectional_two_layers", "aten::lstm.data",
+     [T([6,4],0.0), T([3],ints=[3,2,1]), [T([4,3,3],0.5), T([4,3,3],0.7)], params(4,4,3,2,2), True, 2, 0.0, False, True], A.lstm.data)
+case2("gru_packed", "aten::gru.data",
+     [T([5,4],0.0), T([3],ints=[2,2,1]), T([1,2,3],0.5), params(3,4,3,1,1), True, 1, 0.0, False, False], A.gru.data)
+case2("rnn_tanh_packed_bidirectional", "aten::rnn_tanh.data",
+     [T([5,4],0.0), T([3],ints=[2,2,1]), T([2,2,3],0.5), params(1,4,3,1,2), True, 1, 0.0, False, True], A.rnn_tanh.data)
+open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'nn_recurrent.rs'),'w').write("\n".join(out))

@@ -66,8 +66,10 @@ impl Act {
     }
 }
 
-fn map<F: Real>(xs: &[F], f: impl Fn(F) -> F) -> Vec<F> {
-    xs.iter().map(|&v| f(v)).collect()
+fn map<F: Real>(xs: &mut [F], f: impl Fn(F) -> F) {
+    for v in xs.iter_mut() {
+        *v = f(*v);
+    }
 }
 
 fn softplus<F: Real>(v: F, beta: F, threshold: F) -> F {
@@ -80,6 +82,13 @@ fn softplus<F: Real>(v: F, beta: F, threshold: F) -> F {
 
 /// Applies `act` to every element (in `F`).
 pub fn apply<F: Real>(act: Act, xs: &[F]) -> Vec<F> {
+    let mut out = xs.to_vec();
+    apply_in_place(act, &mut out);
+    out
+}
+
+/// Applies `act` to every element in place.
+pub fn apply_in_place<F: Real>(act: Act, xs: &mut [F]) {
     let (zero, one) = (F::ZERO, F::ONE);
     let three = F::of(3.0);
     let six = F::of(6.0);
@@ -272,12 +281,10 @@ pub fn try_in_place<F: Element>(t: &Tensor, f: impl FnOnce(&mut [F])) -> Result<
 pub fn activation_(x: &Tensor, act: Act) -> Result<Tensor> {
     let done = match x.dtype() {
         DType::F32 => try_in_place::<f32>(x, |s| {
-            let r = apply(act, s);
-            s.copy_from_slice(&r);
+            apply_in_place(act, s);
         })?,
         DType::F64 => try_in_place::<f64>(x, |s| {
-            let r = apply(act, s);
-            s.copy_from_slice(&r);
+            apply_in_place(act, s);
         })?,
         _ => false,
     };
@@ -434,6 +441,17 @@ fn act_of(a: &Args) -> Result<Act> {
         "gelu" => gelu_mode(a)?,
         "sigmoid" => Act::Sigmoid,
         "tanh" => Act::Tanh,
+        "rrelu" => {
+            if a.bool(3)? {
+                return Err(OpError::unsupported(
+                    a.op(),
+                    "training-mode rrelu is random and not supported",
+                ));
+            }
+            Act::LeakyRelu {
+                slope: (a.scalar(1)?.to_f64() + a.scalar(2)?.to_f64()) / 2.0,
+            }
+        }
         "leaky_relu" => Act::LeakyRelu {
             slope: a.scalar(1)?.to_f64(),
         },
@@ -474,6 +492,17 @@ fn k_act_(a: &Args) -> Result<Arg> {
     Ok(activation_(a.tensor(0)?, act_of(a)?)?.into())
 }
 
+/// `native_dropout(input, p, train?)`: identity and an all-true mask when not training.
+fn k_native_dropout(a: &Args) -> Result<Arg> {
+    let x = a.tensor(0)?;
+    let train = a.opt_bool(2)?.unwrap_or(true);
+    let p = a.float(1)?;
+    let out = dropout(a.op(), x, p, train)?;
+    let kept = !(train && p == 1.0);
+    let mask = Tensor::full(x.shape(), crate::Scalar::Bool(kept), DType::Bool)?;
+    Ok((out.copy_contiguous()?, mask).into())
+}
+
 fn k_prelu(a: &Args) -> Result<Arg> {
     Ok(prelu(a.tensor(0)?, a.tensor(1)?)?.into())
 }
@@ -499,6 +528,7 @@ pub fn register(reg: &mut Registry) {
         "celu",
         "mish",
         "threshold",
+        "rrelu",
     ] {
         reg.register(&format!("aten::{name}"), k_act);
         reg.register(&format!("aten::{name}_"), k_act_);
@@ -509,6 +539,7 @@ pub fn register(reg: &mut Registry) {
     reg.register("aten::prelu", k_prelu);
     reg.register("aten::_prelu_kernel", k_prelu);
     reg.register("aten::glu", k_glu);
+    reg.register("aten::native_dropout", k_native_dropout);
     for name in [
         "dropout",
         "feature_dropout",

@@ -27,7 +27,14 @@ struct Mask<'a> {
 }
 
 /// Applies masks to `scores [.., L, S]` (in place) and takes a softmax over the last dim.
-fn masked_softmax<F: Real>(op: &str, scores: &mut [F], shape: &[usize], mask: Option<Mask<'_>>, causal: bool, empty: EmptyRow) -> Result<()> {
+fn masked_softmax<F: Real>(
+    op: &str,
+    scores: &mut [F],
+    shape: &[usize],
+    mask: Option<Mask<'_>>,
+    causal: bool,
+    empty: EmptyRow,
+) -> Result<()> {
     let (l, s) = (shape[shape.len() - 2], shape[shape.len() - 1]);
     let neg_inf = F::of(f64::NEG_INFINITY);
     if let Some(m) = mask {
@@ -67,9 +74,15 @@ fn masked_softmax<F: Real>(op: &str, scores: &mut [F], shape: &[usize], mask: Op
                 *v = neg_inf;
             }
         }
-        let max = row.iter().fold(neg_inf, |m, &v| if v > m || v.is_nan() { v } else { m });
+        let max = row
+            .iter()
+            .fold(neg_inf, |m, &v| if v > m || v.is_nan() { v } else { m });
         if max == neg_inf {
-            let fill = if empty == EmptyRow::Zero { F::ZERO } else { F::of(f64::NAN) };
+            let fill = if empty == EmptyRow::Zero {
+                F::ZERO
+            } else {
+                F::of(f64::NAN)
+            };
             row.fill(fill);
             continue;
         }
@@ -86,8 +99,18 @@ fn masked_softmax<F: Real>(op: &str, scores: &mut [F], shape: &[usize], mask: Op
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 /// `softmax(q @ k^T * scale + mask) @ v` over `[.., L, E]`, `[.., S, E]`, `[.., S, Ev]`.
-fn attend(op: &str, q: &Tensor, k: &Tensor, v: &Tensor, scale: f64, mask: Option<Mask<'_>>, causal: bool, empty: EmptyRow) -> Result<(Tensor, Tensor)> {
+fn attend(
+    op: &str,
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    scale: f64,
+    mask: Option<Mask<'_>>,
+    causal: bool,
+    empty: EmptyRow,
+) -> Result<(Tensor, Tensor)> {
     let scores = batched_matmul(op, q, &k.transpose(-2, -1)?, None, scale)?;
     let dtype = scores.dtype();
     let probs = with_real!(op, dtype, F => {
@@ -112,19 +135,45 @@ fn repeat_heads(t: &Tensor, times: usize) -> Result<Tensor> {
 
 /// `torch.nn.functional.scaled_dot_product_attention` (math path; no dropout).
 #[allow(clippy::too_many_arguments)]
-pub fn scaled_dot_product_attention(q: &Tensor, k: &Tensor, v: &Tensor, attn_mask: Option<&Tensor>, dropout_p: f64, is_causal: bool, scale: Option<f64>, enable_gqa: bool) -> Result<Tensor> {
+pub fn scaled_dot_product_attention(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    attn_mask: Option<&Tensor>,
+    dropout_p: f64,
+    is_causal: bool,
+    scale: Option<f64>,
+    enable_gqa: bool,
+) -> Result<Tensor> {
     let op = "aten::scaled_dot_product_attention";
     if dropout_p > 0.0 {
-        return Err(OpError::unsupported(op, "training-mode dropout is not supported"));
+        return Err(OpError::unsupported(
+            op,
+            "training-mode dropout is not supported",
+        ));
     }
     if is_causal && attn_mask.is_some() {
-        return Err(OpError::invalid(op, "Explicit attn_mask should not be set when is_causal=True"));
+        return Err(OpError::invalid(
+            op,
+            "Explicit attn_mask should not be set when is_causal=True",
+        ));
     }
     if q.dim() < 2 || k.dim() < 2 || v.dim() < 2 {
-        return Err(OpError::shape(op, "query, key and value must have at least 2 dims"));
+        return Err(OpError::shape(
+            op,
+            "query, key and value must have at least 2 dims",
+        ));
     }
     if q.dtype() != k.dtype() || q.dtype() != v.dtype() {
-        return Err(OpError::invalid(op, format!("expected query, key, and value to have the same dtype, but got {}, {} and {}", q.dtype(), k.dtype(), v.dtype())));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "expected query, key, and value to have the same dtype, but got {}, {} and {}",
+                q.dtype(),
+                k.dtype(),
+                v.dtype()
+            ),
+        ));
     }
     crate::ops::nn::util::require_float(op, q)?;
     let e = q.shape()[q.dim() - 1];
@@ -142,9 +191,27 @@ pub fn scaled_dot_product_attention(q: &Tensor, k: &Tensor, v: &Tensor, attn_mas
     }
     let dtype = q.dtype();
     let half = matches!(dtype, DType::F16 | DType::BF16);
-    let up = |t: &Tensor| if half { t.to_dtype(DType::F32) } else { Ok(t.clone()) };
-    let mask = attn_mask.map(|m| Mask { tensor: m, masked_when_true: false });
-    let (out, _) = attend(op, &up(q)?, &up(&k)?, &up(&v)?, scale, mask, is_causal, EmptyRow::Zero)?;
+    let up = |t: &Tensor| {
+        if half {
+            t.to_dtype(DType::F32)
+        } else {
+            Ok(t.clone())
+        }
+    };
+    let mask = attn_mask.map(|m| Mask {
+        tensor: m,
+        masked_when_true: false,
+    });
+    let (out, _) = attend(
+        op,
+        &up(q)?,
+        &up(&k)?,
+        &up(&v)?,
+        scale,
+        mask,
+        is_causal,
+        EmptyRow::Zero,
+    )?;
     out.to_dtype(dtype)
 }
 
@@ -164,42 +231,97 @@ pub struct MhaWeights<'a> {
 /// for 1, and anything broadcastable to `[B, heads, L, S]` otherwise. Returns the output and,
 /// when asked, the attention weights (averaged over heads when `average`).
 #[allow(clippy::too_many_arguments)]
-pub fn multi_head_attention(query: &Tensor, key: &Tensor, value: &Tensor, w: &MhaWeights<'_>, mask: Option<&Tensor>, need_weights: bool, average: bool, mask_type: Option<i64>) -> Result<(Tensor, Option<Tensor>)> {
+pub fn multi_head_attention(
+    query: &Tensor,
+    key: &Tensor,
+    value: &Tensor,
+    w: &MhaWeights<'_>,
+    mask: Option<&Tensor>,
+    need_weights: bool,
+    average: bool,
+    mask_type: Option<i64>,
+) -> Result<(Tensor, Option<Tensor>)> {
     let op = "aten::_native_multi_head_attention";
     let (d, heads) = (w.embed_dim, w.num_heads);
     if query.dim() != 3 || key.dim() != 3 || value.dim() != 3 {
-        return Err(OpError::shape(op, "expected query, key and value to be 3-D [batch, sequence, embedding]"));
+        return Err(OpError::shape(
+            op,
+            "expected query, key and value to be 3-D [batch, sequence, embedding]",
+        ));
     }
     if heads == 0 || d % heads != 0 || query.shape()[2] != d {
         return Err(OpError::shape(op, format!("embed_dim {d} must equal the query's last dim ({}) and be divisible by num_heads {heads}", query.shape()[2])));
     }
     if w.qkv_weight.dim() != 2 || w.qkv_weight.shape()[0] != 3 * d || w.qkv_bias.numel() != 3 * d {
-        return Err(OpError::shape(op, format!("expected qkv_weight [{}, {d}] and qkv_bias [{}], got {:?} and {:?}", 3 * d, 3 * d, w.qkv_weight.shape(), w.qkv_bias.shape())));
+        return Err(OpError::shape(
+            op,
+            format!(
+                "expected qkv_weight [{}, {d}] and qkv_bias [{}], got {:?} and {:?}",
+                3 * d,
+                3 * d,
+                w.qkv_weight.shape(),
+                w.qkv_bias.shape()
+            ),
+        ));
     }
     let (b, l, s) = (query.shape()[0], query.shape()[1], key.shape()[1]);
     let dh = d / heads;
     let project = |x: &Tensor, part: usize| -> Result<Tensor> {
-        let y = linear(x, &w.qkv_weight.narrow(0, part * d, d)?, Some(&w.qkv_bias.reshape(&[-1])?.narrow(0, part * d, d)?))?;
+        let y = linear(
+            x,
+            &w.qkv_weight.narrow(0, part * d, d)?,
+            Some(&w.qkv_bias.reshape(&[-1])?.narrow(0, part * d, d)?),
+        )?;
         // [B, T, D] -> [B, heads, T, dh]
-        y.reshape(&[y.shape()[0] as i64, y.shape()[1] as i64, heads as i64, dh as i64])?.permute(&[0, 2, 1, 3])
+        y.reshape(&[
+            y.shape()[0] as i64,
+            y.shape()[1] as i64,
+            heads as i64,
+            dh as i64,
+        ])?
+        .permute(&[0, 2, 1, 3])
     };
     let (q, k, v) = (project(query, 0)?, project(key, 1)?, project(value, 2)?);
     let mask_view = match (mask, mask_type) {
         (Some(m), Some(1)) => {
             if m.dim() != 2 || m.shape() != [b, s] {
-                return Err(OpError::shape(op, format!("expected a [{b}, {s}] key padding mask, got {:?}", m.shape())));
+                return Err(OpError::shape(
+                    op,
+                    format!(
+                        "expected a [{b}, {s}] key padding mask, got {:?}",
+                        m.shape()
+                    ),
+                ));
             }
             Some(m.reshape(&[b as i64, 1, 1, s as i64])?)
         }
         (Some(m), _) => Some(m.clone()),
         (None, _) => None,
     };
-    let mask = mask_view.as_ref().map(|m| Mask { tensor: m, masked_when_true: true });
-    let (ctx, probs) = attend(op, &q, &k, &v, 1.0 / (dh as f64).sqrt(), mask, false, EmptyRow::Nan)?;
-    let ctx = ctx.permute(&[0, 2, 1, 3])?.reshape(&[b as i64, l as i64, d as i64])?;
+    let mask = mask_view.as_ref().map(|m| Mask {
+        tensor: m,
+        masked_when_true: true,
+    });
+    let (ctx, probs) = attend(
+        op,
+        &q,
+        &k,
+        &v,
+        1.0 / (dh as f64).sqrt(),
+        mask,
+        false,
+        EmptyRow::Nan,
+    )?;
+    let ctx = ctx
+        .permute(&[0, 2, 1, 3])?
+        .reshape(&[b as i64, l as i64, d as i64])?;
     let out = linear(&ctx, w.proj_weight, Some(w.proj_bias))?;
     let weights = if need_weights {
-        Some(if average { mean_over_heads(&probs)? } else { probs })
+        Some(if average {
+            mean_over_heads(&probs)?
+        } else {
+            probs
+        })
     } else {
         None
     };
@@ -230,7 +352,14 @@ fn mean_over_heads(p: &Tensor) -> Result<Tensor> {
 
 fn add(op: &str, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if a.shape() != b.shape() {
-        return Err(OpError::shape(op, format!("residual shapes differ: {:?} and {:?}", a.shape(), b.shape())));
+        return Err(OpError::shape(
+            op,
+            format!(
+                "residual shapes differ: {:?} and {:?}",
+                a.shape(),
+                b.shape()
+            ),
+        ));
     }
     let dtype = a.dtype();
     with_real!(op, dtype, F => {
@@ -251,12 +380,27 @@ pub struct EncoderWeights<'a> {
 /// `_transformer_encoder_layer_fwd`: self-attention and feed-forward blocks with residuals,
 /// layer norms before (`norm_first`) or after each block, relu or (exact) gelu.
 #[allow(clippy::too_many_arguments)]
-pub fn transformer_encoder_layer(src: &Tensor, mha: &MhaWeights<'_>, ew: &EncoderWeights<'_>, use_gelu: bool, norm_first: bool, eps: f64, mask: Option<&Tensor>, mask_type: Option<i64>) -> Result<Tensor> {
+pub fn transformer_encoder_layer(
+    src: &Tensor,
+    mha: &MhaWeights<'_>,
+    ew: &EncoderWeights<'_>,
+    use_gelu: bool,
+    norm_first: bool,
+    eps: f64,
+    mask: Option<&Tensor>,
+    mask_type: Option<i64>,
+) -> Result<Tensor> {
     let op = "aten::_transformer_encoder_layer_fwd";
     let d = mha.embed_dim;
-    let norm = |x: &Tensor, (w, b): (&Tensor, &Tensor)| -> Result<Tensor> { Ok(layer_norm(x, &[d], Some(w), Some(b), eps)?.0) };
+    let norm = |x: &Tensor, (w, b): (&Tensor, &Tensor)| -> Result<Tensor> {
+        Ok(layer_norm(x, &[d], Some(w), Some(b), eps)?.0)
+    };
     let unbatched = src.dim() == 2;
-    let src = if unbatched { src.unsqueeze(0)? } else { src.clone() };
+    let src = if unbatched {
+        src.unsqueeze(0)?
+    } else {
+        src.clone()
+    };
     let mut x = src.clone();
     if norm_first {
         x = norm(&x, ew.norm1)?;
@@ -284,7 +428,17 @@ pub fn transformer_encoder_layer(src: &Tensor, mha: &MhaWeights<'_>, ew: &Encode
 }
 
 fn k_sdpa(a: &Args) -> Result<Arg> {
-    Ok(scaled_dot_product_attention(a.tensor(0)?, a.tensor(1)?, a.tensor(2)?, a.opt_tensor(3)?, a.float(4)?, a.bool(5)?, a.opt_float(6)?, a.bool(7)?)?.into())
+    Ok(scaled_dot_product_attention(
+        a.tensor(0)?,
+        a.tensor(1)?,
+        a.tensor(2)?,
+        a.opt_tensor(3)?,
+        a.float(4)?,
+        a.bool(5)?,
+        a.opt_float(6)?,
+        a.bool(7)?,
+    )?
+    .into())
 }
 
 fn usize_arg(a: &Args, i: usize, what: &str) -> Result<usize> {
@@ -300,8 +454,20 @@ fn k_native_mha(a: &Args) -> Result<Arg> {
         proj_weight: a.tensor(7)?,
         proj_bias: a.tensor(8)?,
     };
-    let (out, weights) = multi_head_attention(a.tensor(0)?, a.tensor(1)?, a.tensor(2)?, &w, a.opt_tensor(9)?, a.bool(10)?, a.bool(11)?, a.opt_int(12)?)?;
-    Ok(Arg::Tuple(vec![Arg::Tensor(out), weights.map_or(Arg::None, Arg::Tensor)]))
+    let (out, weights) = multi_head_attention(
+        a.tensor(0)?,
+        a.tensor(1)?,
+        a.tensor(2)?,
+        &w,
+        a.opt_tensor(9)?,
+        a.bool(10)?,
+        a.bool(11)?,
+        a.opt_int(12)?,
+    )?;
+    Ok(Arg::Tuple(vec![
+        Arg::Tensor(out),
+        weights.map_or(Arg::None, Arg::Tensor),
+    ]))
 }
 
 fn k_encoder_layer(a: &Args) -> Result<Arg> {
@@ -319,7 +485,17 @@ fn k_encoder_layer(a: &Args) -> Result<Arg> {
         ffn1: (a.tensor(14)?, a.tensor(15)?),
         ffn2: (a.tensor(16)?, a.tensor(17)?),
     };
-    Ok(transformer_encoder_layer(a.tensor(0)?, &mha, &ew, a.bool(7)?, a.bool(8)?, a.float(9)?, a.opt_tensor(18)?, a.opt_int(19)?)?.into())
+    Ok(transformer_encoder_layer(
+        a.tensor(0)?,
+        &mha,
+        &ew,
+        a.bool(7)?,
+        a.bool(8)?,
+        a.float(9)?,
+        a.opt_tensor(18)?,
+        a.opt_int(19)?,
+    )?
+    .into())
 }
 
 pub fn register(reg: &mut Registry) {

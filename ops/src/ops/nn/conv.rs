@@ -1,12 +1,11 @@
-//! Convolutions (1-D and 2-D, grouped, dilated, transposed): im2col + gemm, direct depthwise.
+//! 2-D convolution kernels (grouped, dilated, strided, transposed): im2col + gemm, direct depthwise.
 
-use crate::arg::{Arg, Args};
 use crate::error::{OpError, Result};
 use crate::ops::nn::gemm_kernels::{matmul_into, parallelism_for, Mat};
 use crate::ops::nn::util::{
-    finish, for_each_chunk, opt_vec, product, runs_parallel, to_usize, with_data, with_real, Real,
+    finish, for_each_chunk, opt_vec, product, runs_parallel, with_data, with_real, with_scratch,
+    Real,
 };
-use crate::registry::Registry;
 use crate::tensor::Tensor;
 
 /// Geometry of a 2-D convolution (1-D ones use a height of 1).
@@ -74,7 +73,7 @@ fn forward_dims(op: &str, x: &[usize], wt: &[usize], p: &Conv2dParams) -> Result
             op,
             format!(
                 "expected input with {} channels (weight {wt:?}, groups {g}), got {c}",
-                cg * g
+                cg.saturating_mul(g)
             ),
         ));
     }
@@ -137,8 +136,17 @@ fn valid_range(
 }
 
 /// Unfolds one group's input `[cg, h, w]` into `col[cg*kh*kw, oh*ow]`.
-fn im2col<F: Real>(x: &[F], d: &Dims, cg: usize, p: &Conv2dParams, col: &mut [F]) {
-    let plane = d.oh * d.ow;
+#[allow(clippy::too_many_arguments)]
+fn im2col<F: Real>(
+    x: &[F],
+    d: &Dims,
+    cg: usize,
+    p: &Conv2dParams,
+    col: &mut [F],
+    oy0: usize,
+    oy1: usize,
+) {
+    let plane = (oy1 - oy0) * d.ow;
     let rows_per_channel = d.kh * d.kw;
     let fill_channel = |c: usize, dst: &mut [F]| {
         let src = &x[c * d.h * d.w..(c + 1) * d.h * d.w];
@@ -147,8 +155,8 @@ fn im2col<F: Real>(x: &[F], d: &Dims, cg: usize, p: &Conv2dParams, col: &mut [F]
                 let row = &mut dst[(i * d.kw + j) * plane..(i * d.kw + j + 1) * plane];
                 let (xlo, xhi) =
                     valid_range(d.ow, p.stride[1], j * p.dilation[1], p.pad_begin[1], d.w);
-                for oy in 0..d.oh {
-                    let out_row = &mut row[oy * d.ow..(oy + 1) * d.ow];
+                for oy in oy0..oy1 {
+                    let out_row = &mut row[(oy - oy0) * d.ow..(oy - oy0 + 1) * d.ow];
                     let iy = oy * p.stride[0] + i * p.dilation[0];
                     if iy < p.pad_begin[0] || iy - p.pad_begin[0] >= d.h {
                         out_row.fill(F::ZERO);
@@ -186,7 +194,9 @@ fn im2col<F: Real>(x: &[F], d: &Dims, cg: usize, p: &Conv2dParams, col: &mut [F]
     }
 }
 
-/// Depthwise-style direct convolution of one input channel into `out[ocg, oh*ow]`.
+/// Depthwise-style direct convolution of one input channel into `out[ocg, oh*ow]` (which
+/// holds the bias or zeros): the plane is copied once into a zero-bordered scratch buffer so
+/// that the tap loops need no bounds logic.
 fn direct_single_channel<F: Real>(
     x: &[F],
     d: &Dims,
@@ -196,41 +206,81 @@ fn direct_single_channel<F: Real>(
 ) {
     let plane = d.oh * d.ow;
     let kk = d.kh * d.kw;
-    for (o, out_plane) in out.chunks_mut(plane).enumerate() {
-        let wk = &weights[o * kk..(o + 1) * kk];
-        for i in 0..d.kh {
+    let (ph, pw) = (
+        d.h + p.pad_begin[0] + p.pad_end[0],
+        d.w + p.pad_begin[1] + p.pad_end[1],
+    );
+    with_scratch::<F, _>(ph * pw, |padded| {
+        padded.fill(F::ZERO);
+        for y in 0..d.h {
+            let row = (y + p.pad_begin[0]) * pw + p.pad_begin[1];
+            padded[row..row + d.w].copy_from_slice(&x[y * d.w..(y + 1) * d.w]);
+        }
+        let (sh, sw, dh, dw) = (p.stride[0], p.stride[1], p.dilation[0], p.dilation[1]);
+        for (o, out_plane) in out.chunks_mut(plane).enumerate() {
+            let wk = &weights[o * kk..(o + 1) * kk];
+            if d.kh == 3 && d.kw == 3 && (sw != 1 || d.ow < 16) {
+                taps3x3(padded, pw, wk, [sh, sw], [dh, dw], d.ow, out_plane);
+                continue;
+            }
             for oy in 0..d.oh {
-                let iy = oy * p.stride[0] + i * p.dilation[0];
-                if iy < p.pad_begin[0] || iy - p.pad_begin[0] >= d.h {
-                    continue;
-                }
-                let src_row = &x[(iy - p.pad_begin[0]) * d.w..(iy - p.pad_begin[0] + 1) * d.w];
-                let dst_row = &mut out_plane[oy * d.ow..(oy + 1) * d.ow];
-                for j in 0..d.kw {
-                    let wv = wk[i * d.kw + j];
-                    let (xlo, xhi) =
-                        valid_range(d.ow, p.stride[1], j * p.dilation[1], p.pad_begin[1], d.w);
-                    if xlo >= xhi {
-                        continue;
-                    }
-                    let start = xlo * p.stride[1] + j * p.dilation[1] - p.pad_begin[1];
-                    if p.stride[1] == 1 {
-                        for (o, &s) in dst_row[xlo..xhi]
-                            .iter_mut()
-                            .zip(&src_row[start..start + (xhi - xlo)])
-                        {
-                            *o += wv * s;
-                        }
-                    } else {
-                        for (o, s) in dst_row[xlo..xhi]
-                            .iter_mut()
-                            .zip(src_row[start..].iter().step_by(p.stride[1]))
-                        {
-                            *o += wv * *s;
+                let dst = &mut out_plane[oy * d.ow..(oy + 1) * d.ow];
+                for i in 0..d.kh {
+                    let src_row = &padded[(oy * sh + i * dh) * pw..];
+                    for j in 0..d.kw {
+                        let wv = wk[i * d.kw + j];
+                        let src = &src_row[j * dw..];
+                        if sw == 1 {
+                            for (o, &s) in dst.iter_mut().zip(src) {
+                                *o += wv * s;
+                            }
+                        } else {
+                            for (o, &s) in dst.iter_mut().zip(src.iter().step_by(sw)) {
+                                *o += wv * s;
+                            }
                         }
                     }
                 }
             }
+        }
+    });
+}
+
+/// A 3x3 depthwise plane computed one output at a time with the nine taps unrolled (for
+/// strided or narrow planes, where row-vector loops are too short).
+fn taps3x3<F: Real>(
+    padded: &[F],
+    pw: usize,
+    wk: &[F],
+    stride: [usize; 2],
+    dilation: [usize; 2],
+    ow: usize,
+    out_plane: &mut [F],
+) {
+    let w: [F; 9] = std::array::from_fn(|i| wk[i]);
+    let [sh, sw] = stride;
+    let [dh, dw] = dilation;
+    for (oy, dst) in out_plane.chunks_mut(ow).enumerate() {
+        let r0 = &padded[oy * sh * pw..];
+        let r1 = &r0[dh * pw..];
+        let r2 = &r1[dh * pw..];
+        for (ox, o) in dst.iter_mut().enumerate() {
+            let c = ox * sw;
+            let (a, b, e) = (
+                &r0[c..c + 2 * dw + 1],
+                &r1[c..c + 2 * dw + 1],
+                &r2[c..c + 2 * dw + 1],
+            );
+            let sum = w[0] * a[0]
+                + w[1] * a[dw]
+                + w[2] * a[2 * dw]
+                + w[3] * b[0]
+                + w[4] * b[dw]
+                + w[5] * b[2 * dw]
+                + w[6] * e[0]
+                + w[7] * e[dw]
+                + w[8] * e[2 * dw];
+            *o += sum;
         }
     }
 }
@@ -293,22 +343,39 @@ fn conv2d_kernel<F: Real>(
                 par,
             )
         } else {
-            let mut col = vec![F::ZERO; kdim * plane];
-            im2col(x_g, d, cg, p, &mut col);
-            matmul_into(
-                op,
-                ocg,
-                plane,
-                kdim,
-                dst,
-                0,
-                plane,
-                accumulate,
-                Mat::rows(w_g, 0, kdim),
-                Mat::rows(&col, 0, plane),
-                F::ONE,
-                par,
-            )
+            // unfold a band of output rows at a time so that the unfolded panel stays in cache
+            // (small unfoldings are done whole: narrow products are slower than a cache miss)
+            let row_len = (kdim * d.ow).max(1);
+            let band = if kdim * plane <= 1 << 19 {
+                d.oh
+            } else {
+                ((1usize << 17) / row_len).max(256usize.div_ceil(d.ow.max(1)))
+            }
+            .clamp(1, d.oh.max(1));
+            with_scratch::<F, _>(kdim * band * d.ow, |col| {
+                let mut oy0 = 0;
+                while oy0 < d.oh {
+                    let oy1 = (oy0 + band).min(d.oh);
+                    let cols = (oy1 - oy0) * d.ow;
+                    im2col(x_g, d, cg, p, &mut col[..kdim * cols], oy0, oy1);
+                    matmul_into(
+                        op,
+                        ocg,
+                        cols,
+                        kdim,
+                        dst,
+                        oy0 * d.ow,
+                        plane,
+                        accumulate,
+                        Mat::rows(w_g, 0, kdim),
+                        Mat::rows(col, 0, cols),
+                        F::ONE,
+                        par,
+                    )?;
+                    oy0 = oy1;
+                }
+                Ok(())
+            })
         }
     })?;
     Ok(out)
@@ -436,7 +503,7 @@ pub fn conv_transpose2d(
     conv2d_named("aten::conv_transpose2d", x, weight, bias, p, true)
 }
 
-fn conv2d_named(
+pub(crate) fn conv2d_named(
     op: &str,
     x: &Tensor,
     weight: &Tensor,
@@ -463,7 +530,6 @@ fn conv2d_named(
         }
     }
     let ws = weight.shape();
-    let g = p.groups.max(1);
     let d = if transposed {
         transposed_dims(op, x.shape(), ws, p)?
     } else {
@@ -471,7 +537,14 @@ fn conv2d_named(
     };
     check_operands(op, x, weight, bias, d.oc)?;
     let dtype = x.dtype();
-    let _ = g;
+    // one read lock per storage (see `linear::matmul_views`)
+    let weight_owned;
+    let weight = if x.shares_storage(weight) {
+        weight_owned = weight.copy_contiguous()?;
+        &weight_owned
+    } else {
+        weight
+    };
     with_real!(op, dtype, F => {
         let b = opt_vec::<F>(bias)?;
         let out = with_data::<F, _>(x, |xs| {
@@ -515,10 +588,11 @@ fn transposed_dims(op: &str, x: &[usize], wt: &[usize], p: &Conv2dParams) -> Res
             .checked_sub(1)
             .and_then(|v| v.checked_mul(p.stride[d]))
             .and_then(|v| v.checked_add(k.checked_sub(1)?.checked_mul(p.dilation[d])?))
-            .and_then(|v| v.checked_add(p.output_padding[d] + 1));
+            .and_then(|v| v.checked_add(p.output_padding[d]))
+            .and_then(|v| v.checked_add(1));
         let full = checked(op, full)?;
         out[d] = full
-            .checked_sub(p.pad_begin[d] + p.pad_end[d])
+            .checked_sub(p.pad_begin[d].saturating_add(p.pad_end[d]))
             .filter(|&v| v > 0)
             .ok_or_else(|| OpError::shape(op, "the output size is too small"))?;
     }
@@ -534,278 +608,4 @@ fn transposed_dims(op: &str, x: &[usize], wt: &[usize], p: &Conv2dParams) -> Res
         oh: out[0],
         ow: out[1],
     })
-}
-
-/// Lifts a 1-D convolution to 2-D by inserting a height-1 dim (views, no copy).
-fn conv1d_lifted(
-    op: &str,
-    x: &Tensor,
-    weight: &Tensor,
-    bias: Option<&Tensor>,
-    p: &Conv2dParams,
-    transposed: bool,
-) -> Result<Tensor> {
-    if weight.dim() != 3 {
-        return Err(OpError::shape(
-            op,
-            format!("expected weight of 3 dims, got {}", weight.dim()),
-        ));
-    }
-    if x.dim() != 2 && x.dim() != 3 {
-        return Err(OpError::shape(
-            op,
-            format!("expected 2-D or 3-D input, got {}-D", x.dim()),
-        ));
-    }
-    let out = conv2d_named(
-        op,
-        &x.unsqueeze(-2)?,
-        &weight.unsqueeze(2)?,
-        bias,
-        p,
-        transposed,
-    )?;
-    out.squeeze_dim(-2)
-}
-
-/// 1-D convolution of a `[N, C, L]` (or `[C, L]`) input; `p` uses index 1 for the length.
-pub fn conv1d(
-    x: &Tensor,
-    weight: &Tensor,
-    bias: Option<&Tensor>,
-    stride: usize,
-    padding: usize,
-    dilation: usize,
-    groups: usize,
-) -> Result<Tensor> {
-    let p = Conv2dParams::new([1, stride], [0, padding], [1, dilation], groups);
-    conv1d_lifted("aten::conv1d", x, weight, bias, &p, false)
-}
-
-fn usize_list(op: &str, what: &str, v: &[i64], n: usize) -> Result<Vec<usize>> {
-    let v = crate::ops::nn::util::expand_list(op, what, v, n, &vec![1; n])?;
-    v.iter().map(|&x| to_usize(op, what, x)).collect()
-}
-
-/// The general entry (`_convolution` / `convolution`): 1-D or 2-D by the weight's rank.
-#[allow(clippy::too_many_arguments)]
-pub fn convolution(
-    op: &str,
-    x: &Tensor,
-    weight: &Tensor,
-    bias: Option<&Tensor>,
-    stride: &[i64],
-    padding: &[i64],
-    dilation: &[i64],
-    transposed: bool,
-    output_padding: &[i64],
-    groups: i64,
-) -> Result<Tensor> {
-    let spatial = match weight.dim() {
-        3 => 1,
-        4 => 2,
-        d => {
-            return Err(OpError::unsupported(
-                op,
-                format!("{}-D convolution (weight of {d} dims)", d.saturating_sub(2)),
-            ))
-        }
-    };
-    let stride = usize_list(op, "stride", stride, spatial)?;
-    let padding = if padding.is_empty() {
-        vec![0; spatial]
-    } else {
-        usize_list(op, "padding", padding, spatial)?
-    };
-    let dilation = usize_list(op, "dilation", dilation, spatial)?;
-    let output_padding = if output_padding.is_empty() {
-        vec![0; spatial]
-    } else {
-        usize_list(op, "output_padding", output_padding, spatial)?
-    };
-    let groups = to_usize(op, "groups", groups)?;
-    let two = |v: &[usize], fill: usize| {
-        if spatial == 1 {
-            [fill, v[0]]
-        } else {
-            [v[0], v[1]]
-        }
-    };
-    let mut p = Conv2dParams::new(two(&stride, 1), two(&padding, 0), two(&dilation, 1), groups);
-    p.output_padding = two(&output_padding, 0);
-    if spatial == 1 {
-        conv1d_lifted(op, x, weight, bias, &p, transposed)
-    } else {
-        conv2d_named(op, x, weight, bias, &p, transposed)
-    }
-}
-
-/// Padding for `padding="same"|"valid"`: (begin, end) per spatial dim.
-fn string_padding(
-    op: &str,
-    mode: &str,
-    weight: &Tensor,
-    dilation: &[usize],
-    stride: &[usize],
-) -> Result<Vec<(usize, usize)>> {
-    let spatial = dilation.len();
-    match mode {
-        "valid" => Ok(vec![(0, 0); spatial]),
-        "same" => {
-            if stride.iter().any(|&s| s != 1) {
-                return Err(OpError::invalid(
-                    op,
-                    "padding='same' is not supported for strided convolutions",
-                ));
-            }
-            let ks = &weight.shape()[weight.dim() - spatial..];
-            Ok(ks
-                .iter()
-                .zip(dilation)
-                .map(|(&k, &d)| {
-                    let total = d * k.saturating_sub(1);
-                    (total / 2, total - total / 2)
-                })
-                .collect())
-        }
-        other => Err(OpError::invalid(
-            op,
-            format!("invalid padding string '{other}', expected 'same' or 'valid'"),
-        )),
-    }
-}
-
-fn k_convolution_impl(a: &Args, extra_flags: bool) -> Result<Arg> {
-    let _ = extra_flags;
-    Ok(convolution(
-        a.op(),
-        a.tensor(0)?,
-        a.tensor(1)?,
-        a.opt_tensor(2)?,
-        &a.int_list(3)?,
-        &a.int_list(4)?,
-        &a.int_list(5)?,
-        a.bool(6)?,
-        &a.int_list(7)?,
-        a.int(8)?,
-    )?
-    .into())
-}
-fn k_convolution(a: &Args) -> Result<Arg> {
-    k_convolution_impl(a, false)
-}
-fn k_conv_nd(a: &Args, spatial: usize) -> Result<Arg> {
-    let op = a.op();
-    let w = a.tensor(1)?;
-    if w.dim() != spatial + 2 {
-        return Err(OpError::shape(
-            op,
-            format!("expected weight of {} dims, got {}", spatial + 2, w.dim()),
-        ));
-    }
-    Ok(convolution(
-        op,
-        a.tensor(0)?,
-        w,
-        a.opt_tensor(2)?,
-        &a.int_list(3)?,
-        &a.int_list(4)?,
-        &a.int_list(5)?,
-        false,
-        &[],
-        a.int(6)?,
-    )?
-    .into())
-}
-fn k_conv2d(a: &Args) -> Result<Arg> {
-    k_conv_nd(a, 2)
-}
-fn k_conv1d(a: &Args) -> Result<Arg> {
-    k_conv_nd(a, 1)
-}
-fn k_conv_padding(a: &Args, spatial: usize) -> Result<Arg> {
-    let op = a.op();
-    let w = a.tensor(1)?;
-    if w.dim() != spatial + 2 {
-        return Err(OpError::shape(
-            op,
-            format!("expected weight of {} dims, got {}", spatial + 2, w.dim()),
-        ));
-    }
-    let stride = usize_list(op, "stride", &a.int_list(3)?, spatial)?;
-    let dilation = usize_list(op, "dilation", &a.int_list(5)?, spatial)?;
-    let pads = string_padding(op, a.str(4)?, w, &dilation, &stride)?;
-    let groups = to_usize(op, "groups", a.int(6)?)?;
-    let two = |v: &[usize], fill: usize| {
-        if spatial == 1 {
-            [fill, v[0]]
-        } else {
-            [v[0], v[1]]
-        }
-    };
-    let begin: Vec<usize> = pads.iter().map(|p| p.0).collect();
-    let end: Vec<usize> = pads.iter().map(|p| p.1).collect();
-    let p = Conv2dParams {
-        stride: two(&stride, 1),
-        pad_begin: two(&begin, 0),
-        pad_end: two(&end, 0),
-        dilation: two(&dilation, 1),
-        output_padding: [0, 0],
-        groups,
-    };
-    let (x, bias) = (a.tensor(0)?, a.opt_tensor(2)?);
-    let out = if spatial == 1 {
-        conv1d_lifted(op, x, w, bias, &p, false)?
-    } else {
-        conv2d_named(op, x, w, bias, &p, false)?
-    };
-    Ok(out.into())
-}
-fn k_conv2d_padding(a: &Args) -> Result<Arg> {
-    k_conv_padding(a, 2)
-}
-fn k_conv1d_padding(a: &Args) -> Result<Arg> {
-    k_conv_padding(a, 1)
-}
-fn k_conv_transpose(a: &Args, spatial: usize) -> Result<Arg> {
-    let op = a.op();
-    let w = a.tensor(1)?;
-    if w.dim() != spatial + 2 {
-        return Err(OpError::shape(
-            op,
-            format!("expected weight of {} dims, got {}", spatial + 2, w.dim()),
-        ));
-    }
-    // (input, weight, bias, stride, padding, output_padding, groups, dilation)
-    Ok(convolution(
-        op,
-        a.tensor(0)?,
-        w,
-        a.opt_tensor(2)?,
-        &a.int_list(3)?,
-        &a.int_list(4)?,
-        &a.int_list(7)?,
-        true,
-        &a.int_list(5)?,
-        a.int(6)?,
-    )?
-    .into())
-}
-fn k_conv_transpose2d(a: &Args) -> Result<Arg> {
-    k_conv_transpose(a, 2)
-}
-fn k_conv_transpose1d(a: &Args) -> Result<Arg> {
-    k_conv_transpose(a, 1)
-}
-
-pub fn register(reg: &mut Registry) {
-    reg.register("aten::_convolution", k_convolution);
-    reg.register("aten::_convolution.deprecated", k_convolution);
-    reg.register("aten::convolution", k_convolution);
-    reg.register("aten::conv2d", k_conv2d);
-    reg.register("aten::conv1d", k_conv1d);
-    reg.register("aten::conv2d.padding", k_conv2d_padding);
-    reg.register("aten::conv1d.padding", k_conv1d_padding);
-    reg.register("aten::conv_transpose2d.input", k_conv_transpose2d);
-    reg.register("aten::conv_transpose1d", k_conv_transpose1d);
 }

@@ -11,7 +11,13 @@ use crate::tensor::Tensor;
 /// Indices as i64, checked against `rows`.
 fn checked_indices(op: &str, indices: &Tensor, rows: usize) -> Result<Vec<usize>> {
     if !matches!(indices.dtype(), DType::I64 | DType::I32) {
-        return Err(OpError::invalid(op, format!("expected indices of type Long or Int, got {}", indices.dtype())));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "expected indices of type Long or Int, got {}",
+                indices.dtype()
+            ),
+        ));
     }
     indices
         .to_vec::<i64>()?
@@ -20,7 +26,12 @@ fn checked_indices(op: &str, indices: &Tensor, rows: usize) -> Result<Vec<usize>
             usize::try_from(i)
                 .ok()
                 .filter(|&u| u < rows)
-                .ok_or_else(|| OpError::IndexOutOfRange { op: op.to_string(), index: i, dim: 0, size: rows })
+                .ok_or_else(|| OpError::IndexOutOfRange {
+                    op: op.to_string(),
+                    index: i,
+                    dim: 0,
+                    size: rows,
+                })
         })
         .collect()
 }
@@ -30,7 +41,10 @@ fn checked_indices(op: &str, indices: &Tensor, rows: usize) -> Result<Vec<usize>
 pub fn embedding(weight: &Tensor, indices: &Tensor) -> Result<Tensor> {
     let op = "aten::embedding";
     if weight.dim() != 2 {
-        return Err(OpError::shape(op, format!("'weight' must be 2-D, got {}-D", weight.dim())));
+        return Err(OpError::shape(
+            op,
+            format!("'weight' must be 2-D, got {}-D", weight.dim()),
+        ));
     }
     let (rows, dim) = (weight.shape()[0], weight.shape()[1]);
     let idx = checked_indices(op, indices, rows)?;
@@ -59,27 +73,54 @@ pub enum BagMode {
 /// `embedding_bag`: reduces the rows of each bag; returns (output, offset2bag, bag_size,
 /// max_indices) like PyTorch.
 #[allow(clippy::too_many_arguments)]
-pub fn embedding_bag(weight: &Tensor, indices: &Tensor, offsets: &Tensor, mode: BagMode, per_sample_weights: Option<&Tensor>, include_last_offset: bool, padding_idx: Option<i64>) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
+pub fn embedding_bag(
+    weight: &Tensor,
+    indices: &Tensor,
+    offsets: &Tensor,
+    mode: BagMode,
+    per_sample_weights: Option<&Tensor>,
+    include_last_offset: bool,
+    padding_idx: Option<i64>,
+) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
     let op = "aten::embedding_bag";
     if weight.dim() != 2 {
-        return Err(OpError::shape(op, format!("'weight' must be 2-D, got {}-D", weight.dim())));
+        return Err(OpError::shape(
+            op,
+            format!("'weight' must be 2-D, got {}-D", weight.dim()),
+        ));
     }
     let (rows, dim) = (weight.shape()[0], weight.shape()[1]);
     let (flat, starts): (Tensor, Vec<usize>) = match indices.dim() {
         1 => {
             let offs = offsets.to_vec::<i64>()?;
-            let starts = offs.iter().map(|&o| usize::try_from(o).map_err(|_| OpError::invalid(op, format!("offsets must be non-negative, got {o}")))).collect::<Result<Vec<_>>>()?;
+            let starts = offs
+                .iter()
+                .map(|&o| {
+                    usize::try_from(o).map_err(|_| {
+                        OpError::invalid(op, format!("offsets must be non-negative, got {o}"))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
             (indices.clone(), starts)
         }
         2 => {
             let (b, l) = (indices.shape()[0], indices.shape()[1]);
             (indices.reshape(&[-1])?, (0..b).map(|i| i * l).collect())
         }
-        d => return Err(OpError::shape(op, format!("input has to be a 1D or 2D Tensor, but got Tensor of dimension {d}"))),
+        d => {
+            return Err(OpError::shape(
+                op,
+                format!("input has to be a 1D or 2D Tensor, but got Tensor of dimension {d}"),
+            ))
+        }
     };
     let idx = checked_indices(op, &flat, rows)?;
     let n = idx.len();
-    let bags = if include_last_offset && indices.dim() == 1 { starts.len().saturating_sub(1) } else { starts.len() };
+    let bags = if include_last_offset && indices.dim() == 1 {
+        starts.len().saturating_sub(1)
+    } else {
+        starts.len()
+    };
     if starts.first().is_some_and(|&s| s != 0) && indices.dim() == 1 {
         return Err(OpError::invalid(op, "offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from position 0"));
     }
@@ -91,7 +132,10 @@ pub fn embedding_bag(weight: &Tensor, indices: &Tensor, offsets: &Tensor, mode: 
         }
     };
     if (0..bags).any(|b| starts[b] > end_of(b).min(n) || starts[b] > n) {
-        return Err(OpError::invalid(op, "offsets must be non-decreasing and within the input"));
+        return Err(OpError::invalid(
+            op,
+            "offsets must be non-decreasing and within the input",
+        ));
     }
     if per_sample_weights.is_some() && mode != BagMode::Sum {
         return Err(OpError::invalid(op, "embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for mode='sum'"));
@@ -165,7 +209,15 @@ fn k_embedding_bag(a: &Args) -> Result<Arg> {
         // the private overload spells "no padding index" as -1
         padding_idx = None;
     }
-    let (o, b, s, m) = embedding_bag(a.tensor(0)?, a.tensor(1)?, a.tensor(2)?, mode, a.opt_tensor(6)?, a.bool(7)?, padding_idx)?;
+    let (o, b, s, m) = embedding_bag(
+        a.tensor(0)?,
+        a.tensor(1)?,
+        a.tensor(2)?,
+        mode,
+        a.opt_tensor(6)?,
+        a.bool(7)?,
+        padding_idx,
+    )?;
     Ok(Arg::Tuple(vec![o.into(), b.into(), s.into(), m.into()]))
 }
 

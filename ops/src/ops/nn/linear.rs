@@ -131,6 +131,15 @@ fn matmul_views<F: Real>(
     alpha: F,
 ) -> Result<()> {
     let nb = batch.len();
+    // Never hold two read locks of one storage at once (parking_lot read locks are not
+    // reentrant when a writer waits): an operand sharing `a`'s storage is copied first.
+    let b_owned;
+    let b = if a.shares_storage(b) {
+        b_owned = b.copy_contiguous()?;
+        &b_owned
+    } else {
+        b
+    };
     with_view::<F, _>(a, |av| {
         with_view::<F, _>(b, |bv| {
             let (a_rs, a_cs) = (av.strides[nb], av.strides[nb + 1]);

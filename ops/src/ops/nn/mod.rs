@@ -3,6 +3,8 @@
 pub mod activation;
 pub mod attention;
 pub mod conv;
+pub mod conv_ops;
+pub mod einsum;
 pub mod embedding;
 pub mod gemm_kernels;
 pub mod linear;
@@ -11,8 +13,10 @@ pub mod padding;
 pub mod pool;
 pub mod recurrent;
 pub mod resize;
+pub mod shuffle;
 pub mod softmax;
 pub mod util;
+pub mod volumetric;
 
 use crate::registry::Registry;
 
@@ -20,7 +24,8 @@ use crate::registry::Registry;
 pub fn register(reg: &mut Registry) {
     activation::register(reg);
     attention::register(reg);
-    conv::register(reg);
+    conv_ops::register(reg);
+    einsum::register(reg);
     embedding::register(reg);
     linear::register(reg);
     norm::register(reg);
@@ -28,5 +33,7 @@ pub fn register(reg: &mut Registry) {
     pool::register(reg);
     recurrent::register(reg);
     resize::register(reg);
+    shuffle::register(reg);
     softmax::register(reg);
+    volumetric::register(reg);
 }

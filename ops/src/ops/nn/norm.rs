@@ -79,15 +79,7 @@ pub fn batch_norm(
         check_param(op, what, t, c)?;
     }
     let use_batch_stats = training || running_mean.is_none() || running_var.is_none();
-    if use_batch_stats && n * inner <= 1 && training {
-        return Err(OpError::invalid(
-            op,
-            format!(
-                "expected more than 1 value per channel when training, got input size {:?}",
-                x.shape()
-            ),
-        ));
-    }
+    // (a single value per channel is allowed here: the Python-level check is not aten's)
     with_real!(op, dtype, F => {
         let w = opt_vec::<F>(weight)?;
         let b = opt_vec::<F>(bias)?;
@@ -153,7 +145,7 @@ fn normalize_blocks<F: Real>(
     b: Option<&[F]>,
     eps: f64,
 ) -> Result<(Vec<F>, Vec<F>, Vec<F>)> {
-    let blocks = if len == 0 { 0 } else { xs.len() / len };
+    let blocks = xs.len().checked_div(len).unwrap_or(0);
     let mut out = vec![F::ZERO; xs.len()];
     let mut mean = vec![F::ZERO; blocks];
     let mut rstd = vec![F::ZERO; blocks];
@@ -219,7 +211,7 @@ pub fn layer_norm(
         let b = opt_vec::<F>(bias)?;
         let (out, mean, rstd) = with_data::<F, _>(x, |xs| {
             let mut out = vec![F::ZERO; xs.len()];
-            let blocks = if len == 0 { 0 } else { xs.len() / len };
+            let blocks = xs.len().checked_div(len).unwrap_or(0);
             let mut mean = vec![F::ZERO; blocks];
             let mut rstd = vec![F::ZERO; blocks];
             if len > 0 {
@@ -316,6 +308,104 @@ pub fn instance_norm(
         }
         Ok(batch_norm(x, weight, bias, running_mean, running_var, false, 0.0, eps)?.output)
     }
+}
+
+/// `norm_except_dim(v, pow, dim)`: the `pow`-norm of `v` over every dim but `dim`, shaped
+/// like `v` with the other dims set to 1 (`dim = -1`: the norm of the whole tensor).
+pub fn norm_except_dim(v: &Tensor, pow: i64, dim: i64) -> Result<Tensor> {
+    let op = "aten::norm_except_dim";
+    let dtype = v.dtype();
+    let nd = v.dim();
+    let whole = dim == -1 || nd == 0;
+    let d = if whole {
+        0
+    } else {
+        crate::shape::wrap_dim(op, dim, nd)?
+    };
+    let (outer, size, inner) = if whole {
+        (1, 1, v.numel())
+    } else {
+        (
+            v.shape()[..d].iter().product::<usize>(),
+            v.shape()[d],
+            v.shape()[d + 1..].iter().product::<usize>(),
+        )
+    };
+    let mut shape = vec![1usize; nd];
+    if !whole {
+        shape[d] = size;
+    }
+    let p = pow as f64;
+    if p <= 0.0 {
+        return Err(OpError::invalid(
+            op,
+            format!("pow must be positive, got {pow}"),
+        ));
+    }
+    with_real!(op, dtype, F => {
+        let norms = with_data::<F, _>(v, |xs| {
+            let mut acc = vec![0f64; size];
+            for o in 0..outer {
+                for (k, slot) in acc.iter_mut().enumerate() {
+                    let base = (o * size + k) * inner;
+                    for &x in &xs[base..base + inner] {
+                        *slot += x.to_f64().abs().powf(p);
+                    }
+                }
+            }
+            Ok(acc.into_iter().map(|s| F::of(s.powf(1.0 / p))).collect::<Vec<F>>())
+        })?;
+        finish(norms, &shape, dtype)
+    })
+}
+
+/// `_weight_norm(v, g, dim)`: `v * g / norm_except_dim(v, 2, dim)`.
+pub fn weight_norm(v: &Tensor, g: &Tensor, dim: i64) -> Result<Tensor> {
+    let op = "aten::_weight_norm";
+    let norms = norm_except_dim(v, 2, dim)?;
+    if g.numel() != norms.numel() {
+        return Err(OpError::shape(
+            op,
+            format!(
+                "g of shape {:?} does not match the {} norms of v {:?}",
+                g.shape(),
+                norms.numel(),
+                v.shape()
+            ),
+        ));
+    }
+    let dtype = v.dtype();
+    let size = norms.numel();
+    let nd = v.dim();
+    let whole = dim == -1 || nd == 0;
+    let d = if whole {
+        0
+    } else {
+        crate::shape::wrap_dim(op, dim, nd)?
+    };
+    let inner: usize = if whole {
+        v.numel()
+    } else {
+        v.shape()[d + 1..].iter().product()
+    };
+    with_real!(op, dtype, F => {
+        let (nv, gv) = (norms.to_vec::<F>()?, g.to_vec::<F>()?);
+        let out = with_data::<F, _>(v, |xs| {
+            Ok(xs.iter().enumerate().map(|(i, &x)| {
+                let k = i.checked_div(inner).unwrap_or(0) % size.max(1);
+                x * (gv[k] / nv[k])
+            }).collect::<Vec<F>>())
+        })?;
+        finish(out, v.shape(), dtype)
+    })
+}
+
+fn k_norm_except_dim(a: &Args) -> Result<Arg> {
+    Ok(norm_except_dim(a.tensor(0)?, a.int(1)?, a.int(2)?)?.into())
+}
+
+fn k_weight_norm(a: &Args) -> Result<Arg> {
+    Ok(weight_norm(a.tensor(0)?, a.tensor(1)?, a.int(2)?)?.into())
 }
 
 fn k_batch_norm(a: &Args) -> Result<Arg> {
@@ -441,4 +531,6 @@ pub fn register(reg: &mut Registry) {
     reg.register("aten::group_norm", k_group_norm);
     reg.register("aten::native_group_norm", k_native_group_norm);
     reg.register("aten::instance_norm", k_instance_norm);
+    reg.register("aten::norm_except_dim", k_norm_except_dim);
+    reg.register("aten::_weight_norm", k_weight_norm);
 }

@@ -68,7 +68,10 @@ pub fn pad(x: &Tensor, pad: &[i64], mode: PadMode) -> Result<Tensor> {
         let (b, a) = (pair[0], pair[1]);
         if !matches!(mode, PadMode::Constant(_)) {
             if b < 0 || a < 0 {
-                return Err(OpError::invalid(op, "negative padding is only supported in constant mode"));
+                return Err(OpError::invalid(
+                    op,
+                    "negative padding is only supported in constant mode",
+                ));
             }
             let limit = match mode {
                 PadMode::Reflect => size - 1,
@@ -76,7 +79,10 @@ pub fn pad(x: &Tensor, pad: &[i64], mode: PadMode) -> Result<Tensor> {
                 _ => i64::MAX,
             };
             if size == 0 || b > limit || a > limit {
-                return Err(OpError::invalid(op, format!("padding ({b}, {a}) is too large for dimension {d} of size {size}")));
+                return Err(OpError::invalid(
+                    op,
+                    format!("padding ({b}, {a}) is too large for dimension {d} of size {size}"),
+                ));
             }
         }
         let new = size.checked_add(b).and_then(|v| v.checked_add(a)).filter(|&v| v >= 0).ok_or_else(|| {
@@ -88,7 +94,11 @@ pub fn pad(x: &Tensor, pad: &[i64], mode: PadMode) -> Result<Tensor> {
     let total = product(op, &out_shape)?;
     // per-dim source tables (None = fill), then a row-major walk of the output
     let tables: Vec<Vec<Option<usize>>> = (0..nd)
-        .map(|d| (0..out_shape[d]).map(|o| source_index(o, before[d], x.shape()[d], mode)).collect())
+        .map(|d| {
+            (0..out_shape[d])
+                .map(|o| source_index(o, before[d], x.shape()[d], mode))
+                .collect()
+        })
         .collect();
     let src = x.contiguous()?;
     let in_strides = crate::shape::contiguous_strides(x.shape());
@@ -131,7 +141,12 @@ pub fn pad(x: &Tensor, pad: &[i64], mode: PadMode) -> Result<Tensor> {
 }
 
 fn k_constant_pad_nd(a: &Args) -> Result<Arg> {
-    Ok(pad(a.tensor(0)?, &a.int_list(1)?, PadMode::Constant(a.scalar(2)?))?.into())
+    Ok(pad(
+        a.tensor(0)?,
+        &a.int_list(1)?,
+        PadMode::Constant(a.scalar(2)?),
+    )?
+    .into())
 }
 
 fn k_pad(a: &Args) -> Result<Arg> {
@@ -140,12 +155,23 @@ fn k_pad(a: &Args) -> Result<Arg> {
         "reflect" => PadMode::Reflect,
         "replicate" => PadMode::Replicate,
         "circular" => PadMode::Circular,
-        other => return Err(OpError::invalid(a.op(), format!("unrecognised padding mode {other}"))),
+        other => {
+            return Err(OpError::invalid(
+                a.op(),
+                format!("unrecognised padding mode {other}"),
+            ))
+        }
     };
     let x = a.tensor(0)?;
     let pads = a.int_list(1)?;
     if !matches!(mode, PadMode::Constant(_)) && a.opt_float(3)?.is_some_and(|v| v != 0.0) {
-        return Err(OpError::invalid(a.op(), format!("padding mode \"{}\" doesn't take in value argument", a.str(2)?)));
+        return Err(OpError::invalid(
+            a.op(),
+            format!(
+                "padding mode \"{}\" doesn't take in value argument",
+                a.str(2)?
+            ),
+        ));
     }
     if let PadMode::Constant(Scalar::Float(v)) = mode {
         if !x.dtype().is_float() && v.fract() == 0.0 {
@@ -170,7 +196,15 @@ fn k_mode_pad(a: &Args) -> Result<Arg> {
 pub fn register(reg: &mut Registry) {
     reg.register("aten::constant_pad_nd", k_constant_pad_nd);
     reg.register("aten::pad", k_pad);
-    for name in ["reflection_pad1d", "reflection_pad2d", "reflection_pad3d", "replication_pad1d", "replication_pad2d", "replication_pad3d", "_pad_circular"] {
+    for name in [
+        "reflection_pad1d",
+        "reflection_pad2d",
+        "reflection_pad3d",
+        "replication_pad1d",
+        "replication_pad2d",
+        "replication_pad3d",
+        "_pad_circular",
+    ] {
         reg.register(&format!("aten::{name}"), k_mode_pad);
     }
 }

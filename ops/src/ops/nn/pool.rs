@@ -3,7 +3,8 @@
 use crate::arg::{Arg, Args};
 use crate::error::{OpError, Result};
 use crate::ops::nn::util::{
-    expand_list, finish, for_each_chunk, product, to_usize, with_data, with_real, Real,
+    expand_list, finish, for_each_chunk, product, to_usize, with_data, with_real, with_scratch,
+    Real,
 };
 use crate::registry::Registry;
 use crate::tensor::Tensor;
@@ -29,8 +30,17 @@ pub fn pooled_size(op: &str, input: usize, w: &Window, ceil_mode: bool) -> Resul
     if w.padding > w.kernel / 2 {
         return Err(OpError::invalid(op, format!("pad should be at most half of effective kernel size, but got pad={}, kernel_size={}", w.padding, w.kernel)));
     }
-    let span = w.dilation * (w.kernel - 1) + 1;
-    let padded = input + 2 * w.padding;
+    let too_large = || OpError::invalid(op, "pooling sizes overflow");
+    let span = w
+        .dilation
+        .checked_mul(w.kernel - 1)
+        .and_then(|v| v.checked_add(1))
+        .ok_or_else(too_large)?;
+    let padded = w
+        .padding
+        .checked_mul(2)
+        .and_then(|v| v.checked_add(input))
+        .ok_or_else(too_large)?;
     let extra = if ceil_mode { w.stride - 1 } else { 0 };
     if padded < span {
         return Err(OpError::shape(
@@ -41,7 +51,7 @@ pub fn pooled_size(op: &str, input: usize, w: &Window, ceil_mode: bool) -> Resul
             ),
         ));
     }
-    let mut out = (padded - span + extra) / w.stride + 1;
+    let mut out = (padded - span).saturating_add(extra) / w.stride + 1;
     if ceil_mode && (out - 1) * w.stride >= input + w.padding {
         out -= 1;
     }
@@ -77,6 +87,7 @@ fn out_shape(x: &Tensor, spatial: usize, out: &[usize]) -> Vec<usize> {
     s
 }
 
+#[allow(clippy::too_many_arguments)]
 /// Max pooling of one plane; writes values and (row-major flat) argmax indices.
 fn max_plane<F: Real>(
     src: &[F],
@@ -127,6 +138,88 @@ fn max_plane<F: Real>(
     }
 }
 
+/// The kernel taps `k` of output position `o` that land inside the input.
+fn tap_range(o: usize, win: &Window, size: usize) -> (usize, usize) {
+    let start = o * win.stride;
+    let lo = if start >= win.padding {
+        0
+    } else {
+        (win.padding - start).div_ceil(win.dilation)
+    };
+    let hi = if size + win.padding <= start {
+        0
+    } else {
+        (size + win.padding - start).div_ceil(win.dilation)
+    };
+    (
+        lo.min(win.kernel),
+        hi.min(win.kernel).max(lo.min(win.kernel)),
+    )
+}
+
+/// `max` with PyTorch's NaN propagation (a NaN anywhere in the window wins).
+#[inline]
+fn nan_max<F: Real>(m: F, v: F) -> F {
+    if v > m || v.is_nan() {
+        v
+    } else {
+        m
+    }
+}
+
+/// Max pooling of one plane without indices, separably: the window max of every input row
+/// first (`kw` taps), then the max of those over the window rows (`kh` taps).
+#[allow(clippy::too_many_arguments)]
+fn max_plane_values<F: Real>(
+    src: &[F],
+    h: usize,
+    w: usize,
+    wh: &Window,
+    ww: &Window,
+    oh: usize,
+    ow: usize,
+    dst: &mut [F],
+) {
+    let neg_inf = F::of(f64::NEG_INFINITY);
+    let cols: Vec<(usize, usize)> = (0..ow)
+        .map(|ox| {
+            let (j0, j1) = tap_range(ox, ww, w);
+            let first = (ox * ww.stride + j0 * ww.dilation).saturating_sub(ww.padding);
+            (first, j1 - j0)
+        })
+        .collect();
+    with_scratch::<F, _>(h * ow, |rows| {
+        for y in 0..h {
+            let row = &src[y * w..(y + 1) * w];
+            let out = &mut rows[y * ow..(y + 1) * ow];
+            for (o, &(first, count)) in out.iter_mut().zip(&cols) {
+                *o = if ww.dilation == 1 {
+                    row[first..first + count]
+                        .iter()
+                        .fold(neg_inf, |m, &v| nan_max(m, v))
+                } else {
+                    row[first..]
+                        .iter()
+                        .step_by(ww.dilation)
+                        .take(count)
+                        .fold(neg_inf, |m, &v| nan_max(m, v))
+                };
+            }
+        }
+        for oy in 0..oh {
+            let (i0, i1) = tap_range(oy, wh, h);
+            let out = &mut dst[oy * ow..(oy + 1) * ow];
+            out.fill(neg_inf);
+            for i in i0..i1 {
+                let y = oy * wh.stride + i * wh.dilation - wh.padding;
+                for (o, &v) in out.iter_mut().zip(&rows[y * ow..(y + 1) * ow]) {
+                    *o = nan_max(*o, v);
+                }
+            }
+        }
+    });
+}
+
 /// 2-D max pooling; returns the values and, when asked, the flat argmax indices per plane.
 pub fn max_pool2d(
     x: &Tensor,
@@ -168,7 +261,7 @@ pub fn max_pool2d(
                 }
             } else {
                 for_each_chunk(&mut out, plane, |p, d| {
-                    max_plane(&xs[p * h * w..(p + 1) * h * w], h, w, &wh, &ww, oh, ow, d, None);
+                    max_plane_values(&xs[p * h * w..(p + 1) * h * w], h, w, &wh, &ww, oh, ow, d);
                     Ok(())
                 })?;
             }
@@ -382,16 +475,31 @@ fn k_max_pool1d(a: &Args) -> Result<Arg> {
         one(2, 1)?
     };
     let x = lift1d(op, a.tensor(0)?)?;
-    let (v, _) = max_pool2d(
+    let with_indices = op.ends_with("with_indices");
+    let (v, i) = max_pool2d(
         &x,
         [1, k],
         [1, s],
         [0, one(3, 0)?],
         [1, one(4, 1)?],
         a.bool(5)?,
-        false,
+        with_indices,
     )?;
-    Ok(v.squeeze_dim(-2)?.into())
+    let v = v.squeeze_dim(-2)?;
+    Ok(match i {
+        Some(i) => (v, i.squeeze_dim(-2)?).into(),
+        None => v.into(),
+    })
+}
+
+fn k_adaptive_max_pool1d(a: &Args) -> Result<Arg> {
+    let op = a.op();
+    let v = expand_list(op, "output_size", &a.int_list(1)?, 1, &[])?;
+    let l = to_usize(op, "output_size", v[0])?;
+    let x = lift1d(op, a.tensor(0)?)?;
+    let (v, i) = adaptive_pool2d(&x, [1, l], true)?;
+    let i = i.ok_or_else(|| OpError::invalid(op, "missing indices"))?;
+    Ok((v.squeeze_dim(-2)?, i.squeeze_dim(-2)?).into())
 }
 
 fn k_avg_pool2d(a: &Args) -> Result<Arg> {
@@ -470,6 +578,8 @@ pub fn register(reg: &mut Registry) {
     reg.register("aten::max_pool2d", k_max_pool2d);
     reg.register("aten::max_pool2d_with_indices", k_max_pool2d);
     reg.register("aten::max_pool1d", k_max_pool1d);
+    reg.register("aten::max_pool1d_with_indices", k_max_pool1d);
+    reg.register("aten::adaptive_max_pool1d", k_adaptive_max_pool1d);
     reg.register("aten::avg_pool2d", k_avg_pool2d);
     reg.register("aten::avg_pool1d", k_avg_pool1d);
     reg.register("aten::adaptive_avg_pool2d", k_adaptive_avg_pool2d);

@@ -60,16 +60,50 @@ fn fill_rows<F: Real>(dst: &mut [F], row: Option<&[F]>, width: usize) {
     }
 }
 
-/// Runs one direction of one layer over `x: [T, B, input]`; returns `[T, B, out]`, the last
-/// hidden state `[B, out]` and, for LSTMs, the last cell state `[B, hidden]`.
+/// Runs one direction of one layer over the rows of `x: [sum(sizes), input]`, where step `t`
+/// holds `sizes[t]` (non-increasing) batch entries; returns the output rows `[rows, out]`, the
+/// last hidden state `[B, out]` and, for LSTMs, the last cell state `[B, hidden]`. Sequences
+/// that end early keep their state from their last step (packed sequences).
 #[allow(clippy::too_many_arguments)]
-fn run_direction<F: Real>(op: &str, cell: Cell, w: &Weights<'_, F>, x: &[F], steps: usize, batch: usize, h0: &[F], c0: Option<&[F]>, reverse: bool) -> Result<(Vec<F>, Vec<F>, Vec<F>)> {
+fn run_direction<F: Real>(
+    op: &str,
+    cell: Cell,
+    w: &Weights<'_, F>,
+    x: &[F],
+    sizes: &[usize],
+    h0: &[F],
+    c0: Option<&[F]>,
+    reverse: bool,
+) -> Result<(Vec<F>, Vec<F>, Vec<F>)> {
     let (hid, out) = (w.hidden, w.out);
     let width = cell.gates() * hid;
-    let rows = steps * batch;
+    let rows: usize = sizes.iter().sum();
+    let steps = sizes.len();
+    let batch = sizes.iter().copied().max().unwrap_or(0);
+    let offsets: Vec<usize> = sizes
+        .iter()
+        .scan(0, |acc, &s| {
+            let at = *acc;
+            *acc += s;
+            Some(at)
+        })
+        .collect();
     let mut pre = vec![F::ZERO; rows * width];
     fill_rows(&mut pre, w.b_ih, width);
-    matmul_into(op, rows, width, w.input, &mut pre, 0, width, true, Mat::rows(x, 0, w.input), Mat::transposed(w.w_ih, 0, w.input), F::ONE, parallelism_for(rows, width, w.input))?;
+    matmul_into(
+        op,
+        rows,
+        width,
+        w.input,
+        &mut pre,
+        0,
+        width,
+        true,
+        Mat::rows(x, 0, w.input),
+        Mat::transposed(w.w_ih, 0, w.input),
+        F::ONE,
+        parallelism_for(rows, width, w.input),
+    )?;
     let mut h = h0.to_vec();
     let mut c = c0.map(<[F]>::to_vec).unwrap_or_default();
     let mut raw = vec![F::ZERO; batch * hid];
@@ -78,10 +112,24 @@ fn run_direction<F: Real>(op: &str, cell: Cell, w: &Weights<'_, F>, x: &[F], ste
     let par = parallelism_for(batch, width, out);
     for step in 0..steps {
         let t = if reverse { steps - 1 - step } else { step };
-        fill_rows(&mut gh, w.b_hh, width);
-        matmul_into(op, batch, width, out, &mut gh, 0, width, true, Mat::rows(&h, 0, out), Mat::transposed(w.w_hh, 0, out), F::ONE, par)?;
-        for b in 0..batch {
-            let gi = &pre[(t * batch + b) * width..][..width];
+        let bs = sizes[t];
+        fill_rows(&mut gh[..bs * width], w.b_hh, width);
+        matmul_into(
+            op,
+            bs,
+            width,
+            out,
+            &mut gh,
+            0,
+            width,
+            true,
+            Mat::rows(&h, 0, out),
+            Mat::transposed(w.w_hh, 0, out),
+            F::ONE,
+            par,
+        )?;
+        for b in 0..bs {
+            let gi = &pre[(offsets[t] + b) * width..][..width];
             let gr = &gh[b * width..][..width];
             match cell {
                 Cell::Lstm => {
@@ -117,10 +165,23 @@ fn run_direction<F: Real>(op: &str, cell: Cell, w: &Weights<'_, F>, x: &[F], ste
             }
         }
         match w.w_hr {
-            Some(w_hr) => matmul_into(op, batch, out, hid, &mut h, 0, out, false, Mat::rows(&raw, 0, hid), Mat::transposed(w_hr, 0, hid), F::ONE, gemm::Parallelism::None)?,
-            None => h.copy_from_slice(&raw),
+            Some(w_hr) => matmul_into(
+                op,
+                bs,
+                out,
+                hid,
+                &mut h,
+                0,
+                out,
+                false,
+                Mat::rows(&raw, 0, hid),
+                Mat::transposed(w_hr, 0, hid),
+                F::ONE,
+                gemm::Parallelism::None,
+            )?,
+            None => h[..bs * out].copy_from_slice(&raw[..bs * hid]),
         }
-        output[t * batch * out..(t + 1) * batch * out].copy_from_slice(&h);
+        output[offsets[t] * out..(offsets[t] + bs) * out].copy_from_slice(&h[..bs * out]);
     }
     Ok((output, h, c))
 }
@@ -138,53 +199,160 @@ pub struct RnnOptions {
 
 fn expect_shape(op: &str, what: &str, t: &Tensor, shape: &[usize]) -> Result<()> {
     if t.shape() != shape {
-        return Err(OpError::shape(op, format!("expected {what} of shape {shape:?}, got {:?}", t.shape())));
+        return Err(OpError::shape(
+            op,
+            format!("expected {what} of shape {shape:?}, got {:?}", t.shape()),
+        ));
     }
     Ok(())
 }
 
 /// A multi-layer (bidirectional) LSTM/GRU/RNN over `input` with initial states `hx`
 /// (`[h0]`, or `[h0, c0]` for LSTMs). Returns the output and the final states.
-pub fn rnn(cell: Cell, input: &Tensor, hx: &[Tensor], params: &[Tensor], o: &RnnOptions) -> Result<(Tensor, Vec<Tensor>)> {
+pub fn rnn(
+    cell: Cell,
+    input: &Tensor,
+    hx: &[Tensor],
+    params: &[Tensor],
+    o: &RnnOptions,
+) -> Result<(Tensor, Vec<Tensor>)> {
     let op = cell.op();
     if o.train && o.dropout > 0.0 && o.num_layers > 1 {
-        return Err(OpError::unsupported(op, "training-mode dropout is not supported"));
+        return Err(OpError::unsupported(
+            op,
+            "training-mode dropout is not supported",
+        ));
     }
     if input.dim() != 3 {
-        return Err(OpError::shape(op, format!("expected a 3-D input, got {}-D", input.dim())));
+        return Err(OpError::shape(
+            op,
+            format!("expected a 3-D input, got {}-D", input.dim()),
+        ));
     }
+    let x = if o.batch_first {
+        input.transpose(0, 1)?
+    } else {
+        input.clone()
+    };
+    let (steps, batch, in0) = (x.shape()[0], x.shape()[1], x.shape()[2]);
+    let rows = x.reshape(&[(steps * batch) as i64, in0 as i64])?;
+    let (out, states) = rnn_rows(cell, &rows, &vec![batch; steps], hx, params, o)?;
+    let features = out.shape()[1] as i64;
+    let mut output = out.reshape(&[steps as i64, batch as i64, features])?;
+    if o.batch_first {
+        output = output.transpose(0, 1)?.contiguous()?;
+    }
+    Ok((output, states))
+}
+
+/// A packed-sequence recurrence (`.data` overloads): `data [sum(batch_sizes), input]` with
+/// `batch_sizes` non-increasing; returns the packed output rows and the final states.
+pub fn rnn_packed(
+    cell: Cell,
+    data: &Tensor,
+    batch_sizes: &Tensor,
+    hx: &[Tensor],
+    params: &[Tensor],
+    o: &RnnOptions,
+) -> Result<(Tensor, Vec<Tensor>)> {
+    let op = cell.op();
+    if data.dim() != 2 || batch_sizes.dim() != 1 {
+        return Err(OpError::shape(
+            op,
+            "expected packed data [rows, features] and 1-D batch_sizes",
+        ));
+    }
+    let sizes: Vec<usize> = batch_sizes
+        .to_vec::<i64>()?
+        .into_iter()
+        .map(|v| usize::try_from(v).map_err(|_| OpError::invalid(op, "negative batch size")))
+        .collect::<Result<_>>()?;
+    if sizes.windows(2).any(|w| w[1] > w[0]) || sizes.iter().sum::<usize>() != data.shape()[0] {
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "batch_sizes {sizes:?} must be non-increasing and sum to the {} data rows",
+                data.shape()[0]
+            ),
+        ));
+    }
+    rnn_rows(cell, data, &sizes, hx, params, o)
+}
+
+/// The shared core: input rows `[sum(sizes), input]` with `sizes[t]` batch entries at step `t`.
+fn rnn_rows(
+    cell: Cell,
+    x: &Tensor,
+    sizes: &[usize],
+    hx: &[Tensor],
+    params: &[Tensor],
+    o: &RnnOptions,
+) -> Result<(Tensor, Vec<Tensor>)> {
+    let op = cell.op();
+    if o.train && o.dropout > 0.0 && o.num_layers > 1 {
+        return Err(OpError::unsupported(
+            op,
+            "training-mode dropout is not supported",
+        ));
+    }
+    let rows: usize = sizes.iter().sum();
+    let batch = sizes.iter().copied().max().unwrap_or(0);
+    let in0 = x.shape()[1];
     let dirs = if o.bidirectional { 2 } else { 1 };
     let units = o.num_layers * dirs;
     if units == 0 || params.len() % units != 0 {
-        return Err(OpError::invalid(op, format!("{} parameters do not split over {} layers x {dirs} directions", params.len(), o.num_layers)));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "{} parameters do not split over {} layers x {dirs} directions",
+                params.len(),
+                o.num_layers
+            ),
+        ));
     }
     let per = params.len() / units;
     let base = if o.has_biases { 4 } else { 2 };
     if per != base && per != base + 1 {
-        return Err(OpError::invalid(op, format!("expected {base} or {} parameters per layer and direction, got {per}", base + 1)));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "expected {base} or {} parameters per layer and direction, got {per}",
+                base + 1
+            ),
+        ));
     }
     let projected = per == base + 1;
-    let x = if o.batch_first { input.transpose(0, 1)? } else { input.clone() };
-    let (steps, batch, in0) = (x.shape()[0], x.shape()[1], x.shape()[2]);
     let expected_states = if cell == Cell::Lstm { 2 } else { 1 };
     if hx.len() != expected_states {
-        return Err(OpError::invalid(op, format!("expected {expected_states} initial state tensors, got {}", hx.len())));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "expected {expected_states} initial state tensors, got {}",
+                hx.len()
+            ),
+        ));
     }
     let gates = cell.gates();
     let w_hh0 = &params[1];
     if w_hh0.dim() != 2 || params[0].dim() != 2 || params[0].shape()[0] % gates != 0 {
-        return Err(OpError::shape(op, "weights must be 2-D with a multiple of the gate count rows"));
+        return Err(OpError::shape(
+            op,
+            "weights must be 2-D with a multiple of the gate count rows",
+        ));
     }
     let hidden = params[0].shape()[0] / gates;
     let out = w_hh0.shape()[1];
     if !projected && out != hidden {
-        return Err(OpError::shape(op, format!("w_hh has {out} columns for hidden size {hidden}")));
+        return Err(OpError::shape(
+            op,
+            format!("w_hh has {out} columns for hidden size {hidden}"),
+        ));
     }
     expect_shape(op, "h0", &hx[0], &[units, batch, out])?;
     if cell == Cell::Lstm {
         expect_shape(op, "c0", &hx[1], &[units, batch, hidden])?;
     }
-    let dtype = input.dtype();
+    let dtype = x.dtype();
     with_real!(op, dtype, F => {
         let mut layer_in: Vec<F> = x.to_vec::<F>()?;
         let mut in_size = in0;
@@ -193,7 +361,7 @@ pub fn rnn(cell: Cell, input: &Tensor, hx: &[Tensor], params: &[Tensor], o: &Rnn
         let mut h_n = vec![F::ZERO; units * batch * out];
         let mut c_n = vec![F::ZERO; if cell == Cell::Lstm { units * batch * hidden } else { 0 }];
         for layer in 0..o.num_layers {
-            let mut layer_out = vec![F::ZERO; steps * batch * dirs * out];
+            let mut layer_out = vec![F::ZERO; rows * dirs * out];
             for d in 0..dirs {
                 let unit = layer * dirs + d;
                 let p = &params[unit * per..(unit + 1) * per];
@@ -206,7 +374,18 @@ pub fn rnn(cell: Cell, input: &Tensor, hx: &[Tensor], params: &[Tensor], o: &Rnn
                 if projected {
                     expect_shape(op, "w_hr", &p[per - 1], &[out, hidden])?;
                 }
-                let held: Vec<Held<'_, F>> = p.iter().map(hold::<F>).collect::<Result<_>>()?;
+                // one read lock per storage: parameters sharing a storage are copied
+                let held: Vec<Held<'_, F>> = p
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| {
+                        if p[..i].iter().any(|q| q.shares_storage(t)) {
+                            Ok(Held::Owned(t.to_vec::<F>()?))
+                        } else {
+                            hold::<F>(t)
+                        }
+                    })
+                    .collect::<Result<_>>()?;
                 let w = Weights {
                     w_ih: held[0].slice()?,
                     w_hh: held[1].slice()?,
@@ -219,8 +398,8 @@ pub fn rnn(cell: Cell, input: &Tensor, hx: &[Tensor], params: &[Tensor], o: &Rnn
                 };
                 let h0 = &h0_all[unit * batch * out..(unit + 1) * batch * out];
                 let c0 = (cell == Cell::Lstm).then(|| &c0_all[unit * batch * hidden..(unit + 1) * batch * hidden]);
-                let (seq, h, c) = run_direction(op, cell, &w, &layer_in, steps, batch, h0, c0, d == 1)?;
-                for r in 0..steps * batch {
+                let (seq, h, c) = run_direction(op, cell, &w, &layer_in, sizes, h0, c0, d == 1)?;
+                for r in 0..rows {
                     layer_out[(r * dirs + d) * out..(r * dirs + d + 1) * out].copy_from_slice(&seq[r * out..(r + 1) * out]);
                 }
                 h_n[unit * batch * out..(unit + 1) * batch * out].copy_from_slice(&h);
@@ -231,10 +410,7 @@ pub fn rnn(cell: Cell, input: &Tensor, hx: &[Tensor], params: &[Tensor], o: &Rnn
             layer_in = layer_out;
             in_size = dirs * out;
         }
-        let mut output = finish(layer_in, &[steps, batch, dirs * out], dtype)?;
-        if o.batch_first {
-            output = output.transpose(0, 1)?.contiguous()?;
-        }
+        let output = finish(layer_in, &[rows, dirs * out], dtype)?;
         let mut states = vec![finish(h_n, &[units, batch, out], dtype)?];
         if cell == Cell::Lstm {
             states.push(finish(c_n, &[units, batch, hidden], dtype)?);
@@ -244,7 +420,15 @@ pub fn rnn(cell: Cell, input: &Tensor, hx: &[Tensor], params: &[Tensor], o: &Rnn
 }
 
 /// One step of a cell: `input [B, I]` (or `[I]`), states `[B, H]`; returns the new states.
-pub fn cell_step(cell: Cell, input: &Tensor, hx: &[Tensor], w_ih: &Tensor, w_hh: &Tensor, b_ih: Option<&Tensor>, b_hh: Option<&Tensor>) -> Result<Vec<Tensor>> {
+pub fn cell_step(
+    cell: Cell,
+    input: &Tensor,
+    hx: &[Tensor],
+    w_ih: &Tensor,
+    w_hh: &Tensor,
+    b_ih: Option<&Tensor>,
+    b_hh: Option<&Tensor>,
+) -> Result<Vec<Tensor>> {
     let op = match cell {
         Cell::Lstm => "aten::lstm_cell",
         Cell::Gru => "aten::gru_cell",
@@ -252,24 +436,53 @@ pub fn cell_step(cell: Cell, input: &Tensor, hx: &[Tensor], w_ih: &Tensor, w_hh:
         Cell::RnnRelu => "aten::rnn_relu_cell",
     };
     let unbatched = input.dim() == 1;
-    let x = if unbatched { input.unsqueeze(0)? } else { input.clone() };
+    let x = if unbatched {
+        input.unsqueeze(0)?
+    } else {
+        input.clone()
+    };
     if x.dim() != 2 {
-        return Err(OpError::shape(op, format!("expected input to be 1-D or 2-D, got {}-D", input.dim())));
+        return Err(OpError::shape(
+            op,
+            format!("expected input to be 1-D or 2-D, got {}-D", input.dim()),
+        ));
     }
     let states: Vec<Tensor> = hx
         .iter()
-        .map(|h| if unbatched { h.unsqueeze(0) } else { Ok(h.clone()) })
+        .map(|h| {
+            if unbatched {
+                h.unsqueeze(0)
+            } else {
+                Ok(h.clone())
+            }
+        })
         .collect::<Result<_>>()?;
     // a cell is a one-step, one-layer recurrence: add the step and layer dims
     let mut params = vec![w_ih.clone(), w_hh.clone()];
     let has_biases = b_ih.is_some() && b_hh.is_some();
     if has_biases {
-        params.extend([b_ih.cloned().unwrap_or_else(|| w_ih.clone()), b_hh.cloned().unwrap_or_else(|| w_hh.clone())]);
+        params.extend([
+            b_ih.cloned().unwrap_or_else(|| w_ih.clone()),
+            b_hh.cloned().unwrap_or_else(|| w_hh.clone()),
+        ]);
     } else if b_ih.is_some() || b_hh.is_some() {
-        return Err(OpError::unsupported(op, "only one of b_ih and b_hh was given"));
+        return Err(OpError::unsupported(
+            op,
+            "only one of b_ih and b_hh was given",
+        ));
     }
-    let hx3: Vec<Tensor> = states.iter().map(|h| h.unsqueeze(0)).collect::<Result<_>>()?;
-    let opts = RnnOptions { has_biases, num_layers: 1, dropout: 0.0, train: false, bidirectional: false, batch_first: false };
+    let hx3: Vec<Tensor> = states
+        .iter()
+        .map(|h| h.unsqueeze(0))
+        .collect::<Result<_>>()?;
+    let opts = RnnOptions {
+        has_biases,
+        num_layers: 1,
+        dropout: 0.0,
+        train: false,
+        bidirectional: false,
+        batch_first: false,
+    };
     let (_, out) = rnn(cell, &x.unsqueeze(0)?, &hx3, &params, &opts)?;
     out.iter()
         .map(|t| {
@@ -298,10 +511,53 @@ fn cell_of(op: &str) -> Cell {
 /// `.input` overloads: `(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)`.
 fn k_rnn_input(a: &Args) -> Result<Arg> {
     let cell = cell_of(a.op());
-    let hx = if cell == Cell::Lstm { a.tensor_list(1)? } else { vec![a.tensor(1)?.clone()] };
-    let num_layers = usize::try_from(a.int(4)?).map_err(|_| OpError::invalid(a.op(), "num_layers must be non-negative"))?;
-    let opts = RnnOptions { has_biases: a.bool(3)?, num_layers, dropout: a.float(5)?, train: a.bool(6)?, bidirectional: a.bool(7)?, batch_first: a.bool(8)? };
+    let hx = if cell == Cell::Lstm {
+        a.tensor_list(1)?
+    } else {
+        vec![a.tensor(1)?.clone()]
+    };
+    let num_layers = usize::try_from(a.int(4)?)
+        .map_err(|_| OpError::invalid(a.op(), "num_layers must be non-negative"))?;
+    let opts = RnnOptions {
+        has_biases: a.bool(3)?,
+        num_layers,
+        dropout: a.float(5)?,
+        train: a.bool(6)?,
+        bidirectional: a.bool(7)?,
+        batch_first: a.bool(8)?,
+    };
     let (out, states) = rnn(cell, a.tensor(0)?, &hx, &a.tensor_list(2)?, &opts)?;
+    let mut items = vec![Arg::Tensor(out)];
+    items.extend(states.into_iter().map(Arg::Tensor));
+    Ok(Arg::Tuple(items))
+}
+
+/// `.data` overloads: `(data, batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional)`.
+fn k_rnn_data(a: &Args) -> Result<Arg> {
+    let cell = cell_of(a.op());
+    let hx = if cell == Cell::Lstm {
+        a.tensor_list(2)?
+    } else {
+        vec![a.tensor(2)?.clone()]
+    };
+    let num_layers = usize::try_from(a.int(5)?)
+        .map_err(|_| OpError::invalid(a.op(), "num_layers must be non-negative"))?;
+    let opts = RnnOptions {
+        has_biases: a.bool(4)?,
+        num_layers,
+        dropout: a.float(6)?,
+        train: a.bool(7)?,
+        bidirectional: a.bool(8)?,
+        batch_first: false,
+    };
+    let (out, states) = rnn_packed(
+        cell,
+        a.tensor(0)?,
+        a.tensor(1)?,
+        &hx,
+        &a.tensor_list(3)?,
+        &opts,
+    )?;
     let mut items = vec![Arg::Tensor(out)];
     items.extend(states.into_iter().map(Arg::Tensor));
     Ok(Arg::Tuple(items))
@@ -309,8 +565,20 @@ fn k_rnn_input(a: &Args) -> Result<Arg> {
 
 fn k_cell(a: &Args) -> Result<Arg> {
     let cell = cell_of(a.op());
-    let hx = if cell == Cell::Lstm { a.tensor_list(1)? } else { vec![a.tensor(1)?.clone()] };
-    let out = cell_step(cell, a.tensor(0)?, &hx, a.tensor(2)?, a.tensor(3)?, a.opt_tensor(4)?, a.opt_tensor(5)?)?;
+    let hx = if cell == Cell::Lstm {
+        a.tensor_list(1)?
+    } else {
+        vec![a.tensor(1)?.clone()]
+    };
+    let out = cell_step(
+        cell,
+        a.tensor(0)?,
+        &hx,
+        a.tensor(2)?,
+        a.tensor(3)?,
+        a.opt_tensor(4)?,
+        a.opt_tensor(5)?,
+    )?;
     Ok(if cell == Cell::Lstm {
         Arg::Tuple(out.into_iter().map(Arg::Tensor).collect())
     } else {
@@ -321,6 +589,7 @@ fn k_cell(a: &Args) -> Result<Arg> {
 pub fn register(reg: &mut Registry) {
     for name in ["lstm", "gru", "rnn_tanh", "rnn_relu"] {
         reg.register(&format!("aten::{name}.input"), k_rnn_input);
+        reg.register(&format!("aten::{name}.data"), k_rnn_data);
         reg.register(&format!("aten::{name}_cell"), k_cell);
     }
 }

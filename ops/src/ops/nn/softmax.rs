@@ -73,8 +73,7 @@ pub fn softmax(x: &Tensor, dim: i64, dtype: Option<DType>, log: bool) -> Result<
         let out = with_data::<F, _>(&x, |xs| {
             let mut out = vec![F::ZERO; xs.len()];
             let block = size * inner;
-            if block > 0 {
-                let blocks = xs.len() / block;
+            if let Some(blocks) = xs.len().checked_div(block) {
                 // parallel over blocks only when there is enough work per task
                 let per_task = if blocks > 1 && xs.len() > 1 << 15 { block } else { xs.len() };
                 for_each_chunk(&mut out, per_task, |t, dst| {

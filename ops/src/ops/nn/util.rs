@@ -227,7 +227,11 @@ pub fn to_usize(op: &str, what: &str, v: i64) -> Result<usize> {
 /// (PyTorch's `stride=[]`) takes `default`.
 pub fn expand_list(op: &str, what: &str, v: &[i64], n: usize, default: &[i64]) -> Result<Vec<i64>> {
     match v.len() {
-        0 => Ok(default.to_vec()),
+        0 if default.len() == n => Ok(default.to_vec()),
+        0 => Err(OpError::invalid(
+            op,
+            format!("{what} must have {n} elements, got 0"),
+        )),
         1 => Ok(vec![v[0]; n]),
         len if len == n => Ok(v.to_vec()),
         len => Err(OpError::invalid(
@@ -237,11 +241,16 @@ pub fn expand_list(op: &str, what: &str, v: &[i64], n: usize, default: &[i64]) -
     }
 }
 
-/// Checked product of sizes.
+/// Results larger than this many elements are refused (an allocation that size would abort
+/// the process instead of failing).
+pub const MAX_ELEMENTS: usize = 1 << 36;
+
+/// Checked product of sizes, refusing results above [`MAX_ELEMENTS`].
 pub fn product(op: &str, dims: &[usize]) -> Result<usize> {
     dims.iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(|| OpError::invalid(op, format!("sizes {dims:?} overflow")))
+        .filter(|&n| n <= MAX_ELEMENTS)
+        .ok_or_else(|| OpError::invalid(op, format!("a result of shape {dims:?} is too large")))
 }
 
 /// Runs `f(index, chunk)` over the `chunk`-sized pieces of `out`, in parallel on the rayon pool
@@ -264,6 +273,28 @@ pub fn for_each_chunk<F: Send>(
             .enumerate()
             .try_for_each(|(i, c)| f(i, c))
     }
+}
+
+thread_local! {
+    /// Per-thread scratch memory (im2col buffers), kept between calls to avoid re-allocating
+    /// and re-zeroing megabytes per convolution.
+    static SCRATCH: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on a scratch slice of `len` elements with unspecified contents (callers overwrite
+/// every element they read). Reentrant calls get a fresh allocation.
+pub fn with_scratch<F: Real, R>(len: usize, f: impl FnOnce(&mut [F]) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            let words = (len * std::mem::size_of::<F>()).div_ceil(8);
+            if buf.len() < words {
+                buf.resize(words, 0);
+            }
+            let all: &mut [F] = bytemuck::cast_slice_mut(&mut buf[..words]);
+            f(&mut all[..len])
+        }
+        Err(_) => f(&mut vec![F::ZERO; len]),
+    })
 }
 
 /// True when [`for_each_chunk`] would run `tasks` pieces in parallel.

@@ -1,0 +1,286 @@
+//! Convolution entry points: `_convolution`, `convolution`, `conv1d`/`conv2d` (also with string
+//! padding) and `conv_transpose1d`/`conv_transpose2d`, lowered onto the 2-D kernels.
+
+use crate::arg::{Arg, Args};
+use crate::error::{OpError, Result};
+use crate::ops::nn::conv::{conv2d_named, Conv2dParams};
+use crate::ops::nn::util::to_usize;
+use crate::registry::Registry;
+use crate::tensor::Tensor;
+
+/// Lifts a 1-D convolution to 2-D by inserting a height-1 dim (views, no copy).
+fn conv1d_lifted(
+    op: &str,
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    p: &Conv2dParams,
+    transposed: bool,
+) -> Result<Tensor> {
+    if weight.dim() != 3 {
+        return Err(OpError::shape(
+            op,
+            format!("expected weight of 3 dims, got {}", weight.dim()),
+        ));
+    }
+    if x.dim() != 2 && x.dim() != 3 {
+        return Err(OpError::shape(
+            op,
+            format!("expected 2-D or 3-D input, got {}-D", x.dim()),
+        ));
+    }
+    let out = conv2d_named(
+        op,
+        &x.unsqueeze(-2)?,
+        &weight.unsqueeze(2)?,
+        bias,
+        p,
+        transposed,
+    )?;
+    out.squeeze_dim(-2)
+}
+
+/// 1-D convolution of a `[N, C, L]` (or `[C, L]`) input; `p` uses index 1 for the length.
+pub fn conv1d(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    stride: usize,
+    padding: usize,
+    dilation: usize,
+    groups: usize,
+) -> Result<Tensor> {
+    let p = Conv2dParams::new([1, stride], [0, padding], [1, dilation], groups);
+    conv1d_lifted("aten::conv1d", x, weight, bias, &p, false)
+}
+
+fn usize_list(op: &str, what: &str, v: &[i64], n: usize) -> Result<Vec<usize>> {
+    let v = crate::ops::nn::util::expand_list(op, what, v, n, &vec![1; n])?;
+    v.iter().map(|&x| to_usize(op, what, x)).collect()
+}
+
+/// The general entry (`_convolution` / `convolution`): 1-D or 2-D by the weight's rank.
+#[allow(clippy::too_many_arguments)]
+pub fn convolution(
+    op: &str,
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    stride: &[i64],
+    padding: &[i64],
+    dilation: &[i64],
+    transposed: bool,
+    output_padding: &[i64],
+    groups: i64,
+) -> Result<Tensor> {
+    let spatial = match weight.dim() {
+        3 => 1,
+        4 => 2,
+        5 if !transposed => {
+            return crate::ops::nn::volumetric::convolution3d(
+                op, x, weight, bias, stride, padding, dilation, groups,
+            )
+        }
+        d => {
+            return Err(OpError::unsupported(
+                op,
+                format!("{}-D convolution (weight of {d} dims)", d.saturating_sub(2)),
+            ))
+        }
+    };
+    let stride = usize_list(op, "stride", stride, spatial)?;
+    let padding = if padding.is_empty() {
+        vec![0; spatial]
+    } else {
+        usize_list(op, "padding", padding, spatial)?
+    };
+    let dilation = usize_list(op, "dilation", dilation, spatial)?;
+    let output_padding = if output_padding.is_empty() {
+        vec![0; spatial]
+    } else {
+        usize_list(op, "output_padding", output_padding, spatial)?
+    };
+    let groups = to_usize(op, "groups", groups)?;
+    let two = |v: &[usize], fill: usize| {
+        if spatial == 1 {
+            [fill, v[0]]
+        } else {
+            [v[0], v[1]]
+        }
+    };
+    let mut p = Conv2dParams::new(two(&stride, 1), two(&padding, 0), two(&dilation, 1), groups);
+    p.output_padding = two(&output_padding, 0);
+    if spatial == 1 {
+        conv1d_lifted(op, x, weight, bias, &p, transposed)
+    } else {
+        conv2d_named(op, x, weight, bias, &p, transposed)
+    }
+}
+
+/// Padding for `padding="same"|"valid"`: (begin, end) per spatial dim.
+fn string_padding(
+    op: &str,
+    mode: &str,
+    weight: &Tensor,
+    dilation: &[usize],
+    stride: &[usize],
+) -> Result<Vec<(usize, usize)>> {
+    let spatial = dilation.len();
+    match mode {
+        "valid" => Ok(vec![(0, 0); spatial]),
+        "same" => {
+            if stride.iter().any(|&s| s != 1) {
+                return Err(OpError::invalid(
+                    op,
+                    "padding='same' is not supported for strided convolutions",
+                ));
+            }
+            let ks = &weight.shape()[weight.dim() - spatial..];
+            Ok(ks
+                .iter()
+                .zip(dilation)
+                .map(|(&k, &d)| {
+                    let total = d * k.saturating_sub(1);
+                    (total / 2, total - total / 2)
+                })
+                .collect())
+        }
+        other => Err(OpError::invalid(
+            op,
+            format!("invalid padding string '{other}', expected 'same' or 'valid'"),
+        )),
+    }
+}
+
+/// `(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups, ...)`;
+/// the trailing backend flags (benchmark, deterministic, cudnn_enabled, allow_tf32) are ignored.
+fn k_convolution(a: &Args) -> Result<Arg> {
+    Ok(convolution(
+        a.op(),
+        a.tensor(0)?,
+        a.tensor(1)?,
+        a.opt_tensor(2)?,
+        &a.int_list(3)?,
+        &a.int_list(4)?,
+        &a.int_list(5)?,
+        a.bool(6)?,
+        &a.int_list(7)?,
+        a.int(8)?,
+    )?
+    .into())
+}
+fn k_conv_nd(a: &Args, spatial: usize) -> Result<Arg> {
+    let op = a.op();
+    let w = a.tensor(1)?;
+    if w.dim() != spatial + 2 {
+        return Err(OpError::shape(
+            op,
+            format!("expected weight of {} dims, got {}", spatial + 2, w.dim()),
+        ));
+    }
+    Ok(convolution(
+        op,
+        a.tensor(0)?,
+        w,
+        a.opt_tensor(2)?,
+        &a.int_list(3)?,
+        &a.int_list(4)?,
+        &a.int_list(5)?,
+        false,
+        &[],
+        a.int(6)?,
+    )?
+    .into())
+}
+fn k_conv2d(a: &Args) -> Result<Arg> {
+    k_conv_nd(a, 2)
+}
+fn k_conv1d(a: &Args) -> Result<Arg> {
+    k_conv_nd(a, 1)
+}
+fn k_conv_padding(a: &Args, spatial: usize) -> Result<Arg> {
+    let op = a.op();
+    let w = a.tensor(1)?;
+    if w.dim() != spatial + 2 {
+        return Err(OpError::shape(
+            op,
+            format!("expected weight of {} dims, got {}", spatial + 2, w.dim()),
+        ));
+    }
+    let stride = usize_list(op, "stride", &a.int_list(3)?, spatial)?;
+    let dilation = usize_list(op, "dilation", &a.int_list(5)?, spatial)?;
+    let pads = string_padding(op, a.str(4)?, w, &dilation, &stride)?;
+    let groups = to_usize(op, "groups", a.int(6)?)?;
+    let two = |v: &[usize], fill: usize| {
+        if spatial == 1 {
+            [fill, v[0]]
+        } else {
+            [v[0], v[1]]
+        }
+    };
+    let begin: Vec<usize> = pads.iter().map(|p| p.0).collect();
+    let end: Vec<usize> = pads.iter().map(|p| p.1).collect();
+    let p = Conv2dParams {
+        stride: two(&stride, 1),
+        pad_begin: two(&begin, 0),
+        pad_end: two(&end, 0),
+        dilation: two(&dilation, 1),
+        output_padding: [0, 0],
+        groups,
+    };
+    let (x, bias) = (a.tensor(0)?, a.opt_tensor(2)?);
+    let out = if spatial == 1 {
+        conv1d_lifted(op, x, w, bias, &p, false)?
+    } else {
+        conv2d_named(op, x, w, bias, &p, false)?
+    };
+    Ok(out.into())
+}
+fn k_conv2d_padding(a: &Args) -> Result<Arg> {
+    k_conv_padding(a, 2)
+}
+fn k_conv1d_padding(a: &Args) -> Result<Arg> {
+    k_conv_padding(a, 1)
+}
+fn k_conv_transpose(a: &Args, spatial: usize) -> Result<Arg> {
+    let op = a.op();
+    let w = a.tensor(1)?;
+    if w.dim() != spatial + 2 {
+        return Err(OpError::shape(
+            op,
+            format!("expected weight of {} dims, got {}", spatial + 2, w.dim()),
+        ));
+    }
+    // (input, weight, bias, stride, padding, output_padding, groups, dilation)
+    Ok(convolution(
+        op,
+        a.tensor(0)?,
+        w,
+        a.opt_tensor(2)?,
+        &a.int_list(3)?,
+        &a.int_list(4)?,
+        &a.int_list(7)?,
+        true,
+        &a.int_list(5)?,
+        a.int(6)?,
+    )?
+    .into())
+}
+fn k_conv_transpose2d(a: &Args) -> Result<Arg> {
+    k_conv_transpose(a, 2)
+}
+fn k_conv_transpose1d(a: &Args) -> Result<Arg> {
+    k_conv_transpose(a, 1)
+}
+
+pub fn register(reg: &mut Registry) {
+    reg.register("aten::_convolution", k_convolution);
+    reg.register("aten::_convolution.deprecated", k_convolution);
+    reg.register("aten::convolution", k_convolution);
+    reg.register("aten::conv2d", k_conv2d);
+    reg.register("aten::conv1d", k_conv1d);
+    reg.register("aten::conv2d.padding", k_conv2d_padding);
+    reg.register("aten::conv1d.padding", k_conv1d_padding);
+    reg.register("aten::conv_transpose2d.input", k_conv_transpose2d);
+    reg.register("aten::conv_transpose1d", k_conv_transpose1d);
+}
