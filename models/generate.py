@@ -928,6 +928,50 @@ pair("ops_interpolate", 4, "F.interpolate nearest (scale 2, up to odd size, down
      "and scale 1.5, nearest-exact.", lambda: (Interp().eval(), (torch.randn(1, 2, 5, 6),)))
 
 
+class Norms(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gn = nn.GroupNorm(2, 6)
+        self.inorm = nn.InstanceNorm2d(6, affine=True)
+        self.inorm_stats = nn.InstanceNorm2d(6, affine=False, track_running_stats=True)
+        self.bn_noaffine = nn.BatchNorm2d(6, affine=False)
+        self.ln = nn.LayerNorm([5, 7], elementwise_affine=True)
+        self.lrn = nn.LocalResponseNorm(3)
+
+    def forward(self, x):
+        return (self.gn(x), self.inorm(x), self.inorm_stats(x), self.bn_noaffine(x), self.ln(x), self.lrn(x),
+                F.normalize(x, dim=1), F.batch_norm(x, torch.zeros(6), torch.ones(6), None, None, False, 0.1, 1e-3))
+
+
+def _norms():
+    m = Norms()
+    perturb_norms(m)
+    m.train()
+    with torch.no_grad():
+        for _ in range(3):
+            m(torch.randn(2, 6, 5, 7) + 0.5)
+    return m.eval(), (torch.randn(1, 6, 5, 7),)
+
+
+pair("ops_norms", 4, "GroupNorm, InstanceNorm2d (affine; and track_running_stats with warmed stats), BatchNorm2d "
+     "affine=False, LayerNorm over 2 dims, LocalResponseNorm, F.normalize, functional batch_norm with eps.", _norms)
+
+
+def _frozen_vision(ctor, shape=IMG):
+    def fn():
+        m = warm_bn(ctor(), (2,) + tuple(shape[1:]))
+        x = torch.randn(*shape)
+        return dict(module=torch.jit.freeze(torch.jit.script(m)), inputs=(x,), eager=m)
+    return fn
+
+
+case("resnet_basic_frozen", 4, "torch.jit.freeze of scripted resnet_basic: conv+bn folded, weights in constants.pkl.",
+     kind="frozen")(_frozen_vision(lambda: TinyResNet()))
+case("mobilenet_v3_small_frozen", 4, "torch.jit.freeze of scripted mobilenet_v3_small (width 0.25).",
+     kind="frozen")(_frozen_vision(lambda: MobileNetV3(*_mobilenet_v3_conf("mobilenet_v3_small", width_mult=0.25),
+                                                       num_classes=10)))
+
+
 # ============================================================================================
 # Issue 5: sequence models, attention, control flow
 # ============================================================================================
