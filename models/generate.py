@@ -1610,6 +1610,59 @@ def _f64():
 pair("float64_mlp", 5, "float64 weights and inputs.", _f64)
 
 
+class PackedLSTM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(20, 6, padding_idx=0)
+        self.lstm = nn.LSTM(6, 8, num_layers=1, batch_first=True, bidirectional=True)
+        self.out = nn.Linear(16, 3)
+
+    def forward(self, tokens, lengths, h0, c0):
+        x = self.emb(tokens)
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        y, (h, c) = self.lstm(packed, (h0, c0))
+        y, out_lengths = nn.utils.rnn.pad_packed_sequence(y, batch_first=True, total_length=tokens.size(1))
+        return self.out(y), h, c, out_lengths
+
+
+def _packed_inputs():
+    tokens = torch.randint(1, 20, (3, 6))
+    lengths = torch.tensor([4, 6, 2])
+    for i, n in enumerate(lengths.tolist()):
+        tokens[i, n:] = 0
+    return tokens, lengths, torch.randn(2, 3, 8), torch.randn(2, 3, 8)
+
+
+pair("lstm_packed", 5, "pack_padded_sequence (enforce_sorted=False, unsorted lengths) -> bidirectional LSTM with "
+     "explicit (h0, c0) -> pad_packed_sequence(total_length); PackedSequence handling, sort/unsort indices.",
+     lambda: (PackedLSTM().eval(), _packed_inputs()))
+
+
+class ForkWait(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(4, 4)
+        self.b = nn.Linear(4, 4)
+
+    def branch(self, x: torch.Tensor, k: int) -> torch.Tensor:
+        for _ in range(k):
+            x = torch.tanh(self.b(x))
+        return x
+
+    def forward(self, x):
+        fut = torch.jit.fork(self.branch, x, 3)
+        y = self.a(x)
+        z = torch.jit.wait(fut)
+        return y + z
+
+
+@case("fork_wait_scripted", 5, "torch.jit.fork of a method with a loop and torch.jit.wait (prim::fork / aten::wait "
+      "in code; may run sequentially).", kind="scripted")
+def _():
+    m = ForkWait().eval()
+    return dict(module=script(m), inputs=(torch.randn(2, 4),), eager=m)
+
+
 # ============================================================================================
 
 def write_index():
