@@ -21,7 +21,9 @@ warnings.filterwarnings("ignore")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def scalarize(a: np.ndarray):
+def scalarize(a: np.ndarray, wants_tensor: bool = False):
+    if wants_tensor:
+        return torch.from_numpy(np.array(a, copy=True))
     if a.ndim == 0 and a.dtype == np.int64:
         return int(a)
     if a.ndim == 0 and a.dtype == np.float64:
@@ -80,8 +82,11 @@ def check_case(d: str) -> list:
     errs = []
     c = json.load(open(os.path.join(d, "case.json")))
     m = torch.jit.load(os.path.join(d, "model.pt"))
+    # a 0-d array becomes a python scalar unless the method's signature wants a Tensor there
+    schema_args = getattr(m, c["method"]).schema.arguments[1:]
     with np.load(os.path.join(d, "inputs.npz")) as z:
-        args = [scalarize(z[f"arg{i}"]) for i in range(len(z.files))]
+        args = [scalarize(z[f"arg{i}"], i < len(schema_args) and str(schema_args[i].type).startswith("Tensor"))
+                for i in range(len(z.files))]
     with np.load(os.path.join(d, "outputs.npz")) as z:
         want = [z[f"out{i}"] for i in range(len(z.files))]
     with torch.no_grad():

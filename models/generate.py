@@ -1663,6 +1663,55 @@ def _():
     return dict(module=script(m), inputs=(torch.randn(2, 4),), eager=m)
 
 
+class Promotion(nn.Module):
+    def forward(self, i32, i16, u8, i8, f16, b, f64, i64_0d, f64_0d, n: int, f: float):
+        return (i32 + i16, u8 + i8, u8 * b, i8 - 3, u8 - 3, i32 * 2.5, i16 / 2, f16 + f64_0d, f16 * f64,
+                i32 + i64_0d, u8 + i64_0d, b + b, b & (i8 > 0), f16 + i32, f16 * f, i32 * n, u8.sum(),
+                i8.sum(), b.sum(), f16.sum(), f16.mean(), i16.prod(), torch.cumsum(u8, 0), i32 // n,
+                i32.float() / f, torch.tensor(n) * f, torch.full((2,), f, dtype=torch.float16),
+                torch.arange(n), torch.arange(0.0, f, 0.5), torch.zeros(2, dtype=torch.int32) + 7,
+                torch.ones(3, dtype=torch.bool), torch.where(b, i32, i16), torch.maximum(u8, i8), i32.abs(),
+                u8 // 3, -i8, torch.div(i16, 3, rounding_mode="floor"), torch.clamp(f16, -1.0, 1.0),
+                n * f, n // 3, n % 3, -n // 4, float(n) / 4, n > 2 and f < 0.0, int(f * 10))
+
+
+def _promo_inputs():
+    return (torch.randint(-50, 50, (5,), dtype=torch.int32), torch.randint(-300, 300, (5,), dtype=torch.int16),
+            torch.randint(0, 255, (5,), dtype=torch.uint8), torch.randint(-128, 127, (5,), dtype=torch.int8),
+            torch.randn(5).half(), torch.rand(5) > 0.5, torch.randn(5, dtype=torch.float64),
+            torch.tensor(3), torch.tensor(0.25, dtype=torch.float64), 5, 1.75)
+
+
+@case("dtype_promotion_scripted", 5,
+      "Type promotion across int32/int16/uint8/int8/float16/bool/float64 inputs, 0-d tensors (which do not promote "
+      "within a category), python int/float scalars, uint8 wraparound, reductions' result dtypes (sum of int8/uint8/"
+      "bool -> int64), arange/full/zeros dtypes, and python int/float arithmetic (-n // 4, n % 3).", kind="scripted")
+def _():
+    m = Promotion().eval()
+    return dict(module=script(m), inputs=_promo_inputs(), eager=m)
+
+
+class SpecialValues(nn.Module):
+    def forward(self, x):
+        nan_ = torch.log(x)  # NaN for negatives, -inf for 0
+        inf_ = 1.0 / x  # +-inf for +-0
+        y = torch.where(torch.isnan(nan_), torch.zeros_like(x), nan_)
+        return (nan_, inf_, y, torch.isnan(nan_), torch.isinf(inf_), torch.isfinite(inf_),
+                torch.max(nan_), torch.amax(nan_, 1), torch.sort(nan_, 1).values, torch.argmax(nan_, 1),
+                torch.clamp(nan_, -1.0, 1.0), torch.nan_to_num(inf_, 0.0, 9.0, -9.0), torch.relu(nan_),
+                torch.sqrt(x), torch.exp(x * 100), torch.sign(inf_), torch.softmax(torch.tensor([0.0, float("-inf")]), 0),
+                torch.maximum(nan_, torch.zeros_like(x)), torch.fmax(nan_, torch.zeros_like(x)))
+
+
+@case("special_values_scripted", 5, "NaN/inf/-inf/-0.0 propagation: log/reciprocal of 0, -0 and negatives, "
+      "isnan/isinf/isfinite, max/amax/sort/argmax with NaN, clamp/relu of NaN, nan_to_num, exp overflow, "
+      "maximum (propagates NaN) vs fmax (ignores NaN), softmax with -inf.", kind="scripted")
+def _():
+    m = SpecialValues().eval()
+    x = torch.tensor([[1.0, -1.0, 0.0, 2.0], [-0.0, 3.0, 0.5, -2.0], [4.0, 1.5, 2.5, 0.25]])
+    return dict(module=script(m), inputs=(x,), eager=m)
+
+
 # ============================================================================================
 
 def write_index():
