@@ -46,8 +46,8 @@ CASES: Dict[str, Dict[str, Any]] = {}
 
 def case(name: str, issue: int, description: str, kind: Optional[str] = None):
     """Register a case. The function returns a dict with keys:
-    module  (ScriptModule to save), inputs (tuple), and optionally
-    method, eager (callable for a cross-check), atol, rtol, kind, note."""
+    module  (ScriptModule to save, or SaveViaBuffer(module)), inputs (tuple), and optionally
+    method, eager (callable for a cross-check), atol, rtol, kind, note, extra_files."""
 
     def deco(fn):
         assert name not in CASES, name
