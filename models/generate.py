@@ -722,6 +722,8 @@ vision("resnet_basic", "torchvision ResNet(BasicBlock,[1,1,1,1]) with widths 8/1
        lambda: TinyResNet())
 vision("resnet_bottleneck", "torchvision ResNet(Bottleneck,[1,1,1,1]) with widths 4/8/16/32 (expansion 4), 10 classes.",
        lambda: TinyResNet(tv_resnet.Bottleneck, widths=(4, 8, 16, 32)))
+vision("resnet_basic_b2_nonsquare", "resnet_basic with batch 2 and a non-square 40x24 input (odd intermediate sizes, "
+       "stride-2 rounding in conv and maxpool).", lambda: TinyResNet(), shape=(2, 3, 40, 24))
 vision("mobilenet_v2", "torchvision mobilenet_v2(width_mult=0.25, num_classes=10); last_channel stays 1280.",
        lambda: MobileNetV2(num_classes=10, width_mult=0.25))
 vision("mobilenet_v3_small", "torchvision MobileNetV3 small config with width_mult=0.25 (hardswish, hardsigmoid SE), 10 classes.",
