@@ -83,13 +83,23 @@ def build_model(name, shape, workdir):
     return path, inputs
 
 
-def load_inputs(npz_path):
+def load_inputs(npz_path, model_path=None, method="forward"):
+    """arg0, arg1, ...; a 0-d array becomes a python scalar unless the method's signature wants a Tensor."""
+    wants = []
+    if model_path:
+        try:
+            wants = [str(a.type).startswith("Tensor")
+                     for a in getattr(torch.jit.load(model_path), method).schema.arguments[1:]]
+        except Exception:  # noqa: BLE001
+            wants = []
     with np.load(npz_path) as z:
         keys = sorted(z.files, key=lambda k: int(k[3:]))
         out = []
-        for k in keys:
+        for i, k in enumerate(keys):
             a = z[k]
-            if a.ndim == 0 and a.dtype == np.int64:
+            if i < len(wants) and wants[i]:
+                out.append(torch.from_numpy(np.array(a, copy=True)))
+            elif a.ndim == 0 and a.dtype == np.int64:
                 out.append(int(a))
             elif a.ndim == 0 and a.dtype == np.float64:
                 out.append(float(a))
@@ -264,7 +274,10 @@ def main():
     if args.model_pt:
         if not args.inputs:
             sys.exit("--model-pt needs --inputs")
-        jobs.append((os.path.basename(args.model_pt), args.model_pt, args.inputs))
+        label = os.path.basename(args.model_pt)
+        if label == "model.pt":  # a fixture folder: models/cases/<name>/model.pt
+            label = os.path.basename(os.path.dirname(os.path.abspath(args.model_pt)))
+        jobs.append((label, args.model_pt, args.inputs))
     else:
         for name in args.models or ["resnet18", "mobilenet_v3_small"]:
             shape = tuple(int(s) for s in args.shape.split(",")) if args.shape else DEFAULT_SHAPES.get(name, (1, 3, 224, 224))
@@ -274,7 +287,7 @@ def main():
 
     rows = []
     for name, path, inp in jobs:
-        inputs = load_inputs(inp)
+        inputs = load_inputs(inp, path, args.method)
         size_mb = os.path.getsize(path) / 2**20
         for t in threads:
             print(f"{name}: threads={t} ...", file=sys.stderr)

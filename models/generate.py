@@ -19,7 +19,7 @@ import shutil
 import sys
 import warnings
 import zlib
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 import torch
@@ -46,8 +46,8 @@ CASES: Dict[str, Dict[str, Any]] = {}
 
 def case(name: str, issue: int, description: str, kind: Optional[str] = None):
     """Register a case. The function returns a dict with keys:
-    module  (ScriptModule to save), inputs (tuple), and optionally
-    method, eager (callable for a cross-check), atol, rtol, kind, note."""
+    module  (ScriptModule to save, or SaveViaBuffer(module)), inputs (tuple), and optionally
+    method, eager (callable for a cross-check), atol, rtol, kind, note, extra_files."""
 
     def deco(fn):
         assert name not in CASES, name
@@ -125,11 +125,11 @@ def default_tolerance(dtypes: List[str]) -> Tuple[float, float]:
     return 0.0, 0.0
 
 
-def tensor_record(name: str, kind: str, t: torch.Tensor, storage_ids: Dict[int, int]) -> Dict[str, Any]:
+def tensor_record(name: str, kind: str, t: torch.Tensor, storage_ids: Dict[Any, int]) -> Dict[str, Any]:
     t = t.detach()
     raw = t.contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()
     st = t.untyped_storage()
-    key = st.data_ptr()
+    key = st.data_ptr() if st.nbytes() > 0 else ("empty", len(storage_ids))  # empty storages share no pointer
     if key not in storage_ids:
         storage_ids[key] = len(storage_ids)
     return {
@@ -145,7 +145,33 @@ def tensor_record(name: str, kind: str, t: torch.Tensor, storage_ids: Dict[int, 
     }
 
 
-def walk_tensors(loaded) -> List[Dict[str, Any]]:
+def read_archive_constants(path: str) -> list:
+    import pickle
+    import zipfile
+
+    z = zipfile.ZipFile(path)
+    names = z.namelist()
+    top = names[0].split("/")[0]
+    if f"{top}/constants.pkl" not in names:
+        return []
+    storages: Dict[str, Any] = {}
+
+    class U(pickle.Unpickler):
+        def persistent_load(self, pid):
+            _, stype, key, _loc, numel = pid
+            if key not in storages:
+                dtype = stype.dtype if hasattr(stype, "dtype") else stype(0).dtype
+                data = z.read(f"{top}/constants/{key}")
+                us = torch.UntypedStorage.from_buffer(data, dtype=torch.uint8) if data else torch.UntypedStorage(0)
+                storages[key] = torch.storage.TypedStorage(wrap_storage=us, dtype=dtype, _internal=True)
+            return storages[key]
+
+    import io
+    consts = U(io.BytesIO(z.read(f"{top}/constants.pkl"))).load()
+    return list(consts)
+
+
+def walk_tensors(loaded, path: str) -> List[Dict[str, Any]]:
     """Every tensor reachable from the loaded ScriptModule by attributes, plus code constants."""
     it = torch._C._jit_debug_module_iterators(loaded._c)
     params = {n for n, _ in loaded.named_parameters(recurse=True, remove_duplicate=False)}
@@ -177,14 +203,12 @@ def walk_tensors(loaded) -> List[Dict[str, Any]]:
         add(n, p)
     for n, b in loaded.named_buffers(recurse=True, remove_duplicate=False):
         add(n, b)
-    # tensor constants of the code (constants.pkl): frozen weights, traced torch.tensor(...) ...
-    try:
-        consts = loaded.code_with_constants[1].const_mapping
-    except Exception:
-        consts = {}
-    for k, v in consts.items():
+    # tensor constants of the code: constants.pkl is one tuple shared by all classes of the archive,
+    # CONSTANTS.c<i> in code/ is its i-th element. Read it straight from the zip (a loaded module's
+    # code_with_constants renumbers per method).
+    for i, v in enumerate(read_archive_constants(path)):
         if isinstance(v, torch.Tensor):
-            recs.append(tensor_record(f"CONSTANTS.{k}", "constant", v, storage_ids))
+            recs.append(tensor_record(f"CONSTANTS.c{i}", "constant", v, storage_ids))
     return recs
 
 
@@ -223,12 +247,20 @@ def run_case(name: str, spec: Dict[str, Any]) -> Dict[str, Any]:
         shutil.rmtree(d)
     os.makedirs(d)
     path = os.path.join(d, "model.pt")
-    torch.jit.save(module, path)
+    extra = {f"{k}": v for k, v in (res.get("extra_files") or {}).items()}
+    if isinstance(module, SaveViaBuffer):
+        import io
+        buf = io.BytesIO()
+        torch.jit.save(module.module, buf, _extra_files=extra)
+        with open(path, "wb") as f:
+            f.write(buf.getvalue())
+    else:
+        torch.jit.save(module, path, _extra_files=extra)
 
     # Outputs are what the *loaded* archive computes (that is what the Rust side loads),
     # with autograd disabled (the Rust runtime has no autograd).
     loaded = torch.jit.load(path)
-    tensors = walk_tensors(loaded)
+    tensors = walk_tensors(loaded, path)
     with torch.no_grad():
         fn = getattr(loaded, method)
         result = fn(*[x.clone() if isinstance(x, torch.Tensor) else x for x in inputs])
@@ -690,6 +722,8 @@ vision("resnet_basic", "torchvision ResNet(BasicBlock,[1,1,1,1]) with widths 8/1
        lambda: TinyResNet())
 vision("resnet_bottleneck", "torchvision ResNet(Bottleneck,[1,1,1,1]) with widths 4/8/16/32 (expansion 4), 10 classes.",
        lambda: TinyResNet(tv_resnet.Bottleneck, widths=(4, 8, 16, 32)))
+vision("resnet_basic_b2_nonsquare", "resnet_basic with batch 2 and a non-square 40x24 input (odd intermediate sizes, "
+       "stride-2 rounding in conv and maxpool).", lambda: TinyResNet(), shape=(2, 3, 40, 24))
 vision("mobilenet_v2", "torchvision mobilenet_v2(width_mult=0.25, num_classes=10); last_channel stays 1280.",
        lambda: MobileNetV2(num_classes=10, width_mult=0.25))
 vision("mobilenet_v3_small", "torchvision MobileNetV3 small config with width_mult=0.25 (hardswish, hardsigmoid SE), 10 classes.",
@@ -894,6 +928,50 @@ class Interp(nn.Module):
 
 pair("ops_interpolate", 4, "F.interpolate nearest (scale 2, up to odd size, down), bilinear align_corners False/True "
      "and scale 1.5, nearest-exact.", lambda: (Interp().eval(), (torch.randn(1, 2, 5, 6),)))
+
+
+class Norms(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gn = nn.GroupNorm(2, 6)
+        self.inorm = nn.InstanceNorm2d(6, affine=True)
+        self.inorm_stats = nn.InstanceNorm2d(6, affine=False, track_running_stats=True)
+        self.bn_noaffine = nn.BatchNorm2d(6, affine=False)
+        self.ln = nn.LayerNorm([5, 7], elementwise_affine=True)
+        self.lrn = nn.LocalResponseNorm(3)
+
+    def forward(self, x):
+        return (self.gn(x), self.inorm(x), self.inorm_stats(x), self.bn_noaffine(x), self.ln(x), self.lrn(x),
+                F.normalize(x, dim=1), F.batch_norm(x, torch.zeros(6), torch.ones(6), None, None, False, 0.1, 1e-3))
+
+
+def _norms():
+    m = Norms()
+    perturb_norms(m)
+    m.train()
+    with torch.no_grad():
+        for _ in range(3):
+            m(torch.randn(2, 6, 5, 7) + 0.5)
+    return m.eval(), (torch.randn(1, 6, 5, 7),)
+
+
+pair("ops_norms", 4, "GroupNorm, InstanceNorm2d (affine; and track_running_stats with warmed stats), BatchNorm2d "
+     "affine=False, LayerNorm over 2 dims, LocalResponseNorm, F.normalize, functional batch_norm with eps.", _norms)
+
+
+def _frozen_vision(ctor, shape=IMG):
+    def fn():
+        m = warm_bn(ctor(), (2,) + tuple(shape[1:]))
+        x = torch.randn(*shape)
+        return dict(module=torch.jit.freeze(torch.jit.script(m)), inputs=(x,), eager=m)
+    return fn
+
+
+case("resnet_basic_frozen", 4, "torch.jit.freeze of scripted resnet_basic: conv+bn folded, weights in constants.pkl.",
+     kind="frozen")(_frozen_vision(lambda: TinyResNet()))
+case("mobilenet_v3_small_frozen", 4, "torch.jit.freeze of scripted mobilenet_v3_small (width 0.25).",
+     kind="frozen")(_frozen_vision(lambda: MobileNetV3(*_mobilenet_v3_conf("mobilenet_v3_small", width_mult=0.25),
+                                                       num_classes=10)))
 
 
 # ============================================================================================
@@ -1308,6 +1386,332 @@ class StringsLists(nn.Module):
 def _():
     m = StringsLists().eval()
     return dict(module=script(m), inputs=(torch.randn(2, 6),), eager=m)
+
+
+# ============================================================================================
+# More loader stress (issue 2) and language features (issue 5)
+# ============================================================================================
+
+class TensorAttrs(nn.Module):
+    tlist: List[torch.Tensor]
+    tdict: Dict[str, torch.Tensor]
+    nothing: Optional[torch.Tensor]
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(3, 3)
+        self.plain = torch.randn(3)  # plain tensor attribute (not a buffer)
+        self.tlist = [torch.randn(3), torch.arange(3, dtype=torch.int64)]
+        self.tdict = {"scale": torch.full((3,), 2.0), "shift": torch.tensor([0.5, -0.5, 1.0])}
+        self.nothing = None
+        self.register_buffer("scalar", torch.tensor(1.25))  # 0-d buffer
+        self.register_buffer("empty", torch.zeros(0, 3))  # zero-element buffer
+        self.register_buffer("none_buf", None)  # registered buffer that is None
+        self.register_buffer("f64", torch.randn(3, dtype=torch.float64))
+        self.pair = (4, 2.5)
+        self.label = "tensor-attrs"
+        self.flags: List[bool] = [True, False, True]
+
+    def forward(self, x):
+        y = self.lin(x) * self.tdict["scale"] + self.tdict["shift"] + self.plain
+        for t in self.tlist:
+            y = y + t.to(y.dtype)
+        y = y * self.scalar + self.empty.sum(0)
+        n = self.nothing
+        if n is not None:
+            y = y + n
+        nb = self.none_buf
+        if nb is not None:
+            y = y - nb
+        k = 0
+        for f in self.flags:
+            if f:
+                k += 1
+        return y, (y.double() * self.f64).sum(1), self.pair[0] * k + len(self.label), self.pair[1]
+
+
+@case("tensor_attributes_scripted", 2,
+      "Plain tensor attribute, List[Tensor] and Dict[str,Tensor] attributes (kind 'attribute' in tensors.json), "
+      "0-d buffer, zero-element buffer, buffer registered as None, float64 buffer, Optional[Tensor]=None, "
+      "tuple/str/List[bool] attributes.", kind="scripted")
+def _():
+    m = TensorAttrs().eval()
+    return dict(module=script(m), inputs=(torch.randn(2, 3),), eager=m)
+
+
+@case("tensor_attributes_traced", 2, "Traced variant of tensor_attributes_scripted: plain tensor attributes become "
+      "constants (CONSTANTS.cN in constants.pkl).", kind="traced")
+def _():
+    m = TensorsOnly(TensorAttrs()).eval()
+    x = torch.randn(2, 3)
+    return dict(module=trace(m, (x,)), inputs=(x,), eager=m)
+
+
+class TensorsOnly(nn.Module):
+    """Traced functions may only return tensors: keep the first two outputs."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        out = self.inner(x)
+        return out[0], out[1]
+
+
+class ExtraFilesModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.lin(x).relu()
+
+
+class SaveViaBuffer:
+    """Saved through an in-memory buffer: the archive's top folder is 'archive/' not 'model/', and it carries
+    _extra_files (extra/config.json, extra/notes.txt)."""
+
+    def __init__(self, module):
+        self.module = module
+
+
+@case("buffer_saved_extra_files", 2,
+      "Saved with torch.jit.save to a BytesIO (top folder 'archive/' instead of the file stem) with _extra_files "
+      "extra/config.json and extra/notes.txt.", kind="scripted")
+def _():
+    m = ExtraFilesModel().eval()
+    return dict(module=SaveViaBuffer(script(m)), inputs=(torch.randn(3, 4),), eager=m,
+                extra_files={"config.json": json.dumps({"hello": "world", "n": 3}), "notes.txt": "extra file\n"})
+
+
+class Containers(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])
+        self.heads = nn.ModuleDict({"a": nn.Linear(4, 2), "b": nn.Linear(4, 3)})
+        self.scales = nn.ParameterList([nn.Parameter(torch.randn(4)) for _ in range(2)])
+        self.extra = nn.ParameterDict({"bias": nn.Parameter(torch.randn(4))})
+        self.seq = nn.Sequential(nn.Linear(4, 4), nn.GELU(), nn.Identity(), nn.Dropout(0.5), nn.Flatten(1))
+
+    def forward(self, x) -> Dict[str, torch.Tensor]:
+        for i, layer in enumerate(self.layers):
+            x = layer(x) + float(i)
+        for p in self.scales:
+            x = x * p
+        x = x + self.extra["bias"]
+        x = self.seq(x)
+        out: Dict[str, torch.Tensor] = {}
+        for name, head in self.heads.items():
+            out[name] = head(x)
+        out["b_again"] = self.heads["b"](x)
+        return out
+
+    @torch.jit.unused
+    def not_compiled(self, x):
+        return x.numpy()
+
+    @torch.jit.ignore
+    def python_only(self, x):
+        return x
+
+
+@case("containers_scripted", 2, "ModuleList with enumerate, ModuleDict iteration and indexing, ParameterList, "
+      "ParameterDict, Sequential with Identity/Dropout/Flatten, @torch.jit.unused method; returns Dict[str, Tensor].",
+      kind="scripted")
+def _():
+    m = Containers().eval()
+    return dict(module=script(m), inputs=(torch.randn(2, 4),), eager=m)
+
+
+@torch.jit.script
+class Accumulator:
+    def __init__(self, scale: float):
+        self.scale = scale
+        self.items: List[torch.Tensor] = []
+        self.count = 0
+
+    def add(self, t: torch.Tensor) -> None:
+        self.items.append(t * self.scale)
+        self.count += 1
+
+    def total(self) -> torch.Tensor:
+        assert len(self.items) > 0, "empty accumulator"
+        return torch.stack(self.items).sum(0)
+
+
+class Pair(NamedTuple):
+    total: torch.Tensor
+    count: int
+
+
+def helper_fn(x: torch.Tensor, k: int = 2) -> torch.Tensor:
+    return x.pow(k) - x
+
+
+class ScriptClassUser(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(5, 5)
+
+    def forward(self, x: torch.Tensor, steps: int) -> Tuple[Pair, List[int], Tuple[int, int]]:
+        acc = Accumulator(0.5)
+        h = x
+        for _ in range(steps):
+            h = torch.tanh(self.lin(h))
+            acc.add(h)
+        shape = torch.jit.annotate(List[int], [])
+        for d in h.shape:
+            shape.append(d)
+        a, b = h.size(0), h.size(1)
+        if a > b:
+            raise RuntimeError("unexpected shape")
+        y = helper_fn(acc.total())
+        y = helper_fn(y, 3)
+        return Pair(y, acc.count), shape, (a, b)
+
+
+@case("script_class_scripted", 5,
+      "A @torch.jit.script class (Accumulator with __init__, methods, List[Tensor] field), a free function with a "
+      "default argument, NamedTuple return, tuple unpacking, assert and raise, torch.jit.annotate.", kind="scripted")
+def _():
+    m = ScriptClassUser().eval()
+    return dict(module=script(m), inputs=(torch.randn(3, 5), 4), eager=m)
+
+
+class FastMHA(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mha = nn.MultiheadAttention(16, 4, batch_first=True)
+
+    def forward(self, x, key_padding_mask):
+        out, _ = self.mha(x, x, x, key_padding_mask=key_padding_mask, need_weights=False)
+        return out
+
+
+pair("multihead_attention_fastpath", 5,
+     "Self-attention nn.MultiheadAttention (batch_first, need_weights=False, bool key_padding_mask): traced under "
+     "no_grad it records aten::_native_multi_head_attention; scripted takes that branch when grad is off.",
+     lambda: (FastMHA().eval(), (torch.randn(2, 5, 16), torch.tensor([[False] * 5, [False, False, False, True, True]]))))
+
+
+@case("transformer_encoder_nested_scripted", 5,
+      "Scripted nn.TransformerEncoder with enable_nested_tensor=True and a src_key_padding_mask: under no_grad the "
+      "code converts to a nested tensor (_nested_tensor_from_mask) and back (to_padded_tensor), so padded "
+      "positions are zeros.", kind="scripted")
+def _():
+    m = EncoderWithMask(True).eval()
+    return dict(module=script(m), inputs=_enc_inputs(), eager=m)
+
+
+def _f64():
+    m = nn.Sequential(nn.Linear(6, 8), nn.Softplus(), nn.Linear(8, 3)).double().eval()
+    return m, (torch.randn(2, 6, dtype=torch.float64),)
+
+
+pair("float64_mlp", 5, "float64 weights and inputs.", _f64)
+
+
+class PackedLSTM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(20, 6, padding_idx=0)
+        self.lstm = nn.LSTM(6, 8, num_layers=1, batch_first=True, bidirectional=True)
+        self.out = nn.Linear(16, 3)
+
+    def forward(self, tokens, lengths, h0, c0):
+        x = self.emb(tokens)
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        y, (h, c) = self.lstm(packed, (h0, c0))
+        y, out_lengths = nn.utils.rnn.pad_packed_sequence(y, batch_first=True, total_length=tokens.size(1))
+        return self.out(y), h, c, out_lengths
+
+
+def _packed_inputs():
+    tokens = torch.randint(1, 20, (3, 6))
+    lengths = torch.tensor([4, 6, 2])
+    for i, n in enumerate(lengths.tolist()):
+        tokens[i, n:] = 0
+    return tokens, lengths, torch.randn(2, 3, 8), torch.randn(2, 3, 8)
+
+
+pair("lstm_packed", 5, "pack_padded_sequence (enforce_sorted=False, unsorted lengths) -> bidirectional LSTM with "
+     "explicit (h0, c0) -> pad_packed_sequence(total_length); PackedSequence handling, sort/unsort indices.",
+     lambda: (PackedLSTM().eval(), _packed_inputs()))
+
+
+class ForkWait(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(4, 4)
+        self.b = nn.Linear(4, 4)
+
+    def branch(self, x: torch.Tensor, k: int) -> torch.Tensor:
+        for _ in range(k):
+            x = torch.tanh(self.b(x))
+        return x
+
+    def forward(self, x):
+        fut = torch.jit.fork(self.branch, x, 3)
+        y = self.a(x)
+        z = torch.jit.wait(fut)
+        return y + z
+
+
+@case("fork_wait_scripted", 5, "torch.jit.fork of a method with a loop and torch.jit.wait (prim::fork / aten::wait "
+      "in code; may run sequentially).", kind="scripted")
+def _():
+    m = ForkWait().eval()
+    return dict(module=script(m), inputs=(torch.randn(2, 4),), eager=m)
+
+
+class Promotion(nn.Module):
+    def forward(self, i32, i16, u8, i8, f16, b, f64, i64_0d, f64_0d, n: int, f: float):
+        return (i32 + i16, u8 + i8, u8 * b, i8 - 3, u8 - 3, i32 * 2.5, i16 / 2, f16 + f64_0d, f16 * f64,
+                i32 + i64_0d, u8 + i64_0d, b + b, b & (i8 > 0), f16 + i32, f16 * f, i32 * n, u8.sum(),
+                i8.sum(), b.sum(), f16.sum(), f16.mean(), i16.prod(), torch.cumsum(u8, 0), i32 // n,
+                i32.float() / f, torch.tensor(n) * f, torch.full((2,), f, dtype=torch.float16),
+                torch.arange(n), torch.arange(0.0, f, 0.5), torch.zeros(2, dtype=torch.int32) + 7,
+                torch.ones(3, dtype=torch.bool), torch.where(b, i32, i16), torch.maximum(u8, i8), i32.abs(),
+                u8 // 3, -i8, torch.div(i16, 3, rounding_mode="floor"), torch.clamp(f16, -1.0, 1.0),
+                n * f, n // 3, n % 3, -n // 4, float(n) / 4, n > 2 and f < 0.0, int(f * 10))
+
+
+def _promo_inputs():
+    return (torch.randint(-50, 50, (5,), dtype=torch.int32), torch.randint(-300, 300, (5,), dtype=torch.int16),
+            torch.randint(0, 255, (5,), dtype=torch.uint8), torch.randint(-128, 127, (5,), dtype=torch.int8),
+            torch.randn(5).half(), torch.rand(5) > 0.5, torch.randn(5, dtype=torch.float64),
+            torch.tensor(3), torch.tensor(0.25, dtype=torch.float64), 5, 1.75)
+
+
+@case("dtype_promotion_scripted", 5,
+      "Type promotion across int32/int16/uint8/int8/float16/bool/float64 inputs, 0-d tensors (which do not promote "
+      "within a category), python int/float scalars, uint8 wraparound, reductions' result dtypes (sum of int8/uint8/"
+      "bool -> int64), arange/full/zeros dtypes, and python int/float arithmetic (-n // 4, n % 3).", kind="scripted")
+def _():
+    m = Promotion().eval()
+    return dict(module=script(m), inputs=_promo_inputs(), eager=m)
+
+
+class SpecialValues(nn.Module):
+    def forward(self, x):
+        nan_ = torch.log(x)  # NaN for negatives, -inf for 0
+        inf_ = 1.0 / x  # +-inf for +-0
+        y = torch.where(torch.isnan(nan_), torch.zeros_like(x), nan_)
+        return (nan_, inf_, y, torch.isnan(nan_), torch.isinf(inf_), torch.isfinite(inf_),
+                torch.max(nan_), torch.amax(nan_, 1), torch.sort(nan_, 1).values, torch.argmax(nan_, 1),
+                torch.clamp(nan_, -1.0, 1.0), torch.nan_to_num(inf_, 0.0, 9.0, -9.0), torch.relu(nan_),
+                torch.sqrt(x), torch.exp(x * 100), torch.sign(inf_), torch.softmax(torch.tensor([0.0, float("-inf")]), 0),
+                torch.maximum(nan_, torch.zeros_like(x)), torch.fmax(nan_, torch.zeros_like(x)))
+
+
+@case("special_values_scripted", 5, "NaN/inf/-inf/-0.0 propagation: log/reciprocal of 0, -0 and negatives, "
+      "isnan/isinf/isfinite, max/amax/sort/argmax with NaN, clamp/relu of NaN, nan_to_num, exp overflow, "
+      "maximum (propagates NaN) vs fmax (ignores NaN), softmax with -inf.", kind="scripted")
+def _():
+    m = SpecialValues().eval()
+    x = torch.tensor([[1.0, -1.0, 0.0, 2.0], [-0.0, 3.0, 0.5, -2.0], [4.0, 1.5, 2.5, 0.25]])
+    return dict(module=script(m), inputs=(x,), eager=m)
 
 
 # ============================================================================================
