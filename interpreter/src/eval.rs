@@ -525,8 +525,27 @@ impl<'p> Interpreter<'p> {
                 call.line,
             ),
             CallTarget::Global(name) => self.call_global(name, args, kwargs),
-            CallTarget::Value(_) => self.call_value(receiver.unwrap_or_default(), args, kwargs),
+            CallTarget::Value(_) => match receiver {
+                Some(Value::LocalFunction(index)) => self.call_local_function(index, args, frame),
+                other => self.call_value(other.unwrap_or_default(), args, kwargs),
+            },
             CallTarget::Builtin(_) => Err(type_error("unreachable builtin call")),
+        }
+    }
+
+    /// Runs a function defined inside the current one, on the current frame.
+    pub(crate) fn call_local_function(&mut self, index: usize, args: Vec<Value>, frame: &mut Frame) -> Result<Value> {
+        let function = frame.function;
+        let nested = function.nested.get(index).ok_or_else(|| type_error("unknown local function"))?;
+        if args.len() != nested.param_slots.len() {
+            return Err(type_error(format!("{}() takes {} arguments but {} were given", nested.name, nested.param_slots.len(), args.len())));
+        }
+        for (&slot, v) in nested.param_slots.iter().zip(args) {
+            frame.slots[slot] = v;
+        }
+        match self.exec_block(&nested.body, frame)? {
+            Flow::Return(v) => Ok(v),
+            _ => Ok(Value::None),
         }
     }
 
@@ -603,6 +622,11 @@ impl<'p> Interpreter<'p> {
         args: Vec<Value>,
         kwargs: Vec<(Arc<str>, Value)>,
     ) -> Result<Value> {
+        // `__torch__.C.__new__(__torch__.C)` makes an empty object; `__init__` is called next.
+        if let Some(class_name) = name.strip_suffix(".__new__") {
+            let class = self.program.class(class_name)?;
+            return Ok(Value::Object(Arc::new(Object::new(class, Vec::new()))));
+        }
         if let Some(f) = self.program.function(name)? {
             return self.call_function(&f, args, kwargs);
         }

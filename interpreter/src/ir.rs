@@ -19,6 +19,17 @@ pub struct Function {
     pub num_slots: usize,
     pub body: Vec<Stmt>,
     pub file: Arc<SourceFile>,
+    /// Functions defined inside this one (`def __forked_function(): ...`). They run on the
+    /// defining call's frame, so they see its variables as Python closures do.
+    pub nested: Vec<NestedFunction>,
+}
+
+/// A function defined inside another: its parameters are slots of the enclosing frame.
+#[derive(Debug)]
+pub struct NestedFunction {
+    pub name: String,
+    pub param_slots: Vec<usize>,
+    pub body: Vec<Stmt>,
 }
 
 #[derive(Debug)]

@@ -25,6 +25,7 @@ pub fn lower_function(
         file,
         slots: HashMap::new(),
         names: Vec::new(),
+        nested: Vec::new(),
     };
     for p in &def.params {
         lowerer.slot(&p.name.name);
@@ -50,6 +51,7 @@ pub fn lower_function(
         num_slots: lowerer.names.len(),
         body,
         file: file.clone(),
+        nested: lowerer.nested,
     })
 }
 
@@ -58,6 +60,7 @@ struct Lowerer<'a> {
     file: &'a Arc<SourceFile>,
     slots: HashMap<String, usize>,
     names: Vec<String>,
+    nested: Vec<crate::ir::NestedFunction>,
 }
 
 impl Lowerer<'_> {
@@ -108,6 +111,10 @@ impl Lowerer<'_> {
                 }
                 S::FunctionDef(f) => {
                     self.slot(&f.name.name);
+                    for p in &f.params {
+                        self.slot(&p.name.name);
+                    }
+                    self.collect_assigned(&f.body);
                 }
                 _ => {}
             }
@@ -216,7 +223,12 @@ impl Lowerer<'_> {
             ),
             S::Global(_) | S::Import(_) => return Ok(None),
             S::FunctionDef(f) => {
-                return Err(self.error(f.name.span, "nested function definitions are not supported"))
+                let param_slots = f.params.iter().map(|p| self.slot(&p.name.name)).collect();
+                let body = self.block(&f.body)?;
+                let index = self.nested.len();
+                self.nested.push(crate::ir::NestedFunction { name: f.name.name.clone(), param_slots, body });
+                let slot = self.slot(&f.name.name);
+                StmtKind::Assign { targets: vec![Target::Local(slot)], value: Expr::Const(Value::LocalFunction(index)) }
             }
             S::ClassDef(c) => {
                 return Err(self.error(

@@ -34,6 +34,8 @@ pub enum Value {
     Uninitialized,
     /// `...` in an index.
     Ellipsis,
+    /// A function defined inside the running function (index into its nested functions).
+    LocalFunction(usize),
     /// `a:b:c` in an index.
     Slice(Option<i64>, Option<i64>, Option<i64>),
 }
@@ -175,6 +177,7 @@ impl Value {
             Value::Future(_) => "Future".into(),
             Value::Uninitialized => "uninitialized".into(),
             Value::Ellipsis => "ellipsis".into(),
+            Value::LocalFunction(_) => "function".into(),
             Value::Slice(..) => "slice".into(),
         }
     }

@@ -260,3 +260,30 @@ fn fork_and_wait_run_inline() {
     let src = "def g(n: int) -> int:\n  return n * 2\ndef f(n: int) -> int:\n  fut = fork(__torch__.g, n)\n  return wait(fut) + 1\n";
     assert_eq!(int(&call(src, "f", vec![Value::Int(4)]).unwrap()), 9);
 }
+
+#[test]
+fn nested_functions_see_the_enclosing_variables() {
+    let src = "def f(x: int) -> int:\n  def __forked_function():\n    return x * 10\n  fut = fork(__forked_function)\n  x = 0\n  return torch.wait(fut)\n";
+    assert_eq!(int(&call(src, "f", vec![Value::Int(4)]).unwrap()), 40);
+}
+
+#[test]
+fn script_classes_are_built_with_new_and_init() {
+    let src = r#"
+class Acc:
+  total : int
+  def __init__(self: __torch__.Acc, start: int) -> NoneType:
+    self.total = start
+    return None
+  def add(self: __torch__.Acc, n: int) -> int:
+    self.total = self.total + n
+    return self.total
+def f(n: int) -> int:
+  acc = __torch__.Acc.__new__(__torch__.Acc)
+  _0 = (acc).__init__(100, )
+  for i in range(n):
+    _1 = (acc).add(i, )
+  return acc.total
+"#;
+    assert_eq!(int(&call(src, "f", vec![Value::Int(4)]).unwrap()), 106);
+}

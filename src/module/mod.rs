@@ -165,6 +165,13 @@ impl Module {
                             }
                         }
                     }
+                    Value::Dict(items) => {
+                        for (key, item) in items.0.read().iter() {
+                            if let (Value::Tensor(t), Some(k)) = (item, key.as_str()) {
+                                out.push((format!("{prefix}{name}.{k}"), t.clone()));
+                            }
+                        }
+                    }
                     Value::Object(child) if child.class.kind.is_module() => {
                         walk(&child, &format!("{prefix}{name}."), seen, out)
                     }

@@ -243,7 +243,11 @@ pub(crate) fn call_builtin(
         }
         Builtin::Fork => {
             let callee = arg(0)?.clone();
-            let result = interp.call_value(callee, args[1..].to_vec(), kwargs)?;
+            let rest = args.get(1..).unwrap_or_default().to_vec();
+            let result = match callee {
+                Value::LocalFunction(index) => interp.call_local_function(index, rest, frame)?,
+                other => interp.call_value(other, rest, kwargs)?,
+            };
             Value::Future(Box::new(result))
         }
         Builtin::Wait => match arg(0)? {

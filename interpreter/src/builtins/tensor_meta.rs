@@ -270,6 +270,12 @@ fn all_list(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
             .all(|x| x),
     ))
 }
+fn wait(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
+    Ok(match arg(a, 0)? {
+        Value::Future(v) => (**v).clone(),
+        other => other.clone(),
+    })
+}
 fn identity(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     Ok(arg(a, 0)?.clone())
 }
@@ -309,6 +315,7 @@ pub fn lookup(full_name: &str) -> Option<OpBuiltin> {
         "aten::__range_length" => range_length,
         "aten::__derive_index" => derive_index,
         "prim::TupleIndex" => tuple_index,
+        "aten::wait" => wait,
         "aten::is_grad_enabled" | "aten::is_scripting" => true_,
         "aten::_set_grad_enabled" => none,
         "aten::is_floating_point" => is_floating_point,
