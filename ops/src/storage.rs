@@ -73,17 +73,47 @@ impl MappedRegion {
     }
 }
 
-/// Owned bytes, 8-byte aligned so that they can be viewed as any element type.
-#[derive(Debug, Clone)]
+/// A typed vector seen as bytes: lets a kernel's output `Vec<T>` become a storage without a copy.
+trait ByteBuffer: Send + Sync + std::fmt::Debug {
+    fn bytes(&self) -> &[u8];
+    fn bytes_mut(&mut self) -> &mut [u8];
+    fn clone_buffer(&self) -> Box<dyn ByteBuffer>;
+}
+
+impl<T: bytemuck::Pod + Send + Sync + std::fmt::Debug> ByteBuffer for Vec<T> {
+    fn bytes(&self) -> &[u8] {
+        bytemuck::cast_slice(self)
+    }
+
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        bytemuck::cast_slice_mut(self)
+    }
+
+    fn clone_buffer(&self) -> Box<dyn ByteBuffer> {
+        Box::new(self.clone())
+    }
+}
+
+/// Owned bytes: a typed vector (aligned for its element type), or 8-byte aligned words.
+#[derive(Debug)]
 struct OwnedBytes {
-    words: Vec<u64>,
+    buffer: Box<dyn ByteBuffer>,
     len: usize,
+}
+
+impl Clone for OwnedBytes {
+    fn clone(&self) -> Self {
+        OwnedBytes {
+            buffer: self.buffer.clone_buffer(),
+            len: self.len,
+        }
+    }
 }
 
 impl OwnedBytes {
     fn zeroed(len: usize) -> Self {
         OwnedBytes {
-            words: vec![0u64; len.div_ceil(8)],
+            buffer: Box::new(vec![0u64; len.div_ceil(8)]),
             len,
         }
     }
@@ -94,12 +124,21 @@ impl OwnedBytes {
         owned
     }
 
+    fn from_vec<T: Element>(values: Vec<T>) -> Self {
+        let len = std::mem::size_of_val(values.as_slice());
+        OwnedBytes {
+            buffer: Box::new(values),
+            len,
+        }
+    }
+
     fn bytes(&self) -> &[u8] {
-        &bytemuck::cast_slice(&self.words)[..self.len]
+        &self.buffer.bytes()[..self.len]
     }
 
     fn bytes_mut(&mut self) -> &mut [u8] {
-        &mut bytemuck::cast_slice_mut(&mut self.words)[..self.len]
+        let len = self.len;
+        &mut self.buffer.bytes_mut()[..len]
     }
 }
 
@@ -175,6 +214,16 @@ impl Storage {
             data: RwLock::new(StorageData::Owned(OwnedBytesHandle(OwnedBytes::zeroed(
                 nbytes,
             )))),
+            nbytes,
+        })
+    }
+
+    /// An owned storage that takes `values` over without copying them.
+    pub fn from_vec<T: Element>(values: Vec<T>) -> Arc<Storage> {
+        let owned = OwnedBytes::from_vec(values);
+        let nbytes = owned.len;
+        Arc::new(Storage {
+            data: RwLock::new(StorageData::Owned(OwnedBytesHandle(owned))),
             nbytes,
         })
     }

@@ -103,7 +103,18 @@ impl Tensor {
 
     /// A contiguous tensor holding `values` with `shape`.
     pub fn from_vec<T: Element>(values: Vec<T>, shape: &[usize]) -> Result<Tensor> {
-        Tensor::from_slice(&values, shape)
+        let n = shape::numel(shape)?;
+        if n != values.len() {
+            return Err(OpError::Storage(format!(
+                "{} values cannot fill a tensor of shape {shape:?}",
+                values.len()
+            )));
+        }
+        Ok(Tensor::contiguous_over(
+            Storage::from_vec(values),
+            T::DTYPE,
+            shape.to_vec(),
+        ))
     }
 
     /// A contiguous tensor holding a copy of `values` with `shape`.
@@ -654,6 +665,16 @@ impl Tensor {
         let mut guard = self.storage().write();
         let dst = guard.bytes_mut();
         let size = self.dtype().size();
+        if self.is_contiguous() {
+            let start = self.storage_offset() * size;
+            return match dst.get_mut(start..start + values.len()) {
+                Some(d) => {
+                    d.copy_from_slice(&values);
+                    Ok(())
+                }
+                None => Err(OpError::Storage("copy_: view outside storage".into())),
+            };
+        }
         let mut i = 0usize;
         let mut result = Ok(());
         for_each_offset(self.shape(), self.strides(), self.storage_offset(), |o| {
