@@ -85,7 +85,11 @@ pub fn binary(a: &Operand, b: &Operand, op: BinaryOp) -> Result<Tensor> {
     if dtype.is_bool()
         && matches!(
             op,
-            BinaryOp::DivFloor | BinaryOp::DivTrunc | BinaryOp::Remainder | BinaryOp::Fmod | BinaryOp::Pow
+            BinaryOp::DivFloor
+                | BinaryOp::DivTrunc
+                | BinaryOp::Remainder
+                | BinaryOp::Fmod
+                | BinaryOp::Pow
         )
     {
         return Err(OpError::unsupported(
@@ -120,14 +124,19 @@ pub fn binary(a: &Operand, b: &Operand, op: BinaryOp) -> Result<Tensor> {
         && matches!(op, BinaryOp::Mul | BinaryOp::Div)
         && b.dim() == 0
         && a.dim() > 0;
-    let scalar_b = if opmath_scalar { b.scalar_value()? } else { None };
+    let scalar_b = if opmath_scalar {
+        b.scalar_value()?
+    } else {
+        None
+    };
     let ta = a.to_tensor(dtype)?;
     let tb = match scalar_b {
         Some(_) => ta.clone(),
         None => b.to_tensor(dtype)?,
     };
     let zero_divisor = AtomicBool::new(false);
-    let out = dispatch_dtype!(dtype, T => kernel::<T>(name, op, &ta, &tb, scalar_b, &zero_divisor))?;
+    let out =
+        dispatch_dtype!(dtype, T => kernel::<T>(name, op, &ta, &tb, scalar_b, &zero_divisor))?;
     if zero_divisor.load(Ordering::Relaxed) {
         return Err(OpError::invalid(name, "ZeroDivisionError"));
     }
@@ -416,11 +425,20 @@ pub fn write_inplace(op: &str, self_: &Tensor, result: &Tensor) -> Result<Tensor
 }
 
 fn k_add(a: &Args) -> Result<Arg> {
-    binary(&operand(a, 0)?, &operand(a, 1)?, BinaryOp::Add(a.scalar(2)?)).map(Arg::Tensor)
+    binary(
+        &operand(a, 0)?,
+        &operand(a, 1)?,
+        BinaryOp::Add(a.scalar(2)?),
+    )
+    .map(Arg::Tensor)
 }
 
 fn k_add_(a: &Args) -> Result<Arg> {
-    let r = binary(&operand(a, 0)?, &operand(a, 1)?, BinaryOp::Add(a.scalar(2)?))?;
+    let r = binary(
+        &operand(a, 0)?,
+        &operand(a, 1)?,
+        BinaryOp::Add(a.scalar(2)?),
+    )?;
     write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
 }
 

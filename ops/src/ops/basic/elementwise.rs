@@ -71,7 +71,12 @@ impl<const N: usize> Walk<N> {
 
     /// Calls `f(offsets, len, pos)` for each run of elements `start..end` (row-major order)
     /// that lies along the innermost dim; `pos` is the linear index of the run's first element.
-    pub fn for_each_run(&self, start: usize, end: usize, mut f: impl FnMut([usize; N], usize, usize)) {
+    pub fn for_each_run(
+        &self,
+        start: usize,
+        end: usize,
+        mut f: impl FnMut([usize; N], usize, usize),
+    ) {
         if start >= end {
             return;
         }
@@ -239,7 +244,8 @@ pub fn map2<A: Element, B: Element, O: Element>(
             let dst = &mut chunk[pos - start..pos - start + len];
             match (ia, ib) {
                 (1, 1) => {
-                    for ((o, &x), &y) in dst.iter_mut().zip(&sa[oa..oa + len]).zip(&sb[ob..ob + len])
+                    for ((o, &x), &y) in
+                        dst.iter_mut().zip(&sa[oa..oa + len]).zip(&sb[ob..ob + len])
                     {
                         *o = f(x, y);
                     }
@@ -281,7 +287,11 @@ pub fn map3<A: Element, B: Element, C: Element, O: Element>(
     let shape = broadcast_shapes(op, a.shape(), b.shape())?;
     let shape = broadcast_shapes(op, &shape, c.shape())?;
     // Copy operands that share a storage with an earlier one, so that each lock is taken once.
-    let b = if b.shares_storage(a) { b.copy_contiguous()? } else { b.clone() };
+    let b = if b.shares_storage(a) {
+        b.copy_contiguous()?
+    } else {
+        b.clone()
+    };
     let c = if c.shares_storage(a) || c.shares_storage(&b) {
         c.copy_contiguous()?
     } else {

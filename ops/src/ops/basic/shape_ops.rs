@@ -69,7 +69,10 @@ pub fn t(x: &Tensor) -> Result<Tensor> {
     if x.dim() > 2 {
         return Err(OpError::invalid(
             "aten::t",
-            format!("t() expects a tensor with <= 2 dimensions, but self is {}D", x.dim()),
+            format!(
+                "t() expects a tensor with <= 2 dimensions, but self is {}D",
+                x.dim()
+            ),
         ));
     }
     if x.dim() < 2 {
@@ -88,15 +91,22 @@ pub fn reverse_dims(x: &Tensor) -> Result<Tensor> {
 pub fn as_strided(x: &Tensor, size: &[i64], stride: &[i64], offset: Option<i64>) -> Result<Tensor> {
     let op = "aten::as_strided";
     if size.len() != stride.len() {
-        return Err(OpError::shape(op, "mismatch in length of strides and shape"));
+        return Err(OpError::shape(
+            op,
+            "mismatch in length of strides and shape",
+        ));
     }
     let conv = |v: &[i64], what: &str| -> Result<Vec<usize>> {
         v.iter()
-            .map(|&s| usize::try_from(s).map_err(|_| OpError::invalid(op, format!("negative {what} {s}"))))
+            .map(|&s| {
+                usize::try_from(s).map_err(|_| OpError::invalid(op, format!("negative {what} {s}")))
+            })
             .collect()
     };
     let offset = match offset {
-        Some(o) => usize::try_from(o).map_err(|_| OpError::invalid(op, "negative storage offset"))?,
+        Some(o) => {
+            usize::try_from(o).map_err(|_| OpError::invalid(op, "negative storage offset"))?
+        }
         None => x.storage_offset(),
     };
     x.as_strided(conv(size, "size")?, conv(stride, "stride")?, offset)
@@ -110,7 +120,10 @@ pub fn view_dtype(x: &Tensor, dtype: DType) -> Result<Tensor> {
     if dtype.size() != x.dtype().size() {
         return Err(OpError::unsupported(
             "aten::view.dtype",
-            format!("viewing {} as {dtype} (different element sizes) is not supported", x.dtype()),
+            format!(
+                "viewing {} as {dtype} (different element sizes) is not supported",
+                x.dtype()
+            ),
         ));
     }
     Tensor::from_storage(
@@ -197,7 +210,10 @@ fn k_broadcast_to(a: &Args) -> Result<Arg> {
 fn k_slice(a: &Args) -> Result<Arg> {
     let x = a.tensor(0)?;
     if x.dim() == 0 {
-        return Err(OpError::invalid("aten::slice", "slice() cannot be applied to a 0-dim tensor."));
+        return Err(OpError::invalid(
+            "aten::slice",
+            "slice() cannot be applied to a 0-dim tensor.",
+        ));
     }
     tensor_arg(x.slice(a.int(1)?, a.opt_int(2)?, a.opt_int(3)?, a.int(4)?))
 }
@@ -215,12 +231,20 @@ fn k_narrow(a: &Args) -> Result<Arg> {
     let start = if start < 0 { start + size } else { start };
     let length = a.int(3)?;
     if start < 0 || length < 0 {
-        return Err(OpError::invalid("aten::narrow", format!("start ({start}) and length ({length}) must be non-negative")));
+        return Err(OpError::invalid(
+            "aten::narrow",
+            format!("start ({start}) and length ({length}) must be non-negative"),
+        ));
     }
     tensor_arg(x.narrow(dim, start as usize, length as usize))
 }
 fn k_as_strided(a: &Args) -> Result<Arg> {
-    tensor_arg(as_strided(a.tensor(0)?, &a.int_list(1)?, &a.int_list(2)?, a.opt_int(3)?))
+    tensor_arg(as_strided(
+        a.tensor(0)?,
+        &a.int_list(1)?,
+        &a.int_list(2)?,
+        a.opt_int(3)?,
+    ))
 }
 fn k_alias(a: &Args) -> Result<Arg> {
     Ok(Arg::Tensor(a.tensor(0)?.clone()))
