@@ -187,10 +187,22 @@ pub fn from_nested(data: &Arg, dtype: Option<DType>) -> Result<Tensor> {
                     .iter()
                     .try_for_each(|i| walk(op, i, depth + 1, shape, out))
             }
-            Arg::Int(v) if depth == shape.len() => Ok(out.push(Scalar::Int(*v))),
-            Arg::Float(v) if depth == shape.len() => Ok(out.push(Scalar::Float(*v))),
-            Arg::Bool(v) if depth == shape.len() => Ok(out.push(Scalar::Bool(*v))),
-            Arg::Tensor(t) if depth == shape.len() && t.numel() == 1 => Ok(out.push(t.item()?)),
+            Arg::Int(v) if depth == shape.len() => {
+                out.push(Scalar::Int(*v));
+                Ok(())
+            }
+            Arg::Float(v) if depth == shape.len() => {
+                out.push(Scalar::Float(*v));
+                Ok(())
+            }
+            Arg::Bool(v) if depth == shape.len() => {
+                out.push(Scalar::Bool(*v));
+                Ok(())
+            }
+            Arg::Tensor(t) if depth == shape.len() && t.numel() == 1 => {
+                out.push(t.item()?);
+                Ok(())
+            }
             other => Err(OpError::invalid(
                 op,
                 format!("unexpected {} in tensor data", other.type_name()),

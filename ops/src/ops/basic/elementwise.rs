@@ -95,16 +95,16 @@ impl<const N: usize> Walk<N> {
         for d in (0..nd - 1).rev() {
             index[d] = rest % self.shape[d];
             rest /= self.shape[d];
-            for k in 0..N {
-                base[k] += index[d] * self.strides[d][k];
+            for (b, s) in base.iter_mut().zip(&self.strides[d]) {
+                *b += index[d] * s;
             }
         }
         let mut pos = start;
         loop {
             let len = (inner - col).min(end - pos);
             let mut offs = base;
-            for k in 0..N {
-                offs[k] += col * inner_st[k];
+            for (o, s) in offs.iter_mut().zip(&inner_st) {
+                *o += col * s;
             }
             f(offs, len, pos);
             pos += len;
@@ -119,14 +119,14 @@ impl<const N: usize> Walk<N> {
                 }
                 d -= 1;
                 index[d] += 1;
-                for k in 0..N {
-                    base[k] += self.strides[d][k];
+                for (b, s) in base.iter_mut().zip(&self.strides[d]) {
+                    *b += s;
                 }
                 if index[d] < self.shape[d] {
                     break;
                 }
-                for k in 0..N {
-                    base[k] -= self.strides[d][k] * self.shape[d];
+                for (b, s) in base.iter_mut().zip(&self.strides[d]) {
+                    *b -= s * self.shape[d];
                 }
                 index[d] = 0;
             }

@@ -292,7 +292,7 @@ pub fn max_dim(x: &Tensor, dim: i64, keepdim: bool, largest: bool) -> Result<(Te
     let d = wrap_dim(op, dim, x.dim())?;
     let dims: Vec<usize> = if x.dim() == 0 { vec![] } else { vec![d] };
     let rows = rows_over(x, &dims, keepdim)?;
-    if rows.len == 0 && rows.rows > 0 || x.numel() == 0 && rows.len == 0 {
+    if rows.len == 0 && (rows.rows > 0 || x.numel() == 0) {
         return Err(OpError::invalid(
             op,
             format!("{what}(): Expected reduction dim {d} to have non-zero size."),
