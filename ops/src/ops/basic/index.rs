@@ -299,7 +299,7 @@ fn check_gather_shapes(
             ),
         ));
     }
-    if idx.dim() != x.dim() && !(idx.dim() <= 1 && x.dim() <= 1) {
+    if idx.dim() != x.dim() {
         return Err(OpError::shape(
             op,
             "Index tensor must have the same number of dimensions as input tensor",
@@ -483,6 +483,103 @@ pub fn masked_select(x: &Tensor, mask: &Tensor) -> Result<Tensor> {
     })
 }
 
+/// `one_hot(x, num_classes)`: int64, classes inferred as `max + 1` when negative.
+pub fn one_hot(x: &Tensor, num_classes: i64) -> Result<Tensor> {
+    let op = "aten::one_hot";
+    if x.dtype() != DType::I64 {
+        return Err(OpError::invalid(
+            op,
+            "one_hot is only applicable to index tensor of type LongTensor.",
+        ));
+    }
+    let v = x.to_vec::<i64>()?;
+    if v.iter().any(|&c| c < 0) {
+        return Err(OpError::invalid(op, "Class values must be non-negative."));
+    }
+    let n = if num_classes < 0 {
+        if v.is_empty() {
+            return Err(OpError::invalid(
+                op,
+                "Can not infer total number of classes from empty tensor.",
+            ));
+        }
+        v.iter().max().copied().unwrap_or(0) + 1
+    } else {
+        num_classes
+    };
+    if v.iter().any(|&c| c >= n) {
+        return Err(OpError::invalid(
+            op,
+            "Class values must be smaller than num_classes.",
+        ));
+    }
+    let mut shape = x.shape().to_vec();
+    shape.push(n as usize);
+    let mut out = vec![0i64; numel(&shape)?];
+    for (i, &c) in v.iter().enumerate() {
+        out[i * n as usize + c as usize] = 1;
+    }
+    Tensor::from_vec(out, &shape)
+}
+
+/// `index_fill`/`index_copy`/`index_add` along `dim` at `idx`, writing into `x` in place.
+pub fn index_along_(
+    x: &Tensor,
+    dim: i64,
+    idx: &Tensor,
+    values: &Tensor,
+    accumulate: bool,
+) -> Result<Tensor> {
+    let op = "aten::index_put_";
+    if idx.dim() > 1 {
+        return Err(OpError::invalid(op, "Index is supposed to be a vector"));
+    }
+    let d = wrap_dim(op, dim, x.dim())?;
+    if x.dim() == 0 {
+        return index_put_(x, &[], values, accumulate);
+    }
+    let mut ind: Vec<Option<Tensor>> = vec![None; d];
+    ind.push(Some(idx.reshape(&[-1])?));
+    index_put_(x, &ind, values, accumulate)
+}
+
+fn k_index_fill(a: &Args) -> Result<Arg> {
+    let inplace = a.op().contains("index_fill_");
+    let x = if inplace {
+        a.tensor(0)?.clone()
+    } else {
+        a.tensor(0)?.copy_contiguous()?
+    };
+    let value = match a.get(3)? {
+        Arg::Tensor(v) => v.item()?,
+        _ => a.scalar(3)?,
+    };
+    let v = Tensor::scalar_of(value, x.dtype());
+    index_along_(&x, a.int(1)?, a.tensor(2)?, &v, false).map(Arg::Tensor)
+}
+fn k_index_copy(a: &Args) -> Result<Arg> {
+    let inplace = a.op().contains("index_copy_");
+    let x = if inplace {
+        a.tensor(0)?.clone()
+    } else {
+        a.tensor(0)?.copy_contiguous()?
+    };
+    index_along_(&x, a.int(1)?, a.tensor(2)?, a.tensor(3)?, false).map(Arg::Tensor)
+}
+fn k_index_add(a: &Args) -> Result<Arg> {
+    let inplace = a.op().contains("index_add_");
+    let x = if inplace {
+        a.tensor(0)?.clone()
+    } else {
+        a.tensor(0)?.copy_contiguous()?
+    };
+    let src = super::binary::mul_scalar(a.tensor(3)?, a.scalar(4)?)?;
+    index_along_(&x, a.int(1)?, a.tensor(2)?, &src, true).map(Arg::Tensor)
+}
+fn k_one_hot(a: &Args) -> Result<Arg> {
+    one_hot(a.tensor(0)?, a.int(1)?).map(Arg::Tensor)
+}
+
 fn index_list(a: &Args, i: usize) -> Result<Vec<Option<Tensor>>> {
     a.opt_tensor_list(i)
 }
@@ -593,6 +690,15 @@ pub fn register(reg: &mut Registry) {
         ("aten::masked_fill_.Scalar", k_masked_fill_),
         ("aten::masked_fill_.Tensor", k_masked_fill_),
         ("aten::masked_select", k_masked_select),
+        ("aten::one_hot", k_one_hot),
+        ("aten::index_fill.int_Scalar", k_index_fill),
+        ("aten::index_fill.int_Tensor", k_index_fill),
+        ("aten::index_fill_.int_Scalar", k_index_fill),
+        ("aten::index_fill_.int_Tensor", k_index_fill),
+        ("aten::index_copy", k_index_copy),
+        ("aten::index_copy_", k_index_copy),
+        ("aten::index_add", k_index_add),
+        ("aten::index_add_", k_index_add),
     ];
     for (n, f) in table {
         reg.register(n, *f);

@@ -188,10 +188,10 @@ pub fn split(x: &Tensor, split_size: i64, dim: i64) -> Result<Vec<Tensor>> {
             ),
         ));
     }
-    let pieces = if split_size == 0 {
+    let pieces = if split_size == 0 || split_size >= size {
         1
     } else {
-        ((size + split_size - 1) / split_size).max(1)
+        (size as u64).div_ceil(split_size as u64) as i64
     };
     let sizes: Vec<i64> = (0..pieces)
         .map(|i| (size - i * split_size).min(split_size).max(0))
@@ -214,7 +214,7 @@ pub fn chunk(x: &Tensor, chunks: i64, dim: i64) -> Result<Vec<Tensor>> {
         .get(d)
         .ok_or_else(|| OpError::invalid(op, "chunk expects at least a 1-dimensional tensor"))?
         as i64;
-    let split_size = (size + chunks - 1) / chunks;
+    let split_size = (size as u64).div_ceil(chunks as u64) as i64;
     if split_size == 0 && size == 0 {
         return split_with_sizes(x, &vec![0; chunks as usize], d as i64);
     }

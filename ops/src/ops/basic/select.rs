@@ -371,7 +371,9 @@ pub fn unfold(x: &Tensor, dimension: i64, size: i64, step: i64) -> Result<Tensor
         return x.as_strided(vec![size as usize], vec![1], x.storage_offset());
     }
     shape[d] = count;
-    strides[d] = stride * step as usize;
+    strides[d] = stride
+        .checked_mul(step as usize)
+        .ok_or_else(|| OpError::invalid(op, "unfold step is too large"))?;
     shape.push(size as usize);
     strides.push(stride);
     x.as_strided(shape, strides, x.storage_offset())
@@ -389,16 +391,18 @@ pub fn diagonal(x: &Tensor, offset: i64, dim1: i64, dim2: i64) -> Result<Tensor>
         ));
     }
     let (sa, sb) = (x.shape()[a] as i64, x.shape()[b] as i64);
-    let (len, start) = if offset >= 0 {
-        (
-            (sa.min(sb - offset)).max(0),
-            offset as usize * x.strides()[b],
-        )
+    let len = if offset >= 0 {
+        sa.min(sb.saturating_sub(offset)).max(0)
     } else {
-        (
-            (sb.min(sa + offset)).max(0),
-            (-offset) as usize * x.strides()[a],
-        )
+        sb.min(sa.saturating_add(offset)).max(0)
+    };
+    // Only a non-empty diagonal's start offset is used; then |offset| < the dim size.
+    let start = if len == 0 {
+        0
+    } else if offset >= 0 {
+        offset as usize * x.strides()[b]
+    } else {
+        offset.unsigned_abs() as usize * x.strides()[a]
     };
     let mut shape = Vec::new();
     let mut strides = Vec::new();
@@ -423,7 +427,9 @@ pub fn diag(x: &Tensor, k: i64) -> Result<Tensor> {
     match x.dim() {
         1 => {
             let n = x.shape()[0];
-            let m = n + k.unsigned_abs() as usize;
+            let m = n
+                .checked_add(k.unsigned_abs() as usize)
+                .ok_or_else(|| OpError::invalid("aten::diag", "diagonal offset is too large"))?;
             let out = Tensor::zeros(&[m, m], x.dtype())?;
             diagonal(&out, k, 0, 1)?.copy_from(x)?;
             Ok(out)

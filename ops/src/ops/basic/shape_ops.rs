@@ -143,6 +143,63 @@ pub fn len(x: &Tensor) -> Result<i64> {
     }
 }
 
+/// `broadcast_tensors`: every tensor expanded (as a view) to the common shape.
+pub fn broadcast_tensors(tensors: &[Tensor]) -> Result<Vec<Tensor>> {
+    let op = "aten::broadcast_tensors";
+    let mut shape: Vec<usize> = vec![];
+    for t in tensors {
+        shape = crate::shape::broadcast_shapes(op, &shape, t.shape())?;
+    }
+    tensors.iter().map(|t| t.broadcast_to(&shape)).collect()
+}
+
+/// `meshgrid(tensors, indexing)`: "ij" (default) or "xy" grids as expanded views.
+pub fn meshgrid(tensors: &[Tensor], indexing: &str) -> Result<Vec<Tensor>> {
+    let op = "aten::meshgrid";
+    if tensors.iter().any(|t| t.dim() > 1) {
+        return Err(OpError::invalid(
+            op,
+            "torch.meshgrid: Expected 0D or 1D tensor in the tensor list",
+        ));
+    }
+    let xy = match indexing {
+        "ij" => false,
+        "xy" => true,
+        other => return Err(OpError::invalid(
+            op,
+            format!(
+                "torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {other}"
+            ),
+        )),
+    };
+    let mut sizes: Vec<i64> = tensors.iter().map(|t| t.numel() as i64).collect();
+    if xy && sizes.len() >= 2 {
+        sizes.swap(0, 1);
+    }
+    let n = tensors.len();
+    tensors
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let pos = if xy && n >= 2 && i < 2 { 1 - i } else { i };
+            let mut view = vec![1i64; n];
+            view[pos] = -1;
+            t.reshape(&view)?.expand(&sizes)
+        })
+        .collect()
+}
+
+/// `atleast_{1,2,3}d`.
+pub fn atleast(x: &Tensor, n: usize) -> Result<Tensor> {
+    match (x.dim(), n) {
+        (0, _) => x.reshape(&vec![1; n]),
+        (1, 2) => x.unsqueeze(0),
+        (1, 3) => x.reshape(&[1, x.shape()[0] as i64, 1]),
+        (2, 3) => x.unsqueeze(-1),
+        _ => Ok(x.clone()),
+    }
+}
+
 fn tensor_arg(t: Result<Tensor>) -> Result<Arg> {
     t.map(Arg::Tensor)
 }
@@ -286,6 +343,46 @@ fn k_is_floating_point(a: &Args) -> Result<Arg> {
     Ok(Arg::Bool(a.tensor(0)?.dtype().is_float()))
 }
 
+fn k_broadcast_tensors(a: &Args) -> Result<Arg> {
+    broadcast_tensors(&a.tensor_list(0)?).map(Arg::from)
+}
+fn k_meshgrid(a: &Args) -> Result<Arg> {
+    meshgrid(&a.tensor_list(0)?, "ij").map(Arg::from)
+}
+fn k_meshgrid_indexing(a: &Args) -> Result<Arg> {
+    meshgrid(&a.tensor_list(0)?, a.str(1)?).map(Arg::from)
+}
+fn atleast_kernel(a: &Args, n: usize) -> Result<Arg> {
+    match a.get(0)? {
+        Arg::Tensor(x) => atleast(x, n).map(Arg::Tensor),
+        _ => a
+            .tensor_list(0)?
+            .iter()
+            .map(|t| atleast(t, n))
+            .collect::<Result<Vec<_>>>()
+            .map(Arg::from),
+    }
+}
+fn k_atleast_1d(a: &Args) -> Result<Arg> {
+    atleast_kernel(a, 1)
+}
+fn k_atleast_2d(a: &Args) -> Result<Arg> {
+    atleast_kernel(a, 2)
+}
+fn k_atleast_3d(a: &Args) -> Result<Arg> {
+    atleast_kernel(a, 3)
+}
+fn k_is_nonzero(a: &Args) -> Result<Arg> {
+    let x = a.tensor(0)?;
+    if x.numel() != 1 {
+        return Err(OpError::invalid(
+            a.op(),
+            "Boolean value of Tensor with more than one value is ambiguous",
+        ));
+    }
+    Ok(Arg::Bool(x.item()?.to_bool()))
+}
+
 /// Registers view and metadata overloads.
 pub fn register(reg: &mut Registry) {
     let table: &[(&str, OpFn)] = &[
@@ -335,6 +432,16 @@ pub fn register(reg: &mut Registry) {
         ("aten::is_contiguous", k_is_contiguous),
         ("aten::is_contiguous.memory_format", k_is_contiguous),
         ("aten::is_floating_point", k_is_floating_point),
+        ("aten::is_nonzero", k_is_nonzero),
+        ("aten::broadcast_tensors", k_broadcast_tensors),
+        ("aten::meshgrid", k_meshgrid),
+        ("aten::meshgrid.indexing", k_meshgrid_indexing),
+        ("aten::atleast_1d", k_atleast_1d),
+        ("aten::atleast_1d.Sequence", k_atleast_1d),
+        ("aten::atleast_2d", k_atleast_2d),
+        ("aten::atleast_2d.Sequence", k_atleast_2d),
+        ("aten::atleast_3d", k_atleast_3d),
+        ("aten::atleast_3d.Sequence", k_atleast_3d),
     ];
     for (n, f) in table {
         reg.register(n, *f);

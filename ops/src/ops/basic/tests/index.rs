@@ -497,3 +497,81 @@ fn unary_math() {
         vec![true, false, false]
     );
 }
+
+#[test]
+fn one_hot_index_add_fill_copy_lerp_addcmul() {
+    check(
+        &index::one_hot(&ti(&[0, 2, 1], &[3]), -1).unwrap(),
+        DType::I64,
+        &[3, 3],
+        &[1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0],
+    );
+    let r = call_t(
+        "aten::index_add",
+        vec![
+            a(&tf(&[0.0; 6], &[3, 2])),
+            int(0),
+            a(&ti(&[0, 2, 0], &[3])),
+            a(&tf(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[3, 2])),
+            int(2),
+        ],
+    );
+    check(&r, DType::F32, &[3, 2], &[12.0, 16.0, 0.0, 0.0, 6.0, 8.0]);
+    let r = call_t(
+        "aten::index_fill.int_Scalar",
+        vec![
+            a(&tf(&[0.0; 6], &[2, 3])),
+            int(1),
+            a(&ti(&[0, 2], &[2])),
+            int(7),
+        ],
+    );
+    check(&r, DType::F32, &[2, 3], &[7.0, 0.0, 7.0, 7.0, 0.0, 7.0]);
+    let r = call_t(
+        "aten::index_copy",
+        vec![
+            a(&tf(&[0.0; 6], &[2, 3])),
+            int(1),
+            a(&ti(&[2, 0], &[2])),
+            a(&tf(&[1.0, 2.0, 3.0, 4.0], &[2, 2])),
+        ],
+    );
+    check(&r, DType::F32, &[2, 3], &[2.0, 0.0, 1.0, 4.0, 0.0, 3.0]);
+    let (s, e) = (tf(&[1.0, 2.0], &[2]), tf(&[10.0, 3.0], &[2]));
+    let r = call_t("aten::lerp.Scalar", vec![a(&s), a(&e), float(0.3)]);
+    assert_eq!(
+        r.to_vec::<f32>().unwrap(),
+        vec![3.700000047683716, 2.299999952316284]
+    );
+    let r = call_t(
+        "aten::lerp.Tensor",
+        vec![a(&s), a(&e), a(&tf(&[0.75, 0.5], &[2]))],
+    );
+    check(&r, DType::F32, &[2], &[7.75, 2.5]);
+    let r = call_t(
+        "aten::addcmul",
+        vec![
+            a(&s),
+            a(&tf(&[3.0, 4.0], &[2])),
+            a(&tf(&[0.1, 0.2], &[2])),
+            float(0.5),
+        ],
+    );
+    assert_eq!(
+        r.to_vec::<f32>().unwrap(),
+        vec![1.149999976158142, 2.4000000953674316]
+    );
+    let r = call_t(
+        "aten::addcdiv",
+        vec![
+            a(&s),
+            a(&tf(&[3.0, 4.0], &[2])),
+            a(&tf(&[7.0, 0.3], &[2])),
+            int(2),
+        ],
+    );
+    assert_eq!(
+        r.to_vec::<f32>().unwrap(),
+        vec![1.8571429252624512, 28.66666603088379]
+    );
+}

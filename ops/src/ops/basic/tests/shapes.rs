@@ -405,3 +405,20 @@ fn conversion_and_copies() {
     );
     assert!(c.is_contiguous());
 }
+
+#[test]
+fn meshgrid_and_broadcast_tensors() {
+    let g = shape_ops::meshgrid(&[ti(&[1, 2, 3], &[3]), ti(&[4, 5], &[2])], "xy").unwrap();
+    check(&g[0], DType::I64, &[2, 3], &[1.0, 2.0, 3.0, 1.0, 2.0, 3.0]);
+    check(&g[1], DType::I64, &[2, 3], &[4.0, 4.0, 4.0, 5.0, 5.0, 5.0]);
+    let g = shape_ops::meshgrid(&[ti(&[1, 2, 3], &[3]), ti(&[4, 5], &[2])], "ij").unwrap();
+    assert_eq!(g[0].shape(), &[3, 2]);
+    let b = shape_ops::broadcast_tensors(&[tf(&[1.0, 2.0], &[2, 1]), tf(&[0.0; 3], &[3])]).unwrap();
+    assert_eq!(shapes(&b), vec![vec![2, 3], vec![2, 3]]);
+    assert_eq!(
+        shape_ops::atleast(&Tensor::scalar(1i64), 3)
+            .unwrap()
+            .shape(),
+        &[1, 1, 1]
+    );
+}
