@@ -165,12 +165,14 @@ pub fn meshgrid(tensors: &[Tensor], indexing: &str) -> Result<Vec<Tensor>> {
     let xy = match indexing {
         "ij" => false,
         "xy" => true,
-        other => return Err(OpError::invalid(
-            op,
-            format!(
+        other => {
+            return Err(OpError::invalid(
+                op,
+                format!(
                 "torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {other}"
             ),
-        )),
+            ))
+        }
     };
     let mut sizes: Vec<i64> = tensors.iter().map(|t| t.numel() as i64).collect();
     if xy && sizes.len() >= 2 {
