@@ -143,6 +143,26 @@ pub fn linspace(start: Scalar, end: Scalar, steps: i64, dtype: Option<DType>) ->
     dispatch_dtype!(dtype, T => linspace_typed::<T>(start.to_f64(), end.to_f64(), steps as usize))
 }
 
+/// `torch.logspace(start, end, steps, base)`: `base ** linspace(start, end, steps)`.
+pub fn logspace(
+    start: Scalar,
+    end: Scalar,
+    steps: i64,
+    base: f64,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
+    if steps < 0 {
+        return Err(OpError::invalid(
+            "aten::logspace",
+            "number of steps must be non-negative",
+        ));
+    }
+    let dtype = dtype.unwrap_or(DType::F32);
+    let exps =
+        linspace_typed::<f64>(start.to_f64(), end.to_f64(), steps as usize)?.to_vec::<f64>()?;
+    dispatch_dtype!(dtype, T => Tensor::from_vec(exps.iter().map(|&e| T::from_f64(base.powf(e))).collect::<Vec<T>>(), &[steps as usize]))
+}
+
 /// `torch.eye(n, m)`.
 pub fn eye(n: i64, m: i64, dtype: DType) -> Result<Tensor> {
     let shape = sizes("aten::eye", &[n, m])?;
@@ -279,6 +299,16 @@ fn k_linspace(a: &Args) -> Result<Arg> {
         a.opt_dtype(3)?,
     ))
 }
+fn k_logspace(a: &Args) -> Result<Arg> {
+    require_cpu(a.op(), a, 6)?;
+    t(logspace(
+        scalar_or_tensor(a, 0)?,
+        scalar_or_tensor(a, 1)?,
+        a.int(2)?,
+        a.float(3)?,
+        a.opt_dtype(4)?,
+    ))
+}
 fn k_zeros(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 3)?;
     t(Tensor::zeros(
@@ -391,6 +421,10 @@ pub fn register(reg: &mut Registry) {
         ("aten::linspace.Scalar_Tensor", k_linspace),
         ("aten::linspace.Tensor_Scalar", k_linspace),
         ("aten::linspace.Tensor_Tensor", k_linspace),
+        ("aten::logspace", k_logspace),
+        ("aten::logspace.Scalar_Tensor", k_logspace),
+        ("aten::logspace.Tensor_Scalar", k_logspace),
+        ("aten::logspace.Tensor_Tensor", k_logspace),
         ("aten::zeros", k_zeros),
         ("aten::ones", k_ones),
         ("aten::full", k_full),

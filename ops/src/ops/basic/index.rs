@@ -416,6 +416,78 @@ pub fn scatter(
     })
 }
 
+/// `scatter_reduce(x, dim, index, src, reduce, include_self)` with reduce one of
+/// "sum", "prod", "mean", "amax", "amin".
+pub fn scatter_reduce(
+    x: &Tensor,
+    dim: i64,
+    idx: &Tensor,
+    src: &Tensor,
+    reduce: &str,
+    include_self: bool,
+) -> Result<Tensor> {
+    let op = "aten::scatter_reduce";
+    let d = wrap_dim(op, dim, x.dim())?;
+    check_gather_shapes(op, x, idx, d, Some(src))?;
+    if src.dim() < idx.dim() {
+        return Err(OpError::shape(
+            op,
+            "Index tensor must have the same number of dimensions as src tensor",
+        ));
+    }
+    if !matches!(reduce, "sum" | "prod" | "mean" | "amax" | "amin") {
+        return Err(OpError::invalid(
+            op,
+            format!("reduce argument must be either sum, prod, mean, amax or amin, got {reduce}"),
+        ));
+    }
+    let out = x.copy_contiguous()?;
+    let size = out.shape().get(d).copied().unwrap_or(1);
+    let stride = out.strides().get(d).copied().unwrap_or(0);
+    let bases = dim_bases(&out, idx.shape(), d);
+    let iv = idx.to_vec::<i64>()?;
+    let src = src.to_dtype(x.dtype())?;
+    let src_view = src.as_strided(
+        idx.shape().to_vec(),
+        src.strides()[..idx.dim()].to_vec(),
+        src.storage_offset(),
+    )?;
+    let is_float = x.dtype().is_float();
+    dispatch_dtype!(x.dtype(), T => {
+        let sv = src_view.to_vec::<T>()?;
+        let mut acc: Vec<f64> = out.to_vec::<f64>()?;
+        let mut counts = vec![if include_self { 1usize } else { 0 }; acc.len()];
+        let mut touched = vec![false; acc.len()];
+        for ((&b, &v), &s) in bases.iter().zip(&iv).zip(&sv) {
+            let o = b + wrap_index(op, v, size, d)? * stride;
+            let s = s.to_f64();
+            let (Some(slot), Some(count), Some(t)) = (acc.get_mut(o), counts.get_mut(o), touched.get_mut(o)) else {
+                return Err(OpError::invalid(op, "index outside the storage"));
+            };
+            if !include_self && !*t {
+                *slot = s;
+            } else {
+                *slot = match reduce {
+                    "sum" | "mean" => *slot + s,
+                    "prod" => *slot * s,
+                    "amax" => if slot.is_nan() || s.is_nan() { f64::NAN } else { slot.max(s) },
+                    _ => if slot.is_nan() || s.is_nan() { f64::NAN } else { slot.min(s) },
+                };
+            }
+            *t = true;
+            *count += 1;
+        }
+        if reduce == "mean" {
+            for ((a, &c), &t) in acc.iter_mut().zip(&counts).zip(&touched) {
+                if t && c > 0 {
+                    *a = if is_float { *a / c as f64 } else { (*a / c as f64).floor() };
+                }
+            }
+        }
+        Tensor::from_vec(acc.into_iter().map(T::from_f64).collect::<Vec<T>>(), out.shape())
+    })
+}
+
 fn check_bool_mask(op: &str, mask: &Tensor) -> Result<()> {
     if mask.dtype() != DType::Bool {
         return Err(OpError::invalid(
@@ -576,6 +648,22 @@ fn k_index_add(a: &Args) -> Result<Arg> {
     let src = super::binary::mul_scalar(a.tensor(3)?, a.scalar(4)?)?;
     index_along_(&x, a.int(1)?, a.tensor(2)?, &src, true).map(Arg::Tensor)
 }
+fn k_scatter_reduce_two(a: &Args) -> Result<Arg> {
+    let x = a.tensor(0)?;
+    let r = scatter_reduce(
+        x,
+        a.int(1)?,
+        a.tensor(2)?,
+        a.tensor(3)?,
+        a.str(4)?,
+        a.bool(5)?,
+    )?;
+    if a.op().contains("scatter_reduce_") {
+        write_inplace(a.op(), x, &r).map(Arg::Tensor)
+    } else {
+        Ok(Arg::Tensor(r))
+    }
+}
 fn k_one_hot(a: &Args) -> Result<Arg> {
     one_hot(a.tensor(0)?, a.int(1)?).map(Arg::Tensor)
 }
@@ -691,6 +779,8 @@ pub fn register(reg: &mut Registry) {
         ("aten::masked_fill_.Tensor", k_masked_fill_),
         ("aten::masked_select", k_masked_select),
         ("aten::one_hot", k_one_hot),
+        ("aten::scatter_reduce.two", k_scatter_reduce_two),
+        ("aten::scatter_reduce_.two", k_scatter_reduce_two),
         ("aten::index_fill.int_Scalar", k_index_fill),
         ("aten::index_fill.int_Tensor", k_index_fill),
         ("aten::index_fill_.int_Scalar", k_index_fill),

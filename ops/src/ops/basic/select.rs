@@ -1,5 +1,4 @@
-//! Ordering and rearranging: sort/argsort/topk, cumsum/cumprod, tril/triu, flip/roll,
-//! repeat_interleave, unfold, diagonal/diag.
+//! Ordering and rearranging: sort/topk, cumsum/cummax, tril/triu, flip/roll, repeat_interleave, unfold.
 
 use crate::arg::{Arg, Args};
 use crate::dispatch_dtype;
@@ -219,6 +218,50 @@ pub fn cumulative(x: &Tensor, dim: i64, dtype: Option<DType>, product: bool) -> 
             }
         }
     }))
+}
+
+/// `cummax`/`cummin` along `dim`: running extreme and the index where it was (last) reached;
+/// NaN, once seen, wins.
+pub fn cum_extreme(x: &Tensor, dim: i64, largest: bool) -> Result<(Tensor, Tensor)> {
+    let op = if largest {
+        "aten::cummax"
+    } else {
+        "aten::cummin"
+    };
+    let d = wrap_dim(op, dim, x.dim())?;
+    let len = x.shape().get(d).copied().unwrap_or(1);
+    dispatch_dtype!(x.dtype(), T => {
+        let mut positions = Vec::new();
+        let values = along_dim::<T, T>(x, d, len, |run, out| {
+            let mut best_i = 0usize;
+            for (i, (&v, o)) in run.iter().zip(out.iter_mut()).enumerate() {
+                let best = run[best_i];
+                let take = i == 0
+                    || is_nan(v)
+                    || (!is_nan(best) && if largest { v >= best } else { v <= best });
+                if take {
+                    best_i = i;
+                }
+                *o = run[best_i];
+                positions.push(best_i as i64);
+            }
+        })?;
+        let moved: Vec<usize> = if x.dim() == 0 {
+            vec![1]
+        } else {
+            let mut s = x.shape().to_vec();
+            let l = s.remove(d);
+            s.push(l);
+            s
+        };
+        let idx = Tensor::from_vec(positions, &moved)?;
+        let idx = if x.dim() == 0 {
+            idx.reshape(&[])?
+        } else {
+            super::shape_ops::movedim(&idx, -1, d as i64)?.contiguous()?
+        };
+        Ok((values, idx))
+    })
 }
 
 /// `tril`/`triu` over the last two dims.
@@ -493,6 +536,12 @@ fn k_cumsum_(a: &Args) -> Result<Arg> {
     )?;
     write_inplace(a.op(), x, &r).map(Arg::Tensor)
 }
+fn k_cummax(a: &Args) -> Result<Arg> {
+    pair(cum_extreme(a.tensor(0)?, a.int(1)?, true))
+}
+fn k_cummin(a: &Args) -> Result<Arg> {
+    pair(cum_extreme(a.tensor(0)?, a.int(1)?, false))
+}
 fn k_tril(a: &Args) -> Result<Arg> {
     t(triangle(a.tensor(0)?, a.int(1)?, false))
 }
@@ -551,6 +600,8 @@ pub fn register(reg: &mut Registry) {
         ("aten::cumsum", k_cumsum),
         ("aten::cumsum_", k_cumsum_),
         ("aten::cumprod", k_cumprod),
+        ("aten::cummax", k_cummax),
+        ("aten::cummin", k_cummin),
         ("aten::tril", k_tril),
         ("aten::triu", k_triu),
         ("aten::tril_", k_tril_),

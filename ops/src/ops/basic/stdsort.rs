@@ -1,5 +1,4 @@
-//! Ports of libstdc++'s `std::sort`, `std::nth_element` and `std::partial_sort`, which PyTorch's
-//! CPU `sort`/`topk` use: reproducing them keeps the order of ties identical to PyTorch.
+//! Ports of libstdc++'s sort/nth_element/partial_sort, so `sort`/`topk` order ties like PyTorch.
 
 const THRESHOLD: usize = 16;
 

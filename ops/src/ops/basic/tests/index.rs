@@ -575,3 +575,75 @@ fn one_hot_index_add_fill_copy_lerp_addcmul() {
         vec![1.8571429252624512, 28.66666603088379]
     );
 }
+
+#[test]
+fn cummax_scatter_reduce_logspace() {
+    let x = tf(&[1.0, 3.0, 2.0, 3.0, f32::NAN, 0.0], &[6]);
+    let (v, i) = select::cum_extreme(&x, 0, true).unwrap();
+    check(
+        &v,
+        DType::F32,
+        &[6],
+        &[1.0, 3.0, 3.0, 3.0, f64::NAN, f64::NAN],
+    );
+    assert_eq!(vi(&i), vec![0, 1, 1, 3, 4, 4]);
+    let (_, i) = select::cum_extreme(&x, 0, false).unwrap();
+    assert_eq!(vi(&i), vec![0, 0, 0, 0, 4, 4]);
+    let s = tf(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[6]);
+    let idx = ti(&[0, 1, 0, 1, 2, 1], &[6]);
+    let zeros = tf(&[0.0; 3], &[3]);
+    let tens = tf(&[10.0; 3], &[3]);
+    let run = |base: &Tensor, r: &str, incl: bool| {
+        index::scatter_reduce(base, 0, &idx, &s, r, incl).unwrap()
+    };
+    check(
+        &run(&zeros, "sum", true),
+        DType::F32,
+        &[3],
+        &[4.0, 12.0, 5.0],
+    );
+    check(
+        &run(&tens, "prod", false),
+        DType::F32,
+        &[3],
+        &[3.0, 48.0, 5.0],
+    );
+    assert_eq!(
+        run(&zeros, "mean", true).to_vec::<f32>().unwrap(),
+        vec![1.3333333730697632, 3.0, 2.5]
+    );
+    check(
+        &run(&tens, "mean", false),
+        DType::F32,
+        &[3],
+        &[2.0, 4.0, 5.0],
+    );
+    check(
+        &run(&zeros, "amax", true),
+        DType::F32,
+        &[3],
+        &[3.0, 6.0, 5.0],
+    );
+    check(
+        &run(&tens, "amin", false),
+        DType::F32,
+        &[3],
+        &[1.0, 2.0, 5.0],
+    );
+    let r = index::scatter_reduce(
+        &ti(&[1, 2, 3], &[3]),
+        0,
+        &ti(&[0, 0, 1], &[3]),
+        &ti(&[4, 5, 6], &[3]),
+        "mean",
+        true,
+    )
+    .unwrap();
+    check(&r, DType::I64, &[3], &[3.0, 4.0, 3.0]);
+    let l = crate::ops::basic::creation::logspace(Scalar::Int(0), Scalar::Int(2), 5, 10.0, None)
+        .unwrap();
+    assert_eq!(
+        l.to_vec::<f32>().unwrap(),
+        vec![1.0, 3.1622776985168457, 10.0, 31.62277603149414, 100.0]
+    );
+}
