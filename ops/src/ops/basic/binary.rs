@@ -85,7 +85,11 @@ pub fn binary(a: &Operand, b: &Operand, op: BinaryOp) -> Result<Tensor> {
     if dtype.is_bool()
         && matches!(
             op,
-            BinaryOp::DivFloor | BinaryOp::DivTrunc | BinaryOp::Remainder | BinaryOp::Fmod | BinaryOp::Pow
+            BinaryOp::DivFloor
+                | BinaryOp::DivTrunc
+                | BinaryOp::Remainder
+                | BinaryOp::Fmod
+                | BinaryOp::Pow
         )
     {
         return Err(OpError::unsupported(
@@ -120,14 +124,19 @@ pub fn binary(a: &Operand, b: &Operand, op: BinaryOp) -> Result<Tensor> {
         && matches!(op, BinaryOp::Mul | BinaryOp::Div)
         && b.dim() == 0
         && a.dim() > 0;
-    let scalar_b = if opmath_scalar { b.scalar_value()? } else { None };
+    let scalar_b = if opmath_scalar {
+        b.scalar_value()?
+    } else {
+        None
+    };
     let ta = a.to_tensor(dtype)?;
     let tb = match scalar_b {
         Some(_) => ta.clone(),
         None => b.to_tensor(dtype)?,
     };
     let zero_divisor = AtomicBool::new(false);
-    let out = dispatch_dtype!(dtype, T => kernel::<T>(name, op, &ta, &tb, scalar_b, &zero_divisor))?;
+    let out =
+        dispatch_dtype!(dtype, T => kernel::<T>(name, op, &ta, &tb, scalar_b, &zero_divisor))?;
     if zero_divisor.load(Ordering::Relaxed) {
         return Err(OpError::invalid(name, "ZeroDivisionError"));
     }
@@ -380,6 +389,78 @@ pub fn minimum(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     binary(&t(a), &t(b), BinaryOp::Minimum)
 }
 
+/// `lerp(start, end, weight)` with PyTorch's two-sided formula (floating tensors only).
+pub fn lerp(start: &Tensor, end: &Tensor, weight: &Operand) -> Result<Tensor> {
+    let op = "aten::lerp";
+    let dtype = start.dtype();
+    if !dtype.is_float() || end.dtype() != dtype {
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "lerp expects floating tensors of the same dtype, got {} and {}",
+                dtype,
+                end.dtype()
+            ),
+        ));
+    }
+    let w = weight.to_tensor(dtype)?;
+    dispatch_dtype!(dtype, T => lerp_typed::<T>(op, start, end, &w))
+}
+
+fn lerp_typed<T: Arith>(op: &str, start: &Tensor, end: &Tensor, w: &Tensor) -> Result<Tensor> {
+    super::elementwise::map3::<T, T, T, T>(op, start, end, w, |s, e, w| {
+        let (s, e, w) = (s.op(), e.op(), w.op());
+        let half = <T::Op as OpNum>::of_f64(0.5);
+        let one = <T::Op as OpNum>::one();
+        let diff = e.sub(s);
+        let w_abs = w.abs();
+        T::from_op(if w_abs < half {
+            s.add(w.mul(diff))
+        } else {
+            e.sub(diff.mul(one.sub(w)))
+        })
+    })
+}
+
+/// `addcmul` (`self + value * t1 * t2`) or `addcdiv` (`self + value * t1 / t2`).
+pub fn addc(x: &Tensor, t1: &Tensor, t2: &Tensor, value: Scalar, divide: bool) -> Result<Tensor> {
+    if divide && !t1.dtype().is_float() && !t2.dtype().is_float() {
+        return Err(OpError::invalid("aten::addcdiv", "Integer division with addcdiv is no longer supported, and in a future release addcdiv will perform a true division of tensor1 and tensor2."));
+    }
+    let scaled = mul_scalar(t1, value)?;
+    let term = if divide {
+        div(&scaled, t2, None)?
+    } else {
+        mul(&scaled, t2)?
+    };
+    add(x, &term, Scalar::Int(1))
+}
+
+fn k_lerp(a: &Args) -> Result<Arg> {
+    let r = lerp(a.tensor(0)?, a.tensor(1)?, &operand(a, 2)?)?;
+    if a.op().contains("lerp_") {
+        write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
+    } else {
+        Ok(Arg::Tensor(r))
+    }
+}
+
+fn k_addc(a: &Args) -> Result<Arg> {
+    let divide = a.op().contains("addcdiv");
+    let r = addc(
+        a.tensor(0)?,
+        a.tensor(1)?,
+        a.tensor(2)?,
+        a.scalar(3)?,
+        divide,
+    )?;
+    if a.op().ends_with('_') {
+        write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
+    } else {
+        Ok(Arg::Tensor(r))
+    }
+}
+
 /// The operand at `i`: a tensor, or a Python number.
 pub(crate) fn operand(args: &Args, i: usize) -> Result<Operand> {
     match args.get(i)? {
@@ -416,11 +497,20 @@ pub fn write_inplace(op: &str, self_: &Tensor, result: &Tensor) -> Result<Tensor
 }
 
 fn k_add(a: &Args) -> Result<Arg> {
-    binary(&operand(a, 0)?, &operand(a, 1)?, BinaryOp::Add(a.scalar(2)?)).map(Arg::Tensor)
+    binary(
+        &operand(a, 0)?,
+        &operand(a, 1)?,
+        BinaryOp::Add(a.scalar(2)?),
+    )
+    .map(Arg::Tensor)
 }
 
 fn k_add_(a: &Args) -> Result<Arg> {
-    let r = binary(&operand(a, 0)?, &operand(a, 1)?, BinaryOp::Add(a.scalar(2)?))?;
+    let r = binary(
+        &operand(a, 0)?,
+        &operand(a, 1)?,
+        BinaryOp::Add(a.scalar(2)?),
+    )?;
     write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
 }
 
@@ -551,6 +641,14 @@ pub fn register(reg: &mut Registry) {
         ("aten::atan2_", k_atan2_),
         ("aten::hypot", k_hypot),
         ("aten::hypot_", k_hypot_),
+        ("aten::lerp.Scalar", k_lerp),
+        ("aten::lerp.Tensor", k_lerp),
+        ("aten::lerp_.Scalar", k_lerp),
+        ("aten::lerp_.Tensor", k_lerp),
+        ("aten::addcmul", k_addc),
+        ("aten::addcmul_", k_addc),
+        ("aten::addcdiv", k_addc),
+        ("aten::addcdiv_", k_addc),
     ];
     for (name, f) in table {
         reg.register(name, *f);

@@ -160,15 +160,37 @@ impl Bits for Bool8 {
 macro_rules! dispatch_bits {
     ($dtype:expr, $name:expr, $kernel:expr, $T:ident => $body:expr) => {{
         match $dtype {
-            DType::U8 => { type $T = u8; $body }
-            DType::I8 => { type $T = i8; $body }
-            DType::I16 => { type $T = i16; $body }
-            DType::I32 => { type $T = i32; $body }
-            DType::I64 => { type $T = i64; $body }
-            DType::Bool => { type $T = Bool8; $body }
+            DType::U8 => {
+                type $T = u8;
+                $body
+            }
+            DType::I8 => {
+                type $T = i8;
+                $body
+            }
+            DType::I16 => {
+                type $T = i16;
+                $body
+            }
+            DType::I32 => {
+                type $T = i32;
+                $body
+            }
+            DType::I64 => {
+                type $T = i64;
+                $body
+            }
+            DType::Bool => {
+                type $T = Bool8;
+                $body
+            }
             other => Err(OpError::unsupported(
                 $name,
-                format!("\"{}\" not implemented for '{}'", $kernel, super::promotion::torch_type_name(other)),
+                format!(
+                    "\"{}\" not implemented for '{}'",
+                    $kernel,
+                    super::promotion::torch_type_name(other)
+                ),
             )),
         }
     }};
@@ -335,11 +357,24 @@ fn k_logical_not_(a: &Args) -> Result<Arg> {
 }
 
 fn k_isclose(a: &Args) -> Result<Arg> {
-    isclose(a.tensor(0)?, a.tensor(1)?, a.float(2)?, a.float(3)?, a.bool(4)?).map(Arg::Tensor)
+    isclose(
+        a.tensor(0)?,
+        a.tensor(1)?,
+        a.float(2)?,
+        a.float(3)?,
+        a.bool(4)?,
+    )
+    .map(Arg::Tensor)
 }
 
 fn k_allclose(a: &Args) -> Result<Arg> {
-    let c = isclose(a.tensor(0)?, a.tensor(1)?, a.float(2)?, a.float(3)?, a.bool(4)?)?;
+    let c = isclose(
+        a.tensor(0)?,
+        a.tensor(1)?,
+        a.float(2)?,
+        a.float(3)?,
+        a.bool(4)?,
+    )?;
     all_true(&c).map(Arg::Bool)
 }
 

@@ -30,7 +30,11 @@ pub fn copy_(x: &Tensor, src: &Tensor) -> Result<Tensor> {
     if crate::shape::broadcast_shapes("aten::copy_", src.shape(), x.shape())? != x.shape() {
         return Err(OpError::shape(
             "aten::copy_",
-            format!("output with shape {:?} doesn't match the broadcast shape of the source {:?}", x.shape(), src.shape()),
+            format!(
+                "output with shape {:?} doesn't match the broadcast shape of the source {:?}",
+                x.shape(),
+                src.shape()
+            ),
         ));
     }
     x.copy_from(src)?;
@@ -61,16 +65,28 @@ fn k_to_other(a: &Args) -> Result<Arg> {
 fn k_to_dtype_layout(a: &Args) -> Result<Arg> {
     device_ok(a.op(), a.opt_device(3)?)?;
     let x = a.tensor(0)?;
-    t(to_dtype(x, a.opt_dtype(1)?.unwrap_or(x.dtype()), a.bool(6)?))
+    t(to_dtype(
+        x,
+        a.opt_dtype(1)?.unwrap_or(x.dtype()),
+        a.bool(6)?,
+    ))
 }
 fn k_to_prim_device(a: &Args) -> Result<Arg> {
     device_ok(a.op(), a.opt_device(1)?)?;
     let x = a.tensor(0)?;
-    t(to_dtype(x, a.opt_dtype(2)?.unwrap_or(x.dtype()), a.bool(4)?))
+    t(to_dtype(
+        x,
+        a.opt_dtype(2)?.unwrap_or(x.dtype()),
+        a.bool(4)?,
+    ))
 }
 fn k_to_prim_dtype(a: &Args) -> Result<Arg> {
     let x = a.tensor(0)?;
-    t(to_dtype(x, a.opt_dtype(1)?.unwrap_or(x.dtype()), a.bool(3)?))
+    t(to_dtype(
+        x,
+        a.opt_dtype(1)?.unwrap_or(x.dtype()),
+        a.bool(3)?,
+    ))
 }
 fn k_to_prim_other(a: &Args) -> Result<Arg> {
     let x = a.tensor(0)?;

@@ -14,7 +14,10 @@ fn sizes(op: &str, v: &[i64]) -> Result<Vec<usize>> {
         .iter()
         .map(|&d| {
             usize::try_from(d).map_err(|_| {
-                OpError::invalid(op, format!("Trying to create tensor with negative dimension {d}: {v:?}"))
+                OpError::invalid(
+                    op,
+                    format!("Trying to create tensor with negative dimension {d}: {v:?}"),
+                )
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -39,20 +42,33 @@ pub fn arange(start: Scalar, end: Scalar, step: Scalar, dtype: Option<DType>) ->
         return Err(OpError::invalid(op, "step must be nonzero"));
     }
     if !(s.is_finite() && e.is_finite()) {
-        return Err(OpError::invalid(op, format!("unsupported range: {s} -> {e}")));
+        return Err(OpError::invalid(
+            op,
+            format!("unsupported range: {s} -> {e}"),
+        ));
     }
     if (st > 0.0 && e < s) || (st < 0.0 && e > s) {
-        return Err(OpError::invalid(op, "upper bound and larger bound inconsistent with step sign"));
+        return Err(OpError::invalid(
+            op,
+            "upper bound and lower bound inconsistent with step sign",
+        ));
     }
     let len = if dtype.is_float() || any_float {
         ((e - s) / st).ceil()
     } else {
-        let (si, ei, sti) = (start.to_i64() as i128, end.to_i64() as i128, step.to_i64() as i128);
+        let (si, ei, sti) = (
+            start.to_i64() as i128,
+            end.to_i64() as i128,
+            step.to_i64() as i128,
+        );
         let n = (ei - si + sti - sti.signum()) / sti;
         n as f64
     };
     if !(0.0..=(isize::MAX as f64)).contains(&len) {
-        return Err(OpError::invalid(op, format!("invalid size, possible overflow? ({len})")));
+        return Err(OpError::invalid(
+            op,
+            format!("invalid size, possible overflow? ({len})"),
+        ));
     }
     let len = len as usize;
     dispatch_dtype!(dtype, T => {
@@ -73,7 +89,13 @@ fn linspace_typed<T: Element>(start: f64, end: f64, steps: usize) -> Result<Tens
         DType::F64 => {
             let step = (end - start) / denom as f64;
             (0..steps)
-                .map(|i| if i < half { start + step * i as f64 } else { end - step * (steps - i - 1) as f64 })
+                .map(|i| {
+                    if i < half {
+                        start + step * i as f64
+                    } else {
+                        end - step * (steps - i - 1) as f64
+                    }
+                })
                 .map(T::from_f64)
                 .collect()
         }
@@ -81,7 +103,13 @@ fn linspace_typed<T: Element>(start: f64, end: f64, steps: usize) -> Result<Tens
             let (s, e) = (start as f32, end as f32);
             let step = (e - s) / denom as f32;
             (0..steps)
-                .map(|i| if i < half { s + step * i as f32 } else { e - step * (steps - i - 1) as f32 })
+                .map(|i| {
+                    if i < half {
+                        s + step * i as f32
+                    } else {
+                        e - step * (steps - i - 1) as f32
+                    }
+                })
                 .map(|x| T::from_f64(x as f64))
                 .collect()
         }
@@ -89,7 +117,13 @@ fn linspace_typed<T: Element>(start: f64, end: f64, steps: usize) -> Result<Tens
             let (s, e) = (T::from_f64(start).to_f64(), T::from_f64(end).to_f64());
             let step = (e - s) / denom as f64;
             (0..steps)
-                .map(|i| if i < half { s + step * i as f64 } else { e - step * (steps - i - 1) as f64 })
+                .map(|i| {
+                    if i < half {
+                        s + step * i as f64
+                    } else {
+                        e - step * (steps - i - 1) as f64
+                    }
+                })
                 .map(T::from_f64)
                 .collect()
         }
@@ -100,10 +134,33 @@ fn linspace_typed<T: Element>(start: f64, end: f64, steps: usize) -> Result<Tens
 /// `torch.linspace(start, end, steps)` with PyTorch's symmetric formula.
 pub fn linspace(start: Scalar, end: Scalar, steps: i64, dtype: Option<DType>) -> Result<Tensor> {
     if steps < 0 {
-        return Err(OpError::invalid("aten::linspace", "number of steps must be non-negative"));
+        return Err(OpError::invalid(
+            "aten::linspace",
+            "number of steps must be non-negative",
+        ));
     }
     let dtype = dtype.unwrap_or(DType::F32);
     dispatch_dtype!(dtype, T => linspace_typed::<T>(start.to_f64(), end.to_f64(), steps as usize))
+}
+
+/// `torch.logspace(start, end, steps, base)`: `base ** linspace(start, end, steps)`.
+pub fn logspace(
+    start: Scalar,
+    end: Scalar,
+    steps: i64,
+    base: f64,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
+    if steps < 0 {
+        return Err(OpError::invalid(
+            "aten::logspace",
+            "number of steps must be non-negative",
+        ));
+    }
+    let dtype = dtype.unwrap_or(DType::F32);
+    let exps =
+        linspace_typed::<f64>(start.to_f64(), end.to_f64(), steps as usize)?.to_vec::<f64>()?;
+    dispatch_dtype!(dtype, T => Tensor::from_vec(exps.iter().map(|&e| T::from_f64(base.powf(e))).collect::<Vec<T>>(), &[steps as usize]))
 }
 
 /// `torch.eye(n, m)`.
@@ -141,15 +198,35 @@ pub fn from_nested(data: &Arg, dtype: Option<DType>) -> Result<Tensor> {
         match a {
             Arg::List(items) => {
                 if shape.get(depth) != Some(&items.len()) {
-                    return Err(OpError::invalid(op, "Expected a list of uniform nesting (ragged lists are not supported)"));
+                    return Err(OpError::invalid(
+                        op,
+                        "Expected a list of uniform nesting (ragged lists are not supported)",
+                    ));
                 }
-                items.iter().try_for_each(|i| walk(op, i, depth + 1, shape, out))
+                items
+                    .iter()
+                    .try_for_each(|i| walk(op, i, depth + 1, shape, out))
             }
-            Arg::Int(v) if depth == shape.len() => Ok(out.push(Scalar::Int(*v))),
-            Arg::Float(v) if depth == shape.len() => Ok(out.push(Scalar::Float(*v))),
-            Arg::Bool(v) if depth == shape.len() => Ok(out.push(Scalar::Bool(*v))),
-            Arg::Tensor(t) if depth == shape.len() && t.numel() == 1 => Ok(out.push(t.item()?)),
-            other => Err(OpError::invalid(op, format!("unexpected {} in tensor data", other.type_name()))),
+            Arg::Int(v) if depth == shape.len() => {
+                out.push(Scalar::Int(*v));
+                Ok(())
+            }
+            Arg::Float(v) if depth == shape.len() => {
+                out.push(Scalar::Float(*v));
+                Ok(())
+            }
+            Arg::Bool(v) if depth == shape.len() => {
+                out.push(Scalar::Bool(*v));
+                Ok(())
+            }
+            Arg::Tensor(t) if depth == shape.len() && t.numel() == 1 => {
+                out.push(t.item()?);
+                Ok(())
+            }
+            other => Err(OpError::invalid(
+                op,
+                format!("unexpected {} in tensor data", other.type_name()),
+            )),
         }
     }
     walk(op, data, 0, &shape, &mut values)?;
@@ -182,15 +259,30 @@ fn like(a: &Args, value: Option<Scalar>, dtype_at: usize, device_at: usize) -> R
 
 fn k_arange(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 3)?;
-    t(arange(Scalar::Int(0), a.scalar(0)?, Scalar::Int(1), a.opt_dtype(1)?))
+    t(arange(
+        Scalar::Int(0),
+        a.scalar(0)?,
+        Scalar::Int(1),
+        a.opt_dtype(1)?,
+    ))
 }
 fn k_arange_start(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 4)?;
-    t(arange(a.scalar(0)?, a.scalar(1)?, Scalar::Int(1), a.opt_dtype(2)?))
+    t(arange(
+        a.scalar(0)?,
+        a.scalar(1)?,
+        Scalar::Int(1),
+        a.opt_dtype(2)?,
+    ))
 }
 fn k_arange_step(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 5)?;
-    t(arange(a.scalar(0)?, a.scalar(1)?, a.scalar(2)?, a.opt_dtype(3)?))
+    t(arange(
+        a.scalar(0)?,
+        a.scalar(1)?,
+        a.scalar(2)?,
+        a.opt_dtype(3)?,
+    ))
 }
 fn scalar_or_tensor(a: &Args, i: usize) -> Result<Scalar> {
     match a.get(i)? {
@@ -200,15 +292,37 @@ fn scalar_or_tensor(a: &Args, i: usize) -> Result<Scalar> {
 }
 fn k_linspace(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 5)?;
-    t(linspace(scalar_or_tensor(a, 0)?, scalar_or_tensor(a, 1)?, a.int(2)?, a.opt_dtype(3)?))
+    t(linspace(
+        scalar_or_tensor(a, 0)?,
+        scalar_or_tensor(a, 1)?,
+        a.int(2)?,
+        a.opt_dtype(3)?,
+    ))
+}
+fn k_logspace(a: &Args) -> Result<Arg> {
+    require_cpu(a.op(), a, 6)?;
+    t(logspace(
+        scalar_or_tensor(a, 0)?,
+        scalar_or_tensor(a, 1)?,
+        a.int(2)?,
+        a.float(3)?,
+        a.opt_dtype(4)?,
+    ))
 }
 fn k_zeros(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 3)?;
-    t(Tensor::zeros(&sizes(a.op(), &a.int_list(0)?)?, a.opt_dtype(1)?.unwrap_or(DType::F32)))
+    t(Tensor::zeros(
+        &sizes(a.op(), &a.int_list(0)?)?,
+        a.opt_dtype(1)?.unwrap_or(DType::F32),
+    ))
 }
 fn k_ones(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 3)?;
-    t(Tensor::full(&sizes(a.op(), &a.int_list(0)?)?, Scalar::Int(1), a.opt_dtype(1)?.unwrap_or(DType::F32)))
+    t(Tensor::full(
+        &sizes(a.op(), &a.int_list(0)?)?,
+        Scalar::Int(1),
+        a.opt_dtype(1)?.unwrap_or(DType::F32),
+    ))
 }
 fn k_full(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 4)?;
@@ -216,7 +330,10 @@ fn k_full(a: &Args) -> Result<Arg> {
 }
 fn k_empty_strided(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 4)?;
-    t(Tensor::zeros(&sizes(a.op(), &a.int_list(0)?)?, a.opt_dtype(2)?.unwrap_or(DType::F32)))
+    t(Tensor::zeros(
+        &sizes(a.op(), &a.int_list(0)?)?,
+        a.opt_dtype(2)?.unwrap_or(DType::F32),
+    ))
 }
 fn k_zeros_like(a: &Args) -> Result<Arg> {
     like(a, None, 1, 3)
@@ -260,16 +377,26 @@ fn k_eye(a: &Args) -> Result<Arg> {
 }
 fn k_eye_m(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 4)?;
-    t(eye(a.int(0)?, a.int(1)?, a.opt_dtype(2)?.unwrap_or(DType::F32)))
+    t(eye(
+        a.int(0)?,
+        a.int(1)?,
+        a.opt_dtype(2)?.unwrap_or(DType::F32),
+    ))
 }
 fn k_scalar_tensor(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 3)?;
-    Ok(Arg::Tensor(Tensor::scalar_of(a.scalar(0)?, a.opt_dtype(1)?.unwrap_or(DType::F32))))
+    Ok(Arg::Tensor(Tensor::scalar_of(
+        a.scalar(0)?,
+        a.opt_dtype(1)?.unwrap_or(DType::F32),
+    )))
 }
 fn k_tensor_scalar(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 2)?;
     let s = a.scalar(0)?;
-    Ok(Arg::Tensor(Tensor::scalar_of(s, a.opt_dtype(1)?.unwrap_or(s.default_dtype()))))
+    Ok(Arg::Tensor(Tensor::scalar_of(
+        s,
+        a.opt_dtype(1)?.unwrap_or(s.default_dtype()),
+    )))
 }
 fn k_tensor_list(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 2)?;
@@ -294,6 +421,10 @@ pub fn register(reg: &mut Registry) {
         ("aten::linspace.Scalar_Tensor", k_linspace),
         ("aten::linspace.Tensor_Scalar", k_linspace),
         ("aten::linspace.Tensor_Tensor", k_linspace),
+        ("aten::logspace", k_logspace),
+        ("aten::logspace.Scalar_Tensor", k_logspace),
+        ("aten::logspace.Tensor_Scalar", k_logspace),
+        ("aten::logspace.Tensor_Tensor", k_logspace),
         ("aten::zeros", k_zeros),
         ("aten::ones", k_ones),
         ("aten::full", k_full),

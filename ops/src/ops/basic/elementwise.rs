@@ -71,7 +71,12 @@ impl<const N: usize> Walk<N> {
 
     /// Calls `f(offsets, len, pos)` for each run of elements `start..end` (row-major order)
     /// that lies along the innermost dim; `pos` is the linear index of the run's first element.
-    pub fn for_each_run(&self, start: usize, end: usize, mut f: impl FnMut([usize; N], usize, usize)) {
+    pub fn for_each_run(
+        &self,
+        start: usize,
+        end: usize,
+        mut f: impl FnMut([usize; N], usize, usize),
+    ) {
         if start >= end {
             return;
         }
@@ -90,16 +95,16 @@ impl<const N: usize> Walk<N> {
         for d in (0..nd - 1).rev() {
             index[d] = rest % self.shape[d];
             rest /= self.shape[d];
-            for k in 0..N {
-                base[k] += index[d] * self.strides[d][k];
+            for (b, s) in base.iter_mut().zip(&self.strides[d]) {
+                *b += index[d] * s;
             }
         }
         let mut pos = start;
         loop {
             let len = (inner - col).min(end - pos);
             let mut offs = base;
-            for k in 0..N {
-                offs[k] += col * inner_st[k];
+            for (o, s) in offs.iter_mut().zip(&inner_st) {
+                *o += col * s;
             }
             f(offs, len, pos);
             pos += len;
@@ -114,14 +119,14 @@ impl<const N: usize> Walk<N> {
                 }
                 d -= 1;
                 index[d] += 1;
-                for k in 0..N {
-                    base[k] += self.strides[d][k];
+                for (b, s) in base.iter_mut().zip(&self.strides[d]) {
+                    *b += s;
                 }
                 if index[d] < self.shape[d] {
                     break;
                 }
-                for k in 0..N {
-                    base[k] -= self.strides[d][k] * self.shape[d];
+                for (b, s) in base.iter_mut().zip(&self.strides[d]) {
+                    *b -= s * self.shape[d];
                 }
                 index[d] = 0;
             }
@@ -239,7 +244,8 @@ pub fn map2<A: Element, B: Element, O: Element>(
             let dst = &mut chunk[pos - start..pos - start + len];
             match (ia, ib) {
                 (1, 1) => {
-                    for ((o, &x), &y) in dst.iter_mut().zip(&sa[oa..oa + len]).zip(&sb[ob..ob + len])
+                    for ((o, &x), &y) in
+                        dst.iter_mut().zip(&sa[oa..oa + len]).zip(&sb[ob..ob + len])
                     {
                         *o = f(x, y);
                     }
@@ -281,7 +287,11 @@ pub fn map3<A: Element, B: Element, C: Element, O: Element>(
     let shape = broadcast_shapes(op, a.shape(), b.shape())?;
     let shape = broadcast_shapes(op, &shape, c.shape())?;
     // Copy operands that share a storage with an earlier one, so that each lock is taken once.
-    let b = if b.shares_storage(a) { b.copy_contiguous()? } else { b.clone() };
+    let b = if b.shares_storage(a) {
+        b.copy_contiguous()?
+    } else {
+        b.clone()
+    };
     let c = if c.shares_storage(a) || c.shares_storage(&b) {
         c.copy_contiguous()?
     } else {

@@ -43,7 +43,9 @@ pub fn nonzero_tuple(x: &Tensor) -> Result<Vec<Tensor>> {
     if x.dim() == 0 {
         return Ok(vec![nz.reshape(&[-1])?]);
     }
-    (0..x.dim()).map(|d| nz.select(1, d as i64)?.contiguous()).collect()
+    (0..x.dim())
+        .map(|d| nz.select(1, d as i64)?.contiguous())
+        .collect()
 }
 
 /// Where each element of an advanced-indexing result comes from: absolute storage offsets.
@@ -81,28 +83,51 @@ fn plan_index(op: &str, x: &Tensor, indices: &[Option<Tensor>]) -> Result<IndexP
                 }
                 if t.dim() == 0 {
                     // A 0-d mask adds a dim of size 0 or 1.
-                    return Err(OpError::unsupported(op, "indexing with a 0-d boolean mask is not supported"));
+                    return Err(OpError::unsupported(
+                        op,
+                        "indexing with a 0-d boolean mask is not supported",
+                    ));
                 }
                 expanded.extend(nonzero_tuple(t)?.into_iter().map(Some));
             }
-            Some(t) if matches!(t.dtype(), DType::I64 | DType::I32 | DType::I16 | DType::I8) => expanded.push(Some(t.clone())),
-            Some(_) => return Err(OpError::invalid(op, "tensors used as indices must be long, int, byte or bool tensors")),
+            Some(t) if matches!(t.dtype(), DType::I64 | DType::I32 | DType::I16 | DType::I8) => {
+                expanded.push(Some(t.clone()))
+            }
+            Some(_) => {
+                return Err(OpError::invalid(
+                    op,
+                    "tensors used as indices must be long, int, byte or bool tensors",
+                ))
+            }
             None => expanded.push(None),
         }
     }
     if expanded.len() > x.dim() {
-        return Err(OpError::invalid(op, format!("too many indices for tensor of dimension {} (got {})", x.dim(), expanded.len())));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "too many indices for tensor of dimension {} (got {})",
+                x.dim(),
+                expanded.len()
+            ),
+        ));
     }
     expanded.resize(x.dim(), None);
     let positions: Vec<usize> = (0..x.dim()).filter(|&d| expanded[d].is_some()).collect();
     let Some(&first) = positions.first() else {
-        return Err(OpError::invalid(op, "index: at least one index tensor is required"));
+        return Err(OpError::invalid(
+            op,
+            "index: at least one index tensor is required",
+        ));
     };
     let mut bshape: Vec<usize> = vec![];
     for &d in &positions {
         if let Some(t) = &expanded[d] {
             bshape = broadcast_shapes(op, &bshape, t.shape()).map_err(|_| {
-                OpError::shape(op, "shape mismatch: indexing tensors could not be broadcast together")
+                OpError::shape(
+                    op,
+                    "shape mismatch: indexing tensors could not be broadcast together",
+                )
             })?;
         }
     }
@@ -117,7 +142,12 @@ fn plan_index(op: &str, x: &Tensor, indices: &[Option<Tensor>]) -> Result<IndexP
         for (m, &v) in mid.iter_mut().zip(&vals) {
             let w = if v < 0 { v + size as i64 } else { v };
             if w < 0 || w >= size as i64 {
-                return Err(OpError::IndexOutOfRange { op: op.into(), index: v, dim: d, size });
+                return Err(OpError::IndexOutOfRange {
+                    op: op.into(),
+                    index: v,
+                    dim: d,
+                    size,
+                });
             }
             *m += w as usize * stride;
         }
@@ -139,7 +169,12 @@ fn plan_index(op: &str, x: &Tensor, indices: &[Option<Tensor>]) -> Result<IndexP
     shape.extend_from_slice(&bshape);
     shape.extend_from_slice(&post_shape);
     numel(&shape)?;
-    Ok(IndexPlan { shape, pre, mid, post })
+    Ok(IndexPlan {
+        shape,
+        pre,
+        mid,
+        post,
+    })
 }
 
 /// `x[indices]` (advanced indexing; `None` entries are full slices).
@@ -163,7 +198,12 @@ pub fn index(x: &Tensor, indices: &[Option<Tensor>]) -> Result<Tensor> {
 }
 
 /// `x[indices] = values` (or `+=` with `accumulate`), in place through any view.
-pub fn index_put_(x: &Tensor, indices: &[Option<Tensor>], values: &Tensor, accumulate: bool) -> Result<Tensor> {
+pub fn index_put_(
+    x: &Tensor,
+    indices: &[Option<Tensor>],
+    values: &Tensor,
+    accumulate: bool,
+) -> Result<Tensor> {
     let op = "aten::index_put_";
     let plan = plan_index(op, x, indices)?;
     let vals = values.broadcast_to(&plan.shape).map_err(|_| {
@@ -211,10 +251,19 @@ impl<T: Element> AddElem for T {
 pub fn index_select(x: &Tensor, dim: i64, idx: &Tensor) -> Result<Tensor> {
     let op = "aten::index_select";
     if idx.dim() > 1 {
-        return Err(OpError::invalid(op, "index_select(): Index is supposed to be a vector"));
+        return Err(OpError::invalid(
+            op,
+            "index_select(): Index is supposed to be a vector",
+        ));
     }
     if !matches!(idx.dtype(), DType::I64 | DType::I32) {
-        return Err(OpError::invalid(op, format!("index_select(): Expected dtype int32 or int64 for index, got {}", idx.dtype())));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "index_select(): Expected dtype int32 or int64 for index, got {}",
+                idx.dtype()
+            ),
+        ));
     }
     if x.dim() == 0 {
         return x.reshape(&[]).and_then(|s| s.copy_contiguous());
@@ -234,12 +283,27 @@ fn dim_bases(t: &Tensor, shape: &[usize], dim: usize) -> Vec<usize> {
     offsets(shape, &strides, t.storage_offset())
 }
 
-fn check_gather_shapes(op: &str, x: &Tensor, idx: &Tensor, dim: usize, other: Option<&Tensor>) -> Result<()> {
+fn check_gather_shapes(
+    op: &str,
+    x: &Tensor,
+    idx: &Tensor,
+    dim: usize,
+    other: Option<&Tensor>,
+) -> Result<()> {
     if idx.dtype() != DType::I64 {
-        return Err(OpError::invalid(op, format!("{}(): Expected dtype int64 for index", op.trim_start_matches("aten::"))));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "{}(): Expected dtype int64 for index",
+                op.trim_start_matches("aten::")
+            ),
+        ));
     }
-    if idx.dim() != x.dim() && !(idx.dim() <= 1 && x.dim() <= 1) {
-        return Err(OpError::shape(op, "Index tensor must have the same number of dimensions as input tensor"));
+    if idx.dim() != x.dim() {
+        return Err(OpError::shape(
+            op,
+            "Index tensor must have the same number of dimensions as input tensor",
+        ));
     }
     for d in 0..idx.dim() {
         let i = idx.shape()[d];
@@ -258,7 +322,12 @@ fn check_gather_shapes(op: &str, x: &Tensor, idx: &Tensor, dim: usize, other: Op
 fn wrap_index(op: &str, v: i64, size: usize, dim: usize) -> Result<usize> {
     let w = if v < 0 { v + size as i64 } else { v };
     if w < 0 || w >= size as i64 {
-        return Err(OpError::IndexOutOfRange { op: op.into(), index: v, dim, size });
+        return Err(OpError::IndexOutOfRange {
+            op: op.into(),
+            index: v,
+            dim,
+            size,
+        });
     }
     Ok(w as usize)
 }
@@ -293,7 +362,13 @@ pub enum ScatterReduce {
 }
 
 /// `scatter(x, dim, index, src)`: a copy of `x` with `out[p with p[dim] = index[p]] = src[p]`.
-pub fn scatter(x: &Tensor, dim: i64, idx: &Tensor, src: &Operand, reduce: ScatterReduce) -> Result<Tensor> {
+pub fn scatter(
+    x: &Tensor,
+    dim: i64,
+    idx: &Tensor,
+    src: &Operand,
+    reduce: ScatterReduce,
+) -> Result<Tensor> {
     let op = "aten::scatter";
     let d = wrap_dim(op, dim, x.dim())?;
     let src_t = match src {
@@ -303,18 +378,26 @@ pub fn scatter(x: &Tensor, dim: i64, idx: &Tensor, src: &Operand, reduce: Scatte
         }
         Operand::Scalar(s) => {
             check_gather_shapes(op, x, idx, d, None)?;
-            Tensor::scalar_of(*s, x.dtype()).expand(&idx.shape().iter().map(|&v| v as i64).collect::<Vec<_>>())?
+            Tensor::scalar_of(*s, x.dtype())
+                .expand(&idx.shape().iter().map(|&v| v as i64).collect::<Vec<_>>())?
         }
     };
     if src_t.dim() < idx.dim() {
-        return Err(OpError::shape(op, "Index tensor must have the same number of dimensions as src tensor"));
+        return Err(OpError::shape(
+            op,
+            "Index tensor must have the same number of dimensions as src tensor",
+        ));
     }
     let out = x.copy_contiguous()?;
     let size = out.shape().get(d).copied().unwrap_or(1);
     let stride = out.strides().get(d).copied().unwrap_or(0);
     let bases = dim_bases(&out, idx.shape(), d);
     let iv = idx.to_vec::<i64>()?;
-    let src_view = src_t.as_strided(idx.shape().to_vec(), src_t.strides()[..idx.dim()].to_vec(), src_t.storage_offset())?;
+    let src_view = src_t.as_strided(
+        idx.shape().to_vec(),
+        src_t.strides()[..idx.dim()].to_vec(),
+        src_t.storage_offset(),
+    )?;
     dispatch_dtype!(x.dtype(), T => {
         let sv = src_view.to_vec::<T>()?;
         let mut guard = out.storage().write();
@@ -333,9 +416,88 @@ pub fn scatter(x: &Tensor, dim: i64, idx: &Tensor, src: &Operand, reduce: Scatte
     })
 }
 
+/// `scatter_reduce(x, dim, index, src, reduce, include_self)` with reduce one of
+/// "sum", "prod", "mean", "amax", "amin".
+pub fn scatter_reduce(
+    x: &Tensor,
+    dim: i64,
+    idx: &Tensor,
+    src: &Tensor,
+    reduce: &str,
+    include_self: bool,
+) -> Result<Tensor> {
+    let op = "aten::scatter_reduce";
+    let d = wrap_dim(op, dim, x.dim())?;
+    check_gather_shapes(op, x, idx, d, Some(src))?;
+    if src.dim() < idx.dim() {
+        return Err(OpError::shape(
+            op,
+            "Index tensor must have the same number of dimensions as src tensor",
+        ));
+    }
+    if !matches!(reduce, "sum" | "prod" | "mean" | "amax" | "amin") {
+        return Err(OpError::invalid(
+            op,
+            format!("reduce argument must be either sum, prod, mean, amax or amin, got {reduce}"),
+        ));
+    }
+    let out = x.copy_contiguous()?;
+    let size = out.shape().get(d).copied().unwrap_or(1);
+    let stride = out.strides().get(d).copied().unwrap_or(0);
+    let bases = dim_bases(&out, idx.shape(), d);
+    let iv = idx.to_vec::<i64>()?;
+    let src = src.to_dtype(x.dtype())?;
+    let src_view = src.as_strided(
+        idx.shape().to_vec(),
+        src.strides()[..idx.dim()].to_vec(),
+        src.storage_offset(),
+    )?;
+    let is_float = x.dtype().is_float();
+    dispatch_dtype!(x.dtype(), T => {
+        let sv = src_view.to_vec::<T>()?;
+        let mut acc: Vec<f64> = out.to_vec::<f64>()?;
+        let mut counts = vec![if include_self { 1usize } else { 0 }; acc.len()];
+        let mut touched = vec![false; acc.len()];
+        for ((&b, &v), &s) in bases.iter().zip(&iv).zip(&sv) {
+            let o = b + wrap_index(op, v, size, d)? * stride;
+            let s = s.to_f64();
+            let (Some(slot), Some(count), Some(t)) = (acc.get_mut(o), counts.get_mut(o), touched.get_mut(o)) else {
+                return Err(OpError::invalid(op, "index outside the storage"));
+            };
+            if !include_self && !*t {
+                *slot = s;
+            } else {
+                *slot = match reduce {
+                    "sum" | "mean" => *slot + s,
+                    "prod" => *slot * s,
+                    "amax" => if slot.is_nan() || s.is_nan() { f64::NAN } else { slot.max(s) },
+                    _ => if slot.is_nan() || s.is_nan() { f64::NAN } else { slot.min(s) },
+                };
+            }
+            *t = true;
+            *count += 1;
+        }
+        if reduce == "mean" {
+            for ((a, &c), &t) in acc.iter_mut().zip(&counts).zip(&touched) {
+                if t && c > 0 {
+                    *a = if is_float { *a / c as f64 } else { (*a / c as f64).floor() };
+                }
+            }
+        }
+        Tensor::from_vec(acc.into_iter().map(T::from_f64).collect::<Vec<T>>(), out.shape())
+    })
+}
+
 fn check_bool_mask(op: &str, mask: &Tensor) -> Result<()> {
     if mask.dtype() != DType::Bool {
-        return Err(OpError::invalid(op, format!("{}: expected BoolTensor for mask, got mask with dtype {}", op.trim_start_matches("aten::"), torch_type_name(mask.dtype()))));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "{}: expected BoolTensor for mask, got mask with dtype {}",
+                op.trim_start_matches("aten::"),
+                torch_type_name(mask.dtype())
+            ),
+        ));
     }
     Ok(())
 }
@@ -344,7 +506,13 @@ fn check_bool_mask(op: &str, mask: &Tensor) -> Result<()> {
 pub fn where_operands(cond: &Tensor, a: &Operand, b: &Operand) -> Result<Tensor> {
     let op = "aten::where";
     if cond.dtype() != DType::Bool {
-        return Err(OpError::invalid(op, format!("where expected condition to be a boolean tensor, but got a tensor with dtype {}", torch_type_name(cond.dtype()))));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "where expected condition to be a boolean tensor, but got a tensor with dtype {}",
+                torch_type_name(cond.dtype())
+            ),
+        ));
     }
     let dtype = result_type(&[a, b]);
     let (ta, tb) = (a.to_tensor(dtype)?, b.to_tensor(dtype)?);
@@ -387,6 +555,119 @@ pub fn masked_select(x: &Tensor, mask: &Tensor) -> Result<Tensor> {
     })
 }
 
+/// `one_hot(x, num_classes)`: int64, classes inferred as `max + 1` when negative.
+pub fn one_hot(x: &Tensor, num_classes: i64) -> Result<Tensor> {
+    let op = "aten::one_hot";
+    if x.dtype() != DType::I64 {
+        return Err(OpError::invalid(
+            op,
+            "one_hot is only applicable to index tensor of type LongTensor.",
+        ));
+    }
+    let v = x.to_vec::<i64>()?;
+    if v.iter().any(|&c| c < 0) {
+        return Err(OpError::invalid(op, "Class values must be non-negative."));
+    }
+    let n = if num_classes < 0 {
+        if v.is_empty() {
+            return Err(OpError::invalid(
+                op,
+                "Can not infer total number of classes from empty tensor.",
+            ));
+        }
+        v.iter().max().copied().unwrap_or(0) + 1
+    } else {
+        num_classes
+    };
+    if v.iter().any(|&c| c >= n) {
+        return Err(OpError::invalid(
+            op,
+            "Class values must be smaller than num_classes.",
+        ));
+    }
+    let mut shape = x.shape().to_vec();
+    shape.push(n as usize);
+    let mut out = vec![0i64; numel(&shape)?];
+    for (i, &c) in v.iter().enumerate() {
+        out[i * n as usize + c as usize] = 1;
+    }
+    Tensor::from_vec(out, &shape)
+}
+
+/// `index_fill`/`index_copy`/`index_add` along `dim` at `idx`, writing into `x` in place.
+pub fn index_along_(
+    x: &Tensor,
+    dim: i64,
+    idx: &Tensor,
+    values: &Tensor,
+    accumulate: bool,
+) -> Result<Tensor> {
+    let op = "aten::index_put_";
+    if idx.dim() > 1 {
+        return Err(OpError::invalid(op, "Index is supposed to be a vector"));
+    }
+    let d = wrap_dim(op, dim, x.dim())?;
+    if x.dim() == 0 {
+        return index_put_(x, &[], values, accumulate);
+    }
+    let mut ind: Vec<Option<Tensor>> = vec![None; d];
+    ind.push(Some(idx.reshape(&[-1])?));
+    index_put_(x, &ind, values, accumulate)
+}
+
+fn k_index_fill(a: &Args) -> Result<Arg> {
+    let inplace = a.op().contains("index_fill_");
+    let x = if inplace {
+        a.tensor(0)?.clone()
+    } else {
+        a.tensor(0)?.copy_contiguous()?
+    };
+    let value = match a.get(3)? {
+        Arg::Tensor(v) => v.item()?,
+        _ => a.scalar(3)?,
+    };
+    let v = Tensor::scalar_of(value, x.dtype());
+    index_along_(&x, a.int(1)?, a.tensor(2)?, &v, false).map(Arg::Tensor)
+}
+fn k_index_copy(a: &Args) -> Result<Arg> {
+    let inplace = a.op().contains("index_copy_");
+    let x = if inplace {
+        a.tensor(0)?.clone()
+    } else {
+        a.tensor(0)?.copy_contiguous()?
+    };
+    index_along_(&x, a.int(1)?, a.tensor(2)?, a.tensor(3)?, false).map(Arg::Tensor)
+}
+fn k_index_add(a: &Args) -> Result<Arg> {
+    let inplace = a.op().contains("index_add_");
+    let x = if inplace {
+        a.tensor(0)?.clone()
+    } else {
+        a.tensor(0)?.copy_contiguous()?
+    };
+    let src = super::binary::mul_scalar(a.tensor(3)?, a.scalar(4)?)?;
+    index_along_(&x, a.int(1)?, a.tensor(2)?, &src, true).map(Arg::Tensor)
+}
+fn k_scatter_reduce_two(a: &Args) -> Result<Arg> {
+    let x = a.tensor(0)?;
+    let r = scatter_reduce(
+        x,
+        a.int(1)?,
+        a.tensor(2)?,
+        a.tensor(3)?,
+        a.str(4)?,
+        a.bool(5)?,
+    )?;
+    if a.op().contains("scatter_reduce_") {
+        write_inplace(a.op(), x, &r).map(Arg::Tensor)
+    } else {
+        Ok(Arg::Tensor(r))
+    }
+}
+fn k_one_hot(a: &Args) -> Result<Arg> {
+    one_hot(a.tensor(0)?, a.int(1)?).map(Arg::Tensor)
+}
+
 fn index_list(a: &Args, i: usize) -> Result<Vec<Option<Tensor>>> {
     a.opt_tensor_list(i)
 }
@@ -412,13 +693,28 @@ fn scatter_reduce_arg(a: &Args, i: usize) -> Result<ScatterReduce> {
         None => Ok(ScatterReduce::Replace),
         Some("add") => Ok(ScatterReduce::Add),
         Some("multiply") => Ok(ScatterReduce::Multiply),
-        Some(r) => Err(OpError::invalid(a.op(), format!("reduce argument must be either add or multiply, got {r}"))),
+        Some(r) => Err(OpError::invalid(
+            a.op(),
+            format!("reduce argument must be either add or multiply, got {r}"),
+        )),
     }
 }
 fn scatter_args(a: &Args) -> Result<Tensor> {
     let name = a.op();
-    let reduce = if name.ends_with("reduce") { scatter_reduce_arg(a, 4)? } else if name.contains("scatter_add") { ScatterReduce::Add } else { ScatterReduce::Replace };
-    scatter(a.tensor(0)?, a.int(1)?, a.tensor(2)?, &operand(a, 3)?, reduce)
+    let reduce = if name.ends_with("reduce") {
+        scatter_reduce_arg(a, 4)?
+    } else if name.contains("scatter_add") {
+        ScatterReduce::Add
+    } else {
+        ScatterReduce::Replace
+    };
+    scatter(
+        a.tensor(0)?,
+        a.int(1)?,
+        a.tensor(2)?,
+        &operand(a, 3)?,
+        reduce,
+    )
 }
 fn k_scatter(a: &Args) -> Result<Arg> {
     scatter_args(a).map(Arg::Tensor)
@@ -482,6 +778,17 @@ pub fn register(reg: &mut Registry) {
         ("aten::masked_fill_.Scalar", k_masked_fill_),
         ("aten::masked_fill_.Tensor", k_masked_fill_),
         ("aten::masked_select", k_masked_select),
+        ("aten::one_hot", k_one_hot),
+        ("aten::scatter_reduce.two", k_scatter_reduce_two),
+        ("aten::scatter_reduce_.two", k_scatter_reduce_two),
+        ("aten::index_fill.int_Scalar", k_index_fill),
+        ("aten::index_fill.int_Tensor", k_index_fill),
+        ("aten::index_fill_.int_Scalar", k_index_fill),
+        ("aten::index_fill_.int_Tensor", k_index_fill),
+        ("aten::index_copy", k_index_copy),
+        ("aten::index_copy_", k_index_copy),
+        ("aten::index_add", k_index_add),
+        ("aten::index_add_", k_index_add),
     ];
     for (n, f) in table {
         reg.register(n, *f);

@@ -35,7 +35,10 @@ fn cat_typed<T: Element>(parts: &[Tensor], dim: usize, shape: &[usize]) -> Resul
 pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
     let op = "aten::cat";
     if tensors.is_empty() {
-        return Err(OpError::invalid(op, "torch.cat(): expected a non-empty list of Tensors"));
+        return Err(OpError::invalid(
+            op,
+            "torch.cat(): expected a non-empty list of Tensors",
+        ));
     }
     if let Some(i) = tensors.iter().position(|t| t.dim() == 0) {
         return Err(OpError::invalid(
@@ -64,7 +67,11 @@ pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
         if t.dim() != first.dim() {
             return Err(OpError::shape(
                 op,
-                format!("Tensors must have same number of dimensions: got {} and {}", first.dim(), t.dim()),
+                format!(
+                    "Tensors must have same number of dimensions: got {} and {}",
+                    first.dim(),
+                    t.dim()
+                ),
             ));
         }
         for (k, (&a, &b)) in first.shape().iter().zip(t.shape()).enumerate() {
@@ -111,11 +118,16 @@ fn at_least(t: &Tensor, n: usize) -> Result<Tensor> {
 
 /// `hstack`, `vstack`, `dstack`, `column_stack`.
 pub fn stack_kind(tensors: &[Tensor], kind: &str) -> Result<Tensor> {
-    let map = |n: usize| -> Result<Vec<Tensor>> { tensors.iter().map(|t| at_least(t, n)).collect() };
+    let map =
+        |n: usize| -> Result<Vec<Tensor>> { tensors.iter().map(|t| at_least(t, n)).collect() };
     match kind {
         "hstack" => {
             let parts = map(1)?;
-            let dim = if parts.first().is_some_and(|t| t.dim() == 1) { 0 } else { 1 };
+            let dim = if parts.first().is_some_and(|t| t.dim() == 1) {
+                0
+            } else {
+                1
+            };
             cat(&parts, dim)
         }
         "vstack" => cat(&map(2)?, 0),
@@ -123,7 +135,13 @@ pub fn stack_kind(tensors: &[Tensor], kind: &str) -> Result<Tensor> {
         _ => {
             let parts = tensors
                 .iter()
-                .map(|t| if t.dim() <= 1 { t.reshape(&[t.numel() as i64, 1]) } else { Ok(t.clone()) })
+                .map(|t| {
+                    if t.dim() <= 1 {
+                        t.reshape(&[t.numel() as i64, 1])
+                    } else {
+                        Ok(t.clone())
+                    }
+                })
                 .collect::<Result<Vec<_>>>()?;
             cat(&parts, 1)
         }
@@ -134,7 +152,10 @@ pub fn stack_kind(tensors: &[Tensor], kind: &str) -> Result<Tensor> {
 pub fn split_with_sizes(x: &Tensor, sizes: &[i64], dim: i64) -> Result<Vec<Tensor>> {
     let op = "aten::split_with_sizes";
     let d = wrap_dim(op, dim, x.dim())?;
-    let size = *x.shape().get(d).ok_or_else(|| OpError::invalid(op, "cannot split a 0-d tensor"))?;
+    let size = *x
+        .shape()
+        .get(d)
+        .ok_or_else(|| OpError::invalid(op, "cannot split a 0-d tensor"))?;
     let total: i64 = sizes.iter().sum();
     if sizes.iter().any(|&s| s < 0) || total != size as i64 {
         return Err(OpError::invalid(op, format!("split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension {d}), but got split_sizes={sizes:?}")));
@@ -154,11 +175,24 @@ pub fn split_with_sizes(x: &Tensor, sizes: &[i64], dim: i64) -> Result<Vec<Tenso
 pub fn split(x: &Tensor, split_size: i64, dim: i64) -> Result<Vec<Tensor>> {
     let op = "aten::split";
     let d = wrap_dim(op, dim, x.dim())?;
-    let size = *x.shape().get(d).ok_or_else(|| OpError::invalid(op, "split expects at least a 1-dimensional tensor"))? as i64;
+    let size = *x
+        .shape()
+        .get(d)
+        .ok_or_else(|| OpError::invalid(op, "split expects at least a 1-dimensional tensor"))?
+        as i64;
     if split_size < 0 || (split_size == 0 && size != 0) {
-        return Err(OpError::invalid(op, format!("split_size can only be 0 if dimension size is 0, but got dimension size of {size}")));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "split_size can only be 0 if dimension size is 0, but got dimension size of {size}"
+            ),
+        ));
     }
-    let pieces = if split_size == 0 { 1 } else { ((size + split_size - 1) / split_size).max(1) };
+    let pieces = if split_size == 0 || split_size >= size {
+        1
+    } else {
+        (size as u64).div_ceil(split_size as u64) as i64
+    };
     let sizes: Vec<i64> = (0..pieces)
         .map(|i| (size - i * split_size).min(split_size).max(0))
         .collect();
@@ -169,11 +203,18 @@ pub fn split(x: &Tensor, split_size: i64, dim: i64) -> Result<Vec<Tensor>> {
 pub fn chunk(x: &Tensor, chunks: i64, dim: i64) -> Result<Vec<Tensor>> {
     let op = "aten::chunk";
     if chunks <= 0 {
-        return Err(OpError::invalid(op, format!("chunk expects `chunks` to be greater than 0, got: {chunks}")));
+        return Err(OpError::invalid(
+            op,
+            format!("chunk expects `chunks` to be greater than 0, got: {chunks}"),
+        ));
     }
     let d = wrap_dim(op, dim, x.dim())?;
-    let size = *x.shape().get(d).ok_or_else(|| OpError::invalid(op, "chunk expects at least a 1-dimensional tensor"))? as i64;
-    let split_size = (size + chunks - 1) / chunks;
+    let size = *x
+        .shape()
+        .get(d)
+        .ok_or_else(|| OpError::invalid(op, "chunk expects at least a 1-dimensional tensor"))?
+        as i64;
+    let split_size = (size as u64).div_ceil(chunks as u64) as i64;
     if split_size == 0 && size == 0 {
         return split_with_sizes(x, &vec![0; chunks as usize], d as i64);
     }
@@ -184,10 +225,15 @@ pub fn chunk(x: &Tensor, chunks: i64, dim: i64) -> Result<Vec<Tensor>> {
 pub fn tensor_split_sections(x: &Tensor, sections: i64, dim: i64) -> Result<Vec<Tensor>> {
     let op = "aten::tensor_split";
     if sections <= 0 {
-        return Err(OpError::invalid(op, format!("number of sections must be larger than 0, got {sections}")));
+        return Err(OpError::invalid(
+            op,
+            format!("number of sections must be larger than 0, got {sections}"),
+        ));
     }
     let d = wrap_dim(op, dim, x.dim())?;
-    let size = *x.shape().get(d).ok_or_else(|| OpError::invalid(op, "tensor_split expects at least a 1-dimensional tensor"))? as i64;
+    let size = *x.shape().get(d).ok_or_else(|| {
+        OpError::invalid(op, "tensor_split expects at least a 1-dimensional tensor")
+    })? as i64;
     let (base, extra) = (size / sections, size % sections);
     let sizes: Vec<i64> = (0..sections).map(|i| base + (i < extra) as i64).collect();
     split_with_sizes(x, &sizes, d as i64)
@@ -197,11 +243,17 @@ pub fn tensor_split_sections(x: &Tensor, sections: i64, dim: i64) -> Result<Vec<
 pub fn tensor_split_indices(x: &Tensor, indices: &[i64], dim: i64) -> Result<Vec<Tensor>> {
     let op = "aten::tensor_split";
     let d = wrap_dim(op, dim, x.dim())?;
-    let size = *x.shape().get(d).ok_or_else(|| OpError::invalid(op, "tensor_split expects at least a 1-dimensional tensor"))? as i64;
+    let size = *x.shape().get(d).ok_or_else(|| {
+        OpError::invalid(op, "tensor_split expects at least a 1-dimensional tensor")
+    })? as i64;
     let mut start = 0i64;
     let mut out = Vec::with_capacity(indices.len() + 1);
     for &i in indices.iter().chain(std::iter::once(&size)) {
-        let i = if i < 0 { (i + size).max(0) } else { i.min(size) };
+        let i = if i < 0 {
+            (i + size).max(0)
+        } else {
+            i.min(size)
+        };
         let end = i.max(start);
         out.push(x.narrow(d as i64, start as usize, (end - start) as usize)?);
         start = end;
@@ -212,7 +264,12 @@ pub fn tensor_split_indices(x: &Tensor, indices: &[i64], dim: i64) -> Result<Vec
 /// `unbind(dim)`: the slices along `dim`.
 pub fn unbind(x: &Tensor, dim: i64) -> Result<Vec<Tensor>> {
     let d = wrap_dim("aten::unbind", dim, x.dim())?;
-    let size = *x.shape().get(d).ok_or_else(|| OpError::invalid("aten::unbind", "Dimension specified as 0 but tensor has no dimensions"))?;
+    let size = *x.shape().get(d).ok_or_else(|| {
+        OpError::invalid(
+            "aten::unbind",
+            "Dimension specified as 0 but tensor has no dimensions",
+        )
+    })?;
     (0..size).map(|i| x.select(d as i64, i as i64)).collect()
 }
 
@@ -223,7 +280,10 @@ pub fn repeat(x: &Tensor, repeats: &[i64]) -> Result<Tensor> {
         return Err(OpError::invalid(op, "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"));
     }
     if repeats.iter().any(|&r| r < 0) {
-        return Err(OpError::invalid(op, format!("Trying to create tensor with negative dimension: {repeats:?}")));
+        return Err(OpError::invalid(
+            op,
+            format!("Trying to create tensor with negative dimension: {repeats:?}"),
+        ));
     }
     let lead = repeats.len() - x.dim();
     let mut padded_shape = vec![1usize; lead];
@@ -288,7 +348,11 @@ fn k_tensor_split_sections(a: &Args) -> Result<Arg> {
     list(tensor_split_sections(a.tensor(0)?, a.int(1)?, a.int(2)?))
 }
 fn k_tensor_split_indices(a: &Args) -> Result<Arg> {
-    list(tensor_split_indices(a.tensor(0)?, &a.int_list(1)?, a.int(2)?))
+    list(tensor_split_indices(
+        a.tensor(0)?,
+        &a.int_list(1)?,
+        a.int(2)?,
+    ))
 }
 fn k_tensor_split_tensor(a: &Args) -> Result<Arg> {
     let x = a.tensor(0)?;
@@ -356,7 +420,10 @@ pub fn register(reg: &mut Registry) {
         ("aten::split_with_sizes", k_split_sizes),
         ("aten::tensor_split.sections", k_tensor_split_sections),
         ("aten::tensor_split.indices", k_tensor_split_indices),
-        ("aten::tensor_split.tensor_indices_or_sections", k_tensor_split_tensor),
+        (
+            "aten::tensor_split.tensor_indices_or_sections",
+            k_tensor_split_tensor,
+        ),
         ("aten::hsplit.int", k_hsplit),
         ("aten::hsplit.array", k_hsplit),
         ("aten::vsplit.int", k_vsplit),

@@ -16,6 +16,7 @@ pub mod stdsort;
 pub mod unary;
 
 #[cfg(test)]
+#[allow(clippy::excessive_precision)]
 mod tests;
 
 use crate::registry::Registry;

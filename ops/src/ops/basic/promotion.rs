@@ -155,7 +155,10 @@ pub fn result_type_scalar(a: &Tensor, s: Scalar) -> DType {
 
 /// `c10::canCast`: floats can't go to integers, and nothing but bool goes to bool.
 pub fn can_cast(from: DType, to: DType) -> bool {
-    !(from.is_float() && !to.is_float() || !from.is_bool() && to.is_bool())
+    if from.is_float() && !to.is_float() {
+        return false;
+    }
+    from.is_bool() || !to.is_bool()
 }
 
 /// The PyTorch name of a dtype in error messages (`Float`, `Long`, ...).

@@ -34,7 +34,10 @@ pub fn resolve_dims(op: &str, x: &Tensor, dims: Option<&[i64]>) -> Result<Vec<us
     for &d in dims {
         let w = wrap_dim(op, d, x.dim())?;
         if std::mem::replace(&mut seen[w], true) {
-            return Err(OpError::invalid(op, format!("dim {w} appears multiple times in the list of dims")));
+            return Err(OpError::invalid(
+                op,
+                format!("dim {w} appears multiple times in the list of dims"),
+            ));
         }
         if x.dim() > 0 {
             out.push(w);
@@ -51,11 +54,18 @@ pub fn rows_over(x: &Tensor, dims: &[usize], keepdim: bool) -> Result<Rows> {
     let rows: usize = kept.iter().map(|&d| x.shape()[d]).product();
     let len: usize = dims.iter().map(|&d| x.shape()[d]).product();
     let out_shape = if keepdim {
-        (0..x.dim()).map(|d| if dims.contains(&d) { 1 } else { x.shape()[d] }).collect()
+        (0..x.dim())
+            .map(|d| if dims.contains(&d) { 1 } else { x.shape()[d] })
+            .collect()
     } else {
         kept.iter().map(|&d| x.shape()[d]).collect()
     };
-    Ok(Rows { data, rows, len, out_shape })
+    Ok(Rows {
+        data,
+        rows,
+        len,
+        out_shape,
+    })
 }
 
 impl Rows {
@@ -64,7 +74,10 @@ impl Rows {
     }
 
     /// `f(run)` for every run (`T` must be the data's element type).
-    pub fn map<T: Element, R: Send + Clone + Default>(&self, f: impl Fn(&[T]) -> R + Sync) -> Result<Vec<R>> {
+    pub fn map<T: Element, R: Send + Clone + Default>(
+        &self,
+        f: impl Fn(&[T]) -> R + Sync,
+    ) -> Result<Vec<R>> {
         let (rows, len) = (self.rows, self.len);
         self.data.with_contiguous::<T, Vec<R>>(|src| {
             if len == 0 {
@@ -111,9 +124,18 @@ fn sum_i64<T: Element>(run: &[T]) -> i64 {
 }
 
 /// `sum(x, dim, keepdim, dtype)`: integer and bool inputs sum to int64.
-pub fn sum(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+pub fn sum(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
     let op = "aten::sum";
-    let out = dtype.unwrap_or(if x.dtype().is_float() { x.dtype() } else { DType::I64 });
+    let out = dtype.unwrap_or(if x.dtype().is_float() {
+        x.dtype()
+    } else {
+        DType::I64
+    });
     let x = x.to_dtype(out)?;
     let rows = rows_over(&x, &resolve_dims(op, &x, dims)?, keepdim)?;
     dispatch_dtype!(out, T => if out.is_float() {
@@ -124,7 +146,12 @@ pub fn sum(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>
 }
 
 /// `nansum`: sum treating NaN as zero.
-pub fn nansum(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+pub fn nansum(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
     if !x.dtype().is_float() {
         return sum(x, dims, keepdim, dtype);
     }
@@ -147,7 +174,12 @@ fn mean_dtype(op: &str, x: &Tensor, dtype: Option<DType>) -> Result<DType> {
 }
 
 /// `mean(x, dim, keepdim, dtype)`; integer inputs need a floating `dtype`.
-pub fn mean(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+pub fn mean(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
     let op = "aten::mean";
     let out = mean_dtype(op, x, dtype)?;
     let x = x.to_dtype(out)?;
@@ -156,9 +188,18 @@ pub fn mean(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType
 }
 
 /// `prod(x, dim, keepdim, dtype)`.
-pub fn prod(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+pub fn prod(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
     let op = "aten::prod";
-    let out = dtype.unwrap_or(if x.dtype().is_float() { x.dtype() } else { DType::I64 });
+    let out = dtype.unwrap_or(if x.dtype().is_float() {
+        x.dtype()
+    } else {
+        DType::I64
+    });
     let x = x.to_dtype(out)?;
     let rows = rows_over(&x, &resolve_dims(op, &x, dims)?, keepdim)?;
     dispatch_dtype!(out, T => if out.is_float() {
@@ -202,14 +243,24 @@ fn check_nonempty(op: &str, x: &Tensor, len: usize, what: &str) -> Result<()> {
         return Err(OpError::invalid(op, format!("{what}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.")));
     }
     if len == 0 {
-        return Err(OpError::invalid(op, format!("{what}(): Expected reduction dim {} to have non-zero size.", 0)));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "{what}(): Expected reduction dim {} to have non-zero size.",
+                0
+            ),
+        ));
     }
     Ok(())
 }
 
 /// `max()`/`min()` over every element (0-d result).
 pub fn max_all(x: &Tensor, largest: bool) -> Result<Tensor> {
-    let (op, what) = if largest { ("aten::max", "max") } else { ("aten::min", "min") };
+    let (op, what) = if largest {
+        ("aten::max", "max")
+    } else {
+        ("aten::min", "min")
+    };
     if x.numel() == 0 {
         return Err(OpError::invalid(op, format!("{what}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.")));
     }
@@ -219,7 +270,11 @@ pub fn max_all(x: &Tensor, largest: bool) -> Result<Tensor> {
 
 /// `amax`/`amin` over `dims` (empty = all).
 pub fn amax(x: &Tensor, dims: &[i64], keepdim: bool, largest: bool) -> Result<Tensor> {
-    let (op, what) = if largest { ("aten::amax", "amax") } else { ("aten::amin", "amin") };
+    let (op, what) = if largest {
+        ("aten::amax", "amax")
+    } else {
+        ("aten::amin", "amin")
+    };
     let rows = rows_over(x, &resolve_dims(op, x, Some(dims))?, keepdim)?;
     if x.numel() == 0 || rows.len == 0 {
         check_nonempty(op, x, rows.len, what)?;
@@ -229,12 +284,19 @@ pub fn amax(x: &Tensor, dims: &[i64], keepdim: bool, largest: bool) -> Result<Te
 
 /// `max(dim)`/`min(dim)`: values and int64 indices (first occurrence; NaN wins).
 pub fn max_dim(x: &Tensor, dim: i64, keepdim: bool, largest: bool) -> Result<(Tensor, Tensor)> {
-    let (op, what) = if largest { ("aten::max", "max") } else { ("aten::min", "min") };
+    let (op, what) = if largest {
+        ("aten::max", "max")
+    } else {
+        ("aten::min", "min")
+    };
     let d = wrap_dim(op, dim, x.dim())?;
     let dims: Vec<usize> = if x.dim() == 0 { vec![] } else { vec![d] };
     let rows = rows_over(x, &dims, keepdim)?;
-    if rows.len == 0 && rows.rows > 0 || x.numel() == 0 && rows.len == 0 {
-        return Err(OpError::invalid(op, format!("{what}(): Expected reduction dim {d} to have non-zero size.")));
+    if rows.len == 0 && (rows.rows > 0 || x.numel() == 0) {
+        return Err(OpError::invalid(
+            op,
+            format!("{what}(): Expected reduction dim {d} to have non-zero size."),
+        ));
     }
     dispatch_dtype!(x.dtype(), T => {
         let pairs = rows.map::<T, (T, i64)>(|r| extreme(r, largest))?;
@@ -245,15 +307,32 @@ pub fn max_dim(x: &Tensor, dim: i64, keepdim: bool, largest: bool) -> Result<(Te
 
 /// `argmax`/`argmin`; `dim = None` flattens.
 pub fn argmax(x: &Tensor, dim: Option<i64>, keepdim: bool, largest: bool) -> Result<Tensor> {
-    let (op, what) = if largest { ("aten::argmax", "argmax") } else { ("aten::argmin", "argmin") };
+    let (op, what) = if largest {
+        ("aten::argmax", "argmax")
+    } else {
+        ("aten::argmin", "argmin")
+    };
     match dim {
-        Some(d) => max_dim(x, d, keepdim, largest).map(|(_, i)| i).map_err(|e| match e {
-            OpError::InvalidArgument { msg, .. } => OpError::invalid(op, msg.replace(if largest { "max()" } else { "min()" }, &format!("{what}()"))),
-            other => other,
-        }),
+        Some(d) => max_dim(x, d, keepdim, largest)
+            .map(|(_, i)| i)
+            .map_err(|e| match e {
+                OpError::InvalidArgument { msg, .. } => OpError::invalid(
+                    op,
+                    msg.replace(
+                        if largest { "max()" } else { "min()" },
+                        &format!("{what}()"),
+                    ),
+                ),
+                other => other,
+            }),
         None => {
             if x.numel() == 0 {
-                return Err(OpError::invalid(op, format!("{what}(): Expected reduction dim to be specified for input.numel() == 0.")));
+                return Err(OpError::invalid(
+                    op,
+                    format!(
+                        "{what}(): Expected reduction dim to be specified for input.numel() == 0."
+                    ),
+                ));
             }
             let flat = x.reshape(&[-1])?;
             let (_, i) = max_dim(&flat, 0, false, largest)?;
@@ -282,10 +361,22 @@ pub fn all_any(x: &Tensor, dims: Option<&[i64]>, keepdim: bool, all: bool) -> Re
 }
 
 /// `var`/`std` with `correction` (1 = unbiased); returns (var or std, mean).
-pub fn var_mean(x: &Tensor, dims: Option<&[i64]>, correction: f64, keepdim: bool, take_sqrt: bool) -> Result<(Tensor, Tensor)> {
+pub fn var_mean(
+    x: &Tensor,
+    dims: Option<&[i64]>,
+    correction: f64,
+    keepdim: bool,
+    take_sqrt: bool,
+) -> Result<(Tensor, Tensor)> {
     let op = if take_sqrt { "aten::std" } else { "aten::var" };
     if !x.dtype().is_float() {
-        return Err(OpError::invalid(op, format!("std and var only support floating point and complex dtypes, got {}", torch_type_name(x.dtype()))));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "std and var only support floating point and complex dtypes, got {}",
+                torch_type_name(x.dtype())
+            ),
+        ));
     }
     let rows = rows_over(x, &resolve_dims(op, x, dims)?, keepdim)?;
     dispatch_dtype!(x.dtype(), T => {
@@ -317,11 +408,23 @@ pub fn logsumexp(x: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
 }
 
 /// The p-norm of each run (`linalg_vector_norm`): p = 2, 1, inf, -inf, 0 or any other value.
-pub fn vector_norm(x: &Tensor, p: f64, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Tensor> {
+pub fn vector_norm(
+    x: &Tensor,
+    p: f64,
+    dims: Option<&[i64]>,
+    keepdim: bool,
+    dtype: Option<DType>,
+) -> Result<Tensor> {
     let op = "aten::linalg_vector_norm";
     let out = dtype.unwrap_or(x.dtype());
     if !out.is_float() {
-        return Err(OpError::invalid(op, format!("linalg.vector_norm: Expected a floating point or complex tensor as input. Got {}", torch_type_name(out))));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "linalg.vector_norm: Expected a floating point or complex tensor as input. Got {}",
+                torch_type_name(out)
+            ),
+        ));
     }
     let x = x.to_dtype(out)?;
     let rows = rows_over(&x, &resolve_dims(op, &x, dims)?, keepdim)?;
@@ -353,7 +456,10 @@ pub fn count_nonzero(x: &Tensor, dims: Option<&[i64]>) -> Result<Tensor> {
 /// `median()` of all elements: the lower median; NaN if any element is NaN.
 pub fn median_all(x: &Tensor) -> Result<Tensor> {
     if x.numel() == 0 {
-        return Err(OpError::invalid("aten::median", "median() input tensor cannot be empty"));
+        return Err(OpError::invalid(
+            "aten::median",
+            "median() input tensor cannot be empty",
+        ));
     }
     dispatch_dtype!(x.dtype(), T => {
         let mut v = x.to_vec::<T>()?;
@@ -379,22 +485,42 @@ fn k_sum(a: &Args) -> Result<Arg> {
     t(sum(a.tensor(0)?, None, false, a.opt_dtype(1)?))
 }
 fn k_sum_dim(a: &Args) -> Result<Arg> {
-    t(sum(a.tensor(0)?, a.opt_int_list(1)?.as_deref(), a.bool(2)?, a.opt_dtype(3)?))
+    t(sum(
+        a.tensor(0)?,
+        a.opt_int_list(1)?.as_deref(),
+        a.bool(2)?,
+        a.opt_dtype(3)?,
+    ))
 }
 fn k_nansum(a: &Args) -> Result<Arg> {
-    t(nansum(a.tensor(0)?, a.opt_int_list(1)?.as_deref(), a.bool(2)?, a.opt_dtype(3)?))
+    t(nansum(
+        a.tensor(0)?,
+        a.opt_int_list(1)?.as_deref(),
+        a.bool(2)?,
+        a.opt_dtype(3)?,
+    ))
 }
 fn k_mean(a: &Args) -> Result<Arg> {
     t(mean(a.tensor(0)?, None, false, a.opt_dtype(1)?))
 }
 fn k_mean_dim(a: &Args) -> Result<Arg> {
-    t(mean(a.tensor(0)?, a.opt_int_list(1)?.as_deref(), a.bool(2)?, a.opt_dtype(3)?))
+    t(mean(
+        a.tensor(0)?,
+        a.opt_int_list(1)?.as_deref(),
+        a.bool(2)?,
+        a.opt_dtype(3)?,
+    ))
 }
 fn k_prod(a: &Args) -> Result<Arg> {
     t(prod(a.tensor(0)?, None, false, a.opt_dtype(1)?))
 }
 fn k_prod_dim(a: &Args) -> Result<Arg> {
-    t(prod(a.tensor(0)?, Some(&[a.int(1)?]), a.bool(2)?, a.opt_dtype(3)?))
+    t(prod(
+        a.tensor(0)?,
+        Some(&[a.int(1)?]),
+        a.bool(2)?,
+        a.opt_dtype(3)?,
+    ))
 }
 fn k_max(a: &Args) -> Result<Arg> {
     t(max_all(a.tensor(0)?, true))
@@ -418,7 +544,10 @@ fn k_aminmax(a: &Args) -> Result<Arg> {
     let x = a.tensor(0)?;
     let dims: Vec<i64> = a.opt_int(1)?.into_iter().collect();
     let keep = a.bool(2)?;
-    Ok(Arg::from((amax(x, &dims, keep, false)?, amax(x, &dims, keep, true)?)))
+    Ok(Arg::from((
+        amax(x, &dims, keep, false)?,
+        amax(x, &dims, keep, true)?,
+    )))
 }
 fn k_argmax(a: &Args) -> Result<Arg> {
     t(argmax(a.tensor(0)?, a.opt_int(1)?, a.bool(2)?, true))
@@ -439,10 +568,20 @@ fn k_any_dim(a: &Args) -> Result<Arg> {
     t(all_any(a.tensor(0)?, Some(&[a.int(1)?]), a.bool(2)?, false))
 }
 fn k_all_dims(a: &Args) -> Result<Arg> {
-    t(all_any(a.tensor(0)?, a.opt_int_list(1)?.as_deref(), a.bool(2)?, true))
+    t(all_any(
+        a.tensor(0)?,
+        a.opt_int_list(1)?.as_deref(),
+        a.bool(2)?,
+        true,
+    ))
 }
 fn k_any_dims(a: &Args) -> Result<Arg> {
-    t(all_any(a.tensor(0)?, a.opt_int_list(1)?.as_deref(), a.bool(2)?, false))
+    t(all_any(
+        a.tensor(0)?,
+        a.opt_int_list(1)?.as_deref(),
+        a.bool(2)?,
+        false,
+    ))
 }
 fn unbiased(a: &Args, i: usize) -> Result<f64> {
     Ok(if a.bool(i)? { 1.0 } else { 0.0 })
@@ -454,16 +593,44 @@ fn k_std(a: &Args) -> Result<Arg> {
     t(var_mean(a.tensor(0)?, None, unbiased(a, 1)?, false, true).map(|p| p.0))
 }
 fn k_var_dim(a: &Args) -> Result<Arg> {
-    t(var_mean(a.tensor(0)?, a.opt_int_list(1)?.as_deref(), unbiased(a, 2)?, a.bool(3)?, false).map(|p| p.0))
+    t(var_mean(
+        a.tensor(0)?,
+        a.opt_int_list(1)?.as_deref(),
+        unbiased(a, 2)?,
+        a.bool(3)?,
+        false,
+    )
+    .map(|p| p.0))
 }
 fn k_std_dim(a: &Args) -> Result<Arg> {
-    t(var_mean(a.tensor(0)?, a.opt_int_list(1)?.as_deref(), unbiased(a, 2)?, a.bool(3)?, true).map(|p| p.0))
+    t(var_mean(
+        a.tensor(0)?,
+        a.opt_int_list(1)?.as_deref(),
+        unbiased(a, 2)?,
+        a.bool(3)?,
+        true,
+    )
+    .map(|p| p.0))
 }
 fn k_var_corr(a: &Args) -> Result<Arg> {
-    t(var_mean(a.tensor(0)?, a.opt_int_list(1)?.as_deref(), correction(a, 2)?, a.bool(3)?, false).map(|p| p.0))
+    t(var_mean(
+        a.tensor(0)?,
+        a.opt_int_list(1)?.as_deref(),
+        correction(a, 2)?,
+        a.bool(3)?,
+        false,
+    )
+    .map(|p| p.0))
 }
 fn k_std_corr(a: &Args) -> Result<Arg> {
-    t(var_mean(a.tensor(0)?, a.opt_int_list(1)?.as_deref(), correction(a, 2)?, a.bool(3)?, true).map(|p| p.0))
+    t(var_mean(
+        a.tensor(0)?,
+        a.opt_int_list(1)?.as_deref(),
+        correction(a, 2)?,
+        a.bool(3)?,
+        true,
+    )
+    .map(|p| p.0))
 }
 fn k_var_mean(a: &Args) -> Result<Arg> {
     pair(var_mean(a.tensor(0)?, None, unbiased(a, 1)?, false, false))
@@ -472,22 +639,52 @@ fn k_std_mean(a: &Args) -> Result<Arg> {
     pair(var_mean(a.tensor(0)?, None, unbiased(a, 1)?, false, true))
 }
 fn k_var_mean_dim(a: &Args) -> Result<Arg> {
-    pair(var_mean(a.tensor(0)?, a.opt_int_list(1)?.as_deref(), unbiased(a, 2)?, a.bool(3)?, false))
+    pair(var_mean(
+        a.tensor(0)?,
+        a.opt_int_list(1)?.as_deref(),
+        unbiased(a, 2)?,
+        a.bool(3)?,
+        false,
+    ))
 }
 fn k_std_mean_dim(a: &Args) -> Result<Arg> {
-    pair(var_mean(a.tensor(0)?, a.opt_int_list(1)?.as_deref(), unbiased(a, 2)?, a.bool(3)?, true))
+    pair(var_mean(
+        a.tensor(0)?,
+        a.opt_int_list(1)?.as_deref(),
+        unbiased(a, 2)?,
+        a.bool(3)?,
+        true,
+    ))
 }
 fn k_var_mean_corr(a: &Args) -> Result<Arg> {
-    pair(var_mean(a.tensor(0)?, a.opt_int_list(1)?.as_deref(), correction(a, 2)?, a.bool(3)?, false))
+    pair(var_mean(
+        a.tensor(0)?,
+        a.opt_int_list(1)?.as_deref(),
+        correction(a, 2)?,
+        a.bool(3)?,
+        false,
+    ))
 }
 fn k_std_mean_corr(a: &Args) -> Result<Arg> {
-    pair(var_mean(a.tensor(0)?, a.opt_int_list(1)?.as_deref(), correction(a, 2)?, a.bool(3)?, true))
+    pair(var_mean(
+        a.tensor(0)?,
+        a.opt_int_list(1)?.as_deref(),
+        correction(a, 2)?,
+        a.bool(3)?,
+        true,
+    ))
 }
 fn k_logsumexp(a: &Args) -> Result<Arg> {
     t(logsumexp(a.tensor(0)?, &a.int_list(1)?, a.bool(2)?))
 }
 fn k_vector_norm(a: &Args) -> Result<Arg> {
-    t(vector_norm(a.tensor(0)?, a.scalar(1)?.to_f64(), a.opt_int_list(2)?.as_deref(), a.bool(3)?, a.opt_dtype(4)?))
+    t(vector_norm(
+        a.tensor(0)?,
+        a.scalar(1)?.to_f64(),
+        a.opt_int_list(2)?.as_deref(),
+        a.bool(3)?,
+        a.opt_dtype(4)?,
+    ))
 }
 fn norm_p(a: &Args, i: usize) -> Result<f64> {
     Ok(a.opt_scalar(i)?.map_or(2.0, Scalar::to_f64))
@@ -496,16 +693,40 @@ fn k_norm_scalar(a: &Args) -> Result<Arg> {
     t(vector_norm(a.tensor(0)?, norm_p(a, 1)?, None, false, None))
 }
 fn k_norm_dim(a: &Args) -> Result<Arg> {
-    t(vector_norm(a.tensor(0)?, norm_p(a, 1)?, Some(&a.int_list(2)?), a.bool(3)?, None))
+    t(vector_norm(
+        a.tensor(0)?,
+        norm_p(a, 1)?,
+        Some(&a.int_list(2)?),
+        a.bool(3)?,
+        None,
+    ))
 }
 fn k_norm_dim_dtype(a: &Args) -> Result<Arg> {
-    t(vector_norm(a.tensor(0)?, norm_p(a, 1)?, Some(&a.int_list(2)?), a.bool(3)?, Some(a.dtype(4)?)))
+    t(vector_norm(
+        a.tensor(0)?,
+        norm_p(a, 1)?,
+        Some(&a.int_list(2)?),
+        a.bool(3)?,
+        Some(a.dtype(4)?),
+    ))
 }
 fn k_norm_dtype(a: &Args) -> Result<Arg> {
-    t(vector_norm(a.tensor(0)?, norm_p(a, 1)?, None, false, Some(a.dtype(2)?)))
+    t(vector_norm(
+        a.tensor(0)?,
+        norm_p(a, 1)?,
+        None,
+        false,
+        Some(a.dtype(2)?),
+    ))
 }
 fn k_frobenius(a: &Args) -> Result<Arg> {
-    t(vector_norm(a.tensor(0)?, 2.0, Some(&a.int_list(1)?), a.bool(2)?, None))
+    t(vector_norm(
+        a.tensor(0)?,
+        2.0,
+        Some(&a.int_list(1)?),
+        a.bool(2)?,
+        None,
+    ))
 }
 fn k_dist(a: &Args) -> Result<Arg> {
     let d = super::binary::sub(a.tensor(0)?, a.tensor(1)?, Scalar::Int(1))?;

@@ -1,5 +1,4 @@
-//! Ordering and rearranging: sort/argsort/topk, cumsum/cumprod, tril/triu, flip/roll,
-//! repeat_interleave, unfold, diagonal/diag.
+//! Ordering and rearranging: sort/topk, cumsum/cummax, tril/triu, flip/roll, repeat_interleave, unfold.
 
 use crate::arg::{Arg, Args};
 use crate::dispatch_dtype;
@@ -27,7 +26,11 @@ fn along_dim<T: Element, O: Element>(
     out_len: usize,
     mut f: impl FnMut(&[T], &mut [O]),
 ) -> Result<Tensor> {
-    let moved = if x.dim() == 0 { x.reshape(&[1])? } else { super::shape_ops::movedim(x, dim as i64, -1)? };
+    let moved = if x.dim() == 0 {
+        x.reshape(&[1])?
+    } else {
+        super::shape_ops::movedim(x, dim as i64, -1)?
+    };
     let len = moved.shape().last().copied().unwrap_or(1);
     let mut shape = moved.shape().to_vec();
     if let Some(l) = shape.last_mut() {
@@ -37,7 +40,10 @@ fn along_dim<T: Element, O: Element>(
     let mut out = vec![O::default(); rows * out_len];
     moved.to_dtype(T::DTYPE)?.with_contiguous::<T, ()>(|src| {
         for r in 0..rows {
-            f(&src[r * len..(r + 1) * len], &mut out[r * out_len..(r + 1) * out_len]);
+            f(
+                &src[r * len..(r + 1) * len],
+                &mut out[r * out_len..(r + 1) * out_len],
+            );
         }
     })?;
     let t = Tensor::from_vec(out, &shape)?;
@@ -55,14 +61,39 @@ fn desc<T: Element>(a: &(T, i64), b: &(T, i64)) -> bool {
     (is_nan(a.0) && !is_nan(b.0)) || a.0 > b.0
 }
 
-fn sort_typed<T: Element>(x: &Tensor, d: usize, descending: bool, stable: bool) -> Result<(Tensor, Tensor)> {
+fn sort_typed<T: Element>(
+    x: &Tensor,
+    d: usize,
+    descending: bool,
+    stable: bool,
+) -> Result<(Tensor, Tensor)> {
     let len = x.shape().get(d).copied().unwrap_or(1);
     let mut indices = Vec::new();
     let values = along_dim::<T, T>(x, d, len, |run, out| {
-        let mut pairs: Vec<(T, i64)> = run.iter().enumerate().map(|(i, &v)| (v, i as i64)).collect();
+        let mut pairs: Vec<(T, i64)> = run
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| (v, i as i64))
+            .collect();
         match (stable, descending) {
-            (true, false) => pairs.sort_by(|a, b| if asc(a, b) { std::cmp::Ordering::Less } else if asc(b, a) { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Equal }),
-            (true, true) => pairs.sort_by(|a, b| if desc(a, b) { std::cmp::Ordering::Less } else if desc(b, a) { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Equal }),
+            (true, false) => pairs.sort_by(|a, b| {
+                if asc(a, b) {
+                    std::cmp::Ordering::Less
+                } else if asc(b, a) {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            }),
+            (true, true) => pairs.sort_by(|a, b| {
+                if desc(a, b) {
+                    std::cmp::Ordering::Less
+                } else if desc(b, a) {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            }),
             (false, false) => stdsort::sort(&mut pairs, &asc::<T>),
             (false, true) => stdsort::sort(&mut pairs, &desc::<T>),
         }
@@ -72,11 +103,22 @@ fn sort_typed<T: Element>(x: &Tensor, d: usize, descending: bool, stable: bool) 
         indices.extend(pairs.iter().map(|p| p.1));
     })?;
     let idx_shape = {
-        let moved = if x.dim() == 0 { vec![1] } else { let mut s: Vec<usize> = x.shape().to_vec(); let l = s.remove(d); s.push(l); s };
+        let moved = if x.dim() == 0 {
+            vec![1]
+        } else {
+            let mut s: Vec<usize> = x.shape().to_vec();
+            let l = s.remove(d);
+            s.push(l);
+            s
+        };
         moved
     };
     let idx = Tensor::from_vec(indices, &idx_shape)?;
-    let idx = if x.dim() == 0 { idx.reshape(&[])? } else { super::shape_ops::movedim(&idx, -1, d as i64)?.contiguous()? };
+    let idx = if x.dim() == 0 {
+        idx.reshape(&[])?
+    } else {
+        super::shape_ops::movedim(&idx, -1, d as i64)?.contiguous()?
+    };
     Ok((values, idx))
 }
 
@@ -86,10 +128,20 @@ pub fn sort(x: &Tensor, dim: i64, descending: bool, stable: bool) -> Result<(Ten
     dispatch_dtype!(x.dtype(), T => sort_typed::<T>(x, d, descending, stable))
 }
 
-fn topk_typed<T: Element>(x: &Tensor, k: usize, d: usize, largest: bool, sorted: bool) -> Result<(Tensor, Tensor)> {
+fn topk_typed<T: Element>(
+    x: &Tensor,
+    k: usize,
+    d: usize,
+    largest: bool,
+    sorted: bool,
+) -> Result<(Tensor, Tensor)> {
     let mut indices = Vec::new();
     let values = along_dim::<T, T>(x, d, k, |run, out| {
-        let mut q: Vec<(T, i64)> = run.iter().enumerate().map(|(i, &v)| (v, i as i64)).collect();
+        let mut q: Vec<(T, i64)> = run
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| (v, i as i64))
+            .collect();
         let n = q.len();
         if k > 0 {
             let less: fn(&(T, i64), &(T, i64)) -> bool = if largest { desc::<T> } else { asc::<T> };
@@ -107,13 +159,21 @@ fn topk_typed<T: Element>(x: &Tensor, k: usize, d: usize, largest: bool, sorted:
         }
         indices.extend(q[..k].iter().map(|p| p.1));
     })?;
-    let mut shape: Vec<usize> = if x.dim() == 0 { vec![] } else { x.shape().to_vec() };
+    let mut shape: Vec<usize> = if x.dim() == 0 {
+        vec![]
+    } else {
+        x.shape().to_vec()
+    };
     if x.dim() > 0 {
         shape.remove(d);
     }
     shape.push(k);
     let idx = Tensor::from_vec(indices, &shape)?;
-    let idx = if x.dim() == 0 { idx.reshape(&[])? } else { super::shape_ops::movedim(&idx, -1, d as i64)?.contiguous()? };
+    let idx = if x.dim() == 0 {
+        idx.reshape(&[])?
+    } else {
+        super::shape_ops::movedim(&idx, -1, d as i64)?.contiguous()?
+    };
     Ok((values, idx))
 }
 
@@ -130,9 +190,17 @@ pub fn topk(x: &Tensor, k: i64, dim: i64, largest: bool, sorted: bool) -> Result
 
 /// `cumsum`/`cumprod` along `dim`; integer and bool inputs accumulate to int64, floats in f64.
 pub fn cumulative(x: &Tensor, dim: i64, dtype: Option<DType>, product: bool) -> Result<Tensor> {
-    let op = if product { "aten::cumprod" } else { "aten::cumsum" };
+    let op = if product {
+        "aten::cumprod"
+    } else {
+        "aten::cumsum"
+    };
     let d = wrap_dim(op, dim, x.dim())?;
-    let out = dtype.unwrap_or(if x.dtype().is_float() { x.dtype() } else { DType::I64 });
+    let out = dtype.unwrap_or(if x.dtype().is_float() {
+        x.dtype()
+    } else {
+        DType::I64
+    });
     let x = x.to_dtype(out)?;
     let len = x.shape().get(d).copied().unwrap_or(1);
     dispatch_dtype!(out, T => along_dim::<T, T>(&x, d, len, |run, dst| {
@@ -152,11 +220,61 @@ pub fn cumulative(x: &Tensor, dim: i64, dtype: Option<DType>, product: bool) -> 
     }))
 }
 
+/// `cummax`/`cummin` along `dim`: running extreme and the index where it was (last) reached;
+/// NaN, once seen, wins.
+pub fn cum_extreme(x: &Tensor, dim: i64, largest: bool) -> Result<(Tensor, Tensor)> {
+    let op = if largest {
+        "aten::cummax"
+    } else {
+        "aten::cummin"
+    };
+    let d = wrap_dim(op, dim, x.dim())?;
+    let len = x.shape().get(d).copied().unwrap_or(1);
+    dispatch_dtype!(x.dtype(), T => {
+        let mut positions = Vec::new();
+        let values = along_dim::<T, T>(x, d, len, |run, out| {
+            let mut best_i = 0usize;
+            for (i, (&v, o)) in run.iter().zip(out.iter_mut()).enumerate() {
+                let best = run[best_i];
+                let take = i == 0
+                    || is_nan(v)
+                    || (!is_nan(best) && if largest { v >= best } else { v <= best });
+                if take {
+                    best_i = i;
+                }
+                *o = run[best_i];
+                positions.push(best_i as i64);
+            }
+        })?;
+        let moved: Vec<usize> = if x.dim() == 0 {
+            vec![1]
+        } else {
+            let mut s = x.shape().to_vec();
+            let l = s.remove(d);
+            s.push(l);
+            s
+        };
+        let idx = Tensor::from_vec(positions, &moved)?;
+        let idx = if x.dim() == 0 {
+            idx.reshape(&[])?
+        } else {
+            super::shape_ops::movedim(&idx, -1, d as i64)?.contiguous()?
+        };
+        Ok((values, idx))
+    })
+}
+
 /// `tril`/`triu` over the last two dims.
 pub fn triangle(x: &Tensor, diagonal: i64, upper: bool) -> Result<Tensor> {
     let op = if upper { "aten::triu" } else { "aten::tril" };
     if x.dim() < 2 {
-        return Err(OpError::invalid(op, format!("{}: input tensor must have at least 2 dimensions", op.trim_start_matches("aten::"))));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "{}: input tensor must have at least 2 dimensions",
+                op.trim_start_matches("aten::")
+            ),
+        ));
     }
     let c = x.copy_contiguous()?;
     let (rows, cols) = (x.shape()[x.dim() - 2], x.shape()[x.dim() - 1]);
@@ -198,13 +316,24 @@ pub fn roll(x: &Tensor, shifts: &[i64], dims: &[i64]) -> Result<Tensor> {
     let op = "aten::roll";
     if dims.is_empty() {
         if shifts.len() != 1 {
-            return Err(OpError::invalid(op, "roll: shifts must have exactly one entry when dims is empty"));
+            return Err(OpError::invalid(
+                op,
+                "roll: shifts must have exactly one entry when dims is empty",
+            ));
         }
         let flat = x.reshape(&[-1])?;
-        return roll(&flat, shifts, &[0])?.view(&x.shape().iter().map(|&d| d as i64).collect::<Vec<_>>());
+        return roll(&flat, shifts, &[0])?
+            .view(&x.shape().iter().map(|&d| d as i64).collect::<Vec<_>>());
     }
     if shifts.len() != dims.len() {
-        return Err(OpError::invalid(op, format!("shifts and dimensions must align. shifts: {}, dims:{}", shifts.len(), dims.len())));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "shifts and dimensions must align. shifts: {}, dims:{}",
+                shifts.len(),
+                dims.len()
+            ),
+        ));
     }
     let mut out = x.clone();
     for (&s, &dim) in shifts.iter().zip(dims) {
@@ -229,9 +358,16 @@ pub fn repeat_interleave(x: &Tensor, repeats: &Tensor, dim: Option<i64>) -> Resu
     };
     let size = x.shape().get(d).copied().unwrap_or(1);
     let reps = repeats.to_vec::<i64>()?;
-    let reps = if reps.len() == 1 { vec![reps[0]; size] } else { reps };
+    let reps = if reps.len() == 1 {
+        vec![reps[0]; size]
+    } else {
+        reps
+    };
     if reps.len() != size {
-        return Err(OpError::invalid(op, "repeats must have the same size as input along dim"));
+        return Err(OpError::invalid(
+            op,
+            "repeats must have the same size as input along dim",
+        ));
     }
     let idx = repeat_index(&reps)?;
     let n = idx.numel();
@@ -244,7 +380,10 @@ pub fn repeat_interleave(x: &Tensor, repeats: &Tensor, dim: Option<i64>) -> Resu
 /// `repeat_interleave(repeats)`: `i` repeated `repeats[i]` times.
 pub fn repeat_index(reps: &[i64]) -> Result<Tensor> {
     if reps.iter().any(|&r| r < 0) {
-        return Err(OpError::invalid("aten::repeat_interleave", "repeats can not be negative"));
+        return Err(OpError::invalid(
+            "aten::repeat_interleave",
+            "repeats can not be negative",
+        ));
     }
     let mut out = Vec::new();
     for (i, &r) in reps.iter().enumerate() {
@@ -260,7 +399,12 @@ pub fn unfold(x: &Tensor, dimension: i64, size: i64, step: i64) -> Result<Tensor
     let d = wrap_dim(op, dimension, x.dim())?;
     let len = x.shape().get(d).copied().unwrap_or(1) as i64;
     if size < 0 || size > len || step <= 0 {
-        return Err(OpError::invalid(op, format!("maximum size for tensor at dimension {d} is {len} but size is {size}, step {step}")));
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "maximum size for tensor at dimension {d} is {len} but size is {size}, step {step}"
+            ),
+        ));
     }
     let stride = x.strides().get(d).copied().unwrap_or(1);
     let mut shape = x.shape().to_vec();
@@ -270,7 +414,9 @@ pub fn unfold(x: &Tensor, dimension: i64, size: i64, step: i64) -> Result<Tensor
         return x.as_strided(vec![size as usize], vec![1], x.storage_offset());
     }
     shape[d] = count;
-    strides[d] = stride * step as usize;
+    strides[d] = stride
+        .checked_mul(step as usize)
+        .ok_or_else(|| OpError::invalid(op, "unfold step is too large"))?;
     shape.push(size as usize);
     strides.push(stride);
     x.as_strided(shape, strides, x.storage_offset())
@@ -282,13 +428,24 @@ pub fn diagonal(x: &Tensor, offset: i64, dim1: i64, dim2: i64) -> Result<Tensor>
     let a = wrap_dim(op, dim1, x.dim())?;
     let b = wrap_dim(op, dim2, x.dim())?;
     if a == b || x.dim() < 2 {
-        return Err(OpError::invalid(op, "diagonal dimensions cannot be identical"));
+        return Err(OpError::invalid(
+            op,
+            "diagonal dimensions cannot be identical",
+        ));
     }
     let (sa, sb) = (x.shape()[a] as i64, x.shape()[b] as i64);
-    let (len, start) = if offset >= 0 {
-        ((sa.min(sb - offset)).max(0), offset as usize * x.strides()[b])
+    let len = if offset >= 0 {
+        sa.min(sb.saturating_sub(offset)).max(0)
     } else {
-        ((sb.min(sa + offset)).max(0), (-offset) as usize * x.strides()[a])
+        sb.min(sa.saturating_add(offset)).max(0)
+    };
+    // Only a non-empty diagonal's start offset is used; then |offset| < the dim size.
+    let start = if len == 0 {
+        0
+    } else if offset >= 0 {
+        offset as usize * x.strides()[b]
+    } else {
+        offset.unsigned_abs() as usize * x.strides()[a]
     };
     let mut shape = Vec::new();
     let mut strides = Vec::new();
@@ -300,7 +457,11 @@ pub fn diagonal(x: &Tensor, offset: i64, dim1: i64, dim2: i64) -> Result<Tensor>
     }
     shape.push(len as usize);
     strides.push(x.strides()[a] + x.strides()[b]);
-    let off = if len == 0 { x.storage_offset() } else { x.storage_offset() + start };
+    let off = if len == 0 {
+        x.storage_offset()
+    } else {
+        x.storage_offset() + start
+    };
     x.as_strided(shape, strides, off)
 }
 
@@ -309,13 +470,18 @@ pub fn diag(x: &Tensor, k: i64) -> Result<Tensor> {
     match x.dim() {
         1 => {
             let n = x.shape()[0];
-            let m = n + k.unsigned_abs() as usize;
+            let m = n
+                .checked_add(k.unsigned_abs() as usize)
+                .ok_or_else(|| OpError::invalid("aten::diag", "diagonal offset is too large"))?;
             let out = Tensor::zeros(&[m, m], x.dtype())?;
             diagonal(&out, k, 0, 1)?.copy_from(x)?;
             Ok(out)
         }
         2 => diagonal(x, k, 0, 1)?.copy_contiguous(),
-        _ => Err(OpError::invalid("aten::diag", "diag(): Supports 1D or 2D tensors. Got {}D")),
+        _ => Err(OpError::invalid(
+            "aten::diag",
+            "diag(): Supports 1D or 2D tensors. Got {}D",
+        )),
     }
 }
 
@@ -329,7 +495,12 @@ fn k_sort(a: &Args) -> Result<Arg> {
     pair(sort(a.tensor(0)?, a.int(1)?, a.bool(2)?, false))
 }
 fn k_sort_stable(a: &Args) -> Result<Arg> {
-    pair(sort(a.tensor(0)?, a.int(2)?, a.bool(3)?, a.opt_bool(1)?.unwrap_or(false)))
+    pair(sort(
+        a.tensor(0)?,
+        a.int(2)?,
+        a.bool(3)?,
+        a.opt_bool(1)?.unwrap_or(false),
+    ))
 }
 fn k_argsort(a: &Args) -> Result<Arg> {
     t(sort(a.tensor(0)?, a.int(1)?, a.bool(2)?, false).map(|p| p.1))
@@ -341,7 +512,13 @@ fn k_msort(a: &Args) -> Result<Arg> {
     t(sort(a.tensor(0)?, 0, false, false).map(|p| p.0))
 }
 fn k_topk(a: &Args) -> Result<Arg> {
-    pair(topk(a.tensor(0)?, a.int(1)?, a.int(2)?, a.bool(3)?, a.bool(4)?))
+    pair(topk(
+        a.tensor(0)?,
+        a.int(1)?,
+        a.int(2)?,
+        a.bool(3)?,
+        a.bool(4)?,
+    ))
 }
 fn k_cumsum(a: &Args) -> Result<Arg> {
     t(cumulative(a.tensor(0)?, a.int(1)?, a.opt_dtype(2)?, false))
@@ -351,8 +528,19 @@ fn k_cumprod(a: &Args) -> Result<Arg> {
 }
 fn k_cumsum_(a: &Args) -> Result<Arg> {
     let x = a.tensor(0)?;
-    let r = cumulative(x, a.int(1)?, Some(a.opt_dtype(2)?.unwrap_or(x.dtype())), false)?;
+    let r = cumulative(
+        x,
+        a.int(1)?,
+        Some(a.opt_dtype(2)?.unwrap_or(x.dtype())),
+        false,
+    )?;
     write_inplace(a.op(), x, &r).map(Arg::Tensor)
+}
+fn k_cummax(a: &Args) -> Result<Arg> {
+    pair(cum_extreme(a.tensor(0)?, a.int(1)?, true))
+}
+fn k_cummin(a: &Args) -> Result<Arg> {
+    pair(cum_extreme(a.tensor(0)?, a.int(1)?, false))
 }
 fn k_tril(a: &Args) -> Result<Arg> {
     t(triangle(a.tensor(0)?, a.int(1)?, false))
@@ -412,6 +600,8 @@ pub fn register(reg: &mut Registry) {
         ("aten::cumsum", k_cumsum),
         ("aten::cumsum_", k_cumsum_),
         ("aten::cumprod", k_cumprod),
+        ("aten::cummax", k_cummax),
+        ("aten::cummin", k_cummin),
         ("aten::tril", k_tril),
         ("aten::triu", k_triu),
         ("aten::tril_", k_tril_),
@@ -421,8 +611,14 @@ pub fn register(reg: &mut Registry) {
         ("aten::flipud", k_flipud),
         ("aten::roll", k_roll),
         ("aten::repeat_interleave.Tensor", k_repeat_interleave_tensor),
-        ("aten::repeat_interleave.self_Tensor", k_repeat_interleave_self_tensor),
-        ("aten::repeat_interleave.self_int", k_repeat_interleave_self_int),
+        (
+            "aten::repeat_interleave.self_Tensor",
+            k_repeat_interleave_self_tensor,
+        ),
+        (
+            "aten::repeat_interleave.self_int",
+            k_repeat_interleave_self_int,
+        ),
         ("aten::unfold", k_unfold),
         ("aten::diagonal", k_diagonal),
         ("aten::diag", k_diag),

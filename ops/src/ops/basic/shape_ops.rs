@@ -69,7 +69,10 @@ pub fn t(x: &Tensor) -> Result<Tensor> {
     if x.dim() > 2 {
         return Err(OpError::invalid(
             "aten::t",
-            format!("t() expects a tensor with <= 2 dimensions, but self is {}D", x.dim()),
+            format!(
+                "t() expects a tensor with <= 2 dimensions, but self is {}D",
+                x.dim()
+            ),
         ));
     }
     if x.dim() < 2 {
@@ -88,15 +91,22 @@ pub fn reverse_dims(x: &Tensor) -> Result<Tensor> {
 pub fn as_strided(x: &Tensor, size: &[i64], stride: &[i64], offset: Option<i64>) -> Result<Tensor> {
     let op = "aten::as_strided";
     if size.len() != stride.len() {
-        return Err(OpError::shape(op, "mismatch in length of strides and shape"));
+        return Err(OpError::shape(
+            op,
+            "mismatch in length of strides and shape",
+        ));
     }
     let conv = |v: &[i64], what: &str| -> Result<Vec<usize>> {
         v.iter()
-            .map(|&s| usize::try_from(s).map_err(|_| OpError::invalid(op, format!("negative {what} {s}"))))
+            .map(|&s| {
+                usize::try_from(s).map_err(|_| OpError::invalid(op, format!("negative {what} {s}")))
+            })
             .collect()
     };
     let offset = match offset {
-        Some(o) => usize::try_from(o).map_err(|_| OpError::invalid(op, "negative storage offset"))?,
+        Some(o) => {
+            usize::try_from(o).map_err(|_| OpError::invalid(op, "negative storage offset"))?
+        }
         None => x.storage_offset(),
     };
     x.as_strided(conv(size, "size")?, conv(stride, "stride")?, offset)
@@ -110,7 +120,10 @@ pub fn view_dtype(x: &Tensor, dtype: DType) -> Result<Tensor> {
     if dtype.size() != x.dtype().size() {
         return Err(OpError::unsupported(
             "aten::view.dtype",
-            format!("viewing {} as {dtype} (different element sizes) is not supported", x.dtype()),
+            format!(
+                "viewing {} as {dtype} (different element sizes) is not supported",
+                x.dtype()
+            ),
         ));
     }
     Tensor::from_storage(
@@ -127,6 +140,65 @@ pub fn len(x: &Tensor) -> Result<i64> {
     match x.shape().first() {
         Some(&d) => Ok(d as i64),
         None => Err(OpError::invalid("aten::len", "len() of a 0-d tensor")),
+    }
+}
+
+/// `broadcast_tensors`: every tensor expanded (as a view) to the common shape.
+pub fn broadcast_tensors(tensors: &[Tensor]) -> Result<Vec<Tensor>> {
+    let op = "aten::broadcast_tensors";
+    let mut shape: Vec<usize> = vec![];
+    for t in tensors {
+        shape = crate::shape::broadcast_shapes(op, &shape, t.shape())?;
+    }
+    tensors.iter().map(|t| t.broadcast_to(&shape)).collect()
+}
+
+/// `meshgrid(tensors, indexing)`: "ij" (default) or "xy" grids as expanded views.
+pub fn meshgrid(tensors: &[Tensor], indexing: &str) -> Result<Vec<Tensor>> {
+    let op = "aten::meshgrid";
+    if tensors.iter().any(|t| t.dim() > 1) {
+        return Err(OpError::invalid(
+            op,
+            "torch.meshgrid: Expected 0D or 1D tensor in the tensor list",
+        ));
+    }
+    let xy = match indexing {
+        "ij" => false,
+        "xy" => true,
+        other => {
+            return Err(OpError::invalid(
+                op,
+                format!(
+                "torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {other}"
+            ),
+            ))
+        }
+    };
+    let mut sizes: Vec<i64> = tensors.iter().map(|t| t.numel() as i64).collect();
+    if xy && sizes.len() >= 2 {
+        sizes.swap(0, 1);
+    }
+    let n = tensors.len();
+    tensors
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let pos = if xy && n >= 2 && i < 2 { 1 - i } else { i };
+            let mut view = vec![1i64; n];
+            view[pos] = -1;
+            t.reshape(&view)?.expand(&sizes)
+        })
+        .collect()
+}
+
+/// `atleast_{1,2,3}d`.
+pub fn atleast(x: &Tensor, n: usize) -> Result<Tensor> {
+    match (x.dim(), n) {
+        (0, _) => x.reshape(&vec![1; n]),
+        (1, 2) => x.unsqueeze(0),
+        (1, 3) => x.reshape(&[1, x.shape()[0] as i64, 1]),
+        (2, 3) => x.unsqueeze(-1),
+        _ => Ok(x.clone()),
     }
 }
 
@@ -197,7 +269,10 @@ fn k_broadcast_to(a: &Args) -> Result<Arg> {
 fn k_slice(a: &Args) -> Result<Arg> {
     let x = a.tensor(0)?;
     if x.dim() == 0 {
-        return Err(OpError::invalid("aten::slice", "slice() cannot be applied to a 0-dim tensor."));
+        return Err(OpError::invalid(
+            "aten::slice",
+            "slice() cannot be applied to a 0-dim tensor.",
+        ));
     }
     tensor_arg(x.slice(a.int(1)?, a.opt_int(2)?, a.opt_int(3)?, a.int(4)?))
 }
@@ -215,12 +290,20 @@ fn k_narrow(a: &Args) -> Result<Arg> {
     let start = if start < 0 { start + size } else { start };
     let length = a.int(3)?;
     if start < 0 || length < 0 {
-        return Err(OpError::invalid("aten::narrow", format!("start ({start}) and length ({length}) must be non-negative")));
+        return Err(OpError::invalid(
+            "aten::narrow",
+            format!("start ({start}) and length ({length}) must be non-negative"),
+        ));
     }
     tensor_arg(x.narrow(dim, start as usize, length as usize))
 }
 fn k_as_strided(a: &Args) -> Result<Arg> {
-    tensor_arg(as_strided(a.tensor(0)?, &a.int_list(1)?, &a.int_list(2)?, a.opt_int(3)?))
+    tensor_arg(as_strided(
+        a.tensor(0)?,
+        &a.int_list(1)?,
+        &a.int_list(2)?,
+        a.opt_int(3)?,
+    ))
 }
 fn k_alias(a: &Args) -> Result<Arg> {
     Ok(Arg::Tensor(a.tensor(0)?.clone()))
@@ -260,6 +343,46 @@ fn k_is_contiguous(a: &Args) -> Result<Arg> {
 }
 fn k_is_floating_point(a: &Args) -> Result<Arg> {
     Ok(Arg::Bool(a.tensor(0)?.dtype().is_float()))
+}
+
+fn k_broadcast_tensors(a: &Args) -> Result<Arg> {
+    broadcast_tensors(&a.tensor_list(0)?).map(Arg::from)
+}
+fn k_meshgrid(a: &Args) -> Result<Arg> {
+    meshgrid(&a.tensor_list(0)?, "ij").map(Arg::from)
+}
+fn k_meshgrid_indexing(a: &Args) -> Result<Arg> {
+    meshgrid(&a.tensor_list(0)?, a.str(1)?).map(Arg::from)
+}
+fn atleast_kernel(a: &Args, n: usize) -> Result<Arg> {
+    match a.get(0)? {
+        Arg::Tensor(x) => atleast(x, n).map(Arg::Tensor),
+        _ => a
+            .tensor_list(0)?
+            .iter()
+            .map(|t| atleast(t, n))
+            .collect::<Result<Vec<_>>>()
+            .map(Arg::from),
+    }
+}
+fn k_atleast_1d(a: &Args) -> Result<Arg> {
+    atleast_kernel(a, 1)
+}
+fn k_atleast_2d(a: &Args) -> Result<Arg> {
+    atleast_kernel(a, 2)
+}
+fn k_atleast_3d(a: &Args) -> Result<Arg> {
+    atleast_kernel(a, 3)
+}
+fn k_is_nonzero(a: &Args) -> Result<Arg> {
+    let x = a.tensor(0)?;
+    if x.numel() != 1 {
+        return Err(OpError::invalid(
+            a.op(),
+            "Boolean value of Tensor with more than one value is ambiguous",
+        ));
+    }
+    Ok(Arg::Bool(x.item()?.to_bool()))
 }
 
 /// Registers view and metadata overloads.
@@ -311,6 +434,16 @@ pub fn register(reg: &mut Registry) {
         ("aten::is_contiguous", k_is_contiguous),
         ("aten::is_contiguous.memory_format", k_is_contiguous),
         ("aten::is_floating_point", k_is_floating_point),
+        ("aten::is_nonzero", k_is_nonzero),
+        ("aten::broadcast_tensors", k_broadcast_tensors),
+        ("aten::meshgrid", k_meshgrid),
+        ("aten::meshgrid.indexing", k_meshgrid_indexing),
+        ("aten::atleast_1d", k_atleast_1d),
+        ("aten::atleast_1d.Sequence", k_atleast_1d),
+        ("aten::atleast_2d", k_atleast_2d),
+        ("aten::atleast_2d.Sequence", k_atleast_2d),
+        ("aten::atleast_3d", k_atleast_3d),
+        ("aten::atleast_3d.Sequence", k_atleast_3d),
     ];
     for (n, f) in table {
         reg.register(n, *f);

@@ -1,5 +1,4 @@
-//! Ports of libstdc++'s `std::sort`, `std::nth_element` and `std::partial_sort`, which PyTorch's
-//! CPU `sort`/`topk` use: reproducing them keeps the order of ties identical to PyTorch.
+//! Ports of libstdc++'s sort/nth_element/partial_sort, so `sort`/`topk` order ties like PyTorch.
 
 const THRESHOLD: usize = 16;
 
@@ -45,7 +44,13 @@ pub fn partial_sort<T: Copy>(v: &mut [T], middle: usize, less: &impl Fn(&T, &T) 
     sort_heap(v, 0, middle, less);
 }
 
-fn introsort_loop<T: Copy>(v: &mut [T], first: usize, mut last: usize, mut depth: usize, less: &impl Fn(&T, &T) -> bool) {
+fn introsort_loop<T: Copy>(
+    v: &mut [T],
+    first: usize,
+    mut last: usize,
+    mut depth: usize,
+    less: &impl Fn(&T, &T) -> bool,
+) {
     while last - first > THRESHOLD {
         if depth == 0 {
             heap_select(v, first, last, last, less);
@@ -59,7 +64,14 @@ fn introsort_loop<T: Copy>(v: &mut [T], first: usize, mut last: usize, mut depth
     }
 }
 
-fn move_median_to_first<T: Copy>(v: &mut [T], result: usize, a: usize, b: usize, c: usize, less: &impl Fn(&T, &T) -> bool) {
+fn move_median_to_first<T: Copy>(
+    v: &mut [T],
+    result: usize,
+    a: usize,
+    b: usize,
+    c: usize,
+    less: &impl Fn(&T, &T) -> bool,
+) {
     let pick = if less(&v[a], &v[b]) {
         if less(&v[b], &v[c]) {
             b
@@ -78,7 +90,13 @@ fn move_median_to_first<T: Copy>(v: &mut [T], result: usize, a: usize, b: usize,
     v.swap(result, pick);
 }
 
-fn unguarded_partition<T: Copy>(v: &mut [T], mut first: usize, mut last: usize, pivot: usize, less: &impl Fn(&T, &T) -> bool) -> usize {
+fn unguarded_partition<T: Copy>(
+    v: &mut [T],
+    mut first: usize,
+    mut last: usize,
+    pivot: usize,
+    less: &impl Fn(&T, &T) -> bool,
+) -> usize {
     loop {
         while first < v.len() && less(&v[first], &v[pivot]) {
             first += 1;
@@ -95,7 +113,12 @@ fn unguarded_partition<T: Copy>(v: &mut [T], mut first: usize, mut last: usize, 
     }
 }
 
-fn unguarded_partition_pivot<T: Copy>(v: &mut [T], first: usize, last: usize, less: &impl Fn(&T, &T) -> bool) -> usize {
+fn unguarded_partition_pivot<T: Copy>(
+    v: &mut [T],
+    first: usize,
+    last: usize,
+    less: &impl Fn(&T, &T) -> bool,
+) -> usize {
     let mid = first + (last - first) / 2;
     move_median_to_first(v, first, first + 1, mid, last - 1, less);
     unguarded_partition(v, first + 1, last, first, less)
@@ -125,7 +148,12 @@ fn unguarded_linear_insert<T: Copy>(v: &mut [T], mut last: usize, less: &impl Fn
     v[last] = val;
 }
 
-fn final_insertion_sort<T: Copy>(v: &mut [T], first: usize, last: usize, less: &impl Fn(&T, &T) -> bool) {
+fn final_insertion_sort<T: Copy>(
+    v: &mut [T],
+    first: usize,
+    last: usize,
+    less: &impl Fn(&T, &T) -> bool,
+) {
     if last - first > THRESHOLD {
         insertion_sort(v, first, first + THRESHOLD, less);
         for i in first + THRESHOLD..last {
@@ -136,7 +164,14 @@ fn final_insertion_sort<T: Copy>(v: &mut [T], first: usize, last: usize, less: &
     }
 }
 
-fn adjust_heap<T: Copy>(v: &mut [T], first: usize, mut hole: usize, len: usize, value: T, less: &impl Fn(&T, &T) -> bool) {
+fn adjust_heap<T: Copy>(
+    v: &mut [T],
+    first: usize,
+    mut hole: usize,
+    len: usize,
+    value: T,
+    less: &impl Fn(&T, &T) -> bool,
+) {
     let top = hole;
     let mut second = hole;
     while len > 0 && second < (len - 1) / 2 {
@@ -178,13 +213,25 @@ fn make_heap<T: Copy>(v: &mut [T], first: usize, last: usize, less: &impl Fn(&T,
     }
 }
 
-fn pop_heap<T: Copy>(v: &mut [T], first: usize, last: usize, result: usize, less: &impl Fn(&T, &T) -> bool) {
+fn pop_heap<T: Copy>(
+    v: &mut [T],
+    first: usize,
+    last: usize,
+    result: usize,
+    less: &impl Fn(&T, &T) -> bool,
+) {
     let value = v[result];
     v[result] = v[first];
     adjust_heap(v, first, 0, last - first, value, less);
 }
 
-fn heap_select<T: Copy>(v: &mut [T], first: usize, middle: usize, last: usize, less: &impl Fn(&T, &T) -> bool) {
+fn heap_select<T: Copy>(
+    v: &mut [T],
+    first: usize,
+    middle: usize,
+    last: usize,
+    less: &impl Fn(&T, &T) -> bool,
+) {
     make_heap(v, first, middle, less);
     for i in middle..last {
         if less(&v[i], &v[first]) {

@@ -72,14 +72,32 @@ pub fn erfinv_f64(y: f64) -> f64 {
     let mut x = if w < 5.0 {
         let w = w - 2.5;
         let mut p = 2.810_226_36e-08;
-        for c in [3.432_739_39e-07, -3.523_387_7e-06, -4.391_506_54e-06, 0.000_218_580_87, -0.001_253_725_03, -0.004_177_681_64, 0.246_640_727, 1.501_409_41] {
+        for c in [
+            3.432_739_39e-07,
+            -3.523_387_7e-06,
+            -4.391_506_54e-06,
+            0.000_218_580_87,
+            -0.001_253_725_03,
+            -0.004_177_681_64,
+            0.246_640_727,
+            1.501_409_41,
+        ] {
             p = c + p * w;
         }
         p * y
     } else {
         let w = w.sqrt() - 3.0;
         let mut p = -0.000_200_214_257;
-        for c in [0.000_100_950_558, 0.001_349_343_22, -0.003_673_428_44, 0.005_739_507_73, -0.007_622_461_3, 0.009_438_870_47, 1.001_674_06, 2.832_976_82] {
+        for c in [
+            0.000_100_950_558,
+            0.001_349_343_22,
+            -0.003_673_428_44,
+            0.005_739_507_73,
+            -0.007_622_461_3,
+            0.009_438_870_47,
+            1.001_674_06,
+            2.832_976_82,
+        ] {
             p = c + p * w;
         }
         p * y
@@ -128,14 +146,24 @@ fn keep_type_typed<T: Arith>(op: &str, x: &Tensor, which: &str) -> Result<Tensor
         "neg" => same_type::<T>(op, x, |v| v.neg()),
         "abs" => same_type::<T>(op, x, |v| v.abs()),
         "square" => same_type::<T>(op, x, |v| v.mul(v)),
-        "sign" if is_float => same_type::<T>(op, x, through(|v| ((0.0 < v) as i32 - (v < 0.0) as i32) as f64)),
+        "sign" if is_float => same_type::<T>(
+            op,
+            x,
+            through(|v| ((0.0 < v) as i32 - (v < 0.0) as i32) as f64),
+        ),
         "sign" => same_type::<T>(op, x, |v| v.sign()),
         "floor" => same_type::<T>(op, x, through(f64::floor)),
         "ceil" => same_type::<T>(op, x, through(f64::ceil)),
         "trunc" => same_type::<T>(op, x, through(f64::trunc)),
         "round" => same_type::<T>(op, x, through(f64::round_ties_even)),
         "frac" if is_float => same_type::<T>(op, x, through(|v| v - v.trunc())),
-        _ => Err(OpError::unsupported(op, format!("\"{which}_cpu\" not implemented for '{}'", torch_type_name(T::DTYPE)))),
+        _ => Err(OpError::unsupported(
+            op,
+            format!(
+                "\"{which}_cpu\" not implemented for '{}'",
+                torch_type_name(T::DTYPE)
+            ),
+        )),
     }
 }
 
@@ -148,7 +176,13 @@ pub fn round_decimals(x: &Tensor, decimals: i64) -> Result<Tensor> {
     let d = decimals.unsigned_abs().min(400) as i32;
     if x.dtype() == DType::F64 {
         let p = 10f64.powi(d);
-        return map1::<f64, f64>(op, x, move |v| if decimals > 0 { (v * p).round_ties_even() / p } else { (v / p).round_ties_even() * p });
+        return map1::<f64, f64>(op, x, move |v| {
+            if decimals > 0 {
+                (v * p).round_ties_even() / p
+            } else {
+                (v / p).round_ties_even() * p
+            }
+        });
     }
     let p = 10f32.powi(d);
     dispatch_dtype!(x.dtype(), T => map1::<T, T>(op, x, move |v| {
@@ -162,7 +196,10 @@ pub fn round_decimals(x: &Tensor, decimals: i64) -> Result<Tensor> {
 pub fn clamp(x: &Tensor, min: Option<&Operand>, max: Option<&Operand>) -> Result<Tensor> {
     let op = "aten::clamp";
     if min.is_none() && max.is_none() {
-        return Err(OpError::invalid(op, "torch.clamp: At least one of 'min' or 'max' must not be None"));
+        return Err(OpError::invalid(
+            op,
+            "torch.clamp: At least one of 'min' or 'max' must not be None",
+        ));
     }
     let xo = Operand::from(x);
     let mut ops = vec![&xo];
@@ -170,7 +207,10 @@ pub fn clamp(x: &Tensor, min: Option<&Operand>, max: Option<&Operand>) -> Result
     ops.extend(max);
     let dtype = result_type(&ops);
     if dtype.is_bool() {
-        return Err(OpError::unsupported(op, "\"clamp_cpu\" not implemented for 'Bool'"));
+        return Err(OpError::unsupported(
+            op,
+            "\"clamp_cpu\" not implemented for 'Bool'",
+        ));
     }
     let float_bound = |o: Option<&Operand>, inf: f64| -> Result<Tensor> {
         match o {
@@ -179,7 +219,10 @@ pub fn clamp(x: &Tensor, min: Option<&Operand>, max: Option<&Operand>) -> Result
         }
     };
     let (lo, hi) = if dtype.is_float() {
-        (float_bound(min, f64::NEG_INFINITY)?, float_bound(max, f64::INFINITY)?)
+        (
+            float_bound(min, f64::NEG_INFINITY)?,
+            float_bound(max, f64::INFINITY)?,
+        )
     } else {
         (int_bound(min, dtype, false)?, int_bound(max, dtype, true)?)
     };
@@ -198,7 +241,10 @@ fn int_bound(o: Option<&Operand>, dtype: DType, upper: bool) -> Result<Tensor> {
         DType::I32 => (i32::MIN as i64, i32::MAX as i64),
         _ => (i64::MIN, i64::MAX),
     };
-    Ok(Tensor::scalar_of(Scalar::Int(if upper { hi } else { lo }), dtype))
+    Ok(Tensor::scalar_of(
+        Scalar::Int(if upper { hi } else { lo }),
+        dtype,
+    ))
 }
 
 fn clamp_typed<T: Arith>(op: &str, x: &Tensor, lo: &Tensor, hi: &Tensor) -> Result<Tensor> {
@@ -216,7 +262,12 @@ fn clamp_typed<T: Arith>(op: &str, x: &Tensor, lo: &Tensor, hi: &Tensor) -> Resu
 }
 
 /// `nan_to_num(x, nan, posinf, neginf)`: defaults 0 and the dtype's extremes.
-pub fn nan_to_num(x: &Tensor, nan: Option<f64>, posinf: Option<f64>, neginf: Option<f64>) -> Result<Tensor> {
+pub fn nan_to_num(
+    x: &Tensor,
+    nan: Option<f64>,
+    posinf: Option<f64>,
+    neginf: Option<f64>,
+) -> Result<Tensor> {
     if !x.dtype().is_float() {
         return x.copy_contiguous();
     }
@@ -226,7 +277,11 @@ pub fn nan_to_num(x: &Tensor, nan: Option<f64>, posinf: Option<f64>, neginf: Opt
         DType::F32 => (f32::MIN as f64, f32::MAX as f64),
         _ => (f64::MIN, f64::MAX),
     };
-    let (n, p, m) = (nan.unwrap_or(0.0), posinf.unwrap_or(hi), neginf.unwrap_or(lo));
+    let (n, p, m) = (
+        nan.unwrap_or(0.0),
+        posinf.unwrap_or(hi),
+        neginf.unwrap_or(lo),
+    );
     dispatch_dtype!(x.dtype(), T => map1::<T, T>("aten::nan_to_num", x, move |v| {
         let f = v.to_f64();
         if f.is_nan() { T::from_f64(n) } else if f == f64::INFINITY { T::from_f64(p) } else if f == f64::NEG_INFINITY { T::from_f64(m) } else { v }
@@ -284,7 +339,13 @@ pub fn float_fn(name: &str) -> Option<fn(f64) -> f64> {
         "reciprocal" => |v: f64| 1.0 / v,
         "deg2rad" => f64::to_radians,
         "rad2deg" => f64::to_degrees,
-        "sinc" => |v: f64| if v == 0.0 { 1.0 } else { (std::f64::consts::PI * v).sin() / (std::f64::consts::PI * v) },
+        "sinc" => |v: f64| {
+            if v == 0.0 {
+                1.0
+            } else {
+                (std::f64::consts::PI * v).sin() / (std::f64::consts::PI * v)
+            }
+        },
         _ => return None,
     })
 }
@@ -321,7 +382,10 @@ fn k_unary_(a: &Args) -> Result<Arg> {
 fn k_positive(a: &Args) -> Result<Arg> {
     let x = a.tensor(0)?;
     if x.dtype().is_bool() {
-        return Err(OpError::unsupported(a.op(), "The `+` operator, on a bool tensor is not supported."));
+        return Err(OpError::unsupported(
+            a.op(),
+            "The `+` operator, on a bool tensor is not supported.",
+        ));
     }
     Ok(Arg::Tensor(x.clone()))
 }
@@ -355,7 +419,13 @@ fn k_clamp_(a: &Args) -> Result<Arg> {
     write_inplace(a.op(), a.tensor(0)?, &clamp_args(a)?).map(Arg::Tensor)
 }
 fn k_nan_to_num(a: &Args) -> Result<Arg> {
-    nan_to_num(a.tensor(0)?, a.opt_float(1)?, a.opt_float(2)?, a.opt_float(3)?).map(Arg::Tensor)
+    nan_to_num(
+        a.tensor(0)?,
+        a.opt_float(1)?,
+        a.opt_float(2)?,
+        a.opt_float(3)?,
+    )
+    .map(Arg::Tensor)
 }
 fn k_nan_to_num_(a: &Args) -> Result<Arg> {
     let x = a.tensor(0)?;
@@ -411,10 +481,49 @@ fn k_xlogy(a: &Args) -> Result<Arg> {
 /// Registers the unary overloads.
 pub fn register(reg: &mut Registry) {
     let names = [
-        "neg", "negative", "abs", "absolute", "sqrt", "rsqrt", "exp", "exp2", "log", "log2", "log10", "log1p", "expm1",
-        "sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "asinh", "acosh",
-        "atanh", "erf", "erfc", "erfinv", "floor", "ceil", "round", "trunc", "fix", "frac", "sign", "sgn", "reciprocal",
-        "square", "deg2rad", "rad2deg", "sinc",
+        "neg",
+        "negative",
+        "abs",
+        "absolute",
+        "sqrt",
+        "rsqrt",
+        "exp",
+        "exp2",
+        "log",
+        "log2",
+        "log10",
+        "log1p",
+        "expm1",
+        "sin",
+        "cos",
+        "tan",
+        "asin",
+        "acos",
+        "atan",
+        "arcsin",
+        "arccos",
+        "arctan",
+        "sinh",
+        "cosh",
+        "asinh",
+        "acosh",
+        "atanh",
+        "erf",
+        "erfc",
+        "erfinv",
+        "floor",
+        "ceil",
+        "round",
+        "trunc",
+        "fix",
+        "frac",
+        "sign",
+        "sgn",
+        "reciprocal",
+        "square",
+        "deg2rad",
+        "rad2deg",
+        "sinc",
     ];
     for n in names {
         reg.register(&format!("aten::{n}"), k_unary);

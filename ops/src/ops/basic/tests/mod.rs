@@ -1,6 +1,9 @@
 //! Tests of the general operators against values computed with torch 2.15.0.
 
 mod arith;
+mod index;
+mod reduce;
+mod shapes;
 
 use std::sync::OnceLock;
 
@@ -54,7 +57,11 @@ pub fn vi(t: &Tensor) -> Vec<i64> {
 }
 
 pub fn vb(t: &Tensor) -> Vec<bool> {
-    t.to_vec::<crate::Bool8>().unwrap().iter().map(|b| b.0 != 0).collect()
+    t.to_vec::<crate::Bool8>()
+        .unwrap()
+        .iter()
+        .map(|b| b.0 != 0)
+        .collect()
 }
 
 pub fn a(t: &Tensor) -> Arg {
