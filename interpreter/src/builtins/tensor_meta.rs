@@ -316,7 +316,9 @@ pub fn lookup(full_name: &str) -> Option<OpBuiltin> {
         "aten::__derive_index" => derive_index,
         "prim::TupleIndex" => tuple_index,
         "aten::wait" => wait,
-        "aten::is_grad_enabled" | "aten::is_scripting" => true_,
+        // An inference runtime: no autograd, as under `torch.no_grad()`.
+        "aten::is_scripting" => true_,
+        "aten::is_grad_enabled" => false_,
         "aten::_set_grad_enabled" => none,
         "aten::is_floating_point" => is_floating_point,
         "aten::dict" => new_dict,
