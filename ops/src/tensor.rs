@@ -25,6 +25,9 @@ struct TensorInner {
     /// A 0-d tensor standing for a Python number (a TorchScript graph constant): in type
     /// promotion it counts like a Python scalar, not like a 0-d tensor.
     wrapped_number: bool,
+    /// Set on the dense stand-in for a nested tensor (see [`Tensor::with_nested_mask`]): a bool
+    /// `[batch, seq]` mask, true at real tokens.
+    nested_mask: Option<Tensor>,
 }
 
 impl std::fmt::Debug for Tensor {
@@ -81,6 +84,7 @@ impl Tensor {
             strides,
             requires_grad: false,
             wrapped_number: false,
+            nested_mask: None,
         })))
     }
 
@@ -143,6 +147,7 @@ impl Tensor {
             strides,
             requires_grad: false,
             wrapped_number: false,
+            nested_mask: None,
         }))
     }
 
@@ -186,6 +191,7 @@ impl Tensor {
             strides: inner.strides.clone(),
             requires_grad,
             wrapped_number: inner.wrapped_number,
+            nested_mask: inner.nested_mask.clone(),
         }))
     }
 
@@ -204,6 +210,7 @@ impl Tensor {
             strides: inner.strides.clone(),
             requires_grad: inner.requires_grad,
             wrapped_number: true,
+            nested_mask: None,
         }))
     }
 
@@ -212,6 +219,64 @@ impl Tensor {
     /// gives float32 like `int64_tensor + 1.5`.
     pub fn is_wrapped_number(&self) -> bool {
         self.0.wrapped_number
+    }
+
+    /// The same (padded, dense) tensor standing for a nested tensor of `[batch, seq, ...]`
+    /// sequences: `mask` is a bool `[batch, seq]` tensor, true at the real tokens, which must
+    /// come first in each row (left-aligned, as `_nested_tensor_from_mask` builds them). Views
+    /// of the result are plain dense tensors again.
+    pub fn with_nested_mask(self, mask: Tensor) -> Result<Tensor> {
+        let op = "with_nested_mask";
+        if mask.dtype() != DType::Bool || mask.dim() != 2 || self.dim() < 2 {
+            return Err(OpError::invalid(
+                op,
+                format!(
+                    "expected a 2-D bool mask over a tensor of at least 2 dims, got a {} mask {:?} for a tensor {:?}",
+                    mask.dtype(),
+                    mask.shape(),
+                    self.shape()
+                ),
+            ));
+        }
+        if mask.shape() != &self.shape()[..2] {
+            return Err(OpError::shape(
+                op,
+                format!(
+                    "mask {:?} does not match the tensor's leading dims {:?}",
+                    mask.shape(),
+                    &self.shape()[..2]
+                ),
+            ));
+        }
+        let row = mask.shape()[1];
+        let flags = mask.to_vec::<crate::Bool8>()?;
+        if row > 0
+            && flags
+                .chunks(row)
+                .any(|r| r.windows(2).any(|w| !w[0].get() && w[1].get()))
+        {
+            return Err(OpError::invalid(
+                op,
+                "mask must be left-aligned without gaps",
+            ));
+        }
+        let inner = &self.0;
+        Ok(Tensor(Arc::new(TensorInner {
+            storage: inner.storage.clone(),
+            dtype: inner.dtype,
+            offset: inner.offset,
+            shape: inner.shape.clone(),
+            strides: inner.strides.clone(),
+            requires_grad: inner.requires_grad,
+            wrapped_number: false,
+            nested_mask: Some(mask),
+        })))
+    }
+
+    /// The padding mask of a tensor standing for a nested tensor (true at real tokens), or
+    /// `None` for an ordinary tensor.
+    pub fn nested_mask(&self) -> Option<&Tensor> {
+        self.0.nested_mask.as_ref()
     }
 
     // ----- metadata -----
@@ -301,6 +366,7 @@ impl Tensor {
             strides,
             requires_grad: false,
             wrapped_number: false,
+            nested_mask: None,
         }))
     }
 

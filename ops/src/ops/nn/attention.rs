@@ -6,6 +6,7 @@ use crate::dtype::DType;
 use crate::error::{OpError, Result};
 use crate::ops::nn::activation::{activation, Act};
 use crate::ops::nn::linear::{batched_matmul, linear};
+use crate::ops::nn::nested::attention_padding_mask;
 use crate::ops::nn::norm::layer_norm;
 use crate::ops::nn::util::{finish, with_real, Real};
 use crate::registry::Registry;
@@ -446,6 +447,12 @@ fn usize_arg(a: &Args, i: usize, what: &str) -> Result<usize> {
 }
 
 fn k_native_mha(a: &Args) -> Result<Arg> {
+    let (query, key) = (a.tensor(0)?, a.tensor(1)?);
+    let nested = attention_padding_mask(a.op(), key, a.opt_tensor(9)?)?;
+    let (mask, mask_type) = match &nested {
+        Some(m) => (Some(m), Some(1)),
+        None => (a.opt_tensor(9)?, a.opt_int(12)?),
+    };
     let w = MhaWeights {
         embed_dim: usize_arg(a, 3, "embed_dim")?,
         num_heads: usize_arg(a, 4, "num_head")?,
@@ -455,15 +462,19 @@ fn k_native_mha(a: &Args) -> Result<Arg> {
         proj_bias: a.tensor(8)?,
     };
     let (out, weights) = multi_head_attention(
-        a.tensor(0)?,
-        a.tensor(1)?,
+        query,
+        key,
         a.tensor(2)?,
         &w,
-        a.opt_tensor(9)?,
+        mask,
         a.bool(10)?,
         a.bool(11)?,
-        a.opt_int(12)?,
+        mask_type,
     )?;
+    let out = match query.nested_mask() {
+        Some(m) => out.with_nested_mask(m.clone())?,
+        None => out,
+    };
     Ok(Arg::Tuple(vec![
         Arg::Tensor(out),
         weights.map_or(Arg::None, Arg::Tensor),
@@ -485,16 +496,26 @@ fn k_encoder_layer(a: &Args) -> Result<Arg> {
         ffn1: (a.tensor(14)?, a.tensor(15)?),
         ffn2: (a.tensor(16)?, a.tensor(17)?),
     };
-    Ok(transformer_encoder_layer(
-        a.tensor(0)?,
+    let src = a.tensor(0)?;
+    let nested = attention_padding_mask(a.op(), src, a.opt_tensor(18)?)?;
+    let (mask, mask_type) = match &nested {
+        Some(m) => (Some(m), Some(1)),
+        None => (a.opt_tensor(18)?, a.opt_int(19)?),
+    };
+    let out = transformer_encoder_layer(
+        src,
         &mha,
         &ew,
         a.bool(7)?,
         a.bool(8)?,
         a.float(9)?,
-        a.opt_tensor(18)?,
-        a.opt_int(19)?,
-    )?
+        mask,
+        mask_type,
+    )?;
+    Ok(match src.nested_mask() {
+        Some(m) => out.with_nested_mask(m.clone())?,
+        None => out,
+    }
     .into())
 }
 

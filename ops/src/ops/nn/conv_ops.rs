@@ -1,5 +1,6 @@
 //! Convolution entry points: `_convolution`, `convolution`, `conv1d`/`conv2d` (also with string
-//! padding) and `conv_transpose1d`/`conv_transpose2d`, lowered onto the 2-D kernels.
+//! padding, and `_convolution_mode`) and `conv_transpose1d`/`conv_transpose2d`, lowered onto the
+//! 2-D kernels.
 
 use crate::arg::{Arg, Args};
 use crate::error::{OpError, Result};
@@ -135,15 +136,16 @@ fn string_padding(
                     "padding='same' is not supported for strided convolutions",
                 ));
             }
-            let ks = &weight.shape()[weight.dim() - spatial..];
-            Ok(ks
-                .iter()
+            let ks = &weight.shape()[weight.dim().saturating_sub(spatial)..];
+            ks.iter()
                 .zip(dilation)
                 .map(|(&k, &d)| {
-                    let total = d * k.saturating_sub(1);
-                    (total / 2, total - total / 2)
+                    let total = d
+                        .checked_mul(k.saturating_sub(1))
+                        .ok_or_else(|| OpError::invalid(op, "padding='same' overflows"))?;
+                    Ok((total / 2, total - total / 2))
                 })
-                .collect())
+                .collect()
         }
         other => Err(OpError::invalid(
             op,
@@ -236,6 +238,49 @@ fn k_conv_padding(a: &Args, spatial: usize) -> Result<Arg> {
     };
     Ok(out.into())
 }
+/// `_convolution_mode(input, weight, bias, stride, padding: str, dilation, groups)`: what traced
+/// `conv*d(padding="same"|"valid")` records; the rank comes from the weight.
+fn k_convolution_mode(a: &Args) -> Result<Arg> {
+    let op = a.op();
+    let w = a.tensor(1)?;
+    match w.dim() {
+        3 => k_conv_padding(a, 1),
+        4 => k_conv_padding(a, 2),
+        5 => conv3d_mode(a, w),
+        d => Err(OpError::unsupported(
+            op,
+            format!("{}-D convolution (weight of {d} dims)", d.saturating_sub(2)),
+        )),
+    }
+}
+
+/// 3-D `_convolution_mode`: the volumetric kernel pads symmetrically, so "same" is supported
+/// when each dim's total padding is even (odd effective kernel sizes).
+fn conv3d_mode(a: &Args, w: &Tensor) -> Result<Arg> {
+    let op = a.op();
+    let stride = usize_list(op, "stride", &a.int_list(3)?, 3)?;
+    let dilation = usize_list(op, "dilation", &a.int_list(5)?, 3)?;
+    let pads = string_padding(op, a.str(4)?, w, &dilation, &stride)?;
+    if pads.iter().any(|&(b, e)| b != e) {
+        return Err(OpError::unsupported(
+            op,
+            "padding='same' with an even effective kernel size in a 3-D convolution",
+        ));
+    }
+    let to_i64 = |v: &[usize]| -> Vec<i64> { v.iter().map(|&x| x as i64).collect() };
+    let padding: Vec<i64> = pads.iter().map(|p| p.0 as i64).collect();
+    Ok(crate::ops::nn::volumetric::convolution3d(
+        op,
+        a.tensor(0)?,
+        w,
+        a.opt_tensor(2)?,
+        &to_i64(&stride),
+        &padding,
+        &to_i64(&dilation),
+        a.int(6)?,
+    )?
+    .into())
+}
 fn k_conv2d_padding(a: &Args) -> Result<Arg> {
     k_conv_padding(a, 2)
 }
@@ -281,6 +326,7 @@ pub fn register(reg: &mut Registry) {
     reg.register("aten::conv1d", k_conv1d);
     reg.register("aten::conv2d.padding", k_conv2d_padding);
     reg.register("aten::conv1d.padding", k_conv1d_padding);
+    reg.register("aten::_convolution_mode", k_convolution_mode);
     reg.register("aten::conv_transpose2d.input", k_conv_transpose2d);
     reg.register("aten::conv_transpose1d", k_conv_transpose1d);
 }

@@ -1,4 +1,4 @@
-//! Neural-network operators: matmul, convolution, pooling, normalization, activations, RNNs, attention.
+//! Neural-network operators: matmul, convolution, pooling, normalization, activations, RNNs and packed sequences, attention and nested tensors.
 
 pub mod activation;
 pub mod attention;
@@ -8,7 +8,9 @@ pub mod einsum;
 pub mod embedding;
 pub mod gemm_kernels;
 pub mod linear;
+pub mod nested;
 pub mod norm;
+pub mod packed_sequence;
 pub mod padding;
 pub mod pool;
 pub mod recurrent;
@@ -28,7 +30,9 @@ pub fn register(reg: &mut Registry) {
     einsum::register(reg);
     embedding::register(reg);
     linear::register(reg);
+    nested::register(reg);
     norm::register(reg);
+    packed_sequence::register(reg);
     padding::register(reg);
     pool::register(reg);
     recurrent::register(reg);

@@ -1,0 +1,223 @@
+//! Nested tensors emulated as a padded dense tensor plus a padding mask: `_nested_tensor_from_mask`,
+//! `_nested_tensor_from_mask_left_aligned` and `to_padded_tensor`.
+
+use crate::arg::{Arg, Args};
+use crate::dispatch_dtype;
+use crate::dtype::{Bool8, DType};
+use crate::error::{OpError, Result};
+use crate::ops::nn::util::{product, to_usize};
+use crate::registry::Registry;
+use crate::scalar::Scalar;
+use crate::tensor::{scalar_to, Tensor};
+
+/// Checks `t [N, L, D]` against a bool `mask [N, L]` and returns the mask's rows.
+fn mask_rows(op: &str, t: &Tensor, mask: &Tensor) -> Result<Vec<Vec<bool>>> {
+    if mask.dtype() != DType::Bool {
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "Expected mask to be of ScalarType Bool, but got {} instead.",
+                mask.dtype()
+            ),
+        ));
+    }
+    if mask.dim() != 2 {
+        return Err(OpError::shape(op, "Padding mask should be 2D"));
+    }
+    if t.dim() != 3 {
+        return Err(OpError::shape(op, "Input should be a 3D tensor, N * L * D"));
+    }
+    if mask.shape() != &t.shape()[..2] {
+        return Err(OpError::shape(op, "Mask size should match input size"));
+    }
+    let flags = mask.to_vec::<Bool8>()?;
+    let row = mask.shape()[1];
+    if row == 0 {
+        return Ok(vec![Vec::new(); mask.shape()[0]]);
+    }
+    Ok(flags
+        .chunks(row)
+        .map(|r| r.iter().map(|b| b.get()).collect())
+        .collect())
+}
+
+/// True when every row's true entries come first (PyTorch's "left-aligned without gaps").
+fn left_aligned(rows: &[Vec<bool>]) -> bool {
+    rows.iter().all(|r| {
+        let count = r.iter().filter(|&&b| b).count();
+        r.iter().position(|&b| !b).unwrap_or(r.len()) == count
+    })
+}
+
+/// A left-aligned bool mask `[N, L]` with `lengths[i]` leading trues in row `i`.
+fn mask_of_lengths(lengths: &[usize], seq: usize) -> Result<Tensor> {
+    let flags: Vec<Bool8> = lengths
+        .iter()
+        .flat_map(|&n| (0..seq).map(move |j| Bool8::from(j < n)))
+        .collect();
+    Tensor::from_vec(flags, &[lengths.len(), seq])
+}
+
+/// `_nested_tensor_from_mask(t [N, L, D], mask [N, L])`: sequence `i` is `t[i, :sum(mask[i])]`
+/// (the mask's true count, as PyTorch takes it), kept as a copy of `t` with that padding mask.
+pub fn nested_tensor_from_mask(t: &Tensor, mask: &Tensor, mask_check: bool) -> Result<Tensor> {
+    let op = "aten::_nested_tensor_from_mask";
+    let rows = mask_rows(op, t, mask)?;
+    if mask_check && !left_aligned(&rows) {
+        return Err(OpError::invalid(
+            op,
+            "Mask must be left-aligned without gaps",
+        ));
+    }
+    let lengths: Vec<usize> = rows
+        .iter()
+        .map(|r| r.iter().filter(|&&b| b).count())
+        .collect();
+    let nested = mask_of_lengths(&lengths, t.shape()[1])?;
+    t.copy_contiguous()?.with_nested_mask(nested)
+}
+
+/// `_nested_tensor_from_mask_left_aligned(t, mask)`.
+pub fn nested_tensor_from_mask_left_aligned(t: &Tensor, mask: &Tensor) -> Result<bool> {
+    let rows = mask_rows("aten::_nested_tensor_from_mask_left_aligned", t, mask)?;
+    Ok(left_aligned(&rows))
+}
+
+/// The sequence lengths of a nested stand-in (its mask's true counts per row).
+fn nested_lengths(op: &str, t: &Tensor) -> Result<Vec<usize>> {
+    let mask = t.nested_mask().ok_or_else(|| {
+        OpError::invalid(
+            op,
+            format!(
+                "expected a nested tensor, got a dense tensor {:?}",
+                t.shape()
+            ),
+        )
+    })?;
+    let (n, seq) = (mask.shape()[0], mask.shape()[1]);
+    let flags = mask.to_vec::<Bool8>()?;
+    Ok((0..n)
+        .map(|i| {
+            flags[i * seq..(i + 1) * seq]
+                .iter()
+                .filter(|b| b.get())
+                .count()
+        })
+        .collect())
+}
+
+/// `to_padded_tensor(nested, padding, output_size)`: `[N, max_len, ...]` (or `output_size`,
+/// which may only be larger) with every position outside the sequences set to `padding`.
+pub fn to_padded_tensor(t: &Tensor, padding: f64, output_size: Option<&[i64]>) -> Result<Tensor> {
+    let op = "aten::to_padded_tensor";
+    let lengths = nested_lengths(op, t)?;
+    if lengths.is_empty() {
+        return Tensor::zeros(&[0], t.dtype());
+    }
+    let max_len = lengths.iter().copied().max().unwrap_or(0);
+    let mut shape = t.shape().to_vec();
+    shape[1] = max_len;
+    if let Some(size) = output_size {
+        if size.len() != shape.len() {
+            return Err(OpError::shape(
+                op,
+                "Length of output_size does not match NestedTensor dims. Broadcasting is not supported.",
+            ));
+        }
+        for (d, &s) in shape.iter_mut().zip(size) {
+            let s = to_usize(op, "output_size", s)?;
+            if s < *d {
+                return Err(OpError::shape(
+                    op,
+                    "Value in output_size is less than NestedTensor padded size. Truncation is not supported.",
+                ));
+            }
+            *d = s;
+        }
+    }
+    let (seq, inner) = (t.shape()[1], product(op, &t.shape()[2..])?);
+    let out_inner = product(op, &shape[2..])?;
+    let out_seq = shape[1];
+    let numel = product(op, &shape)?;
+    let fill = Scalar::Float(padding);
+    dispatch_dtype!(t.dtype(), T => {
+        let x = t.to_vec::<T>()?;
+        let mut out = vec![scalar_to::<T>(fill); numel];
+        for (i, &len) in lengths.iter().enumerate() {
+            for j in 0..len {
+                let src = (i * seq + j) * inner;
+                let dst = (i * out_seq + j) * out_inner;
+                copy_row(&mut out[dst..dst + out_inner], &x[src..src + inner], &t.shape()[2..], &shape[2..]);
+            }
+        }
+        Tensor::from_vec(out, &shape)
+    })
+}
+
+/// Copies one token's `[d2, d3, ...]` block into the (possibly larger) padded output block.
+fn copy_row<T: Copy>(dst: &mut [T], src: &[T], src_shape: &[usize], dst_shape: &[usize]) {
+    match src_shape.split_first() {
+        None => dst[..src.len()].copy_from_slice(src),
+        Some((&n, rest)) => {
+            let (src_step, dst_step) = (
+                rest.iter().product::<usize>(),
+                dst_shape[1..].iter().product::<usize>(),
+            );
+            for k in 0..n {
+                copy_row(
+                    &mut dst[k * dst_step..(k + 1) * dst_step],
+                    &src[k * src_step..(k + 1) * src_step],
+                    rest,
+                    &dst_shape[1..],
+                );
+            }
+        }
+    }
+}
+
+/// For a nested stand-in `t`, its key padding mask in attention's convention (bool `[N, L]`,
+/// true = padding, masked out); `None` for a dense tensor. Nested inputs take no other mask.
+pub fn attention_padding_mask(
+    op: &str,
+    t: &Tensor,
+    explicit: Option<&Tensor>,
+) -> Result<Option<Tensor>> {
+    let Some(mask) = t.nested_mask() else {
+        return Ok(None);
+    };
+    if explicit.is_some() {
+        return Err(OpError::unsupported(
+            op,
+            "NestedTensor with mask is not supported yet",
+        ));
+    }
+    let flags: Vec<Bool8> = mask
+        .to_vec::<Bool8>()?
+        .into_iter()
+        .map(|b| Bool8::from(!b.get()))
+        .collect();
+    Tensor::from_vec(flags, mask.shape()).map(Some)
+}
+
+fn k_from_mask(a: &Args) -> Result<Arg> {
+    Ok(nested_tensor_from_mask(a.tensor(0)?, a.tensor(1)?, a.bool(2)?)?.into())
+}
+
+fn k_left_aligned(a: &Args) -> Result<Arg> {
+    Ok(nested_tensor_from_mask_left_aligned(a.tensor(0)?, a.tensor(1)?)?.into())
+}
+
+fn k_to_padded(a: &Args) -> Result<Arg> {
+    let size = a.opt_int_list(2)?;
+    Ok(to_padded_tensor(a.tensor(0)?, a.float(1)?, size.as_deref())?.into())
+}
+
+pub fn register(reg: &mut Registry) {
+    reg.register("aten::_nested_tensor_from_mask", k_from_mask);
+    reg.register(
+        "aten::_nested_tensor_from_mask_left_aligned",
+        k_left_aligned,
+    );
+    reg.register("aten::to_padded_tensor", k_to_padded);
+    reg.register("aten::nested_to_padded_tensor", k_to_padded);
+}
