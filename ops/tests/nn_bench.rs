@@ -281,20 +281,36 @@ fn bench_resnet18_forward() {
 fn bench_depthwise() {
     let reg = Registry::with_all_ops();
     set_intra_op_threads(1);
-    for (c, hw, s) in [(32, 112, 1), (144, 56, 2), (384, 14, 1), (960, 7, 1)] {
+    // (channels, size, kernel, stride): MobileNetV2/V3 depthwise layers
+    for (c, hw, k, s) in [
+        (32, 112, 3, 1),
+        (144, 56, 3, 2),
+        (384, 14, 3, 1),
+        (960, 7, 3, 1),
+        (16, 112, 3, 2),
+        (72, 56, 3, 2),
+        (88, 28, 3, 1),
+        (96, 28, 5, 2),
+        (96, 14, 5, 1),
+        (240, 14, 5, 1),
+        (288, 14, 5, 2),
+        (576, 7, 5, 1),
+        (72, 56, 5, 2),
+    ] {
         let x = ramp(&[1, c, hw, hw]);
-        let w = ramp(&[c, 1, 3, 3]);
+        let w = ramp(&[c, 1, k, k]);
+        let pad = (k / 2) as i64;
         let args = [
             Arg::Tensor(x),
             Arg::Tensor(w),
             Arg::None,
             ints(&[s, s]),
-            ints(&[1, 1]),
+            ints(&[pad, pad]),
             ints(&[1, 1]),
             Arg::Int(c as i64),
         ];
         time(
-            &format!("depthwise 3x3 1x{c}x{hw}x{hw} stride {s}"),
+            &format!("depthwise {k}x{k} 1x{c}x{hw}x{hw} stride {s}"),
             20,
             || {
                 reg.call("aten::conv2d", &args).unwrap();

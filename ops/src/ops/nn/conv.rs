@@ -204,6 +204,10 @@ fn direct_single_channel<F: Real>(
     p: &Conv2dParams,
     out: &mut [F],
 ) {
+    if let Some(run) = depthwise_fast_path::<F>(d, p) {
+        run(x, d, weights, out);
+        return;
+    }
     let plane = d.oh * d.ow;
     let kk = d.kh * d.kw;
     let (ph, pw) = (
@@ -244,6 +248,131 @@ fn direct_single_channel<F: Real>(
             }
         }
     });
+}
+
+type DepthwiseFn<F> = fn(&[F], &Dims, &[F], &mut [F]);
+
+/// The specialised float32 kernel for square 3x3/5x5 kernels with stride 1 or 2, "same"
+/// padding (`k/2` on every side) and no dilation, if this convolution is one.
+fn depthwise_fast_path<F: Real>(d: &Dims, p: &Conv2dParams) -> Option<DepthwiseFn<F>> {
+    if std::any::TypeId::of::<F>() != std::any::TypeId::of::<f32>()
+        || d.kh != d.kw
+        || p.dilation != [1, 1]
+        || p.stride[0] != p.stride[1]
+        || p.pad_begin != [d.kh / 2; 2]
+        || p.pad_end != [d.kh / 2; 2]
+    {
+        return None;
+    }
+    match (d.kh, p.stride[0]) {
+        (3, 1) => Some(depthwise_same::<F, 3, 1>),
+        (3, 2) => Some(depthwise_same::<F, 3, 2>),
+        (5, 1) => Some(depthwise_same::<F, 5, 1>),
+        (5, 2) => Some(depthwise_same::<F, 5, 2>),
+        _ => None,
+    }
+}
+
+/// Depthwise `K`x`K` convolution with stride `S` and padding `K/2` of one input plane into
+/// `out[ocg, oh*ow]` (which holds the bias or zeros).
+///
+/// The plane is copied once into a zero-bordered scratch buffer; with stride 2 each padded
+/// row is stored de-interleaved (even columns, then odd columns) so that every tap reads a
+/// contiguous run of inputs. Outputs are computed in blocks of columns held in local
+/// accumulators across all `K*K` taps (vectorised by the compiler).
+fn depthwise_same<F: Real, const K: usize, const S: usize>(
+    x: &[F],
+    d: &Dims,
+    weights: &[F],
+    out: &mut [F],
+) {
+    let pad = K / 2;
+    let (ph, pw) = (d.h + 2 * pad, d.w + 2 * pad);
+    let plane = d.oh * d.ow;
+    if plane == 0 {
+        return;
+    }
+    // start of the odd columns within a de-interleaved row (unused with stride 1)
+    let odd = if S == 1 { 0 } else { pw.div_ceil(S) };
+    // offset of tap column j within a scratch row
+    let off: [usize; K] = std::array::from_fn(|j| (j % S) * odd + j / S);
+    with_scratch::<F, _>(ph * pw, |padded| {
+        for (y, row) in padded.chunks_mut(pw).enumerate() {
+            row.fill(F::ZERO);
+            if y < pad || y >= d.h + pad {
+                continue;
+            }
+            let src = &x[(y - pad) * d.w..(y - pad + 1) * d.w];
+            if S == 1 {
+                row[pad..pad + d.w].copy_from_slice(src);
+            } else {
+                for phase in 0..S {
+                    // first input column landing in this phase, and where it lands
+                    let x0 = (phase + S - pad % S) % S;
+                    let start = phase * odd + (x0 + pad) / S;
+                    for (o, &v) in row[start..].iter_mut().zip(src.iter().skip(x0).step_by(S)) {
+                        *o = v;
+                    }
+                }
+            }
+        }
+        let padded = &*padded;
+        for (o, out_plane) in out.chunks_mut(plane).enumerate() {
+            let Some(wk) = weights.get(o * K * K..(o + 1) * K * K) else {
+                return;
+            };
+            let w: [F; 25] = std::array::from_fn(|i| wk.get(i).copied().unwrap_or(F::ZERO));
+            for (oy, dst) in out_plane.chunks_mut(d.ow).enumerate() {
+                let rows: [&[F]; K] =
+                    std::array::from_fn(|i| &padded[(oy * S + i) * pw..(oy * S + i + 1) * pw]);
+                if dst.len() >= 8 {
+                    depthwise_row::<F, K, 8>(&rows, &off, &w, dst);
+                } else if dst.len() >= 4 {
+                    depthwise_row::<F, K, 4>(&rows, &off, &w, dst);
+                } else {
+                    for (ox, o) in dst.iter_mut().enumerate() {
+                        let mut acc = F::ZERO;
+                        for (i, row) in rows.iter().enumerate() {
+                            for (j, &c) in off.iter().enumerate() {
+                                acc += w[i * K + j] * row[c + ox];
+                            }
+                        }
+                        *o += acc;
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// One output row (`dst.len() >= B`) in blocks of `B` columns; the last block is moved back
+/// to end at the row's end and only adds its not-yet-written columns.
+fn depthwise_row<F: Real, const K: usize, const B: usize>(
+    rows: &[&[F]; K],
+    off: &[usize; K],
+    w: &[F; 25],
+    dst: &mut [F],
+) {
+    let ow = dst.len();
+    let mut done = 0;
+    while done < ow {
+        let ox0 = done.min(ow - B);
+        let mut acc = [F::ZERO; B];
+        for (i, row) in rows.iter().enumerate() {
+            for (j, &c) in off.iter().enumerate() {
+                let wv = w[i * K + j];
+                let src = &row[c + ox0..c + ox0 + B];
+                for (a, &s) in acc.iter_mut().zip(src) {
+                    *a += wv * s;
+                }
+            }
+        }
+        let skip = done - ox0;
+        for (o, &a) in dst[done..ox0 + B].iter_mut().zip(&acc[skip..]) {
+            *o += a;
+        }
+        done = ox0 + B;
+    }
 }
 
 /// A 3x3 depthwise plane computed one output at a time with the nine taps unrolled (for

@@ -1,0 +1,118 @@
+//! The specialised depthwise kernels (3x3/5x5, stride 1/2, padding k/2) against a naive
+//! reference on pseudo-random inputs with odd and tiny sizes, with and without bias.
+
+use torchscript_ops::{Arg, Registry, Tensor};
+
+fn rand_vec(n: usize, seed: &mut u64) -> Vec<f32> {
+    (0..n)
+        .map(|_| {
+            *seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((*seed >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
+
+fn ints(v: &[i64]) -> Arg {
+    Arg::List(v.iter().map(|&i| Arg::Int(i)).collect())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn naive(
+    x: &[f32],
+    w: &[f32],
+    b: Option<&[f32]>,
+    (n, c, h, wd): (usize, usize, usize, usize),
+    k: usize,
+    s: usize,
+    oh: usize,
+    ow: usize,
+) -> Vec<f32> {
+    let pad = (k / 2) as isize;
+    let mut out = vec![0.0f32; n * c * oh * ow];
+    for ni in 0..n {
+        for ci in 0..c {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let mut acc = 0.0f64;
+                    for i in 0..k {
+                        for j in 0..k {
+                            let iy = (oy * s + i) as isize - pad;
+                            let ix = (ox * s + j) as isize - pad;
+                            if iy < 0 || ix < 0 || iy >= h as isize || ix >= wd as isize {
+                                continue;
+                            }
+                            let xv = x[((ni * c + ci) * h + iy as usize) * wd + ix as usize];
+                            acc += f64::from(xv) * f64::from(w[(ci * k + i) * k + j]);
+                        }
+                    }
+                    let bias = b.map_or(0.0, |b| f64::from(b[ci]));
+                    out[((ni * c + ci) * oh + oy) * ow + ox] = (acc + bias) as f32;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn depthwise_fast_path_matches_naive() {
+    let reg = Registry::with_all_ops();
+    let mut seed = 7u64;
+    for k in [3usize, 5] {
+        for s in [1usize, 2] {
+            for (n, c, h, wd) in [
+                (1, 3, 1, 1),
+                (1, 2, 2, 3),
+                (2, 3, 5, 7),
+                (1, 4, 9, 13),
+                (1, 3, 17, 11),
+                (2, 2, 23, 31),
+                (1, 2, 14, 14),
+                (1, 2, 7, 7),
+                (1, 1, 3, 40),
+            ] {
+                let pad = k / 2;
+                if h + 2 * pad < k || wd + 2 * pad < k {
+                    continue;
+                }
+                let oh = (h + 2 * pad - k) / s + 1;
+                let ow = (wd + 2 * pad - k) / s + 1;
+                let x = rand_vec(n * c * h * wd, &mut seed);
+                let w = rand_vec(c * k * k, &mut seed);
+                let b = rand_vec(c, &mut seed);
+                for with_bias in [false, true] {
+                    let args = [
+                        Arg::Tensor(Tensor::from_vec(x.clone(), &[n, c, h, wd]).unwrap()),
+                        Arg::Tensor(Tensor::from_vec(w.clone(), &[c, 1, k, k]).unwrap()),
+                        if with_bias {
+                            Arg::Tensor(Tensor::from_vec(b.clone(), &[c]).unwrap())
+                        } else {
+                            Arg::None
+                        },
+                        ints(&[s as i64, s as i64]),
+                        ints(&[pad as i64, pad as i64]),
+                        ints(&[1, 1]),
+                        Arg::Int(c as i64),
+                    ];
+                    let out = match reg.call("aten::conv2d", &args).unwrap() {
+                        Arg::Tensor(t) => t,
+                        other => panic!("unexpected {other:?}"),
+                    };
+                    assert_eq!(out.shape(), &[n, c, oh, ow]);
+                    let got = out.to_vec::<f32>().unwrap();
+                    let bias = with_bias.then_some(&b[..]);
+                    let want = naive(&x, &w, bias, (n, c, h, wd), k, s, oh, ow);
+                    for (idx, (g, e)) in got.iter().zip(&want).enumerate() {
+                        assert!(
+                            (g - e).abs() <= 1e-5 + 1e-4 * e.abs(),
+                            "k{k} s{s} {:?} bias {with_bias} at {idx}: {g} vs {e}",
+                            (n, c, h, wd)
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
