@@ -534,11 +534,24 @@ impl<'p> Interpreter<'p> {
     }
 
     /// Runs a function defined inside the current one, on the current frame.
-    pub(crate) fn call_local_function(&mut self, index: usize, args: Vec<Value>, frame: &mut Frame) -> Result<Value> {
+    pub(crate) fn call_local_function(
+        &mut self,
+        index: usize,
+        args: Vec<Value>,
+        frame: &mut Frame,
+    ) -> Result<Value> {
         let function = frame.function;
-        let nested = function.nested.get(index).ok_or_else(|| type_error("unknown local function"))?;
+        let nested = function
+            .nested
+            .get(index)
+            .ok_or_else(|| type_error("unknown local function"))?;
         if args.len() != nested.param_slots.len() {
-            return Err(type_error(format!("{}() takes {} arguments but {} were given", nested.name, nested.param_slots.len(), args.len())));
+            return Err(type_error(format!(
+                "{}() takes {} arguments but {} were given",
+                nested.name,
+                nested.param_slots.len(),
+                args.len()
+            )));
         }
         for (&slot, v) in nested.param_slots.iter().zip(args) {
             frame.slots[slot] = v;

@@ -226,9 +226,16 @@ impl Lowerer<'_> {
                 let param_slots = f.params.iter().map(|p| self.slot(&p.name.name)).collect();
                 let body = self.block(&f.body)?;
                 let index = self.nested.len();
-                self.nested.push(crate::ir::NestedFunction { name: f.name.name.clone(), param_slots, body });
+                self.nested.push(crate::ir::NestedFunction {
+                    name: f.name.name.clone(),
+                    param_slots,
+                    body,
+                });
                 let slot = self.slot(&f.name.name);
-                StmtKind::Assign { targets: vec![Target::Local(slot)], value: Expr::Const(Value::LocalFunction(index)) }
+                StmtKind::Assign {
+                    targets: vec![Target::Local(slot)],
+                    value: Expr::Const(Value::LocalFunction(index)),
+                }
             }
             S::ClassDef(c) => {
                 return Err(self.error(

@@ -555,7 +555,9 @@ pub fn list_op(name: &str) -> Option<OpBuiltin> {
         "aten::eq" | "aten::ne" | "aten::lt" | "aten::gt" | "aten::le" | "aten::ge" => {
             return super::scalar::lookup(name)
         }
-        "aten::min" | "aten::max" | "prim::min" | "prim::max" => return super::scalar::lookup(name),
+        "aten::min" | "aten::max" | "prim::min" | "prim::max" => {
+            return super::scalar::lookup(name)
+        }
         _ => return None,
     })
 }

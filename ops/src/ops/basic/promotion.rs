@@ -133,7 +133,13 @@ pub fn result_type(operands: &[&Operand]) -> DType {
             Operand::Tensor(t) if t.dim() > 0 => dim = promote_opt(dim, Some(t.dtype())),
             Operand::Tensor(t) if t.is_wrapped_number() => {
                 let d = t.dtype();
-                let as_python = if d.is_float() { DType::F32 } else if d.is_bool() { DType::Bool } else { DType::I64 };
+                let as_python = if d.is_float() {
+                    DType::F32
+                } else if d.is_bool() {
+                    DType::Bool
+                } else {
+                    DType::I64
+                };
                 wrapped = promote_opt(wrapped, Some(as_python))
             }
             Operand::Tensor(t) => zero = promote_opt(zero, Some(t.dtype())),
