@@ -621,7 +621,7 @@ impl<'p> Interpreter<'p> {
 
     /// Calls an operator by name, choosing the overload from the arguments.
     pub fn call_op_by_name(&mut self, name: &str, args: Vec<Value>, line: u32) -> Result<Value> {
-        let site = crate::bind::make_site(self.program, name);
+        let site = self.program.op_site(name);
         if site.schemas.is_empty() {
             return Err(ErrorKind::UnknownName(name.to_string()).into());
         }

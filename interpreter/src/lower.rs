@@ -173,7 +173,8 @@ impl Lowerer<'_> {
             S::AugAssign { target, op, value } => {
                 let current = self.expr(target)?;
                 let rhs = self.expr(value)?;
-                let name = inplace_op_name(*op);
+                // `x += y` stores the value form back (tensor in-place ops are printed as `torch.add_`).
+                let name = binary_op_name(*op);
                 let call = self.op_call(name, vec![current, rhs], line);
                 StmtKind::Assign {
                     targets: vec![self.target(target)?],
@@ -633,13 +634,6 @@ fn binary_op_name(op: BinOp) -> &'static str {
         BinOp::LShift => "aten::__lshift__",
         BinOp::RShift => "aten::__rshift__",
     }
-}
-
-fn inplace_op_name(op: BinOp) -> &'static str {
-    // Python's `x += y` on a tensor is in place; on ints/lists the op returns a new value
-    // that is stored back. TorchScript prints tensor in-place ops as `torch.add_`, so the
-    // augmented forms in source are the value forms.
-    binary_op_name(op)
 }
 
 fn is_type_name(n: &str) -> bool {

@@ -29,6 +29,8 @@ pub struct Program {
     functions: RwLock<HashMap<String, Arc<Function>>>,
     constants: RwLock<Vec<Value>>,
     registry: Registry,
+    /// Operator call sites used by builtins (`len`, `sum`, `min`...), built once per name.
+    op_sites: RwLock<HashMap<String, Arc<crate::ir::OpSite>>>,
     /// The archive's format version (older versions keep old operator semantics).
     pub format_version: u64,
 }
@@ -50,6 +52,7 @@ impl Program {
             functions: RwLock::new(HashMap::new()),
             constants: RwLock::new(Vec::new()),
             registry: Registry::with_all_ops(),
+            op_sites: RwLock::new(HashMap::new()),
             format_version,
         }
     }
@@ -60,6 +63,16 @@ impl Program {
 
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// The shared call site of operator `name` (all overloads), built on first use.
+    pub fn op_site(&self, name: &str) -> Arc<crate::ir::OpSite> {
+        if let Some(site) = self.op_sites.read().get(name) {
+            return site.clone();
+        }
+        let site = Arc::new(crate::bind::make_site(self, name));
+        self.op_sites.write().insert(name.to_string(), site.clone());
+        site
     }
 
     /// Sets the values of `CONSTANTS.c0`, `CONSTANTS.c1`, ... (from constants.pkl).
