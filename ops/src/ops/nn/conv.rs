@@ -166,6 +166,11 @@ fn im2col<F: Real>(
                         &src[(iy - p.pad_begin[0]) * d.w..(iy - p.pad_begin[0] + 1) * d.w];
                     out_row[..xlo].fill(F::ZERO);
                     out_row[xhi..].fill(F::ZERO);
+                    if xlo == xhi {
+                        // The whole tap falls into the padding (padding and dilation larger
+                        // than the input): `start` below would lie before the row.
+                        continue;
+                    }
                     let start = xlo * p.stride[1] + j * p.dilation[1] - p.pad_begin[1];
                     if p.stride[1] == 1 {
                         out_row[xlo..xhi].copy_from_slice(&src_row[start..start + (xhi - xlo)]);

@@ -251,6 +251,7 @@ pub fn product(op: &str, dims: &[usize]) -> Result<usize> {
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
         .filter(|&n| n <= MAX_ELEMENTS)
         .ok_or_else(|| OpError::invalid(op, format!("a result of shape {dims:?} is too large")))
+        .and_then(|n| crate::alloc::check_numel(n).map(|()| n))
 }
 
 /// Runs `f(index, chunk)` over the `chunk`-sized pieces of `out`, in parallel on the rayon pool
