@@ -16,18 +16,19 @@ for model in "$cases"/*/model.pt; do
         cp "$model" "$out/load_archive/$name.pt"
     fi
     python3 - "$model" "$out" "$name" <<'PY'
-import sys, zipfile
+import hashlib, sys, zipfile
 model, out, name = sys.argv[1:]
 z = zipfile.ZipFile(model)
 for entry in z.namelist():
     base = entry.split("/", 1)[1] if "/" in entry else entry
     data = z.read(entry)
+    # Files are named by content hash: the same module code in many cases is kept once.
+    digest = hashlib.sha1(data).hexdigest()[:16]
     if base in ("data.pkl", "constants.pkl") and len(data) <= 65536:
-        open(f"{out}/unpickle/{name}-{base}", "wb").write(data)
+        open(f"{out}/unpickle/{digest}", "wb").write(data)
     elif base.startswith("code/") and base.endswith(".py") and len(data) <= 65536:
-        flat = base.replace("/", "_")
         for target in ("parse", "lower"):
-            open(f"{out}/{target}/{name}-{flat}", "wb").write(data)
+            open(f"{out}/{target}/{digest}", "wb").write(data)
 PY
 done
 # run_code: small functions named `f(x, n)` in the style of the archives' code.
