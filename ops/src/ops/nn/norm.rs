@@ -628,3 +628,50 @@ pub fn register(reg: &mut Registry) {
     reg.register("aten::norm_except_dim", k_norm_except_dim);
     reg.register("aten::_weight_norm", k_weight_norm);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{moments_of_slice, normalize_row};
+
+    #[test]
+    fn row_statistics_and_normalization_match_the_naive_reference() {
+        for len in 1..50usize {
+            let xs: Vec<f32> = (0..len)
+                .map(|i| ((i * 13 % 7) as f32) * 1.5 - 3.0)
+                .collect();
+            let n = len as f64;
+            let mean = xs.iter().map(|&v| v as f64).sum::<f64>() / n;
+            let var = xs.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n;
+            let (m, v) = moments_of_slice(&xs);
+            assert!(
+                (m as f64 - mean).abs() < 1e-5,
+                "len {len}: mean {m} vs {mean}"
+            );
+            assert!((v as f64 - var).abs() < 1e-5, "len {len}: var {v} vs {var}");
+            let w: Vec<f32> = (0..len).map(|i| 0.5 + i as f32 * 0.1).collect();
+            let b: Vec<f32> = (0..len).map(|i| i as f32 * -0.2).collect();
+            let rstd = 1.0 / (var + 1e-5).sqrt();
+            for (wo, bo) in [(true, true), (true, false), (false, true), (false, false)] {
+                let mut out = vec![0f32; len];
+                normalize_row(
+                    &xs,
+                    m,
+                    rstd as f32,
+                    wo.then_some(&w[..]),
+                    bo.then_some(&b[..]),
+                    &mut out,
+                );
+                for i in 0..len {
+                    let mut want = (xs[i] as f64 - mean) * rstd;
+                    if wo {
+                        want *= w[i] as f64;
+                    }
+                    if bo {
+                        want += b[i] as f64;
+                    }
+                    assert!((out[i] as f64 - want).abs() < 1e-4, "len {len} [{i}]");
+                }
+            }
+        }
+    }
+}

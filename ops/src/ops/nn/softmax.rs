@@ -192,3 +192,58 @@ pub fn register(reg: &mut Registry) {
     reg.register("aten::_softmax", k_private_softmax);
     reg.register("aten::_log_softmax", k_private_softmax);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::softmax_in_place;
+
+    /// Softmax or log-softmax of a row in float64, the direct way.
+    fn naive(row: &[f32], log: bool) -> Vec<f64> {
+        let max = row.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v as f64));
+        let sum: f64 = row.iter().map(|&v| (v as f64 - max).exp()).sum();
+        row.iter()
+            .map(|&v| {
+                let e = (v as f64 - max).exp() / sum;
+                if log {
+                    e.ln()
+                } else {
+                    e
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rows_of_every_length_match_the_naive_reference() {
+        for len in 1..70usize {
+            let row: Vec<f32> = (0..len)
+                .map(|i| ((i * 37 % 23) as f32 - 11.0) * 0.7)
+                .collect();
+            for log in [false, true] {
+                let mut ours = row.clone();
+                softmax_in_place(&mut ours, log);
+                for (i, (&a, b)) in ours.iter().zip(naive(&row, log)).enumerate() {
+                    assert!(
+                        (a as f64 - b).abs() < 1e-6 * (1.0 + b.abs()),
+                        "len {len} log {log} [{i}]: {a} vs {b}"
+                    );
+                }
+                let mut ours64: Vec<f64> = row.iter().map(|&v| v as f64).collect();
+                softmax_in_place(&mut ours64, log);
+                for (a, b) in ours64.iter().zip(naive(&row, log)) {
+                    assert!((a - b).abs() < 1e-12 * (1.0 + b.abs()));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nan_and_masked_rows() {
+        let mut row = vec![1.0f32, f32::NAN, 2.0];
+        softmax_in_place(&mut row, false);
+        assert!(row.iter().all(|v| v.is_nan()));
+        let mut masked = vec![0.5f32, f32::NEG_INFINITY, 0.5];
+        softmax_in_place(&mut masked, false);
+        assert_eq!(masked, vec![0.5, 0.0, 0.5]);
+    }
+}
