@@ -95,7 +95,7 @@ impl LineTable {
             text.bytes()
                 .enumerate()
                 .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+                .map(|(i, _)| u32::try_from(i.saturating_add(1)).unwrap_or(u32::MAX)),
         );
         LineTable { starts }
     }
@@ -116,7 +116,10 @@ impl LineTable {
             .starts
             .get(line.saturating_sub(1) as usize)
             .map_or(0, |&s| s as usize);
-        let column = text.get(start..clamped).map_or(0, |s| s.chars().count()) + 1;
+        let column = text
+            .get(start..clamped)
+            .map_or(0, |s| s.chars().count())
+            .saturating_add(1);
         LineColumn {
             line,
             column: u32::try_from(column).unwrap_or(u32::MAX),
