@@ -60,19 +60,19 @@ def flatten(v, out):
     return out
 
 
-def build(name, workdir):
+def build(name, workdir, reuse=False):
     """Saves NAME.pt, NAME.npz and (if export works) NAME.onnx; returns paths and inputs."""
     torch.manual_seed(0)
     model, inputs, how = ZOO[name]()
+    pt, npz, onnx_path = (os.path.join(workdir, f"{name}.{ext}") for ext in ("pt", "npz", "onnx"))
+    if reuse and os.path.exists(pt) and os.path.exists(npz):
+        return pt, npz, onnx_path if os.path.exists(onnx_path) else None, inputs
     model = model.eval()
-    pt = os.path.join(workdir, f"{name}.pt")
     with torch.no_grad():
         scripted = torch.jit.script(model) if how == "script" else torch.jit.trace(model, inputs)
     torch.jit.save(scripted, pt)
-    npz = os.path.join(workdir, f"{name}.npz")
     # numpy has no bfloat16: such inputs are not used by the zoo (bf16 models take int ids)
     np.savez(npz, **{f"arg{i}": to_numpy(x) for i, x in enumerate(inputs)})
-    onnx_path = os.path.join(workdir, f"{name}.onnx")
     try:
         buf = io.BytesIO()
         # outside no_grad: under it nn.MultiheadAttention takes its fused fast path, which has no
@@ -186,6 +186,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("--no-check", action="store_true")
     ap.add_argument("--keep", help="keep the generated models in this folder")
+    ap.add_argument("--reuse", action="store_true", help="with --keep: reuse models built by an earlier run")
     ap.add_argument("--json", help="write all rows here")
     args = ap.parse_args()
     if args.list:
@@ -201,7 +202,7 @@ def main():
     for name in names:
         print(f"{name}: building", file=sys.stderr)
         try:
-            pt, npz, onnx_path, inputs = build(name, workdir)
+            pt, npz, onnx_path, inputs = build(name, workdir, args.reuse)
         except Exception as e:  # noqa: BLE001
             print(f"  {name}: build failed: {e}", file=sys.stderr)
             continue
