@@ -219,7 +219,10 @@ pub fn actor_pool(
 ) -> Result<BenchReport, Error> {
     let pool = ActorPool::new(module.clone(), options, Routing::LeastBusy)?;
     let warm: Vec<_> = (0..warmup.max(options.workers))
-        .map(|i| pool.submit_to(i % options.workers.max(1), method, args.to_vec()))
+        .map(|i| {
+            let worker = i.checked_rem(options.workers.max(1)).unwrap_or(0);
+            pool.submit_to(worker, method, args.to_vec())
+        })
         .collect();
     for h in warm {
         h.wait()?;

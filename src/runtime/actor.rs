@@ -222,13 +222,13 @@ impl ActorPool {
 
     fn pick(&self) -> usize {
         let n = self.workers.len().max(1);
+        let turn = self.next.fetch_add(1, Ordering::Relaxed);
         match self.routing {
-            Routing::RoundRobin => self.next.fetch_add(1, Ordering::Relaxed) % n,
+            Routing::RoundRobin => turn.checked_rem(n).unwrap_or(0),
             Routing::LeastBusy => {
                 // Start the scan at a rotating worker so that ties spread out.
-                let start = self.next.fetch_add(1, Ordering::Relaxed) % n;
                 (0..n)
-                    .map(|i| (start.saturating_add(i)) % n)
+                    .filter_map(|i| turn.wrapping_add(i).checked_rem(n))
                     .min_by_key(|&i| self.pending(i))
                     .unwrap_or(0)
             }

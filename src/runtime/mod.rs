@@ -66,7 +66,7 @@ impl PoolOptions {
         let workers = workers.max(1);
         PoolOptions {
             workers,
-            intra_op_threads: (cores() / workers).max(1),
+            intra_op_threads: cores().checked_div(workers).unwrap_or(1).max(1),
             queue_capacity: 2,
         }
     }
