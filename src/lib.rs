@@ -19,6 +19,7 @@ pub mod inspect;
 #[cfg(feature = "ndarray")]
 pub mod interop;
 pub mod io;
+pub mod limits;
 pub mod module;
 pub mod npz;
 pub mod pickle;
@@ -26,6 +27,8 @@ pub mod runtime;
 
 pub use archive::{Archive, ArchiveBytes, ArchiveError, RecordInfo, StoredRecord};
 pub use error::{Error, Result};
+pub use limits::Limits;
+pub use torchscript_interpreter::limits::{Budget, CancelHandle};
 pub use module::{Instance, MethodSignature, Module};
 pub use npz::{NpyArray, NpyDType, NpzError};
 pub use pickle::{

@@ -15,7 +15,8 @@ use torchscript_ops::CopyStats;
 
 use crate::archive::{Archive, ArchiveBytes};
 use crate::error::Error;
-use crate::pickle::load_archive_pickles;
+use crate::limits::Limits;
+use torchscript_interpreter::limits::Budget;
 
 pub use values::storage_dtype;
 use values::{script_error, InstanceCloner, ValueBuilder};
@@ -28,6 +29,7 @@ pub struct Module {
     root: Arc<Object>,
     stats: Arc<CopyStats>,
     mapped_bytes: u64,
+    limits: Limits,
     /// Instances that served a call and were left unchanged by it, ready for the next call.
     idle_instances: Mutex<Vec<Instance>>,
     instances_made: AtomicU64,
@@ -85,8 +87,21 @@ impl Module {
 
     /// Loads an opened archive.
     pub fn from_archive(archive: Archive) -> Result<Module, Error> {
+        Module::from_archive_with_limits(archive, Limits::default())
+    }
+
+    /// Maps and loads the archive at `path` under `limits` (kept for the module's calls).
+    pub fn load_with_limits(path: impl AsRef<Path>, limits: Limits) -> Result<Module, Error> {
+        Module::from_archive_with_limits(Archive::open(path)?, limits)
+    }
+
+    /// Loads an opened archive under `limits`: the directory's sizes are checked before
+    /// anything is inflated, and the module's calls run under them.
+    pub fn from_archive_with_limits(archive: Archive, limits: Limits) -> Result<Module, Error> {
+        limits.check_archive(&archive)?;
         let archive = Arc::new(archive);
-        let pickles = load_archive_pickles(&archive)?;
+        let pickles =
+            crate::pickle::load_archive_pickles_with_limits(&archive, limits.pickle_limits())?;
         let program = Arc::new(Program::new(
             Box::new(source::ArchiveSource::new(archive.clone())),
             archive.version(),
@@ -121,6 +136,7 @@ impl Module {
             root,
             stats,
             mapped_bytes,
+            limits,
             idle_instances: Mutex::new(Vec::new()),
             instances_made: AtomicU64::new(0),
         })
@@ -231,6 +247,7 @@ impl Module {
         Instance {
             program: self.program.clone(),
             root,
+            limits: self.limits,
         }
     }
 
@@ -248,9 +265,25 @@ impl Module {
     /// Runs on the current executor (see [`torchscript_ops::parallel`]), or on the default
     /// one when called from outside any executor.
     pub fn run_method(&self, method: &str, inputs: Vec<Value>) -> Result<Value, Error> {
+        self.run_method_with_budget(method, inputs, Budget::default())
+    }
+
+    /// Runs `forward`.
+    pub fn forward(&self, inputs: Vec<Value>) -> Result<Value, Error> {
+        self.run_method("forward", inputs)
+    }
+
+    /// Runs `method` as [`Module::run_method`] does, stopping when `budget` (steps,
+    /// deadline, cancellation) runs out.
+    pub fn run_method_with_budget(
+        &self,
+        method: &str,
+        inputs: Vec<Value>,
+        budget: Budget,
+    ) -> Result<Value, Error> {
         let popped = self.idle_instances.lock().pop();
         let instance = popped.unwrap_or_else(|| self.instance());
-        let result = instance.run_method(method, inputs);
+        let result = instance.run_method_with_budget(method, inputs, budget);
         if pristine::unchanged(&self.root, &instance.root) {
             let mut idle = self.idle_instances.lock();
             if idle.len() < MAX_IDLE_INSTANCES {
@@ -260,9 +293,9 @@ impl Module {
         result
     }
 
-    /// Runs `forward`.
-    pub fn forward(&self, inputs: Vec<Value>) -> Result<Value, Error> {
-        self.run_method("forward", inputs)
+    /// The limits loading checked and calls run under.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 }
 
@@ -270,6 +303,7 @@ impl Module {
 pub struct Instance {
     program: Arc<Program>,
     root: Arc<Object>,
+    limits: Limits,
 }
 
 impl std::fmt::Debug for Instance {
@@ -286,8 +320,19 @@ impl Instance {
     /// Runs on the current executor (see [`torchscript_ops::parallel`]), or on the default
     /// one when called from outside any executor.
     pub fn run_method(&self, method: &str, inputs: Vec<Value>) -> Result<Value, Error> {
+        self.run_method_with_budget(method, inputs, Budget::default())
+    }
+
+    /// Runs a method under the module's limits, stopping when `budget` runs out, on the
+    /// current executor (or the default one outside any executor).
+    pub fn run_method_with_budget(
+        &self,
+        method: &str,
+        inputs: Vec<Value>,
+        budget: Budget,
+    ) -> Result<Value, Error> {
         torchscript_ops::parallel::run(|| {
-            Interpreter::new(&self.program)
+            Interpreter::with_limits(&self.program, self.limits.run_limits(), budget)
                 .call_method(&self.root, method, inputs, vec![])
                 .map_err(script_error)
         })
