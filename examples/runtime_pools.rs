@@ -7,10 +7,15 @@ use torchscript::runtime::{ActorPool, PoolOptions, Routing, TaskPool};
 use torchscript::{Module, Tensor, Value};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/models/cases/resnet_basic_scripted/model.pt");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/models/cases/resnet_basic_scripted/model.pt"
+    );
     let module = Arc::new(Module::load(path)?);
     let input = |i: usize| -> Vec<Value> {
-        let values: Vec<f32> = (0..3 * 32 * 32).map(|k| ((k + i) % 17) as f32 / 17.0).collect();
+        let values: Vec<f32> = (0..3 * 32 * 32)
+            .map(|k| ((k + i) % 17) as f32 / 17.0)
+            .collect();
         vec![Value::Tensor(
             Tensor::from_vec(values, &[1, 3, 32, 32]).expect("shape matches"),
         )]
@@ -30,7 +35,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     handle.wait()?;
 
     // Actor mode: 2 workers with their own instances and bounded queues.
-    let actors = ActorPool::new(module.clone(), PoolOptions::new(2).queue_capacity(4), Routing::LeastBusy)?;
+    let actors = ActorPool::new(
+        module.clone(),
+        PoolOptions::new(2).queue_capacity(4),
+        Routing::LeastBusy,
+    )?;
     let handles: Vec<_> = (0..8).map(|i| actors.submit("forward", input(i))).collect();
     for h in handles {
         h.wait()?;

@@ -65,8 +65,8 @@ mod tests {
 
     #[test]
     fn round_trip_keeps_values_shape_and_strided_views() {
-        let a = ArrayD::from_shape_vec(IxDyn(&[2, 3]), vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0])
-            .unwrap();
+        let a =
+            ArrayD::from_shape_vec(IxDyn(&[2, 3]), vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
         let t = from_ndarray(a.clone()).unwrap();
         assert_eq!(t.shape(), &[2, 3]);
         assert_eq!(to_ndarray::<f32>(&t).unwrap(), a);
@@ -75,6 +75,9 @@ mod tests {
         assert_eq!(seen, a.t().to_owned());
         assert!(with_ndarray_view::<f64, _>(&t, |_| ()).is_err());
         let transposed_in = from_ndarray(a.t().to_owned()).unwrap();
-        assert_eq!(transposed_in.to_vec::<f32>().unwrap(), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+        assert_eq!(
+            transposed_in.to_vec::<f32>().unwrap(),
+            vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]
+        );
     }
 }

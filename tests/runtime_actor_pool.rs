@@ -25,8 +25,12 @@ fn many_callers_get_the_sequential_outputs_bit_for_bit() {
     let inputs = scaled_inputs(&module, &dir, 10);
     let expected = sequential(&module, &inputs);
     for routing in [Routing::RoundRobin, Routing::LeastBusy] {
-        let pool = ActorPool::new(module.clone(), PoolOptions::new(3).queue_capacity(2), routing)
-            .unwrap();
+        let pool = ActorPool::new(
+            module.clone(),
+            PoolOptions::new(3).queue_capacity(2),
+            routing,
+        )
+        .unwrap();
         let pool = &pool;
         std::thread::scope(|scope| {
             for client in 0..6 {
@@ -55,7 +59,11 @@ fn each_worker_keeps_its_own_state() {
     let out = pool.submit_to(1, "forward", x.clone()).wait().unwrap();
     assert_matches(&out, named(&torch, "call1"), "call1 on worker 1");
     // Neither the module nor a task-mode call sees the workers' writes.
-    assert_matches(&module.forward(x.clone()).unwrap(), named(&torch, "call1"), "module");
+    assert_matches(
+        &module.forward(x.clone()).unwrap(),
+        named(&torch, "call1"),
+        "module",
+    );
     pool.shutdown();
 }
 
@@ -77,9 +85,16 @@ fn shutdown_finishes_queued_calls() {
     let module = Arc::new(Module::load(dir.join("model.pt")).unwrap());
     let inputs = scaled_inputs(&module, &dir, 8);
     let expected = sequential(&module, &inputs);
-    let pool =
-        ActorPool::new(module, PoolOptions::new(1).queue_capacity(8), Routing::RoundRobin).unwrap();
-    let handles: Vec<_> = inputs.iter().map(|i| pool.submit("forward", i.clone())).collect();
+    let pool = ActorPool::new(
+        module,
+        PoolOptions::new(1).queue_capacity(8),
+        Routing::RoundRobin,
+    )
+    .unwrap();
+    let handles: Vec<_> = inputs
+        .iter()
+        .map(|i| pool.submit("forward", i.clone()))
+        .collect();
     pool.shutdown();
     for (h, want) in handles.into_iter().zip(&expected) {
         assert_bit_equal(&arrays(&h.wait().unwrap()), want);
@@ -92,9 +107,16 @@ fn drop_does_not_wait_and_queued_calls_still_finish() {
     let module = Arc::new(Module::load(dir.join("model.pt")).unwrap());
     let inputs = scaled_inputs(&module, &dir, 6);
     let expected = sequential(&module, &inputs);
-    let pool =
-        ActorPool::new(module, PoolOptions::new(2).queue_capacity(4), Routing::LeastBusy).unwrap();
-    let handles: Vec<_> = inputs.iter().map(|i| pool.submit("forward", i.clone())).collect();
+    let pool = ActorPool::new(
+        module,
+        PoolOptions::new(2).queue_capacity(4),
+        Routing::LeastBusy,
+    )
+    .unwrap();
+    let handles: Vec<_> = inputs
+        .iter()
+        .map(|i| pool.submit("forward", i.clone()))
+        .collect();
     drop(pool);
     for (h, want) in handles.into_iter().zip(&expected) {
         assert_bit_equal(&arrays(&h.wait().unwrap()), want);
@@ -106,8 +128,12 @@ fn a_full_queue_pushes_back() {
     let dir = case_dir("resnet_basic_scripted");
     let module = Arc::new(Module::load(dir.join("model.pt")).unwrap());
     let x = case_inputs(&module, &dir, "forward");
-    let pool =
-        ActorPool::new(module, PoolOptions::new(1).queue_capacity(2), Routing::RoundRobin).unwrap();
+    let pool = ActorPool::new(
+        module,
+        PoolOptions::new(1).queue_capacity(2),
+        Routing::RoundRobin,
+    )
+    .unwrap();
     let mut accepted = Vec::new();
     let mut refused = 0;
     for _ in 0..200 {

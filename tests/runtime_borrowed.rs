@@ -43,7 +43,9 @@ fn borrowed_bytes_give_the_file_outputs_without_copying() {
     // The module keeps the buffer alive on its own.
     drop(bytes);
     drop(from_file);
-    let again = borrowed.forward(case_inputs(&borrowed, &dir, "forward")).unwrap();
+    let again = borrowed
+        .forward(case_inputs(&borrowed, &dir, "forward"))
+        .unwrap();
     assert_bit_equal(&a, &arrays(&again));
 }
 
@@ -59,7 +61,11 @@ fn misaligned_borrowed_records_are_copied_once_and_counted() {
     let out = arrays(&module.forward(inputs.clone()).unwrap());
     assert_close_f32(&out, &expected_outputs(&dir.join("outputs.npz")));
     module.forward(inputs).unwrap();
-    assert_eq!(module.copied_weight_bytes(), copied, "copied again on a later call");
+    assert_eq!(
+        module.copied_weight_bytes(),
+        copied,
+        "copied again on a later call"
+    );
 }
 
 #[test]

@@ -27,7 +27,10 @@ fn many_callers_get_the_sequential_outputs_bit_for_bit() {
         let module = Arc::new(Module::load(dir.join("model.pt")).unwrap());
         let inputs = scaled_inputs(&module, &dir, count);
         let expected = sequential(&module, &inputs);
-        for options in [PoolOptions::new(3).intra_op_threads(1), PoolOptions::new(2).intra_op_threads(2)] {
+        for options in [
+            PoolOptions::new(3).intra_op_threads(1),
+            PoolOptions::new(2).intra_op_threads(2),
+        ] {
             let pool = TaskPool::new(module.clone(), options).unwrap();
             let pool = &pool;
             std::thread::scope(|scope| {
@@ -64,7 +67,9 @@ fn an_error_fails_only_its_call() {
     let inputs = scaled_inputs(&module, &dir, 8);
     let expected = sequential(&module, &inputs);
     let pool = TaskPool::new(module, PoolOptions::new(2)).unwrap();
-    let wrong = vec![Value::Tensor(Tensor::from_slice(&[1.0f32; 6], &[2, 3]).unwrap())];
+    let wrong = vec![Value::Tensor(
+        Tensor::from_slice(&[1.0f32; 6], &[2, 3]).unwrap(),
+    )];
     let mut batch = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
         batch.push(input.clone());
@@ -86,7 +91,10 @@ fn an_error_fails_only_its_call() {
         assert_bit_equal(got, want);
     }
     assert!(pool.call("no_such_method", inputs[0].clone()).is_err());
-    assert_bit_equal(&arrays(&pool.call("forward", inputs[0].clone()).unwrap()), &expected[0]);
+    assert_bit_equal(
+        &arrays(&pool.call("forward", inputs[0].clone()).unwrap()),
+        &expected[0],
+    );
 }
 
 #[test]
@@ -106,8 +114,16 @@ fn in_place_writes_never_leak_between_calls() {
             });
         }
     });
-    assert_matches(&pool.call("peek", x.clone()).unwrap(), named(&torch, "peek0"), "peek0");
-    assert_matches(&module.forward(x.clone()).unwrap(), named(&torch, "call1"), "call1");
+    assert_matches(
+        &pool.call("peek", x.clone()).unwrap(),
+        named(&torch, "peek0"),
+        "peek0",
+    );
+    assert_matches(
+        &module.forward(x.clone()).unwrap(),
+        named(&torch, "call1"),
+        "call1",
+    );
     // The written parameter was copied for the writing calls only; the module's stays mapped.
     for (name, t) in module.named_tensors() {
         assert!(t.storage().is_mapped(), "{name} of the module was written");
@@ -127,7 +143,11 @@ fn read_only_calls_reuse_instances_instead_of_copying_the_tree() {
     for _ in 0..3 {
         stateful.forward(sx.clone()).unwrap();
     }
-    assert_eq!(stateful.instances_made(), 3, "a written instance must not be reused");
+    assert_eq!(
+        stateful.instances_made(),
+        3,
+        "a written instance must not be reused"
+    );
 }
 
 #[test]
@@ -137,7 +157,10 @@ fn dropping_the_pool_lets_submitted_calls_finish() {
     let inputs = scaled_inputs(&module, &dir, 16);
     let expected = sequential(&module, &inputs);
     let pool = TaskPool::new(module, PoolOptions::new(1)).unwrap();
-    let handles: Vec<_> = inputs.iter().map(|i| pool.submit("forward", i.clone())).collect();
+    let handles: Vec<_> = inputs
+        .iter()
+        .map(|i| pool.submit("forward", i.clone()))
+        .collect();
     drop(pool);
     for (h, want) in handles.into_iter().zip(&expected) {
         assert_bit_equal(&arrays(&h.wait().unwrap()), want);

@@ -95,10 +95,9 @@ impl TaskPool {
         let module = self.shared.module.clone();
         let method = method.to_string();
         let job: Job = Box::new(move || {
-            let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                module.run_method(&method, inputs)
-            }))
-            .unwrap_or_else(|payload| Err(panic_error(payload)));
+            let result =
+                std::panic::catch_unwind(AssertUnwindSafe(|| module.run_method(&method, inputs)))
+                    .unwrap_or_else(|payload| Err(panic_error(payload)));
             slot.fill(result);
         });
         Shared::enqueue(&self.shared, job);

@@ -148,7 +148,9 @@ fn split_plan(m: usize, n: usize, k: usize, parallelism: gemm::Parallelism) -> O
         return None;
     }
     if n >= 2 * MIN_BLOCK {
-        Some(Split::Columns((n / threads.min(n / MIN_BLOCK)).max(MIN_BLOCK)))
+        Some(Split::Columns(
+            (n / threads.min(n / MIN_BLOCK)).max(MIN_BLOCK),
+        ))
     } else if m >= 2 * MIN_BLOCK {
         Some(Split::Rows((m / threads.min(m / MIN_BLOCK)).max(MIN_BLOCK)))
     } else {
