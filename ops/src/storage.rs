@@ -71,6 +71,11 @@ impl MappedRegion {
     pub fn bytes(&self) -> &[u8] {
         &(*self.source).as_ref()[self.start..self.start + self.len]
     }
+
+    /// The whole buffer the region lies in: holding it keeps the region's bytes alive.
+    pub fn source(&self) -> &SharedBytes {
+        &self.source
+    }
 }
 
 /// A typed vector seen as bytes: lets a kernel's output `Vec<T>` become a storage without a copy.
