@@ -15,8 +15,10 @@ fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 "$VENV/bin/python" -m pip install --quiet "maturin>=1.9,<2"
 
+# The dev profile (kernels optimized, see Cargo.toml) reuses what `cargo test` built; set
+# MATURIN_PROFILE=release for a release wheel.
 rm -rf target/wheels
-"$VENV/bin/maturin" build --release --out target/wheels
+"$VENV/bin/maturin" build --profile "${MATURIN_PROFILE:-dev}" --out target/wheels
 wheel="$(ls target/wheels/torchscript-*.whl)"
 "$VENV/bin/python" -m pip install --quiet --force-reinstall --no-deps "$wheel"
 "$VENV/bin/python" -m pip install --quiet "${wheel}[test]"

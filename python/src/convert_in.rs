@@ -76,7 +76,7 @@ pub fn to_value(obj: &Bound<'_, PyAny>, kind: &mut InputKind, depth: usize) -> P
         return array_to_tensor(array).map(Value::Tensor);
     }
     let generic = NUMPY_GENERIC.import(py, "numpy", "generic")?;
-    if obj.is_instance(generic)? {
+    if obj.is_instance(generic.as_any())? {
         // A numpy scalar: np.bool_, np.int64, np.float32... as the Python number it stands for.
         let item = obj.call_method0("item")?;
         if item.is_instance_of::<PyBool>()
@@ -161,7 +161,7 @@ fn dtype_of(array: &Bound<'_, PyUntypedArray>) -> PyResult<Option<DType>> {
         (b'f', 2) => Some(DType::F16),
         (b'f', 4) => Some(DType::F32),
         (b'f', 8) => Some(DType::F64),
-        (_, 2) if descr.getattr("name")?.extract::<&str>()? == "bfloat16" => Some(DType::BF16),
+        (_, 2) if descr.getattr("name")?.extract::<String>()? == "bfloat16" => Some(DType::BF16),
         _ => None,
     })
 }
@@ -173,7 +173,7 @@ pub fn array_to_tensor(array: &Bound<'_, PyUntypedArray>) -> PyResult<Tensor> {
     let Some(dtype) = dtype_of(array)? else {
         return Err(PyTypeError::new_err(format!(
             "numpy dtype {} is not supported by TorchScript tensors",
-            array.dtype().str()?
+            array.dtype()
         )));
     };
     let size = dtype.size();

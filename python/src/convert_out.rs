@@ -180,7 +180,7 @@ pub fn to_python<'py>(
         Value::Bool(b) => b.into_bound_py_any(py),
         Value::Int(i) => i.into_bound_py_any(py),
         Value::Float(f) => f.into_bound_py_any(py),
-        Value::Str(s) => (**s).into_bound_py_any(py),
+        Value::Str(s) => (&**s).into_bound_py_any(py),
         Value::Device(d) => format!("{d}").into_bound_py_any(py),
         Value::Tensor(t) => tensor_out(py, t, kind),
         Value::List(l) => {
