@@ -87,6 +87,11 @@ impl MappedRegion {
             .get(self.start..self.start.saturating_add(self.len))
             .unwrap_or_default()
     }
+
+    /// The whole buffer the region lies in: holding it keeps the region's bytes alive.
+    pub fn source(&self) -> &SharedBytes {
+        &self.source
+    }
 }
 
 /// A typed vector seen as bytes: lets a kernel's output `Vec<T>` become a storage without a copy.
