@@ -6,7 +6,7 @@ use std::time::Instant;
 
 /// The most items a list, tuple, dict or string built by model code may hold by default
 /// (`[x] * n`, `str * n`, `range(n)`): larger requests are errors, not allocation aborts.
-pub const MAX_CONTAINER_LEN: usize = 1 << 26;
+pub const MAX_CONTAINER_LEN: usize = 1 << 24;
 
 /// How deep TorchScript calls may nest by default.
 pub const MAX_CALL_DEPTH: usize = 256;

@@ -123,12 +123,23 @@ fn deeply_nested_values_drop_without_recursion() {
 
 #[test]
 fn doubling_loops_stop_at_the_container_limit() {
-    let src = "def f(n: int) -> int:\n  b = [1]\n  for i in range(n):\n    b = torch.add(b, b)\n  return len(b)\n";
-    let message = error_text(src, vec![Value::Int(64)]);
-    assert!(message.contains("limit"), "{message}");
-    let src = "def f(n: int) -> int:\n  s = \"ab\"\n  for i in range(n):\n    s = torch.add(s, s)\n  return len(s)\n";
-    let message = error_text(src, vec![Value::Int(64)]);
-    assert!(message.contains("limit"), "{message}");
+    use torchscript_interpreter::limits::{Budget, RunLimits};
+    let limits = RunLimits {
+        max_container_len: 1 << 16,
+        ..RunLimits::default()
+    };
+    let run = |src: &str| {
+        let p = program(src);
+        let f = p.function("__torch__.f").unwrap().unwrap();
+        Interpreter::with_limits(&p, limits, Budget::default())
+            .call_function(&f, vec![Value::Int(64)], vec![])
+            .unwrap_err()
+            .to_string()
+    };
+    let message = run("def f(n: int) -> int:\n  b = [1]\n  for i in range(n):\n    b = torch.add(b, b)\n  return len(b)\n");
+    assert!(message.contains("exceeds the limit of 65536"), "{message}");
+    let message = run("def f(n: int) -> int:\n  s = \"ab\"\n  for i in range(n):\n    s = torch.add(s, s)\n  return len(s)\n");
+    assert!(message.contains("exceeds the limit of 65536"), "{message}");
 }
 
 #[test]

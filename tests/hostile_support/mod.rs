@@ -149,6 +149,7 @@ pub fn test_limits() -> Limits {
     Limits {
         max_tensor_bytes: 256 << 20,
         max_call_bytes: 1 << 30,
+        max_container_len: 1 << 20,
         ..Limits::default()
     }
 }

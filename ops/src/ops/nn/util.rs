@@ -261,8 +261,8 @@ pub fn product(op: &str, dims: &[usize]) -> Result<usize> {
         .and_then(|n| crate::alloc::check_numel(n).map(|()| n))
 }
 
-/// Runs `f(index, chunk)` over the `chunk`-sized pieces of `out`, in parallel on the rayon pool
-/// when the intra-op thread setting allows more than one thread and there are several chunks.
+/// Runs `f(index, chunk)` over the `chunk`-sized pieces of `out`, in parallel on the current
+/// executor (see [`crate::parallel`]) when it has several threads and there are several chunks.
 pub fn for_each_chunk<F: Send>(
     out: &mut [F],
     chunk: usize,
@@ -272,10 +272,12 @@ pub fn for_each_chunk<F: Send>(
     if chunk == 0 || out.is_empty() {
         return Ok(());
     }
-    if crate::parallel::intra_op_threads() > 1 && out.len() > chunk {
-        out.par_chunks_mut(chunk)
-            .enumerate()
-            .try_for_each(|(i, c)| f(i, c))
+    if crate::parallel::current_threads() > 1 && out.len() > chunk {
+        crate::parallel::run(|| {
+            out.par_chunks_mut(chunk)
+                .enumerate()
+                .try_for_each(|(i, c)| f(i, c))
+        })
     } else {
         out.chunks_mut(chunk)
             .enumerate()
@@ -307,7 +309,7 @@ pub fn with_scratch<F: Real, R>(len: usize, f: impl FnOnce(&mut [F]) -> R) -> R 
 
 /// True when [`for_each_chunk`] would run `tasks` pieces in parallel.
 pub fn runs_parallel(tasks: usize) -> bool {
-    tasks > 1 && crate::parallel::intra_op_threads() > 1
+    tasks > 1 && crate::parallel::current_threads() > 1
 }
 
 /// Row-major strides for a shape.
