@@ -105,18 +105,11 @@ impl<'a> Folder<'a> {
         rebuild(self.drawing, &self.owner, self.blocks)
     }
 
-    fn unit_key(&self, e: &Event) -> (bool, usize, &str) {
-        match e {
-            Event::Node(_, name) => (false, 0, name.as_str()),
-            Event::Frame(c) => (true, self.signatures.get(*c).copied().unwrap_or(0), ""),
-        }
-    }
-
     fn walk(&mut self, frame: usize) {
         let Some(events) = self.frames.get(frame).map(|f| &f.events) else {
             return;
         };
-        let keys: Vec<_> = events.iter().map(|e| self.unit_key(e)).collect();
+        let keys: Vec<_> = events.iter().map(|e| unit_key(self.signatures, e)).collect();
         let mut i = 0;
         while i < events.len() {
             if let Some((period, count)) = best_repeat(&keys, i) {
@@ -200,6 +193,15 @@ impl<'a> Folder<'a> {
                 }
             }
         }
+    }
+}
+
+/// What must be equal for two calls to count as a repetition: the operator name of a box,
+/// the content signature of a nested call.
+fn unit_key<'e>(signatures: &[usize], e: &'e Event) -> (bool, usize, &'e str) {
+    match e {
+        Event::Node(_, name) => (false, 0, name.as_str()),
+        Event::Frame(c) => (true, signatures.get(*c).copied().unwrap_or(0), ""),
     }
 }
 
