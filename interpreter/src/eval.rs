@@ -34,6 +34,20 @@ pub(crate) struct Frame<'f> {
     line: u32,
 }
 
+impl Frame<'_> {
+    fn slot(&self, index: usize) -> Result<&Value> {
+        self.slots
+            .get(index)
+            .ok_or_else(|| type_error(format!("local slot {index} out of range")))
+    }
+
+    fn slot_mut(&mut self, index: usize) -> Result<&mut Value> {
+        self.slots
+            .get_mut(index)
+            .ok_or_else(|| type_error(format!("local slot {index} out of range")))
+    }
+}
+
 impl<'p> Interpreter<'p> {
     pub fn new(program: &'p Program) -> Self {
         Interpreter { program, depth: 0 }
@@ -54,7 +68,7 @@ impl<'p> Interpreter<'p> {
                     class: object.class.name.clone(),
                     name: name.to_string(),
                 })?;
-        let mut all = Vec::with_capacity(args.len() + 1);
+        let mut all = Vec::with_capacity(args.len().saturating_add(1));
         all.push(Value::Object(object.clone()));
         all.extend(args);
         self.call_function(&method, all, kwargs)
@@ -76,9 +90,9 @@ impl<'p> Interpreter<'p> {
             line: 0,
         };
         self.bind_params(&mut frame, args, kwargs)?;
-        self.depth += 1;
+        self.depth = self.depth.saturating_add(1);
         let result = self.exec_block(&function.body, &mut frame);
-        self.depth -= 1;
+        self.depth = self.depth.saturating_sub(1);
         match result {
             Ok(Flow::Return(v)) => Ok(v),
             Ok(_) => Ok(Value::None),
@@ -103,7 +117,7 @@ impl<'p> Interpreter<'p> {
         }
         let given = args.len();
         for (i, v) in args.into_iter().enumerate() {
-            frame.slots[i] = v;
+            *frame.slot_mut(i)? = v;
         }
         for (name, v) in kwargs {
             let at = function
@@ -116,14 +130,14 @@ impl<'p> Interpreter<'p> {
                         function.name
                     ))
                 })?;
-            frame.slots[at] = v;
+            *frame.slot_mut(at)? = v;
         }
         for (i, p) in function.params.iter().enumerate().skip(given) {
-            if matches!(frame.slots[i], Value::Uninitialized) {
+            if matches!(frame.slot(i)?, Value::Uninitialized) {
                 match &p.default {
                     Some(d) => {
                         let v = self.eval(d, frame)?;
-                        frame.slots[i] = v;
+                        *frame.slot_mut(i)? = v;
                     }
                     None => {
                         return Err(type_error(format!(
@@ -188,7 +202,10 @@ impl<'p> Interpreter<'p> {
                             Flow::Return(v) => return Ok(Flow::Return(v)),
                             Flow::Normal | Flow::Continue => {}
                         }
-                        i += step;
+                        i = match i.checked_add(step) {
+                            Some(next) => next,
+                            None => break,
+                        };
                     }
                 } else {
                     let iterable = self.eval(iter, frame)?;
@@ -253,7 +270,7 @@ impl<'p> Interpreter<'p> {
             StmtKind::Delete(targets) => {
                 for t in targets {
                     match t {
-                        Target::Local(slot) => frame.slots[*slot] = Value::Uninitialized,
+                        Target::Local(slot) => *frame.slot_mut(*slot)? = Value::Uninitialized,
                         Target::Index(obj, index) => {
                             let container = self.eval(obj, frame)?;
                             let key = self.eval(index, frame)?;
@@ -301,7 +318,7 @@ impl<'p> Interpreter<'p> {
 
     fn assign(&mut self, target: &Target, value: Value, frame: &mut Frame) -> Result<()> {
         match target {
-            Target::Local(slot) => frame.slots[*slot] = value,
+            Target::Local(slot) => *frame.slot_mut(*slot)? = value,
             Target::Tuple(targets) => {
                 let items = unpack(&value, targets.len())?;
                 for (t, v) in targets.iter().zip(items) {
@@ -333,7 +350,7 @@ impl<'p> Interpreter<'p> {
             Expr::Const(v) => v.clone(),
             Expr::Type(t) => return Err(type_error(format!("type {t:?} used as a value"))),
             Expr::Global(name) => self.program.global(name)?,
-            Expr::Local(slot, name) => match &frame.slots[*slot] {
+            Expr::Local(slot, name) => match frame.slot(*slot)? {
                 Value::Uninitialized => {
                     return Err(ErrorKind::UnknownName(format!(
                         "local variable '{name}' referenced before assignment"
@@ -554,7 +571,7 @@ impl<'p> Interpreter<'p> {
             )));
         }
         for (&slot, v) in nested.param_slots.iter().zip(args) {
-            frame.slots[slot] = v;
+            *frame.slot_mut(slot)? = v;
         }
         match self.exec_block(&nested.body, frame)? {
             Flow::Return(v) => Ok(v),
@@ -611,7 +628,7 @@ impl<'p> Interpreter<'p> {
                     }
                     .into());
                 };
-                let mut all = Vec::with_capacity(args.len() + 1);
+                let mut all = Vec::with_capacity(args.len().saturating_add(1));
                 all.push(receiver);
                 all.extend(args);
                 crate::bind::call_op(self, site, all, kwargs, line)
@@ -665,14 +682,19 @@ impl<'p> Interpreter<'p> {
                     }
                     items.resize(fields, Value::None);
                     for (name, v) in kwargs {
-                        let at = class
+                        let slot = class
                             .field_names()
                             .iter()
                             .position(|f| **f == *name)
                             .ok_or_else(|| {
                                 type_error(format!("{} has no field {name}", class.name))
+                            })
+                            .and_then(|at| {
+                                items.get_mut(at).ok_or_else(|| {
+                                    type_error(format!("{} has no field {name}", class.name))
+                                })
                             })?;
-                        items[at] = v;
+                        *slot = v;
                     }
                     return Ok(Value::Tuple(TupleRef::named(items, class)));
                 }
@@ -740,7 +762,7 @@ pub fn iterate(v: &Value) -> Result<Vec<Value>> {
             if t.dim() == 0 {
                 return Err(type_error("iteration over a 0-d tensor"));
             }
-            (0..t.shape()[0] as i64)
+            (0..t.shape().first().copied().unwrap_or(0) as i64)
                 .map(|i| t.select(0, i).map(Value::Tensor))
                 .collect::<std::result::Result<_, _>>()
                 .map_err(|e| {

@@ -212,7 +212,10 @@ fn class_constants(def: &syntax::ClassDef) -> Vec<(String, Value)> {
                 value: Some(value),
                 ..
             } => (target, value),
-            StmtKind::Assign { targets, value } if targets.len() == 1 => (&targets[0], value),
+            StmtKind::Assign { targets, value } => match targets.as_slice() {
+                [target] => (target, value),
+                _ => continue,
+            },
             _ => continue,
         };
         let ExprKind::Name(name) = &target.kind else {

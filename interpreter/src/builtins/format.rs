@@ -47,8 +47,8 @@ pub fn format_value(v: &Value) -> String {
         ),
         Value::Tuple(t) => {
             let items: Vec<String> = t.items().iter().map(repr_value).collect();
-            if items.len() == 1 {
-                format!("({},)", items[0])
+            if let [only] = items.as_slice() {
+                format!("({only},)")
             } else {
                 format!("({})", items.join(", "))
             }
@@ -76,7 +76,7 @@ pub fn repr_value(v: &Value) -> String {
 
 /// `"{} and {}".format(a, b)` (positional `{}` only, as TorchScript supports).
 pub fn format_string(template: &str, args: &[Value]) -> String {
-    let mut out = String::with_capacity(template.len() + 16);
+    let mut out = String::with_capacity(template.len().saturating_add(16));
     let mut next = 0usize;
     let mut chars = template.chars().peekable();
     while let Some(c) = chars.next() {
@@ -99,7 +99,7 @@ pub fn format_string(template: &str, args: &[Value]) -> String {
                 }
                 let index = spec.parse::<usize>().unwrap_or_else(|_| {
                     let i = next;
-                    next += 1;
+                    next = next.saturating_add(1);
                     i
                 });
                 if let Some(v) = args.get(index) {

@@ -54,9 +54,12 @@ impl Span {
 pub fn line_column(text: &str, offset: u32) -> LineColumn {
     let offset = floor_char_boundary(text, offset as usize);
     let before = text.get(..offset).unwrap_or("");
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+    let line = before.matches('\n').count().saturating_add(1);
+    let line_start = before.rfind('\n').map_or(0, |i| i.saturating_add(1));
+    let column = before
+        .get(line_start..)
+        .map_or(0, |s| s.chars().count())
+        .saturating_add(1);
     LineColumn {
         line: u32::try_from(line).unwrap_or(u32::MAX),
         column: u32::try_from(column).unwrap_or(u32::MAX),
@@ -69,7 +72,7 @@ pub fn line_text(text: &str, offset: u32) -> &str {
     let start = text
         .get(..offset)
         .and_then(|s| s.rfind('\n'))
-        .map_or(0, |i| i + 1);
+        .map_or(0, |i| i.saturating_add(1));
     let rest = text.get(start..).unwrap_or("");
     let end = rest.find('\n').unwrap_or(rest.len());
     let line = rest.get(..end).unwrap_or("");
@@ -79,7 +82,7 @@ pub fn line_text(text: &str, offset: u32) -> &str {
 fn floor_char_boundary(text: &str, offset: usize) -> usize {
     let mut offset = offset.min(text.len());
     while offset > 0 && !text.is_char_boundary(offset) {
-        offset -= 1;
+        offset = offset.saturating_sub(1);
     }
     offset
 }
