@@ -26,8 +26,6 @@ pub enum NodeKind {
     Output,
     /// One operator call (parameters it reads listed in its label).
     Op,
-    /// A tensor attribute drawn on its own.
-    Param,
     /// Several calls folded into one box (a repeated block, or a module folded to fit).
     Block,
     /// A module of the module tree.

@@ -19,7 +19,6 @@ fn fill(kind: NodeKind) -> u32 {
         NodeKind::Input => 0xd5f0d5,
         NodeKind::Output => 0xf6d5d5,
         NodeKind::Op => 0xdde7fb,
-        NodeKind::Param => 0xeeeeee,
         NodeKind::Block => 0xfff0c0,
         NodeKind::Module => 0xf2f2f2,
         NodeKind::Loop => 0xe8dcf5,
