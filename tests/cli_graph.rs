@@ -12,6 +12,10 @@ fn model(name: &str) -> PathBuf {
 
 /// Draws `case` into a temporary file with extension `ext` and returns the file's text.
 fn draw(case: &str, ext: &str) -> String {
+    draw_method(case, ext, "forward")
+}
+
+fn draw_method(case: &str, ext: &str, method: &str) -> String {
     let target =
         std::env::temp_dir().join(format!("cli_graph_{case}_{}.{ext}", std::process::id()));
     let out = Command::new(env!("CARGO_BIN_EXE_torchscript"))
@@ -75,7 +79,7 @@ fn a_hundred_layers_fold_into_one_bounded_box() {
 
 #[test]
 fn scripted_control_flow_draws_the_module_tree_with_loops() {
-    let (texts, _) = svg_texts_and_boxes(&draw("gpt_generate_scripted", "svg"));
+    let (texts, _) = svg_texts_and_boxes(&draw_method("gpt_generate_scripted", "svg", "generate"));
     let all = texts.join("\n");
     assert!(all.contains("for ") || all.contains("while "), "{all}");
     assert!(all.contains("forward:"), "{all}");

@@ -163,6 +163,7 @@ impl<'a> Folder<'a> {
             })
             .collect();
         match (paths.first(), paths.last()) {
+            (Some(first), Some(last)) if paths.len() == 2 => lines.push(format!("{first}, {last}")),
             (Some(first), Some(last)) if first != last => lines.push(format!("{first} … {last}")),
             (Some(first), _) if !first.is_empty() => lines.push(first.to_string()),
             _ => {}

@@ -28,6 +28,8 @@ enum Sym<'a> {
     /// A tensor attribute (parameter or buffer): listed in the label of the op that reads it.
     Param(String, Vec<usize>),
     Tuple(Vec<Sym<'a>>),
+    /// A function by its qualified name (`_0 = __torch__.torch.nn.functional.embedding`).
+    Func(&'a str),
     Const,
 }
 
@@ -192,6 +194,9 @@ impl<'a> Flow<'a> {
     fn expr(&mut self, expr: &'a Expr, scope: &mut Scope<'a>) -> Result<Sym<'a>, NotStraight> {
         Ok(match &expr.kind {
             ExprKind::Name(name) => scope.env.get(name.as_str()).cloned().unwrap_or(Sym::Const),
+            ExprKind::Attribute { .. } if qualified_function(expr, &scope.env).is_some() => {
+                qualified_function(expr, &scope.env).map_or(Sym::Const, Sym::Func)
+            }
             ExprKind::Attribute { value, attr } => match self.expr(value, scope)? {
                 Sym::Module(object, path) => member(object, &path, &attr.name),
                 Sym::Data(ids) => Sym::Data(ids),
@@ -303,6 +308,13 @@ impl<'a> Flow<'a> {
                 }
                 _ => Ok(merged(&args)),
             },
+            ExprKind::Name(name) => match scope.env.get(name.as_str()) {
+                Some(Sym::Func(op)) => {
+                    let op = *op;
+                    Ok(self.op(op, &args, scope))
+                }
+                _ => Ok(merged(&args)),
+            },
             _ => Ok(merged(&args)),
         }
     }
@@ -397,7 +409,7 @@ fn member<'a>(object: &'a Arc<PickledObject>, path: &str, name: &str) -> Sym<'a>
 
 /// `torch.relu`, `ops.aten.foo`, `F.linear`: a dotted name rooted at something that is not a
 /// local; the operator is its last segment.
-fn qualified_function<'e>(func: &'e Expr, env: &HashMap<&str, Sym<'_>>) -> Option<&'e str> {
+fn qualified_function<'e>(func: &'e Expr, env: &HashMap<&'e str, Sym<'_>>) -> Option<&'e str> {
     let ExprKind::Attribute { value, attr } = &func.kind else {
         return None;
     };

@@ -137,7 +137,7 @@ pub fn svg(drawing: &Drawing) -> String {
             graph.add_node(Element::create(shape, look, orientation, size))
         })
         .collect();
-    let edge_look = StyleAttr::new(Color::new(0x666666ff), 1, None, 0, 10);
+    let edge_look = StyleAttr::new(Color::new(0x666666ff), 1, None, 0, 11);
     for (from, to, label) in &drawing.edges {
         if let (Some(&a), Some(&b)) = (handles.get(*from), handles.get(*to)) {
             let arrow = Arrow::new(
@@ -154,7 +154,38 @@ pub fn svg(drawing: &Drawing) -> String {
     }
     let mut writer = SVGWriter::new();
     graph.do_it(false, false, false, &mut writer);
-    writer.finalize()
+    tidy_svg(&writer.finalize())
+}
+
+/// `layout-rs` sizes the canvas from label lengths, which leaves a wide empty margin: fit the
+/// canvas to the boxes, and use a sans-serif font.
+fn tidy_svg(svg: &str) -> String {
+    let (mut right, mut bottom) = (0.0f64, 0.0f64);
+    for tag in svg.split("<rect ").skip(1) {
+        let tag = format!(" {}", tag.split('>').next().unwrap_or(""));
+        let get = |name: &str| -> Option<f64> {
+            let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+            let rest = tag.get(start..)?;
+            rest.get(..rest.find('"')?)?.parse().ok()
+        };
+        if let (Some(x), Some(y), Some(w), Some(h)) = (get("x"), get("y"), get("width"), get("height")) {
+            right = right.max(x + w);
+            bottom = bottom.max(y + h);
+        }
+    }
+    let svg = svg.replace("font-family: Times, serif;", "font-family: Helvetica, Arial, sans-serif;");
+    let (Some(start), true) = (svg.find("<svg "), right > 0.0) else {
+        return svg;
+    };
+    let Some(end) = svg.get(start..).and_then(|s| s.find('>')).map(|e| start + e) else {
+        return svg;
+    };
+    let (w, h) = ((right + 30.0).ceil(), (bottom + 30.0).ceil());
+    format!(
+        "{}<svg width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" xmlns=\"http://www.w3.org/2000/svg\">{}",
+        svg.get(..start).unwrap_or(""),
+        svg.get(end + 1..).unwrap_or("")
+    )
 }
 
 #[cfg(test)]

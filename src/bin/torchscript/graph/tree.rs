@@ -111,7 +111,12 @@ impl<'a> Tree<'a> {
             };
             let child_id = if run > 1 {
                 let last = kids.get(i + run - 1).map_or("", |k| k.0);
-                self.repeated(child, &child_path, last, run)
+                let last = if path.is_empty() {
+                    last.to_string()
+                } else {
+                    format!("{path}.{last}")
+                };
+                self.repeated(child, &child_path, &last, run)
             } else {
                 self.module(child, &child_path, depth + 1)
             };
@@ -192,10 +197,33 @@ struct Flow {
 /// `flows` (with the method name) and show in the summary as `[for]`, `[if]`.
 fn summarize(body: &[Stmt], flows: &mut Vec<(String, Flow)>, method: &str) -> String {
     let mut ops = Vec::new();
+    let mut aliases = HashMap::new();
     for stmt in body {
-        statement_ops(stmt, &mut ops, flows, method);
+        note_alias(stmt, &mut aliases);
+        statement_ops(stmt, &mut ops, flows, method, &aliases);
     }
     op_counts(ops.iter().map(String::as_str), MAX_OPS_PER_LINE)
+}
+
+/// Locals naming a submodule (`conv1 = self.conv1` → `→ conv1`) or a function
+/// (`_0 = __torch__.torch.nn.functional.embedding` → `embedding`).
+type Aliases = HashMap<String, String>;
+
+fn note_alias(stmt: &Stmt, aliases: &mut Aliases) {
+    let StmtKind::Assign { targets, value } = &stmt.kind else {
+        return;
+    };
+    let [target] = targets.as_slice() else { return };
+    let ExprKind::Name(local) = &target.kind else { return };
+    let ExprKind::Attribute { value: base, attr } = &value.kind else {
+        return;
+    };
+    let alias = match &base.kind {
+        ExprKind::Name(n) if n == "self" => format!("→ {}", attr.name),
+        ExprKind::Attribute { .. } => attr.name.clone(),
+        _ => return,
+    };
+    aliases.insert(local.clone(), alias);
 }
 
 fn statement_ops(
@@ -203,7 +231,9 @@ fn statement_ops(
     ops: &mut Vec<String>,
     flows: &mut Vec<(String, Flow)>,
     method: &str,
+    aliases: &Aliases,
 ) {
+    let expr_ops = |e: &Expr, ops: &mut Vec<String>| expr_ops(e, ops, aliases);
     match &stmt.kind {
         StmtKind::Expr(e) | StmtKind::Return(Some(e)) => expr_ops(e, ops),
         StmtKind::Assign { value, .. } | StmtKind::AugAssign { value, .. } => expr_ops(value, ops),
@@ -245,7 +275,7 @@ fn statement_ops(
         }
         StmtKind::With { body, .. } => {
             for s in body {
-                statement_ops(s, ops, flows, method);
+                statement_ops(s, ops, flows, method, aliases);
             }
         }
         _ => {}
@@ -280,7 +310,8 @@ fn short(text: &str) -> String {
 }
 
 /// Operator and submodule calls in an expression, innermost first.
-fn expr_ops(expr: &Expr, ops: &mut Vec<String>) {
+fn expr_ops(expr: &Expr, ops: &mut Vec<String>, aliases: &Aliases) {
+    let expr_ops = |e: &Expr, ops: &mut Vec<String>| expr_ops(e, ops, aliases);
     match &expr.kind {
         ExprKind::Call {
             func,
@@ -293,7 +324,7 @@ fn expr_ops(expr: &Expr, ops: &mut Vec<String>) {
             for k in keywords {
                 expr_ops(&k.value, ops);
             }
-            if let Some(name) = call_name(func) {
+            if let Some(name) = call_name(func, aliases) {
                 ops.push(name);
             }
         }
@@ -325,10 +356,22 @@ fn expr_ops(expr: &Expr, ops: &mut Vec<String>) {
 }
 
 /// `torch.relu(...)` → `relu`; `(self.fc).forward(...)` → `→ fc`; builtins and helpers → none.
-fn call_name(func: &Expr) -> Option<String> {
+fn call_name(func: &Expr, aliases: &Aliases) -> Option<String> {
+    if let ExprKind::Name(local) = &func.kind {
+        return aliases.get(local).filter(|a| !a.starts_with('→')).cloned();
+    }
     let ExprKind::Attribute { value, attr } = &func.kind else {
         return None;
     };
+    if let ExprKind::Name(local) = &value.kind {
+        if let Some(module) = aliases.get(local).filter(|a| a.starts_with('→')) {
+            return Some(if attr.name == "forward" {
+                module.clone()
+            } else {
+                format!("{module}.{}", attr.name)
+            });
+        }
+    }
     let name = attr.name.as_str();
     if let ExprKind::Attribute {
         value: base,
