@@ -24,6 +24,8 @@ fn draw_method(case: &str, ext: &str, method: &str) -> String {
             model(case).to_str().unwrap(),
             "--graph",
             target.to_str().unwrap(),
+            "--method",
+            method,
         ])
         .output()
         .unwrap();

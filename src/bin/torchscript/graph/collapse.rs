@@ -109,7 +109,10 @@ impl<'a> Folder<'a> {
         let Some(events) = self.frames.get(frame).map(|f| &f.events) else {
             return;
         };
-        let keys: Vec<_> = events.iter().map(|e| unit_key(self.signatures, e)).collect();
+        let keys: Vec<_> = events
+            .iter()
+            .map(|e| unit_key(self.signatures, e))
+            .collect();
         let mut i = 0;
         while i < events.len() {
             if let Some((period, count)) = best_repeat(&keys, i) {

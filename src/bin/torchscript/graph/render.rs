@@ -168,16 +168,25 @@ fn tidy_svg(svg: &str) -> String {
             let rest = tag.get(start..)?;
             rest.get(..rest.find('"')?)?.parse().ok()
         };
-        if let (Some(x), Some(y), Some(w), Some(h)) = (get("x"), get("y"), get("width"), get("height")) {
+        if let (Some(x), Some(y), Some(w), Some(h)) =
+            (get("x"), get("y"), get("width"), get("height"))
+        {
             right = right.max(x + w);
             bottom = bottom.max(y + h);
         }
     }
-    let svg = svg.replace("font-family: Times, serif;", "font-family: Helvetica, Arial, sans-serif;");
+    let svg = svg.replace(
+        "font-family: Times, serif;",
+        "font-family: Helvetica, Arial, sans-serif;",
+    );
     let (Some(start), true) = (svg.find("<svg "), right > 0.0) else {
         return svg;
     };
-    let Some(end) = svg.get(start..).and_then(|s| s.find('>')).map(|e| start + e) else {
+    let Some(end) = svg
+        .get(start..)
+        .and_then(|s| s.find('>'))
+        .map(|e| start + e)
+    else {
         return svg;
     };
     let (w, h) = ((right + 30.0).ceil(), (bottom + 30.0).ceil());

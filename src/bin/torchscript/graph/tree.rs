@@ -214,7 +214,9 @@ fn note_alias(stmt: &Stmt, aliases: &mut Aliases) {
         return;
     };
     let [target] = targets.as_slice() else { return };
-    let ExprKind::Name(local) = &target.kind else { return };
+    let ExprKind::Name(local) = &target.kind else {
+        return;
+    };
     let ExprKind::Attribute { value: base, attr } = &value.kind else {
         return;
     };
