@@ -1,7 +1,6 @@
 //! What `torchscript run` tells the user: each output's name, dtype, shape, leading values and stats.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use serde_json::json;
 use torchscript::{DType, Value};
@@ -146,9 +145,7 @@ impl RunSummary {
         let _ = writeln!(
             text,
             "{} {}: {} output{} (load {:.1} ms, call {:.1} ms)",
-            Path::new(&self.model)
-                .file_name()
-                .map_or(self.model.clone(), |n| n.to_string_lossy().into_owned()),
+            self.model,
             self.method,
             self.outputs.len(),
             if self.outputs.len() == 1 { "" } else { "s" },

@@ -217,6 +217,19 @@ fn note_alias(stmt: &Stmt, aliases: &mut Aliases) {
     let ExprKind::Name(local) = &target.kind else {
         return;
     };
+    if let ExprKind::Call { func, args, .. } = &value.kind {
+        // `_0 = getattr(self, "0")`
+        if let (ExprKind::Name(f), [this, name]) = (&func.kind, args.as_slice()) {
+            if let (true, ExprKind::Name(s), ExprKind::Str(child)) =
+                (f == "getattr", &this.kind, &name.kind)
+            {
+                if s == "self" {
+                    aliases.insert(local.clone(), format!("→ {child}"));
+                }
+            }
+        }
+        return;
+    }
     let ExprKind::Attribute { value: base, attr } = &value.kind else {
         return;
     };
@@ -265,7 +278,7 @@ fn statement_ops(
             let then = summarize(body, &mut Vec::new(), method);
             let other = summarize(orelse, &mut Vec::new(), method);
             // Checks that only raise (`if ...: ops.prim.RaiseException(...)`) are not drawn.
-            if other.is_empty() && (then.is_empty() || then == "RaiseException") {
+            if other.is_empty() && (then.is_empty() || then.ends_with("RaiseException")) {
                 return;
             }
             ops.push("[if]".into());
