@@ -17,12 +17,14 @@ pub mod bench;
 pub mod error;
 pub mod inspect;
 pub mod io;
+pub mod limits;
 pub mod module;
 pub mod npz;
 pub mod pickle;
 
 pub use archive::{Archive, ArchiveBytes, ArchiveError, RecordInfo, StoredRecord};
 pub use error::{Error, Result};
+pub use limits::Limits;
 pub use module::{Instance, MethodSignature, Module};
 pub use npz::{NpyArray, NpyDType, NpzError};
 pub use pickle::{
@@ -30,5 +32,6 @@ pub use pickle::{
     PickleErrorKind, PickleValue, PickledObject, StorageDType, StorageRecord, StorageResolver,
     TensorRecord,
 };
+pub use torchscript_interpreter::limits::{Budget, CancelHandle};
 pub use torchscript_interpreter::Value;
 pub use torchscript_ops::{DType, Tensor};

@@ -2,23 +2,53 @@
 
 use std::sync::Arc;
 
+use torchscript_ops::alloc::AllocLimits;
 use torchscript_ops::Tensor;
 
 use crate::class::Object;
 use crate::error::{type_error, value_error, Error, ErrorKind, Result};
 use crate::ir::{Call, CallTarget, Expr, Function, Stmt, StmtKind, Target};
+use crate::limits::{Budget, BudgetMeter, RunLimits};
 use crate::program::Program;
 use crate::syntax::UnaryOp;
 use crate::value::{TupleRef, Value};
 
-/// How deep TorchScript calls may nest before the evaluator gives up.
-pub const MAX_CALL_DEPTH: usize = 256;
+/// How deep TorchScript calls may nest before the evaluator gives up (the default of
+/// [`RunLimits::max_call_depth`]).
+pub const MAX_CALL_DEPTH: usize = crate::limits::MAX_CALL_DEPTH;
+
+/// How much of the caller's own stack a call may use before the evaluator continues on a
+/// thread with a fresh stack of [`SEGMENT_STACK`] bytes.
+const CALLER_STACK_SHARE: usize = 256 << 10;
+
+/// The stack size of the threads the evaluator continues on when a stack runs low.
+const SEGMENT_STACK: usize = 64 << 20;
+
+/// Stack kept free below the switch point: one statement's nested expressions and the
+/// kernels it calls must fit in it.
+const SEGMENT_RESERVE: usize = 8 << 20;
+
+/// How far past the switch point nested statements and expressions of one function may go
+/// before they too move to a fresh stack.
+const NESTING_MARGIN: usize = 512 << 10;
 
 /// Runs functions of one program. Cheap to create; one per call of a model method.
 #[derive(Debug)]
 pub struct Interpreter<'p> {
     pub program: &'p Program,
     depth: usize,
+    limits: RunLimits,
+    meter: BudgetMeter,
+    /// The lowest stack address evaluation may reach on the current thread before it moves to
+    /// a fresh stack (0: not inside a call yet). Stacks grow down on every supported target.
+    stack_floor: usize,
+}
+
+/// An address on the current stack (of a local), to measure how much stack is in use.
+#[inline(never)]
+fn stack_position() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(std::ptr::addr_of!(marker)) as usize
 }
 
 enum Flow {
@@ -50,7 +80,82 @@ impl Frame<'_> {
 
 impl<'p> Interpreter<'p> {
     pub fn new(program: &'p Program) -> Self {
-        Interpreter { program, depth: 0 }
+        Interpreter::with_limits(program, RunLimits::default(), Budget::default())
+    }
+
+    /// An interpreter whose calls obey `limits` and stop when `budget` is spent.
+    pub fn with_limits(program: &'p Program, limits: RunLimits, budget: Budget) -> Self {
+        Interpreter {
+            program,
+            depth: 0,
+            limits,
+            meter: BudgetMeter::new(budget),
+            stack_floor: 0,
+        }
+    }
+
+    /// The resource bounds of this interpreter's calls.
+    pub fn limits(&self) -> &RunLimits {
+        &self.limits
+    }
+
+    /// Counts one step against the budget (statements, loop iterations).
+    fn step(&mut self) -> Result<()> {
+        self.meter
+            .step()
+            .map_err(|stopped| ErrorKind::Stopped(stopped).into())
+    }
+
+    /// True when the current thread's stack is used down to the switch point (checked when a
+    /// call starts: the call then runs on a fresh stack).
+    fn stack_low(&self) -> bool {
+        stack_position() < self.stack_floor
+    }
+
+    /// True when statements or calls nested inside one function went [`NESTING_MARGIN`] past
+    /// the switch point (the rest of the statement then runs on a fresh stack). The margin
+    /// keeps loops that run just below the switch point from moving on every statement.
+    fn stack_exhausted(&self) -> bool {
+        stack_position() < self.stack_floor.saturating_sub(NESTING_MARGIN)
+    }
+
+    /// Runs `f` on a new thread with a fresh [`SEGMENT_STACK`]-byte stack, this thread waiting
+    /// for it: deep recursion continues there instead of overflowing this thread's stack.
+    fn on_fresh_stack<R: Send>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<R> + Send,
+    ) -> Result<R>
+    where
+        Self: Send,
+    {
+        let saved = self.stack_floor;
+        // The allocation limits and usage of the call are per thread: carry them over and back.
+        let alloc = torchscript_ops::alloc::state();
+        let outcome = std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name("torchscript-eval".into())
+                .stack_size(SEGMENT_STACK)
+                .spawn_scoped(scope, || {
+                    torchscript_ops::alloc::set_state(alloc);
+                    self.stack_floor = stack_position()
+                        .saturating_sub(SEGMENT_STACK.saturating_sub(SEGMENT_RESERVE));
+                    let result = f(self);
+                    (result, torchscript_ops::alloc::state())
+                })
+                .map(std::thread::ScopedJoinHandle::join)
+        });
+        self.stack_floor = saved;
+        match outcome {
+            Ok(Ok((result, alloc))) => {
+                torchscript_ops::alloc::set_state(alloc);
+                result
+            }
+            Ok(Err(_)) => Err(value_error("the evaluation thread panicked")),
+            Err(e) => Err(ErrorKind::Limit(format!(
+                "cannot start a thread for a deeper stack: {e}"
+            ))
+            .into()),
+        }
     }
 
     /// Calls a method of an object (`forward`, or any other).
@@ -81,8 +186,26 @@ impl<'p> Interpreter<'p> {
         args: Vec<Value>,
         kwargs: Vec<(Arc<str>, Value)>,
     ) -> Result<Value> {
-        if self.depth >= MAX_CALL_DEPTH {
-            return Err(ErrorKind::Recursion(MAX_CALL_DEPTH).into());
+        if self.depth >= self.limits.max_call_depth {
+            return Err(ErrorKind::Recursion(self.limits.max_call_depth).into());
+        }
+        self.meter
+            .check()
+            .map_err(|stopped| Error::from(ErrorKind::Stopped(stopped)))?;
+        if self.stack_floor == 0 {
+            // The outermost call: it may use a share of the caller's stack, and its tensor
+            // allocations are held to the call's limits.
+            self.stack_floor = stack_position().saturating_sub(CALLER_STACK_SHARE);
+            let _alloc_scope = torchscript_ops::alloc::CallScope::enter(AllocLimits {
+                max_tensor_bytes: self.limits.max_tensor_bytes,
+                max_call_bytes: self.limits.max_call_bytes,
+            });
+            let result = self.call_function(function, args, kwargs);
+            self.stack_floor = 0;
+            return result;
+        }
+        if self.stack_low() {
+            return self.on_fresh_stack(|this| this.call_function(function, args, kwargs));
         }
         let mut frame = Frame {
             slots: vec![Value::Uninitialized; function.num_slots],
@@ -165,6 +288,10 @@ impl<'p> Interpreter<'p> {
 
     fn exec(&mut self, stmt: &Stmt, frame: &mut Frame) -> Result<Flow> {
         frame.line = stmt.line;
+        self.step()?;
+        if self.stack_exhausted() {
+            return self.on_fresh_stack(|this| this.exec(stmt, frame));
+        }
         match &stmt.kind {
             StmtKind::Expr(e) => {
                 self.eval(e, frame)?;
@@ -519,6 +646,9 @@ impl<'p> Interpreter<'p> {
     }
 
     fn eval_call(&mut self, call: &Call, frame: &mut Frame) -> Result<Value> {
+        if self.stack_exhausted() {
+            return self.on_fresh_stack(|this| this.eval_call(call, frame));
+        }
         if let CallTarget::Builtin(b) = &call.target {
             return crate::builtins::call_builtin(self, *b, call, frame);
         }

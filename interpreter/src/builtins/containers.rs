@@ -2,7 +2,6 @@
 
 use crate::error::{type_error, value_error, ErrorKind, Result};
 use crate::eval::Interpreter;
-use crate::limits::MAX_CONTAINER_LEN;
 use crate::value::{DictRef, ListRef, Value};
 
 use super::scalar::values_equal;
@@ -110,15 +109,20 @@ fn opt_int(v: &Value) -> Result<Option<i64>> {
 
 // ----- lists -----
 
-fn append(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
+fn append(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let l = list(arg(a, 0)?)?;
-    l.0.write().push(arg(a, 1)?.clone());
+    let mut items = l.0.write();
+    grown_len(interp, items.len(), 1, "list")?;
+    items.push(arg(a, 1)?.clone());
+    drop(items);
     Ok(Value::List(l.clone()))
 }
-fn extend(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
+fn extend(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let l = list(arg(a, 0)?)?;
     let other = crate::eval::iterate(arg(a, 1)?)?;
-    l.0.write().extend(other);
+    let mut items = l.0.write();
+    grown_len(interp, items.len(), other.len(), "list")?;
+    items.extend(other);
     Ok(Value::None)
 }
 fn insert(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
@@ -249,17 +253,23 @@ fn copy(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
         v => Value::list(list(v)?.0.read().clone()),
     })
 }
-fn concat(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
+fn concat(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
     match (arg(a, 0)?, arg(a, 1)?) {
-        (Value::Str(x), Value::Str(y)) => Ok(Value::str(&format!("{x}{y}"))),
+        (Value::Str(x), Value::Str(y)) => {
+            grown_len(interp, x.len(), y.len(), "str")?;
+            Ok(Value::str(&format!("{x}{y}")))
+        }
         (x, y) => {
             let mut items = list(x)?.0.read().clone();
-            items.extend(list(y)?.0.read().iter().cloned());
+            let more = list(y)?.0.read().clone();
+            grown_len(interp, items.len(), more.len(), "list")?;
+            items.extend(more);
             Ok(Value::list(items))
         }
     }
 }
-fn repeat(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
+fn repeat(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
+    let max = interp.limits().max_container_len;
     let (seq, times) = match (arg(a, 0)?, arg(a, 1)?) {
         (Value::Int(n), s) => (s, *n),
         (s, n) => (s, int(n)?),
@@ -267,12 +277,12 @@ fn repeat(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let times = usize::try_from(times.max(0)).unwrap_or(usize::MAX);
     match seq {
         Value::Str(s) => {
-            repeated_len(s.len(), times, "str")?;
+            repeated_len(s.len(), times, max, "str")?;
             Ok(Value::str(&s.repeat(times)))
         }
         v => {
             let items = list(v)?.0.read().clone();
-            let total = repeated_len(items.len(), times, "list")?;
+            let total = repeated_len(items.len(), times, max, "list")?;
             let mut out = Vec::new();
             out.try_reserve_exact(total)
                 .map_err(|_| ErrorKind::Value(format!("list of {total} items: out of memory")))?;
@@ -283,14 +293,27 @@ fn repeat(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
         }
     }
 }
+/// `len + more`, checked against the largest container a model may build.
+fn grown_len(interp: &Interpreter, len: usize, more: usize, what: &str) -> Result<usize> {
+    let max = interp.limits().max_container_len;
+    len.checked_add(more)
+        .filter(|&total| total <= max)
+        .ok_or_else(|| {
+            ErrorKind::Limit(format!(
+                "{what} of {len} items grown by {more} exceeds the limit of {max} items"
+            ))
+            .into()
+        })
+}
+
 /// The length of a sequence of `len` items repeated `times` times, checked against overflow and
 /// against the largest container a model may build.
-fn repeated_len(len: usize, times: usize, what: &str) -> Result<usize> {
+fn repeated_len(len: usize, times: usize, max: usize, what: &str) -> Result<usize> {
     len.checked_mul(times)
-        .filter(|&total| total <= MAX_CONTAINER_LEN)
+        .filter(|&total| total <= max)
         .ok_or_else(|| {
-            ErrorKind::Value(format!(
-                "{what} of {len} items repeated {times} times exceeds the limit of {MAX_CONTAINER_LEN} items"
+            ErrorKind::Limit(format!(
+                "{what} of {len} items repeated {times} times exceeds the limit of {max} items"
             ))
             .into()
         })

@@ -27,8 +27,44 @@ pub fn python_float(f: f64) -> String {
     }
 }
 
+/// Containers nested deeper than this print as `...` (values a model nests 300k deep must
+/// not overflow the stack when printed).
+const MAX_FORMAT_DEPTH: usize = 100;
+
+thread_local! {
+    static FORMAT_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts one level of container nesting while it lives.
+struct DepthGuard;
+
+impl DepthGuard {
+    fn enter() -> Option<DepthGuard> {
+        FORMAT_DEPTH.with(|d| {
+            let depth = d.get();
+            (depth < MAX_FORMAT_DEPTH).then(|| {
+                d.set(depth.saturating_add(1));
+                DepthGuard
+            })
+        })
+    }
+}
+
+impl Drop for DepthGuard {
+    fn drop(&mut self) {
+        FORMAT_DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
 /// `str(value)` as Python/TorchScript print it.
 pub fn format_value(v: &Value) -> String {
+    let _guard = match v {
+        Value::List(_) | Value::Tuple(_) | Value::Dict(_) => match DepthGuard::enter() {
+            Some(guard) => Some(guard),
+            None => return "...".into(),
+        },
+        _ => None,
+    };
     match v {
         Value::None => "None".into(),
         Value::Bool(b) => if *b { "True" } else { "False" }.into(),

@@ -127,11 +127,12 @@ pub(crate) fn call_builtin(
             let mut out = Vec::new();
             let mut i = start;
             while (step > 0 && i < end) || (step < 0 && i > end) {
-                if out.len() >= crate::limits::MAX_CONTAINER_LEN {
-                    return Err(value_error(format!(
+                if out.len() >= interp.limits().max_container_len {
+                    return Err(ErrorKind::Limit(format!(
                         "range() of more than {} items",
-                        crate::limits::MAX_CONTAINER_LEN
-                    )));
+                        interp.limits().max_container_len
+                    ))
+                    .into());
                 }
                 out.push(Value::Int(i));
                 i = match i.checked_add(step) {

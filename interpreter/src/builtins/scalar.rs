@@ -201,19 +201,33 @@ fn ge(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
 
 /// `==` between any two non-tensor values (numbers, strings, None, lists, tuples).
 pub fn values_equal(x: &Value, y: &Value) -> bool {
+    values_equal_within(x, y, MAX_COMPARE_DEPTH)
+}
+
+/// Containers nested deeper than this compare by identity (values nested 300k deep by a
+/// model's loop must not overflow the stack when compared).
+const MAX_COMPARE_DEPTH: usize = 1000;
+
+fn values_equal_within(x: &Value, y: &Value, depth: usize) -> bool {
+    let Some(inner) = depth.checked_sub(1) else {
+        return x.is_identical(y);
+    };
     match (x, y) {
         (Value::Str(p), Value::Str(q)) => p == q,
         (Value::None, Value::None) => true,
         (Value::List(p), Value::List(q)) => {
             let (p, q) = (p.0.read(), q.0.read());
-            p.len() == q.len() && p.iter().zip(q.iter()).all(|(a, b)| values_equal(a, b))
+            p.len() == q.len()
+                && p.iter()
+                    .zip(q.iter())
+                    .all(|(a, b)| values_equal_within(a, b, inner))
         }
         (Value::Tuple(p), Value::Tuple(q)) => {
             p.items().len() == q.items().len()
                 && p.items()
                     .iter()
                     .zip(q.items())
-                    .all(|(a, b)| values_equal(a, b))
+                    .all(|(a, b)| values_equal_within(a, b, inner))
         }
         (Value::Device(p), Value::Device(q)) => p == q,
         (Value::Tensor(p), Value::Tensor(q)) => p.is_same(q),

@@ -4,6 +4,7 @@ mod args;
 mod failure;
 mod fill;
 mod graph;
+mod limits;
 mod summary;
 
 use std::io::IsTerminal;
@@ -16,23 +17,28 @@ use clap::{CommandFactory, Parser};
 use torchscript::inspect::inspect;
 use torchscript::io::flatten_outputs;
 use torchscript::npz::write_npz;
-use torchscript::{Archive, Module};
 
 use args::{Cli, Command, InputArgs, Mode, Shell};
 use failure::{print_err, print_out, Failure};
+use limits::LimitArgs;
 use summary::RunSummary;
 
 fn main() -> ExitCode {
     match dispatch(Cli::parse()) {
         Ok(()) | Err(Failure::ClosedPipe) => ExitCode::SUCCESS,
         Err(Failure::Message(message)) => {
-            print_err(&format!("error: {}\n", message.replace('\n', " | ")));
+            let line = message.replace('\n', " | ");
+            print_err(&format!(
+                "error: {}\n",
+                torchscript_interpreter::error::escape_controls(&line)
+            ));
             ExitCode::FAILURE
         }
     }
 }
 
 fn dispatch(cli: Cli) -> Result<(), Failure> {
+    let limits = cli.limits;
     match cli.command {
         Command::Inspect {
             model,
@@ -40,7 +46,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             code,
             graph,
             method,
-        } => inspect_command(&model, json, code, graph.as_deref(), &method),
+        } => inspect_command(&limits, &model, json, code, graph.as_deref(), &method),
         Command::Run {
             model,
             inputs,
@@ -53,7 +59,15 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             if let Some(t) = threads {
                 torchscript_ops::parallel::set_intra_op_threads(t);
             }
-            run_command(&model, &inputs, output.as_deref(), &method, json, quiet)
+            run_command(
+                &limits,
+                &model,
+                &inputs,
+                output.as_deref(),
+                &method,
+                json,
+                quiet,
+            )
         }
         Command::Bench {
             model,
@@ -74,7 +88,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 ))
             });
             let start = Instant::now();
-            let module = Arc::new(Module::load(&model)?);
+            let module = Arc::new(limits.load(&model)?);
             let load_ms = start.elapsed().as_secs_f64() * 1e3;
             let args = fill::method_inputs(&module, &method, &inputs)?;
             let report = match mode {
@@ -129,13 +143,14 @@ fn progress_spinner(message: &str) -> indicatif::ProgressBar {
 }
 
 fn inspect_command(
+    limits: &LimitArgs,
     model: &Path,
     json: bool,
     code: bool,
     graph: Option<&Path>,
     method: &str,
 ) -> Result<(), Failure> {
-    let archive = Archive::open(model)?;
+    let archive = limits.open(model)?;
     if let Some(target) = graph {
         let drawing = graph::draw(&archive, method)?;
         let is_dot = target
@@ -182,6 +197,7 @@ fn inspect_command(
 }
 
 fn run_command(
+    limits: &LimitArgs,
     model: &Path,
     inputs: &InputArgs,
     output: Option<&Path>,
@@ -190,11 +206,11 @@ fn run_command(
     quiet: bool,
 ) -> Result<(), Failure> {
     let start = Instant::now();
-    let module = Module::load(model)?;
+    let module = limits.load(model)?;
     let load_ms = start.elapsed().as_secs_f64() * 1e3;
     let args = fill::method_inputs(&module, method, inputs)?;
     let start = Instant::now();
-    let result = module.run_method(method, args)?;
+    let result = module.run_method_with_budget(method, args, limits.budget())?;
     let call_ms = start.elapsed().as_secs_f64() * 1e3;
     if let Some(path) = output {
         let mut arrays = Vec::new();
