@@ -25,6 +25,7 @@ pub mod pickle;
 pub use archive::{Archive, ArchiveBytes, ArchiveError, RecordInfo, StoredRecord};
 pub use error::{Error, Result};
 pub use limits::Limits;
+pub use torchscript_interpreter::limits::{Budget, CancelHandle};
 pub use module::{Instance, MethodSignature, Module};
 pub use npz::{NpyArray, NpyDType, NpzError};
 pub use pickle::{
@@ -32,6 +33,5 @@ pub use pickle::{
     PickleErrorKind, PickleValue, PickledObject, StorageDType, StorageRecord, StorageResolver,
     TensorRecord,
 };
-pub use torchscript_interpreter::limits::{Budget, CancelHandle};
 pub use torchscript_interpreter::Value;
 pub use torchscript_ops::{DType, Tensor};
