@@ -1804,5 +1804,21 @@ def main():
         sys.exit(f"failed: {' '.join(failed)}")
 
 
+# ============================================================================================
+# Issue 14: command line (inspect --graph stays bounded for a deep model)
+# ============================================================================================
+
+@case("deep_mlp_100_traced", 14, "100 x (Linear(8, 8), ReLU) in one nn.Sequential, traced: the graph drawing "
+      "must fold the repeated layers into one box.", kind="traced")
+def _():
+    seed_all(0)
+    layers = []
+    for _ in range(100):
+        layers += [nn.Linear(8, 8), nn.ReLU()]
+    m = nn.Sequential(*layers).eval()
+    x = torch.randn(2, 8)
+    return dict(module=trace(m, (x,)), inputs=(x,), eager=m)
+
+
 if __name__ == "__main__":
     main()
