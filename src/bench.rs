@@ -1,10 +1,12 @@
 //! Timing method calls: one caller, a task pool, or an actor pool (what `torchscript bench` runs).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use crate::error::Error;
 use crate::module::Module;
+use crate::runtime::{ActorPool, PoolOptions, Routing, TaskPool};
 use crate::Value;
 
 /// Latencies and throughput of a benchmark run.
@@ -12,14 +14,46 @@ use crate::Value;
 pub struct BenchReport {
     pub mode: &'static str,
     pub workers: usize,
+    /// Threads each call's kernels could use.
+    pub intra_op_threads: usize,
     pub iters: usize,
     pub latencies_ms: Vec<f64>,
     pub wall_s: f64,
     pub peak_rss_mb: f64,
+    /// Resident memory at the end of the timed calls (pool still alive).
+    pub memory: Memory,
+}
+
+/// Resident memory of this process from `/proc/self/status`, in MiB (0 where unknown).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Memory {
+    /// Private anonymous pages (heap, stacks): what each worker or process adds.
+    pub anon_mb: f64,
+    /// File-backed pages (the mapped archive among them): shared through the page cache.
+    pub file_mb: f64,
+}
+
+impl Memory {
+    /// The current resident memory of this process.
+    pub fn now() -> Memory {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+                .map_or(0.0, |kb| kb / 1024.0)
+        };
+        Memory {
+            anon_mb: field("RssAnon:"),
+            file_mb: field("RssFile:"),
+        }
+    }
 }
 
 impl BenchReport {
-    fn percentile(&self, p: f64) -> f64 {
+    /// The `p` quantile (0..=1) of the latencies, in ms.
+    pub fn percentile(&self, p: f64) -> f64 {
         let mut sorted = self.latencies_ms.clone();
         sorted.sort_by(f64::total_cmp);
         let last = sorted.len().saturating_sub(1);
@@ -27,16 +61,30 @@ impl BenchReport {
         sorted.get(at.min(last)).copied().unwrap_or(0.0)
     }
 
+    /// Calls finished per second of wall time.
+    pub fn calls_per_s(&self) -> f64 {
+        if self.wall_s > 0.0 {
+            self.iters as f64 / self.wall_s
+        } else {
+            0.0
+        }
+    }
+
+    /// The report as JSON (with the `cli` feature).
+    #[cfg(feature = "cli")]
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "mode": self.mode,
             "workers": self.workers,
+            "intra_op_threads": self.intra_op_threads,
             "iters": self.iters,
             "median_ms": self.percentile(0.5),
             "p90_ms": self.percentile(0.9),
             "min_ms": self.percentile(0.0),
-            "calls_per_s": if self.wall_s > 0.0 { self.iters as f64 / self.wall_s } else { 0.0 },
+            "calls_per_s": self.calls_per_s(),
             "peak_rss_mb": self.peak_rss_mb,
+            "anon_mb": self.memory.anon_mb,
+            "file_mb": self.memory.file_mb,
         })
     }
 }
@@ -53,131 +101,145 @@ pub fn peak_rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-fn timed_call(
-    instance: &crate::module::Instance,
-    method: &str,
-    args: &[Value],
-) -> Result<f64, Error> {
-    let start = Instant::now();
-    instance.run_method(method, args.to_vec())?;
-    Ok(start.elapsed().as_secs_f64() * 1e3)
-}
-
-/// Calls one after another on one instance.
+/// Calls one after another on one instance, on an executor of `intra_op_threads` threads.
 pub fn sequential(
     module: &Module,
     method: &str,
     args: &[Value],
     iters: usize,
     warmup: usize,
+    intra_op_threads: usize,
 ) -> Result<BenchReport, Error> {
+    let executor = PoolOptions::new(1)
+        .intra_op_threads(intra_op_threads)
+        .executor()?;
     let instance = module.instance();
-    for _ in 0..warmup {
-        instance.run_method(method, args.to_vec())?;
-    }
-    let start = Instant::now();
-    let latencies_ms = (0..iters)
-        .map(|_| timed_call(&instance, method, args))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(BenchReport {
-        mode: "sequential",
-        workers: 1,
-        iters,
-        latencies_ms,
-        wall_s: start.elapsed().as_secs_f64(),
-        peak_rss_mb: peak_rss_mb(),
+    executor.install(|| {
+        for _ in 0..warmup {
+            instance.run_method(method, args.to_vec())?;
+        }
+        let start = Instant::now();
+        let latencies_ms = (0..iters)
+            .map(|_| {
+                let t = Instant::now();
+                instance.run_method(method, args.to_vec())?;
+                Ok(t.elapsed().as_secs_f64() * 1e3)
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(BenchReport {
+            mode: "sequential",
+            workers: 1,
+            intra_op_threads: executor.threads(),
+            iters,
+            latencies_ms,
+            wall_s: start.elapsed().as_secs_f64(),
+            peak_rss_mb: peak_rss_mb(),
+            memory: Memory::now(),
+        })
     })
 }
 
-/// Each call is a job on a pool of `workers` threads, each on a fresh instance.
+/// `workers` client threads calling `call` in a closed loop until `iters` calls are done;
+/// each call's latency as its client sees it.
+fn closed_loop(
+    workers: usize,
+    iters: usize,
+    call: impl Fn() -> Result<(), Error> + Sync,
+) -> Result<(Vec<f64>, f64), Error> {
+    let next = AtomicUsize::new(0);
+    let start = Instant::now();
+    let per_client: Vec<Result<Vec<f64>, Error>> = std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..workers.max(1))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut times = Vec::new();
+                    while next.fetch_add(1, Ordering::Relaxed) < iters {
+                        let t = Instant::now();
+                        call()?;
+                        times.push(t.elapsed().as_secs_f64() * 1e3);
+                    }
+                    Ok(times)
+                })
+            })
+            .collect();
+        clients
+            .into_iter()
+            .map(|c| {
+                c.join()
+                    .unwrap_or_else(|_| Err(Error::Runtime("a benchmark client panicked".into())))
+            })
+            .collect()
+    });
+    let wall_s = start.elapsed().as_secs_f64();
+    let mut latencies = Vec::with_capacity(iters);
+    for times in per_client {
+        latencies.extend(times?);
+    }
+    Ok((latencies, wall_s))
+}
+
+/// Calls on a [`TaskPool`] of `options.workers`, fed by as many client threads.
 pub fn task_pool(
     module: &Arc<Module>,
     method: &str,
     args: &[Value],
     iters: usize,
     warmup: usize,
-    workers: usize,
+    options: PoolOptions,
 ) -> Result<BenchReport, Error> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(workers.max(1))
-        .build()
-        .map_err(|e| Error::InvalidInput(format!("cannot start the worker pool: {e}")))?;
-    let call = |_: usize| -> Result<f64, Error> {
-        let start = Instant::now();
-        module.run_method(method, args.to_vec())?;
-        Ok(start.elapsed().as_secs_f64() * 1e3)
-    };
-    use rayon::prelude::*;
-    pool.install(|| {
-        (0..warmup)
-            .into_par_iter()
-            .map(call)
-            .collect::<Result<Vec<_>, _>>()
+    let pool = TaskPool::new(module.clone(), options)?;
+    for r in pool.map(method, (0..warmup).map(|_| args.to_vec())) {
+        r?;
+    }
+    let (latencies_ms, wall_s) = closed_loop(options.workers, iters, || {
+        pool.call(method, args.to_vec()).map(drop)
     })?;
-    let start = Instant::now();
-    let latencies_ms = pool.install(|| {
-        (0..iters)
-            .into_par_iter()
-            .map(call)
-            .collect::<Result<Vec<_>, _>>()
-    })?;
+    let memory = Memory::now();
     Ok(BenchReport {
         mode: "task",
-        workers,
+        workers: options.workers,
+        intra_op_threads: options.intra_op_threads,
         iters,
         latencies_ms,
-        wall_s: start.elapsed().as_secs_f64(),
+        wall_s,
         peak_rss_mb: peak_rss_mb(),
+        memory,
     })
 }
 
-/// `workers` long-lived threads, each with its own instance, sharing the calls between them.
+/// Calls on an [`ActorPool`] of `options.workers` (least-busy routing), fed by as many
+/// client threads.
 pub fn actor_pool(
     module: &Arc<Module>,
     method: &str,
     args: &[Value],
     iters: usize,
     warmup: usize,
-    workers: usize,
+    options: PoolOptions,
 ) -> Result<BenchReport, Error> {
-    let workers = workers.max(1);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let start = Instant::now();
-    let results: Vec<Result<Vec<f64>, Error>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                let next = &next;
-                scope.spawn(move || -> Result<Vec<f64>, Error> {
-                    let instance = module.instance();
-                    for _ in 0..warmup.div_ceil(workers) {
-                        instance.run_method(method, args.to_vec())?;
-                    }
-                    let mut times = Vec::new();
-                    while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < iters {
-                        times.push(timed_call(&instance, method, args)?);
-                    }
-                    Ok(times)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(Error::InvalidInput("a worker panicked".into())))
-            })
-            .collect()
-    });
-    let mut latencies_ms = Vec::with_capacity(iters);
-    for r in results {
-        latencies_ms.extend(r?);
+    let pool = ActorPool::new(module.clone(), options, Routing::LeastBusy)?;
+    let warm: Vec<_> = (0..warmup.max(options.workers))
+        .map(|i| {
+            let worker = i.checked_rem(options.workers.max(1)).unwrap_or(0);
+            pool.submit_to(worker, method, args.to_vec())
+        })
+        .collect();
+    for h in warm {
+        h.wait()?;
     }
+    let (latencies_ms, wall_s) = closed_loop(options.workers, iters, || {
+        pool.call(method, args.to_vec()).map(drop)
+    })?;
+    let memory = Memory::now();
+    pool.shutdown();
     Ok(BenchReport {
         mode: "actor",
-        workers,
+        workers: options.workers,
+        intra_op_threads: options.intra_op_threads,
         iters,
         latencies_ms,
-        wall_s: start.elapsed().as_secs_f64(),
+        wall_s,
         peak_rss_mb: peak_rss_mb(),
+        memory,
     })
 }

@@ -34,6 +34,9 @@ pub enum Error {
     /// The archive's content does not have the shape TorchScript gives it.
     #[error("invalid model: {0}")]
     InvalidModel(String),
+    /// A pool or executor could not take or finish a call (shut down, threads not started).
+    #[error("runtime: {0}")]
+    Runtime(String),
 }
 
 impl From<std::io::Error> for Error {

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+#[cfg(feature = "cli")]
 use serde_json::{json, Value};
 
 use crate::archive::Archive;
@@ -335,7 +336,8 @@ impl InspectReport {
         out
     }
 
-    /// The same report as JSON.
+    /// The same report as JSON (with the `cli` feature).
+    #[cfg(feature = "cli")]
     pub fn to_json(&self) -> Value {
         json!({
             "format_version": self.version,

@@ -16,11 +16,14 @@ pub mod archive;
 pub mod bench;
 pub mod error;
 pub mod inspect;
+#[cfg(feature = "ndarray")]
+pub mod interop;
 pub mod io;
 pub mod limits;
 pub mod module;
 pub mod npz;
 pub mod pickle;
+pub mod runtime;
 
 pub use archive::{Archive, ArchiveBytes, ArchiveError, RecordInfo, StoredRecord};
 pub use error::{Error, Result};

@@ -26,11 +26,12 @@ fn inputs() -> PathBuf {
 fn run_limited(model: &Path) -> (Option<i32>, String) {
     let exe = env!("CARGO_BIN_EXE_torchscript");
     let out = write_temp("out.npz", b"");
+    let inputs = inputs();
     let args = [
         "run",
         model.to_str().unwrap(),
         "--inputs",
-        inputs().to_str().unwrap(),
+        inputs.to_str().unwrap(),
         "--output",
         out.to_str().unwrap(),
     ];

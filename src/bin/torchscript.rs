@@ -157,7 +157,7 @@ enum Command {
         iters: usize,
         #[arg(long, default_value_t = 3)]
         warmup: usize,
-        /// Threads one operator may use.
+        /// Threads each call's operators may use.
         #[arg(long, default_value_t = 1)]
         threads: usize,
         /// Run calls concurrently on a pool of workers.
@@ -246,20 +246,22 @@ fn run(cli: Cli) -> Result<(), String> {
             mode,
             workers,
         } => {
-            torchscript_ops::parallel::set_intra_op_threads(threads);
             let start = Instant::now();
             let module = Arc::new(limit_args.load(&model)?);
             let load_ms = start.elapsed().as_secs_f64() * 1e3;
             let args = load_inputs(&module, &method, &inputs)?;
+            let options = torchscript::runtime::PoolOptions::new(workers).intra_op_threads(threads);
             let report = match mode {
-                None => torchscript::bench::sequential(&module, &method, &args, iters, warmup)
-                    .map_err(error)?,
+                None => {
+                    torchscript::bench::sequential(&module, &method, &args, iters, warmup, threads)
+                        .map_err(error)?
+                }
                 Some(Mode::Task) => {
-                    torchscript::bench::task_pool(&module, &method, &args, iters, warmup, workers)
+                    torchscript::bench::task_pool(&module, &method, &args, iters, warmup, options)
                         .map_err(error)?
                 }
                 Some(Mode::Actor) => {
-                    torchscript::bench::actor_pool(&module, &method, &args, iters, warmup, workers)
+                    torchscript::bench::actor_pool(&module, &method, &args, iters, warmup, options)
                         .map_err(error)?
                 }
             };

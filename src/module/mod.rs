@@ -1,15 +1,19 @@
 //! `Module`: a loaded TorchScript archive, immutable and shared by any number of workers.
 
+mod pristine;
 mod source;
 mod values;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 use torchscript_interpreter::{Interpreter, Object, Program, Type, Value};
 use torchscript_ops::CopyStats;
 
-use crate::archive::Archive;
+use crate::archive::{Archive, ArchiveBytes};
 use crate::error::Error;
 use crate::limits::Limits;
 use torchscript_interpreter::limits::Budget;
@@ -26,7 +30,13 @@ pub struct Module {
     stats: Arc<CopyStats>,
     mapped_bytes: u64,
     limits: Limits,
+    /// Instances that served a call and were left unchanged by it, ready for the next call.
+    idle_instances: Mutex<Vec<Instance>>,
+    instances_made: AtomicU64,
 }
+
+/// Unchanged instances kept for reuse by [`Module::run_method`], at most.
+const MAX_IDLE_INSTANCES: usize = 64;
 
 impl std::fmt::Debug for Module {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -50,9 +60,29 @@ impl Module {
         Module::from_archive(Archive::open(path)?)
     }
 
-    /// Loads an archive held in memory.
+    /// Loads an archive held in memory, taking ownership of the buffer.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Module, Error> {
         Module::from_archive(Archive::from_bytes(bytes)?)
+    }
+
+    /// Loads an archive from bytes that another owner keeps alive (a Python `bytes`, a numpy
+    /// array in shared memory, an `Arc<[u8]>`...), without copying the weights.
+    ///
+    /// The module's tensors view `bytes` directly and keep the `Arc` alive, so the buffer
+    /// must not change while the module (or any tensor taken from it) exists. The checks are
+    /// those of a mapped file, and so are the alignment rules: a storage record that is not
+    /// aligned for its dtype in memory is copied once and counted in
+    /// [`Module::copied_weight_bytes`]; an aligned one is never copied.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// let bytes: Arc<Vec<u8>> = Arc::new(std::fs::read("model.pt")?);
+    /// let module = torchscript::Module::from_shared(bytes.clone())?;
+    /// assert_eq!(module.copied_weight_bytes(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_shared(bytes: ArchiveBytes) -> Result<Module, Error> {
+        Module::from_archive(Archive::from_shared(bytes)?)
     }
 
     /// Loads an opened archive.
@@ -107,6 +137,8 @@ impl Module {
             stats,
             mapped_bytes,
             limits,
+            idle_instances: Mutex::new(Vec::new()),
+            instances_made: AtomicU64::new(0),
         })
     }
 
@@ -210,6 +242,7 @@ impl Module {
     /// A private copy of the module for one worker: its own object tree and copy-on-write
     /// storages over the same mapped weights. Cheap (no weight bytes are copied).
     pub fn instance(&self) -> Instance {
+        self.instances_made.fetch_add(1, Ordering::Relaxed);
         let root = InstanceCloner::default().object(&self.root);
         Instance {
             program: self.program.clone(),
@@ -218,9 +251,21 @@ impl Module {
         }
     }
 
-    /// Runs `method` on a fresh instance (calls never see each other's attribute writes).
+    /// How many instances (copies of the object tree) this module has made so far, by
+    /// [`Module::instance`] and by calls that could not reuse an unchanged one.
+    pub fn instances_made(&self) -> u64 {
+        self.instances_made.load(Ordering::Relaxed)
+    }
+
+    /// Runs `method` as if on a fresh instance: calls never see each other's attribute or
+    /// weight writes. The object tree is not copied per call: an instance that a call left
+    /// unchanged (the usual case: methods that only read their attributes) serves later
+    /// calls; one that a call changed is dropped.
+    ///
+    /// Runs on the current executor (see [`torchscript_ops::parallel`]), or on the default
+    /// one when called from outside any executor.
     pub fn run_method(&self, method: &str, inputs: Vec<Value>) -> Result<Value, Error> {
-        self.instance().run_method(method, inputs)
+        self.run_method_with_budget(method, inputs, Budget::default())
     }
 
     /// Runs `forward`.
@@ -228,16 +273,24 @@ impl Module {
         self.run_method("forward", inputs)
     }
 
-    /// Runs `method` on a fresh instance, stopping when `budget` (steps, deadline,
-    /// cancellation) runs out.
+    /// Runs `method` as [`Module::run_method`] does, stopping when `budget` (steps,
+    /// deadline, cancellation) runs out.
     pub fn run_method_with_budget(
         &self,
         method: &str,
         inputs: Vec<Value>,
         budget: Budget,
     ) -> Result<Value, Error> {
-        self.instance()
-            .run_method_with_budget(method, inputs, budget)
+        let popped = self.idle_instances.lock().pop();
+        let instance = popped.unwrap_or_else(|| self.instance());
+        let result = instance.run_method_with_budget(method, inputs, budget);
+        if pristine::unchanged(&self.root, &instance.root) {
+            let mut idle = self.idle_instances.lock();
+            if idle.len() < MAX_IDLE_INSTANCES {
+                idle.push(instance);
+            }
+        }
+        result
     }
 
     /// The limits loading checked and calls run under.
@@ -262,21 +315,27 @@ impl std::fmt::Debug for Instance {
 }
 
 impl Instance {
-    /// Runs a method with positional inputs.
+    /// Runs a method with positional inputs; attribute writes persist in this instance.
+    ///
+    /// Runs on the current executor (see [`torchscript_ops::parallel`]), or on the default
+    /// one when called from outside any executor.
     pub fn run_method(&self, method: &str, inputs: Vec<Value>) -> Result<Value, Error> {
         self.run_method_with_budget(method, inputs, Budget::default())
     }
 
-    /// Runs a method under the module's limits, stopping when `budget` runs out.
+    /// Runs a method under the module's limits, stopping when `budget` runs out, on the
+    /// current executor (or the default one outside any executor).
     pub fn run_method_with_budget(
         &self,
         method: &str,
         inputs: Vec<Value>,
         budget: Budget,
     ) -> Result<Value, Error> {
-        Interpreter::with_limits(&self.program, self.limits.run_limits(), budget)
-            .call_method(&self.root, method, inputs, vec![])
-            .map_err(script_error)
+        torchscript_ops::parallel::run(|| {
+            Interpreter::with_limits(&self.program, self.limits.run_limits(), budget)
+                .call_method(&self.root, method, inputs, vec![])
+                .map_err(script_error)
+        })
     }
 
     pub fn forward(&self, inputs: Vec<Value>) -> Result<Value, Error> {

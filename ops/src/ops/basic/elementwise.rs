@@ -138,15 +138,17 @@ impl<const N: usize> Walk<N> {
 /// when the output is large.
 pub fn fill_parallel<O: Send>(out: &mut [O], fill: impl Fn(&mut [O], usize) + Sync) {
     let n = out.len();
-    let threads = crate::parallel::intra_op_threads();
+    let threads = crate::parallel::current_threads();
     if n < PARALLEL_THRESHOLD || threads <= 1 {
         fill(out, 0);
         return;
     }
     let chunk = n.div_ceil(threads).max(4096);
-    out.par_chunks_mut(chunk)
-        .enumerate()
-        .for_each(|(i, c)| fill(c, i * chunk));
+    crate::parallel::run(|| {
+        out.par_chunks_mut(chunk)
+            .enumerate()
+            .for_each(|(i, c)| fill(c, i * chunk))
+    });
 }
 
 /// A typed read view of a tensor's storage.

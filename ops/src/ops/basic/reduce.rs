@@ -84,8 +84,8 @@ impl Rows {
                 return (0..rows).map(|_| f(&[])).collect();
             }
             let work = rows.saturating_mul(len);
-            if work >= PARALLEL_THRESHOLD && rows > 1 && crate::parallel::intra_op_threads() > 1 {
-                src.par_chunks(len).map(&f).collect()
+            if work >= PARALLEL_THRESHOLD && rows > 1 && crate::parallel::current_threads() > 1 {
+                crate::parallel::run(|| src.par_chunks(len).map(&f).collect())
             } else {
                 src.chunks(len).map(&f).collect()
             }

@@ -97,61 +97,204 @@ pub fn matmul_into<T: Real>(
         to_isize(rhs.rs)?,
         to_isize(rhs.cs)?,
     );
-    raw_gemm(
+    let dst = &mut dst[dst_offset..];
+    let (lhs, rhs) = (&lhs.data[lhs.offset..], &rhs.data[rhs.offset..]);
+    let product = Product {
         m,
         n,
         k,
-        &mut dst[dst_offset..],
+        dst: SharedMut(dst.as_mut_ptr()),
         dst_rs,
         accumulate,
-        &lhs.data[lhs.offset..],
+        lhs: Shared(lhs.as_ptr()),
         lhs_rs,
         lhs_cs,
-        &rhs.data[rhs.offset..],
+        rhs: Shared(rhs.as_ptr()),
         rhs_rs,
         rhs_cs,
         scale,
-        parallelism,
-    );
+    };
+    match split_plan(m, n, k, parallelism) {
+        None => product.run_rows(0..m),
+        Some(Split::Columns(min_block)) => {
+            crate::parallel::for_each_chunk(n, min_block, |cols| product.run_columns(cols))
+        }
+        Some(Split::Rows(min_block)) => {
+            crate::parallel::for_each_chunk(m, min_block, |rows| product.run_rows(rows))
+        }
+    }
     Ok(())
 }
 
-#[allow(unsafe_code, clippy::too_many_arguments)]
-fn raw_gemm<T: Real>(
+/// Products with fewer multiply-adds than this run on one thread.
+const SPLIT_WORK: usize = 1 << 18;
+/// The narrowest block of columns (or rows) given to one thread.
+const MIN_BLOCK: usize = 32;
+
+/// How a product is split across the current executor's threads.
+enum Split {
+    /// Blocks of output columns (each at least this many).
+    Columns(usize),
+    /// Blocks of output rows (each at least this many).
+    Rows(usize),
+}
+
+fn split_plan(m: usize, n: usize, k: usize, parallelism: gemm::Parallelism) -> Option<Split> {
+    let threads = match parallelism {
+        gemm::Parallelism::None => return None,
+        _ => crate::parallel::current_threads(),
+    };
+    if threads <= 1 || m.saturating_mul(n).saturating_mul(k) < SPLIT_WORK {
+        return None;
+    }
+    if n >= 2 * MIN_BLOCK {
+        Some(Split::Columns(
+            (n / threads.min(n / MIN_BLOCK)).max(MIN_BLOCK),
+        ))
+    } else if m >= 2 * MIN_BLOCK {
+        Some(Split::Rows((m / threads.min(m / MIN_BLOCK)).max(MIN_BLOCK)))
+    } else {
+        None
+    }
+}
+
+/// A read-only pointer that may cross to the executor's threads.
+#[derive(Clone, Copy)]
+struct Shared<T>(*const T);
+/// A pointer to the destination that may cross to the executor's threads (each thread
+/// writes a disjoint block).
+#[derive(Clone, Copy)]
+struct SharedMut<T>(*mut T);
+
+#[allow(unsafe_code)]
+// SAFETY: the pointers are only dereferenced by `Product::run_*` on disjoint blocks of the
+// destination while `matmul_into` (which holds the unique borrow of `dst` and the shared
+// borrows of the inputs) waits for every block to finish.
+unsafe impl<T: Sync> Sync for Shared<T> {}
+#[allow(unsafe_code)]
+// SAFETY: as above.
+unsafe impl<T: Sync> Send for Shared<T> {}
+#[allow(unsafe_code)]
+// SAFETY: as above; no two threads receive overlapping blocks.
+unsafe impl<T: Send> Sync for SharedMut<T> {}
+#[allow(unsafe_code)]
+// SAFETY: as above.
+unsafe impl<T: Send> Send for SharedMut<T> {}
+
+/// A bounds-checked product (see `matmul_into`) ready to run by blocks.
+struct Product<T> {
     m: usize,
     n: usize,
     k: usize,
-    dst: &mut [T],
+    dst: SharedMut<T>,
     dst_rs: isize,
     accumulate: bool,
-    lhs: &[T],
+    lhs: Shared<T>,
     lhs_rs: isize,
     lhs_cs: isize,
-    rhs: &[T],
+    rhs: Shared<T>,
     rhs_rs: isize,
     rhs_cs: isize,
     scale: T,
-    parallelism: gemm::Parallelism,
+}
+
+impl<T: Real> Product<T> {
+    /// Output rows `rows` (all columns).
+    #[allow(unsafe_code)]
+    fn run_rows(&self, rows: std::ops::Range<usize>) {
+        if rows.start >= rows.end || rows.end > self.m {
+            return;
+        }
+        let r0 = rows.start as isize;
+        // SAFETY: `matmul_into` checked that every element of the `m x n` destination and of
+        // both operands lies inside their slices; row `r0 < m` starts inside them, so the
+        // offset pointers stay in bounds and the `rows.len() x n` block is a part of the
+        // checked matrices. Blocks given to different threads have disjoint rows.
+        unsafe {
+            raw_gemm(
+                rows.len(),
+                self.n,
+                self.k,
+                self.dst.0.offset(r0 * self.dst_rs),
+                self.dst_rs,
+                self.accumulate,
+                self.lhs.0.offset(r0 * self.lhs_rs),
+                self.lhs_rs,
+                self.lhs_cs,
+                self.rhs.0,
+                self.rhs_rs,
+                self.rhs_cs,
+                self.scale,
+            )
+        }
+    }
+
+    /// Output columns `cols` (all rows).
+    #[allow(unsafe_code)]
+    fn run_columns(&self, cols: std::ops::Range<usize>) {
+        if cols.start >= cols.end || cols.end > self.n {
+            return;
+        }
+        let c0 = cols.start as isize;
+        // SAFETY: as in `run_rows`, with column `c0 < n` of the destination (unit column
+        // stride) and of the right operand; blocks given to different threads have disjoint
+        // columns, and destination rows do not overlap (`dst_rs >= n` or a single row).
+        unsafe {
+            raw_gemm(
+                self.m,
+                cols.len(),
+                self.k,
+                self.dst.0.offset(c0),
+                self.dst_rs,
+                self.accumulate,
+                self.lhs.0,
+                self.lhs_rs,
+                self.lhs_cs,
+                self.rhs.0.offset(c0 * self.rhs_cs),
+                self.rhs_rs,
+                self.rhs_cs,
+                self.scale,
+            )
+        }
+    }
+}
+
+/// # Safety
+/// Every element of the `m x n` destination and the `m x k`, `k x n` operands, at the given
+/// pointers and strides, must be valid, and no other thread may access the destination block.
+#[allow(unsafe_code, clippy::too_many_arguments)]
+unsafe fn raw_gemm<T: Real>(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: *mut T,
+    dst_rs: isize,
+    accumulate: bool,
+    lhs: *const T,
+    lhs_rs: isize,
+    lhs_cs: isize,
+    rhs: *const T,
+    rhs_rs: isize,
+    rhs_cs: isize,
+    scale: T,
 ) {
-    // SAFETY: `matmul_into` checked with overflow-checked arithmetic that the last element of
-    // each matrix, `(rows-1)*rs + (cols-1)*cs`, lies inside the slice passed here (each slice
-    // starts at its matrix's first element, strides are non-negative); the destination rows do
-    // not overlap (`dst_rs >= n` with unit column stride, or a single row), and `dst` is a unique
-    // borrow, so no input aliases it. `T` is `f32` or `f64`, which the `gemm` crate supports;
-    // with `accumulate` false the destination is never read (`read_dst = false`).
+    // SAFETY: the caller guarantees the matrices are valid; destination rows do not overlap
+    // and no input aliases the destination (it comes from a unique borrow). `T` is `f32` or
+    // `f64`, which the `gemm` crate supports; with `accumulate` false the destination is never
+    // read (`read_dst = false`). The threads are ours (the block split), not gemm's.
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            dst.as_mut_ptr(),
+            dst,
             1,
             dst_rs,
             accumulate,
-            lhs.as_ptr(),
+            lhs,
             lhs_cs,
             lhs_rs,
-            rhs.as_ptr(),
+            rhs,
             rhs_cs,
             rhs_rs,
             T::ONE,
@@ -159,7 +302,7 @@ fn raw_gemm<T: Real>(
             false,
             false,
             false,
-            parallelism,
+            gemm::Parallelism::None,
         );
     }
 }
