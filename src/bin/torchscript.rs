@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use torchscript::inspect::inspect;
-use torchscript::io::{flatten_outputs, input_value, positional_inputs};
+use torchscript::io::{flatten_outputs, method_inputs};
 use torchscript::npz::{read_npz, write_npz};
 use torchscript::{Archive, Module, Value};
 
@@ -83,15 +83,8 @@ fn error(e: impl std::fmt::Display) -> String {
 }
 
 fn load_inputs(module: &Module, method: &str, path: &Path) -> Result<Vec<Value>, String> {
-    let arrays = positional_inputs(read_npz(path).map_err(error)?).map_err(error)?;
     let signature = module.method_signature(method).map_err(error)?;
-    arrays
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            input_value(a, signature.params.get(i).and_then(|(_, t)| t.as_ref())).map_err(error)
-        })
-        .collect()
+    method_inputs(read_npz(path).map_err(error)?, &signature.params).map_err(error)
 }
 
 fn run(cli: Cli) -> Result<(), String> {
