@@ -202,15 +202,11 @@ fn indexed_members(
 ) -> Result<Vec<InputTree>, Error> {
     let mut slots: Vec<Option<InputTree>> = Vec::new();
     for (key, child) in children {
-        let index: usize = key
-            .parse()
-            .ok()
-            .filter(|i| *i < 65536)
-            .ok_or_else(|| {
-                Error::InvalidInput(format!(
-                    "input `{name}{sep}{key}`: members are numbered {name}{sep}0, {name}{sep}1, ..."
-                ))
-            })?;
+        let index: usize = key.parse().ok().filter(|i| *i < 65536).ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "input `{name}{sep}{key}`: members are numbered {name}{sep}0, {name}{sep}1, ..."
+            ))
+        })?;
         if slots.len() <= index {
             slots.resize_with(index.saturating_add(1), || None);
         }
@@ -247,9 +243,7 @@ fn build_value(tree: InputTree, ty: Option<&Type>, name: &str) -> Result<Value, 
             }
             input_value(&array, Some(t))
         }
-        (InputTree::Leaf(array), Some(Type::Tensor | Type::Number)) => {
-            input_value(&array, wanted)
-        }
+        (InputTree::Leaf(array), Some(Type::Tensor | Type::Number)) => input_value(&array, wanted),
         (InputTree::Leaf(_), Some(Type::List(_) | Type::Tuple(_))) => Err(mismatch(&format!(
             "one array (give the members as {name}.0, {name}.1, ...)"
         ))),

@@ -25,7 +25,6 @@ pub mod pickle;
 pub use archive::{Archive, ArchiveBytes, ArchiveError, RecordInfo, StoredRecord};
 pub use error::{Error, Result};
 pub use limits::Limits;
-pub use torchscript_interpreter::limits::{Budget, CancelHandle};
 pub use module::{Instance, MethodSignature, Module};
 pub use npz::{NpyArray, NpyDType, NpzError};
 pub use pickle::{
@@ -33,5 +32,6 @@ pub use pickle::{
     PickleErrorKind, PickleValue, PickledObject, StorageDType, StorageRecord, StorageResolver,
     TensorRecord,
 };
+pub use torchscript_interpreter::limits::{Budget, CancelHandle};
 pub use torchscript_interpreter::Value;
 pub use torchscript_ops::{DType, Tensor};

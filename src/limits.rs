@@ -70,7 +70,9 @@ impl Limits {
     /// is inflated (inflating verifies that a record inflates to exactly its declared size).
     pub fn check_archive(&self, archive: &Archive) -> Result<(), Error> {
         let too_large = |what: String, size: u64, limit: u64| {
-            Error::LimitExceeded(format!("{what} inflates to {size} bytes; the limit is {limit}"))
+            Error::LimitExceeded(format!(
+                "{what} inflates to {size} bytes; the limit is {limit}"
+            ))
         };
         let mut total: u64 = 0;
         for record in archive.records() {

@@ -16,7 +16,10 @@ fn run(bytes: Vec<u8>) -> String {
         Err(e) => return e.to_string(),
     };
     let x = torchscript::Tensor::from_vec(vec![0f32; 18], &[3, 6]).unwrap();
-    match module.run_method("forward", vec![torchscript::Value::Tensor(x), torchscript::Value::Int(2)]) {
+    match module.run_method(
+        "forward",
+        vec![torchscript::Value::Tensor(x), torchscript::Value::Int(2)],
+    ) {
         Ok(v) => panic!("expected an error, got {v:?}"),
         Err(e) => e.to_string(),
     }
@@ -51,7 +54,11 @@ fn control_bytes_from_the_archive_are_escaped_in_messages() {
         if e.name == "code/__torch__.py" {
             let text = String::from_utf8(e.data.clone()).unwrap();
             e.data = text
-                .replacen("outs = annotate", "outs = torch.undefined_op\u{1b}[2J(x)\n    outs = annotate", 1)
+                .replacen(
+                    "outs = annotate",
+                    "outs = torch.undefined_op\u{1b}[2J(x)\n    outs = annotate",
+                    1,
+                )
                 .into_bytes();
         }
     }
@@ -78,8 +85,14 @@ fn a_huge_pickle_is_rejected_before_inflating() {
     let message = Module::from_archive_with_limits(Archive::from_bytes(bytes).unwrap(), limits)
         .unwrap_err()
         .to_string();
-    assert!(message.contains("data.pkl") && message.contains("limit"), "{message}");
-    assert!(start.elapsed().as_secs() < 5, "rejected from the directory, not by inflating");
+    assert!(
+        message.contains("data.pkl") && message.contains("limit"),
+        "{message}"
+    );
+    assert!(
+        start.elapsed().as_secs() < 5,
+        "rejected from the directory, not by inflating"
+    );
 }
 
 #[test]
@@ -101,7 +114,10 @@ fn code_files_inflating_past_the_archive_budget_are_rejected() {
     let message = Module::from_archive_with_limits(archive, limits)
         .unwrap_err()
         .to_string();
-    assert!(message.contains("together") && message.contains("limit"), "{message}");
+    assert!(
+        message.contains("together") && message.contains("limit"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -147,7 +163,10 @@ fn entries_sharing_one_compressed_stream_are_bounded() {
 fn verify_checks_stored_records_while_loading_stays_lazy() {
     let mut entries = case_entries("control_flow_scripted");
     let good = zip(&entries);
-    Archive::from_bytes(good).unwrap().verify().expect("a clean archive verifies");
+    Archive::from_bytes(good)
+        .unwrap()
+        .verify()
+        .expect("a clean archive verifies");
     for e in &mut entries {
         if e.name == "data/0" {
             e.data[0] ^= 0x40;
@@ -157,7 +176,17 @@ fn verify_checks_stored_records_while_loading_stays_lazy() {
     let original = case_entries("control_flow_scripted");
     let crc = crc32fast::hash(&original.iter().find(|e| e.name == "data/0").unwrap().data);
     let bytes = zip_with(&tampered, Some(("data/0", crc)));
-    assert!(load(bytes.clone()).is_ok(), "the default load does not read weights");
-    let message = Archive::from_bytes(bytes).unwrap().verify().unwrap_err().to_string();
-    assert!(message.contains("data/0") && message.contains("checksum"), "{message}");
+    assert!(
+        load(bytes.clone()).is_ok(),
+        "the default load does not read weights"
+    );
+    let message = Archive::from_bytes(bytes)
+        .unwrap()
+        .verify()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("data/0") && message.contains("checksum"),
+        "{message}"
+    );
 }

@@ -61,7 +61,10 @@ fn allocation_and_depth_bombs_fail_cleanly_under_4_gb() {
             "matmul",
             "a = torch.ones([65536, 1])\nb = torch.ones([1, 65536])\nreturn torch.matmul(a, b)",
         ),
-        ("expand", "return torch.clone(torch.expand(x, [1099511627776, 3, 6]))"),
+        (
+            "expand",
+            "return torch.clone(torch.expand(x, [1099511627776, 3, 6]))",
+        ),
         ("repeat", "return torch.mul([x], 100000000)"),
         (
             "double_tensor",
@@ -112,10 +115,20 @@ fn verify_flag_reports_a_bad_checksum() {
             e.data[1] ^= 0x10;
         }
     }
-    let model = write_temp("tampered.pt", &hostile_support::zip_with(&entries, Some(("data/0", crc))));
+    let model = write_temp(
+        "tampered.pt",
+        &hostile_support::zip_with(&entries, Some(("data/0", crc))),
+    );
     let exe = env!("CARGO_BIN_EXE_torchscript");
-    let plain = Command::new(exe).arg("inspect").arg(&model).output().unwrap();
-    assert!(plain.status.success(), "loading stays lazy without --verify");
+    let plain = Command::new(exe)
+        .arg("inspect")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(
+        plain.status.success(),
+        "loading stays lazy without --verify"
+    );
     let verified = Command::new(exe)
         .args(["inspect", "--verify"])
         .arg(&model)

@@ -19,7 +19,9 @@ fn allocation_bombs_are_errors_of_the_call() {
     assert_memory_limit("return torch.zeros([8589934592])");
     assert_memory_limit("return torch.full([34359738368], 1.)");
     assert_memory_limit("return torch.arange(0, 1000000000000000000)");
-    assert_memory_limit("a = torch.ones([65536, 1])\nb = torch.ones([1, 65536])\nreturn torch.matmul(a, b)");
+    assert_memory_limit(
+        "a = torch.ones([65536, 1])\nb = torch.ones([1, 65536])\nreturn torch.matmul(a, b)",
+    );
     assert_memory_limit("return torch.clone(torch.expand(x, [1099511627776, 3, 6]))");
     let message = forward_error("return torch.mul([x], 100000000)", 1);
     assert!(message.contains("limit"), "{message}");
@@ -27,11 +29,20 @@ fn allocation_bombs_are_errors_of_the_call() {
 
 #[test]
 fn doubling_loops_are_errors_of_the_call() {
-    let message = forward_error("b = [1]\nfor i in range(64):\n  b = torch.add(b, b)\nreturn b", 1);
+    let message = forward_error(
+        "b = [1]\nfor i in range(64):\n  b = torch.add(b, b)\nreturn b",
+        1,
+    );
     assert!(message.contains("limit"), "{message}");
-    let message = forward_error("s = \"ab\"\nfor i in range(64):\n  s = torch.add(s, s)\nreturn s", 1);
+    let message = forward_error(
+        "s = \"ab\"\nfor i in range(64):\n  s = torch.add(s, s)\nreturn s",
+        1,
+    );
     assert!(message.contains("limit"), "{message}");
-    let message = forward_error("t = x\nfor i in range(64):\n  t = torch.cat([t, t])\nreturn t", 1);
+    let message = forward_error(
+        "t = x\nfor i in range(64):\n  t = torch.cat([t, t])\nreturn t",
+        1,
+    );
     assert!(message.contains("limit"), "{message}");
 }
 
@@ -48,8 +59,15 @@ fn recursion_through_nested_calls_stops_at_the_depth_limit() {
     let message = run_forward(bytes, Limits::default(), 1_000_000)
         .unwrap_err()
         .to_string();
-    assert!(message.contains("maximum recursion depth (256)"), "{message}");
-    assert!(message.len() < 4000, "the stack is shortened: {} bytes", message.len());
+    assert!(
+        message.contains("maximum recursion depth (256)"),
+        "{message}"
+    );
+    assert!(
+        message.len() < 4000,
+        "the stack is shortened: {} bytes",
+        message.len()
+    );
 }
 
 #[test]
@@ -65,8 +83,9 @@ fn deep_values_built_by_the_model_drop_and_flatten() {
 #[test]
 fn runaway_loops_stop_on_budget_deadline_or_cancel() {
     let bytes = model_with_forward("k = 0\nwhile True:\n  k = torch.add(k, 1)\nreturn k", "");
-    let module = Module::from_archive_with_limits(Archive::from_bytes(bytes).unwrap(), test_limits())
-        .unwrap();
+    let module =
+        Module::from_archive_with_limits(Archive::from_bytes(bytes).unwrap(), test_limits())
+            .unwrap();
     let x = || Value::Tensor(Tensor::from_vec(vec![0f32; 18], &[3, 6]).unwrap());
     let steps = module
         .run_method_with_budget(
@@ -123,7 +142,10 @@ fn slices_and_int_overflows_from_model_code_are_clean() {
     .expect("slice runs");
     let Value::Tensor(t) = v else { panic!("{v:?}") };
     assert_eq!(t.shape(), &[1, 6]);
-    let message = forward_error("return torch.floordiv(torch.sub(-9223372036854775807, 1), -1)", 1);
+    let message = forward_error(
+        "return torch.floordiv(torch.sub(-9223372036854775807, 1), -1)",
+        1,
+    );
     assert!(message.contains("overflow"), "{message}");
     let v = run_forward(
         model_with_forward("k = 0\nfor i in range(9223372036854775805, 9223372036854775807, 5):\n  k = torch.add(k, 1)\nreturn k", ""),

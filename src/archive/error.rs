@@ -40,7 +40,9 @@ pub enum ArchiveError {
     #[error("record {name} does not inflate cleanly: {reason}")]
     BadCompressedData { name: String, reason: String },
     /// A stored record whose bytes do not match the directory's CRC-32 (see `Archive::verify`).
-    #[error("record {name} fails its checksum: crc32 {found:#010x}, directory says {expected:#010x}")]
+    #[error(
+        "record {name} fails its checksum: crc32 {found:#010x}, directory says {expected:#010x}"
+    )]
     BadChecksum {
         name: String,
         found: u32,

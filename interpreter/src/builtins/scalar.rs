@@ -218,8 +218,7 @@ fn values_equal_within(x: &Value, y: &Value, depth: usize) -> bool {
         (Value::List(p), Value::List(q)) => {
             let (p, q) = (p.0.read(), q.0.read());
             p.len() == q.len()
-                && p
-                    .iter()
+                && p.iter()
                     .zip(q.iter())
                     .all(|(a, b)| values_equal_within(a, b, inner))
         }

@@ -63,7 +63,7 @@ fn find_impl(a: &[Value], reverse: bool) -> Result<i64> {
     } else {
         part.find(sub)
     };
-    Ok(pos.map_or(-1, |p| i64::try_from(p + start).unwrap_or(-1)))
+    Ok(pos.map_or(-1, |p| i64::try_from(p.saturating_add(start)).unwrap_or(-1)))
 }
 
 fn find(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
@@ -118,11 +118,15 @@ fn isalnum(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     all_nonempty(a, |c| c.is_ascii_alphanumeric())
 }
 fn isspace(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
-    all_nonempty(a, |c| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c'))
+    all_nonempty(a, |c| {
+        matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c')
+    })
 }
 fn isprintable(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     Ok(Value::Bool(
-        text(a, 0)?.chars().all(|c| c.is_ascii_graphic() || c == ' '),
+        text(a, 0)?
+            .chars()
+            .all(|c| c.is_ascii_graphic() || c == ' '),
     ))
 }
 fn isidentifier(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
@@ -242,7 +246,7 @@ fn fill_char(a: &[Value], i: usize) -> Result<char> {
     }
 }
 fn padded(s: &str, left: usize, right: usize, fill: char) -> Value {
-    let mut out = String::with_capacity(s.len() + left + right);
+    let mut out = String::with_capacity(s.len().saturating_add(left).saturating_add(right));
     out.extend(std::iter::repeat_n(fill, left));
     out.push_str(s);
     out.extend(std::iter::repeat_n(fill, right));
@@ -253,8 +257,10 @@ fn center(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let width = int_or(a, 1, 0)?;
     let pad = padding(s, width)?;
     // Python's rule: the odd extra goes left when the width is odd.
-    let left = pad / 2 + (pad & usize::try_from(width).unwrap_or(0) & 1);
-    Ok(padded(s, left, pad - left, fill_char(a, 2)?))
+    let left = pad
+        .div_euclid(2)
+        .saturating_add(pad & usize::try_from(width).unwrap_or(0) & 1);
+    Ok(padded(s, left, pad.saturating_sub(left), fill_char(a, 2)?))
 }
 fn ljust(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let s = text(a, 0)?;
@@ -281,9 +287,9 @@ fn expandtabs(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
         match c {
             '\t' => {
                 if tab > 0 {
-                    let n = tab - column % tab;
+                    let n = tab.saturating_sub(column.checked_rem(tab).unwrap_or(0));
                     out.extend(std::iter::repeat_n(' ', n));
-                    column += n;
+                    column = column.saturating_add(n);
                 }
             }
             '\n' | '\r' => {
@@ -292,7 +298,7 @@ fn expandtabs(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
             }
             _ => {
                 out.push(c);
-                column += 1;
+                column = column.saturating_add(1);
             }
         }
     }
@@ -306,7 +312,11 @@ fn partition_impl(a: &[Value], reverse: bool) -> Result<Value> {
     }
     let found = if reverse { s.rfind(sep) } else { s.find(sep) };
     let parts = match found {
-        Some(p) => [&s[..p], sep, &s[p + sep.len()..]],
+        Some(p) => [
+            s.get(..p).unwrap_or(""),
+            sep,
+            s.get(p.saturating_add(sep.len())..).unwrap_or(""),
+        ],
         None if reverse => ["", "", s],
         None => [s, "", ""],
     };
@@ -345,10 +355,12 @@ fn splitlines(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
             lines.push(Value::str(rest));
             break;
         };
-        let eol = if rest[at..].starts_with("\r\n") { 2 } else { 1 };
-        let end = if keepends { at + eol } else { at };
-        lines.push(Value::str(&rest[..end]));
-        rest = &rest[at + eol..];
+        let tail = rest.get(at..).unwrap_or("");
+        let eol = if tail.starts_with("\r\n") { 2 } else { 1 };
+        let next = at.saturating_add(eol);
+        let end = if keepends { next } else { at };
+        lines.push(Value::str(rest.get(..end).unwrap_or("")));
+        rest = rest.get(next..).unwrap_or("");
     }
     Ok(Value::list(lines))
 }

@@ -105,8 +105,16 @@ pub fn nms(boxes: &Tensor, scores: &Tensor, iou_threshold: f64) -> Result<Tensor
         ));
     }
     let keep = match boxes.dtype() {
-        DType::F32 => nms_impl(&boxes.to_vec::<f32>()?, &scores.to_vec::<f32>()?, iou_threshold),
-        DType::F64 => nms_impl(&boxes.to_vec::<f64>()?, &scores.to_vec::<f64>()?, iou_threshold),
+        DType::F32 => nms_impl(
+            &boxes.to_vec::<f32>()?,
+            &scores.to_vec::<f32>()?,
+            iou_threshold,
+        ),
+        DType::F64 => nms_impl(
+            &boxes.to_vec::<f64>()?,
+            &scores.to_vec::<f64>()?,
+            iou_threshold,
+        ),
         other => return Err(float_only(op, other)),
     };
     let len = keep.len();

@@ -58,7 +58,10 @@ fn bilinear<F: VisionFloat>(plane: &[F], height: usize, width: usize, y: F, x: F
     let hx = one - lx;
     let at = |r: usize, c: usize| plane.get(r * width + c).copied().unwrap_or(F::ZERO);
     let (w1, w2, w3, w4) = (hy * hx, hy * lx, ly * hx, ly * lx);
-    w1 * at(y_low, x_low) + w2 * at(y_low, x_high) + w3 * at(y_high, x_low) + w4 * at(y_high, x_high)
+    w1 * at(y_low, x_low)
+        + w2 * at(y_low, x_high)
+        + w3 * at(y_high, x_low)
+        + w4 * at(y_high, x_high)
 }
 
 /// `(int)ceil(extent / pooled)` or the fixed sampling ratio.
@@ -94,7 +97,12 @@ fn bin_average<F: VisionFloat>(
     sum / count
 }
 
-fn plane_of<'a, F: VisionFloat>(input: &'a [F], g: &Geometry, batch: usize, channel: usize) -> &'a [F] {
+fn plane_of<'a, F: VisionFloat>(
+    input: &'a [F],
+    g: &Geometry,
+    batch: usize,
+    channel: usize,
+) -> &'a [F] {
     let size = g.height * g.width;
     let start = (batch * g.channels + channel) * size;
     input.get(start..start + size).unwrap_or(&[])
@@ -112,7 +120,10 @@ fn roi_align_impl<F: VisionFloat>(
     out: &mut [F],
 ) -> Result<()> {
     let per_roi = g.channels * g.pooled_h * g.pooled_w;
-    for (roi, chunk) in rois.chunks_exact(5).zip(out.chunks_exact_mut(per_roi.max(1))) {
+    for (roi, chunk) in rois
+        .chunks_exact(5)
+        .zip(out.chunks_exact_mut(per_roi.max(1)))
+    {
         let [b, x1, y1, x2, y2] = [roi[0], roi[1], roi[2], roi[3], roi[4]];
         let batch = roi_batch(op, b, g.batch)?;
         let offset = if aligned { F::of(0.5) } else { F::ZERO };
@@ -485,7 +496,13 @@ mod tests {
         let r = call(
             "torchvision::roi_pool",
             k_roi_pool,
-            vec![input.into(), rois.into(), Arg::Float(1.0), Arg::Int(2), Arg::Int(2)],
+            vec![
+                input.into(),
+                rois.into(),
+                Arg::Float(1.0),
+                Arg::Int(2),
+                Arg::Int(2),
+            ],
         );
         assert!(r.is_err());
     }
