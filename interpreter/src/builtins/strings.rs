@@ -46,7 +46,7 @@ fn window(s: &str, start: i64, end: i64) -> (usize, usize) {
 }
 
 /// The bytes of the window (`None` if it splits a character).
-fn windowed<'a>(a: &'a [Value]) -> Result<(&'a str, usize)> {
+fn windowed(a: &[Value]) -> Result<(&str, usize)> {
     let s = text(a, 0)?;
     let (start, end) = window(s, int_or(a, 2, 0)?, int_or(a, 3, -1)?);
     let part = s
