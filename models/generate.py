@@ -1818,6 +1818,534 @@ def _():
     m = nn.Sequential(*layers).eval()
     x = torch.randn(2, 8)
     return dict(module=trace(m, (x,)), inputs=(x,), eager=m)
+# --------------------------------------------------------------------------------------------
+# issue 12 (detection, torchvision ops, list/dict inputs, transforms, strings)
+# --------------------------------------------------------------------------------------------
+
+# Inputs that are lists, tuples or dicts are written with dotted keys (`arg0.0`, `arg0.1`,
+# `arg1.KEY`, nested with dots), the CLI contract for List[Tensor] / Dict[str, Tensor]
+# parameters. The generic runner above writes only flat inputs: containers get a placeholder
+# there and are rewritten here once the case has run.
+_input_to_numpy_flat = input_to_numpy
+
+
+def input_to_numpy(v) -> np.ndarray:  # noqa: F811  (extends the flat version above)
+    if isinstance(v, (list, tuple, dict)):
+        return np.zeros(0, dtype=np.float32)
+    return _input_to_numpy_flat(v)
+
+
+def _flatten_input(prefix: str, v, out: Dict[str, np.ndarray]):
+    if isinstance(v, (list, tuple)):
+        for i, x in enumerate(v):
+            _flatten_input(f"{prefix}.{i}", x, out)
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            _flatten_input(f"{prefix}.{k}", x, out)
+    else:
+        out[prefix] = _input_to_numpy_flat(v)
+
+
+_run_case_flat = run_case
+
+
+def run_case(name: str, spec: Dict[str, Any]) -> Dict[str, Any]:  # noqa: F811
+    seen: Dict[str, Any] = {}
+
+    def fn():
+        res = spec["fn"]()
+        seen["inputs"] = tuple(res["inputs"])
+        return res
+
+    info = _run_case_flat(name, dict(spec, fn=fn))
+    inputs = seen["inputs"]
+    if any(isinstance(v, (list, tuple, dict)) for v in inputs):
+        arrays: Dict[str, np.ndarray] = {}
+        for i, v in enumerate(inputs):
+            _flatten_input(f"arg{i}", v, arrays)
+        np.savez(os.path.join(CASES_DIR, name, "inputs.npz"), **arrays)
+    return info
+
+
+def _vision_inputs():
+    seed_all(0)
+    feat = torch.randn(2, 8, 12, 10)
+    n = 40
+    xy = torch.rand(n, 2) * 60
+    wh = torch.rand(n, 2) * 30 + 2
+    boxes = torch.cat([xy, xy + wh], 1)
+    # Scores rounded to one decimal: many exact ties, more than 16 boxes (libstdc++'s introsort
+    # partitions, so tie order is that of PyTorch's unstable sort, not a stable one).
+    scores = (torch.rand(n) * 5).round() / 5
+    return feat, boxes, scores
+
+
+class VisionOps(nn.Module):
+    def forward(self, feat: torch.Tensor, boxes: torch.Tensor, scores: torch.Tensor):
+        idx = torch.arange(boxes.shape[0]) % 2
+        rois = torch.cat([idx[:, None].to(boxes.dtype), boxes * 0.2], 1)
+        keep = torchvision.ops.nms(boxes, scores, 0.3)
+        keep_b = torchvision.ops.batched_nms(boxes, scores, idx, 0.5)
+        ra = torchvision.ops.roi_align(feat, rois, [3, 4], spatial_scale=0.9, sampling_ratio=2, aligned=False)
+        rb = torchvision.ops.roi_align(feat, rois, (2, 2), spatial_scale=1.0, sampling_ratio=-1, aligned=True)
+        rp = torchvision.ops.roi_pool(feat, rois, [3, 3], spatial_scale=0.7)
+        pa = torchvision.ops.ps_roi_align(feat, rois, 2, spatial_scale=0.8, sampling_ratio=2)
+        pp = torchvision.ops.ps_roi_pool(feat, rois, 2, spatial_scale=0.6)
+        iou = torchvision.ops.box_iou(boxes[:8], boxes[8:16])
+        keep64 = torchvision.ops.nms(boxes.double(), scores.double(), 0.4)
+        ra64 = torchvision.ops.roi_align(feat.double(), rois.double(), [2, 3], 0.5, 0, True)
+        boxes_list = [rois[:5, 1:], rois[5:9, 1:]]
+        rl = torchvision.ops.roi_align(feat, boxes_list, [2, 2], 1.0, 1, False)
+        return keep, keep_b, ra, rb, rp, pa, pp, iou, keep64, ra64, rl
+
+
+@case("vision_ops_scripted", 12,
+      "torchvision.ops nms (40 boxes, many exact score ties), batched_nms, roi_align (sampling_ratio 2 / adaptive, "
+      "aligned False/True, list-of-boxes form, float64), roi_pool, ps_roi_align, ps_roi_pool, box_iou.",
+      kind="scripted")
+def _():
+    return dict(module=script(VisionOps()), inputs=_vision_inputs(), eager=VisionOps())
+
+
+def _tiny_fpn_backbone(out_channels: int = 16, returned=None):
+    from torchvision.models import mobilenet_v3_large
+    from torchvision.models.detection.backbone_utils import BackboneWithFPN
+    from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
+    mb = mobilenet_v3_large(width_mult=0.25).features
+    stage = [0] + [i for i, b in enumerate(mb) if getattr(b, "_is_cn", False)] + [len(mb) - 1]
+    rl = returned or [len(stage) - 2, len(stage) - 1]
+    bb = BackboneWithFPN(mb, {f"{stage[k]}": str(v) for v, k in enumerate(rl)},
+                         [mb[stage[i]].out_channels for i in rl], out_channels, extra_blocks=LastLevelMaxPool())
+    _calibrate_norms(bb)
+    return bb
+
+
+def _calibrate_norms(m: nn.Module, images: Optional[torch.Tensor] = None):
+    """BatchNorm with non-trivial affine parameters and running statistics (eval mode). With `images`, the
+    statistics are those of the data (a cumulative average over train-mode forwards), so that activations keep
+    their scale through a deep random backbone instead of collapsing to input-independent constants."""
+    with torch.no_grad():
+        bns = [mod for mod in m.modules() if isinstance(mod, nn.BatchNorm2d)]
+        for mod in bns:
+            mod.weight.uniform_(0.5, 1.5)
+            mod.bias.uniform_(-0.2, 0.2)
+            mod.running_mean.uniform_(-0.1, 0.1)
+            mod.running_var.uniform_(0.5, 1.5)
+        if images is not None and bns:
+            momenta = [mod.momentum for mod in bns]
+            for mod in bns:
+                mod.reset_running_stats()
+                mod.momentum = None
+            m.train()
+            for _ in range(2):
+                m(images)
+            for mod, mom in zip(bns, momenta):
+                mod.momentum = mom
+            m.eval()
+
+
+def _check_detections_untied(model: nn.Module, images: List[torch.Tensor], keys=("scores",)):
+    """Random heads tie scores easily: require well-separated scores and the same detections in
+    float64 (so the order of boxes is well defined), else the case is not a fair test."""
+    import copy
+    with torch.no_grad():
+        r32 = model(images)
+        r64 = copy.deepcopy(model).double()([x.double() for x in images])
+    for a, b in zip(r32, r64):
+        for k in a:
+            assert a[k].shape == b[k].shape, (k, a[k].shape, b[k].shape)
+            if a[k].dtype == torch.int64:
+                assert torch.equal(a[k], b[k]), k
+            else:
+                assert torch.allclose(a[k], b[k].to(a[k].dtype), atol=1e-3, rtol=1e-3), k
+        s = a["scores"].sort(descending=True).values
+        if s.numel() > 1:
+            assert (s[:-1] - s[1:]).min().item() > 1e-4, f"tied scores {s}"
+        assert s.numel() > 0, "no detections"
+
+
+def _calibration_batch():
+    imgs = _det_images()
+    return torch.stack([imgs[0][:, :64, :64], imgs[1]])
+
+
+def _det_images():
+    """Noise over smooth position-dependent patterns, so that boxes at different places see different features
+    (on plain noise, many proposals pool near-identical features and their scores tie)."""
+    seed_all(1)
+
+    def image(h, w, phase):
+        yy = torch.linspace(0, 3.0, h)[:, None]
+        xx = torch.linspace(0, 4.0, w)[None, :]
+        base = torch.stack([torch.sin(yy * 2 + phase) * torch.cos(xx * 1.5), torch.sin(xx * 2.5 - yy + phase),
+                            torch.cos(xx * yy + phase)])
+        return (0.5 + 0.35 * base + 0.15 * torch.rand(3, h, w)).clamp(0, 1)
+
+    return [image(72, 90, 0.0), image(64, 64, 1.3)]
+
+
+def _faster_rcnn():
+    from torchvision.models.detection import FasterRCNN
+    from torchvision.models.detection.anchor_utils import AnchorGenerator
+    from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
+    seed_all(0)
+    bb = _tiny_fpn_backbone()
+    head = TwoMLPHead(16 * 7 * 7, 32)
+    pred = FastRCNNPredictor(32, 4)
+    m = FasterRCNN(bb, num_classes=None, rpn_anchor_generator=AnchorGenerator(((16, 32, 64),) * 3, ((0.5, 1.0, 2.0),) * 3),
+                   box_head=head, box_predictor=pred, min_size=64, max_size=96, rpn_pre_nms_top_n_test=60,
+                   rpn_post_nms_top_n_test=24, box_detections_per_img=8, box_score_thresh=0.0)
+    with torch.no_grad():
+        for p in head.parameters():
+            p.normal_(0, 0.3)
+        pred.cls_score.weight.normal_(0, 1.0)
+        pred.cls_score.bias.zero_()
+        pred.bbox_pred.weight.normal_(0, 0.05)
+        pred.bbox_pred.bias.zero_()
+        for p in m.rpn.head.parameters():
+            p.normal_(0, 0.2)
+    m.eval()
+    _check_detections_untied(m, _det_images())
+    return m
+
+
+@case("fasterrcnn_mobilenet_scripted", 12,
+      "Scripted torchvision Faster R-CNN (MobileNetV3 width 0.25 + FPN 16 ch, RPN, RoIAlign MultiScale pooler, "
+      "batched NMS), forward(images: List[Tensor]) on two images of different sizes; heads calibrated so scores "
+      "do not tie (checked against float64).", kind="scripted")
+def _():
+    return dict(module=script(_faster_rcnn()), inputs=(_det_images(),))
+
+
+class _FirstImageDetections(nn.Module):
+    """Tensor in, tuple out: the detections of the first image of a batch."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        _, dets = self.model(list(x.unbind(0)))
+        d = dets[0]
+        return d["boxes"], d["scores"], d["labels"]
+
+
+@case("fasterrcnn_tensor_wrapper_scripted", 12,
+      "The Faster R-CNN of fasterrcnn_mobilenet_scripted behind a scripted wrapper: forward(x: Tensor[2,3,64,80]) "
+      "-> (boxes, scores, labels) of the first image.", kind="scripted")
+def _():
+    m = _faster_rcnn()
+    seed_all(2)
+    return dict(module=script(_FirstImageDetections(m)), inputs=(torch.rand(2, 3, 64, 80),))
+
+
+def _transforms_pipeline():
+    from torchvision import transforms as T
+    return nn.Sequential(
+        T.Resize([24, 20], interpolation=T.InterpolationMode.BILINEAR, antialias=True),
+        T.CenterCrop(16),
+        T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
+    )
+
+
+@case("transforms_pipeline_scripted", 12,
+      "Scripted torchvision transforms: Resize([24, 20], InterpolationMode.BILINEAR enum attribute, antialias) -> "
+      "CenterCrop(16) -> Normalize, on a 1x3x40x36 image.", kind="scripted")
+def _():
+    m = _transforms_pipeline()
+    seed_all(0)
+    return dict(module=script(m), inputs=(torch.rand(1, 3, 40, 36),), eager=m)
+
+
+class _ResizeModes(nn.Module):
+    """Resize with the interpolation mode picked at run time from an Enum."""
+
+    def forward(self, x: torch.Tensor, use_nearest: bool) -> torch.Tensor:
+        mode = torchvision.transforms.InterpolationMode.BICUBIC
+        if use_nearest:
+            mode = torchvision.transforms.InterpolationMode.NEAREST
+        y = torchvision.transforms.functional.resize(x, [10, 14], interpolation=mode, antialias=False)
+        if mode.value == "nearest":
+            y = y * 2.0
+        return y
+
+
+class _Tokenizer(nn.Module):
+    """A tokenizer-like module: str methods, dict vocabulary, ord/chr, tolist."""
+
+    def __init__(self):
+        super().__init__()
+        self.vocab: Dict[str, int] = {"<unk>": 0, "hello": 1, "world": 2, "42": 3, "torch": 4, "script": 5}
+        self.text = "Hello, World! torch script 42 times, x1 y"
+
+    def forward(self, ids: torch.Tensor) -> Tuple[torch.Tensor, List[int], Dict[str, int]]:
+        text = self.text
+        words: List[str] = []
+        for w in text.lower().replace(",", " ").split():
+            w = w.strip(".!?")
+            if w.isdigit() or w.isalpha() or w.isalnum():
+                words.append(w)
+        out: List[int] = []
+        for w in words:
+            out.append(self.vocab.get(w, 0))
+        stats: Dict[str, int] = {}
+        stats["n"] = len(words)
+        digits = 0
+        for w in words:
+            if w.isnumeric():
+                digits += 1
+        stats["digits"] = digits
+        stats["find"] = text.find("o", 3)
+        stats["rfind"] = text.rfind("o")
+        stats["count"] = text.count("l")
+        head, sep, tail = text.partition(" ")
+        stats["head"] = len(head) + len(sep) * 10 + len(tail) * 100
+        stats["zfill"] = int("7".zfill(3) + "1")
+        stats["ord"] = ord(text[0]) + ord(chr(ord("a") + 2))
+        stats["title"] = int(text.title().istitle()) + 2 * int(text.upper().isupper()) + 4 * int(" ".isspace())
+        stats["just"] = len(text.ljust(40, "-")) + len("ab".rjust(5)) + len("ab".center(7, "*"))
+        stats["starts"] = int(text.startswith("ello", 1)) + 2 * int(text.endswith("!"))
+        stats["lines"] = len("a\nb\n\nc".splitlines())
+        stats["rsplit"] = len(text.rsplit(" ", 1)[0])
+        for k, v in self.vocab.items():
+            if k.startswith("w"):
+                stats[k.capitalize().swapcase()] = v
+        ids_list: List[List[int]] = ids.tolist()
+        total = 0
+        for row in ids_list:
+            for v in row:
+                total += v
+        stats["ids"] = total
+        scaled_rows: List[List[float]] = (ids.float() * 0.5).tolist()
+        scaled = scaled_rows[0]
+        flag_rows: List[List[bool]] = (ids > 2).tolist()
+        flags = flag_rows[1]
+        stats["scaled"] = int(sum(scaled))
+        n_flags = 0
+        for f in flags:
+            if f:
+                n_flags += 1
+        stats["flags"] = n_flags
+        flat: List[int] = ids.flatten().tolist()
+        return torch.tensor(out, dtype=torch.int64), flat, stats
+
+
+@case("enum_resize_scripted", 12,
+      "InterpolationMode Enum chosen at run time (NEAREST / BICUBIC) passed to functional.resize, and `.value` "
+      "compared with a str; method input bool.", kind="scripted")
+def _():
+    seed_all(0)
+    return dict(module=script(_ResizeModes()), inputs=(torch.rand(1, 2, 7, 9), True), eager=_ResizeModes())
+
+
+@case("tokenizer_scripted", 12,
+      "Tokenizer-like module: lower/replace/split/strip, isdigit/isalpha/isalnum/isnumeric, find/rfind with start, "
+      "count, partition, zfill, ord/chr, title/istitle/isupper/isspace, ljust/rjust/center, startswith with start, "
+      "splitlines, rsplit, capitalize/swapcase, dict vocab get/items, Tensor.tolist() of int64/float/bool.",
+      kind="scripted")
+def _():
+    seed_all(0)
+    return dict(module=script(_Tokenizer()), inputs=(torch.randint(0, 6, (2, 5)),), eager=_Tokenizer())
+
+
+class _TinyDeepLab(nn.Module):
+    """A small conv backbone (stride 4) and torchvision's DeepLabV3 ASPP (dilations 12/24/36, larger than the
+    8x8 feature map: padding > input) and head, upsampled back to the input size."""
+
+    def __init__(self):
+        super().__init__()
+        from torchvision.models.segmentation.deeplabv3 import ASPP
+        self.body = nn.Sequential(
+            nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+            nn.Conv2d(8, 8, 3, stride=2, padding=1, dilation=1), nn.BatchNorm2d(8), nn.ReLU(),
+            nn.Conv2d(8, 8, 3, padding=2, dilation=2), nn.BatchNorm2d(8), nn.ReLU(),
+        )
+        self.aspp = ASPP(8, [12, 24, 36], out_channels=16)
+        self.cls = nn.Conv2d(16, 3, 1)
+
+    def forward(self, x: torch.Tensor) -> Dict[str, torch.Tensor]:
+        size = x.shape[-2:]
+        y = self.cls(self.aspp(self.body(x)))
+        out: Dict[str, torch.Tensor] = {}
+        out["out"] = F.interpolate(y, size=size, mode="bilinear", align_corners=False)
+        return out
+
+
+@case("deeplab_aspp_dilated_scripted", 12,
+      "Segmentation with dilated convs: torchvision DeepLabV3 ASPP (rates 12/24/36 on an 8x8 feature map, padding "
+      "larger than the input) behind a small strided backbone, Dict[str, Tensor] output.", kind="scripted")
+def _():
+    seed_all(0)
+    m = _TinyDeepLab()
+    _calibrate_norms(m)
+    m.eval()
+    return dict(module=script(m), inputs=(torch.rand(1, 3, 32, 32),), eager=m)
+
+
+def _det_anchor_generator(per_level: int = 3):
+    from torchvision.models.detection.anchor_utils import AnchorGenerator
+    sizes = ((16,), (32,), (64,)) if per_level in (1, 3) else ((16, 32, 64),) * 3
+    ratios = ((1.0,),) * 3 if per_level == 1 else ((0.5, 1.0, 2.0),) * 3
+    return AnchorGenerator(sizes, ratios)
+
+
+def _normal_params(m: nn.Module, std: float):
+    with torch.no_grad():
+        for name, p in m.named_parameters():
+            if p.dim() > 1:
+                p.normal_(0, std)
+            else:
+                p.uniform_(-0.1, 0.1)
+
+
+def _retinanet():
+    from torchvision.models.detection import RetinaNet
+    from torchvision.models.detection.retinanet import RetinaNetHead
+    seed_all(0)
+    bb = _tiny_fpn_backbone()
+    head = RetinaNetHead(16, 3, 4)
+    _normal_params(head, 0.15)
+    m = RetinaNet(bb, 4, anchor_generator=_det_anchor_generator(3), head=head, min_size=64, max_size=96,
+                  score_thresh=0.05, topk_candidates=30, detections_per_img=8)
+    m.eval()
+    _check_detections_untied(m, _det_images())
+    return m
+
+
+@case("retinanet_scripted", 12,
+      "Scripted torchvision RetinaNet (tiny MobileNetV3+FPN backbone, RetinaNetHead 16 ch, 3 anchors/location), "
+      "forward(images: List[Tensor]); heads calibrated so scores do not tie (checked against float64).",
+      kind="scripted")
+def _():
+    return dict(module=script(_retinanet()), inputs=(_det_images(),))
+
+
+def _fcos():
+    from torchvision.models.detection import FCOS
+    from torchvision.models.detection.fcos import FCOSHead
+    seed_all(0)
+    bb = _tiny_fpn_backbone(32)
+    head = FCOSHead(32, 1, 4, num_convs=2)
+    _normal_params(head, 0.15)
+    m = FCOS(bb, 4, anchor_generator=_det_anchor_generator(1), head=head, min_size=64, max_size=96,
+             score_thresh=0.05, topk_candidates=30, detections_per_img=8)
+    m.eval()
+    _check_detections_untied(m, _det_images())
+    return m
+
+
+@case("fcos_scripted", 12,
+      "Scripted torchvision FCOS (tiny MobileNetV3+FPN backbone, FCOSHead 2 convs, centerness), "
+      "forward(images: List[Tensor]); scores checked untied against float64.", kind="scripted")
+def _():
+    return dict(module=script(_fcos()), inputs=(_det_images(),))
+
+
+def _ssdlite():
+    from functools import partial
+    from torchvision.models import mobilenet_v3_large
+    from torchvision.models.detection import _utils as det_utils
+    from torchvision.models.detection.anchor_utils import DefaultBoxGenerator
+    from torchvision.models.detection.ssd import SSD
+    from torchvision.models.detection.ssdlite import SSDLiteHead, _mobilenet_extractor
+    seed_all(0)
+    norm = partial(nn.BatchNorm2d, eps=0.001, momentum=0.03)
+    backbone = _mobilenet_extractor(mobilenet_v3_large(width_mult=0.25, norm_layer=norm, reduced_tail=True), 6, norm)
+    _calibrate_norms(backbone)
+    size = (96, 96)
+    anchors = DefaultBoxGenerator([[2, 3] for _ in range(6)], min_ratio=0.2, max_ratio=0.95)
+    out_channels = det_utils.retrieve_out_channels(backbone, size)
+    head = SSDLiteHead(out_channels, anchors.num_anchors_per_location(), 4, norm)
+    _calibrate_norms(head)
+    _normal_params(head, 0.2)
+    with torch.no_grad():
+        for p in head.classification_head.parameters():
+            if p.dim() > 1:
+                p.normal_(0, 1.0)
+    m = SSD(backbone, anchors, size, 4, head=head, score_thresh=0.05, nms_thresh=0.55, detections_per_img=8,
+            topk_candidates=30, image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5])
+    m.eval()
+    _check_detections_untied(m, _det_images())
+    return m
+
+
+@case("ssdlite_scripted", 12,
+      "Scripted torchvision SSDlite (MobileNetV3 width 0.25 extractor + extra blocks, SSDLiteHead, DefaultBoxGenerator, "
+      "96x96 fixed size); its archive refers to torchvision::box_iou_rotated-free code only reached in training.",
+      kind="scripted")
+def _():
+    return dict(module=script(_ssdlite()), inputs=(_det_images(),))
+
+
+def _mask_rcnn():
+    from torchvision.models.detection import MaskRCNN
+    from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
+    from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
+    seed_all(0)
+    bb = _tiny_fpn_backbone()
+    head = TwoMLPHead(16 * 7 * 7, 32)
+    pred = FastRCNNPredictor(32, 4)
+    mask_head = MaskRCNNHeads(16, [16, 16], 1)
+    mask_pred = MaskRCNNPredictor(16, 16, 4)
+    m = MaskRCNN(bb, num_classes=None, rpn_anchor_generator=_det_anchor_generator(), box_head=head,
+                 box_predictor=pred, mask_head=mask_head, mask_predictor=mask_pred, min_size=64, max_size=96,
+                 rpn_pre_nms_top_n_test=60, rpn_post_nms_top_n_test=24, box_detections_per_img=6,
+                 box_score_thresh=0.0)
+    with torch.no_grad():
+        for p in head.parameters():
+            p.normal_(0, 0.3)
+        pred.cls_score.weight.normal_(0, 0.3)
+        pred.cls_score.bias.zero_()
+        pred.bbox_pred.weight.normal_(0, 0.05)
+        pred.bbox_pred.bias.zero_()
+        for p in m.rpn.head.parameters():
+            p.normal_(0, 0.2)
+    m.eval()
+    _check_detections_untied(m, _det_images())
+    return m
+
+
+@case("maskrcnn_scripted", 12,
+      "Scripted torchvision Mask R-CNN (tiny backbone, MaskRCNNHeads 2x16 ch, 14x14 RoIAlign masks pasted into the "
+      "image: paste_masks_in_image), forward(images: List[Tensor]).", kind="scripted")
+def _():
+    return dict(module=script(_mask_rcnn()), inputs=(_det_images(),))
+
+
+def _keypoint_rcnn():
+    from torchvision.models.detection import KeypointRCNN
+    from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
+    from torchvision.models.detection.keypoint_rcnn import KeypointRCNNHeads, KeypointRCNNPredictor
+    seed_all(0)
+    bb = _tiny_fpn_backbone()
+    head = TwoMLPHead(16 * 7 * 7, 32)
+    pred = FastRCNNPredictor(32, 2)
+    m = KeypointRCNN(bb, num_classes=None, rpn_anchor_generator=_det_anchor_generator(), box_head=head,
+                     box_predictor=pred, keypoint_head=KeypointRCNNHeads(16, [16, 16]),
+                     keypoint_predictor=KeypointRCNNPredictor(16, 5), min_size=64, max_size=96,
+                     rpn_pre_nms_top_n_test=60, rpn_post_nms_top_n_test=24, box_detections_per_img=6,
+                     box_score_thresh=0.0)
+    with torch.no_grad():
+        for p in head.parameters():
+            p.normal_(0, 0.3)
+        pred.cls_score.weight.normal_(0, 0.3)
+        pred.cls_score.bias.zero_()
+        pred.bbox_pred.weight.normal_(0, 0.05)
+        pred.bbox_pred.bias.zero_()
+        for p in m.rpn.head.parameters():
+            p.normal_(0, 0.2)
+        _normal_params(m.roi_heads.keypoint_head, 0.2)
+        _normal_params(m.roi_heads.keypoint_predictor, 1.0)
+    m.eval()
+    _check_detections_untied(m, _det_images())
+    return m
+
+
+@case("keypointrcnn_scripted", 12,
+      "Scripted torchvision Keypoint R-CNN (tiny backbone, 5 keypoints, heatmaps_to_keypoints), "
+      "forward(images: List[Tensor]).", kind="scripted")
+def _():
+    return dict(module=script(_keypoint_rcnn()), inputs=(_det_images(),))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 //! Moving values in and out of the runtime as numpy arrays (the CLI's `.npz` contract).
 
-use torchscript_interpreter::{Type, Value};
+use torchscript_interpreter::{DictRef, ListRef, TupleRef, Type, Value};
 use torchscript_ops::{DType, Tensor};
 
 use crate::error::Error;
@@ -139,6 +139,211 @@ pub fn flatten_outputs(v: &Value, out: &mut Vec<NpyArray>) -> Result<(), Error> 
         }
     }
     Ok(())
+}
+
+/// The arrays of one argument: a leaf array, or the members of a list, tuple or dict
+/// (`argN.0`, `argN.KEY`, nested with dots), in the order they were stored.
+#[derive(Debug)]
+enum InputTree {
+    Leaf(NpyArray),
+    Branch(Vec<(String, InputTree)>),
+}
+
+impl InputTree {
+    fn insert(&mut self, path: &[&str], array: NpyArray, full: &str) -> Result<(), Error> {
+        let clash = || Error::InvalidInput(format!("input array `{full}` clashes with another"));
+        let InputTree::Branch(children) = self else {
+            return Err(clash());
+        };
+        let Some((first, rest)) = path.split_first() else {
+            return Err(clash());
+        };
+        let existing = children.iter_mut().find(|(k, _)| k == first);
+        match (existing, rest.is_empty()) {
+            (Some(_), true) => Err(clash()),
+            (Some((_, child)), false) => child.insert(rest, array, full),
+            (None, true) => {
+                children.push(((*first).to_string(), InputTree::Leaf(array)));
+                Ok(())
+            }
+            (None, false) => {
+                let mut child = InputTree::Branch(Vec::new());
+                child.insert(rest, array, full)?;
+                children.push(((*first).to_string(), child));
+                Ok(())
+            }
+        }
+    }
+}
+
+fn describe(ty: &Type) -> String {
+    match ty {
+        Type::Tensor => "Tensor".into(),
+        Type::Int => "int".into(),
+        Type::Float => "float".into(),
+        Type::Bool => "bool".into(),
+        Type::Str => "str".into(),
+        Type::Optional(t) => format!("Optional[{}]", describe(t)),
+        Type::List(t) => format!("List[{}]", describe(t)),
+        Type::Dict(k, v) => format!("Dict[{}, {}]", describe(k), describe(v)),
+        Type::Tuple(items) => format!(
+            "Tuple[{}]",
+            items.iter().map(describe).collect::<Vec<_>>().join(", ")
+        ),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Members `0`, `1`, ... of a branch, in index order; each index exactly once.
+fn indexed_members(
+    children: Vec<(String, InputTree)>,
+    name: &str,
+    sep: &str,
+) -> Result<Vec<InputTree>, Error> {
+    let mut slots: Vec<Option<InputTree>> = Vec::new();
+    for (key, child) in children {
+        let index: usize = key.parse().ok().filter(|i| *i < 65536).ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "input `{name}{sep}{key}`: members are numbered {name}{sep}0, {name}{sep}1, ..."
+            ))
+        })?;
+        if slots.len() <= index {
+            slots.resize_with(index.saturating_add(1), || None);
+        }
+        if let Some(slot) = slots.get_mut(index) {
+            *slot = Some(child);
+        }
+    }
+    slots
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            s.ok_or_else(|| Error::InvalidInput(format!("input `{name}{sep}{i}` is missing")))
+        })
+        .collect()
+}
+
+/// The value of argument (or member) `name` for a parameter of type `ty`, checked against it.
+fn build_value(tree: InputTree, ty: Option<&Type>, name: &str) -> Result<Value, Error> {
+    let wanted = match ty {
+        Some(Type::Optional(inner)) => Some(&**inner),
+        other => other,
+    };
+    let mismatch = |given: &str| {
+        Error::InvalidInput(format!(
+            "input `{name}`: the method wants {} but {given} was given",
+            wanted.map_or_else(|| "a value".to_string(), describe)
+        ))
+    };
+    match (tree, wanted) {
+        (InputTree::Leaf(array), None | Some(Type::Any)) => input_value(&array, None),
+        (InputTree::Leaf(array), Some(t @ (Type::Int | Type::Float | Type::Bool))) => {
+            if !array.shape.is_empty() {
+                return Err(mismatch(&format!("an array of shape {:?}", array.shape)));
+            }
+            input_value(&array, Some(t))
+        }
+        (InputTree::Leaf(array), Some(Type::Tensor | Type::Number)) => input_value(&array, wanted),
+        (InputTree::Leaf(_), Some(Type::List(_) | Type::Tuple(_))) => Err(mismatch(&format!(
+            "one array (give the members as {name}.0, {name}.1, ...)"
+        ))),
+        (InputTree::Leaf(_), Some(Type::Dict(..))) => Err(mismatch(&format!(
+            "one array (give the entries as {name}.KEY)"
+        ))),
+        (InputTree::Leaf(_), Some(_)) => Err(mismatch("an array")),
+        (InputTree::Branch(children), Some(Type::List(elem))) => {
+            let items = indexed_members(children, name, ".")?
+                .into_iter()
+                .enumerate()
+                .map(|(i, child)| build_value(child, Some(elem), &format!("{name}.{i}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Value::List(ListRef::new(items)))
+        }
+        (InputTree::Branch(children), Some(Type::Tuple(types))) => {
+            let members = indexed_members(children, name, ".")?;
+            if !types.is_empty() && members.len() != types.len() {
+                return Err(mismatch(&format!("{} members", members.len())));
+            }
+            let items = members
+                .into_iter()
+                .enumerate()
+                .map(|(i, child)| build_value(child, types.get(i), &format!("{name}.{i}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Value::Tuple(TupleRef::new(items)))
+        }
+        (InputTree::Branch(children), Some(Type::Dict(key_ty, value_ty))) => {
+            let mut entries = Vec::with_capacity(children.len());
+            for (key, child) in children {
+                let member = format!("{name}.{key}");
+                let key_value = match &**key_ty {
+                    Type::Int => Value::Int(key.parse().map_err(|_| {
+                        Error::InvalidInput(format!("input `{member}`: the dict's keys are int"))
+                    })?),
+                    Type::Str | Type::Any => Value::Str(key.as_str().into()),
+                    other => {
+                        return Err(Error::InvalidInput(format!(
+                            "input `{name}`: dicts with {} keys cannot be given in npz",
+                            describe(other)
+                        )))
+                    }
+                };
+                entries.push((key_value, build_value(child, Some(value_ty), &member)?));
+            }
+            Ok(Value::Dict(DictRef::new(entries)))
+        }
+        (InputTree::Branch(children), _) => {
+            let first = children.first().map_or("", |(k, _)| k.as_str());
+            Err(mismatch(&format!("members ({name}.{first}, ...)")))
+        }
+    }
+}
+
+/// The arguments of a method from npz arrays: `arg0`, `arg1`, ... in positional order, a
+/// `List[Tensor]` as `argN.0`, `argN.1`, ..., a `Dict[str, Tensor]` as `argN.KEY`, nesting
+/// joined with dots. Each argument is checked against the method's parameter types (`params`,
+/// without `self`) before anything runs; an error names the wrong argument.
+pub fn method_inputs(
+    arrays: Vec<(String, NpyArray)>,
+    params: &[(String, Option<Type>)],
+) -> Result<Vec<Value>, Error> {
+    let mut root = InputTree::Branch(Vec::new());
+    for (name, array) in arrays {
+        let mut parts = name.split('.');
+        let head = parts.next().unwrap_or_default();
+        let index = head
+            .strip_prefix("arg")
+            .and_then(|i| i.parse::<usize>().ok())
+            .filter(|i| *i < 4096)
+            .ok_or_else(|| {
+                Error::InvalidInput(format!("input array `{name}` is not named argN[.member]"))
+            })?;
+        let mut path: Vec<&str> = vec![];
+        let index_key = index.to_string();
+        path.push(&index_key);
+        path.extend(parts);
+        root.insert(&path, array, &name)?;
+    }
+    let InputTree::Branch(children) = root else {
+        return Ok(vec![]);
+    };
+    let args = indexed_members(children, "arg", "")?;
+    if args.len() > params.len() {
+        return Err(Error::InvalidInput(format!(
+            "{} inputs given but the method takes {}",
+            args.len(),
+            params.len()
+        )));
+    }
+    args.into_iter()
+        .zip(params)
+        .enumerate()
+        .map(|(i, (tree, (pname, ty)))| {
+            build_value(tree, ty.as_ref(), &format!("arg{i}")).map_err(|e| match e {
+                Error::InvalidInput(m) => Error::InvalidInput(format!("{m} (parameter `{pname}`)")),
+                other => other,
+            })
+        })
+        .collect()
 }
 
 /// Reads `arg0`, `arg1`, ... in positional order.

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use torchscript::io::{flatten_outputs, input_value, positional_inputs};
+use torchscript::io::{flatten_outputs, method_inputs};
 use torchscript::npz::{read_npz, NpyArray, NpyDType};
 use torchscript::{Module, Value};
 
@@ -131,15 +131,12 @@ fn run_case(dir: &Path) -> Result<(), String> {
     let atol = case["atol"].as_f64().unwrap_or(1e-4);
     let rtol = case["rtol"].as_f64().unwrap_or(1e-3);
     let module = Module::load(dir.join("model.pt")).map_err(|e| format!("load: {e}"))?;
-    let arrays = positional_inputs(read_npz(dir.join("inputs.npz")).map_err(|e| e.to_string())?)
-        .map_err(|e| e.to_string())?;
     let signature = module.method_signature(method).map_err(|e| e.to_string())?;
-    let inputs = arrays
-        .iter()
-        .enumerate()
-        .map(|(i, a)| input_value(a, signature.params.get(i).and_then(|(_, t)| t.as_ref())))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())?;
+    let inputs = method_inputs(
+        read_npz(dir.join("inputs.npz")).map_err(|e| e.to_string())?,
+        &signature.params,
+    )
+    .map_err(|e| e.to_string())?;
     let result = module
         .run_method(method, inputs)
         .map_err(|e| format!("run: {e}"))?;

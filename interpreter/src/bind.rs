@@ -52,6 +52,13 @@ pub fn call_op(
     line: u32,
 ) -> Result<Value> {
     let _ = line;
+    if site.schemas.is_empty() {
+        return Err(ErrorKind::Lowering(format!(
+            "unknown operator `{}`: no such schema in PyTorch 2.15 or torchvision",
+            site.name
+        ))
+        .into());
+    }
     // The overload that matched last time at this site is usually right again (TorchScript is
     // statically typed); it is re-checked, never assumed.
     let cached = site.last_match.load(Ordering::Relaxed);

@@ -740,6 +740,7 @@ impl<'p> Interpreter<'p> {
                 }
             }
             Value::Future(inner) if name == "wait" => Ok((**inner).clone()),
+            Value::Tensor(t) if name == "tolist" && site.is_none() => crate::builtins::tolist(t),
             Value::Class(c) => {
                 let v = c
                     .constant(name)

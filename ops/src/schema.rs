@@ -185,10 +185,19 @@ pub fn split_overload(full_name: &str) -> (&str, &str) {
     }
 }
 
-/// The schemas of PyTorch 2.15.0, parsed once.
+/// The schemas of PyTorch 2.15.0 and of torchvision's operators, parsed once.
 pub fn torch_schemas() -> &'static SchemaTable {
     static TABLE: OnceLock<SchemaTable> = OnceLock::new();
-    TABLE.get_or_init(|| SchemaTable::parse(SCHEMA_TEXT).unwrap_or_default())
+    TABLE.get_or_init(|| {
+        let mut table = SchemaTable::parse(SCHEMA_TEXT).unwrap_or_default();
+        // torchvision's operators are registered by torchvision, not PyTorch: add theirs.
+        if let Ok(vision) = SchemaTable::parse(crate::ops::vision::SCHEMA_TEXT) {
+            for (name, overloads) in vision.by_name {
+                table.by_name.entry(name).or_default().extend(overloads);
+            }
+        }
+        table
+    })
 }
 
 fn bad(line: &str, msg: &str) -> OpError {

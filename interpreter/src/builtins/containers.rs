@@ -619,6 +619,7 @@ pub fn list_op(name: &str) -> Option<OpBuiltin> {
         "aten::_set_item" => setitem,
         "aten::slice" => slice,
         "aten::sum" => sum,
+        "aten::dict" => new_dict,
         "aten::eq" | "aten::ne" | "aten::lt" | "aten::gt" | "aten::le" | "aten::ge" => {
             return super::scalar::lookup(name)
         }

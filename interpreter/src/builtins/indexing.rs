@@ -311,6 +311,9 @@ pub fn get_attr(interp: &mut Interpreter, v: &Value, name: &str) -> Result<Value
             }),
             _ => return Err(missing()),
         }),
+        // Enum members are kept as their values (`InterpolationMode.BILINEAR` is "bilinear"),
+        // so `.value` is the member itself.
+        Value::Str(_) | Value::Int(_) | Value::Float(_) if name == "value" => Ok(v.clone()),
         Value::Device(d) => Ok(match name {
             "type" => Value::str(&d.kind),
             "index" => d.index.map_or(Value::None, Value::Int),

@@ -6,6 +6,7 @@ pub mod format;
 mod indexing;
 mod python;
 mod scalar;
+mod strings;
 mod tensor_meta;
 
 use torchscript_ops::schema::{Schema, SchemaType};
@@ -18,6 +19,7 @@ pub use format::{format_value, python_float};
 pub use indexing::{delete_item, get_attr, get_item, set_item};
 pub(crate) use python::call_builtin;
 pub use scalar::{to_float, to_int, values_equal};
+pub use tensor_meta::tolist;
 
 fn containers_order(x: &Value, y: &Value) -> Result<std::cmp::Ordering> {
     containers::order(x, y)
@@ -59,7 +61,9 @@ pub fn op_builtin(schema: &Schema) -> Option<OpBuiltin> {
             None
         }
         Some(SchemaType::Dict(..)) => containers::dict_op(&schema.name),
-        Some(SchemaType::Str) => containers::str_op(&schema.name),
+        Some(SchemaType::Str) => {
+            strings::str_op(&schema.name).or_else(|| containers::str_op(&schema.name))
+        }
         Some(SchemaType::Var(_) | SchemaType::Any) => {
             containers::generic_op(&schema.name).or_else(|| scalar_if_no_tensor(schema))
         }

@@ -350,3 +350,54 @@ pub fn lookup(full_name: &str) -> Option<OpBuiltin> {
         _ => return None,
     })
 }
+
+/// `Tensor.tolist()` (`prim::tolist`): nested lists of int (integer dtypes), float (float
+/// dtypes) or bool, one level per dimension; a 0-d tensor gives the number itself.
+pub fn tolist(t: &Tensor) -> Result<Value> {
+    let dtype = t.dtype();
+    let leaf = |v: f64, i: i64, b: bool| {
+        if dtype.is_bool() {
+            Value::Bool(b)
+        } else if dtype.is_float() {
+            Value::Float(v)
+        } else {
+            Value::Int(i)
+        }
+    };
+    let to_err = |e: torchscript_ops::OpError| value_error(format!("tolist: {e}"));
+    let flat: Vec<Value> = if dtype.is_float() {
+        t.to_vec::<f64>()
+            .map_err(to_err)?
+            .into_iter()
+            .map(|v| leaf(v, 0, false))
+            .collect()
+    } else if dtype.is_bool() {
+        t.to_vec::<Bool8>()
+            .map_err(to_err)?
+            .into_iter()
+            .map(|v| leaf(0.0, 0, v.0 != 0))
+            .collect()
+    } else {
+        t.to_vec::<i64>()
+            .map_err(to_err)?
+            .into_iter()
+            .map(|v| leaf(0.0, v, false))
+            .collect()
+    };
+    if t.dim() == 0 {
+        return flat
+            .into_iter()
+            .next()
+            .ok_or_else(|| value_error("tolist: a 0-d tensor without a value"));
+    }
+    let mut items = flat.into_iter();
+    Ok(nest(t.shape(), &mut items))
+}
+
+/// Nested lists of `shape` filled from `items` in row-major order.
+fn nest(shape: &[usize], items: &mut impl Iterator<Item = Value>) -> Value {
+    match shape.split_first() {
+        None => items.next().unwrap_or(Value::None),
+        Some((&n, rest)) => Value::list((0..n).map(|_| nest(rest, items)).collect()),
+    }
+}

@@ -1,6 +1,6 @@
 //! Inputs of a method: read from an `.npz` file, or filled deterministically from `--shape`/`--dtype`/`--seed`.
 
-use torchscript::io::{input_value, positional_inputs};
+use torchscript::io::method_inputs as npz_method_inputs;
 use torchscript::npz::read_npz;
 use torchscript::{DType, Module, Tensor, Value};
 use torchscript_interpreter::Type;
@@ -15,15 +15,10 @@ pub fn method_inputs(
     args: &InputArgs,
 ) -> Result<Vec<Value>, Failure> {
     let signature = module.method_signature(method)?;
-    let types: Vec<Option<&Type>> = signature.params.iter().map(|(_, t)| t.as_ref()).collect();
     if let Some(path) = &args.inputs {
-        let arrays = positional_inputs(read_npz(path)?)?;
-        return arrays
-            .iter()
-            .enumerate()
-            .map(|(i, a)| Ok(input_value(a, types.get(i).copied().flatten())?))
-            .collect();
+        return Ok(npz_method_inputs(read_npz(path)?, &signature.params)?);
     }
+    let types: Vec<Option<&Type>> = signature.params.iter().map(|(_, t)| t.as_ref()).collect();
     let dtype = DType::from_name(&args.dtype)
         .ok_or_else(|| Failure::msg(format!("unknown dtype `{}`", args.dtype)))?;
     if args.shape.len() != signature.params.len() {

@@ -1,0 +1,165 @@
+//! `torchvision::nms`: greedy non-maximum suppression, visiting boxes in the order of PyTorch's (unstable) descending sort so that ties keep torchvision's order.
+
+use crate::arg::{Arg, Args};
+use crate::dtype::DType;
+use crate::error::{OpError, Result};
+use crate::ops::basic::stdsort;
+use crate::tensor::Tensor;
+
+use super::{float_only, VisionFloat};
+
+/// `scores.sort(0, descending=True)` of the CPU kernel: libstdc++'s `std::sort` on (value,
+/// index) pairs with NaN first, so equal scores come out in the same order as in PyTorch.
+fn descending_order<F: VisionFloat>(scores: &[F]) -> Vec<usize> {
+    let mut pairs: Vec<(F, usize)> = scores.iter().copied().zip(0..).collect();
+    let is_nan = |v: F| v.to_f64().is_nan();
+    stdsort::sort(&mut pairs, &|a: &(F, usize), b: &(F, usize)| {
+        (is_nan(a.0) && !is_nan(b.0)) || a.0 > b.0
+    });
+    pairs.into_iter().map(|(_, i)| i).collect()
+}
+
+fn nms_impl<F: VisionFloat>(boxes: &[F], scores: &[F], iou_threshold: f64) -> Vec<i64> {
+    let n = scores.len();
+    let coord = |i: usize, k: usize| {
+        i.checked_mul(4)
+            .and_then(|b| b.checked_add(k))
+            .and_then(|at| boxes.get(at))
+            .copied()
+            .unwrap_or(F::ZERO)
+    };
+    let area = |i: usize| (coord(i, 2) - coord(i, 0)) * (coord(i, 3) - coord(i, 1));
+    let order = descending_order(scores);
+    let mut suppressed = vec![false; n];
+    let mut keep = Vec::new();
+    for (pos, &i) in order.iter().enumerate() {
+        if suppressed.get(i).copied().unwrap_or(true) {
+            continue;
+        }
+        keep.push(i as i64);
+        let (ix1, iy1, ix2, iy2) = (coord(i, 0), coord(i, 1), coord(i, 2), coord(i, 3));
+        let iarea = area(i);
+        for &j in order.iter().skip(pos.saturating_add(1)) {
+            if suppressed.get(j).copied().unwrap_or(true) {
+                continue;
+            }
+            let xx1 = max(ix1, coord(j, 0));
+            let yy1 = max(iy1, coord(j, 1));
+            let xx2 = min(ix2, coord(j, 2));
+            let yy2 = min(iy2, coord(j, 3));
+            let w = max(F::ZERO, xx2 - xx1);
+            let h = max(F::ZERO, yy2 - yy1);
+            let inter = w * h;
+            let ovr = inter / (iarea + area(j) - inter);
+            if ovr.to_f64() > iou_threshold {
+                if let Some(s) = suppressed.get_mut(j) {
+                    *s = true;
+                }
+            }
+        }
+    }
+    keep
+}
+
+/// `std::max(a, b)`: `a` unless `a < b`.
+fn max<F: VisionFloat>(a: F, b: F) -> F {
+    if a < b {
+        b
+    } else {
+        a
+    }
+}
+
+/// `std::min(a, b)`: `a` unless `b < a`.
+fn min<F: VisionFloat>(a: F, b: F) -> F {
+    if b < a {
+        b
+    } else {
+        a
+    }
+}
+
+/// Indices (int64) of the boxes kept, by decreasing score.
+pub fn nms(boxes: &Tensor, scores: &Tensor, iou_threshold: f64) -> Result<Tensor> {
+    let op = "torchvision::nms";
+    if boxes.dim() != 2 || boxes.shape().get(1) != Some(&4) {
+        return Err(OpError::shape(
+            op,
+            format!("boxes should be a [N, 4] tensor, got {:?}", boxes.shape()),
+        ));
+    }
+    if scores.dim() != 1 || scores.shape().first() != boxes.shape().first() {
+        return Err(OpError::shape(
+            op,
+            format!(
+                "scores should be 1-d with one score per box, got {:?} for boxes {:?}",
+                scores.shape(),
+                boxes.shape()
+            ),
+        ));
+    }
+    if boxes.dtype() != scores.dtype() {
+        return Err(OpError::invalid(
+            op,
+            "dets should have the same type as scores",
+        ));
+    }
+    let keep = match boxes.dtype() {
+        DType::F32 => nms_impl(
+            &boxes.to_vec::<f32>()?,
+            &scores.to_vec::<f32>()?,
+            iou_threshold,
+        ),
+        DType::F64 => nms_impl(
+            &boxes.to_vec::<f64>()?,
+            &scores.to_vec::<f64>()?,
+            iou_threshold,
+        ),
+        other => return Err(float_only(op, other)),
+    };
+    let len = keep.len();
+    Tensor::from_vec(keep, &[len])
+}
+
+pub(crate) fn k_nms(a: &Args) -> Result<Arg> {
+    Ok(nms(a.tensor(0)?, a.tensor(1)?, a.float(2)?)?.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suppresses_overlaps_and_keeps_score_order() {
+        let boxes = Tensor::from_vec(
+            vec![
+                0f32, 0., 10., 10., // 0
+                1., 1., 11., 11., // 1: IoU 81/119 with 0
+                20., 20., 30., 30., // 2: disjoint
+            ],
+            &[3, 4],
+        )
+        .unwrap();
+        let scores = Tensor::from_vec(vec![0.5f32, 0.9, 0.7], &[3]).unwrap();
+        let keep = nms(&boxes, &scores, 0.5).unwrap().to_vec::<i64>().unwrap();
+        assert_eq!(keep, vec![1, 2]);
+        let keep = nms(&boxes, &scores, 0.7).unwrap().to_vec::<i64>().unwrap();
+        assert_eq!(keep, vec![1, 2, 0]);
+    }
+
+    #[test]
+    fn empty_input_gives_empty_keep() {
+        let boxes = Tensor::from_vec(Vec::<f32>::new(), &[0, 4]).unwrap();
+        let scores = Tensor::from_vec(Vec::<f32>::new(), &[0]).unwrap();
+        let keep = nms(&boxes, &scores, 0.5).unwrap();
+        assert_eq!(keep.shape(), &[0]);
+        assert_eq!(keep.dtype(), DType::I64);
+    }
+
+    #[test]
+    fn rejects_wrong_shapes() {
+        let boxes = Tensor::from_vec(vec![0f32; 6], &[2, 3]).unwrap();
+        let scores = Tensor::from_vec(vec![0f32; 2], &[2]).unwrap();
+        assert!(nms(&boxes, &scores, 0.5).is_err());
+    }
+}

@@ -1,0 +1,509 @@
+//! Region-of-interest pooling: `torchvision::roi_align`, `roi_pool`, `ps_roi_align`, `ps_roi_pool` (forward), following torchvision's CPU kernels step by step in the input's float type.
+
+use crate::arg::{Arg, Args};
+use crate::dtype::DType;
+use crate::error::{OpError, Result};
+use crate::tensor::Tensor;
+
+use super::{
+    check_rois, checked_numel, float_only, nchw, roi_batch, size_arg, trunc_i64, VisionFloat,
+};
+
+/// The pooled output geometry shared by the four kernels.
+#[derive(Debug, Clone, Copy)]
+struct Geometry {
+    channels: usize,
+    height: usize,
+    width: usize,
+    pooled_h: usize,
+    pooled_w: usize,
+    batch: usize,
+}
+
+/// One bilinear sample of a plane, as torchvision's `bilinear_interpolate` (zero outside
+/// `[-1, size]`, clamped at the borders).
+fn bilinear<F: VisionFloat>(plane: &[F], height: usize, width: usize, y: F, x: F) -> F {
+    let (yf, xf) = (y.to_f64(), x.to_f64());
+    // Written as !(in range) so NaN coordinates take this branch too.
+    if !(yf >= -1.0 && yf <= height as f64 && xf >= -1.0 && xf <= width as f64) {
+        return F::ZERO;
+    }
+    let (Some(hmax), Some(wmax)) = (height.checked_sub(1), width.checked_sub(1)) else {
+        return F::ZERO;
+    };
+    let mut y = if yf <= 0.0 { F::ZERO } else { y };
+    let mut x = if xf <= 0.0 { F::ZERO } else { x };
+    let mut y_low = usize::try_from(trunc_i64(y)).unwrap_or(0);
+    let mut x_low = usize::try_from(trunc_i64(x)).unwrap_or(0);
+    let y_high;
+    let x_high;
+    if y_low >= hmax {
+        y_low = hmax;
+        y_high = hmax;
+        y = F::from_i64(y_low as i64);
+    } else {
+        y_high = y_low + 1;
+    }
+    if x_low >= wmax {
+        x_low = wmax;
+        x_high = wmax;
+        x = F::from_i64(x_low as i64);
+    } else {
+        x_high = x_low + 1;
+    }
+    let ly = y - F::from_i64(y_low as i64);
+    let lx = x - F::from_i64(x_low as i64);
+    let one = F::of(1.0);
+    let hy = one - ly;
+    let hx = one - lx;
+    let at = |r: usize, c: usize| plane.get(r * width + c).copied().unwrap_or(F::ZERO);
+    let (w1, w2, w3, w4) = (hy * hx, hy * lx, ly * hx, ly * lx);
+    w1 * at(y_low, x_low)
+        + w2 * at(y_low, x_high)
+        + w3 * at(y_high, x_low)
+        + w4 * at(y_high, x_high)
+}
+
+/// `(int)ceil(extent / pooled)` or the fixed sampling ratio.
+fn grid<F: VisionFloat>(sampling_ratio: i64, extent: F, pooled: usize) -> usize {
+    if sampling_ratio > 0 {
+        usize::try_from(sampling_ratio).unwrap_or(0)
+    } else {
+        usize::try_from(trunc_i64((extent / F::from_i64(pooled as i64)).ceil())).unwrap_or(0)
+    }
+}
+
+/// The average of the bilinear samples of one bin (`grid_h x grid_w` points).
+#[allow(clippy::too_many_arguments)]
+fn bin_average<F: VisionFloat>(
+    plane: &[F],
+    g: &Geometry,
+    start_h: F,
+    start_w: F,
+    bin_h: F,
+    bin_w: F,
+    grid_h: usize,
+    grid_w: usize,
+    count: F,
+) -> F {
+    let mut sum = F::ZERO;
+    for iy in 0..grid_h {
+        let y = start_h + F::of(iy as f64 + 0.5) * bin_h / F::from_i64(grid_h as i64);
+        for ix in 0..grid_w {
+            let x = start_w + F::of(ix as f64 + 0.5) * bin_w / F::from_i64(grid_w as i64);
+            sum = sum + bilinear(plane, g.height, g.width, y, x);
+        }
+    }
+    sum / count
+}
+
+fn plane_of<'a, F: VisionFloat>(
+    input: &'a [F],
+    g: &Geometry,
+    batch: usize,
+    channel: usize,
+) -> &'a [F] {
+    let size = g.height * g.width;
+    let start = (batch * g.channels + channel) * size;
+    input.get(start..start + size).unwrap_or(&[])
+}
+
+#[allow(clippy::too_many_arguments)]
+fn roi_align_impl<F: VisionFloat>(
+    op: &str,
+    input: &[F],
+    rois: &[F],
+    g: Geometry,
+    scale: F,
+    sampling_ratio: i64,
+    aligned: bool,
+    out: &mut [F],
+) -> Result<()> {
+    let per_roi = g.channels * g.pooled_h * g.pooled_w;
+    for (roi, chunk) in rois
+        .chunks_exact(5)
+        .zip(out.chunks_exact_mut(per_roi.max(1)))
+    {
+        let [b, x1, y1, x2, y2] = [roi[0], roi[1], roi[2], roi[3], roi[4]];
+        let batch = roi_batch(op, b, g.batch)?;
+        let offset = if aligned { F::of(0.5) } else { F::ZERO };
+        let start_w = x1 * scale - offset;
+        let start_h = y1 * scale - offset;
+        let end_w = x2 * scale - offset;
+        let end_h = y2 * scale - offset;
+        let mut roi_w = end_w - start_w;
+        let mut roi_h = end_h - start_h;
+        if !aligned {
+            let one = F::of(1.0);
+            roi_w = if roi_w < one { one } else { roi_w };
+            roi_h = if roi_h < one { one } else { roi_h };
+        }
+        let bin_h = roi_h / F::from_i64(g.pooled_h as i64);
+        let bin_w = roi_w / F::from_i64(g.pooled_w as i64);
+        let grid_h = grid(sampling_ratio, roi_h, g.pooled_h);
+        let grid_w = grid(sampling_ratio, roi_w, g.pooled_w);
+        let count = F::from_i64(grid_h.saturating_mul(grid_w).max(1) as i64);
+        for c in 0..g.channels {
+            let plane = plane_of(input, &g, batch, c);
+            for ph in 0..g.pooled_h {
+                for pw in 0..g.pooled_w {
+                    let sh = start_h + F::from_i64(ph as i64) * bin_h;
+                    let sw = start_w + F::from_i64(pw as i64) * bin_w;
+                    let v = bin_average(plane, &g, sh, sw, bin_h, bin_w, grid_h, grid_w, count);
+                    if let Some(o) = chunk.get_mut((c * g.pooled_h + ph) * g.pooled_w + pw) {
+                        *o = v;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ps_roi_align_impl<F: VisionFloat>(
+    op: &str,
+    input: &[F],
+    rois: &[F],
+    g: Geometry,
+    scale: F,
+    sampling_ratio: i64,
+    out: &mut [F],
+    mapping: &mut [i32],
+) -> Result<()> {
+    let bins = g.pooled_h * g.pooled_w;
+    let channels_out = g.channels / bins.max(1);
+    let per_roi = (channels_out * bins).max(1);
+    let half = F::of(0.5);
+    for ((roi, chunk), map) in rois
+        .chunks_exact(5)
+        .zip(out.chunks_exact_mut(per_roi))
+        .zip(mapping.chunks_exact_mut(per_roi))
+    {
+        let batch = roi_batch(op, roi[0], g.batch)?;
+        let start_w = roi[1] * scale - half;
+        let start_h = roi[2] * scale - half;
+        let end_w = roi[3] * scale - half;
+        let end_h = roi[4] * scale - half;
+        let roi_w = end_w - start_w;
+        let roi_h = end_h - start_h;
+        let bin_h = roi_h / F::from_i64(g.pooled_h as i64);
+        let bin_w = roi_w / F::from_i64(g.pooled_w as i64);
+        let grid_h = grid(sampling_ratio, roi_h, g.pooled_h);
+        let grid_w = grid(sampling_ratio, roi_w, g.pooled_w);
+        let count = F::from_i64(grid_h.saturating_mul(grid_w) as i64);
+        let mut c_in = 0usize;
+        for c_out in 0..channels_out {
+            for ph in 0..g.pooled_h {
+                for pw in 0..g.pooled_w {
+                    let index = (c_out * g.pooled_h + ph) * g.pooled_w + pw;
+                    let plane = plane_of(input, &g, batch, c_in);
+                    let sh = F::from_i64(ph as i64) * bin_h + start_h;
+                    let sw = F::from_i64(pw as i64) * bin_w + start_w;
+                    let v = bin_average(plane, &g, sh, sw, bin_h, bin_w, grid_h, grid_w, count);
+                    if let (Some(o), Some(m)) = (chunk.get_mut(index), map.get_mut(index)) {
+                        *o = v;
+                        *m = i32::try_from(c_in).unwrap_or(i32::MAX);
+                    }
+                    c_in += 1;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The integer bin `[start, end)` of roi pooling along one axis, clipped to `[0, limit]`.
+fn pool_bin<F: VisionFloat>(p: usize, bin: F, roi_start: i64, limit: i64) -> (i64, i64) {
+    let start = trunc_i64((F::from_i64(p as i64) * bin).floor());
+    let end = trunc_i64((F::from_i64(p as i64 + 1) * bin).ceil());
+    let clip = |v: i64| v.saturating_add(roi_start).max(0).min(limit);
+    (clip(start), clip(end))
+}
+
+fn rounded_roi<F: VisionFloat>(roi: &[F], scale: F) -> [i64; 4] {
+    let r = |i: usize| trunc_i64((roi.get(i).copied().unwrap_or(F::ZERO) * scale).round());
+    [r(1), r(2), r(3), r(4)]
+}
+
+#[allow(clippy::too_many_arguments)]
+fn roi_pool_impl<F: VisionFloat>(
+    op: &str,
+    input: &[F],
+    rois: &[F],
+    g: Geometry,
+    scale: F,
+    out: &mut [F],
+    argmax: &mut [i32],
+) -> Result<()> {
+    let per_roi = (g.channels * g.pooled_h * g.pooled_w).max(1);
+    let (h, w) = (g.height as i64, g.width as i64);
+    for ((roi, chunk), arg) in rois
+        .chunks_exact(5)
+        .zip(out.chunks_exact_mut(per_roi))
+        .zip(argmax.chunks_exact_mut(per_roi))
+    {
+        let batch = roi_batch(op, roi[0], g.batch)?;
+        let [sw, sh, ew, eh] = rounded_roi(roi, scale);
+        let roi_w = ew.saturating_sub(sw).saturating_add(1).max(1);
+        let roi_h = eh.saturating_sub(sh).saturating_add(1).max(1);
+        let bin_h = F::from_i64(roi_h) / F::from_i64(g.pooled_h as i64);
+        let bin_w = F::from_i64(roi_w) / F::from_i64(g.pooled_w as i64);
+        for ph in 0..g.pooled_h {
+            for pw in 0..g.pooled_w {
+                let (hstart, hend) = pool_bin(ph, bin_h, sh, h);
+                let (wstart, wend) = pool_bin(pw, bin_w, sw, w);
+                let empty = hend <= hstart || wend <= wstart;
+                for c in 0..g.channels {
+                    let plane = plane_of(input, &g, batch, c);
+                    let mut best = if empty { F::ZERO } else { F::lowest() };
+                    let mut best_at = -1i64;
+                    for y in hstart..hend {
+                        for x in wstart..wend {
+                            let at = y * w + x;
+                            let v = usize::try_from(at)
+                                .ok()
+                                .and_then(|i| plane.get(i))
+                                .copied()
+                                .unwrap_or(F::ZERO);
+                            if v > best {
+                                best = v;
+                                best_at = at;
+                            }
+                        }
+                    }
+                    let index = (c * g.pooled_h + ph) * g.pooled_w + pw;
+                    if let (Some(o), Some(a)) = (chunk.get_mut(index), arg.get_mut(index)) {
+                        *o = best;
+                        *a = i32::try_from(best_at).unwrap_or(-1);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ps_roi_pool_impl<F: VisionFloat>(
+    op: &str,
+    input: &[F],
+    rois: &[F],
+    g: Geometry,
+    scale: F,
+    out: &mut [F],
+    mapping: &mut [i32],
+) -> Result<()> {
+    let bins = g.pooled_h * g.pooled_w;
+    let channels_out = g.channels / bins.max(1);
+    let per_roi = (channels_out * bins).max(1);
+    let (h, w) = (g.height as i64, g.width as i64);
+    for ((roi, chunk), map) in rois
+        .chunks_exact(5)
+        .zip(out.chunks_exact_mut(per_roi))
+        .zip(mapping.chunks_exact_mut(per_roi))
+    {
+        let batch = roi_batch(op, roi[0], g.batch)?;
+        let [sw, sh, ew, eh] = rounded_roi(roi, scale);
+        let roi_w = ew.saturating_sub(sw).max(1);
+        let roi_h = eh.saturating_sub(sh).max(1);
+        let bin_h = F::from_i64(roi_h) / F::from_i64(g.pooled_h as i64);
+        let bin_w = F::from_i64(roi_w) / F::from_i64(g.pooled_w as i64);
+        let mut c_in = 0usize;
+        for c_out in 0..channels_out {
+            for ph in 0..g.pooled_h {
+                for pw in 0..g.pooled_w {
+                    let (hstart, hend) = pool_bin(ph, bin_h, sh, h.saturating_sub(1));
+                    let (wstart, wend) = pool_bin(pw, bin_w, sw, w.saturating_sub(1));
+                    let empty = hend <= hstart || wend <= wstart;
+                    let plane = plane_of(input, &g, batch, c_in);
+                    let mut sum = F::ZERO;
+                    for y in hstart..hend {
+                        for x in wstart..wend {
+                            let v = usize::try_from(y * w + x)
+                                .ok()
+                                .and_then(|i| plane.get(i))
+                                .copied()
+                                .unwrap_or(F::ZERO);
+                            sum = sum + v;
+                        }
+                    }
+                    let area = F::from_i64((hend - hstart) * (wend - wstart));
+                    let index = (c_out * g.pooled_h + ph) * g.pooled_w + pw;
+                    if let (Some(o), Some(m)) = (chunk.get_mut(index), map.get_mut(index)) {
+                        *o = if empty { F::ZERO } else { sum / area };
+                        *m = i32::try_from(c_in).unwrap_or(i32::MAX);
+                    }
+                    c_in += 1;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Arguments common to the four ops: input, rois, spatial_scale, pooled_height, pooled_width.
+fn geometry(a: &Args, position_sensitive: bool) -> Result<(Geometry, usize, f64)> {
+    let op = a.op();
+    let input = a.tensor(0)?;
+    let rois = a.tensor(1)?;
+    let [batch, channels, height, width] = nchw(op, input)?;
+    let k = check_rois(op, input, rois)?;
+    let pooled_h = size_arg(op, "pooled_height", a.int(3)?)?;
+    let pooled_w = size_arg(op, "pooled_width", a.int(4)?)?;
+    if position_sensitive {
+        let bins = pooled_h.saturating_mul(pooled_w);
+        if bins == 0 || channels % bins != 0 {
+            return Err(OpError::invalid(
+                op,
+                "input channels must be a multiple of pooling height * pooling width",
+            ));
+        }
+    }
+    let g = Geometry {
+        channels,
+        height,
+        width,
+        pooled_h,
+        pooled_w,
+        batch,
+    };
+    // Every index the kernels form stays below the input's and the output's sizes.
+    checked_numel(op, &[batch, channels, height, width])?;
+    checked_numel(op, &[k, channels, pooled_h, pooled_w])?;
+    Ok((g, k, a.float(2)?))
+}
+
+macro_rules! dispatch_float {
+    ($op:expr, $dtype:expr, $f:ident => $body:expr) => {
+        match $dtype {
+            DType::F32 => {
+                type $f = f32;
+                $body
+            }
+            DType::F64 => {
+                type $f = f64;
+                $body
+            }
+            other => Err(float_only($op, other)),
+        }
+    };
+}
+
+pub(crate) fn k_roi_align(a: &Args) -> Result<Arg> {
+    let op = a.op();
+    let (g, k, scale) = geometry(a, false)?;
+    let (input, rois) = (a.tensor(0)?, a.tensor(1)?);
+    let (sampling_ratio, aligned) = (a.int(5)?, a.bool(6)?);
+    let shape = [k, g.channels, g.pooled_h, g.pooled_w];
+    let n = checked_numel(op, &shape)?;
+    dispatch_float!(op, input.dtype(), F => {
+        let mut out = vec![F::ZERO; n];
+        roi_align_impl(op, &input.to_vec::<F>()?, &rois.to_vec::<F>()?, g,
+            F::of(scale), sampling_ratio, aligned, &mut out)?;
+        Ok(Tensor::from_vec(out, &shape)?.into())
+    })
+}
+
+pub(crate) fn k_ps_roi_align(a: &Args) -> Result<Arg> {
+    let op = a.op();
+    let (g, k, scale) = geometry(a, true)?;
+    let (input, rois) = (a.tensor(0)?, a.tensor(1)?);
+    let sampling_ratio = a.int(5)?;
+    let channels_out = g.channels / (g.pooled_h * g.pooled_w).max(1);
+    let shape = [k, channels_out, g.pooled_h, g.pooled_w];
+    let n = checked_numel(op, &shape)?;
+    dispatch_float!(op, input.dtype(), F => {
+        let mut out = vec![F::ZERO; n];
+        let mut mapping = vec![0i32; n];
+        ps_roi_align_impl(op, &input.to_vec::<F>()?, &rois.to_vec::<F>()?, g,
+            F::of(scale), sampling_ratio, &mut out, &mut mapping)?;
+        Ok((Tensor::from_vec(out, &shape)?, Tensor::from_vec(mapping, &shape)?).into())
+    })
+}
+
+pub(crate) fn k_roi_pool(a: &Args) -> Result<Arg> {
+    let op = a.op();
+    let (g, k, scale) = geometry(a, false)?;
+    let (input, rois) = (a.tensor(0)?, a.tensor(1)?);
+    let shape = [k, g.channels, g.pooled_h, g.pooled_w];
+    let n = checked_numel(op, &shape)?;
+    dispatch_float!(op, input.dtype(), F => {
+        let mut out = vec![F::ZERO; n];
+        let mut argmax = vec![0i32; n];
+        roi_pool_impl(op, &input.to_vec::<F>()?, &rois.to_vec::<F>()?, g,
+            F::of(scale), &mut out, &mut argmax)?;
+        Ok((Tensor::from_vec(out, &shape)?, Tensor::from_vec(argmax, &shape)?).into())
+    })
+}
+
+pub(crate) fn k_ps_roi_pool(a: &Args) -> Result<Arg> {
+    let op = a.op();
+    let (g, k, scale) = geometry(a, true)?;
+    let (input, rois) = (a.tensor(0)?, a.tensor(1)?);
+    let channels_out = g.channels / (g.pooled_h * g.pooled_w).max(1);
+    let shape = [k, channels_out, g.pooled_h, g.pooled_w];
+    let n = checked_numel(op, &shape)?;
+    dispatch_float!(op, input.dtype(), F => {
+        let mut out = vec![F::ZERO; n];
+        let mut mapping = vec![0i32; n];
+        ps_roi_pool_impl(op, &input.to_vec::<F>()?, &rois.to_vec::<F>()?, g,
+            F::of(scale), &mut out, &mut mapping)?;
+        Ok((Tensor::from_vec(out, &shape)?, Tensor::from_vec(mapping, &shape)?).into())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(name: &str, f: fn(&Args) -> Result<Arg>, args: Vec<Arg>) -> Result<Arg> {
+        f(&Args::new(name, &args))
+    }
+
+    #[test]
+    fn roi_align_of_a_constant_plane_is_that_constant() {
+        let input = Tensor::from_vec(vec![3f32; 2 * 5 * 6], &[1, 2, 5, 6]).unwrap();
+        let rois = Tensor::from_vec(vec![0f32, 0.5, 0.5, 4.0, 3.5], &[1, 5]).unwrap();
+        for aligned in [false, true] {
+            let out = call(
+                "torchvision::roi_align",
+                k_roi_align,
+                vec![
+                    input.clone().into(),
+                    rois.clone().into(),
+                    Arg::Float(1.0),
+                    Arg::Int(2),
+                    Arg::Int(3),
+                    Arg::Int(-1),
+                    Arg::Bool(aligned),
+                ],
+            )
+            .unwrap()
+            .into_tensor()
+            .unwrap();
+            assert_eq!(out.shape(), &[1, 2, 2, 3]);
+            for v in out.to_vec::<f32>().unwrap() {
+                assert!((v - 3.0).abs() < 1e-6, "{v}");
+            }
+        }
+    }
+
+    #[test]
+    fn roi_batch_index_out_of_range_is_an_error() {
+        let input = Tensor::from_vec(vec![0f32; 16], &[1, 1, 4, 4]).unwrap();
+        let rois = Tensor::from_vec(vec![3f32, 0., 0., 2., 2.], &[1, 5]).unwrap();
+        let r = call(
+            "torchvision::roi_pool",
+            k_roi_pool,
+            vec![
+                input.into(),
+                rois.into(),
+                Arg::Float(1.0),
+                Arg::Int(2),
+                Arg::Int(2),
+            ],
+        );
+        assert!(r.is_err());
+    }
+}
