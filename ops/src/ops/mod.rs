@@ -2,6 +2,7 @@
 
 pub mod basic;
 pub mod nn;
+pub mod quantized;
 
 use crate::registry::Registry;
 
@@ -9,4 +10,5 @@ use crate::registry::Registry;
 pub fn register_all(reg: &mut Registry) {
     basic::register(reg);
     nn::register(reg);
+    quantized::register(reg);
 }

@@ -7,6 +7,7 @@ pub mod conv_ops;
 pub mod einsum;
 pub mod embedding;
 pub mod gemm_kernels;
+pub mod grid_sample;
 pub mod linear;
 pub mod nested;
 pub mod norm;
@@ -29,6 +30,7 @@ pub fn register(reg: &mut Registry) {
     conv_ops::register(reg);
     einsum::register(reg);
     embedding::register(reg);
+    grid_sample::register(reg);
     linear::register(reg);
     nested::register(reg);
     norm::register(reg);
