@@ -28,6 +28,9 @@ pub enum Error {
     /// Inputs given to the runtime do not fit.
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// A bound of [`crate::Limits`] was reached while loading.
+    #[error("limit exceeded: {0}")]
+    LimitExceeded(String),
     /// The archive's content does not have the shape TorchScript gives it.
     #[error("invalid model: {0}")]
     InvalidModel(String),

@@ -105,44 +105,37 @@ pub fn tensor_to_npy(t: &Tensor) -> Result<NpyArray, Error> {
 /// The result flattened depth-first (tuples, lists, dict values) into arrays: ints, floats
 /// and bools become 0-d int64/float64/bool arrays; None and strings are skipped.
 pub fn flatten_outputs(v: &Value, out: &mut Vec<NpyArray>) -> Result<(), Error> {
-    match v {
-        Value::Tensor(t) => out.push(tensor_to_npy(t)?),
-        Value::Int(i) => out.push(NpyArray {
-            dtype: NpyDType::I64,
-            shape: vec![],
-            data: i.to_le_bytes().to_vec(),
-        }),
-        Value::Float(f) => out.push(NpyArray {
-            dtype: NpyDType::F64,
-            shape: vec![],
-            data: f.to_le_bytes().to_vec(),
-        }),
-        Value::Bool(b) => out.push(NpyArray {
-            dtype: NpyDType::Bool,
-            shape: vec![],
-            data: vec![*b as u8],
-        }),
-        Value::None | Value::Str(_) | Value::Device(_) => {}
-        Value::List(l) => {
-            for item in l.0.read().iter() {
-                flatten_outputs(item, out)?;
+    // A work list instead of recursion: a result nested 50k deep must not overflow the stack.
+    let mut pending: Vec<Value> = vec![v.clone()];
+    while let Some(v) = pending.pop() {
+        match &v {
+            Value::Tensor(t) => out.push(tensor_to_npy(t)?),
+            Value::Int(i) => out.push(NpyArray {
+                dtype: NpyDType::I64,
+                shape: vec![],
+                data: i.to_le_bytes().to_vec(),
+            }),
+            Value::Float(f) => out.push(NpyArray {
+                dtype: NpyDType::F64,
+                shape: vec![],
+                data: f.to_le_bytes().to_vec(),
+            }),
+            Value::Bool(b) => out.push(NpyArray {
+                dtype: NpyDType::Bool,
+                shape: vec![],
+                data: vec![*b as u8],
+            }),
+            Value::None | Value::Str(_) | Value::Device(_) => {}
+            // Children are pushed in reverse so they come off the list in order.
+            Value::List(l) => pending.extend(l.0.read().iter().rev().cloned()),
+            Value::Tuple(t) => pending.extend(t.items().iter().rev().cloned()),
+            Value::Dict(d) => pending.extend(d.0.read().iter().rev().map(|(_, item)| item.clone())),
+            other => {
+                return Err(Error::InvalidInput(format!(
+                    "a {} result cannot be written to npz",
+                    other.type_name()
+                )))
             }
-        }
-        Value::Tuple(t) => {
-            for item in t.items() {
-                flatten_outputs(item, out)?;
-            }
-        }
-        Value::Dict(d) => {
-            for (_, item) in d.0.read().iter() {
-                flatten_outputs(item, out)?;
-            }
-        }
-        other => {
-            return Err(Error::InvalidInput(format!(
-                "a {} result cannot be written to npz",
-                other.type_name()
-            )))
         }
     }
     Ok(())

@@ -17,12 +17,15 @@ pub mod bench;
 pub mod error;
 pub mod inspect;
 pub mod io;
+pub mod limits;
 pub mod module;
 pub mod npz;
 pub mod pickle;
 
 pub use archive::{Archive, ArchiveBytes, ArchiveError, RecordInfo, StoredRecord};
 pub use error::{Error, Result};
+pub use limits::Limits;
+pub use torchscript_interpreter::limits::{Budget, CancelHandle};
 pub use module::{Instance, MethodSignature, Module};
 pub use npz::{NpyArray, NpyDType, NpzError};
 pub use pickle::{

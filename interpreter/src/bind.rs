@@ -55,15 +55,23 @@ pub fn call_op(
     // The overload that matched last time at this site is usually right again (TorchScript is
     // statically typed); it is re-checked, never assumed.
     let cached = site.last_match.load(Ordering::Relaxed);
-    if let Some(schema) = site.schemas.get(cached) {
+    if let (Some(schema), Some(&handler)) = (site.schemas.get(cached), site.handlers.get(cached)) {
         if let Some((_, bound)) = bind(schema, &args, &kwargs) {
-            return invoke(interp, schema, site.handlers[cached], bound);
+            return invoke(interp, schema, handler, bound);
         }
     }
-    match best_index(site, &args, &kwargs) {
-        Some((index, bound)) => {
+    let best = best_index(site, &args, &kwargs).and_then(|(index, bound)| {
+        Some((
+            index,
+            site.schemas.get(index)?,
+            *site.handlers.get(index)?,
+            bound,
+        ))
+    });
+    match best {
+        Some((index, schema, handler, bound)) => {
             site.last_match.store(index, Ordering::Relaxed);
-            invoke(interp, &site.schemas[index], site.handlers[index], bound)
+            invoke(interp, schema, handler, bound)
         }
         None => Err(ErrorKind::NoOverload {
             op: site.name.clone(),
@@ -133,21 +141,25 @@ pub fn bind(
         .enumerate()
         .take(positional_params.min(args.len()))
     {
-        let (s, converted) = accepts(&schema.args[i].ty, v)?;
-        score += s;
-        out[i] = Some(converted);
+        let (s, converted) = accepts(&schema.args.get(i)?.ty, v)?;
+        score = score.saturating_add(s);
+        *out.get_mut(i)? = Some(converted);
     }
     for (name, v) in kwargs {
         let at = schema.args.iter().position(|a| a.name == **name)?;
-        if out[at].is_some() {
+        if out.get(at)?.is_some() {
             return None;
         }
-        let (s, converted) = accepts(&schema.args[at].ty, v)?;
-        score += s;
-        out[at] = Some(converted);
+        let (s, converted) = accepts(&schema.args.get(at)?.ty, v)?;
+        score = score.saturating_add(s);
+        *out.get_mut(at)? = Some(converted);
     }
-    let mut values =
-        Vec::with_capacity(schema.args.len() + args.len().saturating_sub(positional_params));
+    let mut values = Vec::with_capacity(
+        schema
+            .args
+            .len()
+            .saturating_add(args.len().saturating_sub(positional_params)),
+    );
     for (slot, arg) in out.into_iter().zip(&schema.args) {
         match slot {
             Some(v) => values.push(v),
@@ -155,7 +167,7 @@ pub fn bind(
         }
     }
     if schema.varargs && args.len() > positional_params {
-        values.extend(args[positional_params..].iter().cloned());
+        values.extend(args.iter().skip(positional_params).cloned());
     }
     Some((score, values))
 }

@@ -199,4 +199,16 @@ impl Object {
     pub fn attributes(&self) -> Vec<(Arc<str>, Value)> {
         self.attrs.read().clone()
     }
+
+    /// Moves the attributes out (for dropping deep object graphs without recursion).
+    pub(crate) fn take_attrs(&mut self) -> Vec<(Arc<str>, Value)> {
+        std::mem::take(self.attrs.get_mut())
+    }
+}
+
+impl Drop for Object {
+    fn drop(&mut self) {
+        let attrs = self.take_attrs();
+        crate::value::drop_iteratively(attrs.into_iter().map(|(_, v)| v).collect());
+    }
 }

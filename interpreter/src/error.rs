@@ -17,6 +17,9 @@ pub enum ErrorKind {
     UnknownName(String),
     #[error("class `{0}` is not defined in the archive's code/")]
     UnknownClass(String),
+    /// A code file exists but cannot be read: its CRC, compression, size or encoding is bad.
+    #[error("unreadable code file: {0}")]
+    UnreadableSource(String),
 
     // --- operators ---
     #[error("{schema}: {source}")]
@@ -41,6 +44,12 @@ pub enum ErrorKind {
     Value(String),
     #[error("maximum recursion depth ({0}) exceeded")]
     Recursion(usize),
+    /// A resource limit of [`crate::limits::RunLimits`] was reached.
+    #[error("limit exceeded: {0}")]
+    Limit(String),
+    /// The call's [`crate::limits::Budget`] ran out or it was cancelled.
+    #[error("{0}")]
+    Stopped(crate::limits::Stopped),
 
     /// An exception raised by the model's own code (`raise`, `assert`, `ops.prim.RaiseException`).
     #[error("{class}: {message}")]
@@ -62,18 +71,52 @@ pub struct Error {
     pub stack: Vec<StackFrame>,
 }
 
+/// Call stacks longer than this are shown as their first and last frames with a count.
+const SHOWN_FRAMES: usize = 8;
+
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.kind)?;
-        for frame in &self.stack {
+        write!(f, "{}", escape_controls(&self.kind.to_string()))?;
+        let n = self.stack.len();
+        let half = SHOWN_FRAMES / 2;
+        for (i, frame) in self.stack.iter().enumerate() {
+            if n > SHOWN_FRAMES && i >= half && i < n.saturating_sub(half) {
+                if i == half {
+                    write!(
+                        f,
+                        "\n  ... {} more frames ...",
+                        n.saturating_sub(SHOWN_FRAMES)
+                    )?;
+                }
+                continue;
+            }
             write!(
                 f,
                 "\n  at {}:{} in {}",
-                frame.file, frame.line, frame.function
+                escape_controls(&frame.file),
+                frame.line,
+                escape_controls(&frame.function)
             )?;
         }
         Ok(())
     }
+}
+
+/// `text` with control characters other than newlines written as escapes (`\x1b`), so
+/// bytes from an archive cannot drive the terminal an error is printed on.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 impl<T: Into<ErrorKind>> From<T> for Error {

@@ -2,23 +2,53 @@
 
 use std::sync::Arc;
 
+use torchscript_ops::alloc::AllocLimits;
 use torchscript_ops::Tensor;
 
 use crate::class::Object;
 use crate::error::{type_error, value_error, Error, ErrorKind, Result};
 use crate::ir::{Call, CallTarget, Expr, Function, Stmt, StmtKind, Target};
+use crate::limits::{Budget, BudgetMeter, RunLimits};
 use crate::program::Program;
 use crate::syntax::UnaryOp;
 use crate::value::{TupleRef, Value};
 
-/// How deep TorchScript calls may nest before the evaluator gives up.
-pub const MAX_CALL_DEPTH: usize = 256;
+/// How deep TorchScript calls may nest before the evaluator gives up (the default of
+/// [`RunLimits::max_call_depth`]).
+pub const MAX_CALL_DEPTH: usize = crate::limits::MAX_CALL_DEPTH;
+
+/// How much of the caller's own stack a call may use before the evaluator continues on a
+/// thread with a fresh stack of [`SEGMENT_STACK`] bytes.
+const CALLER_STACK_SHARE: usize = 256 << 10;
+
+/// The stack size of the threads the evaluator continues on when a stack runs low.
+const SEGMENT_STACK: usize = 64 << 20;
+
+/// Stack kept free below the switch point: one statement's nested expressions and the
+/// kernels it calls must fit in it.
+const SEGMENT_RESERVE: usize = 8 << 20;
+
+/// How far past the switch point nested statements and expressions of one function may go
+/// before they too move to a fresh stack.
+const NESTING_MARGIN: usize = 512 << 10;
 
 /// Runs functions of one program. Cheap to create; one per call of a model method.
 #[derive(Debug)]
 pub struct Interpreter<'p> {
     pub program: &'p Program,
     depth: usize,
+    limits: RunLimits,
+    meter: BudgetMeter,
+    /// The lowest stack address evaluation may reach on the current thread before it moves to
+    /// a fresh stack (0: not inside a call yet). Stacks grow down on every supported target.
+    stack_floor: usize,
+}
+
+/// An address on the current stack (of a local), to measure how much stack is in use.
+#[inline(never)]
+fn stack_position() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(std::ptr::addr_of!(marker)) as usize
 }
 
 enum Flow {
@@ -34,9 +64,98 @@ pub(crate) struct Frame<'f> {
     line: u32,
 }
 
+impl Frame<'_> {
+    fn slot(&self, index: usize) -> Result<&Value> {
+        self.slots
+            .get(index)
+            .ok_or_else(|| type_error(format!("local slot {index} out of range")))
+    }
+
+    fn slot_mut(&mut self, index: usize) -> Result<&mut Value> {
+        self.slots
+            .get_mut(index)
+            .ok_or_else(|| type_error(format!("local slot {index} out of range")))
+    }
+}
+
 impl<'p> Interpreter<'p> {
     pub fn new(program: &'p Program) -> Self {
-        Interpreter { program, depth: 0 }
+        Interpreter::with_limits(program, RunLimits::default(), Budget::default())
+    }
+
+    /// An interpreter whose calls obey `limits` and stop when `budget` is spent.
+    pub fn with_limits(program: &'p Program, limits: RunLimits, budget: Budget) -> Self {
+        Interpreter {
+            program,
+            depth: 0,
+            limits,
+            meter: BudgetMeter::new(budget),
+            stack_floor: 0,
+        }
+    }
+
+    /// The resource bounds of this interpreter's calls.
+    pub fn limits(&self) -> &RunLimits {
+        &self.limits
+    }
+
+    /// Counts one step against the budget (statements, loop iterations).
+    fn step(&mut self) -> Result<()> {
+        self.meter
+            .step()
+            .map_err(|stopped| ErrorKind::Stopped(stopped).into())
+    }
+
+    /// True when the current thread's stack is used down to the switch point (checked when a
+    /// call starts: the call then runs on a fresh stack).
+    fn stack_low(&self) -> bool {
+        stack_position() < self.stack_floor
+    }
+
+    /// True when statements or calls nested inside one function went [`NESTING_MARGIN`] past
+    /// the switch point (the rest of the statement then runs on a fresh stack). The margin
+    /// keeps loops that run just below the switch point from moving on every statement.
+    fn stack_exhausted(&self) -> bool {
+        stack_position() < self.stack_floor.saturating_sub(NESTING_MARGIN)
+    }
+
+    /// Runs `f` on a new thread with a fresh [`SEGMENT_STACK`]-byte stack, this thread waiting
+    /// for it: deep recursion continues there instead of overflowing this thread's stack.
+    fn on_fresh_stack<R: Send>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<R> + Send,
+    ) -> Result<R>
+    where
+        Self: Send,
+    {
+        let saved = self.stack_floor;
+        // The allocation limits and usage of the call are per thread: carry them over and back.
+        let alloc = torchscript_ops::alloc::state();
+        let outcome = std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name("torchscript-eval".into())
+                .stack_size(SEGMENT_STACK)
+                .spawn_scoped(scope, || {
+                    torchscript_ops::alloc::set_state(alloc);
+                    self.stack_floor = stack_position()
+                        .saturating_sub(SEGMENT_STACK.saturating_sub(SEGMENT_RESERVE));
+                    let result = f(self);
+                    (result, torchscript_ops::alloc::state())
+                })
+                .map(std::thread::ScopedJoinHandle::join)
+        });
+        self.stack_floor = saved;
+        match outcome {
+            Ok(Ok((result, alloc))) => {
+                torchscript_ops::alloc::set_state(alloc);
+                result
+            }
+            Ok(Err(_)) => Err(value_error("the evaluation thread panicked")),
+            Err(e) => Err(ErrorKind::Limit(format!(
+                "cannot start a thread for a deeper stack: {e}"
+            ))
+            .into()),
+        }
     }
 
     /// Calls a method of an object (`forward`, or any other).
@@ -54,7 +173,7 @@ impl<'p> Interpreter<'p> {
                     class: object.class.name.clone(),
                     name: name.to_string(),
                 })?;
-        let mut all = Vec::with_capacity(args.len() + 1);
+        let mut all = Vec::with_capacity(args.len().saturating_add(1));
         all.push(Value::Object(object.clone()));
         all.extend(args);
         self.call_function(&method, all, kwargs)
@@ -67,8 +186,26 @@ impl<'p> Interpreter<'p> {
         args: Vec<Value>,
         kwargs: Vec<(Arc<str>, Value)>,
     ) -> Result<Value> {
-        if self.depth >= MAX_CALL_DEPTH {
-            return Err(ErrorKind::Recursion(MAX_CALL_DEPTH).into());
+        if self.depth >= self.limits.max_call_depth {
+            return Err(ErrorKind::Recursion(self.limits.max_call_depth).into());
+        }
+        self.meter
+            .check()
+            .map_err(|stopped| Error::from(ErrorKind::Stopped(stopped)))?;
+        if self.stack_floor == 0 {
+            // The outermost call: it may use a share of the caller's stack, and its tensor
+            // allocations are held to the call's limits.
+            self.stack_floor = stack_position().saturating_sub(CALLER_STACK_SHARE);
+            let _alloc_scope = torchscript_ops::alloc::CallScope::enter(AllocLimits {
+                max_tensor_bytes: self.limits.max_tensor_bytes,
+                max_call_bytes: self.limits.max_call_bytes,
+            });
+            let result = self.call_function(function, args, kwargs);
+            self.stack_floor = 0;
+            return result;
+        }
+        if self.stack_low() {
+            return self.on_fresh_stack(|this| this.call_function(function, args, kwargs));
         }
         let mut frame = Frame {
             slots: vec![Value::Uninitialized; function.num_slots],
@@ -76,9 +213,9 @@ impl<'p> Interpreter<'p> {
             line: 0,
         };
         self.bind_params(&mut frame, args, kwargs)?;
-        self.depth += 1;
+        self.depth = self.depth.saturating_add(1);
         let result = self.exec_block(&function.body, &mut frame);
-        self.depth -= 1;
+        self.depth = self.depth.saturating_sub(1);
         match result {
             Ok(Flow::Return(v)) => Ok(v),
             Ok(_) => Ok(Value::None),
@@ -103,7 +240,7 @@ impl<'p> Interpreter<'p> {
         }
         let given = args.len();
         for (i, v) in args.into_iter().enumerate() {
-            frame.slots[i] = v;
+            *frame.slot_mut(i)? = v;
         }
         for (name, v) in kwargs {
             let at = function
@@ -116,14 +253,14 @@ impl<'p> Interpreter<'p> {
                         function.name
                     ))
                 })?;
-            frame.slots[at] = v;
+            *frame.slot_mut(at)? = v;
         }
         for (i, p) in function.params.iter().enumerate().skip(given) {
-            if matches!(frame.slots[i], Value::Uninitialized) {
+            if matches!(frame.slot(i)?, Value::Uninitialized) {
                 match &p.default {
                     Some(d) => {
                         let v = self.eval(d, frame)?;
-                        frame.slots[i] = v;
+                        *frame.slot_mut(i)? = v;
                     }
                     None => {
                         return Err(type_error(format!(
@@ -151,6 +288,10 @@ impl<'p> Interpreter<'p> {
 
     fn exec(&mut self, stmt: &Stmt, frame: &mut Frame) -> Result<Flow> {
         frame.line = stmt.line;
+        self.step()?;
+        if self.stack_exhausted() {
+            return self.on_fresh_stack(|this| this.exec(stmt, frame));
+        }
         match &stmt.kind {
             StmtKind::Expr(e) => {
                 self.eval(e, frame)?;
@@ -188,7 +329,10 @@ impl<'p> Interpreter<'p> {
                             Flow::Return(v) => return Ok(Flow::Return(v)),
                             Flow::Normal | Flow::Continue => {}
                         }
-                        i += step;
+                        i = match i.checked_add(step) {
+                            Some(next) => next,
+                            None => break,
+                        };
                     }
                 } else {
                     let iterable = self.eval(iter, frame)?;
@@ -253,7 +397,7 @@ impl<'p> Interpreter<'p> {
             StmtKind::Delete(targets) => {
                 for t in targets {
                     match t {
-                        Target::Local(slot) => frame.slots[*slot] = Value::Uninitialized,
+                        Target::Local(slot) => *frame.slot_mut(*slot)? = Value::Uninitialized,
                         Target::Index(obj, index) => {
                             let container = self.eval(obj, frame)?;
                             let key = self.eval(index, frame)?;
@@ -301,7 +445,7 @@ impl<'p> Interpreter<'p> {
 
     fn assign(&mut self, target: &Target, value: Value, frame: &mut Frame) -> Result<()> {
         match target {
-            Target::Local(slot) => frame.slots[*slot] = value,
+            Target::Local(slot) => *frame.slot_mut(*slot)? = value,
             Target::Tuple(targets) => {
                 let items = unpack(&value, targets.len())?;
                 for (t, v) in targets.iter().zip(items) {
@@ -333,7 +477,7 @@ impl<'p> Interpreter<'p> {
             Expr::Const(v) => v.clone(),
             Expr::Type(t) => return Err(type_error(format!("type {t:?} used as a value"))),
             Expr::Global(name) => self.program.global(name)?,
-            Expr::Local(slot, name) => match &frame.slots[*slot] {
+            Expr::Local(slot, name) => match frame.slot(*slot)? {
                 Value::Uninitialized => {
                     return Err(ErrorKind::UnknownName(format!(
                         "local variable '{name}' referenced before assignment"
@@ -502,6 +646,9 @@ impl<'p> Interpreter<'p> {
     }
 
     fn eval_call(&mut self, call: &Call, frame: &mut Frame) -> Result<Value> {
+        if self.stack_exhausted() {
+            return self.on_fresh_stack(|this| this.eval_call(call, frame));
+        }
         if let CallTarget::Builtin(b) = &call.target {
             return crate::builtins::call_builtin(self, *b, call, frame);
         }
@@ -554,7 +701,7 @@ impl<'p> Interpreter<'p> {
             )));
         }
         for (&slot, v) in nested.param_slots.iter().zip(args) {
-            frame.slots[slot] = v;
+            *frame.slot_mut(slot)? = v;
         }
         match self.exec_block(&nested.body, frame)? {
             Flow::Return(v) => Ok(v),
@@ -611,7 +758,7 @@ impl<'p> Interpreter<'p> {
                     }
                     .into());
                 };
-                let mut all = Vec::with_capacity(args.len() + 1);
+                let mut all = Vec::with_capacity(args.len().saturating_add(1));
                 all.push(receiver);
                 all.extend(args);
                 crate::bind::call_op(self, site, all, kwargs, line)
@@ -665,14 +812,19 @@ impl<'p> Interpreter<'p> {
                     }
                     items.resize(fields, Value::None);
                     for (name, v) in kwargs {
-                        let at = class
+                        let slot = class
                             .field_names()
                             .iter()
                             .position(|f| **f == *name)
                             .ok_or_else(|| {
                                 type_error(format!("{} has no field {name}", class.name))
+                            })
+                            .and_then(|at| {
+                                items.get_mut(at).ok_or_else(|| {
+                                    type_error(format!("{} has no field {name}", class.name))
+                                })
                             })?;
-                        items[at] = v;
+                        *slot = v;
                     }
                     return Ok(Value::Tuple(TupleRef::named(items, class)));
                 }
@@ -740,7 +892,7 @@ pub fn iterate(v: &Value) -> Result<Vec<Value>> {
             if t.dim() == 0 {
                 return Err(type_error("iteration over a 0-d tensor"));
             }
-            (0..t.shape()[0] as i64)
+            (0..t.shape().first().copied().unwrap_or(0) as i64)
                 .map(|i| t.select(0, i).map(Value::Tensor))
                 .collect::<std::result::Result<_, _>>()
                 .map_err(|e| {

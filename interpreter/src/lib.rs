@@ -1,11 +1,24 @@
 //! The TorchScript language: syntax, values, classes and the evaluator.
 
+// Model code is untrusted input: nothing derived from it may panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 pub mod bind;
 pub mod builtins;
 pub mod class;
 pub mod error;
 pub mod eval;
 pub mod ir;
+pub mod limits;
 pub mod lower;
 pub mod program;
 pub mod syntax;

@@ -75,7 +75,7 @@ impl Lowerer<'_> {
     }
 
     fn line(&self, span: syntax::Span) -> u32 {
-        span.start_line_column(&self.file.text).line
+        self.file.line(span)
     }
 
     fn error(&self, span: syntax::Span, msg: impl std::fmt::Display) -> crate::error::Error {

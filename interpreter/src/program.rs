@@ -19,6 +19,13 @@ pub trait SourceProvider: Send + Sync {
     /// The source of a module, e.g. `__torch__.torch.nn.modules.conv` →
     /// the text of `code/__torch__/torch/nn/modules/conv.py`, and the path to report.
     fn module_source(&self, module: &str) -> Option<(String, Arc<str>)>;
+
+    /// Why the source of `module` exists but cannot be read (bad CRC, does not inflate, too
+    /// large, not UTF-8), when [`SourceProvider::module_source`] returned `None` for it.
+    fn unreadable(&self, module: &str) -> Option<String> {
+        let _ = module;
+        None
+    }
 }
 
 /// The classes, functions and constants of one archive, shared by every worker.
@@ -91,7 +98,12 @@ impl Program {
         }
         let parsed = match self.sources.module_source(module) {
             Some((path, text)) => Some(Arc::new(syntax::parse_file(&path, &text)?)),
-            None => None,
+            None => {
+                if let Some(reason) = self.sources.unreadable(module) {
+                    return Err(ErrorKind::UnreadableSource(reason).into());
+                }
+                None
+            }
         };
         self.files
             .write()
@@ -212,7 +224,10 @@ fn class_constants(def: &syntax::ClassDef) -> Vec<(String, Value)> {
                 value: Some(value),
                 ..
             } => (target, value),
-            StmtKind::Assign { targets, value } if targets.len() == 1 => (&targets[0], value),
+            StmtKind::Assign { targets, value } => match targets.as_slice() {
+                [target] => (target, value),
+                _ => continue,
+            },
             _ => continue,
         };
         let ExprKind::Name(name) = &target.kind else {

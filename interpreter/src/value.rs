@@ -256,3 +256,61 @@ impl From<bool> for Value {
         Value::Bool(v)
     }
 }
+
+// Values nested deep by a model's own loop (`b = [b]` 300k times) must not overflow the stack
+// when dropped: the last owner of a container moves its items into a work list instead of
+// dropping them recursively.
+
+impl Drop for ListRef {
+    fn drop(&mut self) {
+        if Arc::strong_count(&self.0) == 1 {
+            let items = std::mem::take(&mut *self.0.write());
+            drop_iteratively(items);
+        }
+    }
+}
+
+impl Drop for DictRef {
+    fn drop(&mut self) {
+        if Arc::strong_count(&self.0) == 1 {
+            let pairs = std::mem::take(&mut *self.0.write());
+            drop_iteratively(pairs.into_iter().flat_map(|(k, v)| [k, v]).collect());
+        }
+    }
+}
+
+impl Drop for TupleRef {
+    fn drop(&mut self) {
+        if let Some(data) = Arc::get_mut(&mut self.0) {
+            drop_iteratively(std::mem::take(&mut data.items));
+        }
+    }
+}
+
+/// Drops `values` and everything only they own, without recursion.
+pub(crate) fn drop_iteratively(values: Vec<Value>) {
+    let mut pending = values;
+    while let Some(value) = pending.pop() {
+        match value {
+            Value::List(l) if Arc::strong_count(&l.0) == 1 => {
+                pending.append(&mut l.0.write());
+            }
+            Value::Dict(d) if Arc::strong_count(&d.0) == 1 => {
+                let pairs = std::mem::take(&mut *d.0.write());
+                pending.extend(pairs.into_iter().flat_map(|(k, v)| [k, v]));
+            }
+            Value::Tuple(mut t) => {
+                if let Some(data) = Arc::get_mut(&mut t.0) {
+                    pending.append(&mut data.items);
+                }
+            }
+            Value::Object(mut o) => {
+                if let Some(object) = Arc::get_mut(&mut o) {
+                    pending.extend(object.take_attrs().into_iter().map(|(_, v)| v));
+                }
+            }
+            Value::Future(inner) => pending.push(*inner),
+            _ => {}
+        }
+    }
+}

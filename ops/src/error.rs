@@ -54,6 +54,10 @@ pub enum OpError {
     // --- storage ---
     #[error("storage: {0}")]
     Storage(String),
+    /// A tensor allocation past the limits of the call (see [`crate::alloc`]) or one the
+    /// allocator could not satisfy.
+    #[error("{op}: memory limit: {msg}")]
+    MemoryLimit { op: String, msg: String },
 }
 
 impl OpError {

@@ -1,5 +1,6 @@
 //! PyTorch tensor semantics and `aten::` operators on mapped or owned CPU storage.
 
+pub mod alloc;
 pub mod arg;
 pub mod device;
 pub mod dtype;

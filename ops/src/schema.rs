@@ -1,5 +1,17 @@
 //! Operator schemas of PyTorch 2.15 (`aten::add.Tensor(Tensor self, ...) -> Tensor`), parsed.
 
+// Sizes and indices here come from archives and model code: nothing may panic on them.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -151,11 +163,24 @@ impl SchemaTable {
     }
 }
 
+/// `text[..end]`, or "" when `end` is not a boundary inside `text`.
+fn head(text: &str, end: usize) -> &str {
+    text.get(..end).unwrap_or("")
+}
+
+/// `text[start..]`, or "" when `start` is not a boundary inside `text`.
+fn tail(text: &str, start: usize) -> &str {
+    text.get(start..).unwrap_or("")
+}
+
 /// Splits `aten::add.Tensor` into (`aten::add`, `Tensor`).
 pub fn split_overload(full_name: &str) -> (&str, &str) {
-    let ns_end = full_name.find("::").map_or(0, |i| i + 2);
-    match full_name[ns_end..].find('.') {
-        Some(dot) => (&full_name[..ns_end + dot], &full_name[ns_end + dot + 1..]),
+    let ns_end = full_name.find("::").map_or(0, |i| i.saturating_add(2));
+    match tail(full_name, ns_end).find('.') {
+        Some(dot) => {
+            let at = ns_end.saturating_add(dot);
+            (head(full_name, at), tail(full_name, at.saturating_add(1)))
+        }
         None => (full_name, ""),
     }
 }
@@ -173,10 +198,12 @@ fn bad(line: &str, msg: &str) -> OpError {
 /// Parses one schema line.
 pub fn parse_schema(line: &str) -> Result<Schema> {
     let open = line.find('(').ok_or_else(|| bad(line, "missing '('"))?;
-    let (name, overload) = split_overload(line[..open].trim());
+    let (name, overload) = split_overload(head(line, open).trim());
     let close = matching_paren(line, open).ok_or_else(|| bad(line, "unbalanced parentheses"))?;
-    let arg_text = &line[open + 1..close];
-    let rest = line[close + 1..].trim();
+    let arg_text = line
+        .get(open.saturating_add(1)..close)
+        .ok_or_else(|| bad(line, "unbalanced parentheses"))?;
+    let rest = tail(line, close.saturating_add(1)).trim();
     let ret_text = rest
         .strip_prefix("->")
         .ok_or_else(|| bad(line, "missing '->'"))?
@@ -200,15 +227,18 @@ pub fn parse_schema(line: &str) -> Result<Schema> {
         }
         let (decl, default) = match find_top_level(part, '=') {
             Some(eq) => (
-                part[..eq].trim(),
-                Some(parse_default(part[eq + 1..].trim())),
+                head(part, eq).trim(),
+                Some(parse_default(tail(part, eq.saturating_add(1)).trim())),
             ),
             None => (part, None),
         };
         let space = decl
             .rfind(' ')
             .ok_or_else(|| bad(line, "argument without a name"))?;
-        let (ty_text, arg_name) = (decl[..space].trim(), decl[space + 1..].trim());
+        let (ty_text, arg_name) = (
+            head(decl, space).trim(),
+            tail(decl, space.saturating_add(1)).trim(),
+        );
         let mutable = ty_text.contains('!');
         args.push(SchemaArg {
             name: arg_name.to_string(),
@@ -223,7 +253,7 @@ pub fn parse_schema(line: &str) -> Result<Schema> {
     let returns = if ret_text.starts_with('(') {
         let end =
             matching_paren(ret_text, 0).ok_or_else(|| bad(line, "unbalanced return tuple"))?;
-        split_top_level(&ret_text[1..end])
+        split_top_level(ret_text.get(1..end).unwrap_or(""))
             .into_iter()
             .filter(|p| !p.trim().is_empty())
             .map(|p| parse_return(p.trim()).ok_or_else(|| bad(line, "bad return type")))
@@ -244,7 +274,7 @@ pub fn parse_schema(line: &str) -> Result<Schema> {
 fn parse_return(text: &str) -> Option<SchemaType> {
     // `Tensor values` (named return) or `Tensor(a!)`
     let ty = match find_top_level(text, ' ') {
-        Some(sp) if !text[..sp].ends_with(',') => &text[..sp],
+        Some(sp) if !head(text, sp).ends_with(',') => head(text, sp),
         _ => text,
     };
     parse_type(ty.trim())
@@ -266,9 +296,9 @@ fn matching_paren(text: &str, open: usize) -> Option<usize> {
         } else if c == '"' || c == '\'' {
             in_str = Some(c);
         } else if c == '(' || c == '[' {
-            depth += 1;
+            depth = depth.saturating_add(1);
         } else if c == ')' || c == ']' {
-            depth -= 1;
+            depth = depth.saturating_sub(1);
             if depth == 0 {
                 return Some(i);
             }
@@ -296,17 +326,17 @@ fn split_top_level(text: &str) -> Vec<&str> {
         } else {
             match c {
                 '"' | '\'' => in_str = Some(c),
-                '(' | '[' => depth += 1,
-                ')' | ']' => depth -= 1,
+                '(' | '[' => depth = depth.saturating_add(1),
+                ')' | ']' => depth = depth.saturating_sub(1),
                 ',' if depth == 0 => {
-                    parts.push(&text[start..i]);
-                    start = i + 1;
+                    parts.push(text.get(start..i).unwrap_or(""));
+                    start = i.saturating_add(1);
                 }
                 _ => {}
             }
         }
     }
-    parts.push(&text[start..]);
+    parts.push(tail(text, start));
     parts
 }
 
@@ -314,8 +344,8 @@ fn find_top_level(text: &str, needle: char) -> Option<usize> {
     let mut depth = 0i32;
     for (i, c) in text.char_indices() {
         match c {
-            '(' | '[' => depth += 1,
-            ')' | ']' => depth -= 1,
+            '(' | '[' => depth = depth.saturating_add(1),
+            ')' | ']' => depth = depth.saturating_sub(1),
             c if c == needle && depth == 0 => return Some(i),
             _ => {}
         }
@@ -331,17 +361,20 @@ pub fn parse_type(text: &str) -> Option<SchemaType> {
     }
     if text.ends_with(']') {
         let open = text.rfind('[')?;
-        let len_text = &text[open + 1..text.len() - 1];
+        let len_text = text.get(open.saturating_add(1)..text.len().saturating_sub(1))?;
         let len = if len_text.is_empty() {
             None
         } else {
             Some(len_text.parse().ok()?)
         };
-        return Some(SchemaType::List(Box::new(parse_type(&text[..open])?), len));
+        return Some(SchemaType::List(
+            Box::new(parse_type(head(text, open))?),
+            len,
+        ));
     }
     if text.starts_with('(') {
         let end = matching_paren(text, 0)?;
-        let items = split_top_level(&text[1..end])
+        let items = split_top_level(text.get(1..end)?)
             .into_iter()
             .filter(|p| !p.trim().is_empty())
             .map(|p| parse_type(p.trim()))
@@ -355,22 +388,22 @@ pub fn parse_type(text: &str) -> Option<SchemaType> {
         && !text.starts_with("Await(")
     {
         let open = text.find('(')?;
-        return parse_type(&text[..open]);
+        return parse_type(head(text, open));
     }
     if let Some(inner) = text.strip_prefix("Dict(") {
         let end = matching_paren(text, 4)?;
-        let after = text[end + 1..].trim();
+        let after = tail(text, end.saturating_add(1)).trim();
         if !after.is_empty() {
             // alias annotation after the dict type
-            return parse_type(&text[..end + 1]);
+            return parse_type(head(text, end.saturating_add(1)));
         }
-        let parts = split_top_level(&inner[..inner.len() - 1]);
-        if parts.len() != 2 {
+        let parts = split_top_level(head(inner, inner.len().saturating_sub(1)));
+        let [key, value] = parts.as_slice() else {
             return None;
-        }
+        };
         return Some(SchemaType::Dict(
-            Box::new(parse_type(parts[0])?),
-            Box::new(parse_type(parts[1])?),
+            Box::new(parse_type(key)?),
+            Box::new(parse_type(value)?),
         ));
     }
     for prefix in ["Future(", "Await("] {
@@ -421,7 +454,9 @@ fn parse_default(text: &str) -> DefaultValue {
         || text.starts_with('\'') && text.ends_with('\''))
         && text.len() >= 2
     {
-        return DefaultValue::Str(unescape(&text[1..text.len() - 1]));
+        return DefaultValue::Str(unescape(
+            text.get(1..text.len().saturating_sub(1)).unwrap_or(""),
+        ));
     }
     if let Some(inner) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
         let items: Vec<&str> = inner

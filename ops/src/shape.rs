@@ -1,17 +1,29 @@
 //! Shape arithmetic: dim wrapping, broadcasting, contiguous strides, `-1` inference.
 
+// Sizes and indices here come from archives and model code: nothing may panic on them.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use crate::error::{OpError, Result};
 
 /// Wraps a possibly negative `dim` for a tensor of `ndim` dims (a 0-d tensor accepts 0 and -1).
 pub fn wrap_dim(op: &str, dim: i64, ndim: usize) -> Result<usize> {
-    let n = ndim.max(1) as i64;
-    let wrapped = if dim < 0 { dim + n } else { dim };
+    let n = i64::try_from(ndim.max(1)).unwrap_or(i64::MAX);
+    let wrapped = if dim < 0 { dim.saturating_add(n) } else { dim };
     if wrapped < 0 || wrapped >= n {
         return Err(OpError::DimOutOfRange {
             op: op.to_string(),
             dim,
-            low: -n,
-            high: n - 1,
+            low: n.saturating_neg(),
+            high: n.saturating_sub(1),
         });
     }
     Ok(wrapped as usize)
@@ -19,16 +31,16 @@ pub fn wrap_dim(op: &str, dim: i64, ndim: usize) -> Result<usize> {
 
 /// Wraps a dim for insertion (unsqueeze): valid range is `[-ndim-1, ndim]`.
 pub fn wrap_insert_dim(op: &str, dim: i64, ndim: usize) -> Result<usize> {
-    wrap_dim(op, dim, ndim + 1)
+    wrap_dim(op, dim, ndim.saturating_add(1))
 }
 
 /// Row-major strides of a contiguous tensor of `shape`.
 pub fn contiguous_strides(shape: &[usize]) -> Vec<usize> {
     let mut strides = vec![0; shape.len()];
     let mut acc = 1usize;
-    for i in (0..shape.len()).rev() {
-        strides[i] = acc;
-        acc = acc.saturating_mul(shape[i].max(1));
+    for (stride, &size) in strides.iter_mut().zip(shape).rev() {
+        *stride = acc;
+        acc = acc.saturating_mul(size.max(1));
     }
     strides
 }
@@ -43,24 +55,24 @@ pub fn numel(shape: &[usize]) -> Result<usize> {
                 "shape {shape:?} has more elements than fit in memory"
             ))
         })
+        .and_then(|n| crate::alloc::check_numel(n).map(|()| n))
 }
 
 /// The broadcast shape of two shapes (numpy rules).
 pub fn broadcast_shapes(op: &str, a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
     let n = a.len().max(b.len());
-    let mut out = vec![0; n];
+    let mut out = Vec::with_capacity(n);
+    // Dim `i` of the result is dim `i - (n - len)` of a shape of `len` dims, or 1 before it.
+    let size_at = |s: &[usize], i: usize| {
+        (i.saturating_add(s.len()))
+            .checked_sub(n)
+            .and_then(|j| s.get(j).copied())
+            .unwrap_or(1)
+    };
     for i in 0..n {
-        let da = if i + a.len() >= n {
-            a[i + a.len() - n]
-        } else {
-            1
-        };
-        let db = if i + b.len() >= n {
-            b[i + b.len() - n]
-        } else {
-            1
-        };
-        out[i] = if da == db || db == 1 {
+        let da = size_at(a, i);
+        let db = size_at(b, i);
+        out.push(if da == db || db == 1 {
             da
         } else if da == 1 {
             db
@@ -71,7 +83,7 @@ pub fn broadcast_shapes(op: &str, a: &[usize], b: &[usize]) -> Result<Vec<usize>
                     "the size of tensor a ({da}) must match the size of tensor b ({db}) at non-singleton dimension {i}"
                 ),
             ));
-        };
+        });
     }
     Ok(out)
 }
@@ -98,13 +110,15 @@ pub fn infer_size(op: &str, requested: &[i64], numel: usize) -> Result<Vec<usize
     }
     match infer_at {
         Some(i) => {
-            if known == 0 || numel % known != 0 {
+            if known == 0 || numel.checked_rem(known) != Some(0) {
                 return Err(OpError::shape(
                     op,
                     format!("shape '{requested:?}' is invalid for input of size {numel}"),
                 ));
             }
-            out[i] = numel / known;
+            if let Some(slot) = out.get_mut(i) {
+                *slot = numel.checked_div(known).unwrap_or(0);
+            }
         }
         None if known != numel => {
             return Err(OpError::shape(
@@ -119,6 +133,10 @@ pub fn infer_size(op: &str, requested: &[i64], numel: usize) -> Result<Vec<usize
 
 /// Strides for viewing a tensor of (`shape`, `strides`) as `new_shape` without copying, if
 /// possible (PyTorch's `computeStride`).
+// Every index is in range by construction (`tensor_d` walks `shape`, `view_d` is checked
+// non-negative before use) and the products are bounded by the tensor's element count, which
+// `numel` checked when the tensor was made.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 pub fn view_strides(shape: &[usize], strides: &[usize], new_shape: &[usize]) -> Option<Vec<usize>> {
     let numel: usize = shape.iter().product();
     if numel == 0 || shape.is_empty() {

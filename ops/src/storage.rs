@@ -1,5 +1,17 @@
 //! Tensor storage: bytes mapped read-only from an archive, or owned and writable, behind a lock.
 
+// Sizes and indices here come from archives and model code: nothing may panic on them.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -69,7 +81,11 @@ impl MappedRegion {
     }
 
     pub fn bytes(&self) -> &[u8] {
-        &(*self.source).as_ref()[self.start..self.start + self.len]
+        // `new` checked that the range lies inside the source.
+        (*self.source)
+            .as_ref()
+            .get(self.start..self.start.saturating_add(self.len))
+            .unwrap_or_default()
     }
 }
 
@@ -133,13 +149,21 @@ impl OwnedBytes {
     }
 
     fn bytes(&self) -> &[u8] {
-        &self.buffer.bytes()[..self.len]
+        let all = self.buffer.bytes();
+        all.get(..self.len).unwrap_or(all)
     }
 
     fn bytes_mut(&mut self) -> &mut [u8] {
         let len = self.len;
-        &mut self.buffer.bytes_mut()[..len]
+        let all = self.buffer.bytes_mut();
+        let n = len.min(all.len());
+        all.get_mut(..n).unwrap_or_default()
     }
+}
+
+/// The largest multiple of `T`'s size that is at most `len` bytes.
+fn whole_elements<T>(len: usize) -> usize {
+    len.saturating_sub(len.checked_rem(std::mem::size_of::<T>()).unwrap_or(0))
 }
 
 /// Where a storage's bytes live.
@@ -164,8 +188,8 @@ impl StorageData {
     /// The bytes viewed as elements of `T`.
     pub fn typed<T: Element>(&self) -> Result<&[T]> {
         let bytes = self.bytes();
-        let whole = bytes.len() - bytes.len() % std::mem::size_of::<T>();
-        bytemuck::try_cast_slice(&bytes[..whole])
+        let whole = whole_elements::<T>(bytes.len());
+        bytemuck::try_cast_slice(bytes.get(..whole).unwrap_or_default())
             .map_err(|e| OpError::Storage(format!("cannot view storage as {}: {e}", T::DTYPE)))
     }
 
@@ -201,8 +225,8 @@ impl StorageWrite<'_> {
 
     pub fn typed_mut<T: Element>(&mut self) -> Result<&mut [T]> {
         let bytes = self.bytes_mut();
-        let whole = bytes.len() - bytes.len() % std::mem::size_of::<T>();
-        bytemuck::try_cast_slice_mut(&mut bytes[..whole])
+        let whole = whole_elements::<T>(bytes.len());
+        bytemuck::try_cast_slice_mut(bytes.get_mut(..whole).unwrap_or_default())
             .map_err(|e| OpError::Storage(format!("cannot view storage as {}: {e}", T::DTYPE)))
     }
 }
@@ -216,6 +240,19 @@ impl Storage {
             )))),
             nbytes,
         })
+    }
+
+    /// A zero-filled owned storage of `nbytes`, accounted against the call's limits (see
+    /// [`crate::alloc`]) and allocated fallibly: a size from model code never aborts.
+    pub fn try_zeroed(op: &str, nbytes: usize) -> Result<Arc<Storage>> {
+        let words: Vec<u64> = crate::alloc::try_filled(op, 0u64, nbytes.div_ceil(8))?;
+        Ok(Arc::new(Storage {
+            data: RwLock::new(StorageData::Owned(OwnedBytesHandle(OwnedBytes {
+                buffer: Box::new(words),
+                len: nbytes,
+            }))),
+            nbytes,
+        }))
     }
 
     /// An owned storage that takes `values` over without copying them.
@@ -243,7 +280,10 @@ impl Storage {
     /// `align` bytes (the element size), it is copied once and the copy is counted.
     pub fn mapped(region: MappedRegion, align: usize) -> Arc<Storage> {
         let nbytes = region.len;
-        let aligned = (region.bytes().as_ptr() as usize) % align.max(1) == 0;
+        let aligned = (region.bytes().as_ptr() as usize)
+            .checked_rem(align.max(1))
+            .unwrap_or(0)
+            == 0;
         let data = if aligned {
             StorageData::Mapped(region)
         } else {

@@ -1,5 +1,17 @@
 //! Walking the elements of a strided view in row-major order.
 
+// Sizes and indices here come from archives and model code: nothing may panic on them.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 /// Calls `f(offset)` for every element of a view with `shape` and `strides` starting at
 /// `offset`, in row-major (C) order. Offsets are in elements.
 #[inline]
@@ -12,36 +24,40 @@ pub fn for_each_offset(
     if shape.contains(&0) {
         return;
     }
-    let ndim = shape.len();
-    if ndim == 0 {
+    // Tensors are checked when made: their shapes and strides have equal lengths and every
+    // offset lies inside the storage, so the wrapping arithmetic below never wraps.
+    let (Some((&inner, outer_shape)), Some((&inner_stride, outer_strides))) =
+        (shape.split_last(), strides.split_last())
+    else {
         f(offset);
         return;
+    };
+    if outer_shape.len() != outer_strides.len() {
+        return;
     }
-    // The innermost dimension is walked in a tight loop.
-    let inner = shape[ndim - 1];
-    let inner_stride = strides[ndim - 1];
-    let mut index = vec![0usize; ndim.saturating_sub(1)];
+    let mut index = vec![0usize; outer_shape.len()];
     let mut base = offset;
     loop {
+        // The innermost dimension is walked in a tight loop.
         let mut o = base;
         for _ in 0..inner {
             f(o);
-            o += inner_stride;
+            o = o.wrapping_add(inner_stride);
         }
-        // advance the outer index
-        let mut d = ndim - 1;
-        loop {
-            if d == 0 {
-                return;
-            }
-            d -= 1;
-            index[d] += 1;
-            base += strides[d];
-            if index[d] < shape[d] {
+        // Advance the outer index, last dim fastest.
+        let mut finished = true;
+        for ((i, &size), &stride) in index.iter_mut().zip(outer_shape).zip(outer_strides).rev() {
+            *i = i.wrapping_add(1);
+            base = base.wrapping_add(stride);
+            if *i < size {
+                finished = false;
                 break;
             }
-            base -= strides[d] * shape[d];
-            index[d] = 0;
+            base = base.wrapping_sub(stride.wrapping_mul(size));
+            *i = 0;
+        }
+        if finished {
+            return;
         }
     }
 }
@@ -55,14 +71,14 @@ pub fn offsets(shape: &[usize], strides: &[usize], offset: usize) -> Vec<usize> 
 
 /// Strides of a view of `from` broadcast (expanded) to `to`: 0 on broadcast dims.
 pub fn broadcast_strides(from_shape: &[usize], from_strides: &[usize], to: &[usize]) -> Vec<usize> {
-    let lead = to.len() - from_shape.len();
-    (0..to.len())
-        .map(|i| {
-            if i < lead || (from_shape[i - lead] == 1 && to[i] != 1) {
-                0
-            } else {
-                from_strides[i - lead]
+    let lead = to.len().saturating_sub(from_shape.len());
+    to.iter()
+        .enumerate()
+        .map(|(i, &target)| match i.checked_sub(lead) {
+            Some(j) if !(from_shape.get(j) == Some(&1) && target != 1) => {
+                from_strides.get(j).copied().unwrap_or(0)
             }
+            _ => 0,
         })
         .collect()
 }

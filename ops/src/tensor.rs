@@ -1,5 +1,17 @@
 //! `Tensor`: a strided view (dtype, shape, strides, offset) of a shared storage.
 
+// Sizes and indices here come from archives and model code: nothing may panic on them.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use std::sync::Arc;
 
 use crate::dispatch_dtype;
@@ -64,7 +76,8 @@ impl Tensor {
         if n > 0 {
             let mut last = offset;
             for (&d, &s) in shape.iter().zip(&strides) {
-                last = (d - 1)
+                last = d
+                    .saturating_sub(1)
                     .checked_mul(s)
                     .and_then(|x| x.checked_add(last))
                     .ok_or_else(|| OpError::Storage("view offsets overflow".into()))?;
@@ -174,7 +187,7 @@ impl Tensor {
             .checked_mul(dtype.size())
             .ok_or_else(|| OpError::Storage(format!("shape {shape:?} is too large")))?;
         Ok(Tensor::contiguous_over(
-            Storage::zeroed(bytes),
+            Storage::try_zeroed("zeros", bytes)?,
             dtype,
             shape.to_vec(),
         ))
@@ -183,7 +196,7 @@ impl Tensor {
     /// A contiguous tensor filled with `value`.
     pub fn full(shape: &[usize], value: Scalar, dtype: DType) -> Result<Tensor> {
         let n = shape::numel(shape)?;
-        dispatch_dtype!(dtype, T => Tensor::from_vec(vec![scalar_to::<T>(value); n], shape))
+        dispatch_dtype!(dtype, T => Tensor::from_vec(crate::alloc::try_filled("full", scalar_to::<T>(value), n)?, shape))
     }
 
     /// The same view flagged as requiring grad (kept only for reporting; there is no autograd).
@@ -246,22 +259,24 @@ impl Tensor {
                 ),
             ));
         }
-        if mask.shape() != &self.shape()[..2] {
+        let leading = self.shape().get(..2).unwrap_or(&[]);
+        if mask.shape() != leading {
             return Err(OpError::shape(
                 op,
                 format!(
                     "mask {:?} does not match the tensor's leading dims {:?}",
                     mask.shape(),
-                    &self.shape()[..2]
+                    leading
                 ),
             ));
         }
-        let row = mask.shape()[1];
+        let row = mask.shape().get(1).copied().unwrap_or(0);
         let flags = mask.to_vec::<crate::Bool8>()?;
         if row > 0
-            && flags
-                .chunks(row)
-                .any(|r| r.windows(2).any(|w| !w[0].get() && w[1].get()))
+            && flags.chunks(row).any(|r| {
+                r.windows(2)
+                    .any(|w| matches!(w, [a, b] if !a.get() && b.get()))
+            })
         {
             return Err(OpError::invalid(
                 op,
@@ -316,6 +331,16 @@ impl Tensor {
         self.0.dtype
     }
 
+    /// The size of dim `d` (1 past the last dim, like a broadcast dim).
+    fn size_of(&self, d: usize) -> usize {
+        self.shape().get(d).copied().unwrap_or(1)
+    }
+
+    /// The stride of dim `d` (0 past the last dim).
+    fn stride_of(&self, d: usize) -> usize {
+        self.strides().get(d).copied().unwrap_or(0)
+    }
+
     pub fn shape(&self) -> &[usize] {
         &self.0.shape
     }
@@ -352,7 +377,7 @@ impl Tensor {
                 "dimension specified as 0 but tensor has no dimensions",
             ));
         }
-        Ok(self.0.shape[wrap_dim("size", dim, self.dim())?])
+        Ok(self.size_of(wrap_dim("size", dim, self.dim())?))
     }
 
     /// True when both tensors view the same storage.
@@ -371,7 +396,7 @@ impl Tensor {
             if d != 1 && s != expected {
                 return false;
             }
-            expected *= d;
+            expected = expected.saturating_mul(d);
         }
         true
     }
@@ -418,11 +443,15 @@ impl Tensor {
             ));
         }
         let mut shape = self.shape().to_vec();
-        shape[d] = length;
+        if let Some(size) = shape.get_mut(d) {
+            *size = length;
+        }
         let offset = if length == 0 {
             self.storage_offset()
         } else {
-            self.storage_offset() + start * self.strides()[d]
+            // start < size, so the offset stays inside the (already checked) view.
+            self.storage_offset()
+                .saturating_add(start.saturating_mul(self.stride_of(d)))
         };
         Ok(self.view_unchecked(shape, self.strides().to_vec(), offset))
     }
@@ -445,21 +474,32 @@ impl Tensor {
             .ok_or_else(|| OpError::invalid("slice", "cannot slice a 0-d tensor"))?
             as i64;
         let clamp = |v: i64| -> i64 {
-            let v = if v < 0 { v + size } else { v };
+            let v = if v < 0 { v.saturating_add(size) } else { v };
             v.clamp(0, size)
         };
+        // Both bounds are clamped to 0..=size, so the span and the count cannot overflow
+        // whatever the step (2**63-1 included).
         let s = clamp(start.unwrap_or(0));
         let e = clamp(end.unwrap_or(size)).max(s);
-        let len = ((e - s) + step - 1) / step;
+        let span = e.saturating_sub(s);
+        let len = span
+            .checked_div(step)
+            .unwrap_or(0)
+            .saturating_add(i64::from(span.checked_rem(step).unwrap_or(0) != 0));
+        let stride = self.stride_of(d);
         let mut shape = self.shape().to_vec();
         let mut strides = self.strides().to_vec();
-        shape[d] = len as usize;
+        if let (Some(size), Some(st)) = (shape.get_mut(d), strides.get_mut(d)) {
+            *size = usize::try_from(len).unwrap_or(0);
+            // With one element or none the stride is never used; otherwise step < size.
+            *st = stride.saturating_mul(usize::try_from(step).unwrap_or(usize::MAX));
+        }
         let offset = if len == 0 {
             self.storage_offset()
         } else {
-            self.storage_offset() + s as usize * strides[d]
+            self.storage_offset()
+                .saturating_add(usize::try_from(s).unwrap_or(0).saturating_mul(stride))
         };
-        strides[d] *= step as usize;
         Ok(self.view_unchecked(shape, strides, offset))
     }
 
@@ -472,9 +512,9 @@ impl Tensor {
             ));
         }
         let d = wrap_dim("select", dim, self.dim())?;
-        let size = self.shape()[d];
+        let size = self.shape().get(d).copied().unwrap_or(0);
         let i = if index < 0 {
-            index + size as i64
+            index.saturating_add(size as i64)
         } else {
             index
         };
@@ -488,9 +528,13 @@ impl Tensor {
         }
         let mut shape = self.shape().to_vec();
         let mut strides = self.strides().to_vec();
-        let offset = self.storage_offset() + i as usize * strides[d];
-        shape.remove(d);
-        strides.remove(d);
+        let offset = self
+            .storage_offset()
+            .saturating_add((i as usize).saturating_mul(self.stride_of(d)));
+        if d < shape.len() {
+            shape.remove(d);
+            strides.remove(d);
+        }
         Ok(self.view_unchecked(shape, strides, offset))
     }
 
@@ -511,11 +555,14 @@ impl Tensor {
         let mut strides = Vec::with_capacity(self.dim());
         for &d in dims {
             let d = wrap_dim("permute", d, self.dim())?;
-            if std::mem::replace(&mut seen[d], true) {
+            if seen
+                .get_mut(d)
+                .is_none_or(|seen| std::mem::replace(seen, true))
+            {
                 return Err(OpError::invalid("permute", "repeated dim in permute"));
             }
-            shape.push(self.shape()[d]);
-            strides.push(self.strides()[d]);
+            shape.push(self.size_of(d));
+            strides.push(self.stride_of(d));
         }
         Ok(self.view_unchecked(shape, strides, self.storage_offset()))
     }
@@ -540,7 +587,7 @@ impl Tensor {
         let mut shape = self.shape().to_vec();
         let mut strides = self.strides().to_vec();
         let stride = if d < self.dim() {
-            shape[d] * strides[d]
+            self.size_of(d).saturating_mul(self.stride_of(d))
         } else {
             1
         };
@@ -556,13 +603,15 @@ impl Tensor {
             return Ok(self.clone());
         }
         let d = wrap_dim("squeeze", dim, self.dim())?;
-        if self.shape()[d] != 1 {
+        if self.size_of(d) != 1 {
             return Ok(self.clone());
         }
         let mut shape = self.shape().to_vec();
         let mut strides = self.strides().to_vec();
-        shape.remove(d);
-        strides.remove(d);
+        if d < shape.len() {
+            shape.remove(d);
+            strides.remove(d);
+        }
         Ok(self.view_unchecked(shape, strides, self.storage_offset()))
     }
 
@@ -583,7 +632,7 @@ impl Tensor {
         if sizes.len() < self.dim() {
             return Err(OpError::shape("expand", format!("the number of sizes provided ({}) must be greater or equal to the number of dimensions in the tensor ({})", sizes.len(), self.dim())));
         }
-        let lead = sizes.len() - self.dim();
+        let lead = sizes.len().saturating_sub(self.dim());
         let mut shape = Vec::with_capacity(sizes.len());
         let mut strides = Vec::with_capacity(sizes.len());
         for (i, &s) in sizes.iter().enumerate() {
@@ -594,8 +643,8 @@ impl Tensor {
                 shape.push(s as usize);
                 strides.push(0);
             } else {
-                let cur = self.shape()[i - lead];
-                let stride = self.strides()[i - lead];
+                let cur = self.size_of(i.saturating_sub(lead));
+                let stride = self.stride_of(i.saturating_sub(lead));
                 if s == -1 || s as usize == cur {
                     shape.push(cur);
                     strides.push(stride);
@@ -658,9 +707,16 @@ impl Tensor {
                 "flatten() has invalid args: start_dim cannot come after end_dim",
             ));
         }
-        let mut sizes: Vec<i64> = self.shape()[..s].iter().map(|&d| d as i64).collect();
-        sizes.push(self.shape()[s..=e].iter().product::<usize>() as i64);
-        sizes.extend(self.shape()[e + 1..].iter().map(|&d| d as i64));
+        let shape = self.shape();
+        let mut sizes: Vec<i64> = shape.iter().take(s).map(|&d| d as i64).collect();
+        let merged = shape
+            .iter()
+            .skip(s)
+            .take(e.saturating_sub(s).saturating_add(1))
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+            .unwrap_or(usize::MAX);
+        sizes.push(merged as i64);
+        sizes.extend(shape.iter().skip(e.saturating_add(1)).map(|&d| d as i64));
         self.reshape(&sizes)
     }
 
@@ -671,17 +727,24 @@ impl Tensor {
         let guard = self.storage().read();
         dispatch_dtype!(self.dtype(), S => {
             let src = guard.typed::<S>()?;
-            let mut out = Vec::with_capacity(self.numel());
+            let mut out = crate::alloc::try_with_capacity::<T>("materialize", self.numel())?;
             if self.is_contiguous() {
                 let start = self.storage_offset();
-                let slice = src.get(start..start + self.numel()).ok_or_else(|| OpError::Storage("view outside storage".into()))?;
+                let slice = src.get(start..start.saturating_add(self.numel())).ok_or_else(|| OpError::Storage("view outside storage".into()))?;
                 if S::DTYPE == T::DTYPE {
                     out.extend_from_slice(bytemuck::cast_slice::<S, T>(slice));
                 } else {
                     out.extend(slice.iter().map(|&v| v.cast::<T>()));
                 }
             } else {
-                for_each_offset(self.shape(), self.strides(), self.storage_offset(), |o| out.push(src[o].cast::<T>()));
+                let mut outside = false;
+                for_each_offset(self.shape(), self.strides(), self.storage_offset(), |o| match src.get(o) {
+                    Some(v) => out.push(v.cast::<T>()),
+                    None => outside = true,
+                });
+                if outside {
+                    return Err(OpError::Storage("view outside storage".into()));
+                }
             }
             Ok(out)
         })
@@ -702,7 +765,7 @@ impl Tensor {
             let all = guard.typed::<T>()?;
             let start = self.storage_offset();
             let slice = all
-                .get(start..start + self.numel())
+                .get(start..start.saturating_add(self.numel()))
                 .ok_or_else(|| OpError::Storage("view outside storage".into()))?;
             Ok(f(slice))
         } else {
@@ -748,12 +811,18 @@ impl Tensor {
             ));
         }
         let dtype = self.dtype();
+        let empty = || OpError::invalid("item", "the tensor has no element");
         Ok(if dtype.is_float() {
-            Scalar::Float(self.to_vec::<f64>()?[0])
+            Scalar::Float(*self.to_vec::<f64>()?.first().ok_or_else(empty)?)
         } else if dtype.is_bool() {
-            Scalar::Bool(self.to_vec::<crate::Bool8>()?[0].get())
+            Scalar::Bool(
+                self.to_vec::<crate::Bool8>()?
+                    .first()
+                    .ok_or_else(empty)?
+                    .get(),
+            )
         } else {
-            Scalar::Int(self.to_vec::<i64>()?[0])
+            Scalar::Int(*self.to_vec::<i64>()?.first().ok_or_else(empty)?)
         })
     }
 
@@ -770,8 +839,8 @@ impl Tensor {
         let dst = guard.bytes_mut();
         let size = self.dtype().size();
         if self.is_contiguous() {
-            let start = self.storage_offset() * size;
-            return match dst.get_mut(start..start + values.len()) {
+            let start = self.storage_offset().saturating_mul(size);
+            return match dst.get_mut(start..start.saturating_add(values.len())) {
                 Some(d) => {
                     d.copy_from_slice(&values);
                     Ok(())
@@ -779,15 +848,14 @@ impl Tensor {
                 None => Err(OpError::Storage("copy_: view outside storage".into())),
             };
         }
-        let mut i = 0usize;
+        let mut chunks = values.chunks_exact(size.max(1));
         let mut result = Ok(());
         for_each_offset(self.shape(), self.strides(), self.storage_offset(), |o| {
-            let at = o * size;
-            match dst.get_mut(at..at + size) {
-                Some(d) => d.copy_from_slice(&values[i * size..(i + 1) * size]),
-                None => result = Err(OpError::Storage("copy_: view outside storage".into())),
+            let at = o.saturating_mul(size);
+            match (dst.get_mut(at..at.saturating_add(size)), chunks.next()) {
+                (Some(d), Some(v)) => d.copy_from_slice(v),
+                _ => result = Err(OpError::Storage("copy_: view outside storage".into())),
             }
-            i += 1;
         });
         result
     }

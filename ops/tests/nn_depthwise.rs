@@ -60,7 +60,7 @@ fn naive(
 fn depthwise_fast_path_matches_naive() {
     let reg = Registry::with_all_ops();
     let mut seed = 7u64;
-    for k in [3usize, 5] {
+    for k in [3usize, 5, 7] {
         for s in [1usize, 2] {
             for (n, c, h, wd) in [
                 (1, 3, 1, 1),

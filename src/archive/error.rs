@@ -39,6 +39,13 @@ pub enum ArchiveError {
     /// A deflate stream that does not inflate to the size and crc the directory declares.
     #[error("record {name} does not inflate cleanly: {reason}")]
     BadCompressedData { name: String, reason: String },
+    /// A stored record whose bytes do not match the directory's CRC-32 (see `Archive::verify`).
+    #[error("record {name} fails its checksum: crc32 {found:#010x}, directory says {expected:#010x}")]
+    BadChecksum {
+        name: String,
+        found: u32,
+        expected: u32,
+    },
     /// The archive has no entries, or entries with no common top folder.
     #[error("archive has no top folder: {reason}")]
     NoTopFolder { reason: String },

@@ -5,6 +5,7 @@
 //! are read with [`Archive::read_record`], which inflates when needed.
 
 mod error;
+mod verify;
 pub(crate) mod zip_directory;
 
 #[cfg(test)]

@@ -20,6 +20,96 @@ use torchscript::{Archive, Module, Value};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Resource limits for untrusted archives (defaults: `torchscript::Limits::default()`).
+#[derive(Debug, clap::Args)]
+struct LimitArgs {
+    /// Check every record's CRC-32 before using the archive.
+    #[arg(long, global = true)]
+    verify: bool,
+    /// Total bytes the archive's compressed records may inflate to.
+    #[arg(long, global = true)]
+    max_inflated_bytes: Option<u64>,
+    /// Largest data.pkl / constants.pkl, in bytes.
+    #[arg(long, global = true)]
+    max_pickle_bytes: Option<u64>,
+    /// Deepest nesting inside a pickle.
+    #[arg(long, global = true)]
+    max_pickle_depth: Option<u32>,
+    /// Largest code/*.py file, in bytes.
+    #[arg(long, global = true)]
+    max_code_bytes: Option<u64>,
+    /// Deepest nesting of TorchScript calls.
+    #[arg(long, global = true)]
+    max_call_depth: Option<usize>,
+    /// Largest single tensor an operator may allocate, in bytes.
+    #[arg(long, global = true)]
+    max_tensor_bytes: Option<usize>,
+    /// Total bytes the tensor allocations of one call may add up to.
+    #[arg(long, global = true)]
+    max_call_bytes: Option<usize>,
+    /// Most items of one list, dict or string.
+    #[arg(long, global = true)]
+    max_container_len: Option<usize>,
+    /// Most statements one call may execute.
+    #[arg(long, global = true)]
+    max_steps: Option<u64>,
+    /// Wall-clock limit of one call, in milliseconds.
+    #[arg(long, global = true)]
+    timeout_ms: Option<u64>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> torchscript::Limits {
+        let mut l = torchscript::Limits::default();
+        let set = |slot: &mut u64, v: Option<u64>| *slot = v.unwrap_or(*slot);
+        set(&mut l.max_inflated_bytes, self.max_inflated_bytes);
+        set(&mut l.max_pickle_bytes, self.max_pickle_bytes);
+        set(&mut l.max_code_bytes, self.max_code_bytes);
+        l.max_pickle_depth = self.max_pickle_depth.unwrap_or(l.max_pickle_depth);
+        l.max_call_depth = self.max_call_depth.unwrap_or(l.max_call_depth);
+        l.max_tensor_bytes = self.max_tensor_bytes.unwrap_or(l.max_tensor_bytes);
+        l.max_call_bytes = self.max_call_bytes.unwrap_or(l.max_call_bytes);
+        l.max_container_len = self.max_container_len.unwrap_or(l.max_container_len);
+        l
+    }
+
+    fn budget(&self) -> torchscript::Budget {
+        torchscript::Budget {
+            max_steps: self.max_steps,
+            deadline: self
+                .timeout_ms
+                .map(|ms| Instant::now() + std::time::Duration::from_millis(ms)),
+            cancel: None,
+        }
+    }
+
+    fn open(&self, model: &Path) -> Result<Archive, String> {
+        let archive = Archive::open(model).map_err(error)?;
+        self.limits().check_archive(&archive).map_err(error)?;
+        if self.verify {
+            archive.verify().map_err(error)?;
+        }
+        Ok(archive)
+    }
+
+    fn load(&self, model: &Path) -> Result<Module, String> {
+        Module::from_archive_with_limits(self.open(model)?, self.limits()).map_err(error)
+    }
+}
+
+/// Writes to stdout; a reader that went away (`| head -1`) ends the program quietly.
+fn emit(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(format!("cannot write to stdout: {e}")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -95,27 +185,30 @@ fn load_inputs(module: &Module, method: &str, path: &Path) -> Result<Vec<Value>,
 }
 
 fn run(cli: Cli) -> Result<(), String> {
+    let limit_args = cli.limits;
     match cli.command {
         Command::Inspect { model, json, code } => {
-            let archive = Archive::open(&model).map_err(error)?;
+            let archive = limit_args.open(&model)?;
             if code {
                 for name in archive.code_files() {
                     let text = archive.read_text(name).map_err(error)?;
                     let file =
                         torchscript_interpreter::syntax::parse_file(name, &text).map_err(error)?;
-                    println!("# {name}");
-                    print!("{}", torchscript_interpreter::syntax::print_file(&file));
+                    emit(&format!(
+                        "# {name}\n{}",
+                        torchscript_interpreter::syntax::print_file(&file)
+                    ))?;
                 }
                 return Ok(());
             }
             let report = inspect(&archive).map_err(error)?;
             if json {
-                println!(
-                    "{}",
+                emit(&format!(
+                    "{}\n",
                     serde_json::to_string_pretty(&report.to_json()).map_err(error)?
-                );
+                ))?;
             } else {
-                print!("{}", report.to_text());
+                emit(&report.to_text())?;
             }
             Ok(())
         }
@@ -129,9 +222,11 @@ fn run(cli: Cli) -> Result<(), String> {
             if let Some(t) = threads {
                 torchscript_ops::parallel::set_intra_op_threads(t);
             }
-            let module = Module::load(&model).map_err(error)?;
+            let module = limit_args.load(&model)?;
             let args = load_inputs(&module, &method, &inputs)?;
-            let result = module.run_method(&method, args).map_err(error)?;
+            let result = module
+                .run_method_with_budget(&method, args, limit_args.budget())
+                .map_err(error)?;
             let mut arrays = Vec::new();
             flatten_outputs(&result, &mut arrays).map_err(error)?;
             let named: Vec<_> = arrays
@@ -153,7 +248,7 @@ fn run(cli: Cli) -> Result<(), String> {
         } => {
             torchscript_ops::parallel::set_intra_op_threads(threads);
             let start = Instant::now();
-            let module = Arc::new(Module::load(&model).map_err(error)?);
+            let module = Arc::new(limit_args.load(&model)?);
             let load_ms = start.elapsed().as_secs_f64() * 1e3;
             let args = load_inputs(&module, &method, &inputs)?;
             let report = match mode {
@@ -173,8 +268,7 @@ fn run(cli: Cli) -> Result<(), String> {
             json["threads"] = serde_json::json!(threads);
             json["copied_weight_bytes"] = serde_json::json!(module.copied_weight_bytes());
             json["mapped_weight_bytes"] = serde_json::json!(module.mapped_weight_bytes());
-            println!("{json}");
-            Ok(())
+            emit(&format!("{json}\n"))
         }
     }
 }
@@ -183,7 +277,11 @@ fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("error: {}", message.replace('\n', " | "));
+            let line = message.replace('\n', " | ");
+            eprintln!(
+                "error: {}",
+                torchscript_interpreter::error::escape_controls(&line)
+            );
             ExitCode::FAILURE
         }
     }

@@ -11,7 +11,8 @@ use torchscript_ops::CopyStats;
 
 use crate::archive::Archive;
 use crate::error::Error;
-use crate::pickle::load_archive_pickles;
+use crate::limits::Limits;
+use torchscript_interpreter::limits::Budget;
 
 pub use values::storage_dtype;
 use values::{script_error, InstanceCloner, ValueBuilder};
@@ -24,6 +25,7 @@ pub struct Module {
     root: Arc<Object>,
     stats: Arc<CopyStats>,
     mapped_bytes: u64,
+    limits: Limits,
 }
 
 impl std::fmt::Debug for Module {
@@ -55,8 +57,21 @@ impl Module {
 
     /// Loads an opened archive.
     pub fn from_archive(archive: Archive) -> Result<Module, Error> {
+        Module::from_archive_with_limits(archive, Limits::default())
+    }
+
+    /// Maps and loads the archive at `path` under `limits` (kept for the module's calls).
+    pub fn load_with_limits(path: impl AsRef<Path>, limits: Limits) -> Result<Module, Error> {
+        Module::from_archive_with_limits(Archive::open(path)?, limits)
+    }
+
+    /// Loads an opened archive under `limits`: the directory's sizes are checked before
+    /// anything is inflated, and the module's calls run under them.
+    pub fn from_archive_with_limits(archive: Archive, limits: Limits) -> Result<Module, Error> {
+        limits.check_archive(&archive)?;
         let archive = Arc::new(archive);
-        let pickles = load_archive_pickles(&archive)?;
+        let pickles =
+            crate::pickle::load_archive_pickles_with_limits(&archive, limits.pickle_limits())?;
         let program = Arc::new(Program::new(
             Box::new(source::ArchiveSource::new(archive.clone())),
             archive.version(),
@@ -91,6 +106,7 @@ impl Module {
             root,
             stats,
             mapped_bytes,
+            limits,
         })
     }
 
@@ -198,6 +214,7 @@ impl Module {
         Instance {
             program: self.program.clone(),
             root,
+            limits: self.limits,
         }
     }
 
@@ -210,12 +227,30 @@ impl Module {
     pub fn forward(&self, inputs: Vec<Value>) -> Result<Value, Error> {
         self.run_method("forward", inputs)
     }
+
+    /// Runs `method` on a fresh instance, stopping when `budget` (steps, deadline,
+    /// cancellation) runs out.
+    pub fn run_method_with_budget(
+        &self,
+        method: &str,
+        inputs: Vec<Value>,
+        budget: Budget,
+    ) -> Result<Value, Error> {
+        self.instance()
+            .run_method_with_budget(method, inputs, budget)
+    }
+
+    /// The limits loading checked and calls run under.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
 }
 
 /// One worker's copy of a module: state written by its methods persists across its calls.
 pub struct Instance {
     program: Arc<Program>,
     root: Arc<Object>,
+    limits: Limits,
 }
 
 impl std::fmt::Debug for Instance {
@@ -229,7 +264,17 @@ impl std::fmt::Debug for Instance {
 impl Instance {
     /// Runs a method with positional inputs.
     pub fn run_method(&self, method: &str, inputs: Vec<Value>) -> Result<Value, Error> {
-        Interpreter::new(&self.program)
+        self.run_method_with_budget(method, inputs, Budget::default())
+    }
+
+    /// Runs a method under the module's limits, stopping when `budget` runs out.
+    pub fn run_method_with_budget(
+        &self,
+        method: &str,
+        inputs: Vec<Value>,
+        budget: Budget,
+    ) -> Result<Value, Error> {
+        Interpreter::with_limits(&self.program, self.limits.run_limits(), budget)
             .call_method(&self.root, method, inputs, vec![])
             .map_err(script_error)
     }

@@ -30,4 +30,12 @@ impl SourceProvider for ArchiveSource {
         let text = self.archive.read_text(&record).ok()?;
         Some((record, Arc::from(text)))
     }
+
+    fn unreadable(&self, module: &str) -> Option<String> {
+        let record = format!("code/{}.py", module.replace('.', "/"));
+        if !self.archive.has_record(&record) {
+            return None;
+        }
+        self.archive.read_text(&record).err().map(|e| e.to_string())
+    }
 }

@@ -3,7 +3,7 @@
 use super::error::PickleErrorKind;
 use super::tensor::StorageResolver;
 use super::value::PickleValue;
-use super::{unpickle, PickleError};
+use super::PickleError;
 use crate::archive::{Archive, ArchiveError, StoredRecord};
 use crate::error::Error;
 
@@ -50,18 +50,28 @@ pub struct LoadedPickles {
 
 /// Unpickles `data.pkl` and, when present, `constants.pkl` of `archive`.
 pub fn load_archive_pickles(archive: &Archive) -> Result<LoadedPickles, Error> {
+    load_archive_pickles_with_limits(archive, super::PickleLimits::default())
+}
+
+/// [`load_archive_pickles`] with the unpickler's limits given.
+pub fn load_archive_pickles_with_limits(
+    archive: &Archive,
+    limits: super::PickleLimits,
+) -> Result<LoadedPickles, Error> {
     let data_bytes = archive.read_record("data.pkl")?;
-    let data = unpickle(
+    let data = super::unpickle_with_limits(
         &data_bytes,
         "data.pkl",
         Some(&ArchiveStorages::new(archive, "data")),
+        limits,
     )?;
     let constants = if archive.has_record("constants.pkl") {
         let bytes = archive.read_record("constants.pkl")?;
-        let value = unpickle(
+        let value = super::unpickle_with_limits(
             &bytes,
             "constants.pkl",
             Some(&ArchiveStorages::new(archive, "constants")),
+            limits,
         )?;
         match value {
             PickleValue::Tuple(items) | PickleValue::List(items) => items,

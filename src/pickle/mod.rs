@@ -14,7 +14,9 @@ mod walk;
 mod tests;
 
 pub use error::{PickleError, PickleErrorKind};
-pub use load::{load_archive_pickles, ArchiveStorages, LoadedPickles};
+pub use load::{
+    load_archive_pickles, load_archive_pickles_with_limits, ArchiveStorages, LoadedPickles,
+};
 pub use machine::PickleLimits;
 pub use tensor::{StorageResolver, MAX_TENSOR_DIMS};
 pub use value::{

@@ -44,11 +44,16 @@ fn int(v: &Value) -> Result<i64> {
 
 /// Python index normalization (negative from the end), checked.
 pub fn normalize_index(index: i64, len: usize, what: &str) -> Result<usize> {
-    let i = if index < 0 { index + len as i64 } else { index };
-    if i < 0 || i >= len as i64 {
+    let len = i64::try_from(len).unwrap_or(i64::MAX);
+    let i = if index < 0 {
+        index.saturating_add(len)
+    } else {
+        index
+    };
+    if i < 0 || i >= len {
         return Err(ErrorKind::Index(format!("{what} index out of range")).into());
     }
-    Ok(i as usize)
+    usize::try_from(i).map_err(|_| ErrorKind::Index(format!("{what} index out of range")).into())
 }
 
 /// Python slice bounds clamped to `len`: the selected indices.
@@ -62,9 +67,9 @@ pub fn slice_indices(
     if step == 0 {
         return Err(value_error("slice step cannot be zero"));
     }
-    let n = len as i64;
+    let n = i64::try_from(len).unwrap_or(i64::MAX);
     let clamp = |v: i64, lo: i64, hi: i64| {
-        let v = if v < 0 { v + n } else { v };
+        let v = if v < 0 { v.saturating_add(n) } else { v };
         v.clamp(lo, hi)
     };
     let mut out = Vec::new();
@@ -74,15 +79,22 @@ pub fn slice_indices(
         let mut i = s;
         while i < e {
             out.push(i as usize);
-            i += step;
+            i = match i.checked_add(step) {
+                Some(next) => next,
+                None => break,
+            };
         }
     } else {
-        let s = start.map_or(n - 1, |v| clamp(v, -1, n - 1));
-        let e = end.map_or(-1, |v| clamp(v, -1, n - 1));
+        let last = n.saturating_sub(1);
+        let s = start.map_or(last, |v| clamp(v, -1, last));
+        let e = end.map_or(-1, |v| clamp(v, -1, last));
         let mut i = s;
         while i > e {
             out.push(i as usize);
-            i += step;
+            i = match i.checked_add(step) {
+                Some(next) => next,
+                None => break,
+            };
         }
     }
     Ok(out)
@@ -97,15 +109,20 @@ fn opt_int(v: &Value) -> Result<Option<i64>> {
 
 // ----- lists -----
 
-fn append(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
+fn append(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let l = list(arg(a, 0)?)?;
-    l.0.write().push(arg(a, 1)?.clone());
+    let mut items = l.0.write();
+    grown_len(interp, items.len(), 1, "list")?;
+    items.push(arg(a, 1)?.clone());
+    drop(items);
     Ok(Value::List(l.clone()))
 }
-fn extend(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
+fn extend(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let l = list(arg(a, 0)?)?;
     let other = crate::eval::iterate(arg(a, 1)?)?;
-    l.0.write().extend(other);
+    let mut items = l.0.write();
+    grown_len(interp, items.len(), other.len(), "list")?;
+    items.extend(other);
     Ok(Value::None)
 }
 fn insert(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
@@ -113,7 +130,11 @@ fn insert(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let mut items = l.0.write();
     let n = items.len() as i64;
     let i = int(arg(a, 1)?)?;
-    let at = if i < 0 { (i + n).max(0) } else { i.min(n) } as usize;
+    let at = if i < 0 {
+        i.saturating_add(n).max(0)
+    } else {
+        i.min(n)
+    } as usize;
     items.insert(at, arg(a, 2)?.clone());
     Ok(Value::None)
 }
@@ -232,27 +253,39 @@ fn copy(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
         v => Value::list(list(v)?.0.read().clone()),
     })
 }
-fn concat(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
+fn concat(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
     match (arg(a, 0)?, arg(a, 1)?) {
-        (Value::Str(x), Value::Str(y)) => Ok(Value::str(&format!("{x}{y}"))),
+        (Value::Str(x), Value::Str(y)) => {
+            grown_len(interp, x.len(), y.len(), "str")?;
+            Ok(Value::str(&format!("{x}{y}")))
+        }
         (x, y) => {
             let mut items = list(x)?.0.read().clone();
-            items.extend(list(y)?.0.read().iter().cloned());
+            let more = list(y)?.0.read().clone();
+            grown_len(interp, items.len(), more.len(), "list")?;
+            items.extend(more);
             Ok(Value::list(items))
         }
     }
 }
-fn repeat(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
+fn repeat(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
+    let max = interp.limits().max_container_len;
     let (seq, times) = match (arg(a, 0)?, arg(a, 1)?) {
         (Value::Int(n), s) => (s, *n),
         (s, n) => (s, int(n)?),
     };
-    let times = times.max(0) as usize;
+    let times = usize::try_from(times.max(0)).unwrap_or(usize::MAX);
     match seq {
-        Value::Str(s) => Ok(Value::str(&s.repeat(times))),
+        Value::Str(s) => {
+            repeated_len(s.len(), times, max, "str")?;
+            Ok(Value::str(&s.repeat(times)))
+        }
         v => {
             let items = list(v)?.0.read().clone();
-            let mut out = Vec::with_capacity(items.len() * times);
+            let total = repeated_len(items.len(), times, max, "list")?;
+            let mut out = Vec::new();
+            out.try_reserve_exact(total)
+                .map_err(|_| ErrorKind::Value(format!("list of {total} items: out of memory")))?;
             for _ in 0..times {
                 out.extend(items.iter().cloned());
             }
@@ -260,6 +293,32 @@ fn repeat(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
         }
     }
 }
+/// `len + more`, checked against the largest container a model may build.
+fn grown_len(interp: &Interpreter, len: usize, more: usize, what: &str) -> Result<usize> {
+    let max = interp.limits().max_container_len;
+    len.checked_add(more)
+        .filter(|&total| total <= max)
+        .ok_or_else(|| {
+            ErrorKind::Limit(format!(
+                "{what} of {len} items grown by {more} exceeds the limit of {max} items"
+            ))
+            .into()
+        })
+}
+
+/// The length of a sequence of `len` items repeated `times` times, checked against overflow and
+/// against the largest container a model may build.
+fn repeated_len(len: usize, times: usize, max: usize, what: &str) -> Result<usize> {
+    len.checked_mul(times)
+        .filter(|&total| total <= max)
+        .ok_or_else(|| {
+            ErrorKind::Limit(format!(
+                "{what} of {len} items repeated {times} times exceeds the limit of {max} items"
+            ))
+            .into()
+        })
+}
+
 fn to_list(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     Ok(Value::list(crate::eval::iterate(arg(a, 0)?)?))
 }
@@ -283,7 +342,7 @@ fn len(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
             if t.dim() == 0 {
                 return Err(type_error("len() of a 0-d tensor"));
             }
-            t.shape()[0]
+            t.shape().first().copied().unwrap_or(0)
         }
         other => {
             return Err(type_error(format!(
@@ -312,7 +371,7 @@ fn slice(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
             Ok(Value::str(
                 &slice_indices(chars.len(), start, end, step)?
                     .into_iter()
-                    .map(|i| chars[i])
+                    .filter_map(|i| chars.get(i).copied())
                     .collect::<String>(),
             ))
         }
@@ -321,7 +380,7 @@ fn slice(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
             Ok(Value::list(
                 slice_indices(items.len(), start, end, step)?
                     .into_iter()
-                    .map(|i| items[i].clone())
+                    .filter_map(|i| items.get(i).cloned())
                     .collect(),
             ))
         }
@@ -437,7 +496,10 @@ fn new_dict(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
 
 fn format(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let template = string(arg(a, 0)?)?;
-    Ok(Value::str(&super::format::format_string(template, &a[1..])))
+    Ok(Value::str(&super::format::format_string(
+        template,
+        a.get(1..).unwrap_or(&[]),
+    )))
 }
 fn join(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let sep = string(arg(a, 0)?)?;
@@ -456,16 +518,21 @@ fn split(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     };
     let parts: Vec<Value> = match a.get(1) {
         Some(Value::Str(sep)) if max < 0 => s.split(&**sep).map(Value::str).collect(),
-        Some(Value::Str(sep)) => s.splitn(max as usize + 1, &**sep).map(Value::str).collect(),
+        Some(Value::Str(sep)) => s.splitn(splits(max), &**sep).map(Value::str).collect(),
         _ if max < 0 => s.split_whitespace().map(Value::str).collect(),
         _ => s
-            .splitn(max as usize + 1, char::is_whitespace)
+            .splitn(splits(max), char::is_whitespace)
             .filter(|p| !p.is_empty())
             .map(Value::str)
             .collect(),
     };
     Ok(Value::list(parts))
 }
+/// How many pieces `str.split(sep, max)` makes at most (`max` >= 0).
+fn splits(max: i64) -> usize {
+    usize::try_from(max).unwrap_or(usize::MAX).saturating_add(1)
+}
+
 fn strip_with(a: &[Value], f: fn(&str, &[char]) -> String) -> Result<Value> {
     let s = string(arg(a, 0)?)?;
     let chars: Vec<char> = match a.get(1) {

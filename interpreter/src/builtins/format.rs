@@ -27,8 +27,44 @@ pub fn python_float(f: f64) -> String {
     }
 }
 
+/// Containers nested deeper than this print as `...` (values a model nests 300k deep must
+/// not overflow the stack when printed).
+const MAX_FORMAT_DEPTH: usize = 100;
+
+thread_local! {
+    static FORMAT_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts one level of container nesting while it lives.
+struct DepthGuard;
+
+impl DepthGuard {
+    fn enter() -> Option<DepthGuard> {
+        FORMAT_DEPTH.with(|d| {
+            let depth = d.get();
+            (depth < MAX_FORMAT_DEPTH).then(|| {
+                d.set(depth.saturating_add(1));
+                DepthGuard
+            })
+        })
+    }
+}
+
+impl Drop for DepthGuard {
+    fn drop(&mut self) {
+        FORMAT_DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
 /// `str(value)` as Python/TorchScript print it.
 pub fn format_value(v: &Value) -> String {
+    let _guard = match v {
+        Value::List(_) | Value::Tuple(_) | Value::Dict(_) => match DepthGuard::enter() {
+            Some(guard) => Some(guard),
+            None => return "...".into(),
+        },
+        _ => None,
+    };
     match v {
         Value::None => "None".into(),
         Value::Bool(b) => if *b { "True" } else { "False" }.into(),
@@ -47,8 +83,8 @@ pub fn format_value(v: &Value) -> String {
         ),
         Value::Tuple(t) => {
             let items: Vec<String> = t.items().iter().map(repr_value).collect();
-            if items.len() == 1 {
-                format!("({},)", items[0])
+            if let [only] = items.as_slice() {
+                format!("({only},)")
             } else {
                 format!("({})", items.join(", "))
             }
@@ -76,7 +112,7 @@ pub fn repr_value(v: &Value) -> String {
 
 /// `"{} and {}".format(a, b)` (positional `{}` only, as TorchScript supports).
 pub fn format_string(template: &str, args: &[Value]) -> String {
-    let mut out = String::with_capacity(template.len() + 16);
+    let mut out = String::with_capacity(template.len().saturating_add(16));
     let mut next = 0usize;
     let mut chars = template.chars().peekable();
     while let Some(c) = chars.next() {
@@ -99,7 +135,7 @@ pub fn format_string(template: &str, args: &[Value]) -> String {
                 }
                 let index = spec.parse::<usize>().unwrap_or_else(|_| {
                     let i = next;
-                    next += 1;
+                    next = next.saturating_add(1);
                     i
                 });
                 if let Some(v) = args.get(index) {

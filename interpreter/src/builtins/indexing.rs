@@ -30,30 +30,33 @@ pub fn get_item(interp: &mut Interpreter, container: &Value, key: &Value) -> Res
     match (container, key) {
         (Value::List(l), Value::Int(i)) => {
             let items = l.0.read();
-            Ok(items[normalize_index(*i, items.len(), "list")?].clone())
+            let at = normalize_index(*i, items.len(), "list")?;
+            Ok(items.get(at).cloned().unwrap_or_default())
         }
         (Value::List(l), Value::Slice(a, b, c)) => {
             let items = l.0.read();
             Ok(Value::list(
                 slice_indices(items.len(), *a, *b, *c)?
                     .into_iter()
-                    .map(|i| items[i].clone())
+                    .filter_map(|i| items.get(i).cloned())
                     .collect(),
             ))
         }
         (Value::Tuple(t), Value::Int(i)) => {
-            Ok(t.items()[normalize_index(*i, t.items().len(), "tuple")?].clone())
+            let at = normalize_index(*i, t.items().len(), "tuple")?;
+            Ok(t.items().get(at).cloned().unwrap_or_default())
         }
         (Value::Tuple(t), Value::Slice(a, b, c)) => Ok(Value::tuple(
             slice_indices(t.items().len(), *a, *b, *c)?
                 .into_iter()
-                .map(|i| t.items()[i].clone())
+                .filter_map(|i| t.items().get(i).cloned())
                 .collect(),
         )),
         (Value::Str(s), Value::Int(i)) => {
             let chars: Vec<char> = s.chars().collect();
+            let at = normalize_index(*i, chars.len(), "string")?;
             Ok(Value::str(
-                &chars[normalize_index(*i, chars.len(), "string")?].to_string(),
+                &chars.get(at).map(char::to_string).unwrap_or_default(),
             ))
         }
         (Value::Str(s), Value::Slice(a, b, c)) => {
@@ -61,7 +64,7 @@ pub fn get_item(interp: &mut Interpreter, container: &Value, key: &Value) -> Res
             Ok(Value::str(
                 &slice_indices(chars.len(), *a, *b, *c)?
                     .into_iter()
-                    .map(|i| chars[i])
+                    .filter_map(|i| chars.get(i).copied())
                     .collect::<String>(),
             ))
         }
@@ -103,32 +106,33 @@ fn basic_index(t: &Tensor, key: &Value) -> Result<(Tensor, Vec<Option<Tensor>>)>
                     .slice(dim as i64, *a, *b, c.unwrap_or(1))
                     .map_err(|e| op_error(op, e))?;
                 advanced_pad(&mut advanced, dim);
-                dim += 1;
+                dim = dim.saturating_add(1);
             }
             Value::None => {
                 view = view.unsqueeze(dim as i64).map_err(|e| op_error(op, e))?;
                 advanced_pad(&mut advanced, dim);
-                dim += 1;
+                dim = dim.saturating_add(1);
             }
             Value::Ellipsis => {
-                let after = items[position + 1..]
+                let after = items
                     .iter()
+                    .skip(position.saturating_add(1))
                     .filter(|v| !matches!(v, Value::None | Value::Ellipsis))
                     .count();
-                let skip = view.dim().saturating_sub(dim + after);
+                let skip = view.dim().saturating_sub(dim.saturating_add(after));
                 for _ in 0..skip {
                     advanced_pad(&mut advanced, dim);
-                    dim += 1;
+                    dim = dim.saturating_add(1);
                 }
             }
             Value::Tensor(index) => {
                 advanced_pad(&mut advanced, dim);
                 advanced.push(Some(index.clone()));
-                dim += if index.dtype().is_bool() {
+                dim = dim.saturating_add(if index.dtype().is_bool() {
                     index.dim()
                 } else {
                     1
-                };
+                });
             }
             Value::List(l) => {
                 let ints: Vec<i64> = l.0.read().iter().filter_map(Value::as_int).collect();
@@ -136,7 +140,7 @@ fn basic_index(t: &Tensor, key: &Value) -> Result<(Tensor, Vec<Option<Tensor>>)>
                 let index = Tensor::from_vec(ints, &[n]).map_err(|e| op_error(op, e))?;
                 advanced_pad(&mut advanced, dim);
                 advanced.push(Some(index));
-                dim += 1;
+                dim = dim.saturating_add(1);
             }
             other => {
                 return Err(type_error(format!(
@@ -180,7 +184,9 @@ pub fn set_item(
         (Value::List(l), Value::Int(i)) => {
             let mut items = l.0.write();
             let at = normalize_index(*i, items.len(), "list assignment")?;
-            items[at] = value;
+            if let Some(slot) = items.get_mut(at) {
+                *slot = value;
+            }
             Ok(())
         }
         (Value::Dict(d), k) => {

@@ -127,8 +127,18 @@ pub(crate) fn call_builtin(
             let mut out = Vec::new();
             let mut i = start;
             while (step > 0 && i < end) || (step < 0 && i > end) {
+                if out.len() >= interp.limits().max_container_len {
+                    return Err(ErrorKind::Limit(format!(
+                        "range() of more than {} items",
+                        interp.limits().max_container_len
+                    ))
+                    .into());
+                }
                 out.push(Value::Int(i));
-                i += step;
+                i = match i.checked_add(step) {
+                    Some(next) => next,
+                    None => break,
+                };
             }
             Value::list(out)
         }
@@ -138,7 +148,7 @@ pub(crate) fn call_builtin(
                 iterate(arg(0)?)?
                     .into_iter()
                     .enumerate()
-                    .map(|(i, v)| Value::tuple(vec![Value::Int(start + i as i64), v]))
+                    .map(|(i, v)| Value::tuple(vec![Value::Int(start.wrapping_add(i as i64)), v]))
                     .collect(),
             )
         }
@@ -147,7 +157,7 @@ pub(crate) fn call_builtin(
             let n = lists.iter().map(Vec::len).min().unwrap_or(0);
             Value::list(
                 (0..n)
-                    .map(|i| Value::tuple(lists.iter().map(|l| l[i].clone()).collect()))
+                    .map(|i| Value::tuple(lists.iter().filter_map(|l| l.get(i).cloned()).collect()))
                     .collect(),
             )
         }

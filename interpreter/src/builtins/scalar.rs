@@ -94,9 +94,15 @@ fn floordiv(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
             if y == 0 {
                 return Err(zero_division("integer division or modulo by zero"));
             }
-            let q = x.wrapping_div(y);
-            Ok(Value::Int(if (x % y != 0) && ((x < 0) != (y < 0)) {
-                q - 1
+            // Only i64::MIN // -1 overflows; Python's answer (2**63) is not an int64.
+            let q = x.checked_div(y).ok_or_else(|| {
+                value_error(format!(
+                    "integer overflow in {x} // {y}: result is not an int64"
+                ))
+            })?;
+            let exact = x.checked_rem(y).unwrap_or(0) == 0;
+            Ok(Value::Int(if !exact && ((x < 0) != (y < 0)) {
+                q.wrapping_sub(1)
             } else {
                 q
             }))
@@ -116,9 +122,11 @@ fn remainder(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
             if y == 0 {
                 return Err(zero_division("integer division or modulo by zero"));
             }
-            let r = x.wrapping_rem(y);
+            // `checked_rem` fails only for i64::MIN % -1, whose remainder is 0.
+            let r = x.checked_rem(y).unwrap_or(0);
             Ok(Value::Int(if r != 0 && ((r < 0) != (y < 0)) {
-                r + y
+                // |r| < |y| and their signs differ: the sum cannot overflow.
+                r.wrapping_add(y)
             } else {
                 r
             }))
@@ -193,19 +201,34 @@ fn ge(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
 
 /// `==` between any two non-tensor values (numbers, strings, None, lists, tuples).
 pub fn values_equal(x: &Value, y: &Value) -> bool {
+    values_equal_within(x, y, MAX_COMPARE_DEPTH)
+}
+
+/// Containers nested deeper than this compare by identity (values nested 300k deep by a
+/// model's loop must not overflow the stack when compared).
+const MAX_COMPARE_DEPTH: usize = 1000;
+
+fn values_equal_within(x: &Value, y: &Value, depth: usize) -> bool {
+    let Some(inner) = depth.checked_sub(1) else {
+        return x.is_identical(y);
+    };
     match (x, y) {
         (Value::Str(p), Value::Str(q)) => p == q,
         (Value::None, Value::None) => true,
         (Value::List(p), Value::List(q)) => {
             let (p, q) = (p.0.read(), q.0.read());
-            p.len() == q.len() && p.iter().zip(q.iter()).all(|(a, b)| values_equal(a, b))
+            p.len() == q.len()
+                && p
+                    .iter()
+                    .zip(q.iter())
+                    .all(|(a, b)| values_equal_within(a, b, inner))
         }
         (Value::Tuple(p), Value::Tuple(q)) => {
             p.items().len() == q.items().len()
                 && p.items()
                     .iter()
                     .zip(q.items())
-                    .all(|(a, b)| values_equal(a, b))
+                    .all(|(a, b)| values_equal_within(a, b, inner))
         }
         (Value::Device(p), Value::Device(q)) => p == q,
         (Value::Tensor(p), Value::Tensor(q)) => p.is_same(q),
@@ -308,9 +331,10 @@ fn erf_f64(x: f64) -> f64 {
         let mut sum = x;
         let mut term = x;
         let x2 = x * x;
-        for n in 1..60 {
-            term *= -x2 / n as f64;
-            sum += term / (2 * n + 1) as f64;
+        for n in 1..60u32 {
+            let n = f64::from(n);
+            term *= -x2 / n;
+            sum += term / (2.0 * n + 1.0);
         }
         sum * 2.0 / std::f64::consts::PI.sqrt()
     } else {

@@ -102,6 +102,9 @@ fn num_to_tensor(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     }))
 }
 
+/// The most dimensions a tensor built from nested lists may have (PyTorch's own limit).
+const MAX_TENSOR_DIMS: usize = 64;
+
 /// The shape and flat scalars of nested lists (for `torch.tensor`).
 fn flatten_nested(
     v: &Value,
@@ -111,14 +114,21 @@ fn flatten_nested(
 ) -> Result<()> {
     match v {
         Value::List(_) | Value::Tuple(_) => {
+            if depth >= MAX_TENSOR_DIMS {
+                return Err(value_error(format!(
+                    "nested lists deeper than {MAX_TENSOR_DIMS} cannot become a tensor"
+                )));
+            }
             let items = crate::eval::iterate(v)?;
-            if shape.len() == depth {
-                shape.push(items.len());
-            } else if shape[depth] != items.len() {
-                return Err(value_error("expected sequence of equal length lists"));
+            match shape.get(depth) {
+                None => shape.push(items.len()),
+                Some(&len) if len != items.len() => {
+                    return Err(value_error("expected sequence of equal length lists"))
+                }
+                Some(_) => {}
             }
             for item in &items {
-                flatten_nested(item, shape, depth + 1, out)?;
+                flatten_nested(item, shape, depth.saturating_add(1), out)?;
             }
             Ok(())
         }
@@ -222,14 +232,24 @@ fn range_length(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     if step == 0 {
         return Err(value_error("range() arg 3 must not be zero"));
     }
+    // In i128 the differences cannot overflow; the count always fits back into i64.
+    let (lo, hi, step) = (i128::from(lo), i128::from(hi), i128::from(step));
     let n = if step > 0 && lo < hi {
-        (hi - lo - 1) / step + 1
+        hi.wrapping_sub(lo)
+            .wrapping_sub(1)
+            .checked_div(step)
+            .unwrap_or(0)
+            .wrapping_add(1)
     } else if step < 0 && lo > hi {
-        (lo - hi - 1) / (-step) + 1
+        lo.wrapping_sub(hi)
+            .wrapping_sub(1)
+            .checked_div(step.wrapping_neg())
+            .unwrap_or(0)
+            .wrapping_add(1)
     } else {
         0
     };
-    Ok(Value::Int(n))
+    Ok(Value::Int(i64::try_from(n).unwrap_or(i64::MAX)))
 }
 fn derive_index(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let (index, start, step) = (
@@ -237,7 +257,7 @@ fn derive_index(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
         arg(a, 1)?.as_int().unwrap_or(0),
         arg(a, 2)?.as_int().unwrap_or(1),
     );
-    Ok(Value::Int(start + index * step))
+    Ok(Value::Int(start.wrapping_add(index.wrapping_mul(step))))
 }
 fn tuple_index(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
     super::indexing::get_item(interp, arg(a, 0)?, arg(a, 1)?)

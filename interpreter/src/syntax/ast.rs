@@ -15,6 +15,8 @@ pub struct SourceFile {
     pub path: String,
     pub text: Arc<str>,
     pub body: Vec<Stmt>,
+    /// Line starts of `text`, built once when the file is parsed.
+    pub lines: super::span::LineTable,
 }
 
 /// A statement and the source range it covers (without the trailing newline).
@@ -390,7 +392,12 @@ impl Stmt {
 impl SourceFile {
     /// The 1-based line and column where `span` starts in this file's text.
     pub fn line_column(&self, span: Span) -> super::span::LineColumn {
-        super::span::line_column(&self.text, span.start)
+        self.lines.line_column(&self.text, span.start)
+    }
+
+    /// The 1-based line where `span` starts.
+    pub fn line(&self, span: Span) -> u32 {
+        self.lines.line(span.start)
     }
 
     /// The source text `span` covers, if it lies within this file.

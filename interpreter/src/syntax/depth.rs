@@ -98,7 +98,7 @@ pub fn expr_depth(expr: &Expr) -> usize {
     let mut stack = vec![(expr, 1usize)];
     while let Some((node, depth)) = stack.pop() {
         deepest = deepest.max(depth);
-        for_each_child(node, |child| stack.push((child, depth + 1)));
+        for_each_child(node, |child| stack.push((child, depth.saturating_add(1))));
     }
     deepest
 }

@@ -78,12 +78,12 @@ impl Lexer<'_> {
             };
             match c {
                 '#' => self.skip_comment(),
-                '\\' if rest.starts_with("\\\n") => self.pos += 2,
-                '\\' if rest.starts_with("\\\r\n") => self.pos += 3,
+                '\\' if rest.starts_with("\\\n") => self.pos = self.pos.saturating_add(2),
+                '\\' if rest.starts_with("\\\r\n") => self.pos = self.pos.saturating_add(3),
                 '\n' => {
-                    self.pos += 1;
+                    self.pos = self.pos.saturating_add(1);
                     if self.open_brackets.is_empty() {
-                        self.push(TokenKind::Newline, self.pos - 1, self.pos);
+                        self.push(TokenKind::Newline, self.pos.saturating_sub(1), self.pos);
                         self.at_line_start = true;
                     }
                 }
@@ -95,7 +95,7 @@ impl Lexer<'_> {
             self.push(TokenKind::Eof, end, end);
             return Ok(Some(self.error(
                 at,
-                at + 1,
+                at.saturating_add(1),
                 format!("'{bracket}' was never closed"),
             )));
         }
@@ -131,7 +131,7 @@ impl Lexer<'_> {
             .chars()
             .take_while(|c| matches!(c, ' ' | '\t' | '\x0c'))
             .count();
-        self.pos += indent_len;
+        self.pos = self.pos.saturating_add(indent_len);
         let rest = self.rest();
         if rest.is_empty() {
             return Ok(false);
@@ -142,11 +142,11 @@ impl Lexer<'_> {
         let rest = self.rest();
         if let Some(after) = rest.strip_prefix('\r') {
             if after.starts_with('\n') || after.is_empty() {
-                self.pos += 1;
+                self.pos = self.pos.saturating_add(1);
             }
         }
         if self.rest().starts_with('\n') {
-            self.pos += 1;
+            self.pos = self.pos.saturating_add(1);
             return Ok(true);
         }
         if self.rest().is_empty() {
@@ -192,21 +192,25 @@ impl Lexer<'_> {
                 } else {
                     let body_start = literal.body_start;
                     decode_escapes(literal.body).map_err(|(message, at)| {
-                        let at = start + body_start + at;
-                        self.error(at, at + 1, message)
+                        let at = start.saturating_add(body_start).saturating_add(at);
+                        self.error(at, at.saturating_add(1), message)
                     })?
                 };
-                self.pos += literal.text.len();
+                self.pos = self.pos.saturating_add(literal.text.len());
                 self.push(TokenKind::Str(value), start, self.pos);
                 return Ok(());
             }
             Err(ScanError::Unterminated) => {
-                return Err(self.error(start, start + 1, "unterminated string literal"));
+                return Err(self.error(
+                    start,
+                    start.saturating_add(1),
+                    "unterminated string literal",
+                ));
             }
             Err(ScanError::NotAString) => {}
         }
         if let Ok((_, word)) = identifier(rest) {
-            self.pos += word.len();
+            self.pos = self.pos.saturating_add(word.len());
             let kind = match KEYWORDS.iter().find(|k| **k == word) {
                 Some(keyword) => TokenKind::Keyword(keyword),
                 None => TokenKind::Name(word.to_string()),
@@ -222,7 +226,7 @@ impl Lexer<'_> {
                 }
                 _ => {}
             }
-            self.pos += op.len();
+            self.pos = self.pos.saturating_add(op.len());
             self.push(TokenKind::Op(op), start, self.pos);
             return Ok(());
         }
@@ -231,7 +235,7 @@ impl Lexer<'_> {
         } else {
             format!("unexpected character '{c}'")
         };
-        Err(self.error(start, start + c.len_utf8(), shown))
+        Err(self.error(start, start.saturating_add(c.len_utf8()), shown))
     }
 
     fn lex_number(&mut self) -> Result<(), ParseError> {
@@ -239,17 +243,18 @@ impl Lexer<'_> {
         let source = self.text;
         let rest = source.get(start..).unwrap_or("");
         let (after, text) = number_text(rest)
-            .map_err(|_| self.error(start, start + 1, "invalid number literal"))?;
+            .map_err(|_| self.error(start, start.saturating_add(1), "invalid number literal"))?;
         if after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
-            let bad_len = text.len()
-                + after
+            let bad_len = text.len().saturating_add(
+                after
                     .chars()
                     .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .count();
+                    .count(),
+            );
             let shown: String = rest.chars().take(bad_len.min(40)).collect();
             return Err(self.error(
                 start,
-                start + bad_len,
+                start.saturating_add(bad_len),
                 format!("invalid number literal '{shown}'"),
             ));
         }
@@ -257,9 +262,11 @@ impl Lexer<'_> {
             Ok(Number::Int(value)) => TokenKind::Int(value),
             Ok(Number::Float(value)) => TokenKind::Float(value),
             Ok(Number::Imag(value)) => TokenKind::Imag(value),
-            Err(message) => return Err(self.error(start, start + text.len(), message)),
+            Err(message) => {
+                return Err(self.error(start, start.saturating_add(text.len()), message))
+            }
         };
-        self.pos += text.len();
+        self.pos = self.pos.saturating_add(text.len());
         self.push(kind, start, self.pos);
         Ok(())
     }
@@ -270,12 +277,12 @@ impl Lexer<'_> {
             .bytes()
             .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\x0c'))
             .count();
-        self.pos += blanks;
+        self.pos = self.pos.saturating_add(blanks);
     }
 
     fn skip_comment(&mut self) {
         let len = self.rest().find('\n').unwrap_or(self.rest().len());
-        self.pos += len;
+        self.pos = self.pos.saturating_add(len);
     }
 
     fn rest(&self) -> &str {

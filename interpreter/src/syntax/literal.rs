@@ -147,7 +147,7 @@ pub fn scan_string(input: &str) -> Result<StringLiteral<'_>, ScanError> {
     } else {
         quote.to_string()
     };
-    let body_start = prefix_len + delimiter.len();
+    let body_start = prefix_len.saturating_add(delimiter.len());
     let body_and_rest = input.get(body_start..).ok_or(ScanError::Unterminated)?;
     let mut chars = body_and_rest.char_indices();
     while let Some((i, c)) = chars.next() {
@@ -155,7 +155,7 @@ pub fn scan_string(input: &str) -> Result<StringLiteral<'_>, ScanError> {
             .get(i..)
             .is_some_and(|s| s.starts_with(&delimiter))
         {
-            let end = body_start + i + delimiter.len();
+            let end = body_start.saturating_add(i).saturating_add(delimiter.len());
             return Ok(StringLiteral {
                 text: input.get(..end).ok_or(ScanError::Unterminated)?,
                 body: body_and_rest.get(..i).ok_or(ScanError::Unterminated)?,
@@ -205,7 +205,7 @@ pub fn decode_escapes(body: &str) -> Result<String, (String, usize)> {
                 for _ in 0..2 {
                     match chars.peek().and_then(|&(_, d)| d.to_digit(8)) {
                         Some(digit) => {
-                            value = value * 8 + digit;
+                            value = value.saturating_mul(8).saturating_add(digit);
                             chars.next();
                         }
                         None => break,
@@ -227,7 +227,7 @@ pub fn decode_escapes(body: &str) -> Result<String, (String, usize)> {
                         .next()
                         .and_then(|(_, d)| d.to_digit(16))
                         .ok_or_else(|| (format!("invalid \\{escape} escape"), at))?;
-                    value = value * 16 + digit;
+                    value = value.saturating_mul(16).saturating_add(digit);
                 }
                 if escape == 'x' {
                     bytes.push(u8::try_from(value).unwrap_or(u8::MAX));

@@ -37,7 +37,7 @@ fn line(out: &mut String, level: usize, text: &str) {
 fn block(out: &mut String, level: usize, label: &str, stmts: &[Stmt]) {
     line(out, level, label);
     for stmt in stmts {
-        write_stmt(out, stmt, level + 1);
+        write_stmt(out, stmt, level.saturating_add(1));
     }
 }
 
@@ -83,22 +83,22 @@ fn write_stmt(out: &mut String, stmt: &Stmt, level: usize) {
         }
         StmtKind::If { test, body, orelse } => {
             line(out, level, &format!("(if {}", e(test)));
-            block(out, level + 1, "body:", body);
+            block(out, level.saturating_add(1), "body:", body);
             if !orelse.is_empty() {
-                block(out, level + 1, "else:", orelse);
+                block(out, level.saturating_add(1), "else:", orelse);
             }
             line(out, level, ")");
             return;
         }
         StmtKind::For { target, iter, body } => {
             line(out, level, &format!("(for {} {}", e(target), e(iter)));
-            block(out, level + 1, "body:", body);
+            block(out, level.saturating_add(1), "body:", body);
             line(out, level, ")");
             return;
         }
         StmtKind::While { test, body } => {
             line(out, level, &format!("(while {}", e(test)));
-            block(out, level + 1, "body:", body);
+            block(out, level.saturating_add(1), "body:", body);
             line(out, level, ")");
             return;
         }
@@ -108,7 +108,7 @@ fn write_stmt(out: &mut String, stmt: &Stmt, level: usize) {
                 .map(|item| format!("({} {})", e(&item.context), opt(item.target.as_ref())))
                 .collect();
             line(out, level, &format!("(with {}", items.join(" ")));
-            block(out, level + 1, "body:", body);
+            block(out, level.saturating_add(1), "body:", body);
             line(out, level, ")");
             return;
         }
@@ -136,7 +136,7 @@ fn write_stmt(out: &mut String, stmt: &Stmt, level: usize) {
                     opt(def.returns.as_ref())
                 ),
             );
-            block(out, level + 1, "body:", &def.body);
+            block(out, level.saturating_add(1), "body:", &def.body);
             line(out, level, ")");
             return;
         }
@@ -151,7 +151,7 @@ fn write_stmt(out: &mut String, stmt: &Stmt, level: usize) {
                     exprs(&class.bases)
                 ),
             );
-            block(out, level + 1, "body:", &class.body);
+            block(out, level.saturating_add(1), "body:", &class.body);
             line(out, level, ")");
             return;
         }

@@ -75,7 +75,7 @@ impl<'a> Parser<'a> {
     pub(super) fn advance(&mut self) -> Token {
         let token = self.peek().clone();
         if self.pos < self.tokens.len() {
-            self.pos += 1;
+            self.pos = self.pos.saturating_add(1);
         }
         if !matches!(
             token.kind,
@@ -183,7 +183,7 @@ impl<'a> Parser<'a> {
         if self.depth >= MAX_DEPTH || stack_position().abs_diff(self.stack_base) > STACK_BUDGET {
             return Err(self.error_at(self.peek().span, too_deep_message(MAX_DEPTH)));
         }
-        self.depth += 1;
+        self.depth = self.depth.saturating_add(1);
         Ok(())
     }
 

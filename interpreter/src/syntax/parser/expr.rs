@@ -222,7 +222,7 @@ impl Parser<'_> {
                 break;
             }
             self.advance();
-            let right = self.parse_binary(prec + 1)?;
+            let right = self.parse_binary(prec.saturating_add(1))?;
             self.grow_depth(&mut depth, &left, &[&right])?;
             left = Expr::new(
                 ExprKind::Binary {

@@ -45,6 +45,7 @@ pub fn parse_file(path: &str, text: &str) -> Result<SourceFile, ParseError> {
         path: path.to_string(),
         text: Arc::from(text),
         body,
+        lines: super::span::LineTable::new(text),
     })
 }
 

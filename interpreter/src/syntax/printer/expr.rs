@@ -339,7 +339,7 @@ pub fn format_float(value: f64) -> String {
 /// A double-quoted literal for `value`, escaped as TorchScript's printer does: `\\`, `\'`,
 /// `\"`, the named control escapes, and `\xNN` for every other byte outside printable ASCII.
 pub fn quote_string(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
+    let mut out = String::with_capacity(value.len().saturating_add(2));
     out.push('"');
     for byte in value.bytes() {
         match byte {

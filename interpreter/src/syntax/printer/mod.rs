@@ -52,11 +52,11 @@ fn write_value(out: &mut String, expr: &Expr) {
 fn write_block(out: &mut String, body: &[Stmt], level: usize) {
     out.push_str(":\n");
     if body.is_empty() {
-        indent(out, level + 1);
+        indent(out, level.saturating_add(1));
         out.push_str("pass\n");
     }
     for stmt in body {
-        write_stmt(out, stmt, level + 1);
+        write_stmt(out, stmt, level.saturating_add(1));
     }
 }
 

@@ -71,6 +71,9 @@ pub fn arange(start: Scalar, end: Scalar, step: Scalar, dtype: Option<DType>) ->
         ));
     }
     let len = len as usize;
+    // The length comes from model code (`arange(0, 1e18)`): account and check it first.
+    crate::alloc::reserve_elements(op, len, dtype.size())?;
+    crate::alloc::check_numel(len)?;
     dispatch_dtype!(dtype, T => {
         let v: Vec<T> = if dtype.is_float() || any_float {
             (0..len).map(|i| T::from_f64(s + st * i as f64)).collect()

@@ -66,12 +66,14 @@ impl Act {
     }
 }
 
+#[inline(always)]
 fn map<F: Real>(xs: &mut [F], f: impl Fn(F) -> F) {
     for v in xs.iter_mut() {
         *v = f(*v);
     }
 }
 
+#[inline(always)]
 fn softplus<F: Real>(v: F, beta: F, threshold: F) -> F {
     if v * beta > threshold {
         v
@@ -89,6 +91,16 @@ pub fn apply<F: Real>(act: Act, xs: &[F]) -> Vec<F> {
 
 /// Applies `act` to every element in place.
 pub fn apply_in_place<F: Real>(act: Act, xs: &mut [F]) {
+    match crate::ops::nn::simd::as_f32_mut(xs) {
+        Some(xs) => apply_f32(act, xs),
+        None => apply_generic(act, xs),
+    }
+}
+
+crate::ops::nn::simd::avx2_dispatch!(fn apply_f32(act: Act, xs: &mut [f32]) => apply_generic::<f32>);
+
+#[inline(always)]
+fn apply_generic<F: Real>(act: Act, xs: &mut [F]) {
     let (zero, one) = (F::ZERO, F::ONE);
     let three = F::of(3.0);
     let six = F::of(6.0);

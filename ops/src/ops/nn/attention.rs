@@ -87,15 +87,7 @@ fn masked_softmax<F: Real>(
             row.fill(fill);
             continue;
         }
-        let mut sum = F::ZERO;
-        for v in row.iter_mut() {
-            *v = (*v - max).exp();
-            sum += *v;
-        }
-        let inv = F::ONE / sum;
-        for v in row.iter_mut() {
-            *v *= inv;
-        }
+        crate::ops::nn::softmax::softmax_in_place(row, false);
     }
     Ok(())
 }

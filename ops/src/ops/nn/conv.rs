@@ -166,6 +166,11 @@ fn im2col<F: Real>(
                         &src[(iy - p.pad_begin[0]) * d.w..(iy - p.pad_begin[0] + 1) * d.w];
                     out_row[..xlo].fill(F::ZERO);
                     out_row[xhi..].fill(F::ZERO);
+                    if xlo == xhi {
+                        // The whole tap falls into the padding (padding and dilation larger
+                        // than the input): `start` below would lie before the row.
+                        continue;
+                    }
                     let start = xlo * p.stride[1] + j * p.dilation[1] - p.pad_begin[1];
                     if p.stride[1] == 1 {
                         out_row[xlo..xhi].copy_from_slice(&src_row[start..start + (xhi - xlo)]);
@@ -252,7 +257,7 @@ fn direct_single_channel<F: Real>(
 
 type DepthwiseFn<F> = fn(&[F], &Dims, &[F], &mut [F]);
 
-/// The specialised float32 kernel for square 3x3/5x5 kernels with stride 1 or 2, "same"
+/// The specialised float32 kernel for square 3x3/5x5/7x7 kernels (7x7: ConvNeXt) with stride 1 or 2, "same"
 /// padding (`k/2` on every side) and no dilation, if this convolution is one.
 fn depthwise_fast_path<F: Real>(d: &Dims, p: &Conv2dParams) -> Option<DepthwiseFn<F>> {
     if std::any::TypeId::of::<F>() != std::any::TypeId::of::<f32>()
@@ -269,6 +274,8 @@ fn depthwise_fast_path<F: Real>(d: &Dims, p: &Conv2dParams) -> Option<DepthwiseF
         (3, 2) => Some(depthwise_same::<F, 3, 2>),
         (5, 1) => Some(depthwise_same::<F, 5, 1>),
         (5, 2) => Some(depthwise_same::<F, 5, 2>),
+        (7, 1) => Some(depthwise_same::<F, 7, 1>),
+        (7, 2) => Some(depthwise_same::<F, 7, 2>),
         _ => None,
     }
 }
@@ -321,7 +328,7 @@ fn depthwise_same<F: Real, const K: usize, const S: usize>(
             let Some(wk) = weights.get(o * K * K..(o + 1) * K * K) else {
                 return;
             };
-            let w: [F; 25] = std::array::from_fn(|i| wk.get(i).copied().unwrap_or(F::ZERO));
+            let w: [F; 49] = std::array::from_fn(|i| wk.get(i).copied().unwrap_or(F::ZERO));
             for (oy, dst) in out_plane.chunks_mut(d.ow).enumerate() {
                 let rows: [&[F]; K] =
                     std::array::from_fn(|i| &padded[(oy * S + i) * pw..(oy * S + i + 1) * pw]);
@@ -350,7 +357,7 @@ fn depthwise_same<F: Real, const K: usize, const S: usize>(
 fn depthwise_row<F: Real, const K: usize, const B: usize>(
     rows: &[&[F]; K],
     off: &[usize; K],
-    w: &[F; 25],
+    w: &[F; 49],
     dst: &mut [F],
 ) {
     let ow = dst.len();

@@ -11,6 +11,10 @@ use crate::tensor::Tensor;
 /// Softmax (or log-softmax) of rows of `size` elements strided by `inner`, one `[size, inner]`
 /// block per chunk.
 fn softmax_block<F: Real>(src: &[F], dst: &mut [F], size: usize, inner: usize, log: bool) {
+    if inner == 1 {
+        softmax_row(src, dst, log);
+        return;
+    }
     for i in 0..inner {
         let mut max = F::of(f64::NEG_INFINITY);
         let mut nan = false;
@@ -45,6 +49,80 @@ fn softmax_block<F: Real>(src: &[F], dst: &mut [F], size: usize, inner: usize, l
             for j in 0..size {
                 dst[j * inner + i] *= inv;
             }
+        }
+    }
+}
+
+/// Independent accumulators of the row reductions (they vectorize; one serial chain does not).
+const LANES: usize = 8;
+
+/// Softmax (or log-softmax) of one contiguous row.
+fn softmax_row<F: Real>(src: &[F], dst: &mut [F], log: bool) {
+    dst.copy_from_slice(src);
+    softmax_in_place(dst, log);
+}
+
+/// The sum of `f(v)` over `row` in `LANES` partial sums.
+#[inline(always)]
+fn lane_sum<F: Real>(row: &[F], f: impl Fn(F) -> F) -> F {
+    let mut sums = [F::ZERO; LANES];
+    let chunks = row.chunks_exact(LANES);
+    let tail = chunks.remainder().iter().fold(F::ZERO, |s, &v| s + f(v));
+    for chunk in chunks {
+        for (s, &v) in sums.iter_mut().zip(chunk) {
+            *s += f(v);
+        }
+    }
+    sums.iter().fold(tail, |s, &v| s + v)
+}
+
+/// Softmax (or log-softmax) of a contiguous row in place: lane-wise max, a vectorizable exp
+/// pass, a lane-wise sum, then the scaling pass. A row holding NaN becomes all NaN.
+pub(crate) fn softmax_in_place<F: Real>(row: &mut [F], log: bool) {
+    match crate::ops::nn::simd::as_f32_mut(row) {
+        Some(row) => softmax_in_place_f32(row, log),
+        None => softmax_in_place_generic(row, log),
+    }
+}
+
+crate::ops::nn::simd::avx2_dispatch!(
+    fn softmax_in_place_f32(row: &mut [f32], log: bool) => softmax_in_place_generic::<f32>
+);
+
+#[inline(always)]
+fn softmax_in_place_generic<F: Real>(row: &mut [F], log: bool) {
+    let neg_inf = F::of(f64::NEG_INFINITY);
+    let mut lanes = [neg_inf; LANES];
+    let mut nan = false;
+    let chunks = row.chunks_exact(LANES);
+    let mut max = neg_inf;
+    for &v in chunks.remainder() {
+        nan |= v.is_nan();
+        max = if v > max { v } else { max };
+    }
+    for chunk in chunks {
+        for (m, &v) in lanes.iter_mut().zip(chunk) {
+            nan |= v.is_nan();
+            *m = if v > *m { v } else { *m };
+        }
+    }
+    if nan {
+        row.fill(F::of(f64::NAN));
+        return;
+    }
+    let max = lanes.iter().fold(max, |m, &v| if v > m { v } else { m });
+    if log {
+        let shift = max + lane_sum(row, |v| (v - max).exp()).ln();
+        for v in row.iter_mut() {
+            *v -= shift;
+        }
+    } else {
+        for v in row.iter_mut() {
+            *v = (*v - max).exp();
+        }
+        let inv = F::ONE / lane_sum(row, |v| v);
+        for v in row.iter_mut() {
+            *v *= inv;
         }
     }
 }
@@ -113,4 +191,59 @@ pub fn register(reg: &mut Registry) {
     reg.register("aten::log_softmax.int", k_softmax_int);
     reg.register("aten::_softmax", k_private_softmax);
     reg.register("aten::_log_softmax", k_private_softmax);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::softmax_in_place;
+
+    /// Softmax or log-softmax of a row in float64, the direct way.
+    fn naive(row: &[f32], log: bool) -> Vec<f64> {
+        let max = row.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v as f64));
+        let sum: f64 = row.iter().map(|&v| (v as f64 - max).exp()).sum();
+        row.iter()
+            .map(|&v| {
+                let e = (v as f64 - max).exp() / sum;
+                if log {
+                    e.ln()
+                } else {
+                    e
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rows_of_every_length_match_the_naive_reference() {
+        for len in 1..70usize {
+            let row: Vec<f32> = (0..len)
+                .map(|i| ((i * 37 % 23) as f32 - 11.0) * 0.7)
+                .collect();
+            for log in [false, true] {
+                let mut ours = row.clone();
+                softmax_in_place(&mut ours, log);
+                for (i, (&a, b)) in ours.iter().zip(naive(&row, log)).enumerate() {
+                    assert!(
+                        (a as f64 - b).abs() < 1e-6 * (1.0 + b.abs()),
+                        "len {len} log {log} [{i}]: {a} vs {b}"
+                    );
+                }
+                let mut ours64: Vec<f64> = row.iter().map(|&v| v as f64).collect();
+                softmax_in_place(&mut ours64, log);
+                for (a, b) in ours64.iter().zip(naive(&row, log)) {
+                    assert!((a - b).abs() < 1e-12 * (1.0 + b.abs()));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nan_and_masked_rows() {
+        let mut row = vec![1.0f32, f32::NAN, 2.0];
+        softmax_in_place(&mut row, false);
+        assert!(row.iter().all(|v| v.is_nan()));
+        let mut masked = vec![0.5f32, f32::NEG_INFINITY, 0.5];
+        softmax_in_place(&mut masked, false);
+        assert_eq!(masked, vec![0.5, 0.0, 0.5]);
+    }
 }

@@ -34,7 +34,7 @@ pub trait Real:
 }
 
 macro_rules! real_impl {
-    ($t:ty) => {
+    ($t:ty, $exp:path, $erf:path, $tanh:path) => {
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -44,7 +44,7 @@ macro_rules! real_impl {
             }
             #[inline]
             fn exp(self) -> Self {
-                <$t>::exp(self)
+                $exp(self)
             }
             #[inline]
             fn ln(self) -> Self {
@@ -52,7 +52,7 @@ macro_rules! real_impl {
             }
             #[inline]
             fn tanh(self) -> Self {
-                <$t>::tanh(self)
+                $tanh(self)
             }
             #[inline]
             fn sqrt(self) -> Self {
@@ -72,7 +72,7 @@ macro_rules! real_impl {
             }
             #[inline]
             fn erf(self) -> Self {
-                erf_f64(self as f64) as $t
+                $erf(self)
             }
             #[inline]
             fn is_nan(self) -> bool {
@@ -86,8 +86,15 @@ macro_rules! real_impl {
     };
 }
 
-real_impl!(f32);
-real_impl!(f64);
+// float32 kernels use the vectorizable approximations of `fastmath` (within a few ulp; erf to
+// 2e-7 absolute, as PyTorch's vectorized CPU kernels); float64 keeps the precise functions.
+real_impl!(
+    f32,
+    super::fastmath::exp_f32,
+    super::fastmath::erf_f32,
+    super::fastmath::tanh_f32
+);
+real_impl!(f64, f64::exp, erf_f64, f64::tanh);
 
 /// The error function to about 1e-14: Taylor series near 0, continued fraction for erfc beyond.
 pub fn erf_f64(x: f64) -> f64 {
@@ -251,6 +258,7 @@ pub fn product(op: &str, dims: &[usize]) -> Result<usize> {
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
         .filter(|&n| n <= MAX_ELEMENTS)
         .ok_or_else(|| OpError::invalid(op, format!("a result of shape {dims:?} is too large")))
+        .and_then(|n| crate::alloc::check_numel(n).map(|()| n))
 }
 
 /// Runs `f(index, chunk)` over the `chunk`-sized pieces of `out`, in parallel on the rayon pool

@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""The model zoo side by side: our `torchscript bench` vs torch.jit (libtorch) vs ONNX Runtime.
+
+For every model of zoo_models.ZOO (random seeded weights, built into a temporary folder, nothing
+committed) it saves the TorchScript archive, the inputs (npz) and the ONNX export of the same
+eager model, then times, for each thread count, in one command:
+
+  * ours: `BIN bench MODEL.pt --inputs IN.npz --iters N --warmup W --threads T` (load_ms, median_ms);
+  * libtorch: torch.jit.load (median of 3) and the forward median with torch.set_num_threads(T);
+  * ORT: onnxruntime InferenceSession (intra_op_num_threads=T, sequential) forward median.
+
+It prints one row per model and thread count with ours/libtorch and ours/ORT, and geometric means
+(over the models each runtime ran). A `-` is a runtime that failed (reason on stderr). The
+outputs of `BIN run` are checked against libtorch (max abs diff column) unless --no-check.
+
+    /work/torchvenv/bin/python benches/zoo/zoo.py                    # all, threads 1,2 (~10 min)
+    /work/torchvenv/bin/python benches/zoo/zoo.py bert_encoder vit_small --threads 1
+    /work/torchvenv/bin/python benches/zoo/zoo.py --list
+
+Build ours first: `cargo build --release --bin torchscript`.
+"""
+
+import argparse
+import io
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+import numpy as np
+
+warnings.filterwarnings("ignore")
+
+import torch  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from zoo_models import ZOO  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def to_numpy(t):
+    return t.float().numpy() if t.dtype == torch.bfloat16 else t.numpy()
+
+
+def flatten(v, out):
+    if isinstance(v, torch.Tensor):
+        out.append(to_numpy(v.detach()))
+    elif isinstance(v, (list, tuple)):
+        for x in v:
+            flatten(x, out)
+    elif isinstance(v, dict):
+        for x in v.values():
+            flatten(x, out)
+    return out
+
+
+def build(name, workdir, reuse=False):
+    """Saves NAME.pt, NAME.npz and (if export works) NAME.onnx; returns paths and inputs."""
+    torch.manual_seed(0)
+    model, inputs, how = ZOO[name]()
+    pt, npz, onnx_path = (os.path.join(workdir, f"{name}.{ext}") for ext in ("pt", "npz", "onnx"))
+    if reuse and os.path.exists(pt) and os.path.exists(npz):
+        return pt, npz, onnx_path if os.path.exists(onnx_path) else None, inputs
+    model = model.eval()
+    with torch.no_grad():
+        scripted = torch.jit.script(model) if how == "script" else torch.jit.trace(model, inputs)
+    torch.jit.save(scripted, pt)
+    # numpy has no bfloat16: such inputs are not used by the zoo (bf16 models take int ids)
+    np.savez(npz, **{f"arg{i}": to_numpy(x) for i, x in enumerate(inputs)})
+    try:
+        buf = io.BytesIO()
+        # outside no_grad: under it nn.MultiheadAttention takes its fused fast path, which has no
+        # ONNX export (the TorchScript archive keeps the fused op, as libtorch runs it)
+        torch.onnx.export(scripted if how == "script" else model, inputs, buf, dynamo=False, opset_version=17)
+        with open(onnx_path, "wb") as f:
+            f.write(buf.getvalue())
+    except Exception as e:  # noqa: BLE001
+        print(f"  {name}: ONNX export failed: {str(e).splitlines()[0][:200]}", file=sys.stderr)
+        onnx_path = None
+    return pt, npz, onnx_path, inputs
+
+
+def timed(fn, iters, warmup):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(iters):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
+
+
+def bench_torch(pt, inputs, threads, iters, warmup):
+    torch.set_num_threads(threads)
+    loads = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        module = torch.jit.load(pt)
+        loads.append((time.perf_counter() - t0) * 1e3)
+    with torch.no_grad():
+        med = timed(lambda: module(*inputs), iters, warmup)
+    return {"load_ms": statistics.median(loads), "median_ms": med}
+
+
+def bench_ort(onnx_path, inputs, threads, iters, warmup):
+    if onnx_path is None:
+        return None
+    import onnxruntime as ort
+
+    try:
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = threads
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        sess = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
+        names = [i.name for i in sess.get_inputs()]
+        feed = {n: to_numpy(x) for n, x in zip(names, inputs)}
+        return {"median_ms": timed(lambda: sess.run(None, feed), iters, warmup)}
+    except Exception as e:  # noqa: BLE001
+        print(f"  ORT failed: {str(e).splitlines()[0][:200]}", file=sys.stderr)
+        return None
+
+
+def bench_ours(binary, pt, npz, threads, iters, warmup, timeout):
+    cmd = [binary, "bench", pt, "--inputs", npz, "--iters", str(iters), "--warmup", str(warmup),
+           "--threads", str(threads)]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        print(f"  ours timed out: {' '.join(cmd)}", file=sys.stderr)
+        return None
+    if p.returncode != 0:
+        print(f"  ours failed: {p.stderr.strip()[:300]}", file=sys.stderr)
+        return None
+    for line in reversed(p.stdout.strip().splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    return None
+
+
+def check(binary, pt, npz, inputs, workdir, timeout):
+    out = os.path.join(workdir, "out.npz")
+    p = subprocess.run([binary, "run", pt, "--inputs", npz, "--output", out], capture_output=True, text=True,
+                       timeout=timeout)
+    if p.returncode != 0:
+        return None
+    torch.set_num_threads(1)
+    with torch.no_grad():
+        ref = flatten(torch.jit.load(pt)(*inputs), [])
+    with np.load(out) as z:
+        ours = [z[f"out{i}"] for i in range(len(z.files))]
+    if len(ours) != len(ref) or any(a.shape != b.shape for a, b in zip(ours, ref)):
+        return float("inf")
+    return max((float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)))) for a, b in zip(ours, ref)
+                if a.size), default=0.0)
+
+
+def geomean(xs):
+    xs = [x for x in xs if x]
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
+
+
+def fmt(v, nd=2):
+    return "-" if v is None else (f"{v:.{nd}f}" if isinstance(v, float) else str(v))
+
+
+def div(a, b):
+    return a / b if a is not None and b else None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("models", nargs="*", help="zoo entries (default: all)")
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--budget-ms", type=float, default=1500, help="time per measurement sets the iterations")
+    ap.add_argument("--max-iters", type=int, default=30)
+    ap.add_argument("--bin", default=os.path.join(ROOT, "target/release/torchscript"))
+    ap.add_argument("--timeout", type=float, default=300)
+    ap.add_argument("--no-check", action="store_true")
+    ap.add_argument("--keep", help="keep the generated models in this folder")
+    ap.add_argument("--reuse", action="store_true", help="with --keep: reuse models built by an earlier run")
+    ap.add_argument("--json", help="write all rows here")
+    args = ap.parse_args()
+    if args.list:
+        print("\n".join(ZOO))
+        return
+    names = args.models or list(ZOO)
+    threads = [int(t) for t in args.threads.split(",") if t]
+    tmp = None if args.keep else tempfile.TemporaryDirectory(prefix="torchscript-zoo-")
+    workdir = args.keep or tmp.name
+    os.makedirs(workdir, exist_ok=True)
+
+    rows = []
+    for name in names:
+        print(f"{name}: building", file=sys.stderr)
+        try:
+            pt, npz, onnx_path, inputs = build(name, workdir, args.reuse)
+        except Exception as e:  # noqa: BLE001
+            print(f"  {name}: build failed: {e}", file=sys.stderr)
+            continue
+        diff = None if args.no_check else check(args.bin, pt, npz, inputs, workdir, args.timeout)
+        # iterations from one libtorch call, so every runtime gets the same count
+        torch.set_num_threads(1)
+        module = torch.jit.load(pt)
+        with torch.no_grad():
+            module(*inputs)
+            t0 = time.perf_counter()
+            module(*inputs)
+            one = (time.perf_counter() - t0) * 1e3
+        iters = max(5, min(args.max_iters, int(args.budget_ms / max(one, 1e-3))))
+        warmup = 2 if one > 50 else 5
+        for t in threads:
+            print(f"  threads={t} iters={iters}", file=sys.stderr)
+            tr = bench_torch(pt, inputs, t, iters, warmup)
+            ours = bench_ours(args.bin, pt, npz, t, iters, warmup, args.timeout)
+            ort_r = bench_ort(onnx_path, inputs, t, iters, warmup)
+            rows.append(dict(model=name, threads=t, iters=iters, torch=tr, ours=ours, ort=ort_r, max_abs_diff=diff,
+                             mb=os.path.getsize(pt) / 2**20))
+
+    hdr = ["model", "MB", "thr", "torch load", "ours load", "load x", "torch ms", "ORT ms", "ours ms", "x torch",
+           "x ORT", "max|diff|"]
+    table = [hdr]
+    for r in rows:
+        tr, o, ox = r["torch"], r["ours"] or {}, r["ort"] or {}
+        table.append([r["model"], fmt(r["mb"], 1), str(r["threads"]), fmt(tr["load_ms"]), fmt(o.get("load_ms")),
+                      fmt(div(o.get("load_ms"), tr["load_ms"]), 3), fmt(tr["median_ms"]), fmt(ox.get("median_ms")),
+                      fmt(o.get("median_ms")), fmt(div(o.get("median_ms"), tr["median_ms"])),
+                      fmt(div(o.get("median_ms"), ox.get("median_ms"))),
+                      "-" if r["max_abs_diff"] is None else f"{r['max_abs_diff']:.2g}"])
+    widths = [max(len(row[i]) for row in table) for i in range(len(hdr))]
+    print("times in ms (medians); x = ours / other runtime, lower is better for us")
+    for i, row in enumerate(table):
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |")
+        if i == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    print()
+    for t in threads:
+        rs = [r for r in rows if r["threads"] == t and r["ours"]]
+        vs_torch = [div(r["ours"]["median_ms"], r["torch"]["median_ms"]) for r in rs]
+        vs_ort = [div(r["ours"]["median_ms"], r["ort"]["median_ms"]) for r in rs if r["ort"]]
+        load = [div(r["ours"]["load_ms"], r["torch"]["load_ms"]) for r in rs]
+        worst = max(rs, key=lambda r: r["ours"]["median_ms"] / r["torch"]["median_ms"], default=None)
+        print(f"threads={t}: ran {len(rs)}/{len([r for r in rows if r['threads'] == t])}; geomean ours/libtorch "
+              f"{fmt(geomean(vs_torch))} (target <= 0.7), worst {fmt(max(vs_torch, default=None))}"
+              f" ({worst['model'] if worst else '-'}, target <= 1.3); ours/ORT {fmt(geomean(vs_ort))} over "
+              f"{len(vs_ort)} (target <= 1.3); load ours/libtorch {fmt(geomean(load), 3)} (target <= 0.033)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=2)
+    if tmp is not None:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()

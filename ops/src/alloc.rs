@@ -1,0 +1,191 @@
+//! Limits on the tensor memory one call may allocate, checked before the allocation happens.
+//!
+//! Sizes of new tensors come from model code (`zeros([2**33])`, `arange(0, 1e18)`, a huge
+//! `expand(...).clone()`): a request past the limits, or one the allocator cannot satisfy, is
+//! an [`OpError::MemoryLimit`] for that call instead of an abort of the process. The limits
+//! are per thread: the interpreter installs them with a [`CallScope`] for each call.
+
+// Sizes here come from model code: nothing may panic on them.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
+use std::cell::Cell;
+
+use crate::error::{OpError, Result};
+
+/// The bounds on tensor allocations of one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllocLimits {
+    /// The largest single tensor, in bytes.
+    pub max_tensor_bytes: usize,
+    /// The total of all checked allocations of one call, in bytes.
+    pub max_call_bytes: usize,
+}
+
+impl AllocLimits {
+    /// No limits (what code outside an interpreter call gets).
+    pub const UNLIMITED: AllocLimits = AllocLimits {
+        max_tensor_bytes: usize::MAX,
+        max_call_bytes: usize::MAX,
+    };
+}
+
+/// The limits in force on a thread and the bytes allocated under them so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllocState {
+    pub limits: AllocLimits,
+    pub used_bytes: usize,
+}
+
+thread_local! {
+    static STATE: Cell<AllocState> = const {
+        Cell::new(AllocState {
+            limits: AllocLimits::UNLIMITED,
+            used_bytes: 0,
+        })
+    };
+}
+
+/// The current thread's limits and usage (to carry them to a helper thread).
+pub fn state() -> AllocState {
+    STATE.with(Cell::get)
+}
+
+/// Replaces the current thread's limits and usage (on a helper thread, or to merge its usage).
+pub fn set_state(state: AllocState) {
+    STATE.with(|s| s.set(state));
+}
+
+/// Installs `limits` with zero usage on this thread until dropped, then restores what was there.
+#[derive(Debug)]
+pub struct CallScope {
+    saved: AllocState,
+}
+
+impl CallScope {
+    pub fn enter(limits: AllocLimits) -> CallScope {
+        let saved = state();
+        set_state(AllocState {
+            limits,
+            used_bytes: 0,
+        });
+        CallScope { saved }
+    }
+}
+
+impl Drop for CallScope {
+    fn drop(&mut self) {
+        set_state(self.saved);
+    }
+}
+
+fn limit_error(op: &str, msg: String) -> OpError {
+    OpError::MemoryLimit {
+        op: op.to_string(),
+        msg,
+    }
+}
+
+/// Accounts a new allocation of `bytes`: fails if it is larger than one tensor may be or
+/// would take the call past its total.
+pub fn reserve_bytes(op: &str, bytes: usize) -> Result<()> {
+    let mut current = state();
+    if bytes > current.limits.max_tensor_bytes {
+        return Err(limit_error(
+            op,
+            format!(
+                "a tensor of {bytes} bytes exceeds the limit of {} bytes per tensor",
+                current.limits.max_tensor_bytes
+            ),
+        ));
+    }
+    let total = current.used_bytes.saturating_add(bytes);
+    if total > current.limits.max_call_bytes {
+        return Err(limit_error(
+            op,
+            format!(
+                "allocating {bytes} more bytes exceeds the limit of {} bytes per call",
+                current.limits.max_call_bytes
+            ),
+        ));
+    }
+    current.used_bytes = total;
+    set_state(current);
+    Ok(())
+}
+
+/// Accounts `numel` elements of `elem_size` bytes (see [`reserve_bytes`]).
+pub fn reserve_elements(op: &str, numel: usize, elem_size: usize) -> Result<()> {
+    let bytes = numel.checked_mul(elem_size).ok_or_else(|| {
+        limit_error(
+            op,
+            format!("{numel} elements of {elem_size} bytes do not fit in memory"),
+        )
+    })?;
+    reserve_bytes(op, bytes)
+}
+
+/// Fails if a tensor of `numel` elements could not be allocated under the per-tensor limit
+/// even at one byte per element (a cheap check for every shape a kernel computes).
+pub fn check_numel(numel: usize) -> Result<()> {
+    let max = state().limits.max_tensor_bytes;
+    if numel > max {
+        return Err(limit_error(
+            "shape",
+            format!("a tensor of {numel} elements exceeds the limit of {max} bytes per tensor"),
+        ));
+    }
+    Ok(())
+}
+
+/// An empty vector with room for `n` elements, accounted and allocated fallibly.
+pub fn try_with_capacity<T>(op: &str, n: usize) -> Result<Vec<T>> {
+    reserve_elements(op, n, std::mem::size_of::<T>())?;
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|e| limit_error(op, format!("cannot allocate {n} elements: {e}")))?;
+    Ok(v)
+}
+
+/// `vec![value; n]`, accounted and allocated fallibly.
+pub fn try_filled<T: Clone>(op: &str, value: T, n: usize) -> Result<Vec<T>> {
+    let mut v = try_with_capacity(op, n)?;
+    v.resize(n, value);
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_apply_inside_a_scope_only() {
+        {
+            let _scope = CallScope::enter(AllocLimits {
+                max_tensor_bytes: 100,
+                max_call_bytes: 150,
+            });
+            assert!(reserve_bytes("t", 101).is_err());
+            assert!(reserve_bytes("t", 100).is_ok());
+            assert!(reserve_bytes("t", 60).is_err(), "the call total is 150");
+            assert!(try_filled::<u64>("t", 0, 1 << 40).is_err());
+            assert!(check_numel(101).is_err());
+        }
+        assert!(reserve_bytes("t", 1 << 40).is_ok());
+        assert!(check_numel(usize::MAX).is_ok());
+    }
+
+    #[test]
+    fn impossible_sizes_are_errors() {
+        assert!(reserve_elements("t", usize::MAX, 8).is_err());
+        assert!(try_filled::<u8>("t", 0, usize::MAX).is_err());
+    }
+}

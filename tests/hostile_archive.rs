@@ -1,0 +1,163 @@
+//! Hostile archives: unreadable code files, zip bombs, shared compressed streams, huge
+//! pickles, bad CRCs (`Archive::verify`). Each gives a clean, honest error.
+
+mod hostile_support;
+
+use hostile_support::{case_entries, deflate, finish, zip, zip_with, Entry};
+use torchscript::{Archive, Error, Limits, Module};
+
+fn load(bytes: Vec<u8>) -> Result<Module, Error> {
+    Module::from_archive_with_limits(Archive::from_bytes(bytes)?, Limits::default())
+}
+
+fn run(bytes: Vec<u8>) -> String {
+    let module = match load(bytes) {
+        Ok(m) => m,
+        Err(e) => return e.to_string(),
+    };
+    let x = torchscript::Tensor::from_vec(vec![0f32; 18], &[3, 6]).unwrap();
+    match module.run_method("forward", vec![torchscript::Value::Tensor(x), torchscript::Value::Int(2)]) {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn a_code_file_failing_its_crc_is_reported_as_such() {
+    let entries = case_entries("control_flow_scripted");
+    let bytes = zip_with(&entries, Some(("code/__torch__.py", 0x1234_5678)));
+    let message = run(bytes);
+    assert!(message.contains("unreadable code file"), "{message}");
+    assert!(message.contains("crc32"), "{message}");
+    assert!(!message.contains("is not defined"), "{message}");
+}
+
+#[test]
+fn a_code_file_that_is_not_utf8_is_reported_as_such() {
+    let mut entries = case_entries("control_flow_scripted");
+    for e in &mut entries {
+        if e.name == "code/__torch__.py" {
+            e.data.extend_from_slice(&[0xff, 0xfe, 0x1b]);
+        }
+    }
+    let message = run(zip(&entries));
+    assert!(message.contains("not UTF-8"), "{message}");
+}
+
+#[test]
+fn control_bytes_from_the_archive_are_escaped_in_messages() {
+    let mut entries = case_entries("control_flow_scripted");
+    for e in &mut entries {
+        if e.name == "code/__torch__.py" {
+            let text = String::from_utf8(e.data.clone()).unwrap();
+            e.data = text
+                .replacen("outs = annotate", "outs = torch.undefined_op\u{1b}[2J(x)\n    outs = annotate", 1)
+                .into_bytes();
+        }
+    }
+    let message = run(zip(&entries));
+    assert!(!message.contains('\u{1b}'), "{message:?}");
+}
+
+#[test]
+fn a_huge_pickle_is_rejected_before_inflating() {
+    let mut entries = case_entries("control_flow_scripted");
+    for e in &mut entries {
+        if e.name == "data.pkl" {
+            // 40 MiB of opcodes (NONE + POP) compress to a few dozen KiB.
+            e.data = b"N0".repeat(20 << 20);
+            e.deflate = true;
+        }
+    }
+    let bytes = zip(&entries);
+    let limits = Limits {
+        max_pickle_bytes: 16 << 20,
+        ..Limits::default()
+    };
+    let start = std::time::Instant::now();
+    let message = Module::from_archive_with_limits(Archive::from_bytes(bytes).unwrap(), limits)
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("data.pkl") && message.contains("limit"), "{message}");
+    assert!(start.elapsed().as_secs() < 5, "rejected from the directory, not by inflating");
+}
+
+#[test]
+fn code_files_inflating_past_the_archive_budget_are_rejected() {
+    let mut entries = case_entries("control_flow_scripted");
+    let blank = vec![b'\n'; 16 << 20];
+    for i in 0..5 {
+        entries.push(Entry {
+            name: format!("code/__torch__/bomb{i}.py"),
+            data: blank.clone(),
+            deflate: true,
+        });
+    }
+    let limits = Limits {
+        max_inflated_bytes: 64 << 20,
+        ..Limits::default()
+    };
+    let archive = Archive::from_bytes(zip(&entries)).unwrap();
+    let message = Module::from_archive_with_limits(archive, limits)
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("together") && message.contains("limit"), "{message}");
+}
+
+#[test]
+fn entries_sharing_one_compressed_stream_are_bounded() {
+    // 64 directory entries all pointing at one local header whose stream inflates to 32 MiB.
+    let data = vec![0u8; 32 << 20];
+    let body = deflate(&data);
+    let crc = crc32fast::hash(&data);
+    let mut out = Vec::new();
+    let name = "archive/code/__torch__/shared.py";
+    out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+    out.extend_from_slice(&[20, 0, 0, 0, 8, 0, 0, 0, 0, 0]);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(&body);
+    let mut central = Vec::new();
+    for i in 0..64 {
+        let entry_name = format!("archive/code/__torch__/shared{i}.py");
+        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        central.extend_from_slice(&[20, 0, 20, 0, 0, 0, 8, 0, 0, 0, 0, 0]);
+        central.extend_from_slice(&crc.to_le_bytes());
+        central.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        central.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        central.extend_from_slice(&(entry_name.len() as u16).to_le_bytes());
+        central.extend_from_slice(&[0; 12]);
+        central.extend_from_slice(&0u32.to_le_bytes());
+        central.extend_from_slice(entry_name.as_bytes());
+    }
+    let bytes = finish(out, central, 64);
+    let archive = Archive::from_bytes(bytes).expect("the directory itself is readable");
+    let message = Limits::default()
+        .check_archive(&archive)
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("together"), "{message}");
+}
+
+#[test]
+fn verify_checks_stored_records_while_loading_stays_lazy() {
+    let mut entries = case_entries("control_flow_scripted");
+    let good = zip(&entries);
+    Archive::from_bytes(good).unwrap().verify().expect("a clean archive verifies");
+    for e in &mut entries {
+        if e.name == "data/0" {
+            e.data[0] ^= 0x40;
+        }
+    }
+    let tampered: Vec<Entry> = entries;
+    let original = case_entries("control_flow_scripted");
+    let crc = crc32fast::hash(&original.iter().find(|e| e.name == "data/0").unwrap().data);
+    let bytes = zip_with(&tampered, Some(("data/0", crc)));
+    assert!(load(bytes.clone()).is_ok(), "the default load does not read weights");
+    let message = Archive::from_bytes(bytes).unwrap().verify().unwrap_err().to_string();
+    assert!(message.contains("data/0") && message.contains("checksum"), "{message}");
+}
