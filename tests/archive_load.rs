@@ -340,7 +340,9 @@ fn errors_convert_to_the_top_level_error() {
         .into();
     assert!(err.to_string().contains("does-not-exist.pt"));
     let kind = PickleErrorKind::QuantizedTensor;
-    assert!(kind.to_string().starts_with("quantized tensors of this quantization scheme"));
+    assert!(kind
+        .to_string()
+        .starts_with("quantized tensors of this quantization scheme"));
 }
 
 #[test]
@@ -409,7 +411,10 @@ fn quantized_tensors_load_with_their_quantizer() {
             zero_point: 0
         })
     );
-    assert_eq!(q.contiguous_bytes(archive.as_slice()).unwrap(), vec![10u8, 10]);
+    assert_eq!(
+        q.contiguous_bytes(archive.as_slice()).unwrap(),
+        vec![10u8, 10]
+    );
 }
 
 #[test]
