@@ -2348,5 +2348,199 @@ def _():
     return dict(module=script(_keypoint_rcnn()), inputs=(_det_images(),))
 
 
+# ============================================================================================
+# Issue 12 (part B): quantized models (fbgemm), older archives
+# ============================================================================================
+
+import torch.ao.quantization as _tq  # noqa: E402
+
+torch.backends.quantized.engine = "fbgemm"
+
+
+class _QMLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(16, 32)
+        self.fc2 = nn.Linear(32, 8)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+
+
+@case("quant_dynamic_linear_scripted", 12, "torch.ao.quantization.quantize_dynamic(qint8) on a 2-layer MLP: "
+      "LinearPackedParamsBase with per-tensor qint8 weights, quantized::linear_dynamic (reduce_range) on a "
+      "[3,5,16] input.", kind="scripted")
+def _():
+    m = _tq.quantize_dynamic(_QMLP().eval(), {nn.Linear}, dtype=torch.qint8)
+    return dict(module=script(m), inputs=(torch.randn(3, 5, 16) * 2,), eager=m)
+
+
+@case("quant_dynamic_linear_fp16_scripted", 12, "quantize_dynamic(float16) on a 2-layer MLP: "
+      "quantized::linear_dynamic_fp16.", kind="scripted")
+def _():
+    m = _tq.quantize_dynamic(_QMLP().eval(), {nn.Linear}, dtype=torch.float16)
+    return dict(module=script(m), inputs=(torch.randn(4, 16),), eager=m)
+
+
+class _QLSTM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(6, 10, num_layers=2, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(20, 4)
+
+    def forward(self, x):
+        y, (h, c) = self.lstm(x)
+        return self.fc(y), h, c
+
+
+@case("quant_dynamic_lstm_scripted", 12, "quantize_dynamic(qint8) on a 2-layer bidirectional batch-first LSTM "
+      "+ Linear: CellParamsBase packed params, aten::quantized_lstm, quantized::linear_dynamic.", kind="scripted")
+def _():
+    m = _tq.quantize_dynamic(_QLSTM().eval(), {nn.LSTM, nn.Linear}, dtype=torch.qint8)
+    return dict(module=script(m), inputs=(torch.randn(2, 7, 6),), eager=m)
+
+
+class _QConvNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.quant = _tq.QuantStub()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.relu1 = nn.ReLU()
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1, groups=2)
+        self.conv3 = nn.Conv2d(8, 4, 3, stride=2, padding=2, dilation=2, bias=False)
+        self.add = torch.ao.nn.quantized.FloatFunctional()
+        self.add_plain = torch.ao.nn.quantized.FloatFunctional()
+        self.cat = torch.ao.nn.quantized.FloatFunctional()
+        self.fc = nn.Linear(12 * 3 * 3, 5)
+        self.fc_relu = nn.Linear(5, 6)
+        self.relu2 = nn.ReLU()
+        self.dequant = _tq.DeQuantStub()
+
+    def forward(self, x):
+        x = self.quant(x)
+        y = self.relu1(self.conv1(x))
+        z = self.conv2(y)
+        y = self.add.add_relu(y, z)
+        y = self.add_plain.add(y, z)
+        w = self.conv3(y)
+        y = self.cat.cat([w, torch.nn.functional.max_pool2d(y, 2)[:, :8, :3, :3]], 1)
+        y = torch.flatten(y, 1)
+        y = self.relu2(self.fc_relu(self.fc(y)))
+        return self.dequant(y)
+
+
+def _static_convnet():
+    seed_all(0)
+    m = _QConvNet().eval()
+    m.qconfig = _tq.get_default_qconfig("fbgemm")
+    _tq.fuse_modules(m, [["conv1", "relu1"], ["fc_relu", "relu2"]], inplace=True)
+    _tq.prepare(m, inplace=True)
+    with torch.no_grad():
+        for _ in range(6):
+            m(torch.randn(2, 3, 6, 6))
+    _tq.convert(m, inplace=True)
+    return m
+
+
+@case("quant_static_convnet_scripted", 12, "Static fbgemm post-training quantization (per-channel qint8 weights, "
+      "quint8 activations): QuantStub, Conv+ReLU fused, grouped and strided/dilated convs, add_relu/add/cat via "
+      "FloatFunctional, quantized max_pool2d/slice/flatten, Linear and Linear+ReLU fused, DeQuantStub.",
+      kind="scripted")
+def _():
+    m = _static_convnet()
+    return dict(module=script(m), inputs=(torch.randn(2, 3, 6, 6),), eager=m)
+
+
+@case("quant_static_convnet_traced", 12, "The quantized convnet of quant_static_convnet_scripted, traced.",
+      kind="traced")
+def _():
+    m = _static_convnet()
+    x = torch.randn(2, 3, 6, 6)
+    return dict(module=trace(m, (x,)), inputs=(x,), eager=m)
+
+
+class _SortedSearchOps(nn.Module):
+    def forward(self, x, b, seq, vals, ints):
+        km = torch.kthvalue(x, 2, 1)
+        kk = torch.kthvalue(x, 3, 0, True)
+        med = torch.median(x, 1)
+        med0 = torch.median(x, 0, keepdim=True)
+        nan_x = torch.where(x > 1.0, torch.full_like(x, float("nan")), x)
+        nmed = torch.nanmedian(nan_x, 1)
+        return (km.values, km.indices, kk.values, kk.indices, med.values, med.indices, med0.values, med0.indices,
+                nmed.values, nmed.indices, torch.nanmedian(nan_x), torch.median(x),
+                torch.bucketize(x, b), torch.bucketize(x, b, right=True), torch.bucketize(x, b, out_int32=True),
+                torch.searchsorted(seq, vals), torch.searchsorted(seq, vals, right=True),
+                torch.searchsorted(seq, vals, side="right"), torch.searchsorted(b, 0.5),
+                torch.histc(x, 7), torch.histc(x, 5, -1.0, 1.0), torch.histc(ints.float(), 4),
+                torch.diff(x), torch.diff(x, 2, 0), torch.diff(x, 1, 1, prepend=x[:, :1], append=x[:, -1:]),
+                torch.diff(ints), torch.diff(ints > 2),
+                torch.logcumsumexp(x, 1), torch.logcumsumexp(x, 0),
+                torch.linalg.cross(x[:, :3], x[:, 3:6]), torch.cross(x[:3, :2].t(), x[3:6, :2].t(), dim=1),
+                torch.cross(x[:3, :2], x[3:6, :2]))
+
+
+@case("aten_sorted_search_scripted", 12, "kthvalue, median.dim, nanmedian (dim and all), bucketize (left/right/int32), "
+      "searchsorted (batched, right, side, scalar), histc (auto range, explicit range, ints), diff (n, dim, "
+      "prepend/append, int and bool), logcumsumexp, linalg_cross / cross (default dim).", kind="scripted")
+def _():
+    m = _SortedSearchOps()
+    x = torch.randn(6, 7)
+    b = torch.tensor([-1.0, -0.25, 0.0, 0.3, 1.1])
+    seq = torch.sort(torch.randn(3, 8), 1).values
+    vals = torch.randn(3, 5)
+    ints = torch.tensor([[1, 4, 2, 2, 7], [3, 3, 0, 5, 1]])
+    return dict(module=script(m), inputs=(x, b, seq, vals, ints), eager=m)
+
+
+class _UniqueOps(nn.Module):
+    def forward(self, x, f, rows):
+        u, inv, cnt = torch.unique(x, sorted=True, return_inverse=True, return_counts=True)
+        u2 = torch.unique(f)
+        c1, c1i, c1c = torch.unique_consecutive(x, return_inverse=True, return_counts=True)
+        c2 = torch.unique_consecutive(rows, dim=0)
+        d0, d0i, d0c = torch.unique(rows, dim=0, return_inverse=True, return_counts=True)
+        d1 = torch.unique(rows, dim=1)
+        return u, inv, cnt, u2, c1, c1i, c1c, c2, d0, d0i, d0c, d1
+
+
+@case("aten_unique_scripted", 12, "torch.unique (_unique2 with inverse and counts, float), unique_consecutive "
+      "(flat and dim=0), unique_dim (dim 0 with inverse/counts, dim 1).", kind="scripted")
+def _():
+    m = _UniqueOps()
+    x = torch.tensor([[3, 1, 1, 2], [2, 2, 5, 3], [0, 0, 0, 9]])
+    f = torch.tensor([0.5, -1.0, 0.5, 2.0, -1.0, 3.25])
+    rows = torch.tensor([[1, 2, 1], [1, 2, 1], [0, 5, 0], [1, 2, 1], [0, 5, 0], [4, 4, 4]])
+    return dict(module=script(m), inputs=(x, f, rows), eager=m)
+
+
+class _GridSample(nn.Module):
+    def forward(self, img, grid, vol, grid3):
+        outs = []
+        for mode in ["bilinear", "nearest", "bicubic"]:
+            for pad in ["zeros", "border", "reflection"]:
+                for ac in [False, True]:
+                    outs.append(F.grid_sample(img, grid, mode=mode, padding_mode=pad, align_corners=ac))
+        for mode in ["bilinear", "nearest"]:
+            for pad in ["zeros", "border", "reflection"]:
+                for ac in [False, True]:
+                    outs.append(F.grid_sample(vol, grid3, mode=mode, padding_mode=pad, align_corners=ac))
+        theta = torch.tensor([[[0.9, -0.2, 0.1], [0.3, 1.1, -0.05]]]).repeat(img.size(0), 1, 1)
+        warp = F.affine_grid(theta, [img.size(0), img.size(1), 5, 6], align_corners=False)
+        outs.append(F.grid_sample(img, warp, align_corners=False))
+        return outs
+
+
+@case("aten_grid_sampler_scripted", 12, "F.grid_sample 2-D (bilinear/nearest/bicubic x zeros/border/reflection x "
+      "align_corners) and 3-D (bilinear/nearest x paddings x align_corners), grid points outside [-1, 1], and an "
+      "affine_grid warp (kornia / RAFT style).", kind="scripted")
+def _():
+    m = _GridSample()
+    img = torch.randn(2, 3, 5, 7)
+    grid = torch.rand(2, 4, 6, 2) * 2.6 - 1.3
+    vol = torch.randn(1, 2, 3, 4, 5)
+    grid3 = torch.rand(1, 2, 3, 4, 3) * 2.6 - 1.3
+    return dict(module=script(m), inputs=(img, grid, vol, grid3), eager=m)
+
 if __name__ == "__main__":
     main()

@@ -340,7 +340,9 @@ fn errors_convert_to_the_top_level_error() {
         .into();
     assert!(err.to_string().contains("does-not-exist.pt"));
     let kind = PickleErrorKind::QuantizedTensor;
-    assert_eq!(kind.to_string(), "quantized tensors are unsupported");
+    assert!(kind
+        .to_string()
+        .starts_with("quantized tensors of this quantization scheme"));
 }
 
 #[test]
@@ -378,7 +380,7 @@ fn devices_enums_classes_and_setstate() {
 }
 
 #[test]
-fn complex_and_quantized_tensors_are_refused_clearly() {
+fn complex_tensors_are_refused_clearly() {
     let err = load_archive_pickles(&open("complex.pt")).unwrap_err();
     assert!(
         matches!(&err, Error::Pickle(p) if matches!(&p.kind, PickleErrorKind::UnsupportedStorage { name } if name == "ComplexFloatStorage")),
@@ -388,10 +390,30 @@ fn complex_and_quantized_tensors_are_refused_clearly() {
         err.to_string(),
         "data.pkl at byte 86: unsupported storage type torch.ComplexFloatStorage"
     );
-    let err = load_archive_pickles(&open("quantized.pt")).unwrap_err();
-    assert!(
-        matches!(&err, Error::Pickle(p) if p.kind == PickleErrorKind::QuantizedTensor),
-        "{err}"
+}
+
+#[test]
+fn quantized_tensors_load_with_their_quantizer() {
+    // quantized.pt: `q = torch.quantize_per_tensor(..., scale=0.1, zero_point=0, quint8)`
+    // of 2 elements (torch: int_repr [10, 10], dequantized [1.0, 1.0]).
+    let archive = open("quantized.pt");
+    let loaded = load_archive_pickles(&archive).unwrap();
+    let root = root_object(&loaded.data);
+    let Some(PickleValue::Tensor(q)) = root.attribute("q") else {
+        panic!("no tensor q in {root:?}");
+    };
+    assert_eq!(q.storage.dtype, torchscript::pickle::StorageDType::QUInt8);
+    assert_eq!(q.size, vec![2]);
+    assert_eq!(
+        q.quantizer,
+        Some(torchscript::pickle::QuantizerRecord::PerTensor {
+            scale: 0.1,
+            zero_point: 0
+        })
+    );
+    assert_eq!(
+        q.contiguous_bytes(archive.as_slice()).unwrap(),
+        vec![10u8, 10]
     );
 }
 

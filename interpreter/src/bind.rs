@@ -257,6 +257,11 @@ fn accepts(ty: &SchemaType, v: &Value) -> Option<(u32, Value)> {
         }
         (T::Tuple(_), Value::Tuple(_)) => (3, v.clone()),
         (T::Other(_), Value::Object(_)) => (1, v.clone()),
+        // C++ (torchbind) objects such as quantized packed parameters travel as the tuple of
+        // their state (see the loader).
+        (T::Other(name), Value::Tuple(_)) if name.starts_with("__torch__.torch.classes.") => {
+            (1, v.clone())
+        }
         (T::Future(_), Value::Future(_)) => (3, v.clone()),
         _ => return None,
     })

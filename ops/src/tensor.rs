@@ -17,6 +17,7 @@ use std::sync::Arc;
 use crate::dispatch_dtype;
 use crate::dtype::{DType, Element};
 use crate::error::{OpError, Result};
+use crate::ops::quantized::Quantizer;
 use crate::scalar::Scalar;
 use crate::shape::{self, contiguous_strides, wrap_dim, wrap_insert_dim};
 use crate::storage::{MappedRegion, Storage};
@@ -40,6 +41,9 @@ struct TensorInner {
     /// Set on the dense stand-in for a nested tensor (see [`Tensor::with_nested_mask`]): a bool
     /// `[batch, seq]` mask, true at real tokens.
     nested_mask: Option<Tensor>,
+    /// Set on a quantized tensor (qint8 / quint8 / qint32 stored as int8 / uint8 / int32):
+    /// its scale(s) and zero point(s), see [`Tensor::with_quantizer`].
+    quantizer: Option<Arc<Quantizer>>,
 }
 
 impl std::fmt::Debug for Tensor {
@@ -98,6 +102,7 @@ impl Tensor {
             requires_grad: false,
             wrapped_number: false,
             nested_mask: None,
+            quantizer: None,
         })))
     }
 
@@ -161,6 +166,7 @@ impl Tensor {
             requires_grad: false,
             wrapped_number: false,
             nested_mask: None,
+            quantizer: None,
         }))
     }
 
@@ -205,6 +211,7 @@ impl Tensor {
             requires_grad,
             wrapped_number: inner.wrapped_number,
             nested_mask: inner.nested_mask.clone(),
+            quantizer: inner.quantizer.clone(),
         }))
     }
 
@@ -224,6 +231,7 @@ impl Tensor {
             requires_grad: inner.requires_grad,
             wrapped_number: true,
             nested_mask: None,
+            quantizer: None,
         }))
     }
 
@@ -285,7 +293,30 @@ impl Tensor {
             requires_grad: inner.requires_grad,
             wrapped_number: false,
             nested_mask: Some(mask),
+            quantizer: None,
         })))
+    }
+
+    /// The same view marked as a quantized tensor with `quantizer` (the elements are the
+    /// integer representation: int8 for qint8, uint8 for quint8, int32 for qint32).
+    pub fn with_quantizer(self, quantizer: Quantizer) -> Tensor {
+        let inner = &self.0;
+        Tensor(Arc::new(TensorInner {
+            storage: inner.storage.clone(),
+            dtype: inner.dtype,
+            offset: inner.offset,
+            shape: inner.shape.clone(),
+            strides: inner.strides.clone(),
+            requires_grad: inner.requires_grad,
+            wrapped_number: false,
+            nested_mask: None,
+            quantizer: Some(Arc::new(quantizer)),
+        }))
+    }
+
+    /// The quantizer of a quantized tensor, `None` for an ordinary tensor.
+    pub fn quantizer(&self) -> Option<&Quantizer> {
+        self.0.quantizer.as_deref()
     }
 
     /// The padding mask of a tensor standing for a nested tensor (true at real tokens), or
@@ -392,6 +423,9 @@ impl Tensor {
             requires_grad: false,
             wrapped_number: false,
             nested_mask: None,
+            // Reshapes of a per-tensor quantized tensor stay quantized (a per-channel
+            // quantizer's axis would not survive a reshape).
+            quantizer: self.0.quantizer.clone().filter(|q| q.is_per_tensor()),
         }))
     }
 
@@ -750,7 +784,11 @@ impl Tensor {
 
     /// Always a fresh contiguous copy (PyTorch's `clone`).
     pub fn copy_contiguous(&self) -> Result<Tensor> {
-        dispatch_dtype!(self.dtype(), T => Tensor::from_vec(self.to_vec::<T>()?, self.shape()))
+        let copy = dispatch_dtype!(self.dtype(), T => Tensor::from_vec(self.to_vec::<T>()?, self.shape()))?;
+        Ok(match self.0.quantizer.as_deref() {
+            Some(q) if q.is_per_tensor() => copy.with_quantizer(q.clone()),
+            _ => copy,
+        })
     }
 
     /// A copy converted to `dtype` (or this tensor when it already has it).

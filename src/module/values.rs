@@ -4,11 +4,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use torchscript_interpreter::{ErrorKind, Interpreter, Object, Program, Value};
+use torchscript_ops::ops::quantized::Quantizer;
 use torchscript_ops::{CopyStats, DType, MappedRegion, Storage, Tensor};
 
 use crate::archive::Archive;
 use crate::error::Error;
-use crate::pickle::{PickleValue, PickledObject, StorageDType, StorageRecord, TensorRecord};
+use crate::pickle::{
+    PickleValue, PickledObject, QuantizerRecord, StorageDType, StorageRecord, TensorRecord,
+};
 
 /// The torch dtype of a storage class.
 pub fn storage_dtype(d: StorageDType) -> DType {
@@ -20,10 +23,18 @@ pub fn storage_dtype(d: StorageDType) -> DType {
         StorageDType::Long => DType::I64,
         StorageDType::Int => DType::I32,
         StorageDType::Short => DType::I16,
-        StorageDType::Char => DType::I8,
-        StorageDType::Byte => DType::U8,
+        StorageDType::Char | StorageDType::QInt8 => DType::I8,
+        StorageDType::Byte | StorageDType::QUInt8 => DType::U8,
         StorageDType::Bool => DType::Bool,
+        StorageDType::QInt32 => DType::I32,
     }
+}
+
+const TORCHBIND_PREFIX: &str = "__torch__.torch.classes.";
+
+/// Whether `class_name` is a C++ class registered with torchbind (`torch.classes.*`).
+pub fn is_torchbind_class(class_name: &str) -> bool {
+    class_name.starts_with(TORCHBIND_PREFIX)
 }
 
 /// Converts pickled values, mapping each storage record once and building each object once.
@@ -69,7 +80,7 @@ impl<'a> ValueBuilder<'a> {
 
     fn tensor(&mut self, rec: &TensorRecord) -> Result<Tensor, Error> {
         let storage = self.storage(&rec.storage)?;
-        Tensor::from_storage(
+        let tensor = Tensor::from_storage(
             storage,
             storage_dtype(rec.storage.dtype),
             rec.storage_offset,
@@ -79,6 +90,41 @@ impl<'a> ValueBuilder<'a> {
         .map(|t| t.with_requires_grad(rec.requires_grad))
         .map_err(|e| {
             Error::InvalidModel(format!("tensor in record {}: {e}", rec.storage.record_name))
+        })?;
+        match &rec.quantizer {
+            None => Ok(tensor),
+            Some(q) => {
+                let quantizer = self.quantizer(q).map_err(|e| {
+                    Error::InvalidModel(format!(
+                        "quantizer of the tensor in record {}: {e}",
+                        rec.storage.record_name
+                    ))
+                })?;
+                Ok(tensor.with_quantizer(quantizer))
+            }
+        }
+    }
+
+    /// The quantizer of a quantized tensor (per-channel scales and zero points are small
+    /// tensors of the archive, read once here).
+    fn quantizer(&mut self, q: &QuantizerRecord) -> Result<Quantizer, Error> {
+        Ok(match q {
+            QuantizerRecord::PerTensor { scale, zero_point } => Quantizer::PerTensor {
+                scale: *scale,
+                zero_point: *zero_point,
+            },
+            QuantizerRecord::PerChannel {
+                scales,
+                zero_points,
+                axis,
+            } => {
+                let read = |e: torchscript_ops::OpError| Error::InvalidModel(e.to_string());
+                Quantizer::PerChannel {
+                    scales: self.tensor(scales)?.to_vec::<f64>().map_err(read)?,
+                    zero_points: self.tensor(zero_points)?.to_vec::<i64>().map_err(read)?,
+                    axis: *axis,
+                }
+            }
         })
     }
 
@@ -118,6 +164,9 @@ impl<'a> ValueBuilder<'a> {
                 Value::Dict(dict)
             }
             PickleValue::Tensor(rec) => Value::Tensor(self.tensor(rec)?),
+            PickleValue::Object(obj) if is_torchbind_class(&obj.class_name) => {
+                self.torchbind(obj)?
+            }
             PickleValue::Object(obj) => Value::Object(self.object(obj)?),
             PickleValue::Enum { value, .. } => self.value(value)?,
             PickleValue::Device(d) => Value::Device(
@@ -128,6 +177,101 @@ impl<'a> ValueBuilder<'a> {
                 return Err(Error::InvalidModel(format!("global `{g}` is not a value")))
             }
         })
+    }
+
+    /// A C++ (torchbind) object such as `__torch__.torch.classes.quantized.LinearPackedParamsBase`:
+    /// there is no TorchScript code for its class, so it travels as the tuple of its pickled
+    /// state, which the `quantized::` operators read (see `torchscript_ops::ops::quantized::packed`).
+    fn torchbind(&mut self, obj: &Arc<PickledObject>) -> Result<Value, Error> {
+        let short = obj
+            .class_name
+            .strip_prefix(TORCHBIND_PREFIX)
+            .unwrap_or(&obj.class_name);
+        match short {
+            "quantized.LinearPackedParamsBase"
+            | "quantized.Conv2dPackedParamsBase"
+            | "rnn.CellParamsBase" => {}
+            _ => {
+                return Err(Error::InvalidModel(format!(
+                    "C++ class {} is not supported",
+                    obj.class_name
+                )))
+            }
+        }
+        let state = match &obj.state {
+            PickleValue::Tuple(items) => items.clone(),
+            other => {
+                return Err(Error::InvalidModel(format!(
+                    "state of {} is a {}, not a tuple",
+                    obj.class_name,
+                    other.kind_name()
+                )))
+            }
+        };
+        if short == "quantized.Conv2dPackedParamsBase" {
+            return self.conv_packed_params(&obj.class_name, &state);
+        }
+        Ok(Value::tuple(
+            state
+                .iter()
+                .map(|v| self.value(v))
+                .collect::<Result<_, _>>()?,
+        ))
+    }
+
+    /// `Conv2dPackedParamsBase.__getstate__` (version "3"): `("3", [config, weight],
+    /// [bias])` with `config` an int64 tensor `[spatial_dims, stride.., padding..,
+    /// dilation.., output_padding.., groups, flags]`, turned into the
+    /// `(weight, bias, stride, padding, dilation, groups)` tuple `quantized::conv2d` reads.
+    fn conv_packed_params(&mut self, class: &str, state: &[PickleValue]) -> Result<Value, Error> {
+        let bad = |why: &str| Error::InvalidModel(format!("state of {class}: {why}"));
+        let [version, tensors, optionals] = state else {
+            return Err(bad("expected (version, tensors, optional tensors)"));
+        };
+        if version.as_str() != Some("3") {
+            return Err(bad("only version \"3\" is supported"));
+        }
+        let tensors = tensors.as_sequence().ok_or_else(|| bad("no tensor list"))?;
+        let (Some(PickleValue::Tensor(config)), Some(PickleValue::Tensor(weight))) =
+            (tensors.first(), tensors.get(1))
+        else {
+            return Err(bad("expected [config, weight] tensors"));
+        };
+        let config = self
+            .tensor(config)?
+            .to_vec::<i64>()
+            .map_err(|e| bad(&e.to_string()))?;
+        let bias = match optionals.as_sequence().and_then(|o| o.first()) {
+            Some(PickleValue::Tensor(b)) => Value::Tensor(self.tensor(b)?),
+            _ => Value::None,
+        };
+        let dims = match config.first() {
+            Some(2) => 2usize,
+            _ => return Err(bad("only 2-d convolutions are supported")),
+        };
+        let field = |i: usize| -> Result<Value, Error> {
+            let start = 1 + i * dims;
+            config
+                .get(start..start + dims)
+                .map(|v| Value::list(v.iter().map(|&x| Value::Int(x)).collect()))
+                .ok_or_else(|| bad("config tensor too short"))
+        };
+        let groups = config
+            .get(1 + 4 * dims)
+            .copied()
+            .ok_or_else(|| bad("config tensor too short"))?;
+        let transposed = config.get(2 + 4 * dims).copied().unwrap_or(0) & 1 == 1;
+        if transposed {
+            return Err(bad("transposed quantized convolutions are not supported"));
+        }
+        Ok(Value::tuple(vec![
+            Value::Tensor(self.tensor(weight)?),
+            bias,
+            field(0)?,
+            field(1)?,
+            field(2)?,
+            Value::Int(groups),
+        ]))
     }
 
     fn object(&mut self, obj: &Arc<PickledObject>) -> Result<Arc<Object>, Error> {

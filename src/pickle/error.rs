@@ -74,8 +74,9 @@ pub enum PickleErrorKind {
     /// A storage type this runtime cannot hold (complex, quantized, ...).
     #[error("unsupported storage type torch.{name}")]
     UnsupportedStorage { name: String },
-    /// Quantized tensors (`torch._utils._rebuild_qtensor`).
-    #[error("quantized tensors are unsupported")]
+    /// Quantized tensors with a quantization scheme other than per-tensor or per-channel affine
+    /// (e.g. `per_channel_affine_float_qparams`).
+    #[error("quantized tensors of this quantization scheme are unsupported (only per_tensor_affine and per_channel_affine)")]
     QuantizedTensor,
 
     // ---- storages and tensors ----

@@ -10,9 +10,11 @@
 //! - `__torch__.<qualified>.<Class>` for modules and TorchScript classes (`NEWOBJ` + `BUILD`) and
 //!   for enums (`REDUCE` with the enum's value).
 //!
-//! Also accepted: `torch._utils._rebuild_parameter` (eager-style parameters). Refused with a
-//! specific error: `torch._utils._rebuild_qtensor`, storages of other dtypes. Everything else is
-//! a [`PickleErrorKind::ForbiddenGlobal`].
+//! Also accepted: `torch._utils._rebuild_parameter` (eager-style parameters) and, for quantized
+//! tensors, `torch._utils._rebuild_qtensor` with `torch.per_tensor_affine` /
+//! `torch.per_channel_affine` and `torch.Q(U)Int8Storage` / `QInt32Storage`. Refused with a
+//! specific error: float-qparams quantization, storages of other dtypes. Everything else is a
+//! [`PickleErrorKind::ForbiddenGlobal`].
 
 use std::sync::Arc;
 
@@ -24,6 +26,10 @@ use super::value::{PickleValue, StorageDType};
 pub(crate) enum AllowedGlobal {
     RebuildTensorV2,
     RebuildParameter,
+    /// `torch._utils._rebuild_qtensor`: a quantized tensor.
+    RebuildQTensor,
+    /// `torch.per_tensor_affine` / `torch.per_channel_affine`: a quantization scheme tag.
+    QScheme(&'static str),
     Storage(StorageDType),
     /// `torch.jit._pickle.build_*list`, with the element type tag it implies.
     BuildList(&'static str),
@@ -40,6 +46,8 @@ impl AllowedGlobal {
         match self {
             AllowedGlobal::RebuildTensorV2 => "torch._utils._rebuild_tensor_v2".to_string(),
             AllowedGlobal::RebuildParameter => "torch._utils._rebuild_parameter".to_string(),
+            AllowedGlobal::RebuildQTensor => "torch._utils._rebuild_qtensor".to_string(),
+            AllowedGlobal::QScheme(name) => format!("torch.{name}"),
             AllowedGlobal::Storage(dtype) => format!("torch.{}", dtype.storage_class()),
             AllowedGlobal::BuildList(tag) => format!("torch.jit._pickle.{}", build_list_name(tag)),
             AllowedGlobal::RestoreTypeTag => "torch.jit._pickle.restore_type_tag".to_string(),
@@ -75,7 +83,10 @@ pub(crate) fn resolve_global(module: &str, name: &str) -> Result<AllowedGlobal, 
     match (module, name) {
         ("torch._utils", "_rebuild_tensor_v2") => Ok(AllowedGlobal::RebuildTensorV2),
         ("torch._utils", "_rebuild_parameter") => Ok(AllowedGlobal::RebuildParameter),
-        ("torch._utils", "_rebuild_qtensor") => Err(PickleErrorKind::QuantizedTensor),
+        ("torch._utils", "_rebuild_qtensor") => Ok(AllowedGlobal::RebuildQTensor),
+        ("torch", "per_tensor_affine") => Ok(AllowedGlobal::QScheme("per_tensor_affine")),
+        ("torch", "per_channel_affine") => Ok(AllowedGlobal::QScheme("per_channel_affine")),
+        ("torch", "per_channel_affine_float_qparams") => Err(PickleErrorKind::QuantizedTensor),
         ("torch", "device") => Ok(AllowedGlobal::Device),
         ("torch", storage) if storage.ends_with("Storage") && is_identifier(storage) => {
             StorageDType::from_storage_class(storage)
@@ -155,7 +166,9 @@ pub(crate) fn call_with_values(
         },
         AllowedGlobal::Storage(_)
         | AllowedGlobal::RebuildTensorV2
-        | AllowedGlobal::RebuildParameter => Err(bad_call(callee, "unexpected arguments")),
+        | AllowedGlobal::RebuildParameter
+        | AllowedGlobal::RebuildQTensor
+        | AllowedGlobal::QScheme(_) => Err(bad_call(callee, "unexpected arguments")),
     }
 }
 

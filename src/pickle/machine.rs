@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use super::error::{PickleError, PickleErrorKind};
 use super::globals::{call_with_values, resolve_global, AllowedGlobal};
-use super::tensor::{rebuild_parameter, rebuild_tensor, StorageResolver, StorageTable};
+use super::tensor::{
+    rebuild_parameter, rebuild_qtensor, rebuild_tensor, StorageResolver, StorageTable,
+};
 use super::value::{PickleValue, PickledObject, StorageRecord};
 
 mod step;
@@ -458,6 +460,19 @@ impl<'a> Machine<'a> {
             }
             AllowedGlobal::RebuildParameter => {
                 PickleValue::Tensor(rebuild_parameter(&entry_values(args)?)?)
+            }
+            AllowedGlobal::RebuildQTensor => {
+                let mut args = args.into_iter();
+                let storage = match args.next().map(|e| e.slot) {
+                    Some(Slot::Storage(storage)) => storage,
+                    _ => {
+                        return Err(PickleErrorKind::InvalidTensor {
+                            reason: "first argument of _rebuild_qtensor is not a storage".into(),
+                        })
+                    }
+                };
+                let rest = entry_values(args.collect())?;
+                PickleValue::Tensor(rebuild_qtensor(storage, &rest)?)
             }
             other => call_with_values(&other, entry_values(args)?)?,
         };

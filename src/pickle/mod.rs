@@ -19,7 +19,9 @@ pub use load::{
 };
 pub use machine::PickleLimits;
 pub use tensor::{StorageResolver, MAX_TENSOR_DIMS};
-pub use value::{PickleValue, PickledObject, StorageDType, StorageRecord, TensorRecord};
+pub use value::{
+    PickleValue, PickledObject, QuantizerRecord, StorageDType, StorageRecord, TensorRecord,
+};
 pub use walk::{named_tensors, NamedTensor};
 
 /// Unpickles `bytes` (the content of record `record_name`, named in errors) with the default

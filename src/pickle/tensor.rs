@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::error::PickleErrorKind;
-use super::value::{PickleValue, StorageDType, StorageRecord, TensorRecord};
+use super::value::{PickleValue, QuantizerRecord, StorageDType, StorageRecord, TensorRecord};
 use crate::archive::StoredRecord;
 
 /// Most dimensions a tensor may have (PyTorch itself caps at 64).
@@ -143,9 +143,124 @@ pub(crate) fn rebuild_tensor(
         size: to_dims(size, "size")?,
         stride: to_dims(stride, "stride")?,
         requires_grad: to_bool(requires_grad, "requires_grad")?,
+        quantizer: None,
     };
     check_view_fits(&tensor)?;
     Ok(tensor)
+}
+
+/// `_rebuild_qtensor(storage, storage_offset, size, stride, quantizer_params, requires_grad,
+/// hooks)` with `rest` the arguments after the storage; `quantizer_params` is
+/// `(torch.per_tensor_affine, scale, zero_point)` or
+/// `(torch.per_channel_affine, scales, zero_points, axis)`.
+pub(crate) fn rebuild_qtensor(
+    storage: Arc<StorageRecord>,
+    rest: &[PickleValue],
+) -> Result<TensorRecord, PickleErrorKind> {
+    let [offset, size, stride, qparams, requires_grad, ..] = rest else {
+        return Err(invalid(format!(
+            "_rebuild_qtensor has {} arguments, expected 7",
+            rest.len().saturating_add(1)
+        )));
+    };
+    if !matches!(
+        storage.dtype,
+        StorageDType::QInt8 | StorageDType::QUInt8 | StorageDType::QInt32
+    ) {
+        return Err(invalid(format!(
+            "a quantized tensor over a {} storage",
+            storage.dtype
+        )));
+    }
+    let quantizer = quantizer_record(qparams)?;
+    let tensor = TensorRecord {
+        storage,
+        storage_offset: to_usize(offset, "storage offset")?,
+        size: to_dims(size, "size")?,
+        stride: to_dims(stride, "stride")?,
+        requires_grad: to_bool(requires_grad, "requires_grad")?,
+        quantizer: Some(quantizer),
+    };
+    check_view_fits(&tensor)?;
+    if let Some(QuantizerRecord::PerChannel {
+        scales,
+        zero_points,
+        axis,
+    }) = &tensor.quantizer
+    {
+        let channels = tensor.size.get(*axis).copied().ok_or_else(|| {
+            invalid(format!(
+                "axis {axis} of a {}-d quantized tensor",
+                tensor.size.len()
+            ))
+        })?;
+        if scales.numel() != channels || zero_points.numel() != channels {
+            return Err(invalid(format!(
+                "{} scales and {} zero points for {channels} channels",
+                scales.numel(),
+                zero_points.numel()
+            )));
+        }
+    }
+    Ok(tensor)
+}
+
+fn to_f64(value: &PickleValue, what: &str) -> Result<f64, PickleErrorKind> {
+    match value {
+        PickleValue::Float(f) => Ok(*f),
+        PickleValue::Int(i) => Ok(*i as f64),
+        other => Err(invalid(format!(
+            "{what} is a {}, not a float",
+            other.kind_name()
+        ))),
+    }
+}
+
+fn quantizer_record(value: &PickleValue) -> Result<QuantizerRecord, PickleErrorKind> {
+    let items = match value {
+        PickleValue::Tuple(items) | PickleValue::List(items) => items.as_slice(),
+        other => {
+            return Err(invalid(format!(
+                "quantizer parameters are a {}, not a tuple",
+                other.kind_name()
+            )))
+        }
+    };
+    match items {
+        [PickleValue::Global(scheme), scale, zero_point] if scheme == "torch.per_tensor_affine" => {
+            let zero_point = match zero_point {
+                PickleValue::Int(z) => *z,
+                other => {
+                    return Err(invalid(format!(
+                        "zero point is a {}, not an int",
+                        other.kind_name()
+                    )))
+                }
+            };
+            Ok(QuantizerRecord::PerTensor {
+                scale: to_f64(scale, "scale")?,
+                zero_point,
+            })
+        }
+        [PickleValue::Global(scheme), PickleValue::Tensor(scales), PickleValue::Tensor(zero_points), axis]
+            if scheme == "torch.per_channel_affine" =>
+        {
+            if scales.storage.dtype != StorageDType::Double
+                || zero_points.storage.dtype != StorageDType::Long
+            {
+                return Err(invalid(format!(
+                    "per-channel scales / zero points are {} / {}, expected float64 / int64",
+                    scales.storage.dtype, zero_points.storage.dtype
+                )));
+            }
+            Ok(QuantizerRecord::PerChannel {
+                scales: Box::new(scales.clone()),
+                zero_points: Box::new(zero_points.clone()),
+                axis: to_usize(axis, "axis")?,
+            })
+        }
+        _ => Err(PickleErrorKind::QuantizedTensor),
+    }
 }
 
 /// `_rebuild_parameter(data, requires_grad, backward_hooks)`.

@@ -132,6 +132,22 @@ pub struct TensorRecord {
     pub size: Vec<usize>,
     pub stride: Vec<usize>,
     pub requires_grad: bool,
+    /// Set for a quantized tensor (`torch._utils._rebuild_qtensor`): its affine quantizer.
+    pub quantizer: Option<QuantizerRecord>,
+}
+
+/// The quantizer of a quantized tensor, as `_rebuild_qtensor` receives it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QuantizerRecord {
+    /// `(torch.per_tensor_affine, scale, zero_point)`.
+    PerTensor { scale: f64, zero_point: i64 },
+    /// `(torch.per_channel_affine, scales, zero_points, axis)`: float64 scales and int64 zero
+    /// points, one per index of `axis`.
+    PerChannel {
+        scales: Box<TensorRecord>,
+        zero_points: Box<TensorRecord>,
+        axis: usize,
+    },
 }
 
 impl TensorRecord {
@@ -243,11 +259,17 @@ pub enum StorageDType {
     Char,
     Byte,
     Bool,
+    /// `torch.QInt8Storage`: the int8 representation of a qint8 tensor.
+    QInt8,
+    /// `torch.QUInt8Storage`: the uint8 representation of a quint8 tensor.
+    QUInt8,
+    /// `torch.QInt32Storage`: the int32 representation of a qint32 tensor.
+    QInt32,
 }
 
 impl StorageDType {
     /// Every supported storage type.
-    pub const ALL: [StorageDType; 10] = [
+    pub const ALL: [StorageDType; 13] = [
         StorageDType::Float,
         StorageDType::Double,
         StorageDType::Half,
@@ -258,6 +280,9 @@ impl StorageDType {
         StorageDType::Char,
         StorageDType::Byte,
         StorageDType::Bool,
+        StorageDType::QInt8,
+        StorageDType::QUInt8,
+        StorageDType::QInt32,
     ];
 
     /// From the storage class name, e.g. `FloatStorage`.
@@ -278,6 +303,9 @@ impl StorageDType {
             StorageDType::Char => "CharStorage",
             StorageDType::Byte => "ByteStorage",
             StorageDType::Bool => "BoolStorage",
+            StorageDType::QInt8 => "QInt8Storage",
+            StorageDType::QUInt8 => "QUInt8Storage",
+            StorageDType::QInt32 => "QInt32Storage",
         }
     }
 
@@ -294,6 +322,9 @@ impl StorageDType {
             StorageDType::Char => "int8",
             StorageDType::Byte => "uint8",
             StorageDType::Bool => "bool",
+            StorageDType::QInt8 => "qint8",
+            StorageDType::QUInt8 => "quint8",
+            StorageDType::QInt32 => "qint32",
         }
     }
 
@@ -301,9 +332,13 @@ impl StorageDType {
     pub fn element_size(self) -> usize {
         match self {
             StorageDType::Double | StorageDType::Long => 8,
-            StorageDType::Float | StorageDType::Int => 4,
+            StorageDType::Float | StorageDType::Int | StorageDType::QInt32 => 4,
             StorageDType::Half | StorageDType::BFloat16 | StorageDType::Short => 2,
-            StorageDType::Char | StorageDType::Byte | StorageDType::Bool => 1,
+            StorageDType::Char
+            | StorageDType::Byte
+            | StorageDType::Bool
+            | StorageDType::QInt8
+            | StorageDType::QUInt8 => 1,
         }
     }
 }

@@ -3,6 +3,7 @@
 pub mod basic;
 pub mod nn;
 pub mod vision;
+pub mod quantized;
 
 use crate::registry::Registry;
 
@@ -11,4 +12,5 @@ pub fn register_all(reg: &mut Registry) {
     basic::register(reg);
     nn::register(reg);
     vision::register(reg);
+    quantized::register(reg);
 }

@@ -7,13 +7,18 @@ pub mod creation;
 pub mod elementwise;
 pub mod index;
 pub mod join;
+pub mod lanes;
 pub mod num;
+pub mod order_stats;
 pub mod promotion;
 pub mod reduce;
+pub mod scan;
+pub mod search;
 pub mod select;
 pub mod shape_ops;
 pub mod stdsort;
 pub mod unary;
+pub mod unique;
 
 #[cfg(test)]
 #[allow(clippy::excessive_precision)]
@@ -33,4 +38,8 @@ pub fn register(reg: &mut Registry) {
     index::register(reg);
     select::register(reg);
     unary::register(reg);
+    order_stats::register(reg);
+    scan::register(reg);
+    search::register(reg);
+    unique::register(reg);
 }

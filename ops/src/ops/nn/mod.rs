@@ -8,6 +8,7 @@ pub mod einsum;
 pub mod embedding;
 pub mod fastmath;
 pub mod gemm_kernels;
+pub mod grid_sample;
 pub mod linear;
 pub mod nested;
 pub mod norm;
@@ -31,6 +32,7 @@ pub fn register(reg: &mut Registry) {
     conv_ops::register(reg);
     einsum::register(reg);
     embedding::register(reg);
+    grid_sample::register(reg);
     linear::register(reg);
     nested::register(reg);
     norm::register(reg);

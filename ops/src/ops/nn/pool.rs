@@ -447,6 +447,13 @@ fn k_max_pool2d(a: &Args) -> Result<Arg> {
     let padding = pair(op, "padding", &a.int_list(3)?, &[0, 0])?;
     let dilation = pair(op, "dilation", &a.int_list(4)?, &[1, 1])?;
     let with_indices = op.ends_with("with_indices");
+    if a.tensor(0)?.quantizer().is_some() && !with_indices {
+        let pool = |x: &Tensor| {
+            max_pool2d(x, kernel, stride, padding, dilation, a.bool(5)?, false).map(|(v, _)| v)
+        };
+        return crate::ops::quantized::pool::quantized_max_pool(op, a.tensor(0)?, pool)
+            .map(Arg::Tensor);
+    }
     let (v, i) = max_pool2d(
         a.tensor(0)?,
         kernel,

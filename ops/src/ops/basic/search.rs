@@ -1,0 +1,241 @@
+//! Searching sorted sequences and counting: `bucketize`, `searchsorted`, `histc`.
+
+use crate::arg::{Arg, Args};
+use crate::dtype::DType;
+use crate::error::{OpError, Result};
+use crate::registry::Registry;
+use crate::tensor::Tensor;
+
+/// `a < b` with NaN sorting after every number, as in PyTorch.
+fn nan_last_less(a: f64, b: f64) -> bool {
+    !a.is_nan() && (b.is_nan() || a < b)
+}
+
+/// The first index whose value is `>= v` (`right == false`) or `> v` (`right == true`).
+fn bound(seq: &[f64], v: f64, right: bool, order: Option<&[i64]>) -> usize {
+    let at = |i: usize| -> f64 {
+        match order {
+            Some(o) => o
+                .get(i)
+                .and_then(|&j| usize::try_from(j).ok())
+                .and_then(|j| seq.get(j))
+                .copied()
+                .unwrap_or(f64::NAN),
+            None => seq.get(i).copied().unwrap_or(f64::NAN),
+        }
+    };
+    let (mut lo, mut hi) = (0usize, seq.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let m = at(mid);
+        let go_right = if right {
+            !nan_last_less(v, m)
+        } else {
+            nan_last_less(m, v)
+        };
+        if go_right {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+fn index_tensor(values: Vec<i64>, shape: &[usize], out_int32: bool) -> Result<Tensor> {
+    let t = Tensor::from_vec(values, shape)?;
+    if out_int32 {
+        t.to_dtype(DType::I32)
+    } else {
+        Ok(t)
+    }
+}
+
+fn search(
+    op: &str,
+    seq: &Tensor,
+    values: &Tensor,
+    out_int32: bool,
+    right: bool,
+    sorter: Option<&Tensor>,
+) -> Result<Tensor> {
+    let seq_len = *seq.shape().last().unwrap_or(&1);
+    let seq_v = seq.to_vec::<f64>()?;
+    let sorter_v = sorter.map(|s| s.to_vec::<i64>()).transpose()?;
+    let vals = values.to_vec::<f64>()?;
+    let rows = if seq.dim() <= 1 {
+        1
+    } else {
+        seq_v.len() / seq_len.max(1)
+    };
+    if seq.dim() > 1 {
+        let lead_ok = values.dim() == seq.dim()
+            && values.shape()[..values.dim() - 1] == seq.shape()[..seq.dim() - 1];
+        if !lead_ok {
+            return Err(OpError::shape(
+                op,
+                format!(
+                    "boundaries {:?} and input {:?} must match in all but the last dimension",
+                    seq.shape(),
+                    values.shape()
+                ),
+            ));
+        }
+    }
+    let per_row = if rows <= 1 {
+        vals.len()
+    } else {
+        vals.len() / rows
+    };
+    let mut out = Vec::with_capacity(vals.len());
+    for (i, &v) in vals.iter().enumerate() {
+        let r = if rows <= 1 || per_row == 0 {
+            0
+        } else {
+            i / per_row
+        };
+        let start = r * seq_len;
+        let row = seq_v.get(start..start + seq_len).unwrap_or(&[]);
+        let order = sorter_v
+            .as_deref()
+            .and_then(|o| o.get(start..start + seq_len));
+        out.push(bound(row, v, right, order) as i64);
+    }
+    index_tensor(out, values.shape(), out_int32)
+}
+
+fn side_right(op: &str, right: bool, side: Option<&str>) -> Result<bool> {
+    match side {
+        None => Ok(right),
+        Some("right") => Ok(true),
+        Some("left") if !right => Ok(false),
+        Some(other) => Err(OpError::invalid(
+            op,
+            format!("side {other:?} (with right={right}) is invalid"),
+        )),
+    }
+}
+
+fn k_searchsorted(args: &Args) -> Result<Arg> {
+    let op = args.op();
+    let right = side_right(op, args.bool(3)?, args.opt_str(4)?)?;
+    search(
+        op,
+        args.tensor(0)?,
+        args.tensor(1)?,
+        args.bool(2)?,
+        right,
+        args.opt_tensor(5)?,
+    )
+    .map(Arg::Tensor)
+}
+
+fn k_searchsorted_scalar(args: &Args) -> Result<Arg> {
+    let op = args.op();
+    let right = side_right(op, args.bool(3)?, args.opt_str(4)?)?;
+    let v = Tensor::scalar(args.scalar(1)?.to_f64());
+    search(
+        op,
+        args.tensor(0)?,
+        &v,
+        args.bool(2)?,
+        right,
+        args.opt_tensor(5)?,
+    )
+    .map(Arg::Tensor)
+}
+
+fn bucketize(
+    op: &str,
+    v: &Tensor,
+    boundaries: &Tensor,
+    out_int32: bool,
+    right: bool,
+) -> Result<Tensor> {
+    if boundaries.dim() != 1 {
+        return Err(OpError::invalid(
+            op,
+            format!(
+                "boundaries tensor must be 1 dimension, but got dim({})",
+                boundaries.dim()
+            ),
+        ));
+    }
+    search(op, boundaries, v, out_int32, right, None)
+}
+
+fn k_bucketize(args: &Args) -> Result<Arg> {
+    bucketize(
+        args.op(),
+        args.tensor(0)?,
+        args.tensor(1)?,
+        args.bool(2)?,
+        args.bool(3)?,
+    )
+    .map(Arg::Tensor)
+}
+
+fn k_bucketize_scalar(args: &Args) -> Result<Arg> {
+    let v = Tensor::scalar(args.scalar(0)?.to_f64());
+    bucketize(args.op(), &v, args.tensor(1)?, args.bool(2)?, args.bool(3)?).map(Arg::Tensor)
+}
+
+/// `histc(self, bins=100, min=0, max=0)`: equal-width bins over `[min, max]` (the data's range
+/// when both are 0), values outside ignored, the last bin closed.
+fn k_histc(args: &Args) -> Result<Arg> {
+    let op = args.op();
+    let t = args.tensor(0)?;
+    if !t.dtype().is_float() {
+        return Err(OpError::invalid(
+            op,
+            format!("histc is not implemented for {}", t.dtype()),
+        ));
+    }
+    let bins = usize::try_from(args.int(1)?)
+        .ok()
+        .filter(|&b| b > 0)
+        .ok_or_else(|| OpError::invalid(op, "bins must be > 0"))?;
+    let data = t.to_vec::<f64>()?;
+    let (mut lo, mut hi) = (args.scalar(2)?.to_f64(), args.scalar(3)?.to_f64());
+    if lo == hi && !data.is_empty() {
+        lo = data.iter().copied().fold(f64::INFINITY, f64::min);
+        hi = data.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    }
+    if lo == hi {
+        lo -= 1.0;
+        hi += 1.0;
+    }
+    if lo > hi || !lo.is_finite() || !hi.is_finite() {
+        return Err(OpError::invalid(
+            op,
+            format!("range of [{lo}, {hi}] is not finite or min > max"),
+        ));
+    }
+    let mut counts = vec![0f64; bins];
+    let single = t.dtype() == DType::F32;
+    for &v in &data {
+        if !(v >= lo && v <= hi) {
+            continue;
+        }
+        let pos = if single {
+            let (v, lo, hi) = (v as f32, lo as f32, hi as f32);
+            ((v - lo) / (hi - lo) * bins as f32) as usize
+        } else {
+            ((v - lo) / (hi - lo) * bins as f64) as usize
+        };
+        if let Some(c) = counts.get_mut(pos.min(bins - 1)) {
+            *c += 1.0;
+        }
+    }
+    Tensor::from_vec(counts, &[bins])?
+        .to_dtype(t.dtype())
+        .map(Arg::Tensor)
+}
+
+pub fn register(reg: &mut Registry) {
+    reg.register("aten::searchsorted.Tensor", k_searchsorted);
+    reg.register("aten::searchsorted.Scalar", k_searchsorted_scalar);
+    reg.register("aten::bucketize.Tensor", k_bucketize);
+    reg.register("aten::bucketize.Scalar", k_bucketize_scalar);
+    reg.register("aten::histc", k_histc);
+}
