@@ -2,8 +2,8 @@
 
 pub mod basic;
 pub mod nn;
-pub mod vision;
 pub mod quantized;
+pub mod vision;
 
 use crate::registry::Registry;
 
