@@ -90,7 +90,7 @@ fn dim_unique(
     let n = t.shape().get(d).copied().unwrap_or(1);
     let moved = t.transpose(0, d as i64)?.contiguous()?;
     let values = moved.to_vec::<f64>()?;
-    let width = if n == 0 { 0 } else { values.len() / n };
+    let width = values.len().checked_div(n).unwrap_or(0);
     let (reps, inverse, counts) = group(&values, width, n, sorted);
     let mut out = Vec::with_capacity(reps.len() * width);
     for &r in &reps {

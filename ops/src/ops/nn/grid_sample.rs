@@ -66,9 +66,7 @@ fn unnormalize<F: GridFloat>(coord: F, size: usize, align_corners: bool) -> F {
 fn clip<F: GridFloat>(x: F, size: usize) -> F {
     let hi = F::of(size as f64 - 1.0);
     // NaN stays NaN (then out of bounds), as with std::min/max in ATen's order
-    let lo_clipped = if x > F::ZERO {
-        x
-    } else if x.is_nan() {
+    let lo_clipped = if x > F::ZERO || x.is_nan() {
         x
     } else {
         F::ZERO

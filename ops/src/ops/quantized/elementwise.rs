@@ -17,7 +17,7 @@ pub fn quantize_per_tensor(
     code: i64,
 ) -> Result<Tensor> {
     let (dtype, qmin, qmax) = qdtype_from_code(op, code)?;
-    if !(scale > 0.0) || !scale.is_finite() {
+    if scale.is_nan() || scale <= 0.0 || !scale.is_finite() {
         return Err(OpError::invalid(
             op,
             format!("scale {scale} must be positive"),
@@ -89,11 +89,7 @@ fn k_quantize_per_channel(args: &Args) -> Result<Arg> {
         .into_iter()
         .enumerate()
         .map(|(i, v)| {
-            let c = if inner == 0 {
-                0
-            } else {
-                (i / inner) % channels.max(1)
-            };
+            let c = i.checked_div(inner).unwrap_or(0) % channels.max(1);
             let (s, z) = (
                 scales.get(c).copied().unwrap_or(1.0),
                 zero_points.get(c).copied().unwrap_or(0),

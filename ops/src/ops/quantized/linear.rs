@@ -29,7 +29,7 @@ impl QWeight {
             .shape()
             .first()
             .ok_or_else(|| OpError::invalid(op, "the weight is 0-d"))?;
-        let k = if n == 0 { 0 } else { w.numel() / n };
+        let k = w.numel().checked_div(n).unwrap_or(0);
         if let Quantizer::PerChannel { axis, .. } = q {
             if *axis != 0 {
                 return Err(OpError::Unsupported {
@@ -143,7 +143,7 @@ fn input_rows(op: &str, x: &Tensor, k: usize) -> Result<(usize, Vec<usize>)> {
             ),
         ));
     }
-    let m = if k == 0 { 0 } else { x.numel() / k };
+    let m = x.numel().checked_div(k).unwrap_or(0);
     Ok((m, x.shape().to_vec()))
 }
 
