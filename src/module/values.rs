@@ -245,22 +245,24 @@ impl<'a> ValueBuilder<'a> {
             Some(PickleValue::Tensor(b)) => Value::Tensor(self.tensor(b)?),
             _ => Value::None,
         };
-        let dims = match config.first() {
-            Some(2) => 2usize,
-            _ => return Err(bad("only 2-d convolutions are supported")),
-        };
+        // Version-3 state of a 2-d conv: [2, stride(2), padding(2), dilation(2),
+        // output_padding(2), groups, flags].
+        if config.first() != Some(&2) {
+            return Err(bad("only 2-d convolutions are supported"));
+        }
+        const FIELD_STARTS: [usize; 4] = [1, 3, 5, 7];
         let field = |i: usize| -> Result<Value, Error> {
-            let start = 1 + i * dims;
-            config
-                .get(start..start + dims)
+            FIELD_STARTS
+                .get(i)
+                .and_then(|&start| config.get(start..start.saturating_add(2)))
                 .map(|v| Value::list(v.iter().map(|&x| Value::Int(x)).collect()))
                 .ok_or_else(|| bad("config tensor too short"))
         };
         let groups = config
-            .get(1 + 4 * dims)
+            .get(9)
             .copied()
             .ok_or_else(|| bad("config tensor too short"))?;
-        let transposed = config.get(2 + 4 * dims).copied().unwrap_or(0) & 1 == 1;
+        let transposed = config.get(10).copied().unwrap_or(0) & 1 == 1;
         if transposed {
             return Err(bad("transposed quantized convolutions are not supported"));
         }
