@@ -6,17 +6,8 @@ mod runtime_support;
 use std::sync::Arc;
 
 use runtime_support::*;
-use torchscript::runtime::{ActorPool, Executor, PoolOptions, Routing};
-use torchscript::{Module, Value};
-
-fn sequential(module: &Module, inputs: &[Vec<Value>]) -> Vec<Vec<torchscript::npz::NpyArray>> {
-    Executor::new(1).unwrap().install(|| {
-        inputs
-            .iter()
-            .map(|i| arrays(&module.forward(i.clone()).unwrap()))
-            .collect()
-    })
-}
+use torchscript::runtime::{ActorPool, PoolOptions, Routing};
+use torchscript::Module;
 
 #[test]
 fn many_callers_get_the_sequential_outputs_bit_for_bit() {

@@ -6,19 +6,8 @@ mod runtime_support;
 use std::sync::Arc;
 
 use runtime_support::*;
-use torchscript::runtime::{Executor, PoolOptions, TaskPool};
+use torchscript::runtime::{PoolOptions, TaskPool};
 use torchscript::{Module, Tensor, Value};
-
-/// Outputs of `inputs` run one after another on a one-thread executor.
-fn sequential(module: &Module, inputs: &[Vec<Value>]) -> Vec<Vec<torchscript::npz::NpyArray>> {
-    let one = Executor::new(1).unwrap();
-    one.install(|| {
-        inputs
-            .iter()
-            .map(|i| arrays(&module.forward(i.clone()).unwrap()))
-            .collect()
-    })
-}
 
 #[test]
 fn many_callers_get_the_sequential_outputs_bit_for_bit() {

@@ -116,3 +116,13 @@ pub fn named<'a>(outputs: &'a [(String, NpyArray)], name: &str) -> &'a NpyArray 
 pub fn assert_matches(result: &Value, expected: &NpyArray, what: &str) {
     assert_close_f32(&arrays(result), &[(what.to_string(), expected.clone())]);
 }
+
+/// Outputs of `inputs` run one after another on a one-thread executor.
+pub fn sequential(module: &Module, inputs: &[Vec<Value>]) -> Vec<Vec<NpyArray>> {
+    torchscript::runtime::Executor::new(1).unwrap().install(|| {
+        inputs
+            .iter()
+            .map(|i| arrays(&module.forward(i.clone()).unwrap()))
+            .collect()
+    })
+}
