@@ -107,7 +107,8 @@ fn trigamma_f64(x: f64) -> f64 {
         x += 1.0;
     }
     let ixx = 1.0 / (x * x);
-    result += (1.0 + 1.0 / (2.0 * x) + ixx * (1.0 / 6.0 - ixx * (1.0 / 30.0 - ixx * (1.0 / 42.0)))) / x;
+    result +=
+        (1.0 + 1.0 / (2.0 * x) + ixx * (1.0 / 6.0 - ixx * (1.0 / 30.0 - ixx * (1.0 / 42.0)))) / x;
     sign * result
 }
 
@@ -201,7 +202,12 @@ fn special_unary(a: &Args) -> Result<Tensor> {
     let f: fn(f64) -> f64 = match base.trim_end_matches('_') {
         "lgamma" | "gammaln" => lgamma_f64,
         "digamma" | "psi" => digamma_f64,
-        other => return Err(OpError::unsupported(a.op(), format!("no function `{other}`"))),
+        other => {
+            return Err(OpError::unsupported(
+                a.op(),
+                format!("no function `{other}`"),
+            ))
+        }
     };
     float_unary(a.op(), x, f)
 }
@@ -223,7 +229,10 @@ fn k_polygamma(a: &Args) -> Result<Arg> {
         (a.int(0)?, a.tensor(1)?)
     };
     if n < 0 {
-        return Err(OpError::invalid(a.op(), "polygamma(n, x) does not support negative n."));
+        return Err(OpError::invalid(
+            a.op(),
+            "polygamma(n, x) does not support negative n.",
+        ));
     }
     let r = float_unary(a.op(), x, move |v| polygamma_f64(n, v))?;
     if unary_name(a).ends_with('_') {
@@ -280,7 +289,12 @@ fn binary_fn(a: &Args) -> Result<fn(f64, f64) -> f64> {
         "logaddexp" => logaddexp,
         "logaddexp2" => logaddexp2,
         "copysign" => f64::copysign,
-        other => return Err(OpError::unsupported(a.op(), format!("no function `{other}`"))),
+        other => {
+            return Err(OpError::unsupported(
+                a.op(),
+                format!("no function `{other}`"),
+            ))
+        }
     })
 }
 
@@ -408,7 +422,10 @@ mod tests {
 
     #[test]
     fn logaddexp_handles_infinities() {
-        assert_eq!(logaddexp(f64::NEG_INFINITY, f64::NEG_INFINITY), f64::NEG_INFINITY);
+        assert_eq!(
+            logaddexp(f64::NEG_INFINITY, f64::NEG_INFINITY),
+            f64::NEG_INFINITY
+        );
         assert_eq!(logaddexp(f64::INFINITY, 1.0), f64::INFINITY);
         close(logaddexp(1.0, 2.0), (1f64.exp() + 2f64.exp()).ln(), 1e-15);
         close(logaddexp2(3.0, 3.0), 4.0, 1e-15);

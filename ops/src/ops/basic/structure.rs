@@ -24,7 +24,10 @@ pub fn rot90(x: &Tensor, k: i64, dims: &[i64]) -> Result<Tensor> {
     let [d0, d1] = dims else {
         return Err(OpError::invalid(
             op,
-            format!("expected total rotation dims == 2, but got dims = {}", dims.len()),
+            format!(
+                "expected total rotation dims == 2, but got dims = {}",
+                dims.len()
+            ),
         ));
     };
     if x.dim() < 2 {
@@ -178,7 +181,12 @@ pub fn diag_embed(x: &Tensor, offset: i64, dim1: i64, dim2: i64) -> Result<Tenso
     }
     let n = x.shape().last().copied().unwrap_or(1);
     let m = n.saturating_add(offset.unsigned_abs() as usize);
-    let mut rest: Vec<usize> = x.shape().iter().take(x.dim().saturating_sub(1)).copied().collect();
+    let mut rest: Vec<usize> = x
+        .shape()
+        .iter()
+        .take(x.dim().saturating_sub(1))
+        .copied()
+        .collect();
     let mut shape = Vec::with_capacity(nd);
     for i in 0..nd {
         if i == a || i == b {
@@ -205,7 +213,9 @@ pub fn block_diag(tensors: &[Tensor]) -> Result<Tensor> {
             d => {
                 return Err(OpError::invalid(
                     op,
-                    format!("Input tensors must have 2 or fewer dimensions. Input {i} has {d} dimensions"),
+                    format!(
+                    "Input tensors must have 2 or fewer dimensions. Input {i} has {d} dimensions"
+                ),
                 ))
             }
         };
@@ -236,7 +246,9 @@ pub fn isin(elements: &Tensor, test: &Tensor, invert: bool) -> Result<Tensor> {
             .to_dtype(dtype)?
             .to_vec::<f64>()?
             .iter()
-            .map(|v| t.binary_search_by(|p| p.total_cmp(v)).is_ok() || (*v == 0.0 && t.contains(&0.0)))
+            .map(|v| {
+                t.binary_search_by(|p| p.total_cmp(v)).is_ok() || (*v == 0.0 && t.contains(&0.0))
+            })
             .collect()
     } else {
         let t: HashSet<i64> = test.to_dtype(dtype)?.to_vec::<i64>()?.into_iter().collect();
@@ -325,7 +337,10 @@ pub fn trace(x: &Tensor) -> Result<Tensor> {
     if x.dim() != 2 {
         return Err(OpError::invalid(
             "aten::trace",
-            format!("trace: expected a matrix, but got tensor with dim {}", x.dim()),
+            format!(
+                "trace: expected a matrix, but got tensor with dim {}",
+                x.dim()
+            ),
         ));
     }
     sum(&diagonal(x, 0, 0, 1)?, None, false, None)

@@ -3,9 +3,9 @@
 use crate::arg::{Arg, Args};
 use crate::error::{OpError, Result};
 use crate::ops::basic::binary::{add_scalar, div, mul, sub};
+use crate::ops::basic::promotion::Operand;
 use crate::ops::basic::reduce::{sum, vector_norm};
 use crate::ops::basic::unary::clamp;
-use crate::ops::basic::promotion::Operand;
 use crate::registry::{OpFn, Registry};
 use crate::scalar::Scalar;
 use crate::shape::broadcast_shapes;
@@ -33,24 +33,38 @@ pub fn cdist(x1: &Tensor, x2: &Tensor, p: f64) -> Result<Tensor> {
     if x1.dim() < 2 || x2.dim() < 2 {
         return Err(OpError::invalid(
             op,
-            format!("cdist only supports at least 2D tensors, X1 got: {}D, X2 got: {}D", x1.dim(), x2.dim()),
+            format!(
+                "cdist only supports at least 2D tensors, X1 got: {}D, X2 got: {}D",
+                x1.dim(),
+                x2.dim()
+            ),
         ));
     }
     if !x1.dtype().is_float() || x1.dtype() != x2.dtype() {
         return Err(OpError::invalid(
             op,
-            format!("cdist only supports floating-point dtypes of one kind, got {} and {}", x1.dtype(), x2.dtype()),
+            format!(
+                "cdist only supports floating-point dtypes of one kind, got {} and {}",
+                x1.dtype(),
+                x2.dtype()
+            ),
         ));
     }
     if p < 0.0 {
-        return Err(OpError::invalid(op, "cdist only supports non-negative p values"));
+        return Err(OpError::invalid(
+            op,
+            "cdist only supports non-negative p values",
+        ));
     }
     let (n1, n2) = (x1.dim(), x2.dim());
     let m = x1.shape()[n1 - 1];
     if x2.shape()[n2 - 1] != m {
         return Err(OpError::shape(
             op,
-            format!("X1 and X2 must have the same number of columns. X1: {m} X2: {}", x2.shape()[n2 - 1]),
+            format!(
+                "X1 and X2 must have the same number of columns. X1: {m} X2: {}",
+                x2.shape()[n2 - 1]
+            ),
         ));
     }
     let (rows1, rows2) = (x1.shape()[n1 - 2], x2.shape()[n2 - 2]);
@@ -83,11 +97,18 @@ pub fn pdist(x: &Tensor, p: f64) -> Result<Tensor> {
     if x.dim() != 2 || !x.dtype().is_float() {
         return Err(OpError::invalid(
             op,
-            format!("pdist only supports 2D floating-point tensors, got: {}D {}", x.dim(), x.dtype()),
+            format!(
+                "pdist only supports 2D floating-point tensors, got: {}D {}",
+                x.dim(),
+                x.dtype()
+            ),
         ));
     }
     if p < 0.0 {
-        return Err(OpError::invalid(op, "pdist only supports non-negative p values"));
+        return Err(OpError::invalid(
+            op,
+            "pdist only supports non-negative p values",
+        ));
     }
     let (n, m) = (x.shape()[0], x.shape()[1]);
     let v = x.to_vec::<f64>()?;
@@ -103,9 +124,19 @@ pub fn pdist(x: &Tensor, p: f64) -> Result<Tensor> {
 }
 
 /// `pairwise_distance(x1, x2, p, eps, keepdim)`: `norm(x1 - x2 + eps, p)` over the last dim.
-pub fn pairwise_distance(x1: &Tensor, x2: &Tensor, p: f64, eps: f64, keepdim: bool) -> Result<Tensor> {
+pub fn pairwise_distance(
+    x1: &Tensor,
+    x2: &Tensor,
+    p: f64,
+    eps: f64,
+    keepdim: bool,
+) -> Result<Tensor> {
     let nd = x1.dim().max(x2.dim());
-    let diff = add_scalar(&sub(x1, x2, Scalar::Int(1))?, Scalar::Float(eps), Scalar::Int(1))?;
+    let diff = add_scalar(
+        &sub(x1, x2, Scalar::Int(1))?,
+        Scalar::Float(eps),
+        Scalar::Int(1),
+    )?;
     if nd == 0 {
         return vector_norm(&diff, p, None, keepdim, None);
     }
@@ -118,8 +149,16 @@ pub fn cosine_similarity(x1: &Tensor, x2: &Tensor, dim: i64, eps: f64) -> Result
     let shape = broadcast_shapes(op, x1.shape(), x2.shape())?;
     let (a, b) = (x1.broadcast_to(&shape)?, x2.broadcast_to(&shape)?);
     let eps_bound = Operand::Scalar(Scalar::Float(eps));
-    let na = clamp(&vector_norm(&a, 2.0, Some(&[dim]), true, None)?, Some(&eps_bound), None)?;
-    let nb = clamp(&vector_norm(&b, 2.0, Some(&[dim]), true, None)?, Some(&eps_bound), None)?;
+    let na = clamp(
+        &vector_norm(&a, 2.0, Some(&[dim]), true, None)?,
+        Some(&eps_bound),
+        None,
+    )?;
+    let nb = clamp(
+        &vector_norm(&b, 2.0, Some(&[dim]), true, None)?,
+        Some(&eps_bound),
+        None,
+    )?;
     let prod = mul(&div(&a, &na, None)?, &div(&b, &nb, None)?)?;
     sum(&prod, Some(&[dim]), false, None)
 }
@@ -134,8 +173,14 @@ fn k_pdist(a: &Args) -> Result<Arg> {
     pdist(a.tensor(0)?, a.float(1)?).map(Arg::Tensor)
 }
 fn k_pairwise_distance(a: &Args) -> Result<Arg> {
-    pairwise_distance(a.tensor(0)?, a.tensor(1)?, a.float(2)?, a.float(3)?, a.bool(4)?)
-        .map(Arg::Tensor)
+    pairwise_distance(
+        a.tensor(0)?,
+        a.tensor(1)?,
+        a.float(2)?,
+        a.float(3)?,
+        a.bool(4)?,
+    )
+    .map(Arg::Tensor)
 }
 fn k_cosine_similarity(a: &Args) -> Result<Arg> {
     cosine_similarity(a.tensor(0)?, a.tensor(1)?, a.int(2)?, a.float(3)?).map(Arg::Tensor)
@@ -170,7 +215,10 @@ mod tests {
         assert!((v[1] - 5.0).abs() < 1e-6 && v[0] == 0.0);
         let p = pdist(&x, 1.0).unwrap().to_vec::<f32>().unwrap();
         assert_eq!(p, vec![7.0, 2.0, 5.0]);
-        let c = cosine_similarity(&x, &x, 1, 1e-8).unwrap().to_vec::<f32>().unwrap();
+        let c = cosine_similarity(&x, &x, 1, 1e-8)
+            .unwrap()
+            .to_vec::<f32>()
+            .unwrap();
         assert_eq!(c[0], 0.0);
         assert!((c[1] - 1.0).abs() < 1e-6 && (c[2] - 1.0).abs() < 1e-6);
     }

@@ -99,7 +99,8 @@ mod tests {
         let t = 1.0 / (1.0 + 0.327_591_1 * a);
         let poly = t
             * (0.254_829_592
-                + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+                + t * (-0.284_496_736
+                    + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
         (1.0 - poly * (-a * a).exp()).copysign(x)
     }
 
@@ -109,7 +110,10 @@ mod tests {
         for x in sweep().filter(|x| x.abs() < 10.0) {
             let x = f64::from(x);
             let (formula, want) = (abramowitz_stegun_f64(x), crate::ops::nn::util::erf_f64(x));
-            assert!((formula - want).abs() <= 1.5e-7, "A&S erf({x}) = {formula}, reference {want}");
+            assert!(
+                (formula - want).abs() <= 1.5e-7,
+                "A&S erf({x}) = {formula}, reference {want}"
+            );
         }
     }
 

@@ -57,7 +57,12 @@ pub fn tensordot(a: &Tensor, b: &Tensor, dims_a: &[i64], dims_b: &[i64]) -> Resu
         mm(&a2, &b2)?
     } else {
         // Integer contraction: products summed over k.
-        sum(&mul(&a2.unsqueeze(2)?, &b2.unsqueeze(0)?)?, Some(&[1]), false, None)?
+        sum(
+            &mul(&a2.unsqueeze(2)?, &b2.unsqueeze(0)?)?,
+            Some(&[1]),
+            false,
+            None,
+        )?
     };
     r.reshape(&out)
 }
@@ -268,7 +273,10 @@ pub fn matrix_power(x: &Tensor, k: i64) -> Result<Tensor> {
     if nd < 2 || x.shape()[nd - 1] != x.shape()[nd - 2] {
         return Err(OpError::shape(
             op,
-            format!("matrix_power: expected batches of square matrices, got {:?}", x.shape()),
+            format!(
+                "matrix_power: expected batches of square matrices, got {:?}",
+                x.shape()
+            ),
         ));
     }
     if k == 0 {
@@ -403,9 +411,15 @@ mod tests {
     fn tensordot_inner_outer_and_powers() {
         let a = t((0..6).map(f64::from).collect(), &[2, 3]);
         let b = t((0..12).map(f64::from).collect(), &[3, 4]);
-        close(&tensordot(&a, &b, &[1], &[0]).unwrap(), &mm(&a, &b).unwrap().to_vec::<f64>().unwrap());
+        close(
+            &tensordot(&a, &b, &[1], &[0]).unwrap(),
+            &mm(&a, &b).unwrap().to_vec::<f64>().unwrap(),
+        );
         close(&inner(&a, &a).unwrap(), &[5., 14., 14., 50.]);
-        close(&outer(&t(vec![1., 2.], &[2]), &t(vec![3., 4., 5.], &[3])).unwrap(), &[3., 4., 5., 6., 8., 10.]);
+        close(
+            &outer(&t(vec![1., 2.], &[2]), &t(vec![3., 4., 5.], &[3])).unwrap(),
+            &[3., 4., 5., 6., 8., 10.],
+        );
         let m = t(vec![1., 1., 0., 1.], &[2, 2]);
         close(&matrix_power(&m, 5).unwrap(), &[1., 5., 0., 1.]);
         close(&matrix_power(&m, -2).unwrap(), &[1., -2., 0., 1.]);

@@ -10,7 +10,13 @@ use crate::tensor::Tensor;
 use super::softmax::softmax;
 
 /// `reduction`: 0 none, 1 mean, 2 sum.
-fn reduce(op: &str, values: Vec<f64>, shape: &[usize], reduction: i64, dtype: DType) -> Result<Tensor> {
+fn reduce(
+    op: &str,
+    values: Vec<f64>,
+    shape: &[usize],
+    reduction: i64,
+    dtype: DType,
+) -> Result<Tensor> {
     let t = match reduction {
         0 => Tensor::from_vec(values, shape)?,
         1 => {
@@ -18,7 +24,12 @@ fn reduce(op: &str, values: Vec<f64>, shape: &[usize], reduction: i64, dtype: DT
             Tensor::scalar(values.iter().sum::<f64>() / n as f64)
         }
         2 => Tensor::scalar(values.iter().sum::<f64>()),
-        other => return Err(OpError::invalid(op, format!("{other} is not a valid value for reduction"))),
+        other => {
+            return Err(OpError::invalid(
+                op,
+                format!("{other} is not a valid value for reduction"),
+            ))
+        }
     };
     t.to_dtype(dtype)
 }
@@ -98,11 +109,17 @@ fn k_binary_cross_entropy(a: &Args) -> Result<Arg> {
     let op = a.op();
     let (x, y) = (a.tensor(0)?, a.tensor(1)?);
     if x.shape() != y.shape() {
-        return Err(OpError::shape(op, "Using a target size that is different to the input size is deprecated."));
+        return Err(OpError::shape(
+            op,
+            "Using a target size that is different to the input size is deprecated.",
+        ));
     }
     let xs = x.to_vec::<f64>()?;
     if xs.iter().any(|v| !(0.0..=1.0).contains(v)) {
-        return Err(OpError::invalid(op, "all elements of input should be between 0 and 1"));
+        return Err(OpError::invalid(
+            op,
+            "all elements of input should be between 0 and 1",
+        ));
     }
     let ys = y.to_vec::<f64>()?;
     let w = optional_weights(a, 2, x.shape())?;
@@ -123,7 +140,10 @@ fn k_bce_with_logits(a: &Args) -> Result<Arg> {
     let op = a.op();
     let (x, y) = (a.tensor(0)?, a.tensor(1)?);
     if x.shape() != y.shape() {
-        return Err(OpError::shape(op, "Target size must be the same as input size"));
+        return Err(OpError::shape(
+            op,
+            "Target size must be the same as input size",
+        ));
     }
     let xs = x.to_vec::<f64>()?;
     let ys = y.to_vec::<f64>()?;
@@ -171,7 +191,10 @@ fn nll(
     if target.shape() != out_shape.as_slice() {
         return Err(OpError::shape(
             op,
-            format!("expected target of shape {out_shape:?}, got {:?}", target.shape()),
+            format!(
+                "expected target of shape {out_shape:?}, got {:?}",
+                target.shape()
+            ),
         ));
     }
     let lp = logp.to_vec::<f64>()?;
@@ -181,7 +204,10 @@ fn nll(
         None => vec![1.0; c],
     };
     if w.len() != c {
-        return Err(OpError::shape(op, format!("weight tensor should be defined either for all {c} classes or no classes")));
+        return Err(OpError::shape(
+            op,
+            format!("weight tensor should be defined either for all {c} classes or no classes"),
+        ));
     }
     let mut losses = Vec::with_capacity(n * inner);
     let mut total_weight = 0.0;
@@ -192,9 +218,10 @@ fn nll(
                 losses.push(0.0);
                 continue;
             }
-            let tc = usize::try_from(t).ok().filter(|&t| t < c).ok_or_else(|| {
-                OpError::invalid(op, format!("Target {t} is out of bounds."))
-            })?;
+            let tc = usize::try_from(t)
+                .ok()
+                .filter(|&t| t < c)
+                .ok_or_else(|| OpError::invalid(op, format!("Target {t} is out of bounds.")))?;
             let at = |k: usize| lp[(b * c + k) * inner + i];
             let mut l = -w[tc] * at(tc);
             if label_smoothing > 0.0 {
@@ -209,13 +236,27 @@ fn nll(
         0 => Tensor::from_vec(losses, &out_shape)?,
         1 => Tensor::scalar(losses.iter().sum::<f64>() / total_weight),
         2 => Tensor::scalar(losses.iter().sum::<f64>()),
-        other => return Err(OpError::invalid(op, format!("{other} is not a valid value for reduction"))),
+        other => {
+            return Err(OpError::invalid(
+                op,
+                format!("{other} is not a valid value for reduction"),
+            ))
+        }
     };
     t.to_dtype(logp.dtype())
 }
 
 fn k_nll_loss(a: &Args) -> Result<Arg> {
-    nll(a.op(), a.tensor(0)?, a.tensor(1)?, a.opt_tensor(2)?, a.int(3)?, a.int(4)?, 0.0).map(Arg::Tensor)
+    nll(
+        a.op(),
+        a.tensor(0)?,
+        a.tensor(1)?,
+        a.opt_tensor(2)?,
+        a.int(3)?,
+        a.int(4)?,
+        0.0,
+    )
+    .map(Arg::Tensor)
 }
 
 /// `cross_entropy_loss(input, target, weight, reduction, ignore_index, label_smoothing)` with
@@ -228,7 +269,15 @@ fn k_cross_entropy_loss(a: &Args) -> Result<Arg> {
     }
     let dim = if x.dim() == 1 { 0 } else { 1 };
     let logp = softmax(&x.to_dtype(DType::F64)?, dim, None, true)?;
-    let r = nll(op, &logp, target, a.opt_tensor(2)?, a.int(3)?, a.int(4)?, a.float(5)?)?;
+    let r = nll(
+        op,
+        &logp,
+        target,
+        a.opt_tensor(2)?,
+        a.int(3)?,
+        a.int(4)?,
+        a.float(5)?,
+    )?;
     r.to_dtype(x.dtype()).map(Arg::Tensor)
 }
 
@@ -274,10 +323,23 @@ mod tests {
             }
             v
         };
-        assert_eq!(run(k_mse_loss, "aten::mse_loss", &args(1, None)), vec![17.0 / 3.0]);
+        assert_eq!(
+            run(k_mse_loss, "aten::mse_loss", &args(1, None)),
+            vec![17.0 / 3.0]
+        );
         assert_eq!(run(k_l1_loss, "aten::l1_loss", &args(2, None)), vec![5.0]);
-        assert_eq!(run(k_smooth_l1_loss, "aten::smooth_l1_loss", &args(0, Some(1.0))), vec![0.5, 0.0, 3.5]);
-        assert_eq!(run(k_huber_loss, "aten::huber_loss", &args(0, Some(2.0))), vec![0.5, 0.0, 6.0]);
+        assert_eq!(
+            run(
+                k_smooth_l1_loss,
+                "aten::smooth_l1_loss",
+                &args(0, Some(1.0))
+            ),
+            vec![0.5, 0.0, 3.5]
+        );
+        assert_eq!(
+            run(k_huber_loss, "aten::huber_loss", &args(0, Some(2.0))),
+            vec![0.5, 0.0, 6.0]
+        );
     }
 
     #[test]
@@ -285,7 +347,14 @@ mod tests {
         // F.cross_entropy(torch.tensor([[2., 0., 0.], [0., 0., 0.]]), torch.tensor([0, -100]))
         let x = Tensor::from_vec(vec![2.0f64, 0.0, 0.0, 0.0, 0.0, 0.0], &[2, 3]).unwrap();
         let t = Tensor::from_vec(vec![0i64, -100], &[2]).unwrap();
-        let args = [Arg::Tensor(x), Arg::Tensor(t), Arg::None, Arg::Int(1), Arg::Int(-100), Arg::Float(0.0)];
+        let args = [
+            Arg::Tensor(x),
+            Arg::Tensor(t),
+            Arg::None,
+            Arg::Int(1),
+            Arg::Int(-100),
+            Arg::Float(0.0),
+        ];
         let want = -(2f64.exp() / (2f64.exp() + 2.0)).ln();
         let got = run(k_cross_entropy_loss, "aten::cross_entropy_loss", &args);
         assert!((got[0] - want).abs() < 1e-12, "{got:?} vs {want}");

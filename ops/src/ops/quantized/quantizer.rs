@@ -224,10 +224,7 @@ mod tests {
         // torch._choose_qparams_per_tensor(torch.tensor([-1.3, 2.1]), True)
         // with quint8 and reduce_range=True gives scale 0.0267716524169201, zero_point 49.
         let (scale, zp) = choose_qparams(-1.3, 2.1, 0, 255, true);
-        assert!(
-            (scale - 0.0267716524169201).abs() < 1e-12,
-            "{scale}"
-        );
+        assert!((scale - 0.0267716524169201).abs() < 1e-12, "{scale}");
         assert_eq!(zp, 49);
     }
 
