@@ -8,6 +8,7 @@ pub mod einsum;
 pub mod embedding;
 pub mod fastmath;
 pub mod gemm_kernels;
+pub mod gemv;
 pub mod grid_sample;
 pub mod linear;
 pub mod nested;
