@@ -105,10 +105,7 @@ fn as_f32_sums_mut<T: Real>(block: &mut [[T; MAX_ROWS]]) -> Option<&mut [[f32; M
     if T::DTYPE != crate::dtype::DType::F32 {
         return None;
     }
-    let flat: &mut [T] = block.as_flattened_mut();
-    let flat32 = crate::ops::nn::simd::as_f32_mut(flat)?;
-    let (entries, rest) = flat32.as_chunks_mut::<MAX_ROWS>();
-    rest.is_empty().then_some(entries)
+    bytemuck::try_cast_slice_mut::<[T; MAX_ROWS], [f32; MAX_ROWS]>(block).ok()
 }
 
 /// Columns `first..first + len` of the right operand: column `j` is
@@ -158,16 +155,20 @@ fn dots_m<T: Real, const M: usize>(
             continue;
         };
         let mut acc = [[T::ZERO; LANES]; M];
-        let (w_blocks, w_tail) = w.as_chunks::<LANES>();
+        let w_blocks = w.chunks_exact(LANES);
+        let w_tail = w_blocks.remainder();
         for (row, acc) in rows.iter().zip(acc.iter_mut()) {
-            let (x_blocks, _) = row.as_chunks::<LANES>();
-            for (xb, wb) in x_blocks.iter().zip(w_blocks) {
+            for (xb, wb) in row.chunks_exact(LANES).zip(w_blocks.clone()) {
+                let (Ok(xb), Ok(wb)) = (<&[T; LANES]>::try_from(xb), <&[T; LANES]>::try_from(wb))
+                else {
+                    continue; // unreachable: exact chunks
+                };
                 for l in 0..LANES {
                     acc[l] += xb[l] * wb[l];
                 }
             }
         }
-        let tail_start = w_blocks.len() * LANES;
+        let tail_start = w.len() - w_tail.len();
         for (i, row) in rows.iter().enumerate() {
             let mut sum = acc[i].iter().fold(T::ZERO, |s, &v| s + v);
             let x_tail = row.get(tail_start..).unwrap_or(&[]);
