@@ -10,6 +10,7 @@ pub mod einsum;
 pub mod embedding;
 pub mod fastmath;
 pub mod gemm_kernels;
+pub mod gemv;
 pub mod grid_sample;
 pub mod linalg;
 pub mod linear;
