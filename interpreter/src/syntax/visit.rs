@@ -17,9 +17,9 @@ impl Expr {
             | ExprKind::Bool(_)
             | ExprKind::None
             | ExprKind::Ellipsis => {}
-            ExprKind::List(items) | ExprKind::Tuple(items) | ExprKind::BoolOp { values: items, .. } => {
-                items.iter().for_each(f)
-            }
+            ExprKind::List(items)
+            | ExprKind::Tuple(items)
+            | ExprKind::BoolOp { values: items, .. } => items.iter().for_each(f),
             ExprKind::Dict(entries) => {
                 for (key, value) in entries {
                     f(key);
@@ -102,9 +102,9 @@ impl Expr {
             | ExprKind::Bool(_)
             | ExprKind::None
             | ExprKind::Ellipsis => {}
-            ExprKind::List(items) | ExprKind::Tuple(items) | ExprKind::BoolOp { values: items, .. } => {
-                items.iter_mut().for_each(f)
-            }
+            ExprKind::List(items)
+            | ExprKind::Tuple(items)
+            | ExprKind::BoolOp { values: items, .. } => items.iter_mut().for_each(f),
             ExprKind::Dict(entries) => {
                 for (key, value) in entries {
                     f(key);
