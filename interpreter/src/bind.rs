@@ -10,6 +10,8 @@ use torchscript_ops::{Arg, Device, Tensor};
 use crate::error::{ErrorKind, Result};
 use crate::eval::Interpreter;
 use crate::ir::{Handler, OpSite};
+use crate::op_errors::{describe_args, describe_bound};
+use crate::syntax::Span;
 use crate::value::{ListRef, Value};
 
 /// The call site of operator `name` (all its overloads except `.out` variants).
@@ -20,21 +22,9 @@ pub fn make_site(program: &crate::program::Program, name: &str) -> OpSite {
         .iter()
         .filter(|s| !s.is_out_variant())
         .cloned()
+        .chain(crate::builtins::extra_overloads(name))
         .collect();
-    let handlers = schemas
-        .iter()
-        .map(|s| {
-            match crate::upgraders::upgrader(&s.full_name(), program.format_version)
-                .or_else(|| crate::builtins::op_builtin(s))
-            {
-                Some(b) => Handler::Builtin(b),
-                None => match program.registry().get(&s.full_name()) {
-                    Some(k) => Handler::Kernel(k),
-                    None => Handler::Missing,
-                },
-            }
-        })
-        .collect();
+    let handlers = schemas.iter().map(|s| handler_for(program, s)).collect();
     OpSite {
         name: name.to_string(),
         schemas,
@@ -43,21 +33,51 @@ pub fn make_site(program: &crate::program::Program, name: &str) -> OpSite {
     }
 }
 
-/// Calls the operator of `site` on evaluated arguments.
+/// What runs one overload. The rule, in order:
+/// 1. an *upgrader*, when the archive's format version predates a change of the overload's
+///    semantics (`aten::div.Tensor` truncated integers before version 4, ...);
+/// 2. an *interpreter builtin* ([`crate::builtins::op_builtin`]) when the overload works on
+///    values rather than tensors: its first argument is a list of values, a dict, a str or
+///    any type, no argument or result is a tensor (`aten::add.int`), or it reads tensor
+///    metadata (`aten::size`, `aten::dim`...); and the interpreter's own overloads;
+/// 3. the *tensor kernel* registered under the overload's full name;
+/// 4. otherwise [`Handler::Missing`]: known to PyTorch, not implemented here (an error only
+///    if a call reaches it).
+pub fn handler_for(program: &crate::program::Program, schema: &Schema) -> Handler {
+    let full_name = schema.full_name();
+    if let Some(upgrader) = crate::upgraders::upgrader(&full_name, program.format_version) {
+        return Handler::Builtin(upgrader);
+    }
+    if let Some(builtin) = crate::builtins::op_builtin(schema) {
+        return Handler::Builtin(builtin);
+    }
+    match program.registry().get(&full_name) {
+        Some(kernel) => Handler::Kernel(kernel),
+        None => Handler::Missing,
+    }
+}
+
+/// Calls the operator of `site` on evaluated arguments; an error is reported at `at` (the
+/// call's source range) in the caller's frame.
 pub fn call_op(
     interp: &mut Interpreter,
     site: &OpSite,
     args: Vec<Value>,
     kwargs: Vec<(Arc<str>, Value)>,
-    line: u32,
+    at: Span,
 ) -> Result<Value> {
-    let _ = line;
+    call_op_unplaced(interp, site, args, kwargs).map_err(|e| e.at(at))
+}
+
+/// [`call_op`] for callers whose own call expression is where errors are reported (builtins).
+pub fn call_op_unplaced(
+    interp: &mut Interpreter,
+    site: &OpSite,
+    args: Vec<Value>,
+    kwargs: Vec<(Arc<str>, Value)>,
+) -> Result<Value> {
     if site.schemas.is_empty() {
-        return Err(ErrorKind::Lowering(format!(
-            "unknown operator `{}`: no such schema in PyTorch 2.15 or torchvision",
-            site.name
-        ))
-        .into());
+        return Err(ErrorKind::UnknownOp(site.name.clone()).into());
     }
     // The overload that matched last time at this site is usually right again (TorchScript is
     // statically typed); it is re-checked, never assumed.
@@ -83,12 +103,9 @@ pub fn call_op(
         None => Err(ErrorKind::NoOverload {
             op: site.name.clone(),
             args: describe_args(&args, &kwargs),
-            candidates: site
-                .schemas
-                .iter()
-                .map(|s| s.text.as_str())
-                .collect::<Vec<_>>()
-                .join("\n  "),
+            candidates: crate::op_errors::candidates(&site.schemas, &args, &kwargs, |ty, v| {
+                accepts(ty, v).is_some()
+            }),
         }
         .into()),
     }
@@ -109,26 +126,6 @@ fn best_index(
         }
     }
     best.map(|(i, _, b)| (i, b))
-}
-
-fn describe_args(args: &[Value], kwargs: &[(Arc<str>, Value)]) -> String {
-    let mut parts: Vec<String> = args.iter().map(describe_value).collect();
-    parts.extend(
-        kwargs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", describe_value(v))),
-    );
-    parts.join(", ")
-}
-
-fn describe_value(v: &Value) -> String {
-    match v {
-        Value::List(l) => match l.0.read().first() {
-            Some(first) => format!("List[{}]", describe_value(first)),
-            None => "List[]".into(),
-        },
-        other => other.type_name(),
-    }
 }
 
 /// Binds arguments to a schema: `Some((score, values in schema order))` if they fit.
@@ -212,7 +209,7 @@ fn accepts(ty: &SchemaType, v: &Value) -> Option<(u32, Value)> {
         (T::Optional(_), Value::None) => (2, v.clone()),
         (T::Optional(inner), _) => accepts(inner, v)?,
         (T::Var(_) | T::Any, _) => (2, v.clone()),
-        (T::List(elem, len), Value::List(items)) => {
+        (T::List(elem, _), Value::List(items)) => {
             let items = items.0.read();
             let mut converted = Vec::with_capacity(items.len());
             let mut worst = 4;
@@ -224,9 +221,8 @@ fn accepts(ty: &SchemaType, v: &Value) -> Option<(u32, Value)> {
             if items.is_empty() {
                 worst = 3;
             }
-            if len.is_some_and(|n| converted.len() != n && converted.len() != 1 && n != 1) {
-                // PyTorch checks fixed lengths in the kernel; accept and let it report.
-            }
+            // A fixed length (`int[2]`) is not checked here: PyTorch checks it in the kernel,
+            // which reports it.
             let same = converted
                 .iter()
                 .zip(items.iter())
@@ -282,21 +278,35 @@ fn default_value(d: &DefaultValue, ty: &SchemaType) -> Value {
         DefaultValue::IntList(v) => Value::list(v.iter().map(|&i| Value::Int(i)).collect()),
         DefaultValue::FloatList(v) => Value::list(v.iter().map(|&f| Value::Float(f)).collect()),
         DefaultValue::BoolList(v) => Value::list(v.iter().map(|&b| Value::Bool(b)).collect()),
-        DefaultValue::Name(n) => match n.as_str() {
-            "contiguous_format" => Value::Int(0),
-            "preserve_format" => Value::Int(1),
-            "channels_last" => Value::Int(2),
-            "long" => Value::Int(4),
-            "float" => Value::Int(6),
-            "int" => Value::Int(3),
-            "strided" => Value::Int(0),
-            "Mean" => Value::Int(1),
-            "Sum" => Value::Int(2),
-            "inf" => Value::Float(f64::INFINITY),
-            "-inf" => Value::Float(f64::NEG_INFINITY),
-            "nan" => Value::Float(f64::NAN),
-            other => Value::str(other),
+        DefaultValue::Name(n) => match (ty, n.as_str()) {
+            // A dtype default (`ScalarType dtype=long`) is its ScalarType code.
+            (ty, name)
+                if torchscript_ops::DType::from_name(name).is_some() && is_scalar_type(ty) =>
+            {
+                Value::Int(
+                    torchscript_ops::DType::from_name(name).map_or(0, |d| d.scalar_type_code()),
+                )
+            }
+            // c10::MemoryFormat, c10::Layout and at::Reduction codes.
+            (_, "contiguous_format") => Value::Int(0),
+            (_, "preserve_format") => Value::Int(1),
+            (_, "channels_last") => Value::Int(2),
+            (_, "strided") => Value::Int(0),
+            (_, "Mean") => Value::Int(1),
+            (_, "Sum") => Value::Int(2),
+            (_, "inf") => Value::Float(f64::INFINITY),
+            (_, "-inf") => Value::Float(f64::NEG_INFINITY),
+            (_, "nan") => Value::Float(f64::NAN),
+            (_, other) => Value::str(other),
         },
+    }
+}
+
+fn is_scalar_type(ty: &SchemaType) -> bool {
+    match ty {
+        SchemaType::ScalarType => true,
+        SchemaType::Optional(inner) => is_scalar_type(inner),
+        _ => false,
     }
 }
 
@@ -322,6 +332,7 @@ fn invoke(
                     ErrorKind::OpFailed {
                         schema: schema.text.clone(),
                         source,
+                        arguments: describe_bound(schema, &bound),
                     }
                 })?;
             Ok(from_arg(result))

@@ -3,7 +3,10 @@
 use thiserror::Error;
 use torchscript_ops::OpError;
 
-use crate::syntax::ParseError;
+use crate::ir::Function;
+use crate::origin::OriginMap;
+use crate::syntax::{ParseError, Span};
+pub use crate::traceback::StackFrame;
 
 /// What went wrong.
 #[derive(Debug, Clone, Error)]
@@ -11,8 +14,10 @@ pub enum ErrorKind {
     // --- source ---
     #[error(transparent)]
     Parse(#[from] ParseError),
+    /// Code that parses but cannot be lowered: its file, line, column, source line and a
+    /// caret, rendered like a parse error.
     #[error("{0}")]
-    Lowering(String),
+    Lowering(ParseError),
     #[error("unknown name `{0}`")]
     UnknownName(String),
     #[error("class `{0}` is not defined in the archive's code/")]
@@ -22,8 +27,18 @@ pub enum ErrorKind {
     UnreadableSource(String),
 
     // --- operators ---
-    #[error("{schema}: {source}")]
-    OpFailed { schema: String, source: OpError },
+    /// A kernel refused its arguments: the overload's schema, the kernel's error and the
+    /// arguments it got (`self: Tensor[float32, [2, 3]], alpha: int = 1`).
+    #[error("{source}\n  schema: {schema}{}", arguments_line(.arguments))]
+    OpFailed {
+        schema: String,
+        source: OpError,
+        arguments: String,
+    },
+    /// An operator name no schema of PyTorch 2.15 or torchvision knows (reported when the call
+    /// is reached: archives name operators in branches inference never takes).
+    #[error("unknown operator `{0}`: no such schema in PyTorch 2.15 or torchvision")]
+    UnknownOp(String),
     #[error("operator {op} is not supported by this runtime (schema: {schema})")]
     UnsupportedOp { op: String, schema: String },
     #[error("no overload of {op} accepts arguments ({args}); candidates:\n  {candidates}")]
@@ -56,49 +71,32 @@ pub enum ErrorKind {
     Raised { class: String, message: String },
 }
 
-/// One frame of the TorchScript call stack.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StackFrame {
-    pub function: String,
-    pub file: String,
-    pub line: u32,
-}
-
 /// An error and the TorchScript call stack where it happened (innermost first).
+///
+/// `Display` gives the message, then a Python-style traceback (outermost call first) with
+/// file, line, column, the source line with a caret, and the model author's Python location
+/// when the archive carries debug records (see [`crate::traceback::write_traceback`]).
 #[derive(Debug, Clone, Error)]
 pub struct Error {
     pub kind: Box<ErrorKind>,
     pub stack: Vec<StackFrame>,
+    /// Where in the innermost function not yet on `stack` the error arose (the span of the
+    /// failing call); taken by that function's frame as the error leaves it.
+    pending: Option<Span>,
 }
-
-/// Call stacks longer than this are shown as their first and last frames with a count.
-const SHOWN_FRAMES: usize = 8;
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", escape_controls(&self.kind.to_string()))?;
-        let n = self.stack.len();
-        let half = SHOWN_FRAMES / 2;
-        for (i, frame) in self.stack.iter().enumerate() {
-            if n > SHOWN_FRAMES && i >= half && i < n.saturating_sub(half) {
-                if i == half {
-                    write!(
-                        f,
-                        "\n  ... {} more frames ...",
-                        n.saturating_sub(SHOWN_FRAMES)
-                    )?;
-                }
-                continue;
-            }
-            write!(
-                f,
-                "\n  at {}:{} in {}",
-                escape_controls(&frame.file),
-                frame.line,
-                escape_controls(&frame.function)
-            )?;
-        }
-        Ok(())
+        crate::traceback::write_traceback(f, &self.stack)
+    }
+}
+
+fn arguments_line(arguments: &str) -> String {
+    if arguments.is_empty() {
+        String::new()
+    } else {
+        format!("\n  arguments: {arguments}")
     }
 }
 
@@ -124,18 +122,31 @@ impl<T: Into<ErrorKind>> From<T> for Error {
         Error {
             kind: Box::new(kind.into()),
             stack: Vec::new(),
+            pending: None,
         }
     }
 }
 
 impl Error {
-    /// Adds a frame (the caller's location) as the error leaves a function.
-    pub fn in_frame(mut self, function: &str, file: &str, line: u32) -> Self {
-        self.stack.push(StackFrame {
-            function: function.to_string(),
-            file: file.to_string(),
-            line,
-        });
+    /// Records `span` (a call's source range) as where the error arose in the current
+    /// function, unless a more precise place inside it was recorded already.
+    pub fn at(mut self, span: Span) -> Self {
+        if self.pending.is_none() {
+            self.pending = Some(span);
+        }
+        self
+    }
+
+    /// Adds the frame of `function` as the error leaves it: at the recorded call, else at
+    /// `statement` (the statement that was running).
+    pub fn in_frame(
+        mut self,
+        function: &Function,
+        statement: Span,
+        origins: Option<&OriginMap>,
+    ) -> Self {
+        let span = self.pending.take().unwrap_or(statement);
+        self.stack.push(StackFrame::new(function, span, origins));
         self
     }
 }

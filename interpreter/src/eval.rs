@@ -10,7 +10,7 @@ use crate::error::{type_error, value_error, Error, ErrorKind, Result};
 use crate::ir::{Call, CallTarget, Expr, Function, Stmt, StmtKind, Target};
 use crate::limits::{Budget, BudgetMeter, RunLimits};
 use crate::program::Program;
-use crate::syntax::UnaryOp;
+use crate::syntax::{Span, UnaryOp};
 use crate::value::{TupleRef, Value};
 
 /// How deep TorchScript calls may nest before the evaluator gives up (the default of
@@ -61,7 +61,8 @@ enum Flow {
 pub(crate) struct Frame<'f> {
     slots: Vec<Value>,
     function: &'f Function,
-    line: u32,
+    /// The statement running (where an error that names no call of its own is reported).
+    at: Span,
 }
 
 impl Frame<'_> {
@@ -210,7 +211,7 @@ impl<'p> Interpreter<'p> {
         let mut frame = Frame {
             slots: vec![Value::Uninitialized; function.num_slots],
             function,
-            line: 0,
+            at: function.body.first().map(|s| s.span).unwrap_or_default(),
         };
         self.bind_params(&mut frame, args, kwargs)?;
         self.depth = self.depth.saturating_add(1);
@@ -219,7 +220,10 @@ impl<'p> Interpreter<'p> {
         match result {
             Ok(Flow::Return(v)) => Ok(v),
             Ok(_) => Ok(Value::None),
-            Err(e) => Err(e.in_frame(&function.name, &function.file.path, frame.line)),
+            Err(e) => {
+                let origins = self.program.origins(&function.file.path);
+                Err(e.in_frame(function, frame.at, origins.as_deref()))
+            }
         }
     }
 
@@ -287,7 +291,7 @@ impl<'p> Interpreter<'p> {
     }
 
     fn exec(&mut self, stmt: &Stmt, frame: &mut Frame) -> Result<Flow> {
-        frame.line = stmt.line;
+        frame.at = stmt.span;
         self.step()?;
         if self.stack_exhausted() {
             return self.on_fresh_stack(|this| this.exec(stmt, frame));
@@ -317,7 +321,7 @@ impl<'p> Interpreter<'p> {
                     Flow::Return(v) => return Ok(Flow::Return(v)),
                     Flow::Normal | Flow::Continue => {}
                 }
-                frame.line = stmt.line;
+                frame.at = stmt.span;
             },
             StmtKind::For { target, iter, body } => {
                 if let Some((start, end, step)) = self.range_bounds(iter, frame)? {
@@ -416,9 +420,9 @@ impl<'p> Interpreter<'p> {
         let Expr::Call(call) = iter else {
             return Ok(None);
         };
-        if !matches!(call.target, CallTarget::Builtin(crate::ir::Builtin::Range))
-            || !call.kwargs.is_empty()
-        {
+        let is_range =
+            matches!(call.target, CallTarget::Builtin(b) if b.name() == crate::builtins::RANGE);
+        if !is_range || !call.kwargs.is_empty() {
             return Ok(None);
         }
         let mut bounds = Vec::with_capacity(3);
@@ -431,15 +435,7 @@ impl<'p> Interpreter<'p> {
                 ))
             })?);
         }
-        let (start, end, step) = match bounds.as_slice() {
-            [end] => (0, *end, 1),
-            [start, end] => (*start, *end, 1),
-            [start, end, step] => (*start, *end, *step),
-            _ => return Err(type_error("range() takes 1 to 3 arguments")),
-        };
-        if step == 0 {
-            return Err(value_error("range() arg 3 must not be zero"));
-        }
+        let (start, end, step) = crate::builtins::range_bounds(&bounds)?;
         Ok(Some((start, end, step)))
     }
 
@@ -535,9 +531,7 @@ impl<'p> Interpreter<'p> {
                     UnaryOp::Not => Value::Bool(!truthy(&v)?),
                     UnaryOp::Invert => match v {
                         Value::Int(i) => Value::Int(!i),
-                        Value::Tensor(_) => {
-                            self.call_op_by_name("aten::bitwise_not", vec![v], 0)?
-                        }
+                        Value::Tensor(_) => self.call_op_by_name("aten::bitwise_not", vec![v])?,
                         other => {
                             return Err(type_error(format!(
                                 "bad operand type for unary ~: {}",
@@ -620,13 +614,13 @@ impl<'p> Interpreter<'p> {
                 }
                 Value::Dict(dict)
             }
-            Expr::Chain(first, pairs, line) => {
+            Expr::Chain(first, pairs, span) => {
                 let mut left = self.eval(first, frame)?;
                 let mut result = Value::Bool(true);
                 for (site, right) in pairs {
                     let r = self.eval(right, frame)?;
                     result =
-                        crate::bind::call_op(self, site, vec![left, r.clone()], vec![], *line)?;
+                        crate::bind::call_op(self, site, vec![left, r.clone()], vec![], *span)?;
                     if !truthy(&result)? {
                         break;
                     }
@@ -645,12 +639,18 @@ impl<'p> Interpreter<'p> {
         Ok(out)
     }
 
+    /// Runs a call; an error is reported at the call's source range.
     fn eval_call(&mut self, call: &Call, frame: &mut Frame) -> Result<Value> {
+        self.eval_call_here(call, frame)
+            .map_err(|e| e.at(call.span))
+    }
+
+    fn eval_call_here(&mut self, call: &Call, frame: &mut Frame) -> Result<Value> {
         if self.stack_exhausted() {
-            return self.on_fresh_stack(|this| this.eval_call(call, frame));
+            return self.on_fresh_stack(|this| this.eval_call_here(call, frame));
         }
-        if let CallTarget::Builtin(b) = &call.target {
-            return crate::builtins::call_builtin(self, *b, call, frame);
+        if let CallTarget::Builtin(b) = call.target {
+            return crate::builtins::call_builtin(self, b, call, frame);
         }
         let receiver = match &call.target {
             CallTarget::Method(obj, _, _) | CallTarget::Value(obj) => Some(self.eval(obj, frame)?),
@@ -662,14 +662,14 @@ impl<'p> Interpreter<'p> {
             kwargs.push((name.clone(), self.eval(e, frame)?));
         }
         match &call.target {
-            CallTarget::Op(site) => crate::bind::call_op(self, site, args, kwargs, call.line),
+            CallTarget::Op(site) => crate::bind::call_op(self, site, args, kwargs, call.span),
             CallTarget::Method(_, name, site) => self.call_method_value(
                 receiver.unwrap_or_default(),
                 name,
                 site.as_deref(),
                 args,
                 kwargs,
-                call.line,
+                call.span,
             ),
             CallTarget::Global(name) => self.call_global(name, args, kwargs),
             CallTarget::Value(_) => match receiver {
@@ -722,7 +722,7 @@ impl<'p> Interpreter<'p> {
         site: Option<&crate::ir::OpSite>,
         args: Vec<Value>,
         kwargs: Vec<(Arc<str>, Value)>,
-        line: u32,
+        at: Span,
     ) -> Result<Value> {
         match &receiver {
             Value::Object(o) => {
@@ -762,18 +762,16 @@ impl<'p> Interpreter<'p> {
                 let mut all = Vec::with_capacity(args.len().saturating_add(1));
                 all.push(receiver);
                 all.extend(args);
-                crate::bind::call_op(self, site, all, kwargs, line)
+                crate::bind::call_op(self, site, all, kwargs, at)
             }
         }
     }
 
-    /// Calls an operator by name, choosing the overload from the arguments.
-    pub fn call_op_by_name(&mut self, name: &str, args: Vec<Value>, line: u32) -> Result<Value> {
+    /// Calls an operator by name, choosing the overload from the arguments (the caller's
+    /// call expression is where an error is reported).
+    pub fn call_op_by_name(&mut self, name: &str, args: Vec<Value>) -> Result<Value> {
         let site = self.program.op_site(name);
-        if site.schemas.is_empty() {
-            return Err(ErrorKind::UnknownName(name.to_string()).into());
-        }
-        crate::bind::call_op(self, &site, args, vec![], line)
+        crate::bind::call_op_unplaced(self, &site, args, vec![])
     }
 
     /// Calls a free function or constructs a class by qualified name.
@@ -877,6 +875,7 @@ fn tensor_truth(t: &Tensor) -> Result<bool> {
             Error::from(ErrorKind::OpFailed {
                 schema: "aten::Bool.Tensor".into(),
                 source: e,
+                arguments: String::new(),
             })
         })?
         .to_bool())
@@ -900,6 +899,7 @@ pub fn iterate(v: &Value) -> Result<Vec<Value>> {
                     Error::from(ErrorKind::OpFailed {
                         schema: "aten::select.int".into(),
                         source: e,
+                        arguments: String::new(),
                     })
                 })?
         }

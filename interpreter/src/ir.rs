@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use torchscript_ops::schema::Schema;
 
-use crate::syntax::{SourceFile, UnaryOp};
+use crate::syntax::{SourceFile, Span, UnaryOp};
 use crate::types::Type;
 use crate::value::Value;
 
@@ -40,11 +40,12 @@ pub struct Param {
     pub kw_only: bool,
 }
 
-/// A statement with the line it starts on (1-based).
+/// A statement with the byte range it covers in its function's file (line and column are
+/// computed from the file's line table only when an error is reported).
 #[derive(Debug)]
 pub struct Stmt {
     pub kind: StmtKind,
-    pub line: u32,
+    pub span: Span,
 }
 
 #[derive(Debug)]
@@ -127,16 +128,16 @@ pub enum Expr {
         conds: Vec<Expr>,
     },
     /// A chained comparison `a < b < c`: pairs evaluated left to right, short-circuiting.
-    Chain(Box<Expr>, Vec<(Arc<OpSite>, Expr)>, u32),
+    Chain(Box<Expr>, Vec<(Arc<OpSite>, Expr)>, Span),
 }
 
-/// A call with its target, arguments and source line.
+/// A call with its target, arguments and the byte range of the call expression.
 #[derive(Debug)]
 pub struct Call {
     pub target: CallTarget,
     pub args: Vec<Expr>,
     pub kwargs: Vec<(Arc<str>, Expr)>,
-    pub line: u32,
+    pub span: Span,
 }
 
 #[derive(Debug)]
@@ -147,54 +148,10 @@ pub enum CallTarget {
     Method(Box<Expr>, Arc<str>, Option<Arc<OpSite>>),
     /// A free function or class constructor by qualified name, resolved on first call.
     Global(Arc<str>),
-    /// A Python builtin or TorchScript special form.
-    Builtin(Builtin),
+    /// A Python builtin or TorchScript special form (see [`crate::builtins::BUILTINS`]).
+    Builtin(&'static crate::builtins::BuiltinDef),
     /// Calling a value (a class or function value).
     Value(Box<Expr>),
-}
-
-/// Python builtins and TorchScript special forms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Builtin {
-    Annotate,
-    UncheckedCast,
-    Uninitialized,
-    IsInstance,
-    GetAttr,
-    HasAttr,
-    SetAttr,
-    Int,
-    Float,
-    Bool,
-    Str,
-    Len,
-    Range,
-    Enumerate,
-    Zip,
-    List,
-    Tuple,
-    Dict,
-    Min,
-    Max,
-    Abs,
-    Round,
-    Sum,
-    All,
-    Any,
-    Sorted,
-    Print,
-    Fork,
-    Wait,
-    Device,
-    Ord,
-    Chr,
-    DivMod,
-    Hash,
-    Id,
-    RaiseException,
-    IsScripting,
-    Interface,
-    Unwrap,
 }
 
 /// The overloads of one operator name, how each runs, and a cache of the last one that

@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::builtins::builtin_named;
 use crate::error::{ErrorKind, Result};
-use crate::ir::{Builtin, Call, CallTarget, Expr, Function, OpSite, Param, Stmt, StmtKind, Target};
+use crate::ir::{Call, CallTarget, Expr, Function, OpSite, Param, Stmt, StmtKind, Target};
 use crate::program::Program;
 use crate::syntax::{self, BinOp, CmpOp, ExprKind, FunctionDef, SourceFile, StmtKind as S};
 use crate::types::{dotted_name, Type};
@@ -74,13 +75,14 @@ impl Lowerer<'_> {
         s
     }
 
-    fn line(&self, span: syntax::Span) -> u32 {
-        self.file.line(span)
-    }
-
     fn error(&self, span: syntax::Span, msg: impl std::fmt::Display) -> crate::error::Error {
-        let line = self.line(span);
-        ErrorKind::Lowering(format!("{}:{line}: {msg}", self.file.path)).into()
+        ErrorKind::Lowering(syntax::ParseError::new(
+            &self.file.path,
+            &self.file.text,
+            span,
+            msg.to_string(),
+        ))
+        .into()
     }
 
     // ----- pass 1: which names are locals -----
@@ -147,7 +149,7 @@ impl Lowerer<'_> {
     }
 
     fn stmt(&mut self, stmt: &syntax::Stmt) -> Result<Option<Stmt>> {
-        let line = self.line(stmt.span);
+        let span = stmt.span;
         let kind = match &stmt.kind {
             S::Expr(e) => {
                 // A bare string is a docstring.
@@ -175,7 +177,7 @@ impl Lowerer<'_> {
                 let rhs = self.expr(value)?;
                 // `x += y` stores the value form back (tensor in-place ops are printed as `torch.add_`).
                 let name = binary_op_name(*op);
-                let call = self.op_call(name, vec![current, rhs], line);
+                let call = self.op_call(name, vec![current, rhs], span);
                 StmtKind::Assign {
                     targets: vec![self.target(target)?],
                     value: call,
@@ -211,6 +213,7 @@ impl Lowerer<'_> {
             S::Pass => StmtKind::Pass,
             S::Break => StmtKind::Break,
             S::Continue => StmtKind::Continue,
+            S::Raise(Some(e)) if self.exception_class(e).is_some() => self.raise_exception(e)?,
             S::Raise(e) => StmtKind::Raise(e.as_ref().map(|e| self.expr(e)).transpose()?),
             S::Assert { test, msg } => StmtKind::Assert {
                 test: self.expr(test)?,
@@ -245,7 +248,53 @@ impl Lowerer<'_> {
                 ))
             }
         };
-        Ok(Some(Stmt { kind, line }))
+        Ok(Some(Stmt { kind, span }))
+    }
+
+    /// The class of `raise ValueError(...)` / `raise Exception`: a name that is not a local
+    /// and reads as a Python exception class.
+    fn exception_class<'e>(&self, raised: &'e syntax::Expr) -> Option<&'e str> {
+        let name = match &raised.kind {
+            ExprKind::Call { func, .. } => match &func.kind {
+                ExprKind::Name(n) => n,
+                _ => return None,
+            },
+            ExprKind::Name(n) => n,
+            _ => return None,
+        };
+        let is_class = name == "Exception"
+            || name.ends_with("Error")
+            || (name.ends_with("Exception") && name.len() > "Exception".len());
+        (is_class && !self.is_local(name)).then_some(name.as_str())
+    }
+
+    /// `raise C(message)` as TorchScript compiles it: `ops.prim.RaiseException(message,
+    /// "builtins.C")`.
+    fn raise_exception(&mut self, raised: &syntax::Expr) -> Result<StmtKind> {
+        let class = self.exception_class(raised).unwrap_or("Exception");
+        let class = Expr::Const(Value::str(&format!("builtins.{class}")));
+        let message = match &raised.kind {
+            ExprKind::Call { args, .. } => match args.as_slice() {
+                [] => Expr::Const(Value::str("")),
+                [message] => self.expr(message)?,
+                _ => {
+                    return Err(self.error(
+                        raised.span,
+                        "an exception takes at most one argument (its message)",
+                    ))
+                }
+            },
+            _ => Expr::Const(Value::str("")),
+        };
+        Ok(StmtKind::Expr(Expr::Call(Box::new(Call {
+            target: CallTarget::Builtin(
+                builtin_named("ops.prim.RaiseException")
+                    .ok_or_else(|| self.error(raised.span, "no RaiseException builtin"))?,
+            ),
+            args: vec![message, class],
+            kwargs: vec![],
+            span: raised.span,
+        }))))
     }
 
     fn target(&mut self, target: &syntax::Expr) -> Result<Target> {
@@ -273,12 +322,12 @@ impl Lowerer<'_> {
         Arc::new(crate::bind::make_site(self.program, name))
     }
 
-    fn op_call(&self, name: &str, args: Vec<Expr>, line: u32) -> Expr {
+    fn op_call(&self, name: &str, args: Vec<Expr>, span: syntax::Span) -> Expr {
         Expr::Call(Box::new(Call {
             target: CallTarget::Op(self.op_site(name)),
             args,
             kwargs: vec![],
-            line,
+            span,
         }))
     }
 
@@ -294,7 +343,7 @@ impl Lowerer<'_> {
     }
 
     fn expr(&mut self, expr: &syntax::Expr) -> Result<Expr> {
-        let line = self.line(expr.span);
+        let span = expr.span;
         Ok(match &expr.kind {
             ExprKind::Int(i) => Expr::Const(Value::Int(*i)),
             ExprKind::Float(f) => Expr::Const(Value::Float(*f)),
@@ -314,10 +363,8 @@ impl Lowerer<'_> {
                 }
             }
             ExprKind::Subscript { value, index } => {
-                if let Some(name) =
-                    dotted_name(value).filter(|n| is_type_constructor(n) && !self.is_local(n))
+                if dotted_name(value).is_some_and(|n| is_type_constructor(&n) && !self.is_local(&n))
                 {
-                    let _ = name;
                     Expr::Type(Type::from_expr(expr))
                 } else {
                     Expr::Index(Box::new(self.expr(value)?), Box::new(self.expr(index)?))
@@ -332,7 +379,7 @@ impl Lowerer<'_> {
                 func,
                 args,
                 keywords,
-            } => self.call(func, args, keywords, line)?,
+            } => self.call(func, args, keywords, span)?,
             ExprKind::Starred(_) => {
                 return Err(self.error(expr.span, "starred expressions are not supported here"))
             }
@@ -347,7 +394,7 @@ impl Lowerer<'_> {
             ExprKind::Unary { op, operand } => {
                 let inner = self.expr(operand)?;
                 match op {
-                    syntax::UnaryOp::Neg => self.op_call("aten::neg", vec![inner], line),
+                    syntax::UnaryOp::Neg => self.op_call("aten::neg", vec![inner], span),
                     syntax::UnaryOp::Pos => inner,
                     syntax::UnaryOp::Not | syntax::UnaryOp::Invert => {
                         Expr::Unary(*op, Box::new(inner))
@@ -356,7 +403,7 @@ impl Lowerer<'_> {
             }
             ExprKind::Binary { op, left, right } => {
                 let (l, r) = (self.expr(left)?, self.expr(right)?);
-                self.op_call(binary_op_name(*op), vec![l, r], line)
+                self.op_call(binary_op_name(*op), vec![l, r], span)
             }
             ExprKind::BoolOp { op, values } => {
                 let mut lowered = self.exprs(values)?.into_iter();
@@ -368,7 +415,7 @@ impl Lowerer<'_> {
                     syntax::BoolOp::Or => Expr::Or(Box::new(acc), Box::new(next)),
                 })
             }
-            ExprKind::Compare { left, ops } => self.compare(left, ops, line)?,
+            ExprKind::Compare { left, ops } => self.compare(left, ops, span)?,
             ExprKind::IfExp { test, body, orelse } => Expr::IfExp(
                 Box::new(self.expr(test)?),
                 Box::new(self.expr(body)?),
@@ -419,12 +466,12 @@ impl Lowerer<'_> {
         &mut self,
         left: &syntax::Expr,
         ops: &[(CmpOp, syntax::Expr)],
-        line: u32,
+        span: syntax::Span,
     ) -> Result<Expr> {
         let first = self.expr(left)?;
         if let [(op, right)] = ops {
             let r = self.expr(right)?;
-            return Ok(self.compare_pair(*op, first, r, line));
+            return Ok(self.compare_pair(*op, first, r, span));
         }
         let mut pairs = Vec::new();
         for (op, right) in ops {
@@ -444,24 +491,24 @@ impl Lowerer<'_> {
             };
             pairs.push((self.op_site(name), self.expr(right)?));
         }
-        Ok(Expr::Chain(Box::new(first), pairs, line))
+        Ok(Expr::Chain(Box::new(first), pairs, span))
     }
 
-    fn compare_pair(&self, op: CmpOp, l: Expr, r: Expr, line: u32) -> Expr {
+    fn compare_pair(&self, op: CmpOp, l: Expr, r: Expr, span: syntax::Span) -> Expr {
         match op {
             CmpOp::Is => Expr::Is(Box::new(l), Box::new(r), false),
             CmpOp::IsNot => Expr::Is(Box::new(l), Box::new(r), true),
-            CmpOp::In => self.op_call("aten::__contains__", vec![r, l], line),
+            CmpOp::In => self.op_call("aten::__contains__", vec![r, l], span),
             CmpOp::NotIn => Expr::Unary(
                 syntax::UnaryOp::Not,
-                Box::new(self.op_call("aten::__contains__", vec![r, l], line)),
+                Box::new(self.op_call("aten::__contains__", vec![r, l], span)),
             ),
-            CmpOp::Eq => self.op_call("aten::eq", vec![l, r], line),
-            CmpOp::NotEq => self.op_call("aten::ne", vec![l, r], line),
-            CmpOp::Lt => self.op_call("aten::lt", vec![l, r], line),
-            CmpOp::LtE => self.op_call("aten::le", vec![l, r], line),
-            CmpOp::Gt => self.op_call("aten::gt", vec![l, r], line),
-            CmpOp::GtE => self.op_call("aten::ge", vec![l, r], line),
+            CmpOp::Eq => self.op_call("aten::eq", vec![l, r], span),
+            CmpOp::NotEq => self.op_call("aten::ne", vec![l, r], span),
+            CmpOp::Lt => self.op_call("aten::lt", vec![l, r], span),
+            CmpOp::LtE => self.op_call("aten::le", vec![l, r], span),
+            CmpOp::Gt => self.op_call("aten::gt", vec![l, r], span),
+            CmpOp::GtE => self.op_call("aten::ge", vec![l, r], span),
         }
     }
 
@@ -519,13 +566,13 @@ impl Lowerer<'_> {
         func: &syntax::Expr,
         args: &[syntax::Expr],
         keywords: &[syntax::Keyword],
-        line: u32,
+        span: syntax::Span,
     ) -> Result<Expr> {
         let target = if let Some(path) = self.namespace_path(func) {
             self.global_call_target(&path, func)?
         } else {
             match &func.kind {
-                ExprKind::Name(n) if !self.is_local(n) => match builtin(n) {
+                ExprKind::Name(n) if !self.is_local(n) => match builtin_named(n) {
                     Some(b) => CallTarget::Builtin(b),
                     None => return Err(self.error(func.span, format!("unknown function `{n}`"))),
                 },
@@ -544,13 +591,7 @@ impl Lowerer<'_> {
         let mut lowered_args = Vec::with_capacity(args.len());
         for (i, a) in args.iter().enumerate() {
             // Type arguments of the special forms.
-            let is_type_arg = matches!(
-                target,
-                CallTarget::Builtin(
-                    Builtin::Annotate | Builtin::UncheckedCast | Builtin::Uninitialized
-                )
-            ) && i == 0
-                || matches!(target, CallTarget::Builtin(Builtin::IsInstance)) && i == 1;
+            let is_type_arg = matches!(target, CallTarget::Builtin(b) if b.is_type_arg(i));
             lowered_args.push(if is_type_arg {
                 match &a.kind {
                     // `isinstance(x, (list, tuple))`: any of the types.
@@ -571,7 +612,7 @@ impl Lowerer<'_> {
             target,
             args: lowered_args,
             kwargs,
-            line,
+            span,
         })))
     }
 
@@ -579,38 +620,20 @@ impl Lowerer<'_> {
         if path.starts_with("__torch__.") {
             return Ok(CallTarget::Global(Arc::from(path)));
         }
+        if let Some(b) = builtin_named(path) {
+            return Ok(CallTarget::Builtin(b));
+        }
         let op_name = if let Some(rest) = path.strip_prefix("ops.") {
             let (ns, name) = rest
                 .split_once('.')
                 .ok_or_else(|| self.error(func.span, format!("bad operator `{path}`")))?;
-            match (ns, name) {
-                ("prim", "RaiseException") => {
-                    return Ok(CallTarget::Builtin(Builtin::RaiseException))
-                }
-                ("prim", "unchecked_cast") => {
-                    return Ok(CallTarget::Builtin(Builtin::UncheckedCast))
-                }
-                ("prim", "unchecked_unwrap_optional") => {
-                    return Ok(CallTarget::Builtin(Builtin::Unwrap))
-                }
-                _ => format!("{ns}::{name}"),
-            }
+            format!("{ns}::{name}")
         } else if let Some(name) = path.strip_prefix("torch.ops.") {
             name.replacen('.', "::", 1)
-        } else if let Some(name) = path.strip_prefix("torch.jit.") {
-            match name {
-                "is_scripting" => return Ok(CallTarget::Builtin(Builtin::IsScripting)),
-                "_unwrap_optional" => return Ok(CallTarget::Builtin(Builtin::Unwrap)),
-                "annotate" => return Ok(CallTarget::Builtin(Builtin::Annotate)),
-                "_fork" | "fork" => return Ok(CallTarget::Builtin(Builtin::Fork)),
-                "_wait" | "wait" => return Ok(CallTarget::Builtin(Builtin::Wait)),
-                _ => return Err(self.error(func.span, format!("unsupported function `{path}`"))),
-            }
+        } else if path.starts_with("torch.jit.") {
+            return Err(self.error(func.span, format!("unsupported function `{path}`")));
         } else if let Some(name) = path.strip_prefix("torch.") {
-            match name {
-                "device" => return Ok(CallTarget::Builtin(Builtin::Device)),
-                _ => format!("aten::{name}"),
-            }
+            format!("aten::{name}")
         } else if let Some(name) = path.strip_prefix("math.") {
             format!("aten::{name}")
         } else {
@@ -664,47 +687,6 @@ fn is_type_constructor(n: &str) -> bool {
         n,
         "List" | "Dict" | "Tuple" | "Optional" | "Union" | "Final" | "Future"
     )
-}
-
-fn builtin(name: &str) -> Option<Builtin> {
-    Some(match name {
-        "annotate" => Builtin::Annotate,
-        "unchecked_cast" => Builtin::UncheckedCast,
-        "uninitialized" => Builtin::Uninitialized,
-        "isinstance" => Builtin::IsInstance,
-        "getattr" => Builtin::GetAttr,
-        "hasattr" => Builtin::HasAttr,
-        "setattr" => Builtin::SetAttr,
-        "int" => Builtin::Int,
-        "float" => Builtin::Float,
-        "bool" => Builtin::Bool,
-        "str" => Builtin::Str,
-        "len" => Builtin::Len,
-        "range" => Builtin::Range,
-        "enumerate" => Builtin::Enumerate,
-        "zip" => Builtin::Zip,
-        "list" => Builtin::List,
-        "tuple" => Builtin::Tuple,
-        "dict" => Builtin::Dict,
-        "min" => Builtin::Min,
-        "max" => Builtin::Max,
-        "abs" => Builtin::Abs,
-        "round" => Builtin::Round,
-        "sum" => Builtin::Sum,
-        "all" => Builtin::All,
-        "any" => Builtin::Any,
-        "sorted" => Builtin::Sorted,
-        "print" => Builtin::Print,
-        "fork" => Builtin::Fork,
-        "wait" => Builtin::Wait,
-        "ord" => Builtin::Ord,
-        "chr" => Builtin::Chr,
-        "divmod" => Builtin::DivMod,
-        "hash" => Builtin::Hash,
-        "id" => Builtin::Id,
-        "interface" => Builtin::Interface,
-        _ => return None,
-    })
 }
 
 /// `torch.float32` and friends as `ScalarType` codes.

@@ -11,6 +11,7 @@ use crate::class::{ClassKind, ClassType};
 use crate::error::{ErrorKind, Result};
 use crate::ir::Function;
 use crate::lower::lower_function;
+use crate::origin::OriginMap;
 use crate::syntax::{self, ExprKind, SourceFile, StmtKind};
 use crate::value::Value;
 
@@ -26,6 +27,14 @@ pub trait SourceProvider: Send + Sync {
         let _ = module;
         None
     }
+
+    /// The model author's locations for the code file at `path` (the path
+    /// [`SourceProvider::module_source`] reported), from the archive's debug records. Asked
+    /// only when an error is reported.
+    fn origins(&self, path: &str) -> Option<OriginMap> {
+        let _ = path;
+        None
+    }
 }
 
 /// The classes, functions and constants of one archive, shared by every worker.
@@ -38,6 +47,8 @@ pub struct Program {
     registry: Registry,
     /// Operator call sites used by builtins (`len`, `sum`, `min`...), built once per name.
     op_sites: RwLock<HashMap<String, Arc<crate::ir::OpSite>>>,
+    /// Debug records of code files, read when an error first needs them.
+    origins: RwLock<HashMap<String, Option<Arc<OriginMap>>>>,
     /// The archive's format version (older versions keep old operator semantics).
     pub format_version: u64,
 }
@@ -60,6 +71,7 @@ impl Program {
             constants: RwLock::new(Vec::new()),
             registry: Registry::with_all_ops(),
             op_sites: RwLock::new(HashMap::new()),
+            origins: RwLock::new(HashMap::new()),
             format_version,
         }
     }
@@ -80,6 +92,20 @@ impl Program {
         let site = Arc::new(crate::bind::make_site(self, name));
         self.op_sites.write().insert(name.to_string(), site.clone());
         site
+    }
+
+    /// The author's locations of code file `path`, if the archive has its debug records.
+    pub fn origins(&self, path: &str) -> Option<Arc<OriginMap>> {
+        if let Some(cached) = self.origins.read().get(path) {
+            return cached.clone();
+        }
+        let map = self
+            .sources
+            .origins(path)
+            .filter(|m| !m.is_empty())
+            .map(Arc::new);
+        self.origins.write().insert(path.to_string(), map.clone());
+        map
     }
 
     /// Sets the values of `CONSTANTS.c0`, `CONSTANTS.c1`, ... (from constants.pkl).
@@ -144,9 +170,19 @@ impl Program {
         Ok(class)
     }
 
-    /// Whether a class of that name exists in code/.
-    pub fn has_class(&self, name: &str) -> bool {
-        self.class(name).is_ok()
+    /// Whether a class of that name exists in code/ (an unreadable or unparsable file is an
+    /// error, not a missing class).
+    pub fn has_class(&self, name: &str) -> Result<bool> {
+        Ok(self.class_if_defined(name)?.is_some())
+    }
+
+    /// The class `name`, `None` if code/ does not define it; other failures are errors.
+    pub fn class_if_defined(&self, name: &str) -> Result<Option<Arc<ClassType>>> {
+        match self.class(name) {
+            Ok(class) => Ok(Some(class)),
+            Err(e) if matches!(*e.kind, ErrorKind::UnknownClass(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// A method of a class, lowered on first use.
@@ -197,14 +233,14 @@ impl Program {
 
     /// Resolves a qualified global used as a value: a class, a function, or `Class.MEMBER`.
     pub fn global(&self, name: &str) -> Result<Value> {
-        if let Ok(class) = self.class(name) {
+        if let Some(class) = self.class_if_defined(name)? {
             return Ok(Value::Class(class));
         }
         if self.function(name)?.is_some() {
             return Ok(Value::Function(Arc::from(name)));
         }
         if let Some((owner, member)) = name.rsplit_once('.') {
-            if let Ok(class) = self.class(owner) {
+            if let Some(class) = self.class_if_defined(owner)? {
                 if let Some(v) = class.constant(member) {
                     return Ok(v.clone());
                 }

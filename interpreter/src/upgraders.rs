@@ -60,6 +60,7 @@ fn call(interp: &Interpreter, name: &str, args: &[Value]) -> Result<Value> {
             ErrorKind::OpFailed {
                 schema: name.to_string(),
                 source,
+                arguments: String::new(),
             }
             .into()
         })

@@ -237,14 +237,22 @@ fn isinstance_and_chained_comparisons() {
 }
 
 #[test]
-#[ignore = "known failing: unknown operators now fail when called, not at lowering (issue 12); the test still expects a lowering error"]
 fn unknown_operators_name_the_file_and_line() {
-    let src = "def f(n: int) -> int:\n  return torch.no_such_op(n)\n";
-    let p = program(src);
-    let err = p.function("__torch__.f").unwrap_err();
+    // Lowering accepts the name (archives name operators in branches inference never takes);
+    // the call fails when reached, at its file, line and column.
+    let src =
+        "def f(n: int) -> int:\n  if torch.lt(n, 0):\n    return torch.no_such_op(n)\n  return n\n";
+    assert_eq!(int(&call(src, "f", vec![Value::Int(1)]).unwrap()), 1);
+    let err = call(src, "f", vec![Value::Int(-1)]).unwrap_err();
+    assert!(
+        matches!(&*err.kind, ErrorKind::UnknownOp(op) if op == "aten::no_such_op"),
+        "{err}"
+    );
+    assert_eq!((err.stack[0].line, err.stack[0].column), (3, 12));
     let text = err.to_string();
     assert!(
-        text.contains("code/__torch__.py:2") && text.contains("aten::no_such_op"),
+        text.contains("File \"code/__torch__.py\", line 3, column 12, in __torch__.f")
+            && text.contains("unknown operator `aten::no_such_op`"),
         "{text}"
     );
 }

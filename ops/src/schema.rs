@@ -121,6 +121,8 @@ impl Schema {
 #[derive(Debug, Default)]
 pub struct SchemaTable {
     by_name: HashMap<String, Vec<Arc<Schema>>>,
+    /// Lines [`SchemaTable::parse_lenient`] could not parse, with the reason.
+    rejected: Vec<String>,
 }
 
 impl SchemaTable {
@@ -141,6 +143,32 @@ impl SchemaTable {
                 .push(Arc::new(schema));
         }
         Ok(table)
+    }
+
+    /// Parses schema text like [`SchemaTable::parse`], keeping every line that parses; the
+    /// others are listed by [`SchemaTable::rejected`] instead of emptying the table.
+    pub fn parse_lenient(text: &str) -> SchemaTable {
+        let mut table = SchemaTable::default();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            match parse_schema(line) {
+                Ok(schema) => table
+                    .by_name
+                    .entry(schema.name.clone())
+                    .or_default()
+                    .push(Arc::new(schema)),
+                Err(e) => table.rejected.push(e.to_string()),
+            }
+        }
+        table
+    }
+
+    /// The lines that did not parse (empty for the tables this crate ships: a test checks).
+    pub fn rejected(&self) -> &[String] {
+        &self.rejected
     }
 
     /// The overloads of `name` (`aten::add`), in registration order.
@@ -189,13 +217,15 @@ pub fn split_overload(full_name: &str) -> (&str, &str) {
 pub fn torch_schemas() -> &'static SchemaTable {
     static TABLE: OnceLock<SchemaTable> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut table = SchemaTable::parse(SCHEMA_TEXT).unwrap_or_default();
+        // A line that does not parse is listed in `rejected()` (and fails the test below),
+        // never silently dropping the whole table.
+        let mut table = SchemaTable::parse_lenient(SCHEMA_TEXT);
         // torchvision's operators are registered by torchvision, not PyTorch: add theirs.
-        if let Ok(vision) = SchemaTable::parse(crate::ops::vision::SCHEMA_TEXT) {
-            for (name, overloads) in vision.by_name {
-                table.by_name.entry(name).or_default().extend(overloads);
-            }
+        let vision = SchemaTable::parse_lenient(crate::ops::vision::SCHEMA_TEXT);
+        for (name, overloads) in vision.by_name {
+            table.by_name.entry(name).or_default().extend(overloads);
         }
+        table.rejected.extend(vision.rejected);
         table
     })
 }
@@ -518,6 +548,7 @@ mod tests {
 
     #[test]
     fn every_torch_schema_parses() {
+        assert_eq!(torch_schemas().rejected(), &[] as &[String]);
         let table = SchemaTable::parse(SCHEMA_TEXT).expect("all schemas parse");
         assert!(table.len() > 4000, "{}", table.len());
         assert!(table.get("aten::add.Tensor").is_some());

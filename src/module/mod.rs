@@ -1,5 +1,6 @@
 //! `Module`: a loaded TorchScript archive, immutable and shared by any number of workers.
 
+mod debug_records;
 mod pristine;
 mod source;
 mod values;

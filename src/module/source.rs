@@ -38,4 +38,8 @@ impl SourceProvider for ArchiveSource {
         }
         self.archive.read_text(&record).err().map(|e| e.to_string())
     }
+
+    fn origins(&self, path: &str) -> Option<torchscript_interpreter::OriginMap> {
+        super::debug_records::read_origins(&self.archive, path)
+    }
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use torchscript_interpreter::{ErrorKind, Interpreter, Object, Program, Value};
+use torchscript_interpreter::{Interpreter, Object, Program, Value};
 use torchscript_ops::ops::quantized::Quantizer;
 use torchscript_ops::{CopyStats, DType, MappedRegion, Storage, Tensor};
 
@@ -396,6 +396,3 @@ impl InstanceCloner {
 pub fn script_error(e: torchscript_interpreter::Error) -> Error {
     Error::Script(Box::new(e))
 }
-
-#[allow(dead_code)]
-fn _kinds(_: ErrorKind) {}

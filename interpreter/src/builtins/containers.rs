@@ -268,7 +268,7 @@ fn concat(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
         }
     }
 }
-fn repeat(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
+pub(super) fn repeat(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let max = interp.limits().max_container_len;
     let (seq, times) = match (arg(a, 0)?, arg(a, 1)?) {
         (Value::Int(n), s) => (s, *n),

@@ -12,6 +12,7 @@ fn op_error(op: &str, e: OpError) -> Error {
     ErrorKind::OpFailed {
         schema: op.to_string(),
         source: e,
+        arguments: String::new(),
     }
     .into()
 }

@@ -9,7 +9,9 @@ mod scalar;
 mod strings;
 mod tensor_meta;
 
-use torchscript_ops::schema::{Schema, SchemaType};
+use std::sync::{Arc, OnceLock};
+
+use torchscript_ops::schema::{parse_schema, Schema, SchemaType};
 
 use crate::error::Result;
 use crate::eval::Interpreter;
@@ -17,7 +19,8 @@ use crate::value::Value;
 
 pub use format::{format_value, python_float};
 pub use indexing::{delete_item, get_attr, get_item, set_item};
-pub(crate) use python::call_builtin;
+pub use python::{builtin_named, BuiltinDef, BUILTINS, RANGE};
+pub(crate) use python::{call_builtin, range_bounds};
 pub use scalar::{to_float, to_int, values_equal};
 pub use tensor_meta::tolist;
 
@@ -40,9 +43,40 @@ fn mentions_tensor(ty: &SchemaType) -> bool {
     }
 }
 
+/// Overloads the interpreter adds to PyTorch's schema list, with their implementation:
+/// Python's `str * int` and `int * str` (bounded by the container limit like list repeats).
+const EXTRA_OVERLOADS: [(&str, OpBuiltin); 2] = [
+    ("aten::mul.str(str s, int n) -> str", containers::repeat),
+    (
+        "aten::mul.str_right(int n, str s) -> str",
+        containers::repeat,
+    ),
+];
+
+fn extra_schemas() -> &'static [(Arc<Schema>, OpBuiltin)] {
+    static PARSED: OnceLock<Vec<(Arc<Schema>, OpBuiltin)>> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        EXTRA_OVERLOADS
+            .iter()
+            .filter_map(|(text, f)| Some((Arc::new(parse_schema(text).ok()?), *f)))
+            .collect()
+    })
+}
+
+/// The interpreter's own overloads of operator `name` (see [`EXTRA_OVERLOADS`]).
+pub fn extra_overloads(name: &str) -> impl Iterator<Item = Arc<Schema>> + '_ {
+    extra_schemas()
+        .iter()
+        .filter(move |(s, _)| s.name == name)
+        .map(|(s, _)| s.clone())
+}
+
 /// The interpreter's implementation of an overload, if it has one (else a tensor kernel runs).
 pub fn op_builtin(schema: &Schema) -> Option<OpBuiltin> {
     let full = schema.full_name();
+    if let Some((_, f)) = extra_schemas().iter().find(|(s, _)| s.full_name() == full) {
+        return Some(*f);
+    }
     if let Some(b) = tensor_meta::lookup(&full) {
         return Some(b);
     }
@@ -51,14 +85,11 @@ pub fn op_builtin(schema: &Schema) -> Option<OpBuiltin> {
     }
     let first = schema.args.first().map(|a| &a.ty);
     match first {
-        Some(SchemaType::List(elem, _)) => {
-            // Tensor-list kernels (cat, stack, ...) are not list builtins.
-            let element_is_value = !matches!(**elem, SchemaType::Tensor | SchemaType::Optional(_))
-                || is_list_method(&schema.name);
-            if element_is_value {
-                return containers::list_op(&schema.name);
-            }
-            None
+        Some(SchemaType::List(..)) => {
+            // A list method runs on any list (`aten::append.t`, `aten::count.Tensor`,
+            // `aten::sorted.Tensor`); other operators on tensor lists (cat, stack, ...) are
+            // kernels.
+            containers::list_op(&schema.name)
         }
         Some(SchemaType::Dict(..)) => containers::dict_op(&schema.name),
         Some(SchemaType::Str) => {
@@ -69,31 +100,6 @@ pub fn op_builtin(schema: &Schema) -> Option<OpBuiltin> {
         }
         _ => scalar_if_no_tensor(schema),
     }
-}
-
-fn is_list_method(name: &str) -> bool {
-    matches!(
-        name,
-        "aten::append"
-            | "aten::extend"
-            | "aten::insert"
-            | "aten::pop"
-            | "aten::remove"
-            | "aten::clear"
-            | "aten::index"
-            | "aten::count"
-            | "aten::reverse"
-            | "aten::copy"
-            | "aten::len"
-            | "aten::__getitem__"
-            | "aten::_set_item"
-            | "aten::slice"
-            | "aten::list"
-            | "aten::add"
-            | "aten::__contains__"
-            | "aten::eq"
-            | "aten::ne"
-    )
 }
 
 fn scalar_if_no_tensor(schema: &Schema) -> Option<OpBuiltin> {

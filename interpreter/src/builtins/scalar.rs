@@ -1,8 +1,10 @@
 //! Operators on Python numbers: `aten::add.int`, `aten::floordiv.float`, `math.sqrt`, ...
 
+// The one double-precision `erf` of the project: the tensor kernel's.
 use crate::error::{type_error, value_error, ErrorKind, Result};
 use crate::eval::Interpreter;
 use crate::value::Value;
+use torchscript_ops::ops::basic::unary::erf_f64;
 
 use super::OpBuiltin;
 
@@ -323,29 +325,6 @@ float_fn!(tanh, f64::tanh);
 float_fn!(atan, f64::atan);
 float_fn!(fabs, f64::abs);
 float_fn!(erf, erf_f64);
-
-fn erf_f64(x: f64) -> f64 {
-    // Abramowitz-Stegun 7.1.26 is not precise enough; use the series/continued fraction pair.
-    if x.abs() < 2.0 {
-        let mut sum = x;
-        let mut term = x;
-        let x2 = x * x;
-        for n in 1..60u32 {
-            let n = f64::from(n);
-            term *= -x2 / n;
-            sum += term / (2.0 * n + 1.0);
-        }
-        sum * 2.0 / std::f64::consts::PI.sqrt()
-    } else {
-        let sign = x.signum();
-        let x = x.abs();
-        let mut cf = 0.0;
-        for n in (1..60).rev() {
-            cf = (n as f64 / 2.0) / (x + cf);
-        }
-        sign * (1.0 - (-x * x).exp() / ((x + cf) * std::f64::consts::PI.sqrt()))
-    }
-}
 
 fn floor(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     Ok(match num(arg(a, 0)?)? {

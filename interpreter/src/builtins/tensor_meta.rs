@@ -190,6 +190,7 @@ fn new_tensor(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
         ErrorKind::OpFailed {
             schema: "aten::tensor".into(),
             source: e,
+            arguments: String::new(),
         }
         .into()
     })

@@ -1,7 +1,291 @@
-//! Mutable walks over the AST that visit every span (used to compare trees ignoring spans).
+//! The one AST visitor: the child expressions of an expression, the expressions and nested
+//! blocks of a statement, and the span walks built on them (used to compare trees ignoring
+//! spans). Depth checks, dismantling and span clearing all go through these.
 
-use super::ast::{Expr, ExprKind, Ident, Param, SourceFile, Stmt, StmtKind};
+use super::ast::{Expr, ExprKind, Ident, SourceFile, Stmt, StmtKind};
 use super::span::Span;
+
+impl Expr {
+    /// Calls `f` on each direct child expression, in source order.
+    pub fn for_each_child<'a>(&'a self, mut f: impl FnMut(&'a Expr)) {
+        match &self.kind {
+            ExprKind::Name(_)
+            | ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Imag(_)
+            | ExprKind::Str(_)
+            | ExprKind::Bool(_)
+            | ExprKind::None
+            | ExprKind::Ellipsis => {}
+            ExprKind::List(items)
+            | ExprKind::Tuple(items)
+            | ExprKind::BoolOp { values: items, .. } => items.iter().for_each(f),
+            ExprKind::Dict(entries) => {
+                for (key, value) in entries {
+                    f(key);
+                    f(value);
+                }
+            }
+            ExprKind::Attribute { value, .. }
+            | ExprKind::Starred(value)
+            | ExprKind::Unary { operand: value, .. } => f(value),
+            ExprKind::Subscript {
+                value: first,
+                index: second,
+            }
+            | ExprKind::Binary {
+                left: first,
+                right: second,
+                ..
+            } => {
+                f(first);
+                f(second);
+            }
+            ExprKind::Slice { lower, upper, step } => {
+                for part in [lower, upper, step].into_iter().flatten() {
+                    f(part);
+                }
+            }
+            ExprKind::Call {
+                func,
+                args,
+                keywords,
+            } => {
+                f(func);
+                args.iter().for_each(&mut f);
+                keywords.iter().for_each(|k| f(&k.value));
+            }
+            ExprKind::Compare { left, ops } => {
+                f(left);
+                ops.iter().for_each(|(_, right)| f(right));
+            }
+            ExprKind::IfExp { test, body, orelse } => {
+                f(test);
+                f(body);
+                f(orelse);
+            }
+            ExprKind::ListComp {
+                elt,
+                target,
+                iter,
+                conds,
+            } => {
+                f(elt);
+                f(target);
+                f(iter);
+                conds.iter().for_each(f);
+            }
+            ExprKind::DictComp {
+                key,
+                value,
+                target,
+                iter,
+                conds,
+            } => {
+                f(key);
+                f(value);
+                f(target);
+                f(iter);
+                conds.iter().for_each(f);
+            }
+        }
+    }
+
+    /// Calls `f` on each direct child expression, mutably, in source order.
+    pub fn for_each_child_mut(&mut self, mut f: impl FnMut(&mut Expr)) {
+        match &mut self.kind {
+            ExprKind::Name(_)
+            | ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Imag(_)
+            | ExprKind::Str(_)
+            | ExprKind::Bool(_)
+            | ExprKind::None
+            | ExprKind::Ellipsis => {}
+            ExprKind::List(items)
+            | ExprKind::Tuple(items)
+            | ExprKind::BoolOp { values: items, .. } => items.iter_mut().for_each(f),
+            ExprKind::Dict(entries) => {
+                for (key, value) in entries {
+                    f(key);
+                    f(value);
+                }
+            }
+            ExprKind::Attribute { value, .. }
+            | ExprKind::Starred(value)
+            | ExprKind::Unary { operand: value, .. } => f(value),
+            ExprKind::Subscript {
+                value: first,
+                index: second,
+            }
+            | ExprKind::Binary {
+                left: first,
+                right: second,
+                ..
+            } => {
+                f(first);
+                f(second);
+            }
+            ExprKind::Slice { lower, upper, step } => {
+                for part in [lower, upper, step].into_iter().flatten() {
+                    f(part);
+                }
+            }
+            ExprKind::Call {
+                func,
+                args,
+                keywords,
+            } => {
+                f(func);
+                args.iter_mut().for_each(&mut f);
+                keywords.iter_mut().for_each(|k| f(&mut k.value));
+            }
+            ExprKind::Compare { left, ops } => {
+                f(left);
+                ops.iter_mut().for_each(|(_, right)| f(right));
+            }
+            ExprKind::IfExp { test, body, orelse } => {
+                f(test);
+                f(body);
+                f(orelse);
+            }
+            ExprKind::ListComp {
+                elt,
+                target,
+                iter,
+                conds,
+            } => {
+                f(elt);
+                f(target);
+                f(iter);
+                conds.iter_mut().for_each(f);
+            }
+            ExprKind::DictComp {
+                key,
+                value,
+                target,
+                iter,
+                conds,
+            } => {
+                f(key);
+                f(value);
+                f(target);
+                f(iter);
+                conds.iter_mut().for_each(f);
+            }
+        }
+    }
+
+    /// Calls `f` on the identifiers the expression holds itself (attribute and keyword names).
+    fn for_each_ident_mut(&mut self, mut f: impl FnMut(&mut Ident)) {
+        match &mut self.kind {
+            ExprKind::Attribute { attr, .. } => f(attr),
+            ExprKind::Call { keywords, .. } => keywords.iter_mut().for_each(|k| f(&mut k.name)),
+            _ => {}
+        }
+    }
+}
+
+impl Stmt {
+    /// Calls `f` on every expression the statement holds directly (not those inside nested
+    /// blocks), including decorators, parameter annotations and defaults.
+    pub fn for_each_expr_mut(&mut self, mut f: impl FnMut(&mut Expr)) {
+        let opt = |expr: &mut Option<Expr>, f: &mut dyn FnMut(&mut Expr)| {
+            if let Some(expr) = expr {
+                f(expr);
+            }
+        };
+        match &mut self.kind {
+            StmtKind::Expr(expr) | StmtKind::Return(Some(expr)) | StmtKind::Raise(Some(expr)) => {
+                f(expr)
+            }
+            StmtKind::Assign { targets, value } => {
+                targets.iter_mut().for_each(&mut f);
+                f(value);
+            }
+            StmtKind::AnnAssign {
+                target,
+                annotation,
+                value,
+            } => {
+                f(target);
+                f(annotation);
+                opt(value, &mut f);
+            }
+            StmtKind::AugAssign { target, value, .. } => {
+                f(target);
+                f(value);
+            }
+            StmtKind::If { test, .. } | StmtKind::While { test, .. } => f(test),
+            StmtKind::For { target, iter, .. } => {
+                f(target);
+                f(iter);
+            }
+            StmtKind::With { items, .. } => {
+                for item in items {
+                    f(&mut item.context);
+                    opt(&mut item.target, &mut f);
+                }
+            }
+            StmtKind::Assert { test, msg } => {
+                f(test);
+                opt(msg, &mut f);
+            }
+            StmtKind::Delete(targets) => targets.iter_mut().for_each(f),
+            StmtKind::FunctionDef(def) => {
+                for param in &mut def.params {
+                    opt(&mut param.annotation, &mut f);
+                    opt(&mut param.default, &mut f);
+                }
+                opt(&mut def.returns, &mut f);
+                def.decorators.iter_mut().for_each(&mut f);
+            }
+            StmtKind::ClassDef(class) => {
+                class.bases.iter_mut().for_each(&mut f);
+                class.decorators.iter_mut().for_each(&mut f);
+            }
+            StmtKind::Return(None)
+            | StmtKind::Raise(None)
+            | StmtKind::Pass
+            | StmtKind::Break
+            | StmtKind::Continue
+            | StmtKind::Global(_)
+            | StmtKind::Import(_) => {}
+        }
+    }
+
+    /// The blocks nested in the statement (`if` body and `else`, loop and `with` bodies,
+    /// function and class bodies).
+    pub fn blocks_mut(&mut self) -> Vec<&mut Vec<Stmt>> {
+        match &mut self.kind {
+            StmtKind::If { body, orelse, .. } => vec![body, orelse],
+            StmtKind::For { body, .. }
+            | StmtKind::While { body, .. }
+            | StmtKind::With { body, .. } => vec![body],
+            StmtKind::FunctionDef(def) => vec![&mut def.body],
+            StmtKind::ClassDef(class) => vec![&mut class.body],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Calls `f` on the identifiers the statement holds itself (names it defines or declares).
+    fn for_each_ident_mut(&mut self, mut f: impl FnMut(&mut Ident)) {
+        match &mut self.kind {
+            StmtKind::Global(names) => names.iter_mut().for_each(f),
+            StmtKind::FunctionDef(def) => {
+                f(&mut def.name);
+                def.params.iter_mut().for_each(|p| f(&mut p.name));
+            }
+            StmtKind::ClassDef(class) => f(&mut class.name),
+            StmtKind::Import(import) => import
+                .names
+                .iter_mut()
+                .filter_map(|alias| alias.asname.as_mut())
+                .for_each(f),
+            _ => {}
+        }
+    }
+}
 
 /// Calls `f` on every span in the file (statements, expressions, identifiers).
 pub fn for_each_span_mut(file: &mut SourceFile, f: &mut impl FnMut(&mut Span)) {
@@ -20,210 +304,21 @@ pub fn clear_expr_spans(expr: &mut Expr) {
     walk_expr(expr, &mut |span| *span = Span::default());
 }
 
-fn walk_ident(ident: &mut Ident, f: &mut impl FnMut(&mut Span)) {
-    f(&mut ident.span);
-}
-
-fn walk_stmts(stmts: &mut [Stmt], f: &mut impl FnMut(&mut Span)) {
-    for stmt in stmts {
-        walk_stmt(stmt, f);
-    }
-}
-
-fn walk_exprs(exprs: &mut [Expr], f: &mut impl FnMut(&mut Span)) {
-    for expr in exprs {
-        walk_expr(expr, f);
-    }
-}
-
-fn walk_opt(expr: &mut Option<Expr>, f: &mut impl FnMut(&mut Span)) {
-    if let Some(expr) = expr {
-        walk_expr(expr, f);
-    }
-}
-
-fn walk_opt_box(expr: &mut Option<Box<Expr>>, f: &mut impl FnMut(&mut Span)) {
-    if let Some(expr) = expr {
-        walk_expr(expr, f);
-    }
-}
-
-fn walk_param(param: &mut Param, f: &mut impl FnMut(&mut Span)) {
-    walk_ident(&mut param.name, f);
-    walk_opt(&mut param.annotation, f);
-    walk_opt(&mut param.default, f);
-}
-
 /// Calls `f` on every span in the statement.
 pub fn walk_stmt(stmt: &mut Stmt, f: &mut impl FnMut(&mut Span)) {
     f(&mut stmt.span);
-    match &mut stmt.kind {
-        StmtKind::Expr(expr) | StmtKind::Return(Some(expr)) | StmtKind::Raise(Some(expr)) => {
-            walk_expr(expr, f)
+    stmt.for_each_ident_mut(|ident| f(&mut ident.span));
+    stmt.for_each_expr_mut(|expr| walk_expr(expr, f));
+    for block in stmt.blocks_mut() {
+        for inner in block {
+            walk_stmt(inner, f);
         }
-        StmtKind::Assign { targets, value } => {
-            walk_exprs(targets, f);
-            walk_expr(value, f);
-        }
-        StmtKind::AnnAssign {
-            target,
-            annotation,
-            value,
-        } => {
-            walk_expr(target, f);
-            walk_expr(annotation, f);
-            walk_opt(value, f);
-        }
-        StmtKind::AugAssign { target, value, .. } => {
-            walk_expr(target, f);
-            walk_expr(value, f);
-        }
-        StmtKind::If { test, body, orelse } => {
-            walk_expr(test, f);
-            walk_stmts(body, f);
-            walk_stmts(orelse, f);
-        }
-        StmtKind::For { target, iter, body } => {
-            walk_expr(target, f);
-            walk_expr(iter, f);
-            walk_stmts(body, f);
-        }
-        StmtKind::While { test, body } => {
-            walk_expr(test, f);
-            walk_stmts(body, f);
-        }
-        StmtKind::With { items, body } => {
-            for item in items {
-                walk_expr(&mut item.context, f);
-                walk_opt(&mut item.target, f);
-            }
-            walk_stmts(body, f);
-        }
-        StmtKind::Assert { test, msg } => {
-            walk_expr(test, f);
-            walk_opt(msg, f);
-        }
-        StmtKind::Delete(targets) => walk_exprs(targets, f),
-        StmtKind::Global(names) => {
-            for name in names {
-                walk_ident(name, f);
-            }
-        }
-        StmtKind::FunctionDef(def) => {
-            walk_ident(&mut def.name, f);
-            for param in &mut def.params {
-                walk_param(param, f);
-            }
-            walk_opt(&mut def.returns, f);
-            walk_stmts(&mut def.body, f);
-            walk_exprs(&mut def.decorators, f);
-        }
-        StmtKind::ClassDef(class) => {
-            walk_ident(&mut class.name, f);
-            walk_exprs(&mut class.bases, f);
-            walk_stmts(&mut class.body, f);
-            walk_exprs(&mut class.decorators, f);
-        }
-        StmtKind::Import(import) => {
-            for alias in &mut import.names {
-                if let Some(asname) = &mut alias.asname {
-                    walk_ident(asname, f);
-                }
-            }
-        }
-        StmtKind::Return(None)
-        | StmtKind::Raise(None)
-        | StmtKind::Pass
-        | StmtKind::Break
-        | StmtKind::Continue => {}
     }
 }
 
 /// Calls `f` on every span in the expression.
 pub fn walk_expr(expr: &mut Expr, f: &mut impl FnMut(&mut Span)) {
     f(&mut expr.span);
-    match &mut expr.kind {
-        ExprKind::Name(_)
-        | ExprKind::Int(_)
-        | ExprKind::Float(_)
-        | ExprKind::Imag(_)
-        | ExprKind::Str(_)
-        | ExprKind::Bool(_)
-        | ExprKind::None
-        | ExprKind::Ellipsis => {}
-        ExprKind::List(items) | ExprKind::Tuple(items) => walk_exprs(items, f),
-        ExprKind::Dict(entries) => {
-            for (key, value) in entries {
-                walk_expr(key, f);
-                walk_expr(value, f);
-            }
-        }
-        ExprKind::Attribute { value, attr } => {
-            walk_expr(value, f);
-            walk_ident(attr, f);
-        }
-        ExprKind::Subscript { value, index } => {
-            walk_expr(value, f);
-            walk_expr(index, f);
-        }
-        ExprKind::Slice { lower, upper, step } => {
-            walk_opt_box(lower, f);
-            walk_opt_box(upper, f);
-            walk_opt_box(step, f);
-        }
-        ExprKind::Call {
-            func,
-            args,
-            keywords,
-        } => {
-            walk_expr(func, f);
-            walk_exprs(args, f);
-            for keyword in keywords {
-                walk_ident(&mut keyword.name, f);
-                walk_expr(&mut keyword.value, f);
-            }
-        }
-        ExprKind::Starred(value) => walk_expr(value, f),
-        ExprKind::Unary { operand, .. } => walk_expr(operand, f),
-        ExprKind::Binary { left, right, .. } => {
-            walk_expr(left, f);
-            walk_expr(right, f);
-        }
-        ExprKind::BoolOp { values, .. } => walk_exprs(values, f),
-        ExprKind::Compare { left, ops } => {
-            walk_expr(left, f);
-            for (_, right) in ops {
-                walk_expr(right, f);
-            }
-        }
-        ExprKind::IfExp { test, body, orelse } => {
-            walk_expr(test, f);
-            walk_expr(body, f);
-            walk_expr(orelse, f);
-        }
-        ExprKind::ListComp {
-            elt,
-            target,
-            iter,
-            conds,
-        } => {
-            walk_expr(elt, f);
-            walk_expr(target, f);
-            walk_expr(iter, f);
-            walk_exprs(conds, f);
-        }
-        ExprKind::DictComp {
-            key,
-            value,
-            target,
-            iter,
-            conds,
-        } => {
-            walk_expr(key, f);
-            walk_expr(value, f);
-            walk_expr(target, f);
-            walk_expr(iter, f);
-            walk_exprs(conds, f);
-        }
-    }
+    expr.for_each_ident_mut(|ident| f(&mut ident.span));
+    expr.for_each_child_mut(|child| walk_expr(child, f));
 }

@@ -1,0 +1,3 @@
+# call: f(1)
+def f(n: int) -> int:
+  return helper(n)
