@@ -64,7 +64,7 @@ pub fn candidates(
             (fitting, &**s, why)
         })
         .collect();
-    ranked.sort_by(|a, b| b.0.cmp(&a.0));
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.0));
     let closest = ranked.first().map_or(0, |r| r.0);
     let mut lines: Vec<String> = ranked
         .iter()

@@ -359,7 +359,7 @@ fn to_str(_: &mut Interpreter, _: &mut Frame, a: Args) -> Result<Value> {
 }
 
 fn length(interp: &mut Interpreter, _: &mut Frame, a: Args) -> Result<Value> {
-    Ok(interp.call_op_by_name("aten::len", a.args)?)
+    interp.call_op_by_name("aten::len", a.args)
 }
 
 fn range_list(interp: &mut Interpreter, _: &mut Frame, a: Args) -> Result<Value> {
@@ -545,7 +545,7 @@ fn wait_future(_: &mut Interpreter, _: &mut Frame, a: Args) -> Result<Value> {
 }
 
 fn device_of(interp: &mut Interpreter, _: &mut Frame, a: Args) -> Result<Value> {
-    Ok(interp.call_op_by_name("aten::device", a.args)?)
+    interp.call_op_by_name("aten::device", a.args)
 }
 
 fn ord_of(_: &mut Interpreter, _: &mut Frame, a: Args) -> Result<Value> {
