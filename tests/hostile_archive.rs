@@ -81,17 +81,15 @@ fn a_huge_pickle_is_rejected_before_inflating() {
         max_pickle_bytes: 16 << 20,
         ..Limits::default()
     };
-    let start = std::time::Instant::now();
     let message = Module::from_archive_with_limits(Archive::from_bytes(bytes).unwrap(), limits)
         .unwrap_err()
         .to_string();
+    // The size the directory declares is refused (by inflating, it would be a pickle error).
     assert!(
-        message.contains("data.pkl") && message.contains("limit"),
+        message.contains("data.pkl")
+            && message.contains(&format!("inflates to {} bytes", 40 << 20))
+            && message.contains("limit"),
         "{message}"
-    );
-    assert!(
-        start.elapsed().as_secs() < 5,
-        "rejected from the directory, not by inflating"
     );
 }
 
