@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON="${PYTHON:-python3}"
-VENV="${VENV:-.venv-test}"
+VENV="$(realpath -m "${VENV:-.venv-test}")"
 
 cargo clippy -p torchscript-python --features python --all-targets -- -D warnings
 
