@@ -141,10 +141,7 @@ fn allocator_refusals_fail_cleanly_when_the_limits_are_raised() {
         ),
     ];
     for (name, body) in cases {
-        let model = write_temp(
-            &format!("raised_{name}.pt"),
-            &model_with_forward(body, ""),
-        );
+        let model = write_temp(&format!("raised_{name}.pt"), &model_with_forward(body, ""));
         let (code, stderr) = run_limited_with(&model, &raised);
         assert_eq!(code, Some(1), "{name}: exit {code:?}, stderr {stderr}");
         assert!(stderr.starts_with("error: "), "{name}: {stderr}");

@@ -214,8 +214,14 @@ mod tests {
             assert!(reserve_bytes("t", 100).is_ok());
             assert!(reserve_bytes("t", 60).is_err(), "the call total is 150");
             assert!(try_filled::<u64>("t", 0, 1 << 40).is_err());
-            assert!(try_with_capacity::<u8>("t", 100).is_ok(), "buffers are not accounted");
-            assert!(try_collect("t", (0..13usize).map(|i| i as u64)).is_err(), "104 bytes exceed 100 per tensor");
+            assert!(
+                try_with_capacity::<u8>("t", 100).is_ok(),
+                "buffers are not accounted"
+            );
+            assert!(
+                try_collect("t", (0..13usize).map(|i| i as u64)).is_err(),
+                "104 bytes exceed 100 per tensor"
+            );
             assert!(check_numel(101).is_err());
         }
         assert!(reserve_bytes("t", 1 << 40).is_ok());

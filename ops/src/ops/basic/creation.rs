@@ -90,43 +90,49 @@ fn linspace_typed<T: Element>(start: f64, end: f64, steps: usize) -> Result<Tens
     let v: Vec<T> = match T::DTYPE {
         DType::F64 => {
             let step = (end - start) / denom as f64;
-            crate::alloc::try_collect("aten::linspace", (0..steps)
-                .map(|i| {
-                    if i < half {
-                        start + step * i as f64
-                    } else {
-                        end - step * (steps - i - 1) as f64
-                    }
-                })
-                .map(T::from_f64)
+            crate::alloc::try_collect(
+                "aten::linspace",
+                (0..steps)
+                    .map(|i| {
+                        if i < half {
+                            start + step * i as f64
+                        } else {
+                            end - step * (steps - i - 1) as f64
+                        }
+                    })
+                    .map(T::from_f64),
             )?
         }
         d if d.is_float() => {
             let (s, e) = (start as f32, end as f32);
             let step = (e - s) / denom as f32;
-            crate::alloc::try_collect("aten::linspace", (0..steps)
-                .map(|i| {
-                    if i < half {
-                        s + step * i as f32
-                    } else {
-                        e - step * (steps - i - 1) as f32
-                    }
-                })
-                .map(|x| T::from_f64(x as f64))
+            crate::alloc::try_collect(
+                "aten::linspace",
+                (0..steps)
+                    .map(|i| {
+                        if i < half {
+                            s + step * i as f32
+                        } else {
+                            e - step * (steps - i - 1) as f32
+                        }
+                    })
+                    .map(|x| T::from_f64(x as f64)),
             )?
         }
         _ => {
             let (s, e) = (T::from_f64(start).to_f64(), T::from_f64(end).to_f64());
             let step = (e - s) / denom as f64;
-            crate::alloc::try_collect("aten::linspace", (0..steps)
-                .map(|i| {
-                    if i < half {
-                        s + step * i as f64
-                    } else {
-                        e - step * (steps - i - 1) as f64
-                    }
-                })
-                .map(T::from_f64)
+            crate::alloc::try_collect(
+                "aten::linspace",
+                (0..steps)
+                    .map(|i| {
+                        if i < half {
+                            s + step * i as f64
+                        } else {
+                            e - step * (steps - i - 1) as f64
+                        }
+                    })
+                    .map(T::from_f64),
             )?
         }
     };

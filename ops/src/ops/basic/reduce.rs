@@ -85,7 +85,9 @@ impl Rows {
             }
             let work = rows.saturating_mul(len);
             if work >= PARALLEL_THRESHOLD && rows > 1 && crate::parallel::current_threads() > 1 {
-                Ok(crate::parallel::run(|| src.par_chunks(len).map(&f).collect()))
+                Ok(crate::parallel::run(|| {
+                    src.par_chunks(len).map(&f).collect()
+                }))
             } else {
                 crate::alloc::try_collect("reduce", src.chunks(len).map(&f))
             }

@@ -3,8 +3,8 @@
 use crate::error::{OpError, Result};
 use crate::ops::nn::gemm_kernels::{matmul_into, parallelism_for, Mat};
 use crate::ops::nn::util::{
-    finish, for_each_chunk, opt_vec, product, runs_parallel, try_with_scratch, with_data, with_real, with_scratch,
-    Real,
+    finish, for_each_chunk, opt_vec, product, runs_parallel, try_with_scratch, with_data,
+    with_real, with_scratch, Real,
 };
 use crate::tensor::Tensor;
 
