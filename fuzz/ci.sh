@@ -10,9 +10,10 @@ seconds="${1:-20}"
 shift || true
 targets="${*:-zip_directory unpickle parse lower load_archive run_code run_inputs}"
 cargo_fuzz_version=0.13.2
-# cargo-fuzz passes a few -Z flags to rustc even without a sanitizer; this lets the stable
-# toolchain take them (no nightly is installed on CI).
-export RUSTC_BOOTSTRAP=1
+# With `-s none` cargo-fuzz passes rustc no -Z flag (only -Cpasses=sancov-module and
+# -Cllvm-args), so the stable toolchain builds the targets: no nightly, no RUSTC_BOOTSTRAP.
+# libfuzzer-sys compiles libFuzzer itself: it needs a C++ compiler.
+command -v c++ > /dev/null || apt-get install -y g++
 if ! cargo fuzz --version 2> /dev/null | grep -q " $cargo_fuzz_version\$"; then
     cargo install --locked "cargo-fuzz@$cargo_fuzz_version"
 fi
