@@ -1993,7 +1993,7 @@ def _faster_rcnn():
     head = TwoMLPHead(16 * 7 * 7, 32)
     pred = FastRCNNPredictor(32, 4)
     m = FasterRCNN(bb, num_classes=None, rpn_anchor_generator=AnchorGenerator(((16, 32, 64),) * 3, ((0.5, 1.0, 2.0),) * 3),
-                   box_head=head, box_predictor=pred, min_size=64, max_size=96, rpn_pre_nms_top_n_test=60,
+                   box_head=head, box_predictor=pred, min_size=80, max_size=112, rpn_pre_nms_top_n_test=60,
                    rpn_post_nms_top_n_test=24, box_detections_per_img=8, box_score_thresh=0.0)
     with torch.no_grad():
         for p in head.parameters():
@@ -2005,7 +2005,7 @@ def _faster_rcnn():
         for p in m.rpn.head.parameters():
             p.normal_(0, 0.2)
     m.eval()
-    _check_detections_untied(m, _det_images())
+    _check_roi_heads_untied(m)
     return m
 
 
@@ -2248,7 +2248,7 @@ def _ssdlite():
     from torchvision.models.detection.anchor_utils import DefaultBoxGenerator
     from torchvision.models.detection.ssd import SSD
     from torchvision.models.detection.ssdlite import SSDLiteHead, _mobilenet_extractor
-    seed_all(0)
+    seed_all(1)  # seed 0 ties two of the 8 final scores (0.5028)
     norm = partial(nn.BatchNorm2d, eps=0.001, momentum=0.03)
     backbone = _mobilenet_extractor(mobilenet_v3_large(width_mult=0.25, norm_layer=norm, reduced_tail=True), 6, norm)
     _calibrate_norms(backbone)
@@ -2288,7 +2288,7 @@ def _mask_rcnn():
     mask_head = MaskRCNNHeads(16, [16, 16], 1)
     mask_pred = MaskRCNNPredictor(16, 16, 4)
     m = MaskRCNN(bb, num_classes=None, rpn_anchor_generator=_det_anchor_generator(), box_head=head,
-                 box_predictor=pred, mask_head=mask_head, mask_predictor=mask_pred, min_size=64, max_size=96,
+                 box_predictor=pred, mask_head=mask_head, mask_predictor=mask_pred, min_size=104, max_size=136,
                  rpn_pre_nms_top_n_test=60, rpn_post_nms_top_n_test=24, box_detections_per_img=6,
                  box_score_thresh=0.0)
     with torch.no_grad():
@@ -2301,7 +2301,7 @@ def _mask_rcnn():
         for p in m.rpn.head.parameters():
             p.normal_(0, 0.2)
     m.eval()
-    _check_detections_untied(m, _det_images())
+    _check_roi_heads_untied(m, False)
     return m
 
 
@@ -2322,8 +2322,8 @@ def _keypoint_rcnn():
     pred = FastRCNNPredictor(32, 2)
     m = KeypointRCNN(bb, num_classes=None, rpn_anchor_generator=_det_anchor_generator(), box_head=head,
                      box_predictor=pred, keypoint_head=KeypointRCNNHeads(16, [16, 16]),
-                     keypoint_predictor=KeypointRCNNPredictor(16, 5), min_size=64, max_size=96,
-                     rpn_pre_nms_top_n_test=60, rpn_post_nms_top_n_test=24, box_detections_per_img=6,
+                     keypoint_predictor=KeypointRCNNPredictor(16, 5), min_size=96, max_size=128,
+                     rpn_pre_nms_top_n_test=60, rpn_post_nms_top_n_test=24, box_detections_per_img=4,
                      box_score_thresh=0.0)
     with torch.no_grad():
         for p in head.parameters():
@@ -2337,7 +2337,7 @@ def _keypoint_rcnn():
         _normal_params(m.roi_heads.keypoint_head, 0.2)
         _normal_params(m.roi_heads.keypoint_predictor, 1.0)
     m.eval()
-    _check_detections_untied(m, _det_images())
+    _check_roi_heads_untied(m, False)
     return m
 
 
@@ -2541,6 +2541,151 @@ def _():
     vol = torch.randn(1, 2, 3, 4, 5)
     grid3 = torch.rand(1, 2, 3, 4, 3) * 2.6 - 1.3
     return dict(module=script(m), inputs=(img, grid, vol, grid3), eager=m)
+
+
+class _AtenSweepMath(nn.Module):
+    def forward(self, x, y, pos, ints_a, ints_b):
+        return (torch.lgamma(x), torch.digamma(pos), torch.polygamma(1, pos), torch.polygamma(3, pos),
+                torch.special.gammaln(pos), torch.logit(torch.sigmoid(x)), torch.logit(torch.sigmoid(x), eps=0.2),
+                torch.logaddexp(x, y), torch.logaddexp2(x, y), torch.copysign(x, y), torch.copysign(pos, -1.0),
+                torch.heaviside(torch.round(x), y), torch.gcd(ints_a, ints_b), torch.lcm(ints_a, ints_b),
+                torch.erfinv(torch.tanh(x) * 0.9))
+
+
+@case("aten_sweep_math_scripted", 12, "Special functions and float binaries of the aten sweep: lgamma, digamma, "
+      "polygamma (n = 1, 3), special.gammaln, logit (with eps), logaddexp, logaddexp2, copysign, heaviside, gcd, lcm, "
+      "erfinv.", kind="scripted")
+def _():
+    m = _AtenSweepMath()
+    x = torch.randn(3, 7) * 2.0
+    y = torch.randn(3, 7)
+    pos = torch.rand(3, 7) * 4.0 + 0.05
+    ints_a = torch.tensor([12, -18, 0, 7, 45, 100, -9])
+    ints_b = torch.tensor([18, 12, 5, 0, 60, 75, 6])
+    return dict(module=script(m), inputs=(x, y, pos, ints_a, ints_b), eager=m)
+
+
+class _AtenSweepStructure(nn.Module):
+    def forward(self, x, idx, a, b, ints, weights):
+        r1 = torch.rot90(x, 1, [1, 2])
+        r3 = torch.rot90(x, -1, [0, 2])
+        k = torch.kron(a, b)
+        t = torch.take_along_dim(x, idx, 2)
+        tf = torch.take_along_dim(x, idx.flatten()[:5])
+        li = torch.tril_indices(4, 5, 1)
+        ui = torch.triu_indices(3, 4, -1)
+        cp = torch.cartesian_prod(a[0], b[1], a[1])
+        de = torch.diag_embed(a, 1)
+        bd = torch.block_diag(a, b[0], torch.tensor(7.0))
+        isin = torch.isin(ints, torch.tensor([1, 3, 5]))
+        notin = torch.isin(ints, torch.tensor([1, 3, 5]), invert=True)
+        bc = torch.bincount(ints.flatten(), minlength=9)
+        bw = torch.bincount(ints.flatten(), weights=weights)
+        tr = torch.trace(a @ b.t())
+        return r1, r3, k, t, tf, li, ui, cp, de, bd, isin, notin, bc, bw, tr
+
+
+@case("aten_sweep_structure_scripted", 12, "Structural ops of the aten sweep: rot90 (k = 1, -1), kron, take_along_dim "
+      "(dim and flat), tril_indices / triu_indices with offsets, cartesian_prod, diag_embed, block_diag, isin "
+      "(and invert), bincount (minlength, float weights), trace.", kind="scripted")
+def _():
+    m = _AtenSweepStructure()
+    x = torch.randn(2, 3, 4)
+    idx = torch.randint(0, 4, (2, 3, 2))
+    a = torch.randn(2, 3)
+    b = torch.randn(2, 3)
+    ints = torch.tensor([[0, 3, 3, 1], [5, 2, 7, 3]])
+    weights = torch.rand(8)
+    return dict(module=script(m), inputs=(x, idx, a, b, ints, weights), eager=m)
+
+
+class _AtenSweepLinalg(nn.Module):
+    def forward(self, a, b, m, v):
+        td = torch.tensordot(a, b, dims=([1, 2], [0, 1]))
+        td2 = torch.tensordot(a.transpose(1, 2), b, dims=1)
+        return (td, td2, torch.dot(v, v), torch.inner(a, a), torch.outer(v, v[:3]), torch.det(m),
+                torch.linalg.det(m), torch.logdet(m @ m.transpose(-1, -2)), torch.slogdet(m),
+                torch.inverse(m), torch.linalg.inv(m), torch.matrix_power(m, 3), torch.linalg.matrix_power(m, -2),
+                torch.cdist(a.flatten(1), a.flatten(1).flip(0) * 0.5, p=2.0), torch.cdist(a, a, p=1.0),
+                torch.nn.functional.pdist(b.flatten(1).t(), 2.0),
+                torch.nn.functional.pairwise_distance(a, a.flip(0)),
+                torch.nn.functional.cosine_similarity(a, a.flip(0), dim=2))
+
+
+@case("aten_sweep_linalg_scripted", 12, "Products, linear algebra and distances of the aten sweep: tensordot (dim "
+      "lists and an int), dot, inner, outer, det / linalg.det, logdet, slogdet, inverse / linalg.inv, matrix_power "
+      "(3, -2), cdist (p = 2, 1), pdist, pairwise_distance, cosine_similarity.", kind="scripted")
+def _():
+    m = _AtenSweepLinalg()
+    a = torch.randn(2, 3, 4)
+    b = torch.randn(3, 4, 5)
+    mats = torch.randn(2, 3, 3) + 2.0 * torch.eye(3)
+    v = torch.randn(6)
+    return dict(module=script(m), inputs=(a, b, mats, v), eager=m)
+
+
+class _AtenSweepLosses(nn.Module):
+    def forward(self, x, y, logits, target, probs, labels, w):
+        return (F.mse_loss(x, y), F.l1_loss(x, y, reduction="sum"), F.smooth_l1_loss(x, y, beta=0.5),
+                F.huber_loss(x, y, reduction="none", delta=0.7), F.kl_div(F.log_softmax(x, 1), F.softmax(y, 1),
+                                                                           reduction="batchmean"),
+                F.binary_cross_entropy(probs, labels), F.binary_cross_entropy_with_logits(x, labels, pos_weight=w),
+                F.cross_entropy(logits, target), F.cross_entropy(logits, target, weight=w[:5], label_smoothing=0.1),
+                F.nll_loss(F.log_softmax(logits, 1), target, reduction="none", ignore_index=2))
+
+
+@case("aten_sweep_losses_scripted", 12, "Losses of the aten sweep: mse, l1 (sum), smooth_l1 (beta), huber (none), "
+      "kl_div (batchmean), binary_cross_entropy, binary_cross_entropy_with_logits (pos_weight), cross_entropy "
+      "(plain, weighted with label smoothing), nll_loss (none, ignore_index).", kind="scripted")
+def _():
+    m = _AtenSweepLosses()
+    x = torch.randn(4, 6)
+    y = torch.randn(4, 6)
+    logits = torch.randn(4, 5)
+    target = torch.tensor([0, 2, 4, 1])
+    probs = torch.rand(4, 6) * 0.98 + 0.01
+    labels = (torch.rand(4, 6) > 0.5).float()
+    w = torch.rand(6) + 0.5
+    return dict(module=script(m), inputs=(x, y, logits, target, probs, labels, w), eager=m)
+
+
+def _check_roi_heads_untied(m: nn.Module, wrapper_input: bool = True):
+    """R-CNN candidates: two boxes of one class that overlap beyond the NMS threshold must have clearly
+    different scores (relative gap > 1e-3), and no candidate may tie with the lowest kept detection, on both
+    inputs the cases use; else which box survives NMS or the detection limit depends on the sort's tie order.
+    On coarse feature maps (min_size 64) several proposals pooled bit-identical features and tied exactly.
+    Then the float64 check of `_check_detections_untied`."""
+    import torchvision
+    seed_all(2)
+    batch = torch.rand(2, 3, 64, 80)  # the input of fasterrcnn_tensor_wrapper_scripted
+    for images in ([list(batch.unbind(0))] if wrapper_input else []) + [_det_images()]:
+        heads, proposals = [], []
+        h1 = m.roi_heads.box_predictor.register_forward_hook(lambda mod, i, o: heads.append(o))
+        h2 = m.roi_heads.register_forward_pre_hook(lambda mod, args: proposals.append(args[1]))
+        with torch.no_grad():
+            kept = [r["scores"].double() for r in m(images)]
+        h1.remove()
+        h2.remove()
+        logits, regression = heads[0]
+        boxes = m.roi_heads.box_coder.decode(regression, proposals[0])
+        start = 0
+        for p, final in zip(proposals[0], kept):
+            n = p.shape[0]
+            scores = torch.softmax(logits[start:start + n].double(), -1)
+            for c in range(1, scores.shape[1]):
+                iou = torchvision.ops.box_iou(boxes[start:start + n, c], boxes[start:start + n, c])
+                s = scores[:, c]
+                gap = (s[:, None] - s[None, :]).abs() / torch.maximum(s[:, None], s[None, :])
+                close = (iou > m.roi_heads.nms_thresh) & (gap < 1e-3)
+                close.fill_diagonal_(False)
+                assert not close.any(), f"class {c}: overlapping candidates with tied scores"
+            if final.numel() > 0:
+                last = final.min()
+                near = ((scores[:, 1:] - last).abs() / last < 1e-5).sum().item()
+                assert near <= 1, f"{near} candidates tie with the last kept score {last.item()}"
+            start += n
+    _check_detections_untied(m, _det_images())
+
 
 if __name__ == "__main__":
     main()

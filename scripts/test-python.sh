@@ -15,8 +15,11 @@ fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 "$VENV/bin/python" -m pip install --quiet "maturin>=1.9,<2"
 
-# The dev profile (kernels optimized, see Cargo.toml) reuses what `cargo test` built; set
-# MATURIN_PROFILE=release for a release wheel.
+# The wheel's crate graph unifies features differently from `cargo test --workspace` (numpy and
+# pyo3 come in), so it builds in its own target directory: the two never invalidate each other.
+# The dev profile compiles the kernels optimized (see Cargo.toml); MATURIN_PROFILE=release for a
+# release wheel.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/python}"
 rm -rf target/wheels
 "$VENV/bin/maturin" build --profile "${MATURIN_PROFILE:-dev}" --out target/wheels
 wheel="$(ls target/wheels/torchscript-*.whl)"

@@ -552,7 +552,13 @@ impl Lowerer<'_> {
             ) && i == 0
                 || matches!(target, CallTarget::Builtin(Builtin::IsInstance)) && i == 1;
             lowered_args.push(if is_type_arg {
-                Expr::Type(Type::from_expr(a))
+                match &a.kind {
+                    // `isinstance(x, (list, tuple))`: any of the types.
+                    ExprKind::Tuple(items) if i == 1 => {
+                        Expr::Type(Type::Union(items.iter().map(Type::from_expr).collect()))
+                    }
+                    _ => Expr::Type(Type::from_expr(a)),
+                }
             } else {
                 self.expr(a)?
             });

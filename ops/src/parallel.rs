@@ -4,8 +4,9 @@
 //! [`Executor::install`]); while it runs, that executor is the call's "current executor" and
 //! every kernel that splits work ([`for_each_chunk`], [`gemm_parallelism`], [`join`]) uses
 //! its threads and no others. Code that runs outside any executor (a kernel called directly)
-//! uses the process default executor, sized by [`set_intra_op_threads`] (all cores unless
-//! set). Nothing runs on rayon's global pool.
+//! uses the process default executor, sized by [`set_intra_op_threads`] (unless set:
+//! `TORCHSCRIPT_NUM_THREADS`, else `OMP_NUM_THREADS`, else all cores). Nothing runs on rayon's
+//! global pool.
 //!
 //! ```
 //! use torchscript_ops::parallel::{self, Executor};
@@ -95,7 +96,7 @@ impl Executor {
     }
 }
 
-/// Requested size of the default executor (0 = all cores).
+/// Requested size of the default executor (0 = from the environment, else all cores).
 static DEFAULT_THREADS: AtomicUsize = AtomicUsize::new(0);
 /// The default executor, rebuilt when its requested size changes.
 static DEFAULT_EXECUTOR: Mutex<Option<Arc<Executor>>> = Mutex::new(None);
@@ -106,8 +107,26 @@ pub fn cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
+/// The default executor's size from the environment, read once: `TORCHSCRIPT_NUM_THREADS`, else
+/// `OMP_NUM_THREADS` (as PyTorch does; Ray sets it to a worker's CPU share), else all cores.
+fn threads_from_environment() -> usize {
+    static FROM_ENV: OnceLock<usize> = OnceLock::new();
+    *FROM_ENV.get_or_init(|| {
+        ["TORCHSCRIPT_NUM_THREADS", "OMP_NUM_THREADS"]
+            .iter()
+            .find_map(|name| {
+                std::env::var(name)
+                    .ok()
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .filter(|&n| n > 0)
+            })
+            .unwrap_or_else(cores)
+    })
+}
+
 /// Sets the size of the default executor, which runs calls made outside any executor
-/// (0 = all cores). Calls already running keep the executor they started on.
+/// (0 = the environment's `TORCHSCRIPT_NUM_THREADS` or `OMP_NUM_THREADS`, else all cores).
+/// Calls already running keep the executor they started on.
 pub fn set_intra_op_threads(n: usize) {
     DEFAULT_THREADS.store(n, Ordering::Relaxed);
 }
@@ -115,7 +134,7 @@ pub fn set_intra_op_threads(n: usize) {
 /// The size the default executor has (or will have when next used).
 pub fn intra_op_threads() -> usize {
     match DEFAULT_THREADS.load(Ordering::Relaxed) {
-        0 => cores(),
+        0 => threads_from_environment(),
         n => n,
     }
 }

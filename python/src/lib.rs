@@ -6,6 +6,7 @@ mod convert_in;
 mod convert_out;
 mod errors;
 mod module;
+mod pools;
 
 use pyo3::prelude::*;
 
@@ -17,6 +18,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<module::Module>()?;
     m.add_class::<module::Method>()?;
+    m.add_class::<pools::TaskPool>()?;
+    m.add_class::<pools::ActorPool>()?;
+    m.add_class::<pools::PendingCall>()?;
     m.add_function(wrap_pyfunction!(module::load_path, m)?)?;
     m.add_function(wrap_pyfunction!(module::load_buffer, m)?)?;
     Ok(())

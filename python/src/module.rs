@@ -164,14 +164,19 @@ impl Module {
         self.inner.root().class.method_defs.contains_key(name)
     }
 
-    /// Binds Python arguments to the method's parameters, checks their types and runs it.
-    fn call(
+    /// The loaded model this module (or instance) runs.
+    pub(crate) fn shared(&self) -> &Arc<torchscript::Module> {
+        &self.inner
+    }
+
+    /// Binds Python arguments to the method's parameters and checks their types: the values
+    /// to run it with, and whether torch tensors came in (outputs follow the inputs' kind).
+    pub(crate) fn bind(
         &self,
-        py: Python<'_>,
         name: &str,
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Py<PyAny>> {
+    ) -> PyResult<(Vec<Value>, OutputKind)> {
         if !self.has_method(name) {
             return Err(PyAttributeError::new_err(format!(
                 "the model ({}) has no method `{name}`",
@@ -238,6 +243,23 @@ impl Module {
             }
             inputs.push(value);
         }
+        Ok((
+            inputs,
+            OutputKind {
+                torch: kind.saw_torch,
+            },
+        ))
+    }
+
+    /// Binds Python arguments to the method's parameters, checks their types and runs it.
+    fn call(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let (inputs, kind) = self.bind(name, args, kwargs)?;
         let inner = self.inner.clone();
         let instance = self.instance.clone();
         let method = name.to_string();
@@ -247,15 +269,7 @@ impl Module {
                 None => inner.run_method(&method, inputs),
             })
             .map_err(to_py_err)?;
-        let out = to_python(
-            py,
-            &result,
-            OutputKind {
-                torch: kind.saw_torch,
-            },
-            0,
-        )?;
-        Ok(out.unbind())
+        Ok(to_python(py, &result, kind, 0)?.unbind())
     }
 
     fn signature_text(&self, name: &str) -> PyResult<String> {

@@ -4,8 +4,18 @@
 wrapper (same API) on this runtime, holding each model's weights once per machine.
 """
 
-from ._native import Error, Method, Module, __version__
+from ._native import ActorPool, Error, Method, Module, PendingCall, TaskPool, __version__
 from ._load import load
 from ._wrapper import JITModelWrapper
 
-__all__ = ["Error", "JITModelWrapper", "Method", "Module", "__version__", "load"]
+__all__ = [
+    "ActorPool",
+    "Error",
+    "JITModelWrapper",
+    "Method",
+    "Module",
+    "PendingCall",
+    "TaskPool",
+    "__version__",
+    "load",
+]

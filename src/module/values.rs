@@ -380,7 +380,14 @@ impl InstanceCloner {
             t.shape().to_vec(),
             t.strides().to_vec(),
         )
-        .map(|c| c.with_requires_grad(t.requires_grad()))
+        .map(|c| {
+            let c = c.with_requires_grad(t.requires_grad());
+            // A quantized tensor's integers mean nothing without their scale and zero point.
+            match t.quantizer() {
+                Some(q) => c.with_quantizer(q.clone()),
+                None => c,
+            }
+        })
         .unwrap_or_else(|_| t.clone())
     }
 }

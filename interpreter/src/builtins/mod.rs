@@ -100,7 +100,9 @@ fn scalar_if_no_tensor(schema: &Schema) -> Option<OpBuiltin> {
     let tensor_free = !schema.args.iter().any(|a| mentions_tensor(&a.ty))
         && !schema.returns.iter().any(mentions_tensor);
     if tensor_free {
-        scalar::lookup(&schema.name).or_else(|| containers::generic_op(&schema.name))
+        scalar::lookup(&schema.name)
+            .or_else(|| containers::generic_op(&schema.name))
+            .or_else(|| strings::int_to_str_op(&schema.name))
     } else {
         None
     }

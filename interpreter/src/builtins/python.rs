@@ -31,7 +31,14 @@ pub(crate) fn call_builtin(
                 .args
                 .get(1)
                 .ok_or_else(|| type_error("annotate() takes a type and a value"))?;
-            return interp.eval_arg(e, frame);
+            let v = interp.eval_arg(e, frame)?;
+            // The printer writes TorchScript's implicit 0-d tensor -> scalar conversion (a
+            // tensor passed where an int or float is expected) as `annotate(int, t)`.
+            return Ok(match (type_arg(call, 0), &v) {
+                (Ok(Type::Int), Value::Tensor(_)) => Value::Int(super::to_int(&v)?),
+                (Ok(Type::Float), Value::Tensor(_)) => Value::Float(super::to_float(&v)?),
+                _ => v,
+            });
         }
         // A placeholder TorchScript never reads meaningfully; it may be copied around.
         Builtin::Uninitialized => return Ok(Value::None),

@@ -383,9 +383,39 @@ fn rstrip(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     Ok(Value::str(text(a, 0)?.trim_end_matches(chars.as_slice())))
 }
 
+/// `ord(str)` (`aten::ord`): the code point of a one-character string.
+fn ord(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
+    let mut chars = text(a, 0)?.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Ok(Value::Int(i64::from(u32::from(c)))),
+        _ => Err(type_error("ord() expected a character")),
+    }
+}
+
+/// `chr(int)` (`aten::chr`): the one-character string of a code point.
+fn chr(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
+    let i = arg(a, 0)?
+        .as_int()
+        .ok_or_else(|| type_error("chr() expects an int"))?;
+    let c = u32::try_from(i)
+        .ok()
+        .and_then(char::from_u32)
+        .ok_or_else(|| value_error(format!("chr() arg {i} not in range")))?;
+    Ok(Value::str(&c.to_string()))
+}
+
+/// String builtins whose first argument is not a str (`chr`).
+pub fn int_to_str_op(name: &str) -> Option<OpBuiltin> {
+    match name {
+        "aten::chr" => Some(chr),
+        _ => None,
+    }
+}
+
 /// The `str` methods implemented here, by operator base name (first argument a str).
 pub fn str_op(name: &str) -> Option<OpBuiltin> {
     Some(match name {
+        "aten::ord" => ord,
         "aten::find" => find,
         "aten::rfind" => rfind,
         "aten::index" => index,

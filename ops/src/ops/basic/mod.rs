@@ -16,7 +16,9 @@ pub mod scan;
 pub mod search;
 pub mod select;
 pub mod shape_ops;
+pub mod special;
 pub mod stdsort;
+pub mod structure;
 pub mod unary;
 pub mod unique;
 
@@ -42,4 +44,6 @@ pub fn register(reg: &mut Registry) {
     scan::register(reg);
     search::register(reg);
     unique::register(reg);
+    special::register(reg);
+    structure::register(reg);
 }

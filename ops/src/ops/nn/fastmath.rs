@@ -75,10 +75,14 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "known failing: compares inf to inf by difference (NaN); test to be fixed"]
     fn exp_is_close_to_std() {
         for x in sweep() {
             let (got, want) = (exp_f32(x), x.exp());
+            if want.is_infinite() {
+                // past ln(f32::MAX) both overflow; inf - inf would be NaN
+                assert_eq!(got, want, "exp({x})");
+                continue;
+            }
             let tol = 4e-7 * want.abs() + f32::MIN_POSITIVE;
             assert!((got - want).abs() <= tol, "exp({x}) = {got}, std {want}");
         }
@@ -88,15 +92,45 @@ mod tests {
         assert_eq!(exp_f32(0.0), 1.0);
     }
 
+    /// Abramowitz and Stegun 7.1.26 evaluated in float64: the formula `erf_f32` (and PyTorch's
+    /// vectorized float `erf`, which GELU uses) evaluates in float32.
+    fn abramowitz_stegun_f64(x: f64) -> f64 {
+        let a = x.abs();
+        let t = 1.0 / (1.0 + 0.327_591_1 * a);
+        let poly = t
+            * (0.254_829_592
+                + t * (-0.284_496_736
+                    + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+        (1.0 - poly * (-a * a).exp()).copysign(x)
+    }
+
     #[test]
-    #[ignore = "known failing: erf(-0.593) is 3 ulp off the f64 reference, over this test's bound; the golden suite passes with this erf"]
-    fn erf_is_close_to_reference() {
+    fn erf_formula_is_within_its_published_bound() {
+        // A&S 7.1.26 guarantees |error| <= 1.5e-7 in exact arithmetic.
         for x in sweep().filter(|x| x.abs() < 10.0) {
-            let want = crate::ops::nn::util::erf_f64(x as f64);
-            let got = erf_f32(x) as f64;
+            let x = f64::from(x);
+            let (formula, want) = (abramowitz_stegun_f64(x), crate::ops::nn::util::erf_f64(x));
             assert!(
-                (got - want).abs() < 2e-7,
-                "erf({x}) = {got}, reference {want}"
+                (formula - want).abs() <= 1.5e-7,
+                "A&S erf({x}) = {formula}, reference {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn erf_is_close_to_reference() {
+        // The float32 evaluation of the formula (coefficients rounded to float32, then t, the
+        // polynomial, exp and the final `1 - p * e`, a subtraction of magnitude 1) stays within
+        // 3 float32 epsilons (3.6e-7, absolute) of the formula's exact value. The distance to
+        // the true erf adds the formula's own error (test above): erf(-0.593) is 1.0e-7 off by
+        // formula, so the former flat 2e-7 bound on the total was tighter than the
+        // approximation PyTorch's vectorized float erf itself uses allows.
+        for x in sweep().filter(|x| x.abs() < 10.0) {
+            let want = abramowitz_stegun_f64(f64::from(x));
+            let got = f64::from(erf_f32(x));
+            assert!(
+                (got - want).abs() <= 3.0 * f64::from(f32::EPSILON),
+                "erf({x}) = {got}, A&S formula in float64 {want}"
             );
         }
         assert_eq!(erf_f32(f32::INFINITY), 1.0);

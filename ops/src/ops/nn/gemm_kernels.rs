@@ -87,6 +87,13 @@ pub fn matmul_into<T: Real>(
         }
         return Ok(());
     }
+    if super::gemv::applies(m, lhs.cs, rhs.rs) {
+        let split = !matches!(parallelism, gemm::Parallelism::None);
+        super::gemv::product(
+            m, n, k, dst, dst_offset, dst_rs, accumulate, lhs, rhs, scale, split,
+        );
+        return Ok(());
+    }
     let to_isize = |v: usize| {
         isize::try_from(v).map_err(|_| OpError::invalid(op, "matrix strides are too large"))
     };

@@ -1,15 +1,20 @@
 //! Neural-network operators: matmul, convolution, pooling, normalization, activations, RNNs and packed sequences, attention and nested tensors.
 
 pub mod activation;
+pub mod affine_grid;
 pub mod attention;
 pub mod conv;
 pub mod conv_ops;
+pub mod distance;
 pub mod einsum;
 pub mod embedding;
 pub mod fastmath;
 pub mod gemm_kernels;
+pub mod gemv;
 pub mod grid_sample;
+pub mod linalg;
 pub mod linear;
+pub mod loss;
 pub mod nested;
 pub mod norm;
 pub mod packed_sequence;
@@ -33,6 +38,10 @@ pub fn register(reg: &mut Registry) {
     einsum::register(reg);
     embedding::register(reg);
     grid_sample::register(reg);
+    affine_grid::register(reg);
+    linalg::register(reg);
+    distance::register(reg);
+    loss::register(reg);
     linear::register(reg);
     nested::register(reg);
     norm::register(reg);

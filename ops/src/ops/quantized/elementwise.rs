@@ -65,7 +65,7 @@ fn k_quantize_per_tensor_dynamic(args: &Args) -> Result<Arg> {
     let hi = xs.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let (lo, hi) = if xs.is_empty() { (0.0, 0.0) } else { (lo, hi) };
     let (scale, zp) = choose_qparams(lo, hi, qmin, qmax, args.bool(2)?);
-    quantize_per_tensor(op, x, f64::from(scale), zp, code).map(Arg::Tensor)
+    quantize_per_tensor(op, x, scale, zp, code).map(Arg::Tensor)
 }
 
 fn k_quantize_per_channel(args: &Args) -> Result<Arg> {

@@ -222,6 +222,8 @@ pub(crate) fn dynamic_linear(
         });
     let (lo, hi) = if xs.is_empty() { (0.0, 0.0) } else { (lo, hi) };
     let (scale, zp) = choose_qparams(lo, hi, 0, 255, reduce_range);
+    // fbgemm's PackAWithQuantRowOffset and ReQuantizeForFloat take the scale as float32.
+    let scale = scale as f32;
     let inv = 1.0f32 / scale;
     let xq: Vec<i32> = xs
         .iter()

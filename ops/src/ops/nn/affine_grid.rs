@@ -1,0 +1,190 @@
+//! `affine_grid_generator` (`F.affine_grid`, 2-D and 3-D): the base grid of normalized coordinates times `theta`, as ATen's CPU kernel builds it.
+
+use super::linear::bmm;
+use super::util::{require_float, Real};
+use crate::arg::{Arg, Args};
+use crate::dtype::DType;
+use crate::error::{OpError, Result};
+use crate::registry::Registry;
+use crate::tensor::Tensor;
+
+/// ATen's `linspace_from_neg_one`: `linspace(-1, 1, n)` in the tensor's precision (symmetric
+/// formula), scaled by `(n - 1) / n` when `align_corners` is false (a multiply then a divide,
+/// as the tensor expression does); a single step is `[0]`.
+fn coords<F: Real>(n: usize, align_corners: bool) -> Vec<F> {
+    if n <= 1 {
+        return vec![F::ZERO; n];
+    }
+    let (start, end) = (-F::ONE, F::ONE);
+    let step = (end - start) / F::of((n - 1) as f64);
+    let half = n / 2;
+    (0..n)
+        .map(|i| {
+            let v = if i < half {
+                start + step * F::of(i as f64)
+            } else {
+                end - step * F::of((n - i - 1) as f64)
+            };
+            if align_corners {
+                v
+            } else {
+                v * F::of((n - 1) as f64) / F::of(n as f64)
+            }
+        })
+        .collect()
+}
+
+/// The `[N, spatial..., dims + 1]` base grid: x varies along the last spatial dim, then y,
+/// then z, and the homogeneous coordinate is 1.
+fn base_grid<F: Real>(n: usize, spatial: &[usize], align_corners: bool) -> Vec<F> {
+    let axes: Vec<Vec<F>> = spatial
+        .iter()
+        .rev()
+        .map(|&s| coords::<F>(s, align_corners))
+        .collect();
+    let points: usize = spatial.iter().product();
+    let width = spatial.len() + 1;
+    let mut out = Vec::with_capacity(n.saturating_mul(points).saturating_mul(width));
+    for _ in 0..n {
+        for p in 0..points {
+            // `p` in row-major order over `spatial`; axis 0 of `axes` is the innermost dim.
+            let mut rest = p;
+            for (axis, &size) in axes.iter().zip(spatial.iter().rev()) {
+                let i = rest % size.max(1);
+                rest /= size.max(1);
+                out.push(axis.get(i).copied().unwrap_or(F::ZERO));
+            }
+            out.push(F::ONE);
+        }
+    }
+    out
+}
+
+fn affine_grid<F: Real>(
+    theta: &Tensor,
+    n: usize,
+    spatial: &[usize],
+    align_corners: bool,
+) -> Result<Tensor> {
+    let dims = spatial.len();
+    let base = Tensor::from_vec(
+        base_grid::<F>(n, spatial, align_corners),
+        &[n, spatial.iter().product(), dims + 1],
+    )?;
+    let theta = if theta.dtype() == F::DTYPE {
+        theta.clone()
+    } else {
+        theta.to_dtype(F::DTYPE)?
+    };
+    let grid = bmm(&base, &theta.transpose(1, 2)?)?;
+    let mut shape: Vec<i64> = std::iter::once(n)
+        .chain(spatial.iter().copied())
+        .map(|d| d as i64)
+        .collect();
+    shape.push(dims as i64);
+    grid.reshape(&shape)
+}
+
+/// `affine_grid_generator(Tensor theta, SymInt[] size, bool align_corners)`.
+fn k_affine_grid_generator(args: &Args) -> Result<Arg> {
+    let op = args.op();
+    let theta = args.tensor(0)?;
+    let size = args.int_list(1)?;
+    let align_corners = args.bool(2)?;
+    require_float(op, theta)?;
+    let size: Vec<usize> = size
+        .iter()
+        .map(|&s| usize::try_from(s))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| OpError::invalid(op, format!("size {size:?} has a negative entry")))?;
+    let (n, spatial) = match size.as_slice() {
+        [n, _c, h, w] => (*n, vec![*h, *w]),
+        [n, _c, d, h, w] => (*n, vec![*d, *h, *w]),
+        _ => {
+            return Err(OpError::invalid(
+                op,
+                format!("size {size:?} must be [N, C, H, W] or [N, C, D, H, W]"),
+            ))
+        }
+    };
+    let dims = spatial.len();
+    if theta.shape() != [n, dims, dims + 1] {
+        return Err(OpError::shape(
+            op,
+            format!(
+                "theta {:?} must be [{n}, {dims}, {}] for size {size:?}",
+                theta.shape(),
+                dims + 1
+            ),
+        ));
+    }
+    let grid = match theta.dtype() {
+        DType::F64 => affine_grid::<f64>(theta, n, &spatial, align_corners)?,
+        DType::F32 => affine_grid::<f32>(theta, n, &spatial, align_corners)?,
+        other => affine_grid::<f32>(theta, n, &spatial, align_corners)?.to_dtype(other)?,
+    };
+    Ok(Arg::Tensor(grid))
+}
+
+pub fn register(reg: &mut Registry) {
+    reg.register("aten::affine_grid_generator", k_affine_grid_generator);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_theta_gives_pixel_centres() {
+        // F.affine_grid(torch.eye(2, 3)[None], [1, 1, 2, 3], align_corners=False)
+        let theta = Tensor::from_vec(vec![1.0f32, 0.0, 0.0, 0.0, 1.0, 0.0], &[1, 2, 3]).unwrap();
+        let size = Arg::List(vec![Arg::Int(1), Arg::Int(1), Arg::Int(2), Arg::Int(3)]);
+        let args = [Arg::Tensor(theta), size, Arg::Bool(false)];
+        let Arg::Tensor(grid) =
+            k_affine_grid_generator(&Args::new("aten::affine_grid_generator", &args)).unwrap()
+        else {
+            panic!("not a tensor")
+        };
+        assert_eq!(grid.shape(), [1, 2, 3, 2]);
+        let expected = [
+            -2.0f32 / 3.0,
+            -0.5,
+            0.0,
+            -0.5,
+            2.0 / 3.0,
+            -0.5,
+            -2.0 / 3.0,
+            0.5,
+            0.0,
+            0.5,
+            2.0 / 3.0,
+            0.5,
+        ];
+        for (got, want) in grid.to_vec::<f32>().unwrap().iter().zip(expected) {
+            assert!((got - want).abs() < 1e-6, "{got} vs {want}");
+        }
+    }
+
+    #[test]
+    fn three_d_theta_translates() {
+        // A pure translation by (0.25, 0, 0) on a [1, 1, 1, 1, 2] volume, align_corners=True.
+        let mut t = vec![0.0f64; 12];
+        t[0] = 1.0;
+        t[5] = 1.0;
+        t[10] = 1.0;
+        t[3] = 0.25;
+        let theta = Tensor::from_vec(t, &[1, 3, 4]).unwrap();
+        let size = Arg::List([1, 1, 1, 1, 2].iter().map(|&i| Arg::Int(i)).collect());
+        let args = [Arg::Tensor(theta), size, Arg::Bool(true)];
+        let Arg::Tensor(grid) =
+            k_affine_grid_generator(&Args::new("aten::affine_grid_generator", &args)).unwrap()
+        else {
+            panic!("not a tensor")
+        };
+        assert_eq!(grid.shape(), [1, 1, 1, 2, 3]);
+        assert_eq!(
+            grid.to_vec::<f64>().unwrap(),
+            vec![-0.75, 0.0, 0.0, 1.25, 0.0, 0.0]
+        );
+    }
+}

@@ -1,0 +1,264 @@
+//! Weight-streaming products for a few rows (a Linear layer or an RNN cell at batch 1-4): each weight read once, no packing, no scratch.
+//!
+//! `dst[i, j] = (accumulate ? dst[i, j] : 0) + scale * dot(lhs row i, rhs column j)` when the
+//! rows of `lhs` and the columns of `rhs` are contiguous over `k` (`x @ W.t()` with a row-major
+//! weight `W[n, k]`). A general GEMM packs blocks of the weight into per-thread buffers first;
+//! with 1-4 rows the product is bound by reading the weight, so streaming it once is faster
+//! and leaves no per-thread scratch behind.
+
+use crate::ops::nn::gemm_kernels::Mat;
+use crate::ops::nn::simd::{as_f32, avx2_dispatch};
+use crate::ops::nn::util::Real;
+
+/// The most rows a product may have to take this path.
+pub const MAX_ROWS: usize = 4;
+/// Independent partial sums per row (the vector width the compiler can use).
+const LANES: usize = 8;
+/// Multiply-adds below which a block of columns is not worth a thread.
+const MIN_WORK_PER_BLOCK: usize = 1 << 15;
+
+/// Whether `matmul_into` may use [`product`] for these shapes and strides.
+pub fn applies(m: usize, lhs_cs: usize, rhs_rs: usize) -> bool {
+    m <= MAX_ROWS && lhs_cs == 1 && rhs_rs == 1
+}
+
+/// The product described in the module docs. The caller has checked that every element of
+/// the `m x n` destination and of both operands lies inside their slices, and that
+/// [`applies`] holds. `split`: whether blocks of columns may run on the current executor's
+/// threads.
+#[allow(clippy::too_many_arguments)]
+pub fn product<T: Real>(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [T],
+    dst_offset: usize,
+    dst_rs: usize,
+    accumulate: bool,
+    lhs: Mat<'_, T>,
+    rhs: Mat<'_, T>,
+    scale: T,
+    split: bool,
+) {
+    let rows: Vec<&[T]> = (0..m)
+        .filter_map(|i| {
+            let start = lhs.offset.checked_add(i.checked_mul(lhs.rs)?)?;
+            lhs.data.get(start..start.checked_add(k)?)
+        })
+        .collect();
+    if rows.len() != m {
+        return; // unreachable: the caller checked the bounds
+    }
+    // One entry per output column: its (up to MAX_ROWS) dot products.
+    let mut sums = vec![[T::ZERO; MAX_ROWS]; n];
+    let min_columns = if split {
+        (MIN_WORK_PER_BLOCK / k.max(1)).max(8)
+    } else {
+        n
+    };
+    crate::parallel::for_each_chunk_mut(&mut sums, min_columns, |first, block| {
+        let columns = ColumnBlock {
+            rhs: rhs.data,
+            offset: rhs.offset,
+            cs: rhs.cs,
+            first,
+            k,
+        };
+        if T::DTYPE == crate::dtype::DType::F32 {
+            let rows32: Vec<&[f32]> = rows.iter().filter_map(|r| as_f32(r)).collect();
+            if let (Some(rhs32), Some(block32)) = (as_f32(rhs.data), as_f32_sums_mut(block)) {
+                let columns32 = ColumnBlock {
+                    rhs: rhs32,
+                    offset: columns.offset,
+                    cs: columns.cs,
+                    first,
+                    k,
+                };
+                dots_f32(&rows32, &columns32, block32);
+                return;
+            }
+        }
+        dots(&rows, &columns, block);
+    });
+    for (j, column) in sums.iter().enumerate() {
+        for (i, sum) in column.iter().take(m).enumerate() {
+            let Some(at) = i
+                .checked_mul(dst_rs)
+                .and_then(|r| r.checked_add(dst_offset))
+                .and_then(|r| r.checked_add(j))
+            else {
+                continue;
+            };
+            if let Some(d) = dst.get_mut(at) {
+                *d = if accumulate {
+                    *d + scale * *sum
+                } else {
+                    scale * *sum
+                };
+            }
+        }
+    }
+}
+
+/// The `[f32; MAX_ROWS]` entries behind a block of generic entries whose type is `f32`.
+fn as_f32_sums_mut<T: Real>(block: &mut [[T; MAX_ROWS]]) -> Option<&mut [[f32; MAX_ROWS]]> {
+    if T::DTYPE != crate::dtype::DType::F32 {
+        return None;
+    }
+    bytemuck::try_cast_slice_mut::<[T; MAX_ROWS], [f32; MAX_ROWS]>(block).ok()
+}
+
+/// Columns `first..first + len` of the right operand: column `j` is
+/// `rhs[offset + j * cs ..][..k]`.
+struct ColumnBlock<'a, T> {
+    rhs: &'a [T],
+    offset: usize,
+    cs: usize,
+    first: usize,
+    k: usize,
+}
+
+impl<'a, T> ColumnBlock<'a, T> {
+    #[inline(always)]
+    fn column(&self, index: usize) -> Option<&'a [T]> {
+        let start = self
+            .first
+            .checked_add(index)?
+            .checked_mul(self.cs)?
+            .checked_add(self.offset)?;
+        self.rhs.get(start..start.checked_add(self.k)?)
+    }
+}
+
+avx2_dispatch!(fn dots_f32(rows: &[&[f32]], columns: &ColumnBlock<'_, f32>, out: &mut [[f32; MAX_ROWS]]) => dots::<f32>);
+
+/// `out[j][i] = dot(rows[i], column j of the block)` for every entry of `out`.
+#[inline(always)]
+fn dots<T: Real>(rows: &[&[T]], columns: &ColumnBlock<'_, T>, out: &mut [[T; MAX_ROWS]]) {
+    match rows {
+        [a] => dots_m::<T, 1>([a], columns, out),
+        [a, b] => dots_m::<T, 2>([a, b], columns, out),
+        [a, b, c] => dots_m::<T, 3>([a, b, c], columns, out),
+        [a, b, c, d] => dots_m::<T, 4>([a, b, c, d], columns, out),
+        _ => {}
+    }
+}
+
+#[inline(always)]
+fn dots_m<T: Real, const M: usize>(
+    rows: [&[T]; M],
+    columns: &ColumnBlock<'_, T>,
+    out: &mut [[T; MAX_ROWS]],
+) {
+    for (j, entry) in out.iter_mut().enumerate() {
+        let Some(w) = columns.column(j) else {
+            continue;
+        };
+        let mut acc = [[T::ZERO; LANES]; M];
+        let w_blocks = w.chunks_exact(LANES);
+        let w_tail = w_blocks.remainder();
+        for (row, acc) in rows.iter().zip(acc.iter_mut()) {
+            for (xb, wb) in row.chunks_exact(LANES).zip(w_blocks.clone()) {
+                let (Ok(xb), Ok(wb)) = (<&[T; LANES]>::try_from(xb), <&[T; LANES]>::try_from(wb))
+                else {
+                    continue; // unreachable: exact chunks
+                };
+                for l in 0..LANES {
+                    acc[l] += xb[l] * wb[l];
+                }
+            }
+        }
+        let tail_start = w.len() - w_tail.len();
+        for (i, row) in rows.iter().enumerate() {
+            let mut sum = acc[i].iter().fold(T::ZERO, |s, &v| s + v);
+            let x_tail = row.get(tail_start..).unwrap_or(&[]);
+            for (x, w) in x_tail.iter().zip(w_tail) {
+                sum += *x * *w;
+            }
+            entry[i] = sum;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference(m: usize, n: usize, k: usize, x: &[f64], w: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                out[i * n + j] = (0..k).map(|t| x[i * k + t] * w[j * k + t]).sum();
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn matches_a_float64_reference_for_every_row_count_and_odd_widths() {
+        for (m, n, k) in [
+            (1, 1, 1),
+            (1, 37, 19),
+            (2, 70, 8),
+            (3, 5, 300),
+            (4, 257, 1031),
+        ] {
+            let x: Vec<f64> = (0..m * k)
+                .map(|v| ((v * 7) % 13) as f64 / 13.0 - 0.4)
+                .collect();
+            let w: Vec<f64> = (0..n * k)
+                .map(|v| ((v * 5) % 11) as f64 / 11.0 - 0.5)
+                .collect();
+            let want = reference(m, n, k, &x, &w);
+            let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+            let w32: Vec<f32> = w.iter().map(|&v| v as f32).collect();
+            // f32 with scale 2 into a destination with a row stride wider than n.
+            let dst_rs = n + 3;
+            let mut dst = vec![1.0f32; m * dst_rs];
+            product(
+                m,
+                n,
+                k,
+                &mut dst,
+                0,
+                dst_rs,
+                true,
+                Mat::rows(&x32, 0, k),
+                Mat::transposed(&w32, 0, k),
+                2.0,
+                true,
+            );
+            for i in 0..m {
+                for j in 0..n {
+                    let got = dst[i * dst_rs + j] as f64;
+                    let expect = 1.0 + 2.0 * want[i * n + j];
+                    assert!(
+                        (got - expect).abs() <= 1e-4 * (1.0 + expect.abs()),
+                        "{m}x{n}x{k} [{i},{j}]: {got} vs {expect}"
+                    );
+                }
+                for j in n..dst_rs {
+                    assert_eq!(dst[i * dst_rs + j], 1.0, "padding untouched");
+                }
+            }
+            // f64, overwriting.
+            let mut dst = vec![f64::NAN; m * n];
+            product(
+                m,
+                n,
+                k,
+                &mut dst,
+                0,
+                n,
+                false,
+                Mat::rows(&x, 0, k),
+                Mat::transposed(&w, 0, k),
+                1.0,
+                false,
+            );
+            for (got, expect) in dst.iter().zip(&want) {
+                assert!((got - expect).abs() <= 1e-12 * (1.0 + expect.abs()));
+            }
+        }
+    }
+}
