@@ -24,6 +24,11 @@ fn inputs() -> PathBuf {
 /// Runs the CLI under `prlimit --as=4 GiB` (when prlimit exists) and returns (status code,
 /// stderr).
 fn run_limited(model: &Path) -> (Option<i32>, String) {
+    run_limited_with(model, &[])
+}
+
+/// [`run_limited`] with more CLI arguments (e.g. raised limits).
+fn run_limited_with(model: &Path, extra: &[&str]) -> (Option<i32>, String) {
     let exe = env!("CARGO_BIN_EXE_torchscript");
     let out = write_temp("out.npz", b"");
     let inputs = inputs();
@@ -35,13 +40,14 @@ fn run_limited(model: &Path) -> (Option<i32>, String) {
         "--output",
         out.to_str().unwrap(),
     ];
+    let args: Vec<&str> = args.iter().chain(extra).copied().collect();
     let mut command = if Path::new("/usr/bin/prlimit").exists() {
         let mut c = Command::new("/usr/bin/prlimit");
-        c.arg("--as=4294967296").arg(exe).args(args);
+        c.arg("--as=4294967296").arg(exe).args(&args);
         c
     } else {
         let mut c = Command::new(exe);
-        c.args(args);
+        c.args(&args);
         c
     };
     let output = command.output().unwrap();
@@ -52,7 +58,6 @@ fn run_limited(model: &Path) -> (Option<i32>, String) {
 }
 
 #[test]
-#[ignore = "known failing: doubling a tensor in a loop still aborts on a 4.8 GB allocation under a 4 GB address-space limit (kernel allocations not yet fallible)"]
 fn allocation_and_depth_bombs_fail_cleanly_under_4_gb() {
     let cases = [
         ("zeros", "return torch.zeros([8589934592])"),
@@ -83,6 +88,68 @@ fn allocation_and_depth_bombs_fail_cleanly_under_4_gb() {
         assert!(stderr.starts_with("error: "), "{name}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+    }
+}
+
+/// With the per-tensor and per-call limits raised past the 4 GB address space, the same bombs
+/// reach the allocator itself: each refusal must still be one error of the call, never an
+/// abort (every kernel output is allocated with `try_reserve`).
+#[test]
+fn allocator_refusals_fail_cleanly_when_the_limits_are_raised() {
+    if !Path::new("/usr/bin/prlimit").exists() {
+        eprintln!("skipped: no prlimit to cap the address space");
+        return;
+    }
+    let raised = [
+        "--max-tensor-bytes",
+        "1099511627776000",
+        "--max-call-bytes",
+        "18446744073709551615",
+        "--max-container-len",
+        "4611686018427387904",
+    ];
+    let cases = [
+        ("zeros", "return torch.zeros([8589934592])"),
+        ("full", "return torch.full([34359738368], 1.)"),
+        ("arange", "return torch.arange(0, 1000000000000000000)"),
+        ("linspace", "return torch.linspace(0., 1., 4294967296)"),
+        ("eye", "return torch.eye(65536, 65536)"),
+        (
+            "matmul",
+            "a = torch.ones([65536, 1])\nb = torch.ones([1, 65536])\nreturn torch.matmul(a, b)",
+        ),
+        (
+            "add_broadcast",
+            "a = torch.ones([65536, 1])\nb = torch.ones([1, 65536])\nreturn torch.add(a, b)",
+        ),
+        (
+            "expand",
+            "return torch.clone(torch.expand(x, [1073741824, 3, 6]))",
+        ),
+        ("repeat", "return torch.repeat(x, [100000000, 1])"),
+        (
+            "double_tensor",
+            "t = x\nfor i in range(64):\n  t = torch.cat([t, t])\nreturn t",
+        ),
+        (
+            "list_repeat",
+            "return torch.len(torch.mul([1], 1000000000000))",
+        ),
+        (
+            "pad",
+            "return torch.constant_pad_nd(x, [0, 100000, 0, 100000], 0.)",
+        ),
+    ];
+    for (name, body) in cases {
+        let model = write_temp(&format!("raised_{name}.pt"), &model_with_forward(body, ""));
+        let (code, stderr) = run_limited_with(&model, &raised);
+        assert_eq!(code, Some(1), "{name}: exit {code:?}, stderr {stderr}");
+        assert!(stderr.starts_with("error: "), "{name}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
+        assert!(
+            stderr.contains("memory") || stderr.contains("allocate"),
+            "{name}: {stderr}"
+        );
     }
 }
 

@@ -47,6 +47,32 @@ fn doubling_loops_are_errors_of_the_call() {
 }
 
 #[test]
+fn per_call_total_counts_every_kernel_output() {
+    // 64 outputs of 32 MiB each stay under the per-tensor limit (256 MiB) but not under the
+    // call's total (1 GiB): every kernel output counts, not only the creation ops.
+    let message = forward_error(
+        "t = torch.zeros([8388608])\nfor i in range(64):\n  t = torch.add(t, 1.)\nreturn t",
+        1,
+    );
+    assert!(message.contains("per call"), "{message}");
+}
+
+#[test]
+fn repeating_an_empty_list_is_immediate() {
+    // `[] * 2**63-1` has nothing to copy: it must not loop 2**63 times.
+    let value = run_forward(
+        model_with_forward(
+            "l: List[int] = []\nreturn torch.len(torch.mul(l, 9223372036854775807))",
+            "",
+        ),
+        test_limits(),
+        1,
+    )
+    .unwrap();
+    assert!(matches!(value, Value::Int(0)), "{value:?}");
+}
+
+#[test]
 fn recursion_through_nested_calls_stops_at_the_depth_limit() {
     let mut expr = "self.forward(x, torch.sub(n, 1))".to_string();
     for _ in 0..23 {

@@ -94,19 +94,25 @@ fn limit_error(op: &str, msg: String) -> OpError {
     }
 }
 
-/// Accounts a new allocation of `bytes`: fails if it is larger than one tensor may be or
-/// would take the call past its total.
-pub fn reserve_bytes(op: &str, bytes: usize) -> Result<()> {
-    let mut current = state();
-    if bytes > current.limits.max_tensor_bytes {
+/// Fails if one tensor of `bytes` would be larger than the per-tensor limit (nothing is
+/// accounted: the check to run before allocating).
+pub fn check_tensor_bytes(op: &str, bytes: usize) -> Result<()> {
+    let max = state().limits.max_tensor_bytes;
+    if bytes > max {
         return Err(limit_error(
             op,
-            format!(
-                "a tensor of {bytes} bytes exceeds the limit of {} bytes per tensor",
-                current.limits.max_tensor_bytes
-            ),
+            format!("a tensor of {bytes} bytes exceeds the limit of {max} bytes per tensor"),
         ));
     }
+    Ok(())
+}
+
+/// Accounts a new tensor of `bytes`: fails if it is larger than one tensor may be or would
+/// take the call past its total. Every tensor made from a kernel's output
+/// ([`crate::tensor::Tensor::from_vec`], `zeros`) is accounted here once.
+pub fn reserve_bytes(op: &str, bytes: usize) -> Result<()> {
+    check_tensor_bytes(op, bytes)?;
+    let mut current = state();
     let total = current.used_bytes.saturating_add(bytes);
     if total > current.limits.max_call_bytes {
         return Err(limit_error(
@@ -122,15 +128,25 @@ pub fn reserve_bytes(op: &str, bytes: usize) -> Result<()> {
     Ok(())
 }
 
-/// Accounts `numel` elements of `elem_size` bytes (see [`reserve_bytes`]).
-pub fn reserve_elements(op: &str, numel: usize, elem_size: usize) -> Result<()> {
-    let bytes = numel.checked_mul(elem_size).ok_or_else(|| {
+/// The bytes of `numel` elements of `elem_size` bytes, or an error when they overflow.
+pub fn bytes_of(op: &str, numel: usize, elem_size: usize) -> Result<usize> {
+    numel.checked_mul(elem_size).ok_or_else(|| {
         limit_error(
             op,
             format!("{numel} elements of {elem_size} bytes do not fit in memory"),
         )
-    })?;
-    reserve_bytes(op, bytes)
+    })
+}
+
+/// Accounts `numel` elements of `elem_size` bytes (see [`reserve_bytes`]).
+pub fn reserve_elements(op: &str, numel: usize, elem_size: usize) -> Result<()> {
+    reserve_bytes(op, bytes_of(op, numel, elem_size)?)
+}
+
+/// Fails if `numel` elements of `elem_size` bytes would exceed the per-tensor limit (checked
+/// before a kernel allocates; the tensor it makes is accounted when it is made).
+pub fn check_elements(op: &str, numel: usize, elem_size: usize) -> Result<()> {
+    check_tensor_bytes(op, bytes_of(op, numel, elem_size)?)
 }
 
 /// Fails if a tensor of `numel` elements could not be allocated under the per-tensor limit
@@ -146,19 +162,40 @@ pub fn check_numel(numel: usize) -> Result<()> {
     Ok(())
 }
 
-/// An empty vector with room for `n` elements, accounted and allocated fallibly.
+/// An empty vector with room for `n` elements: checked against the per-tensor limit and
+/// allocated fallibly, so running out of memory is an error for this call, not an abort.
+/// This is the funnel for every kernel buffer whose size comes from model code.
 pub fn try_with_capacity<T>(op: &str, n: usize) -> Result<Vec<T>> {
-    reserve_elements(op, n, std::mem::size_of::<T>())?;
+    check_elements(op, n, std::mem::size_of::<T>())?;
     let mut v = Vec::new();
-    v.try_reserve_exact(n)
-        .map_err(|e| limit_error(op, format!("cannot allocate {n} elements: {e}")))?;
+    v.try_reserve_exact(n).map_err(|e| {
+        limit_error(
+            op,
+            format!(
+                "cannot allocate {n} elements of {} bytes: {e}",
+                std::mem::size_of::<T>()
+            ),
+        )
+    })?;
     Ok(v)
 }
 
-/// `vec![value; n]`, accounted and allocated fallibly.
+/// `vec![value; n]`, checked and allocated fallibly (see [`try_with_capacity`]).
 pub fn try_filled<T: Clone>(op: &str, value: T, n: usize) -> Result<Vec<T>> {
     let mut v = try_with_capacity(op, n)?;
     v.resize(n, value);
+    Ok(v)
+}
+
+/// `vec![T::default(); n]`: a kernel's output buffer, checked and allocated fallibly.
+pub fn try_zeroed<T: Clone + Default>(op: &str, n: usize) -> Result<Vec<T>> {
+    try_filled(op, T::default(), n)
+}
+
+/// `iter.collect::<Vec<_>>()` for an iterator that knows its length, allocated fallibly.
+pub fn try_collect<T>(op: &str, iter: impl ExactSizeIterator<Item = T>) -> Result<Vec<T>> {
+    let mut v = try_with_capacity(op, iter.len())?;
+    v.extend(iter);
     Ok(v)
 }
 
@@ -177,6 +214,14 @@ mod tests {
             assert!(reserve_bytes("t", 100).is_ok());
             assert!(reserve_bytes("t", 60).is_err(), "the call total is 150");
             assert!(try_filled::<u64>("t", 0, 1 << 40).is_err());
+            assert!(
+                try_with_capacity::<u8>("t", 100).is_ok(),
+                "buffers are not accounted"
+            );
+            assert!(
+                try_collect("t", (0..13usize).map(|i| i as u64)).is_err(),
+                "104 bytes exceed 100 per tensor"
+            );
             assert!(check_numel(101).is_err());
         }
         assert!(reserve_bytes("t", 1 << 40).is_ok());
@@ -187,5 +232,13 @@ mod tests {
     fn impossible_sizes_are_errors() {
         assert!(reserve_elements("t", usize::MAX, 8).is_err());
         assert!(try_filled::<u8>("t", 0, usize::MAX).is_err());
+        assert!(try_zeroed::<u64>("t", usize::MAX / 4).is_err());
+    }
+
+    #[test]
+    fn what_the_allocator_refuses_is_an_error() {
+        // Within the (unlimited) limits but larger than any address space.
+        assert!(try_with_capacity::<u8>("t", usize::MAX / 2).is_err());
+        assert_eq!(try_collect("t", 0..5u8).unwrap(), vec![0, 1, 2, 3, 4]);
     }
 }

@@ -250,7 +250,9 @@ impl Storage {
     /// A zero-filled owned storage of `nbytes`, accounted against the call's limits (see
     /// [`crate::alloc`]) and allocated fallibly: a size from model code never aborts.
     pub fn try_zeroed(op: &str, nbytes: usize) -> Result<Arc<Storage>> {
+        crate::alloc::check_tensor_bytes(op, nbytes)?;
         let words: Vec<u64> = crate::alloc::try_filled(op, 0u64, nbytes.div_ceil(8))?;
+        crate::alloc::reserve_bytes(op, nbytes)?;
         Ok(Arc::new(Storage {
             data: RwLock::new(StorageData::Owned(OwnedBytesHandle(OwnedBytes {
                 buffer: Box::new(words),

@@ -123,7 +123,9 @@ impl Tensor {
         )
     }
 
-    /// A contiguous tensor holding `values` with `shape`.
+    /// A contiguous tensor holding `values` with `shape`. Its bytes count against the
+    /// current call's allocation limits (see [`crate::alloc`]); kernels allocate `values`
+    /// through that module's fallible funnel.
     pub fn from_vec<T: Element>(values: Vec<T>, shape: &[usize]) -> Result<Tensor> {
         let n = shape::numel(shape)?;
         if n != values.len() {
@@ -132,6 +134,7 @@ impl Tensor {
                 values.len()
             )));
         }
+        crate::alloc::reserve_bytes("tensor", std::mem::size_of_val(values.as_slice()))?;
         Ok(Tensor::contiguous_over(
             Storage::from_vec(values),
             T::DTYPE,
@@ -141,18 +144,9 @@ impl Tensor {
 
     /// A contiguous tensor holding a copy of `values` with `shape`.
     pub fn from_slice<T: Element>(values: &[T], shape: &[usize]) -> Result<Tensor> {
-        let n = shape::numel(shape)?;
-        if n != values.len() {
-            return Err(OpError::Storage(format!(
-                "{} values cannot fill a tensor of shape {shape:?}",
-                values.len()
-            )));
-        }
-        Ok(Tensor::contiguous_over(
-            Storage::from_elements(values),
-            T::DTYPE,
-            shape.to_vec(),
-        ))
+        let mut copy = crate::alloc::try_with_capacity("tensor", values.len())?;
+        copy.extend_from_slice(values);
+        Tensor::from_vec(copy, shape)
     }
 
     fn contiguous_over(storage: Arc<Storage>, dtype: DType, shape: Vec<usize>) -> Tensor {

@@ -88,6 +88,40 @@ pub fn zip_with(entries: &[Entry], crc_override: Option<(&str, u32)>) -> Vec<u8>
     finish(out, central, entries.len())
 }
 
+/// A zip of `entries` whose directory also lists `aliases` more names for the data of the
+/// entry named `shared`: every alias points at that one local header and compressed stream
+/// (the "many entries sharing one stream" bomb).
+pub fn zip_with_aliases(entries: &[Entry], shared: &str, aliases: &[String]) -> Vec<u8> {
+    let plain = zip(entries);
+    let count = entries.len();
+    // The directory starts where the end record says it does.
+    let end = plain.len() - 22;
+    let cd_offset = u32::from_le_bytes(plain[end + 16..end + 20].try_into().unwrap()) as usize;
+    let (out, central) = plain[..end].split_at(cd_offset);
+    let mut central = central.to_vec();
+    let shared_name = format!("archive/{shared}");
+    let mut at = 0;
+    let record = loop {
+        let name_len = u16::from_le_bytes([central[at + 28], central[at + 29]]) as usize;
+        let extra = u16::from_le_bytes([central[at + 30], central[at + 31]]) as usize;
+        let comment = u16::from_le_bytes([central[at + 32], central[at + 33]]) as usize;
+        let len = 46 + name_len + extra + comment;
+        if &central[at + 46..at + 46 + name_len] == shared_name.as_bytes() {
+            break central[at..at + 46].to_vec();
+        }
+        at += len;
+    };
+    for alias in aliases {
+        let name = format!("archive/{alias}");
+        central.extend_from_slice(&record[..28]);
+        central.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        central.extend_from_slice(&[0; 12]);
+        central.extend_from_slice(&record[42..46]);
+        central.extend_from_slice(name.as_bytes());
+    }
+    finish(out.to_vec(), central, count + aliases.len())
+}
+
 /// Appends the central directory and its end record.
 pub fn finish(mut out: Vec<u8>, central: Vec<u8>, count: usize) -> Vec<u8> {
     let cd_offset = out.len() as u32;

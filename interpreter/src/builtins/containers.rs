@@ -113,6 +113,7 @@ fn append(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let l = list(arg(a, 0)?)?;
     let mut items = l.0.write();
     grown_len(interp, items.len(), 1, "list")?;
+    reserve_more(&mut items, 1)?;
     items.push(arg(a, 1)?.clone());
     drop(items);
     Ok(Value::List(l.clone()))
@@ -122,12 +123,15 @@ fn extend(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let other = crate::eval::iterate(arg(a, 1)?)?;
     let mut items = l.0.write();
     grown_len(interp, items.len(), other.len(), "list")?;
+    reserve_more(&mut items, other.len())?;
     items.extend(other);
     Ok(Value::None)
 }
-fn insert(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
+fn insert(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let l = list(arg(a, 0)?)?;
     let mut items = l.0.write();
+    grown_len(interp, items.len(), 1, "list")?;
+    reserve_more(&mut items, 1)?;
     let n = items.len() as i64;
     let i = int(arg(a, 1)?)?;
     let at = if i < 0 {
@@ -260,10 +264,18 @@ fn concat(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
             Ok(Value::str(&format!("{x}{y}")))
         }
         (x, y) => {
-            let mut items = list(x)?.0.read().clone();
-            let more = list(y)?.0.read().clone();
-            grown_len(interp, items.len(), more.len(), "list")?;
-            items.extend(more);
+            let (x, y) = (list(x)?, list(y)?);
+            // One list locked at a time (`l + l` is the same list twice); the result is
+            // allocated fallibly before anything is copied.
+            let more_len = y.0.read().len();
+            let mut items = Vec::new();
+            {
+                let first = x.0.read();
+                let total = grown_len(interp, first.len(), more_len, "list")?;
+                reserve_more(&mut items, total)?;
+                items.extend(first.iter().cloned());
+            }
+            items.extend(y.0.read().iter().take(more_len).cloned());
             Ok(Value::list(items))
         }
     }
@@ -281,18 +293,35 @@ pub(super) fn repeat(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
             Ok(Value::str(&s.repeat(times)))
         }
         v => {
-            let items = list(v)?.0.read().clone();
+            let l = list(v)?;
+            let items = l.0.read();
             let total = repeated_len(items.len(), times, max, "list")?;
             let mut out = Vec::new();
             out.try_reserve_exact(total)
                 .map_err(|_| ErrorKind::Value(format!("list of {total} items: out of memory")))?;
-            for _ in 0..times {
-                out.extend(items.iter().cloned());
+            // `[] * 2**62` is empty at once, not 2**62 empty rounds.
+            if !items.is_empty() {
+                for _ in 0..times {
+                    out.extend(items.iter().cloned());
+                }
             }
+            drop(items);
             Ok(Value::list(out))
         }
     }
 }
+/// Room for `more` items in a list a model grows: an allocation failure is an error of the
+/// call (the length was already checked against the container limit).
+fn reserve_more(items: &mut Vec<Value>, more: usize) -> Result<()> {
+    items.try_reserve(more).map_err(|_| {
+        ErrorKind::Limit(format!(
+            "list of {} items grown by {more}: out of memory",
+            items.len()
+        ))
+        .into()
+    })
+}
+
 /// `len + more`, checked against the largest container a model may build.
 fn grown_len(interp: &Interpreter, len: usize, more: usize, what: &str) -> Result<usize> {
     let max = interp.limits().max_container_len;

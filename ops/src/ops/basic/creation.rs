@@ -72,14 +72,13 @@ pub fn arange(start: Scalar, end: Scalar, step: Scalar, dtype: Option<DType>) ->
     }
     let len = len as usize;
     // The length comes from model code (`arange(0, 1e18)`): account and check it first.
-    crate::alloc::reserve_elements(op, len, dtype.size())?;
-    crate::alloc::check_numel(len)?;
+    crate::alloc::check_elements(op, len, dtype.size())?;
     dispatch_dtype!(dtype, T => {
         let v: Vec<T> = if dtype.is_float() || any_float {
-            (0..len).map(|i| T::from_f64(s + st * i as f64)).collect()
+            crate::alloc::try_collect(op, (0..len).map(|i| T::from_f64(s + st * i as f64)))?
         } else {
             let (si, sti) = (start.to_i64(), step.to_i64());
-            (0..len).map(|i| T::from_i64(si.wrapping_add(sti.wrapping_mul(i as i64)))).collect()
+            crate::alloc::try_collect(op, (0..len).map(|i| T::from_i64(si.wrapping_add(sti.wrapping_mul(i as i64)))))?
         };
         Tensor::from_vec(v, &[len])
     })
@@ -91,44 +90,50 @@ fn linspace_typed<T: Element>(start: f64, end: f64, steps: usize) -> Result<Tens
     let v: Vec<T> = match T::DTYPE {
         DType::F64 => {
             let step = (end - start) / denom as f64;
-            (0..steps)
-                .map(|i| {
-                    if i < half {
-                        start + step * i as f64
-                    } else {
-                        end - step * (steps - i - 1) as f64
-                    }
-                })
-                .map(T::from_f64)
-                .collect()
+            crate::alloc::try_collect(
+                "aten::linspace",
+                (0..steps)
+                    .map(|i| {
+                        if i < half {
+                            start + step * i as f64
+                        } else {
+                            end - step * (steps - i - 1) as f64
+                        }
+                    })
+                    .map(T::from_f64),
+            )?
         }
         d if d.is_float() => {
             let (s, e) = (start as f32, end as f32);
             let step = (e - s) / denom as f32;
-            (0..steps)
-                .map(|i| {
-                    if i < half {
-                        s + step * i as f32
-                    } else {
-                        e - step * (steps - i - 1) as f32
-                    }
-                })
-                .map(|x| T::from_f64(x as f64))
-                .collect()
+            crate::alloc::try_collect(
+                "aten::linspace",
+                (0..steps)
+                    .map(|i| {
+                        if i < half {
+                            s + step * i as f32
+                        } else {
+                            e - step * (steps - i - 1) as f32
+                        }
+                    })
+                    .map(|x| T::from_f64(x as f64)),
+            )?
         }
         _ => {
             let (s, e) = (T::from_f64(start).to_f64(), T::from_f64(end).to_f64());
             let step = (e - s) / denom as f64;
-            (0..steps)
-                .map(|i| {
-                    if i < half {
-                        s + step * i as f64
-                    } else {
-                        e - step * (steps - i - 1) as f64
-                    }
-                })
-                .map(T::from_f64)
-                .collect()
+            crate::alloc::try_collect(
+                "aten::linspace",
+                (0..steps)
+                    .map(|i| {
+                        if i < half {
+                            s + step * i as f64
+                        } else {
+                            e - step * (steps - i - 1) as f64
+                        }
+                    })
+                    .map(T::from_f64),
+            )?
         }
     };
     Tensor::from_vec(v, &[steps])
@@ -163,14 +168,14 @@ pub fn logspace(
     let dtype = dtype.unwrap_or(DType::F32);
     let exps =
         linspace_typed::<f64>(start.to_f64(), end.to_f64(), steps as usize)?.to_vec::<f64>()?;
-    dispatch_dtype!(dtype, T => Tensor::from_vec(exps.iter().map(|&e| T::from_f64(base.powf(e))).collect::<Vec<T>>(), &[steps as usize]))
+    dispatch_dtype!(dtype, T => Tensor::from_vec(crate::alloc::try_collect("aten::logspace", exps.iter().map(|&e| T::from_f64(base.powf(e))))?, &[steps as usize]))
 }
 
 /// `torch.eye(n, m)`.
 pub fn eye(n: i64, m: i64, dtype: DType) -> Result<Tensor> {
     let shape = sizes("aten::eye", &[n, m])?;
     dispatch_dtype!(dtype, T => {
-        let mut v = vec![T::default(); shape[0] * shape[1]];
+        let mut v = crate::alloc::try_zeroed::<T>("aten::eye", shape[0] * shape[1])?;
         for i in 0..shape[0].min(shape[1]) {
             v[i * shape[1] + i] = T::from_i64(1);
         }

@@ -198,7 +198,7 @@ pub fn map1<A: Element, O: Element>(
     let guard = a.storage().read();
     let sa = typed::<A>(&guard, op)?;
     check_bounds(op, &walk, [sa.len()])?;
-    let mut out = vec![O::default(); walk.numel()];
+    let mut out = crate::alloc::try_filled(op, O::default(), walk.numel())?;
     let [ia] = walk.inner_strides();
     fill_parallel(&mut out, |chunk, start| {
         walk.for_each_run(start, start + chunk.len(), |[oa], len, pos| {
@@ -239,7 +239,7 @@ pub fn map2<A: Element, B: Element, O: Element>(
     let sa = typed::<A>(&ga, op)?;
     let sb = typed::<B>(gb, op)?;
     check_bounds(op, &walk, [sa.len(), sb.len()])?;
-    let mut out = vec![O::default(); walk.numel()];
+    let mut out = crate::alloc::try_filled(op, O::default(), walk.numel())?;
     let [ia, ib] = walk.inner_strides();
     fill_parallel(&mut out, |chunk, start| {
         walk.for_each_run(start, start + chunk.len(), |[oa, ob], len, pos| {
@@ -307,7 +307,7 @@ pub fn map3<A: Element, B: Element, C: Element, O: Element>(
         typed::<C>(&gc, op)?,
     );
     check_bounds(op, &walk, [sa.len(), sb.len(), sc.len()])?;
-    let mut out = vec![O::default(); walk.numel()];
+    let mut out = crate::alloc::try_filled(op, O::default(), walk.numel())?;
     let [ia, ib, ic] = walk.inner_strides();
     fill_parallel(&mut out, |chunk, start| {
         walk.for_each_run(start, start + chunk.len(), |[oa, ob, oc], len, pos| {

@@ -184,7 +184,7 @@ pub fn index(x: &Tensor, indices: &[Option<Tensor>]) -> Result<Tensor> {
     let guard = x.storage().read();
     dispatch_dtype!(x.dtype(), T => {
         let src = guard.typed::<T>()?;
-        let mut out = Vec::with_capacity(numel(&plan.shape)?);
+        let mut out = crate::alloc::try_with_capacity(op, numel(&plan.shape)?)?;
         let mut bad = false;
         plan.for_each(|o| match src.get(o) {
             Some(&v) => out.push(v),
@@ -484,7 +484,7 @@ pub fn scatter_reduce(
                 }
             }
         }
-        Tensor::from_vec(acc.into_iter().map(T::from_f64).collect::<Vec<T>>(), out.shape())
+        Tensor::from_vec(crate::alloc::try_collect(op, acc.into_iter().map(T::from_f64))?, out.shape())
     })
 }
 
@@ -587,7 +587,7 @@ pub fn one_hot(x: &Tensor, num_classes: i64) -> Result<Tensor> {
     }
     let mut shape = x.shape().to_vec();
     shape.push(n as usize);
-    let mut out = vec![0i64; numel(&shape)?];
+    let mut out = crate::alloc::try_filled(op, 0i64, numel(&shape)?)?;
     for (i, &c) in v.iter().enumerate() {
         out[i * n as usize + c as usize] = 1;
     }

@@ -12,7 +12,7 @@ use super::promotion::promote_types;
 
 fn cat_typed<T: Element>(parts: &[Tensor], dim: usize, shape: &[usize]) -> Result<Tensor> {
     let n = numel(shape)?;
-    let mut out = vec![T::default(); n];
+    let mut out = crate::alloc::try_filled("aten::cat", T::default(), n)?;
     let outer: usize = shape[..dim].iter().product();
     let inner: usize = shape[dim + 1..].iter().product();
     let row = shape[dim] * inner;

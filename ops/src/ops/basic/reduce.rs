@@ -79,17 +79,19 @@ impl Rows {
         f: impl Fn(&[T]) -> R + Sync,
     ) -> Result<Vec<R>> {
         let (rows, len) = (self.rows, self.len);
-        self.data.with_contiguous::<T, Vec<R>>(|src| {
+        self.data.with_contiguous::<T, Result<Vec<R>>>(|src| {
             if len == 0 {
-                return (0..rows).map(|_| f(&[])).collect();
+                return crate::alloc::try_collect("reduce", (0..rows).map(|_| f(&[])));
             }
             let work = rows.saturating_mul(len);
             if work >= PARALLEL_THRESHOLD && rows > 1 && crate::parallel::current_threads() > 1 {
-                crate::parallel::run(|| src.par_chunks(len).map(&f).collect())
+                Ok(crate::parallel::run(|| {
+                    src.par_chunks(len).map(&f).collect()
+                }))
             } else {
-                src.chunks(len).map(&f).collect()
+                crate::alloc::try_collect("reduce", src.chunks(len).map(&f))
             }
-        })
+        })?
     }
 
     /// `f(run)` as a tensor of `out_shape`.

@@ -91,7 +91,7 @@ fn k_logcumsumexp(args: &Args) -> Result<Arg> {
         ));
     }
     let lanes = Lanes::<f64>::new(op, t, args.int(1)?)?;
-    let mut values = Vec::with_capacity(lanes.values.len());
+    let mut values = crate::alloc::try_with_capacity(op, lanes.values.len())?;
     for row in lanes.chunks() {
         let mut acc = f64::NEG_INFINITY;
         for &v in row {
@@ -125,7 +125,7 @@ fn cross_impl(op: &str, a: &Tensor, b: &Tensor, dim: Option<i64>) -> Result<Tens
             format!("dimension {dim} does not have size 3 (it has {})", la.len),
         ));
     }
-    let mut values = Vec::with_capacity(la.values.len());
+    let mut values = crate::alloc::try_with_capacity(op, la.values.len())?;
     for (x, y) in la.chunks().zip(lb.chunks()) {
         let (&[x0, x1, x2], &[y0, y1, y2]) = (x, y) else {
             continue;

@@ -37,7 +37,7 @@ fn along_dim<T: Element, O: Element>(
         *l = out_len;
     }
     let rows: usize = shape[..shape.len() - 1].iter().product();
-    let mut out = vec![O::default(); rows * out_len];
+    let mut out = crate::alloc::try_filled("aten::select", O::default(), rows * out_len)?;
     moved.to_dtype(T::DTYPE)?.with_contiguous::<T, ()>(|src| {
         for r in 0..rows {
             f(

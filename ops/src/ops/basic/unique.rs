@@ -92,7 +92,7 @@ fn dim_unique(
     let values = moved.to_vec::<f64>()?;
     let width = values.len().checked_div(n).unwrap_or(0);
     let (reps, inverse, counts) = group(&values, width, n, sorted);
-    let mut out = Vec::with_capacity(reps.len() * width);
+    let mut out = crate::alloc::try_with_capacity(op, reps.len() * width)?;
     for &r in &reps {
         out.extend_from_slice(values.get(r * width..(r + 1) * width).unwrap_or(&[]));
     }

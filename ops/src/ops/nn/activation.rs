@@ -244,11 +244,14 @@ fn integer_activation(act: Act, x: &Tensor) -> Result<Option<Tensor>> {
         dispatch_dtype!(x.dtype(), T => {
             let lo = lo.map(T::from_f64);
             let hi = hi.map(T::from_f64);
-            let v: Vec<T> = x.to_vec::<T>()?.into_iter().map(|v| match (lo, hi) {
-                (Some(l), _) if v < l => l,
-                (_, Some(h)) if v > h => h,
-                _ => v,
-            }).collect();
+            let mut v: Vec<T> = x.to_vec::<T>()?;
+            for v in &mut v {
+                *v = match (lo, hi) {
+                    (Some(l), _) if *v < l => l,
+                    (_, Some(h)) if *v > h => h,
+                    _ => *v,
+                };
+            }
             Tensor::from_vec(v, x.shape())
         })
     };
@@ -357,10 +360,10 @@ pub fn prelu(x: &Tensor, weight: &Tensor) -> Result<Tensor> {
     with_real!(op, dtype, F => {
         let w = weight.to_vec::<F>()?;
         let out = with_data::<F, _>(x, |xs| {
-            Ok(xs.iter().enumerate().map(|(i, &v)| {
+            crate::alloc::try_collect(op, xs.iter().enumerate().map(|(i, &v)| {
                 let c = if wn == 1 { 0 } else { (i / inner.max(1)) % channels };
                 if v > F::ZERO { v } else { w[c] * v }
-            }).collect::<Vec<F>>())
+            }))
         })?;
         finish(out, x.shape(), dtype)
     })
@@ -388,7 +391,7 @@ pub fn glu(x: &Tensor, dim: i64) -> Result<Tensor> {
     let dtype = x.dtype();
     with_real!(op, dtype, F => {
         let (av, bv) = (a.to_vec::<F>()?, b.to_vec::<F>()?);
-        finish(av.iter().zip(&bv).map(|(&p, &q)| p * q).collect(), a.shape(), dtype)
+        finish(crate::alloc::try_collect(op, av.iter().zip(&bv).map(|(&p, &q)| p * q))?, a.shape(), dtype)
     })
 }
 

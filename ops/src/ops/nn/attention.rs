@@ -328,7 +328,7 @@ fn mean_over_heads(p: &Tensor) -> Result<Tensor> {
     let dtype = p.dtype();
     with_real!(op, dtype, F => {
         let v = p.to_vec::<F>()?;
-        let mut out = vec![F::ZERO; b * l * s];
+        let mut out = crate::alloc::try_filled(op, F::ZERO, b * l * s)?;
         for bi in 0..b {
             for hi in 0..h {
                 let src = &v[(bi * h + hi) * l * s..][..l * s];
@@ -357,7 +357,7 @@ fn add(op: &str, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let dtype = a.dtype();
     with_real!(op, dtype, F => {
         let (x, y) = (a.to_vec::<F>()?, b.to_vec::<F>()?);
-        finish(x.iter().zip(&y).map(|(&p, &q)| p + q).collect(), a.shape(), dtype)
+        finish(crate::alloc::try_collect(op, x.iter().zip(&y).map(|(&p, &q)| p + q))?, a.shape(), dtype)
     })
 }
 

@@ -3,8 +3,8 @@
 use crate::error::{OpError, Result};
 use crate::ops::nn::gemm_kernels::{matmul_into, parallelism_for, Mat};
 use crate::ops::nn::util::{
-    finish, for_each_chunk, opt_vec, product, runs_parallel, with_data, with_real, with_scratch,
-    Real,
+    finish, for_each_chunk, opt_vec, product, runs_parallel, try_with_scratch, with_data,
+    with_real, with_scratch, Real,
 };
 use crate::tensor::Tensor;
 
@@ -208,10 +208,10 @@ fn direct_single_channel<F: Real>(
     weights: &[F],
     p: &Conv2dParams,
     out: &mut [F],
-) {
+) -> Result<()> {
     if let Some(run) = depthwise_fast_path::<F>(d, p) {
         run(x, d, weights, out);
-        return;
+        return Ok(());
     }
     let plane = d.oh * d.ow;
     let kk = d.kh * d.kw;
@@ -219,7 +219,7 @@ fn direct_single_channel<F: Real>(
         d.h + p.pad_begin[0] + p.pad_end[0],
         d.w + p.pad_begin[1] + p.pad_end[1],
     );
-    with_scratch::<F, _>(ph * pw, |padded| {
+    try_with_scratch::<F, _>("aten::conv2d", ph * pw, |padded| {
         padded.fill(F::ZERO);
         for y in 0..d.h {
             let row = (y + p.pad_begin[0]) * pw + p.pad_begin[1];
@@ -252,7 +252,7 @@ fn direct_single_channel<F: Real>(
                 }
             }
         }
-    });
+    })
 }
 
 type DepthwiseFn<F> = fn(&[F], &Dims, &[F], &mut [F]);
@@ -436,7 +436,7 @@ fn conv2d_kernel<F: Real>(
     let in_plane = d.h * d.w;
     let kdim = checked(op, cg.checked_mul(d.kh * d.kw))?;
     let total = product(op, &[d.n, d.oc, plane])?;
-    let mut out = vec![F::ZERO; total];
+    let mut out = crate::alloc::try_filled(op, F::ZERO, total)?;
     let tasks = d.n * g;
     let parallel_tasks = runs_parallel(tasks);
     let pointwise = d.kh == 1
@@ -461,8 +461,7 @@ fn conv2d_kernel<F: Real>(
             parallelism_for(ocg, plane, kdim)
         };
         if cg == 1 && !pointwise && ocg <= 4 {
-            direct_single_channel(x_g, d, w_g, p, dst);
-            Ok(())
+            direct_single_channel(x_g, d, w_g, p, dst)
         } else if pointwise {
             matmul_into(
                 op,
@@ -488,7 +487,7 @@ fn conv2d_kernel<F: Real>(
                 ((1usize << 17) / row_len).max(256usize.div_ceil(d.ow.max(1)))
             }
             .clamp(1, d.oh.max(1));
-            with_scratch::<F, _>(kdim * band * d.ow, |col| {
+            try_with_scratch::<F, _>(op, kdim * band * d.ow, |col| {
                 let mut oy0 = 0;
                 while oy0 < d.oh {
                     let oy1 = (oy0 + band).min(d.oh);
@@ -511,7 +510,7 @@ fn conv2d_kernel<F: Real>(
                     oy0 = oy1;
                 }
                 Ok(())
-            })
+            })?
         }
     })?;
     Ok(out)
@@ -533,13 +532,13 @@ fn conv_transpose2d_kernel<F: Real>(
     let plane = d.oh * d.ow;
     let rows = checked(op, ocg.checked_mul(kk))?;
     let total = product(op, &[d.n, d.oc, plane])?;
-    let mut out = vec![F::ZERO; total];
+    let mut out = crate::alloc::try_filled(op, F::ZERO, total)?;
     let parallel_tasks = runs_parallel(d.n * g);
     for_each_chunk(&mut out, ocg * plane, |task, dst| {
         let (n, gi) = (task / g, task % g);
         let x_g = &x[(n * d.c + gi * cg) * in_plane..(n * d.c + (gi + 1) * cg) * in_plane];
         let w_g = &wt[gi * cg * rows..(gi + 1) * cg * rows];
-        let mut col = vec![F::ZERO; rows * in_plane];
+        let mut col = crate::alloc::try_filled(op, F::ZERO, rows * in_plane)?;
         let par = if parallel_tasks {
             gemm::Parallelism::None
         } else {

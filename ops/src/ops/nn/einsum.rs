@@ -121,7 +121,7 @@ fn sum_out(term: Term, keep: &[u32]) -> Result<Term> {
     let t = with_real!(OP, dtype, F => {
         let values = with_data::<F, _>(&permuted.contiguous()?, |xs| {
             Ok(if inner == 0 {
-                vec![F::ZERO; outer.iter().product()]
+                crate::alloc::try_filled(OP, F::ZERO, outer.iter().product())?
             } else {
                 xs.chunks(inner).map(|c| c.iter().fold(F::ZERO, |a, &v| a + v)).collect::<Vec<F>>()
             })

@@ -51,8 +51,8 @@ pub fn embedding(weight: &Tensor, indices: &Tensor) -> Result<Tensor> {
     let mut shape = indices.shape().to_vec();
     shape.push(dim);
     dispatch_dtype!(weight.dtype(), T => {
+        let mut out: Vec<T> = crate::alloc::try_with_capacity(op, idx.len().saturating_mul(dim))?;
         let values = weight.with_contiguous::<T, _>(|w| {
-            let mut out: Vec<T> = Vec::with_capacity(idx.len() * dim);
             for &i in &idx {
                 out.extend_from_slice(&w[i * dim..(i + 1) * dim]);
             }
@@ -145,10 +145,10 @@ pub fn embedding_bag(
     with_real!(op, dtype, F => {
         let psw: Option<Vec<F>> = per_sample_weights.map(|t| t.to_vec::<F>()).transpose()?;
         let (out, bag_size, max_idx, offset2bag) = with_data::<F, _>(weight, |w| {
-            let mut out = vec![F::ZERO; bags * dim];
-            let mut bag_size = vec![0i64; bags];
-            let mut max_idx = vec![-1i64; if mode == BagMode::Max { bags * dim } else { 0 }];
-            let mut offset2bag = vec![0i64; n];
+            let mut out = crate::alloc::try_filled(op, F::ZERO, bags * dim)?;
+            let mut bag_size = crate::alloc::try_filled(op, 0i64, bags)?;
+            let mut max_idx = crate::alloc::try_filled(op, -1i64, if mode == BagMode::Max { bags * dim } else { 0 })?;
+            let mut offset2bag = crate::alloc::try_filled(op, 0i64, n)?;
             for b in 0..bags {
                 let dst = &mut out[b * dim..(b + 1) * dim];
                 let mut count = 0usize;

@@ -62,7 +62,7 @@ pub fn batched_matmul(
     let dtype = a.dtype();
     with_real!(op, dtype, F => {
         let total = product(op, &out_shape)?;
-        let mut out = vec![F::ZERO; total];
+        let mut out = crate::alloc::try_filled(op, F::ZERO, total)?;
         let mut accumulate = false;
         if let Some(Addend { init, beta }) = addend {
             if beta != 0.0 {

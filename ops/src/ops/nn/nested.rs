@@ -142,7 +142,7 @@ pub fn to_padded_tensor(t: &Tensor, padding: f64, output_size: Option<&[i64]>) -
     let fill = Scalar::Float(padding);
     dispatch_dtype!(t.dtype(), T => {
         let x = t.to_vec::<T>()?;
-        let mut out = vec![scalar_to::<T>(fill); numel];
+        let mut out = crate::alloc::try_filled(op, scalar_to::<T>(fill), numel)?;
         for (i, &len) in lengths.iter().enumerate() {
             for j in 0..len {
                 let src = (i * seq + j) * inner;

@@ -248,9 +248,9 @@ fn normalize_blocks<F: Real>(
     eps: f64,
 ) -> Result<(Vec<F>, Vec<F>, Vec<F>)> {
     let blocks = xs.len().checked_div(len).unwrap_or(0);
-    let mut out = vec![F::ZERO; xs.len()];
-    let mut mean = vec![F::ZERO; blocks];
-    let mut rstd = vec![F::ZERO; blocks];
+    let mut out = crate::alloc::try_filled("aten::native_layer_norm", F::ZERO, xs.len())?;
+    let mut mean = crate::alloc::try_filled("aten::native_layer_norm", F::ZERO, blocks)?;
+    let mut rstd = crate::alloc::try_filled("aten::native_layer_norm", F::ZERO, blocks)?;
     for bi in 0..blocks {
         let src = &xs[bi * len..(bi + 1) * len];
         let (m, v) = moments_of_slice(src);
@@ -314,8 +314,8 @@ pub fn layer_norm(
         let (out, mean, rstd) = with_data::<F, _>(x, |xs| {
             let mut out = vec![F::ZERO; xs.len()];
             let blocks = xs.len().checked_div(len).unwrap_or(0);
-            let mut mean = vec![F::ZERO; blocks];
-            let mut rstd = vec![F::ZERO; blocks];
+            let mut mean = crate::alloc::try_filled(op, F::ZERO, blocks)?;
+            let mut rstd = crate::alloc::try_filled(op, F::ZERO, blocks)?;
             if len > 0 {
                 // statistics once per row (lane-parallel sums), then one fused normalize pass
                 for (bi, src) in xs.chunks_exact(len).enumerate() {
@@ -438,7 +438,7 @@ pub fn norm_except_dim(v: &Tensor, pow: i64, dim: i64) -> Result<Tensor> {
     }
     with_real!(op, dtype, F => {
         let norms = with_data::<F, _>(v, |xs| {
-            let mut acc = vec![0f64; size];
+            let mut acc = crate::alloc::try_filled(op, 0f64, size)?;
             for o in 0..outer {
                 for (k, slot) in acc.iter_mut().enumerate() {
                     let base = (o * size + k) * inner;
@@ -485,10 +485,10 @@ pub fn weight_norm(v: &Tensor, g: &Tensor, dim: i64) -> Result<Tensor> {
     with_real!(op, dtype, F => {
         let (nv, gv) = (norms.to_vec::<F>()?, g.to_vec::<F>()?);
         let out = with_data::<F, _>(v, |xs| {
-            Ok(xs.iter().enumerate().map(|(i, &x)| {
+            crate::alloc::try_collect(op, xs.iter().enumerate().map(|(i, &x)| {
                 let k = i.checked_div(inner).unwrap_or(0) % size.max(1);
                 x * (gv[k] / nv[k])
-            }).collect::<Vec<F>>())
+            }))
         })?;
         finish(out, v.shape(), dtype)
     })

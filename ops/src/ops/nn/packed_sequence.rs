@@ -86,7 +86,7 @@ pub fn pack_padded_sequence(
     out_shape.extend_from_slice(inner_shape);
     let data = dispatch_dtype!(input.dtype(), T => {
         let x = input.to_vec::<T>()?;
-        let mut out = Vec::with_capacity(product(PACK, &out_shape)?);
+        let mut out = crate::alloc::try_with_capacity(PACK, product(PACK, &out_shape)?)?;
         for (t, &bs) in batch_sizes.iter().enumerate() {
             let start = t * batch * inner;
             out.extend_from_slice(&x[start..start + bs as usize * inner]);
@@ -147,7 +147,7 @@ pub fn pad_packed_sequence(
     let numel = product(PAD, &out_shape)?;
     let output = dispatch_dtype!(data.dtype(), T => {
         let x = data.to_vec::<T>()?;
-        let mut out = vec![scalar_to::<T>(padding_value); numel];
+        let mut out = crate::alloc::try_filled(PAD, scalar_to::<T>(padding_value), numel)?;
         let mut offset = 0usize;
         for (t, &bs) in sizes.iter().enumerate() {
             let n = bs as usize * inner;

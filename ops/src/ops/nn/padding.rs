@@ -107,8 +107,8 @@ pub fn pad(x: &Tensor, pad: &[i64], mode: PadMode) -> Result<Tensor> {
             PadMode::Constant(v) => scalar_to::<T>(v),
             _ => T::default(),
         };
+        let mut out = crate::alloc::try_with_capacity(op, total)?;
         let values = src.with_contiguous::<T, _>(|xs| {
-            let mut out = Vec::with_capacity(total);
             if total > 0 {
                 let mut index = vec![0usize; nd];
                 'walk: loop {

@@ -253,8 +253,8 @@ pub fn max_pool2d(
     let total = product(op, &[planes, plane])?;
     with_real!(op, dtype, F => {
         let (vals, idx) = with_data::<F, _>(x, |xs| {
-            let mut out = vec![F::ZERO; total];
-            let mut idx = if with_indices { vec![0i64; total] } else { Vec::new() };
+            let mut out = crate::alloc::try_filled(op, F::ZERO, total)?;
+            let mut idx = if with_indices { crate::alloc::try_filled(op, 0i64, total)? } else { Vec::new() };
             if with_indices {
                 for (p, (d, ix)) in out.chunks_mut(plane).zip(idx.chunks_mut(plane)).enumerate() {
                     max_plane(&xs[p * h * w..(p + 1) * h * w], h, w, &wh, &ww, oh, ow, d, Some(ix));
@@ -310,7 +310,7 @@ pub fn avg_pool2d(
     let total = product(op, &[planes, plane])?;
     with_real!(op, dtype, F => {
         let out = with_data::<F, _>(x, |xs| {
-            let mut out = vec![F::ZERO; total];
+            let mut out = crate::alloc::try_filled(op, F::ZERO, total)?;
             for_each_chunk(&mut out, plane, |p, dst| {
                 let src = &xs[p * h * w..(p + 1) * h * w];
                 for oy in 0..oh {
@@ -376,8 +376,8 @@ pub fn adaptive_pool2d(
     let total = product(op, &[planes, plane])?;
     with_real!(op, dtype, F => {
         let (vals, idx) = with_data::<F, _>(x, |xs| {
-            let mut out = vec![F::ZERO; total];
-            let mut idx = vec![0i64; if max { total } else { 0 }];
+            let mut out = crate::alloc::try_filled(op, F::ZERO, total)?;
+            let mut idx = crate::alloc::try_filled(op, 0i64, if max { total } else { 0 })?;
             for p in 0..planes {
                 let src = &xs[p * h * w..(p + 1) * h * w];
                 for oy in 0..oh {

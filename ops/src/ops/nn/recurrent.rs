@@ -88,7 +88,7 @@ fn run_direction<F: Real>(
             Some(at)
         })
         .collect();
-    let mut pre = vec![F::ZERO; rows * width];
+    let mut pre = crate::alloc::try_filled(op, F::ZERO, rows * width)?;
     fill_rows(&mut pre, w.b_ih, width);
     matmul_into(
         op,
@@ -106,9 +106,9 @@ fn run_direction<F: Real>(
     )?;
     let mut h = h0.to_vec();
     let mut c = c0.map(<[F]>::to_vec).unwrap_or_default();
-    let mut raw = vec![F::ZERO; batch * hid];
-    let mut gh = vec![F::ZERO; batch * width];
-    let mut output = vec![F::ZERO; rows * out];
+    let mut raw = crate::alloc::try_filled(op, F::ZERO, batch * hid)?;
+    let mut gh = crate::alloc::try_filled(op, F::ZERO, batch * width)?;
+    let mut output = crate::alloc::try_filled(op, F::ZERO, rows * out)?;
     let par = parallelism_for(batch, width, out);
     for step in 0..steps {
         let t = if reverse { steps - 1 - step } else { step };
@@ -358,10 +358,10 @@ fn rnn_rows(
         let mut in_size = in0;
         let h0_all = hx[0].to_vec::<F>()?;
         let c0_all = if cell == Cell::Lstm { hx[1].to_vec::<F>()? } else { Vec::new() };
-        let mut h_n = vec![F::ZERO; units * batch * out];
-        let mut c_n = vec![F::ZERO; if cell == Cell::Lstm { units * batch * hidden } else { 0 }];
+        let mut h_n = crate::alloc::try_filled(op, F::ZERO, units * batch * out)?;
+        let mut c_n = crate::alloc::try_filled(op, F::ZERO, if cell == Cell::Lstm { units * batch * hidden } else { 0 })?;
         for layer in 0..o.num_layers {
-            let mut layer_out = vec![F::ZERO; rows * dirs * out];
+            let mut layer_out = crate::alloc::try_filled(op, F::ZERO, rows * dirs * out)?;
             for d in 0..dirs {
                 let unit = layer * dirs + d;
                 let p = &params[unit * per..(unit + 1) * per];

@@ -208,7 +208,7 @@ pub fn upsample2d(x: &Tensor, h: Axis, w: Axis, mode: Mode) -> Result<Tensor> {
     let dtype = x.dtype();
     with_real!(op, dtype, F => {
         let out = with_data::<F, _>(x, |xs| {
-            let mut out = vec![F::ZERO; total];
+            let mut out = crate::alloc::try_filled(op, F::ZERO, total)?;
             match mode {
                 Mode::Nearest | Mode::NearestExact => {
                     let exact = mode == Mode::NearestExact;
@@ -231,7 +231,7 @@ pub fn upsample2d(x: &Tensor, h: Axis, w: Axis, mode: Mode) -> Result<Tensor> {
                     for_each_chunk(&mut out, out_plane, |p, dst| {
                         let src = &xs[p * in_plane..(p + 1) * in_plane];
                         // horizontal pass over every input row, then the vertical pass
-                        let mut rows = vec![F::ZERO; h.input * w.output];
+                        let mut rows = crate::alloc::try_filled(op, F::ZERO, h.input * w.output)?;
                         for y in 0..h.input {
                             let row = &src[y * w.input..(y + 1) * w.input];
                             for (o, (x0, wx)) in rows[y * w.output..(y + 1) * w.output].iter_mut().zip(&tx) {

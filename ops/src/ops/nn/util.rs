@@ -307,6 +307,39 @@ pub fn with_scratch<F: Real, R>(len: usize, f: impl FnOnce(&mut [F]) -> R) -> R 
     })
 }
 
+/// [`with_scratch`] for a length that comes from model code (a padded plane, an unfolded
+/// panel): the buffer is checked against the call's limits and grown fallibly, so a size the
+/// allocator refuses is an error instead of an abort.
+pub fn try_with_scratch<F: Real, R>(
+    op: &str,
+    len: usize,
+    f: impl FnOnce(&mut [F]) -> R,
+) -> Result<R> {
+    let bytes = crate::alloc::bytes_of(op, len, std::mem::size_of::<F>())?;
+    crate::alloc::check_tensor_bytes(op, bytes)?;
+    let words = bytes.div_ceil(8);
+    let grown = SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            let missing = words.saturating_sub(buf.len());
+            buf.try_reserve_exact(missing).is_ok()
+        }
+        Err(_) => true,
+    });
+    if !grown {
+        return Err(OpError::MemoryLimit {
+            op: op.to_string(),
+            msg: format!("cannot allocate a scratch buffer of {bytes} bytes"),
+        });
+    }
+    match SCRATCH.with(|cell| cell.try_borrow_mut().is_ok()) {
+        true => Ok(with_scratch(len, f)),
+        false => {
+            let mut own = crate::alloc::try_filled(op, F::ZERO, len)?;
+            Ok(f(&mut own))
+        }
+    }
+}
+
 /// True when [`for_each_chunk`] would run `tasks` pieces in parallel.
 pub fn runs_parallel(tasks: usize) -> bool {
     tasks > 1 && crate::parallel::current_threads() > 1

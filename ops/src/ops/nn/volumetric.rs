@@ -99,7 +99,7 @@ pub fn conv3d(
                 if out.is_empty() {
                     hw = [slab.shape()[2], slab.shape()[3]];
                     plane = hw[0] * hw[1];
-                    out = vec![F::ZERO; product(op, &[n, oc, od, plane])?];
+                    out = crate::alloc::try_filled(op, F::ZERO, product(op, &[n, oc, od, plane])?)?;
                 }
                 let values = slab.to_vec::<F>()?;
                 for (i, src) in values.chunks(plane.max(1)).enumerate() {
@@ -180,7 +180,7 @@ fn pool3d(
     let dtype = x.dtype();
     with_real!(op, dtype, F => {
         let out = with_data::<F, _>(x, |xs| {
-            let mut out = Vec::with_capacity(total);
+            let mut out = crate::alloc::try_with_capacity(op, total)?;
             for p in 0..planes {
                 let src = &xs[p * vol..(p + 1) * vol];
                 for a in 0..outs[0] {
@@ -256,7 +256,7 @@ pub fn adaptive_avg_pool3d(x: &Tensor, output: [usize; 3]) -> Result<Tensor> {
     let dtype = x.dtype();
     with_real!(op, dtype, F => {
         let out = with_data::<F, _>(x, |xs| {
-            let mut out = Vec::with_capacity(total);
+            let mut out = crate::alloc::try_with_capacity(op, total)?;
             for p in 0..planes {
                 let src = &xs[p * vol..(p + 1) * vol];
                 for a in 0..output[0] {
