@@ -2,7 +2,10 @@
 # Runs every fuzz target for a fixed time (default 20 s each) on seed corpora made from
 # models/cases, and fails if any target finds a crash (a panic, an abort, a stack overflow, an
 # input running past -timeout, or memory past -rss_limit_mb).
-# Usage: fuzz/ci.sh [seconds-per-target] [target...]   (CI: `bash fuzz/ci.sh 20`)
+# Usage: fuzz/ci.sh [seconds-per-target] [target...]
+# FUZZ_RUNS=N runs N inputs per target instead of a time (CI: `FUZZ_RUNS=10000 bash fuzz/ci.sh`:
+# with the fixed seed the same inputs run on every machine, so CI's verdict does not depend on
+# the machine's speed).
 # Installs cargo-fuzz (pinned) when it is missing; needs only the stable toolchain.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -22,15 +25,22 @@ fi
 # faster; panics, aborts, stack overflows, hangs and runaway memory are what the targets find.
 cargo fuzz build -s none -O
 mkdir -p logs
+if [ -n "${FUZZ_RUNS:-}" ]; then
+    budget=(-runs="$FUZZ_RUNS")
+    what="$FUZZ_RUNS inputs"
+else
+    budget=(-max_total_time="$seconds")
+    what="${seconds}s"
+fi
 failed=""
 for t in $targets; do
     rm -rf "artifacts/$t"
-    echo "fuzz: $t for ${seconds}s"
+    echo "fuzz: $t for $what"
     status=0
     # -seed fixed: the same build explores the same way on every run (fewer surprises in CI);
     # -timeout: one input running for 10 s is a hang.
     cargo fuzz run -s none -O "$t" "corpus/$t" -- \
-        -max_total_time="$seconds" -seed=1 -timeout=10 -rss_limit_mb=4096 -max_len=262144 \
+        "${budget[@]}" -seed=1 -timeout=10 -rss_limit_mb=4096 -max_len=262144 \
         -print_final_stats=1 > "logs/$t.log" 2>&1 || status=$?
     grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "logs/$t.log" | sed "s/^/fuzz: $t: /" || true
     if [ "$status" -ne 0 ] || ls "artifacts/$t"/* > /dev/null 2>&1; then
@@ -43,4 +53,4 @@ if [ -n "$failed" ]; then
     echo "fuzz: crashes in:$failed" >&2
     exit 1
 fi
-echo "fuzz: all targets ran ${seconds}s each without a crash"
+echo "fuzz: all targets ran $what each without a crash"
