@@ -256,6 +256,17 @@ impl std::fmt::Debug for ActorPool {
     }
 }
 
+/// `IndexError` unless `index` names one of the pool's workers.
+fn check_worker(pool: &RustActorPool, index: usize) -> PyResult<()> {
+    if index < pool.workers() {
+        return Ok(());
+    }
+    Err(PyIndexError::new_err(format!(
+        "worker {index} out of range: the pool has {} workers",
+        pool.workers()
+    )))
+}
+
 impl ActorPool {
     fn running(&self) -> PyResult<Arc<RustActorPool>> {
         self.pool
@@ -274,12 +285,7 @@ impl ActorPool {
     ) -> PyResult<PendingCall> {
         let pool = self.running()?;
         if let Some(index) = worker {
-            if index >= pool.workers() {
-                return Err(PyIndexError::new_err(format!(
-                    "worker {index} out of range: the pool has {} workers",
-                    pool.workers()
-                )));
-            }
+            check_worker(&pool, index)?;
         }
         let (inputs, kind) = self.model.get().bind(method, args, kwargs)?;
         let handle = py.detach(|| match worker {
@@ -376,12 +382,7 @@ impl ActorPool {
     /// Calls queued or running on worker `worker`.
     fn pending(&self, worker: usize) -> PyResult<usize> {
         let pool = self.running()?;
-        if worker >= pool.workers() {
-            return Err(PyIndexError::new_err(format!(
-                "worker {worker} out of range: the pool has {} workers",
-                pool.workers()
-            )));
-        }
+        check_worker(&pool, worker)?;
         Ok(pool.pending(worker))
     }
 

@@ -548,32 +548,12 @@ fn device_of(interp: &mut Interpreter, _: &mut Frame, a: Args) -> Result<Value> 
     interp.call_op_by_name("aten::device", a.args)
 }
 
-fn ord_of(_: &mut Interpreter, _: &mut Frame, a: Args) -> Result<Value> {
-    Ok({
-        let s = a
-            .arg(0)?
-            .as_str()
-            .ok_or_else(|| type_error("ord() expects a string"))?;
-        let mut chars = s.chars();
-        match (chars.next(), chars.next()) {
-            (Some(c), None) => Value::Int(c as i64),
-            _ => return Err(type_error("ord() expected a character")),
-        }
-    })
+fn ord_of(interp: &mut Interpreter, _: &mut Frame, a: Args) -> Result<Value> {
+    super::strings::ord(interp, &a.args)
 }
 
-fn chr_of(_: &mut Interpreter, _: &mut Frame, a: Args) -> Result<Value> {
-    Ok({
-        let i = a
-            .arg(0)?
-            .as_int()
-            .ok_or_else(|| type_error("chr() expects an int"))?;
-        let c = u32::try_from(i)
-            .ok()
-            .and_then(char::from_u32)
-            .ok_or_else(|| value_error("chr() arg not in range"))?;
-        Value::str(&c.to_string())
-    })
+fn chr_of(interp: &mut Interpreter, _: &mut Frame, a: Args) -> Result<Value> {
+    super::strings::chr(interp, &a.args)
 }
 
 fn div_mod(interp: &mut Interpreter, _: &mut Frame, a: Args) -> Result<Value> {

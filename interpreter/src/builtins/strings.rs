@@ -384,7 +384,7 @@ fn rstrip(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
 }
 
 /// `ord(str)` (`aten::ord`): the code point of a one-character string.
-fn ord(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
+pub(crate) fn ord(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let mut chars = text(a, 0)?.chars();
     match (chars.next(), chars.next()) {
         (Some(c), None) => Ok(Value::Int(i64::from(u32::from(c)))),
@@ -393,7 +393,7 @@ fn ord(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
 }
 
 /// `chr(int)` (`aten::chr`): the one-character string of a code point.
-fn chr(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
+pub(crate) fn chr(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let i = arg(a, 0)?
         .as_int()
         .ok_or_else(|| type_error("chr() expects an int"))?;
