@@ -15,11 +15,12 @@ fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 "$VENV/bin/python" -m pip install --quiet "maturin>=1.9,<2"
 
-# The wheel's crate graph unifies features differently from `cargo test --workspace` (numpy and
-# pyo3 come in), so it builds in its own target directory: the two never invalidate each other.
+# The wheel shares the workspace's target directory: cargo keys every artifact by its features,
+# so the crates whose features differ in the wheel's graph (pyo3 and numpy come in) get their
+# own artifacts and the rest (the optimized kernels above all) are built once for both.
 # The dev profile compiles the kernels optimized (see Cargo.toml); MATURIN_PROFILE=release for a
 # release wheel.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/python}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 rm -rf target/wheels
 "$VENV/bin/maturin" build --profile "${MATURIN_PROFILE:-dev}" --out target/wheels
 wheel="$(ls target/wheels/torchscript-*.whl)"
