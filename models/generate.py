@@ -2687,5 +2687,37 @@ def _check_roi_heads_untied(m: nn.Module, wrapper_input: bool = True):
     _check_detections_untied(m, _det_images())
 
 
+class _AtenSweepStats(nn.Module):
+    def forward(self, x, xn, q, a, b, v, ints, m, rhs):
+        return (torch.nanmean(xn, 1), torch.nanmean(xn), torch.quantile(x, 0.3, dim=1),
+                torch.quantile(x, q, dim=0, keepdim=True), torch.nanquantile(xn, q, dim=1),
+                torch.quantile(x.flatten(), 0.5, interpolation="nearest"),
+                torch.quantile(x, 0.65, dim=1, interpolation="midpoint"), torch.cov(a), torch.corrcoef(a),
+                torch.special.i0(v), torch.special.ndtr(v), torch.special.ndtri(torch.sigmoid(v)),
+                torch.special.log_ndtr(v), torch.special.entr(torch.relu(v)), torch.special.expit(v),
+                torch.special.xlog1py(v, torch.relu(v)), torch.float_power(torch.relu(v), 1.5),
+                torch.ldexp(v, ints), torch.addr(a, a[:, 0], a[0]), torch.addbmm(m[0], m, m),
+                torch.linalg.multi_dot([m[0], m[1], m[0]]), torch.linalg.solve(m, rhs), torch.take(a, ints % 9),
+                torch.vander(v[:4], 3), torch.vander(ints[:3], increasing=True))
+
+
+@case("aten_sweep_stats_scripted", 12, "Second aten sweep: nanmean, quantile / nanquantile (scalar and tensor q, "
+      "linear / nearest / midpoint), cov, corrcoef, special i0 / ndtr / ndtri / log_ndtr / entr / expit / xlog1py, "
+      "float_power, ldexp, addr, addbmm, linalg.multi_dot, linalg.solve, take, vander.", kind="scripted")
+def _():
+    m = _AtenSweepStats()
+    x = torch.randn(4, 6)
+    xn = x.clone()
+    xn[0, 2] = float("nan")
+    xn[2, 0] = float("nan")
+    q = torch.tensor([0.1, 0.5, 0.9])
+    a = torch.randn(3, 3)
+    b = torch.randn(3, 3)
+    v = torch.randn(6)
+    ints = torch.tensor([3, -1, 0, 2, 5, 1])
+    mats = torch.randn(2, 3, 3) + 2.0 * torch.eye(3)
+    rhs = torch.randn(2, 3)
+    return dict(module=script(m), inputs=(x, xn, q, a, b, v, ints, mats, rhs), eager=m)
+
 if __name__ == "__main__":
     main()

@@ -16,6 +16,7 @@ pub mod scan;
 pub mod search;
 pub mod select;
 pub mod shape_ops;
+pub mod stats;
 pub mod special;
 pub mod stdsort;
 pub mod structure;
@@ -46,4 +47,5 @@ pub fn register(reg: &mut Registry) {
     unique::register(reg);
     special::register(reg);
     structure::register(reg);
+    stats::register(reg);
 }

@@ -1,8 +1,8 @@
-//! Special functions and float binary math: lgamma, digamma, polygamma, logit, logaddexp(2), copysign, heaviside, gcd, lcm.
+//! Special functions and float binary math: lgamma, digamma, polygamma, i0, ndtr, entr, logit, logaddexp(2), copysign, xlog1py, float_power, ldexp, heaviside, gcd, lcm, and the torch.special aliases.
 
 use crate::arg::{Arg, Args};
 use crate::dispatch_dtype;
-use crate::dtype::Element;
+use crate::dtype::{DType, Element};
 use crate::error::{OpError, Result};
 use crate::registry::{OpFn, Registry};
 use crate::tensor::Tensor;
@@ -10,7 +10,9 @@ use crate::tensor::Tensor;
 use super::binary::{operand, write_inplace};
 use super::elementwise::map2;
 use super::promotion::{float_result, result_type, Operand};
-use super::unary::float_unary;
+use super::reduce::logsumexp;
+use super::unary::{erfc_f64, erfinv_f64, float_fn, float_unary};
+use crate::ops::nn::softmax::softmax;
 
 const PI: f64 = std::f64::consts::PI;
 
@@ -190,6 +192,20 @@ pub fn polygamma_f64(n: i64, x: f64) -> f64 {
     }
 }
 
+/// The modified Bessel function I0 (its power series; it converges for every x).
+pub fn i0_f64(x: f64) -> f64 {
+    let q = x * x / 4.0;
+    let (mut term, mut sum) = (1.0f64, 1.0f64);
+    for k in 1..1000 {
+        term *= q / (k as f64 * k as f64);
+        sum += term;
+        if term < sum * 1e-17 || !sum.is_finite() {
+            break;
+        }
+    }
+    sum
+}
+
 fn unary_name<'a>(a: &Args<'a>) -> &'a str {
     let name = a.op().strip_prefix("aten::").unwrap_or(a.op());
     let name = name.split('.').next().unwrap_or(name);
@@ -202,12 +218,31 @@ fn special_unary(a: &Args) -> Result<Tensor> {
     let f: fn(f64) -> f64 = match base.trim_end_matches('_') {
         "lgamma" | "gammaln" => lgamma_f64,
         "digamma" | "psi" => digamma_f64,
-        other => {
-            return Err(OpError::unsupported(
-                a.op(),
-                format!("no function `{other}`"),
-            ))
-        }
+        "i0" => i0_f64,
+        "ndtr" => |v: f64| 0.5 * erfc_f64(-v * std::f64::consts::FRAC_1_SQRT_2),
+        "log_ndtr" => |v: f64| (0.5 * erfc_f64(-v * std::f64::consts::FRAC_1_SQRT_2)).ln(),
+        "ndtri" => |p: f64| std::f64::consts::SQRT_2 * erfinv_f64(2.0 * p - 1.0),
+        "entr" => |v: f64| {
+            if v.is_nan() {
+                v
+            } else if v > 0.0 {
+                -v * v.ln()
+            } else if v == 0.0 {
+                0.0
+            } else {
+                f64::NEG_INFINITY
+            }
+        },
+        "expit" => |v: f64| 1.0 / (1.0 + (-v).exp()),
+        other => match float_fn(other) {
+            Some(f) => f,
+            None => {
+                return Err(OpError::unsupported(
+                    a.op(),
+                    format!("no function `{other}`"),
+                ))
+            }
+        },
     };
     float_unary(a.op(), x, f)
 }
@@ -289,6 +324,15 @@ fn binary_fn(a: &Args) -> Result<fn(f64, f64) -> f64> {
         "logaddexp" => logaddexp,
         "logaddexp2" => logaddexp2,
         "copysign" => f64::copysign,
+        "xlog1py" => |x: f64, y: f64| {
+            if y.is_nan() {
+                y
+            } else if x == 0.0 {
+                0.0
+            } else {
+                x * y.ln_1p()
+            }
+        },
         other => {
             return Err(OpError::unsupported(
                 a.op(),
@@ -358,6 +402,39 @@ fn k_gcd_lcm(a: &Args) -> Result<Arg> {
     }
 }
 
+/// `float_power(a, b)`: `pow` in float64.
+fn k_float_power(a: &Args) -> Result<Arg> {
+    let (x, y) = (operand(a, 0)?, operand(a, 1)?);
+    let (tx, ty) = (x.to_tensor(DType::F64)?, y.to_tensor(DType::F64)?);
+    let r = map2::<f64, f64, f64>(a.op(), &tx, &ty, f64::powf)?;
+    if unary_name(a).ends_with('_') {
+        write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
+    } else {
+        Ok(Arg::Tensor(r))
+    }
+}
+
+/// `ldexp(x, e)`: `x * 2^e` in the promoted float type.
+fn k_ldexp(a: &Args) -> Result<Arg> {
+    let r = float_binary(a.op(), &operand(a, 0)?, &operand(a, 1)?, |x, e| {
+        x * e.exp2()
+    })?;
+    if unary_name(a).ends_with('_') {
+        write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
+    } else {
+        Ok(Arg::Tensor(r))
+    }
+}
+
+fn k_special_softmax(a: &Args) -> Result<Arg> {
+    let log = a.op().contains("log_softmax");
+    softmax(a.tensor(0)?, a.int(1)?, a.opt_dtype(2)?, log).map(Arg::Tensor)
+}
+
+fn k_special_logsumexp(a: &Args) -> Result<Arg> {
+    logsumexp(a.tensor(0)?, &a.int_list(1)?, a.bool(2)?).map(Arg::Tensor)
+}
+
 /// Registers the special functions.
 pub fn register(reg: &mut Registry) {
     let table: &[(&str, OpFn)] = &[
@@ -382,6 +459,33 @@ pub fn register(reg: &mut Registry) {
         ("aten::copysign_.Scalar", k_float_binary),
         ("aten::heaviside", k_heaviside),
         ("aten::heaviside_", k_heaviside),
+        ("aten::i0", k_special_unary),
+        ("aten::i0_", k_special_unary),
+        ("aten::special_i0", k_special_unary),
+        ("aten::special_ndtr", k_special_unary),
+        ("aten::special_log_ndtr", k_special_unary),
+        ("aten::special_ndtri", k_special_unary),
+        ("aten::special_entr", k_special_unary),
+        ("aten::special_expit", k_special_unary),
+        ("aten::special_erf", k_special_unary),
+        ("aten::special_erfc", k_special_unary),
+        ("aten::special_erfinv", k_special_unary),
+        ("aten::special_exp2", k_special_unary),
+        ("aten::special_expm1", k_special_unary),
+        ("aten::special_sinc", k_special_unary),
+        ("aten::special_xlog1py", k_float_binary),
+        ("aten::special_xlog1py.other_scalar", k_float_binary),
+        ("aten::special_xlog1py.self_scalar", k_float_binary),
+        ("aten::float_power.Tensor_Tensor", k_float_power),
+        ("aten::float_power.Tensor_Scalar", k_float_power),
+        ("aten::float_power.Scalar", k_float_power),
+        ("aten::float_power_.Tensor", k_float_power),
+        ("aten::float_power_.Scalar", k_float_power),
+        ("aten::ldexp.Tensor", k_ldexp),
+        ("aten::ldexp_", k_ldexp),
+        ("aten::special_softmax", k_special_softmax),
+        ("aten::special_log_softmax", k_special_softmax),
+        ("aten::special_logsumexp", k_special_logsumexp),
         ("aten::gcd", k_gcd_lcm),
         ("aten::gcd_", k_gcd_lcm),
         ("aten::lcm", k_gcd_lcm),

@@ -1,4 +1,4 @@
-//! Structural tensor ops built from views and copies: rot90, kron, take_along_dim, tril/triu_indices, cartesian_prod, diag_embed, block_diag, isin, bincount, trace.
+//! Structural tensor ops built from views and copies: rot90, kron, take, take_along_dim, tril/triu_indices, cartesian_prod, diag_embed, block_diag, vander, isin, bincount, trace.
 
 use std::collections::HashSet;
 
@@ -346,6 +346,66 @@ pub fn trace(x: &Tensor) -> Result<Tensor> {
     sum(&diagonal(x, 0, 0, 1)?, None, false, None)
 }
 
+/// `take(x, index)`: elements of the flattened `x` at `index` (negative indices wrap).
+pub fn take(x: &Tensor, index: &Tensor) -> Result<Tensor> {
+    let flat = x.reshape(&[-1])?;
+    let n = flat.numel() as i64;
+    let idx = index.to_vec::<i64>()?;
+    let mut wrapped = Vec::with_capacity(idx.len());
+    for i in idx {
+        let w = if i < 0 { i + n } else { i };
+        if w < 0 || w >= n {
+            return Err(OpError::invalid(
+                "aten::take",
+                format!("out of range: tried to access index {i} on a tensor of {n} elements."),
+            ));
+        }
+        wrapped.push(w);
+    }
+    let picked =
+        super::index::index_select(&flat, 0, &Tensor::from_vec(wrapped, &[index.numel()])?)?;
+    picked.reshape(&index.shape().iter().map(|&d| d as i64).collect::<Vec<_>>())
+}
+
+/// `vander(x, N, increasing)`: columns `x^(N-1) .. x^0` (or increasing powers), by repeated
+/// multiplication in the result type (integers stay exact).
+pub fn vander(x: &Tensor, n: Option<i64>, increasing: bool) -> Result<Tensor> {
+    let op = "aten::vander";
+    if x.dim() != 1 {
+        return Err(OpError::invalid(op, "x must be a one-dimensional tensor."));
+    }
+    let rows = x.numel();
+    let cols = match n {
+        Some(c) if c < 0 => return Err(OpError::invalid(op, "N must be non-negative.")),
+        Some(c) => c as usize,
+        None => rows,
+    };
+    let dtype = promote_types(x.dtype(), DType::I64);
+    let mut out = Tensor::zeros(&[rows, cols], dtype)?;
+    if cols > 0 {
+        let ones = Tensor::full(&[rows], Scalar::Int(1), dtype)?;
+        let mut power = ones;
+        let xs = x.to_dtype(dtype)?;
+        let mut columns = Vec::with_capacity(cols);
+        for _ in 0..cols {
+            columns.push(power.clone());
+            power = mul(&power, &xs)?;
+        }
+        if !increasing {
+            columns.reverse();
+        }
+        out = stack(&columns, 1)?;
+    }
+    Ok(out)
+}
+
+fn k_take(a: &Args) -> Result<Arg> {
+    take(a.tensor(0)?, a.tensor(1)?).map(Arg::Tensor)
+}
+fn k_vander(a: &Args) -> Result<Arg> {
+    vander(a.tensor(0)?, a.opt_int(1)?, a.bool(2)?).map(Arg::Tensor)
+}
+
 fn k_rot90(a: &Args) -> Result<Arg> {
     rot90(a.tensor(0)?, a.int(1)?, &a.int_list(2)?).map(Arg::Tensor)
 }
@@ -408,6 +468,8 @@ pub fn register(reg: &mut Registry) {
         ("aten::isin.Scalar_Tensor", k_isin),
         ("aten::bincount", k_bincount),
         ("aten::trace", k_trace),
+        ("aten::take", k_take),
+        ("aten::vander", k_vander),
     ];
     for (name, f) in table {
         reg.register(name, *f);

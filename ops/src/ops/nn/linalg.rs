@@ -1,11 +1,12 @@
-//! Products and small dense linear algebra: tensordot, dot/vdot/inner/outer, det/slogdet/logdet, inverse, matrix_power (LU with partial pivoting in float64).
+//! Products and small dense linear algebra: tensordot, dot/vdot/inner/outer, addr/addbmm, multi_dot, det/slogdet/logdet, inverse, solve, matrix_power (LU with partial pivoting in float64).
 
 use crate::arg::{Arg, Args};
 use crate::dtype::DType;
 use crate::error::{OpError, Result};
-use crate::ops::basic::binary::mul;
+use crate::ops::basic::binary::{add, mul, mul_scalar};
 use crate::ops::basic::reduce::sum;
 use crate::registry::{OpFn, Registry};
+use crate::scalar::Scalar;
 use crate::shape::wrap_dim;
 use crate::tensor::Tensor;
 
@@ -311,6 +312,75 @@ pub fn matrix_power(x: &Tensor, k: i64) -> Result<Tensor> {
     }
 }
 
+/// `linalg_solve(A, B, left)`: `A X = B` (or `X A = B`), via the inverse; `B` is a batch of
+/// vectors when it has one dimension less than `A` and matches its leading shape.
+pub fn solve(a: &Tensor, b: &Tensor, left: bool) -> Result<Tensor> {
+    let op = "aten::linalg_solve";
+    let inv = inverse(op, a)?;
+    let vector = b.dim() == 1 || (b.dim() + 1 == a.dim() && b.shape() == &a.shape()[..a.dim() - 1]);
+    if vector {
+        let col = b.unsqueeze(-1)?;
+        let x = if left {
+            matmul(&inv, &col)?
+        } else {
+            matmul(&col.transpose(-1, -2)?, &inv)?
+        };
+        return x.reshape(&b.shape().iter().map(|&d| d as i64).collect::<Vec<_>>());
+    }
+    if left {
+        matmul(&inv, b)
+    } else {
+        matmul(b, &inv)
+    }
+}
+
+/// `addr(input, v1, v2, beta, alpha)`: `beta input + alpha outer(v1, v2)`.
+fn k_addr(a: &Args) -> Result<Arg> {
+    let (input, v1, v2) = (a.tensor(0)?, a.tensor(1)?, a.tensor(2)?);
+    let prod = mul_scalar(&outer(v1, v2)?, a.scalar(4)?)?;
+    let beta = a.scalar(3)?;
+    let r = if beta.to_f64() == 0.0 {
+        prod
+    } else {
+        add(&mul_scalar(input, beta)?, &prod, Scalar::Int(1))?
+    };
+    Ok(Arg::Tensor(r))
+}
+
+/// `addbmm(input, b1, b2, beta, alpha)`: `beta input + alpha sum_i b1[i] @ b2[i]`.
+fn k_addbmm(a: &Args) -> Result<Arg> {
+    let (input, b1, b2) = (a.tensor(0)?, a.tensor(1)?, a.tensor(2)?);
+    let products = matmul(b1, b2)?;
+    let total = sum(&products, Some(&[0]), false, None)?;
+    let prod = mul_scalar(&total, a.scalar(4)?)?;
+    let beta = a.scalar(3)?;
+    let r = if beta.to_f64() == 0.0 {
+        prod
+    } else {
+        add(&mul_scalar(input, beta)?, &prod, Scalar::Int(1))?
+    };
+    Ok(Arg::Tensor(r))
+}
+
+/// `chain_matmul` / `linalg_multi_dot`: the product of a list of matrices, left to right (the
+/// first and last may be vectors for multi_dot).
+fn k_multi_dot(a: &Args) -> Result<Arg> {
+    let ts = a.tensor_list(0)?;
+    let mut it = ts.iter();
+    let first = it
+        .next()
+        .ok_or_else(|| OpError::invalid(a.op(), "expected at least one tensor"))?;
+    let mut acc = first.clone();
+    for t in it {
+        acc = matmul(&acc, t)?;
+    }
+    Ok(Arg::Tensor(acc))
+}
+
+fn k_solve(a: &Args) -> Result<Arg> {
+    solve(a.tensor(0)?, a.tensor(1)?, a.bool(2)?).map(Arg::Tensor)
+}
+
 fn k_tensordot(a: &Args) -> Result<Arg> {
     tensordot(a.tensor(0)?, a.tensor(1)?, &a.int_list(2)?, &a.int_list(3)?).map(Arg::Tensor)
 }
@@ -371,6 +441,11 @@ pub fn register(reg: &mut Registry) {
         ("aten::inverse", k_inverse),
         ("aten::linalg_inv", k_inverse),
         ("aten::matrix_power", k_matrix_power),
+        ("aten::addr", k_addr),
+        ("aten::addbmm", k_addbmm),
+        ("aten::chain_matmul", k_multi_dot),
+        ("aten::linalg_multi_dot", k_multi_dot),
+        ("aten::linalg_solve", k_solve),
         ("aten::linalg_matrix_power", k_matrix_power),
     ];
     for (name, f) in table {

@@ -1,22 +1,27 @@
-//! `torchvision::nms`: greedy non-maximum suppression, visiting boxes in the order of PyTorch's (unstable) descending sort so that ties keep torchvision's order.
+//! `torchvision::nms`: greedy non-maximum suppression, visiting boxes in the order of torchvision's stable descending sort of the scores (equal scores by index).
 
 use crate::arg::{Arg, Args};
 use crate::dtype::DType;
 use crate::error::{OpError, Result};
-use crate::ops::basic::stdsort;
 use crate::tensor::Tensor;
 
 use super::{float_only, VisionFloat};
 
-/// `scores.sort(0, descending=True)` of the CPU kernel: libstdc++'s `std::sort` on (value,
-/// index) pairs with NaN first, so equal scores come out in the same order as in PyTorch.
+/// `scores.sort(/*stable=*/true, 0, /*descending=*/true)` of torchvision's CPU kernel: NaN
+/// first, then decreasing scores, equal scores in index order.
 fn descending_order<F: VisionFloat>(scores: &[F]) -> Vec<usize> {
-    let mut pairs: Vec<(F, usize)> = scores.iter().copied().zip(0..).collect();
-    let is_nan = |v: F| v.to_f64().is_nan();
-    stdsort::sort(&mut pairs, &|a: &(F, usize), b: &(F, usize)| {
-        (is_nan(a.0) && !is_nan(b.0)) || a.0 > b.0
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    let key = |i: usize| scores.get(i).map_or(f64::NAN, |s| s.to_f64());
+    order.sort_by(|&a, &b| {
+        let (x, y) = (key(a), key(b));
+        match (x.is_nan(), y.is_nan()) {
+            (true, true) => std::cmp::Ordering::Equal,
+            (true, false) => std::cmp::Ordering::Less,
+            (false, true) => std::cmp::Ordering::Greater,
+            (false, false) => y.partial_cmp(&x).unwrap_or(std::cmp::Ordering::Equal),
+        }
     });
-    pairs.into_iter().map(|(_, i)| i).collect()
+    order
 }
 
 fn nms_impl<F: VisionFloat>(boxes: &[F], scores: &[F], iou_threshold: f64) -> Vec<i64> {
