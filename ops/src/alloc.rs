@@ -87,7 +87,8 @@ impl Drop for CallScope {
     }
 }
 
-fn limit_error(op: &str, msg: String) -> OpError {
+/// The error of a call that would go past its memory limits (or past what can be allocated).
+pub fn limit_error(op: &str, msg: String) -> OpError {
     OpError::MemoryLimit {
         op: op.to_string(),
         msg,

@@ -12,6 +12,8 @@
     )
 )]
 
+use crate::error::Result;
+
 /// Calls `f(offset)` for every element of a view with `shape` and `strides` starting at
 /// `offset`, in row-major (C) order. Offsets are in elements.
 #[inline]
@@ -62,11 +64,13 @@ pub fn for_each_offset(
     }
 }
 
-/// Collects the offsets of [`for_each_offset`] (for gathers reused several times).
-pub fn offsets(shape: &[usize], strides: &[usize], offset: usize) -> Vec<usize> {
-    let mut out = Vec::with_capacity(shape.iter().product());
+/// Collects the offsets of [`for_each_offset`] (for gathers reused several times), allocated
+/// through the funnel of `op`'s call (see [`crate::alloc`]).
+pub fn offsets(op: &str, shape: &[usize], strides: &[usize], offset: usize) -> Result<Vec<usize>> {
+    let n = shape.iter().fold(1usize, |acc, &d| acc.saturating_mul(d));
+    let mut out = crate::alloc::try_with_capacity(op, n)?;
     for_each_offset(shape, strides, offset, |o| out.push(o));
-    out
+    Ok(out)
 }
 
 /// Strides of a view of `from` broadcast (expanded) to `to`: 0 on broadcast dims.
@@ -90,9 +94,18 @@ mod tests {
     #[test]
     fn walks_transposed_views() {
         // 2x3 row-major storage viewed transposed as 3x2
-        assert_eq!(offsets(&[3, 2], &[1, 3], 0), vec![0, 3, 1, 4, 2, 5]);
-        assert_eq!(offsets(&[], &[], 5), vec![5]);
-        assert_eq!(offsets(&[2, 0], &[1, 1], 0), Vec::<usize>::new());
-        assert_eq!(offsets(&[2, 2], &[0, 1], 1), vec![1, 2, 1, 2]);
+        assert_eq!(
+            offsets("test", &[3, 2], &[1, 3], 0).unwrap(),
+            vec![0, 3, 1, 4, 2, 5]
+        );
+        assert_eq!(offsets("test", &[], &[], 5).unwrap(), vec![5]);
+        assert_eq!(
+            offsets("test", &[2, 0], &[1, 1], 0).unwrap(),
+            Vec::<usize>::new()
+        );
+        assert_eq!(
+            offsets("test", &[2, 2], &[0, 1], 1).unwrap(),
+            vec![1, 2, 1, 2]
+        );
     }
 }

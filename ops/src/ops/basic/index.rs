@@ -161,10 +161,10 @@ fn plan_index(op: &str, x: &Tensor, indices: &[Option<Tensor>]) -> Result<IndexP
     let view = |dims: &[usize], base: usize| {
         let shape: Vec<usize> = dims.iter().map(|&d| x.shape()[d]).collect();
         let strides: Vec<usize> = dims.iter().map(|&d| x.strides()[d]).collect();
-        (offsets(&shape, &strides, base), shape)
+        offsets(op, &shape, &strides, base).map(|o| (o, shape))
     };
-    let (pre, pre_shape) = view(&pre_dims, x.storage_offset());
-    let (post, post_shape) = view(&post_dims, 0);
+    let (pre, pre_shape) = view(&pre_dims, x.storage_offset())?;
+    let (post, post_shape) = view(&post_dims, 0)?;
     let mut shape = pre_shape;
     shape.extend_from_slice(&bshape);
     shape.extend_from_slice(&post_shape);
@@ -275,12 +275,12 @@ pub fn index_select(x: &Tensor, dim: i64, idx: &Tensor) -> Result<Tensor> {
 }
 
 /// Offsets of `t` restricted to `shape` with `dim` walked at stride 0 (gather/scatter bases).
-fn dim_bases(t: &Tensor, shape: &[usize], dim: usize) -> Vec<usize> {
+fn dim_bases(op: &str, t: &Tensor, shape: &[usize], dim: usize) -> Result<Vec<usize>> {
     let mut strides = t.strides().to_vec();
     if let Some(s) = strides.get_mut(dim) {
         *s = 0;
     }
-    offsets(shape, &strides, t.storage_offset())
+    offsets(op, shape, &strides, t.storage_offset())
 }
 
 fn check_gather_shapes(
@@ -339,7 +339,7 @@ pub fn gather(x: &Tensor, dim: i64, idx: &Tensor) -> Result<Tensor> {
     check_gather_shapes(op, x, idx, d, None)?;
     let size = x.shape().get(d).copied().unwrap_or(1);
     let stride = x.strides().get(d).copied().unwrap_or(0);
-    let bases = dim_bases(x, idx.shape(), d);
+    let bases = dim_bases(op, x, idx.shape(), d)?;
     let iv = idx.to_vec::<i64>()?;
     let guard = x.storage().read();
     dispatch_dtype!(x.dtype(), T => {
@@ -391,7 +391,7 @@ pub fn scatter(
     let out = x.copy_contiguous()?;
     let size = out.shape().get(d).copied().unwrap_or(1);
     let stride = out.strides().get(d).copied().unwrap_or(0);
-    let bases = dim_bases(&out, idx.shape(), d);
+    let bases = dim_bases(op, &out, idx.shape(), d)?;
     let iv = idx.to_vec::<i64>()?;
     let src_view = src_t.as_strided(
         idx.shape().to_vec(),
@@ -444,7 +444,7 @@ pub fn scatter_reduce(
     let out = x.copy_contiguous()?;
     let size = out.shape().get(d).copied().unwrap_or(1);
     let stride = out.strides().get(d).copied().unwrap_or(0);
-    let bases = dim_bases(&out, idx.shape(), d);
+    let bases = dim_bases(op, &out, idx.shape(), d)?;
     let iv = idx.to_vec::<i64>()?;
     let src = src.to_dtype(x.dtype())?;
     let src_view = src.as_strided(

@@ -81,7 +81,7 @@ pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
         }
         shape[d] = shape[d]
             .checked_add(t.shape()[d])
-            .ok_or_else(|| OpError::shape(op, "result is too large"))?;
+            .ok_or_else(|| crate::alloc::limit_error(op, "result is too large".to_string()))?;
     }
     let parts: Vec<Tensor> = parts.into_iter().map(|(_, t)| t.clone()).collect();
     dispatch_dtype!(dtype, T => cat_typed::<T>(&parts, d, &shape))
@@ -156,8 +156,8 @@ pub fn split_with_sizes(x: &Tensor, sizes: &[i64], dim: i64) -> Result<Vec<Tenso
         .shape()
         .get(d)
         .ok_or_else(|| OpError::invalid(op, "cannot split a 0-d tensor"))?;
-    let total: i64 = sizes.iter().sum();
-    if sizes.iter().any(|&s| s < 0) || total != size as i64 {
+    let total = sizes.iter().try_fold(0i64, |acc, &s| acc.checked_add(s));
+    if sizes.iter().any(|&s| s < 0) || total != Some(size as i64) {
         return Err(OpError::invalid(op, format!("split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension {d}), but got split_sizes={sizes:?}")));
     }
     let mut start = 0usize;
@@ -235,7 +235,11 @@ pub fn tensor_split_sections(x: &Tensor, sections: i64, dim: i64) -> Result<Vec<
         OpError::invalid(op, "tensor_split expects at least a 1-dimensional tensor")
     })? as i64;
     let (base, extra) = (size / sections, size % sections);
-    let sizes: Vec<i64> = (0..sections).map(|i| base + (i < extra) as i64).collect();
+    // One view per section: as many as the model asks for, so the count goes through the
+    // call's memory limits before anything is built.
+    let n = usize::try_from(sections).unwrap_or(usize::MAX);
+    crate::alloc::check_elements(op, n, std::mem::size_of::<Tensor>())?;
+    let sizes = crate::alloc::try_collect(op, (0..n).map(|i| base + ((i as i64) < extra) as i64))?;
     split_with_sizes(x, &sizes, d as i64)
 }
 
@@ -298,7 +302,7 @@ pub fn repeat(x: &Tensor, repeats: &[i64]) -> Result<Tensor> {
         strides.extend([0, padded_strides[i]]);
         let n = (r as usize)
             .checked_mul(padded_shape[i])
-            .ok_or_else(|| OpError::shape(op, "result is too large"))?;
+            .ok_or_else(|| crate::alloc::limit_error(op, "result is too large".to_string()))?;
         out_shape.push(n as i64);
     }
     numel(&shape)?;

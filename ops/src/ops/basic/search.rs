@@ -211,7 +211,7 @@ fn k_histc(args: &Args) -> Result<Arg> {
             format!("range of [{lo}, {hi}] is not finite or min > max"),
         ));
     }
-    let mut counts = vec![0f64; bins];
+    let mut counts = crate::alloc::try_zeroed::<f64>(op, bins)?;
     let single = t.dtype() == DType::F32;
     for &v in &data {
         if !(v >= lo && v <= hi) {

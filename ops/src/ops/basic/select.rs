@@ -385,7 +385,10 @@ pub fn repeat_index(reps: &[i64]) -> Result<Tensor> {
             "repeats can not be negative",
         ));
     }
-    let mut out = Vec::new();
+    let total = reps
+        .iter()
+        .fold(0usize, |acc, &r| acc.saturating_add(r as usize));
+    let mut out = crate::alloc::try_with_capacity::<i64>("aten::repeat_interleave", total)?;
     for (i, &r) in reps.iter().enumerate() {
         out.extend(std::iter::repeat_n(i as i64, r as usize));
     }

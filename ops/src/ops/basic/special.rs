@@ -282,8 +282,10 @@ fn k_logit(a: &Args) -> Result<Arg> {
     let x = a.tensor(0)?;
     let eps = a.opt_float(1)?;
     let r = float_unary(a.op(), x, move |v| {
+        // ATen's `x < lo ? lo : (x > hi ? hi : x)`: no panic for eps > 0.5 or NaN.
         let z = match eps {
-            Some(e) if !v.is_nan() => v.clamp(e, 1.0 - e),
+            Some(e) if v < e => e,
+            Some(e) if v > 1.0 - e => 1.0 - e,
             _ => v,
         };
         (z / (1.0 - z)).ln()

@@ -1,5 +1,6 @@
 //! Statistics: nanmean, quantile / nanquantile (all five interpolations), cov, corrcoef.
 
+use crate::alloc;
 use crate::arg::{Arg, Args};
 use crate::dispatch_dtype;
 use crate::dtype::{DType, Element};
@@ -135,12 +136,11 @@ pub fn quantile(
         }
     };
     let values = rows.to_vec::<f64>()?;
-    let nrows = if row_len == 0 {
-        rows.shape().first().copied().unwrap_or(0)
-    } else {
-        values.len() / row_len
-    };
-    let mut out = vec![0.0; qs.len() * nrows];
+    let nrows = values
+        .len()
+        .checked_div(row_len)
+        .unwrap_or_else(|| rows.shape().first().copied().unwrap_or(0));
+    let mut out = alloc::try_zeroed::<f64>(op, qs.len().saturating_mul(nrows))?;
     for r in 0..nrows {
         let row = &values[r * row_len..(r + 1) * row_len];
         let has_nan = row.iter().any(|v| v.is_nan());
@@ -186,7 +186,7 @@ pub fn cov(x: &Tensor, correction: i64) -> Result<Tensor> {
         .map(|i| v[i * obs..(i + 1) * obs].iter().sum::<f64>() / obs as f64)
         .collect();
     let denom = (obs as f64 - correction as f64).max(0.0);
-    let mut out = vec![0.0; vars * vars];
+    let mut out = alloc::try_zeroed::<f64>(op, vars.saturating_mul(vars))?;
     for i in 0..vars {
         for j in 0..vars {
             let s: f64 = (0..obs)
@@ -208,8 +208,20 @@ pub fn corrcoef(x: &Tensor) -> Result<Tensor> {
     let c = cov(x, 1)?;
     if c.dim() == 0 {
         let v = c.to_vec::<f64>()?;
-        return Tensor::from_vec(v.iter().map(|v| v / v).collect::<Vec<f64>>(), &[])?
-            .to_dtype(c.dtype());
+        return Tensor::from_vec(
+            v.iter()
+                // c / c: 1, or NaN for a zero, infinite or NaN variance.
+                .map(|c| {
+                    if c.is_finite() && *c != 0.0 {
+                        1.0
+                    } else {
+                        f64::NAN
+                    }
+                })
+                .collect::<Vec<f64>>(),
+            &[],
+        )?
+        .to_dtype(c.dtype());
     }
     let n = c.shape()[0];
     let v = c.to_vec::<f64>()?;

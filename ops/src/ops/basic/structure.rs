@@ -108,6 +108,23 @@ pub fn take_along_dim(x: &Tensor, indices: &Tensor, dim: Option<i64>) -> Result<
     gather(&x.broadcast_to(&xs)?, d as i64, &idx)
 }
 
+/// The number of kept elements of a `row x col` triangle: `sum over i of clamp(i + c, 0, col)`
+/// in closed form (lower: `c = offset + 1`; upper: the complement with `c = offset`).
+fn triangle_count(row: i64, col: i64, offset: i64, upper: bool) -> i128 {
+    let (row, col) = (i128::from(row.max(0)), i128::from(col.max(0)));
+    let c = i128::from(offset) + i128::from(!upper);
+    // i + c < 0 before `a`, i + c >= col from `b` on.
+    let a = (-c).clamp(0, row);
+    let b = (col - c).clamp(a, row);
+    let linear = (b - a) * ((a + c) + (b - 1 + c)) / 2;
+    let clamped_sum = linear + (row - b) * col;
+    if upper {
+        row * col - clamped_sum
+    } else {
+        clamped_sum
+    }
+}
+
 /// `tril_indices` / `triu_indices(row, col, offset)`: the `[2, N]` coordinates of the lower
 /// (upper) triangle in row-major order.
 pub fn triangle_indices(
@@ -128,21 +145,30 @@ pub fn triangle_indices(
             format!("row must be non-negative, got {row} (col {col})"),
         ));
     }
-    let (mut rows, mut cols) = (Vec::new(), Vec::new());
-    for i in 0..row {
-        for j in 0..col {
-            let keep = if upper {
-                j - i >= offset
-            } else {
-                j - i <= offset
-            };
-            if keep {
-                rows.push(i);
-                cols.push(j);
-            }
+    // The kept columns of row i: j - i <= offset (lower) or j - i >= offset (upper). Only the
+    // rows that keep a column are visited, and the count is known (and checked against the
+    // call's limits) before anything is allocated.
+    let kept = |i: i64| -> (i64, i64) {
+        let edge = i.saturating_add(offset);
+        if upper {
+            (edge.clamp(0, col), col)
+        } else {
+            (0, edge.saturating_add(1).clamp(0, col))
         }
+    };
+    let (first, end) = if upper {
+        (0, row.min(col.saturating_sub(offset)).max(0))
+    } else {
+        (offset.saturating_add(1).saturating_neg().clamp(0, row), row)
+    };
+    let n = usize::try_from(triangle_count(row, col, offset, upper)).unwrap_or(usize::MAX);
+    let mut rows = crate::alloc::try_with_capacity::<i64>(op, n.saturating_mul(2))?;
+    let mut cols = crate::alloc::try_with_capacity::<i64>(op, n)?;
+    for i in first..end {
+        let (lo, hi) = kept(i);
+        rows.extend(std::iter::repeat_n(i, (hi - lo) as usize));
+        cols.extend(lo..hi);
     }
-    let n = rows.len();
     rows.extend(cols);
     Tensor::from_vec(rows, &[2, n])?.to_dtype(dtype)
 }
@@ -518,6 +544,20 @@ mod tests {
         );
         let u = triangle_indices(3, 3, 1, true, DType::I64).unwrap();
         assert_eq!(u.to_vec::<i64>().unwrap(), vec![0, 0, 1, 1, 2, 2]);
+        // The closed-form count against counting, offsets on both sides of the shape.
+        for (row, col) in [(0, 3), (3, 0), (4, 7), (7, 4), (5, 5)] {
+            for offset in -9..9 {
+                for upper in [false, true] {
+                    let counted = (0..row)
+                        .flat_map(|i| (0..col).map(move |j| j - i))
+                        .filter(|&d| if upper { d >= offset } else { d <= offset })
+                        .count() as i128;
+                    let t = triangle_indices(row, col, offset, upper, DType::I64).unwrap();
+                    assert_eq!(triangle_count(row, col, offset, upper), counted);
+                    assert_eq!(t.shape(), [2, counted as usize]);
+                }
+            }
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use super::linear::bmm;
 use super::util::{require_float, Real};
+use crate::alloc;
 use crate::arg::{Arg, Args};
 use crate::dtype::DType;
 use crate::error::{OpError, Result};
@@ -11,40 +12,44 @@ use crate::tensor::Tensor;
 /// ATen's `linspace_from_neg_one`: `linspace(-1, 1, n)` in the tensor's precision (symmetric
 /// formula), scaled by `(n - 1) / n` when `align_corners` is false (a multiply then a divide,
 /// as the tensor expression does); a single step is `[0]`.
-fn coords<F: Real>(n: usize, align_corners: bool) -> Vec<F> {
+fn coords<F: Real>(op: &str, n: usize, align_corners: bool) -> Result<Vec<F>> {
     if n <= 1 {
-        return vec![F::ZERO; n];
+        return Ok(vec![F::ZERO; n]);
     }
     let (start, end) = (-F::ONE, F::ONE);
     let step = (end - start) / F::of((n - 1) as f64);
     let half = n / 2;
-    (0..n)
-        .map(|i| {
-            let v = if i < half {
-                start + step * F::of(i as f64)
-            } else {
-                end - step * F::of((n - i - 1) as f64)
-            };
-            if align_corners {
-                v
-            } else {
-                v * F::of((n - 1) as f64) / F::of(n as f64)
-            }
-        })
-        .collect()
+    let values = (0..n).map(|i| {
+        let v = if i < half {
+            start + step * F::of(i as f64)
+        } else {
+            end - step * F::of((n - i - 1) as f64)
+        };
+        if align_corners {
+            v
+        } else {
+            v * F::of((n - 1) as f64) / F::of(n as f64)
+        }
+    });
+    alloc::try_collect(op, values)
 }
 
 /// The `[N, spatial..., dims + 1]` base grid: x varies along the last spatial dim, then y,
 /// then z, and the homogeneous coordinate is 1.
-fn base_grid<F: Real>(n: usize, spatial: &[usize], align_corners: bool) -> Vec<F> {
+fn base_grid<F: Real>(
+    op: &str,
+    n: usize,
+    spatial: &[usize],
+    align_corners: bool,
+) -> Result<Vec<F>> {
     let axes: Vec<Vec<F>> = spatial
         .iter()
         .rev()
-        .map(|&s| coords::<F>(s, align_corners))
-        .collect();
-    let points: usize = spatial.iter().product();
+        .map(|&s| coords::<F>(op, s, align_corners))
+        .collect::<Result<_>>()?;
+    let points = spatial.iter().fold(1usize, |a, &b| a.saturating_mul(b));
     let width = spatial.len() + 1;
-    let mut out = Vec::with_capacity(n.saturating_mul(points).saturating_mul(width));
+    let mut out = alloc::try_with_capacity(op, n.saturating_mul(points).saturating_mul(width))?;
     for _ in 0..n {
         for p in 0..points {
             // `p` in row-major order over `spatial`; axis 0 of `axes` is the innermost dim.
@@ -57,7 +62,7 @@ fn base_grid<F: Real>(n: usize, spatial: &[usize], align_corners: bool) -> Vec<F
             out.push(F::ONE);
         }
     }
-    out
+    Ok(out)
 }
 
 fn affine_grid<F: Real>(
@@ -68,7 +73,7 @@ fn affine_grid<F: Real>(
 ) -> Result<Tensor> {
     let dims = spatial.len();
     let base = Tensor::from_vec(
-        base_grid::<F>(n, spatial, align_corners),
+        base_grid::<F>("aten::affine_grid_generator", n, spatial, align_corners)?,
         &[n, spatial.iter().product(), dims + 1],
     )?;
     let theta = if theta.dtype() == F::DTYPE {

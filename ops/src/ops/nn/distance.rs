@@ -1,5 +1,6 @@
 //! Distances between rows: cdist, pdist, pairwise_distance, cosine_similarity (accumulated in float64, rounded once).
 
+use crate::alloc;
 use crate::arg::{Arg, Args};
 use crate::error::{OpError, Result};
 use crate::ops::basic::binary::{add_scalar, div, mul, sub};
@@ -76,7 +77,8 @@ pub fn cdist(x1: &Tensor, x2: &Tensor, p: f64) -> Result<Tensor> {
     };
     let (a, b) = (with(x1, rows1)?, with(x2, rows2)?);
     let batches: usize = batch.iter().product();
-    let mut out = Vec::with_capacity(batches * rows1 * rows2);
+    let mut out =
+        alloc::try_with_capacity::<f64>(op, batches.saturating_mul(rows1).saturating_mul(rows2))?;
     for bi in 0..batches {
         for i in 0..rows1 {
             let ra = &a[(bi * rows1 + i) * m..][..m];
@@ -112,7 +114,7 @@ pub fn pdist(x: &Tensor, p: f64) -> Result<Tensor> {
     }
     let (n, m) = (x.shape()[0], x.shape()[1]);
     let v = x.to_vec::<f64>()?;
-    let mut out = Vec::with_capacity(n * n.saturating_sub(1) / 2);
+    let mut out = alloc::try_with_capacity::<f64>(op, n.saturating_mul(n.saturating_sub(1)) / 2)?;
     for i in 0..n {
         for j in i + 1..n {
             let (ri, rj) = (&v[i * m..][..m], &v[j * m..][..m]);

@@ -174,8 +174,8 @@ fn matmul_views<F: Real>(
                     parallelism_for(rows, n, k),
                 );
             }
-            let a_offsets = offsets(batch, &av.strides[..nb], av.offset);
-            let b_offsets = offsets(batch, &bv.strides[..nb], bv.offset);
+            let a_offsets = offsets("aten::matmul", batch, &av.strides[..nb], av.offset)?;
+            let b_offsets = offsets("aten::matmul", batch, &bv.strides[..nb], bv.offset)?;
             let par = parallelism_for(m, n, k);
             for (i, (&ao, &bo)) in a_offsets.iter().zip(&b_offsets).enumerate() {
                 let lhs = Mat {

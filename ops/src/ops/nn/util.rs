@@ -257,7 +257,9 @@ pub fn product(op: &str, dims: &[usize]) -> Result<usize> {
     dims.iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
         .filter(|&n| n <= MAX_ELEMENTS)
-        .ok_or_else(|| OpError::invalid(op, format!("a result of shape {dims:?} is too large")))
+        .ok_or_else(|| {
+            crate::alloc::limit_error(op, format!("a result of shape {dims:?} is too large"))
+        })
         .and_then(|n| crate::alloc::check_numel(n).map(|()| n))
 }
 

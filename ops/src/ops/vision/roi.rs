@@ -1,5 +1,6 @@
 //! Region-of-interest pooling: `torchvision::roi_align`, `roi_pool`, `ps_roi_align`, `ps_roi_pool` (forward), following torchvision's CPU kernels step by step in the input's float type.
 
+use crate::alloc;
 use crate::arg::{Arg, Args};
 use crate::dtype::DType;
 use crate::error::{OpError, Result};
@@ -398,7 +399,7 @@ pub(crate) fn k_roi_align(a: &Args) -> Result<Arg> {
     let shape = [k, g.channels, g.pooled_h, g.pooled_w];
     let n = checked_numel(op, &shape)?;
     dispatch_float!(op, input.dtype(), F => {
-        let mut out = vec![F::ZERO; n];
+        let mut out = alloc::try_filled(op, F::ZERO, n)?;
         roi_align_impl(op, &input.to_vec::<F>()?, &rois.to_vec::<F>()?, g,
             F::of(scale), sampling_ratio, aligned, &mut out)?;
         Ok(Tensor::from_vec(out, &shape)?.into())
@@ -414,8 +415,8 @@ pub(crate) fn k_ps_roi_align(a: &Args) -> Result<Arg> {
     let shape = [k, channels_out, g.pooled_h, g.pooled_w];
     let n = checked_numel(op, &shape)?;
     dispatch_float!(op, input.dtype(), F => {
-        let mut out = vec![F::ZERO; n];
-        let mut mapping = vec![0i32; n];
+        let mut out = alloc::try_filled(op, F::ZERO, n)?;
+        let mut mapping = alloc::try_zeroed::<i32>(op, n)?;
         ps_roi_align_impl(op, &input.to_vec::<F>()?, &rois.to_vec::<F>()?, g,
             F::of(scale), sampling_ratio, &mut out, &mut mapping)?;
         Ok((Tensor::from_vec(out, &shape)?, Tensor::from_vec(mapping, &shape)?).into())
@@ -429,8 +430,8 @@ pub(crate) fn k_roi_pool(a: &Args) -> Result<Arg> {
     let shape = [k, g.channels, g.pooled_h, g.pooled_w];
     let n = checked_numel(op, &shape)?;
     dispatch_float!(op, input.dtype(), F => {
-        let mut out = vec![F::ZERO; n];
-        let mut argmax = vec![0i32; n];
+        let mut out = alloc::try_filled(op, F::ZERO, n)?;
+        let mut argmax = alloc::try_zeroed::<i32>(op, n)?;
         roi_pool_impl(op, &input.to_vec::<F>()?, &rois.to_vec::<F>()?, g,
             F::of(scale), &mut out, &mut argmax)?;
         Ok((Tensor::from_vec(out, &shape)?, Tensor::from_vec(argmax, &shape)?).into())
@@ -445,8 +446,8 @@ pub(crate) fn k_ps_roi_pool(a: &Args) -> Result<Arg> {
     let shape = [k, channels_out, g.pooled_h, g.pooled_w];
     let n = checked_numel(op, &shape)?;
     dispatch_float!(op, input.dtype(), F => {
-        let mut out = vec![F::ZERO; n];
-        let mut mapping = vec![0i32; n];
+        let mut out = alloc::try_filled(op, F::ZERO, n)?;
+        let mut mapping = alloc::try_zeroed::<i32>(op, n)?;
         ps_roi_pool_impl(op, &input.to_vec::<F>()?, &rois.to_vec::<F>()?, g,
             F::of(scale), &mut out, &mut mapping)?;
         Ok((Tensor::from_vec(out, &shape)?, Tensor::from_vec(mapping, &shape)?).into())
