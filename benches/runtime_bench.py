@@ -10,9 +10,11 @@ then for each model measures
      PyTorch: W Python threads calling one `torch.jit.load`ed module, torch.set_num_threads(T));
   * latency (median) of one caller at 1 and 2 intra-op threads (ours: `BIN bench --threads T`;
     PyTorch: torch.set_num_threads(T));
-  * memory from /proc/PID/status (RssAnon = anonymous, RssFile = file-backed) after the calls:
-    ours with 1, 4, 8 actor workers in one process; 4 separate processes of ours (1 worker
-    each) and 4 separate processes each running torch.jit.load + the same calls.
+  * memory from /proc/PID/status (RssAnon = anonymous, RssFile = file-backed, VmHWM = peak):
+    ours with 1, 4, 8 actor workers in one process, right after the calls and once idle (the
+    pool alive, past the runtime's release delay), beside PyTorch with 1, 4, 8 threads calling
+    one module in one process; 4 separate processes of ours (1 worker each) and 4 separate
+    processes each running torch.jit.load + the same calls.
 
 Usage (needs torch + torchvision, and `cargo build --release`):
     /work/torchvenv/bin/python benches/runtime_bench.py [--iters 20] [--models resnet18,mlp]
@@ -120,6 +122,25 @@ print(json.dumps({"anon_mb": kb("RssAnon"), "file_mb": kb("RssFile")}))
 """
 
 
+TORCH_THREADS_CHILD = r"""
+import sys, json, threading, time, numpy as np, torch
+torch.set_num_threads(1)
+m = torch.jit.load(sys.argv[1]); x = torch.from_numpy(np.load(sys.argv[2])["arg0"])
+w = int(sys.argv[3])
+def client():
+    with torch.no_grad():
+        for _ in range(2): m(x)
+ts = [threading.Thread(target=client) for _ in range(w)]
+[t.start() for t in ts]; [t.join() for t in ts]
+def status():
+    st = dict(l.split(":", 1) for l in open("/proc/self/status") if ":" in l)
+    return lambda k: float(st[k].split()[0]) / 1024
+busy = status(); time.sleep(0.35); idle = status()
+print(json.dumps({"anon_mb": busy("RssAnon"), "idle_anon_mb": idle("RssAnon"),
+                  "file_mb": busy("RssFile"), "peak_mb": busy("VmHWM")}))
+"""
+
+
 def run_parallel(cmds):
     procs = [subprocess.Popen(c, stdout=subprocess.PIPE, text=True) for c in cmds]
     outs = [json.loads(p.communicate()[0]) for p in procs]
@@ -168,11 +189,17 @@ def main():
                 lat[t] = (o["median_ms"], th["median_ms"])
                 print(f"{t} intra-op thread(s) | {o['median_ms']:7.2f} | {th['median_ms']:7.2f}")
             print(f"speedup 1->2 threads | {lat[1][0] / lat[2][0]:.2f}x | {lat[1][1] / lat[2][1]:.2f}x")
-            print("\nmemory after the calls (MB)        | anonymous | file-backed | copied weight bytes")
+            print("\nmemory (MB): anonymous right after the calls, anonymous once idle (pool alive,"
+                  " past the release delay), file-backed, peak RSS, copied weight bytes")
+            print("                                   | anon busy | anon idle | file-backed | peak RSS | copied")
             for w in (1, 4, 8):
                 o = ours(args.bin, model, max(w, 8), mode="actor", workers=w, threads=1)
-                print(f"ours, 1 process, {w} actor workers | {o['anon_mb']:9.1f} | {o['file_mb']:11.1f}"
-                      f" | {o['copied_weight_bytes']}")
+                print(f"ours, 1 process, {w} actor workers  | {o['anon_mb']:9.1f} | {o['idle_anon_mb']:9.1f}"
+                      f" | {o['file_mb']:11.1f} | {o['peak_rss_mb']:8.1f} | {o['copied_weight_bytes']}")
+                tcmd = [sys.executable, "-c", TORCH_THREADS_CHILD, model["path"], model["inputs"], str(w)]
+                t = run_parallel([tcmd])[0]
+                print(f"torch, 1 process, {w} threads        | {t['anon_mb']:9.1f} | {t['idle_anon_mb']:9.1f}"
+                      f" | {t['file_mb']:11.1f} | {t['peak_mb']:8.1f} |")
             cmd = [args.bin, "bench", model["path"], "--inputs", model["inputs"], "--iters", "4",
                    "--warmup", "1", "--mode", "actor", "--workers", "1"]
             outs = run_parallel([cmd] * 4)

@@ -8,6 +8,8 @@ if [[ "${1:-}" == "--python-only" ]]; then
   shift
 else
   cargo test --workspace
+  # The interop features (off by default): ndarray and candle-core conversions.
+  cargo test --lib --features ndarray,candle interop
 fi
 
 scripts/test-python.sh "$@"

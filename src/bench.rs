@@ -22,6 +22,9 @@ pub struct BenchReport {
     pub peak_rss_mb: f64,
     /// Resident memory at the end of the timed calls (pool still alive).
     pub memory: Memory,
+    /// Resident memory once the pool, still alive, has been idle past the release delay
+    /// ([`crate::runtime::release_delay`]): what an idle server holds.
+    pub idle_memory: Memory,
 }
 
 /// Resident memory of this process from `/proc/self/status`, in MiB (0 where unknown).
@@ -48,6 +51,17 @@ impl Memory {
             anon_mb: field("RssAnon:"),
             file_mb: field("RssFile:"),
         }
+    }
+}
+
+impl Memory {
+    /// The resident memory after the process has been idle long enough for freed memory to
+    /// go back to the system (waits the release delay and a margin).
+    pub fn when_idle() -> Memory {
+        if let Some(delay) = crate::runtime::release_delay() {
+            std::thread::sleep(delay.saturating_add(std::time::Duration::from_millis(150)));
+        }
+        Memory::now()
     }
 }
 
@@ -85,6 +99,8 @@ impl BenchReport {
             "peak_rss_mb": self.peak_rss_mb,
             "anon_mb": self.memory.anon_mb,
             "file_mb": self.memory.file_mb,
+            "idle_anon_mb": self.idle_memory.anon_mb,
+            "idle_file_mb": self.idle_memory.file_mb,
         })
     }
 }
@@ -112,7 +128,7 @@ pub fn sequential(
 ) -> Result<BenchReport, Error> {
     let executor = PoolOptions::new(1)
         .intra_op_threads(intra_op_threads)
-        .executor()?;
+        .worker_executor()?;
     let instance = module.instance();
     executor.install(|| {
         for _ in 0..warmup {
@@ -135,6 +151,7 @@ pub fn sequential(
             wall_s: start.elapsed().as_secs_f64(),
             peak_rss_mb: peak_rss_mb(),
             memory: Memory::now(),
+            idle_memory: Memory::when_idle(),
         })
     })
 }
@@ -195,6 +212,7 @@ pub fn task_pool(
         pool.call(method, args.to_vec()).map(drop)
     })?;
     let memory = Memory::now();
+    let idle_memory = Memory::when_idle();
     Ok(BenchReport {
         mode: "task",
         workers: options.workers,
@@ -204,6 +222,7 @@ pub fn task_pool(
         wall_s,
         peak_rss_mb: peak_rss_mb(),
         memory,
+        idle_memory,
     })
 }
 
@@ -231,6 +250,7 @@ pub fn actor_pool(
         pool.call(method, args.to_vec()).map(drop)
     })?;
     let memory = Memory::now();
+    let idle_memory = Memory::when_idle();
     pool.shutdown();
     Ok(BenchReport {
         mode: "actor",
@@ -241,5 +261,6 @@ pub fn actor_pool(
         wall_s,
         peak_rss_mb: peak_rss_mb(),
         memory,
+        idle_memory,
     })
 }

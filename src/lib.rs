@@ -16,7 +16,7 @@ pub mod archive;
 pub mod bench;
 pub mod error;
 pub mod inspect;
-#[cfg(feature = "ndarray")]
+#[cfg(any(feature = "ndarray", feature = "candle"))]
 pub mod interop;
 pub mod io;
 pub mod limits;

@@ -144,3 +144,17 @@ fn a_full_queue_pushes_back() {
     }
     assert_eq!(pool.pending(0), 0);
 }
+
+#[test]
+fn each_worker_owns_an_executor_of_its_intra_op_threads() {
+    let dir = case_dir("mlp_scripted");
+    let module = Arc::new(Module::load(dir.join("model.pt")).unwrap());
+    let options = PoolOptions::new(2).intra_op_threads(1);
+    let pool = ActorPool::new(module, options, Routing::RoundRobin).unwrap();
+    let (a, b) = (pool.executor(0).unwrap(), pool.executor(1).unwrap());
+    assert!(!Arc::ptr_eq(a, b));
+    assert_eq!((a.threads(), b.threads()), (1, 1));
+    assert!(pool.executor(2).is_none());
+    assert_eq!(a.install(torchscript_ops::parallel::current_threads), 1);
+    pool.shutdown();
+}

@@ -155,3 +155,23 @@ fn dropping_the_pool_lets_submitted_calls_finish() {
         assert_bit_equal(&arrays(&h.wait().unwrap()), want);
     }
 }
+
+#[test]
+fn each_worker_owns_an_executor_of_its_intra_op_threads() {
+    let dir = case_dir("mlp_scripted");
+    let module = Arc::new(Module::load(dir.join("model.pt")).unwrap());
+    let pool = TaskPool::new(module, PoolOptions::new(3).intra_op_threads(2)).unwrap();
+    let executors = pool.executors();
+    assert_eq!(executors.len(), 3);
+    assert!(executors.iter().all(|e| e.threads() == 2));
+    // Distinct executors: a call never splits its kernels onto another worker's threads.
+    for (i, a) in executors.iter().enumerate() {
+        for b in &executors[i + 1..] {
+            assert!(!Arc::ptr_eq(a, b));
+        }
+    }
+    // What the kernels of a call on one worker see: that worker's threads only.
+    for e in executors {
+        assert_eq!(e.install(torchscript_ops::parallel::current_threads), 2);
+    }
+}

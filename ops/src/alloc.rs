@@ -200,6 +200,12 @@ pub fn try_collect<T>(op: &str, iter: impl ExactSizeIterator<Item = T>) -> Resul
     Ok(v)
 }
 
+/// Frees the buffers kernels keep between calls to avoid re-allocating them (convolution
+/// scratch panels); returns the bytes freed. The next call that needs one allocates it again.
+pub fn release_cached_buffers() -> usize {
+    crate::ops::nn::util::release_scratch()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

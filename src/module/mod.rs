@@ -332,6 +332,8 @@ impl Instance {
         inputs: Vec<Value>,
         budget: Budget,
     ) -> Result<Value, Error> {
+        // While any call runs, freed memory is kept for the next call (see runtime::idle).
+        let _busy = crate::runtime::idle::busy();
         torchscript_ops::parallel::run(|| {
             Interpreter::with_limits(&self.program, self.limits.run_limits(), budget)
                 .call_method(&self.root, method, inputs, vec![])

@@ -35,6 +35,8 @@ struct Worker {
     sender: Mutex<Option<SyncSender<Request>>>,
     pending: Arc<AtomicUsize>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// The threads this worker's calls run on (its own: no other worker uses them).
+    executor: Arc<Executor>,
 }
 
 /// `workers` long-lived workers, each owning an [`Instance`](crate::Instance) of the module:
@@ -63,7 +65,6 @@ pub struct ActorPool {
     routing: Routing,
     next: AtomicUsize,
     options: PoolOptions,
-    executor: Arc<Executor>,
 }
 
 impl std::fmt::Debug for ActorPool {
@@ -76,27 +77,32 @@ impl std::fmt::Debug for ActorPool {
 }
 
 impl ActorPool {
-    /// Starts `options.workers` workers (each makes its instance first) sharing an executor
-    /// of `options.total_threads()` threads.
+    /// Starts `options.workers` workers (each makes its instance first), each running its
+    /// calls on its own executor of `options.intra_op_threads` threads.
     pub fn new(
         module: Arc<Module>,
         options: PoolOptions,
         routing: Routing,
     ) -> Result<ActorPool, Error> {
-        let executor = options.executor()?;
+        if options.workers > 1 {
+            super::idle::cap_arenas_for_workers();
+        }
         let mut workers = Vec::with_capacity(options.workers);
         for index in 0..options.workers.max(1) {
+            let executor = options.worker_executor()?;
             let (sender, receiver) = sync_channel::<Request>(options.queue_capacity.max(1));
             let pending = Arc::new(AtomicUsize::new(0));
-            let (module, executor, count) = (module.clone(), executor.clone(), pending.clone());
+            let (module, worker_executor, count) =
+                (module.clone(), executor.clone(), pending.clone());
             let thread = std::thread::Builder::new()
                 .name(format!("torchscript-actor-{index}"))
-                .spawn(move || serve(&module, &executor, receiver, &count))
+                .spawn(move || serve(&module, &worker_executor, receiver, &count))
                 .map_err(|e| Error::Runtime(format!("cannot start actor worker {index}: {e}")))?;
             workers.push(Worker {
                 sender: Mutex::new(Some(sender)),
                 pending,
                 thread: Mutex::new(Some(thread)),
+                executor,
             });
         }
         Ok(ActorPool {
@@ -104,7 +110,6 @@ impl ActorPool {
             routing,
             next: AtomicUsize::new(0),
             options,
-            executor,
         })
     }
 
@@ -117,9 +122,9 @@ impl ActorPool {
         self.workers.len()
     }
 
-    /// The executor that owns the threads the calls run on.
-    pub fn executor(&self) -> &Arc<Executor> {
-        &self.executor
+    /// The executor of worker `index`, which owns the threads its calls run on.
+    pub fn executor(&self, index: usize) -> Option<&Arc<Executor>> {
+        self.workers.get(index).map(|w| &w.executor)
     }
 
     /// Calls queued or running on worker `index` (0 if there is no such worker).
@@ -247,7 +252,7 @@ fn shut_down() -> Error {
     Error::Runtime("the actor pool is shut down".to_string())
 }
 
-/// One worker: its own instance, calls run one at a time on the shared executor.
+/// One worker: its own instance, calls run one at a time on the worker's own executor.
 fn serve(module: &Module, executor: &Executor, requests: Receiver<Request>, pending: &AtomicUsize) {
     let mut instance = module.instance();
     while let Ok(request) = requests.recv() {

@@ -1,16 +1,22 @@
 //! Running one loaded model from many threads: a task pool, an actor pool, and the thread
 //! budget they share.
 //!
-//! Both pools run calls on one [`Executor`] that owns all their threads: `workers` calls at a
-//! time, each allowed `intra_op_threads` threads for its kernels, and by default
-//! `workers x intra_op_threads` equal to the number of cores ([`PoolOptions::new`]).
-//! Kernels split their work on the executor of the call that runs them, never on a global
-//! pool, so a pool never oversubscribes the machine.
+//! Each worker of a pool owns an [`Executor`] of `intra_op_threads` threads: `workers` calls
+//! run at a time, each on its own worker's threads, and by default `workers x
+//! intra_op_threads` equals the number of cores ([`PoolOptions::new`]). Kernels split their
+//! work on the executor of the call that runs them, never on a global pool or on another
+//! worker's threads, so a pool never oversubscribes the machine and concurrent calls do not
+//! steal each other's pieces of work.
 //!
 //! - [`TaskPool`]: stateless calls on the shared module (`call`, `submit`, ordered `map`).
 //!   A call never sees another call's attribute or weight writes.
 //! - [`ActorPool`]: long-lived workers, each owning an [`Instance`](crate::Instance) whose
 //!   state persists between its calls, fed by bounded queues.
+//!
+//! Memory: a call's activations are freed when it returns, and once no call has run in the
+//! process for [`release_delay`] (default 200 ms), the allocator's free pages go back to the
+//! system ([`set_release_delay`], [`release_free_memory`]), so idle workers hold no call's
+//! worth of memory each.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -38,12 +44,17 @@
 
 mod actor;
 mod handle;
+pub(crate) mod idle;
 mod task;
 
 use std::sync::Arc;
 
 pub use actor::{ActorPool, Routing};
 pub use handle::CallHandle;
+pub use idle::{
+    cap_allocator_arenas, release_delay, release_free_memory, set_release_delay,
+    DEFAULT_RELEASE_DELAY,
+};
 pub use task::TaskPool;
 pub use torchscript_ops::parallel::{cores, Executor};
 
@@ -83,16 +94,26 @@ impl PoolOptions {
         self
     }
 
-    /// Threads of the executor the pool owns: `workers x intra_op_threads`.
+    /// Threads the pool's executors own together: `workers x intra_op_threads`.
     pub fn total_threads(&self) -> usize {
         self.workers
             .max(1)
             .saturating_mul(self.intra_op_threads.max(1))
     }
 
-    /// A new executor of [`PoolOptions::total_threads`] threads.
-    pub fn executor(&self) -> Result<Arc<Executor>, Error> {
-        Executor::new(self.total_threads()).map_err(|e| Error::Runtime(e.to_string()))
+    /// A new executor of `intra_op_threads` threads: what one worker's calls run on.
+    pub fn worker_executor(&self) -> Result<Arc<Executor>, Error> {
+        Executor::new(self.intra_op_threads).map_err(|e| Error::Runtime(e.to_string()))
+    }
+
+    /// One executor per worker ([`PoolOptions::worker_executor`]).
+    pub fn worker_executors(&self) -> Result<Vec<Arc<Executor>>, Error> {
+        if self.workers > 1 {
+            idle::cap_arenas_for_workers();
+        }
+        (0..self.workers.max(1))
+            .map(|_| self.worker_executor())
+            .collect()
     }
 }
 

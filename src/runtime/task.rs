@@ -1,5 +1,5 @@
-//! The task pool: stateless calls on one shared module, `workers` at a time, on the pool's
-//! executor.
+//! The task pool: stateless calls on one shared module, `workers` at a time, each on an idle
+//! worker's executor.
 
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
@@ -36,14 +36,15 @@ pub struct TaskPool {
 
 struct Shared {
     module: Arc<Module>,
-    executor: Arc<Executor>,
+    /// One executor per worker: a running call owns its worker's threads alone.
+    executors: Vec<Arc<Executor>>,
     options: PoolOptions,
     queue: Mutex<Queue>,
 }
 
-#[derive(Default)]
 struct Queue {
-    running: usize,
+    /// Workers (indices into `executors`) with no call running.
+    idle: Vec<usize>,
     waiting: VecDeque<Job>,
 }
 
@@ -56,16 +57,21 @@ impl std::fmt::Debug for TaskPool {
 }
 
 impl TaskPool {
-    /// A pool running `options.workers` calls at a time on an executor of
-    /// `options.total_threads()` threads.
+    /// A pool running `options.workers` calls at a time, each worker on its own executor of
+    /// `options.intra_op_threads` threads.
     pub fn new(module: Arc<Module>, options: PoolOptions) -> Result<TaskPool, Error> {
-        let executor = options.executor()?;
+        let executors = options.worker_executors()?;
+        // Popped from the end: worker 0 is used first.
+        let idle = (0..executors.len()).rev().collect();
         Ok(TaskPool {
             shared: Arc::new(Shared {
                 module,
-                executor,
+                executors,
                 options,
-                queue: Mutex::new(Queue::default()),
+                queue: Mutex::new(Queue {
+                    idle,
+                    waiting: VecDeque::new(),
+                }),
             }),
         })
     }
@@ -79,9 +85,9 @@ impl TaskPool {
         self.shared.options
     }
 
-    /// The executor that owns the pool's threads.
-    pub fn executor(&self) -> &Arc<Executor> {
-        &self.shared.executor
+    /// The workers' executors (one each), which own the pool's threads.
+    pub fn executors(&self) -> &[Arc<Executor>] {
+        &self.shared.executors
     }
 
     /// Runs `method` and waits for its result.
@@ -128,37 +134,37 @@ impl TaskPool {
 
 impl Shared {
     fn enqueue(shared: &Arc<Shared>, job: Job) {
-        let start = {
+        let worker = {
             let mut q = shared.queue.lock();
-            if q.running < shared.options.workers.max(1) {
-                q.running = q.running.saturating_add(1);
-                Some(job)
-            } else {
-                q.waiting.push_back(job);
-                None
+            match q.idle.pop() {
+                Some(worker) => worker,
+                None => {
+                    q.waiting.push_back(job);
+                    return;
+                }
             }
         };
-        if let Some(job) = start {
-            Shared::start(shared, job);
-        }
+        Shared::start(shared, worker, job);
     }
 
-    /// Runs `job` on the executor, then the next waiting job in its place.
-    fn start(shared: &Arc<Shared>, job: Job) {
+    /// Runs `job` on worker `worker`'s executor, then the waiting jobs in turn until none is
+    /// left, when the worker becomes idle again.
+    fn start(shared: &Arc<Shared>, worker: usize, job: Job) {
+        let Some(executor) = shared.executors.get(worker) else {
+            return;
+        };
         let me = shared.clone();
-        shared.executor.spawn(move || {
+        executor.spawn(move || {
             let mut job = job;
             loop {
                 job();
                 let next = {
                     let mut q = me.queue.lock();
-                    match q.waiting.pop_front() {
-                        Some(next) => Some(next),
-                        None => {
-                            q.running = q.running.saturating_sub(1);
-                            None
-                        }
+                    let next = q.waiting.pop_front();
+                    if next.is_none() {
+                        q.idle.push(worker);
                     }
+                    next
                 };
                 match next {
                     Some(next) => job = next,

@@ -78,7 +78,7 @@ pub fn product<T: Real>(
                 return;
             }
         }
-        dots(&rows, &columns, block);
+        dots::<T, false>(&rows, &columns, block);
     });
     for (j, column) in sums.iter().enumerate() {
         for (i, sum) in column.iter().take(m).enumerate() {
@@ -110,6 +110,7 @@ fn as_f32_sums_mut<T: Real>(block: &mut [[T; MAX_ROWS]]) -> Option<&mut [[f32; M
 
 /// Columns `first..first + len` of the right operand: column `j` is
 /// `rhs[offset + j * cs ..][..k]`.
+#[derive(Clone, Copy)]
 struct ColumnBlock<'a, T> {
     rhs: &'a [T],
     offset: usize,
@@ -130,22 +131,116 @@ impl<'a, T> ColumnBlock<'a, T> {
     }
 }
 
-avx2_dispatch!(fn dots_f32(rows: &[&[f32]], columns: &ColumnBlock<'_, f32>, out: &mut [[f32; MAX_ROWS]]) => dots::<f32>);
+avx2_dispatch!(fn dots_f32(rows: &[&[f32]], columns: &ColumnBlock<'_, f32>, out: &mut [[f32; MAX_ROWS]]) => dots_f32_body);
+
+/// The float32 body: fused multiply-adds on CPUs with FMA (one instruction and one rounding
+/// per product, as MKL's and oneDNN's kernels do; the dispatch only runs the FMA build there),
+/// plain ones otherwise (a fused multiply-add without the instruction is a slow library call).
+#[inline(always)]
+fn dots_f32_body(rows: &[&[f32]], columns: &ColumnBlock<'_, f32>, out: &mut [[f32; MAX_ROWS]]) {
+    if crate::ops::nn::simd::has_avx2_fma() {
+        dots::<f32, true>(rows, columns, out)
+    } else {
+        dots::<f32, false>(rows, columns, out)
+    }
+}
 
 /// `out[j][i] = dot(rows[i], column j of the block)` for every entry of `out`.
 #[inline(always)]
-fn dots<T: Real>(rows: &[&[T]], columns: &ColumnBlock<'_, T>, out: &mut [[T; MAX_ROWS]]) {
+fn dots<T: Real, const FUSED: bool>(
+    rows: &[&[T]],
+    columns: &ColumnBlock<'_, T>,
+    out: &mut [[T; MAX_ROWS]],
+) {
     match rows {
-        [a] => dots_m::<T, 1>([a], columns, out),
-        [a, b] => dots_m::<T, 2>([a, b], columns, out),
-        [a, b, c] => dots_m::<T, 3>([a, b, c], columns, out),
-        [a, b, c, d] => dots_m::<T, 4>([a, b, c, d], columns, out),
+        [a] => dots_one_row::<T, FUSED>(a, columns, out),
+        [a, b] => dots_m::<T, 2, FUSED>([a, b], columns, out),
+        [a, b, c] => dots_m::<T, 3, FUSED>([a, b, c], columns, out),
+        [a, b, c, d] => dots_m::<T, 4, FUSED>([a, b, c, d], columns, out),
         _ => {}
     }
 }
 
+/// `x * w + acc`, with one rounding (a fused multiply-add) when `FUSED` and `T` is `f32`.
+/// The type test is a constant of each instance, so the loop has no branch.
 #[inline(always)]
-fn dots_m<T: Real, const M: usize>(
+fn multiply_add<T: Real, const FUSED: bool>(x: T, w: T, acc: T) -> T {
+    if FUSED && T::DTYPE == crate::dtype::DType::F32 {
+        let wide = |v: T| bytemuck::try_cast::<T, f32>(v);
+        if let (Ok(x), Ok(w), Ok(acc)) = (wide(x), wide(w), wide(acc)) {
+            if let Ok(r) = bytemuck::try_cast::<f32, T>(x.mul_add(w, acc)) {
+                return r;
+            }
+        }
+    }
+    acc + x * w
+}
+
+/// Columns in flight at once for a single row.
+const STREAMS: usize = 4;
+
+/// One row against the block's columns, [`STREAMS`] columns at a time. A single row's
+/// products are bound by how many cache lines are being fetched at once, not by arithmetic:
+/// reading several weight rows side by side keeps more fetches (and prefetch streams) going.
+#[inline(always)]
+fn dots_one_row<T: Real, const FUSED: bool>(
+    row: &[T],
+    columns: &ColumnBlock<'_, T>,
+    out: &mut [[T; MAX_ROWS]],
+) {
+    let mut groups = out.chunks_exact_mut(STREAMS);
+    let mut next = 0usize;
+    for group in groups.by_ref() {
+        let first = next;
+        next = next.saturating_add(STREAMS);
+        let [Some(w0), Some(w1), Some(w2), Some(w3)] =
+            [0, 1, 2, 3].map(|c| columns.column(first.saturating_add(c)))
+        else {
+            continue;
+        };
+        let mut acc = [[T::ZERO; LANES]; STREAMS];
+        let blocks = row
+            .chunks_exact(LANES)
+            .zip(w0.chunks_exact(LANES))
+            .zip(w1.chunks_exact(LANES))
+            .zip(w2.chunks_exact(LANES))
+            .zip(w3.chunks_exact(LANES));
+        for ((((xb, b0), b1), b2), b3) in blocks {
+            let (Ok(xb), Ok(b0), Ok(b1), Ok(b2), Ok(b3)) = (
+                <&[T; LANES]>::try_from(xb),
+                <&[T; LANES]>::try_from(b0),
+                <&[T; LANES]>::try_from(b1),
+                <&[T; LANES]>::try_from(b2),
+                <&[T; LANES]>::try_from(b3),
+            ) else {
+                continue; // unreachable: exact chunks
+            };
+            for l in 0..LANES {
+                acc[0][l] = multiply_add::<T, FUSED>(xb[l], b0[l], acc[0][l]);
+                acc[1][l] = multiply_add::<T, FUSED>(xb[l], b1[l], acc[1][l]);
+                acc[2][l] = multiply_add::<T, FUSED>(xb[l], b2[l], acc[2][l]);
+                acc[3][l] = multiply_add::<T, FUSED>(xb[l], b3[l], acc[3][l]);
+            }
+        }
+        let tail_start = row.len() - row.len() % LANES;
+        let x_tail = row.get(tail_start..).unwrap_or(&[]);
+        for ((entry, acc), w) in group.iter_mut().zip(&acc).zip([w0, w1, w2, w3]) {
+            let mut sum = acc.iter().fold(T::ZERO, |s, &v| s + v);
+            for (x, w) in x_tail.iter().zip(w.get(tail_start..).unwrap_or(&[])) {
+                sum += *x * *w;
+            }
+            entry[0] = sum;
+        }
+    }
+    let rest = ColumnBlock {
+        first: columns.first.saturating_add(next),
+        ..*columns
+    };
+    dots_m::<T, 1, FUSED>([row], &rest, groups.into_remainder());
+}
+
+#[inline(always)]
+fn dots_m<T: Real, const M: usize, const FUSED: bool>(
     rows: [&[T]; M],
     columns: &ColumnBlock<'_, T>,
     out: &mut [[T; MAX_ROWS]],
@@ -164,7 +259,7 @@ fn dots_m<T: Real, const M: usize>(
                     continue; // unreachable: exact chunks
                 };
                 for l in 0..LANES {
-                    acc[l] += xb[l] * wb[l];
+                    acc[l] = multiply_add::<T, FUSED>(xb[l], wb[l], acc[l]);
                 }
             }
         }
@@ -199,6 +294,9 @@ mod tests {
         for (m, n, k) in [
             (1, 1, 1),
             (1, 37, 19),
+            (1, 4, 8),
+            (1, 6, 17),
+            (1, 261, 1031),
             (2, 70, 8),
             (3, 5, 300),
             (4, 257, 1031),

@@ -287,26 +287,67 @@ pub fn for_each_chunk<F: Send>(
     }
 }
 
-thread_local! {
-    /// Per-thread scratch memory (im2col buffers), kept between calls to avoid re-allocating
-    /// and re-zeroing megabytes per convolution.
-    static SCRATCH: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+/// Scratch buffers (im2col panels, padded planes) kept between calls: a convolution reuses a
+/// buffer an earlier one grew instead of allocating and zeroing megabytes each time. A thread
+/// takes one out while it works, so there are at most as many as threads that used scratch at
+/// once; [`release_scratch`] frees them all (the runtime does when the process goes idle).
+static SCRATCH_POOL: parking_lot::Mutex<Vec<Vec<u64>>> = parking_lot::Mutex::new(Vec::new());
+
+/// Buffers kept in the pool at most (more are freed when given back).
+const MAX_POOLED_SCRATCH: usize = 64;
+
+/// Takes the largest pooled buffer, grown fallibly to `words` (zero-filled); `None` when
+/// the allocator refuses.
+fn take_scratch(words: usize) -> Option<Vec<u64>> {
+    let mut buf = {
+        let mut pool = SCRATCH_POOL.lock();
+        let largest = pool
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, b)| b.len())
+            .map(|(i, _)| i);
+        largest.map(|i| pool.swap_remove(i)).unwrap_or_default()
+    };
+    if buf.len() < words {
+        // Growing would copy the old contents, which nobody reads: start over instead.
+        buf = Vec::new();
+        buf.try_reserve_exact(words).ok()?;
+        buf.resize(words, 0);
+    }
+    Some(buf)
+}
+
+fn give_back_scratch(buf: Vec<u64>) {
+    let mut pool = SCRATCH_POOL.lock();
+    if pool.len() < MAX_POOLED_SCRATCH {
+        pool.push(buf);
+    }
+}
+
+/// Frees every pooled scratch buffer; returns the bytes freed.
+pub fn release_scratch() -> usize {
+    let freed = std::mem::take(&mut *SCRATCH_POOL.lock());
+    freed
+        .iter()
+        .map(|b| b.len().saturating_mul(8))
+        .fold(0, usize::saturating_add)
 }
 
 /// Runs `f` on a scratch slice of `len` elements with unspecified contents (callers overwrite
-/// every element they read). Reentrant calls get a fresh allocation.
+/// every element they read).
 pub fn with_scratch<F: Real, R>(len: usize, f: impl FnOnce(&mut [F]) -> R) -> R {
-    SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buf) => {
-            let words = (len * std::mem::size_of::<F>()).div_ceil(8);
-            if buf.len() < words {
-                buf.resize(words, 0);
-            }
-            let all: &mut [F] = bytemuck::cast_slice_mut(&mut buf[..words]);
-            f(&mut all[..len])
+    let words = len.saturating_mul(std::mem::size_of::<F>()).div_ceil(8);
+    match take_scratch(words) {
+        Some(mut buf) => {
+            let result = match bytemuck::cast_slice_mut::<u64, F>(&mut buf).get_mut(..len) {
+                Some(slice) => f(slice),
+                None => f(&mut vec![F::ZERO; len]),
+            };
+            give_back_scratch(buf);
+            result
         }
-        Err(_) => f(&mut vec![F::ZERO; len]),
-    })
+        None => f(&mut vec![F::ZERO; len]),
+    }
 }
 
 /// [`with_scratch`] for a length that comes from model code (a padded plane, an unfolded
@@ -319,27 +360,18 @@ pub fn try_with_scratch<F: Real, R>(
 ) -> Result<R> {
     let bytes = crate::alloc::bytes_of(op, len, std::mem::size_of::<F>())?;
     crate::alloc::check_tensor_bytes(op, bytes)?;
-    let words = bytes.div_ceil(8);
-    let grown = SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buf) => {
-            let missing = words.saturating_sub(buf.len());
-            buf.try_reserve_exact(missing).is_ok()
-        }
-        Err(_) => true,
-    });
-    if !grown {
+    let Some(mut buf) = take_scratch(bytes.div_ceil(8)) else {
         return Err(OpError::MemoryLimit {
             op: op.to_string(),
             msg: format!("cannot allocate a scratch buffer of {bytes} bytes"),
         });
-    }
-    match SCRATCH.with(|cell| cell.try_borrow_mut().is_ok()) {
-        true => Ok(with_scratch(len, f)),
-        false => {
-            let mut own = crate::alloc::try_filled(op, F::ZERO, len)?;
-            Ok(f(&mut own))
-        }
-    }
+    };
+    let result = match bytemuck::cast_slice_mut::<u64, F>(&mut buf).get_mut(..len) {
+        Some(slice) => Ok(f(slice)),
+        None => crate::alloc::try_filled(op, F::ZERO, len).map(|mut own| f(&mut own)),
+    };
+    give_back_scratch(buf);
+    result
 }
 
 /// True when [`for_each_chunk`] would run `tasks` pieces in parallel.

@@ -1,4 +1,4 @@
-//! Conversions between tensors and `ndarray` arrays (feature `ndarray`), at the edges only.
+//! Conversions between tensors and `ndarray` arrays (feature `ndarray`).
 
 use ndarray::{ArrayD, ArrayViewD, IxDyn, ShapeBuilder};
 use torchscript_ops::{Element, Tensor};
