@@ -238,7 +238,7 @@ impl Lowerer<'_> {
                 let slot = self.slot(&f.name.name);
                 StmtKind::Assign {
                     targets: vec![Target::Local(slot)],
-                    value: Expr::Const(Value::LocalFunction(index)),
+                    value: Expr::Const(Value::local_function(index)),
                 }
             }
             S::ClassDef(c) => {

@@ -208,14 +208,14 @@ impl Module {
                 match v {
                     Value::Tensor(t) => out.push((format!("{prefix}{name}"), t)),
                     Value::List(items) => {
-                        for (i, item) in items.0.read().iter().enumerate() {
+                        for (i, item) in items.to_vec().iter().enumerate() {
                             if let Value::Tensor(t) = item {
                                 out.push((format!("{prefix}{name}.{i}"), t.clone()));
                             }
                         }
                     }
                     Value::Dict(items) => {
-                        for (key, item) in items.0.read().iter() {
+                        for (key, item) in items.to_vec().iter() {
                             if let (Value::Tensor(t), Some(k)) = (item, key.as_str()) {
                                 out.push((format!("{prefix}{name}.{k}"), t.clone()));
                             }

@@ -346,16 +346,16 @@ impl InstanceCloner {
         match v {
             Value::Tensor(t) => Value::Tensor(self.tensor(t)),
             Value::Object(o) => Value::Object(self.object(o)),
-            Value::List(l) => Value::list(l.0.read().iter().map(|i| self.value(i)).collect()),
+            Value::List(l) => Value::list(l.to_vec().iter().map(|i| self.value(i)).collect()),
             Value::Dict(d) => Value::dict(
-                d.0.read()
+                d.to_vec()
                     .iter()
                     .map(|(k, v)| (self.value(k), self.value(v)))
                     .collect(),
             ),
             Value::Tuple(t) => {
                 let items = t.items().iter().map(|i| self.value(i)).collect();
-                match &t.0.named {
+                match t.named_class() {
                     Some(c) => {
                         Value::Tuple(torchscript_interpreter::TupleRef::named(items, c.clone()))
                     }
