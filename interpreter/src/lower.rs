@@ -346,7 +346,7 @@ impl Lowerer<'_> {
         let span = expr.span;
         Ok(match &expr.kind {
             ExprKind::Int(i) => Expr::Const(Value::Int(*i)),
-            ExprKind::Float(f) => Expr::Const(Value::Float(*f)),
+            ExprKind::Float(syntax::FloatLit(f)) => Expr::Const(Value::Float(*f)),
             ExprKind::Str(s) => Expr::Const(Value::str(s)),
             ExprKind::Bool(b) => Expr::Const(Value::Bool(*b)),
             ExprKind::None => Expr::Const(Value::None),
