@@ -326,9 +326,17 @@ impl<'a> ValueBuilder<'a> {
 pub struct InstanceCloner {
     objects: HashMap<*const Object, Arc<Object>>,
     storages: HashMap<*const Storage, Arc<Storage>>,
+    /// Tensors whose view did not fit their fresh storage, shared with the original instead.
+    shared_tensors: u64,
 }
 
 impl InstanceCloner {
+    /// How many tensors the copy shares with the original because their view could not be
+    /// made over a fresh storage (see [`crate::Module::instance_shared_tensors`]).
+    pub fn shared_tensors(&self) -> u64 {
+        self.shared_tensors
+    }
+
     pub fn object(&mut self, o: &Arc<Object>) -> Arc<Object> {
         if let Some(done) = self.objects.get(&Arc::as_ptr(o)) {
             return done.clone();
@@ -388,7 +396,10 @@ impl InstanceCloner {
                 None => c,
             }
         })
-        .unwrap_or_else(|_| t.clone())
+        .unwrap_or_else(|_| {
+            self.shared_tensors = self.shared_tensors.saturating_add(1);
+            t.clone()
+        })
     }
 }
 
