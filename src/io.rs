@@ -127,9 +127,9 @@ pub fn flatten_outputs(v: &Value, out: &mut Vec<NpyArray>) -> Result<(), Error> 
             }),
             Value::None | Value::Str(_) | Value::Device(_) => {}
             // Children are pushed in reverse so they come off the list in order.
-            Value::List(l) => pending.extend(l.0.read().iter().rev().cloned()),
+            Value::List(l) => pending.extend(l.to_vec().into_iter().rev()),
             Value::Tuple(t) => pending.extend(t.items().iter().rev().cloned()),
-            Value::Dict(d) => pending.extend(d.0.read().iter().rev().map(|(_, item)| item.clone())),
+            Value::Dict(d) => pending.extend(d.to_vec().into_iter().rev().map(|(_, item)| item)),
             other => {
                 return Err(Error::InvalidInput(format!(
                     "a {} result cannot be written to npz",

@@ -111,13 +111,12 @@ fn output_dtype_names(v: &Value, out: &mut Vec<String>) {
         Value::Int(_) => out.push("int64".into()),
         Value::Float(_) => out.push("float64".into()),
         Value::Bool(_) => out.push("bool".into()),
-        Value::List(l) => l.0.read().iter().for_each(|i| output_dtype_names(i, out)),
+        Value::List(l) => l.to_vec().iter().for_each(|i| output_dtype_names(i, out)),
         Value::Tuple(t) => t.items().iter().for_each(|i| output_dtype_names(i, out)),
-        Value::Dict(d) => {
-            d.0.read()
-                .iter()
-                .for_each(|(_, i)| output_dtype_names(i, out))
-        }
+        Value::Dict(d) => d
+            .to_vec()
+            .iter()
+            .for_each(|(_, i)| output_dtype_names(i, out)),
         _ => {}
     }
 }

@@ -123,4 +123,9 @@ fn instances_share_the_mapped_weights() {
         "over the same mapped bytes"
     );
     assert_eq!(module.copied_weight_bytes(), 0);
+    assert_eq!(
+        module.instance_shared_tensors(),
+        0,
+        "every tensor got a private storage"
+    );
 }

@@ -209,7 +209,7 @@ impl<'p> Interpreter<'p> {
             return self.on_fresh_stack(|this| this.call_function(function, args, kwargs));
         }
         let mut frame = Frame {
-            slots: vec![Value::Uninitialized; function.num_slots],
+            slots: vec![Value::UNINITIALIZED; function.num_slots],
             function,
             at: function.body.first().map(|s| s.span).unwrap_or_default(),
         };
@@ -260,7 +260,7 @@ impl<'p> Interpreter<'p> {
             *frame.slot_mut(at)? = v;
         }
         for (i, p) in function.params.iter().enumerate().skip(given) {
-            if matches!(frame.slot(i)?, Value::Uninitialized) {
+            if frame.slot(i)?.is_uninitialized() {
                 match &p.default {
                     Some(d) => {
                         let v = self.eval(d, frame)?;
@@ -401,7 +401,7 @@ impl<'p> Interpreter<'p> {
             StmtKind::Delete(targets) => {
                 for t in targets {
                     match t {
-                        Target::Local(slot) => *frame.slot_mut(*slot)? = Value::Uninitialized,
+                        Target::Local(slot) => *frame.slot_mut(*slot)? = Value::UNINITIALIZED,
                         Target::Index(obj, index) => {
                             let container = self.eval(obj, frame)?;
                             let key = self.eval(index, frame)?;
@@ -474,7 +474,7 @@ impl<'p> Interpreter<'p> {
             Expr::Type(t) => return Err(type_error(format!("type {t:?} used as a value"))),
             Expr::Global(name) => self.program.global(name)?,
             Expr::Local(slot, name) => match frame.slot(*slot)? {
-                Value::Uninitialized => {
+                v if v.is_uninitialized() => {
                     return Err(ErrorKind::UnknownName(format!(
                         "local variable '{name}' referenced before assignment"
                     ))
@@ -672,10 +672,13 @@ impl<'p> Interpreter<'p> {
                 call.span,
             ),
             CallTarget::Global(name) => self.call_global(name, args, kwargs),
-            CallTarget::Value(_) => match receiver {
-                Some(Value::LocalFunction(index)) => self.call_local_function(index, args, frame),
-                other => self.call_value(other.unwrap_or_default(), args, kwargs),
-            },
+            CallTarget::Value(_) => {
+                let callee = receiver.unwrap_or_default();
+                match callee.local_function_index() {
+                    Some(index) => self.call_local_function(index, args, frame),
+                    None => self.call_value(callee, args, kwargs),
+                }
+            }
             CallTarget::Builtin(_) => Err(type_error("unreachable builtin call")),
         }
     }

@@ -35,4 +35,4 @@ pub use eval::Interpreter;
 pub use origin::{Origin, OriginEntry, OriginMap};
 pub use program::{Program, SourceProvider};
 pub use types::Type;
-pub use value::{DictRef, ListRef, TupleRef, Value};
+pub use value::{DictRef, InternalValue, ListRef, TupleRef, Value};

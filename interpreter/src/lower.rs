@@ -87,40 +87,26 @@ impl Lowerer<'_> {
 
     // ----- pass 1: which names are locals -----
 
+    /// Gives a slot to every name the body binds: assignment and loop targets, `with ... as`
+    /// names, nested functions and their parameters.
     fn collect_assigned(&mut self, body: &[syntax::Stmt]) {
-        for stmt in body {
-            match &stmt.kind {
-                S::Assign { targets, .. } => targets.iter().for_each(|t| self.collect_target(t)),
-                S::AnnAssign { target, .. } | S::AugAssign { target, .. } => {
-                    self.collect_target(target)
-                }
-                S::For { target, body, .. } => {
-                    self.collect_target(target);
-                    self.collect_assigned(body);
-                }
-                S::If { body, orelse, .. } => {
-                    self.collect_assigned(body);
-                    self.collect_assigned(orelse);
-                }
-                S::While { body, .. } => self.collect_assigned(body),
-                S::With { items, body } => {
-                    for item in items {
-                        if let Some(t) = &item.target {
-                            self.collect_target(t);
-                        }
-                    }
-                    self.collect_assigned(body);
-                }
-                S::FunctionDef(f) => {
-                    self.slot(&f.name.name);
-                    for p in &f.params {
-                        self.slot(&p.name.name);
-                    }
-                    self.collect_assigned(&f.body);
-                }
-                _ => {}
+        syntax::visit::for_each_stmt(body, &mut |stmt| match &stmt.kind {
+            S::Assign { targets, .. } => targets.iter().for_each(|t| self.collect_target(t)),
+            S::AnnAssign { target, .. } | S::AugAssign { target, .. } | S::For { target, .. } => {
+                self.collect_target(target)
             }
-        }
+            S::With { items, .. } => items
+                .iter()
+                .filter_map(|item| item.target.as_ref())
+                .for_each(|t| self.collect_target(t)),
+            S::FunctionDef(f) => {
+                self.slot(&f.name.name);
+                for p in &f.params {
+                    self.slot(&p.name.name);
+                }
+            }
+            _ => {}
+        });
     }
 
     fn collect_target(&mut self, target: &syntax::Expr) {
@@ -238,7 +224,7 @@ impl Lowerer<'_> {
                 let slot = self.slot(&f.name.name);
                 StmtKind::Assign {
                     targets: vec![Target::Local(slot)],
-                    value: Expr::Const(Value::LocalFunction(index)),
+                    value: Expr::Const(Value::local_function(index)),
                 }
             }
             S::ClassDef(c) => {
@@ -346,7 +332,7 @@ impl Lowerer<'_> {
         let span = expr.span;
         Ok(match &expr.kind {
             ExprKind::Int(i) => Expr::Const(Value::Int(*i)),
-            ExprKind::Float(f) => Expr::Const(Value::Float(*f)),
+            ExprKind::Float(syntax::FloatLit(f)) => Expr::Const(Value::Float(*f)),
             ExprKind::Str(s) => Expr::Const(Value::str(s)),
             ExprKind::Bool(b) => Expr::Const(Value::Bool(*b)),
             ExprKind::None => Expr::Const(Value::None),

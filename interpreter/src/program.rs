@@ -283,7 +283,7 @@ fn class_constants(def: &syntax::ClassDef) -> Vec<(String, Value)> {
 pub fn literal_value(expr: &syntax::Expr) -> Option<Value> {
     Some(match &expr.kind {
         ExprKind::Int(i) => Value::Int(*i),
-        ExprKind::Float(f) => Value::Float(*f),
+        ExprKind::Float(syntax::FloatLit(f)) => Value::Float(*f),
         ExprKind::Bool(b) => Value::Bool(*b),
         ExprKind::Str(s) => Value::str(s),
         ExprKind::None => Value::None,

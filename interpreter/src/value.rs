@@ -8,66 +8,164 @@ use torchscript_ops::{Device, Tensor};
 use crate::class::{ClassType, Object};
 use crate::types::Type;
 
-/// A TorchScript value. Lists, dicts and objects are references (mutations are seen through
-/// every alias, as in Python); tuples and strings are immutable.
+/// A TorchScript value: what a method takes and returns, and what a module's attributes hold.
+///
+/// Lists, dicts and objects are references (mutations are seen through every alias, as in
+/// Python); tuples and strings are immutable. Containers are read and changed through their
+/// methods ([`ListRef::to_vec`], [`DictRef::get`], [`TupleRef::items`]...); their locks are
+/// private to the interpreter.
+///
+/// The enum is `#[non_exhaustive]`: a `match` outside this crate needs a `_` arm, and new
+/// kinds of values can be added without breaking it.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub enum Value {
+    /// `None`.
     #[default]
     None,
+    /// `bool`.
     Bool(bool),
+    /// `int` (64-bit, as TorchScript's).
     Int(i64),
+    /// `float` (64-bit).
     Float(f64),
+    /// `str`.
     Str(Arc<str>),
+    /// `Device` (`torch.device("cpu")`).
     Device(Device),
+    /// `Tensor`.
     Tensor(Tensor),
+    /// `List[T]`: shared and mutable.
     List(ListRef),
+    /// `Tuple[...]` or a NamedTuple: immutable.
     Tuple(TupleRef),
+    /// `Dict[K, V]`: shared, mutable, in insertion order.
     Dict(DictRef),
+    /// An instance of a class from the archive's code (a submodule, a plain class, an enum
+    /// member).
     Object(Arc<Object>),
     /// A class used as a value: NamedTuple and class constructors, enum namespaces.
     Class(Arc<ClassType>),
-    /// A function used as a value (e.g. passed to `fork`).
+    /// A function used as a value (e.g. passed to `fork`), by qualified name.
     Function(Arc<str>),
     /// The future of a `fork` (already computed: forks run inline).
     Future(Box<Value>),
-    /// The value of `uninitialized(T)`: a placeholder that must never be read.
-    Uninitialized,
     /// `...` in an index.
     Ellipsis,
-    /// A function defined inside the running function (index into its nested functions).
-    LocalFunction(usize),
     /// `a:b:c` in an index.
     Slice(Option<i64>, Option<i64>, Option<i64>),
+    /// Interpreter state that is not a TorchScript value: the placeholder of a local variable
+    /// not assigned yet, or a function defined inside the running function. Only model code
+    /// that returns a nested function lets one out of the interpreter; it cannot be built or
+    /// looked into elsewhere.
+    Internal(InternalValue),
 }
 
-/// A shared, mutable list.
+/// The opaque content of [`Value::Internal`]: nothing outside the interpreter can make or
+/// inspect one (its [`Debug`] form says which it is).
+#[derive(Clone)]
+pub struct InternalValue(pub(crate) Internal);
+
+/// What a [`Value::Internal`] stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Internal {
+    /// A local not assigned yet (or deleted): reading it is an error.
+    Uninitialized,
+    /// A function defined inside the running function (index into its nested functions).
+    LocalFunction(usize),
+}
+
+impl std::fmt::Debug for InternalValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Internal::Uninitialized => f.write_str("Uninitialized"),
+            Internal::LocalFunction(i) => write!(f, "LocalFunction({i})"),
+        }
+    }
+}
+
+/// A shared, mutable list (`List[T]`): clones are aliases of one list.
 #[derive(Debug, Clone)]
-pub struct ListRef(pub Arc<RwLock<Vec<Value>>>);
+pub struct ListRef(pub(crate) Arc<RwLock<Vec<Value>>>);
 
 /// An immutable tuple, optionally a NamedTuple with field names.
 #[derive(Debug, Clone)]
-pub struct TupleRef(pub Arc<TupleData>);
+pub struct TupleRef(pub(crate) Arc<TupleData>);
 
 #[derive(Debug)]
-pub struct TupleData {
-    pub items: Vec<Value>,
+pub(crate) struct TupleData {
+    pub(crate) items: Vec<Value>,
     /// The NamedTuple class, if the tuple is one.
-    pub named: Option<Arc<ClassType>>,
+    pub(crate) named: Option<Arc<ClassType>>,
 }
 
-/// A shared, mutable dict that keeps insertion order.
+/// A shared, mutable dict that keeps insertion order (`Dict[K, V]`): clones are aliases of
+/// one dict. Keys compare as TorchScript's do (by value for `str`/`int`/`float`/`bool` and
+/// tuples of them, by identity for tensors).
 #[derive(Debug, Clone)]
-pub struct DictRef(pub Arc<RwLock<Vec<(Value, Value)>>>);
+pub struct DictRef(pub(crate) Arc<RwLock<Vec<(Value, Value)>>>);
 
 impl ListRef {
+    /// A new list holding `items`.
     pub fn new(items: Vec<Value>) -> Self {
         ListRef(Arc::new(RwLock::new(items)))
+    }
+
+    /// The number of items.
+    pub fn len(&self) -> usize {
+        self.0.read().len()
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.read().is_empty()
+    }
+
+    /// The item at `index`, if there is one.
+    pub fn get(&self, index: usize) -> Option<Value> {
+        self.0.read().get(index).cloned()
+    }
+
+    /// A snapshot of the items (containers inside stay shared).
+    pub fn to_vec(&self) -> Vec<Value> {
+        self.0.read().clone()
+    }
+
+    /// Appends `value` (seen through every alias of the list).
+    pub fn push(&self, value: Value) {
+        self.0.write().push(value);
+    }
+
+    /// Whether `self` and `other` are the same list (Python's `is`).
+    pub fn is_same(&self, other: &ListRef) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 }
 
 impl DictRef {
+    /// A new dict holding `items` in order (keys are expected to be distinct).
     pub fn new(items: Vec<(Value, Value)>) -> Self {
         DictRef(Arc::new(RwLock::new(items)))
+    }
+
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.0.read().len()
+    }
+
+    /// Whether the dict is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.read().is_empty()
+    }
+
+    /// A snapshot of the entries, in insertion order.
+    pub fn to_vec(&self) -> Vec<(Value, Value)> {
+        self.0.read().clone()
+    }
+
+    /// Whether `self` and `other` are the same dict (Python's `is`).
+    pub fn is_same(&self, other: &DictRef) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 
     /// The value stored under `key`.
@@ -88,12 +186,14 @@ impl DictRef {
         }
     }
 
+    /// Removes `key`, returning its value.
     pub fn remove(&self, key: &Value) -> Option<Value> {
         let mut items = self.0.write();
         let at = items.iter().position(|(k, _)| keys_equal(k, key))?;
         Some(items.remove(at).1)
     }
 
+    /// Whether `key` is in the dict.
     pub fn contains(&self, key: &Value) -> bool {
         self.0.read().iter().any(|(k, _)| keys_equal(k, key))
     }
@@ -122,10 +222,12 @@ pub fn keys_equal(a: &Value, b: &Value) -> bool {
 }
 
 impl TupleRef {
+    /// A plain tuple of `items`.
     pub fn new(items: Vec<Value>) -> Self {
         TupleRef(Arc::new(TupleData { items, named: None }))
     }
 
+    /// An instance of the NamedTuple `class` (its fields in `class`'s order).
     pub fn named(items: Vec<Value>, class: Arc<ClassType>) -> Self {
         TupleRef(Arc::new(TupleData {
             items,
@@ -133,24 +235,64 @@ impl TupleRef {
         }))
     }
 
+    /// The items, in order.
     pub fn items(&self) -> &[Value] {
         &self.0.items
+    }
+
+    /// The NamedTuple class, if the tuple is one (its field names are
+    /// [`ClassType::field_names`]).
+    pub fn named_class(&self) -> Option<&Arc<ClassType>> {
+        self.0.named.as_ref()
+    }
+
+    /// Whether `self` and `other` are the same tuple object (Python's `is`).
+    pub fn is_same(&self, other: &TupleRef) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 }
 
 impl Value {
+    /// The placeholder of a local not assigned yet (or deleted).
+    pub(crate) const UNINITIALIZED: Value = Value::Internal(InternalValue(Internal::Uninitialized));
+
+    /// The nested function `index` of the running function, as a value.
+    pub(crate) fn local_function(index: usize) -> Value {
+        Value::Internal(InternalValue(Internal::LocalFunction(index)))
+    }
+
+    /// Whether the value is the placeholder of an unassigned local.
+    pub(crate) fn is_uninitialized(&self) -> bool {
+        matches!(
+            self,
+            Value::Internal(InternalValue(Internal::Uninitialized))
+        )
+    }
+
+    /// The index of the nested function the value stands for, if it is one.
+    pub(crate) fn local_function_index(&self) -> Option<usize> {
+        match self {
+            Value::Internal(InternalValue(Internal::LocalFunction(index))) => Some(*index),
+            _ => None,
+        }
+    }
+
+    /// A `str` value.
     pub fn str(s: &str) -> Value {
         Value::Str(Arc::from(s))
     }
 
+    /// A new list of `items`.
     pub fn list(items: Vec<Value>) -> Value {
         Value::List(ListRef::new(items))
     }
 
+    /// A tuple of `items`.
     pub fn tuple(items: Vec<Value>) -> Value {
         Value::Tuple(TupleRef::new(items))
     }
 
+    /// A new dict of `items`, in order.
     pub fn dict(items: Vec<(Value, Value)>) -> Value {
         Value::Dict(DictRef::new(items))
     }
@@ -175,17 +317,19 @@ impl Value {
             Value::Class(c) => format!("type {}", c.name),
             Value::Function(f) => format!("function {f}"),
             Value::Future(_) => "Future".into(),
-            Value::Uninitialized => "uninitialized".into(),
             Value::Ellipsis => "ellipsis".into(),
-            Value::LocalFunction(_) => "function".into(),
             Value::Slice(..) => "slice".into(),
+            Value::Internal(InternalValue(Internal::Uninitialized)) => "uninitialized".into(),
+            Value::Internal(InternalValue(Internal::LocalFunction(_))) => "function".into(),
         }
     }
 
+    /// Whether the value is `None`.
     pub fn is_none(&self) -> bool {
         matches!(self, Value::None)
     }
 
+    /// The tensor, if the value is one.
     pub fn as_tensor(&self) -> Option<&Tensor> {
         match self {
             Value::Tensor(t) => Some(t),
@@ -193,6 +337,7 @@ impl Value {
         }
     }
 
+    /// The integer, if the value is an `int` or a `bool` (as 0 or 1).
     pub fn as_int(&self) -> Option<i64> {
         match self {
             Value::Int(i) => Some(*i),
@@ -201,6 +346,7 @@ impl Value {
         }
     }
 
+    /// The string, if the value is a `str`.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::Str(s) => Some(s),
@@ -218,9 +364,9 @@ impl Value {
             (Value::Str(a), Value::Str(b)) => a == b,
             (Value::Device(a), Value::Device(b)) => a == b,
             (Value::Tensor(a), Value::Tensor(b)) => a.is_same(b),
-            (Value::List(a), Value::List(b)) => Arc::ptr_eq(&a.0, &b.0),
-            (Value::Dict(a), Value::Dict(b)) => Arc::ptr_eq(&a.0, &b.0),
-            (Value::Tuple(a), Value::Tuple(b)) => Arc::ptr_eq(&a.0, &b.0),
+            (Value::List(a), Value::List(b)) => a.is_same(b),
+            (Value::Dict(a), Value::Dict(b)) => a.is_same(b),
+            (Value::Tuple(a), Value::Tuple(b)) => a.is_same(b),
             (Value::Object(a), Value::Object(b)) => Arc::ptr_eq(a, b),
             (Value::Class(a), Value::Class(b)) => Arc::ptr_eq(a, b),
             _ => false,

@@ -42,7 +42,7 @@ fn int(v: &Value) -> i64 {
 
 fn ints(v: &Value) -> Vec<i64> {
     match v {
-        Value::List(l) => l.0.read().iter().map(int).collect(),
+        Value::List(l) => l.to_vec().iter().map(int).collect(),
         Value::Tuple(t) => t.items().iter().map(int).collect(),
         other => panic!("not a list: {other:?}"),
     }
@@ -228,11 +228,11 @@ fn isinstance_and_chained_comparisons() {
     let src = "def f(x: int) -> List[bool]:\n  return [isinstance(x, int), isinstance(x, str), 0 < x < 10, 0 < x > 10]\n";
     let r = call(src, "f", vec![Value::Int(5)]).unwrap();
     let Value::List(l) = r else { panic!() };
-    let bools: Vec<bool> =
-        l.0.read()
-            .iter()
-            .map(|v| matches!(v, Value::Bool(true)))
-            .collect();
+    let bools: Vec<bool> = l
+        .to_vec()
+        .iter()
+        .map(|v| matches!(v, Value::Bool(true)))
+        .collect();
     assert_eq!(bools, vec![true, false, true, false]);
 }
 

@@ -2,7 +2,8 @@
 //! tree (a deterministic generator, so failures reproduce).
 
 use torchscript_interpreter::syntax::{
-    parse_expr, print_expr, BinOp, BoolOp, CmpOp, Expr, ExprKind, Ident, Keyword, Span, UnaryOp,
+    parse_expr, print_expr, BinOp, BoolOp, CmpOp, Expr, ExprKind, FloatLit, Ident, Keyword, Span,
+    UnaryOp,
 };
 
 struct Rng(u64);
@@ -46,7 +47,7 @@ fn name(rng: &mut Rng) -> ExprKind {
 fn literal(rng: &mut Rng) -> ExprKind {
     match rng.below(9) {
         0 => ExprKind::Int(rng.pick(&[0, 1, -1, 42, i64::MAX, i64::MIN, -7])),
-        1 => ExprKind::Float(rng.pick(&[
+        1 => ExprKind::Float(FloatLit(rng.pick(&[
             0.0,
             -0.0,
             1.5,
@@ -56,8 +57,8 @@ fn literal(rng: &mut Rng) -> ExprKind {
             f64::INFINITY,
             f64::NEG_INFINITY,
             0.1,
-        ])),
-        2 => ExprKind::Imag(rng.pick(&[1.0, -2.5, 0.0])),
+        ]))),
+        2 => ExprKind::Imag(FloatLit(rng.pick(&[1.0, -2.5, 0.0]))),
         3 => {
             let chars = [
                 'a', '"', '\'', '\\', '\n', '\t', '\0', 'é', '€', ' ', '\x7f',

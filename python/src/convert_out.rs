@@ -184,7 +184,7 @@ pub fn to_python<'py>(
         Value::Device(d) => format!("{d}").into_bound_py_any(py),
         Value::Tensor(t) => tensor_out(py, t, kind),
         Value::List(l) => {
-            let items = l.0.read().clone();
+            let items = l.to_vec();
             let out = items
                 .iter()
                 .map(|x| to_python(py, x, kind, next))
@@ -197,7 +197,7 @@ pub fn to_python<'py>(
                 .iter()
                 .map(|x| to_python(py, x, kind, next))
                 .collect::<PyResult<Vec<_>>>()?;
-            match &t.0.named {
+            match t.named_class() {
                 Some(class) if class.attributes.len() == out.len() => {
                     namedtuple_type(py, class)?.call1(PyTuple::new(py, out)?)
                 }
@@ -205,7 +205,7 @@ pub fn to_python<'py>(
             }
         }
         Value::Dict(d) => {
-            let items = d.0.read().clone();
+            let items = d.to_vec();
             let out = PyDict::new(py);
             for (k, v) in &items {
                 out.set_item(to_python(py, k, kind, next)?, to_python(py, v, kind, next)?)?;

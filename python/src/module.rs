@@ -125,7 +125,7 @@ fn fits(v: &Value, ty: &Type) -> bool {
         Type::Number => matches!(v, Value::Int(_) | Value::Float(_) | Value::Bool(_)),
         Type::Optional(inner) => matches!(v, Value::None) || fits(v, inner),
         Type::List(inner) => match v {
-            Value::List(l) => l.0.read().iter().all(|x| fits(x, inner)),
+            Value::List(l) => l.to_vec().iter().all(|x| fits(x, inner)),
             _ => false,
         },
         Type::Tuple(items) => match v {
@@ -136,7 +136,7 @@ fn fits(v: &Value, ty: &Type) -> bool {
             _ => false,
         },
         Type::Dict(k, val) => match v {
-            Value::Dict(d) => d.0.read().iter().all(|(a, b)| fits(a, k) && fits(b, val)),
+            Value::Dict(d) => d.to_vec().iter().all(|(a, b)| fits(a, k) && fits(b, val)),
             _ => false,
         },
         Type::Union(options) => options.iter().any(|t| fits(v, t)),

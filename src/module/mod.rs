@@ -34,6 +34,8 @@ pub struct Module {
     /// Instances that served a call and were left unchanged by it, ready for the next call.
     idle_instances: Mutex<Vec<Instance>>,
     instances_made: AtomicU64,
+    /// Tensors that instances share with the module instead of viewing a private storage.
+    instance_shared_tensors: AtomicU64,
 }
 
 /// Unchanged instances kept for reuse by [`Module::run_method`], at most.
@@ -140,6 +142,7 @@ impl Module {
             limits,
             idle_instances: Mutex::new(Vec::new()),
             instances_made: AtomicU64::new(0),
+            instance_shared_tensors: AtomicU64::new(0),
         })
     }
 
@@ -208,14 +211,14 @@ impl Module {
                 match v {
                     Value::Tensor(t) => out.push((format!("{prefix}{name}"), t)),
                     Value::List(items) => {
-                        for (i, item) in items.0.read().iter().enumerate() {
+                        for (i, item) in items.to_vec().iter().enumerate() {
                             if let Value::Tensor(t) = item {
                                 out.push((format!("{prefix}{name}.{i}"), t.clone()));
                             }
                         }
                     }
                     Value::Dict(items) => {
-                        for (key, item) in items.0.read().iter() {
+                        for (key, item) in items.to_vec().iter() {
                             if let (Value::Tensor(t), Some(k)) = (item, key.as_str()) {
                                 out.push((format!("{prefix}{name}.{k}"), t.clone()));
                             }
@@ -242,9 +245,17 @@ impl Module {
 
     /// A private copy of the module for one worker: its own object tree and copy-on-write
     /// storages over the same mapped weights. Cheap (no weight bytes are copied).
+    ///
+    /// A tensor whose view does not fit a fresh storage over its bytes cannot be given one
+    /// (a loaded module holds no such tensor); the instance then shares that tensor with the
+    /// module, so in-place writes to it would be seen by every instance. Such tensors are
+    /// counted by [`Module::instance_shared_tensors`].
     pub fn instance(&self) -> Instance {
         self.instances_made.fetch_add(1, Ordering::Relaxed);
-        let root = InstanceCloner::default().object(&self.root);
+        let mut cloner = InstanceCloner::default();
+        let root = cloner.object(&self.root);
+        self.instance_shared_tensors
+            .fetch_add(cloner.shared_tensors(), Ordering::Relaxed);
         Instance {
             program: self.program.clone(),
             root,
@@ -256,6 +267,13 @@ impl Module {
     /// [`Module::instance`] and by calls that could not reuse an unchanged one.
     pub fn instances_made(&self) -> u64 {
         self.instances_made.load(Ordering::Relaxed)
+    }
+
+    /// How many tensors, summed over the instances made so far, could not be given a
+    /// private storage and are shared with the module (see [`Module::instance`]). Zero for
+    /// every module loaded from an archive; anything else is a bug worth reporting.
+    pub fn instance_shared_tensors(&self) -> u64 {
+        self.instance_shared_tensors.load(Ordering::Relaxed)
     }
 
     /// Runs `method` as if on a fresh instance: calls never see each other's attribute or

@@ -48,7 +48,7 @@ impl Comparer {
             (Value::Class(x), Value::Class(y)) => Arc::ptr_eq(x, y),
             (Value::Function(x), Value::Function(y)) => x == y,
             (Value::List(x), Value::List(y)) => {
-                let (xs, ys) = (x.0.read().clone(), y.0.read().clone());
+                let (xs, ys) = (x.to_vec(), y.to_vec());
                 xs.len() == ys.len() && xs.iter().zip(&ys).all(|(p, q)| self.value(p, q))
             }
             (Value::Tuple(x), Value::Tuple(y)) => {
@@ -56,7 +56,7 @@ impl Comparer {
                 xs.len() == ys.len() && xs.iter().zip(ys.iter()).all(|(p, q)| self.value(p, q))
             }
             (Value::Dict(x), Value::Dict(y)) => {
-                let (xs, ys) = (x.0.read().clone(), y.0.read().clone());
+                let (xs, ys) = (x.to_vec(), y.to_vec());
                 xs.len() == ys.len()
                     && xs
                         .iter()

@@ -326,9 +326,17 @@ impl<'a> ValueBuilder<'a> {
 pub struct InstanceCloner {
     objects: HashMap<*const Object, Arc<Object>>,
     storages: HashMap<*const Storage, Arc<Storage>>,
+    /// Tensors whose view did not fit their fresh storage, shared with the original instead.
+    shared_tensors: u64,
 }
 
 impl InstanceCloner {
+    /// How many tensors the copy shares with the original because their view could not be
+    /// made over a fresh storage (see [`crate::Module::instance_shared_tensors`]).
+    pub fn shared_tensors(&self) -> u64 {
+        self.shared_tensors
+    }
+
     pub fn object(&mut self, o: &Arc<Object>) -> Arc<Object> {
         if let Some(done) = self.objects.get(&Arc::as_ptr(o)) {
             return done.clone();
@@ -346,16 +354,16 @@ impl InstanceCloner {
         match v {
             Value::Tensor(t) => Value::Tensor(self.tensor(t)),
             Value::Object(o) => Value::Object(self.object(o)),
-            Value::List(l) => Value::list(l.0.read().iter().map(|i| self.value(i)).collect()),
+            Value::List(l) => Value::list(l.to_vec().iter().map(|i| self.value(i)).collect()),
             Value::Dict(d) => Value::dict(
-                d.0.read()
+                d.to_vec()
                     .iter()
                     .map(|(k, v)| (self.value(k), self.value(v)))
                     .collect(),
             ),
             Value::Tuple(t) => {
                 let items = t.items().iter().map(|i| self.value(i)).collect();
-                match &t.0.named {
+                match t.named_class() {
                     Some(c) => {
                         Value::Tuple(torchscript_interpreter::TupleRef::named(items, c.clone()))
                     }
@@ -388,7 +396,10 @@ impl InstanceCloner {
                 None => c,
             }
         })
-        .unwrap_or_else(|_| t.clone())
+        .unwrap_or_else(|_| {
+            self.shared_tensors = self.shared_tensors.saturating_add(1);
+            t.clone()
+        })
     }
 }
 

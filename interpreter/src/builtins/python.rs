@@ -521,9 +521,9 @@ fn fork_call(interp: &mut Interpreter, frame: &mut Frame, a: Args) -> Result<Val
     Ok({
         let callee = a.arg(0)?.clone();
         let rest = a.args.get(1..).unwrap_or_default().to_vec();
-        let result = match callee {
-            Value::LocalFunction(index) => interp.call_local_function(index, rest, frame)?,
-            other => interp.call_value(other, rest, a.kwargs)?,
+        let result = match callee.local_function_index() {
+            Some(index) => interp.call_local_function(index, rest, frame)?,
+            None => interp.call_value(callee, rest, a.kwargs)?,
         };
         Value::Future(Box::new(result))
     })

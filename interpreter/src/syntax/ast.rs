@@ -2,7 +2,7 @@
 //!
 //! Every node carries a [`Span`] of byte offsets into the file text. Equality (`==`) compares
 //! spans too; use [`SourceFile::without_spans`] / [`Expr::without_spans`] (or
-//! [`crate::syntax::clear_spans`]) to compare shapes only. Float literals compare by their bits,
+//! [`crate::syntax::clear_spans`]) to compare shapes only. Float literals ([`FloatLit`]) compare by their bits,
 //! so a NaN literal equals itself and `0.0 != -0.0`.
 
 use std::sync::Arc;
@@ -154,16 +154,16 @@ pub struct Expr {
 /// The expression forms. Type annotations are ordinary expressions (`Optional[List[Tensor]]`
 /// is a `Subscript`, `__torch__.a.B` a chain of `Attribute`s, `Tuple[()]` has an empty `Tuple`
 /// index).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
     Name(String),
     /// Integer literal. A unary minus directly applied to a number literal is folded into the
     /// literal (as TorchScript's parser does), which is how `-9223372036854775808` fits.
     Int(i64),
-    /// Float literal (negative when a unary minus was folded in). Compared by bits.
-    Float(f64),
-    /// Imaginary literal such as `2j` (TorchScript's lexer accepts a `j` suffix). Compared by bits.
-    Imag(f64),
+    /// Float literal (negative when a unary minus was folded in).
+    Float(FloatLit),
+    /// Imaginary literal such as `2j` (TorchScript's lexer accepts a `j` suffix).
+    Imag(FloatLit),
     /// String literal; adjacent literals are concatenated.
     Str(String),
     Bool(bool),
@@ -232,6 +232,23 @@ pub enum ExprKind {
         iter: Box<Expr>,
         conds: Vec<Expr>,
     },
+}
+
+/// The value of a float or imaginary literal. Equality compares the bits, so a NaN literal
+/// equals itself and `0.0 != -0.0` (a printed and parsed again tree keeps its signs).
+#[derive(Clone, Copy)]
+pub struct FloatLit(pub f64);
+
+impl PartialEq for FloatLit {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+
+impl std::fmt::Debug for FloatLit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 /// A keyword argument `name=value` of a call.
@@ -419,132 +436,6 @@ impl Ident {
         Ident {
             name: name.into(),
             span,
-        }
-    }
-}
-
-/// Structural equality with float literals compared by bits.
-impl PartialEq for ExprKind {
-    fn eq(&self, other: &Self) -> bool {
-        use ExprKind as E;
-        match (self, other) {
-            (E::Name(a), E::Name(b)) => a == b,
-            (E::Int(a), E::Int(b)) => a == b,
-            (E::Float(a), E::Float(b)) | (E::Imag(a), E::Imag(b)) => a.to_bits() == b.to_bits(),
-            (E::Str(a), E::Str(b)) => a == b,
-            (E::Bool(a), E::Bool(b)) => a == b,
-            (E::None, E::None) | (E::Ellipsis, E::Ellipsis) => true,
-            (E::List(a), E::List(b)) | (E::Tuple(a), E::Tuple(b)) => a == b,
-            (E::Dict(a), E::Dict(b)) => a == b,
-            (
-                E::Attribute { value, attr },
-                E::Attribute {
-                    value: value2,
-                    attr: attr2,
-                },
-            ) => value == value2 && attr == attr2,
-            (
-                E::Subscript { value, index },
-                E::Subscript {
-                    value: value2,
-                    index: index2,
-                },
-            ) => value == value2 && index == index2,
-            (
-                E::Slice { lower, upper, step },
-                E::Slice {
-                    lower: lower2,
-                    upper: upper2,
-                    step: step2,
-                },
-            ) => lower == lower2 && upper == upper2 && step == step2,
-            (
-                E::Call {
-                    func,
-                    args,
-                    keywords,
-                },
-                E::Call {
-                    func: func2,
-                    args: args2,
-                    keywords: keywords2,
-                },
-            ) => func == func2 && args == args2 && keywords == keywords2,
-            (E::Starred(a), E::Starred(b)) => a == b,
-            (
-                E::Unary { op, operand },
-                E::Unary {
-                    op: op2,
-                    operand: operand2,
-                },
-            ) => op == op2 && operand == operand2,
-            (
-                E::Binary { op, left, right },
-                E::Binary {
-                    op: op2,
-                    left: left2,
-                    right: right2,
-                },
-            ) => op == op2 && left == left2 && right == right2,
-            (
-                E::BoolOp { op, values },
-                E::BoolOp {
-                    op: op2,
-                    values: values2,
-                },
-            ) => op == op2 && values == values2,
-            (
-                E::Compare { left, ops },
-                E::Compare {
-                    left: left2,
-                    ops: ops2,
-                },
-            ) => left == left2 && ops == ops2,
-            (
-                E::IfExp { test, body, orelse },
-                E::IfExp {
-                    test: test2,
-                    body: body2,
-                    orelse: orelse2,
-                },
-            ) => test == test2 && body == body2 && orelse == orelse2,
-            (
-                E::ListComp {
-                    elt,
-                    target,
-                    iter,
-                    conds,
-                },
-                E::ListComp {
-                    elt: elt2,
-                    target: target2,
-                    iter: iter2,
-                    conds: conds2,
-                },
-            ) => elt == elt2 && target == target2 && iter == iter2 && conds == conds2,
-            (
-                E::DictComp {
-                    key,
-                    value,
-                    target,
-                    iter,
-                    conds,
-                },
-                E::DictComp {
-                    key: key2,
-                    value: value2,
-                    target: target2,
-                    iter: iter2,
-                    conds: conds2,
-                },
-            ) => {
-                key == key2
-                    && value == value2
-                    && target == target2
-                    && iter == iter2
-                    && conds == conds2
-            }
-            _ => false,
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use super::ast::{Expr, ExprKind, Param, SourceFile, Stmt, StmtKind};
+use super::ast::{Expr, ExprKind, FloatLit, Param, SourceFile, Stmt, StmtKind};
 use super::printer::{format_float, quote_string};
 
 /// The S-expression text of a whole file.
@@ -179,8 +179,8 @@ fn write_expr(out: &mut String, expr: &Expr) {
     let text = match &expr.kind {
         ExprKind::Name(name) => name.clone(),
         ExprKind::Int(value) => value.to_string(),
-        ExprKind::Float(value) => format!("(float {})", format_float(*value)),
-        ExprKind::Imag(value) => format!("(imag {})", format_float(*value)),
+        ExprKind::Float(FloatLit(value)) => format!("(float {})", format_float(*value)),
+        ExprKind::Imag(FloatLit(value)) => format!("(imag {})", format_float(*value)),
         ExprKind::Str(value) => quote_string(value),
         ExprKind::Bool(value) => if *value { "True" } else { "False" }.to_string(),
         ExprKind::None => "None".to_string(),

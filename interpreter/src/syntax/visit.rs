@@ -268,6 +268,19 @@ impl Stmt {
         }
     }
 
+    /// The blocks nested in the statement, read-only (see [`Stmt::blocks_mut`]).
+    pub fn blocks(&self) -> [&[Stmt]; 2] {
+        match &self.kind {
+            StmtKind::If { body, orelse, .. } => [body, orelse],
+            StmtKind::For { body, .. }
+            | StmtKind::While { body, .. }
+            | StmtKind::With { body, .. } => [body, &[]],
+            StmtKind::FunctionDef(def) => [&def.body, &[]],
+            StmtKind::ClassDef(class) => [&class.body, &[]],
+            _ => [&[], &[]],
+        }
+    }
+
     /// Calls `f` on the identifiers the statement holds itself (names it defines or declares).
     fn for_each_ident_mut(&mut self, mut f: impl FnMut(&mut Ident)) {
         match &mut self.kind {
@@ -283,6 +296,17 @@ impl Stmt {
                 .filter_map(|alias| alias.asname.as_mut())
                 .for_each(f),
             _ => {}
+        }
+    }
+}
+
+/// Calls `f` on every statement of `body` and of the blocks nested in it, each before the
+/// statements of its own blocks, in source order.
+pub fn for_each_stmt<'a>(body: &'a [Stmt], f: &mut impl FnMut(&'a Stmt)) {
+    for stmt in body {
+        f(stmt);
+        for block in stmt.blocks() {
+            for_each_stmt(block, f);
         }
     }
 }

@@ -78,7 +78,7 @@ fn collect(value: &Value, out: &mut Vec<OutputSummary>) -> Result<(), Failure> {
         Value::Float(f) => out.push(scalar("float64", *f, true)),
         Value::Bool(b) => out.push(scalar("bool", f64::from(u8::from(*b)), false)),
         Value::List(l) => {
-            for item in l.0.read().iter() {
+            for item in l.to_vec().iter() {
                 collect(item, out)?;
             }
         }
@@ -88,7 +88,7 @@ fn collect(value: &Value, out: &mut Vec<OutputSummary>) -> Result<(), Failure> {
             }
         }
         Value::Dict(d) => {
-            for (_, item) in d.0.read().iter() {
+            for (_, item) in d.to_vec().iter() {
                 collect(item, out)?;
             }
         }

@@ -6,7 +6,7 @@
 //! primaries (attribute, call, subscript) and atoms.
 
 use super::cursor::{PResult, Parser};
-use crate::syntax::ast::{BinOp, BoolOp, CmpOp, Expr, ExprKind, Keyword, UnaryOp};
+use crate::syntax::ast::{BinOp, BoolOp, CmpOp, Expr, ExprKind, FloatLit, Keyword, UnaryOp};
 use crate::syntax::span::Span;
 use crate::syntax::token::TokenKind;
 
@@ -269,8 +269,8 @@ impl Parser<'_> {
                 ExprKind::Int(i64::MIN)
             }
             ExprKind::Int(value) => ExprKind::Int(value.checked_neg()?),
-            ExprKind::Float(value) => ExprKind::Float(-value),
-            ExprKind::Imag(value) => ExprKind::Imag(-value),
+            ExprKind::Float(FloatLit(value)) => ExprKind::Float(FloatLit(-value)),
+            ExprKind::Imag(FloatLit(value)) => ExprKind::Imag(FloatLit(-value)),
             _ => return None,
         };
         Some(Expr::new(kind, span))
@@ -425,8 +425,8 @@ impl Parser<'_> {
             TokenKind::Keyword("False") => Some(ExprKind::Bool(false)),
             TokenKind::Keyword("None") => Some(ExprKind::None),
             TokenKind::Op("...") => Some(ExprKind::Ellipsis),
-            TokenKind::Float(value) => Some(ExprKind::Float(*value)),
-            TokenKind::Imag(value) => Some(ExprKind::Imag(*value)),
+            TokenKind::Float(value) => Some(ExprKind::Float(FloatLit(*value))),
+            TokenKind::Imag(value) => Some(ExprKind::Imag(FloatLit(*value))),
             TokenKind::Int(value) => Some(match i64::try_from(*value) {
                 Ok(value) => ExprKind::Int(value),
                 Err(_) if *value == i64::MIN.unsigned_abs() && self.pending_min_int.is_none() => {

@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use crate::syntax::ast::{BinOp, Expr, ExprKind, Keyword, UnaryOp};
+use crate::syntax::ast::{BinOp, Expr, ExprKind, FloatLit, Keyword, UnaryOp};
 
 /// Binding strength of each expression form; a child printed where a stronger one is needed
 /// gets parentheses.
@@ -65,7 +65,9 @@ fn tighter(prec: Prec) -> Prec {
 fn is_negative_number(kind: &ExprKind) -> bool {
     match kind {
         ExprKind::Int(value) => *value < 0,
-        ExprKind::Float(value) | ExprKind::Imag(value) => value.is_sign_negative(),
+        ExprKind::Float(FloatLit(value)) | ExprKind::Imag(FloatLit(value)) => {
+            value.is_sign_negative()
+        }
         _ => false,
     }
 }
@@ -126,8 +128,8 @@ fn write_unparenthesized(out: &mut String, expr: &Expr) {
         ExprKind::Int(value) => {
             let _ = write!(out, "{value}");
         }
-        ExprKind::Float(value) => out.push_str(&format_float(*value)),
-        ExprKind::Imag(value) => {
+        ExprKind::Float(FloatLit(value)) => out.push_str(&format_float(*value)),
+        ExprKind::Imag(FloatLit(value)) => {
             out.push_str(&format_float(*value));
             out.push('j');
         }

@@ -218,7 +218,7 @@ pub fn index_put_(
         plan.for_each(|o| {
             match (dst.get_mut(o), v.get(i)) {
                 (Some(d), Some(&s)) => {
-                    *d = if accumulate { T::from_f64_or_add(*d, s) } else { s };
+                    *d = if accumulate { accumulate_add(*d, s) } else { s };
                 }
                 _ => bad = true,
             }
@@ -231,19 +231,14 @@ pub fn index_put_(
     })
 }
 
-trait AddElem: Element {
-    fn from_f64_or_add(a: Self, b: Self) -> Self;
-}
-
-impl<T: Element> AddElem for T {
-    fn from_f64_or_add(a: T, b: T) -> T {
-        if T::DTYPE.is_float() {
-            T::from_f64(a.to_f64() + b.to_f64())
-        } else if T::DTYPE.is_bool() {
-            T::from_bool(a.to_bool() || b.to_bool())
-        } else {
-            T::from_i64(a.to_i64().wrapping_add(b.to_i64()))
-        }
+/// `a + b` as an accumulating index op adds: floats in f64, bools by `or`, integers wrapping.
+fn accumulate_add<T: Element>(a: T, b: T) -> T {
+    if T::DTYPE.is_float() {
+        T::from_f64(a.to_f64() + b.to_f64())
+    } else if T::DTYPE.is_bool() {
+        T::from_bool(a.to_bool() || b.to_bool())
+    } else {
+        T::from_i64(a.to_i64().wrapping_add(b.to_i64()))
     }
 }
 
@@ -407,7 +402,7 @@ pub fn scatter(
             let slot = dst.get_mut(o).ok_or_else(|| OpError::invalid(op, "index outside the storage"))?;
             *slot = match reduce {
                 ScatterReduce::Replace => s,
-                ScatterReduce::Add => T::from_f64_or_add(*slot, s),
+                ScatterReduce::Add => accumulate_add(*slot, s),
                 ScatterReduce::Multiply => if T::DTYPE.is_float() { T::from_f64(slot.to_f64() * s.to_f64()) } else { T::from_i64(slot.to_i64().wrapping_mul(s.to_i64())) },
             };
         }

@@ -120,47 +120,184 @@ pub fn float_unary(op: &str, x: &Tensor, f: impl Fn(f64) -> f64 + Sync) -> Resul
     dispatch_dtype!(dtype, T => map1::<T, T>(op, &x, |v| T::from_f64(f(v.to_f64()) as f32 as f64)))
 }
 
+/// How a unary op computes its result.
+#[derive(Debug, Clone, Copy)]
+pub enum UnaryKind {
+    /// A float function: integers and bool become float32; float32, float16 and bfloat16
+    /// round through float32 ([`float_unary`]).
+    Float(fn(f64) -> f64),
+    /// An op that keeps the dtype ([`Keep`]).
+    Keep(Keep),
+}
+
+/// The unary ops that keep the input's dtype.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    Neg,
+    Abs,
+    Square,
+    Sign,
+    Floor,
+    Ceil,
+    Trunc,
+    /// Halves to even.
+    Round,
+    /// Float dtypes only.
+    Frac,
+}
+
+impl Keep {
+    /// Rounding ops: the identity on integer and bool tensors.
+    fn is_rounding(self) -> bool {
+        matches!(self, Keep::Floor | Keep::Ceil | Keep::Trunc | Keep::Round)
+    }
+}
+
+/// A unary op: the names it is registered under (`aten::NAME` and, in place, `aten::NAME_`)
+/// and how it computes. The first name is the op's name in errors.
+#[derive(Debug, Clone, Copy)]
+pub struct UnaryOp {
+    pub names: &'static [&'static str],
+    pub kind: UnaryKind,
+}
+
+const fn float(names: &'static [&'static str], f: fn(f64) -> f64) -> UnaryOp {
+    UnaryOp {
+        names,
+        kind: UnaryKind::Float(f),
+    }
+}
+
+const fn keep(names: &'static [&'static str], k: Keep) -> UnaryOp {
+    UnaryOp {
+        names,
+        kind: UnaryKind::Keep(k),
+    }
+}
+
+fn rsqrt(v: f64) -> f64 {
+    1.0 / v.sqrt()
+}
+
+fn reciprocal(v: f64) -> f64 {
+    1.0 / v
+}
+
+fn sinc(v: f64) -> f64 {
+    if v == 0.0 {
+        1.0
+    } else {
+        (std::f64::consts::PI * v).sin() / (std::f64::consts::PI * v)
+    }
+}
+
+/// Every elementwise unary op of this file: adding one is one line here.
+pub const UNARY_OPS: &[UnaryOp] = &[
+    keep(&["neg", "negative"], Keep::Neg),
+    keep(&["abs", "absolute"], Keep::Abs),
+    keep(&["square"], Keep::Square),
+    keep(&["sign", "sgn"], Keep::Sign),
+    keep(&["floor"], Keep::Floor),
+    keep(&["ceil"], Keep::Ceil),
+    keep(&["trunc", "fix"], Keep::Trunc),
+    keep(&["round"], Keep::Round),
+    keep(&["frac"], Keep::Frac),
+    float(&["sqrt"], f64::sqrt),
+    float(&["rsqrt"], rsqrt),
+    float(&["exp"], f64::exp),
+    float(&["exp2"], f64::exp2),
+    float(&["log"], f64::ln),
+    float(&["log2"], f64::log2),
+    float(&["log10"], f64::log10),
+    float(&["log1p"], f64::ln_1p),
+    float(&["expm1"], f64::exp_m1),
+    float(&["sin"], f64::sin),
+    float(&["cos"], f64::cos),
+    float(&["tan"], f64::tan),
+    float(&["asin"], f64::asin),
+    float(&["acos"], f64::acos),
+    float(&["atan"], f64::atan),
+    float(&["arcsin"], f64::asin),
+    float(&["arccos"], f64::acos),
+    float(&["arctan"], f64::atan),
+    float(&["sinh"], f64::sinh),
+    float(&["cosh"], f64::cosh),
+    float(&["asinh"], f64::asinh),
+    float(&["acosh"], f64::acosh),
+    float(&["atanh"], f64::atanh),
+    float(&["erf"], erf_f64),
+    float(&["erfc"], erfc_f64),
+    float(&["erfinv"], erfinv_f64),
+    float(&["reciprocal"], reciprocal),
+    float(&["deg2rad"], f64::to_radians),
+    float(&["rad2deg"], f64::to_degrees),
+    float(&["sinc"], sinc),
+];
+
+/// The unary op called `name` (any of its names).
+pub fn unary_op(name: &str) -> Option<&'static UnaryOp> {
+    UNARY_OPS.iter().find(|u| u.names.contains(&name))
+}
+
+impl UnaryOp {
+    /// The op's name in errors.
+    pub fn name(&self) -> &'static str {
+        self.names.first().copied().unwrap_or("unary")
+    }
+
+    /// Applies the op to `x`.
+    pub fn apply(&self, x: &Tensor) -> Result<Tensor> {
+        let op = format!("aten::{}", self.name());
+        match self.kind {
+            UnaryKind::Float(f) => float_unary(&op, x, f),
+            UnaryKind::Keep(k) => keep_type(&op, x, k, self.name()),
+        }
+    }
+}
+
 fn same_type<T: Arith>(op: &str, x: &Tensor, f: impl Fn(T::Op) -> T::Op + Sync) -> Result<Tensor> {
     map1::<T, T>(op, x, |v| T::from_op(f(v.op())))
 }
 
-/// `neg`/`abs`/`sign`-like ops that keep the dtype; bool is rejected like PyTorch.
-fn keep_type(op: &str, x: &Tensor, which: &str) -> Result<Tensor> {
+/// `neg`/`abs`/`sign`-like ops that keep the dtype; bool is rejected like PyTorch. `name` is
+/// the op's name in errors.
+fn keep_type(op: &str, x: &Tensor, k: Keep, name: &str) -> Result<Tensor> {
     if x.dtype() == DType::Bool {
-        return match which {
-            "neg" => Err(OpError::unsupported(op, "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")),
-            "sign" | "trunc" | "floor" | "ceil" | "round" => Ok(x.copy_contiguous()?),
-            _ => Err(OpError::unsupported(op, format!("\"{which}_cpu\" not implemented for 'Bool'"))),
+        return match k {
+            Keep::Neg => Err(OpError::unsupported(op, "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")),
+            Keep::Sign => Ok(x.copy_contiguous()?),
+            k if k.is_rounding() => Ok(x.copy_contiguous()?),
+            _ => Err(OpError::unsupported(op, format!("\"{name}_cpu\" not implemented for 'Bool'"))),
         };
     }
-    if !x.dtype().is_float() && matches!(which, "trunc" | "floor" | "ceil" | "round") {
+    if !x.dtype().is_float() && k.is_rounding() {
         return x.copy_contiguous();
     }
-    dispatch_dtype!(x.dtype(), T => keep_type_typed::<T>(op, x, which))
+    dispatch_dtype!(x.dtype(), T => keep_type_typed::<T>(op, x, k, name))
 }
 
-fn keep_type_typed<T: Arith>(op: &str, x: &Tensor, which: &str) -> Result<Tensor> {
+fn keep_type_typed<T: Arith>(op: &str, x: &Tensor, k: Keep, name: &str) -> Result<Tensor> {
     let is_float = <T::Op as OpNum>::IS_FLOAT;
     let through = |f: fn(f64) -> f64| move |v: T::Op| <T::Op as OpNum>::of_f64(f(v.as_f64()));
-    match which {
-        "neg" => same_type::<T>(op, x, |v| v.neg()),
-        "abs" => same_type::<T>(op, x, |v| v.abs()),
-        "square" => same_type::<T>(op, x, |v| v.mul(v)),
-        "sign" if is_float => same_type::<T>(
+    match k {
+        Keep::Neg => same_type::<T>(op, x, |v| v.neg()),
+        Keep::Abs => same_type::<T>(op, x, |v| v.abs()),
+        Keep::Square => same_type::<T>(op, x, |v| v.mul(v)),
+        Keep::Sign if is_float => same_type::<T>(
             op,
             x,
             through(|v| ((0.0 < v) as i32 - (v < 0.0) as i32) as f64),
         ),
-        "sign" => same_type::<T>(op, x, |v| v.sign()),
-        "floor" => same_type::<T>(op, x, through(f64::floor)),
-        "ceil" => same_type::<T>(op, x, through(f64::ceil)),
-        "trunc" => same_type::<T>(op, x, through(f64::trunc)),
-        "round" => same_type::<T>(op, x, through(f64::round_ties_even)),
-        "frac" if is_float => same_type::<T>(op, x, through(|v| v - v.trunc())),
-        _ => Err(OpError::unsupported(
+        Keep::Sign => same_type::<T>(op, x, |v| v.sign()),
+        Keep::Floor => same_type::<T>(op, x, through(f64::floor)),
+        Keep::Ceil => same_type::<T>(op, x, through(f64::ceil)),
+        Keep::Trunc => same_type::<T>(op, x, through(f64::trunc)),
+        Keep::Round => same_type::<T>(op, x, through(f64::round_ties_even)),
+        Keep::Frac if is_float => same_type::<T>(op, x, through(|v| v - v.trunc())),
+        Keep::Frac => Err(OpError::unsupported(
             op,
             format!(
-                "\"{which}_cpu\" not implemented for '{}'",
+                "\"{name}_cpu\" not implemented for '{}'",
                 torch_type_name(T::DTYPE)
             ),
         )),
@@ -171,7 +308,7 @@ fn keep_type_typed<T: Arith>(op: &str, x: &Tensor, which: &str) -> Result<Tensor
 pub fn round_decimals(x: &Tensor, decimals: i64) -> Result<Tensor> {
     let op = "aten::round";
     if decimals == 0 || !x.dtype().is_float() {
-        return keep_type(op, x, "round");
+        return keep_type(op, x, Keep::Round, "round");
     }
     let d = decimals.unsigned_abs().min(400) as i32;
     if x.dtype() == DType::F64 {
@@ -312,72 +449,41 @@ pub fn isfinite(x: &Tensor) -> Result<Tensor> {
 
 /// A named float function (`"exp"`, `"erf"`...), for other code that needs one.
 pub fn float_fn(name: &str) -> Option<fn(f64) -> f64> {
-    Some(match name {
-        "sqrt" => f64::sqrt,
-        "rsqrt" => |v: f64| 1.0 / v.sqrt(),
-        "exp" => f64::exp,
-        "exp2" => f64::exp2,
-        "log" => f64::ln,
-        "log2" => f64::log2,
-        "log10" => f64::log10,
-        "log1p" => f64::ln_1p,
-        "expm1" => f64::exp_m1,
-        "sin" => f64::sin,
-        "cos" => f64::cos,
-        "tan" => f64::tan,
-        "asin" | "arcsin" => f64::asin,
-        "acos" | "arccos" => f64::acos,
-        "atan" | "arctan" => f64::atan,
-        "sinh" => f64::sinh,
-        "cosh" => f64::cosh,
-        "asinh" => f64::asinh,
-        "acosh" => f64::acosh,
-        "atanh" => f64::atanh,
-        "erf" => erf_f64,
-        "erfc" => erfc_f64,
-        "erfinv" => erfinv_f64,
-        "reciprocal" => |v: f64| 1.0 / v,
-        "deg2rad" => f64::to_radians,
-        "rad2deg" => f64::to_degrees,
-        "sinc" => |v: f64| {
-            if v == 0.0 {
-                1.0
-            } else {
-                (std::f64::consts::PI * v).sin() / (std::f64::consts::PI * v)
-            }
-        },
-        _ => return None,
-    })
+    match unary_op(name)?.kind {
+        UnaryKind::Float(f) => Some(f),
+        UnaryKind::Keep(_) => None,
+    }
 }
 
 /// Applies the unary op `name` (`"exp"`, `"neg"`, `"floor"`...) to `x`.
 pub fn unary(name: &str, x: &Tensor) -> Result<Tensor> {
-    let op = format!("aten::{name}");
-    match float_fn(name) {
-        Some(f) => float_unary(&op, x, f),
-        None => keep_type(&op, x, name),
+    match unary_op(name) {
+        Some(u) => u.apply(x),
+        None => Err(OpError::unsupported(
+            format!("aten::{name}"),
+            "not a unary op",
+        )),
     }
 }
 
-fn op_base<'a>(a: &Args<'a>) -> &'a str {
-    let name = a.op().strip_prefix("aten::").unwrap_or(a.op());
+/// The op's base name: `aten::clamp_min_.Tensor` is `clamp_min`.
+fn base_name(op: &str) -> &str {
+    let name = op.strip_prefix("aten::").unwrap_or(op);
     let name = name.split('.').next().unwrap_or(name);
-    let name = name.strip_suffix('_').unwrap_or(name);
-    match name {
-        "negative" => "neg",
-        "absolute" => "abs",
-        "fix" => "trunc",
-        "sgn" => "sign",
-        other => other,
-    }
+    name.strip_suffix('_').unwrap_or(name)
+}
+
+/// The table entry of a registered unary kernel's op.
+fn registered(a: &Args) -> Result<&'static UnaryOp> {
+    unary_op(base_name(a.op())).ok_or_else(|| OpError::unsupported(a.op(), "not a unary op"))
 }
 
 fn k_unary(a: &Args) -> Result<Arg> {
-    unary(op_base(a), a.tensor(0)?).map(Arg::Tensor)
+    registered(a)?.apply(a.tensor(0)?).map(Arg::Tensor)
 }
 fn k_unary_(a: &Args) -> Result<Arg> {
     let x = a.tensor(0)?;
-    write_inplace(a.op(), x, &unary(op_base(a), x)?).map(Arg::Tensor)
+    write_inplace(a.op(), x, &registered(a)?.apply(x)?).map(Arg::Tensor)
 }
 fn k_positive(a: &Args) -> Result<Arg> {
     let x = a.tensor(0)?;
@@ -405,8 +511,7 @@ fn bound(a: &Args, i: usize) -> Result<Option<Operand>> {
 }
 fn clamp_args(a: &Args) -> Result<Tensor> {
     let x = a.tensor(0)?;
-    let base = op_base(a);
-    match base {
+    match base_name(a.op()) {
         "clamp_min" => clamp(x, bound(a, 1)?.as_ref(), None),
         "clamp_max" => clamp(x, None, bound(a, 1)?.as_ref()),
         _ => clamp(x, bound(a, 1)?.as_ref(), bound(a, 2)?.as_ref()),
@@ -480,54 +585,9 @@ fn k_xlogy(a: &Args) -> Result<Arg> {
 
 /// Registers the unary overloads.
 pub fn register(reg: &mut Registry) {
-    let names = [
-        "neg",
-        "negative",
-        "abs",
-        "absolute",
-        "sqrt",
-        "rsqrt",
-        "exp",
-        "exp2",
-        "log",
-        "log2",
-        "log10",
-        "log1p",
-        "expm1",
-        "sin",
-        "cos",
-        "tan",
-        "asin",
-        "acos",
-        "atan",
-        "arcsin",
-        "arccos",
-        "arctan",
-        "sinh",
-        "cosh",
-        "asinh",
-        "acosh",
-        "atanh",
-        "erf",
-        "erfc",
-        "erfinv",
-        "floor",
-        "ceil",
-        "round",
-        "trunc",
-        "fix",
-        "frac",
-        "sign",
-        "sgn",
-        "reciprocal",
-        "square",
-        "deg2rad",
-        "rad2deg",
-        "sinc",
-    ];
-    for n in names {
-        reg.register(&format!("aten::{n}"), k_unary);
-        reg.register(&format!("aten::{n}_"), k_unary_);
+    for name in UNARY_OPS.iter().flat_map(|u| u.names) {
+        reg.register(&format!("aten::{name}"), k_unary);
+        reg.register(&format!("aten::{name}_"), k_unary_);
     }
     let table: &[(&str, OpFn)] = &[
         ("aten::positive", k_positive),

@@ -6,40 +6,6 @@ use crate::error::{OpError, Result};
 use crate::registry::Registry;
 use crate::tensor::Tensor;
 
-/// Float operations the coordinate arithmetic needs, in the input's own precision.
-trait GridFloat: Real + PartialOrd {
-    fn floor(self) -> Self;
-    fn nearbyint(self) -> Self;
-    fn abs(self) -> Self;
-    fn fmod(self, m: Self) -> Self;
-    fn as_index(self) -> i64;
-}
-
-macro_rules! grid_float {
-    ($t:ty) => {
-        impl GridFloat for $t {
-            fn floor(self) -> Self {
-                <$t>::floor(self)
-            }
-            fn nearbyint(self) -> Self {
-                <$t>::round_ties_even(self)
-            }
-            fn abs(self) -> Self {
-                <$t>::abs(self)
-            }
-            fn fmod(self, m: Self) -> Self {
-                self % m
-            }
-            fn as_index(self) -> i64 {
-                // saturating; NaN becomes 0 and is then out of bounds checks' business
-                self as i64
-            }
-        }
-    };
-}
-grid_float!(f32);
-grid_float!(f64);
-
 #[derive(Clone, Copy, PartialEq)]
 enum Padding {
     Zeros,
@@ -54,7 +20,7 @@ enum Mode {
     Bicubic,
 }
 
-fn unnormalize<F: GridFloat>(coord: F, size: usize, align_corners: bool) -> F {
+fn unnormalize<F: Real>(coord: F, size: usize, align_corners: bool) -> F {
     let size_f = F::of(size as f64);
     if align_corners {
         (coord + F::ONE) / F::of(2.0) * (size_f - F::ONE)
@@ -63,7 +29,7 @@ fn unnormalize<F: GridFloat>(coord: F, size: usize, align_corners: bool) -> F {
     }
 }
 
-fn clip<F: GridFloat>(x: F, size: usize) -> F {
+fn clip<F: Real>(x: F, size: usize) -> F {
     let hi = F::of(size as f64 - 1.0);
     // NaN stays NaN (then out of bounds), as with std::min/max in ATen's order
     let lo_clipped = if x > F::ZERO || x.is_nan() {
@@ -78,7 +44,7 @@ fn clip<F: GridFloat>(x: F, size: usize) -> F {
     }
 }
 
-fn reflect<F: GridFloat>(x: F, twice_low: i64, twice_high: i64) -> F {
+fn reflect<F: Real>(x: F, twice_low: i64, twice_high: i64) -> F {
     if twice_low == twice_high {
         return F::ZERO;
     }
@@ -95,7 +61,7 @@ fn reflect<F: GridFloat>(x: F, twice_low: i64, twice_high: i64) -> F {
 }
 
 /// Applies the padding mode to an (unnormalized) source coordinate.
-fn pad_coord<F: GridFloat>(x: F, size: usize, padding: Padding, align_corners: bool) -> F {
+fn pad_coord<F: Real>(x: F, size: usize, padding: Padding, align_corners: bool) -> F {
     match padding {
         Padding::Zeros => x,
         Padding::Border => clip(x, size),
@@ -111,7 +77,7 @@ fn pad_coord<F: GridFloat>(x: F, size: usize, padding: Padding, align_corners: b
     }
 }
 
-fn source_index<F: GridFloat>(coord: F, size: usize, padding: Padding, align_corners: bool) -> F {
+fn source_index<F: Real>(coord: F, size: usize, padding: Padding, align_corners: bool) -> F {
     pad_coord(
         unnormalize(coord, size, align_corners),
         size,
@@ -120,15 +86,15 @@ fn source_index<F: GridFloat>(coord: F, size: usize, padding: Padding, align_cor
     )
 }
 
-fn cubic1<F: GridFloat>(x: F, a: F) -> F {
+fn cubic1<F: Real>(x: F, a: F) -> F {
     ((a + F::of(2.0)) * x - (a + F::of(3.0))) * x * x + F::ONE
 }
 
-fn cubic2<F: GridFloat>(x: F, a: F) -> F {
+fn cubic2<F: Real>(x: F, a: F) -> F {
     ((a * x - F::of(5.0) * a) * x + F::of(8.0) * a) * x - F::of(4.0) * a
 }
 
-fn cubic_coeffs<F: GridFloat>(t: F) -> [F; 4] {
+fn cubic_coeffs<F: Real>(t: F) -> [F; 4] {
     let a = F::of(-0.75);
     [
         cubic2(t + F::ONE, a),
@@ -146,7 +112,7 @@ struct Plane<'a, F> {
     w: usize,
 }
 
-impl<F: GridFloat> Plane<'_, F> {
+impl<F: Real> Plane<'_, F> {
     fn at(&self, z: i64, y: i64, x: i64) -> F {
         if z < 0 || y < 0 || x < 0 {
             return F::ZERO;
@@ -168,7 +134,7 @@ struct Setup {
     align_corners: bool,
 }
 
-fn sample_2d<F: GridFloat>(p: &Plane<'_, F>, gx: F, gy: F, s: &Setup) -> F {
+fn sample_2d<F: Real>(p: &Plane<'_, F>, gx: F, gy: F, s: &Setup) -> F {
     match s.mode {
         Mode::Bilinear => {
             let ix = source_index(gx, p.w, s.padding, s.align_corners);
@@ -215,7 +181,7 @@ fn sample_2d<F: GridFloat>(p: &Plane<'_, F>, gx: F, gy: F, s: &Setup) -> F {
     }
 }
 
-fn sample_3d<F: GridFloat>(p: &Plane<'_, F>, gx: F, gy: F, gz: F, s: &Setup) -> F {
+fn sample_3d<F: Real>(p: &Plane<'_, F>, gx: F, gy: F, gz: F, s: &Setup) -> F {
     let ix = source_index(gx, p.w, s.padding, s.align_corners);
     let iy = source_index(gy, p.h, s.padding, s.align_corners);
     let iz = source_index(gz, p.d, s.padding, s.align_corners);
@@ -245,7 +211,7 @@ fn sample_3d<F: GridFloat>(p: &Plane<'_, F>, gx: F, gy: F, gz: F, s: &Setup) -> 
     }
 }
 
-fn run<F: GridFloat>(input: &Tensor, grid: &Tensor, s: &Setup, three_d: bool) -> Result<Tensor> {
+fn run<F: Real>(input: &Tensor, grid: &Tensor, s: &Setup, three_d: bool) -> Result<Tensor> {
     let x = input.to_vec::<F>()?;
     let g = grid.to_vec::<F>()?;
     let ish = input.shape();

@@ -7,6 +7,7 @@ use crate::error::{OpError, Result};
 use crate::tensor::Tensor;
 
 /// A type kernels compute in: `f32` (also for float16/bfloat16, rounded once at the end) or `f64`.
+/// The one float element trait of the kernels (nn, grid sampling, torchvision's operators).
 pub trait Real:
     Element
     + Add<Output = Self>
@@ -31,6 +32,19 @@ pub trait Real:
     fn erf(self) -> Self;
     fn is_nan(self) -> bool;
     fn mul_add(self, a: Self, b: Self) -> Self;
+    fn floor(self) -> Self;
+    fn ceil(self) -> Self;
+    /// C's `round`: half away from zero.
+    fn round(self) -> Self;
+    /// C's `nearbyint`: halves to even.
+    fn nearbyint(self) -> Self;
+    fn abs(self) -> Self;
+    /// C's `fmod`: the remainder with the dividend's sign.
+    fn fmod(self, m: Self) -> Self;
+    /// C++'s `static_cast<int64_t>`, saturating; NaN becomes 0.
+    fn as_index(self) -> i64;
+    /// `-FLT_MAX` (also for double), where the C++ kernels start their maxima.
+    fn lowest() -> Self;
 }
 
 macro_rules! real_impl {
@@ -38,29 +52,13 @@ macro_rules! real_impl {
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
+            real_impl!(@unary $t: exp = $exp, tanh = $tanh, erf = $erf);
+            real_impl!(@unary $t: ln = <$t>::ln, sqrt = <$t>::sqrt, ln_1p = <$t>::ln_1p);
+            real_impl!(@unary $t: floor = <$t>::floor, ceil = <$t>::ceil, round = <$t>::round);
+            real_impl!(@unary $t: nearbyint = <$t>::round_ties_even, abs = <$t>::abs);
             #[inline]
             fn of(v: f64) -> Self {
                 v as $t
-            }
-            #[inline]
-            fn exp(self) -> Self {
-                $exp(self)
-            }
-            #[inline]
-            fn ln(self) -> Self {
-                <$t>::ln(self)
-            }
-            #[inline]
-            fn tanh(self) -> Self {
-                $tanh(self)
-            }
-            #[inline]
-            fn sqrt(self) -> Self {
-                <$t>::sqrt(self)
-            }
-            #[inline]
-            fn ln_1p(self) -> Self {
-                <$t>::ln_1p(self)
             }
             #[inline]
             fn max(self, other: Self) -> Self {
@@ -71,10 +69,6 @@ macro_rules! real_impl {
                 <$t>::min(self, other)
             }
             #[inline]
-            fn erf(self) -> Self {
-                $erf(self)
-            }
-            #[inline]
             fn is_nan(self) -> bool {
                 <$t>::is_nan(self)
             }
@@ -82,7 +76,28 @@ macro_rules! real_impl {
             fn mul_add(self, a: Self, b: Self) -> Self {
                 self * a + b
             }
+            #[inline]
+            fn fmod(self, m: Self) -> Self {
+                self % m
+            }
+            #[inline]
+            fn as_index(self) -> i64 {
+                self as i64
+            }
+            #[inline]
+            fn lowest() -> Self {
+                -(f32::MAX as $t)
+            }
         }
+    };
+    // Methods `fn name(self) -> Self` that call a function of the element.
+    (@unary $t:ty: $($name:ident = $f:expr),*) => {
+        $(
+            #[inline]
+            fn $name(self) -> Self {
+                $f(self)
+            }
+        )*
     };
 }
 
@@ -96,40 +111,8 @@ real_impl!(
 );
 real_impl!(f64, f64::exp, erf_f64, f64::tanh);
 
-/// The error function to about 1e-14: Taylor series near 0, continued fraction for erfc beyond.
-pub fn erf_f64(x: f64) -> f64 {
-    if x.is_nan() {
-        return x;
-    }
-    let a = x.abs();
-    if a > 6.0 {
-        return x.signum();
-    }
-    let value = if a < 2.5 {
-        // erf(a) = 2/sqrt(pi) * sum_n (-1)^n a^(2n+1) / (n! (2n+1))
-        let a2 = a * a;
-        let mut term = a;
-        let mut sum = a;
-        let mut n = 0.0;
-        while term.abs() > 1e-17 * sum.abs() {
-            n += 1.0;
-            term *= -a2 / n;
-            sum += term / (2.0 * n + 1.0);
-            if n > 200.0 {
-                break;
-            }
-        }
-        sum * std::f64::consts::FRAC_2_SQRT_PI
-    } else {
-        // erfc(a) = exp(-a^2)/sqrt(pi) / (a + (1/2)/(a + 1/(a + (3/2)/(a + ...)))), evaluated bottom up
-        let mut frac = a;
-        for k in (1..60).rev() {
-            frac = a + (k as f64 / 2.0) / frac;
-        }
-        1.0 - (-a * a).exp() / (std::f64::consts::PI.sqrt() * frac)
-    };
-    value.copysign(x)
-}
+/// The error function in double precision: the one implementation, shared with `aten::erf`.
+pub use crate::ops::basic::unary::erf_f64;
 
 /// Runs `$body` with `$F` bound to the compute type of `$dtype` (`f64` for float64, `f32` for
 /// the other floating dtypes); other dtypes are an error naming `$op`.

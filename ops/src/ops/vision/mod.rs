@@ -3,8 +3,9 @@
 pub mod nms;
 pub mod roi;
 
-use crate::dtype::{DType, Element};
+use crate::dtype::DType;
 use crate::error::{OpError, Result};
+use crate::ops::nn::util::Real;
 use crate::registry::Registry;
 use crate::tensor::Tensor;
 
@@ -29,52 +30,8 @@ pub fn register(reg: &mut Registry) {
     reg.register("torchvision::ps_roi_pool", roi::k_ps_roi_pool);
 }
 
-/// The float element types torchvision's kernels dispatch on (`AT_FLOATING_TYPES`), with the
-/// few operations they use, in the element type itself (f32 math stays f32, as in C++).
-pub trait VisionFloat:
-    Element
-    + std::ops::Add<Output = Self>
-    + std::ops::Sub<Output = Self>
-    + std::ops::Mul<Output = Self>
-    + std::ops::Div<Output = Self>
-{
-    const ZERO: Self;
-    fn of(v: f64) -> Self;
-    fn floor(self) -> Self;
-    fn ceil(self) -> Self;
-    /// C's `round`: half away from zero.
-    fn round(self) -> Self;
-    fn lowest() -> Self;
-}
-
-macro_rules! vision_float {
-    ($t:ty) => {
-        impl VisionFloat for $t {
-            const ZERO: Self = 0.0;
-            fn of(v: f64) -> Self {
-                v as $t
-            }
-            fn floor(self) -> Self {
-                <$t>::floor(self)
-            }
-            fn ceil(self) -> Self {
-                <$t>::ceil(self)
-            }
-            fn round(self) -> Self {
-                <$t>::round(self)
-            }
-            fn lowest() -> Self {
-                // -FLT_MAX, as the C++ kernels start their maxima (also for double).
-                -(f32::MAX as $t)
-            }
-        }
-    };
-}
-vision_float!(f32);
-vision_float!(f64);
-
 /// C's `(int)x` for a float: truncation toward zero, saturating (NaN becomes 0).
-pub(crate) fn trunc_i64<F: VisionFloat>(x: F) -> i64 {
+pub(crate) fn trunc_i64<F: Real>(x: F) -> i64 {
     let v = x.to_f64();
     if v.is_nan() {
         0
@@ -131,7 +88,7 @@ pub(crate) fn checked_numel(op: &str, dims: &[usize]) -> Result<usize> {
 }
 
 /// The batch index of a roi row, checked against the batch size.
-pub(crate) fn roi_batch<F: VisionFloat>(op: &str, v: F, batch: usize) -> Result<usize> {
+pub(crate) fn roi_batch<F: Real>(op: &str, v: F, batch: usize) -> Result<usize> {
     let b = trunc_i64(v);
     usize::try_from(b)
         .ok()

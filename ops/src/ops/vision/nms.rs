@@ -5,11 +5,12 @@ use crate::dtype::DType;
 use crate::error::{OpError, Result};
 use crate::tensor::Tensor;
 
-use super::{float_only, VisionFloat};
+use super::float_only;
+use crate::ops::nn::util::Real;
 
 /// `scores.sort(/*stable=*/true, 0, /*descending=*/true)` of torchvision's CPU kernel: NaN
 /// first, then decreasing scores, equal scores in index order.
-fn descending_order<F: VisionFloat>(scores: &[F]) -> Vec<usize> {
+fn descending_order<F: Real>(scores: &[F]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..scores.len()).collect();
     let key = |i: usize| scores.get(i).map_or(f64::NAN, |s| s.to_f64());
     order.sort_by(|&a, &b| {
@@ -24,7 +25,7 @@ fn descending_order<F: VisionFloat>(scores: &[F]) -> Vec<usize> {
     order
 }
 
-fn nms_impl<F: VisionFloat>(boxes: &[F], scores: &[F], iou_threshold: f64) -> Vec<i64> {
+fn nms_impl<F: Real>(boxes: &[F], scores: &[F], iou_threshold: f64) -> Vec<i64> {
     let n = scores.len();
     let coord = |i: usize, k: usize| {
         i.checked_mul(4)
@@ -67,7 +68,7 @@ fn nms_impl<F: VisionFloat>(boxes: &[F], scores: &[F], iou_threshold: f64) -> Ve
 }
 
 /// `std::max(a, b)`: `a` unless `a < b`.
-fn max<F: VisionFloat>(a: F, b: F) -> F {
+fn max<F: Real>(a: F, b: F) -> F {
     if a < b {
         b
     } else {
@@ -76,7 +77,7 @@ fn max<F: VisionFloat>(a: F, b: F) -> F {
 }
 
 /// `std::min(a, b)`: `a` unless `b < a`.
-fn min<F: VisionFloat>(a: F, b: F) -> F {
+fn min<F: Real>(a: F, b: F) -> F {
     if b < a {
         b
     } else {

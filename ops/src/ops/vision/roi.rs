@@ -6,9 +6,8 @@ use crate::dtype::DType;
 use crate::error::{OpError, Result};
 use crate::tensor::Tensor;
 
-use super::{
-    check_rois, checked_numel, float_only, nchw, roi_batch, size_arg, trunc_i64, VisionFloat,
-};
+use super::{check_rois, checked_numel, float_only, nchw, roi_batch, size_arg, trunc_i64};
+use crate::ops::nn::util::Real;
 
 /// The pooled output geometry shared by the four kernels.
 #[derive(Debug, Clone, Copy)]
@@ -23,7 +22,7 @@ struct Geometry {
 
 /// One bilinear sample of a plane, as torchvision's `bilinear_interpolate` (zero outside
 /// `[-1, size]`, clamped at the borders).
-fn bilinear<F: VisionFloat>(plane: &[F], height: usize, width: usize, y: F, x: F) -> F {
+fn bilinear<F: Real>(plane: &[F], height: usize, width: usize, y: F, x: F) -> F {
     let (yf, xf) = (y.to_f64(), x.to_f64());
     // Written as !(in range) so NaN coordinates take this branch too.
     if !(yf >= -1.0 && yf <= height as f64 && xf >= -1.0 && xf <= width as f64) {
@@ -66,7 +65,7 @@ fn bilinear<F: VisionFloat>(plane: &[F], height: usize, width: usize, y: F, x: F
 }
 
 /// `(int)ceil(extent / pooled)` or the fixed sampling ratio.
-fn grid<F: VisionFloat>(sampling_ratio: i64, extent: F, pooled: usize) -> usize {
+fn grid<F: Real>(sampling_ratio: i64, extent: F, pooled: usize) -> usize {
     if sampling_ratio > 0 {
         usize::try_from(sampling_ratio).unwrap_or(0)
     } else {
@@ -76,7 +75,7 @@ fn grid<F: VisionFloat>(sampling_ratio: i64, extent: F, pooled: usize) -> usize 
 
 /// The average of the bilinear samples of one bin (`grid_h x grid_w` points).
 #[allow(clippy::too_many_arguments)]
-fn bin_average<F: VisionFloat>(
+fn bin_average<F: Real>(
     plane: &[F],
     g: &Geometry,
     start_h: F,
@@ -92,25 +91,20 @@ fn bin_average<F: VisionFloat>(
         let y = start_h + F::of(iy as f64 + 0.5) * bin_h / F::from_i64(grid_h as i64);
         for ix in 0..grid_w {
             let x = start_w + F::of(ix as f64 + 0.5) * bin_w / F::from_i64(grid_w as i64);
-            sum = sum + bilinear(plane, g.height, g.width, y, x);
+            sum += bilinear(plane, g.height, g.width, y, x);
         }
     }
     sum / count
 }
 
-fn plane_of<'a, F: VisionFloat>(
-    input: &'a [F],
-    g: &Geometry,
-    batch: usize,
-    channel: usize,
-) -> &'a [F] {
+fn plane_of<'a, F: Real>(input: &'a [F], g: &Geometry, batch: usize, channel: usize) -> &'a [F] {
     let size = g.height * g.width;
     let start = (batch * g.channels + channel) * size;
     input.get(start..start + size).unwrap_or(&[])
 }
 
 #[allow(clippy::too_many_arguments)]
-fn roi_align_impl<F: VisionFloat>(
+fn roi_align_impl<F: Real>(
     op: &str,
     input: &[F],
     rois: &[F],
@@ -162,7 +156,7 @@ fn roi_align_impl<F: VisionFloat>(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn ps_roi_align_impl<F: VisionFloat>(
+fn ps_roi_align_impl<F: Real>(
     op: &str,
     input: &[F],
     rois: &[F],
@@ -215,20 +209,20 @@ fn ps_roi_align_impl<F: VisionFloat>(
 }
 
 /// The integer bin `[start, end)` of roi pooling along one axis, clipped to `[0, limit]`.
-fn pool_bin<F: VisionFloat>(p: usize, bin: F, roi_start: i64, limit: i64) -> (i64, i64) {
+fn pool_bin<F: Real>(p: usize, bin: F, roi_start: i64, limit: i64) -> (i64, i64) {
     let start = trunc_i64((F::from_i64(p as i64) * bin).floor());
     let end = trunc_i64((F::from_i64(p as i64 + 1) * bin).ceil());
     let clip = |v: i64| v.saturating_add(roi_start).max(0).min(limit);
     (clip(start), clip(end))
 }
 
-fn rounded_roi<F: VisionFloat>(roi: &[F], scale: F) -> [i64; 4] {
+fn rounded_roi<F: Real>(roi: &[F], scale: F) -> [i64; 4] {
     let r = |i: usize| trunc_i64((roi.get(i).copied().unwrap_or(F::ZERO) * scale).round());
     [r(1), r(2), r(3), r(4)]
 }
 
 #[allow(clippy::too_many_arguments)]
-fn roi_pool_impl<F: VisionFloat>(
+fn roi_pool_impl<F: Real>(
     op: &str,
     input: &[F],
     rois: &[F],
@@ -286,7 +280,7 @@ fn roi_pool_impl<F: VisionFloat>(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn ps_roi_pool_impl<F: VisionFloat>(
+fn ps_roi_pool_impl<F: Real>(
     op: &str,
     input: &[F],
     rois: &[F],
@@ -326,7 +320,7 @@ fn ps_roi_pool_impl<F: VisionFloat>(
                                 .and_then(|i| plane.get(i))
                                 .copied()
                                 .unwrap_or(F::ZERO);
-                            sum = sum + v;
+                            sum += v;
                         }
                     }
                     let area = F::from_i64((hend - hstart) * (wend - wstart));
