@@ -1,27 +1,77 @@
 //! `quantized::conv2d` / `conv2d_relu` (fbgemm requantization) and `conv2d_prepack` / `conv2d_unpack`.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use super::linear::{QWeight, Requantize};
 use super::packed::Conv2dParams;
 use super::quantizer::{int_values, make_quantized, quantizer_of, Quantizer};
+use crate::alloc;
 use crate::arg::{Arg, Args};
 use crate::dtype::DType;
 use crate::error::{OpError, Result};
 
-fn out_size(op: &str, input: usize, kernel: usize, p: &Conv2dParams, d: usize) -> Result<usize> {
-    let span = p.dilation[d]
-        .checked_mul(kernel.saturating_sub(1))
-        .and_then(|v| v.checked_add(1))
-        .ok_or_else(|| OpError::invalid(op, "kernel extent overflows"))?;
-    let padded = input
-        .checked_add(p.padding[d].saturating_mul(2))
-        .ok_or_else(|| OpError::invalid(op, "padding overflows"))?;
-    if padded < span || p.stride[d] == 0 {
-        return Err(OpError::shape(
-            op,
-            format!("kernel extent {span} is larger than the padded input {padded}"),
-        ));
+/// One spatial axis of the convolution: sizes and the packed geometry along it.
+#[derive(Debug, Clone, Copy)]
+struct Axis {
+    input: usize,
+    kernel: usize,
+    stride: usize,
+    padding: usize,
+    dilation: usize,
+}
+
+impl Axis {
+    fn new(input: usize, kernel: usize, p: &Conv2dParams, d: usize) -> Axis {
+        let at = |a: &[usize; 2]| a.get(d).copied().unwrap_or(0);
+        Axis {
+            input,
+            kernel,
+            stride: at(&p.stride),
+            padding: at(&p.padding),
+            dilation: at(&p.dilation),
+        }
     }
-    Ok((padded - span) / p.stride[d] + 1)
+
+    fn out_size(&self, op: &str) -> Result<usize> {
+        let span = self
+            .dilation
+            .checked_mul(self.kernel.saturating_sub(1))
+            .and_then(|v| v.checked_add(1))
+            .ok_or_else(|| OpError::invalid(op, "kernel extent overflows"))?;
+        let padded = self
+            .padding
+            .checked_mul(2)
+            .and_then(|p| p.checked_add(self.input))
+            .ok_or_else(|| OpError::invalid(op, "padding overflows"))?;
+        match padded
+            .checked_sub(span)
+            .and_then(|room| room.checked_div(self.stride))
+        {
+            Some(steps) => Ok(steps.saturating_add(1)),
+            None => Err(OpError::shape(
+                op,
+                format!("kernel extent {span} is larger than the padded input {padded}"),
+            )),
+        }
+    }
+
+    /// The input position of output `o` and kernel tap `k`, or None in the padding.
+    /// `o < out_size` and `k < kernel` keep `o * stride + k * dilation` below the padded
+    /// size, so the saturating forms never saturate.
+    fn source(&self, o: usize, k: usize) -> Option<usize> {
+        o.saturating_mul(self.stride)
+            .saturating_add(k.saturating_mul(self.dilation))
+            .checked_sub(self.padding)
+            .filter(|&i| i < self.input)
+    }
 }
 
 fn conv(args: &Args, relu: bool) -> Result<Arg> {
@@ -35,7 +85,7 @@ fn conv(args: &Args, relu: bool) -> Result<Arg> {
         (args.float(2)?, args.int(3)?)
     };
     let (x_scale, x_zp) = match quantizer_of(op, x)? {
-        Quantizer::PerTensor { scale, zero_point } => (*scale, *zero_point as i32),
+        Quantizer::PerTensor { scale, zero_point } => (*scale, *zero_point),
         Quantizer::PerChannel { .. } => {
             return Err(OpError::invalid(
                 op,
@@ -56,7 +106,7 @@ fn conv(args: &Args, relu: bool) -> Result<Arg> {
         ));
     };
     let g = p.groups;
-    if icg.checked_mul(g) != Some(c) || oc % g != 0 {
+    if icg.checked_mul(g) != Some(c) || oc.checked_rem(g) != Some(0) {
         return Err(OpError::shape(
             op,
             format!(
@@ -65,8 +115,16 @@ fn conv(args: &Args, relu: bool) -> Result<Arg> {
             ),
         ));
     }
-    let oh = out_size(op, h, kh, &p, 0)?;
-    let ow = out_size(op, w, kw, &p, 1)?;
+    let (ay, ax) = (Axis::new(h, kh, &p, 0), Axis::new(w, kw, &p, 1));
+    let oh = ay.out_size(op)?;
+    let ow = ax.out_size(op)?;
+    let numel = [n, oc, oh, ow]
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| {
+            alloc::limit_error(op, format!("output [{n}, {oc}, {oh}, {ow}] overflows"))
+        })?;
+    let mut out = alloc::try_with_capacity(op, numel)?;
     let wq = QWeight::new(op, &p.weight)?;
     let xs = int_values(op, x)?;
     let rq = Requantize::new(
@@ -78,41 +136,45 @@ fn conv(args: &Args, relu: bool) -> Result<Arg> {
         out_zp,
         relu,
     )?;
-    let ocg = oc / g;
-    let mut out = Vec::with_capacity(n * oc * oh * ow);
+    let ocg = oc.checked_div(g).unwrap_or(0).max(1);
+    // Offsets below stay inside `xs` ([n, c, h, w]) and the weight ([oc, icg, kh, kw]):
+    // the saturating forms never saturate, and `get` answers the padding.
+    let plane = h.saturating_mul(w);
+    let taps = kh.saturating_mul(kw);
+    let filter = icg.saturating_mul(taps);
     for b in 0..n {
+        let image = xs
+            .get(b.saturating_mul(c).saturating_mul(plane)..)
+            .unwrap_or(&[]);
         for o in 0..oc {
-            let grp = o / ocg.max(1);
+            let grp = o.checked_div(ocg).unwrap_or(0);
             let w_zp = wq.zero_points.get(o).copied().unwrap_or(0);
-            let w_base = o * icg * kh * kw;
+            let wf = wq.values.get(o.saturating_mul(filter)..).unwrap_or(&[]);
+            let group_in = image
+                .get(grp.saturating_mul(icg).saturating_mul(plane)..)
+                .unwrap_or(&[]);
             for y in 0..oh {
                 for xo in 0..ow {
                     let mut acc = 0i64;
                     for ci in 0..icg {
-                        let ch = grp * icg + ci;
-                        let x_base = (b * c + ch) * h * w;
+                        let xp = group_in.get(ci.saturating_mul(plane)..).unwrap_or(&[]);
+                        let wk = wf.get(ci.saturating_mul(taps)..).unwrap_or(&[]);
                         for ky in 0..kh {
-                            let iy = (y * p.stride[0] + ky * p.dilation[0]) as isize
-                                - p.padding[0] as isize;
-                            if iy < 0 || iy as usize >= h {
+                            let Some(iy) = ay.source(y, ky) else {
                                 continue;
-                            }
+                            };
+                            let xrow = xp.get(iy.saturating_mul(w)..).unwrap_or(&[]);
+                            let wrow = wk.get(ky.saturating_mul(kw)..).unwrap_or(&[]);
                             for kx in 0..kw {
-                                let ix = (xo * p.stride[1] + kx * p.dilation[1]) as isize
-                                    - p.padding[1] as isize;
-                                if ix < 0 || ix as usize >= w {
+                                let Some(ix) = ax.source(xo, kx) else {
                                     continue;
-                                }
-                                let xv = xs
-                                    .get(x_base + iy as usize * w + ix as usize)
-                                    .copied()
-                                    .unwrap_or(x_zp);
-                                let wv = wq
-                                    .values
-                                    .get(w_base + (ci * kh + ky) * kw + kx)
-                                    .copied()
-                                    .unwrap_or(w_zp);
-                                acc += i64::from(xv - x_zp) * i64::from(wv - w_zp);
+                                };
+                                let xv = xrow.get(ix).map_or(x_zp, |&v| i64::from(v));
+                                let wv = wrow.get(kx).map_or(w_zp, |&v| i64::from(v));
+                                // Wrapping as fbgemm's int32 would (zero points come from
+                                // model code); identical for in-range 8-bit values.
+                                let d = xv.wrapping_sub(x_zp).wrapping_mul(wv.wrapping_sub(w_zp));
+                                acc = acc.wrapping_add(d);
                             }
                         }
                     }

@@ -1,9 +1,20 @@
 //! Quantize / dequantize, quantizer accessors, and `quantized::add`, `add_relu`, `cat`.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use super::quantizer::{
     choose_qparams, dequantize, int_values, make_quantized, qdtype_from_code, qrange,
     quantize_value, quantizer_of, Quantizer,
 };
+use crate::alloc;
 use crate::arg::{Arg, Args};
 use crate::error::{OpError, Result};
 use crate::tensor::Tensor;
@@ -24,11 +35,12 @@ pub fn quantize_per_tensor(
         ));
     }
     let inv = 1.0f32 / scale as f32;
-    let values = x
-        .to_vec::<f32>()?
-        .into_iter()
-        .map(|v| quantize_value(v, inv, zero_point, qmin, qmax))
-        .collect();
+    let values = alloc::try_collect(
+        op,
+        x.to_vec::<f32>()?
+            .into_iter()
+            .map(|v| quantize_value(v, inv, zero_point, qmin, qmax)),
+    )?;
     make_quantized(
         values,
         x.shape(),
@@ -83,20 +95,21 @@ fn k_quantize_per_channel(args: &Args) -> Result<Arg> {
             format!("{} scales for {channels} channels", scales.len()),
         ));
     }
-    let inner: usize = shape.get(axis + 1..).unwrap_or(&[]).iter().product();
-    let values = x
-        .to_vec::<f32>()?
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let c = i.checked_div(inner).unwrap_or(0) % channels.max(1);
-            let (s, z) = (
-                scales.get(c).copied().unwrap_or(1.0),
-                zero_points.get(c).copied().unwrap_or(0),
-            );
-            quantize_value(v, 1.0f32 / s as f32, z, qmin, qmax)
-        })
-        .collect();
+    let inner: usize = shape
+        .get(axis.saturating_add(1)..)
+        .unwrap_or(&[])
+        .iter()
+        .product();
+    let xs = x.to_vec::<f32>()?;
+    let mut values = alloc::try_with_capacity(op, xs.len())?;
+    // Runs of `inner` values share a channel; channels repeat along the outer dims.
+    for (run, (&s, &z)) in xs
+        .chunks(inner.max(1))
+        .zip(scales.iter().zip(&zero_points).cycle())
+    {
+        let inv = 1.0f32 / s as f32;
+        values.extend(run.iter().map(|&v| quantize_value(v, inv, z, qmin, qmax)));
+    }
     make_quantized(
         values,
         shape,
@@ -177,17 +190,18 @@ fn dequantized_values(op: &str, t: &Tensor, shape: &[usize]) -> Result<Vec<f32>>
     let q = int_values(op, &t)?;
     let scale = scale as f32;
     let premul = scale * -(zp as f32);
-    let vec_end = q.len() - q.len() % QVEC;
-    Ok(q.iter()
-        .enumerate()
-        .map(|(i, &v)| {
+    let tail = q.len().checked_rem(QVEC).unwrap_or(0);
+    let vec_end = q.len().saturating_sub(tail);
+    alloc::try_collect(
+        op,
+        q.iter().enumerate().map(|(i, &v)| {
             if i < vec_end {
                 (v as f32).mul_add(scale, premul)
             } else {
-                (i64::from(v) - zp) as f32 * scale
+                i64::from(v).saturating_sub(zp) as f32 * scale
             }
-        })
-        .collect())
+        }),
+    )
 }
 
 fn add(args: &Args, relu: bool) -> Result<Arg> {
@@ -205,17 +219,16 @@ fn add(args: &Args, relu: bool) -> Result<Arg> {
     let da = dequantized_values(op, a, &shape)?;
     let db = dequantized_values(op, b, &shape)?;
     let inv = 1.0f32 / scale as f32;
-    let values = da
-        .iter()
-        .zip(&db)
-        .map(|(&x, &y)| {
+    let values = alloc::try_collect(
+        op,
+        da.iter().zip(&db).map(|(&x, &y)| {
             let mut c = x + y;
             if relu {
                 c = c.max(0.0);
             }
             quantize_value(c, inv, zp, qmin, qmax)
-        })
-        .collect();
+        }),
+    )?;
     make_quantized(
         values,
         &shape,
@@ -251,11 +264,7 @@ fn cat(args: &Args, relu: bool) -> Result<Arg> {
         .collect::<Result<Vec<_>>>()?;
     let joined = crate::ops::basic::join::cat(&floats, args.int(1)?)?;
     let joined = if relu {
-        let v: Vec<f32> = joined
-            .to_vec::<f32>()?
-            .into_iter()
-            .map(|x| x.max(0.0))
-            .collect();
+        let v = alloc::try_collect(op, joined.to_vec::<f32>()?.into_iter().map(|x| x.max(0.0)))?;
         Tensor::from_vec(v, joined.shape())?
     } else {
         joined

@@ -1,4 +1,14 @@
 //! `quantized::linear*` (static and dynamic, fbgemm arithmetic) and the linear prepack / unpack ops.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use half::f16;
 
@@ -6,6 +16,7 @@ use super::packed::LinearParams;
 use super::quantizer::{
     choose_qparams, int_values, make_quantized, quantize_value, quantizer_of, Quantizer,
 };
+use crate::alloc;
 use crate::arg::{Arg, Args};
 use crate::dtype::DType;
 use crate::error::{OpError, Result};
@@ -18,7 +29,7 @@ pub(crate) struct QWeight {
     pub k: usize,
     pub values: Vec<i32>,
     pub scales: Vec<f32>,
-    pub zero_points: Vec<i32>,
+    pub zero_points: Vec<i64>,
 }
 
 impl QWeight {
@@ -38,12 +49,12 @@ impl QWeight {
                 });
             }
         }
-        let mut scales = Vec::with_capacity(n);
-        let mut zero_points = Vec::with_capacity(n);
+        let mut scales = alloc::try_with_capacity(op, n)?;
+        let mut zero_points = alloc::try_with_capacity(op, n)?;
         for c in 0..n {
             let (s, z) = q.params(c)?;
             scales.push(s as f32);
-            zero_points.push(z as i32);
+            zero_points.push(z);
         }
         Ok(QWeight {
             n,
@@ -55,8 +66,14 @@ impl QWeight {
     }
 
     /// `out[m][j] = sum_k (x[m][k] - x_zp) * (w[j][k] - w_zp[j])`, exactly in 64-bit integers.
-    pub(crate) fn accumulate(&self, x: &[i32], x_zp: i32, m: usize) -> Vec<i64> {
-        let mut out = vec![0i64; m * self.n];
+    /// The integer products `(x - x_zp) * (w - w_zp)` summed per output, `m` rows of `n`.
+    /// Zero points come from model code: the arithmetic wraps as fbgemm's int32 would
+    /// instead of overflowing (identical for in-range 8-bit values).
+    pub(crate) fn accumulate(&self, op: &str, x: &[i32], x_zp: i64, m: usize) -> Result<Vec<i64>> {
+        let len = m
+            .checked_mul(self.n)
+            .ok_or_else(|| alloc::limit_error(op, format!("{m} x {} outputs overflow", self.n)))?;
+        let mut out = alloc::try_zeroed::<i64>(op, len)?;
         for (row, acc_row) in x
             .chunks_exact(self.k.max(1))
             .zip(out.chunks_exact_mut(self.n.max(1)))
@@ -66,14 +83,15 @@ impl QWeight {
                 .zip(self.values.chunks_exact(self.k.max(1)))
                 .zip(&self.zero_points)
             {
-                *acc = row
-                    .iter()
-                    .zip(w_row)
-                    .map(|(&a, &b)| i64::from(a - x_zp) * i64::from(b - w_zp))
-                    .sum();
+                *acc = row.iter().zip(w_row).fold(0i64, |sum, (&a, &b)| {
+                    let p = i64::from(a)
+                        .wrapping_sub(x_zp)
+                        .wrapping_mul(i64::from(b).wrapping_sub(w_zp));
+                    sum.wrapping_add(p)
+                });
             }
         }
-        out
+        Ok(out)
     }
 }
 
@@ -97,8 +115,8 @@ impl Requantize {
         out_zero_point: i64,
         relu: bool,
     ) -> Result<Requantize> {
-        let act_times_w: Vec<f32> = w_scales.iter().map(|&s| x_scale as f32 * s).collect();
-        let multiplier = act_times_w.iter().map(|&a| a / out_scale as f32).collect();
+        let act_times_w = alloc::try_collect(op, w_scales.iter().map(|&s| x_scale as f32 * s))?;
+        let multiplier = alloc::try_collect(op, act_times_w.iter().map(|&a| a / out_scale as f32))?;
         let bias = match bias {
             Some(b) => {
                 let b = b.to_vec::<f32>()?;
@@ -127,7 +145,8 @@ impl Requantize {
             raw += bias.get(channel).copied().unwrap_or(0.0) / a;
         }
         let m = self.multiplier.get(channel).copied().unwrap_or(0.0);
-        let rounded = (raw * m).round_ties_even() as i64 + self.zero_point;
+        // f32 -> i64 saturates; the zero point comes from model code.
+        let rounded = ((raw * m).round_ties_even() as i64).saturating_add(self.zero_point);
         rounded.clamp(self.low, 255)
     }
 }
@@ -164,7 +183,7 @@ fn static_linear(args: &Args, relu: bool) -> Result<Arg> {
     };
     let w = QWeight::new(op, &params.weight)?;
     let (m, mut shape) = input_rows(op, x, w.k)?;
-    let acc = w.accumulate(&int_values(op, x)?, x_zp as i32, m);
+    let acc = w.accumulate(op, &int_values(op, x)?, x_zp, m)?;
     let rq = Requantize::new(
         op,
         x_scale,
@@ -174,11 +193,10 @@ fn static_linear(args: &Args, relu: bool) -> Result<Arg> {
         out_zp,
         relu,
     )?;
-    let out: Vec<i64> = acc
-        .iter()
-        .enumerate()
-        .map(|(i, &a)| rq.apply(a, i % w.n.max(1)))
-        .collect();
+    let mut out = alloc::try_with_capacity(op, acc.len())?;
+    for row in acc.chunks(w.n.max(1)) {
+        out.extend(row.iter().enumerate().map(|(j, &a)| rq.apply(a, j)));
+    }
     if let Some(last) = shape.last_mut() {
         *last = w.n;
     }
@@ -225,21 +243,20 @@ pub(crate) fn dynamic_linear(
     // fbgemm's PackAWithQuantRowOffset and ReQuantizeForFloat take the scale as float32.
     let scale = scale as f32;
     let inv = 1.0f32 / scale;
-    let xq: Vec<i32> = xs
-        .iter()
-        .map(|&v| quantize_value(v, inv, zp, 0, 255) as i32)
-        .collect();
-    let acc = w.accumulate(&xq, zp as i32, m);
+    let xq = alloc::try_collect(
+        op,
+        xs.iter()
+            .map(|&v| quantize_value(v, inv, zp, 0, 255) as i32),
+    )?;
+    let acc = w.accumulate(op, &xq, zp, m)?;
     let bias = params
         .bias
         .as_ref()
         .map(|b| b.to_vec::<f32>())
         .transpose()?;
-    let out: Vec<f32> = acc
-        .iter()
-        .enumerate()
-        .map(|(i, &a)| {
-            let j = i % w.n.max(1);
+    let mut out = alloc::try_with_capacity(op, acc.len())?;
+    for row in acc.chunks(w.n.max(1)) {
+        out.extend(row.iter().enumerate().map(|(j, &a)| {
             let mut v = a as f32 * (scale * w.scales.get(j).copied().unwrap_or(0.0));
             if let Some(b) = &bias {
                 v += b.get(j).copied().unwrap_or(0.0);
@@ -248,8 +265,8 @@ pub(crate) fn dynamic_linear(
                 v = v.max(0.0);
             }
             v
-        })
-        .collect();
+        }));
+    }
     if let Some(last) = shape.last_mut() {
         *last = w.n;
     }
@@ -279,18 +296,22 @@ pub(crate) fn fp16_linear(op: &str, x: &Tensor, params: &LinearParams) -> Result
     };
     let (m, mut shape) = input_rows(op, x, k)?;
     let max = f16::MAX.to_f32();
-    let wv: Vec<f32> = w
-        .to_vec::<f32>()?
-        .into_iter()
-        .map(|v| f16::from_f32(v.clamp(-max, max)).to_f32())
-        .collect();
+    let wv = alloc::try_collect(
+        op,
+        w.to_vec::<f32>()?
+            .into_iter()
+            .map(|v| f16::from_f32(v.clamp(-max, max)).to_f32()),
+    )?;
     let xs = x.to_vec::<f32>()?;
     let bias = params
         .bias
         .as_ref()
         .map(|b| b.to_vec::<f32>())
         .transpose()?;
-    let mut out = Vec::with_capacity(m * n);
+    let len = m
+        .checked_mul(n)
+        .ok_or_else(|| alloc::limit_error(op, format!("{m} x {n} outputs overflow")))?;
+    let mut out = alloc::try_with_capacity(op, len)?;
     for row in xs.chunks_exact(k.max(1)).take(m) {
         for (j, w_row) in wv.chunks_exact(k.max(1)).take(n).enumerate() {
             let mut acc: f32 = row.iter().zip(w_row).map(|(a, b)| a * b).sum();
@@ -301,7 +322,7 @@ pub(crate) fn fp16_linear(op: &str, x: &Tensor, params: &LinearParams) -> Result
         }
     }
     if k == 0 {
-        out = vec![0.0; m * n];
+        out = alloc::try_zeroed(op, len)?;
     }
     if let Some(last) = shape.last_mut() {
         *last = n;

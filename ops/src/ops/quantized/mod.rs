@@ -1,4 +1,14 @@
 //! Quantized tensors (fbgemm semantics): quantize / dequantize, packed parameters, `quantized::` ops and the dynamic quantized LSTM.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 pub mod conv;
 pub mod elementwise;

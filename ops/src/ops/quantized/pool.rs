@@ -1,6 +1,17 @@
 //! Max pooling of a per-tensor quantized tensor: pooling commutes with the monotone dequantization, so the integer values are pooled and keep the input's quantizer.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use super::quantizer::{int_values, make_quantized, quantizer_of};
+use crate::alloc;
 use crate::error::{OpError, Result};
 use crate::tensor::Tensor;
 
@@ -17,12 +28,8 @@ pub fn quantized_max_pool(
             "max pooling needs a tensor quantized per tensor",
         ));
     }
-    let ints: Vec<f32> = int_values(op, x)?.into_iter().map(|v| v as f32).collect();
+    let ints = alloc::try_collect(op, int_values(op, x)?.into_iter().map(|v| v as f32))?;
     let pooled = pool(&Tensor::from_vec(ints, x.shape())?)?;
-    let values = pooled
-        .to_vec::<f32>()?
-        .into_iter()
-        .map(|v| v as i64)
-        .collect();
+    let values = alloc::try_collect(op, pooled.to_vec::<f32>()?.into_iter().map(|v| v as i64))?;
     make_quantized(values, pooled.shape(), x.dtype(), q)
 }

@@ -1,5 +1,16 @@
 //! Quantizer parameters of a quantized tensor and fbgemm's quantize / dequantize / choose_qparams arithmetic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
+use crate::alloc;
 use crate::dtype::DType;
 use crate::error::{OpError, Result};
 use crate::tensor::Tensor;
@@ -104,25 +115,28 @@ pub fn make_quantized(
     dtype: DType,
     quantizer: Quantizer,
 ) -> Result<Tensor> {
+    let op = "quantize";
     let t = match dtype {
         DType::I8 => Tensor::from_vec(
-            values.iter().map(|&v| v.clamp(-128, 127) as i8).collect(),
+            alloc::try_collect(op, values.iter().map(|&v| v.clamp(-128, 127) as i8))?,
             shape,
         )?,
         DType::U8 => Tensor::from_vec(
-            values.iter().map(|&v| v.clamp(0, 255) as u8).collect(),
+            alloc::try_collect(op, values.iter().map(|&v| v.clamp(0, 255) as u8))?,
             shape,
         )?,
         DType::I32 => Tensor::from_vec(
-            values
-                .iter()
-                .map(|&v| v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
-                .collect(),
+            alloc::try_collect(
+                op,
+                values
+                    .iter()
+                    .map(|&v| v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32),
+            )?,
             shape,
         )?,
         other => {
             return Err(OpError::invalid(
-                "quantize",
+                op,
                 format!("a quantized tensor cannot be stored as {other}"),
             ))
         }
@@ -135,28 +149,35 @@ pub fn dequantize(op: &str, t: &Tensor) -> Result<Tensor> {
     let q = quantizer_of(op, t)?;
     let values = int_values(op, t)?;
     let shape = t.shape();
+    // Zero points come from model code: the differences saturate instead of overflowing.
     let out: Vec<f32> = match q {
         Quantizer::PerTensor { scale, zero_point } => {
             let scale = *scale as f32;
-            values
-                .iter()
-                .map(|&v| (i64::from(v) - zero_point) as f32 * scale)
-                .collect()
+            alloc::try_collect(
+                op,
+                values
+                    .iter()
+                    .map(|&v| i64::from(v).saturating_sub(*zero_point) as f32 * scale),
+            )?
         }
         Quantizer::PerChannel { axis, .. } => {
             let channels = *shape.get(*axis).ok_or_else(|| {
                 OpError::invalid(op, format!("axis {axis} out of range for {shape:?}"))
             })?;
-            let inner: usize = shape.get(axis + 1..).unwrap_or(&[]).iter().product();
-            let mut out = Vec::with_capacity(values.len());
-            for (i, &v) in values.iter().enumerate() {
-                let c = if inner == 0 || channels == 0 {
-                    0
-                } else {
-                    (i / inner) % channels
-                };
+            let inner: usize = shape
+                .get(axis.saturating_add(1)..)
+                .unwrap_or(&[])
+                .iter()
+                .product();
+            let mut out = alloc::try_with_capacity(op, values.len())?;
+            // Runs of `inner` values share a channel; channels repeat along the outer dims.
+            for (run, c) in values.chunks(inner.max(1)).zip((0..channels).cycle()) {
                 let (scale, zp) = q.params(c)?;
-                out.push((i64::from(v) - zp) as f32 * scale as f32);
+                let scale = scale as f32;
+                out.extend(
+                    run.iter()
+                        .map(|&v| i64::from(v).saturating_sub(zp) as f32 * scale),
+                );
             }
             out
         }
@@ -178,7 +199,8 @@ pub fn choose_qparams(min: f32, max: f32, qmin: i64, qmax: i64, reduce_range: bo
     };
     let mut min = min.min(0.0);
     let mut max = max.max(0.0);
-    let span = (qmax - qmin) as f64;
+    let steps = qmax.saturating_sub(qmin);
+    let span = steps as f64;
     let mut scale = (f64::from(max) - f64::from(min)) / span;
     if scale as f32 == 0.0 || (1.0f32 / scale as f32).is_infinite() {
         scale = 0.1;
@@ -187,9 +209,9 @@ pub fn choose_qparams(min: f32, max: f32, qmin: i64, qmax: i64, reduce_range: bo
         let original = scale as f32;
         scale = f64::from(SMALL_SCALE_THRESHOLD);
         if min == 0.0 {
-            max = SMALL_SCALE_THRESHOLD * (qmax - qmin) as f32;
+            max = SMALL_SCALE_THRESHOLD * steps as f32;
         } else if max == 0.0 {
-            min = -SMALL_SCALE_THRESHOLD * (qmax - qmin) as f32;
+            min = -SMALL_SCALE_THRESHOLD * steps as f32;
         } else {
             let amplifier = SMALL_SCALE_THRESHOLD / original;
             min *= amplifier;

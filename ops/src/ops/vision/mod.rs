@@ -1,4 +1,14 @@
 //! torchvision's operators (`torchvision::nms`, `roi_align`, `roi_pool`, `ps_roi_align`, `ps_roi_pool`), computed as its CPU kernels do.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 pub mod nms;
 pub mod roi;
@@ -31,7 +41,7 @@ pub fn register(reg: &mut Registry) {
 }
 
 /// C's `(int)x` for a float: truncation toward zero, saturating (NaN becomes 0).
-pub(crate) fn trunc_i64<F: Real>(x: F) -> i64 {
+pub(crate) fn trunc_i64<Fp: Real>(x: Fp) -> i64 {
     let v = x.to_f64();
     if v.is_nan() {
         0
@@ -88,7 +98,7 @@ pub(crate) fn checked_numel(op: &str, dims: &[usize]) -> Result<usize> {
 }
 
 /// The batch index of a roi row, checked against the batch size.
-pub(crate) fn roi_batch<F: Real>(op: &str, v: F, batch: usize) -> Result<usize> {
+pub(crate) fn roi_batch<Fp: Real>(op: &str, v: Fp, batch: usize) -> Result<usize> {
     let b = trunc_i64(v);
     usize::try_from(b)
         .ok()

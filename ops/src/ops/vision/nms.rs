@@ -1,5 +1,16 @@
 //! `torchvision::nms`: greedy non-maximum suppression, visiting boxes in the order of torchvision's stable descending sort of the scores (equal scores by index).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
+use crate::alloc;
 use crate::arg::{Arg, Args};
 use crate::dtype::DType;
 use crate::error::{OpError, Result};
@@ -10,8 +21,8 @@ use crate::ops::nn::util::Real;
 
 /// `scores.sort(/*stable=*/true, 0, /*descending=*/true)` of torchvision's CPU kernel: NaN
 /// first, then decreasing scores, equal scores in index order.
-fn descending_order<F: Real>(scores: &[F]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..scores.len()).collect();
+fn descending_order<Fp: Real>(op: &str, scores: &[Fp]) -> Result<Vec<usize>> {
+    let mut order = alloc::try_collect(op, 0..scores.len())?;
     let key = |i: usize| scores.get(i).map_or(f64::NAN, |s| s.to_f64());
     order.sort_by(|&a, &b| {
         let (x, y) = (key(a), key(b));
@@ -22,21 +33,26 @@ fn descending_order<F: Real>(scores: &[F]) -> Vec<usize> {
             (false, false) => y.partial_cmp(&x).unwrap_or(std::cmp::Ordering::Equal),
         }
     });
-    order
+    Ok(order)
 }
 
-fn nms_impl<F: Real>(boxes: &[F], scores: &[F], iou_threshold: f64) -> Vec<i64> {
+fn nms_impl<Fp: Real>(
+    op: &str,
+    boxes: &[Fp],
+    scores: &[Fp],
+    iou_threshold: f64,
+) -> Result<Vec<i64>> {
     let n = scores.len();
     let coord = |i: usize, k: usize| {
         i.checked_mul(4)
             .and_then(|b| b.checked_add(k))
             .and_then(|at| boxes.get(at))
             .copied()
-            .unwrap_or(F::ZERO)
+            .unwrap_or(Fp::ZERO)
     };
     let area = |i: usize| (coord(i, 2) - coord(i, 0)) * (coord(i, 3) - coord(i, 1));
-    let order = descending_order(scores);
-    let mut suppressed = vec![false; n];
+    let order = descending_order(op, scores)?;
+    let mut suppressed = alloc::try_filled(op, false, n)?;
     let mut keep = Vec::new();
     for (pos, &i) in order.iter().enumerate() {
         if suppressed.get(i).copied().unwrap_or(true) {
@@ -53,8 +69,8 @@ fn nms_impl<F: Real>(boxes: &[F], scores: &[F], iou_threshold: f64) -> Vec<i64> 
             let yy1 = max(iy1, coord(j, 1));
             let xx2 = min(ix2, coord(j, 2));
             let yy2 = min(iy2, coord(j, 3));
-            let w = max(F::ZERO, xx2 - xx1);
-            let h = max(F::ZERO, yy2 - yy1);
+            let w = max(Fp::ZERO, xx2 - xx1);
+            let h = max(Fp::ZERO, yy2 - yy1);
             let inter = w * h;
             let ovr = inter / (iarea + area(j) - inter);
             if ovr.to_f64() > iou_threshold {
@@ -64,11 +80,11 @@ fn nms_impl<F: Real>(boxes: &[F], scores: &[F], iou_threshold: f64) -> Vec<i64> 
             }
         }
     }
-    keep
+    Ok(keep)
 }
 
 /// `std::max(a, b)`: `a` unless `a < b`.
-fn max<F: Real>(a: F, b: F) -> F {
+fn max<Fp: Real>(a: Fp, b: Fp) -> Fp {
     if a < b {
         b
     } else {
@@ -77,7 +93,7 @@ fn max<F: Real>(a: F, b: F) -> F {
 }
 
 /// `std::min(a, b)`: `a` unless `b < a`.
-fn min<F: Real>(a: F, b: F) -> F {
+fn min<Fp: Real>(a: Fp, b: Fp) -> Fp {
     if b < a {
         b
     } else {
@@ -112,15 +128,17 @@ pub fn nms(boxes: &Tensor, scores: &Tensor, iou_threshold: f64) -> Result<Tensor
     }
     let keep = match boxes.dtype() {
         DType::F32 => nms_impl(
+            op,
             &boxes.to_vec::<f32>()?,
             &scores.to_vec::<f32>()?,
             iou_threshold,
-        ),
+        )?,
         DType::F64 => nms_impl(
+            op,
             &boxes.to_vec::<f64>()?,
             &scores.to_vec::<f64>()?,
             iou_threshold,
-        ),
+        )?,
         other => return Err(float_only(op, other)),
     };
     let len = keep.len();

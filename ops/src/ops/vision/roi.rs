@@ -1,4 +1,14 @@
 //! Region-of-interest pooling: `torchvision::roi_align`, `roi_pool`, `ps_roi_align`, `ps_roi_pool` (forward), following torchvision's CPU kernels step by step in the input's float type.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use crate::alloc;
 use crate::arg::{Arg, Args};
@@ -20,19 +30,45 @@ struct Geometry {
     batch: usize,
 }
 
+// Sizes below are bounded by the element counts `geometry` checked (input and output): the
+// saturating forms never saturate on what reaches the kernels.
+impl Geometry {
+    /// Output channels of the position-sensitive ops: C / (pooled_h * pooled_w).
+    fn channels_out(&self) -> usize {
+        self.channels
+            .checked_div(self.pooled_h.saturating_mul(self.pooled_w))
+            .unwrap_or(0)
+    }
+
+    /// Output elements of one roi with `channels` output channels.
+    fn per_roi(&self, channels: usize) -> usize {
+        channels
+            .saturating_mul(self.pooled_h)
+            .saturating_mul(self.pooled_w)
+    }
+
+    /// The offset of (c, ph, pw) in one roi's output.
+    fn out_index(&self, c: usize, ph: usize, pw: usize) -> usize {
+        c.saturating_mul(self.pooled_h)
+            .saturating_add(ph)
+            .saturating_mul(self.pooled_w)
+            .saturating_add(pw)
+    }
+}
+
 /// One bilinear sample of a plane, as torchvision's `bilinear_interpolate` (zero outside
 /// `[-1, size]`, clamped at the borders).
-fn bilinear<F: Real>(plane: &[F], height: usize, width: usize, y: F, x: F) -> F {
+fn bilinear<Fp: Real>(plane: &[Fp], height: usize, width: usize, y: Fp, x: Fp) -> Fp {
     let (yf, xf) = (y.to_f64(), x.to_f64());
     // Written as !(in range) so NaN coordinates take this branch too.
     if !(yf >= -1.0 && yf <= height as f64 && xf >= -1.0 && xf <= width as f64) {
-        return F::ZERO;
+        return Fp::ZERO;
     }
     let (Some(hmax), Some(wmax)) = (height.checked_sub(1), width.checked_sub(1)) else {
-        return F::ZERO;
+        return Fp::ZERO;
     };
-    let mut y = if yf <= 0.0 { F::ZERO } else { y };
-    let mut x = if xf <= 0.0 { F::ZERO } else { x };
+    let mut y = if yf <= 0.0 { Fp::ZERO } else { y };
+    let mut x = if xf <= 0.0 { Fp::ZERO } else { x };
     let mut y_low = usize::try_from(trunc_i64(y)).unwrap_or(0);
     let mut x_low = usize::try_from(trunc_i64(x)).unwrap_or(0);
     let y_high;
@@ -40,23 +76,29 @@ fn bilinear<F: Real>(plane: &[F], height: usize, width: usize, y: F, x: F) -> F 
     if y_low >= hmax {
         y_low = hmax;
         y_high = hmax;
-        y = F::from_i64(y_low as i64);
+        y = Fp::from_i64(y_low as i64);
     } else {
-        y_high = y_low + 1;
+        y_high = y_low.saturating_add(1); // y_low < hmax
     }
     if x_low >= wmax {
         x_low = wmax;
         x_high = wmax;
-        x = F::from_i64(x_low as i64);
+        x = Fp::from_i64(x_low as i64);
     } else {
-        x_high = x_low + 1;
+        x_high = x_low.saturating_add(1); // x_low < wmax
     }
-    let ly = y - F::from_i64(y_low as i64);
-    let lx = x - F::from_i64(x_low as i64);
-    let one = F::of(1.0);
+    let ly = y - Fp::from_i64(y_low as i64);
+    let lx = x - Fp::from_i64(x_low as i64);
+    let one = Fp::of(1.0);
     let hy = one - ly;
     let hx = one - lx;
-    let at = |r: usize, c: usize| plane.get(r * width + c).copied().unwrap_or(F::ZERO);
+    // r < height and c < width: the offset is inside the plane and never saturates.
+    let at = |r: usize, c: usize| {
+        plane
+            .get(r.saturating_mul(width).saturating_add(c))
+            .copied()
+            .unwrap_or(Fp::ZERO)
+    };
     let (w1, w2, w3, w4) = (hy * hx, hy * lx, ly * hx, ly * lx);
     w1 * at(y_low, x_low)
         + w2 * at(y_low, x_high)
@@ -65,63 +107,72 @@ fn bilinear<F: Real>(plane: &[F], height: usize, width: usize, y: F, x: F) -> F 
 }
 
 /// `(int)ceil(extent / pooled)` or the fixed sampling ratio.
-fn grid<F: Real>(sampling_ratio: i64, extent: F, pooled: usize) -> usize {
+fn grid<Fp: Real>(sampling_ratio: i64, extent: Fp, pooled: usize) -> usize {
     if sampling_ratio > 0 {
         usize::try_from(sampling_ratio).unwrap_or(0)
     } else {
-        usize::try_from(trunc_i64((extent / F::from_i64(pooled as i64)).ceil())).unwrap_or(0)
+        usize::try_from(trunc_i64((extent / Fp::from_i64(pooled as i64)).ceil())).unwrap_or(0)
     }
 }
 
 /// The average of the bilinear samples of one bin (`grid_h x grid_w` points).
 #[allow(clippy::too_many_arguments)]
-fn bin_average<F: Real>(
-    plane: &[F],
+fn bin_average<Fp: Real>(
+    plane: &[Fp],
     g: &Geometry,
-    start_h: F,
-    start_w: F,
-    bin_h: F,
-    bin_w: F,
+    start_h: Fp,
+    start_w: Fp,
+    bin_h: Fp,
+    bin_w: Fp,
     grid_h: usize,
     grid_w: usize,
-    count: F,
-) -> F {
-    let mut sum = F::ZERO;
+    count: Fp,
+) -> Fp {
+    let mut sum = Fp::ZERO;
     for iy in 0..grid_h {
-        let y = start_h + F::of(iy as f64 + 0.5) * bin_h / F::from_i64(grid_h as i64);
+        let y = start_h + Fp::of(iy as f64 + 0.5) * bin_h / Fp::from_i64(grid_h as i64);
         for ix in 0..grid_w {
-            let x = start_w + F::of(ix as f64 + 0.5) * bin_w / F::from_i64(grid_w as i64);
+            let x = start_w + Fp::of(ix as f64 + 0.5) * bin_w / Fp::from_i64(grid_w as i64);
             sum += bilinear(plane, g.height, g.width, y, x);
         }
     }
     sum / count
 }
 
-fn plane_of<'a, F: Real>(input: &'a [F], g: &Geometry, batch: usize, channel: usize) -> &'a [F] {
-    let size = g.height * g.width;
-    let start = (batch * g.channels + channel) * size;
-    input.get(start..start + size).unwrap_or(&[])
+fn plane_of<'a, Fp: Real>(input: &'a [Fp], g: &Geometry, batch: usize, channel: usize) -> &'a [Fp] {
+    // `geometry` checked that N * C * H * W does not overflow: nothing here saturates.
+    let size = g.height.saturating_mul(g.width);
+    let start = batch
+        .saturating_mul(g.channels)
+        .saturating_add(channel)
+        .saturating_mul(size);
+    input
+        .get(start..)
+        .and_then(|rest| rest.get(..size))
+        .unwrap_or(&[])
 }
 
 #[allow(clippy::too_many_arguments)]
-fn roi_align_impl<F: Real>(
+fn roi_align_impl<Fp: Real>(
     op: &str,
-    input: &[F],
-    rois: &[F],
+    input: &[Fp],
+    rois: &[Fp],
     g: Geometry,
-    scale: F,
+    scale: Fp,
     sampling_ratio: i64,
     aligned: bool,
-    out: &mut [F],
+    out: &mut [Fp],
 ) -> Result<()> {
-    let per_roi = g.channels * g.pooled_h * g.pooled_w;
+    let per_roi = g.per_roi(g.channels);
     for (roi, chunk) in rois
         .chunks_exact(5)
         .zip(out.chunks_exact_mut(per_roi.max(1)))
     {
-        let [b, x1, y1, x2, y2] = [roi[0], roi[1], roi[2], roi[3], roi[4]];
+        let &[b, x1, y1, x2, y2] = roi else {
+            continue;
+        };
         let batch = roi_batch(op, b, g.batch)?;
-        let offset = if aligned { F::of(0.5) } else { F::ZERO };
+        let offset = if aligned { Fp::of(0.5) } else { Fp::ZERO };
         let start_w = x1 * scale - offset;
         let start_h = y1 * scale - offset;
         let end_w = x2 * scale - offset;
@@ -129,23 +180,25 @@ fn roi_align_impl<F: Real>(
         let mut roi_w = end_w - start_w;
         let mut roi_h = end_h - start_h;
         if !aligned {
-            let one = F::of(1.0);
+            let one = Fp::of(1.0);
             roi_w = if roi_w < one { one } else { roi_w };
             roi_h = if roi_h < one { one } else { roi_h };
         }
-        let bin_h = roi_h / F::from_i64(g.pooled_h as i64);
-        let bin_w = roi_w / F::from_i64(g.pooled_w as i64);
+        let bin_h = roi_h / Fp::from_i64(g.pooled_h as i64);
+        let bin_w = roi_w / Fp::from_i64(g.pooled_w as i64);
         let grid_h = grid(sampling_ratio, roi_h, g.pooled_h);
         let grid_w = grid(sampling_ratio, roi_w, g.pooled_w);
-        let count = F::from_i64(grid_h.saturating_mul(grid_w).max(1) as i64);
+        let count = Fp::from_i64(grid_h.saturating_mul(grid_w).max(1) as i64);
+        // The output of one roi is [C, pooled_h, pooled_w], filled in the loops' order.
+        let mut outs = chunk.iter_mut();
         for c in 0..g.channels {
             let plane = plane_of(input, &g, batch, c);
             for ph in 0..g.pooled_h {
                 for pw in 0..g.pooled_w {
-                    let sh = start_h + F::from_i64(ph as i64) * bin_h;
-                    let sw = start_w + F::from_i64(pw as i64) * bin_w;
+                    let sh = start_h + Fp::from_i64(ph as i64) * bin_h;
+                    let sw = start_w + Fp::from_i64(pw as i64) * bin_w;
                     let v = bin_average(plane, &g, sh, sw, bin_h, bin_w, grid_h, grid_w, count);
-                    if let Some(o) = chunk.get_mut((c * g.pooled_h + ph) * g.pooled_w + pw) {
+                    if let Some(o) = outs.next() {
                         *o = v;
                     }
                 }
@@ -156,51 +209,53 @@ fn roi_align_impl<F: Real>(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn ps_roi_align_impl<F: Real>(
+fn ps_roi_align_impl<Fp: Real>(
     op: &str,
-    input: &[F],
-    rois: &[F],
+    input: &[Fp],
+    rois: &[Fp],
     g: Geometry,
-    scale: F,
+    scale: Fp,
     sampling_ratio: i64,
-    out: &mut [F],
+    out: &mut [Fp],
     mapping: &mut [i32],
 ) -> Result<()> {
-    let bins = g.pooled_h * g.pooled_w;
-    let channels_out = g.channels / bins.max(1);
-    let per_roi = (channels_out * bins).max(1);
-    let half = F::of(0.5);
+    let per_roi = g.per_roi(g.channels_out()).max(1);
+    let half = Fp::of(0.5);
     for ((roi, chunk), map) in rois
         .chunks_exact(5)
         .zip(out.chunks_exact_mut(per_roi))
         .zip(mapping.chunks_exact_mut(per_roi))
     {
-        let batch = roi_batch(op, roi[0], g.batch)?;
-        let start_w = roi[1] * scale - half;
-        let start_h = roi[2] * scale - half;
-        let end_w = roi[3] * scale - half;
-        let end_h = roi[4] * scale - half;
+        let &[b, x1, y1, x2, y2] = roi else {
+            continue;
+        };
+        let batch = roi_batch(op, b, g.batch)?;
+        let start_w = x1 * scale - half;
+        let start_h = y1 * scale - half;
+        let end_w = x2 * scale - half;
+        let end_h = y2 * scale - half;
         let roi_w = end_w - start_w;
         let roi_h = end_h - start_h;
-        let bin_h = roi_h / F::from_i64(g.pooled_h as i64);
-        let bin_w = roi_w / F::from_i64(g.pooled_w as i64);
+        let bin_h = roi_h / Fp::from_i64(g.pooled_h as i64);
+        let bin_w = roi_w / Fp::from_i64(g.pooled_w as i64);
         let grid_h = grid(sampling_ratio, roi_h, g.pooled_h);
         let grid_w = grid(sampling_ratio, roi_w, g.pooled_w);
-        let count = F::from_i64(grid_h.saturating_mul(grid_w) as i64);
+        let count = Fp::from_i64(grid_h.saturating_mul(grid_w) as i64);
+        // Output index and input channel advance together: c_in = (c_out * ph_n + ph) * pw_n + pw.
+        let mut slots = chunk.iter_mut().zip(map.iter_mut());
         let mut c_in = 0usize;
-        for c_out in 0..channels_out {
+        for _c_out in 0..g.channels_out() {
             for ph in 0..g.pooled_h {
                 for pw in 0..g.pooled_w {
-                    let index = (c_out * g.pooled_h + ph) * g.pooled_w + pw;
                     let plane = plane_of(input, &g, batch, c_in);
-                    let sh = F::from_i64(ph as i64) * bin_h + start_h;
-                    let sw = F::from_i64(pw as i64) * bin_w + start_w;
+                    let sh = Fp::from_i64(ph as i64) * bin_h + start_h;
+                    let sw = Fp::from_i64(pw as i64) * bin_w + start_w;
                     let v = bin_average(plane, &g, sh, sw, bin_h, bin_w, grid_h, grid_w, count);
-                    if let (Some(o), Some(m)) = (chunk.get_mut(index), map.get_mut(index)) {
+                    if let Some((o, m)) = slots.next() {
                         *o = v;
                         *m = i32::try_from(c_in).unwrap_or(i32::MAX);
                     }
-                    c_in += 1;
+                    c_in = c_in.saturating_add(1); // below C, checked by `geometry`
                 }
             }
         }
@@ -209,41 +264,41 @@ fn ps_roi_align_impl<F: Real>(
 }
 
 /// The integer bin `[start, end)` of roi pooling along one axis, clipped to `[0, limit]`.
-fn pool_bin<F: Real>(p: usize, bin: F, roi_start: i64, limit: i64) -> (i64, i64) {
-    let start = trunc_i64((F::from_i64(p as i64) * bin).floor());
-    let end = trunc_i64((F::from_i64(p as i64 + 1) * bin).ceil());
+fn pool_bin<Fp: Real>(p: usize, bin: Fp, roi_start: i64, limit: i64) -> (i64, i64) {
+    let start = trunc_i64((Fp::from_i64(p as i64) * bin).floor());
+    let end = trunc_i64((Fp::from_i64((p as i64).saturating_add(1)) * bin).ceil());
     let clip = |v: i64| v.saturating_add(roi_start).max(0).min(limit);
     (clip(start), clip(end))
 }
 
-fn rounded_roi<F: Real>(roi: &[F], scale: F) -> [i64; 4] {
-    let r = |i: usize| trunc_i64((roi.get(i).copied().unwrap_or(F::ZERO) * scale).round());
+fn rounded_roi<Fp: Real>(roi: &[Fp], scale: Fp) -> [i64; 4] {
+    let r = |i: usize| trunc_i64((roi.get(i).copied().unwrap_or(Fp::ZERO) * scale).round());
     [r(1), r(2), r(3), r(4)]
 }
 
 #[allow(clippy::too_many_arguments)]
-fn roi_pool_impl<F: Real>(
+fn roi_pool_impl<Fp: Real>(
     op: &str,
-    input: &[F],
-    rois: &[F],
+    input: &[Fp],
+    rois: &[Fp],
     g: Geometry,
-    scale: F,
-    out: &mut [F],
+    scale: Fp,
+    out: &mut [Fp],
     argmax: &mut [i32],
 ) -> Result<()> {
-    let per_roi = (g.channels * g.pooled_h * g.pooled_w).max(1);
+    let per_roi = g.per_roi(g.channels).max(1);
     let (h, w) = (g.height as i64, g.width as i64);
     for ((roi, chunk), arg) in rois
         .chunks_exact(5)
         .zip(out.chunks_exact_mut(per_roi))
         .zip(argmax.chunks_exact_mut(per_roi))
     {
-        let batch = roi_batch(op, roi[0], g.batch)?;
+        let batch = roi_batch(op, roi.first().copied().unwrap_or(Fp::ZERO), g.batch)?;
         let [sw, sh, ew, eh] = rounded_roi(roi, scale);
         let roi_w = ew.saturating_sub(sw).saturating_add(1).max(1);
         let roi_h = eh.saturating_sub(sh).saturating_add(1).max(1);
-        let bin_h = F::from_i64(roi_h) / F::from_i64(g.pooled_h as i64);
-        let bin_w = F::from_i64(roi_w) / F::from_i64(g.pooled_w as i64);
+        let bin_h = Fp::from_i64(roi_h) / Fp::from_i64(g.pooled_h as i64);
+        let bin_w = Fp::from_i64(roi_w) / Fp::from_i64(g.pooled_w as i64);
         for ph in 0..g.pooled_h {
             for pw in 0..g.pooled_w {
                 let (hstart, hend) = pool_bin(ph, bin_h, sh, h);
@@ -251,23 +306,24 @@ fn roi_pool_impl<F: Real>(
                 let empty = hend <= hstart || wend <= wstart;
                 for c in 0..g.channels {
                     let plane = plane_of(input, &g, batch, c);
-                    let mut best = if empty { F::ZERO } else { F::lowest() };
+                    let mut best = if empty { Fp::ZERO } else { Fp::lowest() };
                     let mut best_at = -1i64;
+                    // 0 <= y < H and 0 <= x < W (pool_bin clips): at < H * W, no saturation.
                     for y in hstart..hend {
                         for x in wstart..wend {
-                            let at = y * w + x;
+                            let at = y.saturating_mul(w).saturating_add(x);
                             let v = usize::try_from(at)
                                 .ok()
                                 .and_then(|i| plane.get(i))
                                 .copied()
-                                .unwrap_or(F::ZERO);
+                                .unwrap_or(Fp::ZERO);
                             if v > best {
                                 best = v;
                                 best_at = at;
                             }
                         }
                     }
-                    let index = (c * g.pooled_h + ph) * g.pooled_w + pw;
+                    let index = g.out_index(c, ph, pw);
                     if let (Some(o), Some(a)) = (chunk.get_mut(index), arg.get_mut(index)) {
                         *o = best;
                         *a = i32::try_from(best_at).unwrap_or(-1);
@@ -280,56 +336,59 @@ fn roi_pool_impl<F: Real>(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn ps_roi_pool_impl<F: Real>(
+fn ps_roi_pool_impl<Fp: Real>(
     op: &str,
-    input: &[F],
-    rois: &[F],
+    input: &[Fp],
+    rois: &[Fp],
     g: Geometry,
-    scale: F,
-    out: &mut [F],
+    scale: Fp,
+    out: &mut [Fp],
     mapping: &mut [i32],
 ) -> Result<()> {
-    let bins = g.pooled_h * g.pooled_w;
-    let channels_out = g.channels / bins.max(1);
-    let per_roi = (channels_out * bins).max(1);
+    let per_roi = g.per_roi(g.channels_out()).max(1);
     let (h, w) = (g.height as i64, g.width as i64);
     for ((roi, chunk), map) in rois
         .chunks_exact(5)
         .zip(out.chunks_exact_mut(per_roi))
         .zip(mapping.chunks_exact_mut(per_roi))
     {
-        let batch = roi_batch(op, roi[0], g.batch)?;
+        let batch = roi_batch(op, roi.first().copied().unwrap_or(Fp::ZERO), g.batch)?;
         let [sw, sh, ew, eh] = rounded_roi(roi, scale);
         let roi_w = ew.saturating_sub(sw).max(1);
         let roi_h = eh.saturating_sub(sh).max(1);
-        let bin_h = F::from_i64(roi_h) / F::from_i64(g.pooled_h as i64);
-        let bin_w = F::from_i64(roi_w) / F::from_i64(g.pooled_w as i64);
+        let bin_h = Fp::from_i64(roi_h) / Fp::from_i64(g.pooled_h as i64);
+        let bin_w = Fp::from_i64(roi_w) / Fp::from_i64(g.pooled_w as i64);
+        // Output index and input channel advance together, as in ps_roi_align.
+        let mut slots = chunk.iter_mut().zip(map.iter_mut());
         let mut c_in = 0usize;
-        for c_out in 0..channels_out {
+        for _c_out in 0..g.channels_out() {
             for ph in 0..g.pooled_h {
                 for pw in 0..g.pooled_w {
                     let (hstart, hend) = pool_bin(ph, bin_h, sh, h.saturating_sub(1));
                     let (wstart, wend) = pool_bin(pw, bin_w, sw, w.saturating_sub(1));
                     let empty = hend <= hstart || wend <= wstart;
                     let plane = plane_of(input, &g, batch, c_in);
-                    let mut sum = F::ZERO;
+                    let mut sum = Fp::ZERO;
+                    // Clipped to the plane: y * w + x < H * W, no saturation.
                     for y in hstart..hend {
                         for x in wstart..wend {
-                            let v = usize::try_from(y * w + x)
+                            let v = usize::try_from(y.saturating_mul(w).saturating_add(x))
                                 .ok()
                                 .and_then(|i| plane.get(i))
                                 .copied()
-                                .unwrap_or(F::ZERO);
+                                .unwrap_or(Fp::ZERO);
                             sum += v;
                         }
                     }
-                    let area = F::from_i64((hend - hstart) * (wend - wstart));
-                    let index = (c_out * g.pooled_h + ph) * g.pooled_w + pw;
-                    if let (Some(o), Some(m)) = (chunk.get_mut(index), map.get_mut(index)) {
-                        *o = if empty { F::ZERO } else { sum / area };
+                    let area = Fp::from_i64(
+                        hend.saturating_sub(hstart)
+                            .saturating_mul(wend.saturating_sub(wstart)),
+                    );
+                    if let Some((o, m)) = slots.next() {
+                        *o = if empty { Fp::ZERO } else { sum / area };
                         *m = i32::try_from(c_in).unwrap_or(i32::MAX);
                     }
-                    c_in += 1;
+                    c_in = c_in.saturating_add(1); // below C, checked by `geometry`
                 }
             }
         }
@@ -348,7 +407,7 @@ fn geometry(a: &Args, position_sensitive: bool) -> Result<(Geometry, usize, f64)
     let pooled_w = size_arg(op, "pooled_width", a.int(4)?)?;
     if position_sensitive {
         let bins = pooled_h.saturating_mul(pooled_w);
-        if bins == 0 || channels % bins != 0 {
+        if bins == 0 || channels.checked_rem(bins) != Some(0) {
             return Err(OpError::invalid(
                 op,
                 "input channels must be a multiple of pooling height * pooling width",
@@ -392,10 +451,10 @@ pub(crate) fn k_roi_align(a: &Args) -> Result<Arg> {
     let (sampling_ratio, aligned) = (a.int(5)?, a.bool(6)?);
     let shape = [k, g.channels, g.pooled_h, g.pooled_w];
     let n = checked_numel(op, &shape)?;
-    dispatch_float!(op, input.dtype(), F => {
-        let mut out = alloc::try_filled(op, F::ZERO, n)?;
-        roi_align_impl(op, &input.to_vec::<F>()?, &rois.to_vec::<F>()?, g,
-            F::of(scale), sampling_ratio, aligned, &mut out)?;
+    dispatch_float!(op, input.dtype(), Fp => {
+        let mut out = alloc::try_filled(op, Fp::ZERO, n)?;
+        roi_align_impl(op, &input.to_vec::<Fp>()?, &rois.to_vec::<Fp>()?, g,
+            Fp::of(scale), sampling_ratio, aligned, &mut out)?;
         Ok(Tensor::from_vec(out, &shape)?.into())
     })
 }
@@ -405,14 +464,13 @@ pub(crate) fn k_ps_roi_align(a: &Args) -> Result<Arg> {
     let (g, k, scale) = geometry(a, true)?;
     let (input, rois) = (a.tensor(0)?, a.tensor(1)?);
     let sampling_ratio = a.int(5)?;
-    let channels_out = g.channels / (g.pooled_h * g.pooled_w).max(1);
-    let shape = [k, channels_out, g.pooled_h, g.pooled_w];
+    let shape = [k, g.channels_out(), g.pooled_h, g.pooled_w];
     let n = checked_numel(op, &shape)?;
-    dispatch_float!(op, input.dtype(), F => {
-        let mut out = alloc::try_filled(op, F::ZERO, n)?;
+    dispatch_float!(op, input.dtype(), Fp => {
+        let mut out = alloc::try_filled(op, Fp::ZERO, n)?;
         let mut mapping = alloc::try_zeroed::<i32>(op, n)?;
-        ps_roi_align_impl(op, &input.to_vec::<F>()?, &rois.to_vec::<F>()?, g,
-            F::of(scale), sampling_ratio, &mut out, &mut mapping)?;
+        ps_roi_align_impl(op, &input.to_vec::<Fp>()?, &rois.to_vec::<Fp>()?, g,
+            Fp::of(scale), sampling_ratio, &mut out, &mut mapping)?;
         Ok((Tensor::from_vec(out, &shape)?, Tensor::from_vec(mapping, &shape)?).into())
     })
 }
@@ -423,11 +481,11 @@ pub(crate) fn k_roi_pool(a: &Args) -> Result<Arg> {
     let (input, rois) = (a.tensor(0)?, a.tensor(1)?);
     let shape = [k, g.channels, g.pooled_h, g.pooled_w];
     let n = checked_numel(op, &shape)?;
-    dispatch_float!(op, input.dtype(), F => {
-        let mut out = alloc::try_filled(op, F::ZERO, n)?;
+    dispatch_float!(op, input.dtype(), Fp => {
+        let mut out = alloc::try_filled(op, Fp::ZERO, n)?;
         let mut argmax = alloc::try_zeroed::<i32>(op, n)?;
-        roi_pool_impl(op, &input.to_vec::<F>()?, &rois.to_vec::<F>()?, g,
-            F::of(scale), &mut out, &mut argmax)?;
+        roi_pool_impl(op, &input.to_vec::<Fp>()?, &rois.to_vec::<Fp>()?, g,
+            Fp::of(scale), &mut out, &mut argmax)?;
         Ok((Tensor::from_vec(out, &shape)?, Tensor::from_vec(argmax, &shape)?).into())
     })
 }
@@ -436,14 +494,13 @@ pub(crate) fn k_ps_roi_pool(a: &Args) -> Result<Arg> {
     let op = a.op();
     let (g, k, scale) = geometry(a, true)?;
     let (input, rois) = (a.tensor(0)?, a.tensor(1)?);
-    let channels_out = g.channels / (g.pooled_h * g.pooled_w).max(1);
-    let shape = [k, channels_out, g.pooled_h, g.pooled_w];
+    let shape = [k, g.channels_out(), g.pooled_h, g.pooled_w];
     let n = checked_numel(op, &shape)?;
-    dispatch_float!(op, input.dtype(), F => {
-        let mut out = alloc::try_filled(op, F::ZERO, n)?;
+    dispatch_float!(op, input.dtype(), Fp => {
+        let mut out = alloc::try_filled(op, Fp::ZERO, n)?;
         let mut mapping = alloc::try_zeroed::<i32>(op, n)?;
-        ps_roi_pool_impl(op, &input.to_vec::<F>()?, &rois.to_vec::<F>()?, g,
-            F::of(scale), &mut out, &mut mapping)?;
+        ps_roi_pool_impl(op, &input.to_vec::<Fp>()?, &rois.to_vec::<Fp>()?, g,
+            Fp::of(scale), &mut out, &mut mapping)?;
         Ok((Tensor::from_vec(out, &shape)?, Tensor::from_vec(mapping, &shape)?).into())
     })
 }

@@ -1,0 +1,121 @@
+//! Kernel arguments from model code that used to panic (overflowing shapes, zero points, paddings) now give a result or an error.
+
+use torchscript_ops::{Arg, DType, Registry, Tensor};
+
+fn quantized(values: Vec<f32>, shape: &[usize], scale: f64, zero_point: i64, code: i64) -> Arg {
+    let reg = Registry::with_all_ops();
+    let x = Tensor::from_vec(values, shape).unwrap();
+    reg.call(
+        "aten::quantize_per_tensor",
+        &[
+            Arg::Tensor(x),
+            Arg::Float(scale),
+            Arg::Int(zero_point),
+            Arg::Int(code),
+        ],
+    )
+    .unwrap()
+}
+
+fn conv_params(weight: Arg, padding: i64) -> Arg {
+    Arg::Tuple(vec![
+        weight,
+        Arg::None,
+        Arg::List(vec![Arg::Int(1), Arg::Int(1)]),
+        Arg::List(vec![Arg::Int(padding), Arg::Int(padding)]),
+        Arg::List(vec![Arg::Int(1), Arg::Int(1)]),
+        Arg::Int(1),
+    ])
+}
+
+#[test]
+fn quantized_conv_with_a_huge_padding_is_an_error() {
+    let reg = Registry::with_all_ops();
+    let x = quantized(vec![1.0], &[1, 1, 1, 1], 1.0, 0, 13);
+    let w = quantized(vec![1.0], &[1, 1, 1, 1], 1.0, 0, 12);
+    for padding in [1i64 << 40, 1 << 62] {
+        let r = reg.call(
+            "quantized::conv2d.new",
+            &[
+                x.clone(),
+                conv_params(w.clone(), padding),
+                Arg::Float(1.0),
+                Arg::Int(0),
+            ],
+        );
+        assert!(r.is_err(), "padding {padding}");
+    }
+}
+
+#[test]
+fn quantized_conv_still_convolves() {
+    let reg = Registry::with_all_ops();
+    let x = quantized(
+        (0..9).map(|v| v as f32).collect(),
+        &[1, 1, 3, 3],
+        1.0,
+        0,
+        13,
+    );
+    let w = quantized(vec![1.0; 4], &[1, 1, 2, 2], 1.0, 0, 12);
+    let out = reg
+        .call(
+            "quantized::conv2d.new",
+            &[x, conv_params(w, 1), Arg::Float(1.0), Arg::Int(0)],
+        )
+        .unwrap()
+        .into_tensor()
+        .unwrap();
+    assert_eq!(out.shape(), &[1, 1, 4, 4]);
+    let ints = out.to_vec::<i32>().unwrap();
+    // Sums of 2x2 windows of 0..9 on a zero-padded 3x3 plane.
+    assert_eq!(
+        ints,
+        vec![0, 1, 3, 2, 3, 8, 12, 7, 9, 20, 24, 13, 6, 13, 15, 8]
+    );
+}
+
+#[test]
+fn extreme_zero_points_do_not_overflow() {
+    let reg = Registry::with_all_ops();
+    // qint32 values far from a zero point at the end of the i64 range.
+    for zp in [i64::MIN, i64::MAX] {
+        let x = quantized(vec![1.0, -1.0], &[1, 2], 1e-30, zp, 14);
+        let d = reg.call("aten::dequantize.self", std::slice::from_ref(&x));
+        assert!(d.is_ok(), "dequantize with zero point {zp}: {d:?}");
+        let w = quantized(vec![1.0, 1.0], &[1, 2], 1.0, 0, 12);
+        let packed = Arg::Tuple(vec![w, Arg::None]);
+        let r = reg.call(
+            "quantized::linear",
+            &[x, packed, Arg::Float(1.0), Arg::Int(zp)],
+        );
+        assert!(r.is_ok(), "linear with zero point {zp}: {r:?}");
+    }
+}
+
+#[test]
+fn quantized_per_channel_round_trip() {
+    let reg = Registry::with_all_ops();
+    let x = Tensor::from_vec(vec![0.5f32, 1.0, 1.5, 2.0, 2.5, 3.0], &[2, 3]).unwrap();
+    let scales = Tensor::from_vec(vec![0.5f64, 0.25], &[2]).unwrap();
+    let zps = Tensor::from_vec(vec![1i64, 2], &[2]).unwrap();
+    let q = reg
+        .call(
+            "aten::quantize_per_channel",
+            &[
+                Arg::Tensor(x.clone()),
+                Arg::Tensor(scales),
+                Arg::Tensor(zps),
+                Arg::Int(0),
+                Arg::Int(13),
+            ],
+        )
+        .unwrap();
+    let d = reg
+        .call("aten::dequantize.self", &[q])
+        .unwrap()
+        .into_tensor()
+        .unwrap();
+    assert_eq!(d.dtype(), DType::F32);
+    assert_eq!(d.to_vec::<f32>().unwrap(), x.to_vec::<f32>().unwrap());
+}
