@@ -119,3 +119,60 @@ fn quantized_per_channel_round_trip() {
     assert_eq!(d.dtype(), DType::F32);
     assert_eq!(d.to_vec::<f32>().unwrap(), x.to_vec::<f32>().unwrap());
 }
+
+/// Runs `op` under small call limits: it must give a result or an error, never panic.
+fn bounded(op: &str, args: &[Arg]) -> Result<Arg, torchscript_ops::OpError> {
+    use torchscript_ops::alloc::{AllocLimits, CallScope};
+    let _scope = CallScope::enter(AllocLimits {
+        max_tensor_bytes: 1 << 30,
+        max_call_bytes: 4 << 30,
+    });
+    Registry::with_all_ops().call(op, args)
+}
+
+fn huge_view(shape: &[i64]) -> Arg {
+    let ones = vec![1usize; shape.len()];
+    let t = Tensor::zeros(&ones, DType::F32).unwrap();
+    Arg::Tensor(t.expand(shape).unwrap())
+}
+
+#[test]
+fn basic_kernels_refuse_sizes_from_model_code() {
+    let empty = Arg::Tensor(Tensor::zeros(&[0], DType::F32).unwrap());
+    // chunk of an empty dim into 2^62 empty pieces.
+    assert!(bounded(
+        "aten::chunk",
+        &[empty.clone(), Arg::Int(1 << 62), Arg::Int(0)]
+    )
+    .is_err());
+    // one_hot whose largest class is i64::MAX.
+    let top = Arg::Tensor(Tensor::from_vec(vec![i64::MAX], &[1]).unwrap());
+    assert!(bounded("aten::one_hot", &[top, Arg::Int(-1)]).is_err());
+    // vander of no rows with 2^50 columns.
+    assert!(bounded(
+        "aten::vander",
+        &[empty, Arg::Int(1 << 50), Arg::Bool(false)]
+    )
+    .is_err());
+    // One repeat count for each index of a 2^40 broadcast dimension.
+    let r = bounded(
+        "aten::repeat_interleave.self_int",
+        &[huge_view(&[1 << 40]), Arg::Int(1), Arg::Int(0)],
+    );
+    assert!(r.is_err());
+    // Index tensors that broadcast to 2^40 positions.
+    let rows = Tensor::from_vec((0..1i64 << 20).collect::<Vec<_>>(), &[1 << 20, 1]).unwrap();
+    let cols = Tensor::from_vec(vec![0i64; 1 << 20], &[1, 1 << 20]).unwrap();
+    let r = bounded(
+        "aten::index.Tensor",
+        &[
+            huge_view(&[1 << 20, 1]),
+            Arg::List(vec![Arg::Tensor(rows), Arg::Tensor(cols)]),
+        ],
+    );
+    assert!(r.is_err());
+    // Empty blocks whose sides add up past usize.
+    let block = Arg::Tensor(Tensor::zeros(&[1 << 62, 0], DType::F32).unwrap());
+    let r = bounded("aten::block_diag", &[Arg::List(vec![block; 4])]);
+    assert!(r.is_err());
+}

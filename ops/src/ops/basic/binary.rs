@@ -1,4 +1,14 @@
 //! Binary arithmetic with PyTorch type promotion: add/sub/mul/div/remainder/fmod/pow/maximum...
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -261,7 +271,7 @@ fn neg_alpha(alpha: Scalar) -> Scalar {
     match alpha {
         Scalar::Int(i) => Scalar::Int(i.wrapping_neg()),
         Scalar::Float(f) => Scalar::Float(-f),
-        Scalar::Bool(b) => Scalar::Int(-(b as i64)),
+        Scalar::Bool(b) => Scalar::Int(if b { -1 } else { 0 }),
     }
 }
 

@@ -1,4 +1,14 @@
 //! Comparisons (eq/ne/lt/le/gt/ge, isclose, equal) and logical/bitwise operators.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use crate::arg::{Arg, Args};
 use crate::dispatch_dtype;
@@ -116,15 +126,15 @@ macro_rules! int_bits {
             fn xor(self, o: Self) -> Self { self ^ o }
             fn not(self) -> Self { !self }
             fn shl(self, o: Self) -> Self {
-                let bits = (std::mem::size_of::<$t>() * 8) as i64;
+                let bits = i64::from(<$t>::BITS);
                 let o = o as i64;
                 if o < 0 || o >= bits { 0 } else { self.wrapping_shl(o as u32) }
             }
             fn shr(self, o: Self) -> Self {
-                let bits = (std::mem::size_of::<$t>() * 8) as i64;
+                let bits = i64::from(<$t>::BITS);
                 let o = o as i64;
                 if o < 0 || o >= bits {
-                    if self < <$t>::default() { self.wrapping_shr(bits as u32 - 1) } else { 0 }
+                    if self < <$t>::default() { self.wrapping_shr(<$t>::BITS.saturating_sub(1)) } else { 0 }
                 } else {
                     self.wrapping_shr(o as u32)
                 }

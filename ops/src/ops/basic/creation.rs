@@ -1,4 +1,14 @@
 //! Tensor creation: arange/linspace/zeros/ones/full/empty/eye, the `*_like` and `new_*` forms, `tensor`.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use crate::arg::{Arg, Args};
 use crate::dispatch_dtype;
@@ -61,7 +71,14 @@ pub fn arange(start: Scalar, end: Scalar, step: Scalar, dtype: Option<DType>) ->
             end.to_i64() as i128,
             step.to_i64() as i128,
         );
-        let n = (ei - si + sti - sti.signum()) / sti;
+        // i64 operands in i128: the sums cannot overflow; a zero step was rejected above
+        // (an integer step of 0 from a fractional float step takes the float path).
+        let n = ei
+            .saturating_sub(si)
+            .saturating_add(sti)
+            .saturating_sub(sti.signum())
+            .checked_div(sti)
+            .ok_or_else(|| OpError::invalid(op, "step must be nonzero"))?;
         n as f64
     };
     if !(0.0..=(isize::MAX as f64)).contains(&len) {
@@ -87,6 +104,8 @@ pub fn arange(start: Scalar, end: Scalar, step: Scalar, dtype: Option<DType>) ->
 fn linspace_typed<T: Element>(start: f64, end: f64, steps: usize) -> Result<Tensor> {
     let half = steps / 2;
     let denom = steps.saturating_sub(1).max(1);
+    // Steps from the end: `steps - i - 1` for i < steps (never saturates).
+    let back = |i: usize| steps.saturating_sub(i).saturating_sub(1);
     let v: Vec<T> = match T::DTYPE {
         DType::F64 => {
             let step = (end - start) / denom as f64;
@@ -97,7 +116,7 @@ fn linspace_typed<T: Element>(start: f64, end: f64, steps: usize) -> Result<Tens
                         if i < half {
                             start + step * i as f64
                         } else {
-                            end - step * (steps - i - 1) as f64
+                            end - step * back(i) as f64
                         }
                     })
                     .map(T::from_f64),
@@ -113,7 +132,7 @@ fn linspace_typed<T: Element>(start: f64, end: f64, steps: usize) -> Result<Tens
                         if i < half {
                             s + step * i as f32
                         } else {
-                            e - step * (steps - i - 1) as f32
+                            e - step * back(i) as f32
                         }
                     })
                     .map(|x| T::from_f64(x as f64)),
@@ -129,7 +148,7 @@ fn linspace_typed<T: Element>(start: f64, end: f64, steps: usize) -> Result<Tens
                         if i < half {
                             s + step * i as f64
                         } else {
-                            e - step * (steps - i - 1) as f64
+                            e - step * back(i) as f64
                         }
                     })
                     .map(T::from_f64),
@@ -175,9 +194,13 @@ pub fn logspace(
 pub fn eye(n: i64, m: i64, dtype: DType) -> Result<Tensor> {
     let shape = sizes("aten::eye", &[n, m])?;
     dispatch_dtype!(dtype, T => {
-        let mut v = crate::alloc::try_zeroed::<T>("aten::eye", shape[0] * shape[1])?;
-        for i in 0..shape[0].min(shape[1]) {
-            v[i * shape[1] + i] = T::from_i64(1);
+        let (n, m) = (shape.first().copied().unwrap_or(0), shape.get(1).copied().unwrap_or(0));
+        // `sizes` checked n * m; row i of [n, m] has its one at column i.
+        let mut v = crate::alloc::try_zeroed::<T>("aten::eye", n.saturating_mul(m))?;
+        for (i, row) in v.chunks_exact_mut(m.max(1)).enumerate().take(n.min(m)) {
+            if let Some(x) = row.get_mut(i) {
+                *x = T::from_i64(1);
+            }
         }
         Tensor::from_vec(v, &shape)
     })
@@ -213,7 +236,7 @@ pub fn from_nested(data: &Arg, dtype: Option<DType>) -> Result<Tensor> {
                 }
                 items
                     .iter()
-                    .try_for_each(|i| walk(op, i, depth + 1, shape, out))
+                    .try_for_each(|i| walk(op, i, depth.saturating_add(1), shape, out))
             }
             Arg::Int(v) if depth == shape.len() => {
                 out.push(Scalar::Int(*v));
@@ -359,7 +382,7 @@ fn k_fill(a: &Args) -> Result<Arg> {
     t(Tensor::full(x.shape(), v, x.dtype()))
 }
 fn new_like(a: &Args, value: Option<Scalar>, dtype_at: usize) -> Result<Arg> {
-    require_cpu(a.op(), a, dtype_at + 2)?;
+    require_cpu(a.op(), a, dtype_at.saturating_add(2))?;
     let x = a.tensor(0)?;
     let shape = sizes(a.op(), &a.int_list(1)?)?;
     let dtype = a.opt_dtype(dtype_at)?.unwrap_or(x.dtype());

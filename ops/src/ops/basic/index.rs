@@ -1,4 +1,14 @@
 //! Indexing: advanced `index`/`index_put_`, gather/scatter, index_select, masked ops, where, nonzero.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use crate::arg::{Arg, Args};
 use crate::dispatch_dtype;
@@ -24,14 +34,15 @@ pub fn nonzero(x: &Tensor) -> Result<Tensor> {
     for &v in &values {
         if v {
             out.extend_from_slice(&index);
-            count += 1;
+            count = count.saturating_add(1); // at most numel
         }
-        for d in (0..nd).rev() {
-            index[d] += 1;
-            if (index[d] as usize) < x.shape()[d] {
+        // The multi-index of the next element, last dim fastest (each below its size).
+        for (i, &size) in index.iter_mut().zip(x.shape()).rev() {
+            *i = i.saturating_add(1);
+            if (*i as usize) < size {
                 break;
             }
-            index[d] = 0;
+            *i = 0;
         }
     }
     Tensor::from_vec(out, &[count, nd])
@@ -61,7 +72,8 @@ impl IndexPlan {
         for &a in &self.pre {
             for &b in &self.mid {
                 for &c in &self.post {
-                    f(a + b + c);
+                    // Offsets inside one storage: a saturated sum fails its bounds check.
+                    f(a.saturating_add(b).saturating_add(c));
                 }
             }
         }
@@ -76,9 +88,10 @@ fn plan_index(op: &str, x: &Tensor, indices: &[Option<Tensor>]) -> Result<IndexP
             Some(t) if matches!(t.dtype(), DType::Bool | DType::U8) => {
                 let start = expanded.len();
                 for (j, &s) in t.shape().iter().enumerate() {
-                    let have = x.shape().get(start + j).copied();
+                    let at = start.saturating_add(j);
+                    let have = x.shape().get(at).copied();
                     if have != Some(s) {
-                        return Err(OpError::shape(op, format!("The shape of the mask {:?} at index {j} does not match the shape of the indexed tensor {:?} at index {}", t.shape(), x.shape(), start + j)));
+                        return Err(OpError::shape(op, format!("The shape of the mask {:?} at index {j} does not match the shape of the indexed tensor {:?} at index {at}", t.shape(), x.shape())));
                     }
                 }
                 if t.dim() == 0 {
@@ -113,7 +126,9 @@ fn plan_index(op: &str, x: &Tensor, indices: &[Option<Tensor>]) -> Result<IndexP
         ));
     }
     expanded.resize(x.dim(), None);
-    let positions: Vec<usize> = (0..x.dim()).filter(|&d| expanded[d].is_some()).collect();
+    let positions: Vec<usize> = (0..x.dim())
+        .filter(|&d| expanded.get(d).is_some_and(Option::is_some))
+        .collect();
     let Some(&first) = positions.first() else {
         return Err(OpError::invalid(
             op,
@@ -122,7 +137,7 @@ fn plan_index(op: &str, x: &Tensor, indices: &[Option<Tensor>]) -> Result<IndexP
     };
     let mut bshape: Vec<usize> = vec![];
     for &d in &positions {
-        if let Some(t) = &expanded[d] {
+        if let Some(Some(t)) = expanded.get(d) {
             bshape = broadcast_shapes(op, &bshape, t.shape()).map_err(|_| {
                 OpError::shape(
                     op,
@@ -131,16 +146,26 @@ fn plan_index(op: &str, x: &Tensor, indices: &[Option<Tensor>]) -> Result<IndexP
             })?;
         }
     }
-    let adjacent = positions.windows(2).all(|w| w[1] == w[0] + 1);
+    let adjacent = positions
+        .windows(2)
+        .all(|w| matches!(*w, [a, b] if Some(b) == a.checked_add(1)));
     let bn = numel(&bshape)?;
-    let mut mid = vec![0usize; bn];
+    // Index tensors broadcast together (`[n, 1]` with `[1, n]`): the count comes from model
+    // code, so through the limits.
+    let mut mid = crate::alloc::try_zeroed::<usize>(op, bn)?;
     for &d in &positions {
-        let Some(t) = &expanded[d] else { continue };
-        let size = x.shape()[d];
-        let stride = x.strides()[d];
+        let Some(Some(t)) = expanded.get(d) else {
+            continue;
+        };
+        let size = x.shape().get(d).copied().unwrap_or(0);
+        let stride = x.strides().get(d).copied().unwrap_or(0);
         let vals = t.broadcast_to(&bshape)?.to_vec::<i64>()?;
         for (m, &v) in mid.iter_mut().zip(&vals) {
-            let w = if v < 0 { v + size as i64 } else { v };
+            let w = if v < 0 {
+                v.saturating_add(size as i64)
+            } else {
+                v
+            };
             if w < 0 || w >= size as i64 {
                 return Err(OpError::IndexOutOfRange {
                     op: op.into(),
@@ -149,18 +174,27 @@ fn plan_index(op: &str, x: &Tensor, indices: &[Option<Tensor>]) -> Result<IndexP
                     size,
                 });
             }
-            *m += w as usize * stride;
+            // w < size: an offset inside the storage (a saturated one fails its bounds check).
+            *m = m.saturating_add((w as usize).saturating_mul(stride));
         }
     }
-    let rest: Vec<usize> = (0..x.dim()).filter(|&d| expanded[d].is_none()).collect();
+    let rest: Vec<usize> = (0..x.dim())
+        .filter(|&d| expanded.get(d).is_some_and(Option::is_none))
+        .collect();
     let (pre_dims, post_dims): (Vec<usize>, Vec<usize>) = if adjacent {
         rest.iter().partition(|&&d| d < first)
     } else {
         (vec![], rest)
     };
     let view = |dims: &[usize], base: usize| {
-        let shape: Vec<usize> = dims.iter().map(|&d| x.shape()[d]).collect();
-        let strides: Vec<usize> = dims.iter().map(|&d| x.strides()[d]).collect();
+        let shape: Vec<usize> = dims
+            .iter()
+            .map(|&d| x.shape().get(d).copied().unwrap_or(0))
+            .collect();
+        let strides: Vec<usize> = dims
+            .iter()
+            .map(|&d| x.strides().get(d).copied().unwrap_or(0))
+            .collect();
         offsets(op, &shape, &strides, base).map(|o| (o, shape))
     };
     let (pre, pre_shape) = view(&pre_dims, x.storage_offset())?;
@@ -213,16 +247,15 @@ pub fn index_put_(
         let v = vals.to_vec::<T>()?;
         let mut guard = x.storage().write();
         let dst = guard.typed_mut::<T>()?;
-        let mut i = 0usize;
+        let mut values = v.iter();
         let mut bad = false;
         plan.for_each(|o| {
-            match (dst.get_mut(o), v.get(i)) {
+            match (dst.get_mut(o), values.next()) {
                 (Some(d), Some(&s)) => {
                     *d = if accumulate { accumulate_add(*d, s) } else { s };
                 }
                 _ => bad = true,
             }
-            i += 1;
         });
         if bad {
             return Err(OpError::invalid(op, "index outside the storage"));
@@ -300,8 +333,7 @@ fn check_gather_shapes(
             "Index tensor must have the same number of dimensions as input tensor",
         ));
     }
-    for d in 0..idx.dim() {
-        let i = idx.shape()[d];
+    for (d, &i) in idx.shape().iter().enumerate() {
         if d != dim && x.shape().get(d).is_some_and(|&s| i > s) {
             return Err(OpError::shape(op, format!("Size does not match at dimension {d} expected index {:?} to be smaller than self {:?} apart from dimension {dim}", idx.shape(), x.shape())));
         }
@@ -315,7 +347,11 @@ fn check_gather_shapes(
 }
 
 fn wrap_index(op: &str, v: i64, size: usize, dim: usize) -> Result<usize> {
-    let w = if v < 0 { v + size as i64 } else { v };
+    let w = if v < 0 {
+        v.saturating_add(size as i64)
+    } else {
+        v
+    };
     if w < 0 || w >= size as i64 {
         return Err(OpError::IndexOutOfRange {
             op: op.into(),
@@ -339,9 +375,10 @@ pub fn gather(x: &Tensor, dim: i64, idx: &Tensor) -> Result<Tensor> {
     let guard = x.storage().read();
     dispatch_dtype!(x.dtype(), T => {
         let src = guard.typed::<T>()?;
-        let mut out = Vec::with_capacity(iv.len());
+        let mut out = crate::alloc::try_with_capacity(op, iv.len())?;
         for (&b, &v) in bases.iter().zip(&iv) {
-            let o = b + wrap_index(op, v, size, d)? * stride;
+            // A saturated offset fails the storage bounds check below.
+            let o = b.saturating_add(wrap_index(op, v, size, d)?.saturating_mul(stride));
             out.push(*src.get(o).ok_or_else(|| OpError::invalid(op, "index outside the storage"))?);
         }
         Tensor::from_vec(out, idx.shape())
@@ -390,7 +427,7 @@ pub fn scatter(
     let iv = idx.to_vec::<i64>()?;
     let src_view = src_t.as_strided(
         idx.shape().to_vec(),
-        src_t.strides()[..idx.dim()].to_vec(),
+        src_t.strides().get(..idx.dim()).unwrap_or(&[]).to_vec(),
         src_t.storage_offset(),
     )?;
     dispatch_dtype!(x.dtype(), T => {
@@ -398,7 +435,7 @@ pub fn scatter(
         let mut guard = out.storage().write();
         let dst = guard.typed_mut::<T>()?;
         for ((&b, &v), &s) in bases.iter().zip(&iv).zip(&sv) {
-            let o = b + wrap_index(op, v, size, d)? * stride;
+            let o = b.saturating_add(wrap_index(op, v, size, d)?.saturating_mul(stride));
             let slot = dst.get_mut(o).ok_or_else(|| OpError::invalid(op, "index outside the storage"))?;
             *slot = match reduce {
                 ScatterReduce::Replace => s,
@@ -444,7 +481,7 @@ pub fn scatter_reduce(
     let src = src.to_dtype(x.dtype())?;
     let src_view = src.as_strided(
         idx.shape().to_vec(),
-        src.strides()[..idx.dim()].to_vec(),
+        src.strides().get(..idx.dim()).unwrap_or(&[]).to_vec(),
         src.storage_offset(),
     )?;
     let is_float = x.dtype().is_float();
@@ -454,7 +491,7 @@ pub fn scatter_reduce(
         let mut counts = vec![if include_self { 1usize } else { 0 }; acc.len()];
         let mut touched = vec![false; acc.len()];
         for ((&b, &v), &s) in bases.iter().zip(&iv).zip(&sv) {
-            let o = b + wrap_index(op, v, size, d)? * stride;
+            let o = b.saturating_add(wrap_index(op, v, size, d)?.saturating_mul(stride));
             let s = s.to_f64();
             let (Some(slot), Some(count), Some(t)) = (acc.get_mut(o), counts.get_mut(o), touched.get_mut(o)) else {
                 return Err(OpError::invalid(op, "index outside the storage"));
@@ -470,7 +507,7 @@ pub fn scatter_reduce(
                 };
             }
             *t = true;
-            *count += 1;
+            *count = count.saturating_add(1);
         }
         if reduce == "mean" {
             for ((a, &c), &t) in acc.iter_mut().zip(&counts).zip(&touched) {
@@ -570,7 +607,13 @@ pub fn one_hot(x: &Tensor, num_classes: i64) -> Result<Tensor> {
                 "Can not infer total number of classes from empty tensor.",
             ));
         }
-        v.iter().max().copied().unwrap_or(0) + 1
+        // The largest class may be i64::MAX: one more class does not exist.
+        v.iter()
+            .max()
+            .copied()
+            .unwrap_or(0)
+            .checked_add(1)
+            .ok_or_else(|| crate::alloc::limit_error(op, "too many classes".to_string()))?
     } else {
         num_classes
     };
@@ -583,8 +626,11 @@ pub fn one_hot(x: &Tensor, num_classes: i64) -> Result<Tensor> {
     let mut shape = x.shape().to_vec();
     shape.push(n as usize);
     let mut out = crate::alloc::try_filled(op, 0i64, numel(&shape)?)?;
-    for (i, &c) in v.iter().enumerate() {
-        out[i * n as usize + c as usize] = 1;
+    // One row of n classes per element; 0 <= c < n was checked above.
+    for (row, &c) in out.chunks_exact_mut((n as usize).max(1)).zip(&v) {
+        if let Some(slot) = row.get_mut(c as usize) {
+            *slot = 1;
+        }
     }
     Tensor::from_vec(out, &shape)
 }

@@ -1,4 +1,14 @@
 //! Joining and splitting: cat/stack/hstack/vstack, chunk/split/tensor_split/unbind, repeat/tile.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use crate::arg::{Arg, Args};
 use crate::dispatch_dtype;
@@ -13,20 +23,34 @@ use super::promotion::promote_types;
 fn cat_typed<T: Element>(parts: &[Tensor], dim: usize, shape: &[usize]) -> Result<Tensor> {
     let n = numel(shape)?;
     let mut out = crate::alloc::try_filled("aten::cat", T::default(), n)?;
-    let outer: usize = shape[..dim].iter().product();
-    let inner: usize = shape[dim + 1..].iter().product();
-    let row = shape[dim] * inner;
+    // `numel` checked the product of `shape`: no partial product below overflows. The output
+    // is `outer` rows of `row`; each part fills `len` columns of every row, from `col` on.
+    let inner: usize = shape
+        .get(dim.saturating_add(1)..)
+        .unwrap_or(&[])
+        .iter()
+        .product();
+    let row = shape.get(dim).copied().unwrap_or(0).saturating_mul(inner);
     let mut col = 0usize;
     for p in parts {
-        let len = p.shape()[dim] * inner;
+        let len = p
+            .shape()
+            .get(dim)
+            .copied()
+            .unwrap_or(0)
+            .saturating_mul(inner);
         let p = p.to_dtype(T::DTYPE)?;
         p.with_contiguous::<T, ()>(|src| {
-            for o in 0..outer {
-                let dst = o * row + col;
-                out[dst..dst + len].copy_from_slice(&src[o * len..(o + 1) * len]);
+            if len == 0 {
+                return;
+            }
+            for (out_row, src_row) in out.chunks_exact_mut(row).zip(src.chunks_exact(len)) {
+                if let Some(dst) = out_row.get_mut(col..).and_then(|r| r.get_mut(..len)) {
+                    dst.copy_from_slice(src_row);
+                }
             }
         })?;
-        col += len;
+        col = col.saturating_add(len);
     }
     Tensor::from_vec(out, shape)
 }
@@ -51,7 +75,7 @@ pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
         .map(Tensor::dtype)
         .reduce(promote_types)
         .unwrap_or(DType::F32);
-    let is_legacy_empty = |t: &Tensor| t.dim() == 1 && t.shape()[0] == 0;
+    let is_legacy_empty = |t: &Tensor| t.shape() == [0];
     let parts: Vec<(usize, &Tensor)> = tensors
         .iter()
         .enumerate()
@@ -62,7 +86,7 @@ pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
     };
     let d = wrap_dim(op, dim, first.dim())?;
     let mut shape = first.shape().to_vec();
-    shape[d] = 0;
+    let mut cat_size = 0usize;
     for &(i, t) in &parts {
         if t.dim() != first.dim() {
             return Err(OpError::shape(
@@ -79,9 +103,12 @@ pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
                 return Err(OpError::shape(op, format!("Sizes of tensors must match except in dimension {d}. Expected size {a} but got size {b} for tensor number {i} in the list.")));
             }
         }
-        shape[d] = shape[d]
-            .checked_add(t.shape()[d])
+        cat_size = cat_size
+            .checked_add(t.shape().get(d).copied().unwrap_or(0))
             .ok_or_else(|| crate::alloc::limit_error(op, "result is too large".to_string()))?;
+    }
+    if let Some(s) = shape.get_mut(d) {
+        *s = cat_size;
     }
     let parts: Vec<Tensor> = parts.into_iter().map(|(_, t)| t.clone()).collect();
     dispatch_dtype!(dtype, T => cat_typed::<T>(&parts, d, &shape))
@@ -110,7 +137,7 @@ fn at_least(t: &Tensor, n: usize) -> Result<Tensor> {
     match (t.dim(), n) {
         (0, _) => t.reshape(&vec![1; n]),
         (1, 2) => t.unsqueeze(0),
-        (1, 3) => t.reshape(&[1, t.shape()[0] as i64, 1]),
+        (1, 3) => t.reshape(&[1, t.numel() as i64, 1]),
         (2, 3) => t.unsqueeze(-1),
         _ => Ok(t.clone()),
     }
@@ -160,12 +187,13 @@ pub fn split_with_sizes(x: &Tensor, sizes: &[i64], dim: i64) -> Result<Vec<Tenso
     if sizes.iter().any(|&s| s < 0) || total != Some(size as i64) {
         return Err(OpError::invalid(op, format!("split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension {d}), but got split_sizes={sizes:?}")));
     }
+    // The sizes are non-negative and sum to `size`: `start` never passes it.
     let mut start = 0usize;
     sizes
         .iter()
         .map(|&s| {
             let v = x.narrow(d as i64, start, s as usize);
-            start += s as usize;
+            start = start.saturating_add(s as usize);
             v
         })
         .collect()
@@ -193,8 +221,13 @@ pub fn split(x: &Tensor, split_size: i64, dim: i64) -> Result<Vec<Tensor>> {
     } else {
         (size as u64).div_ceil(split_size as u64) as i64
     };
+    // i < pieces = ceil(size / split_size): i * split_size < size, nothing saturates.
     let sizes: Vec<i64> = (0..pieces)
-        .map(|i| (size - i * split_size).min(split_size).max(0))
+        .map(|i| {
+            size.saturating_sub(i.saturating_mul(split_size))
+                .min(split_size)
+                .max(0)
+        })
         .collect();
     split_with_sizes(x, &sizes, d as i64)
 }
@@ -216,7 +249,10 @@ pub fn chunk(x: &Tensor, chunks: i64, dim: i64) -> Result<Vec<Tensor>> {
         as i64;
     let split_size = (size as u64).div_ceil(chunks as u64) as i64;
     if split_size == 0 && size == 0 {
-        return split_with_sizes(x, &vec![0; chunks as usize], d as i64);
+        // `chunks` empty views: as many as the model asks for, so through the limits.
+        let n = usize::try_from(chunks).unwrap_or(usize::MAX);
+        crate::alloc::check_elements(op, n, std::mem::size_of::<Tensor>())?;
+        return split_with_sizes(x, &crate::alloc::try_zeroed::<i64>(op, n)?, d as i64);
     }
     split(x, split_size, d as i64)
 }
@@ -234,12 +270,18 @@ pub fn tensor_split_sections(x: &Tensor, sections: i64, dim: i64) -> Result<Vec<
     let size = *x.shape().get(d).ok_or_else(|| {
         OpError::invalid(op, "tensor_split expects at least a 1-dimensional tensor")
     })? as i64;
-    let (base, extra) = (size / sections, size % sections);
+    let (base, extra) = (
+        size.checked_div(sections).unwrap_or(0),
+        size.checked_rem(sections).unwrap_or(0),
+    );
     // One view per section: as many as the model asks for, so the count goes through the
     // call's memory limits before anything is built.
     let n = usize::try_from(sections).unwrap_or(usize::MAX);
     crate::alloc::check_elements(op, n, std::mem::size_of::<Tensor>())?;
-    let sizes = crate::alloc::try_collect(op, (0..n).map(|i| base + ((i as i64) < extra) as i64))?;
+    let sizes = crate::alloc::try_collect(
+        op,
+        (0..n).map(|i| base.saturating_add(i64::from((i as i64) < extra))),
+    )?;
     split_with_sizes(x, &sizes, d as i64)
 }
 
@@ -251,15 +293,15 @@ pub fn tensor_split_indices(x: &Tensor, indices: &[i64], dim: i64) -> Result<Vec
         OpError::invalid(op, "tensor_split expects at least a 1-dimensional tensor")
     })? as i64;
     let mut start = 0i64;
-    let mut out = Vec::with_capacity(indices.len() + 1);
+    let mut out = Vec::with_capacity(indices.len().saturating_add(1));
     for &i in indices.iter().chain(std::iter::once(&size)) {
         let i = if i < 0 {
-            (i + size).max(0)
+            i.saturating_add(size).max(0)
         } else {
             i.min(size)
         };
         let end = i.max(start);
-        out.push(x.narrow(d as i64, start as usize, (end - start) as usize)?);
+        out.push(x.narrow(d as i64, start as usize, end.saturating_sub(start) as usize)?);
         start = end;
     }
     Ok(out)
@@ -289,19 +331,19 @@ pub fn repeat(x: &Tensor, repeats: &[i64]) -> Result<Tensor> {
             format!("Trying to create tensor with negative dimension: {repeats:?}"),
         ));
     }
-    let lead = repeats.len() - x.dim();
+    let lead = repeats.len().saturating_sub(x.dim()); // checked above
     let mut padded_shape = vec![1usize; lead];
     padded_shape.extend_from_slice(x.shape());
     let mut padded_strides = vec![0usize; lead];
     padded_strides.extend_from_slice(x.strides());
-    let mut shape = Vec::with_capacity(2 * repeats.len());
-    let mut strides = Vec::with_capacity(2 * repeats.len());
+    let mut shape = Vec::with_capacity(repeats.len().saturating_mul(2));
+    let mut strides = Vec::with_capacity(repeats.len().saturating_mul(2));
     let mut out_shape = Vec::with_capacity(repeats.len());
-    for (i, &r) in repeats.iter().enumerate() {
-        shape.extend([r as usize, padded_shape[i]]);
-        strides.extend([0, padded_strides[i]]);
+    for ((&r, &size), &stride) in repeats.iter().zip(&padded_shape).zip(&padded_strides) {
+        shape.extend([r as usize, size]);
+        strides.extend([0, stride]);
         let n = (r as usize)
-            .checked_mul(padded_shape[i])
+            .checked_mul(size)
             .ok_or_else(|| crate::alloc::limit_error(op, "result is too large".to_string()))?;
         out_shape.push(n as i64);
     }
@@ -378,7 +420,7 @@ fn directional_split(a: &Args, dim: i64, min_dim: usize) -> Result<Arg> {
         _ => {
             let sections = a.int(1)?;
             let size = x.size(dim)? as i64;
-            if sections <= 0 || size % sections != 0 {
+            if sections <= 0 || size.checked_rem(sections) != Some(0) {
                 return Err(OpError::invalid(a.op(), format!("the size of the dimension {size} is not divisible by the split_size {sections}!")));
             }
             list(tensor_split_sections(x, sections, dim))

@@ -1,4 +1,14 @@
 //! Lanes: a tensor viewed as rows along one dimension (moved last), for ops that scan or sort along a dim.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use crate::dtype::{DType, Element};
 use crate::error::Result;
@@ -48,9 +58,14 @@ impl<T: Element> Lanes<T> {
         })
     }
 
-    /// Number of rows.
+    /// Number of rows. Saturates: when the lane is empty the other dimensions alone may
+    /// multiply past `usize` (`[0, 2**40, 2**40]` along 0), and such a count only ever sizes
+    /// an allocation, which then fails on the memory limit.
     pub fn rows(&self) -> usize {
-        self.outer_shape.iter().product()
+        self.outer_shape
+            .iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+            .unwrap_or(usize::MAX)
     }
 
     /// The rows (an empty iterator when `len == 0`).
@@ -72,7 +87,7 @@ impl<T: Element> Lanes<T> {
                 }
                 shape.push(n);
                 let t = Tensor::from_vec(values, &shape)?;
-                let last = self.ndim - 1;
+                let last = self.ndim.saturating_sub(1); // ndim > 0 here
                 let mut perm: Vec<i64> = Vec::with_capacity(self.ndim);
                 for i in 0..self.ndim {
                     perm.push(if i < self.dim {
@@ -80,7 +95,7 @@ impl<T: Element> Lanes<T> {
                     } else if i == self.dim {
                         last as i64
                     } else {
-                        i as i64 - 1
+                        (i as i64).saturating_sub(1) // i > dim >= 0
                     });
                 }
                 t.permute(&perm)?.contiguous()

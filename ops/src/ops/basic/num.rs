@@ -1,4 +1,14 @@
 //! Element arithmetic in PyTorch's "opmath" types: reduced floats compute in f32, integers wrap.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use half::{bf16, f16};
 
@@ -34,6 +44,21 @@ pub trait OpNum: Copy + Send + Sync + PartialOrd + std::fmt::Debug + 'static {
     fn neg(self) -> Self;
     fn abs(self) -> Self;
     fn sign(self) -> Self;
+}
+
+/// Integer division and remainder that wrap like `wrapping_div`/`wrapping_rem` but never
+/// panic: a zero divisor gives 0 (callers handle it first).
+trait IntDiv: Copy {
+    fn wdiv(self, o: Self) -> Self;
+    fn wrem(self, o: Self) -> Self;
+}
+
+fn wdiv<T: IntDiv>(a: T, b: T) -> T {
+    a.wdiv(b)
+}
+
+fn wrem<T: IntDiv>(a: T, b: T) -> T {
+    a.wrem(b)
 }
 
 /// An element type with its opmath type.
@@ -180,6 +205,24 @@ float_opnum!(f64);
 
 macro_rules! int_opnum {
     ($t:ty) => {
+        impl IntDiv for $t {
+            #[inline]
+            fn wdiv(self, o: Self) -> Self {
+                // None for a zero divisor or MIN / -1, whose wrapped quotient is
+                // MIN == MIN.wrapping_neg().
+                match self.checked_div(o) {
+                    Some(q) => q,
+                    None if o == 0 => 0,
+                    None => self.wrapping_neg(),
+                }
+            }
+            #[inline]
+            fn wrem(self, o: Self) -> Self {
+                // None only for a zero divisor or MIN % -1, whose wrapped remainder is 0.
+                self.checked_rem(o).unwrap_or(0)
+            }
+        }
+
         impl OpNum for $t {
             const IS_FLOAT: bool = false;
             #[inline]
@@ -226,7 +269,7 @@ macro_rules! int_opnum {
                 if o == 0 {
                     0
                 } else {
-                    self.wrapping_div(o)
+                    wdiv(self, o)
                 }
             }
             #[inline]
@@ -236,15 +279,15 @@ macro_rules! int_opnum {
                 }
                 let zero = Self::zero();
                 if (self < zero) != (o < zero) {
-                    let q = self.wrapping_div(o);
-                    let r = self.wrapping_rem(o);
+                    let q = wdiv(self, o);
+                    let r = wrem(self, o);
                     if r != 0 {
                         q.wrapping_sub(1)
                     } else {
                         q
                     }
                 } else {
-                    self.wrapping_div(o)
+                    wdiv(self, o)
                 }
             }
             #[inline]
@@ -253,7 +296,7 @@ macro_rules! int_opnum {
                     return 0;
                 }
                 let zero = Self::zero();
-                let r = self.wrapping_rem(o);
+                let r = wrem(self, o);
                 if r != 0 && ((r < zero) != (o < zero)) {
                     r.wrapping_add(o)
                 } else {
@@ -265,7 +308,7 @@ macro_rules! int_opnum {
                 if o == 0 {
                     0
                 } else {
-                    self.wrapping_rem(o)
+                    wrem(self, o)
                 }
             }
             #[inline]

@@ -1,4 +1,14 @@
 //! Order statistics along a dimension: `kthvalue`, `median.dim`, `nanmedian` (PyTorch's choice of index among ties).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use super::lanes::Lanes;
 use crate::arg::{Arg, Args};
@@ -30,17 +40,19 @@ fn select_rows(
     if lanes.len == 0 {
         return Err(OpError::invalid(op, "cannot compute on an empty dimension"));
     }
-    let mut values = Vec::with_capacity(lanes.rows());
-    let mut indices = Vec::with_capacity(lanes.rows());
+    let mut values = crate::alloc::try_with_capacity(op, lanes.rows())?;
+    let mut indices = crate::alloc::try_with_capacity(op, lanes.rows())?;
     for row in lanes.chunks() {
         let mut order: Vec<usize> = (0..row.len()).collect();
-        order.sort_by(|&a, &b| nan_last(row[a], row[b]).then(a.cmp(&b)));
+        // Indices come from the row's own length.
+        let at = |i: usize| row.get(i).copied().unwrap_or(f64::NAN);
+        order.sort_by(|&a, &b| nan_last(at(a), at(b)).then(a.cmp(&b)));
         match pick(row)? {
             Some(rank) => {
                 let i = *order
                     .get(rank)
                     .ok_or_else(|| OpError::invalid(op, "rank out of range"))?;
-                values.push(row[i]);
+                values.push(at(i));
                 indices.push(i as i64);
             }
             None => {
@@ -61,18 +73,22 @@ fn k_kthvalue(args: &Args) -> Result<Arg> {
     let op = args.op();
     let t = args.tensor(0)?;
     let k = args.int(1)?;
-    select_rows(op, t, args.int(2)?, args.bool(3)?, |row| {
-        if k < 1 || k as usize > row.len() {
-            return Err(OpError::invalid(
+    select_rows(
+        op,
+        t,
+        args.int(2)?,
+        args.bool(3)?,
+        |row| match usize::try_from(k) {
+            Ok(k) if k >= 1 && k <= row.len() => Ok(Some(k.saturating_sub(1))),
+            _ => Err(OpError::invalid(
                 op,
                 format!(
                     "kthvalue(): selected number k {k} out of range for {} values",
                     row.len()
                 ),
-            ));
-        }
-        Ok(Some(k as usize - 1))
-    })
+            )),
+        },
+    )
 }
 
 /// `median.dim`: the lower median; a NaN in the row makes the result NaN.
@@ -86,7 +102,8 @@ fn k_median_dim(args: &Args) -> Result<Arg> {
             if row.iter().any(|v| v.is_nan()) {
                 return Ok(None);
             }
-            Ok(Some((row.len() - 1) / 2))
+            // Rows are never empty here (select_rows rejects an empty dimension).
+            Ok(Some(row.len().saturating_sub(1) / 2))
         },
     )
 }
@@ -103,7 +120,7 @@ fn k_nanmedian_dim(args: &Args) -> Result<Arg> {
             if n == 0 {
                 return Ok(None);
             }
-            Ok(Some((n - 1) / 2))
+            Ok(Some(n.saturating_sub(1) / 2))
         },
     )
 }
@@ -120,7 +137,7 @@ fn k_nanmedian(args: &Args) -> Result<Arg> {
     }
     let Arg::Tuple(parts) = select_rows(args.op(), &flat, 0, false, |row| {
         let n = row.iter().filter(|v| !v.is_nan()).count();
-        Ok(if n == 0 { None } else { Some((n - 1) / 2) })
+        Ok(n.checked_sub(1).map(|m| m / 2))
     })?
     else {
         return Err(OpError::invalid(args.op(), "internal: no result"));

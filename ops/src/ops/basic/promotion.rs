@@ -1,4 +1,14 @@
 //! PyTorch type promotion: `promote_types`, `result_type` with 0-d tensors and Python scalars.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use crate::dtype::DType;
 use crate::error::{OpError, Result};
@@ -101,7 +111,11 @@ pub fn promote_types(a: DType, b: DType) -> DType {
         [U8, I8, I16, I32, I64, F16, F32, F64, Bool, BF16],
         [BF16, BF16, BF16, BF16, BF16, F32, F32, F64, BF16, BF16],
     ];
-    T[rank(a)][rank(b)]
+    // `rank` maps every dtype into 0..10, so the fallback is never taken.
+    T.get(rank(a))
+        .and_then(|row| row.get(rank(b)))
+        .copied()
+        .unwrap_or(F64)
 }
 
 fn promote_opt(a: Option<DType>, b: Option<DType>) -> Option<DType> {

@@ -1,4 +1,14 @@
 //! Reductions: sum/mean/prod, max/min/amax/argmax, all/any, var/std, logsumexp, norm.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use rayon::prelude::*;
 
@@ -33,7 +43,7 @@ pub fn resolve_dims(op: &str, x: &Tensor, dims: Option<&[i64]>) -> Result<Vec<us
     let mut out = Vec::with_capacity(dims.len());
     for &d in dims {
         let w = wrap_dim(op, d, x.dim())?;
-        if std::mem::replace(&mut seen[w], true) {
+        if seen.get_mut(w).is_some_and(|s| std::mem::replace(s, true)) {
             return Err(OpError::invalid(
                 op,
                 format!("dim {w} appears multiple times in the list of dims"),
@@ -51,14 +61,23 @@ pub fn rows_over(x: &Tensor, dims: &[usize], keepdim: bool) -> Result<Rows> {
     let kept: Vec<usize> = (0..x.dim()).filter(|d| !dims.contains(d)).collect();
     let order: Vec<i64> = kept.iter().chain(dims.iter()).map(|&d| d as i64).collect();
     let data = x.permute(&order)?.contiguous()?;
-    let rows: usize = kept.iter().map(|&d| x.shape()[d]).product();
-    let len: usize = dims.iter().map(|&d| x.shape()[d]).product();
+    let size = |d: usize| x.shape().get(d).copied().unwrap_or(1);
+    // With an empty reduced run the kept dims alone may multiply past usize: checked.
+    let product = |ds: &[usize]| {
+        ds.iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(size(d)))
+            .ok_or_else(|| {
+                crate::alloc::limit_error("reduce", format!("{:?} is too large", x.shape()))
+            })
+    };
+    let rows = product(&kept)?;
+    let len = product(dims)?;
     let out_shape = if keepdim {
         (0..x.dim())
-            .map(|d| if dims.contains(&d) { 1 } else { x.shape()[d] })
+            .map(|d| if dims.contains(&d) { 1 } else { size(d) })
             .collect()
     } else {
-        kept.iter().map(|&d| x.shape()[d]).collect()
+        kept.iter().map(|&d| size(d)).collect()
     };
     Ok(Rows {
         data,
@@ -469,7 +488,9 @@ pub fn median_all(x: &Tensor) -> Result<Tensor> {
             return Ok(Tensor::scalar(n));
         }
         v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
-        Ok(Tensor::scalar(v[(v.len() - 1) / 2]))
+        // Not empty (checked above).
+        let mid = v.get(v.len().saturating_sub(1) / 2).copied().unwrap_or_default();
+        Ok(Tensor::scalar(mid))
     })
 }
 

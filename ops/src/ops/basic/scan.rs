@@ -1,4 +1,14 @@
 //! Ops along one dimension: `diff`, `logcumsumexp`, `cross` / `linalg_cross`.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use super::lanes::Lanes;
 use crate::arg::{Arg, Args};
@@ -43,7 +53,8 @@ fn k_diff(args: &Args) -> Result<Arg> {
     let lanes = Lanes::<f64>::new(op, &joined, dim)?;
     let mut rows: Vec<Vec<f64>> = lanes.chunks().map(<[f64]>::to_vec).collect();
     if lanes.len == 0 {
-        rows = vec![Vec::new(); lanes.rows()];
+        // An empty lane: the other dimensions alone size this (they may be huge).
+        rows = crate::alloc::try_filled(op, Vec::new(), lanes.rows())?;
     }
     let mut len = lanes.len;
     for _ in 0..n {
@@ -53,16 +64,14 @@ fn k_diff(args: &Args) -> Result<Arg> {
         for row in rows.iter_mut() {
             *row = row
                 .windows(2)
-                .map(|w| {
-                    if dtype == DType::Bool {
-                        f64::from(u8::from((w[1] != 0.0) != (w[0] != 0.0)))
-                    } else {
-                        w[1] - w[0]
-                    }
+                .map(|w| match *w {
+                    [a, b] if dtype == DType::Bool => f64::from(u8::from((b != 0.0) != (a != 0.0))),
+                    [a, b] => b - a,
+                    _ => 0.0,
                 })
                 .collect();
         }
-        len -= 1;
+        len = len.saturating_sub(1); // len > 0 here
     }
     let values: Vec<f64> = rows.into_iter().flatten().collect();
     let out = lanes.rebuild(values, Some(len))?;

@@ -1,4 +1,14 @@
 //! Searching sorted sequences and counting: `bucketize`, `searchsorted`, `histc`.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use crate::arg::{Arg, Args};
 use crate::dtype::DType;
@@ -26,7 +36,8 @@ fn bound(seq: &[f64], v: f64, right: bool, order: Option<&[i64]>) -> usize {
     };
     let (mut lo, mut hi) = (0usize, seq.len());
     while lo < hi {
-        let mid = lo + (hi - lo) / 2;
+        // lo < hi <= seq.len(): neither form saturates.
+        let mid = lo.saturating_add(hi.saturating_sub(lo) / 2);
         let m = at(mid);
         let go_right = if right {
             !nan_last_less(v, m)
@@ -34,7 +45,7 @@ fn bound(seq: &[f64], v: f64, right: bool, order: Option<&[i64]>) -> usize {
             nan_last_less(m, v)
         };
         if go_right {
-            lo = mid + 1;
+            lo = mid.saturating_add(1);
         } else {
             hi = mid;
         }
@@ -66,11 +77,12 @@ fn search(
     let rows = if seq.dim() <= 1 {
         1
     } else {
-        seq_v.len() / seq_len.max(1)
+        // seq_len == 0 means no elements: no rows either.
+        seq_v.len().checked_div(seq_len).unwrap_or(0)
     };
     if seq.dim() > 1 {
-        let lead_ok = values.dim() == seq.dim()
-            && values.shape()[..values.dim() - 1] == seq.shape()[..seq.dim() - 1];
+        let lead = |s: &[usize]| s.split_last().map(|(_, lead)| lead.to_vec());
+        let lead_ok = values.dim() == seq.dim() && lead(values.shape()) == lead(seq.shape());
         if !lead_ok {
             return Err(OpError::shape(
                 op,
@@ -85,20 +97,24 @@ fn search(
     let per_row = if rows <= 1 {
         vals.len()
     } else {
-        vals.len() / rows
+        vals.len().checked_div(rows).unwrap_or(0)
     };
-    let mut out = Vec::with_capacity(vals.len());
+    let mut out = crate::alloc::try_with_capacity(op, vals.len())?;
     for (i, &v) in vals.iter().enumerate() {
-        let r = if rows <= 1 || per_row == 0 {
+        let r = if rows <= 1 {
             0
         } else {
-            i / per_row
+            i.checked_div(per_row).unwrap_or(0)
         };
-        let start = r * seq_len;
-        let row = seq_v.get(start..start + seq_len).unwrap_or(&[]);
+        // r < rows and rows * seq_len == seq_v.len(): the offset never saturates.
+        let start = r.saturating_mul(seq_len);
+        let row = seq_v
+            .get(start..)
+            .and_then(|rest| rest.get(..seq_len))
+            .unwrap_or(&[]);
         let order = sorter_v
             .as_deref()
-            .and_then(|o| o.get(start..start + seq_len));
+            .and_then(|o| o.get(start..).and_then(|rest| rest.get(..seq_len)));
         out.push(bound(row, v, right, order) as i64);
     }
     index_tensor(out, values.shape(), out_int32)
@@ -223,7 +239,7 @@ fn k_histc(args: &Args) -> Result<Arg> {
         } else {
             ((v - lo) / (hi - lo) * bins as f64) as usize
         };
-        if let Some(c) = counts.get_mut(pos.min(bins - 1)) {
+        if let Some(c) = counts.get_mut(pos.min(bins.saturating_sub(1))) {
             *c += 1.0;
         }
     }

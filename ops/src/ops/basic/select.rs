@@ -1,4 +1,14 @@
 //! Ordering and rearranging: sort/topk, cumsum/cummax, tril/triu, flip/roll, repeat_interleave, unfold.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use crate::arg::{Arg, Args};
 use crate::dispatch_dtype;
@@ -36,14 +46,23 @@ fn along_dim<T: Element, O: Element>(
     if let Some(l) = shape.last_mut() {
         *l = out_len;
     }
-    let rows: usize = shape[..shape.len() - 1].iter().product();
-    let mut out = crate::alloc::try_filled("aten::select", O::default(), rows * out_len)?;
+    let op = "aten::select";
+    // With an empty run the other dims alone may multiply past usize: checked.
+    let rows = shape
+        .split_last()
+        .map_or(Some(1), |(_, lead)| {
+            lead.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        })
+        .and_then(|rows| rows.checked_mul(out_len))
+        .ok_or_else(|| crate::alloc::limit_error(op, format!("{shape:?} is too large")))?;
+    let mut out = crate::alloc::try_filled(op, O::default(), rows)?;
     moved.to_dtype(T::DTYPE)?.with_contiguous::<T, ()>(|src| {
-        for r in 0..rows {
-            f(
-                &src[r * len..(r + 1) * len],
-                &mut out[r * out_len..(r + 1) * out_len],
-            );
+        // Runs of `len` in, `out_len` out; an empty run or output has nothing to compute.
+        if len == 0 || out_len == 0 {
+            return;
+        }
+        for (run, o) in src.chunks_exact(len).zip(out.chunks_exact_mut(out_len)) {
+            f(run, o);
         }
     })?;
     let t = Tensor::from_vec(out, &shape)?;
@@ -145,19 +164,20 @@ fn topk_typed<T: Element>(
         let n = q.len();
         if k > 0 {
             let less: fn(&(T, i64), &(T, i64)) -> bool = if largest { desc::<T> } else { asc::<T> };
-            if k * 64 <= n {
+            // 0 < k <= n (checked by `topk`).
+            if k.saturating_mul(64) <= n {
                 stdsort::partial_sort(&mut q, k, &less);
             } else {
-                stdsort::nth_element(&mut q, k - 1, &less);
-                if sorted {
-                    stdsort::sort(&mut q[..k - 1], &less);
+                stdsort::nth_element(&mut q, k.saturating_sub(1), &less);
+                if let (true, Some(head)) = (sorted, q.get_mut(..k.saturating_sub(1))) {
+                    stdsort::sort(head, &less);
                 }
             }
         }
-        for (o, p) in out.iter_mut().zip(&q[..k]) {
+        for (o, p) in out.iter_mut().zip(q.iter().take(k)) {
             *o = p.0;
         }
-        indices.extend(q[..k].iter().map(|p| p.1));
+        indices.extend(q.iter().take(k).map(|p| p.1));
     })?;
     let mut shape: Vec<usize> = if x.dim() == 0 {
         vec![]
@@ -233,16 +253,16 @@ pub fn cum_extreme(x: &Tensor, dim: i64, largest: bool) -> Result<(Tensor, Tenso
     dispatch_dtype!(x.dtype(), T => {
         let mut positions = Vec::new();
         let values = along_dim::<T, T>(x, d, len, |run, out| {
-            let mut best_i = 0usize;
+            let (mut best_i, mut best) = (0usize, T::default());
             for (i, (&v, o)) in run.iter().zip(out.iter_mut()).enumerate() {
-                let best = run[best_i];
                 let take = i == 0
                     || is_nan(v)
                     || (!is_nan(best) && if largest { v >= best } else { v <= best });
                 if take {
                     best_i = i;
+                    best = v;
                 }
-                *o = run[best_i];
+                *o = best;
                 positions.push(best_i as i64);
             }
         })?;
@@ -277,17 +297,25 @@ pub fn triangle(x: &Tensor, diagonal: i64, upper: bool) -> Result<Tensor> {
         ));
     }
     let c = x.copy_contiguous()?;
-    let (rows, cols) = (x.shape()[x.dim() - 2], x.shape()[x.dim() - 1]);
+    let &[.., rows, cols] = x.shape() else {
+        return Err(OpError::invalid(
+            op,
+            "input tensor must have at least 2 dimensions",
+        ));
+    };
     dispatch_dtype!(x.dtype(), T => {
         let mut v = c.to_vec::<T>()?;
-        let mat = rows * cols;
+        // A non-empty matrix has rows * cols <= numel elements.
+        let mat = rows.saturating_mul(cols);
         if mat > 0 {
             for m in v.chunks_mut(mat) {
-                for i in 0..rows {
-                    for j in 0..cols {
-                        let keep = if upper { j as i64 - i as i64 >= diagonal } else { j as i64 - i as i64 <= diagonal };
+                for (i, row) in m.chunks_mut(cols).enumerate() {
+                    for (j, e) in row.iter_mut().enumerate() {
+                        // i, j < 2^63: the difference cannot overflow.
+                        let above = (j as i64).saturating_sub(i as i64);
+                        let keep = if upper { above >= diagonal } else { above <= diagonal };
                         if !keep {
-                            m[i * cols + j] = T::default();
+                            *e = T::default();
                         }
                     }
                 }
@@ -343,7 +371,10 @@ pub fn roll(x: &Tensor, shifts: &[i64], dims: &[i64]) -> Result<Tensor> {
             continue;
         }
         let s = s.rem_euclid(n);
-        let idx: Vec<i64> = (0..n).map(|i| (i - s).rem_euclid(n)).collect();
+        // 0 <= i, s < n: the difference cannot overflow; n > 0.
+        let idx: Vec<i64> = (0..n)
+            .map(|i| i.saturating_sub(s).checked_rem_euclid(n).unwrap_or(0))
+            .collect();
         out = super::index::index_select(&out, d as i64, &Tensor::from_vec(idx, &[n as usize])?)?;
     }
     out.copy_contiguous()
@@ -358,10 +389,10 @@ pub fn repeat_interleave(x: &Tensor, repeats: &Tensor, dim: Option<i64>) -> Resu
     };
     let size = x.shape().get(d).copied().unwrap_or(1);
     let reps = repeats.to_vec::<i64>()?;
-    let reps = if reps.len() == 1 {
-        vec![reps[0]; size]
-    } else {
-        reps
+    // One repeat count for every index: `size` may be a huge broadcast dimension.
+    let reps = match *reps {
+        [r] => crate::alloc::try_filled(op, r, size)?,
+        _ => reps,
     };
     if reps.len() != size {
         return Err(OpError::invalid(
@@ -412,14 +443,19 @@ pub fn unfold(x: &Tensor, dimension: i64, size: i64, step: i64) -> Result<Tensor
     let stride = x.strides().get(d).copied().unwrap_or(1);
     let mut shape = x.shape().to_vec();
     let mut strides = x.strides().to_vec();
-    let count = ((len - size) / step + 1) as usize;
+    // 0 <= size <= len and step > 0.
+    let count =
+        (len.saturating_sub(size).checked_div(step).unwrap_or(0)).saturating_add(1) as usize;
     if x.dim() == 0 {
         return x.as_strided(vec![size as usize], vec![1], x.storage_offset());
     }
-    shape[d] = count;
-    strides[d] = stride
+    let new_stride = stride
         .checked_mul(step as usize)
         .ok_or_else(|| OpError::invalid(op, "unfold step is too large"))?;
+    if let (Some(s), Some(st)) = (shape.get_mut(d), strides.get_mut(d)) {
+        *s = count;
+        *st = new_stride;
+    }
     shape.push(size as usize);
     strides.push(stride);
     x.as_strided(shape, strides, x.storage_offset())
@@ -436,7 +472,15 @@ pub fn diagonal(x: &Tensor, offset: i64, dim1: i64, dim2: i64) -> Result<Tensor>
             "diagonal dimensions cannot be identical",
         ));
     }
-    let (sa, sb) = (x.shape()[a] as i64, x.shape()[b] as i64);
+    let dim_of = |d: usize| {
+        (
+            x.shape().get(d).copied().unwrap_or(0),
+            x.strides().get(d).copied().unwrap_or(0),
+        )
+    };
+    let ((sa, stride_a), (sb, stride_b)) = (dim_of(a), dim_of(b));
+    let (sa, sb) = (sa as i64, sb as i64);
+    let too_large = || OpError::invalid(op, "diagonal offset is too large");
     let len = if offset >= 0 {
         sa.min(sb.saturating_sub(offset)).max(0)
     } else {
@@ -446,24 +490,30 @@ pub fn diagonal(x: &Tensor, offset: i64, dim1: i64, dim2: i64) -> Result<Tensor>
     let start = if len == 0 {
         0
     } else if offset >= 0 {
-        offset as usize * x.strides()[b]
+        (offset as usize)
+            .checked_mul(stride_b)
+            .ok_or_else(too_large)?
     } else {
-        offset.unsigned_abs() as usize * x.strides()[a]
+        (offset.unsigned_abs() as usize)
+            .checked_mul(stride_a)
+            .ok_or_else(too_large)?
     };
     let mut shape = Vec::new();
     let mut strides = Vec::new();
-    for d in 0..x.dim() {
+    for (d, (&size, &stride)) in x.shape().iter().zip(x.strides()).enumerate() {
         if d != a && d != b {
-            shape.push(x.shape()[d]);
-            strides.push(x.strides()[d]);
+            shape.push(size);
+            strides.push(stride);
         }
     }
     shape.push(len as usize);
-    strides.push(x.strides()[a] + x.strides()[b]);
+    strides.push(stride_a.checked_add(stride_b).ok_or_else(too_large)?);
     let off = if len == 0 {
         x.storage_offset()
     } else {
-        x.storage_offset() + start
+        x.storage_offset()
+            .checked_add(start)
+            .ok_or_else(too_large)?
     };
     x.as_strided(shape, strides, off)
 }
@@ -472,7 +522,7 @@ pub fn diagonal(x: &Tensor, offset: i64, dim1: i64, dim2: i64) -> Result<Tensor>
 pub fn diag(x: &Tensor, k: i64) -> Result<Tensor> {
     match x.dim() {
         1 => {
-            let n = x.shape()[0];
+            let n = x.numel();
             let m = n
                 .checked_add(k.unsigned_abs() as usize)
                 .ok_or_else(|| OpError::invalid("aten::diag", "diagonal offset is too large"))?;

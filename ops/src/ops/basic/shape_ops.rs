@@ -1,4 +1,14 @@
 //! Views and metadata: view/reshape/flatten/permute/transpose/squeeze/expand/slice/select, size...
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use crate::arg::{Arg, Args};
 use crate::dtype::DType;
@@ -20,16 +30,21 @@ pub fn squeeze_dims(x: &Tensor, dims: &[i64]) -> Result<Tensor> {
     let mut drop = vec![false; x.dim()];
     for &d in dims {
         let d = wrap_dim("aten::squeeze", d, x.dim())?;
-        if x.dim() > 0 && x.shape()[d] == 1 {
-            drop[d] = true;
+        if x.shape().get(d) == Some(&1) {
+            if let Some(flag) = drop.get_mut(d) {
+                *flag = true;
+            }
         }
     }
-    let keep: Vec<usize> = (0..x.dim()).filter(|&d| !drop[d]).collect();
-    x.as_strided(
-        keep.iter().map(|&d| x.shape()[d]).collect(),
-        keep.iter().map(|&d| x.strides()[d]).collect(),
-        x.storage_offset(),
-    )
+    let (shape, strides) = x
+        .shape()
+        .iter()
+        .zip(x.strides())
+        .zip(&drop)
+        .filter(|&(_, &dropped)| !dropped)
+        .map(|((&size, &stride), _)| (size, stride))
+        .unzip();
+    x.as_strided(shape, strides, x.storage_offset())
 }
 
 /// `unflatten(dim, sizes)`: splits `dim` into `sizes` (one may be -1).
@@ -44,9 +59,11 @@ pub fn unflatten(x: &Tensor, dim: i64, sizes: &[i64]) -> Result<Tensor> {
         .get(d)
         .ok_or_else(|| OpError::invalid(op, "cannot unflatten a 0-d tensor"))?;
     let inner = infer_size(op, sizes, size)?;
-    let mut shape = dims_i64(&x.shape()[..d]);
+    let mut shape = dims_i64(x.shape().get(..d).unwrap_or(&[]));
     shape.extend(inner.iter().map(|&v| v as i64));
-    shape.extend(dims_i64(&x.shape()[d + 1..]));
+    shape.extend(dims_i64(
+        x.shape().get(d.saturating_add(1)..).unwrap_or(&[]),
+    ));
     x.view(&shape)
 }
 
@@ -183,9 +200,15 @@ pub fn meshgrid(tensors: &[Tensor], indexing: &str) -> Result<Vec<Tensor>> {
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            let pos = if xy && n >= 2 && i < 2 { 1 - i } else { i };
+            let pos = if xy && n >= 2 && i < 2 {
+                1usize.saturating_sub(i)
+            } else {
+                i
+            };
             let mut view = vec![1i64; n];
-            view[pos] = -1;
+            if let Some(v) = view.get_mut(pos) {
+                *v = -1;
+            }
             t.reshape(&view)?.expand(&sizes)
         })
         .collect()
@@ -196,7 +219,7 @@ pub fn atleast(x: &Tensor, n: usize) -> Result<Tensor> {
     match (x.dim(), n) {
         (0, _) => x.reshape(&vec![1; n]),
         (1, 2) => x.unsqueeze(0),
-        (1, 3) => x.reshape(&[1, x.shape()[0] as i64, 1]),
+        (1, 3) => x.reshape(&[1, x.numel() as i64, 1]),
         (2, 3) => x.unsqueeze(-1),
         _ => Ok(x.clone()),
     }
@@ -287,7 +310,11 @@ fn k_narrow(a: &Args) -> Result<Arg> {
     };
     let dim = a.int(1)?;
     let size = x.size(dim)? as i64;
-    let start = if start < 0 { start + size } else { start };
+    let start = if start < 0 {
+        start.saturating_add(size)
+    } else {
+        start
+    };
     let length = a.int(3)?;
     if start < 0 || length < 0 {
         return Err(OpError::invalid(

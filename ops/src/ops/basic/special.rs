@@ -1,4 +1,14 @@
 //! Special functions and float binary math: lgamma, digamma, polygamma, i0, ndtr, entr, logit, logaddexp(2), copysign, xlog1py, float_power, ldexp, heaviside, gcd, lcm, and the torch.special aliases.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use crate::arg::{Arg, Args};
 use crate::dispatch_dtype;
@@ -148,9 +158,9 @@ fn zeta_f64(s: f64, q: f64) -> f64 {
     let mut sum = q.powf(-s);
     let mut a = q;
     let mut b = 0.0;
-    let mut i = 0;
+    let mut i = 0u32;
     while i < 9 || a <= 9.0 {
-        i += 1;
+        i = i.saturating_add(1);
         a += 1.0;
         b = a.powf(-s);
         sum += b;
@@ -377,7 +387,7 @@ fn k_heaviside(a: &Args) -> Result<Arg> {
 fn gcd_i64(a: i64, b: i64) -> i64 {
     let (mut a, mut b) = (a.unsigned_abs(), b.unsigned_abs());
     while b != 0 {
-        (a, b) = (b, a % b);
+        (a, b) = (b, a.checked_rem(b).unwrap_or(0)); // b != 0
     }
     a as i64
 }
@@ -394,7 +404,7 @@ fn k_gcd_lcm(a: &Args) -> Result<Arg> {
     let r = dispatch_dtype!(dtype, T => map2::<T, T, T>(a.op(), &tx, &ty, |p, q| {
         let (p, q) = (p.to_f64() as i64, q.to_f64() as i64);
         let g = gcd_i64(p, q);
-        let v = if !lcm { g } else if g == 0 { 0 } else { (p / g).wrapping_mul(q).wrapping_abs() };
+        let v = if !lcm { g } else if g == 0 { 0 } else { p.checked_div(g).unwrap_or(0).wrapping_mul(q).wrapping_abs() };
         T::from_f64(v as f64)
     }))?;
     if unary_name(a).ends_with('_') {

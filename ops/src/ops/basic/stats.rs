@@ -1,4 +1,14 @@
 //! Statistics: nanmean, quantile / nanquantile (all five interpolations), cov, corrcoef.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use crate::alloc;
 use crate::arg::{Arg, Args};
@@ -29,7 +39,7 @@ pub fn nanmean(
     let x = x.to_dtype(out)?;
     let rows = rows_over(&x, &resolve_dims(op, &x, dims)?, keepdim)?;
     dispatch_dtype!(out, T => rows.reduce::<T, T>(|r| {
-        let (s, n) = r.iter().map(|v| v.to_f64()).filter(|v| !v.is_nan()).fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+        let (s, n) = r.iter().map(|v| v.to_f64()).filter(|v| !v.is_nan()).fold((0.0, 0usize), |(s, n), v| (s + v, n.saturating_add(1)));
         T::from_f64(s / n as f64)
     }))
 }
@@ -41,7 +51,7 @@ fn quantile_of(sorted: &[f64], q: f64, interpolation: &str) -> f64 {
     if n == 0 {
         return f64::NAN;
     }
-    let rank = q * (n - 1) as f64;
+    let rank = q * n.saturating_sub(1) as f64; // n > 0
     let lo = rank.floor();
     let at = |i: f64| sorted.get(i as usize).copied().unwrap_or(f64::NAN);
     match interpolation {
@@ -127,7 +137,7 @@ pub fn quantile(
             } else if d < shape.len() {
                 shape.remove(d);
             }
-            let last = moved.dim() as i64 - 1;
+            let last = (moved.dim() as i64).saturating_sub(1); // moved is at least 1-d
             let rows = moved
                 .transpose(d as i64, last)?
                 .contiguous()?
@@ -141,17 +151,23 @@ pub fn quantile(
         .checked_div(row_len)
         .unwrap_or_else(|| rows.shape().first().copied().unwrap_or(0));
     let mut out = alloc::try_zeroed::<f64>(op, qs.len().saturating_mul(nrows))?;
+    // nrows * row_len == values.len() and `out` is [qs.len(), nrows]: nothing saturates.
     for r in 0..nrows {
-        let row = &values[r * row_len..(r + 1) * row_len];
+        let row = values
+            .get(r.saturating_mul(row_len)..)
+            .and_then(|rest| rest.get(..row_len))
+            .unwrap_or(&[]);
         let has_nan = row.iter().any(|v| v.is_nan());
         let mut sorted: Vec<f64> = row.iter().copied().filter(|v| !v.is_nan()).collect();
         sorted.sort_by(f64::total_cmp);
         for (k, &q) in qs.iter().enumerate() {
-            out[k * nrows + r] = if has_nan && !ignore_nan {
-                f64::NAN
-            } else {
-                quantile_of(&sorted, q, interpolation)
-            };
+            if let Some(o) = out.get_mut(k.saturating_mul(nrows).saturating_add(r)) {
+                *o = if has_nan && !ignore_nan {
+                    f64::NAN
+                } else {
+                    quantile_of(&sorted, q, interpolation)
+                };
+            }
         }
     }
     if !q_is_scalar {
@@ -180,19 +196,32 @@ pub fn cov(x: &Tensor, correction: i64) -> Result<Tensor> {
     } else {
         x.clone()
     };
-    let (vars, obs) = (m.shape()[0], m.shape()[1]);
-    let v = m.to_vec::<f64>()?;
-    let means: Vec<f64> = (0..vars)
-        .map(|i| v[i * obs..(i + 1) * obs].iter().sum::<f64>() / obs as f64)
-        .collect();
-    let denom = (obs as f64 - correction as f64).max(0.0);
+    let &[vars, obs] = m.shape() else {
+        return Err(OpError::shape(op, format!("cov(): input {:?}", m.shape())));
+    };
+    // The output first: with no observations `vars` alone may be huge.
     let mut out = alloc::try_zeroed::<f64>(op, vars.saturating_mul(vars))?;
-    for i in 0..vars {
-        for j in 0..vars {
-            let s: f64 = (0..obs)
-                .map(|k| (v[i * obs + k] - means[i]) * (v[j * obs + k] - means[j]))
+    let v = m.to_vec::<f64>()?;
+    // Variable i is row i of `v` ([vars, obs]): the offsets never saturate.
+    let row = |i: usize| {
+        v.get(i.saturating_mul(obs)..)
+            .and_then(|rest| rest.get(..obs))
+            .unwrap_or(&[])
+    };
+    let means = alloc::try_collect(
+        op,
+        (0..vars).map(|i| row(i).iter().sum::<f64>() / obs as f64),
+    )?;
+    let denom = (obs as f64 - correction as f64).max(0.0);
+    for ((i, out_row), &mi) in out.chunks_exact_mut(vars.max(1)).enumerate().zip(&means) {
+        let ri = row(i);
+        for ((j, o), &mj) in out_row.iter_mut().enumerate().zip(&means) {
+            let s: f64 = ri
+                .iter()
+                .zip(row(j))
+                .map(|(&a, &b)| (a - mi) * (b - mj))
                 .sum();
-            out[i * vars + j] = s / denom;
+            *o = s / denom;
         }
     }
     let shape: Vec<usize> = if x.dim() < 2 {
@@ -223,12 +252,22 @@ pub fn corrcoef(x: &Tensor) -> Result<Tensor> {
         )?
         .to_dtype(c.dtype());
     }
-    let n = c.shape()[0];
+    let n = c.shape().first().copied().unwrap_or(0);
     let v = c.to_vec::<f64>()?;
-    let d: Vec<f64> = (0..n).map(|i| v[i * n + i].sqrt()).collect();
-    let out: Vec<f64> = (0..n * n)
-        .map(|k| (v[k] / d[k / n] / d[k % n]).clamp(-1.0, 1.0))
+    // `c` is [n, n]: row i holds variance i on its diagonal.
+    let d: Vec<f64> = v
+        .chunks_exact(n.max(1))
+        .enumerate()
+        .map(|(i, r)| r.get(i).copied().unwrap_or(f64::NAN).sqrt())
         .collect();
+    let mut out = alloc::try_with_capacity("aten::corrcoef", v.len())?;
+    for (r, &di) in v.chunks_exact(n.max(1)).zip(&d) {
+        out.extend(
+            r.iter()
+                .zip(&d)
+                .map(|(&x, &dj)| (x / di / dj).clamp(-1.0, 1.0)),
+        );
+    }
     Tensor::from_vec(out, &[n, n])?.to_dtype(c.dtype())
 }
 

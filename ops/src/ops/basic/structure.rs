@@ -1,4 +1,14 @@
 //! Structural tensor ops built from views and copies: rot90, kron, take, take_along_dim, tril/triu_indices, cartesian_prod, diag_embed, block_diag, vander, isin, bincount, trace.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use std::collections::HashSet;
 
@@ -56,13 +66,13 @@ pub fn rot90(x: &Tensor, k: i64, dims: &[i64]) -> Result<Tensor> {
 pub fn kron(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let n = a.dim().max(b.dim());
     let pad = |t: &Tensor| -> Vec<usize> {
-        let mut s = vec![1; n - t.dim()];
+        let mut s = vec![1; n.saturating_sub(t.dim())]; // n is the larger rank
         s.extend_from_slice(t.shape());
         s
     };
     let (sa, sb) = (pad(a), pad(b));
-    let mut ia = Vec::with_capacity(2 * n);
-    let mut ib = Vec::with_capacity(2 * n);
+    let mut ia = Vec::with_capacity(n.saturating_mul(2));
+    let mut ib = Vec::with_capacity(n.saturating_mul(2));
     let mut out = Vec::with_capacity(n);
     for (&p, &q) in sa.iter().zip(&sb) {
         ia.extend([p as i64, 1]);
@@ -112,14 +122,19 @@ pub fn take_along_dim(x: &Tensor, indices: &Tensor, dim: Option<i64>) -> Result<
 /// in closed form (lower: `c = offset + 1`; upper: the complement with `c = offset`).
 fn triangle_count(row: i64, col: i64, offset: i64, upper: bool) -> i128 {
     let (row, col) = (i128::from(row.max(0)), i128::from(col.max(0)));
-    let c = i128::from(offset) + i128::from(!upper);
+    // Operands are i64 values in i128: with 0 <= a <= b <= row < 2^63 and a + c, b - 1 + c in
+    // [0, col], every product stays below 2^127, so the saturating forms never saturate.
+    let c = i128::from(offset).saturating_add(i128::from(!upper));
     // i + c < 0 before `a`, i + c >= col from `b` on.
-    let a = (-c).clamp(0, row);
-    let b = (col - c).clamp(a, row);
-    let linear = (b - a) * ((a + c) + (b - 1 + c)) / 2;
-    let clamped_sum = linear + (row - b) * col;
+    let a = c.saturating_neg().clamp(0, row);
+    let b = col.saturating_sub(c).clamp(a, row);
+    let ends = a
+        .saturating_add(c)
+        .saturating_add(b.saturating_sub(1).saturating_add(c));
+    let linear = b.saturating_sub(a).saturating_mul(ends) / 2;
+    let clamped_sum = linear.saturating_add(row.saturating_sub(b).saturating_mul(col));
     if upper {
-        row * col - clamped_sum
+        row.saturating_mul(col).saturating_sub(clamped_sum)
     } else {
         clamped_sum
     }
@@ -166,7 +181,7 @@ pub fn triangle_indices(
     let mut cols = crate::alloc::try_with_capacity::<i64>(op, n)?;
     for i in first..end {
         let (lo, hi) = kept(i);
-        rows.extend(std::iter::repeat_n(i, (hi - lo) as usize));
+        rows.extend(std::iter::repeat_n(i, hi.saturating_sub(lo) as usize));
         cols.extend(lo..hi);
     }
     rows.extend(cols);
@@ -197,7 +212,7 @@ pub fn cartesian_prod(tensors: &[Tensor]) -> Result<Tensor> {
 /// the last dimension of `x`, zero elsewhere.
 pub fn diag_embed(x: &Tensor, offset: i64, dim1: i64, dim2: i64) -> Result<Tensor> {
     let op = "aten::diag_embed";
-    let nd = x.dim() + 1;
+    let nd = x.dim().saturating_add(1);
     let (a, b) = (wrap_dim(op, dim1, nd)?, wrap_dim(op, dim2, nd)?);
     if a == b {
         return Err(OpError::invalid(
@@ -248,15 +263,22 @@ pub fn block_diag(tensors: &[Tensor]) -> Result<Tensor> {
         dtype = Some(dtype.map_or(t.dtype(), |d| promote_types(d, t.dtype())));
         blocks.push(t2);
     }
-    let rows: usize = blocks.iter().map(|b| b.shape()[0]).sum();
-    let cols: usize = blocks.iter().map(|b| b.shape()[1]).sum();
+    // Every block is 2-d. Empty blocks may be huge along one side: the sums are checked.
+    let side = |b: &Tensor, d: usize| b.shape().get(d).copied().unwrap_or(0);
+    let total = |d: usize| {
+        blocks
+            .iter()
+            .try_fold(0usize, |acc, b| acc.checked_add(side(b, d)))
+            .ok_or_else(|| crate::alloc::limit_error(op, "result is too large".to_string()))
+    };
+    let (rows, cols) = (total(0)?, total(1)?);
     let out = Tensor::zeros(&[rows, cols], dtype.unwrap_or(DType::F32))?;
-    let (mut r, mut c) = (0, 0);
+    let (mut r, mut c) = (0usize, 0usize);
     for b in &blocks {
-        let (h, w) = (b.shape()[0], b.shape()[1]);
+        let (h, w) = (side(b, 0), side(b, 1));
         out.narrow(0, r, h)?.narrow(1, c, w)?.copy_from(b)?;
-        r += h;
-        c += w;
+        r = r.saturating_add(h); // below the checked totals
+        c = c.saturating_add(w);
     }
     Ok(out)
 }
@@ -323,7 +345,7 @@ pub fn bincount(x: &Tensor, weights: Option<&Tensor>, minlength: i64) -> Result<
             let mut counts = crate::alloc::try_filled(op, 0i64, len)?;
             for &v in &values {
                 if let Some(c) = counts.get_mut(v as usize) {
-                    *c += 1;
+                    *c = c.saturating_add(1);
                 }
             }
             Tensor::from_vec(counts, &[len])
@@ -379,7 +401,7 @@ pub fn take(x: &Tensor, index: &Tensor) -> Result<Tensor> {
     let idx = index.to_vec::<i64>()?;
     let mut wrapped = Vec::with_capacity(idx.len());
     for i in idx {
-        let w = if i < 0 { i + n } else { i };
+        let w = if i < 0 { i.saturating_add(n) } else { i };
         if w < 0 || w >= n {
             return Err(OpError::invalid(
                 "aten::take",
@@ -412,7 +434,8 @@ pub fn vander(x: &Tensor, n: Option<i64>, increasing: bool) -> Result<Tensor> {
         let ones = Tensor::full(&[rows], Scalar::Int(1), dtype)?;
         let mut power = ones;
         let xs = x.to_dtype(dtype)?;
-        let mut columns = Vec::with_capacity(cols);
+        // `cols` comes from model code (N) and may be huge even when there are no rows.
+        let mut columns = crate::alloc::try_with_capacity(op, cols)?;
         for _ in 0..cols {
             columns.push(power.clone());
             power = mul(&power, &xs)?;

@@ -1,4 +1,14 @@
 //! `_unique2`, `unique_consecutive`, `unique_dim`, `unique_dim_consecutive`: sorted (or run-length) unique values or slices with inverse indices and counts.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use std::cmp::Ordering;
 
@@ -27,38 +37,46 @@ fn empty_i64() -> Result<Tensor> {
 
 /// Groups `keys` (slices of `width` values): unique slices (sorted, or runs of equal
 /// consecutive slices), the group of each slice, and the size of each group.
-fn group(keys: &[f64], width: usize, n: usize, sorted: bool) -> (Vec<usize>, Vec<i64>, Vec<i64>) {
-    let slice = |i: usize| keys.get(i * width..(i + 1) * width).unwrap_or(&[]);
-    let mut order: Vec<usize> = (0..n).collect();
+/// Groups of equal slices: representatives, the group of each slice, and group sizes.
+type Groups = (Vec<usize>, Vec<i64>, Vec<i64>);
+
+fn group(op: &str, keys: &[f64], width: usize, n: usize, sorted: bool) -> Result<Groups> {
+    // i < n and n * width <= keys.len(): the offsets never saturate.
+    let slice = |i: usize| {
+        keys.get(i.saturating_mul(width)..)
+            .and_then(|rest| rest.get(..width))
+            .unwrap_or(&[])
+    };
+    let mut order = crate::alloc::try_collect(op, 0..n)?;
     if sorted {
         order.sort_by(|&a, &b| slices_cmp(slice(a), slice(b)).then(a.cmp(&b)));
     }
     let mut reps = Vec::new();
-    let mut inverse = vec![0i64; n];
+    let mut inverse = crate::alloc::try_zeroed::<i64>(op, n)?;
     let mut counts: Vec<i64> = Vec::new();
     for (pos, &i) in order.iter().enumerate() {
-        let new_group = pos == 0
-            || order
-                .get(pos - 1)
-                .is_none_or(|&p| slices_cmp(slice(p), slice(i)).is_ne());
+        let new_group = pos
+            .checked_sub(1)
+            .and_then(|prev| order.get(prev))
+            .is_none_or(|&p| slices_cmp(slice(p), slice(i)).is_ne());
         if new_group {
             reps.push(i);
             counts.push(0);
         }
-        let g = reps.len() - 1;
+        let g = reps.len().saturating_sub(1); // the first position starts a group
         if let Some(c) = counts.last_mut() {
-            *c += 1;
+            *c = c.saturating_add(1);
         }
         if let Some(slot) = inverse.get_mut(i) {
             *slot = g as i64;
         }
     }
-    (reps, inverse, counts)
+    Ok((reps, inverse, counts))
 }
 
 fn flat_unique(t: &Tensor, sorted: bool, return_inverse: bool, return_counts: bool) -> Result<Arg> {
     let values = t.to_vec::<f64>()?;
-    let (reps, inverse, counts) = group(&values, 1, values.len(), sorted);
+    let (reps, inverse, counts) = group("aten::unique", &values, 1, values.len(), sorted)?;
     let uniq: Vec<f64> = reps
         .iter()
         .filter_map(|&i| values.get(i).copied())
@@ -91,10 +109,17 @@ fn dim_unique(
     let moved = t.transpose(0, d as i64)?.contiguous()?;
     let values = moved.to_vec::<f64>()?;
     let width = values.len().checked_div(n).unwrap_or(0);
-    let (reps, inverse, counts) = group(&values, width, n, sorted);
-    let mut out = crate::alloc::try_with_capacity(op, reps.len() * width)?;
+    let (reps, inverse, counts) = group(op, &values, width, n, sorted)?;
+    // reps.len() <= n and n * width == values.len(): nothing here saturates.
+    let mut out = crate::alloc::try_with_capacity(op, reps.len().saturating_mul(width))?;
     for &r in &reps {
-        out.extend_from_slice(values.get(r * width..(r + 1) * width).unwrap_or(&[]));
+        let start = r.saturating_mul(width);
+        out.extend_from_slice(
+            values
+                .get(start..)
+                .and_then(|rest| rest.get(..width))
+                .unwrap_or(&[]),
+        );
     }
     let mut shape = moved.shape().to_vec();
     if let Some(first) = shape.first_mut() {
