@@ -1,14 +1,4 @@
 //! `quantized::conv2d` / `conv2d_relu` (fbgemm requantization) and `conv2d_prepack` / `conv2d_unpack`.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use super::linear::{QWeight, Requantize};
 use super::packed::Conv2dParams;

@@ -1,14 +1,4 @@
 //! Quantize / dequantize, quantizer accessors, and `quantized::add`, `add_relu`, `cat`.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use super::quantizer::{
     choose_qparams, dequantize, int_values, make_quantized, qdtype_from_code, qrange,

@@ -1,14 +1,4 @@
 //! `aten::quantized_lstm` with dynamically quantized (int8 or fp16) weights, as ATen's CPU path runs it.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use super::linear::{dynamic_linear, fp16_linear};
 use super::packed::{CellParams, LinearParams};

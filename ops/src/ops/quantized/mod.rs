@@ -1,4 +1,6 @@
 //! Quantized tensors (fbgemm semantics): quantize / dequantize, packed parameters, `quantized::` ops and the dynamic quantized LSTM.
+// Sizes and values here come from model code: no panics. The lints cover every file of this
+// family (lint levels are inherited by child modules).
 #![cfg_attr(
     not(test),
     deny(

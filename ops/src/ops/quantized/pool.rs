@@ -1,14 +1,4 @@
 //! Max pooling of a per-tensor quantized tensor: pooling commutes with the monotone dequantization, so the integer values are pooled and keep the input's quantizer.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use super::quantizer::{int_values, make_quantized, quantizer_of};
 use crate::alloc;

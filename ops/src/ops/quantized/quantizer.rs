@@ -1,14 +1,4 @@
 //! Quantizer parameters of a quantized tensor and fbgemm's quantize / dequantize / choose_qparams arithmetic.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use crate::alloc;
 use crate::dtype::DType;

@@ -1,14 +1,4 @@
 //! `torchvision::nms`: greedy non-maximum suppression, visiting boxes in the order of torchvision's stable descending sort of the scores (equal scores by index).
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use crate::alloc;
 use crate::arg::{Arg, Args};

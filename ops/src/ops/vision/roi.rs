@@ -1,14 +1,4 @@
 //! Region-of-interest pooling: `torchvision::roi_align`, `roi_pool`, `ps_roi_align`, `ps_roi_pool` (forward), following torchvision's CPU kernels step by step in the input's float type.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use crate::alloc;
 use crate::arg::{Arg, Args};
