@@ -1,14 +1,4 @@
 //! Binary arithmetic with PyTorch type promotion: add/sub/mul/div/remainder/fmod/pow/maximum...
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -1,14 +1,4 @@
 //! Comparisons (eq/ne/lt/le/gt/ge, isclose, equal) and logical/bitwise operators.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use crate::arg::{Arg, Args};
 use crate::dispatch_dtype;

@@ -1,14 +1,4 @@
 //! Conversion and copying: `to`, `type_as`, `contiguous`, `clone`, `detach`, `copy_`, `fill_`, `item`.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use crate::arg::{Arg, Args};
 use crate::device::Device;

@@ -1,14 +1,4 @@
 //! Tensor creation: arange/linspace/zeros/ones/full/empty/eye, the `*_like` and `new_*` forms, `tensor`.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use crate::arg::{Arg, Args};
 use crate::dispatch_dtype;

@@ -1,4 +1,15 @@
 //! The elementwise engine: broadcast strided operands walked in contiguous runs, split across threads.
+// Not yet made clean of the family's no-panic lints (see basic/mod.rs): allowed here for now.
+#![cfg_attr(
+    not(test),
+    allow(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 use rayon::prelude::*;
 

@@ -1,14 +1,4 @@
 //! Indexing: advanced `index`/`index_put_`, gather/scatter, index_select, masked ops, where, nonzero.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use crate::arg::{Arg, Args};
 use crate::dispatch_dtype;

@@ -1,14 +1,4 @@
 //! Joining and splitting: cat/stack/hstack/vstack, chunk/split/tensor_split/unbind, repeat/tile.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use crate::arg::{Arg, Args};
 use crate::dispatch_dtype;

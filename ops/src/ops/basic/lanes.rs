@@ -1,14 +1,4 @@
 //! Lanes: a tensor viewed as rows along one dimension (moved last), for ops that scan or sort along a dim.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use crate::dtype::{DType, Element};
 use crate::error::Result;

@@ -1,14 +1,4 @@
 //! PyTorch type promotion: `promote_types`, `result_type` with 0-d tensors and Python scalars.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use crate::dtype::DType;
 use crate::error::{OpError, Result};

@@ -1,14 +1,4 @@
 //! Reductions: sum/mean/prod, max/min/amax/argmax, all/any, var/std, logsumexp, norm.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use rayon::prelude::*;
 

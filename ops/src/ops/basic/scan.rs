@@ -1,14 +1,4 @@
 //! Ops along one dimension: `diff`, `logcumsumexp`, `cross` / `linalg_cross`.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use super::lanes::Lanes;
 use crate::arg::{Arg, Args};

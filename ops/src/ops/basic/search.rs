@@ -1,14 +1,4 @@
 //! Searching sorted sequences and counting: `bucketize`, `searchsorted`, `histc`.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use crate::arg::{Arg, Args};
 use crate::dtype::DType;

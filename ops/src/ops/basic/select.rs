@@ -1,14 +1,4 @@
 //! Ordering and rearranging: sort/topk, cumsum/cummax, tril/triu, flip/roll, repeat_interleave, unfold.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use crate::arg::{Arg, Args};
 use crate::dispatch_dtype;

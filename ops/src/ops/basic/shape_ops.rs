@@ -1,14 +1,4 @@
 //! Views and metadata: view/reshape/flatten/permute/transpose/squeeze/expand/slice/select, size...
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use crate::arg::{Arg, Args};
 use crate::dtype::DType;

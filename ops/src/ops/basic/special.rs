@@ -1,14 +1,4 @@
 //! Special functions and float binary math: lgamma, digamma, polygamma, i0, ndtr, entr, logit, logaddexp(2), copysign, xlog1py, float_power, ldexp, heaviside, gcd, lcm, and the torch.special aliases.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use crate::arg::{Arg, Args};
 use crate::dispatch_dtype;

@@ -1,14 +1,4 @@
 //! Statistics: nanmean, quantile / nanquantile (all five interpolations), cov, corrcoef.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use crate::alloc;
 use crate::arg::{Arg, Args};

@@ -1,14 +1,4 @@
 //! `_unique2`, `unique_consecutive`, `unique_dim`, `unique_dim_consecutive`: sorted (or run-length) unique values or slices with inverse indices and counts.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use std::cmp::Ordering;
 
