@@ -1,7 +1,7 @@
 //! 2-D convolution kernels (grouped, dilated, strided, transposed): im2col + gemm, direct depthwise.
 
 use crate::error::{OpError, Result};
-use crate::ops::nn::gemm_kernels::{matmul_into, parallelism_for, Mat};
+use crate::ops::nn::gemm_kernels::{matmul_banded, matmul_into, parallelism_for, Mat};
 use crate::ops::nn::util::{
     finish, for_each_chunk, opt_vec, product, runs_parallel, try_with_scratch, with_data,
     with_real, with_scratch, Real,
@@ -145,6 +145,7 @@ fn im2col<F: Real>(
     col: &mut [F],
     oy0: usize,
     oy1: usize,
+    may_split: bool,
 ) {
     let plane = (oy1 - oy0) * d.ow;
     let rows_per_channel = d.kh * d.kw;
@@ -187,7 +188,7 @@ fn im2col<F: Real>(
         }
     };
     let chunk = rows_per_channel * plane;
-    if runs_parallel(cg) && chunk * cg > 1 << 16 {
+    if may_split && runs_parallel(cg) && chunk * cg > 1 << 16 {
         let _ = for_each_chunk(&mut col[..chunk * cg], chunk, |c, dst| {
             fill_channel(c, dst);
             Ok(())
@@ -421,6 +422,32 @@ fn taps3x3<F: Real>(
     }
 }
 
+/// Output rows per unfolded panel when one image's unfold and product run as a single parallel
+/// region (`matmul_banded`): for a lone task (batch 1, one group) big enough to split across
+/// the current executor's threads, panels of about 512 KiB (in cache), or the whole share of
+/// a thread when it unfolds to at most 2 MiB.
+fn banded_rows(
+    d: &Dims,
+    ocg: usize,
+    kdim: usize,
+    plane: usize,
+    pointwise: bool,
+    tasks: usize,
+) -> Option<usize> {
+    let threads = crate::parallel::current_threads();
+    if pointwise || tasks != 1 || threads <= 1 || d.oh < 2 || d.ow == 0 {
+        return None;
+    }
+    if ocg.saturating_mul(plane).saturating_mul(kdim) < 1 << 20 {
+        return None;
+    }
+    let row_len = kdim.saturating_mul(d.ow).max(1);
+    if row_len.saturating_mul(d.oh) <= 1 << 19 {
+        return Some(d.oh);
+    }
+    Some(((1usize << 17) / row_len).max(1))
+}
+
 /// Forward 2-D convolution on contiguous NCHW `x` and `[oc, c/groups, kh, kw]` weights.
 fn conv2d_kernel<F: Real>(
     op: &str,
@@ -449,7 +476,9 @@ fn conv2d_kernel<F: Real>(
         let (n, gi) = (task / g, task % g);
         let x_g = &x[(n * d.c + gi * cg) * in_plane..(n * d.c + (gi + 1) * cg) * in_plane];
         let w_g = &wt[gi * ocg * kdim..(gi + 1) * ocg * kdim];
-        if let Some(b) = bias {
+        let banded =
+            banded_rows(d, ocg, kdim, plane, pointwise, tasks).is_some() && !(cg == 1 && ocg <= 4);
+        if let (Some(b), false) = (bias, banded) {
             for (o, row) in dst.chunks_mut(plane).enumerate() {
                 row.fill(b[gi * ocg + o]);
             }
@@ -462,6 +491,26 @@ fn conv2d_kernel<F: Real>(
         };
         if cg == 1 && !pointwise && ocg <= 4 {
             direct_single_channel(x_g, d, w_g, p, dst)
+        } else if let Some(band_rows) = banded_rows(d, ocg, kdim, plane, pointwise, tasks) {
+            // one parallel region: each thread unfolds its own bands of output rows and
+            // multiplies them (the bias is written by the band that owns the columns)
+            let init = bias.map(|b| &b[gi * ocg..(gi + 1) * ocg]);
+            matmul_banded(
+                op,
+                ocg,
+                plane,
+                kdim,
+                dst,
+                plane,
+                init,
+                Mat::rows(w_g, 0, kdim),
+                d.ow,
+                band_rows,
+                |cols, panel| {
+                    let (oy0, oy1) = (cols.start / d.ow, cols.end.div_ceil(d.ow));
+                    im2col(x_g, d, cg, p, panel, oy0, oy1, false);
+                },
+            )
         } else if pointwise {
             matmul_into(
                 op,
@@ -492,7 +541,7 @@ fn conv2d_kernel<F: Real>(
                 while oy0 < d.oh {
                     let oy1 = (oy0 + band).min(d.oh);
                     let cols = (oy1 - oy0) * d.ow;
-                    im2col(x_g, d, cg, p, &mut col[..kdim * cols], oy0, oy1);
+                    im2col(x_g, d, cg, p, &mut col[..kdim * cols], oy0, oy1, true);
                     matmul_into(
                         op,
                         ocg,

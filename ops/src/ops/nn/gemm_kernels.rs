@@ -1,7 +1,7 @@
 //! The one bridge to the `gemm` crate: bounds-checked strided matrix products on slices.
 
 use crate::error::{OpError, Result};
-use crate::ops::nn::util::Real;
+use crate::ops::nn::util::{try_with_scratch, Real};
 use crate::tensor::Tensor;
 
 /// A strided matrix inside a slice: element `(i, j)` is `data[offset + i * rs + j * cs]`.
@@ -133,6 +133,125 @@ pub fn matmul_into<T: Real>(
     Ok(())
 }
 
+/// `dst[m, n] = init + lhs[m, k] * rhs[k, n]`, where the right operand is never whole: it is
+/// produced a panel at a time by `fill(cols, panel)`, which writes columns `cols` of `rhs` into
+/// `panel` (row-major `[k, cols.len()]`). The columns come in units of `unit` (an output row of
+/// a convolution) that a panel never splits; the units are divided evenly among the current
+/// executor's threads, and each thread fills its own panels of at most `units_per_panel` units
+/// and multiplies them on its own. So the whole product is one parallel region (an im2col
+/// convolution's unfold and product, instead of a fork and join for each). `row_init[i]` is
+/// row `i`'s starting value (a bias); without it the destination is overwritten. `dst` is
+/// row-major with row stride `dst_rs` from its start, and `n` a multiple of `unit`.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_banded<T: Real>(
+    op: &str,
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [T],
+    dst_rs: usize,
+    row_init: Option<&[T]>,
+    lhs: Mat<'_, T>,
+    unit: usize,
+    units_per_panel: usize,
+    fill: impl Fn(std::ops::Range<usize>, &mut [T]) + Sync + Send,
+) -> Result<()> {
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    let units_per_panel = units_per_panel.max(1);
+    let panel_len = unit
+        .checked_mul(units_per_panel)
+        .and_then(|cols| cols.checked_mul(k));
+    let fits_all = unit > 0
+        && n % unit == 0
+        && (m == 1 || dst_rs >= n)
+        && fits(dst.len(), 0, m, n, dst_rs, 1)
+        && fits(lhs.data.len(), lhs.offset, m, k, lhs.rs, lhs.cs)
+        && row_init.is_none_or(|init| init.len() >= m)
+        && panel_len.is_some();
+    let (true, Some(panel_len)) = (fits_all, panel_len) else {
+        return Err(OpError::invalid(
+            op,
+            format!("internal error: a {m}x{k} by {k}x{n} banded product does not fit its buffers"),
+        ));
+    };
+    let to_isize = |v: usize| {
+        isize::try_from(v).map_err(|_| OpError::invalid(op, "matrix strides are too large"))
+    };
+    let (dst_rs_i, lhs_rs, lhs_cs) = (to_isize(dst_rs)?, to_isize(lhs.rs)?, to_isize(lhs.cs)?);
+    to_isize(n)?;
+    if k == 0 {
+        for i in 0..m {
+            let value = row_init.map_or(T::ZERO, |init| init[i]);
+            dst[i * dst_rs..i * dst_rs + n].fill(value);
+        }
+        return Ok(());
+    }
+    let dst_ptr = SharedMut(dst.as_mut_ptr());
+    let lhs_ptr = Shared(lhs.data[lhs.offset..].as_ptr());
+    // one panel: columns `cols` of every row (callers give each thread disjoint columns)
+    let run_panel = |cols: std::ops::Range<usize>, panel: &mut [T]| {
+        let (c0, width) = (cols.start, cols.len());
+        let panel = &mut panel[..k * width];
+        fill(cols, panel);
+        if let Some(init) = row_init {
+            for (i, &value) in init[..m].iter().enumerate() {
+                // SAFETY: `fits` checked that row `i < m`, columns `c0..c0 + width` (inside
+                // `0..n`) of the destination lie inside `dst`; rows do not overlap (`dst_rs >= n`)
+                // and the threads' column ranges are disjoint, so this thread alone writes the
+                // segment while `matmul_banded` holds the unique borrow of `dst` and waits.
+                #[allow(unsafe_code)]
+                let row = unsafe {
+                    std::slice::from_raw_parts_mut(dst_ptr.get().add(i * dst_rs + c0), width)
+                };
+                row.fill(value);
+            }
+        }
+        // SAFETY: as above for the destination block (all `m` rows, columns `c0..c0 + width`,
+        // `c0 < n` fits `isize`); the left operand was checked by `fits`; the panel is this
+        // thread's own `[k, width]` buffer (row stride `width`).
+        #[allow(unsafe_code)]
+        unsafe {
+            raw_gemm(
+                m,
+                width,
+                k,
+                dst_ptr.get().add(c0),
+                dst_rs_i,
+                row_init.is_some(),
+                lhs_ptr.get(),
+                lhs_rs,
+                lhs_cs,
+                panel.as_ptr(),
+                width as isize,
+                1,
+                T::ONE,
+            )
+        }
+    };
+    let units = n / unit;
+    let threads = crate::parallel::current_threads().max(1);
+    let failure = parking_lot::Mutex::new(None);
+    crate::parallel::for_each_chunk(units, (units / threads).max(1), |range| {
+        let outcome = try_with_scratch::<T, _>(op, panel_len, |panel| {
+            let mut u0 = range.start;
+            while u0 < range.end {
+                let u1 = (u0 + units_per_panel).min(range.end);
+                run_panel(u0 * unit..u1 * unit, panel);
+                u0 = u1;
+            }
+        });
+        if let Err(e) = outcome {
+            failure.lock().get_or_insert(e);
+        }
+    });
+    match failure.into_inner() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
 /// Products with fewer multiply-adds than this run on one thread.
 const SPLIT_WORK: usize = 1 << 18;
 /// The narrowest block of columns (or rows) given to one thread.
@@ -172,6 +291,20 @@ struct Shared<T>(*const T);
 /// writes a disjoint block).
 #[derive(Clone, Copy)]
 struct SharedMut<T>(*mut T);
+
+impl<T> Shared<T> {
+    /// The pointer (a method, so that closures capture the `Sync` wrapper, not the field).
+    fn get(&self) -> *const T {
+        self.0
+    }
+}
+
+impl<T> SharedMut<T> {
+    /// The pointer (a method, so that closures capture the `Sync` wrapper, not the field).
+    fn get(&self) -> *mut T {
+        self.0
+    }
+}
 
 #[allow(unsafe_code)]
 // SAFETY: the pointers are only dereferenced by `Product::run_*` on disjoint blocks of the

@@ -102,42 +102,94 @@ pub fn pad(x: &Tensor, pad: &[i64], mode: PadMode) -> Result<Tensor> {
         .collect();
     let src = x.contiguous()?;
     let in_strides = crate::shape::contiguous_strides(x.shape());
+    // the output is walked row by row (a row runs along the last dim): the leading dims give
+    // the input row (or the fill), and the last dim's runs copy whole stretches of it
+    let (lead_tables, last_table) = tables.split_at(nd.saturating_sub(1));
+    let runs = runs_of(last_table.first().map_or(&[][..], Vec::as_slice));
+    let row_len = out_shape.last().copied().unwrap_or(1);
+    let rows = out_shape
+        .iter()
+        .rev()
+        .skip(1)
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    let rows = rows.ok_or_else(|| OpError::invalid(op, "the padded shape is too large"))?;
+    let corrupt = || OpError::invalid(op, "internal error: a padded row reads outside the input");
     dispatch_dtype!(x.dtype(), T => {
         let fill: T = match mode {
             PadMode::Constant(v) => scalar_to::<T>(v),
             _ => T::default(),
         };
         let mut out = crate::alloc::try_with_capacity(op, total)?;
-        let values = src.with_contiguous::<T, _>(|xs| {
-            if total > 0 {
-                let mut index = vec![0usize; nd];
-                'walk: loop {
-                    let mut offset = Some(0usize);
-                    for d in 0..nd {
-                        offset = match (offset, tables[d][index[d]]) {
-                            (Some(o), Some(i)) => Some(o + i * in_strides[d]),
-                            _ => None,
-                        };
-                    }
-                    out.push(offset.map_or(fill, |o| xs[o]));
-                    let mut d = nd;
-                    loop {
-                        if d == 0 {
-                            break 'walk;
+        let values = src.with_contiguous::<T, _>(|xs| -> Result<Vec<T>> {
+            if total == 0 {
+                return Ok(out);
+            }
+            if nd == 0 {
+                out.extend_from_slice(xs);
+                return Ok(out);
+            }
+            let mut index = vec![0usize; lead_tables.len()];
+            for _ in 0..rows {
+                let base = index.iter().zip(lead_tables).zip(&in_strides).try_fold(
+                    0usize,
+                    |acc, ((&i, table), &stride)| {
+                        let source = table.get(i).copied().flatten()?;
+                        source.checked_mul(stride)?.checked_add(acc)
+                    },
+                );
+                match base {
+                    None => out.extend(std::iter::repeat_n(fill, row_len)),
+                    Some(base) => {
+                        for run in &runs {
+                            match run.src {
+                                Some(s) => {
+                                    let from = base.checked_add(s).ok_or_else(corrupt)?;
+                                    let to = from.checked_add(run.len).ok_or_else(corrupt)?;
+                                    out.extend_from_slice(xs.get(from..to).ok_or_else(corrupt)?);
+                                }
+                                None => out.extend(std::iter::repeat_n(fill, run.len)),
+                            }
                         }
-                        d -= 1;
-                        index[d] += 1;
-                        if index[d] < out_shape[d] {
-                            break;
-                        }
-                        index[d] = 0;
                     }
                 }
+                // the next row: an odometer over the leading output dims
+                for (i, &size) in index.iter_mut().zip(&out_shape).rev() {
+                    *i = i.saturating_add(1);
+                    if *i < size {
+                        break;
+                    }
+                    *i = 0;
+                }
             }
-            out
-        })?;
+            Ok(out)
+        })??;
         Tensor::from_vec(values, &out_shape)
     })
+}
+
+/// A stretch of an output row along the last dim: `len` values copied from input positions
+/// `src..src + len` of the input row, or the fill when `src` is `None`.
+#[derive(Debug, PartialEq)]
+struct Run {
+    len: usize,
+    src: Option<usize>,
+}
+
+/// The runs of one row, from the last dim's source table (consecutive sources merge).
+fn runs_of(table: &[Option<usize>]) -> Vec<Run> {
+    let mut runs: Vec<Run> = Vec::new();
+    for &entry in table {
+        let extends = match (runs.last(), entry) {
+            (Some(Run { len, src: Some(s) }), Some(i)) => s.checked_add(*len) == Some(i),
+            (Some(Run { src: None, .. }), None) => true,
+            _ => false,
+        };
+        match runs.last_mut() {
+            Some(run) if extends => run.len = run.len.saturating_add(1),
+            _ => runs.push(Run { len: 1, src: entry }),
+        }
+    }
+    runs
 }
 
 fn k_constant_pad_nd(a: &Args) -> Result<Arg> {
@@ -206,5 +258,71 @@ pub fn register(reg: &mut Registry) {
         "_pad_circular",
     ] {
         reg.register(&format!("aten::{name}"), k_mode_pad);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every mode on a 3-d input with padding on each dim (negative in constant mode), against
+    /// a per-element walk of the source tables.
+    #[test]
+    fn row_runs_match_an_element_walk() {
+        let shape = [2usize, 3, 4];
+        let values: Vec<f32> = (0..24).map(|v| v as f32).collect();
+        let x = Tensor::from_vec(values.clone(), &shape).unwrap();
+        let cases: [(PadMode, [i64; 6]); 5] = [
+            (PadMode::Constant(Scalar::Float(-1.0)), [1, 2, 0, 1, 2, 0]),
+            (PadMode::Constant(Scalar::Float(7.0)), [-1, 2, 1, -2, 0, 0]),
+            (PadMode::Reflect, [3, 2, 2, 1, 1, 1]),
+            (PadMode::Replicate, [2, 5, 3, 0, 1, 2]),
+            (PadMode::Circular, [4, 1, 2, 3, 0, 2]),
+        ];
+        for (mode, pads) in cases {
+            let got = pad(&x, &pads, mode).unwrap();
+            let before = [pads[4], pads[2], pads[0]];
+            let out_shape: Vec<usize> = (0..3)
+                .map(|d| (shape[d] as i64 + pads[4 - 2 * d] + pads[5 - 2 * d]) as usize)
+                .collect();
+            assert_eq!(got.shape(), &out_shape[..], "{mode:?} {pads:?}");
+            let fill = match mode {
+                PadMode::Constant(Scalar::Float(v)) => v as f32,
+                _ => 0.0,
+            };
+            let mut want = Vec::new();
+            for a in 0..out_shape[0] {
+                for b in 0..out_shape[1] {
+                    for c in 0..out_shape[2] {
+                        let src = [(a, 0), (b, 1), (c, 2)]
+                            .map(|(o, d)| source_index(o, before[d], shape[d], mode));
+                        want.push(match src {
+                            [Some(i), Some(j), Some(k)] => values[(i * 3 + j) * 4 + k],
+                            _ => fill,
+                        });
+                    }
+                }
+            }
+            assert_eq!(got.to_vec::<f32>().unwrap(), want, "{mode:?} {pads:?}");
+        }
+    }
+
+    #[test]
+    fn consecutive_sources_merge_into_runs() {
+        let table = [None, None, Some(0), Some(1), Some(2), Some(1), None];
+        let runs = runs_of(&table);
+        let expected = [
+            Run { len: 2, src: None },
+            Run {
+                len: 3,
+                src: Some(0),
+            },
+            Run {
+                len: 1,
+                src: Some(1),
+            },
+            Run { len: 1, src: None },
+        ];
+        assert_eq!(runs, expected);
     }
 }
