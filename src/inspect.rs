@@ -247,8 +247,8 @@ fn scan_class_source(source: &str, class: &str) -> Option<ClassScan> {
         .collect();
     Some(ClassScan {
         methods,
-        parameters: class_type.parameters.clone(),
-        buffers: class_type.buffers.clone(),
+        parameters: class_type.parameters().to_vec(),
+        buffers: class_type.buffers().to_vec(),
     })
 }
 

@@ -20,22 +20,23 @@ pub enum ClassKind {
     Interface,
 }
 
-/// A class: its declarations from code/ and its methods, lowered on first call.
+/// A class: its declarations from code/ and its methods, lowered on first call. Read it through
+/// its methods; the fields are the interpreter's own.
 #[derive(Debug)]
 pub struct ClassType {
     /// Qualified name, e.g. `__torch__.torch.nn.modules.conv.Conv2d`.
-    pub name: String,
-    pub kind: ClassKind,
+    pub(crate) name: String,
+    pub(crate) kind: ClassKind,
     /// Annotated attributes in declaration order (`weight : Tensor`, `__annotations__["0"] = ...`).
-    pub attributes: Vec<(String, Type)>,
-    pub parameters: Vec<String>,
-    pub buffers: Vec<String>,
+    pub(crate) attributes: Vec<(String, Type)>,
+    pub(crate) parameters: Vec<String>,
+    pub(crate) buffers: Vec<String>,
     /// Class-level constants (`Final[int] = 3`) and enum members.
-    pub constants: Vec<(String, Value)>,
+    pub(crate) constants: Vec<(String, Value)>,
     /// The file the class is defined in.
-    pub file: Arc<SourceFile>,
+    pub(crate) file: Arc<SourceFile>,
     /// Method definitions by name.
-    pub method_defs: HashMap<String, Arc<FunctionDef>>,
+    pub(crate) method_defs: HashMap<String, Arc<FunctionDef>>,
     /// Lowered methods.
     pub(crate) methods: RwLock<HashMap<String, Arc<Function>>>,
 }
@@ -131,6 +132,51 @@ impl ClassType {
         }
     }
 
+    /// The qualified name, e.g. `__torch__.torch.nn.modules.conv.Conv2d`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// What the class statement declares (a module, a plain class, a NamedTuple, ...).
+    pub fn kind(&self) -> ClassKind {
+        self.kind
+    }
+
+    /// Whether instances are `nn.Module`s.
+    pub fn is_module(&self) -> bool {
+        self.kind.is_module()
+    }
+
+    /// The annotated attributes with their types, in declaration order.
+    pub fn attribute_types(&self) -> &[(String, Type)] {
+        &self.attributes
+    }
+
+    /// The names of the attributes that are parameters (`__parameters__`).
+    pub fn parameters(&self) -> &[String] {
+        &self.parameters
+    }
+
+    /// The names of the attributes that are buffers (`__buffers__`).
+    pub fn buffers(&self) -> &[String] {
+        &self.buffers
+    }
+
+    /// Class-level constants (`Final[int] = 3`) and enum members, in declaration order.
+    pub fn constants(&self) -> &[(String, Value)] {
+        &self.constants
+    }
+
+    /// The code/ file the class is defined in.
+    pub fn source_file(&self) -> &Arc<SourceFile> {
+        &self.file
+    }
+
+    /// The definition of method `name`, as parsed.
+    pub fn method_def(&self, name: &str) -> Option<&Arc<FunctionDef>> {
+        self.method_defs.get(name)
+    }
+
     /// The short name (`Conv2d`).
     pub fn short_name(&self) -> &str {
         self.name.rsplit('.').next().unwrap_or(&self.name)
@@ -163,7 +209,7 @@ impl ClassType {
 /// An instance of a class: attributes by name, in insertion order.
 #[derive(Debug)]
 pub struct Object {
-    pub class: Arc<ClassType>,
+    pub(crate) class: Arc<ClassType>,
     attrs: RwLock<Vec<(Arc<str>, Value)>>,
 }
 
@@ -173,6 +219,11 @@ impl Object {
             class,
             attrs: RwLock::new(attrs),
         }
+    }
+
+    /// The object's class.
+    pub fn class(&self) -> &Arc<ClassType> {
+        &self.class
     }
 
     pub fn get_attr(&self, name: &str) -> Option<Value> {

@@ -65,6 +65,12 @@ pub(crate) struct Frame<'f> {
     at: Span,
 }
 
+/// The identity of a lowered function, which the values of its nested functions carry: its
+/// address, compared and never dereferenced (a function lives as long as its program).
+pub(crate) fn function_identity(function: &Function) -> usize {
+    std::ptr::from_ref(function) as usize
+}
+
 impl Frame<'_> {
     fn slot(&self, index: usize) -> Result<&Value> {
         self.slots
@@ -614,6 +620,9 @@ impl<'p> Interpreter<'p> {
                 }
                 Value::Dict(dict)
             }
+            Expr::LocalFunction(index) => {
+                Value::local_function(function_identity(frame.function), *index)
+            }
             Expr::Chain(first, pairs, span) => {
                 let mut left = self.eval(first, frame)?;
                 let mut result = Value::Bool(true);
@@ -675,7 +684,7 @@ impl<'p> Interpreter<'p> {
             CallTarget::Value(_) => {
                 let callee = receiver.unwrap_or_default();
                 match callee.local_function_index() {
-                    Some(index) => self.call_local_function(index, args, frame),
+                    Some((owner, index)) => self.call_local_function(owner, index, args, frame),
                     None => self.call_value(callee, args, kwargs),
                 }
             }
@@ -683,14 +692,23 @@ impl<'p> Interpreter<'p> {
         }
     }
 
-    /// Runs a function defined inside the current one, on the current frame.
+    /// Runs a function defined inside the current one, on the current frame. A nested function
+    /// that escaped its definer (returned, stored, passed on) and is called from another
+    /// function is an error: its body reads the definer's locals, which that frame lacks.
     pub(crate) fn call_local_function(
         &mut self,
+        owner: usize,
         index: usize,
         args: Vec<Value>,
         frame: &mut Frame,
     ) -> Result<Value> {
         let function = frame.function;
+        if owner != function_identity(function) {
+            return Err(type_error(format!(
+                "a function defined inside another one can only be called there, not from `{}`",
+                function.name
+            )));
+        }
         let nested = function
             .nested
             .get(index)

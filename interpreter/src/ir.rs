@@ -129,6 +129,9 @@ pub enum Expr {
     },
     /// A chained comparison `a < b < c`: pairs evaluated left to right, short-circuiting.
     Chain(Box<Expr>, Vec<(Arc<OpSite>, Expr)>, Span),
+    /// The nested function `index` (a `def` inside the running function) as a value, bound to
+    /// the running function: called anywhere else, it is an error, not another function.
+    LocalFunction(usize),
 }
 
 /// A call with its target, arguments and the byte range of the call expression.

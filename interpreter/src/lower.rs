@@ -224,7 +224,7 @@ impl Lowerer<'_> {
                 let slot = self.slot(&f.name.name);
                 StmtKind::Assign {
                     targets: vec![Target::Local(slot)],
-                    value: Expr::Const(Value::local_function(index)),
+                    value: Expr::LocalFunction(index),
                 }
             }
             S::ClassDef(c) => {

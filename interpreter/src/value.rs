@@ -72,14 +72,16 @@ pub(crate) enum Internal {
     /// A local not assigned yet (or deleted): reading it is an error.
     Uninitialized,
     /// A function defined inside the running function (index into its nested functions).
-    LocalFunction(usize),
+    /// Nested function `index` of the function whose identity is `owner` (its address, see
+    /// `eval::function_identity`): only that function's frames may call it.
+    LocalFunction { owner: usize, index: usize },
 }
 
 impl std::fmt::Debug for InternalValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.0 {
             Internal::Uninitialized => f.write_str("Uninitialized"),
-            Internal::LocalFunction(i) => write!(f, "LocalFunction({i})"),
+            Internal::LocalFunction { index, .. } => write!(f, "LocalFunction({index})"),
         }
     }
 }
@@ -256,9 +258,9 @@ impl Value {
     /// The placeholder of a local not assigned yet (or deleted).
     pub(crate) const UNINITIALIZED: Value = Value::Internal(InternalValue(Internal::Uninitialized));
 
-    /// The nested function `index` of the running function, as a value.
-    pub(crate) fn local_function(index: usize) -> Value {
-        Value::Internal(InternalValue(Internal::LocalFunction(index)))
+    /// The nested function `index` of the function identified by `owner`, as a value.
+    pub(crate) fn local_function(owner: usize, index: usize) -> Value {
+        Value::Internal(InternalValue(Internal::LocalFunction { owner, index }))
     }
 
     /// Whether the value is the placeholder of an unassigned local.
@@ -269,10 +271,12 @@ impl Value {
         )
     }
 
-    /// The index of the nested function the value stands for, if it is one.
-    pub(crate) fn local_function_index(&self) -> Option<usize> {
+    /// The owner's identity and index of the nested function the value stands for, if it is one.
+    pub(crate) fn local_function_index(&self) -> Option<(usize, usize)> {
         match self {
-            Value::Internal(InternalValue(Internal::LocalFunction(index))) => Some(*index),
+            Value::Internal(InternalValue(Internal::LocalFunction { owner, index })) => {
+                Some((*owner, *index))
+            }
             _ => None,
         }
     }
@@ -320,7 +324,7 @@ impl Value {
             Value::Ellipsis => "ellipsis".into(),
             Value::Slice(..) => "slice".into(),
             Value::Internal(InternalValue(Internal::Uninitialized)) => "uninitialized".into(),
-            Value::Internal(InternalValue(Internal::LocalFunction(_))) => "function".into(),
+            Value::Internal(InternalValue(Internal::LocalFunction { .. })) => "function".into(),
         }
     }
 

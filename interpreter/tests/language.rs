@@ -277,6 +277,21 @@ fn nested_functions_see_the_enclosing_variables() {
 }
 
 #[test]
+fn a_nested_function_called_outside_its_definer_is_an_error() {
+    // `g` returns its nested function and `f` calls it: the body reads `g`'s locals, which
+    // `f`'s frame does not have, so the call must fail, not run whatever `f` nests at index 0.
+    let src = "def g(x: int):\n  def inner(y: int) -> int:\n    return x + y\n  return inner\ndef f(n: int) -> int:\n  def mine(y: int) -> int:\n    return 1000\n  h = __torch__.g(n)\n  return h(2)\n";
+    let err = call(src, "f", vec![Value::Int(4)]).unwrap_err().to_string();
+    assert!(
+        err.contains("can only be called there"),
+        "unexpected error: {err}"
+    );
+    // called inside its definer, it works
+    let src = "def g(x: int) -> int:\n  def inner(y: int) -> int:\n    return x + y\n  h = inner\n  return h(2)\n";
+    assert_eq!(int(&call(src, "g", vec![Value::Int(4)]).unwrap()), 6);
+}
+
+#[test]
 fn script_classes_are_built_with_new_and_init() {
     let src = r#"
 class Acc:

@@ -150,15 +150,15 @@ fn namedtuple_type<'py>(
         .lock()
         .map_err(|_| PyValueError::new_err("namedtuple cache poisoned"))?;
     let cache = guard.get_or_insert_with(HashMap::new);
-    if let Some(t) = cache.get(&class.name) {
+    if let Some(t) = cache.get(class.name()) {
         return Ok(t.bind(py).clone());
     }
-    let short = class.name.rsplit('.').next().unwrap_or("NamedTuple");
-    let fields: Vec<&str> = class.attributes.iter().map(|(n, _)| n.as_str()).collect();
+    let short = class.short_name();
+    let fields: Vec<&str> = class.field_names();
     let t = py
         .import("collections")?
         .call_method1("namedtuple", (short, fields))?;
-    cache.insert(class.name.clone(), t.clone().unbind());
+    cache.insert(class.name().to_string(), t.clone().unbind());
     Ok(t)
 }
 
@@ -198,7 +198,7 @@ pub fn to_python<'py>(
                 .map(|x| to_python(py, x, kind, next))
                 .collect::<PyResult<Vec<_>>>()?;
             match t.named_class() {
-                Some(class) if class.attributes.len() == out.len() => {
+                Some(class) if class.attribute_types().len() == out.len() => {
                     namedtuple_type(py, class)?.call1(PyTuple::new(py, out)?)
                 }
                 _ => Ok(PyTuple::new(py, out)?.into_any()),

@@ -28,7 +28,7 @@ pub struct Module {
 impl std::fmt::Debug for Module {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Module")
-            .field("class", &self.inner.root().class.name)
+            .field("class", &self.inner.root().class().name())
             .field("path", &self.path)
             .field("instance", &self.instance.is_some())
             .finish()
@@ -161,7 +161,7 @@ impl Module {
     }
 
     fn has_method(&self, name: &str) -> bool {
-        self.inner.root().class.method_defs.contains_key(name)
+        self.inner.root().class().method_def(name).is_some()
     }
 
     /// The loaded model this module (or instance) runs.
@@ -180,7 +180,7 @@ impl Module {
         if !self.has_method(name) {
             return Err(PyAttributeError::new_err(format!(
                 "the model ({}) has no method `{name}`",
-                self.inner.root().class.name
+                self.inner.root().class().name()
             )));
         }
         let signature = self.inner.method_signature(name).map_err(to_py_err)?;
@@ -311,13 +311,13 @@ impl Module {
                 let name: &str = &name;
                 match v {
                     Value::Tensor(t) => {
-                        let is_param = o.class.parameters.iter().any(|p| p == name);
-                        let is_buffer = o.class.buffers.iter().any(|b| b == name);
+                        let is_param = o.class().parameters().iter().any(|p| p == name);
+                        let is_buffer = o.class().buffers().iter().any(|b| b == name);
                         if (want.0 && is_param) || (want.1 && is_buffer) {
                             out.push((format!("{prefix}{name}"), t));
                         }
                     }
-                    Value::Object(child) if child.class.kind.is_module() => {
+                    Value::Object(child) if child.class().is_module() => {
                         walk(&child, &format!("{prefix}{name}."), want, seen, out)
                     }
                     _ => {}
@@ -396,7 +396,7 @@ impl Module {
         }
         Err(PyAttributeError::new_err(format!(
             "'torchscript.Module' ({}) has no attribute `{name}`",
-            this.inner.root().class.name
+            this.inner.root().class().name()
         )))
     }
 
@@ -418,10 +418,10 @@ impl Module {
         let mut names: Vec<String> = self
             .inner
             .root()
-            .class
-            .method_defs
-            .keys()
-            .cloned()
+            .class()
+            .method_names()
+            .into_iter()
+            .map(str::to_string)
             .collect();
         names.sort();
         names
@@ -490,13 +490,13 @@ impl Module {
     /// The TorchScript code of the root module's class, as stored in the archive.
     #[getter]
     fn code(&self) -> String {
-        self.inner.root().class.file.text.to_string()
+        self.inner.root().class().source_file().text.to_string()
     }
 
     /// The qualified class name of the root module.
     #[getter]
     fn class_name(&self) -> String {
-        self.inner.root().class.name.clone()
+        self.inner.root().class().name().to_string()
     }
 
     /// The file the module was mapped from, if any.
@@ -574,7 +574,7 @@ impl Module {
     fn __repr__(&self) -> String {
         format!(
             "torchscript.Module({}{}{})",
-            self.inner.root().class.name,
+            self.inner.root().class().name(),
             self.path
                 .as_ref()
                 .map(|p| format!(", path={p:?}"))

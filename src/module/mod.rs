@@ -44,7 +44,7 @@ const MAX_IDLE_INSTANCES: usize = 64;
 impl std::fmt::Debug for Module {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Module")
-            .field("class", &self.root.class.name)
+            .field("class", &self.root.class().name())
             .field("mapped_bytes", &self.mapped_bytes)
             .finish()
     }
@@ -174,12 +174,12 @@ impl Module {
     pub fn method_signature(&self, name: &str) -> Result<MethodSignature, Error> {
         let f = self
             .program
-            .method(&self.root.class, name)
+            .method(self.root.class(), name)
             .map_err(script_error)?
             .ok_or_else(|| {
                 Error::InvalidModel(format!(
                     "the root module {} has no method `{name}`",
-                    self.root.class.name
+                    self.root.class().name()
                 ))
             })?;
         Ok(MethodSignature {
@@ -224,7 +224,7 @@ impl Module {
                             }
                         }
                     }
-                    Value::Object(child) if child.class.kind.is_module() => {
+                    Value::Object(child) if child.class().is_module() => {
                         walk(&child, &format!("{prefix}{name}."), seen, out)
                     }
                     _ => {}
@@ -328,7 +328,7 @@ pub struct Instance {
 impl std::fmt::Debug for Instance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Instance")
-            .field("class", &self.root.class.name)
+            .field("class", &self.root.class().name())
             .finish()
     }
 }

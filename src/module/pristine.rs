@@ -21,7 +21,7 @@ struct Comparer {
 
 impl Comparer {
     fn object(&mut self, a: &Arc<Object>, b: &Arc<Object>) -> bool {
-        if !Arc::ptr_eq(&a.class, &b.class) && a.class.name != b.class.name {
+        if !Arc::ptr_eq(a.class(), b.class()) && a.class().name() != b.class().name() {
             return false;
         }
         if !self.seen.insert((Arc::as_ptr(a), Arc::as_ptr(b))) {

@@ -341,7 +341,7 @@ impl InstanceCloner {
         if let Some(done) = self.objects.get(&Arc::as_ptr(o)) {
             return done.clone();
         }
-        let copy = Arc::new(Object::new(o.class.clone(), Vec::new()));
+        let copy = Arc::new(Object::new(o.class().clone(), Vec::new()));
         self.objects.insert(Arc::as_ptr(o), copy.clone());
         for (name, v) in o.attributes() {
             let v = self.value(&v);

@@ -522,7 +522,7 @@ fn fork_call(interp: &mut Interpreter, frame: &mut Frame, a: Args) -> Result<Val
         let callee = a.arg(0)?.clone();
         let rest = a.args.get(1..).unwrap_or_default().to_vec();
         let result = match callee.local_function_index() {
-            Some(index) => interp.call_local_function(index, rest, frame)?,
+            Some((owner, index)) => interp.call_local_function(owner, index, rest, frame)?,
             None => interp.call_value(callee, rest, a.kwargs)?,
         };
         Value::Future(Box::new(result))
