@@ -14,14 +14,18 @@ use crate::op_errors::{describe_args, describe_bound};
 use crate::syntax::Span;
 use crate::value::{ListRef, Value};
 
-/// The call site of operator `name` (all its overloads except `.out` variants).
+/// The call site of operator `name` (all its overloads except `.out` variants; an overload
+/// whose semantics changed after the archive's format version binds its historic schema).
 pub fn make_site(program: &crate::program::Program, name: &str) -> OpSite {
     let schemas: Vec<Arc<Schema>> = program
         .schemas()
         .overloads(name)
         .iter()
         .filter(|s| !s.is_out_variant())
-        .cloned()
+        .map(|s| {
+            crate::upgraders::historic_schema(&s.full_name(), program.format_version)
+                .map_or_else(|| Arc::clone(s), Arc::new)
+        })
         .chain(crate::builtins::extra_overloads(name))
         .collect();
     let handlers = schemas.iter().map(|s| handler_for(program, s)).collect();

@@ -8,43 +8,67 @@ use crate::error::{ErrorKind, Result};
 use crate::eval::Interpreter;
 use crate::value::Value;
 
-use torchscript_ops::schema::VERSION_MAP_TEXT as VERSION_MAP;
+use torchscript_ops::schema::{parse_schema, Schema, VERSION_MAP_TEXT as VERSION_MAP};
 
-/// The format version at which `full_name`'s semantics changed, if they did.
-pub fn bumped_at(full_name: &str) -> Option<u64> {
+/// The version map's row for `full_name`: (bumped at version, old schema text).
+fn entry(full_name: &str) -> Option<(u64, &'static str)> {
     VERSION_MAP
         .lines()
         .filter(|l| !l.starts_with('#'))
         .find_map(|l| {
             let (name, rest) = l.split_once(": ")?;
-            (name == full_name).then(|| rest.split_whitespace().next()?.parse().ok())?
+            if name != full_name {
+                return None;
+            }
+            let mut fields = rest.splitn(3, ' ');
+            let version = fields.next()?.parse().ok()?;
+            let _upgrader_name = fields.next()?;
+            Some((version, fields.next()?.trim()))
         })
 }
 
-/// The old behaviour of an overload for archives older than its change, if it differs in a way
-/// the current kernel does not cover by its defaults.
+/// The format version at which `full_name`'s semantics changed, if they did.
+pub fn bumped_at(full_name: &str) -> Option<u64> {
+    entry(full_name).map(|(v, _)| v)
+}
+
+/// The schema an archive of `format_version` was compiled against, when `full_name` changed
+/// after it (PyTorch binds old archives' calls to these historic schemas only: `linspace`
+/// without `steps` binds before version 8, `gelu(x, approximate=...)` does not before 10).
+pub fn historic_schema(full_name: &str, format_version: u64) -> Option<Schema> {
+    let (version, text) = entry(full_name)?;
+    if format_version >= version {
+        return None;
+    }
+    parse_schema(text).ok()
+}
+
+/// The old behaviour of an overload for archives older than its change (the bodies of
+/// PyTorch's `torch/csrc/jit/operator_upgraders/upgraders_entry.cpp`), if it differs from the
+/// current kernel on the arguments the historic schema binds.
 pub fn upgrader(full_name: &str, format_version: u64) -> Option<OpBuiltin> {
     if bumped_at(full_name).is_none_or(|v| format_version >= v) {
         return None;
     }
+    // `div*_mode_0_3` call `divide` with the given rounding mode: the current kernels.
+    // `full_out_0_4`, `gelu_out_0_9`, `div_out*_0_3`, `linspace_out_0_7`, `logspace_out_0_8`:
+    // `out=` variants are not bound by call sites at all (see `bind::make_site`).
     Some(match full_name {
-        "aten::div.Tensor"
-        | "aten::div.Scalar"
-        | "aten::div.Tensor_mode"
-        | "aten::div.Scalar_mode" => div_0_3,
-        "aten::div_.Tensor"
-        | "aten::div_.Scalar"
-        | "aten::div_.Tensor_mode"
-        | "aten::div_.Scalar_mode" => div_inplace_0_3,
+        "aten::div.Tensor" | "aten::div.Scalar" => div_0_3,
+        "aten::div_.Tensor" | "aten::div_.Scalar" => div_inplace_0_3,
         "aten::full" => full_0_4,
+        "aten::linspace" => linspace_0_7,
+        "aten::logspace" => logspace_0_8,
+        "aten::gelu" => gelu_0_9,
         _ => return None,
     })
 }
 
-fn is_integral(v: &Value) -> bool {
+/// `is_floating_point()` of a tensor, or `isinstance(other, float)` of a scalar.
+fn is_floating(v: &Value) -> bool {
     match v {
-        Value::Tensor(t) => !t.dtype().is_float(),
-        Value::Int(_) | Value::Bool(_) => true,
+        Value::Tensor(t) => t.dtype().is_float(),
+        Value::Float(_) => true,
         _ => false,
     }
 }
@@ -66,17 +90,18 @@ fn call(interp: &Interpreter, name: &str, args: &[Value]) -> Result<Value> {
         })
 }
 
-/// Before version 4, dividing integers truncated (`div_Tensor_0_3`, `div_Scalar_0_3`).
+/// Before version 4, dividing integers truncated (`div_Tensor_0_3`, `div_Scalar_0_3`,
+/// `div__Tensor_0_3`, `div__Scalar_0_3`): true division when `self` or `other` is floating,
+/// else `divide(other, rounding_mode='trunc')`.
 fn div_with(interp: &mut Interpreter, a: &[Value], inplace: bool) -> Result<Value> {
     let (this, other) = (
         a.first().cloned().unwrap_or_default(),
         a.get(1).cloned().unwrap_or_default(),
     );
-    let given_mode = a.get(2).filter(|m| !m.is_none()).cloned();
-    let mode = match given_mode {
-        Some(m) => m,
-        None if is_integral(&this) && is_integral(&other) => Value::str("trunc"),
-        None => Value::None,
+    let mode = if is_floating(&this) || is_floating(&other) {
+        Value::None
+    } else {
+        Value::str("trunc")
     };
     let tensor_other = matches!(other, Value::Tensor(_));
     let name = match (inplace, tensor_other) {
@@ -107,6 +132,30 @@ fn full_0_4(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
     call(interp, "aten::full", &args)
 }
 
+/// `steps` (argument 2) was optional with default 100 before `linspace` version 8 and
+/// `logspace` version 9 (`linspace_0_7`, `logspace_0_8`); the other arguments keep their places.
+fn with_default_steps(interp: &mut Interpreter, name: &str, a: &[Value]) -> Result<Value> {
+    let mut args = a.to_vec();
+    if let Some(steps) = args.get_mut(2).filter(|s| s.is_none()) {
+        *steps = Value::Int(100);
+    }
+    call(interp, name, &args)
+}
+
+fn linspace_0_7(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
+    with_default_steps(interp, "aten::linspace", a)
+}
+
+fn logspace_0_8(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
+    with_default_steps(interp, "aten::logspace", a)
+}
+
+/// Before version 10, `gelu` had no `approximate` argument (`gelu_0_9`: `approximate='none'`).
+fn gelu_0_9(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
+    let this = a.first().cloned().unwrap_or_default();
+    call(interp, "aten::gelu", &[this, Value::str("none")])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +167,12 @@ mod tests {
         assert_eq!(bumped_at("aten::add.Tensor"), None);
         assert!(upgrader("aten::div.Tensor", 3).is_some());
         assert!(upgrader("aten::div.Tensor", 4).is_none());
+        assert!(upgrader("aten::div.Tensor_mode", 3).is_none());
+        assert!(upgrader("aten::linspace", 7).is_some());
+        assert!(upgrader("aten::linspace", 8).is_none());
+        let old = historic_schema("aten::linspace", 7).map(|s| s.text);
+        assert!(old.is_some_and(|t| t.contains("int? steps=None")));
+        assert!(historic_schema("aten::gelu", 10).is_none());
+        assert!(historic_schema("aten::gelu", 9).is_some_and(|s| s.args.len() == 1));
     }
 }
