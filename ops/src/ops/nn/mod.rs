@@ -59,38 +59,8 @@ pub mod conv;
     )
 )]
 pub mod conv_ops;
-#[cfg_attr(
-    not(test),
-    allow(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 pub mod distance;
-#[cfg_attr(
-    not(test),
-    allow(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 pub mod einsum;
-#[cfg_attr(
-    not(test),
-    allow(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 pub mod embedding;
 pub mod fastmath;
 #[cfg_attr(
@@ -149,16 +119,6 @@ pub mod linalg;
 )]
 pub mod linear;
 pub mod loss;
-#[cfg_attr(
-    not(test),
-    allow(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 pub mod nested;
 #[cfg_attr(
     not(test),
@@ -171,27 +131,7 @@ pub mod nested;
     )
 )]
 pub mod norm;
-#[cfg_attr(
-    not(test),
-    allow(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 pub mod packed_sequence;
-#[cfg_attr(
-    not(test),
-    allow(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 pub mod padding;
 #[cfg_attr(
     not(test),
