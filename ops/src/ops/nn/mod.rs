@@ -168,16 +168,6 @@ pub mod recurrent;
 pub mod resize;
 pub mod shuffle;
 pub mod simd;
-#[cfg_attr(
-    not(test),
-    allow(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 pub mod softmax;
 pub mod util;
 #[cfg_attr(
