@@ -14,16 +14,6 @@
     )
 )]
 
-#[cfg_attr(
-    not(test),
-    allow(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 pub mod activation;
 pub mod affine_grid;
 #[cfg_attr(
