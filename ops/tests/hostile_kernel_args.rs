@@ -293,3 +293,32 @@ fn embedding_bag_checks_per_sample_weights_and_bag_counts() {
     let empty_bags = Tensor::zeros(&[1 << 40, 0], DType::I64).unwrap();
     assert!(embedding_bag(empty_bags, Arg::None).is_err());
 }
+
+#[test]
+fn grid_sample_far_outside_reads_zero_instead_of_overflowing() {
+    // A grid coordinate of 1e30 (or infinity) floors to i64::MAX; its right neighbour `+ 1`
+    // overflowed (a panic in debug builds). Outside the input, with zeros padding, is zero.
+    let input = Arg::Tensor(Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], &[1, 1, 2, 2]).unwrap());
+    for far in [1e30f32, f32::INFINITY] {
+        let grid = Arg::Tensor(Tensor::from_vec(vec![far, far], &[1, 1, 1, 2]).unwrap());
+        for mode in [0, 2] {
+            let r = bounded(
+                "aten::grid_sampler_2d",
+                &[
+                    input.clone(),
+                    grid.clone(),
+                    Arg::Int(mode),
+                    Arg::Int(0),
+                    Arg::Bool(false),
+                ],
+            );
+            let Ok(Arg::Tensor(out)) = r else {
+                panic!("grid_sampler_2d mode {mode} at {far} failed")
+            };
+            assert_eq!(out.shape(), [1, 1, 1, 1]);
+            if mode == 0 && far.is_finite() {
+                assert_eq!(out.to_vec::<f32>().unwrap(), vec![0.0]);
+            }
+        }
+    }
+}

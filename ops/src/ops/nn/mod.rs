@@ -75,16 +75,6 @@ pub mod gemm_kernels;
     )
 )]
 pub mod gemv;
-#[cfg_attr(
-    not(test),
-    allow(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 pub mod grid_sample;
 #[cfg_attr(
     not(test),
