@@ -176,3 +176,149 @@ fn basic_kernels_refuse_sizes_from_model_code() {
     let r = bounded("aten::block_diag", &[Arg::List(vec![block; 4])]);
     assert!(r.is_err());
 }
+
+/// A list nested `depth` levels deep around one int, built without recursion.
+fn nested(depth: usize) -> Arg {
+    let mut a = Arg::Int(1);
+    for _ in 0..depth {
+        a = Arg::List(vec![a]);
+    }
+    a
+}
+
+/// Drops a nested list level by level (the ordinary drop recurses once per level).
+fn dismantle(mut a: Arg) {
+    while let Arg::List(mut items) = a {
+        a = items.pop().unwrap_or(Arg::None);
+    }
+}
+
+#[test]
+fn tensor_of_a_deeply_nested_list_is_an_error_not_a_stack_overflow() {
+    // Model code builds this with one loop (`x = [x]`); `torch.tensor` of it recursed once per
+    // level and overflowed the stack (an abort, not an error).
+    let mut args = [nested(100_000), Arg::None, Arg::None, Arg::Bool(false)];
+    let r = bounded("aten::tensor", &args);
+    dismantle(std::mem::replace(&mut args[0], Arg::None));
+    assert!(r.is_err());
+    // A shallow nesting still builds its tensor.
+    let args = [nested(5), Arg::None, Arg::None, Arg::Bool(false)];
+    let Ok(Arg::Tensor(t)) = bounded("aten::tensor", &args) else {
+        panic!("aten::tensor of a 5-deep list failed")
+    };
+    assert_eq!(t.shape(), [1, 1, 1, 1, 1]);
+    assert_eq!(t.to_vec::<i64>().unwrap(), vec![1]);
+}
+
+#[test]
+fn elementwise_broadcast_past_usize_is_an_error() {
+    // [2^33, 1] + [1, 2^33] broadcasts to 2^66 elements: the walk's element count overflowed.
+    let a = huge_view(&[1 << 33, 1]);
+    let b = huge_view(&[1, 1 << 33]);
+    assert!(bounded("aten::add.Tensor", &[a.clone(), b.clone(), Arg::Int(1)]).is_err());
+    assert!(bounded("aten::mul.Tensor", &[a, b]).is_err());
+}
+
+#[test]
+fn padding_a_huge_dim_beside_an_empty_one_gives_the_empty_result() {
+    // [0, 1] padded to [0, 2^40 + 1]: no element, but the per-dim source table of the padded
+    // dim was collected with 2^40 entries (an allocation abort).
+    let empty = Arg::Tensor(Tensor::zeros(&[0, 1], DType::F32).unwrap());
+    let pads = Arg::List(vec![Arg::Int(0), Arg::Int(1 << 40)]);
+    let Ok(Arg::Tensor(t)) = bounded("aten::constant_pad_nd", &[empty, pads, Arg::Int(0)]) else {
+        panic!("constant_pad_nd of an empty tensor failed")
+    };
+    assert_eq!(t.shape(), [0, (1 << 40) + 1]);
+}
+
+#[test]
+fn einsum_of_broadcast_views_past_usize_is_an_error() {
+    // 'ij,ij->ij' of [2^33, 1] and [1, 2^33] views: the batch group's size (2^66) overflowed.
+    let a = huge_view(&[1 << 33, 1]);
+    let b = huge_view(&[1, 1 << 33]);
+    let eq = Arg::Str("ij,ij->ij".into());
+    assert!(bounded("aten::einsum", &[eq, Arg::List(vec![a, b]), Arg::None]).is_err());
+}
+
+#[test]
+fn nested_tensor_from_an_empty_mask_of_2_pow_40_rows_is_an_error() {
+    // A [2^40, 0] mask has no element, but one row vector was allocated per row up front
+    // (2^40 empty vectors: an allocation abort).
+    let t = Arg::Tensor(Tensor::zeros(&[1 << 40, 0, 1], DType::F32).unwrap());
+    let mask = Arg::Tensor(Tensor::zeros(&[1 << 40, 0], DType::Bool).unwrap());
+    let r = bounded(
+        "aten::_nested_tensor_from_mask",
+        &[t, mask, Arg::Bool(true)],
+    );
+    assert!(r.is_err());
+}
+
+fn embedding_bag(
+    indices: Tensor,
+    per_sample_weights: Arg,
+) -> Result<Arg, torchscript_ops::OpError> {
+    let weight = Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], &[3, 2]).unwrap();
+    let offsets = Tensor::from_vec(vec![0i64], &[1]).unwrap();
+    bounded(
+        "aten::embedding_bag",
+        &[
+            Arg::Tensor(weight),
+            Arg::Tensor(indices),
+            Arg::Tensor(offsets),
+            Arg::Bool(false),
+            Arg::Int(0),
+            Arg::Bool(false),
+            per_sample_weights,
+            Arg::Bool(false),
+        ],
+    )
+}
+
+#[test]
+fn embedding_bag_checks_per_sample_weights_and_bag_counts() {
+    let indices = Tensor::from_vec(vec![0i64, 1, 2], &[3]).unwrap();
+    // One weight for three indices: indexed past its end (a panic).
+    let short = Arg::Tensor(Tensor::from_vec(vec![2.0f32], &[1]).unwrap());
+    assert!(embedding_bag(indices.clone(), short).is_err());
+    // One weight per index still weighs the sum: 2*[1,2] + 1*[3,4] + 0*[5,6].
+    let psw = Arg::Tensor(Tensor::from_vec(vec![2.0f32, 1.0, 0.0], &[3]).unwrap());
+    let Ok(Arg::Tuple(parts)) = embedding_bag(indices, psw) else {
+        panic!("embedding_bag with per-sample weights failed")
+    };
+    let Some(Arg::Tensor(out)) = parts.first() else {
+        panic!("embedding_bag returned no output tensor")
+    };
+    assert_eq!(out.to_vec::<f32>().unwrap(), vec![5.0, 8.0]);
+    // 2^40 bags of no index: one start offset per bag was collected up front (an abort).
+    let empty_bags = Tensor::zeros(&[1 << 40, 0], DType::I64).unwrap();
+    assert!(embedding_bag(empty_bags, Arg::None).is_err());
+}
+
+#[test]
+fn grid_sample_far_outside_reads_zero_instead_of_overflowing() {
+    // A grid coordinate of 1e30 (or infinity) floors to i64::MAX; its right neighbour `+ 1`
+    // overflowed (a panic in debug builds). Outside the input, with zeros padding, is zero.
+    let input = Arg::Tensor(Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], &[1, 1, 2, 2]).unwrap());
+    for far in [1e30f32, f32::INFINITY] {
+        let grid = Arg::Tensor(Tensor::from_vec(vec![far, far], &[1, 1, 1, 2]).unwrap());
+        for mode in [0, 2] {
+            let r = bounded(
+                "aten::grid_sampler_2d",
+                &[
+                    input.clone(),
+                    grid.clone(),
+                    Arg::Int(mode),
+                    Arg::Int(0),
+                    Arg::Bool(false),
+                ],
+            );
+            let Ok(Arg::Tensor(out)) = r else {
+                panic!("grid_sampler_2d mode {mode} at {far} failed")
+            };
+            assert_eq!(out.shape(), [1, 1, 1, 1]);
+            if mode == 0 && far.is_finite() {
+                assert_eq!(out.to_vec::<f32>().unwrap(), vec![0.0]);
+            }
+        }
+    }
+}

@@ -202,12 +202,24 @@ pub fn full(size: &[i64], value: Scalar, dtype: Option<DType>) -> Result<Tensor>
     Tensor::full(&shape, value, dtype.unwrap_or(value.default_dtype()))
 }
 
+/// The deepest list nesting `from_nested` accepts (a tensor of that many dims; `walk` recurses
+/// once per level).
+pub const MAX_NESTING: usize = 1024;
+
 /// A tensor built from a (nested) list of numbers, as `torch.tensor([...])`.
 pub fn from_nested(data: &Arg, dtype: Option<DType>) -> Result<Tensor> {
     let op = "aten::tensor";
     let mut shape = Vec::new();
     let mut probe = data;
     while let Arg::List(items) = probe {
+        // `walk` below recurses once per level: bound it before a list nested by model code
+        // (any depth is one loop away) overflows the stack.
+        if shape.len() >= MAX_NESTING {
+            return Err(OpError::invalid(
+                op,
+                format!("tensor data nested more than {MAX_NESTING} lists deep"),
+            ));
+        }
         shape.push(items.len());
         match items.first() {
             Some(first) => probe = first,
@@ -261,7 +273,7 @@ pub fn from_nested(data: &Arg, dtype: Option<DType>) -> Result<Tensor> {
         DType::I64
     };
     let dtype = dtype.unwrap_or(inferred);
-    dispatch_dtype!(dtype, T => Tensor::from_vec(values.iter().map(|&v| crate::tensor::scalar_to::<T>(v)).collect(), &shape))
+    dispatch_dtype!(dtype, T => Tensor::from_vec(crate::alloc::try_collect(op, values.iter().map(|&v| crate::tensor::scalar_to::<T>(v)))?, &shape))
 }
 
 fn t(r: Result<Tensor>) -> Result<Arg> {

@@ -1,37 +1,38 @@
 //! Ports of libstdc++'s sort/nth_element/partial_sort, so `sort`/`topk` order ties like PyTorch.
-// Not yet made clean of the family's no-panic lints (see basic/mod.rs): allowed here for now.
-#![cfg_attr(
-    not(test),
-    allow(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
+
+// Every private function below works on a range `first..last` of `v` with
+// `first <= last <= v.len()`, which the three public entry points establish (they return early
+// or clamp when their arguments do not); the libstdc++ algorithms keep every index they form
+// inside that range, and the two unguarded scans are bounded by explicit `< v.len()` / `> 0`
+// tests, and a partition's cut is clamped to its range, so that a comparator that is not a
+// strict weak order cannot walk off the slice (the callers' NaN-aware orders are strict weak).
+// The heap sizes are at most `v.len()`, so `2 * (second + 1)` and `first + second` stay below
+// `2 * v.len() <= isize::MAX`. Indexing and arithmetic are therefore allowed function by
+// function (each with `reason:`), instead of paying a checked access per comparison in a sort.
 
 const THRESHOLD: usize = 16;
 
+/// `floor(log2(n))`, 0 for `n == 0`.
 fn lg(n: usize) -> usize {
-    (usize::BITS - 1 - n.leading_zeros()) as usize
+    n.checked_ilog2().unwrap_or(0) as usize
 }
 
 /// `std::sort(v.begin(), v.end(), less)`.
 pub fn sort<T: Copy>(v: &mut [T], less: &impl Fn(&T, &T) -> bool) {
     if v.len() > 1 {
-        introsort_loop(v, 0, v.len(), 2 * lg(v.len()), less);
+        introsort_loop(v, 0, v.len(), lg(v.len()).saturating_mul(2), less);
         final_insertion_sort(v, 0, v.len(), less);
     }
 }
 
 /// `std::nth_element(v.begin(), v.begin() + nth, v.end(), less)`.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)] // reason: see the invariant above
 pub fn nth_element<T: Copy>(v: &mut [T], nth: usize, less: &impl Fn(&T, &T) -> bool) {
     if v.is_empty() || nth >= v.len() {
         return;
     }
     let (mut first, mut last) = (0usize, v.len());
-    let mut depth = 2 * lg(v.len());
+    let mut depth = lg(v.len()).saturating_mul(2);
     while last - first > 3 {
         if depth == 0 {
             heap_select(v, first, nth + 1, last, less);
@@ -39,7 +40,7 @@ pub fn nth_element<T: Copy>(v: &mut [T], nth: usize, less: &impl Fn(&T, &T) -> b
             return;
         }
         depth -= 1;
-        let cut = unguarded_partition_pivot(v, first, last, less);
+        let cut = unguarded_partition_pivot(v, first, last, less).min(last);
         if cut <= nth {
             first = cut;
         } else {
@@ -50,11 +51,14 @@ pub fn nth_element<T: Copy>(v: &mut [T], nth: usize, less: &impl Fn(&T, &T) -> b
 }
 
 /// `std::partial_sort(v.begin(), v.begin() + middle, v.end(), less)`.
+/// A `middle` past the end sorts the whole slice.
 pub fn partial_sort<T: Copy>(v: &mut [T], middle: usize, less: &impl Fn(&T, &T) -> bool) {
+    let middle = middle.min(v.len());
     heap_select(v, 0, middle, v.len(), less);
     sort_heap(v, 0, middle, less);
 }
 
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)] // reason: see the invariant above
 fn introsort_loop<T: Copy>(
     v: &mut [T],
     first: usize,
@@ -69,12 +73,13 @@ fn introsort_loop<T: Copy>(
             return;
         }
         depth -= 1;
-        let cut = unguarded_partition_pivot(v, first, last, less);
+        let cut = unguarded_partition_pivot(v, first, last, less).min(last);
         introsort_loop(v, cut, last, depth, less);
         last = cut;
     }
 }
 
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)] // reason: see the invariant above
 fn move_median_to_first<T: Copy>(
     v: &mut [T],
     result: usize,
@@ -101,6 +106,7 @@ fn move_median_to_first<T: Copy>(
     v.swap(result, pick);
 }
 
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)] // reason: see the invariant above
 fn unguarded_partition<T: Copy>(
     v: &mut [T],
     mut first: usize,
@@ -124,6 +130,7 @@ fn unguarded_partition<T: Copy>(
     }
 }
 
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)] // reason: see the invariant above
 fn unguarded_partition_pivot<T: Copy>(
     v: &mut [T],
     first: usize,
@@ -135,6 +142,7 @@ fn unguarded_partition_pivot<T: Copy>(
     unguarded_partition(v, first + 1, last, first, less)
 }
 
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)] // reason: see the invariant above
 fn insertion_sort<T: Copy>(v: &mut [T], first: usize, last: usize, less: &impl Fn(&T, &T) -> bool) {
     if first == last {
         return;
@@ -150,6 +158,7 @@ fn insertion_sort<T: Copy>(v: &mut [T], first: usize, last: usize, less: &impl F
     }
 }
 
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)] // reason: see the invariant above
 fn unguarded_linear_insert<T: Copy>(v: &mut [T], mut last: usize, less: &impl Fn(&T, &T) -> bool) {
     let val = v[last];
     while last > 0 && less(&val, &v[last - 1]) {
@@ -159,6 +168,7 @@ fn unguarded_linear_insert<T: Copy>(v: &mut [T], mut last: usize, less: &impl Fn
     v[last] = val;
 }
 
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)] // reason: see the invariant above
 fn final_insertion_sort<T: Copy>(
     v: &mut [T],
     first: usize,
@@ -175,6 +185,7 @@ fn final_insertion_sort<T: Copy>(
     }
 }
 
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)] // reason: see the invariant above
 fn adjust_heap<T: Copy>(
     v: &mut [T],
     first: usize,
@@ -208,6 +219,7 @@ fn adjust_heap<T: Copy>(
     v[first + hole] = value;
 }
 
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)] // reason: see the invariant above
 fn make_heap<T: Copy>(v: &mut [T], first: usize, last: usize, less: &impl Fn(&T, &T) -> bool) {
     let len = last - first;
     if len < 2 {
@@ -224,6 +236,7 @@ fn make_heap<T: Copy>(v: &mut [T], first: usize, last: usize, less: &impl Fn(&T,
     }
 }
 
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)] // reason: see the invariant above
 fn pop_heap<T: Copy>(
     v: &mut [T],
     first: usize,
@@ -236,6 +249,7 @@ fn pop_heap<T: Copy>(
     adjust_heap(v, first, 0, last - first, value, less);
 }
 
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)] // reason: see the invariant above
 fn heap_select<T: Copy>(
     v: &mut [T],
     first: usize,
@@ -251,6 +265,7 @@ fn heap_select<T: Copy>(
     }
 }
 
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)] // reason: see the invariant above
 fn sort_heap<T: Copy>(v: &mut [T], first: usize, mut last: usize, less: &impl Fn(&T, &T) -> bool) {
     while last - first > 1 {
         last -= 1;

@@ -1,15 +1,4 @@
 //! Unary math: exp/log/trig/erf, rounding, abs/neg/sign, clamp, nan_to_num, isnan/isinf/isfinite.
-// Not yet made clean of the family's no-panic lints (see basic/mod.rs): allowed here for now.
-#![cfg_attr(
-    not(test),
-    allow(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 use crate::arg::{Arg, Args};
 use crate::dispatch_dtype;
@@ -297,7 +286,15 @@ fn keep_type_typed<T: Arith>(op: &str, x: &Tensor, k: Keep, name: &str) -> Resul
         Keep::Sign if is_float => same_type::<T>(
             op,
             x,
-            through(|v| ((0.0 < v) as i32 - (v < 0.0) as i32) as f64),
+            through(|v| {
+                if v > 0.0 {
+                    1.0
+                } else if v < 0.0 {
+                    -1.0
+                } else {
+                    0.0
+                }
+            }),
         ),
         Keep::Sign => same_type::<T>(op, x, |v| v.sign()),
         Keep::Floor => same_type::<T>(op, x, through(f64::floor)),

@@ -67,14 +67,14 @@ impl Act {
 }
 
 #[inline(always)]
-fn map<F: Real>(xs: &mut [F], f: impl Fn(F) -> F) {
+fn map<Fp: Real>(xs: &mut [Fp], f: impl Fn(Fp) -> Fp) {
     for v in xs.iter_mut() {
         *v = f(*v);
     }
 }
 
 #[inline(always)]
-fn softplus<F: Real>(v: F, beta: F, threshold: F) -> F {
+fn softplus<Fp: Real>(v: Fp, beta: Fp, threshold: Fp) -> Fp {
     if v * beta > threshold {
         v
     } else {
@@ -82,15 +82,15 @@ fn softplus<F: Real>(v: F, beta: F, threshold: F) -> F {
     }
 }
 
-/// Applies `act` to every element (in `F`).
-pub fn apply<F: Real>(act: Act, xs: &[F]) -> Vec<F> {
+/// Applies `act` to every element (in `Fp`).
+pub fn apply<Fp: Real>(act: Act, xs: &[Fp]) -> Vec<Fp> {
     let mut out = xs.to_vec();
     apply_in_place(act, &mut out);
     out
 }
 
 /// Applies `act` to every element in place.
-pub fn apply_in_place<F: Real>(act: Act, xs: &mut [F]) {
+pub fn apply_in_place<Fp: Real>(act: Act, xs: &mut [Fp]) {
     match crate::ops::nn::simd::as_f32_mut(xs) {
         Some(xs) => apply_f32(act, xs),
         None => apply_generic(act, xs),
@@ -100,14 +100,14 @@ pub fn apply_in_place<F: Real>(act: Act, xs: &mut [F]) {
 crate::ops::nn::simd::avx2_dispatch!(fn apply_f32(act: Act, xs: &mut [f32]) => apply_generic::<f32>);
 
 #[inline(always)]
-fn apply_generic<F: Real>(act: Act, xs: &mut [F]) {
-    let (zero, one) = (F::ZERO, F::ONE);
-    let three = F::of(3.0);
-    let six = F::of(6.0);
+fn apply_generic<Fp: Real>(act: Act, xs: &mut [Fp]) {
+    let (zero, one) = (Fp::ZERO, Fp::ONE);
+    let three = Fp::of(3.0);
+    let six = Fp::of(6.0);
     match act {
         Act::Relu => map(xs, |v| if v < zero { zero } else { v }),
         Act::Hardtanh { min, max } => {
-            let (lo, hi) = (F::of(min), F::of(max));
+            let (lo, hi) = (Fp::of(min), Fp::of(max));
             map(xs, |v| {
                 if v < lo {
                     lo
@@ -142,20 +142,20 @@ fn apply_generic<F: Real>(act: Act, xs: &mut [F]) {
         }),
         Act::Silu => map(xs, |v| v / (one + (-v).exp())),
         Act::Gelu => {
-            let inv_sqrt2 = F::of(std::f64::consts::FRAC_1_SQRT_2);
-            let half = F::of(0.5);
+            let inv_sqrt2 = Fp::of(std::f64::consts::FRAC_1_SQRT_2);
+            let half = Fp::of(0.5);
             map(xs, |v| v * half * (one + (v * inv_sqrt2).erf()))
         }
         Act::GeluTanh => {
-            let k = F::of((2.0 / std::f64::consts::PI).sqrt());
-            let c = F::of(0.044715);
-            let half = F::of(0.5);
+            let k = Fp::of((2.0 / std::f64::consts::PI).sqrt());
+            let c = Fp::of(0.044715);
+            let half = Fp::of(0.5);
             map(xs, |v| half * v * (one + (k * (v + c * v * v * v)).tanh()))
         }
         Act::Sigmoid => map(xs, |v| one / (one + (-v).exp())),
         Act::Tanh => map(xs, |v| v.tanh()),
         Act::LeakyRelu { slope } => {
-            let s = F::of(slope);
+            let s = Fp::of(slope);
             map(xs, |v| if v > zero { v } else { v * s })
         }
         Act::Elu {
@@ -163,7 +163,7 @@ fn apply_generic<F: Real>(act: Act, xs: &mut [F]) {
             scale,
             input_scale,
         } => {
-            let (a, s, is) = (F::of(alpha), F::of(scale), F::of(input_scale));
+            let (a, s, is) = (Fp::of(alpha), Fp::of(scale), Fp::of(input_scale));
             map(xs, |v| {
                 if v > zero {
                     s * v
@@ -173,7 +173,7 @@ fn apply_generic<F: Real>(act: Act, xs: &mut [F]) {
             })
         }
         Act::Celu { alpha } => {
-            let a = F::of(alpha);
+            let a = Fp::of(alpha);
             map(xs, |v| {
                 if v > zero {
                     v
@@ -182,9 +182,9 @@ fn apply_generic<F: Real>(act: Act, xs: &mut [F]) {
                 }
             })
         }
-        Act::Mish => map(xs, |v| v * softplus(v, one, F::of(20.0)).tanh()),
+        Act::Mish => map(xs, |v| v * softplus(v, one, Fp::of(20.0)).tanh()),
         Act::Softplus { beta, threshold } => {
-            let (b, t) = (F::of(beta), F::of(threshold));
+            let (b, t) = (Fp::of(beta), Fp::of(threshold));
             map(xs, |v| softplus(v, b, t))
         }
         Act::LogSigmoid => map(xs, |v| {
@@ -193,15 +193,15 @@ fn apply_generic<F: Real>(act: Act, xs: &mut [F]) {
             m - (-abs).exp().ln_1p()
         }),
         Act::Threshold { threshold, value } => {
-            let (t, val) = (F::of(threshold), F::of(value));
+            let (t, val) = (Fp::of(threshold), Fp::of(value));
             map(xs, |v| if v > t { v } else { val })
         }
         Act::Hardshrink { lambda } => {
-            let l = F::of(lambda);
+            let l = Fp::of(lambda);
             map(xs, |v| if v >= -l && v <= l { zero } else { v })
         }
         Act::Softshrink { lambda } => {
-            let l = F::of(lambda);
+            let l = Fp::of(lambda);
             map(xs, |v| {
                 if v > l {
                     v - l
@@ -270,8 +270,8 @@ pub fn activation(x: &Tensor, act: Act) -> Result<Tensor> {
     if !dtype.is_float() {
         return integer_activation(act, x)?.ok_or_else(|| OpError::dtype(op, dtype));
     }
-    with_real!(op, dtype, F => {
-        let out = with_data::<F, _>(x, |xs| Ok(apply(act, xs)))?;
+    with_real!(op, dtype, Fp => {
+        let out = with_data::<Fp, _>(x, |xs| Ok(apply(act, xs)))?;
         finish(out, x.shape(), dtype)
     })
 }
@@ -286,7 +286,7 @@ pub fn try_in_place<F: Element>(t: &Tensor, f: impl FnOnce(&mut [F])) -> Result<
     let all = guard.typed_mut::<F>()?;
     let start = t.storage_offset();
     let slice = all
-        .get_mut(start..start + t.numel())
+        .get_mut(start..start.saturating_add(t.numel()))
         .ok_or_else(|| OpError::Storage("in-place view outside storage".into()))?;
     f(slice);
     Ok(true)
@@ -347,22 +347,23 @@ pub fn gelu(x: &Tensor, approximate_tanh: bool) -> Result<Tensor> {
 pub fn prelu(x: &Tensor, weight: &Tensor) -> Result<Tensor> {
     let op = "aten::prelu";
     let dtype = x.dtype();
-    let channels = if x.dim() >= 2 { x.shape()[1] } else { 1 };
+    let channels = x.shape().get(1).copied().unwrap_or(1);
     let wn = weight.numel();
     if wn != 1 && wn != channels {
         return Err(OpError::shape(op, format!("mismatch of parameter numbers and input channel size: {wn} parameters for {channels} channels")));
     }
-    let inner: usize = if x.dim() >= 2 {
-        x.shape()[2..].iter().product()
-    } else {
-        1
-    };
-    with_real!(op, dtype, F => {
-        let w = weight.to_vec::<F>()?;
-        let out = with_data::<F, _>(x, |xs| {
+    // A part of the element count: it fits.
+    let inner = x
+        .shape()
+        .get(2..)
+        .map_or(1, |s| s.iter().fold(1usize, |a, &d| a.saturating_mul(d)));
+    with_real!(op, dtype, Fp => {
+        let w = weight.to_vec::<Fp>()?;
+        let out = with_data::<Fp, _>(x, |xs| {
             crate::alloc::try_collect(op, xs.iter().enumerate().map(|(i, &v)| {
-                let c = if wn == 1 { 0 } else { (i / inner.max(1)) % channels };
-                if v > F::ZERO { v } else { w[c] * v }
+                // `c < channels == wn` (or 0 with one weight).
+                let c = if wn == 1 { 0 } else { i.div_euclid(inner.max(1)).checked_rem(channels).unwrap_or(0) };
+                if v > Fp::ZERO { v } else { w.get(c).copied().unwrap_or(Fp::ZERO) * v }
             }))
         })?;
         finish(out, x.shape(), dtype)
@@ -379,7 +380,7 @@ pub fn glu(x: &Tensor, dim: i64) -> Result<Tensor> {
         ));
     }
     let d = crate::shape::wrap_dim(op, dim, x.dim())?;
-    let size = x.shape()[d];
+    let size = x.shape().get(d).copied().unwrap_or(0);
     if size % 2 != 0 {
         return Err(OpError::invalid(
             op,
@@ -389,8 +390,8 @@ pub fn glu(x: &Tensor, dim: i64) -> Result<Tensor> {
     let a = x.narrow(d as i64, 0, size / 2)?;
     let b = activation(&x.narrow(d as i64, size / 2, size / 2)?, Act::Sigmoid)?;
     let dtype = x.dtype();
-    with_real!(op, dtype, F => {
-        let (av, bv) = (a.to_vec::<F>()?, b.to_vec::<F>()?);
+    with_real!(op, dtype, Fp => {
+        let (av, bv) = (a.to_vec::<Fp>()?, b.to_vec::<Fp>()?);
         finish(crate::alloc::try_collect(op, av.iter().zip(&bv).map(|(&p, &q)| p * q))?, a.shape(), dtype)
     })
 }

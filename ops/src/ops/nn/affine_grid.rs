@@ -1,4 +1,4 @@
-//! `affine_grid_generator` (`F.affine_grid`, 2-D and 3-D): the base grid of normalized coordinates times `theta`, as ATen's CPU kernel builds it.
+//! `affine_grid_generator` (`Fp.affine_grid`, 2-D and 3-D): the base grid of normalized coordinates times `theta`, as ATen's CPU kernel builds it.
 
 use super::linear::bmm;
 use super::util::{require_float, Real};
@@ -12,23 +12,25 @@ use crate::tensor::Tensor;
 /// ATen's `linspace_from_neg_one`: `linspace(-1, 1, n)` in the tensor's precision (symmetric
 /// formula), scaled by `(n - 1) / n` when `align_corners` is false (a multiply then a divide,
 /// as the tensor expression does); a single step is `[0]`.
-fn coords<F: Real>(op: &str, n: usize, align_corners: bool) -> Result<Vec<F>> {
+fn coords<Fp: Real>(op: &str, n: usize, align_corners: bool) -> Result<Vec<Fp>> {
     if n <= 1 {
-        return Ok(vec![F::ZERO; n]);
+        return Ok(vec![Fp::ZERO; n]);
     }
-    let (start, end) = (-F::ONE, F::ONE);
-    let step = (end - start) / F::of((n - 1) as f64);
-    let half = n / 2;
+    let (start, end) = (-Fp::ONE, Fp::ONE);
+    // `n >= 2` here.
+    let last = n.saturating_sub(1);
+    let step = (end - start) / Fp::of(last as f64);
+    let half = n.div_euclid(2);
     let values = (0..n).map(|i| {
         let v = if i < half {
-            start + step * F::of(i as f64)
+            start + step * Fp::of(i as f64)
         } else {
-            end - step * F::of((n - i - 1) as f64)
+            end - step * Fp::of(last.saturating_sub(i) as f64)
         };
         if align_corners {
             v
         } else {
-            v * F::of((n - 1) as f64) / F::of(n as f64)
+            v * Fp::of(last as f64) / Fp::of(n as f64)
         }
     });
     alloc::try_collect(op, values)
@@ -36,57 +38,59 @@ fn coords<F: Real>(op: &str, n: usize, align_corners: bool) -> Result<Vec<F>> {
 
 /// The `[N, spatial..., dims + 1]` base grid: x varies along the last spatial dim, then y,
 /// then z, and the homogeneous coordinate is 1.
-fn base_grid<F: Real>(
+fn base_grid<Fp: Real>(
     op: &str,
     n: usize,
     spatial: &[usize],
     align_corners: bool,
-) -> Result<Vec<F>> {
-    let axes: Vec<Vec<F>> = spatial
+) -> Result<Vec<Fp>> {
+    let axes: Vec<Vec<Fp>> = spatial
         .iter()
         .rev()
-        .map(|&s| coords::<F>(op, s, align_corners))
+        .map(|&s| coords::<Fp>(op, s, align_corners))
         .collect::<Result<_>>()?;
     let points = spatial.iter().fold(1usize, |a, &b| a.saturating_mul(b));
-    let width = spatial.len() + 1;
+    let width = spatial.len().saturating_add(1);
     let mut out = alloc::try_with_capacity(op, n.saturating_mul(points).saturating_mul(width))?;
     for _ in 0..n {
         for p in 0..points {
             // `p` in row-major order over `spatial`; axis 0 of `axes` is the innermost dim.
             let mut rest = p;
             for (axis, &size) in axes.iter().zip(spatial.iter().rev()) {
-                let i = rest % size.max(1);
-                rest /= size.max(1);
-                out.push(axis.get(i).copied().unwrap_or(F::ZERO));
+                let i = rest.rem_euclid(size.max(1));
+                rest = rest.div_euclid(size.max(1));
+                out.push(axis.get(i).copied().unwrap_or(Fp::ZERO));
             }
-            out.push(F::ONE);
+            out.push(Fp::ONE);
         }
     }
     Ok(out)
 }
 
-fn affine_grid<F: Real>(
+fn affine_grid<Fp: Real>(
     theta: &Tensor,
     n: usize,
     spatial: &[usize],
     align_corners: bool,
 ) -> Result<Tensor> {
+    let op = "aten::affine_grid_generator";
     let dims = spatial.len();
+    let points = crate::shape::numel(spatial)?;
     let base = Tensor::from_vec(
-        base_grid::<F>("aten::affine_grid_generator", n, spatial, align_corners)?,
-        &[n, spatial.iter().product(), dims + 1],
+        base_grid::<Fp>(op, n, spatial, align_corners)?,
+        &[n, points, dims.saturating_add(1)],
     )?;
-    let theta = if theta.dtype() == F::DTYPE {
+    let theta = if theta.dtype() == Fp::DTYPE {
         theta.clone()
     } else {
-        theta.to_dtype(F::DTYPE)?
+        theta.to_dtype(Fp::DTYPE)?
     };
     let grid = bmm(&base, &theta.transpose(1, 2)?)?;
     let mut shape: Vec<i64> = std::iter::once(n)
         .chain(spatial.iter().copied())
-        .map(|d| d as i64)
-        .collect();
-    shape.push(dims as i64);
+        .map(|d| i64::try_from(d).map_err(|_| OpError::invalid(op, "size too large")))
+        .collect::<Result<_>>()?;
+    shape.push(i64::try_from(dims).map_err(|_| OpError::invalid(op, "size too large"))?);
     grid.reshape(&shape)
 }
 
@@ -113,13 +117,13 @@ fn k_affine_grid_generator(args: &Args) -> Result<Arg> {
         }
     };
     let dims = spatial.len();
-    if theta.shape() != [n, dims, dims + 1] {
+    if theta.shape() != [n, dims, dims.saturating_add(1)] {
         return Err(OpError::shape(
             op,
             format!(
                 "theta {:?} must be [{n}, {dims}, {}] for size {size:?}",
                 theta.shape(),
-                dims + 1
+                dims.saturating_add(1)
             ),
         ));
     }

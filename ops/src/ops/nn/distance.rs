@@ -27,6 +27,12 @@ fn p_norm(diffs: impl Iterator<Item = f64>, p: f64) -> f64 {
     }
 }
 
+/// Row `k` of `m` values of a row-major matrix, empty past its end.
+fn row(v: &[f64], k: usize, m: usize) -> &[f64] {
+    let start = k.saturating_mul(m);
+    v.get(start..start.saturating_add(m)).unwrap_or(&[])
+}
+
 /// `cdist(x1 [..., P, M], x2 [..., R, M], p)` -> `[..., P, R]`, batch dims broadcast. Computed
 /// directly (PyTorch's matrix-product shortcut for p = 2 on more than 25 rows is less exact).
 pub fn cdist(x1: &Tensor, x2: &Tensor, p: f64) -> Result<Tensor> {
@@ -57,33 +63,36 @@ pub fn cdist(x1: &Tensor, x2: &Tensor, p: f64) -> Result<Tensor> {
             "cdist only supports non-negative p values",
         ));
     }
-    let (n1, n2) = (x1.dim(), x2.dim());
-    let m = x1.shape()[n1 - 1];
-    if x2.shape()[n2 - 1] != m {
+    let ([lead1 @ .., rows1, m], [lead2 @ .., rows2, m2]) = (x1.shape(), x2.shape()) else {
+        return Err(OpError::invalid(
+            op,
+            "cdist only supports at least 2D tensors",
+        ));
+    };
+    let (rows1, rows2, m) = (*rows1, *rows2, *m);
+    if *m2 != m {
         return Err(OpError::shape(
             op,
-            format!(
-                "X1 and X2 must have the same number of columns. X1: {m} X2: {}",
-                x2.shape()[n2 - 1]
-            ),
+            format!("X1 and X2 must have the same number of columns. X1: {m} X2: {m2}"),
         ));
     }
-    let (rows1, rows2) = (x1.shape()[n1 - 2], x2.shape()[n2 - 2]);
-    let batch = broadcast_shapes(op, &x1.shape()[..n1 - 2], &x2.shape()[..n2 - 2])?;
+    let batch = broadcast_shapes(op, lead1, lead2)?;
     let with = |t: &Tensor, rows: usize| -> Result<Vec<f64>> {
         let mut s = batch.clone();
         s.extend([rows, m]);
         t.broadcast_to(&s)?.to_vec::<f64>()
     };
     let (a, b) = (with(x1, rows1)?, with(x2, rows2)?);
-    let batches: usize = batch.iter().product();
+    // `a` holds `batches * rows1` rows of `m` values and `b` `batches * rows2`, so the row
+    // numbers below fit (saturating is exact) and every row is whole.
+    let batches = crate::shape::numel(&batch)?;
     let mut out =
         alloc::try_with_capacity::<f64>(op, batches.saturating_mul(rows1).saturating_mul(rows2))?;
     for bi in 0..batches {
         for i in 0..rows1 {
-            let ra = &a[(bi * rows1 + i) * m..][..m];
+            let ra = row(&a, bi.saturating_mul(rows1).saturating_add(i), m);
             for j in 0..rows2 {
-                let rb = &b[(bi * rows2 + j) * m..][..m];
+                let rb = row(&b, bi.saturating_mul(rows2).saturating_add(j), m);
                 out.push(p_norm(ra.iter().zip(rb).map(|(x, y)| x - y), p));
             }
         }
@@ -112,12 +121,15 @@ pub fn pdist(x: &Tensor, p: f64) -> Result<Tensor> {
             "pdist only supports non-negative p values",
         ));
     }
-    let (n, m) = (x.shape()[0], x.shape()[1]);
+    let &[n, m] = x.shape() else {
+        return Err(OpError::invalid(op, "pdist only supports 2D tensors"));
+    };
     let v = x.to_vec::<f64>()?;
-    let mut out = alloc::try_with_capacity::<f64>(op, n.saturating_mul(n.saturating_sub(1)) / 2)?;
+    let pairs = n.saturating_mul(n.saturating_sub(1)).div_euclid(2);
+    let mut out = alloc::try_with_capacity::<f64>(op, pairs)?;
     for i in 0..n {
-        for j in i + 1..n {
-            let (ri, rj) = (&v[i * m..][..m], &v[j * m..][..m]);
+        for j in i.saturating_add(1)..n {
+            let (ri, rj) = (row(&v, i, m), row(&v, j, m));
             out.push(p_norm(ri.iter().zip(rj).map(|(a, b)| a - b), p));
         }
     }
@@ -142,7 +154,7 @@ pub fn pairwise_distance(
     if nd == 0 {
         return vector_norm(&diff, p, None, keepdim, None);
     }
-    vector_norm(&diff, p, Some(&[nd as i64 - 1]), keepdim, None)
+    vector_norm(&diff, p, Some(&[-1]), keepdim, None)
 }
 
 /// `cosine_similarity(x1, x2, dim, eps)`: `sum(x1 / max(|x1|, eps) * x2 / max(|x2|, eps))`.

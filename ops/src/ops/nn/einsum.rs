@@ -65,15 +65,28 @@ fn parse_term(
 }
 
 fn resolve(labels: &[u32], ell_at: Option<usize>, width: usize, total: usize) -> Vec<u32> {
-    match ell_at {
-        None => labels.to_vec(),
-        Some(at) => {
-            let mut out = labels[..at].to_vec();
-            out.extend((total - width..total).map(|i| 1000 + i as u32));
-            out.extend_from_slice(&labels[at..]);
+    match ell_at.map(|at| labels.split_at_checked(at)) {
+        None | Some(None) => labels.to_vec(),
+        Some(Some((before, after))) => {
+            let mut out = before.to_vec();
+            out.extend((total.saturating_sub(width)..total).map(ellipsis_label));
+            out.extend_from_slice(after);
             out
         }
     }
+}
+
+/// The label of dim `i` of the ellipsis (`i` is below a tensor's dim count).
+fn ellipsis_label(i: usize) -> u32 {
+    u32::try_from(i).map_or(u32::MAX, |i| i.saturating_add(1000))
+}
+
+/// The product of `sizes`, an error when it overflows (broadcast views can be that large).
+fn checked_product(sizes: &[usize]) -> Result<usize> {
+    sizes
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .ok_or_else(|| err(format!("einsum(): sizes {sizes:?} are too large")))
 }
 
 /// Takes diagonals over repeated labels (a strided view, no copy).
@@ -81,18 +94,29 @@ fn diagonalize(t: &Tensor, labels: &[u32]) -> Result<Term> {
     let mut shape: Vec<usize> = Vec::new();
     let mut strides: Vec<usize> = Vec::new();
     let mut out_labels: Vec<u32> = Vec::new();
-    for (i, &l) in labels.iter().enumerate() {
+    if labels.len() != t.dim() {
+        return Err(err(format!(
+            "einsum(): {} subscripts for an operand of {} dims",
+            labels.len(),
+            t.dim()
+        )));
+    }
+    for ((&l, &size), &stride) in labels.iter().zip(t.shape()).zip(t.strides()) {
         match out_labels.iter().position(|&x| x == l) {
             Some(j) => {
-                if shape[j] != t.shape()[i] {
-                    return Err(err(format!("einsum(): subscript {} is repeated for operand but the sizes don't match, {} != {}", char::from_u32(l).unwrap_or('?'), shape[j], t.shape()[i])));
+                let (Some(&seen), Some(st)) = (shape.get(j), strides.get_mut(j)) else {
+                    return Err(err("internal label error"));
+                };
+                if seen != size {
+                    return Err(err(format!("einsum(): subscript {} is repeated for operand but the sizes don't match, {} != {}", char::from_u32(l).unwrap_or('?'), seen, size)));
                 }
-                strides[j] += t.strides()[i];
+                // `as_strided` checks the view against the storage.
+                *st = st.saturating_add(stride);
             }
             None => {
                 out_labels.push(l);
-                shape.push(t.shape()[i]);
-                strides.push(t.strides()[i]);
+                shape.push(size);
+                strides.push(stride);
             }
         }
     }
@@ -104,8 +128,12 @@ fn diagonalize(t: &Tensor, labels: &[u32]) -> Result<Term> {
 
 /// Sums `term` over the labels not in `keep`.
 fn sum_out(term: Term, keep: &[u32]) -> Result<Term> {
-    let drop: Vec<usize> = (0..term.labels.len())
-        .filter(|&i| !keep.contains(&term.labels[i]))
+    let drop: Vec<usize> = term
+        .labels
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !keep.contains(l))
+        .map(|(i, _)| i)
         .collect();
     if drop.is_empty() {
         return Ok(term);
@@ -115,22 +143,27 @@ fn sum_out(term: Term, keep: &[u32]) -> Result<Term> {
         .collect();
     let order: Vec<i64> = kept.iter().chain(&drop).map(|&i| i as i64).collect();
     let permuted = term.t.permute(&order)?;
-    let outer: Vec<usize> = kept.iter().map(|&i| term.t.shape()[i]).collect();
-    let inner: usize = drop.iter().map(|&i| term.t.shape()[i]).product();
+    let dim = |i: &usize| term.t.shape().get(*i).copied().unwrap_or(1);
+    let outer: Vec<usize> = kept.iter().map(dim).collect();
+    let inner = checked_product(&drop.iter().map(dim).collect::<Vec<_>>())?;
+    let outer_len = checked_product(&outer)?;
     let dtype = term.t.dtype();
     let t = with_real!(OP, dtype, F => {
         let values = with_data::<F, _>(&permuted.contiguous()?, |xs| {
             Ok(if inner == 0 {
-                crate::alloc::try_filled(OP, F::ZERO, outer.iter().product())?
+                crate::alloc::try_filled(OP, F::ZERO, outer_len)?
             } else {
-                xs.chunks(inner).map(|c| c.iter().fold(F::ZERO, |a, &v| a + v)).collect::<Vec<F>>()
+                crate::alloc::try_collect(OP, xs.chunks(inner).map(|c| c.iter().fold(F::ZERO, |a, &v| a + v)))?
             })
         })?;
         finish(values, &outer, dtype)
     })?;
     Ok(Term {
         t,
-        labels: kept.iter().map(|&i| term.labels[i]).collect(),
+        labels: kept
+            .iter()
+            .filter_map(|&i| term.labels.get(i).copied())
+            .collect(),
     })
 }
 
@@ -141,7 +174,7 @@ fn size_of(terms: &[&Term], label: u32) -> usize {
             t.labels
                 .iter()
                 .position(|&l| l == label)
-                .map(|i| t.t.shape()[i])
+                .and_then(|i| t.t.shape().get(i).copied())
         })
         .max()
         .unwrap_or(1)
@@ -199,13 +232,23 @@ fn contract(a: Term, b: Term, keep: &[u32]) -> Result<Term> {
             return Err(err(format!("einsum(): operands do not broadcast with remapped shapes (original->remapped): {sa} and {sb} for subscript {}", char::from_u32(*l).unwrap_or('?'))));
         }
     }
-    let prod = |v: &[usize]| v.iter().product::<usize>();
+    let prod = checked_product;
     let a_order: Vec<u32> = batch.iter().chain(&left).chain(&summed).copied().collect();
     let a_sizes: Vec<usize> = bs.iter().chain(&ls).chain(&ss).copied().collect();
     let b_order: Vec<u32> = batch.iter().chain(&summed).chain(&right).copied().collect();
     let b_sizes: Vec<usize> = bs.iter().chain(&ss).chain(&rs).copied().collect();
-    let am = arrange(&a, &a_order, &a_sizes, &[prod(&bs), prod(&ls), prod(&ss)])?;
-    let bm = arrange(&b, &b_order, &b_sizes, &[prod(&bs), prod(&ss), prod(&rs)])?;
+    let am = arrange(
+        &a,
+        &a_order,
+        &a_sizes,
+        &[prod(&bs)?, prod(&ls)?, prod(&ss)?],
+    )?;
+    let bm = arrange(
+        &b,
+        &b_order,
+        &b_sizes,
+        &[prod(&bs)?, prod(&ss)?, prod(&rs)?],
+    )?;
     let out = batched_matmul(OP, &am, &bm, None, 1.0)?;
     let shape: Vec<i64> = bs.iter().chain(&ls).chain(&rs).map(|&s| s as i64).collect();
     Ok(Term {
@@ -239,7 +282,7 @@ pub fn einsum(equation: &str, operands: &[Tensor]) -> Result<Tensor> {
         .collect::<Result<_>>()?;
     let mut terms = Vec::with_capacity(operands.len());
     for ((labels, ell), t) in parsed.iter().zip(operands) {
-        let w = t.dim() - labels.len();
+        let w = t.dim().saturating_sub(labels.len());
         let resolved = resolve(labels, *ell, w, width);
         terms.push(diagonalize(t, &resolved)?);
     }
@@ -248,7 +291,7 @@ pub fn einsum(equation: &str, operands: &[Tensor]) -> Result<Tensor> {
             let (labels, ell) = parse_term(r, None, &mut 0)?;
             let out = resolve(&labels, ell, width, width);
             for (i, l) in out.iter().enumerate() {
-                if out[..i].contains(l) {
+                if out.get(..i).is_some_and(|seen| seen.contains(l)) {
                     return Err(err(
                         "einsum(): output subscript appears more than once in the output",
                     ));
@@ -264,7 +307,7 @@ pub fn einsum(equation: &str, operands: &[Tensor]) -> Result<Tensor> {
             for (labels, _) in &parsed {
                 for &l in labels {
                     match counts.iter_mut().find(|(x, _)| *x == l) {
-                        Some(c) => c.1 += 1,
+                        Some(c) => c.1 = c.1.saturating_add(1),
                         None => counts.push((l, 1)),
                     }
                 }
@@ -275,7 +318,7 @@ pub fn einsum(equation: &str, operands: &[Tensor]) -> Result<Tensor> {
                 .map(|(l, _)| l)
                 .collect();
             singles.sort_unstable();
-            (0..width).map(|i| 1000 + i as u32).chain(singles).collect()
+            (0..width).map(ellipsis_label).chain(singles).collect()
         }
     };
     let mut iter = terms.into_iter();
@@ -283,7 +326,7 @@ pub fn einsum(equation: &str, operands: &[Tensor]) -> Result<Tensor> {
     let rest: Vec<Term> = iter.collect();
     for (i, next) in rest.iter().enumerate() {
         let mut keep = output.clone();
-        for later in &rest[i + 1..] {
+        for later in rest.iter().skip(i.saturating_add(1)) {
             keep.extend(later.labels.iter().copied());
         }
         acc = contract(acc, next.clone(), &keep)?;

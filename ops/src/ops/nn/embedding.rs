@@ -36,6 +36,13 @@ fn checked_indices(op: &str, indices: &Tensor, rows: usize) -> Result<Vec<usize>
         .collect()
 }
 
+/// Row `i < rows` of a `[rows, dim]` weight (checked indices: a miss is an internal error).
+fn weight_row<'a, T>(op: &str, w: &'a [T], i: usize, dim: usize) -> Result<&'a [T]> {
+    let start = i.saturating_mul(dim);
+    w.get(start..start.saturating_add(dim))
+        .ok_or_else(|| OpError::invalid(op, "internal: embedding row outside the weight"))
+}
+
 /// `embedding(weight, indices)`: rows of the `[num, dim]` weight, shaped `indices.shape + [dim]`.
 /// The weight is read in place (mapped weights are not copied).
 pub fn embedding(weight: &Tensor, indices: &Tensor) -> Result<Tensor> {
@@ -46,18 +53,20 @@ pub fn embedding(weight: &Tensor, indices: &Tensor) -> Result<Tensor> {
             format!("'weight' must be 2-D, got {}-D", weight.dim()),
         ));
     }
-    let (rows, dim) = (weight.shape()[0], weight.shape()[1]);
+    let &[rows, dim] = weight.shape() else {
+        return Err(OpError::shape(op, "'weight' must be 2-D"));
+    };
     let idx = checked_indices(op, indices, rows)?;
     let mut shape = indices.shape().to_vec();
     shape.push(dim);
     dispatch_dtype!(weight.dtype(), T => {
         let mut out: Vec<T> = crate::alloc::try_with_capacity(op, idx.len().saturating_mul(dim))?;
-        let values = weight.with_contiguous::<T, _>(|w| {
+        let values = weight.with_contiguous::<T, _>(|w| -> Result<Vec<T>> {
             for &i in &idx {
-                out.extend_from_slice(&w[i * dim..(i + 1) * dim]);
+                out.extend_from_slice(weight_row(op, w, i, dim)?);
             }
-            out
-        })?;
+            Ok(out)
+        })??;
         Tensor::from_vec(values, &shape)
     })
 }
@@ -89,9 +98,11 @@ pub fn embedding_bag(
             format!("'weight' must be 2-D, got {}-D", weight.dim()),
         ));
     }
-    let (rows, dim) = (weight.shape()[0], weight.shape()[1]);
-    let (flat, starts): (Tensor, Vec<usize>) = match indices.dim() {
-        1 => {
+    let &[rows, dim] = weight.shape() else {
+        return Err(OpError::shape(op, "'weight' must be 2-D"));
+    };
+    let (flat, starts): (Tensor, Vec<usize>) = match *indices.shape() {
+        [_] => {
             let offs = offsets.to_vec::<i64>()?;
             let starts = offs
                 .iter()
@@ -103,15 +114,17 @@ pub fn embedding_bag(
                 .collect::<Result<Vec<_>>>()?;
             (indices.clone(), starts)
         }
-        2 => {
-            let (b, l) = (indices.shape()[0], indices.shape()[1]);
-            (indices.reshape(&[-1])?, (0..b).map(|i| i * l).collect())
+        [b, l] => {
+            // `b` bags of `l`: `b` can be any size when `l == 0`.
+            let starts = crate::alloc::try_collect(op, (0..b).map(|i| i.saturating_mul(l)))?;
+            (indices.reshape(&[-1])?, starts)
         }
-        d => {
+        _ => {
+            let d = indices.dim();
             return Err(OpError::shape(
                 op,
                 format!("input has to be a 1D or 2D Tensor, but got Tensor of dimension {d}"),
-            ))
+            ));
         }
     };
     let idx = checked_indices(op, &flat, rows)?;
@@ -124,14 +137,13 @@ pub fn embedding_bag(
     if starts.first().is_some_and(|&s| s != 0) && indices.dim() == 1 {
         return Err(OpError::invalid(op, "offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from position 0"));
     }
-    let end_of = |b: usize| -> usize {
-        if b + 1 < starts.len() {
-            starts[b + 1]
-        } else {
-            n
-        }
-    };
-    if (0..bags).any(|b| starts[b] > end_of(b).min(n) || starts[b] > n) {
+    let end_of = |b: usize| -> usize { starts.get(b.saturating_add(1)).copied().unwrap_or(n) };
+    if starts
+        .iter()
+        .take(bags)
+        .enumerate()
+        .any(|(b, &s)| s > end_of(b).min(n) || s > n)
+    {
         return Err(OpError::invalid(
             op,
             "offsets must be non-decreasing and within the input",
@@ -140,40 +152,70 @@ pub fn embedding_bag(
     if per_sample_weights.is_some() && mode != BagMode::Sum {
         return Err(OpError::invalid(op, "embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for mode='sum'"));
     }
-    let pad = padding_idx.map(|p| if p < 0 { p + rows as i64 } else { p });
+    // `rows` fits an i64 (a tensor size) and `p < 0`: no overflow.
+    let pad = padding_idx.map(|p| {
+        if p < 0 {
+            p.saturating_add(rows as i64)
+        } else {
+            p
+        }
+    });
     let dtype = weight.dtype();
     with_real!(op, dtype, F => {
         let psw: Option<Vec<F>> = per_sample_weights.map(|t| t.to_vec::<F>()).transpose()?;
+        if let Some(p) = &psw {
+            if p.len() != n {
+                return Err(OpError::shape(op, format!("embedding_bag: expected per_sample_weights to have {n} elements (one per index), got {}", p.len())));
+            }
+        }
         let (out, bag_size, max_idx, offset2bag) = with_data::<F, _>(weight, |w| {
-            let mut out = crate::alloc::try_filled(op, F::ZERO, bags * dim)?;
+            let out_len = crate::ops::nn::util::product(op, &[bags, dim])?;
+            let mut out = crate::alloc::try_filled(op, F::ZERO, out_len)?;
             let mut bag_size = crate::alloc::try_filled(op, 0i64, bags)?;
-            let mut max_idx = crate::alloc::try_filled(op, -1i64, if mode == BagMode::Max { bags * dim } else { 0 })?;
+            let mut max_idx = crate::alloc::try_filled(op, -1i64, if mode == BagMode::Max { out_len } else { 0 })?;
             let mut offset2bag = crate::alloc::try_filled(op, 0i64, n)?;
-            for b in 0..bags {
-                let dst = &mut out[b * dim..(b + 1) * dim];
+            let internal = || OpError::invalid(op, "internal: embedding_bag offsets outside the input");
+            // Bag `b` owns `out[b * dim..][..dim]` (and the same range of `max_idx` in Max
+            // mode) and indices `starts[b]..end`, inside `0..n` (checked above).
+            for (b, (&start, size)) in starts.iter().zip(bag_size.iter_mut()).enumerate() {
+                let lo = b.saturating_mul(dim);
+                let hi = lo.saturating_add(dim);
+                let end = end_of(b).min(n);
+                let (Some(dst), Some(bag_idx), Some(bag_o2b)) = (
+                    out.get_mut(lo..hi),
+                    idx.get(start..end),
+                    offset2bag.get_mut(start..end),
+                ) else {
+                    return Err(internal());
+                };
+                let mut max_row = max_idx.get_mut(lo..hi);
                 let mut count = 0usize;
-                for k in starts[b]..end_of(b).min(n) {
-                    offset2bag[k] = b as i64;
-                    let i = idx[k];
+                for ((k, &i), o2b) in (start..).zip(bag_idx).zip(bag_o2b) {
+                    *o2b = b as i64;
                     if pad == Some(i as i64) {
                         continue;
                     }
-                    let row = &w[i * dim..(i + 1) * dim];
-                    let scale = psw.as_ref().map_or(F::ONE, |p| p[k]);
-                    for (j, (o, &v)) in dst.iter_mut().zip(row).enumerate() {
-                        match mode {
-                            BagMode::Sum | BagMode::Mean => *o += scale * v,
-                            BagMode::Max => {
+                    let row = weight_row(op, w, i, dim)?;
+                    let scale = psw.as_ref().and_then(|p| p.get(k).copied()).unwrap_or(F::ONE);
+                    match (mode, max_row.as_deref_mut()) {
+                        (BagMode::Sum | BagMode::Mean, _) => {
+                            for (o, &v) in dst.iter_mut().zip(row) {
+                                *o += scale * v;
+                            }
+                        }
+                        (BagMode::Max, Some(best)) => {
+                            for ((o, &v), m) in dst.iter_mut().zip(row).zip(best.iter_mut()) {
                                 if count == 0 || v > *o {
                                     *o = v;
-                                    max_idx[b * dim + j] = i as i64;
+                                    *m = i as i64;
                                 }
                             }
                         }
+                        (BagMode::Max, None) => return Err(internal()),
                     }
-                    count += 1;
+                    count = count.saturating_add(1);
                 }
-                bag_size[b] = count as i64;
+                *size = count as i64;
                 if mode == BagMode::Mean && count > 0 {
                     let inv = F::ONE / F::of(count as f64);
                     for o in dst.iter_mut() {

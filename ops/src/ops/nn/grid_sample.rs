@@ -1,6 +1,6 @@
 //! `grid_sampler` (2-D and 3-D): bilinear / nearest / bicubic sampling with zeros / border / reflection padding, as ATen's CPU kernel computes it.
 
-use super::util::{finish, require_float, Real};
+use super::util::{finish, product, require_float, Real};
 use crate::arg::{Arg, Args};
 use crate::error::{OpError, Result};
 use crate::registry::Registry;
@@ -20,22 +20,22 @@ enum Mode {
     Bicubic,
 }
 
-fn unnormalize<F: Real>(coord: F, size: usize, align_corners: bool) -> F {
-    let size_f = F::of(size as f64);
+fn unnormalize<Fp: Real>(coord: Fp, size: usize, align_corners: bool) -> Fp {
+    let size_f = Fp::of(size as f64);
     if align_corners {
-        (coord + F::ONE) / F::of(2.0) * (size_f - F::ONE)
+        (coord + Fp::ONE) / Fp::of(2.0) * (size_f - Fp::ONE)
     } else {
-        ((coord + F::ONE) * size_f - F::ONE) / F::of(2.0)
+        ((coord + Fp::ONE) * size_f - Fp::ONE) / Fp::of(2.0)
     }
 }
 
-fn clip<F: Real>(x: F, size: usize) -> F {
-    let hi = F::of(size as f64 - 1.0);
+fn clip<Fp: Real>(x: Fp, size: usize) -> Fp {
+    let hi = Fp::of(size as f64 - 1.0);
     // NaN stays NaN (then out of bounds), as with std::min/max in ATen's order
-    let lo_clipped = if x > F::ZERO || x.is_nan() {
+    let lo_clipped = if x > Fp::ZERO || x.is_nan() {
         x
     } else {
-        F::ZERO
+        Fp::ZERO
     };
     if lo_clipped < hi || lo_clipped.is_nan() {
         lo_clipped
@@ -44,12 +44,12 @@ fn clip<F: Real>(x: F, size: usize) -> F {
     }
 }
 
-fn reflect<F: Real>(x: F, twice_low: i64, twice_high: i64) -> F {
+fn reflect<Fp: Real>(x: Fp, twice_low: i64, twice_high: i64) -> Fp {
     if twice_low == twice_high {
-        return F::ZERO;
+        return Fp::ZERO;
     }
-    let min = F::of(twice_low as f64) / F::of(2.0);
-    let span = F::of((twice_high - twice_low) as f64) / F::of(2.0);
+    let min = Fp::of(twice_low as f64) / Fp::of(2.0);
+    let span = Fp::of(twice_high.saturating_sub(twice_low) as f64) / Fp::of(2.0);
     let x = (x - min).abs();
     let extra = x.fmod(span);
     let flips = (x / span).floor().as_index();
@@ -61,23 +61,23 @@ fn reflect<F: Real>(x: F, twice_low: i64, twice_high: i64) -> F {
 }
 
 /// Applies the padding mode to an (unnormalized) source coordinate.
-fn pad_coord<F: Real>(x: F, size: usize, padding: Padding, align_corners: bool) -> F {
+fn pad_coord<Fp: Real>(x: Fp, size: usize, padding: Padding, align_corners: bool) -> Fp {
     match padding {
         Padding::Zeros => x,
         Padding::Border => clip(x, size),
         Padding::Reflection => {
             let s = size as i64;
             let r = if align_corners {
-                reflect(x, 0, 2 * (s - 1))
+                reflect(x, 0, s.saturating_sub(1).saturating_mul(2))
             } else {
-                reflect(x, -1, 2 * s - 1)
+                reflect(x, -1, s.saturating_mul(2).saturating_sub(1))
             };
             clip(r, size)
         }
     }
 }
 
-fn source_index<F: Real>(coord: F, size: usize, padding: Padding, align_corners: bool) -> F {
+fn source_index<Fp: Real>(coord: Fp, size: usize, padding: Padding, align_corners: bool) -> Fp {
     pad_coord(
         unnormalize(coord, size, align_corners),
         size,
@@ -86,45 +86,51 @@ fn source_index<F: Real>(coord: F, size: usize, padding: Padding, align_corners:
     )
 }
 
-fn cubic1<F: Real>(x: F, a: F) -> F {
-    ((a + F::of(2.0)) * x - (a + F::of(3.0))) * x * x + F::ONE
+fn cubic1<Fp: Real>(x: Fp, a: Fp) -> Fp {
+    ((a + Fp::of(2.0)) * x - (a + Fp::of(3.0))) * x * x + Fp::ONE
 }
 
-fn cubic2<F: Real>(x: F, a: F) -> F {
-    ((a * x - F::of(5.0) * a) * x + F::of(8.0) * a) * x - F::of(4.0) * a
+fn cubic2<Fp: Real>(x: Fp, a: Fp) -> Fp {
+    ((a * x - Fp::of(5.0) * a) * x + Fp::of(8.0) * a) * x - Fp::of(4.0) * a
 }
 
-fn cubic_coeffs<F: Real>(t: F) -> [F; 4] {
-    let a = F::of(-0.75);
+fn cubic_coeffs<Fp: Real>(t: Fp) -> [Fp; 4] {
+    let a = Fp::of(-0.75);
     [
-        cubic2(t + F::ONE, a),
+        cubic2(t + Fp::ONE, a),
         cubic1(t, a),
-        cubic1(F::ONE - t, a),
-        cubic2(F::of(2.0) - t, a),
+        cubic1(Fp::ONE - t, a),
+        cubic2(Fp::of(2.0) - t, a),
     ]
 }
 
 /// One input plane `[d, h, w]` (d = 1 for 2-D).
-struct Plane<'a, F> {
-    data: &'a [F],
+struct Plane<'a, Fp> {
+    data: &'a [Fp],
     d: usize,
     h: usize,
     w: usize,
 }
 
-impl<F: Real> Plane<'_, F> {
-    fn at(&self, z: i64, y: i64, x: i64) -> F {
+impl<Fp: Real> Plane<'_, Fp> {
+    fn at(&self, z: i64, y: i64, x: i64) -> Fp {
         if z < 0 || y < 0 || x < 0 {
-            return F::ZERO;
+            return Fp::ZERO;
         }
         let (z, y, x) = (z as usize, y as usize, x as usize);
         if z >= self.d || y >= self.h || x >= self.w {
-            return F::ZERO;
+            return Fp::ZERO;
         }
+        // z < d, y < h, x < w: the offset is inside the plane, no wrap.
         self.data
-            .get((z * self.h + y) * self.w + x)
+            .get(
+                z.wrapping_mul(self.h)
+                    .wrapping_add(y)
+                    .wrapping_mul(self.w)
+                    .wrapping_add(x),
+            )
             .copied()
-            .unwrap_or(F::ZERO)
+            .unwrap_or(Fp::ZERO)
     }
 }
 
@@ -134,22 +140,25 @@ struct Setup {
     align_corners: bool,
 }
 
-fn sample_2d<F: Real>(p: &Plane<'_, F>, gx: F, gy: F, s: &Setup) -> F {
+fn sample_2d<Fp: Real>(p: &Plane<'_, Fp>, gx: Fp, gy: Fp, s: &Setup) -> Fp {
     match s.mode {
         Mode::Bilinear => {
             let ix = source_index(gx, p.w, s.padding, s.align_corners);
             let iy = source_index(gy, p.h, s.padding, s.align_corners);
             let (x0, y0) = (ix.floor(), iy.floor());
-            let (x1, y1) = (x0 + F::ONE, y0 + F::ONE);
+            let (x1, y1) = (x0 + Fp::ONE, y0 + Fp::ONE);
             let (xi, yi) = (x0.as_index(), y0.as_index());
             let nw = (x1 - ix) * (y1 - iy);
             let ne = (ix - x0) * (y1 - iy);
             let sw = (x1 - ix) * (iy - y0);
             let se = (ix - x0) * (iy - y0);
+            // Coordinates far outside (or infinite) saturate to i64::MAX: the neighbour past
+            // it saturates too and reads as outside (zero), instead of overflowing.
+            let (xn, yn) = (xi.saturating_add(1), yi.saturating_add(1));
             p.at(0, yi, xi) * nw
-                + p.at(0, yi, xi + 1) * ne
-                + p.at(0, yi + 1, xi) * sw
-                + p.at(0, yi + 1, xi + 1) * se
+                + p.at(0, yi, xn) * ne
+                + p.at(0, yn, xi) * sw
+                + p.at(0, yn, xn) * se
         }
         Mode::Nearest => {
             let ix = source_index(gx, p.w, s.padding, s.align_corners);
@@ -162,17 +171,17 @@ fn sample_2d<F: Real>(p: &Plane<'_, F>, gx: F, gy: F, s: &Setup) -> F {
             let (x0, y0) = (ix.floor(), iy.floor());
             let cx = cubic_coeffs(ix - x0);
             let cy = cubic_coeffs(iy - y0);
-            let bounded = |y: i64, x: i64| -> F {
-                let xx = pad_coord(F::of(x as f64), p.w, s.padding, s.align_corners);
-                let yy = pad_coord(F::of(y as f64), p.h, s.padding, s.align_corners);
+            let bounded = |y: i64, x: i64| -> Fp {
+                let xx = pad_coord(Fp::of(x as f64), p.w, s.padding, s.align_corners);
+                let yy = pad_coord(Fp::of(y as f64), p.h, s.padding, s.align_corners);
                 p.at(0, yy.as_index(), xx.as_index())
             };
             let (xi, yi) = (x0.as_index(), y0.as_index());
-            let mut out = F::ZERO;
+            let mut out = Fp::ZERO;
             for (j, &wy) in cy.iter().enumerate() {
-                let y = yi - 1 + j as i64;
-                let row = cx.iter().enumerate().fold(F::ZERO, |acc, (i, &wx)| {
-                    acc + bounded(y, xi - 1 + i as i64) * wx
+                let y = yi.saturating_sub(1).saturating_add(j as i64);
+                let row = cx.iter().enumerate().fold(Fp::ZERO, |acc, (i, &wx)| {
+                    acc + bounded(y, xi.saturating_sub(1).saturating_add(i as i64)) * wx
                 });
                 out += row * wy;
             }
@@ -181,7 +190,7 @@ fn sample_2d<F: Real>(p: &Plane<'_, F>, gx: F, gy: F, s: &Setup) -> F {
     }
 }
 
-fn sample_3d<F: Real>(p: &Plane<'_, F>, gx: F, gy: F, gz: F, s: &Setup) -> F {
+fn sample_3d<Fp: Real>(p: &Plane<'_, Fp>, gx: Fp, gy: Fp, gz: Fp, s: &Setup) -> Fp {
     let ix = source_index(gx, p.w, s.padding, s.align_corners);
     let iy = source_index(gy, p.h, s.padding, s.align_corners);
     let iz = source_index(gz, p.d, s.padding, s.align_corners);
@@ -195,14 +204,19 @@ fn sample_3d<F: Real>(p: &Plane<'_, F>, gx: F, gy: F, gz: F, s: &Setup) -> F {
             let (x0, y0, z0) = (ix.floor(), iy.floor(), iz.floor());
             let (tx, ty, tz) = (ix - x0, iy - y0, iz - z0);
             let (xi, yi, zi) = (x0.as_index(), y0.as_index(), z0.as_index());
-            let mut out = F::ZERO;
+            let mut out = Fp::ZERO;
             for dz in 0..2i64 {
-                let wz = if dz == 0 { F::ONE - tz } else { tz };
+                let wz = if dz == 0 { Fp::ONE - tz } else { tz };
                 for dy in 0..2i64 {
-                    let wy = if dy == 0 { F::ONE - ty } else { ty };
+                    let wy = if dy == 0 { Fp::ONE - ty } else { ty };
                     for dx in 0..2i64 {
-                        let wx = if dx == 0 { F::ONE - tx } else { tx };
-                        out += p.at(zi + dz, yi + dy, xi + dx) * (wx * wy * wz);
+                        let wx = if dx == 0 { Fp::ONE - tx } else { tx };
+                        let at = p.at(
+                            zi.saturating_add(dz),
+                            yi.saturating_add(dy),
+                            xi.saturating_add(dx),
+                        );
+                        out += at * (wx * wy * wz);
                     }
                 }
             }
@@ -211,42 +225,55 @@ fn sample_3d<F: Real>(p: &Plane<'_, F>, gx: F, gy: F, gz: F, s: &Setup) -> F {
     }
 }
 
-fn run<F: Real>(input: &Tensor, grid: &Tensor, s: &Setup, three_d: bool) -> Result<Tensor> {
-    let x = input.to_vec::<F>()?;
-    let g = grid.to_vec::<F>()?;
-    let ish = input.shape();
-    let gsh = grid.shape();
-    let (n, c) = (ish[0], ish[1]);
-    let (d, h, w) = if three_d {
-        (ish[2], ish[3], ish[4])
-    } else {
-        (1, ish[2], ish[3])
+fn run<Fp: Real>(input: &Tensor, grid: &Tensor, s: &Setup, three_d: bool) -> Result<Tensor> {
+    let x = input.to_vec::<Fp>()?;
+    let g = grid.to_vec::<Fp>()?;
+    let op = "aten::grid_sampler";
+    let bad = || {
+        OpError::shape(
+            op,
+            "input must be [N, C, (D,) H, W] and grid [N, ..., coords]",
+        )
     };
-    let out_spatial: Vec<usize> = gsh[1..gsh.len() - 1].to_vec();
-    let points: usize = out_spatial.iter().product();
-    let coords = if three_d { 3 } else { 2 };
-    let plane = d * h * w;
-    let mut out = vec![F::ZERO; n * c * points];
+    let (n, c, d, h, w) = match (input.shape(), three_d) {
+        (&[n, c, d, h, w], true) => (n, c, d, h, w),
+        (&[n, c, h, w], false) => (n, c, 1, h, w),
+        _ => return Err(bad()),
+    };
+    let out_spatial: Vec<usize> = match grid.shape() {
+        [_, spatial @ .., _] => spatial.to_vec(),
+        _ => return Err(bad()),
+    };
+    let points = product(op, &out_spatial)?;
+    let coords = if three_d { 3usize } else { 2 };
+    let plane = product(op, &[d, h, w])?;
+    let mut out = crate::alloc::try_zeroed::<Fp>(op, product(op, &[n, c, points])?)?;
+    // Channel (b, ch) and point pt index inside `x` and `g` (their shapes were checked), so
+    // the saturating offsets below are exact; a miss reads zero, as the sampling does outside.
     for b in 0..n {
         for ch in 0..c {
-            let base = (b * c + ch) * plane;
+            let plane_no = b.saturating_mul(c).saturating_add(ch);
+            let base = plane_no.saturating_mul(plane);
             let p = Plane {
-                data: x.get(base..base + plane).unwrap_or(&[]),
+                data: x.get(base..base.saturating_add(plane)).unwrap_or(&[]),
                 d,
                 h,
                 w,
             };
             for pt in 0..points {
-                let gi = (b * points + pt) * coords;
-                let gx = g.get(gi).copied().unwrap_or(F::ZERO);
-                let gy = g.get(gi + 1).copied().unwrap_or(F::ZERO);
+                let gi = b
+                    .saturating_mul(points)
+                    .saturating_add(pt)
+                    .saturating_mul(coords);
+                let coord = |k: usize| g.get(gi.saturating_add(k)).copied().unwrap_or(Fp::ZERO);
+                let (gx, gy) = (coord(0), coord(1));
                 let v = if three_d {
-                    let gz = g.get(gi + 2).copied().unwrap_or(F::ZERO);
-                    sample_3d(&p, gx, gy, gz, s)
+                    sample_3d(&p, gx, gy, coord(2), s)
                 } else {
                     sample_2d(&p, gx, gy, s)
                 };
-                if let Some(o) = out.get_mut((b * c + ch) * points + pt) {
+                let at = plane_no.saturating_mul(points).saturating_add(pt);
+                if let Some(o) = out.get_mut(at) {
                     *o = v;
                 }
             }

@@ -178,13 +178,15 @@ fn nll(
     ignore_index: i64,
     label_smoothing: f64,
 ) -> Result<Tensor> {
-    let (n, c, inner, out_shape) = match logp.dim() {
-        1 => (1, logp.shape()[0], 1, vec![]),
-        d if d >= 2 => {
-            let s = logp.shape();
-            let mut out = vec![s[0]];
-            out.extend_from_slice(&s[2..]);
-            (s[0], s[1], s[2..].iter().product(), out)
+    let (n, c, inner, out_shape) = match logp.shape() {
+        [c] => (1, *c, 1, vec![]),
+        [n, c, rest @ ..] => {
+            let (n, c) = (*n, *c);
+            let mut out = vec![n];
+            out.extend_from_slice(rest);
+            // A factor of the input's element count: it fits.
+            let inner = rest.iter().fold(1usize, |a, &d| a.saturating_mul(d));
+            (n, c, inner, out)
         }
         _ => return Err(OpError::invalid(op, "input tensor should be 1D or more")),
     };
@@ -209,11 +211,12 @@ fn nll(
             format!("weight tensor should be defined either for all {c} classes or no classes"),
         ));
     }
-    let mut losses = Vec::with_capacity(n * inner);
+    // `lp` holds `n * c * inner` values and `tg` `n * inner` (their shapes were checked), so
+    // the products below fit and the `get`s below never miss.
+    let mut losses = crate::alloc::try_with_capacity(op, tg.len())?;
     let mut total_weight = 0.0;
-    for b in 0..n {
-        for i in 0..inner {
-            let t = tg[b * inner + i];
+    for (b, row) in tg.chunks(inner.max(1)).enumerate().take(n) {
+        for (i, &t) in row.iter().enumerate() {
             if t == ignore_index {
                 losses.push(0.0);
                 continue;
@@ -222,13 +225,20 @@ fn nll(
                 .ok()
                 .filter(|&t| t < c)
                 .ok_or_else(|| OpError::invalid(op, format!("Target {t} is out of bounds.")))?;
-            let at = |k: usize| lp[(b * c + k) * inner + i];
-            let mut l = -w[tc] * at(tc);
+            let at = |k: usize| {
+                b.saturating_mul(c)
+                    .saturating_add(k)
+                    .saturating_mul(inner)
+                    .saturating_add(i)
+            };
+            let logp_at = |k: usize| lp.get(at(k)).copied().unwrap_or(f64::NAN);
+            let wc = w.get(tc).copied().unwrap_or(f64::NAN);
+            let mut l = -wc * logp_at(tc);
             if label_smoothing > 0.0 {
-                let smooth: f64 = (0..c).map(|k| -w[k] * at(k)).sum();
+                let smooth: f64 = w.iter().enumerate().map(|(k, &wk)| -wk * logp_at(k)).sum();
                 l = (1.0 - label_smoothing) * l + label_smoothing / c as f64 * smooth;
             }
-            total_weight += w[tc];
+            total_weight += wc;
             losses.push(l);
         }
     }

@@ -27,18 +27,23 @@ fn mask_rows(op: &str, t: &Tensor, mask: &Tensor) -> Result<Vec<Vec<bool>>> {
     if t.dim() != 3 {
         return Err(OpError::shape(op, "Input should be a 3D tensor, N * L * D"));
     }
-    if mask.shape() != &t.shape()[..2] {
+    let (&[n, row], Some(lead)) = (mask.shape(), t.shape().get(..2)) else {
+        return Err(OpError::shape(op, "Padding mask should be 2D"));
+    };
+    if mask.shape() != lead {
         return Err(OpError::shape(op, "Mask size should match input size"));
     }
     let flags = mask.to_vec::<Bool8>()?;
-    let row = mask.shape()[1];
     if row == 0 {
-        return Ok(vec![Vec::new(); mask.shape()[0]]);
+        // `n` rows of nothing: `n` comes from a shape of no elements, so it can be any size.
+        return crate::alloc::try_filled(op, Vec::new(), n);
     }
-    Ok(flags
-        .chunks(row)
-        .map(|r| r.iter().map(|b| b.get()).collect())
-        .collect())
+    crate::alloc::try_collect(
+        op,
+        flags
+            .chunks(row)
+            .map(|r| r.iter().map(|b| b.get()).collect()),
+    )
 }
 
 /// True when every row's true entries come first (PyTorch's "left-aligned without gaps").
@@ -50,11 +55,13 @@ fn left_aligned(rows: &[Vec<bool>]) -> bool {
 }
 
 /// A left-aligned bool mask `[N, L]` with `lengths[i]` leading trues in row `i`.
-fn mask_of_lengths(lengths: &[usize], seq: usize) -> Result<Tensor> {
-    let flags: Vec<Bool8> = lengths
-        .iter()
-        .flat_map(|&n| (0..seq).map(move |j| Bool8::from(j < n)))
-        .collect();
+fn mask_of_lengths(op: &str, lengths: &[usize], seq: usize) -> Result<Tensor> {
+    let mut flags = crate::alloc::try_with_capacity(op, product(op, &[lengths.len(), seq])?)?;
+    flags.extend(
+        lengths
+            .iter()
+            .flat_map(|&n| (0..seq).map(move |j| Bool8::from(j < n))),
+    );
     Tensor::from_vec(flags, &[lengths.len(), seq])
 }
 
@@ -73,7 +80,9 @@ pub fn nested_tensor_from_mask(t: &Tensor, mask: &Tensor, mask_check: bool) -> R
         .iter()
         .map(|r| r.iter().filter(|&&b| b).count())
         .collect();
-    let nested = mask_of_lengths(&lengths, t.shape()[1])?;
+    // `t` is `[N, L, D]` (checked by `mask_rows`).
+    let seq = t.shape().get(1).copied().unwrap_or(0);
+    let nested = mask_of_lengths(op, &lengths, seq)?;
     t.copy_contiguous()?.with_nested_mask(nested)
 }
 
@@ -94,16 +103,19 @@ fn nested_lengths(op: &str, t: &Tensor) -> Result<Vec<usize>> {
             ),
         )
     })?;
-    let (n, seq) = (mask.shape()[0], mask.shape()[1]);
+    let &[n, seq] = mask.shape() else {
+        return Err(OpError::invalid(op, "a nested tensor's mask must be 2-D"));
+    };
     let flags = mask.to_vec::<Bool8>()?;
-    Ok((0..n)
-        .map(|i| {
-            flags[i * seq..(i + 1) * seq]
-                .iter()
-                .filter(|b| b.get())
-                .count()
-        })
-        .collect())
+    if seq == 0 {
+        return crate::alloc::try_filled(op, 0, n);
+    }
+    crate::alloc::try_collect(
+        op,
+        flags
+            .chunks(seq)
+            .map(|r| r.iter().filter(|b| b.get()).count()),
+    )
 }
 
 /// `to_padded_tensor(nested, padding, output_size)`: `[N, max_len, ...]` (or `output_size`,
@@ -115,8 +127,19 @@ pub fn to_padded_tensor(t: &Tensor, padding: f64, output_size: Option<&[i64]>) -
         return Tensor::zeros(&[0], t.dtype());
     }
     let max_len = lengths.iter().copied().max().unwrap_or(0);
+    let (seq, in_rest) = match t.shape() {
+        [_, seq, rest @ ..] => (*seq, rest),
+        other => {
+            return Err(OpError::invalid(
+                op,
+                format!("expected a nested tensor of at least 2 dims, got {other:?}"),
+            ))
+        }
+    };
     let mut shape = t.shape().to_vec();
-    shape[1] = max_len;
+    if let Some(s) = shape.get_mut(1) {
+        *s = max_len;
+    }
     if let Some(size) = output_size {
         if size.len() != shape.len() {
             return Err(OpError::shape(
@@ -135,19 +158,30 @@ pub fn to_padded_tensor(t: &Tensor, padding: f64, output_size: Option<&[i64]>) -
             *d = s;
         }
     }
-    let (seq, inner) = (t.shape()[1], product(op, &t.shape()[2..])?);
-    let out_inner = product(op, &shape[2..])?;
-    let out_seq = shape[1];
+    let inner = product(op, in_rest)?;
+    let (out_seq, out_rest) = match shape.as_slice() {
+        [_, s, rest @ ..] => (*s, rest),
+        _ => (0, &[][..]),
+    };
+    let out_inner = product(op, out_rest)?;
     let numel = product(op, &shape)?;
     let fill = Scalar::Float(padding);
     dispatch_dtype!(t.dtype(), T => {
         let x = t.to_vec::<T>()?;
         let mut out = crate::alloc::try_filled(op, scalar_to::<T>(fill), numel)?;
+        // Token `j < len <= seq <= out_seq` of sequence `i < N`: both blocks lie inside
+        // their buffers, so the saturating offsets are exact and a miss is an error.
         for (i, &len) in lengths.iter().enumerate() {
             for j in 0..len {
-                let src = (i * seq + j) * inner;
-                let dst = (i * out_seq + j) * out_inner;
-                copy_row(&mut out[dst..dst + out_inner], &x[src..src + inner], &t.shape()[2..], &shape[2..]);
+                let src = i.saturating_mul(seq).saturating_add(j).saturating_mul(inner);
+                let dst = i.saturating_mul(out_seq).saturating_add(j).saturating_mul(out_inner);
+                let (Some(d), Some(s)) = (
+                    out.get_mut(dst..dst.saturating_add(out_inner)),
+                    x.get(src..src.saturating_add(inner)),
+                ) else {
+                    return Err(OpError::invalid(op, "internal: token outside the nested tensor"));
+                };
+                copy_row(d, s, in_rest, out_rest);
             }
         }
         Tensor::from_vec(out, &shape)
@@ -156,20 +190,23 @@ pub fn to_padded_tensor(t: &Tensor, padding: f64, output_size: Option<&[i64]>) -
 
 /// Copies one token's `[d2, d3, ...]` block into the (possibly larger) padded output block.
 fn copy_row<T: Copy>(dst: &mut [T], src: &[T], src_shape: &[usize], dst_shape: &[usize]) {
-    match src_shape.split_first() {
-        None => dst[..src.len()].copy_from_slice(src),
-        Some((&n, rest)) => {
-            let (src_step, dst_step) = (
-                rest.iter().product::<usize>(),
-                dst_shape[1..].iter().product::<usize>(),
-            );
-            for k in 0..n {
-                copy_row(
-                    &mut dst[k * dst_step..(k + 1) * dst_step],
-                    &src[k * src_step..(k + 1) * src_step],
-                    rest,
-                    &dst_shape[1..],
-                );
+    // Both shapes have the same number of dims, each output dim at least its input's; their
+    // products are parts of the blocks' element counts, so they fit.
+    let size = |s: &[usize]| s.iter().fold(1usize, |a, &d| a.saturating_mul(d));
+    match (src_shape.split_first(), dst_shape.split_first()) {
+        (Some((&n, rest)), Some((_, dst_rest))) => {
+            let (src_step, dst_step) = (size(rest), size(dst_rest));
+            if src_step == 0 {
+                return;
+            }
+            let blocks = dst.chunks_mut(dst_step.max(1)).zip(src.chunks(src_step));
+            for (d, s) in blocks.take(n) {
+                copy_row(d, s, rest, dst_rest);
+            }
+        }
+        _ => {
+            if let Some(d) = dst.get_mut(..src.len()) {
+                d.copy_from_slice(src);
             }
         }
     }

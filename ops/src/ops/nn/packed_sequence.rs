@@ -49,7 +49,15 @@ pub fn pack_padded_sequence(
         input.clone()
     };
     let lens = long_values(PACK, "lengths", lengths)?;
-    let (steps, batch) = (input.shape()[0], input.shape()[1]);
+    let (steps, batch, inner_shape) = match input.shape() {
+        [steps, batch, rest @ ..] => (*steps, *batch, rest.to_vec()),
+        other => {
+            return Err(OpError::shape(
+                PACK,
+                format!("expected an input of at least 2 dims, got {other:?}"),
+            ))
+        }
+    };
     if input.numel() == 0 {
         return Err(OpError::invalid(PACK, "Cannot pack empty tensors."));
     }
@@ -62,13 +70,18 @@ pub fn pack_padded_sequence(
             ),
         ));
     }
-    if lens[batch - 1] <= 0 {
+    // `batch >= 1` (the input is not empty) and `lens` has `batch` entries.
+    let (Some(&first), Some(&last)) = (lens.first(), lens.last()) else {
+        return Err(OpError::invalid(PACK, "Cannot pack empty tensors."));
+    };
+    if last <= 0 {
         return Err(OpError::invalid(PACK, "Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0"));
     }
-    if lens.windows(2).any(|w| w[1] > w[0]) {
+    if lens.windows(2).any(|w| matches!(w, [a, b] if b > a)) {
         return Err(OpError::invalid(PACK, "`lengths` array must be sorted in decreasing order when `enforce_sorted` is True. You can pass `enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to sidestep this requirement if you do not need ONNX exportability."));
     }
-    let longest = lens[0] as usize;
+    // `first >= last > 0`.
+    let longest = usize::try_from(first).unwrap_or(0);
     if longest > steps {
         return Err(OpError::shape(
             PACK,
@@ -76,20 +89,27 @@ pub fn pack_padded_sequence(
         ));
     }
     // batch_sizes[t] = how many sequences are longer than t
-    let batch_sizes: Vec<i64> = (0..longest)
-        .map(|t| lens.iter().filter(|&&l| l as usize > t).count() as i64)
-        .collect();
-    let inner_shape = &input.shape()[2..];
-    let inner = product(PACK, inner_shape)?;
+    let batch_sizes: Vec<i64> = crate::alloc::try_collect(
+        PACK,
+        (0..longest).map(|t| lens.iter().filter(|&&l| l as usize > t).count() as i64),
+    )?;
+    let inner = product(PACK, &inner_shape)?;
     let total: usize = batch_sizes.iter().map(|&b| b as usize).sum();
     let mut out_shape = vec![total];
-    out_shape.extend_from_slice(inner_shape);
+    out_shape.extend_from_slice(&inner_shape);
+    // Step `t` holds `batch * inner` values of `x`, of which its first `bs <= batch` rows are
+    // packed: every range below lies inside `x` (a miss is an error, not a panic).
+    let row = batch.saturating_mul(inner);
     let data = dispatch_dtype!(input.dtype(), T => {
         let x = input.to_vec::<T>()?;
         let mut out = crate::alloc::try_with_capacity(PACK, product(PACK, &out_shape)?)?;
         for (t, &bs) in batch_sizes.iter().enumerate() {
-            let start = t * batch * inner;
-            out.extend_from_slice(&x[start..start + bs as usize * inner]);
+            let start = t.saturating_mul(row);
+            let len = (bs as usize).saturating_mul(inner);
+            let part = x.get(start..start.saturating_add(len)).ok_or_else(|| {
+                OpError::invalid(PACK, "internal: packed rows outside the input")
+            })?;
+            out.extend_from_slice(part);
         }
         Tensor::from_vec(out, &out_shape)?
     });
@@ -112,7 +132,7 @@ pub fn pad_packed_sequence(
             "expected non-empty batch_sizes and data of at least 1 dim",
         ));
     }
-    if sizes.iter().any(|&b| b <= 0) || sizes.windows(2).any(|w| w[1] > w[0]) {
+    if sizes.iter().any(|&b| b <= 0) || sizes.windows(2).any(|w| matches!(w, [a, b] if b > a)) {
         return Err(OpError::invalid(
             PAD,
             format!("batch_sizes must be positive and non-increasing, got {sizes:?}"),
@@ -121,13 +141,14 @@ pub fn pad_packed_sequence(
     let packed_rows = sizes
         .iter()
         .try_fold(0usize, |acc, &b| acc.checked_add(b as usize));
-    if packed_rows != Some(data.shape()[0]) {
+    let (rows, inner_shape) = match data.shape() {
+        [rows, rest @ ..] => (*rows, rest.to_vec()),
+        [] => (0, Vec::new()),
+    };
+    if packed_rows != Some(rows) {
         return Err(OpError::shape(
             PAD,
-            format!(
-                "batch_sizes {sizes:?} do not add up to the {} rows of data",
-                data.shape()[0]
-            ),
+            format!("batch_sizes {sizes:?} do not add up to the {rows} rows of data"),
         ));
     }
     let real_len = sizes.len();
@@ -139,28 +160,36 @@ pub fn pad_packed_sequence(
         max_len = usize::try_from(total_length)
             .map_err(|_| OpError::invalid(PAD, "total_length is too large"))?;
     }
-    let max_batch = sizes[0] as usize;
-    let inner_shape = &data.shape()[1..];
-    let inner = product(PAD, inner_shape)?;
+    // The first (largest) batch size; positive, at most `rows`.
+    let max_batch = sizes.first().map_or(0, |&b| b as usize);
+    let inner = product(PAD, &inner_shape)?;
     let mut out_shape = vec![max_len, max_batch];
-    out_shape.extend_from_slice(inner_shape);
+    out_shape.extend_from_slice(&inner_shape);
     let numel = product(PAD, &out_shape)?;
     let output = dispatch_dtype!(data.dtype(), T => {
         let x = data.to_vec::<T>()?;
         let mut out = crate::alloc::try_filled(PAD, scalar_to::<T>(padding_value), numel)?;
-        let mut offset = 0usize;
-        for (t, &bs) in sizes.iter().enumerate() {
-            let n = bs as usize * inner;
-            let dst = t * max_batch * inner;
-            out[dst..dst + n].copy_from_slice(&x[offset..offset + n]);
-            offset += n;
+        // Step `t` takes the next `bs <= max_batch` rows of `x` (they add up to its `rows`)
+        // into the first rows of its `max_batch` in `out` (`t < len(sizes) <= max_len`).
+        let mut src = x.as_slice();
+        let step = max_batch.saturating_mul(inner);
+        for (dst_step, &bs) in out.chunks_mut(step.max(1)).zip(&sizes) {
+            let n = (bs as usize).saturating_mul(inner);
+            let (Some(dst), Some((part, rest))) =
+                (dst_step.get_mut(..n), src.split_at_checked(n))
+            else {
+                return Err(OpError::invalid(PAD, "internal: packed rows outside the data"));
+            };
+            dst.copy_from_slice(part);
+            src = rest;
         }
         Tensor::from_vec(out, &out_shape)?
     });
     // lengths[b] = how many steps have more than b sequences
-    let lengths: Vec<i64> = (0..max_batch)
-        .map(|b| sizes.iter().filter(|&&s| s as usize > b).count() as i64)
-        .collect();
+    let lengths: Vec<i64> = crate::alloc::try_collect(
+        PAD,
+        (0..max_batch).map(|b| sizes.iter().filter(|&&s| s as usize > b).count() as i64),
+    )?;
     let output = if batch_first {
         output.transpose(0, 1)?
     } else {

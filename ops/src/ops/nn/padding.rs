@@ -18,9 +18,12 @@ pub enum PadMode {
 }
 
 /// Source index along one dim for output index `o` (input index `o - before`), or `None` for
-/// the constant fill.
+/// the constant fill. Non-constant modes have `size >= 1` and `0 <= before <= size` (checked by
+/// `pad`).
 fn source_index(o: usize, before: i64, size: usize, mode: PadMode) -> Option<usize> {
-    let i = o as i64 - before;
+    // `o` is below an output size that fits an i64. Saturating is exact except past i64::MAX,
+    // which only a constant pad reaches, where any index past the input is the fill.
+    let i = (o as i64).saturating_sub(before);
     let n = size as i64;
     let j = match mode {
         PadMode::Constant(_) => {
@@ -30,22 +33,17 @@ fn source_index(o: usize, before: i64, size: usize, mode: PadMode) -> Option<usi
             i
         }
         PadMode::Reflect => {
-            let period = 2 * (n - 1);
-            if period == 0 {
-                0
-            } else {
-                let m = i.rem_euclid(period);
-                if m < n {
-                    m
-                } else {
-                    period - m
-                }
+            let period = n.saturating_sub(1).saturating_mul(2);
+            match i.checked_rem_euclid(period) {
+                None => 0,
+                Some(m) if m < n => m,
+                Some(m) => period.saturating_sub(m),
             }
         }
-        PadMode::Replicate => i.clamp(0, n - 1),
-        PadMode::Circular => i.rem_euclid(n),
+        PadMode::Replicate => i.clamp(0, n.saturating_sub(1).max(0)),
+        PadMode::Circular => i.checked_rem_euclid(n)?,
     };
-    Some(j as usize)
+    usize::try_from(j).ok()
 }
 
 /// Pads `x` by `pad = [last_before, last_after, prev_before, prev_after, ...]`.
@@ -56,16 +54,24 @@ pub fn pad(x: &Tensor, pad: &[i64], mode: PadMode) -> Result<Tensor> {
         PadMode::Replicate => "aten::replication_pad",
         PadMode::Circular => "aten::_pad_circular",
     };
-    if pad.len() % 2 != 0 || pad.len() / 2 > x.dim() {
+    let nd = x.dim();
+    if pad.len() % 2 != 0 || pad.len().div_euclid(2) > nd {
         return Err(OpError::invalid(op, format!("padding length must be divisible by 2 and at most twice the number of dims ({}), got {}", x.dim(), pad.len())));
     }
-    let nd = x.dim();
     let mut before = vec![0i64; nd];
     let mut out_shape = x.shape().to_vec();
-    for (k, pair) in pad.chunks(2).enumerate() {
-        let d = nd - 1 - k;
-        let size = x.shape()[d] as i64;
-        let (b, a) = (pair[0], pair[1]);
+    // Pair k pads dim `nd - 1 - k`: the dims from the last one backwards.
+    let dims = before
+        .iter_mut()
+        .zip(out_shape.iter_mut())
+        .enumerate()
+        .rev();
+    for (pair, (d, (before_d, out_d))) in pad.chunks_exact(2).zip(dims) {
+        let &[b, a] = pair else {
+            continue;
+        };
+        let size = i64::try_from(*out_d)
+            .map_err(|_| OpError::invalid(op, format!("dimension {d} is too large")))?;
         if !matches!(mode, PadMode::Constant(_)) {
             if b < 0 || a < 0 {
                 return Err(OpError::invalid(
@@ -74,7 +80,7 @@ pub fn pad(x: &Tensor, pad: &[i64], mode: PadMode) -> Result<Tensor> {
                 ));
             }
             let limit = match mode {
-                PadMode::Reflect => size - 1,
+                PadMode::Reflect => size.saturating_sub(1),
                 PadMode::Circular => size,
                 _ => i64::MAX,
             };
@@ -85,21 +91,28 @@ pub fn pad(x: &Tensor, pad: &[i64], mode: PadMode) -> Result<Tensor> {
                 ));
             }
         }
-        let new = size.checked_add(b).and_then(|v| v.checked_add(a)).filter(|&v| v >= 0).ok_or_else(|| {
+        let new = size.checked_add(b).and_then(|v| v.checked_add(a)).and_then(|v| usize::try_from(v).ok()).ok_or_else(|| {
             OpError::invalid(op, format!("the input size {size}, plus negative padding {b} and {a} resulted in a negative output size"))
         })?;
-        before[d] = b;
-        out_shape[d] = new as usize;
+        *before_d = b;
+        *out_d = new;
     }
     let total = product(op, &out_shape)?;
-    // per-dim source tables (None = fill), then a row-major walk of the output
-    let tables: Vec<Vec<Option<usize>>> = (0..nd)
-        .map(|d| {
-            (0..out_shape[d])
-                .map(|o| source_index(o, before[d], x.shape()[d], mode))
-                .collect()
+    if total == 0 {
+        // No element to fill: a dim of any size beside a zero one needs no source table.
+        return Tensor::zeros(&out_shape, x.dtype());
+    }
+    // Per-dim source tables (None = fill), then a row-major walk of the output. Each table is
+    // as long as its dim, at most `total`.
+    let tables: Vec<Vec<Option<usize>>> = x
+        .shape()
+        .iter()
+        .zip(&out_shape)
+        .zip(&before)
+        .map(|((&size, &n), &b)| {
+            crate::alloc::try_collect(op, (0..n).map(|o| source_index(o, b, size, mode)))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let src = x.contiguous()?;
     let in_strides = crate::shape::contiguous_strides(x.shape());
     // the output is walked row by row (a row runs along the last dim): the leading dims give

@@ -10,44 +10,48 @@ use crate::tensor::Tensor;
 
 /// Softmax (or log-softmax) of rows of `size` elements strided by `inner`, one `[size, inner]`
 /// block per chunk.
-fn softmax_block<F: Real>(src: &[F], dst: &mut [F], size: usize, inner: usize, log: bool) {
+fn softmax_block<Fp: Real>(src: &[Fp], dst: &mut [Fp], size: usize, inner: usize, log: bool) {
     if inner == 1 {
         softmax_row(src, dst, log);
         return;
     }
+    // Column `i` is every `inner`-th value from `i` (`inner >= 2` here: `i < inner`).
     for i in 0..inner {
-        let mut max = F::of(f64::NEG_INFINITY);
+        let (Some(src_col), Some(dst_col)) = (src.get(i..), dst.get_mut(i..)) else {
+            return;
+        };
+        let column = || src_col.iter().step_by(inner).take(size);
+        let mut max = Fp::of(f64::NEG_INFINITY);
         let mut nan = false;
-        for j in 0..size {
-            let v = src[j * inner + i];
+        for &v in column() {
             nan |= v.is_nan();
             if v > max {
                 max = v;
             }
         }
         if nan {
-            for j in 0..size {
-                dst[j * inner + i] = F::of(f64::NAN);
+            for d in dst_col.iter_mut().step_by(inner).take(size) {
+                *d = Fp::of(f64::NAN);
             }
             continue;
         }
-        let mut sum = F::ZERO;
-        for j in 0..size {
-            let e = (src[j * inner + i] - max).exp();
+        let mut sum = Fp::ZERO;
+        for (d, &v) in dst_col.iter_mut().step_by(inner).zip(column()) {
+            let e = (v - max).exp();
             sum += e;
             if !log {
-                dst[j * inner + i] = e;
+                *d = e;
             }
         }
         if log {
             let lse = sum.ln();
-            for j in 0..size {
-                dst[j * inner + i] = src[j * inner + i] - max - lse;
+            for (d, &v) in dst_col.iter_mut().step_by(inner).zip(column()) {
+                *d = v - max - lse;
             }
         } else {
-            let inv = F::ONE / sum;
-            for j in 0..size {
-                dst[j * inner + i] *= inv;
+            let inv = Fp::ONE / sum;
+            for d in dst_col.iter_mut().step_by(inner).take(size) {
+                *d *= inv;
             }
         }
     }
@@ -57,17 +61,17 @@ fn softmax_block<F: Real>(src: &[F], dst: &mut [F], size: usize, inner: usize, l
 const LANES: usize = 8;
 
 /// Softmax (or log-softmax) of one contiguous row.
-fn softmax_row<F: Real>(src: &[F], dst: &mut [F], log: bool) {
+fn softmax_row<Fp: Real>(src: &[Fp], dst: &mut [Fp], log: bool) {
     dst.copy_from_slice(src);
     softmax_in_place(dst, log);
 }
 
 /// The sum of `f(v)` over `row` in `LANES` partial sums.
 #[inline(always)]
-fn lane_sum<F: Real>(row: &[F], f: impl Fn(F) -> F) -> F {
-    let mut sums = [F::ZERO; LANES];
+fn lane_sum<Fp: Real>(row: &[Fp], f: impl Fn(Fp) -> Fp) -> Fp {
+    let mut sums = [Fp::ZERO; LANES];
     let chunks = row.chunks_exact(LANES);
-    let tail = chunks.remainder().iter().fold(F::ZERO, |s, &v| s + f(v));
+    let tail = chunks.remainder().iter().fold(Fp::ZERO, |s, &v| s + f(v));
     for chunk in chunks {
         for (s, &v) in sums.iter_mut().zip(chunk) {
             *s += f(v);
@@ -78,7 +82,7 @@ fn lane_sum<F: Real>(row: &[F], f: impl Fn(F) -> F) -> F {
 
 /// Softmax (or log-softmax) of a contiguous row in place: lane-wise max, a vectorizable exp
 /// pass, a lane-wise sum, then the scaling pass. A row holding NaN becomes all NaN.
-pub(crate) fn softmax_in_place<F: Real>(row: &mut [F], log: bool) {
+pub(crate) fn softmax_in_place<Fp: Real>(row: &mut [Fp], log: bool) {
     match crate::ops::nn::simd::as_f32_mut(row) {
         Some(row) => softmax_in_place_f32(row, log),
         None => softmax_in_place_generic(row, log),
@@ -90,8 +94,8 @@ crate::ops::nn::simd::avx2_dispatch!(
 );
 
 #[inline(always)]
-fn softmax_in_place_generic<F: Real>(row: &mut [F], log: bool) {
-    let neg_inf = F::of(f64::NEG_INFINITY);
+fn softmax_in_place_generic<Fp: Real>(row: &mut [Fp], log: bool) {
+    let neg_inf = Fp::of(f64::NEG_INFINITY);
     let mut lanes = [neg_inf; LANES];
     let mut nan = false;
     let chunks = row.chunks_exact(LANES);
@@ -107,7 +111,7 @@ fn softmax_in_place_generic<F: Real>(row: &mut [F], log: bool) {
         }
     }
     if nan {
-        row.fill(F::of(f64::NAN));
+        row.fill(Fp::of(f64::NAN));
         return;
     }
     let max = lanes.iter().fold(max, |m, &v| if v > m { v } else { m });
@@ -120,7 +124,7 @@ fn softmax_in_place_generic<F: Real>(row: &mut [F], log: bool) {
         for v in row.iter_mut() {
             *v = (*v - max).exp();
         }
-        let inv = F::ONE / lane_sum(row, |v| v);
+        let inv = Fp::ONE / lane_sum(row, |v| v);
         for v in row.iter_mut() {
             *v *= inv;
         }
@@ -146,18 +150,24 @@ pub fn softmax(x: &Tensor, dim: i64, dtype: Option<DType>, log: bool) -> Result<
     let d = wrap_dim(op, dim, x.dim())?;
     let shape = x.shape().to_vec();
     let size = shape.get(d).copied().unwrap_or(1);
-    let inner: usize = shape.get(d + 1..).map_or(1, |s| s.iter().product());
+    // A part of the element count: it fits.
+    let inner = shape
+        .get(d.saturating_add(1)..)
+        .map_or(1, |s| s.iter().fold(1usize, |a, &v| a.saturating_mul(v)));
     with_real!(op, out_dtype, F => {
         let out = with_data::<F, _>(&x, |xs| {
-            let mut out = vec![F::ZERO; xs.len()];
-            let block = size * inner;
+            let mut out = crate::alloc::try_zeroed::<F>(op, xs.len())?;
+            let block = size.saturating_mul(inner);
             if let Some(blocks) = xs.len().checked_div(block) {
                 // parallel over blocks only when there is enough work per task
                 let per_task = if blocks > 1 && xs.len() > 1 << 15 { block } else { xs.len() };
+                // `block > 0` (the division succeeded) and divides `xs.len()` = `out.len()`.
                 for_each_chunk(&mut out, per_task, |t, dst| {
-                    let base = t * per_task;
-                    for (b, dblock) in dst.chunks_mut(block).enumerate() {
-                        let s = &xs[base + b * block..base + (b + 1) * block];
+                    let base = t.saturating_mul(per_task);
+                    let src = xs.get(base..base.saturating_add(dst.len())).ok_or_else(|| {
+                        OpError::invalid(op, "internal: softmax chunk outside the input")
+                    })?;
+                    for (s, dblock) in src.chunks(block).zip(dst.chunks_mut(block)) {
                         softmax_block(s, dblock, size, inner, log);
                     }
                     Ok(())

@@ -161,7 +161,7 @@ impl<F: Real> Held<'_, F> {
         match self {
             Held::Borrowed { guard, start, len } => guard
                 .typed::<F>()?
-                .get(*start..*start + *len)
+                .get(*start..start.saturating_add(*len))
                 .ok_or_else(|| OpError::Storage("view outside storage".into())),
             Held::Owned(v) => Ok(v),
         }
@@ -222,7 +222,7 @@ pub fn expand_list(op: &str, what: &str, v: &[i64], n: usize, default: &[i64]) -
             op,
             format!("{what} must have {n} elements, got 0"),
         )),
-        1 => Ok(vec![v[0]; n]),
+        1 => Ok(v.repeat(n)),
         len if len == n => Ok(v.to_vec()),
         len => Err(OpError::invalid(
             op,
