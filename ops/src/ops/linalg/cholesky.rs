@@ -38,7 +38,12 @@ pub fn cholesky_lower(op: &str, a: &Mat) -> Result<(Mat, i32)> {
 }
 
 /// The factors (lower, or upper when `upper`: then read from the upper triangle) and infos.
-fn factor(op: &str, name: &str, x: &Tensor, upper: bool) -> Result<(Vec<Mat>, Vec<i32>, Vec<usize>, usize)> {
+fn factor(
+    op: &str,
+    name: &str,
+    x: &Tensor,
+    upper: bool,
+) -> Result<(Vec<Mat>, Vec<i32>, Vec<usize>, usize)> {
     let b = square(op, name, x)?;
     let mut mats = Vec::new();
     let mut infos = Vec::new();

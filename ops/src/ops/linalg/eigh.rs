@@ -126,7 +126,15 @@ fn uplo(op: &str, s: &str) -> Result<bool> {
 
 /// `linalg_eigh(A, UPLO)`: (eigenvalues, eigenvectors).
 pub fn eigh(op: &str, x: &Tensor, upper: bool, vectors: bool) -> Result<(Tensor, Option<Tensor>)> {
-    let b = square(op, if vectors { "linalg.eigh" } else { "linalg.eigvalsh" }, x)?;
+    let b = square(
+        op,
+        if vectors {
+            "linalg.eigh"
+        } else {
+            "linalg.eigvalsh"
+        },
+        x,
+    )?;
     let n = b.r;
     let (mut ws, mut vs) = (Vec::new(), Vec::new());
     for m in &b.mats {

@@ -82,7 +82,17 @@ fn unpack(op: &str, lu: &Mat) -> Result<(Mat, Mat)> {
     let mut u = Mat::zeros(op, k, n)?;
     for i in 0..m {
         for j in 0..k {
-            l.set(i, j, if i == j { 1.0 } else if i > j { lu.at(i, j) } else { 0.0 });
+            l.set(
+                i,
+                j,
+                if i == j {
+                    1.0
+                } else if i > j {
+                    lu.at(i, j)
+                } else {
+                    0.0
+                },
+            );
         }
     }
     for i in 0..k {
@@ -175,7 +185,11 @@ fn k_lu_factor(a: &Args) -> Result<Arg> {
     let x = a.tensor(0)?;
     let (lu, piv, infos, _) = factor(a.op(), name, x)?;
     if let Some((i, &info)) = infos.iter().enumerate().find(|(_, &v)| v > 0) {
-        let at = if x.dim() > 2 { format!("(Batch element {i}): ") } else { String::new() };
+        let at = if x.dim() > 2 {
+            format!("(Batch element {i}): ")
+        } else {
+            String::new()
+        };
         return Err(OpError::invalid(
             a.op(),
             format!("{name}: {at}U[{info},{info}] is zero and using it on lu_solve would result in a division by zero. If you still want to perform the factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)"),
@@ -196,7 +210,12 @@ fn k_lu_factor_ex(a: &Args) -> Result<Arg> {
 }
 
 /// P, L, U (or empty tensors for what is not unpacked) of packed factors.
-fn unpack_all(op: &str, lu: &Tensor, piv: Option<&Tensor>, data: bool) -> Result<(Tensor, Tensor, Tensor)> {
+fn unpack_all(
+    op: &str,
+    lu: &Tensor,
+    piv: Option<&Tensor>,
+    data: bool,
+) -> Result<(Tensor, Tensor, Tensor)> {
     let b = batch(op, "torch.lu_unpack", lu)?;
     let (m, n) = (b.r, b.c);
     let k = m.min(n);
@@ -205,15 +224,24 @@ fn unpack_all(op: &str, lu: &Tensor, piv: Option<&Tensor>, data: bool) -> Result
         Some(pv) => {
             let pv = pv.to_vec::<i64>()?;
             if pv.len() != b.mats.len().saturating_mul(k) {
-                return Err(OpError::shape(op, "torch.lu_unpack: LU_pivots does not match the batch of LU_data"));
+                return Err(OpError::shape(
+                    op,
+                    "torch.lu_unpack: LU_pivots does not match the batch of LU_data",
+                ));
             }
             let mut ps = Vec::new();
             for chunk in pv.chunks(k.max(1)).take(b.mats.len()) {
                 let mut zero_based = Vec::new();
                 for &v in chunk {
-                    let i = usize::try_from(v.saturating_sub(1)).ok().filter(|&i| i < m).ok_or_else(|| {
-                        OpError::invalid(op, format!("torch.lu_unpack: pivot {v} is out of range [1, {m}]"))
-                    })?;
+                    let i = usize::try_from(v.saturating_sub(1))
+                        .ok()
+                        .filter(|&i| i < m)
+                        .ok_or_else(|| {
+                            OpError::invalid(
+                                op,
+                                format!("torch.lu_unpack: pivot {v} is out of range [1, {m}]"),
+                            )
+                        })?;
                     zero_based.push(i);
                 }
                 ps.push(p_matrix(op, &zero_based, m)?);
@@ -242,14 +270,22 @@ fn k_lu(a: &Args) -> Result<Arg> {
     no_pivot(a, "linalg.lu")?;
     let (lu, piv, _, _) = factor(a.op(), "linalg.lu", a.tensor(0)?)?;
     let (p, l, u) = unpack_all(a.op(), &lu, Some(&piv), true)?;
-    Ok(Arg::Tuple(vec![Arg::Tensor(p), Arg::Tensor(l), Arg::Tensor(u)]))
+    Ok(Arg::Tuple(vec![
+        Arg::Tensor(p),
+        Arg::Tensor(l),
+        Arg::Tensor(u),
+    ]))
 }
 
 fn k_lu_unpack(a: &Args) -> Result<Arg> {
     let (lu, piv) = (a.tensor(0)?, a.tensor(1)?);
     let (data, pivots) = (a.bool(2)?, a.bool(3)?);
     let (p, l, u) = unpack_all(a.op(), lu, pivots.then_some(piv), data)?;
-    Ok(Arg::Tuple(vec![Arg::Tensor(p), Arg::Tensor(l), Arg::Tensor(u)]))
+    Ok(Arg::Tuple(vec![
+        Arg::Tensor(p),
+        Arg::Tensor(l),
+        Arg::Tensor(u),
+    ]))
 }
 
 /// `linalg_lu_solve(LU, pivots, B, left, adjoint)`.
@@ -259,7 +295,11 @@ fn k_lu_solve(a: &Args) -> Result<Arg> {
     let (lu, piv, b) = (a.tensor(0)?, a.tensor(1)?, a.tensor(2)?);
     let (left, adjoint) = (a.bool(3)?, a.bool(4)?);
     // Right-hand solves are left solves of the transposes: X A = B <=> A^T X^T = B^T.
-    let bt = if left { b.clone() } else { b.transpose(-1, -2)? };
+    let bt = if left {
+        b.clone()
+    } else {
+        b.transpose(-1, -2)?
+    };
     let adj = if left { adjoint } else { !adjoint };
     let (lu_b, b_b) = broadcast_pair(op, lu, &bt)?;
     let dtype = common_float(&lu_b, &b_b);
@@ -268,7 +308,17 @@ fn k_lu_solve(a: &Args) -> Result<Arg> {
     if bb.r != fb.r {
         return Err(OpError::shape(
             op,
-            format!("{name}: Incompatible shapes of A and B for the equation {} ({}x{} and {}x{})", if left { "AX = B" } else { "XA = B" }, fb.r, fb.c, b.shape().get(b.dim().saturating_sub(2)).copied().unwrap_or(0), b.shape().last().copied().unwrap_or(0)),
+            format!(
+                "{name}: Incompatible shapes of A and B for the equation {} ({}x{} and {}x{})",
+                if left { "AX = B" } else { "XA = B" },
+                fb.r,
+                fb.c,
+                b.shape()
+                    .get(b.dim().saturating_sub(2))
+                    .copied()
+                    .unwrap_or(0),
+                b.shape().last().copied().unwrap_or(0)
+            ),
         ));
     }
     let n = fb.r;
@@ -279,12 +329,19 @@ fn k_lu_solve(a: &Args) -> Result<Arg> {
     for ((f, bm), chunk) in fb.mats.iter().zip(&bb.mats).zip(pv.chunks(n.max(1))) {
         let mut zero_based = Vec::new();
         for &v in chunk {
-            let i = usize::try_from(v.saturating_sub(1)).ok().filter(|&i| i < n).ok_or_else(|| {
-                OpError::invalid(op, format!("{name}: pivot {v} is out of range [1, {n}]"))
-            })?;
+            let i = usize::try_from(v.saturating_sub(1))
+                .ok()
+                .filter(|&i| i < n)
+                .ok_or_else(|| {
+                    OpError::invalid(op, format!("{name}: pivot {v} is out of range [1, {n}]"))
+                })?;
             zero_based.push(i);
         }
-        let fac = Lu { lu: f.clone(), piv: zero_based, info: 0 };
+        let fac = Lu {
+            lu: f.clone(),
+            piv: zero_based,
+            info: 0,
+        };
         out.push(lu_solve_one(op, &fac, bm, adj)?);
     }
     let x = stack(op, &lead(b_b.shape()), &out, bb.r, bb.c, dtype)?;
@@ -311,7 +368,11 @@ mod tests {
     #[test]
     fn pivots_reconstruction_and_solves() {
         // [[0, 2, 1], [1, 1, 0], [3, 0, 1]]: the first pivot is row 3
-        let a = Mat { r: 3, c: 3, d: vec![0., 2., 1., 1., 1., 0., 3., 0., 1.] };
+        let a = Mat {
+            r: 3,
+            c: 3,
+            d: vec![0., 2., 1., 1., 1., 0., 3., 0., 1.],
+        };
         let f = getrf(&a);
         assert_eq!(f.info, 0);
         assert_eq!(f.piv[0], 2);
@@ -322,14 +383,26 @@ mod tests {
             assert!((x - y).abs() < 1e-14);
         }
         // A x = b with x = [1, 2, 3]: b = [7, 3, 6]; A^T x = [11, 4, 4]
-        let b = Mat { r: 3, c: 1, d: vec![7., 3., 6.] };
+        let b = Mat {
+            r: 3,
+            c: 1,
+            d: vec![7., 3., 6.],
+        };
         let x = lu_solve_one("t", &f, &b, false).unwrap();
-        let bt = Mat { r: 3, c: 1, d: vec![11., 4., 4.] };
+        let bt = Mat {
+            r: 3,
+            c: 1,
+            d: vec![11., 4., 4.],
+        };
         let xt = lu_solve_one("t", &f, &bt, true).unwrap();
         for (got, want) in x.d.iter().chain(&xt.d).zip([1., 2., 3., 1., 2., 3.]) {
             assert!((got - want).abs() < 1e-14, "{x:?} {xt:?}");
         }
-        let sing = Mat { r: 2, c: 2, d: vec![1., 2., 2., 4.] };
+        let sing = Mat {
+            r: 2,
+            c: 2,
+            d: vec![1., 2., 2., 4.],
+        };
         assert_eq!(getrf(&sing).info, 2);
         assert!(inverse_or_none("t", &sing).unwrap().is_none());
     }

@@ -115,7 +115,9 @@ pub fn check_float(op: &str, name: &str, x: &Tensor) -> Result<()> {
         DType::F32 | DType::F64 => Ok(()),
         d => Err(OpError::invalid(
             op,
-            format!("{name}: Expected a floating point tensor (float32 or float64) as input. Got {d}"),
+            format!(
+                "{name}: Expected a floating point tensor (float32 or float64) as input. Got {d}"
+            ),
         )),
     }
 }
@@ -129,9 +131,7 @@ pub fn batch(op: &str, name: &str, x: &Tensor) -> Result<Batch> {
         None => {
             return Err(OpError::shape(
                 op,
-                format!(
-                    "{name}: The input tensor A must have at least 2 dimensions. Got {nd}"
-                ),
+                format!("{name}: The input tensor A must have at least 2 dimensions. Got {nd}"),
             ))
         }
     };
@@ -179,7 +179,14 @@ pub fn square(op: &str, name: &str, x: &Tensor) -> Result<Batch> {
 }
 
 /// Stacks matrices of one shape `r x c` behind the batch shape, in `dtype`.
-pub fn stack(op: &str, shape: &[usize], mats: &[Mat], r: usize, c: usize, dtype: DType) -> Result<Tensor> {
+pub fn stack(
+    op: &str,
+    shape: &[usize],
+    mats: &[Mat],
+    r: usize,
+    c: usize,
+    dtype: DType,
+) -> Result<Tensor> {
     let total = mats
         .len()
         .checked_mul(r.saturating_mul(c))
@@ -195,7 +202,13 @@ pub fn stack(op: &str, shape: &[usize], mats: &[Mat], r: usize, c: usize, dtype:
 }
 
 /// Per-matrix vectors of length `n` behind the batch shape.
-pub fn stack_vecs(op: &str, shape: &[usize], vecs: &[Vec<f64>], n: usize, dtype: DType) -> Result<Tensor> {
+pub fn stack_vecs(
+    op: &str,
+    shape: &[usize],
+    vecs: &[Vec<f64>],
+    n: usize,
+    dtype: DType,
+) -> Result<Tensor> {
     let total = vecs
         .len()
         .checked_mul(n)

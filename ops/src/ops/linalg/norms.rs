@@ -26,7 +26,10 @@ impl Ord {
         match s {
             "fro" => Ok(Ord::Fro),
             "nuc" => Ok(Ord::Nuc),
-            _ => Err(OpError::invalid(op, format!("{name}: Order {s} not supported."))),
+            _ => Err(OpError::invalid(
+                op,
+                format!("{name}: Order {s} not supported."),
+            )),
         }
     }
 
@@ -34,7 +37,10 @@ impl Ord {
         if [1.0, -1.0, 2.0, -2.0, f64::INFINITY, f64::NEG_INFINITY].contains(&p) {
             Ok(Ord::P(p))
         } else {
-            Err(OpError::invalid(op, format!("{name}: Order {p} not supported.")))
+            Err(OpError::invalid(
+                op,
+                format!("{name}: Order {p} not supported."),
+            ))
         }
     }
 }
@@ -103,7 +109,12 @@ pub fn matrix_norm(
     }
     let (d0, d1) = match dim {
         [a, b] => (wrap_dim(op, *a, nd)?, wrap_dim(op, *b, nd)?),
-        _ => return Err(OpError::invalid(op, format!("{name}: dim must be a 2-tuple. Got {dim:?}"))),
+        _ => {
+            return Err(OpError::invalid(
+                op,
+                format!("{name}: dim must be a 2-tuple. Got {dim:?}"),
+            ))
+        }
     };
     if d0 == d1 {
         return Err(OpError::invalid(
@@ -111,7 +122,10 @@ pub fn matrix_norm(
             format!("{name}: dims must be different. Got ({d0}, {d1})"),
         ));
     }
-    let mut perm: Vec<i64> = (0..nd).filter(|&d| d != d0 && d != d1).map(|d| d as i64).collect();
+    let mut perm: Vec<i64> = (0..nd)
+        .filter(|&d| d != d0 && d != d1)
+        .map(|d| d as i64)
+        .collect();
     perm.push(d0 as i64);
     perm.push(d1 as i64);
     let b = batch(op, name, &x.permute(&perm)?)?;
@@ -129,12 +143,28 @@ pub fn matrix_norm(
 
 fn k_matrix_norm(a: &Args) -> Result<Arg> {
     let ord = Ord::parse_num(a.op(), "linalg.matrix_norm", a.scalar(1)?.to_f64())?;
-    matrix_norm(a.op(), a.tensor(0)?, ord, &a.int_list(2)?, a.bool(3)?, a.opt_dtype(4)?).map(Arg::Tensor)
+    matrix_norm(
+        a.op(),
+        a.tensor(0)?,
+        ord,
+        &a.int_list(2)?,
+        a.bool(3)?,
+        a.opt_dtype(4)?,
+    )
+    .map(Arg::Tensor)
 }
 
 fn k_matrix_norm_str(a: &Args) -> Result<Arg> {
     let ord = Ord::parse_str(a.op(), "linalg.matrix_norm", a.str(1)?)?;
-    matrix_norm(a.op(), a.tensor(0)?, ord, &a.int_list(2)?, a.bool(3)?, a.opt_dtype(4)?).map(Arg::Tensor)
+    matrix_norm(
+        a.op(),
+        a.tensor(0)?,
+        ord,
+        &a.int_list(2)?,
+        a.bool(3)?,
+        a.opt_dtype(4)?,
+    )
+    .map(Arg::Tensor)
 }
 
 /// `linalg_norm(A, ord, dim, keepdim, dtype)` with a numeric or absent `ord`.
@@ -191,7 +221,15 @@ fn k_nuclear(a: &Args) -> Result<Arg> {
 }
 
 fn k_nuclear_dim(a: &Args) -> Result<Arg> {
-    matrix_norm(a.op(), a.tensor(0)?, Ord::Nuc, &a.int_list(1)?, a.bool(2)?, None).map(Arg::Tensor)
+    matrix_norm(
+        a.op(),
+        a.tensor(0)?,
+        Ord::Nuc,
+        &a.int_list(1)?,
+        a.bool(2)?,
+        None,
+    )
+    .map(Arg::Tensor)
 }
 
 /// `linalg_cond(A, p)`: `||A|| ||A^-1||`, or the ratio of extreme singular values for p = 2,
@@ -204,7 +242,10 @@ pub fn cond(op: &str, x: &Tensor, ord: Ord) -> Result<Tensor> {
         if p.abs() == 2.0 {
             for m in &b.mats {
                 let s = svd_one(op, m)?.s;
-                let (hi, lo) = (s.first().copied().unwrap_or(0.0), s.last().copied().unwrap_or(0.0));
+                let (hi, lo) = (
+                    s.first().copied().unwrap_or(0.0),
+                    s.last().copied().unwrap_or(0.0),
+                );
                 vals.push(if p > 0.0 { hi / lo } else { lo / hi });
             }
             return stack_scalars(&b.shape, vals, b.dtype);
@@ -213,7 +254,10 @@ pub fn cond(op: &str, x: &Tensor, ord: Ord) -> Result<Tensor> {
     if b.r != b.c {
         return Err(OpError::shape(
             op,
-            format!("{name}: A must be batches of square matrices, but they are {} by {} matrices", b.r, b.c),
+            format!(
+                "{name}: A must be batches of square matrices, but they are {} by {} matrices",
+                b.r, b.c
+            ),
         ));
     }
     for m in &b.mats {
@@ -258,7 +302,11 @@ mod tests {
     fn every_order_of_a_small_matrix() {
         // [[1, -2], [3, 4]]: column sums 4, 6; row sums 3, 7; fro sqrt 30;
         // singular values sqrt(15 +- sqrt(125)) = 5.116672736016927, 1.9544511501033224
-        let m = Mat { r: 2, c: 2, d: vec![1., -2., 3., 4.] };
+        let m = Mat {
+            r: 2,
+            c: 2,
+            d: vec![1., -2., 3., 4.],
+        };
         let (s1, s2) = (5.116672736016927, 1.9544511501033224);
         let cases = [
             (Ord::Fro, 30f64.sqrt()),
@@ -278,10 +326,19 @@ mod tests {
         let c = cond("t", &x, Ord::P(2.0)).unwrap().to_vec::<f64>().unwrap();
         assert!((c[0] - s1 / s2).abs() < 1e-12);
         // inf-norm condition: ||A||_inf = 7, A^-1 = [[0.4, 0.2], [-0.3, 0.1]] -> 0.6
-        let c = cond("t", &x, Ord::P(f64::INFINITY)).unwrap().to_vec::<f64>().unwrap();
+        let c = cond("t", &x, Ord::P(f64::INFINITY))
+            .unwrap()
+            .to_vec::<f64>()
+            .unwrap();
         assert!((c[0] - 4.2).abs() < 1e-12);
         let sing = Tensor::from_vec(vec![1.0f64, 2., 2., 4.], &[2, 2]).unwrap();
-        assert_eq!(cond("t", &sing, Ord::P(1.0)).unwrap().to_vec::<f64>().unwrap(), vec![f64::INFINITY]);
+        assert_eq!(
+            cond("t", &sing, Ord::P(1.0))
+                .unwrap()
+                .to_vec::<f64>()
+                .unwrap(),
+            vec![f64::INFINITY]
+        );
         // keepdim over dims (0, 2) of a 2x1x2 tensor
         let y = Tensor::from_vec(vec![1.0f64, -2., 3., 4.], &[2, 1, 2]).unwrap();
         let r = matrix_norm("t", &y, Ord::P(1.0), &[0, 2], true, None).unwrap();

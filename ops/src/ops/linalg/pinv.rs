@@ -26,10 +26,19 @@ fn tolerances(b: &Batch, atol: Option<Vec<f64>>, rtol: Option<Vec<f64>>) -> Tol 
         Some(r) => r,
         None => atol_v
             .iter()
-            .map(|&a| if atol.is_some() && a > 0.0 { 0.0 } else { default })
+            .map(|&a| {
+                if atol.is_some() && a > 0.0 {
+                    0.0
+                } else {
+                    default
+                }
+            })
             .collect(),
     };
-    Tol { atol: atol_v, rtol: rtol_v }
+    Tol {
+        atol: atol_v,
+        rtol: rtol_v,
+    }
 }
 
 /// A float or 0-d/broadcastable tensor tolerance, one value per matrix of the batch.
@@ -37,7 +46,10 @@ fn per_matrix(op: &str, b: &Batch, t: Option<&Tensor>, f: Option<f64>) -> Result
     if let Some(t) = t {
         let v = t.broadcast_to(&b.shape)?.to_vec::<f64>()?;
         if v.len() != b.mats.len() {
-            return Err(OpError::shape(op, "the tolerance does not broadcast to the batch"));
+            return Err(OpError::shape(
+                op,
+                "the tolerance does not broadcast to the batch",
+            ));
         }
         return Ok(Some(v));
     }
@@ -85,23 +97,39 @@ fn pinv_one(op: &str, m: &Mat, atol: f64, rtol: f64, hermitian: bool) -> Result<
     Ok((out, rank))
 }
 
-fn pinv(op: &str, x: &Tensor, tol: &dyn Fn(&Batch) -> Result<Tol>, hermitian: bool) -> Result<Tensor> {
+fn pinv(
+    op: &str,
+    x: &Tensor,
+    tol: &dyn Fn(&Batch) -> Result<Tol>,
+    hermitian: bool,
+) -> Result<Tensor> {
     let b = batch(op, "linalg.pinv", x)?;
     let t = tol(&b)?;
     let mut out = Vec::new();
     for (i, m) in b.mats.iter().enumerate() {
-        let (a, r) = (t.atol.get(i).copied().unwrap_or(0.0), t.rtol.get(i).copied().unwrap_or(0.0));
+        let (a, r) = (
+            t.atol.get(i).copied().unwrap_or(0.0),
+            t.rtol.get(i).copied().unwrap_or(0.0),
+        );
         out.push(pinv_one(op, m, a, r, hermitian)?.0);
     }
     stack(op, &b.shape, &out, b.c, b.r, b.dtype)
 }
 
-fn rank(op: &str, x: &Tensor, tol: &dyn Fn(&Batch) -> Result<Tol>, hermitian: bool) -> Result<Tensor> {
+fn rank(
+    op: &str,
+    x: &Tensor,
+    tol: &dyn Fn(&Batch) -> Result<Tol>,
+    hermitian: bool,
+) -> Result<Tensor> {
     let b = batch(op, "linalg.matrix_rank", x)?;
     let t = tol(&b)?;
     let mut out = Vec::new();
     for (i, m) in b.mats.iter().enumerate() {
-        let (a, r) = (t.atol.get(i).copied().unwrap_or(0.0), t.rtol.get(i).copied().unwrap_or(0.0));
+        let (a, r) = (
+            t.atol.get(i).copied().unwrap_or(0.0),
+            t.rtol.get(i).copied().unwrap_or(0.0),
+        );
         out.push(pinv_one(op, m, a, r, hermitian)?.1);
     }
     Tensor::from_vec(out, &b.shape)
@@ -109,25 +137,49 @@ fn rank(op: &str, x: &Tensor, tol: &dyn Fn(&Batch) -> Result<Tol>, hermitian: bo
 
 fn k_pinv_rcond(a: &Args) -> Result<Arg> {
     let rc = a.float(1)?;
-    let tol = |b: &Batch| Ok(tolerances(b, Some(vec![0.0; b.mats.len()]), Some(vec![rc; b.mats.len()])));
+    let tol = |b: &Batch| {
+        Ok(tolerances(
+            b,
+            Some(vec![0.0; b.mats.len()]),
+            Some(vec![rc; b.mats.len()]),
+        ))
+    };
     pinv(a.op(), a.tensor(0)?, &tol, a.bool(2)?).map(Arg::Tensor)
 }
 fn k_pinv_rcond_tensor(a: &Args) -> Result<Arg> {
     let op = a.op();
     let rc = a.tensor(1)?;
-    let tol = |b: &Batch| Ok(tolerances(b, Some(vec![0.0; b.mats.len()]), per_matrix(op, b, Some(rc), None)?));
+    let tol = |b: &Batch| {
+        Ok(tolerances(
+            b,
+            Some(vec![0.0; b.mats.len()]),
+            per_matrix(op, b, Some(rc), None)?,
+        ))
+    };
     pinv(op, a.tensor(0)?, &tol, a.bool(2)?).map(Arg::Tensor)
 }
 fn k_pinv_float(a: &Args) -> Result<Arg> {
     let (at, rt) = (a.opt_float(1)?, a.opt_float(2)?);
     let op = a.op();
-    let tol = |b: &Batch| Ok(tolerances(b, per_matrix(op, b, None, at)?, per_matrix(op, b, None, rt)?));
+    let tol = |b: &Batch| {
+        Ok(tolerances(
+            b,
+            per_matrix(op, b, None, at)?,
+            per_matrix(op, b, None, rt)?,
+        ))
+    };
     pinv(op, a.tensor(0)?, &tol, a.bool(3)?).map(Arg::Tensor)
 }
 fn k_pinv_tensor(a: &Args) -> Result<Arg> {
     let (at, rt) = (a.opt_tensor(1)?, a.opt_tensor(2)?);
     let op = a.op();
-    let tol = |b: &Batch| Ok(tolerances(b, per_matrix(op, b, at, None)?, per_matrix(op, b, rt, None)?));
+    let tol = |b: &Batch| {
+        Ok(tolerances(
+            b,
+            per_matrix(op, b, at, None)?,
+            per_matrix(op, b, rt, None)?,
+        ))
+    };
     pinv(op, a.tensor(0)?, &tol, a.bool(3)?).map(Arg::Tensor)
 }
 fn k_pinverse(a: &Args) -> Result<Arg> {
@@ -136,25 +188,49 @@ fn k_pinverse(a: &Args) -> Result<Arg> {
 
 fn k_rank_tol(a: &Args) -> Result<Arg> {
     let t = a.float(1)?;
-    let tol = |b: &Batch| Ok(tolerances(b, Some(vec![t; b.mats.len()]), Some(vec![0.0; b.mats.len()])));
+    let tol = |b: &Batch| {
+        Ok(tolerances(
+            b,
+            Some(vec![t; b.mats.len()]),
+            Some(vec![0.0; b.mats.len()]),
+        ))
+    };
     rank(a.op(), a.tensor(0)?, &tol, a.bool(2)?).map(Arg::Tensor)
 }
 fn k_rank_tol_tensor(a: &Args) -> Result<Arg> {
     let op = a.op();
     let t = a.tensor(1)?;
-    let tol = |b: &Batch| Ok(tolerances(b, per_matrix(op, b, Some(t), None)?, Some(vec![0.0; b.mats.len()])));
+    let tol = |b: &Batch| {
+        Ok(tolerances(
+            b,
+            per_matrix(op, b, Some(t), None)?,
+            Some(vec![0.0; b.mats.len()]),
+        ))
+    };
     rank(op, a.tensor(0)?, &tol, a.bool(2)?).map(Arg::Tensor)
 }
 fn k_rank_float(a: &Args) -> Result<Arg> {
     let (at, rt) = (a.opt_float(1)?, a.opt_float(2)?);
     let op = a.op();
-    let tol = |b: &Batch| Ok(tolerances(b, per_matrix(op, b, None, at)?, per_matrix(op, b, None, rt)?));
+    let tol = |b: &Batch| {
+        Ok(tolerances(
+            b,
+            per_matrix(op, b, None, at)?,
+            per_matrix(op, b, None, rt)?,
+        ))
+    };
     rank(op, a.tensor(0)?, &tol, a.bool(3)?).map(Arg::Tensor)
 }
 fn k_rank_tensor(a: &Args) -> Result<Arg> {
     let (at, rt) = (a.opt_tensor(1)?, a.opt_tensor(2)?);
     let op = a.op();
-    let tol = |b: &Batch| Ok(tolerances(b, per_matrix(op, b, at, None)?, per_matrix(op, b, rt, None)?));
+    let tol = |b: &Batch| {
+        Ok(tolerances(
+            b,
+            per_matrix(op, b, at, None)?,
+            per_matrix(op, b, rt, None)?,
+        ))
+    };
     rank(op, a.tensor(0)?, &tol, a.bool(3)?).map(Arg::Tensor)
 }
 
@@ -173,7 +249,11 @@ fn k_lstsq(a: &Args) -> Result<Arg> {
         ));
     }
     let vector = b0.dim().saturating_add(1) == x.dim();
-    let b1 = if vector { b0.unsqueeze(-1)? } else { b0.clone() };
+    let b1 = if vector {
+        b0.unsqueeze(-1)?
+    } else {
+        b0.clone()
+    };
     let (xa, xb) = broadcast_pair(op, x, &b1)?;
     let dtype = common_float(&xa, &xb);
     let ab = batch(op, name, &xa)?;
@@ -186,7 +266,8 @@ fn k_lstsq(a: &Args) -> Result<Arg> {
     }
     let (m, n, k) = (ab.r, ab.c, bb.c);
     let rcond = a.opt_float(2)?.unwrap_or(eps(ab.dtype) * (m.max(n) as f64));
-    let (mut sols, mut ranks, mut svals, mut res) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut sols, mut ranks, mut svals, mut res) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut full_rank = true;
     for (am, bm) in ab.mats.iter().zip(&bb.mats) {
         let (p, r) = pinv_one(op, am, 0.0, rcond, false)?;
@@ -253,14 +334,22 @@ mod tests {
     #[test]
     fn pinv_rank_of_tall_and_deficient_matrices() {
         // pinv of [[1, 0], [0, 2], [0, 0]] is [[1, 0, 0], [0, 0.5, 0]]
-        let m = Mat { r: 3, c: 2, d: vec![1., 0., 0., 2., 0., 0.] };
+        let m = Mat {
+            r: 3,
+            c: 2,
+            d: vec![1., 0., 0., 2., 0., 0.],
+        };
         let (p, r) = pinv_one("t", &m, 0.0, 1e-15, false).unwrap();
         assert_eq!(r, 2);
         for (x, y) in p.d.iter().zip([1., 0., 0., 0., 0.5, 0.]) {
             assert!((x - y).abs() < 1e-14, "{p:?}");
         }
         // rank one [[1, 2], [2, 4]]: pinv = A / 25, rank 1 (also through eigh)
-        let r1 = Mat { r: 2, c: 2, d: vec![1., 2., 2., 4.] };
+        let r1 = Mat {
+            r: 2,
+            c: 2,
+            d: vec![1., 2., 2., 4.],
+        };
         for herm in [false, true] {
             let (p, r) = pinv_one("t", &r1, 0.0, 1e-12, herm).unwrap();
             assert_eq!(r, 1);
@@ -270,7 +359,10 @@ mod tests {
         }
         let x = Tensor::from_vec(r1.d.clone(), &[1, 2, 2]).unwrap();
         let tol = |b: &Batch| Ok(tolerances(b, None, None));
-        assert_eq!(rank("t", &x, &tol, false).unwrap().to_vec::<i64>().unwrap(), vec![1]);
+        assert_eq!(
+            rank("t", &x, &tol, false).unwrap().to_vec::<i64>().unwrap(),
+            vec![1]
+        );
         let b = batch("t", "t", &x).unwrap();
         let t = tolerances(&b, Some(vec![0.5]), None);
         assert_eq!(t.rtol, vec![0.0]);

@@ -17,7 +17,11 @@ pub fn geqrf(a: &mut Mat) -> Vec<f64> {
     for col in 0..k {
         let alpha = a.at(col, col);
         let below = (0..m).skip_while(|&i| i <= col);
-        let xnorm = below.clone().map(|i| a.at(i, col).powi(2)).sum::<f64>().sqrt();
+        let xnorm = below
+            .clone()
+            .map(|i| a.at(i, col).powi(2))
+            .sum::<f64>()
+            .sqrt();
         if xnorm == 0.0 {
             taus.push(0.0);
             continue;
@@ -30,7 +34,11 @@ pub fn geqrf(a: &mut Mat) -> Vec<f64> {
         }
         a.set(col, col, beta);
         for j in (0..n).skip_while(|&j| j <= col) {
-            let w = a.at(col, j) + below.clone().map(|i| a.at(i, col) * a.at(i, j)).sum::<f64>();
+            let w = a.at(col, j)
+                + below
+                    .clone()
+                    .map(|i| a.at(i, col) * a.at(i, j))
+                    .sum::<f64>();
             a.set(col, j, a.at(col, j) - tau * w);
             for i in below.clone() {
                 a.set(i, j, a.at(i, j) - tau * w * a.at(i, col));
@@ -136,11 +144,21 @@ mod tests {
     #[test]
     fn matches_lapack_signs() {
         // torch.linalg.qr (float64) of the textbook matrix: R = [[-14,-21,14],[0,-175,70],[0,0,-35]]
-        let a = Tensor::from_vec(vec![12.0f64, -51., 4., 6., 167., -68., -4., 24., -41.], &[3, 3]).unwrap();
+        let a = Tensor::from_vec(
+            vec![12.0f64, -51., 4., 6., 167., -68., -4., 24., -41.],
+            &[3, 3],
+        )
+        .unwrap();
         let (q, r) = qr("t", &a, "reduced").unwrap();
-        near(&r.to_vec::<f64>().unwrap(), &[-14., -21., 14., 0., -175., 70., 0., 0., -35.]);
+        near(
+            &r.to_vec::<f64>().unwrap(),
+            &[-14., -21., 14., 0., -175., 70., 0., 0., -35.],
+        );
         let qv = q.to_vec::<f64>().unwrap();
-        near(&qv[..3], &[-6. / 7., 0.3942857142857143, 0.33142857142857146]);
+        near(
+            &qv[..3],
+            &[-6. / 7., 0.3942857142857143, 0.33142857142857146],
+        );
         // complete mode of a 3x2 matrix: Q is 3x3, R is 3x2; torch: Q[:, 2] = [0.4082, -0.8165, 0.4082]
         let b = Tensor::from_vec(vec![1.0f64, 2., 3., 4., 5., 6.], &[3, 2]).unwrap();
         let (q, r) = qr("t", &b, "complete").unwrap();

@@ -51,7 +51,10 @@ pub fn solve_triangular(
     if ab.r != ab.c {
         return Err(OpError::shape(
             op,
-            format!("{name}: A must be batches of square matrices, but they are {} by {} matrices", ab.r, ab.c),
+            format!(
+                "{name}: A must be batches of square matrices, but they are {} by {} matrices",
+                ab.r, ab.c
+            ),
         ));
     }
     let need = if left { bb.r } else { bb.c };
@@ -61,7 +64,10 @@ pub fn solve_triangular(
             format!(
                 "{name}: Incompatible shapes of A and B for the equation {} ({}x{} and {}x{})",
                 if left { "AX = B" } else { "XA = B" },
-                ab.r, ab.c, bb.r, bb.c
+                ab.r,
+                ab.c,
+                bb.r,
+                bb.c
             ),
         ));
     }
@@ -79,7 +85,14 @@ pub fn solve_triangular(
 }
 
 fn k_solve_triangular(a: &Args) -> Result<Arg> {
-    solve_triangular(a.tensor(0)?, a.tensor(1)?, a.bool(2)?, a.bool(3)?, a.bool(4)?).map(Arg::Tensor)
+    solve_triangular(
+        a.tensor(0)?,
+        a.tensor(1)?,
+        a.bool(2)?,
+        a.bool(3)?,
+        a.bool(4)?,
+    )
+    .map(Arg::Tensor)
 }
 
 /// `triangular_solve(B, A, upper, transpose, unitriangular)` -> (X, A.clone()).

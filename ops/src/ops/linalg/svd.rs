@@ -37,7 +37,10 @@ fn tall(op: &str, a: &Mat) -> Result<Svd> {
                     beta += y * y;
                     gamma += x * y;
                 }
-                if gamma == 0.0 || gamma.abs() <= f64::EPSILON * (alpha * beta).sqrt() || gamma.is_nan() {
+                if gamma == 0.0
+                    || gamma.abs() <= f64::EPSILON * (alpha * beta).sqrt()
+                    || gamma.is_nan()
+                {
                     continue;
                 }
                 rotated = true;
@@ -70,8 +73,18 @@ fn tall(op: &str, a: &Mat) -> Result<Svd> {
         .map(|j| (0..m).map(|i| u.at(i, j).powi(2)).sum::<f64>().sqrt())
         .collect();
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&i, &j| norms.get(j).copied().unwrap_or(0.0).total_cmp(&norms.get(i).copied().unwrap_or(0.0)));
-    let smax = order.first().and_then(|&i| norms.get(i)).copied().unwrap_or(0.0);
+    order.sort_by(|&i, &j| {
+        norms
+            .get(j)
+            .copied()
+            .unwrap_or(0.0)
+            .total_cmp(&norms.get(i).copied().unwrap_or(0.0))
+    });
+    let smax = order
+        .first()
+        .and_then(|&i| norms.get(i))
+        .copied()
+        .unwrap_or(0.0);
     let tiny = smax * f64::EPSILON * (m.max(n) as f64);
     let mut su = Mat::zeros(op, m, n)?;
     let mut sv = Mat::zeros(op, n, n)?;
@@ -119,7 +132,9 @@ pub fn complete(op: &str, q: &Mat, valid: &[bool], cols: usize) -> Result<Mat> {
             let mut cand: Vec<f64> = (0..r).map(|i| if i == e { 1.0 } else { 0.0 }).collect();
             for _ in 0..2 {
                 for &h in &have {
-                    let dot: f64 = (0..r).map(|i| out.at(i, h) * cand.get(i).copied().unwrap_or(0.0)).sum();
+                    let dot: f64 = (0..r)
+                        .map(|i| out.at(i, h) * cand.get(i).copied().unwrap_or(0.0))
+                        .sum();
                     for (i, c) in cand.iter_mut().enumerate() {
                         *c -= dot * out.at(i, h);
                     }
@@ -145,7 +160,11 @@ pub fn svd_one(op: &str, a: &Mat) -> Result<Svd> {
     } else {
         // A^T = V S U^T.
         let t = tall(op, &a.t(op)?)?;
-        Ok(Svd { u: t.v, s: t.s, v: t.u })
+        Ok(Svd {
+            u: t.v,
+            s: t.s,
+            v: t.u,
+        })
     }
 }
 
@@ -153,7 +172,10 @@ pub fn svd_one(op: &str, a: &Mat) -> Result<Svd> {
 fn full(op: &str, d: &Svd) -> Result<(Mat, Mat)> {
     let vu = vec![true; d.u.c];
     let vv = vec![true; d.v.c];
-    Ok((complete(op, &d.u, &vu, d.u.r)?, complete(op, &d.v, &vv, d.v.r)?))
+    Ok((
+        complete(op, &d.u, &vu, d.u.r)?,
+        complete(op, &d.v, &vv, d.v.r)?,
+    ))
 }
 
 /// `linalg_svd(A, full_matrices)`: (U, S, Vh).
@@ -165,7 +187,11 @@ pub fn linalg_svd(op: &str, x: &Tensor, full_matrices: bool) -> Result<(Tensor, 
     let (mut us, mut ss, mut vhs) = (Vec::new(), Vec::new(), Vec::new());
     for a in &b.mats {
         let d = svd_one(op, a)?;
-        let (u, v) = if full_matrices { full(op, &d)? } else { (d.u, d.v) };
+        let (u, v) = if full_matrices {
+            full(op, &d)?
+        } else {
+            (d.u, d.v)
+        };
         us.push(u);
         vhs.push(v.t(op)?);
         ss.push(d.s);
@@ -201,7 +227,11 @@ fn no_driver(a: &Args, i: usize) -> Result<()> {
 fn k_linalg_svd(a: &Args) -> Result<Arg> {
     no_driver(a, 2)?;
     let (u, s, vh) = linalg_svd(a.op(), a.tensor(0)?, a.bool(1)?)?;
-    Ok(Arg::Tuple(vec![Arg::Tensor(u), Arg::Tensor(s), Arg::Tensor(vh)]))
+    Ok(Arg::Tuple(vec![
+        Arg::Tensor(u),
+        Arg::Tensor(s),
+        Arg::Tensor(vh),
+    ]))
 }
 
 fn k_svdvals(a: &Args) -> Result<Arg> {
@@ -216,7 +246,13 @@ fn k_svd(a: &Args) -> Result<Arg> {
     if !uv {
         let s = svdvals(a.op(), x)?;
         let lead = super::mat::lead(x.shape());
-        let (m, n) = (x.shape().get(x.dim().saturating_sub(2)).copied().unwrap_or(0), x.shape().last().copied().unwrap_or(0));
+        let (m, n) = (
+            x.shape()
+                .get(x.dim().saturating_sub(2))
+                .copied()
+                .unwrap_or(0),
+            x.shape().last().copied().unwrap_or(0),
+        );
         let mut su = lead.clone();
         su.extend([m, m]);
         let mut sv = lead;
@@ -276,11 +312,19 @@ mod tests {
     #[test]
     fn tall_wide_and_rank_deficient() {
         // torch.linalg.svdvals([[1,2],[3,4],[5,6]], float64) = [9.525518091565107, 0.5143005806586441]
-        let a = Mat { r: 3, c: 2, d: vec![1., 2., 3., 4., 5., 6.] };
+        let a = Mat {
+            r: 3,
+            c: 2,
+            d: vec![1., 2., 3., 4., 5., 6.],
+        };
         check(&a, &[9.525518091565107, 0.5143005806586441]);
         check(&a.t("t").unwrap(), &[9.525518091565107, 0.5143005806586441]);
         // rank one: [[1, 2], [2, 4]] has singular values 5, 0
-        let r1 = Mat { r: 2, c: 2, d: vec![1., 2., 2., 4.] };
+        let r1 = Mat {
+            r: 2,
+            c: 2,
+            d: vec![1., 2., 2., 4.],
+        };
         check(&r1, &[5.0, 0.0]);
     }
 }
