@@ -2719,5 +2719,126 @@ def _():
     rhs = torch.randn(2, 3)
     return dict(module=script(m), inputs=(x, xn, q, a, b, v, ints, mats, rhs), eager=m)
 
+
+# --- issue 12: linear-algebra decompositions (Cholesky, QR, eigh, SVD, LU, norms, solvers) ---
+# Eigenvectors and singular vectors are defined only up to sign: these models return the values
+# and sign-invariant forms (reconstructions, abs, projectors), never the raw vectors.
+
+
+class _LinalgDecompositions(nn.Module):
+    def forward(self, a, r, ad):
+        n = a.size(-1)
+        eye = torch.eye(n, dtype=a.dtype)
+        spd = a @ a.transpose(-2, -1) + float(n) * eye
+        chol = torch.linalg.cholesky(spd)
+        chol_u = torch.linalg.cholesky(spd, upper=True)
+        chol_ex, info = torch.linalg.cholesky_ex(spd)
+        q, rr = torch.linalg.qr(r)
+        qc, rc = torch.linalg.qr(r, mode="complete")
+        q_empty, r_only = torch.linalg.qr(r, mode="r")
+        qw, rw = torch.linalg.qr(r.transpose(-2, -1))
+        w, v = torch.linalg.eigh(spd)
+        w_upper = torch.linalg.eigvalsh(spd, UPLO="U")
+        eig_back = (v * w.unsqueeze(-2)) @ v.transpose(-2, -1)
+        u, s, vh = torch.linalg.svd(r, full_matrices=False)
+        svd_back = (u * s.unsqueeze(-2)) @ vh
+        uf, sf, vhf = torch.linalg.svd(r)
+        u_old, s_old, v_old = torch.svd(r)
+        _, s_only, v_zero = torch.svd(r, compute_uv=False)
+        spd_d = ad @ ad.transpose(-2, -1) + float(n) * torch.eye(n, dtype=ad.dtype)
+        wd, vd = torch.linalg.eigh(spd_d)
+        ud, sd, vhd = torch.linalg.svd(ad)
+        qd, rd = torch.linalg.qr(ad)
+        return (chol, chol_u, chol_ex, info, q, rr, qc, rc, q_empty, r_only, qw, rw,
+                w, w_upper, eig_back, v.abs(), u.abs(), s, vh.abs(), svd_back, torch.linalg.svdvals(r),
+                uf @ uf.transpose(-2, -1), uf[..., :3].abs(), sf, vhf.abs(),
+                (u_old * s_old.unsqueeze(-2)) @ v_old.transpose(-2, -1), s_only, v_zero,
+                wd, vd.abs(), (vd * wd.unsqueeze(-2)) @ vd.transpose(-2, -1), sd, ud.abs(), vhd.abs(),
+                qd, rd, torch.linalg.svdvals(ad.transpose(-2, -1)))
+
+
+@case("linalg_decompositions_scripted", 12, "linalg.cholesky (lower, upper), cholesky_ex (info), linalg.qr "
+      "(reduced, complete, r, wide) with LAPACK's signs, linalg.eigh / eigvalsh (UPLO), linalg.svd (thin and full), "
+      "svdvals, torch.svd (compute_uv False), in float32 (2x4x4 SPD, 2x5x3) and float64 (3x4x4); vectors are "
+      "returned in sign-invariant forms (abs, reconstructions, projectors).", kind="scripted")
+def _():
+    m = _LinalgDecompositions()
+    a = torch.randn(2, 4, 4)
+    r = torch.randn(2, 5, 3)
+    ad = torch.randn(3, 4, 4, dtype=torch.float64)
+    return dict(module=script(m), inputs=(a, r, ad), eager=m)
+
+
+class _LinalgSolvers(nn.Module):
+    def forward(self, a, b, r, rb):
+        n = a.size(-1)
+        eye = torch.eye(n, dtype=a.dtype)
+        spd = a @ a.transpose(-2, -1) + float(n) * eye
+        g = a + 3.0 * eye
+        low = torch.linalg.cholesky(spd)
+        up = low.transpose(-2, -1)
+        lu, piv = torch.linalg.lu_factor(g)
+        lu_ex, piv_ex, info = torch.linalg.lu_factor_ex(g)
+        p, l, u = torch.linalg.lu(g)
+        p2, l2, u2 = torch.lu_unpack(lu, piv)
+        lw, pw = torch.linalg.lu_factor(r.transpose(-2, -1))
+        pr, lr, ur = torch.linalg.lu(r)
+        tri, coeff = torch.triangular_solve(b, up)
+        tri_t, _ = torch.triangular_solve(b, low, upper=False, transpose=True)
+        rank_low = r[..., :2] @ r[..., :2].transpose(-2, -1)
+        return (torch.cholesky_solve(b, low), torch.cholesky_solve(b, up, upper=True),
+                torch.cholesky_inverse(low), torch.cholesky_inverse(up, upper=True),
+                torch.linalg.solve_triangular(low, b, upper=False),
+                torch.linalg.solve_triangular(up, b, upper=True, unitriangular=True),
+                torch.linalg.solve_triangular(low, b.transpose(-2, -1), upper=False, left=False),
+                tri, coeff, tri_t,
+                lu, piv, lu_ex, piv_ex, info, p, l, u, p2, l2, u2, lw, pw, pr, lr, ur,
+                torch.linalg.lu_solve(lu, piv, b), torch.linalg.lu_solve(lu, piv, b, adjoint=True),
+                torch.linalg.lu_solve(lu, piv, b.transpose(-2, -1), left=False),
+                torch.linalg.lstsq(r, rb).solution, torch.linalg.lstsq(r.transpose(-2, -1), rb[..., :3, :]).solution,
+                torch.linalg.pinv(r), torch.linalg.pinv(spd, hermitian=True), torch.pinverse(r),
+                torch.linalg.pinv(r, atol=0.5), torch.linalg.matrix_rank(r), torch.linalg.matrix_rank(rank_low),
+                torch.linalg.matrix_rank(rank_low, hermitian=True), torch.linalg.matrix_rank(r, atol=1.0, rtol=0.0))
+
+
+@case("linalg_solvers_scripted", 12, "cholesky_solve / cholesky_inverse (lower, upper), linalg.solve_triangular "
+      "(upper, lower, unitriangular, right), triangular_solve (transpose), linalg.lu_factor(_ex), linalg.lu (square and "
+      "rectangular), lu_unpack, linalg.lu_solve (adjoint, right), linalg.lstsq (tall, wide), linalg.pinv (hermitian, "
+      "atol), pinverse, linalg.matrix_rank (hermitian, atol/rtol) on float32 2x4x4 and 2x5x3 batches.", kind="scripted")
+def _():
+    m = _LinalgSolvers()
+    a = torch.randn(2, 4, 4)
+    b = torch.randn(2, 4, 2)
+    r = torch.randn(2, 5, 3)
+    rb = torch.randn(2, 5, 2)
+    return dict(module=script(m), inputs=(a, b, r, rb), eager=m)
+
+
+class _LinalgNorms(nn.Module):
+    def forward(self, a, r, ad):
+        g = a + 3.0 * torch.eye(a.size(-1), dtype=a.dtype)
+        return (torch.linalg.matrix_norm(a), torch.linalg.matrix_norm(a, "nuc"), torch.linalg.matrix_norm(a, 1),
+                torch.linalg.matrix_norm(a, -1), torch.linalg.matrix_norm(a, 2), torch.linalg.matrix_norm(a, -2),
+                torch.linalg.matrix_norm(a, float("inf")), torch.linalg.matrix_norm(a, -float("inf")),
+                torch.linalg.matrix_norm(r, 1, dim=(0, 2), keepdim=True), torch.linalg.matrix_norm(ad, "nuc"),
+                torch.linalg.norm(a), torch.linalg.norm(a[0], "fro"), torch.linalg.norm(a[0], float("inf")),
+                torch.linalg.norm(a, 2, dim=(-2, -1)), torch.linalg.norm(a, 3.0, dim=(-1,)),
+                torch.linalg.norm(r, "nuc", dim=(1, 2), keepdim=True),
+                torch.norm(a, p="fro", dim=(1, 2)), torch.norm(a, p="nuc", dim=(1, 2)),
+                torch.linalg.cond(g), torch.linalg.cond(g, "fro"), torch.linalg.cond(g, 1),
+                torch.linalg.cond(g, -float("inf")), torch.linalg.cond(r), torch.linalg.cond(r, -2),
+                torch.linalg.cond(ad))
+
+
+@case("linalg_norms_scripted", 12, "linalg.matrix_norm (fro, nuc, 1, -1, 2, -2, inf, -inf, dim and keepdim), "
+      "linalg.norm (vector and matrix orders), torch.norm with p='fro' / 'nuc', linalg.cond (2, fro, 1, -inf, "
+      "rectangular, -2) on float32 2x4x4 / 2x5x3 and float64 3x4x4 inputs.", kind="scripted")
+def _():
+    m = _LinalgNorms()
+    a = torch.randn(2, 4, 4)
+    r = torch.randn(2, 5, 3)
+    ad = torch.randn(3, 4, 4, dtype=torch.float64)
+    return dict(module=script(m), inputs=(a, r, ad), eager=m)
+
 if __name__ == "__main__":
     main()
