@@ -37,13 +37,12 @@ pub fn cholesky_lower(op: &str, a: &Mat) -> Result<(Mat, i32)> {
     Ok((l, 0))
 }
 
+/// The factors of a batch, their infos (0, or the order of the first minor that is not
+/// positive-definite), the batch's leading shape and the matrices' order.
+type Factors = (Vec<Mat>, Vec<i32>, Vec<usize>, usize);
+
 /// The factors (lower, or upper when `upper`: then read from the upper triangle) and infos.
-fn factor(
-    op: &str,
-    name: &str,
-    x: &Tensor,
-    upper: bool,
-) -> Result<(Vec<Mat>, Vec<i32>, Vec<usize>, usize)> {
+fn factor(op: &str, name: &str, x: &Tensor, upper: bool) -> Result<Factors> {
     let b = square(op, name, x)?;
     let mut mats = Vec::new();
     let mut infos = Vec::new();

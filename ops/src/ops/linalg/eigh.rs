@@ -198,8 +198,8 @@ mod tests {
         // V diag(w) V^T = A, and the largest entry of each vector is positive
         let mut vd = v.clone();
         for i in 0..3 {
-            for j in 0..3 {
-                vd.set(i, j, v.at(i, j) * w[j]);
+            for (j, &wj) in w.iter().enumerate() {
+                vd.set(i, j, v.at(i, j) * wj);
             }
         }
         let back = vd.matmul("t", &v.t("t").unwrap()).unwrap();
