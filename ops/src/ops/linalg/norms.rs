@@ -301,13 +301,13 @@ mod tests {
     #[test]
     fn every_order_of_a_small_matrix() {
         // [[1, -2], [3, 4]]: column sums 4, 6; row sums 3, 7; fro sqrt 30;
-        // singular values sqrt(15 +- sqrt(125)) = 5.116672736016927, 1.9544511501033224
+        // singular values sqrt(15 +- sqrt(125)) (A^T A = [[10, 10], [10, 20]])
         let m = Mat {
             r: 2,
             c: 2,
             d: vec![1., -2., 3., 4.],
         };
-        let (s1, s2) = (5.116672736016927, 1.9544511501033224);
+        let (s1, s2) = ((15.0 + 125f64.sqrt()).sqrt(), (15.0 - 125f64.sqrt()).sqrt());
         let cases = [
             (Ord::Fro, 30f64.sqrt()),
             (Ord::Nuc, s1 + s2),

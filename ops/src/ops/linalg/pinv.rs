@@ -136,6 +136,12 @@ fn rank(
 }
 
 fn k_pinv_rcond(a: &Args) -> Result<Arg> {
+    pinv_rcond(a, a.bool(2)?)
+}
+
+/// `linalg_pinv(self, float rcond, hermitian)`; `pinverse(self, rcond)` is it with
+/// `hermitian=False` (its schema has no third argument).
+fn pinv_rcond(a: &Args, hermitian: bool) -> Result<Arg> {
     let rc = a.float(1)?;
     let tol = |b: &Batch| {
         Ok(tolerances(
@@ -144,7 +150,7 @@ fn k_pinv_rcond(a: &Args) -> Result<Arg> {
             Some(vec![rc; b.mats.len()]),
         ))
     };
-    pinv(a.op(), a.tensor(0)?, &tol, a.bool(2)?).map(Arg::Tensor)
+    pinv(a.op(), a.tensor(0)?, &tol, hermitian).map(Arg::Tensor)
 }
 fn k_pinv_rcond_tensor(a: &Args) -> Result<Arg> {
     let op = a.op();
@@ -183,7 +189,7 @@ fn k_pinv_tensor(a: &Args) -> Result<Arg> {
     pinv(op, a.tensor(0)?, &tol, a.bool(3)?).map(Arg::Tensor)
 }
 fn k_pinverse(a: &Args) -> Result<Arg> {
-    k_pinv_rcond(a)
+    pinv_rcond(a, false)
 }
 
 fn k_rank_tol(a: &Args) -> Result<Arg> {
