@@ -135,6 +135,33 @@ fn rank(
     Tensor::from_vec(out, &b.shape)
 }
 
+/// The tolerances of the `atol_rtol_float` overloads (pinv and matrix_rank alike): optional
+/// floats `atol` and `rtol` at arguments 1 and 2.
+fn atol_rtol_floats<'a>(a: &'a Args) -> Result<impl Fn(&Batch) -> Result<Tol> + 'a> {
+    let (at, rt) = (a.opt_float(1)?, a.opt_float(2)?);
+    let op = a.op();
+    Ok(move |b: &Batch| {
+        Ok(tolerances(
+            b,
+            per_matrix(op, b, None, at)?,
+            per_matrix(op, b, None, rt)?,
+        ))
+    })
+}
+
+/// The tolerances of the `atol_rtol_tensor` overloads: optional tensors broadcast to the batch.
+fn atol_rtol_tensors<'a>(a: &'a Args) -> Result<impl Fn(&Batch) -> Result<Tol> + 'a> {
+    let (at, rt) = (a.opt_tensor(1)?, a.opt_tensor(2)?);
+    let op = a.op();
+    Ok(move |b: &Batch| {
+        Ok(tolerances(
+            b,
+            per_matrix(op, b, at, None)?,
+            per_matrix(op, b, rt, None)?,
+        ))
+    })
+}
+
 fn k_pinv_rcond(a: &Args) -> Result<Arg> {
     pinv_rcond(a, a.bool(2)?)
 }
@@ -165,28 +192,10 @@ fn k_pinv_rcond_tensor(a: &Args) -> Result<Arg> {
     pinv(op, a.tensor(0)?, &tol, a.bool(2)?).map(Arg::Tensor)
 }
 fn k_pinv_float(a: &Args) -> Result<Arg> {
-    let (at, rt) = (a.opt_float(1)?, a.opt_float(2)?);
-    let op = a.op();
-    let tol = |b: &Batch| {
-        Ok(tolerances(
-            b,
-            per_matrix(op, b, None, at)?,
-            per_matrix(op, b, None, rt)?,
-        ))
-    };
-    pinv(op, a.tensor(0)?, &tol, a.bool(3)?).map(Arg::Tensor)
+    pinv(a.op(), a.tensor(0)?, &atol_rtol_floats(a)?, a.bool(3)?).map(Arg::Tensor)
 }
 fn k_pinv_tensor(a: &Args) -> Result<Arg> {
-    let (at, rt) = (a.opt_tensor(1)?, a.opt_tensor(2)?);
-    let op = a.op();
-    let tol = |b: &Batch| {
-        Ok(tolerances(
-            b,
-            per_matrix(op, b, at, None)?,
-            per_matrix(op, b, rt, None)?,
-        ))
-    };
-    pinv(op, a.tensor(0)?, &tol, a.bool(3)?).map(Arg::Tensor)
+    pinv(a.op(), a.tensor(0)?, &atol_rtol_tensors(a)?, a.bool(3)?).map(Arg::Tensor)
 }
 fn k_pinverse(a: &Args) -> Result<Arg> {
     pinv_rcond(a, false)
@@ -216,28 +225,10 @@ fn k_rank_tol_tensor(a: &Args) -> Result<Arg> {
     rank(op, a.tensor(0)?, &tol, a.bool(2)?).map(Arg::Tensor)
 }
 fn k_rank_float(a: &Args) -> Result<Arg> {
-    let (at, rt) = (a.opt_float(1)?, a.opt_float(2)?);
-    let op = a.op();
-    let tol = |b: &Batch| {
-        Ok(tolerances(
-            b,
-            per_matrix(op, b, None, at)?,
-            per_matrix(op, b, None, rt)?,
-        ))
-    };
-    rank(op, a.tensor(0)?, &tol, a.bool(3)?).map(Arg::Tensor)
+    rank(a.op(), a.tensor(0)?, &atol_rtol_floats(a)?, a.bool(3)?).map(Arg::Tensor)
 }
 fn k_rank_tensor(a: &Args) -> Result<Arg> {
-    let (at, rt) = (a.opt_tensor(1)?, a.opt_tensor(2)?);
-    let op = a.op();
-    let tol = |b: &Batch| {
-        Ok(tolerances(
-            b,
-            per_matrix(op, b, at, None)?,
-            per_matrix(op, b, rt, None)?,
-        ))
-    };
-    rank(op, a.tensor(0)?, &tol, a.bool(3)?).map(Arg::Tensor)
+    rank(a.op(), a.tensor(0)?, &atol_rtol_tensors(a)?, a.bool(3)?).map(Arg::Tensor)
 }
 
 /// `linalg_lstsq(A, B, rcond, driver)`: the minimum-norm least-squares solution (the SVD cut
