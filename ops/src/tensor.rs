@@ -728,7 +728,7 @@ impl Tensor {
                 if S::DTYPE == T::DTYPE {
                     out.extend_from_slice(bytemuck::cast_slice::<S, T>(slice));
                 } else {
-                    out.extend(slice.iter().map(|&v| v.cast::<T>()));
+                    crate::dtype::extend_converted(&mut out, slice);
                 }
             } else {
                 let mut outside = false;

@@ -3,19 +3,11 @@
 //! 1, 2 and 3 threads, with uneven splits, several panels per thread, bias, stride, padding and
 //! dilation.
 
+mod nn_support;
+
+use nn_support::rand_vec;
 use torchscript_ops::parallel::Executor;
 use torchscript_ops::{Arg, Registry, Tensor};
-
-fn rand_vec(n: usize, seed: &mut u64) -> Vec<f32> {
-    (0..n)
-        .map(|_| {
-            *seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((*seed >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
-}
 
 fn ints(v: &[i64]) -> Arg {
     Arg::List(v.iter().map(|&i| Arg::Int(i)).collect())

@@ -1,18 +1,10 @@
 //! The specialised depthwise kernels (3x3/5x5, stride 1/2, padding k/2) against a naive
 //! reference on pseudo-random inputs with odd and tiny sizes, with and without bias.
 
-use torchscript_ops::{Arg, Registry, Tensor};
+mod nn_support;
 
-fn rand_vec(n: usize, seed: &mut u64) -> Vec<f32> {
-    (0..n)
-        .map(|_| {
-            *seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((*seed >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
-}
+use nn_support::rand_vec;
+use torchscript_ops::{Arg, Registry, Tensor};
 
 fn ints(v: &[i64]) -> Arg {
     Arg::List(v.iter().map(|&i| Arg::Int(i)).collect())

@@ -25,6 +25,18 @@ pub fn sin_t(shape: &[usize], seed: f64, scale: f64, dtype: DType) -> Tensor {
         .unwrap()
 }
 
+/// Pseudo-random values in [-1, 1) from a linear congruential generator (`seed` advances).
+pub fn rand_vec(n: usize, seed: &mut u64) -> Vec<f32> {
+    (0..n)
+        .map(|_| {
+            *seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((*seed >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
+
 struct Words(Vec<u32>);
 
 impl AsRef<[u8]> for Words {

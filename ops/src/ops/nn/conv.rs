@@ -1,7 +1,9 @@
 //! 2-D convolution kernels (grouped, dilated, strided, transposed): im2col + gemm, direct depthwise.
 
 use crate::error::{OpError, Result};
-use crate::ops::nn::gemm_kernels::{matmul_banded, matmul_into, parallelism_for, Mat};
+use crate::ops::nn::gemm_kernels::{
+    matmul_banded, matmul_into, parallelism_for, Banded, Mat, Start,
+};
 use crate::ops::nn::util::{
     finish, for_each_chunk, opt_vec, product, runs_parallel, try_with_scratch, with_data,
     with_real, with_scratch, Real,
@@ -494,18 +496,25 @@ fn conv2d_kernel<F: Real>(
         } else if let Some(band_rows) = banded_rows(d, ocg, kdim, plane, pointwise, tasks) {
             // one parallel region: each thread unfolds its own bands of output rows and
             // multiplies them (the bias is written by the band that owns the columns)
-            let init = bias.map(|b| &b[gi * ocg..(gi + 1) * ocg]);
+            let start = match bias {
+                Some(b) => Start::RowValues(&b[gi * ocg..(gi + 1) * ocg]),
+                None => Start::Zero,
+            };
+            let shape = Banded {
+                m: ocg,
+                n: plane,
+                k: kdim,
+                dst_rs: plane,
+                start,
+                lhs: Mat::rows(w_g, 0, kdim),
+                scale: F::ONE,
+                unit: d.ow,
+                units_per_panel: band_rows,
+            };
             matmul_banded(
                 op,
-                ocg,
-                plane,
-                kdim,
                 dst,
-                plane,
-                init,
-                Mat::rows(w_g, 0, kdim),
-                d.ow,
-                band_rows,
+                shape,
                 |cols, panel| {
                     let (oy0, oy1) = (cols.start / d.ow, cols.end.div_ceil(d.ow));
                     im2col(x_g, d, cg, p, panel, oy0, oy1, false);

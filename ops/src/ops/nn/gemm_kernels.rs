@@ -37,7 +37,7 @@ impl<'a, T> Mat<'a, T> {
 
 /// True when every element of a `rows x cols` matrix at `offset` with strides `rs`/`cs` lies
 /// inside a slice of `len` elements.
-fn fits(len: usize, offset: usize, rows: usize, cols: usize, rs: usize, cs: usize) -> bool {
+pub(crate) fn fits(len: usize, offset: usize, rows: usize, cols: usize, rs: usize, cs: usize) -> bool {
     if rows == 0 || cols == 0 {
         return true;
     }
@@ -133,29 +133,58 @@ pub fn matmul_into<T: Real>(
     Ok(())
 }
 
-/// `dst[m, n] = init + lhs[m, k] * rhs[k, n]`, where the right operand is never whole: it is
-/// produced a panel at a time by `fill(cols, panel)`, which writes columns `cols` of `rhs` into
-/// `panel` (row-major `[k, cols.len()]`). The columns come in units of `unit` (an output row of
-/// a convolution) that a panel never splits; the units are divided evenly among the current
-/// executor's threads, and each thread fills its own panels of at most `units_per_panel` units
-/// and multiplies them on its own. So the whole product is one parallel region (an im2col
-/// convolution's unfold and product, instead of a fork and join for each). `row_init[i]` is
-/// row `i`'s starting value (a bias); without it the destination is overwritten. `dst` is
-/// row-major with row stride `dst_rs` from its start, and `n` a multiple of `unit`.
-#[allow(clippy::too_many_arguments)]
+/// Where the destination of a [`matmul_banded`] product starts from.
+#[derive(Debug, Clone, Copy)]
+pub enum Start<'a, T> {
+    /// Overwritten by the product.
+    Zero,
+    /// Row `i` starts at `values[i]` (a convolution's bias).
+    RowValues(&'a [T]),
+    /// The product is added to what the destination holds (an addend written beforehand).
+    Existing,
+}
+
+/// The shape of a [`matmul_banded`] product: `dst[m, n] = start + scale * lhs[m, k] * rhs[k, n]`
+/// with `dst` row-major (row stride `dst_rs`) from its start. The columns come in units of
+/// `unit` that a panel never splits (`n` is a multiple of it), at most `units_per_panel` of
+/// them per panel.
+#[derive(Debug, Clone, Copy)]
+pub struct Banded<'a, T> {
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+    pub dst_rs: usize,
+    pub start: Start<'a, T>,
+    pub lhs: Mat<'a, T>,
+    pub scale: T,
+    pub unit: usize,
+    pub units_per_panel: usize,
+}
+
+/// A product whose right operand is never whole: it is produced a panel at a time by
+/// `fill(cols, panel)`, which writes columns `cols` of `rhs` into `panel` (row-major
+/// `[k, cols.len()]`). The units of columns are divided evenly among the current executor's
+/// threads (when the product is big enough to split), and each thread fills its own panels
+/// and multiplies them on its own. So the whole product is one parallel region: an im2col
+/// convolution's unfold and product, or a transposed or half-precision weight rearranged a
+/// cache-sized panel at a time, instead of a fork and join for each step.
 pub fn matmul_banded<T: Real>(
     op: &str,
-    m: usize,
-    n: usize,
-    k: usize,
     dst: &mut [T],
-    dst_rs: usize,
-    row_init: Option<&[T]>,
-    lhs: Mat<'_, T>,
-    unit: usize,
-    units_per_panel: usize,
+    shape: Banded<'_, T>,
     fill: impl Fn(std::ops::Range<usize>, &mut [T]) + Sync + Send,
 ) -> Result<()> {
+    let Banded {
+        m,
+        n,
+        k,
+        dst_rs,
+        start,
+        lhs,
+        scale,
+        unit,
+        units_per_panel,
+    } = shape;
     if m == 0 || n == 0 {
         return Ok(());
     }
@@ -163,12 +192,16 @@ pub fn matmul_banded<T: Real>(
     let panel_len = unit
         .checked_mul(units_per_panel)
         .and_then(|cols| cols.checked_mul(k));
+    let row_values = match start {
+        Start::RowValues(values) => Some(values),
+        Start::Zero | Start::Existing => None,
+    };
     let fits_all = unit > 0
         && n % unit == 0
         && (m == 1 || dst_rs >= n)
         && fits(dst.len(), 0, m, n, dst_rs, 1)
         && fits(lhs.data.len(), lhs.offset, m, k, lhs.rs, lhs.cs)
-        && row_init.is_none_or(|init| init.len() >= m)
+        && row_values.is_none_or(|init| init.len() >= m)
         && panel_len.is_some();
     let (true, Some(panel_len)) = (fits_all, panel_len) else {
         return Err(OpError::invalid(
@@ -183,8 +216,12 @@ pub fn matmul_banded<T: Real>(
     to_isize(n)?;
     if k == 0 {
         for i in 0..m {
-            let value = row_init.map_or(T::ZERO, |init| init[i]);
-            dst[i * dst_rs..i * dst_rs + n].fill(value);
+            let row = &mut dst[i * dst_rs..i * dst_rs + n];
+            match start {
+                Start::Zero => row.fill(T::ZERO),
+                Start::RowValues(values) => row.fill(values[i]),
+                Start::Existing => {}
+            }
         }
         return Ok(());
     }
@@ -195,7 +232,7 @@ pub fn matmul_banded<T: Real>(
         let (c0, width) = (cols.start, cols.len());
         let panel = &mut panel[..k * width];
         fill(cols, panel);
-        if let Some(init) = row_init {
+        if let Some(init) = row_values {
             for (i, &value) in init[..m].iter().enumerate() {
                 // SAFETY: `fits` checked that row `i < m`, columns `c0..c0 + width` (inside
                 // `0..n`) of the destination lie inside `dst`; rows do not overlap (`dst_rs >= n`)
@@ -219,21 +256,27 @@ pub fn matmul_banded<T: Real>(
                 k,
                 dst_ptr.get().add(c0),
                 dst_rs_i,
-                row_init.is_some(),
+                !matches!(start, Start::Zero),
                 lhs_ptr.get(),
                 lhs_rs,
                 lhs_cs,
                 panel.as_ptr(),
                 width as isize,
                 1,
-                T::ONE,
+                scale,
             )
         }
     };
     let units = n / unit;
     let threads = crate::parallel::current_threads().max(1);
+    let small = m.saturating_mul(n).saturating_mul(k) < SPLIT_WORK;
+    let per_thread = if small {
+        units
+    } else {
+        (units / threads).max(1)
+    };
     let failure = parking_lot::Mutex::new(None);
-    crate::parallel::for_each_chunk(units, (units / threads).max(1), |range| {
+    crate::parallel::for_each_chunk(units, per_thread, |range| {
         let outcome = try_with_scratch::<T, _>(op, panel_len, |panel| {
             let mut u0 = range.start;
             while u0 < range.end {

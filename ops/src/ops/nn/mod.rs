@@ -59,9 +59,11 @@ pub mod loss;
 pub mod nested;
 pub mod packed_sequence;
 pub mod padding;
+pub mod panel;
 pub mod shuffle;
 pub mod simd;
 pub mod softmax;
+pub mod transpose;
 pub mod util;
 
 use crate::registry::Registry;
