@@ -36,7 +36,6 @@ macro_rules! not_yet_linted {
 not_yet_linted!(
     attention,
     conv,
-    conv_ops,
     gemm_kernels,
     gemv,
     linalg,
@@ -50,6 +49,7 @@ not_yet_linted!(
 
 pub mod activation;
 pub mod affine_grid;
+pub mod conv_ops;
 pub mod distance;
 pub mod einsum;
 pub mod embedding;
