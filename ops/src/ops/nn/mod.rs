@@ -41,7 +41,6 @@ not_yet_linted!(
     linalg,
     linear,
     norm,
-    pool,
     recurrent,
     resize,
     volumetric,
@@ -59,6 +58,7 @@ pub mod loss;
 pub mod nested;
 pub mod packed_sequence;
 pub mod padding;
+pub mod pool;
 pub mod shuffle;
 pub mod simd;
 pub mod softmax;
