@@ -43,7 +43,6 @@ not_yet_linted!(
     norm,
     recurrent,
     resize,
-    volumetric,
 );
 
 pub mod activation;
@@ -63,6 +62,7 @@ pub mod shuffle;
 pub mod simd;
 pub mod softmax;
 pub mod util;
+pub mod volumetric;
 
 use crate::registry::Registry;
 
