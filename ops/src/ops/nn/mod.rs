@@ -40,7 +40,6 @@ not_yet_linted!(
     gemv,
     linalg,
     linear,
-    norm,
     recurrent,
     resize,
 );
@@ -55,6 +54,7 @@ pub mod fastmath;
 pub mod grid_sample;
 pub mod loss;
 pub mod nested;
+pub mod norm;
 pub mod packed_sequence;
 pub mod padding;
 pub mod pool;
