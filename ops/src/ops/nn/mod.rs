@@ -41,7 +41,6 @@ not_yet_linted!(
     linalg,
     linear,
     recurrent,
-    resize,
 );
 
 pub mod activation;
@@ -58,6 +57,7 @@ pub mod norm;
 pub mod packed_sequence;
 pub mod padding;
 pub mod pool;
+pub mod resize;
 pub mod shuffle;
 pub mod simd;
 pub mod softmax;
