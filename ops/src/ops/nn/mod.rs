@@ -33,15 +33,7 @@ macro_rules! not_yet_linted {
     };
 }
 
-not_yet_linted!(
-    attention,
-    conv,
-    gemm_kernels,
-    gemv,
-    linalg,
-    linear,
-    recurrent,
-);
+not_yet_linted!(attention, conv, gemm_kernels, gemv, linalg, linear);
 
 pub mod activation;
 pub mod affine_grid;
@@ -57,6 +49,7 @@ pub mod norm;
 pub mod packed_sequence;
 pub mod padding;
 pub mod pool;
+pub mod recurrent;
 pub mod resize;
 pub mod shuffle;
 pub mod simd;
