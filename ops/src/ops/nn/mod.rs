@@ -33,7 +33,7 @@ macro_rules! not_yet_linted {
     };
 }
 
-not_yet_linted!(attention, conv, gemm_kernels, gemv, linalg, linear);
+not_yet_linted!(attention, conv, gemm_kernels, gemv, linear);
 
 pub mod activation;
 pub mod affine_grid;
@@ -43,6 +43,7 @@ pub mod einsum;
 pub mod embedding;
 pub mod fastmath;
 pub mod grid_sample;
+pub mod linalg;
 pub mod loss;
 pub mod nested;
 pub mod norm;
