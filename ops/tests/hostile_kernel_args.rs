@@ -581,3 +581,31 @@ fn normalizing_an_empty_input_with_overflowing_dims_is_an_error() {
     );
     assert!(r.is_err());
 }
+
+#[test]
+fn affine_grid_of_no_batch_entry_is_empty_whatever_the_spatial_size() {
+    // N = 0 with a 2^20 x 2^20 grid: PyTorch returns the empty [0, H, W, 2] grid; the base
+    // grid's 2^40 points were checked against the limits first (an error).
+    let theta = Arg::Tensor(Tensor::zeros(&[0, 2, 3], DType::F32).unwrap());
+    for size in [[0, 1, 1 << 20, 1 << 20], [0, 3, 1 << 40, 1 << 40]] {
+        let r = bounded(
+            "aten::affine_grid_generator",
+            &[theta.clone(), ints(&size), Arg::Bool(false)],
+        );
+        let Ok(Arg::Tensor(grid)) = r else {
+            panic!("affine_grid_generator with N = 0 failed: {r:?}")
+        };
+        let [_, _, h, w] = size.map(|d| d as usize);
+        assert_eq!(grid.shape(), [0, h, w, 2]);
+    }
+    // 3-D, and a zero spatial size beside a batch.
+    let theta3 = Arg::Tensor(Tensor::zeros(&[2, 3, 4], DType::F32).unwrap());
+    let r = bounded(
+        "aten::affine_grid_generator",
+        &[theta3, ints(&[2, 1, 0, 4, 4]), Arg::Bool(true)],
+    );
+    let Ok(Arg::Tensor(grid)) = r else {
+        panic!("affine_grid_generator with D = 0 failed: {r:?}")
+    };
+    assert_eq!(grid.shape(), [2, 0, 4, 4, 3]);
+}
