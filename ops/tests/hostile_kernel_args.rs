@@ -322,3 +322,290 @@ fn grid_sample_far_outside_reads_zero_instead_of_overflowing() {
         }
     }
 }
+
+fn ints(v: &[i64]) -> Arg {
+    Arg::List(v.iter().map(|&i| Arg::Int(i)).collect())
+}
+
+fn tensor(values: &[f32], shape: &[usize]) -> Arg {
+    Arg::Tensor(Tensor::from_vec(values.to_vec(), shape).unwrap())
+}
+
+fn tensors(ts: &[Arg]) -> Arg {
+    Arg::List(ts.to_vec())
+}
+
+#[test]
+fn upsampling_to_an_overflowing_plane_is_an_error() {
+    // `h.output * w.output` overflowed before the size check (a panic in debug builds).
+    let x = tensor(&[1.0; 4], &[1, 1, 2, 2]);
+    let r = bounded(
+        "aten::upsample_nearest2d",
+        &[x, ints(&[1 << 33, 1 << 33]), Arg::None, Arg::None],
+    );
+    assert!(r.is_err());
+}
+
+#[test]
+fn upsampling_with_a_tiny_scale_beside_the_output_size_does_not_panic() {
+    let x = tensor(
+        &(0..16).map(|v| v as f32).collect::<Vec<_>>(),
+        &[1, 1, 4, 4],
+    );
+    // Bicubic: a scale of 1e-300 puts the source at i64::MAX, whose `+ 2` tap overflowed.
+    let r = bounded(
+        "aten::upsample_bicubic2d",
+        &[
+            x.clone(),
+            ints(&[4, 4]),
+            Arg::Bool(false),
+            Arg::Float(1e-300),
+            Arg::Float(1e-300),
+        ],
+    );
+    let Ok(Arg::Tensor(out)) = r else {
+        panic!("upsample_bicubic2d with a tiny scale failed: {r:?}")
+    };
+    assert_eq!(out.shape(), [1, 1, 4, 4]);
+    // Antialiased: a scale of 0.01 starts the filters of the last outputs past the input
+    // (`&row[x0..]` panicked); they have no taps there and give zero.
+    for op in [
+        "aten::_upsample_bilinear2d_aa",
+        "aten::_upsample_bicubic2d_aa",
+    ] {
+        let r = bounded(
+            op,
+            &[
+                x.clone(),
+                ints(&[4, 4]),
+                Arg::Bool(false),
+                Arg::Float(0.01),
+                Arg::Float(0.01),
+            ],
+        );
+        let Ok(Arg::Tensor(out)) = r else {
+            panic!("{op} with a small scale failed: {r:?}")
+        };
+        assert_eq!(out.shape(), [1, 1, 4, 4]);
+        assert!(out.to_vec::<f32>().unwrap().iter().all(|v| v.is_finite()));
+    }
+}
+
+/// `(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)`.
+fn rnn_input(
+    op: &str,
+    input: Arg,
+    hx: Arg,
+    params: &[Arg],
+    layers: i64,
+    bidir: bool,
+) -> Result<Arg, torchscript_ops::OpError> {
+    bounded(
+        op,
+        &[
+            input,
+            hx,
+            tensors(params),
+            Arg::Bool(params.len() > 2),
+            Arg::Int(layers),
+            Arg::Float(0.0),
+            Arg::Bool(false),
+            Arg::Bool(bidir),
+            Arg::Bool(false),
+        ],
+    )
+}
+
+#[test]
+fn lstm_of_hidden_size_zero_with_biases_does_not_panic() {
+    // The bias rows of width 0 were copied with `chunks_mut(0)`, which panics.
+    let x = tensor(&[1.0, 2.0, 3.0], &[1, 1, 3]);
+    let state = Arg::Tensor(Tensor::zeros(&[1, 1, 0], DType::F32).unwrap());
+    let params = [
+        Arg::Tensor(Tensor::zeros(&[0, 3], DType::F32).unwrap()),
+        Arg::Tensor(Tensor::zeros(&[0, 0], DType::F32).unwrap()),
+        Arg::Tensor(Tensor::zeros(&[0], DType::F32).unwrap()),
+        Arg::Tensor(Tensor::zeros(&[0], DType::F32).unwrap()),
+    ];
+    let r = rnn_input(
+        "aten::lstm.input",
+        x,
+        tensors(&[state.clone(), state]),
+        &params,
+        1,
+        false,
+    );
+    let Ok(Arg::Tuple(parts)) = r else {
+        panic!("lstm of hidden size 0 failed: {r:?}")
+    };
+    let Some(Arg::Tensor(out)) = parts.first() else {
+        panic!("lstm returned no output")
+    };
+    assert_eq!(out.shape(), [1, 1, 0]);
+}
+
+#[test]
+fn gru_with_a_projection_is_an_error() {
+    // A fifth parameter (an LSTM's w_hr) made a GRU read its hidden state past its end when
+    // the hidden size exceeded the projection size.
+    let x = tensor(&[1.0, 2.0], &[1, 1, 2]);
+    let h0 = tensor(&[0.0], &[1, 1, 1]);
+    let params = [
+        tensor(&[0.1; 12], &[6, 2]),
+        tensor(&[0.1; 6], &[6, 1]),
+        tensor(&[0.0; 6], &[6]),
+        tensor(&[0.0; 6], &[6]),
+        tensor(&[0.1; 2], &[1, 2]),
+    ];
+    assert!(rnn_input("aten::gru.input", x, h0, &params, 1, false).is_err());
+}
+
+#[test]
+fn recurrent_layer_counts_and_batch_sizes_that_overflow_are_errors() {
+    let x = tensor(&[1.0], &[1, 1, 1]);
+    let h0 = tensor(&[0.0], &[1, 1, 1]);
+    let params = [tensor(&[0.1], &[1, 1]), tensor(&[0.1], &[1, 1])];
+    // `num_layers * 2` overflowed.
+    let r = rnn_input(
+        "aten::rnn_tanh.input",
+        x,
+        h0.clone(),
+        &params,
+        i64::MAX,
+        true,
+    );
+    assert!(r.is_err());
+    // The sum of the packed batch sizes overflowed.
+    let sizes = Arg::Tensor(Tensor::from_vec(vec![i64::MAX, i64::MAX], &[2]).unwrap());
+    let r = bounded(
+        "aten::rnn_tanh.data",
+        &[
+            tensor(&[1.0], &[1, 1]),
+            sizes,
+            h0,
+            tensors(&params),
+            Arg::Bool(false),
+            Arg::Int(1),
+            Arg::Float(0.0),
+            Arg::Bool(false),
+            Arg::Bool(false),
+        ],
+    );
+    assert!(r.is_err());
+}
+
+#[test]
+fn recurrence_over_many_steps_of_an_empty_batch_is_empty_and_quick() {
+    // 2^40 steps of no batch entry: one batch size per step was allocated up front (8 TB),
+    // then 2^40 empty steps ran.
+    let x = Arg::Tensor(Tensor::zeros(&[1 << 40, 0, 1], DType::F32).unwrap());
+    let h0 = Arg::Tensor(Tensor::zeros(&[1, 0, 1], DType::F32).unwrap());
+    let params = [tensor(&[0.1], &[1, 1]), tensor(&[0.1], &[1, 1])];
+    let r = rnn_input("aten::rnn_tanh.input", x, h0, &params, 1, false);
+    let Ok(Arg::Tuple(parts)) = r else {
+        panic!("rnn over an empty batch failed: {r:?}")
+    };
+    let Some(Arg::Tensor(out)) = parts.first() else {
+        panic!("rnn returned no output")
+    };
+    assert_eq!(out.shape(), [1 << 40, 0, 1]);
+}
+
+#[test]
+fn matrix_power_zero_of_a_huge_view_is_an_error() {
+    // The identity of a 2^20 x 2^20 broadcast view was a plain 8 TB allocation (an abort).
+    let r = bounded(
+        "aten::matrix_power",
+        &[huge_view(&[1 << 20, 1 << 20]), Arg::Int(0)],
+    );
+    assert!(r.is_err());
+}
+
+#[test]
+fn max_pool_with_indices_visits_only_the_taps_inside_the_input() {
+    // A 2^40-wide kernel half of which is padding: every window looped over all its taps.
+    let x = tensor(&[1.0, 5.0, 3.0], &[1, 1, 1, 3]);
+    let r = bounded(
+        "aten::max_pool2d_with_indices",
+        &[
+            x,
+            ints(&[1, 1 << 40]),
+            ints(&[1, 1]),
+            ints(&[0, 1 << 39]),
+            ints(&[1, 1]),
+            Arg::Bool(false),
+        ],
+    );
+    let Ok(Arg::Tuple(parts)) = r else {
+        panic!("max_pool2d_with_indices failed: {r:?}")
+    };
+    let (Some(Arg::Tensor(values)), Some(Arg::Tensor(indices))) = (parts.first(), parts.get(1))
+    else {
+        panic!("max_pool2d_with_indices returned no values and indices")
+    };
+    let n = values.numel();
+    assert!(n > 0);
+    assert!(values.to_vec::<f32>().unwrap().iter().all(|&v| v == 5.0));
+    assert!(indices.to_vec::<i64>().unwrap().iter().all(|&i| i == 1));
+}
+
+#[test]
+fn normalizing_an_empty_input_with_overflowing_dims_is_an_error() {
+    // The product of the trailing dims of an empty [0, 3, 2^40, 2^40] input overflowed.
+    let x = Arg::Tensor(Tensor::zeros(&[0, 3, 1 << 40, 1 << 40], DType::F32).unwrap());
+    let r = bounded(
+        "aten::batch_norm",
+        &[
+            x.clone(),
+            Arg::None,
+            Arg::None,
+            Arg::None,
+            Arg::None,
+            Arg::Bool(true),
+            Arg::Float(0.1),
+            Arg::Float(1e-5),
+            Arg::Bool(false),
+        ],
+    );
+    assert!(r.is_err());
+    let r = bounded(
+        "aten::group_norm",
+        &[
+            x,
+            Arg::Int(3),
+            Arg::None,
+            Arg::None,
+            Arg::Float(1e-5),
+            Arg::Bool(false),
+        ],
+    );
+    assert!(r.is_err());
+}
+
+#[test]
+fn affine_grid_of_no_batch_entry_is_empty_whatever_the_spatial_size() {
+    // N = 0 with a 2^20 x 2^20 grid: PyTorch returns the empty [0, H, W, 2] grid; the base
+    // grid's 2^40 points were checked against the limits first (an error).
+    let theta = Arg::Tensor(Tensor::zeros(&[0, 2, 3], DType::F32).unwrap());
+    for size in [[0, 1, 1 << 20, 1 << 20], [0, 3, 1 << 40, 1 << 40]] {
+        let r = bounded(
+            "aten::affine_grid_generator",
+            &[theta.clone(), ints(&size), Arg::Bool(false)],
+        );
+        let Ok(Arg::Tensor(grid)) = r else {
+            panic!("affine_grid_generator with N = 0 failed: {r:?}")
+        };
+        let [_, _, h, w] = size.map(|d| d as usize);
+        assert_eq!(grid.shape(), [0, h, w, 2]);
+    }
+    // 3-D, and a zero spatial size beside a batch.
+    let theta3 = Arg::Tensor(Tensor::zeros(&[2, 3, 4], DType::F32).unwrap());
+    let r = bounded(
+        "aten::affine_grid_generator",
+        &[theta3, ints(&[2, 1, 0, 4, 4]), Arg::Bool(true)],
+    );
+    let Ok(Arg::Tensor(grid)) = r else {
+        panic!("affine_grid_generator with D = 0 failed: {r:?}")
+    };
+    assert_eq!(grid.shape(), [2, 0, 4, 4, 3]);
+}

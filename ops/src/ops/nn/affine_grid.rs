@@ -127,6 +127,15 @@ fn k_affine_grid_generator(args: &Args) -> Result<Arg> {
             ),
         ));
     }
+    if n == 0 || spatial.contains(&0) {
+        // No grid point: the empty result, whatever the other sizes (PyTorch's base grid is
+        // an empty tensor then; only the output's shape matters).
+        let mut shape = Vec::with_capacity(dims.saturating_add(2));
+        shape.push(n);
+        shape.extend_from_slice(&spatial);
+        shape.push(dims);
+        return Ok(Arg::Tensor(Tensor::zeros(&shape, theta.dtype())?));
+    }
     let grid = match theta.dtype() {
         DType::F64 => affine_grid::<f64>(theta, n, &spatial, align_corners)?,
         DType::F32 => affine_grid::<f32>(theta, n, &spatial, align_corners)?,

@@ -55,6 +55,15 @@ pub fn conv1d(
     conv1d_lifted("aten::conv1d", x, weight, bias, &p, false)
 }
 
+/// The 2-D parameter of a 1-D (`[v]`: `fill` for the height) or 2-D (`[h, w]`) list.
+fn two(v: &[usize], fill: usize) -> [usize; 2] {
+    match *v {
+        [] => [fill, fill],
+        [l] => [fill, l],
+        [h, w, ..] => [h, w],
+    }
+}
+
 fn usize_list(op: &str, what: &str, v: &[i64], n: usize) -> Result<Vec<usize>> {
     let v = crate::ops::nn::util::expand_list(op, what, v, n, &vec![1; n])?;
     v.iter().map(|&x| to_usize(op, what, x)).collect()
@@ -102,13 +111,6 @@ pub fn convolution(
         usize_list(op, "output_padding", output_padding, spatial)?
     };
     let groups = to_usize(op, "groups", groups)?;
-    let two = |v: &[usize], fill: usize| {
-        if spatial == 1 {
-            [fill, v[0]]
-        } else {
-            [v[0], v[1]]
-        }
-    };
     let mut p = Conv2dParams::new(two(&stride, 1), two(&padding, 0), two(&dilation, 1), groups);
     p.output_padding = two(&output_padding, 0);
     if spatial == 1 {
@@ -136,14 +138,18 @@ fn string_padding(
                     "padding='same' is not supported for strided convolutions",
                 ));
             }
-            let ks = &weight.shape()[weight.dim().saturating_sub(spatial)..];
+            let ks = weight
+                .shape()
+                .get(weight.dim().saturating_sub(spatial)..)
+                .unwrap_or_default();
             ks.iter()
                 .zip(dilation)
                 .map(|(&k, &d)| {
                     let total = d
                         .checked_mul(k.saturating_sub(1))
                         .ok_or_else(|| OpError::invalid(op, "padding='same' overflows"))?;
-                    Ok((total / 2, total - total / 2))
+                    let begin = total.div_euclid(2);
+                    Ok((begin, total.saturating_sub(begin)))
                 })
                 .collect()
         }
@@ -152,6 +158,18 @@ fn string_padding(
             format!("invalid padding string '{other}', expected 'same' or 'valid'"),
         )),
     }
+}
+
+/// Fails unless the weight of a `spatial`-D convolution has `spatial + 2` dims.
+fn check_weight_rank(op: &str, w: &Tensor, spatial: usize) -> Result<()> {
+    let want = spatial.saturating_add(2);
+    if w.dim() != want {
+        return Err(OpError::shape(
+            op,
+            format!("expected weight of {want} dims, got {}", w.dim()),
+        ));
+    }
+    Ok(())
 }
 
 /// `(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups, ...)`;
@@ -174,12 +192,7 @@ fn k_convolution(a: &Args) -> Result<Arg> {
 fn k_conv_nd(a: &Args, spatial: usize) -> Result<Arg> {
     let op = a.op();
     let w = a.tensor(1)?;
-    if w.dim() != spatial + 2 {
-        return Err(OpError::shape(
-            op,
-            format!("expected weight of {} dims, got {}", spatial + 2, w.dim()),
-        ));
-    }
+    check_weight_rank(op, w, spatial)?;
     Ok(convolution(
         op,
         a.tensor(0)?,
@@ -203,23 +216,11 @@ fn k_conv1d(a: &Args) -> Result<Arg> {
 fn k_conv_padding(a: &Args, spatial: usize) -> Result<Arg> {
     let op = a.op();
     let w = a.tensor(1)?;
-    if w.dim() != spatial + 2 {
-        return Err(OpError::shape(
-            op,
-            format!("expected weight of {} dims, got {}", spatial + 2, w.dim()),
-        ));
-    }
+    check_weight_rank(op, w, spatial)?;
     let stride = usize_list(op, "stride", &a.int_list(3)?, spatial)?;
     let dilation = usize_list(op, "dilation", &a.int_list(5)?, spatial)?;
     let pads = string_padding(op, a.str(4)?, w, &dilation, &stride)?;
     let groups = to_usize(op, "groups", a.int(6)?)?;
-    let two = |v: &[usize], fill: usize| {
-        if spatial == 1 {
-            [fill, v[0]]
-        } else {
-            [v[0], v[1]]
-        }
-    };
     let begin: Vec<usize> = pads.iter().map(|p| p.0).collect();
     let end: Vec<usize> = pads.iter().map(|p| p.1).collect();
     let p = Conv2dParams {
@@ -267,16 +268,19 @@ fn conv3d_mode(a: &Args, w: &Tensor) -> Result<Arg> {
             "padding='same' with an even effective kernel size in a 3-D convolution",
         ));
     }
-    let to_i64 = |v: &[usize]| -> Vec<i64> { v.iter().map(|&x| x as i64).collect() };
-    let padding: Vec<i64> = pads.iter().map(|p| p.0 as i64).collect();
+    let to_i64 = |v: &mut dyn Iterator<Item = usize>| -> Result<Vec<i64>> {
+        v.map(|x| i64::try_from(x).map_err(|_| OpError::invalid(op, "padding='same' overflows")))
+            .collect()
+    };
+    let padding = to_i64(&mut pads.iter().map(|p| p.0))?;
     Ok(crate::ops::nn::volumetric::convolution3d(
         op,
         a.tensor(0)?,
         w,
         a.opt_tensor(2)?,
-        &to_i64(&stride),
+        &to_i64(&mut stride.into_iter())?,
         &padding,
-        &to_i64(&dilation),
+        &to_i64(&mut dilation.into_iter())?,
         a.int(6)?,
     )?
     .into())
@@ -290,12 +294,7 @@ fn k_conv1d_padding(a: &Args) -> Result<Arg> {
 fn k_conv_transpose(a: &Args, spatial: usize) -> Result<Arg> {
     let op = a.op();
     let w = a.tensor(1)?;
-    if w.dim() != spatial + 2 {
-        return Err(OpError::shape(
-            op,
-            format!("expected weight of {} dims, got {}", spatial + 2, w.dim()),
-        ));
-    }
+    check_weight_rank(op, w, spatial)?;
     // (input, weight, bias, stride, padding, output_padding, groups, dilation)
     Ok(convolution(
         op,

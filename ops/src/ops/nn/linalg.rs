@@ -30,9 +30,10 @@ pub fn tensordot(a: &Tensor, b: &Tensor, dims_a: &[i64], dims_b: &[i64]) -> Resu
         .iter()
         .map(|&d| wrap_dim(op, d, b.dim()))
         .collect::<Result<Vec<_>>>()?;
+    let size = |t: &Tensor, d: usize| t.shape().get(d).copied().unwrap_or(1);
     let mut k = 1usize;
     for (&x, &y) in da.iter().zip(&db) {
-        let (sx, sy) = (a.shape()[x], b.shape()[y]);
+        let (sx, sy) = (size(a, x), size(b, y));
         if sx != sy {
             return Err(OpError::shape(
                 op,
@@ -43,17 +44,24 @@ pub fn tensordot(a: &Tensor, b: &Tensor, dims_a: &[i64], dims_b: &[i64]) -> Resu
     }
     let free_a: Vec<usize> = (0..a.dim()).filter(|d| !da.contains(d)).collect();
     let free_b: Vec<usize> = (0..b.dim()).filter(|d| !db.contains(d)).collect();
-    let pa: Vec<i64> = free_a.iter().chain(&da).map(|&d| d as i64).collect();
-    let pb: Vec<i64> = db.iter().chain(&free_b).map(|&d| d as i64).collect();
-    let m: usize = free_a.iter().map(|&d| a.shape()[d]).product();
-    let n: usize = free_b.iter().map(|&d| b.shape()[d]).product();
-    let a2 = a.permute(&pa)?.reshape(&[m as i64, k as i64])?;
-    let b2 = b.permute(&pb)?.reshape(&[k as i64, n as i64])?;
-    let out: Vec<i64> = free_a
-        .iter()
-        .map(|&d| a.shape()[d] as i64)
-        .chain(free_b.iter().map(|&d| b.shape()[d] as i64))
-        .collect();
+    let pa = to_i64(op, free_a.iter().chain(&da).copied())?;
+    let pb = to_i64(op, db.iter().chain(&free_b).copied())?;
+    let checked = |t: &Tensor, dims: &[usize]| {
+        dims.iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(size(t, d)))
+            .ok_or_else(|| OpError::invalid(op, "the contracted operands are too large"))
+    };
+    let m = checked(a, &free_a)?;
+    let n = checked(b, &free_b)?;
+    let a2 = a.permute(&pa)?.reshape(&to_i64(op, [m, k])?)?;
+    let b2 = b.permute(&pb)?.reshape(&to_i64(op, [k, n])?)?;
+    let out = to_i64(
+        op,
+        free_a
+            .iter()
+            .map(|&d| size(a, d))
+            .chain(free_b.iter().map(|&d| size(b, d))),
+    )?;
     let r = if a2.dtype().is_float() {
         mm(&a2, &b2)?
     } else {
@@ -66,6 +74,21 @@ pub fn tensordot(a: &Tensor, b: &Tensor, dims_a: &[i64], dims_b: &[i64]) -> Resu
         )?
     };
     r.reshape(&out)
+}
+
+/// Sizes or dims as the `i64`s of a view's arguments.
+fn to_i64(op: &str, v: impl IntoIterator<Item = usize>) -> Result<Vec<i64>> {
+    v.into_iter()
+        .map(|d| i64::try_from(d).map_err(|_| OpError::invalid(op, "a size does not fit an i64")))
+        .collect()
+}
+
+/// The size `n` of the square matrices of a `[..., n, n]` shape, and the batch dims.
+fn square(shape: &[usize]) -> Option<(usize, &[usize])> {
+    match shape.split_last_chunk::<2>() {
+        Some((batch, &[r, c])) if r == c => Some((r, batch)),
+        _ => None,
+    }
 }
 
 fn vectors(op: &str, a: &Tensor, b: &Tensor) -> Result<()> {
@@ -138,8 +161,7 @@ fn square_batches(op: &str, x: &Tensor) -> Result<(usize, usize, Vec<f64>)> {
             ),
         ));
     }
-    let nd = x.dim();
-    if nd < 2 || x.shape()[nd - 1] != x.shape()[nd - 2] {
+    let Some((n, _)) = square(x.shape()) else {
         return Err(OpError::shape(
             op,
             format!(
@@ -147,48 +169,79 @@ fn square_batches(op: &str, x: &Tensor) -> Result<(usize, usize, Vec<f64>)> {
                 x.shape()
             ),
         ));
-    }
-    let n = x.shape()[nd - 1];
-    let batches = x.shape()[..nd - 2].iter().product();
-    Ok((batches, n, x.to_vec::<f64>()?))
+    };
+    let data = x.to_vec::<f64>()?;
+    // The dims of an existing tensor: their product is its element count (or 0 beside a 0).
+    let batches = data.len().checked_div(n.saturating_mul(n)).unwrap_or(0);
+    Ok((batches, n, data))
 }
 
-/// LU factorisation with partial pivoting in place: the determinant's sign flips and whether
-/// the matrix is singular (a zero pivot).
+/// LU factorisation with partial pivoting in place of the `n x n` row-major matrix `a`: the
+/// determinant's sign flips and whether the matrix is singular (a zero pivot).
 fn lu(a: &mut [f64], n: usize, perm: &mut [usize]) -> (f64, bool) {
     let mut sign = 1.0;
     let mut singular = false;
     for (i, p) in perm.iter_mut().enumerate() {
         *p = i;
     }
+    if n == 0 {
+        return (sign, singular);
+    }
     for col in 0..n {
+        // The first row with the largest magnitude in this column, from row `col` down.
+        let column = a
+            .chunks_exact(n)
+            .map(|row| row.get(col).copied().unwrap_or(0.0));
         let mut best = col;
-        for row in col + 1..n {
-            if a[row * n + col].abs() > a[best * n + col].abs() {
+        let mut best_abs = f64::NAN;
+        for (row, v) in column.enumerate().skip(col) {
+            if row == col {
+                best_abs = v.abs();
+            } else if v.abs() > best_abs {
                 best = row;
+                best_abs = v.abs();
             }
         }
         if best != col {
-            for j in 0..n {
-                a.swap(col * n + j, best * n + j);
+            if let Some((top, bottom)) = a.split_at_mut_checked(best.saturating_mul(n)) {
+                let upper = top.chunks_exact_mut(n).nth(col);
+                if let (Some(upper), Some(lower)) = (upper, bottom.get_mut(..n)) {
+                    upper.swap_with_slice(lower);
+                }
             }
             perm.swap(col, best);
             sign = -sign;
         }
-        let pivot = a[col * n + col];
+        let Some((top, bottom)) = a.split_at_mut_checked(col.saturating_add(1).saturating_mul(n))
+        else {
+            continue;
+        };
+        let Some(pivot_row) = top.chunks_exact(n).nth(col) else {
+            continue;
+        };
+        let pivot = pivot_row.get(col).copied().unwrap_or(0.0);
         if pivot == 0.0 {
             singular = true;
             continue;
         }
-        for row in col + 1..n {
-            let f = a[row * n + col] / pivot;
-            a[row * n + col] = f;
-            for j in col + 1..n {
-                a[row * n + j] -= f * a[col * n + j];
+        let pivot_tail = pivot_row.get(col.saturating_add(1)..).unwrap_or_default();
+        for row in bottom.chunks_exact_mut(n) {
+            let Some((lead, tail)) = row.get_mut(col..).and_then(<[f64]>::split_first_mut) else {
+                continue;
+            };
+            let f = *lead / pivot;
+            *lead = f;
+            for (x, &p) in tail.iter_mut().zip(pivot_tail) {
+                *x -= f * p;
             }
         }
     }
     (sign, singular)
+}
+
+/// The diagonal of the `n x n` row-major matrix `m`.
+fn diagonal(m: &[f64], n: usize) -> impl Iterator<Item = f64> + '_ {
+    m.iter().step_by(n.saturating_add(1)).take(n).copied()
 }
 
 /// Per matrix of a batch: the determinant's sign, log|det| and det, and the batch shape.
@@ -197,15 +250,14 @@ type Determinants = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<usize>);
 /// `det` / `slogdet` of every matrix of the batch.
 fn determinants(op: &str, x: &Tensor) -> Result<Determinants> {
     let (batches, n, mut data) = square_batches(op, x)?;
-    let mut perm = vec![0; n];
+    let mut perm = crate::alloc::try_filled(op, 0, n)?;
     let (mut signs, mut logs, mut dets) = (Vec::new(), Vec::new(), Vec::new());
-    for b in 0..batches {
-        let m = &mut data[b * n * n..(b + 1) * n * n];
+    let len = n.saturating_mul(n);
+    for m in data.chunks_exact_mut(len.max(1)).take(batches) {
         let (mut sign, singular) = lu(m, n, &mut perm);
         let mut log = 0.0;
         let mut det = sign;
-        for i in 0..n {
-            let d = m[i * n + i];
+        for d in diagonal(m, n) {
             det *= d;
             if d < 0.0 {
                 sign = -sign;
@@ -221,7 +273,21 @@ fn determinants(op: &str, x: &Tensor) -> Result<Determinants> {
         logs.push(log);
         dets.push(det);
     }
-    let batch_shape = x.shape()[..x.dim() - 2].to_vec();
+    // An empty batch of 0 x 0 matrices: each has determinant 1.
+    if n == 0 {
+        let count = crate::ops::nn::util::product(
+            op,
+            x.shape()
+                .get(..x.dim().saturating_sub(2))
+                .unwrap_or_default(),
+        )?;
+        signs = crate::alloc::try_filled(op, 1.0, count)?;
+        logs = crate::alloc::try_filled(op, 0.0, count)?;
+        dets = crate::alloc::try_filled(op, 1.0, count)?;
+    }
+    let batch_shape = square(x.shape())
+        .map(|(_, b)| b.to_vec())
+        .unwrap_or_default();
     Ok((signs, logs, dets, batch_shape))
 }
 
@@ -233,10 +299,16 @@ fn as_dtype(values: Vec<f64>, shape: &[usize], dtype: DType) -> Result<Tensor> {
 /// matrix is an error, as in PyTorch.
 pub fn inverse(op: &str, x: &Tensor) -> Result<Tensor> {
     let (batches, n, data) = square_batches(op, x)?;
-    let mut out = vec![0.0; data.len()];
-    let mut perm = vec![0; n];
-    for b in 0..batches {
-        let mut m = data[b * n * n..(b + 1) * n * n].to_vec();
+    let mut out = crate::alloc::try_filled(op, 0.0, data.len())?;
+    let mut perm = crate::alloc::try_filled(op, 0, n)?;
+    let mut y = crate::alloc::try_filled(op, 0.0, n)?;
+    let len = n.saturating_mul(n);
+    let outside = || OpError::invalid(op, "internal error: a matrix element outside the batch");
+    let blocks = data
+        .chunks_exact(len.max(1))
+        .zip(out.chunks_exact_mut(len.max(1)));
+    for (src, inv) in blocks.take(batches) {
+        let mut m = src.to_vec();
         let (_, singular) = lu(&mut m, n, &mut perm);
         if singular {
             return Err(OpError::invalid(
@@ -244,23 +316,29 @@ pub fn inverse(op: &str, x: &Tensor) -> Result<Tensor> {
                 "linalg.inv: The diagonal element is zero, the inversion could not be completed because the input matrix is singular.",
             ));
         }
-        let inv = &mut out[b * n * n..(b + 1) * n * n];
+        let rows = || m.chunks_exact(n);
         for col in 0..n {
             // Solve L U x = P e_col.
-            let mut y = vec![0.0; n];
-            for i in 0..n {
-                let mut v = if perm[i] == col { 1.0 } else { 0.0 };
-                for j in 0..i {
-                    v -= m[i * n + j] * y[j];
+            for (i, (row, &p)) in rows().zip(perm.iter()).enumerate() {
+                let mut v = if p == col { 1.0 } else { 0.0 };
+                for (&l, &yj) in row.iter().zip(y.iter()).take(i) {
+                    v -= l * yj;
                 }
-                y[i] = v;
+                *y.get_mut(i).ok_or_else(outside)? = v;
             }
-            for i in (0..n).rev() {
-                let mut v = y[i];
-                for j in i + 1..n {
-                    v -= m[i * n + j] * inv[j * n + col];
+            for (i, row) in rows().enumerate().rev() {
+                let mut v = y.get(i).copied().ok_or_else(outside)?;
+                // Row `i` of U right of the diagonal, against the solved part of this column.
+                let solved = inv
+                    .iter()
+                    .skip(i.saturating_add(1).saturating_mul(n).saturating_add(col))
+                    .step_by(n);
+                for (&u, &xj) in row.iter().skip(i.saturating_add(1)).zip(solved) {
+                    v -= u * xj;
                 }
-                inv[i * n + col] = v / m[i * n + i];
+                let d = row.get(i).copied().ok_or_else(outside)?;
+                *inv.get_mut(i.saturating_mul(n).saturating_add(col))
+                    .ok_or_else(outside)? = v / d;
             }
         }
     }
@@ -270,8 +348,7 @@ pub fn inverse(op: &str, x: &Tensor) -> Result<Tensor> {
 /// `matrix_power(x, k)`: repeated squaring (an inverse first for negative `k`).
 pub fn matrix_power(x: &Tensor, k: i64) -> Result<Tensor> {
     let op = "aten::matrix_power";
-    let nd = x.dim();
-    if nd < 2 || x.shape()[nd - 1] != x.shape()[nd - 2] {
+    let Some((n, _)) = square(x.shape()) else {
         return Err(OpError::shape(
             op,
             format!(
@@ -279,12 +356,12 @@ pub fn matrix_power(x: &Tensor, k: i64) -> Result<Tensor> {
                 x.shape()
             ),
         ));
-    }
+    };
     if k == 0 {
-        let n = x.shape()[nd - 1];
-        let mut eye = vec![0.0; n * n];
-        for i in 0..n {
-            eye[i * n + i] = 1.0;
+        let mut eye =
+            crate::alloc::try_filled(op, 0.0, crate::ops::nn::util::product(op, &[n, n])?)?;
+        for d in eye.iter_mut().step_by(n.saturating_add(1)) {
+            *d = 1.0;
         }
         let e = Tensor::from_vec(eye, &[n, n])?.to_dtype(x.dtype())?;
         return e.broadcast_to(x.shape())?.contiguous();
@@ -317,7 +394,8 @@ pub fn matrix_power(x: &Tensor, k: i64) -> Result<Tensor> {
 pub fn solve(a: &Tensor, b: &Tensor, left: bool) -> Result<Tensor> {
     let op = "aten::linalg_solve";
     let inv = inverse(op, a)?;
-    let vector = b.dim() == 1 || (b.dim() + 1 == a.dim() && b.shape() == &a.shape()[..a.dim() - 1]);
+    let leading = a.shape().split_last().map(|(_, lead)| lead);
+    let vector = b.dim() == 1 || leading == Some(b.shape());
     if vector {
         let col = b.unsqueeze(-1)?;
         let x = if left {
@@ -325,7 +403,7 @@ pub fn solve(a: &Tensor, b: &Tensor, left: bool) -> Result<Tensor> {
         } else {
             matmul(&col.transpose(-1, -2)?, &inv)?
         };
-        return x.reshape(&b.shape().iter().map(|&d| d as i64).collect::<Vec<_>>());
+        return x.reshape(&to_i64(op, b.shape().iter().copied())?);
     }
     if left {
         matmul(&inv, b)

@@ -33,38 +33,32 @@ macro_rules! not_yet_linted {
     };
 }
 
-not_yet_linted!(
-    attention,
-    conv,
-    conv_ops,
-    gemm_kernels,
-    gemv,
-    linalg,
-    linear,
-    norm,
-    pool,
-    recurrent,
-    resize,
-    volumetric,
-);
+not_yet_linted!(attention, conv, gemm_kernels, gemv, linear);
 
 pub mod activation;
 pub mod affine_grid;
+pub mod conv_ops;
 pub mod distance;
 pub mod einsum;
 pub mod embedding;
 pub mod fastmath;
 pub mod grid_sample;
+pub mod linalg;
 pub mod loss;
 pub mod nested;
+pub mod norm;
 pub mod packed_sequence;
 pub mod padding;
 pub mod panel;
+pub mod pool;
+pub mod recurrent;
+pub mod resize;
 pub mod shuffle;
 pub mod simd;
 pub mod softmax;
 pub mod transpose;
 pub mod util;
+pub mod volumetric;
 
 use crate::registry::Registry;
 

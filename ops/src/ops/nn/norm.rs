@@ -3,9 +3,31 @@
 use crate::arg::{Arg, Args};
 use crate::dtype::{DType, Element};
 use crate::error::{OpError, Result};
-use crate::ops::nn::util::{finish, for_each_chunk, opt_vec, to_usize, with_data, with_real, Real};
+use crate::ops::nn::util::{
+    finish, for_each_chunk, opt_vec, product, to_usize, with_data, with_real, Real,
+};
 use crate::registry::Registry;
 use crate::tensor::Tensor;
+
+/// The number of elements of `dims` (checked: a view with a zero dim may have other dims whose
+/// product overflows).
+fn count_of(op: &str, dims: &[usize]) -> Result<usize> {
+    dims.iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| OpError::shape(op, format!("the dims {dims:?} overflow")))
+}
+
+/// Row `i` of `len` elements of `xs`.
+fn row_of<'a, T>(op: &str, xs: &'a [T], i: usize, len: usize) -> Result<&'a [T]> {
+    i.checked_mul(len)
+        .and_then(|at| xs.get(at..)?.get(..len))
+        .ok_or_else(|| OpError::invalid(op, "internal error: a row outside the input"))
+}
+
+/// Element `i` of an optional per-channel parameter (`default` without one).
+fn param<T: Copy>(p: Option<&[T]>, i: usize, default: T) -> T {
+    p.and_then(|p| p.get(i).copied()).unwrap_or(default)
+}
 
 fn check_param(op: &str, what: &str, t: Option<&Tensor>, n: usize) -> Result<()> {
     if let Some(t) = t {
@@ -22,15 +44,15 @@ fn check_param(op: &str, what: &str, t: Option<&Tensor>, n: usize) -> Result<()>
     Ok(())
 }
 
-/// Mean and biased variance of `xs` (two passes, accumulated in `F`).
-fn moments<F: Real>(xs: impl Iterator<Item = F> + Clone, n: usize) -> (F, F) {
-    let count = F::of(n.max(1) as f64);
-    let mut sum = F::ZERO;
+/// Mean and biased variance of `xs` (two passes, accumulated in `Fp`).
+fn moments<Fp: Real>(xs: impl Iterator<Item = Fp> + Clone, n: usize) -> (Fp, Fp) {
+    let count = Fp::of(n.max(1) as f64);
+    let mut sum = Fp::ZERO;
     for v in xs.clone() {
         sum += v;
     }
     let mean = sum / count;
-    let mut sq = F::ZERO;
+    let mut sq = Fp::ZERO;
     for v in xs {
         let d = v - mean;
         sq += d * d;
@@ -44,10 +66,10 @@ const LANES: usize = 8;
 
 /// The sum of `f(x)` over `xs`, in `LANES` partial sums.
 #[inline(always)]
-fn lane_sum<F: Real>(xs: &[F], f: impl Fn(F) -> F) -> F {
-    let mut acc = [F::ZERO; LANES];
+fn lane_sum<Fp: Real>(xs: &[Fp], f: impl Fn(Fp) -> Fp) -> Fp {
+    let mut acc = [Fp::ZERO; LANES];
     let chunks = xs.chunks_exact(LANES);
-    let mut tail = F::ZERO;
+    let mut tail = Fp::ZERO;
     for &v in chunks.remainder() {
         tail += f(v);
     }
@@ -60,11 +82,11 @@ fn lane_sum<F: Real>(xs: &[F], f: impl Fn(F) -> F) -> F {
 }
 
 /// Mean and biased variance of a contiguous slice (two passes, `LANES` partial sums each).
-pub(crate) fn moments_of_slice<F: Real>(xs: &[F]) -> (F, F) {
+pub(crate) fn moments_of_slice<Fp: Real>(xs: &[Fp]) -> (Fp, Fp) {
     match crate::ops::nn::simd::as_f32(xs) {
         Some(xs32) => {
             let (m, v) = moments_f32(xs32);
-            (F::of(m as f64), F::of(v as f64))
+            (Fp::of(m as f64), Fp::of(v as f64))
         }
         None => moments_generic(xs),
     }
@@ -73,8 +95,8 @@ pub(crate) fn moments_of_slice<F: Real>(xs: &[F]) -> (F, F) {
 crate::ops::nn::simd::avx2_dispatch!(fn moments_f32(xs: &[f32]) -> (f32, f32) => moments_generic::<f32>);
 
 #[inline(always)]
-fn moments_generic<F: Real>(xs: &[F]) -> (F, F) {
-    let count = F::of(xs.len().max(1) as f64);
+fn moments_generic<Fp: Real>(xs: &[Fp]) -> (Fp, Fp) {
+    let count = Fp::of(xs.len().max(1) as f64);
     let mean = lane_sum(xs, |v| v) / count;
     let var = lane_sum(xs, |v| {
         let d = v - mean;
@@ -84,17 +106,17 @@ fn moments_generic<F: Real>(xs: &[F]) -> (F, F) {
 }
 
 /// `dst = (src - mean) * rstd * w + b` (weight and bias optional), one row of a layer norm.
-fn normalize_row<F: Real>(
-    src: &[F],
-    mean: F,
-    rstd: F,
-    w: Option<&[F]>,
-    b: Option<&[F]>,
-    dst: &mut [F],
+fn normalize_row<Fp: Real>(
+    src: &[Fp],
+    mean: Fp,
+    rstd: Fp,
+    w: Option<&[Fp]>,
+    b: Option<&[Fp]>,
+    dst: &mut [Fp],
 ) {
     use crate::ops::nn::simd::{as_f32, as_f32_mut};
     if let (Some(src32), Some(dst32)) = (as_f32(src), as_f32_mut(dst)) {
-        // F is f32, so the weight and bias are too
+        // Fp is f32, so the weight and bias are too
         let (w32, b32) = (w.and_then(as_f32), b.and_then(as_f32));
         let (mean32, rstd32) = (mean.to_f64() as f32, rstd.to_f64() as f32);
         return normalize_row_f32(src32, mean32, rstd32, w32, b32, dst32);
@@ -108,13 +130,13 @@ crate::ops::nn::simd::avx2_dispatch!(
 );
 
 #[inline(always)]
-fn normalize_row_generic<F: Real>(
-    src: &[F],
-    mean: F,
-    rstd: F,
-    w: Option<&[F]>,
-    b: Option<&[F]>,
-    dst: &mut [F],
+fn normalize_row_generic<Fp: Real>(
+    src: &[Fp],
+    mean: Fp,
+    rstd: Fp,
+    w: Option<&[Fp]>,
+    b: Option<&[Fp]>,
+    dst: &mut [Fp],
 ) {
     match (w, b) {
         (Some(w), Some(b)) => {
@@ -163,15 +185,14 @@ pub fn batch_norm(
     eps: f64,
 ) -> Result<BatchNormOutput> {
     let op = "aten::batch_norm";
-    if x.dim() < 2 {
+    let &[n, c, ref rest @ ..] = x.shape() else {
         return Err(OpError::shape(
             op,
             format!("expected 2D or more input, got {}D", x.dim()),
         ));
-    }
+    };
     let dtype = x.dtype();
-    let (n, c) = (x.shape()[0], x.shape()[1]);
-    let inner: usize = x.shape()[2..].iter().product();
+    let inner = count_of(op, rest)?;
     for (what, t) in [
         ("weight", weight),
         ("bias", bias),
@@ -188,21 +209,24 @@ pub fn batch_norm(
         let (out, mean, var, invstd) = with_data::<F, _>(x, |xs| {
             let (mean, var): (Vec<F>, Vec<F>) = if use_batch_stats {
                 (0..c).map(|ch| {
-                    let it = (0..n).flat_map(move |i| xs[(i * c + ch) * inner..(i * c + ch + 1) * inner].iter().copied());
-                    moments(it, n * inner)
+                    // The planes of channel `ch`: every `c`-th plane from plane `ch`.
+                    let it = xs.chunks_exact(inner.max(1)).skip(ch).step_by(c.max(1)).take(n).flatten().copied();
+                    moments(it, n.saturating_mul(inner))
                 }).unzip()
             } else {
                 (running_mean.map(|t| t.to_vec::<F>()).transpose()?.unwrap_or_default(), running_var.map(|t| t.to_vec::<F>()).transpose()?.unwrap_or_default())
             };
             let invstd: Vec<F> = var.iter().map(|&v| F::ONE / (v + F::of(eps)).sqrt()).collect();
-            let scale: Vec<F> = (0..c).map(|ch| invstd[ch] * w.as_ref().map_or(F::ONE, |w| w[ch])).collect();
-            let shift: Vec<F> = (0..c).map(|ch| b.as_ref().map_or(F::ZERO, |b| b[ch]) - mean[ch] * scale[ch]).collect();
-            let mut out = vec![F::ZERO; xs.len()];
+            let scale: Vec<F> = invstd.iter().enumerate().map(|(ch, &r)| r * param(w.as_deref(), ch, F::ONE)).collect();
+            let shift: Vec<F> = mean.iter().zip(&scale).enumerate().map(|(ch, (&m, &s))| param(b.as_deref(), ch, F::ZERO) - m * s).collect();
+            let mut out = crate::alloc::try_filled(op, F::ZERO, xs.len())?;
             if inner > 0 {
+                let missing = || OpError::invalid(op, "internal error: a channel without statistics");
                 for_each_chunk(&mut out, inner, |plane, dst| {
-                    let ch = plane % c;
-                    let (s, t) = (scale[ch], shift[ch]);
-                    for (o, &v) in dst.iter_mut().zip(&xs[plane * inner..(plane + 1) * inner]) {
+                    let ch = plane.checked_rem(c).ok_or_else(missing)?;
+                    let s = scale.get(ch).copied().ok_or_else(missing)?;
+                    let t = shift.get(ch).copied().ok_or_else(missing)?;
+                    for (o, &v) in dst.iter_mut().zip(row_of(op, xs, plane, inner)?) {
                         *o = v * s + t;
                     }
                     Ok(())
@@ -212,13 +236,13 @@ pub fn batch_norm(
         })?;
         if training {
             if let (Some(rm), Some(rv)) = (running_mean, running_var) {
-                let count = (n * inner) as f64;
+                let count = n.saturating_mul(inner) as f64;
                 let old_m = rm.to_vec::<f64>()?;
                 let old_v = rv.to_vec::<f64>()?;
                 let new_m: Vec<f64> = old_m.iter().zip(&mean).map(|(&o, &m)| (1.0 - momentum) * o + momentum * m.to_f64()).collect();
-                let new_v: Vec<f64> = (0..c).map(|ch| {
-                    let unbiased = var[ch].to_f64() * count / (count - 1.0).max(1.0);
-                    (1.0 - momentum) * old_v[ch] + momentum * unbiased
+                let new_v: Vec<f64> = var.iter().zip(&old_v).map(|(&v, &o)| {
+                    let unbiased = v.to_f64() * count / (count - 1.0).max(1.0);
+                    (1.0 - momentum) * o + momentum * unbiased
                 }).collect();
                 rm.copy_from(&Tensor::from_vec(new_m, rm.shape())?)?;
                 rv.copy_from(&Tensor::from_vec(new_v, rv.shape())?)?;
@@ -235,46 +259,62 @@ pub fn batch_norm(
     })
 }
 
-/// Normalizes `groups` blocks of `len` contiguous elements each, then applies a per-`channel`
-/// affine (each channel covering `per_channel` elements); returns output, mean and rstd.
+/// Normalizes blocks of `len` contiguous elements each (a group of channels of one sample),
+/// then applies a per-channel affine (each channel covering `inner` elements, `len` a multiple
+/// of it, the channels cycling through `channels`); returns output, mean and rstd.
 #[allow(clippy::too_many_arguments)]
-fn normalize_blocks<F: Real>(
-    xs: &[F],
+fn normalize_blocks<Fp: Real>(
+    op: &str,
+    xs: &[Fp],
     len: usize,
-    per_channel: usize,
+    inner: usize,
     channels: usize,
-    w: Option<&[F]>,
-    b: Option<&[F]>,
+    w: Option<&[Fp]>,
+    b: Option<&[Fp]>,
     eps: f64,
-) -> Result<(Vec<F>, Vec<F>, Vec<F>)> {
+) -> Result<(Vec<Fp>, Vec<Fp>, Vec<Fp>)> {
     let blocks = xs.len().checked_div(len).unwrap_or(0);
-    let mut out = crate::alloc::try_filled("aten::native_layer_norm", F::ZERO, xs.len())?;
-    let mut mean = crate::alloc::try_filled("aten::native_layer_norm", F::ZERO, blocks)?;
-    let mut rstd = crate::alloc::try_filled("aten::native_layer_norm", F::ZERO, blocks)?;
-    for bi in 0..blocks {
-        let src = &xs[bi * len..(bi + 1) * len];
+    let mut out = crate::alloc::try_filled(op, Fp::ZERO, xs.len())?;
+    let mut mean = crate::alloc::try_filled(op, Fp::ZERO, blocks)?;
+    let mut rstd = crate::alloc::try_filled(op, Fp::ZERO, blocks)?;
+    if len == 0 || inner == 0 {
+        return Ok((out, mean, rstd));
+    }
+    // The channel of the first element of the current block.
+    let mut first_channel = 0usize;
+    let stats = mean.iter_mut().zip(rstd.iter_mut());
+    let rows = xs.chunks_exact(len).zip(out.chunks_exact_mut(len));
+    for ((src, dst), (mean, rstd)) in rows.zip(stats) {
         let (m, v) = moments_of_slice(src);
-        let r = F::ONE / (v + F::of(eps)).sqrt();
-        mean[bi] = m;
-        rstd[bi] = r;
-        let dst = &mut out[bi * len..(bi + 1) * len];
-        for (i, (o, &x)) in dst.iter_mut().zip(src).enumerate() {
-            let ch = if channels == 0 {
-                0
-            } else {
-                ((bi * len + i) / per_channel.max(1)) % channels
-            };
-            let mut y = (x - m) * r;
-            if let Some(w) = w {
-                y *= w[ch];
+        let r = Fp::ONE / (v + Fp::of(eps)).sqrt();
+        *mean = m;
+        *rstd = r;
+        let mut ch = first_channel;
+        for (src, dst) in src.chunks(inner).zip(dst.chunks_mut(inner)) {
+            let (wv, bv) = (w.and_then(|w| w.get(ch)), b.and_then(|b| b.get(ch)));
+            for (o, &x) in dst.iter_mut().zip(src) {
+                let mut y = (x - m) * r;
+                if let Some(&w) = wv {
+                    y *= w;
+                }
+                if let Some(&b) = bv {
+                    y += b;
+                }
+                *o = y;
             }
-            if let Some(b) = b {
-                y += b[ch];
+            ch = ch.saturating_add(1);
+            if ch >= channels {
+                ch = 0;
             }
-            *o = y;
         }
+        first_channel = ch;
     }
     Ok((out, mean, rstd))
+}
+
+/// The error of an input whose trailing dims are not `normalized_shape`.
+fn mismatch(op: &str, normalized_shape: &[usize], x: &Tensor) -> OpError {
+    OpError::shape(op, format!("given normalized_shape={normalized_shape:?}, expected input with shape [*, {}], but got input of size {:?}", normalized_shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "), x.shape()))
 }
 
 /// `layer_norm` over the trailing `normalized_shape` dims; returns output, mean and rstd
@@ -288,10 +328,15 @@ pub fn layer_norm(
 ) -> Result<(Tensor, Tensor, Tensor)> {
     let op = "aten::layer_norm";
     let k = normalized_shape.len();
-    if k == 0 || x.dim() < k || x.shape()[x.dim() - k..] != *normalized_shape {
-        return Err(OpError::shape(op, format!("given normalized_shape={normalized_shape:?}, expected input with shape [*, {}], but got input of size {:?}", normalized_shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "), x.shape())));
+    let split = x.dim().checked_sub(k).filter(|_| k > 0);
+    let Some((lead, tail)) = split.and_then(|d| Some((x.shape().get(..d)?, x.shape().get(d..)?)))
+    else {
+        return Err(mismatch(op, normalized_shape, x));
+    };
+    if tail != normalized_shape {
+        return Err(mismatch(op, normalized_shape, x));
     }
-    let len: usize = normalized_shape.iter().product();
+    let len = count_of(op, normalized_shape)?;
     for (what, t) in [("weight", weight), ("bias", bias)] {
         if let Some(t) = t {
             if t.shape() != normalized_shape {
@@ -306,28 +351,30 @@ pub fn layer_norm(
         }
     }
     let dtype = x.dtype();
-    let mut stat_shape = x.shape()[..x.dim() - k].to_vec();
+    let mut stat_shape = lead.to_vec();
     stat_shape.extend(std::iter::repeat_n(1, k));
     with_real!(op, dtype, F => {
         let w = opt_vec::<F>(weight)?;
         let b = opt_vec::<F>(bias)?;
         let (out, mean, rstd) = with_data::<F, _>(x, |xs| {
-            let mut out = vec![F::ZERO; xs.len()];
+            let mut out = crate::alloc::try_filled(op, F::ZERO, xs.len())?;
             let blocks = xs.len().checked_div(len).unwrap_or(0);
             let mut mean = crate::alloc::try_filled(op, F::ZERO, blocks)?;
             let mut rstd = crate::alloc::try_filled(op, F::ZERO, blocks)?;
             if len > 0 {
                 // statistics once per row (lane-parallel sums), then one fused normalize pass
-                for (bi, src) in xs.chunks_exact(len).enumerate() {
+                for ((src, m_slot), r_slot) in xs.chunks_exact(len).zip(mean.iter_mut()).zip(rstd.iter_mut()) {
                     let (m, v) = moments_of_slice(src);
-                    mean[bi] = m;
-                    rstd[bi] = F::ONE / (v + F::of(eps)).sqrt();
+                    *m_slot = m;
+                    *r_slot = F::ONE / (v + F::of(eps)).sqrt();
                 }
                 let (mean, rstd) = (&mean, &rstd);
                 let (w, b) = (w.as_deref(), b.as_deref());
+                let missing = || OpError::invalid(op, "internal error: a row without statistics");
                 for_each_chunk(&mut out, len, |bi, dst| {
-                    let src = &xs[bi * len..(bi + 1) * len];
-                    normalize_row(src, mean[bi], rstd[bi], w, b, dst);
+                    let src = row_of(op, xs, bi, len)?;
+                    let (m, r) = mean.get(bi).zip(rstd.get(bi)).ok_or_else(missing)?;
+                    normalize_row(src, *m, *r, w, b, dst);
                     Ok(())
                 })?;
             }
@@ -347,26 +394,26 @@ pub fn group_norm(
     eps: f64,
 ) -> Result<(Tensor, Tensor, Tensor)> {
     let op = "aten::group_norm";
-    if x.dim() < 2 {
+    let &[n, c, ref rest @ ..] = x.shape() else {
         return Err(OpError::shape(
             op,
             format!("expected at least 2 dims, got {}", x.dim()),
         ));
-    }
-    let (n, c) = (x.shape()[0], x.shape()[1]);
-    if groups == 0 || c % groups != 0 {
+    };
+    if c.checked_rem(groups) != Some(0) {
         return Err(OpError::shape(op, format!("expected number of channels in input to be divisible by num_groups, but got input of shape {:?} and num_groups={groups}", x.shape())));
     }
     check_param(op, "weight", weight, c)?;
     check_param(op, "bias", bias, c)?;
-    let inner: usize = x.shape()[2..].iter().product();
-    let len = (c / groups) * inner;
+    let inner = count_of(op, rest)?;
+    let len = count_of(op, &[c.checked_div(groups).unwrap_or(0), inner])?;
+    let stats = product(op, &[n, groups])?;
     let dtype = x.dtype();
     with_real!(op, dtype, F => {
         let w = opt_vec::<F>(weight)?;
         let b = opt_vec::<F>(bias)?;
-        let (out, mean, rstd) = with_data::<F, _>(x, |xs| normalize_blocks(xs, len, inner, c, w.as_deref(), b.as_deref(), eps))?;
-        let (mean, rstd) = if len == 0 { (vec![F::ZERO; n * groups], vec![F::ZERO; n * groups]) } else { (mean, rstd) };
+        let (out, mean, rstd) = with_data::<F, _>(x, |xs| normalize_blocks(op, xs, len, inner, c, w.as_deref(), b.as_deref(), eps))?;
+        let (mean, rstd) = if len == 0 { (crate::alloc::try_filled(op, F::ZERO, stats)?, crate::alloc::try_filled(op, F::ZERO, stats)?) } else { (mean, rstd) };
         Ok((finish(out, x.shape(), dtype)?, finish(mean, &[n, groups], dtype)?, finish(rstd, &[n, groups], dtype)?))
     })
 }
@@ -384,14 +431,13 @@ pub fn instance_norm(
     eps: f64,
 ) -> Result<Tensor> {
     let op = "aten::instance_norm";
-    if x.dim() < 2 {
+    let &[_, c, ..] = x.shape() else {
         return Err(OpError::shape(
             op,
             format!("expected at least 2 dims, got {}", x.dim()),
         ));
-    }
+    };
     if use_input_stats {
-        let c = x.shape()[1];
         Ok(group_norm(x, c, weight, bias, eps)?.0)
     } else {
         if running_mean.is_none() || running_var.is_none() {
@@ -416,19 +462,21 @@ pub fn norm_except_dim(v: &Tensor, pow: i64, dim: i64) -> Result<Tensor> {
     } else {
         crate::shape::wrap_dim(op, dim, nd)?
     };
-    let (outer, size, inner) = if whole {
-        (1, 1, v.numel())
+    let (size, inner) = if whole {
+        (1, v.numel())
     } else {
-        (
-            v.shape()[..d].iter().product::<usize>(),
-            v.shape()[d],
-            v.shape()[d + 1..].iter().product::<usize>(),
-        )
+        let (&size, after) = v
+            .shape()
+            .get(d..)
+            .and_then(<[usize]>::split_first)
+            .ok_or_else(|| OpError::invalid(op, format!("dim {dim} out of range")))?;
+        (size, count_of(op, after)?)
     };
     let mut shape = vec![1usize; nd];
-    if !whole {
-        shape[d] = size;
+    if let (false, Some(slot)) = (whole, shape.get_mut(d)) {
+        *slot = size;
     }
+    let block = count_of(op, &[size, inner])?;
     let p = pow as f64;
     if p <= 0.0 {
         return Err(OpError::invalid(
@@ -439,11 +487,13 @@ pub fn norm_except_dim(v: &Tensor, pow: i64, dim: i64) -> Result<Tensor> {
     with_real!(op, dtype, F => {
         let norms = with_data::<F, _>(v, |xs| {
             let mut acc = crate::alloc::try_filled(op, 0f64, size)?;
-            for o in 0..outer {
-                for (k, slot) in acc.iter_mut().enumerate() {
-                    let base = (o * size + k) * inner;
-                    for &x in &xs[base..base + inner] {
-                        *slot += x.to_f64().abs().powf(p);
+            if block > 0 {
+                // The blocks of the leading dims, each `size` rows of `inner` along `dim`.
+                for rows in xs.chunks_exact(block) {
+                    for (row, slot) in rows.chunks_exact(inner).zip(acc.iter_mut()) {
+                        for &x in row {
+                            *slot += x.to_f64().abs().powf(p);
+                        }
                     }
                 }
             }
@@ -469,7 +519,6 @@ pub fn weight_norm(v: &Tensor, g: &Tensor, dim: i64) -> Result<Tensor> {
         ));
     }
     let dtype = v.dtype();
-    let size = norms.numel();
     let nd = v.dim();
     let whole = dim == -1 || nd == 0;
     let d = if whole {
@@ -477,18 +526,21 @@ pub fn weight_norm(v: &Tensor, g: &Tensor, dim: i64) -> Result<Tensor> {
     } else {
         crate::shape::wrap_dim(op, dim, nd)?
     };
-    let inner: usize = if whole {
+    let inner = if whole {
         v.numel()
     } else {
-        v.shape()[d + 1..].iter().product()
+        count_of(op, v.shape().get(d.saturating_add(1)..).unwrap_or_default())?
     };
     with_real!(op, dtype, F => {
         let (nv, gv) = (norms.to_vec::<F>()?, g.to_vec::<F>()?);
+        // One factor per norm: the rows of `inner` elements cycle through them.
+        let factors: Vec<F> = gv.iter().zip(&nv).map(|(&g, &n)| g / n).collect();
         let out = with_data::<F, _>(v, |xs| {
-            crate::alloc::try_collect(op, xs.iter().enumerate().map(|(i, &x)| {
-                let k = i.checked_div(inner).unwrap_or(0) % size.max(1);
-                x * (gv[k] / nv[k])
-            }))
+            let mut out = crate::alloc::try_with_capacity(op, xs.len())?;
+            for (row, &f) in xs.chunks(inner.max(1)).zip(factors.iter().cycle()) {
+                out.extend(row.iter().map(|&x| x * f));
+            }
+            Ok(out)
         })?;
         finish(out, v.shape(), dtype)
     })

@@ -3,7 +3,7 @@
 use crate::arg::{Arg, Args};
 use crate::error::{OpError, Result};
 use crate::ops::nn::util::{
-    expand_list, finish, for_each_chunk, product, to_usize, with_data, with_real, with_scratch,
+    expand_list, finish, for_each_chunk, product, to_usize, try_with_scratch, with_data, with_real,
     Real,
 };
 use crate::registry::Registry;
@@ -33,7 +33,7 @@ pub fn pooled_size(op: &str, input: usize, w: &Window, ceil_mode: bool) -> Resul
     let too_large = || OpError::invalid(op, "pooling sizes overflow");
     let span = w
         .dilation
-        .checked_mul(w.kernel - 1)
+        .checked_mul(w.kernel.saturating_sub(1))
         .and_then(|v| v.checked_add(1))
         .ok_or_else(too_large)?;
     let padded = w
@@ -41,7 +41,11 @@ pub fn pooled_size(op: &str, input: usize, w: &Window, ceil_mode: bool) -> Resul
         .checked_mul(2)
         .and_then(|v| v.checked_add(input))
         .ok_or_else(too_large)?;
-    let extra = if ceil_mode { w.stride - 1 } else { 0 };
+    let extra = if ceil_mode {
+        w.stride.saturating_sub(1)
+    } else {
+        0
+    };
     if padded < span {
         return Err(OpError::shape(
             op,
@@ -51,76 +55,100 @@ pub fn pooled_size(op: &str, input: usize, w: &Window, ceil_mode: bool) -> Resul
             ),
         ));
     }
-    let mut out = (padded - span).saturating_add(extra) / w.stride + 1;
-    if ceil_mode && (out - 1) * w.stride >= input + w.padding {
-        out -= 1;
+    let out = padded
+        .saturating_sub(span)
+        .saturating_add(extra)
+        .div_euclid(w.stride)
+        .checked_add(1)
+        .ok_or_else(too_large)?;
+    // The last window must start inside the input or the left padding (`input + padding`
+    // fits: it is below `padded`); a start past `usize` does not.
+    let last = out.saturating_sub(1).checked_mul(w.stride);
+    if ceil_mode && last.is_none_or(|start| start >= input.saturating_add(w.padding)) {
+        return Ok(out.saturating_sub(1));
     }
     Ok(out)
 }
 
-/// Splits a pooling input into (planes, height, width) for `[N, C, H, W]` or `[C, H, W]`.
-fn planes_hw(op: &str, x: &Tensor, spatial: usize) -> Result<(usize, Vec<usize>)> {
+/// Splits a pooling input `[N, C, H, W]` or `[C, H, W]` into (leading dims, planes, height,
+/// width).
+fn planes_hw<'a>(op: &str, x: &'a Tensor) -> Result<(&'a [usize], usize, usize, usize)> {
     let nd = x.dim();
-    if nd != spatial + 1 && nd != spatial + 2 {
+    if nd != 3 && nd != 4 {
         return Err(OpError::shape(
             op,
-            format!(
-                "expected {}-D or {}-D input, got {nd}-D",
-                spatial + 1,
-                spatial + 2
-            ),
+            format!("expected 3-D or 4-D input, got {nd}-D"),
         ));
     }
-    let sp = x.shape()[nd - spatial..].to_vec();
-    if sp.contains(&0) {
-        return Err(OpError::shape(
+    let (lead, sp) = x.shape().split_at(nd.saturating_sub(2));
+    match *sp {
+        [h, w] if h > 0 && w > 0 => Ok((lead, product(op, lead)?, h, w)),
+        _ => Err(OpError::shape(
             op,
             format!("expected non-empty spatial dims, got {:?}", x.shape()),
-        ));
+        )),
     }
-    Ok((x.shape()[..nd - spatial].iter().product(), sp))
 }
 
-fn out_shape(x: &Tensor, spatial: usize, out: &[usize]) -> Vec<usize> {
-    let mut s = x.shape()[..x.dim() - spatial].to_vec();
+fn out_shape(lead: &[usize], out: &[usize]) -> Vec<usize> {
+    let mut s = lead.to_vec();
     s.extend_from_slice(out);
     s
+}
+
+/// The error of a window that would read outside its plane (the geometry checks exclude it).
+fn outside(op: &str) -> OpError {
+    OpError::invalid(
+        op,
+        "internal error: a pooling window reads outside the input",
+    )
+}
+
+/// Plane `p` of `len` elements of `xs`.
+fn plane_of<'a, F>(op: &str, xs: &'a [F], p: usize, len: usize) -> Result<&'a [F]> {
+    p.checked_mul(len)
+        .and_then(|at| xs.get(at..)?.get(..len))
+        .ok_or_else(|| outside(op))
+}
+
+/// The input index of tap `k` of window `o` (a tap [`tap_range`] returns: inside the input,
+/// so no step can overflow).
+#[inline]
+fn tap_index(o: usize, k: usize, win: &Window) -> usize {
+    o.saturating_mul(win.stride)
+        .saturating_add(k.saturating_mul(win.dilation))
+        .saturating_sub(win.padding)
 }
 
 #[allow(clippy::too_many_arguments)]
 /// Max pooling of one plane; writes values and (row-major flat) argmax indices.
 fn max_plane<F: Real>(
+    op: &str,
     src: &[F],
-    h: usize,
-    w: usize,
+    (h, w): (usize, usize),
     wh: &Window,
     ww: &Window,
-    oh: usize,
     ow: usize,
     dst: &mut [F],
-    idx: Option<&mut [i64]>,
-) {
-    let mut idx = idx;
-    for oy in 0..oh {
-        for ox in 0..ow {
+    idx: &mut [i64],
+) -> Result<()> {
+    let rows = dst.chunks_mut(ow.max(1)).zip(idx.chunks_mut(ow.max(1)));
+    for (oy, (drow, irow)) in rows.enumerate() {
+        let (i0, i1) = tap_range(oy, wh, h);
+        for (ox, (d, ix)) in drow.iter_mut().zip(irow.iter_mut()).enumerate() {
+            let (j0, j1) = tap_range(ox, ww, w);
             let mut best = F::of(f64::NEG_INFINITY);
             let mut best_i: i64 = -1;
-            for i in 0..wh.kernel {
-                let y = oy * wh.stride + i * wh.dilation;
-                if y < wh.padding || y - wh.padding >= h {
-                    continue;
-                }
-                let y = y - wh.padding;
-                for j in 0..ww.kernel {
-                    let x = ox * ww.stride + j * ww.dilation;
-                    if x < ww.padding || x - ww.padding >= w {
-                        continue;
-                    }
-                    let x = x - ww.padding;
-                    let v = src[y * w + x];
+            for i in i0..i1 {
+                let y = tap_index(oy, i, wh);
+                let row = plane_of(op, src, y, w)?;
+                for j in j0..j1 {
+                    let x = tap_index(ox, j, ww);
+                    let &v = row.get(x).ok_or_else(|| outside(op))?;
                     if v > best || v.is_nan() || best_i < 0 {
                         best = v;
-                        best_i = (y * w + x) as i64;
+                        // Below `h * w`, the size of a plane.
+                        best_i = y.saturating_mul(w).saturating_add(x) as i64;
                         if v.is_nan() {
                             break;
                         }
@@ -130,27 +158,23 @@ fn max_plane<F: Real>(
                     break;
                 }
             }
-            dst[oy * ow + ox] = best;
-            if let Some(ix) = idx.as_deref_mut() {
-                ix[oy * ow + ox] = best_i;
-            }
+            *d = best;
+            *ix = best_i;
         }
     }
+    Ok(())
 }
 
 /// The kernel taps `k` of output position `o` that land inside the input.
 fn tap_range(o: usize, win: &Window, size: usize) -> (usize, usize) {
-    let start = o * win.stride;
-    let lo = if start >= win.padding {
-        0
-    } else {
-        (win.padding - start).div_ceil(win.dilation)
-    };
-    let hi = if size + win.padding <= start {
-        0
-    } else {
-        (size + win.padding - start).div_ceil(win.dilation)
-    };
+    // In padded coordinates; `o` is below the pooled size, so the start fits.
+    let start = o.saturating_mul(win.stride);
+    let dilation = win.dilation.max(1);
+    let lo = win.padding.saturating_sub(start).div_ceil(dilation);
+    let hi = size
+        .saturating_add(win.padding)
+        .saturating_sub(start)
+        .div_ceil(dilation);
     (
         lo.min(win.kernel),
         hi.min(win.kernel).max(lo.min(win.kernel)),
@@ -171,53 +195,76 @@ fn nan_max<F: Real>(m: F, v: F) -> F {
 /// first (`kw` taps), then the max of those over the window rows (`kh` taps).
 #[allow(clippy::too_many_arguments)]
 fn max_plane_values<F: Real>(
+    op: &str,
     src: &[F],
-    h: usize,
-    w: usize,
+    (h, w): (usize, usize),
     wh: &Window,
     ww: &Window,
-    oh: usize,
-    ow: usize,
+    (oh, ow): (usize, usize),
+    cols: &[(usize, usize)],
     dst: &mut [F],
-) {
+) -> Result<()> {
     let neg_inf = F::of(f64::NEG_INFINITY);
-    let cols: Vec<(usize, usize)> = (0..ow)
-        .map(|ox| {
-            let (j0, j1) = tap_range(ox, ww, w);
-            let first = (ox * ww.stride + j0 * ww.dilation).saturating_sub(ww.padding);
-            (first, j1 - j0)
-        })
-        .collect();
-    with_scratch::<F, _>(h * ow, |rows| {
-        for y in 0..h {
-            let row = &src[y * w..(y + 1) * w];
-            let out = &mut rows[y * ow..(y + 1) * ow];
-            for (o, &(first, count)) in out.iter_mut().zip(&cols) {
-                *o = if ww.dilation == 1 {
-                    row[first..first + count]
+    let rows_len = h.checked_mul(ow).ok_or_else(|| outside(op))?;
+    let dilation = ww.dilation.max(1);
+    try_with_scratch::<F, _>(op, rows_len, |rows| {
+        for (row, out) in src
+            .chunks_exact(w.max(1))
+            .zip(rows.chunks_exact_mut(ow.max(1)))
+        {
+            // `cols` was checked to stay inside a row: the defaults are never taken.
+            for (o, &(first, count)) in out.iter_mut().zip(cols) {
+                *o = if dilation == 1 {
+                    row.get(first..first.saturating_add(count))
+                        .unwrap_or_default()
                         .iter()
                         .fold(neg_inf, |m, &v| nan_max(m, v))
                 } else {
-                    row[first..]
+                    row.get(first..)
+                        .unwrap_or_default()
                         .iter()
-                        .step_by(ww.dilation)
+                        .step_by(dilation)
                         .take(count)
                         .fold(neg_inf, |m, &v| nan_max(m, v))
                 };
             }
         }
-        for oy in 0..oh {
+        for (oy, out) in dst.chunks_exact_mut(ow.max(1)).enumerate().take(oh) {
             let (i0, i1) = tap_range(oy, wh, h);
-            let out = &mut dst[oy * ow..(oy + 1) * ow];
             out.fill(neg_inf);
             for i in i0..i1 {
-                let y = oy * wh.stride + i * wh.dilation - wh.padding;
-                for (o, &v) in out.iter_mut().zip(&rows[y * ow..(y + 1) * ow]) {
+                let y = tap_index(oy, i, wh);
+                for (o, &v) in out.iter_mut().zip(plane_of(op, rows, y, ow)?) {
                     *o = nan_max(*o, v);
                 }
             }
         }
-    });
+        Ok(())
+    })?
+}
+
+/// The first input column and tap count of every output column, checked to stay in a row.
+fn column_taps(op: &str, ww: &Window, w: usize, ow: usize) -> Result<Vec<(usize, usize)>> {
+    let cols = crate::alloc::try_collect(
+        op,
+        (0..ow).map(|ox| {
+            let (j0, j1) = tap_range(ox, ww, w);
+            (tap_index(ox, j0, ww), j1.saturating_sub(j0))
+        }),
+    )?;
+    let inside = |&(first, count): &(usize, usize)| {
+        count == 0
+            || count
+                .saturating_sub(1)
+                .checked_mul(ww.dilation)
+                .and_then(|v| v.checked_add(first))
+                .is_some_and(|last| last < w)
+    };
+    if cols.iter().all(inside) {
+        Ok(cols)
+    } else {
+        Err(outside(op))
+    }
 }
 
 /// 2-D max pooling; returns the values and, when asked, the flat argmax indices per plane.
@@ -231,8 +278,7 @@ pub fn max_pool2d(
     with_indices: bool,
 ) -> Result<(Tensor, Option<Tensor>)> {
     let op = "aten::max_pool2d";
-    let (planes, sp) = planes_hw(op, x, 2)?;
-    let (h, w) = (sp[0], sp[1]);
+    let (lead, planes, h, w) = planes_hw(op, x)?;
     let wh = Window {
         kernel: kernel[0],
         stride: stride[0],
@@ -247,22 +293,23 @@ pub fn max_pool2d(
     };
     let oh = pooled_size(op, h, &wh, ceil_mode)?;
     let ow = pooled_size(op, w, &ww, ceil_mode)?;
-    let shape = out_shape(x, 2, &[oh, ow]);
+    let shape = out_shape(lead, &[oh, ow]);
     let dtype = x.dtype();
-    let plane = oh * ow;
+    let plane = product(op, &[oh, ow])?;
     let total = product(op, &[planes, plane])?;
+    let hw = product(op, &[h, w])?;
     with_real!(op, dtype, F => {
         let (vals, idx) = with_data::<F, _>(x, |xs| {
             let mut out = crate::alloc::try_filled(op, F::ZERO, total)?;
             let mut idx = if with_indices { crate::alloc::try_filled(op, 0i64, total)? } else { Vec::new() };
             if with_indices {
                 for (p, (d, ix)) in out.chunks_mut(plane).zip(idx.chunks_mut(plane)).enumerate() {
-                    max_plane(&xs[p * h * w..(p + 1) * h * w], h, w, &wh, &ww, oh, ow, d, Some(ix));
+                    max_plane(op, plane_of(op, xs, p, hw)?, (h, w), &wh, &ww, ow, d, ix)?;
                 }
             } else {
+                let cols = column_taps(op, &ww, w, ow)?;
                 for_each_chunk(&mut out, plane, |p, d| {
-                    max_plane_values(&xs[p * h * w..(p + 1) * h * w], h, w, &wh, &ww, oh, ow, d);
-                    Ok(())
+                    max_plane_values(op, plane_of(op, xs, p, hw)?, (h, w), &wh, &ww, (oh, ow), &cols, d)
                 })?;
             }
             Ok((out, idx))
@@ -271,6 +318,20 @@ pub fn max_pool2d(
         let indices = if with_indices { Some(Tensor::from_vec(idx, &shape)?) } else { None };
         Ok((values, indices))
     })
+}
+
+/// The input range `[start, end)` of an average window along one dim (clamped to the input)
+/// and the window size clamped to the padded input (the `count_include_pad` divisor). The
+/// window passed [`pooled_size`] (with dilation 1) and `o` is below the pooled size, so the
+/// saturating operations are exact.
+fn avg_range(o: usize, win: &Window, size: usize) -> (usize, usize, usize) {
+    let pos = o.saturating_mul(win.stride);
+    let end_p = pos
+        .saturating_add(win.kernel)
+        .min(size.saturating_add(win.padding.saturating_mul(2)));
+    let start = pos.saturating_sub(win.padding);
+    let end = end_p.saturating_sub(win.padding).min(size);
+    (start, end, end_p.saturating_sub(pos))
 }
 
 /// 2-D average pooling with PyTorch's divisor rules.
@@ -288,8 +349,7 @@ pub fn avg_pool2d(
     if divisor_override == Some(0) {
         return Err(OpError::invalid(op, "divisor must be not zero"));
     }
-    let (planes, sp) = planes_hw(op, x, 2)?;
-    let (h, w) = (sp[0], sp[1]);
+    let (lead, planes, h, w) = planes_hw(op, x)?;
     let wh = Window {
         kernel: kernel[0],
         stride: stride[0],
@@ -304,40 +364,36 @@ pub fn avg_pool2d(
     };
     let oh = pooled_size(op, h, &wh, ceil_mode)?;
     let ow = pooled_size(op, w, &ww, ceil_mode)?;
-    let shape = out_shape(x, 2, &[oh, ow]);
+    let shape = out_shape(lead, &[oh, ow]);
     let dtype = x.dtype();
-    let plane = oh * ow;
+    let plane = product(op, &[oh, ow])?;
     let total = product(op, &[planes, plane])?;
+    let hw = product(op, &[h, w])?;
     with_real!(op, dtype, F => {
         let out = with_data::<F, _>(x, |xs| {
             let mut out = crate::alloc::try_filled(op, F::ZERO, total)?;
             for_each_chunk(&mut out, plane, |p, dst| {
-                let src = &xs[p * h * w..(p + 1) * h * w];
-                for oy in 0..oh {
-                    let ys = (oy * wh.stride) as i64 - wh.padding as i64;
-                    let ye = (ys + wh.kernel as i64).min((h + wh.padding) as i64);
-                    for ox in 0..ow {
-                        let xs0 = (ox * ww.stride) as i64 - ww.padding as i64;
-                        let xe = (xs0 + ww.kernel as i64).min((w + ww.padding) as i64);
-                        let pool_size = (ye - ys) * (xe - xs0);
-                        let (y0, y1) = (ys.max(0) as usize, ye.min(h as i64).max(0) as usize);
-                        let (x0, x1) = (xs0.max(0) as usize, xe.min(w as i64).max(0) as usize);
+                let src = plane_of(op, xs, p, hw)?;
+                for (oy, drow) in dst.chunks_exact_mut(ow).enumerate() {
+                    let (y0, y1, size_h) = avg_range(oy, &wh, h);
+                    for (ox, d) in drow.iter_mut().enumerate() {
+                        let (x0, x1, size_w) = avg_range(ox, &ww, w);
                         if y0 >= y1 || x0 >= x1 {
-                            dst[oy * ow + ox] = F::ZERO;
+                            *d = F::ZERO;
                             continue;
                         }
                         let mut sum = F::ZERO;
-                        for y in y0..y1 {
-                            for &v in &src[y * w + x0..y * w + x1] {
+                        for row in src.chunks_exact(w).skip(y0).take(y1.saturating_sub(y0)) {
+                            for &v in row.get(x0..x1).ok_or_else(|| outside(op))? {
                                 sum += v;
                             }
                         }
                         let divisor = match divisor_override {
-                            Some(d) => d,
-                            None if count_include_pad => pool_size,
-                            None => ((y1 - y0) * (x1 - x0)) as i64,
+                            Some(d) => d as f64,
+                            None if count_include_pad => size_h.saturating_mul(size_w) as f64,
+                            None => y1.saturating_sub(y0).saturating_mul(x1.saturating_sub(x0)) as f64,
                         };
-                        dst[oy * ow + ox] = sum / F::of(divisor as f64);
+                        *d = sum / F::of(divisor);
                     }
                 }
                 Ok(())
@@ -348,9 +404,22 @@ pub fn avg_pool2d(
     })
 }
 
-/// Adaptive pooling bounds: `[floor(o*in/out), ceil((o+1)*in/out))`.
-fn adaptive_range(o: usize, input: usize, output: usize) -> (usize, usize) {
-    ((o * input) / output, ((o + 1) * input).div_ceil(output))
+/// Adaptive pooling bounds: `[floor(o*in/out), ceil((o+1)*in/out))` (for `o < out`).
+pub fn adaptive_range(op: &str, o: usize, input: usize, output: usize) -> Result<(usize, usize)> {
+    let start = o.checked_mul(input).and_then(|v| v.checked_div(output));
+    let end = o
+        .checked_add(1)
+        .and_then(|v| v.checked_mul(input))
+        .and_then(|v| v.checked_div(output).map(|q| (q, v.checked_rem(output))));
+    match (start, end) {
+        (Some(start), Some((q, Some(r)))) => {
+            Ok((start, if r > 0 { q.saturating_add(1) } else { q }))
+        }
+        _ => Err(OpError::invalid(
+            op,
+            format!("adaptive pooling of {input} to {output} overflows"),
+        )),
+    }
 }
 
 /// Adaptive average (or max, with indices) pooling to `[oh, ow]`.
@@ -364,49 +433,54 @@ pub fn adaptive_pool2d(
     } else {
         "aten::adaptive_avg_pool2d"
     };
-    let (planes, sp) = planes_hw(op, x, 2)?;
-    let (h, w) = (sp[0], sp[1]);
+    let (lead, planes, h, w) = planes_hw(op, x)?;
     let [oh, ow] = output;
     if max && (oh == 0 || ow == 0) {
         return Err(OpError::invalid(op, "output size must be positive"));
     }
-    let shape = out_shape(x, 2, &[oh, ow]);
+    let shape = out_shape(lead, &[oh, ow]);
     let dtype = x.dtype();
-    let plane = oh * ow;
+    let plane = product(op, &[oh, ow])?;
     let total = product(op, &[planes, plane])?;
+    let hw = product(op, &[h, w])?;
     with_real!(op, dtype, F => {
         let (vals, idx) = with_data::<F, _>(x, |xs| {
             let mut out = crate::alloc::try_filled(op, F::ZERO, total)?;
             let mut idx = crate::alloc::try_filled(op, 0i64, if max { total } else { 0 })?;
-            for p in 0..planes {
-                let src = &xs[p * h * w..(p + 1) * h * w];
+            let mut slots = out.iter_mut();
+            let mut index_slots = idx.iter_mut();
+            for src in xs.chunks_exact(hw).take(planes) {
                 for oy in 0..oh {
-                    let (y0, y1) = adaptive_range(oy, h, oh);
+                    let (y0, y1) = adaptive_range(op, oy, h, oh)?;
+                    let rows = src.chunks_exact(w).enumerate().skip(y0).take(y1.saturating_sub(y0));
                     for ox in 0..ow {
-                        let (x0, x1) = adaptive_range(ox, w, ow);
-                        let at = p * plane + oy * ow + ox;
+                        let (x0, x1) = adaptive_range(op, ox, w, ow)?;
+                        let slot = slots.next().ok_or_else(|| outside(op))?;
                         if max {
+                            // Flat indices are below `h * w`, the size of a plane.
+                            let flat = |y: usize, x: usize| y.saturating_mul(w).saturating_add(x) as i64;
                             let mut best = F::of(f64::NEG_INFINITY);
-                            let mut bi = (y0 * w + x0) as i64;
-                            for y in y0..y1 {
-                                for x in x0..x1 {
-                                    let v = src[y * w + x];
+                            let mut bi = flat(y0, x0);
+                            for (y, row) in rows.clone() {
+                                let row = row.get(x0..x1).ok_or_else(|| outside(op))?;
+                                for (x, &v) in (x0..).zip(row) {
                                     if v > best || v.is_nan() {
                                         best = v;
-                                        bi = (y * w + x) as i64;
+                                        bi = flat(y, x);
                                     }
                                 }
                             }
-                            out[at] = best;
-                            idx[at] = bi;
+                            *slot = best;
+                            *index_slots.next().ok_or_else(|| outside(op))? = bi;
                         } else {
                             let mut sum = F::ZERO;
-                            for y in y0..y1 {
-                                for &v in &src[y * w + x0..y * w + x1] {
+                            for (_, row) in rows.clone() {
+                                for &v in row.get(x0..x1).ok_or_else(|| outside(op))? {
                                     sum += v;
                                 }
                             }
-                            out[at] = sum / F::of(((y1 - y0) * (x1 - x0)) as f64);
+                            let count = y1.saturating_sub(y0).saturating_mul(x1.saturating_sub(x0));
+                            *slot = sum / F::of(count as f64);
                         }
                     }
                 }
@@ -420,8 +494,10 @@ pub fn adaptive_pool2d(
 }
 
 fn pair(op: &str, what: &str, v: &[i64], default: &[i64]) -> Result<[usize; 2]> {
-    let v = expand_list(op, what, v, 2, default)?;
-    Ok([to_usize(op, what, v[0])?, to_usize(op, what, v[1])?])
+    match *expand_list(op, what, v, 2, default)? {
+        [a, b] => Ok([to_usize(op, what, a)?, to_usize(op, what, b)?]),
+        _ => Err(OpError::invalid(op, format!("{what} must have 2 elements"))),
+    }
 }
 
 /// Lifts a 1-D pooling input `[N, C, L]` / `[C, L]` to 2-D with a height of 1.
@@ -473,7 +549,7 @@ fn k_max_pool1d(a: &Args) -> Result<Arg> {
     let op = a.op();
     let one = |i: usize, default: i64| -> Result<usize> {
         let v = expand_list(op, "pool argument", &a.int_list(i)?, 1, &[default])?;
-        to_usize(op, "pool argument", v[0])
+        to_usize(op, "pool argument", *v.first().unwrap_or(&default))
     };
     let k = one(1, -1)?;
     let s = if a.int_list(2)?.is_empty() {
@@ -502,7 +578,7 @@ fn k_max_pool1d(a: &Args) -> Result<Arg> {
 fn k_adaptive_max_pool1d(a: &Args) -> Result<Arg> {
     let op = a.op();
     let v = expand_list(op, "output_size", &a.int_list(1)?, 1, &[])?;
-    let l = to_usize(op, "output_size", v[0])?;
+    let l = to_usize(op, "output_size", *v.first().unwrap_or(&-1))?;
     let x = lift1d(op, a.tensor(0)?)?;
     let (v, i) = adaptive_pool2d(&x, [1, l], true)?;
     let i = i.ok_or_else(|| OpError::invalid(op, "missing indices"))?;
@@ -535,7 +611,7 @@ fn k_avg_pool1d(a: &Args) -> Result<Arg> {
     let op = a.op();
     let one = |i: usize, default: i64| -> Result<usize> {
         let v = expand_list(op, "pool argument", &a.int_list(i)?, 1, &[default])?;
-        to_usize(op, "pool argument", v[0])
+        to_usize(op, "pool argument", *v.first().unwrap_or(&default))
     };
     let k = one(1, -1)?;
     let s = if a.int_list(2)?.is_empty() {

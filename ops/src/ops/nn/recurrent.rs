@@ -4,7 +4,7 @@
 use crate::arg::{Arg, Args};
 use crate::error::{OpError, Result};
 use crate::ops::nn::gemm_kernels::{matmul_into, parallelism_for, Mat};
-use crate::ops::nn::util::{finish, hold, with_real, Held, Real};
+use crate::ops::nn::util::{finish, hold, product, with_real, Held, Real};
 use crate::registry::Registry;
 use crate::tensor::Tensor;
 
@@ -49,14 +49,115 @@ struct Weights<'a, F> {
     out: usize,
 }
 
-fn sigmoid<F: Real>(v: F) -> F {
-    F::ONE / (F::ONE + (-v).exp())
+fn sigmoid<Fp: Real>(v: Fp) -> Fp {
+    Fp::ONE / (Fp::ONE + (-v).exp())
 }
 
+/// Fills every `width`-wide row of `dst` with `row` (zeros without one).
 fn fill_rows<F: Real>(dst: &mut [F], row: Option<&[F]>, width: usize) {
     match row {
-        Some(r) => dst.chunks_mut(width).for_each(|c| c.copy_from_slice(r)),
-        None => dst.fill(F::ZERO),
+        Some(r) if width > 0 => dst.chunks_mut(width).for_each(|c| {
+            c.iter_mut().zip(r).for_each(|(d, &s)| *d = s);
+        }),
+        _ => dst.fill(F::ZERO),
+    }
+}
+
+/// The error of a state or weight block outside its buffer (the shape checks exclude it).
+fn outside(op: &str) -> OpError {
+    OpError::invalid(op, "internal error: a recurrent state outside its buffer")
+}
+
+/// Block `i` of `len` elements of `xs`.
+fn block<'a, T>(op: &str, xs: &'a [T], i: usize, len: usize) -> Result<&'a [T]> {
+    i.checked_mul(len)
+        .and_then(|at| xs.get(at..)?.get(..len))
+        .ok_or_else(|| outside(op))
+}
+
+/// Block `i` of `len` elements of `xs`, mutably.
+fn block_mut<'a, T>(op: &str, xs: &'a mut [T], i: usize, len: usize) -> Result<&'a mut [T]> {
+    i.checked_mul(len)
+        .and_then(|at| xs.get_mut(at..)?.get_mut(..len))
+        .ok_or_else(|| outside(op))
+}
+
+/// `dst = src` for two blocks that must have the same length.
+fn copy_block<T: Copy>(op: &str, dst: Option<&mut [T]>, src: Option<&[T]>) -> Result<()> {
+    match (dst, src) {
+        (Some(d), Some(s)) if d.len() == s.len() => {
+            d.copy_from_slice(s);
+            Ok(())
+        }
+        _ => Err(outside(op)),
+    }
+}
+
+/// The `gates` gate blocks (each `hid` wide) of one row of input and recurrent pre-activations.
+fn gate_rows<'a, Fp>(
+    gi: &'a [Fp],
+    gr: &'a [Fp],
+    hid: usize,
+) -> impl Iterator<Item = (&'a [Fp], &'a [Fp])> {
+    gi.chunks_exact(hid).zip(gr.chunks_exact(hid))
+}
+
+/// One row of the cell update: the new pre-projection hidden values `raw` of one batch entry
+/// from its gate pre-activations `gi` (input) and `gr` (recurrent), its previous hidden state
+/// `h` (GRU) and its cell state `c` (LSTM, updated in place).
+fn cell_row<Fp: Real>(cell: Cell, gi: &[Fp], gr: &[Fp], h: &[Fp], c: &mut [Fp], raw: &mut [Fp]) {
+    let hid = raw.len();
+    if hid == 0 {
+        return;
+    }
+    let mut g = gate_rows(gi, gr, hid);
+    match cell {
+        Cell::Lstm => {
+            let (Some((ii, ri)), Some((fi, rf)), Some((gg, rg)), Some((oi, ro))) =
+                (g.next(), g.next(), g.next(), g.next())
+            else {
+                return;
+            };
+            let gates = ii.iter().zip(ri).zip(fi.iter().zip(rf));
+            let gates = gates.zip(gg.iter().zip(rg)).zip(oi.iter().zip(ro));
+            for ((((i, f), g), o), (cs, r)) in gates.zip(c.iter_mut().zip(raw.iter_mut())) {
+                let i = sigmoid(*i.0 + *i.1);
+                let f = sigmoid(*f.0 + *f.1);
+                let g = (*g.0 + *g.1).tanh();
+                let o = sigmoid(*o.0 + *o.1);
+                let cv = f * *cs + i * g;
+                *cs = cv;
+                *r = o * cv.tanh();
+            }
+        }
+        Cell::Gru => {
+            let (Some((ri, rr)), Some((zi, zr)), Some((ni, nr))) = (g.next(), g.next(), g.next())
+            else {
+                return;
+            };
+            let gates = ri
+                .iter()
+                .zip(rr)
+                .zip(zi.iter().zip(zr))
+                .zip(ni.iter().zip(nr));
+            for (((r, z), n), (hv, out)) in gates.zip(h.iter().zip(raw.iter_mut())) {
+                let r = sigmoid(*r.0 + *r.1);
+                let z = sigmoid(*z.0 + *z.1);
+                let n = (*n.0 + r * *n.1).tanh();
+                *out = (Fp::ONE - z) * n + z * *hv;
+            }
+        }
+        Cell::RnnTanh => {
+            for (out, (&a, &b)) in raw.iter_mut().zip(gi.iter().zip(gr)) {
+                *out = (a + b).tanh();
+            }
+        }
+        Cell::RnnRelu => {
+            for (out, (&a, &b)) in raw.iter_mut().zip(gi.iter().zip(gr)) {
+                let v = a + b;
+                *out = if v < Fp::ZERO { Fp::ZERO } else { v };
+            }
+        }
     }
 }
 
@@ -76,19 +177,26 @@ fn run_direction<F: Real>(
     reverse: bool,
 ) -> Result<(Vec<F>, Vec<F>, Vec<F>)> {
     let (hid, out) = (w.hidden, w.out);
-    let width = cell.gates() * hid;
-    let rows: usize = sizes.iter().sum();
-    let steps = sizes.len();
-    let batch = sizes.iter().copied().max().unwrap_or(0);
-    let offsets: Vec<usize> = sizes
+    let too_large = || OpError::invalid(op, "the recurrent sizes overflow");
+    let width = hid.checked_mul(cell.gates()).ok_or_else(too_large)?;
+    let rows = sizes
         .iter()
-        .scan(0, |acc, &s| {
-            let at = *acc;
-            *acc += s;
-            Some(at)
-        })
-        .collect();
-    let mut pre = crate::alloc::try_filled(op, F::ZERO, rows * width)?;
+        .try_fold(0usize, |acc, &s| acc.checked_add(s))
+        .ok_or_else(too_large)?;
+    let batch = sizes.iter().copied().max().unwrap_or(0);
+    // Steps of no batch entry (at the end: the sizes do not increase) change nothing.
+    let sizes = sizes
+        .get(..sizes.partition_point(|&s| s > 0))
+        .unwrap_or_default();
+    // The first row of each step.
+    let mut offsets = crate::alloc::try_with_capacity(op, sizes.len())?;
+    let mut at = 0usize;
+    for &s in sizes {
+        offsets.push(at);
+        // Below `rows`, their (checked) sum.
+        at = at.saturating_add(s);
+    }
+    let mut pre = crate::alloc::try_filled(op, F::ZERO, product(op, &[rows, width])?)?;
     fill_rows(&mut pre, w.b_ih, width);
     matmul_into(
         op,
@@ -106,14 +214,22 @@ fn run_direction<F: Real>(
     )?;
     let mut h = h0.to_vec();
     let mut c = c0.map(<[F]>::to_vec).unwrap_or_default();
-    let mut raw = crate::alloc::try_filled(op, F::ZERO, batch * hid)?;
-    let mut gh = crate::alloc::try_filled(op, F::ZERO, batch * width)?;
-    let mut output = crate::alloc::try_filled(op, F::ZERO, rows * out)?;
+    let mut raw = crate::alloc::try_filled(op, F::ZERO, product(op, &[batch, hid])?)?;
+    let mut gh = crate::alloc::try_filled(op, F::ZERO, product(op, &[batch, width])?)?;
+    let mut output = crate::alloc::try_filled(op, F::ZERO, product(op, &[rows, out])?)?;
     let par = parallelism_for(batch, width, out);
-    for step in 0..steps {
-        let t = if reverse { steps - 1 - step } else { step };
-        let bs = sizes[t];
-        fill_rows(&mut gh[..bs * width], w.b_hh, width);
+    let order: Box<dyn Iterator<Item = (&usize, &usize)>> = if reverse {
+        Box::new(sizes.iter().zip(&offsets).rev())
+    } else {
+        Box::new(sizes.iter().zip(&offsets))
+    };
+    for (&bs, &offset) in order {
+        fill_rows(
+            gh.get_mut(..bs.saturating_mul(width))
+                .ok_or_else(|| outside(op))?,
+            w.b_hh,
+            width,
+        );
         matmul_into(
             op,
             bs,
@@ -128,39 +244,23 @@ fn run_direction<F: Real>(
             F::ONE,
             par,
         )?;
-        for b in 0..bs {
-            let gi = &pre[(offsets[t] + b) * width..][..width];
-            let gr = &gh[b * width..][..width];
-            match cell {
-                Cell::Lstm => {
-                    for j in 0..hid {
-                        let i = sigmoid(gi[j] + gr[j]);
-                        let f = sigmoid(gi[hid + j] + gr[hid + j]);
-                        let g = (gi[2 * hid + j] + gr[2 * hid + j]).tanh();
-                        let o = sigmoid(gi[3 * hid + j] + gr[3 * hid + j]);
-                        let cv = f * c[b * hid + j] + i * g;
-                        c[b * hid + j] = cv;
-                        raw[b * hid + j] = o * cv.tanh();
-                    }
+        if hid > 0 {
+            let gi_rows = pre
+                .get(offset.saturating_mul(width)..)
+                .ok_or_else(|| outside(op))?;
+            let states = raw.chunks_exact_mut(hid).zip(h.chunks(out.max(1)));
+            let entries = gi_rows
+                .chunks_exact(width)
+                .zip(gh.chunks_exact(width))
+                .zip(states)
+                .take(bs);
+            if cell == Cell::Lstm {
+                for (((gi, gr), (rw, hv)), cs) in entries.zip(c.chunks_exact_mut(hid)) {
+                    cell_row(cell, gi, gr, hv, cs, rw);
                 }
-                Cell::Gru => {
-                    for j in 0..hid {
-                        let r = sigmoid(gi[j] + gr[j]);
-                        let z = sigmoid(gi[hid + j] + gr[hid + j]);
-                        let n = (gi[2 * hid + j] + r * gr[2 * hid + j]).tanh();
-                        raw[b * hid + j] = (F::ONE - z) * n + z * h[b * out + j];
-                    }
-                }
-                Cell::RnnTanh => {
-                    for j in 0..hid {
-                        raw[b * hid + j] = (gi[j] + gr[j]).tanh();
-                    }
-                }
-                Cell::RnnRelu => {
-                    for j in 0..hid {
-                        let v = gi[j] + gr[j];
-                        raw[b * hid + j] = if v < F::ZERO { F::ZERO } else { v };
-                    }
+            } else {
+                for ((gi, gr), (rw, hv)) in entries {
+                    cell_row(cell, gi, gr, hv, &mut [], rw);
                 }
             }
         }
@@ -179,9 +279,18 @@ fn run_direction<F: Real>(
                 F::ONE,
                 gemm::Parallelism::None,
             )?,
-            None => h[..bs * out].copy_from_slice(&raw[..bs * hid]),
+            None => {
+                let n = bs.saturating_mul(out);
+                copy_block(op, h.get_mut(..n), raw.get(..n))?;
+            }
         }
-        output[offsets[t] * out..(offsets[t] + bs) * out].copy_from_slice(&h[..bs * out]);
+        let n = bs.saturating_mul(out);
+        let at = offset.saturating_mul(out);
+        copy_block(
+            op,
+            output.get_mut(at..).and_then(|o| o.get_mut(..n)),
+            h.get(..n),
+        )?;
     }
     Ok((output, h, c))
 }
@@ -234,11 +343,26 @@ pub fn rnn(
     } else {
         input.clone()
     };
-    let (steps, batch, in0) = (x.shape()[0], x.shape()[1], x.shape()[2]);
-    let rows = x.reshape(&[(steps * batch) as i64, in0 as i64])?;
-    let (out, states) = rnn_rows(cell, &rows, &vec![batch; steps], hx, params, o)?;
-    let features = out.shape()[1] as i64;
-    let mut output = out.reshape(&[steps as i64, batch as i64, features])?;
+    let &[steps, batch, in0] = x.shape() else {
+        return Err(OpError::shape(op, "expected a 3-D input"));
+    };
+    let dims = |v: &[usize]| -> Result<Vec<i64>> {
+        v.iter()
+            .map(|&d| i64::try_from(d).map_err(|_| OpError::invalid(op, "the input is too large")))
+            .collect()
+    };
+    let rows = x.reshape(&dims(&[product(op, &[steps, batch])?, in0])?)?;
+    // Every step has the whole batch; without a batch entry no step computes anything.
+    let sizes = if batch == 0 {
+        Vec::new()
+    } else {
+        crate::alloc::try_filled(op, batch, steps)?
+    };
+    let (out, states) = rnn_rows(cell, &rows, &sizes, hx, params, o)?;
+    let &[_, features] = out.shape() else {
+        return Err(OpError::shape(op, "the output rows are not 2-D"));
+    };
+    let mut output = out.reshape(&dims(&[steps, batch, features])?)?;
     if o.batch_first {
         output = output.transpose(0, 1)?.contiguous()?;
     }
@@ -256,23 +380,24 @@ pub fn rnn_packed(
     o: &RnnOptions,
 ) -> Result<(Tensor, Vec<Tensor>)> {
     let op = cell.op();
-    if data.dim() != 2 || batch_sizes.dim() != 1 {
+    let (&[data_rows, _], 1) = (data.shape(), batch_sizes.dim()) else {
         return Err(OpError::shape(
             op,
             "expected packed data [rows, features] and 1-D batch_sizes",
         ));
-    }
+    };
     let sizes: Vec<usize> = batch_sizes
         .to_vec::<i64>()?
         .into_iter()
         .map(|v| usize::try_from(v).map_err(|_| OpError::invalid(op, "negative batch size")))
         .collect::<Result<_>>()?;
-    if sizes.windows(2).any(|w| w[1] > w[0]) || sizes.iter().sum::<usize>() != data.shape()[0] {
+    let increasing = sizes.windows(2).any(|w| matches!(*w, [a, b] if b > a));
+    let total = sizes.iter().try_fold(0usize, |acc, &s| acc.checked_add(s));
+    if increasing || total != Some(data_rows) {
         return Err(OpError::invalid(
             op,
             format!(
-                "batch_sizes {sizes:?} must be non-increasing and sum to the {} data rows",
-                data.shape()[0]
+                "batch_sizes {sizes:?} must be non-increasing and sum to the {data_rows} data rows"
             ),
         ));
     }
@@ -295,12 +420,24 @@ fn rnn_rows(
             "training-mode dropout is not supported",
         ));
     }
-    let rows: usize = sizes.iter().sum();
+    let rows = sizes
+        .iter()
+        .try_fold(0usize, |acc, &s| acc.checked_add(s))
+        .ok_or_else(|| OpError::invalid(op, "the batch sizes overflow"))?;
     let batch = sizes.iter().copied().max().unwrap_or(0);
-    let in0 = x.shape()[1];
-    let dirs = if o.bidirectional { 2 } else { 1 };
-    let units = o.num_layers * dirs;
-    if units == 0 || params.len() % units != 0 {
+    let &[_, in0] = x.shape() else {
+        return Err(OpError::shape(op, "expected input rows [rows, features]"));
+    };
+    let dirs: usize = if o.bidirectional { 2 } else { 1 };
+    // No more units than parameters: a huge `num_layers` fails here.
+    let units = o
+        .num_layers
+        .checked_mul(dirs)
+        .filter(|&u| u > 0 && u <= params.len());
+    let per = units
+        .and_then(|u| params.len().checked_div(u))
+        .filter(|&per| units.and_then(|u| per.checked_mul(u)) == Some(params.len()));
+    let (Some(units), Some(per)) = (units, per) else {
         return Err(OpError::invalid(
             op,
             format!(
@@ -309,19 +446,23 @@ fn rnn_rows(
                 o.num_layers
             ),
         ));
-    }
-    let per = params.len() / units;
-    let base = if o.has_biases { 4 } else { 2 };
-    if per != base && per != base + 1 {
+    };
+    let (base, with_projection) = if o.has_biases { (4, 5) } else { (2, 3) };
+    if per != base && per != with_projection {
         return Err(OpError::invalid(
             op,
             format!(
-                "expected {base} or {} parameters per layer and direction, got {per}",
-                base + 1
+                "expected {base} or {with_projection} parameters per layer and direction, got {per}"
             ),
         ));
     }
-    let projected = per == base + 1;
+    let projected = per == with_projection;
+    if projected && cell != Cell::Lstm {
+        return Err(OpError::invalid(
+            op,
+            "only LSTMs have projections (proj_size)",
+        ));
+    }
     let expected_states = if cell == Cell::Lstm { 2 } else { 1 };
     if hx.len() != expected_states {
         return Err(OpError::invalid(
@@ -333,86 +474,117 @@ fn rnn_rows(
         ));
     }
     let gates = cell.gates();
-    let w_hh0 = &params[1];
-    if w_hh0.dim() != 2 || params[0].dim() != 2 || params[0].shape()[0] % gates != 0 {
+    let (Some((&[gate_rows, _], &[_, out])), Some(h0), c0) = (
+        params
+            .first()
+            .zip(params.get(1))
+            .map(|(a, b)| (a.shape(), b.shape())),
+        hx.first(),
+        hx.get(1),
+    ) else {
         return Err(OpError::shape(
             op,
             "weights must be 2-D with a multiple of the gate count rows",
         ));
-    }
-    let hidden = params[0].shape()[0] / gates;
-    let out = w_hh0.shape()[1];
+    };
+    let hidden = gate_rows
+        .checked_div(gates)
+        .filter(|h| h.checked_mul(gates) == Some(gate_rows))
+        .ok_or_else(|| {
+            OpError::shape(
+                op,
+                "weights must be 2-D with a multiple of the gate count rows",
+            )
+        })?;
     if !projected && out != hidden {
         return Err(OpError::shape(
             op,
             format!("w_hh has {out} columns for hidden size {hidden}"),
         ));
     }
-    expect_shape(op, "h0", &hx[0], &[units, batch, out])?;
-    if cell == Cell::Lstm {
-        expect_shape(op, "c0", &hx[1], &[units, batch, hidden])?;
-    }
+    expect_shape(op, "h0", h0, &[units, batch, out])?;
+    let c0 = match (cell, c0) {
+        (Cell::Lstm, Some(c0)) => {
+            expect_shape(op, "c0", c0, &[units, batch, hidden])?;
+            Some(c0)
+        }
+        _ => None,
+    };
+    let state_len = product(op, &[batch, out])?;
+    let cell_len = product(op, &[batch, hidden])?;
+    let layer_width = product(op, &[dirs, out])?;
     let dtype = x.dtype();
     with_real!(op, dtype, F => {
         let mut layer_in: Vec<F> = x.to_vec::<F>()?;
         let mut in_size = in0;
-        let h0_all = hx[0].to_vec::<F>()?;
-        let c0_all = if cell == Cell::Lstm { hx[1].to_vec::<F>()? } else { Vec::new() };
-        let mut h_n = crate::alloc::try_filled(op, F::ZERO, units * batch * out)?;
-        let mut c_n = crate::alloc::try_filled(op, F::ZERO, if cell == Cell::Lstm { units * batch * hidden } else { 0 })?;
+        let h0_all = h0.to_vec::<F>()?;
+        let c0_all = match c0 { Some(c0) => c0.to_vec::<F>()?, None => Vec::new() };
+        let mut h_n = crate::alloc::try_filled(op, F::ZERO, product(op, &[units, state_len])?)?;
+        let mut c_n = crate::alloc::try_filled(op, F::ZERO, if c0.is_some() { product(op, &[units, cell_len])? } else { 0 })?;
+        let mut unit_params = params.chunks_exact(per);
         for layer in 0..o.num_layers {
-            let mut layer_out = crate::alloc::try_filled(op, F::ZERO, rows * dirs * out)?;
+            let mut layer_out = crate::alloc::try_filled(op, F::ZERO, product(op, &[rows, layer_width])?)?;
             for d in 0..dirs {
-                let unit = layer * dirs + d;
-                let p = &params[unit * per..(unit + 1) * per];
-                expect_shape(op, "w_ih", &p[0], &[gates * hidden, in_size])?;
-                expect_shape(op, "w_hh", &p[1], &[gates * hidden, out])?;
-                if o.has_biases {
-                    expect_shape(op, "b_ih", &p[2], &[gates * hidden])?;
-                    expect_shape(op, "b_hh", &p[3], &[gates * hidden])?;
+                // `units` = layers x directions: a unit and its parameters for each.
+                let unit = layer.saturating_mul(dirs).saturating_add(d);
+                let p = unit_params.next().ok_or_else(|| outside(op))?;
+                let (w_ih, w_hh, biases, w_hr) = match (p, o.has_biases, projected) {
+                    ([w_ih, w_hh, b_ih, b_hh, rest @ ..], true, _) => (w_ih, w_hh, Some((b_ih, b_hh)), rest.first()),
+                    ([w_ih, w_hh, rest @ ..], false, _) => (w_ih, w_hh, None, rest.first()),
+                    _ => return Err(outside(op)),
+                };
+                expect_shape(op, "w_ih", w_ih, &[gate_rows, in_size])?;
+                expect_shape(op, "w_hh", w_hh, &[gate_rows, out])?;
+                if let Some((b_ih, b_hh)) = biases {
+                    expect_shape(op, "b_ih", b_ih, &[gate_rows])?;
+                    expect_shape(op, "b_hh", b_hh, &[gate_rows])?;
                 }
-                if projected {
-                    expect_shape(op, "w_hr", &p[per - 1], &[out, hidden])?;
+                let w_hr = w_hr.filter(|_| projected);
+                if let Some(w_hr) = w_hr {
+                    expect_shape(op, "w_hr", w_hr, &[out, hidden])?;
                 }
                 // one read lock per storage: parameters sharing a storage are copied
                 let held: Vec<Held<'_, F>> = p
                     .iter()
                     .enumerate()
                     .map(|(i, t)| {
-                        if p[..i].iter().any(|q| q.shares_storage(t)) {
+                        if p.iter().take(i).any(|q| q.shares_storage(t)) {
                             Ok(Held::Owned(t.to_vec::<F>()?))
                         } else {
                             hold::<F>(t)
                         }
                     })
                     .collect::<Result<_>>()?;
+                let slice = |i: usize| held.get(i).ok_or_else(|| outside(op))?.slice();
                 let w = Weights {
-                    w_ih: held[0].slice()?,
-                    w_hh: held[1].slice()?,
-                    b_ih: if o.has_biases { Some(held[2].slice()?) } else { None },
-                    b_hh: if o.has_biases { Some(held[3].slice()?) } else { None },
-                    w_hr: if projected { Some(held[per - 1].slice()?) } else { None },
+                    w_ih: slice(0)?,
+                    w_hh: slice(1)?,
+                    b_ih: if biases.is_some() { Some(slice(2)?) } else { None },
+                    b_hh: if biases.is_some() { Some(slice(3)?) } else { None },
+                    w_hr: if w_hr.is_some() { Some(slice(per.saturating_sub(1))?) } else { None },
                     input: in_size,
                     hidden,
                     out,
                 };
-                let h0 = &h0_all[unit * batch * out..(unit + 1) * batch * out];
-                let c0 = (cell == Cell::Lstm).then(|| &c0_all[unit * batch * hidden..(unit + 1) * batch * hidden]);
+                let h0 = block(op, &h0_all, unit, state_len)?;
+                let c0 = if c0.is_some() { Some(block(op, &c0_all, unit, cell_len)?) } else { None };
                 let (seq, h, c) = run_direction(op, cell, &w, &layer_in, sizes, h0, c0, d == 1)?;
-                for r in 0..rows {
-                    layer_out[(r * dirs + d) * out..(r * dirs + d + 1) * out].copy_from_slice(&seq[r * out..(r + 1) * out]);
+                if out > 0 {
+                    for (dst, src) in layer_out.chunks_exact_mut(layer_width).zip(seq.chunks_exact(out)) {
+                        copy_block(op, dst.chunks_exact_mut(out).nth(d), Some(src))?;
+                    }
                 }
-                h_n[unit * batch * out..(unit + 1) * batch * out].copy_from_slice(&h);
-                if cell == Cell::Lstm {
-                    c_n[unit * batch * hidden..(unit + 1) * batch * hidden].copy_from_slice(&c);
+                copy_block(op, Some(block_mut(op, &mut h_n, unit, state_len)?), Some(&h))?;
+                if c0.is_some() {
+                    copy_block(op, Some(block_mut(op, &mut c_n, unit, cell_len)?), Some(&c))?;
                 }
             }
             layer_in = layer_out;
-            in_size = dirs * out;
+            in_size = layer_width;
         }
-        let output = finish(layer_in, &[rows, dirs * out], dtype)?;
+        let output = finish(layer_in, &[rows, layer_width], dtype)?;
         let mut states = vec![finish(h_n, &[units, batch, out], dtype)?];
-        if cell == Cell::Lstm {
+        if c0.is_some() {
             states.push(finish(c_n, &[units, batch, hidden], dtype)?);
         }
         Ok((output, states))

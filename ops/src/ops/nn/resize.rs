@@ -34,7 +34,7 @@ fn nearest_index(dst: usize, axis: &Axis, exact: bool) -> usize {
     if axis.output == axis.input && !exact {
         return dst;
     }
-    if axis.output == 2 * axis.input && !exact {
+    if axis.input.checked_mul(2) == Some(axis.output) && !exact {
         return dst >> 1;
     }
     let scale: f32 = match axis.scale {
@@ -46,29 +46,36 @@ fn nearest_index(dst: usize, axis: &Axis, exact: bool) -> usize {
     } else {
         (dst as f32 * scale).floor()
     };
-    (src as usize).min(axis.input - 1)
+    (src as usize).min(axis.input.saturating_sub(1))
 }
 
 /// The scale from output to input positions (`area_pixel_compute_scale`).
-fn source_scale<F: Real>(axis: &Axis, align_corners: bool) -> F {
+fn source_scale<Fp: Real>(axis: &Axis, align_corners: bool) -> Fp {
     if align_corners {
         if axis.output > 1 {
-            F::of((axis.input as f64 - 1.0) / (axis.output as f64 - 1.0))
+            Fp::of((axis.input as f64 - 1.0) / (axis.output as f64 - 1.0))
         } else {
-            F::ZERO
+            Fp::ZERO
         }
     } else {
         match axis.scale {
-            Some(s) if s > 0.0 => F::of(1.0 / s),
-            _ => F::of(axis.input as f64) / F::of(axis.output as f64),
+            Some(s) if s > 0.0 => Fp::of(1.0 / s),
+            _ => Fp::of(axis.input as f64) / Fp::of(axis.output as f64),
         }
     }
 }
 
 /// Antialiasing taps: for each output index, the first source index and normalized weights of
 /// a triangle (or Keys cubic, a = -0.5) filter stretched by the downscale factor.
-fn antialias_taps<F: Real>(axis: &Axis, align_corners: bool, cubic: bool) -> Vec<(usize, Vec<F>)> {
-    let scale = source_scale::<F>(axis, align_corners).to_f64();
+/// The taps of all outputs are checked against the call's memory limits before they are built (a
+/// scale passed beside an output size can stretch every filter over the whole input).
+fn antialias_taps<Fp: Real>(
+    op: &str,
+    axis: &Axis,
+    align_corners: bool,
+    cubic: bool,
+) -> Result<Vec<(usize, Vec<Fp>)>> {
+    let scale = source_scale::<Fp>(axis, align_corners).to_f64();
     let interp = if cubic { 4.0 } else { 2.0 };
     let support = if scale >= 1.0 {
         interp / 2.0 * scale
@@ -93,49 +100,71 @@ fn antialias_taps<F: Real>(axis: &Axis, align_corners: bool, cubic: bool) -> Vec
             0.0
         }
     };
-    (0..axis.output)
-        .map(|i| {
+    // The source range of every output, then the filter weights over it.
+    let ranges = crate::alloc::try_collect(
+        op,
+        (0..axis.output).map(|i| {
             let center = scale * (i as f64 + 0.5);
             let xmin = ((center - support + 0.5).floor().max(0.0)) as usize;
             let xmax = ((center + support + 0.5).floor() as usize).min(axis.input);
-            let raw: Vec<f64> = (xmin..xmax.max(xmin))
+            (center, xmin, xmax.max(xmin))
+        }),
+    )?;
+    let taps = ranges.iter().try_fold(0usize, |acc, &(_, lo, hi)| {
+        acc.checked_add(hi.saturating_sub(lo))
+    });
+    let taps = taps.ok_or_else(|| OpError::invalid(op, "the antialiasing filters overflow"))?;
+    crate::alloc::check_elements(op, taps, std::mem::size_of::<f64>())?;
+    ranges
+        .into_iter()
+        .map(|(center, xmin, xmax)| {
+            let raw: Vec<f64> = (xmin..xmax)
                 .map(|j| filter((j as f64 - center + 0.5) * invscale))
                 .collect();
             let total: f64 = raw.iter().sum();
             let w = raw
                 .iter()
-                .map(|&v| F::of(if total != 0.0 { v / total } else { 0.0 }))
+                .map(|&v| Fp::of(if total != 0.0 { v / total } else { 0.0 }))
                 .collect();
-            (xmin, w)
+            Ok((xmin, w))
         })
         .collect()
 }
 
 /// Bicubic taps: the four clamped source indices and weights per output index.
-fn cubic_taps<F: Real>(axis: &Axis, align_corners: bool) -> Vec<([usize; 4], [F; 4])> {
-    let scale: F = source_scale(axis, align_corners);
-    let a = F::of(-0.75);
-    let (two, three, four, five, eight) =
-        (F::of(2.0), F::of(3.0), F::of(4.0), F::of(5.0), F::of(8.0));
-    let conv1 = |x: F| ((a + two) * x - (a + three)) * x * x + F::ONE;
-    let conv2 = |x: F| ((a * x - five * a) * x + eight * a) * x - four * a;
-    let last = axis.input as i64 - 1;
+fn cubic_taps<Fp: Real>(axis: &Axis, align_corners: bool) -> Vec<([usize; 4], [Fp; 4])> {
+    let scale: Fp = source_scale(axis, align_corners);
+    let a = Fp::of(-0.75);
+    let (two, three, four, five, eight) = (
+        Fp::of(2.0),
+        Fp::of(3.0),
+        Fp::of(4.0),
+        Fp::of(5.0),
+        Fp::of(8.0),
+    );
+    let conv1 = |x: Fp| ((a + two) * x - (a + three)) * x * x + Fp::ONE;
+    let conv2 = |x: Fp| ((a * x - five * a) * x + eight * a) * x - four * a;
+    let last = i64::try_from(axis.input)
+        .unwrap_or(i64::MAX)
+        .saturating_sub(1);
     (0..axis.output)
         .map(|dst| {
             let real = if align_corners {
-                scale * F::of(dst as f64)
+                scale * Fp::of(dst as f64)
             } else {
-                scale * (F::of(dst as f64) + F::of(0.5)) - F::of(0.5)
+                scale * (Fp::of(dst as f64) + Fp::of(0.5)) - Fp::of(0.5)
             };
             let base = real.to_f64().floor();
-            let t = real - F::of(base);
+            let t = real - Fp::of(base);
+            // Saturating: a huge scale puts the taps past the input, where they clamp to its end.
             let base = base as i64;
-            let idx = std::array::from_fn(|k| (base - 1 + k as i64).clamp(0, last) as usize);
+            let tap = |k: i64| base.saturating_add(k).clamp(0, last.max(0)) as usize;
+            let idx = [tap(-1), tap(0), tap(1), tap(2)];
             let w = [
-                conv2(t + F::ONE),
+                conv2(t + Fp::ONE),
                 conv1(t),
-                conv1(F::ONE - t),
-                conv2(F::ONE - t + F::ONE),
+                conv1(Fp::ONE - t),
+                conv2(Fp::ONE - t + Fp::ONE),
             ];
             (idx, w)
         })
@@ -143,35 +172,36 @@ fn cubic_taps<F: Real>(axis: &Axis, align_corners: bool) -> Vec<([usize; 4], [F;
 }
 
 /// Linear source positions: (index0, index1, weight0, weight1) per output index.
-fn linear_taps<F: Real>(axis: &Axis, align_corners: bool) -> Vec<(usize, usize, F, F)> {
-    let scale: F = if align_corners {
+fn linear_taps<Fp: Real>(axis: &Axis, align_corners: bool) -> Vec<(usize, usize, Fp, Fp)> {
+    let scale: Fp = if align_corners {
         if axis.output > 1 {
-            F::of((axis.input as f64 - 1.0) / (axis.output as f64 - 1.0))
+            Fp::of((axis.input as f64 - 1.0) / (axis.output as f64 - 1.0))
         } else {
-            F::ZERO
+            Fp::ZERO
         }
     } else {
         match axis.scale {
-            Some(s) if s > 0.0 => F::of(1.0 / s),
-            _ => F::of(axis.input as f64) / F::of(axis.output as f64),
+            Some(s) if s > 0.0 => Fp::of(1.0 / s),
+            _ => Fp::of(axis.input as f64) / Fp::of(axis.output as f64),
         }
     };
     (0..axis.output)
         .map(|dst| {
             let src = if align_corners {
-                scale * F::of(dst as f64)
+                scale * Fp::of(dst as f64)
             } else {
-                let s = scale * (F::of(dst as f64) + F::of(0.5)) - F::of(0.5);
-                if s < F::ZERO {
-                    F::ZERO
+                let s = scale * (Fp::of(dst as f64) + Fp::of(0.5)) - Fp::of(0.5);
+                if s < Fp::ZERO {
+                    Fp::ZERO
                 } else {
                     s
                 }
             };
-            let i0 = (src.to_f64() as usize).min(axis.input - 1);
-            let i1 = if i0 < axis.input - 1 { i0 + 1 } else { i0 };
-            let l1 = (src - F::of(i0 as f64)).max(F::ZERO).min(F::ONE);
-            (i0, i1, F::ONE - l1, l1)
+            let last = axis.input.saturating_sub(1);
+            let i0 = (src.to_f64() as usize).min(last);
+            let i1 = if i0 < last { i0.saturating_add(1) } else { i0 };
+            let l1 = (src - Fp::of(i0 as f64)).max(Fp::ZERO).min(Fp::ONE);
+            (i0, i1, Fp::ONE - l1, l1)
         })
         .collect()
 }
@@ -201,50 +231,69 @@ pub fn upsample2d(x: &Tensor, h: Axis, w: Axis, mode: Mode) -> Result<Tensor> {
             ),
         ));
     }
-    let in_plane = h.input * w.input;
-    let out_plane = h.output * w.output;
-    let shape = [x.shape()[0], x.shape()[1], h.output, w.output];
+    let &[n, c, ih, iw] = x.shape() else {
+        return Err(OpError::shape(op, "expected a 4-D input"));
+    };
+    if (ih, iw) != (h.input, w.input) {
+        return Err(OpError::shape(
+            op,
+            format!(
+                "the input sizes ({}, {}) are not those of the input {:?}",
+                h.input,
+                w.input,
+                x.shape()
+            ),
+        ));
+    }
+    let shape = [n, c, h.output, w.output];
     let total = product(op, &shape)?;
+    let in_plane = product(op, &[ih, iw])?;
+    let out_plane = product(op, &[h.output, w.output])?;
+    let (wi, wo) = (w.input, w.output);
     let dtype = x.dtype();
     with_real!(op, dtype, F => {
         let out = with_data::<F, _>(x, |xs| {
             let mut out = crate::alloc::try_filled(op, F::ZERO, total)?;
+            // The source rows of plane `p` (`wi` elements each).
+            let rows_of = |p: usize| plane_of(op, xs, p, in_plane);
             match mode {
                 Mode::Nearest | Mode::NearestExact => {
                     let exact = mode == Mode::NearestExact;
-                    let ys: Vec<usize> = (0..h.output).map(|d| nearest_index(d, &h, exact)).collect();
-                    let xs_idx: Vec<usize> = (0..w.output).map(|d| nearest_index(d, &w, exact)).collect();
+                    let ys = crate::alloc::try_collect(op, (0..h.output).map(|d| nearest_index(d, &h, exact)))?;
+                    let xs_idx = crate::alloc::try_collect(op, (0..wo).map(|d| nearest_index(d, &w, exact)))?;
+                    check_taps(op, ys.iter().all(|&i| i < ih) && xs_idx.iter().all(|&i| i < wi))?;
                     for_each_chunk(&mut out, out_plane, |p, dst| {
-                        let src = &xs[p * in_plane..(p + 1) * in_plane];
-                        for (oy, &iy) in ys.iter().enumerate() {
-                            let row = &src[iy * w.input..(iy + 1) * w.input];
-                            for (o, &ix) in dst[oy * w.output..(oy + 1) * w.output].iter_mut().zip(&xs_idx) {
-                                *o = row[ix];
+                        let src = rows_of(p)?;
+                        for (&iy, drow) in ys.iter().zip(dst.chunks_exact_mut(wo)) {
+                            let row = plane_of(op, src, iy, wi)?;
+                            for (o, &ix) in drow.iter_mut().zip(&xs_idx) {
+                                *o = tap(row, ix);
                             }
                         }
                         Ok(())
                     })?;
                 }
                 Mode::Antialiased { align_corners, cubic } => {
-                    let ty = antialias_taps::<F>(&h, align_corners, cubic);
-                    let tx = antialias_taps::<F>(&w, align_corners, cubic);
+                    let ty = antialias_taps::<F>(op, &h, align_corners, cubic)?;
+                    let tx = antialias_taps::<F>(op, &w, align_corners, cubic)?;
+                    let rows_len = product(op, &[ih, wo])?;
                     for_each_chunk(&mut out, out_plane, |p, dst| {
-                        let src = &xs[p * in_plane..(p + 1) * in_plane];
+                        let src = rows_of(p)?;
                         // horizontal pass over every input row, then the vertical pass
-                        let mut rows = crate::alloc::try_filled(op, F::ZERO, h.input * w.output)?;
-                        for y in 0..h.input {
-                            let row = &src[y * w.input..(y + 1) * w.input];
-                            for (o, (x0, wx)) in rows[y * w.output..(y + 1) * w.output].iter_mut().zip(&tx) {
-                                *o = wx.iter().zip(&row[*x0..]).fold(F::ZERO, |acc, (&a, &b)| acc + a * b);
+                        let mut rows = crate::alloc::try_filled(op, F::ZERO, rows_len)?;
+                        for (row, out) in src.chunks_exact(wi).zip(rows.chunks_exact_mut(wo)) {
+                            for (o, (x0, wx)) in out.iter_mut().zip(&tx) {
+                                let row = row.get(*x0..).unwrap_or_default();
+                                *o = wx.iter().zip(row).fold(F::ZERO, |acc, (&a, &b)| acc + a * b);
                             }
                         }
-                        for (oy, (y0, wy)) in ty.iter().enumerate() {
-                            for ox in 0..w.output {
-                                let mut acc = F::ZERO;
-                                for (k, &wk) in wy.iter().enumerate() {
-                                    acc += wk * rows[(y0 + k) * w.output + ox];
+                        // Each output accumulates its taps in order, a row at a time.
+                        for ((y0, wy), drow) in ty.iter().zip(dst.chunks_exact_mut(wo)) {
+                            drow.fill(F::ZERO);
+                            for (&wk, row) in wy.iter().zip(rows.chunks_exact(wo).skip(*y0)) {
+                                for (d, &v) in drow.iter_mut().zip(row) {
+                                    *d += wk * v;
                                 }
-                                dst[oy * w.output + ox] = acc;
                             }
                         }
                         Ok(())
@@ -253,14 +302,20 @@ pub fn upsample2d(x: &Tensor, h: Axis, w: Axis, mode: Mode) -> Result<Tensor> {
                 Mode::Cubic { align_corners } => {
                     let ty = cubic_taps::<F>(&h, align_corners);
                     let tx = cubic_taps::<F>(&w, align_corners);
+                    check_taps(op, ty.iter().all(|(i, _)| i.iter().all(|&i| i < ih)) && tx.iter().all(|(i, _)| i.iter().all(|&i| i < wi)))?;
                     for_each_chunk(&mut out, out_plane, |p, dst| {
-                        let src = &xs[p * in_plane..(p + 1) * in_plane];
-                        for (oy, (yi, yw)) in ty.iter().enumerate() {
-                            for (o, (xi, xw)) in dst[oy * w.output..(oy + 1) * w.output].iter_mut().zip(&tx) {
+                        let src = rows_of(p)?;
+                        for ((yi, yw), drow) in ty.iter().zip(dst.chunks_exact_mut(wo)) {
+                            let rows = [
+                                plane_of(op, src, yi[0], wi)?,
+                                plane_of(op, src, yi[1], wi)?,
+                                plane_of(op, src, yi[2], wi)?,
+                                plane_of(op, src, yi[3], wi)?,
+                            ];
+                            for (o, (xi, xw)) in drow.iter_mut().zip(&tx) {
                                 let mut acc = F::ZERO;
-                                for (&y, &wy) in yi.iter().zip(yw) {
-                                    let row = &src[y * w.input..(y + 1) * w.input];
-                                    let r = xw[0] * row[xi[0]] + xw[1] * row[xi[1]] + xw[2] * row[xi[2]] + xw[3] * row[xi[3]];
+                                for (row, &wy) in rows.iter().zip(yw) {
+                                    let r = xw[0] * tap(row, xi[0]) + xw[1] * tap(row, xi[1]) + xw[2] * tap(row, xi[2]) + xw[3] * tap(row, xi[3]);
                                     acc += wy * r;
                                 }
                                 *o = acc;
@@ -272,12 +327,13 @@ pub fn upsample2d(x: &Tensor, h: Axis, w: Axis, mode: Mode) -> Result<Tensor> {
                 Mode::Linear { align_corners } => {
                     let ty = linear_taps::<F>(&h, align_corners);
                     let tx = linear_taps::<F>(&w, align_corners);
+                    check_taps(op, ty.iter().all(|t| t.0 < ih && t.1 < ih) && tx.iter().all(|t| t.0 < wi && t.1 < wi))?;
                     for_each_chunk(&mut out, out_plane, |p, dst| {
-                        let src = &xs[p * in_plane..(p + 1) * in_plane];
-                        for (oy, &(y0, y1, wy0, wy1)) in ty.iter().enumerate() {
-                            let (r0, r1) = (&src[y0 * w.input..], &src[y1 * w.input..]);
-                            for (o, &(x0, x1, wx0, wx1)) in dst[oy * w.output..(oy + 1) * w.output].iter_mut().zip(&tx) {
-                                *o = wy0 * (wx0 * r0[x0] + wx1 * r0[x1]) + wy1 * (wx0 * r1[x0] + wx1 * r1[x1]);
+                        let src = rows_of(p)?;
+                        for (&(y0, y1, wy0, wy1), drow) in ty.iter().zip(dst.chunks_exact_mut(wo)) {
+                            let (r0, r1) = (plane_of(op, src, y0, wi)?, plane_of(op, src, y1, wi)?);
+                            for (o, &(x0, x1, wx0, wx1)) in drow.iter_mut().zip(&tx) {
+                                *o = wy0 * (wx0 * tap(r0, x0) + wx1 * tap(r0, x1)) + wy1 * (wx0 * tap(r1, x0) + wx1 * tap(r1, x1));
                             }
                         }
                         Ok(())
@@ -288,6 +344,32 @@ pub fn upsample2d(x: &Tensor, h: Axis, w: Axis, mode: Mode) -> Result<Tensor> {
         })?;
         finish(out, &shape, dtype)
     })
+}
+
+/// Row (or plane) `i` of `len` elements of `xs`.
+fn plane_of<'a, T>(op: &str, xs: &'a [T], i: usize, len: usize) -> Result<&'a [T]> {
+    i.checked_mul(len)
+        .and_then(|at| xs.get(at..)?.get(..len))
+        .ok_or_else(|| OpError::invalid(op, "internal error: a row outside the input"))
+}
+
+/// Fails unless the source taps were found inside the input (they are clamped to it).
+fn check_taps(op: &str, inside: bool) -> Result<()> {
+    if inside {
+        Ok(())
+    } else {
+        Err(OpError::invalid(
+            op,
+            "internal error: a source tap outside the input",
+        ))
+    }
+}
+
+/// `row[i]` for a tap [`check_taps`] found inside the row (the zero is never taken; this is
+/// no slower than indexing, which checks the bound as well).
+#[inline(always)]
+fn tap<T: Real>(row: &[T], i: usize) -> T {
+    row.get(i).copied().unwrap_or(T::ZERO)
 }
 
 /// Output sizes from `output_size` or `scale_factors` (exactly one must be given), and the
@@ -408,7 +490,10 @@ fn mode_of(a: &Args) -> Result<(Mode, usize)> {
 }
 
 fn spatial_of(x: &Tensor, n: usize) -> Vec<usize> {
-    x.shape()[x.dim().saturating_sub(n)..].to_vec()
+    x.shape()
+        .get(x.dim().saturating_sub(n)..)
+        .unwrap_or_default()
+        .to_vec()
 }
 
 /// Resizes a `[N, C, D, H, W]` tensor separably: height and width first, then depth (both
@@ -420,18 +505,26 @@ pub fn upsample3d(x: &Tensor, d: Axis, h: Axis, w: Axis, mode: Mode) -> Result<T
             format!("expected a 5-D input, got {}-D", x.dim()),
         ));
     }
-    let (n, c) = (x.shape()[0] as i64, x.shape()[1] as i64);
-    let planes = x.reshape(&[n, c * d.input as i64, h.input as i64, w.input as i64])?;
+    let op = "aten::upsample_trilinear3d";
+    let &[n, c, ..] = x.shape() else {
+        return Err(OpError::shape(op, "expected a 5-D input"));
+    };
+    let dims = |v: &[usize]| -> Result<Vec<i64>> {
+        v.iter()
+            .map(|&d| i64::try_from(d).map_err(|_| OpError::invalid(op, "the sizes overflow")))
+            .collect()
+    };
+    let planes = x.reshape(&dims(&[n, product(op, &[c, d.input])?, h.input, w.input])?)?;
     let hw = upsample2d(&planes, h, w, mode)?;
-    let flat = (h.output * w.output) as i64;
-    let by_depth = hw.reshape(&[n, c, d.input as i64, flat])?;
+    let flat = product(op, &[h.output, w.output])?;
+    let by_depth = hw.reshape(&dims(&[n, c, d.input, flat])?)?;
     let identity = Axis {
-        input: flat as usize,
-        output: flat as usize,
+        input: flat,
+        output: flat,
         scale: None,
     };
     let out = upsample2d(&by_depth, d, identity, mode)?;
-    out.reshape(&[n, c, d.output as i64, h.output as i64, w.output as i64])
+    out.reshape(&dims(&[n, c, d.output, h.output, w.output])?)
 }
 
 fn run(x: &Tensor, axes: &[Axis], mode: Mode) -> Result<Tensor> {
@@ -456,23 +549,30 @@ fn spatial_dims(op: &str) -> usize {
     }
 }
 
+/// Fails unless `x` is an `[N, C, *]` input with `n` spatial dims.
+fn check_rank(op: &str, x: &Tensor, n: usize) -> Result<()> {
+    let want = n.saturating_add(2);
+    if x.dim() != want {
+        return Err(OpError::shape(
+            op,
+            format!("expected a {want}-D input, got {}-D", x.dim()),
+        ));
+    }
+    Ok(())
+}
+
 /// `.vec` overloads: `(input, output_size?, [align_corners,] scale_factors?)`.
 fn k_upsample_vec(a: &Args) -> Result<Arg> {
     let op = a.op();
     let (mode, extra) = mode_of(a)?;
     let x = a.tensor(0)?;
     let n = spatial_dims(op);
-    if x.dim() != n + 2 {
-        return Err(OpError::shape(
-            op,
-            format!("expected a {}-D input, got {}-D", n + 2, x.dim()),
-        ));
-    }
+    check_rank(op, x, n)?;
     let axes = sizes_and_scales(
         op,
         &spatial_of(x, n),
         a.opt_int_list(1)?,
-        a.opt_float_list(2 + extra)?,
+        a.opt_float_list(extra.saturating_add(2))?,
     )?;
     Ok(run(x, &axes, mode)?.into())
 }
@@ -483,15 +583,10 @@ fn k_upsample(a: &Args) -> Result<Arg> {
     let (mode, extra) = mode_of(a)?;
     let x = a.tensor(0)?;
     let n = spatial_dims(op);
-    if x.dim() != n + 2 {
-        return Err(OpError::shape(
-            op,
-            format!("expected a {}-D input, got {}-D", n + 2, x.dim()),
-        ));
-    }
+    check_rank(op, x, n)?;
     let mut axes = sizes_and_scales(op, &spatial_of(x, n), Some(a.int_list(1)?), None)?;
     for (i, axis) in axes.iter_mut().enumerate() {
-        axis.scale = a.opt_float(2 + extra + i)?;
+        axis.scale = a.opt_float(extra.saturating_add(2).saturating_add(i))?;
     }
     Ok(run(x, &axes, mode)?.into())
 }

@@ -4,18 +4,20 @@
 use crate::arg::{Arg, Args};
 use crate::error::{OpError, Result};
 use crate::ops::nn::conv::{conv2d_named, Conv2dParams};
-use crate::ops::nn::pool::{pooled_size, Window};
+use crate::ops::nn::pool::{adaptive_range, pooled_size, Window};
 use crate::ops::nn::util::{expand_list, finish, product, to_usize, with_data, with_real, Real};
 use crate::registry::Registry;
 use crate::tensor::Tensor;
 
 fn triple(op: &str, what: &str, v: &[i64], default: &[i64]) -> Result<[usize; 3]> {
-    let v = expand_list(op, what, v, 3, default)?;
-    Ok([
-        to_usize(op, what, v[0])?,
-        to_usize(op, what, v[1])?,
-        to_usize(op, what, v[2])?,
-    ])
+    match *expand_list(op, what, v, 3, default)? {
+        [a, b, c] => Ok([
+            to_usize(op, what, a)?,
+            to_usize(op, what, b)?,
+            to_usize(op, what, c)?,
+        ]),
+        _ => Err(OpError::invalid(op, format!("{what} must have 3 elements"))),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -61,14 +63,19 @@ pub fn conv3d(
     if stride[0] == 0 || dilation[0] == 0 {
         return Err(OpError::invalid(op, "stride and dilation must be positive"));
     }
-    let (n, depth) = (x.shape()[0], x.shape()[2]);
-    let (oc, kd) = (weight.shape()[0], weight.shape()[2]);
+    let (&[n, _, depth, _, _], &[oc, _, kd, _, _]) = (x.shape(), weight.shape()) else {
+        return Err(OpError::shape(op, "expected 5-D input and weight"));
+    };
     let padded = padding[0]
         .checked_mul(2)
         .and_then(|p| p.checked_add(depth))
         .ok_or_else(|| OpError::invalid(op, "padding overflows"))?;
-    let span = kd.checked_sub(1).and_then(|k| k.checked_mul(dilation[0])).map(|v| v + 1).filter(|&s| kd > 0 && s <= padded).ok_or_else(|| OpError::shape(op, format!("kernel depth {kd} (dilation {}) is larger than the padded input depth {padded}", dilation[0])))?;
-    let od = (padded - span) / stride[0] + 1;
+    let span = kd.checked_sub(1).and_then(|k| k.checked_mul(dilation[0])).and_then(|v| v.checked_add(1)).filter(|&s| s <= padded).ok_or_else(|| OpError::shape(op, format!("kernel depth {kd} (dilation {}) is larger than the padded input depth {padded}", dilation[0])))?;
+    // `span <= padded` and `stride >= 1`: neither operation can fail.
+    let od = padded
+        .saturating_sub(span)
+        .div_euclid(stride[0])
+        .saturating_add(1);
     let p2 = Conv2dParams::new(
         [stride[1], stride[2]],
         [padding[1], padding[2]],
@@ -77,50 +84,67 @@ pub fn conv3d(
     );
     let dtype = x.dtype();
     if let Some(b) = bias {
-        if b.dim() != 1 || b.shape()[0] != oc {
+        if b.shape() != [oc] {
             return Err(OpError::shape(
                 op,
                 format!("expected bias of shape [{oc}], got {:?}", b.shape()),
             ));
         }
     }
+    let too_large = || OpError::invalid(op, "the kernel depth positions overflow");
     with_real!(op, dtype, F => {
-        let mut out: Vec<F> = Vec::new();
-        let mut plane = 0usize;
-        let mut hw = [0usize; 2];
+        // The output, its plane size and shape once the first slab is known.
+        let mut acc: Option<(Vec<F>, usize, [usize; 2])> = None;
         for k in 0..kd {
-            let wk = weight.select(2, k as i64)?;
+            let wk = weight.select(2, i64::try_from(k).map_err(|_| too_large())?)?;
+            let tap = k.checked_mul(dilation[0]).ok_or_else(too_large)?;
             for o in 0..od {
-                let id = o * stride[0] + k * dilation[0];
-                if id < padding[0] || id - padding[0] >= depth {
+                let id = o.checked_mul(stride[0]).and_then(|v| v.checked_add(tap)).ok_or_else(too_large)?;
+                let Some(src_d) = id.checked_sub(padding[0]).filter(|&d| d < depth) else {
+                    continue;
+                };
+                let src_d = i64::try_from(src_d).map_err(|_| too_large())?;
+                let slab = conv2d_named(op, &x.select(2, src_d)?, &wk, None, &p2, false)?;
+                let (out, plane, _) = match &mut acc {
+                    Some(acc) => acc,
+                    None => {
+                        let &[_, _, sh, sw] = slab.shape() else {
+                            return Err(OpError::shape(op, "a depth slab is not 4-D"));
+                        };
+                        let plane = product(op, &[sh, sw])?;
+                        let out = crate::alloc::try_filled(op, F::ZERO, product(op, &[n, oc, od, plane])?)?;
+                        acc.insert((out, plane, [sh, sw]))
+                    }
+                };
+                let plane = *plane;
+                if plane == 0 {
                     continue;
                 }
-                let slab = conv2d_named(op, &x.select(2, (id - padding[0]) as i64)?, &wk, None, &p2, false)?;
-                if out.is_empty() {
-                    hw = [slab.shape()[2], slab.shape()[3]];
-                    plane = hw[0] * hw[1];
-                    out = crate::alloc::try_filled(op, F::ZERO, product(op, &[n, oc, od, plane])?)?;
-                }
                 let values = slab.to_vec::<F>()?;
-                for (i, src) in values.chunks(plane.max(1)).enumerate() {
-                    let at = (i * od + o) * plane;
-                    for (d, &s) in out[at..at + plane].iter_mut().zip(src) {
-                        *d += s;
+                // `out` is [n * oc, od, plane], the slab [n * oc, plane]: its planes go to depth `o`.
+                for (block, src) in out.chunks_mut(od.saturating_mul(plane)).zip(values.chunks(plane)) {
+                    if let Some(dst) = block.chunks_mut(plane).nth(o) {
+                        for (d, &s) in dst.iter_mut().zip(src) {
+                            *d += s;
+                        }
                     }
                 }
             }
         }
-        if out.is_empty() {
+        let Some((mut out, plane, hw)) = acc else {
             return Err(OpError::shape(op, "no kernel depth overlaps the input"));
-        }
+        };
         if let Some(b) = bias {
             let bv = b.to_vec::<F>()?;
-            for (i, chunk) in out.chunks_mut(od * plane).enumerate() {
-                let v = bv[i % oc];
-                chunk.iter_mut().for_each(|x| *x += v);
+            let block = od.saturating_mul(plane);
+            if block > 0 {
+                for (chunk, &v) in out.chunks_mut(block).zip(bv.iter().cycle()) {
+                    chunk.iter_mut().for_each(|x| *x += v);
+                }
             }
         }
-        finish(out, &[n, oc, od, hw[0], hw[1]], dtype)
+        let [oh, ow] = hw;
+        finish(out, &[n, oc, od, oh, ow], dtype)
     })
 }
 
@@ -134,16 +158,58 @@ enum Reduce {
     },
 }
 
-/// The input range `[start, end)` of a window (clamped) and the unclamped size (for divisors).
-fn window_range(o: usize, w: &Window, size: usize) -> (usize, usize, usize) {
-    let start = (o * w.stride) as i64 - w.padding as i64;
-    let end = (start + ((w.kernel - 1) * w.dilation + 1) as i64).min((size + w.padding) as i64);
-    let full = (end - start).max(0) as usize;
-    (
-        start.max(0) as usize,
-        end.min(size as i64).max(0) as usize,
-        full,
-    )
+/// The taps of window `o` along one dim: the first input index inside the input, the end of
+/// the input range it covers (taps step by the dilation from the first) and the window size
+/// clamped to the padded input (the `count_include_pad` divisor). `w` passed [`pooled_size`],
+/// so the padded size and the span fit, and `o` is below the pooled size: saturating is exact.
+fn window_taps(o: usize, w: &Window, size: usize) -> (usize, usize, usize) {
+    // In padded coordinates the window starts at `pos` and ends at `end_p`.
+    let pos = o.saturating_mul(w.stride);
+    let span = w
+        .kernel
+        .saturating_sub(1)
+        .saturating_mul(w.dilation)
+        .saturating_add(1);
+    let end_p = pos
+        .saturating_add(span)
+        .min(size.saturating_add(w.padding.saturating_mul(2)));
+    let full = end_p.saturating_sub(pos);
+    let dilation = w.dilation.max(1);
+    // The first tap at or after the left padding.
+    let skip = w.padding.saturating_sub(pos).div_ceil(dilation);
+    let first = pos
+        .saturating_add(skip.saturating_mul(dilation))
+        .saturating_sub(w.padding);
+    let end = end_p.saturating_sub(w.padding).min(size);
+    (first, end, full)
+}
+
+/// The taps of a window along one dim, as input indices.
+fn taps(first: usize, end: usize, w: &Window) -> std::iter::StepBy<std::ops::Range<usize>> {
+    (first..end.max(first)).step_by(w.dilation.max(1))
+}
+
+/// Splits a 4-D or 5-D input into its leading dims and its three spatial sizes.
+fn split_spatial<'a>(op: &str, x: &'a Tensor) -> Result<(&'a [usize], [usize; 3])> {
+    let (lead, spatial) = x.shape().split_at(x.dim().saturating_sub(3));
+    match (x.dim(), spatial) {
+        (4 | 5, &[d, h, w]) if d > 0 && h > 0 && w > 0 => Ok((lead, [d, h, w])),
+        (4 | 5, _) => Err(OpError::shape(
+            op,
+            format!("expected non-empty spatial dims, got {:?}", x.shape()),
+        )),
+        (nd, _) => Err(OpError::shape(
+            op,
+            format!("expected 4-D or 5-D input, got {nd}-D"),
+        )),
+    }
+}
+
+/// Row `(i, j)` (of `s2` elements) of a `[s0, s1, s2]` volume.
+#[inline]
+fn volume_row<F>(src: &[F], i: usize, j: usize, s1: usize, s2: usize) -> Option<&[F]> {
+    let at = i.checked_mul(s1)?.checked_add(j)?.checked_mul(s2)?;
+    src.get(at..)?.get(..s2)
 }
 
 /// 3-D max or average pooling over the last three dims.
@@ -154,56 +220,50 @@ fn pool3d(
     ceil_mode: bool,
     reduce: Reduce,
 ) -> Result<Tensor> {
-    if x.dim() != 4 && x.dim() != 5 {
-        return Err(OpError::shape(
-            op,
-            format!("expected 4-D or 5-D input, got {}-D", x.dim()),
-        ));
-    }
-    let nd = x.dim();
-    let sizes = [x.shape()[nd - 3], x.shape()[nd - 2], x.shape()[nd - 1]];
-    if sizes.contains(&0) {
-        return Err(OpError::shape(
-            op,
-            format!("expected non-empty spatial dims, got {:?}", x.shape()),
-        ));
-    }
-    let mut outs = [0usize; 3];
-    for d in 0..3 {
-        outs[d] = pooled_size(op, sizes[d], &wins[d], ceil_mode)?;
-    }
-    let planes: usize = x.shape()[..nd - 3].iter().product();
-    let mut shape = x.shape()[..nd - 3].to_vec();
+    let (lead, sizes) = split_spatial(op, x)?;
+    let [wd, wh, ww] = &wins;
+    let [sd, sh, sw] = sizes;
+    let outs = [
+        pooled_size(op, sd, wd, ceil_mode)?,
+        pooled_size(op, sh, wh, ceil_mode)?,
+        pooled_size(op, sw, ww, ceil_mode)?,
+    ];
+    let planes = product(op, lead)?;
+    let mut shape = lead.to_vec();
     shape.extend(outs);
     let total = product(op, &shape)?;
-    let vol = sizes[0] * sizes[1] * sizes[2];
+    let vol = product(op, &sizes)?;
+    let corrupt = || {
+        OpError::invalid(
+            op,
+            "internal error: a pooling window reads outside the input",
+        )
+    };
     let dtype = x.dtype();
     with_real!(op, dtype, F => {
         let out = with_data::<F, _>(x, |xs| {
             let mut out = crate::alloc::try_with_capacity(op, total)?;
-            for p in 0..planes {
-                let src = &xs[p * vol..(p + 1) * vol];
+            for src in xs.chunks_exact(vol.max(1)).take(planes) {
                 for a in 0..outs[0] {
-                    let (a0, a1, af) = window_range(a, &wins[0], sizes[0]);
+                    let (a0, a1, af) = window_taps(a, wd, sd);
                     for b in 0..outs[1] {
-                        let (b0, b1, bf) = window_range(b, &wins[1], sizes[1]);
+                        let (b0, b1, bf) = window_taps(b, wh, sh);
                         for c in 0..outs[2] {
-                            let (c0, c1, cf) = window_range(c, &wins[2], sizes[2]);
+                            let (c0, c1, cf) = window_taps(c, ww, sw);
                             let mut best = F::of(f64::NEG_INFINITY);
                             let mut nan = false;
                             let mut sum = F::ZERO;
                             let mut count = 0usize;
-                            for i in (a0..a1).filter(|i| (i + wins[0].padding - a * wins[0].stride) % wins[0].dilation == 0) {
-                                for j in (b0..b1).filter(|j| (j + wins[1].padding - b * wins[1].stride) % wins[1].dilation == 0) {
-                                    let row = &src[(i * sizes[1] + j) * sizes[2]..][..sizes[2]];
-                                    for k in (c0..c1).filter(|k| (k + wins[2].padding - c * wins[2].stride) % wins[2].dilation == 0) {
-                                        let v = row[k];
+                            for i in taps(a0, a1, wd) {
+                                for j in taps(b0, b1, wh) {
+                                    let row = volume_row(src, i, j, sh, sw).and_then(|r| r.get(c0..c1.max(c0))).ok_or_else(corrupt)?;
+                                    for &v in row.iter().step_by(ww.dilation.max(1)) {
                                         nan |= v.is_nan();
                                         if v > best {
                                             best = v;
                                         }
                                         sum += v;
-                                        count += 1;
+                                        count = count.saturating_add(1);
                                     }
                                 }
                             }
@@ -214,7 +274,7 @@ fn pool3d(
                                 Reduce::Avg { count_include_pad, divisor } => {
                                     let div = match divisor {
                                         Some(d) => d as f64,
-                                        None if count_include_pad => (af * bf * cf) as f64,
+                                        None if count_include_pad => af.saturating_mul(bf).saturating_mul(cf) as f64,
                                         None => count as f64,
                                     };
                                     sum / F::of(div)
@@ -233,48 +293,43 @@ fn pool3d(
 /// Adaptive average pooling of the last three dims to `output`.
 pub fn adaptive_avg_pool3d(x: &Tensor, output: [usize; 3]) -> Result<Tensor> {
     let op = "aten::adaptive_avg_pool3d";
-    if x.dim() != 4 && x.dim() != 5 {
-        return Err(OpError::shape(
-            op,
-            format!("expected 4-D or 5-D input, got {}-D", x.dim()),
-        ));
-    }
-    let nd = x.dim();
-    let sizes = [x.shape()[nd - 3], x.shape()[nd - 2], x.shape()[nd - 1]];
-    if sizes.contains(&0) {
-        return Err(OpError::shape(
-            op,
-            format!("expected non-empty spatial dims, got {:?}", x.shape()),
-        ));
-    }
-    let planes: usize = x.shape()[..nd - 3].iter().product();
-    let mut shape = x.shape()[..nd - 3].to_vec();
+    let (lead, sizes) = split_spatial(op, x)?;
+    let [sd, sh, sw] = sizes;
+    let planes = product(op, lead)?;
+    let mut shape = lead.to_vec();
     shape.extend(output);
     let total = product(op, &shape)?;
-    let range = |o: usize, i: usize, n: usize| ((o * i) / n, ((o + 1) * i).div_ceil(n));
-    let vol = sizes[0] * sizes[1] * sizes[2];
+    let vol = product(op, &sizes)?;
+    let range = |o: usize, i: usize, n: usize| adaptive_range(op, o, i, n);
+    let corrupt = || {
+        OpError::invalid(
+            op,
+            "internal error: a pooling window reads outside the input",
+        )
+    };
     let dtype = x.dtype();
     with_real!(op, dtype, F => {
         let out = with_data::<F, _>(x, |xs| {
             let mut out = crate::alloc::try_with_capacity(op, total)?;
-            for p in 0..planes {
-                let src = &xs[p * vol..(p + 1) * vol];
+            for src in xs.chunks_exact(vol.max(1)).take(planes) {
                 for a in 0..output[0] {
-                    let (a0, a1) = range(a, sizes[0], output[0]);
+                    let (a0, a1) = range(a, sd, output[0])?;
                     for b in 0..output[1] {
-                        let (b0, b1) = range(b, sizes[1], output[1]);
+                        let (b0, b1) = range(b, sh, output[1])?;
                         for c in 0..output[2] {
-                            let (c0, c1) = range(c, sizes[2], output[2]);
+                            let (c0, c1) = range(c, sw, output[2])?;
                             let mut sum = F::ZERO;
                             for i in a0..a1 {
                                 for j in b0..b1 {
-                                    let row = &src[(i * sizes[1] + j) * sizes[2]..][..sizes[2]];
-                                    for &v in &row[c0..c1] {
+                                    let row = volume_row(src, i, j, sh, sw).and_then(|r| r.get(c0..c1)).ok_or_else(corrupt)?;
+                                    for &v in row {
                                         sum += v;
                                     }
                                 }
                             }
-                            out.push(sum / F::of(((a1 - a0) * (b1 - b0) * (c1 - c0)) as f64));
+                            // Each range is non-empty and within its (checked) input size.
+                            let count = a1.saturating_sub(a0).saturating_mul(b1.saturating_sub(b0)).saturating_mul(c1.saturating_sub(c0));
+                            out.push(sum / F::of(count as f64));
                         }
                     }
                 }
@@ -298,12 +353,17 @@ fn windows(op: &str, a: &Args, dilation_at: Option<usize>) -> Result<[Window; 3]
         Some(i) => triple(op, "dilation", &a.int_list(i)?, &[1, 1, 1])?,
         None => [1, 1, 1],
     };
-    Ok(std::array::from_fn(|i| Window {
-        kernel: k[i],
-        stride: s[i],
-        padding: p[i],
-        dilation: d[i],
-    }))
+    let w = |kernel, stride, padding, dilation| Window {
+        kernel,
+        stride,
+        padding,
+        dilation,
+    };
+    Ok([
+        w(k[0], s[0], p[0], d[0]),
+        w(k[1], s[1], p[1], d[1]),
+        w(k[2], s[2], p[2], d[2]),
+    ])
 }
 
 fn k_max_pool3d(a: &Args) -> Result<Arg> {
