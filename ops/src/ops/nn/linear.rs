@@ -3,7 +3,7 @@
 use crate::arg::{Arg, Args};
 use crate::error::{OpError, Result};
 use crate::dtype::DType;
-use crate::ops::nn::gemm_kernels::{fits, matmul_into, parallelism_for, with_view, Mat, Start};
+use crate::ops::nn::gemm_kernels::{matmul_into, parallelism_for, with_view, Mat, Start};
 use crate::ops::nn::panel::{matmul_by_panels, Source};
 use crate::ops::nn::util::{finish, product, with_real, Real};
 use crate::registry::Registry;
@@ -278,32 +278,21 @@ fn shared_rhs_by_panels<F: Real>(
             cs: av.strides[nb + 1],
         };
         let guard = b.storage().read();
-        let run = |data_len: usize| -> Result<()> {
-            if !fits(data_len, b.storage_offset(), k, n, b_rs, b_cs) {
-                return Err(OpError::invalid(
-                    op,
-                    "internal error: the right operand does not fit its storage",
-                ));
-            }
-            Ok(())
-        };
         macro_rules! by_panels {
-            ($S:ty, $widen:expr) => {{
-                let data = guard.typed::<$S>()?;
-                run(data.len())?;
+            ($S:ty) => {{
                 let rhs = Source {
-                    data,
+                    data: guard.typed::<$S>()?,
                     offset: b.storage_offset(),
                     rs: b_rs,
                     cs: b_cs,
                 };
-                matmul_by_panels(op, rows, n, k, out, start, lhs, rhs, alpha, $widen)
+                let widen = |v: $S| F::of(v.to_f64());
+                matmul_by_panels(op, rows, n, k, out, start, lhs, rhs, alpha, widen)
             }};
         }
         match b.dtype() {
-            DType::BF16 => by_panels!(half::bf16, |v: half::bf16| F::of(v.to_f64())),
-            DType::F16 => by_panels!(half::f16, |v: half::f16| F::of(v.to_f64())),
-            d if d == F::DTYPE => by_panels!(F, |v: F| v),
+            DType::BF16 => by_panels!(half::bf16),
+            DType::F16 => by_panels!(half::f16),
             other => Err(OpError::dtype(op, other)),
         }
     })?;

@@ -12,8 +12,8 @@
 use std::ops::Range;
 
 use crate::dtype::Element;
-use crate::error::Result;
-use crate::ops::nn::gemm_kernels::{matmul_banded, Banded, Mat, Start};
+use crate::error::{OpError, Result};
+use crate::ops::nn::gemm_kernels::{fits, matmul_banded, Banded, Mat, Start};
 use crate::ops::nn::simd::as_f32_mut;
 use crate::ops::nn::transpose::{transpose_blocks, Lanes};
 use crate::ops::nn::util::Real;
@@ -37,7 +37,8 @@ pub struct Source<'a, S> {
 }
 
 /// `dst[m, n] = start + scale * lhs[m, k] @ rhs[k, n]` where `rhs` is read from `S` elements
-/// through `widen`, a panel of columns at a time (see the module docs).
+/// through `widen`, a panel of columns at a time (see the module docs). Every element of `rhs`
+/// must lie inside its slice (checked: an error otherwise).
 #[allow(clippy::too_many_arguments)]
 pub fn matmul_by_panels<F: Real, S: Element>(
     op: &str,
@@ -51,6 +52,12 @@ pub fn matmul_by_panels<F: Real, S: Element>(
     scale: F,
     widen: impl Fn(S) -> F + Sync + Send,
 ) -> Result<()> {
+    if !fits(rhs.data.len(), rhs.offset, k, n, rhs.rs, rhs.cs) {
+        return Err(OpError::invalid(
+            op,
+            format!("internal error: a {k}x{n} right operand does not fit its storage"),
+        ));
+    }
     let width = panel_width::<F>(k, n);
     let shape = Banded {
         m,
@@ -239,5 +246,21 @@ mod tests {
         for (got, want) in out.iter().zip(&want) {
             assert!((*got as f64 - want).abs() < 1e-5, "{got} vs {want}");
         }
+    }
+
+    #[test]
+    fn a_right_operand_outside_its_slice_is_an_error() {
+        let x = values(4 * 8, 5);
+        let short = values(8 * 8 - 1, 6);
+        let mut out = vec![0.0f32; 4 * 8];
+        let rhs = Source {
+            data: &short,
+            offset: 0,
+            rs: 1,
+            cs: 8,
+        };
+        let lhs = Mat::rows(&x, 0, 8);
+        let result = matmul_by_panels("test", 4, 8, 8, &mut out, Start::Zero, lhs, rhs, 1.0, |v| v);
+        assert!(result.is_err());
     }
 }
