@@ -264,3 +264,91 @@ pub fn actor_pool(
         idle_memory,
     })
 }
+
+/// Where the time of `iters` sequential calls goes, operator by operator (`bench --profile-ops`).
+#[derive(Debug, Clone)]
+pub struct OpProfile {
+    /// Timed calls of the method.
+    pub calls: usize,
+    /// Their total wall time.
+    pub total: std::time::Duration,
+    /// Kernel calls and time per operator overload, most time first (all calls together).
+    pub ops: Vec<torchscript_interpreter::op_profile::OpTime>,
+}
+
+impl OpProfile {
+    /// Time of the calls spent outside kernels (the interpreter, builtins, argument binding).
+    pub fn outside_kernels(&self) -> std::time::Duration {
+        let in_kernels = self.ops.iter().fold(std::time::Duration::ZERO, |sum, row| {
+            sum.saturating_add(row.total)
+        });
+        self.total.saturating_sub(in_kernels)
+    }
+
+    /// The profile as JSON, per method call (with the `cli` feature).
+    #[cfg(feature = "cli")]
+    pub fn to_json(&self) -> serde_json::Value {
+        let calls = self.calls.max(1) as f64;
+        let total_ms = self.total.as_secs_f64() * 1e3;
+        let share = |d: std::time::Duration| {
+            if total_ms > 0.0 {
+                d.as_secs_f64() * 1e3 / total_ms
+            } else {
+                0.0
+            }
+        };
+        let ops: Vec<serde_json::Value> = self
+            .ops
+            .iter()
+            .map(|row| {
+                serde_json::json!({
+                    "op": row.op,
+                    "calls_per_call": row.calls as f64 / calls,
+                    "ms_per_call": row.total.as_secs_f64() * 1e3 / calls,
+                    "share": share(row.total),
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "calls": self.calls,
+            "ms_per_call": total_ms / calls,
+            "outside_kernels_ms_per_call": self.outside_kernels().as_secs_f64() * 1e3 / calls,
+            "outside_kernels_share": share(self.outside_kernels()),
+            "ops": ops,
+        })
+    }
+}
+
+/// Times every kernel of `iters` sequential calls (after `warmup` untimed ones) on an executor
+/// of `intra_op_threads` threads. The profile is process-wide: run nothing else meanwhile.
+pub fn profile_ops(
+    module: &Module,
+    method: &str,
+    args: &[Value],
+    iters: usize,
+    warmup: usize,
+    intra_op_threads: usize,
+) -> Result<OpProfile, Error> {
+    use torchscript_interpreter::op_profile;
+    let executor = PoolOptions::new(1)
+        .intra_op_threads(intra_op_threads)
+        .worker_executor()?;
+    let instance = module.instance();
+    executor.install(|| {
+        for _ in 0..warmup {
+            instance.run_method(method, args.to_vec())?;
+        }
+        op_profile::start();
+        let start = Instant::now();
+        let calls =
+            (0..iters).try_for_each(|_| instance.run_method(method, args.to_vec()).map(drop));
+        let total = start.elapsed();
+        let ops = op_profile::stop();
+        calls?;
+        Ok(OpProfile {
+            calls: iters,
+            total,
+            ops,
+        })
+    })
+}

@@ -331,14 +331,14 @@ fn invoke(
         Handler::Kernel(kernel) => {
             let args = bound.iter().map(to_arg).collect::<Result<Vec<_>>>()?;
             let full_name = schema.full_name();
-            let result =
-                kernel(&torchscript_ops::Args::new(&full_name, &args)).map_err(|source| {
-                    ErrorKind::OpFailed {
-                        schema: schema.text.clone(),
-                        source,
-                        arguments: describe_bound(schema, &bound),
-                    }
-                })?;
+            let result = crate::op_profile::timed(&full_name, || {
+                kernel(&torchscript_ops::Args::new(&full_name, &args))
+            })
+            .map_err(|source| ErrorKind::OpFailed {
+                schema: schema.text.clone(),
+                source,
+                arguments: describe_bound(schema, &bound),
+            })?;
             Ok(from_arg(result))
         }
         Handler::Missing => Err(ErrorKind::UnsupportedOp {

@@ -21,6 +21,7 @@ pub mod ir;
 pub mod limits;
 pub mod lower;
 pub mod op_errors;
+pub mod op_profile;
 pub mod origin;
 pub mod program;
 pub mod syntax;

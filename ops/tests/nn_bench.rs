@@ -71,6 +71,15 @@ fn bench_conv_and_linear() {
         time("linear 1x512 -> 1000", 200, || {
             reg.call("aten::linear", &args).unwrap();
         });
+        for (rows, din, dout) in [(197, 384, 1536), (197, 1536, 384), (128, 768, 768)] {
+            let x = ramp(&[rows, din]);
+            let w = ramp(&[dout, din]);
+            let b = ramp(&[dout]);
+            let args = [Arg::Tensor(x), Arg::Tensor(w), Arg::Tensor(b)];
+            time(&format!("linear {rows}x{din} -> {dout}"), 50, || {
+                reg.call("aten::linear", &args).unwrap();
+            });
+        }
         let mut total = 0.0;
         for &(cin, cout, hw, k, s, count) in &RESNET18_CONVS {
             let x = ramp(&[1, cin, hw, hw]);
@@ -316,5 +325,56 @@ fn bench_depthwise() {
                 reg.call("aten::conv2d", &args).unwrap();
             },
         );
+    }
+}
+
+#[test]
+#[ignore]
+fn bench_vit_attention() {
+    let reg = Registry::with_all_ops();
+    for threads in [1, 2] {
+        set_intra_op_threads(threads);
+        println!("-- {threads} thread(s)");
+        let x = ramp(&[1, 197, 384]);
+        let args = [
+            Arg::Tensor(x.clone()),
+            Arg::Tensor(x.clone()),
+            Arg::Tensor(x),
+            Arg::Int(384),
+            Arg::Int(6),
+            Arg::Tensor(ramp(&[1152, 384])),
+            Arg::Tensor(ramp(&[1152])),
+            Arg::Tensor(ramp(&[384, 384])),
+            Arg::Tensor(ramp(&[384])),
+            Arg::None,
+            Arg::Bool(false),
+            Arg::Bool(true),
+            Arg::None,
+        ];
+        time("mha 1x197x384, 6 heads", 30, || {
+            reg.call("aten::_native_multi_head_attention", &args)
+                .unwrap();
+        });
+        let q = ramp(&[1, 6, 197, 64]);
+        let kt = ramp(&[1, 6, 64, 197]);
+        let args = [Arg::Tensor(q), Arg::Tensor(kt)];
+        time("matmul 6x197x64 @ 6x64x197", 30, || {
+            reg.call("aten::matmul", &args).unwrap();
+        });
+        let p = ramp(&[1, 6, 197, 197]);
+        let v = ramp(&[1, 6, 197, 64]);
+        let args = [Arg::Tensor(p.clone()), Arg::Tensor(v)];
+        time("matmul 6x197x197 @ 6x197x64", 30, || {
+            reg.call("aten::matmul", &args).unwrap();
+        });
+        let args = [Arg::Tensor(p), Arg::Int(-1), Arg::None];
+        time("softmax 6x197x197", 30, || {
+            reg.call("aten::softmax.int", &args).unwrap();
+        });
+        let g = ramp(&[1, 197, 1536]);
+        let args = [Arg::Tensor(g), Arg::Str("none".into())];
+        time("gelu 197x1536", 30, || {
+            reg.call("aten::gelu", &args).unwrap();
+        });
     }
 }

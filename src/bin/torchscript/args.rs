@@ -113,6 +113,11 @@ pub enum Command {
         mode: Option<Mode>,
         #[arg(long, default_value_t = 1)]
         workers: usize,
+        /// Instead of latencies, time every operator kernel of the calls (sequential calls only):
+        /// JSON with each operator's calls and milliseconds per method call, most time first,
+        /// and the time spent outside kernels; a table of the top operators on stderr.
+        #[arg(long, conflicts_with = "mode")]
+        profile_ops: bool,
         /// No progress bar, even on a terminal.
         #[arg(long, short)]
         quiet: bool,

@@ -5,6 +5,7 @@ mod failure;
 mod fill;
 mod graph;
 mod limits;
+mod op_table;
 mod summary;
 
 use std::io::IsTerminal;
@@ -78,6 +79,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             threads,
             mode,
             workers,
+            profile_ops,
             quiet,
         } => {
             let spinner = (!quiet && std::io::stderr().is_terminal()).then(|| {
@@ -90,6 +92,20 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let module = Arc::new(limits.load(&model)?);
             let load_ms = start.elapsed().as_secs_f64() * 1e3;
             let args = fill::method_inputs(&module, &method, &inputs)?;
+            if profile_ops {
+                let profile = torchscript::bench::profile_ops(
+                    &module, &method, &args, iters, warmup, threads,
+                )?;
+                if let Some(bar) = spinner {
+                    bar.finish_and_clear();
+                }
+                if !quiet {
+                    op_table::print_op_profile(&profile);
+                }
+                let mut json = profile.to_json();
+                json["threads"] = serde_json::json!(threads);
+                return print_out(&format!("{json}\n"));
+            }
             let options = torchscript::runtime::PoolOptions::new(workers).intra_op_threads(threads);
             let report = match mode {
                 None => {

@@ -89,8 +89,23 @@ pub fn apply<Fp: Real>(act: Act, xs: &[Fp]) -> Vec<Fp> {
     out
 }
 
-/// Applies `act` to every element in place.
+/// Elements below which an activation runs on one thread.
+const PARALLEL_ELEMENTS: usize = 1 << 15;
+
+/// Applies `act` to every element in place, in pieces across the current executor's threads
+/// when there are many elements.
 pub fn apply_in_place<Fp: Real>(act: Act, xs: &mut [Fp]) {
+    if xs.len() < PARALLEL_ELEMENTS {
+        apply_in_place_here(act, xs);
+    } else {
+        crate::parallel::for_each_chunk_mut(xs, PARALLEL_ELEMENTS / 2, |_, piece| {
+            apply_in_place_here(act, piece)
+        });
+    }
+}
+
+/// Applies `act` to every element in place, on this thread.
+fn apply_in_place_here<Fp: Real>(act: Act, xs: &mut [Fp]) {
     match crate::ops::nn::simd::as_f32_mut(xs) {
         Some(xs) => apply_f32(act, xs),
         None => apply_generic(act, xs),

@@ -5,7 +5,7 @@ use crate::error::{OpError, Result};
 use crate::dtype::DType;
 use crate::ops::nn::gemm_kernels::{matmul_into, parallelism_for, with_view, Mat, Start};
 use crate::ops::nn::panel::{matmul_by_panels, Source};
-use crate::ops::nn::util::{finish, product, with_real, Real};
+use crate::ops::nn::util::{finish, for_each_chunk, product, with_real, Real};
 use crate::registry::Registry;
 use crate::shape::broadcast_shapes;
 use crate::strided::offsets;
@@ -189,6 +189,53 @@ fn matmul_views<F: Real>(
             }
             let a_offsets = offsets("aten::matmul", batch, &av.strides[..nb], av.offset)?;
             let b_offsets = offsets("aten::matmul", batch, &bv.strides[..nb], bv.offset)?;
+            if split_by_batch(a_offsets.len(), m, n, k) {
+                // Whole products per thread (attention's heads): splitting each small product
+                // across threads costs more in wake-ups and repacking than it saves.
+                let (mat_a, mat_b) = (
+                    |i: usize| {
+                        a_offsets.get(i).map(|&offset| Mat {
+                            data: av.data,
+                            offset,
+                            rs: a_rs,
+                            cs: a_cs,
+                        })
+                    },
+                    |i: usize| {
+                        b_offsets.get(i).map(|&offset| Mat {
+                            data: bv.data,
+                            offset,
+                            rs: b_rs,
+                            cs: b_cs,
+                        })
+                    },
+                );
+                let per_product = m.saturating_mul(n);
+                let region = a_offsets
+                    .len()
+                    .checked_mul(per_product)
+                    .and_then(|len| out.get_mut(..len))
+                    .ok_or_else(|| OpError::invalid(op, "internal: output too small for the batch"))?;
+                return for_each_chunk(region, per_product, |i, dst| {
+                    let (Some(lhs), Some(rhs)) = (mat_a(i), mat_b(i)) else {
+                        return Err(OpError::invalid(op, "internal: batch index out of range"));
+                    };
+                    matmul_into(
+                        op,
+                        m,
+                        n,
+                        k,
+                        dst,
+                        0,
+                        n,
+                        accumulate,
+                        lhs,
+                        rhs,
+                        alpha,
+                        gemm::Parallelism::None,
+                    )
+                });
+            }
             let par = parallelism_for(m, n, k);
             for (i, (&ao, &bo)) in a_offsets.iter().zip(&b_offsets).enumerate() {
                 let lhs = Mat {
@@ -221,6 +268,22 @@ fn matmul_views<F: Real>(
             Ok(())
         })
     })
+}
+
+/// Products below this many multiply-adds are never split across threads when a batch of them
+/// can be shared out whole instead.
+const BATCH_SPLIT_WORK: usize = 1 << 23;
+
+/// Whether a batch of `batches` separate `m x k @ k x n` products runs one product per task on
+/// the current executor: when there are at least as many products as threads and they share out
+/// evenly, or are many, or each is too small to split well.
+fn split_by_batch(batches: usize, m: usize, n: usize, k: usize) -> bool {
+    let threads = crate::parallel::current_threads();
+    if threads <= 1 || batches < threads {
+        return false;
+    }
+    let work = m.saturating_mul(n).saturating_mul(k);
+    batches % threads == 0 || batches >= threads.saturating_mul(4) || work < BATCH_SPLIT_WORK
 }
 
 /// The operands of a batched product: `a: [batch.., m, k]` and `b: [batch.., k, n]`, expanded.
