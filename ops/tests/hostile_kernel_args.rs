@@ -609,3 +609,31 @@ fn affine_grid_of_no_batch_entry_is_empty_whatever_the_spatial_size() {
     };
     assert_eq!(grid.shape(), [2, 0, 4, 4, 3]);
 }
+
+#[test]
+fn multi_head_attention_with_an_embed_dim_past_a_third_of_usize_is_an_error() {
+    // The packed projection has `3 * embed_dim` rows: with an empty query whose last dim is
+    // i64::MAX, that product overflowed (a panic in debug builds, a wrong check otherwise).
+    let d = i64::MAX;
+    let empty = || Arg::Tensor(Tensor::zeros(&[1, 0, d as usize], DType::F32).unwrap());
+    let small = |shape: &[usize]| Arg::Tensor(Tensor::zeros(shape, DType::F32).unwrap());
+    let r = bounded(
+        "aten::_native_multi_head_attention",
+        &[
+            empty(),
+            empty(),
+            empty(),
+            Arg::Int(d),
+            Arg::Int(1),
+            small(&[3, 1]),
+            small(&[3]),
+            small(&[1, 1]),
+            small(&[1]),
+            Arg::None,
+            Arg::Bool(false),
+            Arg::Bool(true),
+            Arg::None,
+        ],
+    );
+    assert!(r.is_err(), "{r:?}");
+}
