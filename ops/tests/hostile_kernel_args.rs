@@ -637,3 +637,33 @@ fn multi_head_attention_with_an_embed_dim_past_a_third_of_usize_is_an_error() {
     );
     assert!(r.is_err(), "{r:?}");
 }
+
+fn conv2d(x: Tensor, padding: [i64; 2]) -> Result<Arg, torchscript_ops::OpError> {
+    let w = Tensor::from_vec(vec![1.0f32], &[1, 1, 1, 1]).unwrap();
+    bounded(
+        "aten::conv2d",
+        &[
+            Arg::Tensor(x),
+            Arg::Tensor(w),
+            Arg::None,
+            ints(&[1, 1]),
+            ints(&padding),
+            ints(&[1, 1]),
+            Arg::Int(1),
+        ],
+    )
+}
+
+#[test]
+fn convolution_whose_output_plane_overflows_is_an_error_or_empty() {
+    // An empty input row padded to 2^33 columns, 2^33 rows: the output plane `oh * ow` is 2^66
+    // (the product overflowed: a panic in debug builds).
+    let x = Tensor::zeros(&[1, 1, 1 << 33, 0], DType::F32).unwrap();
+    assert!(conv2d(x, [0, 1 << 32]).is_err());
+    // No image at all: the output is empty, whatever the size of its plane.
+    let x = Tensor::zeros(&[0, 1, 1 << 33, 1 << 33], DType::F32).unwrap();
+    let Ok(Arg::Tensor(out)) = conv2d(x, [0, 0]) else {
+        panic!("an empty batch failed")
+    };
+    assert_eq!(out.shape(), [0, 1, 1 << 33, 1 << 33]);
+}
