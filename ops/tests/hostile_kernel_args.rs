@@ -638,6 +638,59 @@ fn multi_head_attention_with_an_embed_dim_past_a_third_of_usize_is_an_error() {
     assert!(r.is_err(), "{r:?}");
 }
 
+fn grid_sample(input: &Arg, grid: &Arg, mode: i64, padding: i64) -> Vec<f32> {
+    let op = if matches!(input, Arg::Tensor(t) if t.dim() == 5) {
+        "aten::grid_sampler_3d"
+    } else {
+        "aten::grid_sampler_2d"
+    };
+    let r = bounded(
+        op,
+        &[
+            input.clone(),
+            grid.clone(),
+            Arg::Int(mode),
+            Arg::Int(padding),
+            Arg::Bool(false),
+        ],
+    );
+    let Ok(Arg::Tensor(out)) = r else {
+        panic!("{op} mode {mode} padding {padding} failed: {r:?}")
+    };
+    out.to_vec::<f32>().unwrap()
+}
+
+#[test]
+fn grid_sample_at_an_infinite_coordinate_matches_atens_cpu_kernels() {
+    // A row [1, 2] (W = 2), sampled at x = +-inf, y = z = 0 (the middle of the size-1 dims).
+    let (bilinear, nearest) = (0, 1);
+    let (zeros, border, reflection) = (0, 1, 2);
+    let t = |v: &[f32], shape: &[usize]| Arg::Tensor(Tensor::from_vec(v.to_vec(), shape).unwrap());
+    for inf in [f32::INFINITY, f32::NEG_INFINITY] {
+        // 5-D input: ATen's scalar kernel. A corner outside adds nothing (within_bounds_3d), so
+        // zeros padding gives 0, not 0 * NaN; the reflection of inf is NaN, which its
+        // `std::min(W - 1, std::max(x, 0))` clips to W - 1.
+        let input = t(&[1.0, 2.0], &[1, 1, 1, 1, 2]);
+        let grid = t(&[inf, 0.0, 0.0], &[1, 1, 1, 1, 3]);
+        assert_eq!(grid_sample(&input, &grid, bilinear, zeros), vec![0.0]);
+        assert_eq!(grid_sample(&input, &grid, nearest, zeros), vec![0.0]);
+        let edge = if inf > 0.0 { 2.0 } else { 1.0 };
+        assert_eq!(grid_sample(&input, &grid, bilinear, border), vec![edge]);
+        assert_eq!(grid_sample(&input, &grid, bilinear, reflection), vec![2.0]);
+        assert_eq!(grid_sample(&input, &grid, nearest, reflection), vec![2.0]);
+        // 4-D input: ATen's vectorized kernel. Its weights are NaN at an infinite coordinate
+        // and every corner is weighed (a corner outside reads as 0): 0 * NaN is NaN with zeros
+        // padding. Its clip clamps the NaN reflection to 0.
+        let input = t(&[1.0, 2.0], &[1, 1, 1, 2]);
+        let grid = t(&[inf, 0.0], &[1, 1, 1, 2]);
+        assert!(grid_sample(&input, &grid, bilinear, zeros)[0].is_nan());
+        assert_eq!(grid_sample(&input, &grid, nearest, zeros), vec![0.0]);
+        assert_eq!(grid_sample(&input, &grid, bilinear, border), vec![edge]);
+        assert_eq!(grid_sample(&input, &grid, bilinear, reflection), vec![1.0]);
+        assert_eq!(grid_sample(&input, &grid, nearest, reflection), vec![1.0]);
+    }
+}
+
 fn conv2d(x: Tensor, padding: [i64; 2]) -> Result<Arg, torchscript_ops::OpError> {
     let w = Tensor::from_vec(vec![1.0f32], &[1, 1, 1, 1]).unwrap();
     bounded(
