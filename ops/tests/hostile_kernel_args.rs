@@ -609,3 +609,114 @@ fn affine_grid_of_no_batch_entry_is_empty_whatever_the_spatial_size() {
     };
     assert_eq!(grid.shape(), [2, 0, 4, 4, 3]);
 }
+
+#[test]
+fn multi_head_attention_with_an_embed_dim_past_a_third_of_usize_is_an_error() {
+    // The packed projection has `3 * embed_dim` rows: with an empty query whose last dim is
+    // i64::MAX, that product overflowed (a panic in debug builds, a wrong check otherwise).
+    let d = i64::MAX;
+    let empty = || Arg::Tensor(Tensor::zeros(&[1, 0, d as usize], DType::F32).unwrap());
+    let small = |shape: &[usize]| Arg::Tensor(Tensor::zeros(shape, DType::F32).unwrap());
+    let r = bounded(
+        "aten::_native_multi_head_attention",
+        &[
+            empty(),
+            empty(),
+            empty(),
+            Arg::Int(d),
+            Arg::Int(1),
+            small(&[3, 1]),
+            small(&[3]),
+            small(&[1, 1]),
+            small(&[1]),
+            Arg::None,
+            Arg::Bool(false),
+            Arg::Bool(true),
+            Arg::None,
+        ],
+    );
+    assert!(r.is_err(), "{r:?}");
+}
+
+fn grid_sample(input: &Arg, grid: &Arg, mode: i64, padding: i64) -> Vec<f32> {
+    let op = if matches!(input, Arg::Tensor(t) if t.dim() == 5) {
+        "aten::grid_sampler_3d"
+    } else {
+        "aten::grid_sampler_2d"
+    };
+    let r = bounded(
+        op,
+        &[
+            input.clone(),
+            grid.clone(),
+            Arg::Int(mode),
+            Arg::Int(padding),
+            Arg::Bool(false),
+        ],
+    );
+    let Ok(Arg::Tensor(out)) = r else {
+        panic!("{op} mode {mode} padding {padding} failed: {r:?}")
+    };
+    out.to_vec::<f32>().unwrap()
+}
+
+#[test]
+fn grid_sample_at_an_infinite_coordinate_matches_atens_cpu_kernels() {
+    // A row [1, 2] (W = 2), sampled at x = +-inf, y = z = 0 (the middle of the size-1 dims).
+    let (bilinear, nearest) = (0, 1);
+    let (zeros, border, reflection) = (0, 1, 2);
+    let t = |v: &[f32], shape: &[usize]| Arg::Tensor(Tensor::from_vec(v.to_vec(), shape).unwrap());
+    for inf in [f32::INFINITY, f32::NEG_INFINITY] {
+        // 5-D input: ATen's scalar kernel. A corner outside adds nothing (within_bounds_3d), so
+        // zeros padding gives 0, not 0 * NaN; the reflection of inf is NaN, which its
+        // `std::min(W - 1, std::max(x, 0))` clips to W - 1.
+        let input = t(&[1.0, 2.0], &[1, 1, 1, 1, 2]);
+        let grid = t(&[inf, 0.0, 0.0], &[1, 1, 1, 1, 3]);
+        assert_eq!(grid_sample(&input, &grid, bilinear, zeros), vec![0.0]);
+        assert_eq!(grid_sample(&input, &grid, nearest, zeros), vec![0.0]);
+        let edge = if inf > 0.0 { 2.0 } else { 1.0 };
+        assert_eq!(grid_sample(&input, &grid, bilinear, border), vec![edge]);
+        assert_eq!(grid_sample(&input, &grid, bilinear, reflection), vec![2.0]);
+        assert_eq!(grid_sample(&input, &grid, nearest, reflection), vec![2.0]);
+        // 4-D input: ATen's vectorized kernel. Its weights are NaN at an infinite coordinate
+        // and every corner is weighed (a corner outside reads as 0): 0 * NaN is NaN with zeros
+        // padding. Its clip clamps the NaN reflection to 0.
+        let input = t(&[1.0, 2.0], &[1, 1, 1, 2]);
+        let grid = t(&[inf, 0.0], &[1, 1, 1, 2]);
+        assert!(grid_sample(&input, &grid, bilinear, zeros)[0].is_nan());
+        assert_eq!(grid_sample(&input, &grid, nearest, zeros), vec![0.0]);
+        assert_eq!(grid_sample(&input, &grid, bilinear, border), vec![edge]);
+        assert_eq!(grid_sample(&input, &grid, bilinear, reflection), vec![1.0]);
+        assert_eq!(grid_sample(&input, &grid, nearest, reflection), vec![1.0]);
+    }
+}
+
+fn conv2d(x: Tensor, padding: [i64; 2]) -> Result<Arg, torchscript_ops::OpError> {
+    let w = Tensor::from_vec(vec![1.0f32], &[1, 1, 1, 1]).unwrap();
+    bounded(
+        "aten::conv2d",
+        &[
+            Arg::Tensor(x),
+            Arg::Tensor(w),
+            Arg::None,
+            ints(&[1, 1]),
+            ints(&padding),
+            ints(&[1, 1]),
+            Arg::Int(1),
+        ],
+    )
+}
+
+#[test]
+fn convolution_whose_output_plane_overflows_is_an_error_or_empty() {
+    // An empty input row padded to 2^33 columns, 2^33 rows: the output plane `oh * ow` is 2^66
+    // (the product overflowed: a panic in debug builds).
+    let x = Tensor::zeros(&[1, 1, 1 << 33, 0], DType::F32).unwrap();
+    assert!(conv2d(x, [0, 1 << 32]).is_err());
+    // No image at all: the output is empty, whatever the size of its plane.
+    let x = Tensor::zeros(&[0, 1, 1 << 33, 1 << 33], DType::F32).unwrap();
+    let Ok(Arg::Tensor(out)) = conv2d(x, [0, 0]) else {
+        panic!("an empty batch failed")
+    };
+    assert_eq!(out.shape(), [0, 1, 1 << 33, 1 << 33]);
+}

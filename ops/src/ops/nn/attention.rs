@@ -28,16 +28,21 @@ struct Mask<'a> {
 }
 
 /// Applies masks to `scores [.., L, S]` (in place) and takes a softmax over the last dim.
-fn masked_softmax<F: Real>(
+fn masked_softmax<Fp: Real>(
     op: &str,
-    scores: &mut [F],
+    scores: &mut [Fp],
     shape: &[usize],
     mask: Option<Mask<'_>>,
     causal: bool,
     empty: EmptyRow,
 ) -> Result<()> {
-    let (l, s) = (shape[shape.len() - 2], shape[shape.len() - 1]);
-    let neg_inf = F::of(f64::NEG_INFINITY);
+    let &[.., l, s] = shape else {
+        return Err(OpError::shape(
+            op,
+            "attention scores must have at least 2 dims",
+        ));
+    };
+    let neg_inf = Fp::of(f64::NEG_INFINITY);
     if let Some(m) = mask {
         let target = crate::shape::broadcast_shapes(op, m.tensor.shape(), shape)?;
         if target != shape {
@@ -59,7 +64,7 @@ fn masked_softmax<F: Real>(
                 }
             }
         } else {
-            let add = expanded.to_vec::<F>()?;
+            let add = expanded.to_vec::<Fp>()?;
             for (v, a) in scores.iter_mut().zip(add) {
                 *v += a;
             }
@@ -70,8 +75,9 @@ fn masked_softmax<F: Real>(
     }
     for (r, row) in scores.chunks_mut(s).enumerate() {
         if causal {
-            let i = r % l;
-            for v in row.iter_mut().skip(i + 1) {
+            // the query position of this row (`l > 0`)
+            let i = r.checked_rem(l).unwrap_or(0);
+            for v in row.iter_mut().skip(i.saturating_add(1)) {
                 *v = neg_inf;
             }
         }
@@ -80,9 +86,9 @@ fn masked_softmax<F: Real>(
             .fold(neg_inf, |m, &v| if v > m || v.is_nan() { v } else { m });
         if max == neg_inf {
             let fill = if empty == EmptyRow::Zero {
-                F::ZERO
+                Fp::ZERO
             } else {
-                F::of(f64::NAN)
+                Fp::of(f64::NAN)
             };
             row.fill(fill);
             continue;
@@ -115,14 +121,23 @@ fn attend(
     Ok((out, probs))
 }
 
-/// Repeats the heads (dim -3) of `t` `times` times each (`repeat_interleave`).
-fn repeat_heads(t: &Tensor, times: usize) -> Result<Tensor> {
-    let nd = t.dim() as i64;
-    let x = t.unsqueeze(nd - 2)?;
+/// Repeats the heads (dim -3) of `t` (at least 3-D) `times` times each (`repeat_interleave`).
+fn repeat_heads(op: &str, t: &Tensor, times: usize) -> Result<Tensor> {
+    let heads_dim = t
+        .dim()
+        .checked_sub(3)
+        .ok_or_else(|| OpError::shape(op, "expected at least 3 dims to repeat heads"))?;
+    let x = t.unsqueeze(-3)?;
     let mut sizes: Vec<i64> = x.shape().iter().map(|&d| d as i64).collect();
-    sizes[(nd - 2) as usize] = times as i64;
+    if let Some(size) = sizes.get_mut(heads_dim.saturating_add(1)) {
+        *size = times as i64;
+    }
     let mut merged: Vec<i64> = t.shape().iter().map(|&d| d as i64).collect();
-    merged[(nd - 3) as usize] *= times as i64;
+    if let Some(heads) = merged.get_mut(heads_dim) {
+        *heads = heads
+            .checked_mul(times as i64)
+            .ok_or_else(|| OpError::shape(op, "the repeated heads overflow"))?;
+    }
     x.expand(&sizes)?.reshape(&merged)
 }
 
@@ -169,17 +184,21 @@ pub fn scaled_dot_product_attention(
         ));
     }
     crate::ops::nn::util::require_float(op, q)?;
-    let e = q.shape()[q.dim() - 1];
+    let e = q.shape().last().copied().unwrap_or(0);
     let scale = scale.unwrap_or(1.0 / (e as f64).sqrt());
     let (mut k, mut v) = (k.clone(), v.clone());
-    if enable_gqa && q.dim() >= 3 && k.dim() >= 3 {
-        let (hq, hk) = (q.shape()[q.dim() - 3], k.shape()[k.dim() - 3]);
+    let heads = |t: &Tensor| match *t.shape() {
+        [.., h, _, _] => Some(h),
+        _ => None,
+    };
+    if let (true, Some(hq), Some(hk)) = (enable_gqa, heads(q), heads(&k)) {
         if hk != hq {
-            if hk == 0 || hq % hk != 0 {
-                return Err(OpError::shape(op, format!("number of heads in key/value ({hk}) must divide the number of heads in query ({hq})")));
-            }
-            k = repeat_heads(&k, hq / hk)?;
-            v = repeat_heads(&v, hq / hk)?;
+            let times = match (hq.checked_rem(hk), hq.checked_div(hk)) {
+                (Some(0), Some(times)) => times,
+                _ => return Err(OpError::shape(op, format!("number of heads in key/value ({hk}) must divide the number of heads in query ({hq})"))),
+            };
+            k = repeat_heads(op, &k, times)?;
+            v = repeat_heads(op, &v, times)?;
         }
     }
     let dtype = q.dtype();
@@ -236,43 +255,50 @@ pub fn multi_head_attention(
 ) -> Result<(Tensor, Option<Tensor>)> {
     let op = "aten::_native_multi_head_attention";
     let (d, heads) = (w.embed_dim, w.num_heads);
-    if query.dim() != 3 || key.dim() != 3 || value.dim() != 3 {
+    let (&[b, l, query_d], &[_, s, _], 3) = (query.shape(), key.shape(), value.dim()) else {
         return Err(OpError::shape(
             op,
             "expected query, key and value to be 3-D [batch, sequence, embedding]",
         ));
-    }
-    if heads == 0 || d % heads != 0 || query.shape()[2] != d {
-        return Err(OpError::shape(op, format!("embed_dim {d} must equal the query's last dim ({}) and be divisible by num_heads {heads}", query.shape()[2])));
-    }
-    if w.qkv_weight.dim() != 2 || w.qkv_weight.shape()[0] != 3 * d || w.qkv_bias.numel() != 3 * d {
+    };
+    let dh = match (d.checked_rem(heads), d.checked_div(heads)) {
+        (Some(0), Some(dh)) if query_d == d => dh,
+        _ => return Err(OpError::shape(op, format!("embed_dim {d} must equal the query's last dim ({query_d}) and be divisible by num_heads {heads}"))),
+    };
+    // The packed q, k, v projections: rows `part * d .. (part + 1) * d` of the weight.
+    let qkv_rows = d.checked_mul(3).ok_or_else(|| {
+        OpError::shape(
+            op,
+            format!("embed_dim {d} is too large for the packed qkv_weight"),
+        )
+    })?;
+    if w.qkv_weight.dim() != 2
+        || w.qkv_weight.shape().first() != Some(&qkv_rows)
+        || w.qkv_bias.numel() != qkv_rows
+    {
         return Err(OpError::shape(
             op,
             format!(
-                "expected qkv_weight [{}, {d}] and qkv_bias [{}], got {:?} and {:?}",
-                3 * d,
-                3 * d,
+                "expected qkv_weight [{qkv_rows}, {d}] and qkv_bias [{qkv_rows}], got {:?} and {:?}",
                 w.qkv_weight.shape(),
                 w.qkv_bias.shape()
             ),
         ));
     }
-    let (b, l, s) = (query.shape()[0], query.shape()[1], key.shape()[1]);
-    let dh = d / heads;
     let project = |x: &Tensor, part: usize| -> Result<Tensor> {
+        // `part < 3` and `3 * d` fits: no overflow
+        let start = part.saturating_mul(d);
         let y = linear(
             x,
-            &w.qkv_weight.narrow(0, part * d, d)?,
-            Some(&w.qkv_bias.reshape(&[-1])?.narrow(0, part * d, d)?),
+            &w.qkv_weight.narrow(0, start, d)?,
+            Some(&w.qkv_bias.reshape(&[-1])?.narrow(0, start, d)?),
         )?;
         // [B, T, D] -> [B, heads, T, dh]
-        y.reshape(&[
-            y.shape()[0] as i64,
-            y.shape()[1] as i64,
-            heads as i64,
-            dh as i64,
-        ])?
-        .permute(&[0, 2, 1, 3])
+        let &[yb, yt, _] = y.shape() else {
+            return Err(OpError::shape(op, "a projection is not 3-D"));
+        };
+        y.reshape(&[yb as i64, yt as i64, heads as i64, dh as i64])?
+            .permute(&[0, 2, 1, 3])
     };
     let (q, k, v) = (project(query, 0)?, project(key, 1)?, project(value, 2)?);
     let mask_view = match (mask, mask_type) {
@@ -324,16 +350,24 @@ pub fn multi_head_attention(
 /// `[B, H, L, S]` -> mean over `H`.
 fn mean_over_heads(p: &Tensor) -> Result<Tensor> {
     let op = "aten::_native_multi_head_attention";
-    let (b, h, l, s) = (p.shape()[0], p.shape()[1], p.shape()[2], p.shape()[3]);
+    let &[b, h, l, s] = p.shape() else {
+        return Err(OpError::shape(
+            op,
+            "expected [batch, heads, L, S] attention weights",
+        ));
+    };
     let dtype = p.dtype();
+    // `p` holds `b * h * l * s` elements, so these products fit
+    let (plane, total) = (l.saturating_mul(s), b.saturating_mul(l).saturating_mul(s));
     with_real!(op, dtype, F => {
         let v = p.to_vec::<F>()?;
-        let mut out = crate::alloc::try_filled(op, F::ZERO, b * l * s)?;
-        for bi in 0..b {
-            for hi in 0..h {
-                let src = &v[(bi * h + hi) * l * s..][..l * s];
-                for (o, &x) in out[bi * l * s..(bi + 1) * l * s].iter_mut().zip(src) {
-                    *o += x;
+        let mut out = crate::alloc::try_filled(op, F::ZERO, total)?;
+        if plane > 0 && h > 0 {
+            for (dst, heads) in out.chunks_exact_mut(plane).zip(v.chunks_exact(plane.saturating_mul(h))) {
+                for src in heads.chunks_exact(plane) {
+                    for (o, &x) in dst.iter_mut().zip(src) {
+                        *o += x;
+                    }
                 }
             }
         }

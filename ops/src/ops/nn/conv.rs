@@ -6,7 +6,7 @@ use crate::ops::nn::gemm_kernels::{
 };
 use crate::ops::nn::util::{
     finish, for_each_chunk, opt_vec, product, runs_parallel, try_with_scratch, with_data,
-    with_real, with_scratch, Real,
+    with_real, Real,
 };
 use crate::tensor::Tensor;
 
@@ -61,8 +61,9 @@ fn checked(op: &str, v: Option<usize>) -> Result<usize> {
 }
 
 fn forward_dims(op: &str, x: &[usize], wt: &[usize], p: &Conv2dParams) -> Result<Dims> {
-    let (n, c, h, w) = (x[0], x[1], x[2], x[3]);
-    let (oc, cg, kh, kw) = (wt[0], wt[1], wt[2], wt[3]);
+    let (&[n, c, h, w], &[oc, cg, kh, kw]) = (x, wt) else {
+        return Err(OpError::shape(op, "expected a 4-D input and a 4-D weight"));
+    };
     let g = p.groups;
     if g == 0 || p.stride.contains(&0) || p.dilation.contains(&0) {
         return Err(OpError::invalid(
@@ -79,30 +80,37 @@ fn forward_dims(op: &str, x: &[usize], wt: &[usize], p: &Conv2dParams) -> Result
             ),
         ));
     }
-    if oc % g != 0 {
+    if oc.checked_rem(g) != Some(0) {
         return Err(OpError::shape(
             op,
             format!("expected weight's output channels ({oc}) to be divisible by groups ({g})"),
         ));
     }
-    let mut out = [0usize; 2];
-    for (d, (size, k)) in [(h, kh), (w, kw)].into_iter().enumerate() {
-        let padded = checked(
-            op,
-            size.checked_add(p.pad_begin[d])
-                .and_then(|v| v.checked_add(p.pad_end[d])),
-        )?;
+    // one spatial dim: (size, kernel, pad before, pad after, dilation, stride) -> output size
+    let out_size = |(size, k, begin, end, dilation, stride): (
+        usize,
+        usize,
+        usize,
+        usize,
+        usize,
+        usize,
+    )| {
+        let padded = checked(op, size.checked_add(begin).and_then(|v| v.checked_add(end)))?;
         let span = checked(
             op,
             k.checked_sub(1)
-                .and_then(|v| v.checked_mul(p.dilation[d]))
+                .and_then(|v| v.checked_mul(dilation))
                 .and_then(|v| v.checked_add(1)),
         )?;
-        if k == 0 || span > padded {
-            return Err(OpError::shape(op, format!("calculated padded input size per channel ({padded}) is smaller than the kernel size ({span})")));
+        match (k, padded.checked_sub(span)) {
+            (1.., Some(room)) => checked(op, room.checked_div(stride).and_then(|v| v.checked_add(1))),
+            _ => Err(OpError::shape(op, format!("calculated padded input size per channel ({padded}) is smaller than the kernel size ({span})"))),
         }
-        out[d] = (padded - span) / p.stride[d] + 1;
-    }
+    };
+    let [(pb_h, pb_w), (pe_h, pe_w), (dl_h, dl_w), (st_h, st_w)] =
+        [p.pad_begin, p.pad_end, p.dilation, p.stride].map(|[a, b]| (a, b));
+    let oh = out_size((h, kh, pb_h, pe_h, dl_h, st_h))?;
+    let ow = out_size((w, kw, pb_w, pe_w, dl_w, st_w))?;
     Ok(Dims {
         n,
         c,
@@ -111,9 +119,86 @@ fn forward_dims(op: &str, x: &[usize], wt: &[usize], p: &Conv2dParams) -> Result
         oc,
         kh,
         kw,
-        oh: out[0],
-        ow: out[1],
+        oh,
+        ow,
     })
+}
+
+/// The sizes a convolution's kernels index with, each product checked once here: every index
+/// the kernels form is below one of these (see the `reason:` comments of the kernels).
+#[derive(Debug, Clone, Copy)]
+struct Sizes {
+    /// Input channels per group.
+    cg: usize,
+    /// Output channels per group.
+    ocg: usize,
+    /// `h * w`.
+    in_plane: usize,
+    /// `oh * ow`.
+    plane: usize,
+    /// `kh * kw`.
+    kk: usize,
+    /// `cg * kh * kw`: the rows of an unfolded group (forward).
+    kdim: usize,
+    /// `ocg * plane`: one task's output block.
+    out_block: usize,
+    /// `cg * in_plane`: one task's input block.
+    in_block: usize,
+}
+
+impl Sizes {
+    fn of(op: &str, d: &Dims, p: &Conv2dParams, transposed: bool) -> Result<Sizes> {
+        let g = p.groups;
+        let mul = |a: usize, b: usize| checked(op, a.checked_mul(b));
+        let add = |a: usize, b: usize| checked(op, a.checked_add(b));
+        let (cg, ocg) = (
+            checked(op, d.c.checked_div(g))?,
+            checked(op, d.oc.checked_div(g))?,
+        );
+        let in_plane = mul(d.h, d.w)?;
+        let plane = mul(d.oh, d.ow)?;
+        let kk = mul(d.kh, d.kw)?;
+        let kdim = mul(cg, kk)?;
+        let sizes = Sizes {
+            cg,
+            ocg,
+            in_plane,
+            plane,
+            kk,
+            kdim,
+            out_block: mul(ocg, plane)?,
+            in_block: mul(cg, in_plane)?,
+        };
+        // the whole input and output
+        mul(mul(d.n, d.c)?, in_plane)?;
+        mul(mul(d.n, d.oc)?, plane)?;
+        if transposed {
+            // the unfolded product of a group: `ocg * kk` rows of `in_plane`
+            mul(mul(ocg, kk)?, in_plane)?;
+            // output positions `y * stride + i * dilation` (< the full size, checked)
+        } else {
+            // the unfolded group, and the zero-bordered plane of the direct kernels
+            mul(kdim, plane)?;
+            let ph = add(add(d.h, p.pad_begin[0])?, p.pad_end[0])?;
+            let pw = add(add(d.w, p.pad_begin[1])?, p.pad_end[1])?;
+            mul(ph, pw)?;
+            // the widest tap reads: `oy * stride + i * dilation < ph` by the output size
+        }
+        Ok(sizes)
+    }
+}
+
+/// `len` elements of `s` starting at `index * len` (a task's or group's block).
+fn block<'a, T>(op: &str, s: &'a [T], index: usize, len: usize) -> Result<&'a [T]> {
+    index
+        .checked_mul(len)
+        .and_then(|start| s.get(start..start.checked_add(len)?))
+        .ok_or_else(|| {
+            OpError::invalid(
+                op,
+                "internal error: a convolution block lies outside its buffer",
+            )
+        })
 }
 
 /// Range of output positions `o` whose input position `o*stride + offset - pad` is in `0..size`.
@@ -124,34 +209,38 @@ fn valid_range(
     pad: usize,
     size: usize,
 ) -> (usize, usize) {
-    let lo = if offset >= pad {
-        0
-    } else {
-        (pad - offset).div_ceil(stride)
-    };
-    let hi = if size + pad <= offset {
-        0
-    } else {
-        (size + pad - offset).div_ceil(stride)
-    };
+    // `stride > 0`; `size + pad` is a padded size (checked), and `offset` a tap's offset in it
+    let lo = pad.saturating_sub(offset).div_ceil(stride);
+    let hi = size
+        .saturating_add(pad)
+        .saturating_sub(offset)
+        .div_ceil(stride);
     (lo.min(count), hi.min(count).max(lo.min(count)))
 }
 
 /// Unfolds one group's input `[cg, h, w]` into `col[cg*kh*kw, oh*ow]`.
-#[allow(clippy::too_many_arguments)]
-fn im2col<F: Real>(
-    x: &[F],
+// reason: hot loops. `Sizes::of` checked every product of the sizes used here; `x` is one
+// group's `cg * h * w` input and `col` holds at least `cg * kh * kw * (oy1 - oy0) * ow`; the
+// input row `oy * stride + i * dilation - pad` is read only when inside `0..h`, and columns only
+// within `valid_range`: every index is inside its slice and no sum or product overflows.
+#[allow(
+    clippy::too_many_arguments,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+fn im2col<Fp: Real>(
+    x: &[Fp],
     d: &Dims,
     cg: usize,
     p: &Conv2dParams,
-    col: &mut [F],
+    col: &mut [Fp],
     oy0: usize,
     oy1: usize,
     may_split: bool,
 ) {
     let plane = (oy1 - oy0) * d.ow;
     let rows_per_channel = d.kh * d.kw;
-    let fill_channel = |c: usize, dst: &mut [F]| {
+    let fill_channel = |c: usize, dst: &mut [Fp]| {
         let src = &x[c * d.h * d.w..(c + 1) * d.h * d.w];
         for i in 0..d.kh {
             for j in 0..d.kw {
@@ -162,13 +251,13 @@ fn im2col<F: Real>(
                     let out_row = &mut row[(oy - oy0) * d.ow..(oy - oy0 + 1) * d.ow];
                     let iy = oy * p.stride[0] + i * p.dilation[0];
                     if iy < p.pad_begin[0] || iy - p.pad_begin[0] >= d.h {
-                        out_row.fill(F::ZERO);
+                        out_row.fill(Fp::ZERO);
                         continue;
                     }
                     let src_row =
                         &src[(iy - p.pad_begin[0]) * d.w..(iy - p.pad_begin[0] + 1) * d.w];
-                    out_row[..xlo].fill(F::ZERO);
-                    out_row[xhi..].fill(F::ZERO);
+                    out_row[..xlo].fill(Fp::ZERO);
+                    out_row[xhi..].fill(Fp::ZERO);
                     if xlo == xhi {
                         // The whole tap falls into the padding (padding and dilation larger
                         // than the input): `start` below would lie before the row.
@@ -205,16 +294,20 @@ fn im2col<F: Real>(
 /// Depthwise-style direct convolution of one input channel into `out[ocg, oh*ow]` (which
 /// holds the bias or zeros): the plane is copied once into a zero-bordered scratch buffer so
 /// that the tap loops need no bounds logic.
-fn direct_single_channel<F: Real>(
-    x: &[F],
+// reason: hot loops. `Sizes::of` checked every product used here (the padded plane `ph * pw`
+// among them); `x` is one `h * w` channel, `weights` `ocg * kh * kw` and `out` `ocg * oh * ow`
+// (`plane > 0`: callers skip empty outputs); the taps read padded rows
+// `oy * stride + i * dilation < ph` and columns `< pw` by the output size formula.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+fn direct_single_channel<Fp: Real>(
+    x: &[Fp],
     d: &Dims,
-    weights: &[F],
+    weights: &[Fp],
     p: &Conv2dParams,
-    out: &mut [F],
+    out: &mut [Fp],
 ) -> Result<()> {
-    if let Some(run) = depthwise_fast_path::<F>(d, p) {
-        run(x, d, weights, out);
-        return Ok(());
+    if let Some(run) = depthwise_fast_path::<Fp>(d, p) {
+        return run(x, d, weights, out);
     }
     let plane = d.oh * d.ow;
     let kk = d.kh * d.kw;
@@ -222,8 +315,8 @@ fn direct_single_channel<F: Real>(
         d.h + p.pad_begin[0] + p.pad_end[0],
         d.w + p.pad_begin[1] + p.pad_end[1],
     );
-    try_with_scratch::<F, _>("aten::conv2d", ph * pw, |padded| {
-        padded.fill(F::ZERO);
+    try_with_scratch::<Fp, _>("aten::conv2d", ph * pw, |padded| {
+        padded.fill(Fp::ZERO);
         for y in 0..d.h {
             let row = (y + p.pad_begin[0]) * pw + p.pad_begin[1];
             padded[row..row + d.w].copy_from_slice(&x[y * d.w..(y + 1) * d.w]);
@@ -258,12 +351,12 @@ fn direct_single_channel<F: Real>(
     })
 }
 
-type DepthwiseFn<F> = fn(&[F], &Dims, &[F], &mut [F]);
+type DepthwiseFn<Fp> = fn(&[Fp], &Dims, &[Fp], &mut [Fp]) -> Result<()>;
 
 /// The specialised float32 kernel for square 3x3/5x5/7x7 kernels (7x7: ConvNeXt) with stride 1 or 2, "same"
 /// padding (`k/2` on every side) and no dilation, if this convolution is one.
-fn depthwise_fast_path<F: Real>(d: &Dims, p: &Conv2dParams) -> Option<DepthwiseFn<F>> {
-    if std::any::TypeId::of::<F>() != std::any::TypeId::of::<f32>()
+fn depthwise_fast_path<Fp: Real>(d: &Dims, p: &Conv2dParams) -> Option<DepthwiseFn<Fp>> {
+    if std::any::TypeId::of::<Fp>() != std::any::TypeId::of::<f32>()
         || d.kh != d.kw
         || p.dilation != [1, 1]
         || p.stride[0] != p.stride[1]
@@ -273,12 +366,12 @@ fn depthwise_fast_path<F: Real>(d: &Dims, p: &Conv2dParams) -> Option<DepthwiseF
         return None;
     }
     match (d.kh, p.stride[0]) {
-        (3, 1) => Some(depthwise_same::<F, 3, 1>),
-        (3, 2) => Some(depthwise_same::<F, 3, 2>),
-        (5, 1) => Some(depthwise_same::<F, 5, 1>),
-        (5, 2) => Some(depthwise_same::<F, 5, 2>),
-        (7, 1) => Some(depthwise_same::<F, 7, 1>),
-        (7, 2) => Some(depthwise_same::<F, 7, 2>),
+        (3, 1) => Some(depthwise_same::<Fp, 3, 1>),
+        (3, 2) => Some(depthwise_same::<Fp, 3, 2>),
+        (5, 1) => Some(depthwise_same::<Fp, 5, 1>),
+        (5, 2) => Some(depthwise_same::<Fp, 5, 2>),
+        (7, 1) => Some(depthwise_same::<Fp, 7, 1>),
+        (7, 2) => Some(depthwise_same::<Fp, 7, 2>),
         _ => None,
     }
 }
@@ -290,25 +383,29 @@ fn depthwise_fast_path<F: Real>(d: &Dims, p: &Conv2dParams) -> Option<DepthwiseF
 /// row is stored de-interleaved (even columns, then odd columns) so that every tap reads a
 /// contiguous run of inputs. Outputs are computed in blocks of columns held in local
 /// accumulators across all `K*K` taps (vectorised by the compiler).
-fn depthwise_same<F: Real, const K: usize, const S: usize>(
-    x: &[F],
+// reason: hot loops, with the bounds of `direct_single_channel` (stride `S`, padding `K / 2`,
+// no dilation: rows `oy * S + i < ph`); the de-interleaved phases start within a padded row,
+// and `w` has `49 >= K * K` entries.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+fn depthwise_same<Fp: Real, const K: usize, const S: usize>(
+    x: &[Fp],
     d: &Dims,
-    weights: &[F],
-    out: &mut [F],
-) {
+    weights: &[Fp],
+    out: &mut [Fp],
+) -> Result<()> {
     let pad = K / 2;
     let (ph, pw) = (d.h + 2 * pad, d.w + 2 * pad);
     let plane = d.oh * d.ow;
     if plane == 0 {
-        return;
+        return Ok(());
     }
     // start of the odd columns within a de-interleaved row (unused with stride 1)
     let odd = if S == 1 { 0 } else { pw.div_ceil(S) };
     // offset of tap column j within a scratch row
     let off: [usize; K] = std::array::from_fn(|j| (j % S) * odd + j / S);
-    with_scratch::<F, _>(ph * pw, |padded| {
+    try_with_scratch::<Fp, _>("aten::conv2d", ph * pw, |padded| {
         for (y, row) in padded.chunks_mut(pw).enumerate() {
-            row.fill(F::ZERO);
+            row.fill(Fp::ZERO);
             if y < pad || y >= d.h + pad {
                 continue;
             }
@@ -331,17 +428,17 @@ fn depthwise_same<F: Real, const K: usize, const S: usize>(
             let Some(wk) = weights.get(o * K * K..(o + 1) * K * K) else {
                 return;
             };
-            let w: [F; 49] = std::array::from_fn(|i| wk.get(i).copied().unwrap_or(F::ZERO));
+            let w: [Fp; 49] = std::array::from_fn(|i| wk.get(i).copied().unwrap_or(Fp::ZERO));
             for (oy, dst) in out_plane.chunks_mut(d.ow).enumerate() {
-                let rows: [&[F]; K] =
+                let rows: [&[Fp]; K] =
                     std::array::from_fn(|i| &padded[(oy * S + i) * pw..(oy * S + i + 1) * pw]);
                 if dst.len() >= 8 {
-                    depthwise_row::<F, K, 8>(&rows, &off, &w, dst);
+                    depthwise_row::<Fp, K, 8>(&rows, &off, &w, dst);
                 } else if dst.len() >= 4 {
-                    depthwise_row::<F, K, 4>(&rows, &off, &w, dst);
+                    depthwise_row::<Fp, K, 4>(&rows, &off, &w, dst);
                 } else {
                     for (ox, o) in dst.iter_mut().enumerate() {
-                        let mut acc = F::ZERO;
+                        let mut acc = Fp::ZERO;
                         for (i, row) in rows.iter().enumerate() {
                             for (j, &c) in off.iter().enumerate() {
                                 acc += w[i * K + j] * row[c + ox];
@@ -352,22 +449,25 @@ fn depthwise_same<F: Real, const K: usize, const S: usize>(
                 }
             }
         }
-    });
+    })
 }
 
 /// One output row (`dst.len() >= B`) in blocks of `B` columns; the last block is moved back
 /// to end at the row's end and only adds its not-yet-written columns.
-fn depthwise_row<F: Real, const K: usize, const B: usize>(
-    rows: &[&[F]; K],
+// reason: hot loop. `dst.len() >= B` (so `ox0 + B <= ow`, `skip < B`), each row of `rows` holds
+// the padded columns `off[j] + ox < pw` of every output column, `i * K + j < 49`.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+fn depthwise_row<Fp: Real, const K: usize, const B: usize>(
+    rows: &[&[Fp]; K],
     off: &[usize; K],
-    w: &[F; 49],
-    dst: &mut [F],
+    w: &[Fp; 49],
+    dst: &mut [Fp],
 ) {
     let ow = dst.len();
     let mut done = 0;
     while done < ow {
         let ox0 = done.min(ow - B);
-        let mut acc = [F::ZERO; B];
+        let mut acc = [Fp::ZERO; B];
         for (i, row) in rows.iter().enumerate() {
             for (j, &c) in off.iter().enumerate() {
                 let wv = w[i * K + j];
@@ -387,16 +487,19 @@ fn depthwise_row<F: Real, const K: usize, const B: usize>(
 
 /// A 3x3 depthwise plane computed one output at a time with the nine taps unrolled (for
 /// strided or narrow planes, where row-vector loops are too short).
-fn taps3x3<F: Real>(
-    padded: &[F],
+// reason: hot loop, with the bounds of `direct_single_channel` (`wk` holds 9 weights; rows
+// `oy * sh + 2 * dh < ph`, columns `ox * sw + 2 * dw < pw`).
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+fn taps3x3<Fp: Real>(
+    padded: &[Fp],
     pw: usize,
-    wk: &[F],
+    wk: &[Fp],
     stride: [usize; 2],
     dilation: [usize; 2],
     ow: usize,
-    out_plane: &mut [F],
+    out_plane: &mut [Fp],
 ) {
-    let w: [F; 9] = std::array::from_fn(|i| wk[i]);
+    let w: [Fp; 9] = std::array::from_fn(|i| wk[i]);
     let [sh, sw] = stride;
     let [dh, dw] = dilation;
     for (oy, dst) in out_plane.chunks_mut(ow).enumerate() {
@@ -447,42 +550,52 @@ fn banded_rows(
     if row_len.saturating_mul(d.oh) <= 1 << 19 {
         return Some(d.oh);
     }
-    Some(((1usize << 17) / row_len).max(1))
+    Some(((1usize << 17).checked_div(row_len).unwrap_or(1)).max(1))
 }
 
 /// Forward 2-D convolution on contiguous NCHW `x` and `[oc, c/groups, kh, kw]` weights.
-fn conv2d_kernel<F: Real>(
+fn conv2d_kernel<Fp: Real>(
     op: &str,
-    x: &[F],
-    wt: &[F],
-    bias: Option<&[F]>,
+    x: &[Fp],
+    wt: &[Fp],
+    bias: Option<&[Fp]>,
     d: &Dims,
     p: &Conv2dParams,
-) -> Result<Vec<F>> {
+) -> Result<Vec<Fp>> {
     let g = p.groups;
-    let (cg, ocg) = (d.c / g, d.oc / g);
-    let plane = d.oh * d.ow;
-    let in_plane = d.h * d.w;
-    let kdim = checked(op, cg.checked_mul(d.kh * d.kw))?;
+    if d.n == 0 || d.oc == 0 {
+        // an empty output, whatever its spatial size (which may not fit a product)
+        return Ok(Vec::new());
+    }
+    let Sizes {
+        cg,
+        ocg,
+        plane,
+        kdim,
+        out_block,
+        in_block,
+        ..
+    } = Sizes::of(op, d, p, false)?;
     let total = product(op, &[d.n, d.oc, plane])?;
-    let mut out = crate::alloc::try_filled(op, F::ZERO, total)?;
-    let tasks = d.n * g;
+    let mut out = crate::alloc::try_filled(op, Fp::ZERO, total)?;
+    let tasks = d.n.saturating_mul(g);
     let parallel_tasks = runs_parallel(tasks);
     let pointwise = d.kh == 1
         && d.kw == 1
         && p.stride == [1, 1]
         && p.pad_begin == [0, 0]
         && p.pad_end == [0, 0];
-    let chunk = ocg * plane;
-    for_each_chunk(&mut out, chunk, |task, dst| {
-        let (n, gi) = (task / g, task % g);
-        let x_g = &x[(n * d.c + gi * cg) * in_plane..(n * d.c + (gi + 1) * cg) * in_plane];
-        let w_g = &wt[gi * ocg * kdim..(gi + 1) * ocg * kdim];
+    for_each_chunk(&mut out, out_block, |task, dst| {
+        // task = image * g + group: `x` holds the images' `c = g * cg` channels in order
+        let gi = task.checked_rem(g).unwrap_or(0);
+        let x_g = block(op, x, task, in_block)?;
+        let w_g = block(op, wt, gi, ocg.saturating_mul(kdim))?;
+        let b_g = bias.map(|b| block(op, b, gi, ocg)).transpose()?;
         let banded =
             banded_rows(d, ocg, kdim, plane, pointwise, tasks).is_some() && !(cg == 1 && ocg <= 4);
-        if let (Some(b), false) = (bias, banded) {
-            for (o, row) in dst.chunks_mut(plane).enumerate() {
-                row.fill(b[gi * ocg + o]);
+        if let (Some(b), false) = (b_g, banded) {
+            for (row, &value) in dst.chunks_mut(plane.max(1)).zip(b) {
+                row.fill(value);
             }
         }
         let accumulate = bias.is_some();
@@ -496,8 +609,8 @@ fn conv2d_kernel<F: Real>(
         } else if let Some(band_rows) = banded_rows(d, ocg, kdim, plane, pointwise, tasks) {
             // one parallel region: each thread unfolds its own bands of output rows and
             // multiplies them (the bias is written by the band that owns the columns)
-            let start = match bias {
-                Some(b) => Start::RowValues(&b[gi * ocg..(gi + 1) * ocg]),
+            let start = match b_g {
+                Some(b) => Start::RowValues(b),
                 None => Start::Zero,
             };
             let shape = Banded {
@@ -507,19 +620,19 @@ fn conv2d_kernel<F: Real>(
                 dst_rs: plane,
                 start,
                 lhs: Mat::rows(w_g, 0, kdim),
-                scale: F::ONE,
+                scale: Fp::ONE,
                 unit: d.ow,
                 units_per_panel: band_rows,
             };
-            matmul_banded(
-                op,
-                dst,
-                shape,
-                |cols, panel| {
-                    let (oy0, oy1) = (cols.start / d.ow, cols.end.div_ceil(d.ow));
-                    im2col(x_g, d, cg, p, panel, oy0, oy1, false);
-                },
-            )
+            // `d.ow > 0` (`banded_rows`) and the columns come in whole rows of `ow`
+            let ow = d.ow.max(1);
+            matmul_banded(op, dst, shape, |cols, panel| {
+                let (oy0, oy1) = (
+                    cols.start.checked_div(ow).unwrap_or(0),
+                    cols.end.div_ceil(ow),
+                );
+                im2col(x_g, d, cg, p, panel, oy0, oy1, false);
+            })
         } else if pointwise {
             matmul_into(
                 op,
@@ -532,37 +645,48 @@ fn conv2d_kernel<F: Real>(
                 accumulate,
                 Mat::rows(w_g, 0, cg),
                 Mat::rows(x_g, 0, plane),
-                F::ONE,
+                Fp::ONE,
                 par,
             )
         } else {
             // unfold a band of output rows at a time so that the unfolded panel stays in cache
-            // (small unfoldings are done whole: narrow products are slower than a cache miss)
-            let row_len = (kdim * d.ow).max(1);
-            let band = if kdim * plane <= 1 << 19 {
+            // (small unfoldings are done whole: narrow products are slower than a cache miss);
+            // `kdim * plane` fits (`Sizes::of`), so the products below do not saturate
+            let row_len = kdim.saturating_mul(d.ow).max(1);
+            let band = if kdim.saturating_mul(plane) <= 1 << 19 {
                 d.oh
             } else {
-                ((1usize << 17) / row_len).max(256usize.div_ceil(d.ow.max(1)))
+                (1usize << 17)
+                    .checked_div(row_len)
+                    .unwrap_or(1)
+                    .max(256usize.div_ceil(d.ow.max(1)))
             }
             .clamp(1, d.oh.max(1));
-            try_with_scratch::<F, _>(op, kdim * band * d.ow, |col| {
+            let panel_len = kdim.saturating_mul(band).saturating_mul(d.ow);
+            try_with_scratch::<Fp, _>(op, panel_len, |col| {
                 let mut oy0 = 0;
                 while oy0 < d.oh {
-                    let oy1 = (oy0 + band).min(d.oh);
-                    let cols = (oy1 - oy0) * d.ow;
-                    im2col(x_g, d, cg, p, &mut col[..kdim * cols], oy0, oy1, true);
+                    let oy1 = oy0.saturating_add(band).min(d.oh);
+                    let cols = oy1.saturating_sub(oy0).saturating_mul(d.ow);
+                    let Some(panel) = col.get_mut(..kdim.saturating_mul(cols)) else {
+                        return Err(OpError::invalid(
+                            op,
+                            "internal error: an unfolded band outgrew its panel",
+                        ));
+                    };
+                    im2col(x_g, d, cg, p, panel, oy0, oy1, true);
                     matmul_into(
                         op,
                         ocg,
                         cols,
                         kdim,
                         dst,
-                        oy0 * d.ow,
+                        oy0.saturating_mul(d.ow),
                         plane,
                         accumulate,
                         Mat::rows(w_g, 0, kdim),
-                        Mat::rows(col, 0, cols),
-                        F::ONE,
+                        Mat::rows(panel, 0, cols),
+                        Fp::ONE,
                         par,
                     )?;
                     oy0 = oy1;
@@ -575,28 +699,40 @@ fn conv2d_kernel<F: Real>(
 }
 
 /// Transposed 2-D convolution on contiguous NCHW `x` and `[c, oc/groups, kh, kw]` weights.
-fn conv_transpose2d_kernel<F: Real>(
+fn conv_transpose2d_kernel<Fp: Real>(
     op: &str,
-    x: &[F],
-    wt: &[F],
-    bias: Option<&[F]>,
+    x: &[Fp],
+    wt: &[Fp],
+    bias: Option<&[Fp]>,
     d: &Dims,
     p: &Conv2dParams,
-) -> Result<Vec<F>> {
+) -> Result<Vec<Fp>> {
     let g = p.groups;
-    let (cg, ocg) = (d.c / g, d.oc / g);
-    let kk = d.kh * d.kw;
-    let in_plane = d.h * d.w;
-    let plane = d.oh * d.ow;
+    if d.n == 0 || d.oc == 0 {
+        return Ok(Vec::new());
+    }
+    let Sizes {
+        cg,
+        ocg,
+        in_plane,
+        plane,
+        kk,
+        out_block,
+        in_block,
+        ..
+    } = Sizes::of(op, d, p, true)?;
     let rows = checked(op, ocg.checked_mul(kk))?;
     let total = product(op, &[d.n, d.oc, plane])?;
-    let mut out = crate::alloc::try_filled(op, F::ZERO, total)?;
-    let parallel_tasks = runs_parallel(d.n * g);
-    for_each_chunk(&mut out, ocg * plane, |task, dst| {
-        let (n, gi) = (task / g, task % g);
-        let x_g = &x[(n * d.c + gi * cg) * in_plane..(n * d.c + (gi + 1) * cg) * in_plane];
-        let w_g = &wt[gi * cg * rows..(gi + 1) * cg * rows];
-        let mut col = crate::alloc::try_filled(op, F::ZERO, rows * in_plane)?;
+    let mut out = crate::alloc::try_filled(op, Fp::ZERO, total)?;
+    let parallel_tasks = runs_parallel(d.n.saturating_mul(g));
+    for_each_chunk(&mut out, out_block, |task, dst| {
+        // task = image * g + group, as in `conv2d_kernel`
+        let gi = task.checked_rem(g).unwrap_or(0);
+        let x_g = block(op, x, task, in_block)?;
+        let w_g = block(op, wt, gi, cg.saturating_mul(rows))?;
+        let b_g = bias.map(|b| block(op, b, gi, ocg)).transpose()?;
+        // `rows * in_plane` fits (`Sizes::of`)
+        let mut col = crate::alloc::try_filled(op, Fp::ZERO, rows.saturating_mul(in_plane))?;
         let par = if parallel_tasks {
             gemm::Parallelism::None
         } else {
@@ -613,35 +749,48 @@ fn conv_transpose2d_kernel<F: Real>(
             false,
             Mat::transposed(w_g, 0, rows),
             Mat::rows(x_g, 0, in_plane),
-            F::ONE,
+            Fp::ONE,
             par,
         )?;
-        for (o, out_plane) in dst.chunks_mut(plane).enumerate() {
-            if let Some(b) = bias {
-                out_plane.fill(b[gi * ocg + o]);
+        for (o, out_plane) in dst.chunks_mut(plane.max(1)).enumerate() {
+            if let Some(&value) = b_g.and_then(|b| b.get(o)) {
+                out_plane.fill(value);
             }
-            for i in 0..d.kh {
-                for j in 0..d.kw {
-                    let src = &col[((o * d.kh + i) * d.kw + j) * in_plane..][..in_plane];
-                    let (xlo, xhi) =
-                        valid_range(d.w, p.stride[1], j * p.dilation[1], p.pad_begin[1], d.ow);
-                    for y in 0..d.h {
-                        let oy = y * p.stride[0] + i * p.dilation[0];
-                        if oy < p.pad_begin[0] || oy - p.pad_begin[0] >= d.oh {
-                            continue;
-                        }
-                        let dst_row = &mut out_plane[(oy - p.pad_begin[0]) * d.ow..][..d.ow];
-                        for xx in xlo..xhi {
-                            let ox = xx * p.stride[1] + j * p.dilation[1] - p.pad_begin[1];
-                            dst_row[ox] += src[y * d.w + xx];
-                        }
-                    }
-                }
+            if let Ok(taps) = block(op, &col, o, kk.saturating_mul(in_plane)) {
+                scatter_taps(taps, d, p, out_plane);
             }
         }
         Ok(())
     })?;
     Ok(out)
+}
+
+/// Adds the unfolded products of one output channel (`taps: [kh * kw, h * w]`) into its
+/// `oh * ow` plane: tap `(i, j)` of input `(y, x)` lands on `(y * stride + i * dilation - pad, ..)`.
+// reason: hot loop. `Sizes::of` and `transposed_dims` checked the products and the full output
+// size `(h - 1) * stride + (k - 1) * dilation + output_padding + 1`, which bounds every
+// `y * stride + i * dilation`; rows are used only when inside `0..oh` after the padding, and
+// columns only within `valid_range`; `taps` holds `kh * kw * h * w` and `out_plane` `oh * ow`.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+fn scatter_taps<Fp: Real>(taps: &[Fp], d: &Dims, p: &Conv2dParams, out_plane: &mut [Fp]) {
+    let in_plane = d.h * d.w;
+    for i in 0..d.kh {
+        for j in 0..d.kw {
+            let src = &taps[(i * d.kw + j) * in_plane..][..in_plane];
+            let (xlo, xhi) = valid_range(d.w, p.stride[1], j * p.dilation[1], p.pad_begin[1], d.ow);
+            for y in 0..d.h {
+                let oy = y * p.stride[0] + i * p.dilation[0];
+                if oy < p.pad_begin[0] || oy - p.pad_begin[0] >= d.oh {
+                    continue;
+                }
+                let dst_row = &mut out_plane[(oy - p.pad_begin[0]) * d.ow..][..d.ow];
+                for xx in xlo..xhi {
+                    let ox = xx * p.stride[1] + j * p.dilation[1] - p.pad_begin[1];
+                    dst_row[ox] += src[y * d.w + xx];
+                }
+            }
+        }
+    }
 }
 
 fn check_operands(
@@ -663,7 +812,7 @@ fn check_operands(
         ));
     }
     if let Some(b) = bias {
-        if b.dim() != 1 || b.shape()[0] != out_channels {
+        if b.shape() != [out_channels] {
             return Err(OpError::shape(
                 op,
                 format!(
@@ -738,10 +887,10 @@ pub(crate) fn conv2d_named(
     } else {
         weight
     };
-    with_real!(op, dtype, F => {
-        let b = opt_vec::<F>(bias)?;
-        let out = with_data::<F, _>(x, |xs| {
-            with_data::<F, _>(weight, |wv| {
+    with_real!(op, dtype, Fp => {
+        let b = opt_vec::<Fp>(bias)?;
+        let out = with_data::<Fp, _>(x, |xs| {
+            with_data::<Fp, _>(weight, |wv| {
                 if transposed {
                     conv_transpose2d_kernel(op, xs, wv, b.as_deref(), &d, p)
                 } else {
@@ -754,8 +903,9 @@ pub(crate) fn conv2d_named(
 }
 
 fn transposed_dims(op: &str, x: &[usize], wt: &[usize], p: &Conv2dParams) -> Result<Dims> {
-    let (n, c, h, w) = (x[0], x[1], x[2], x[3]);
-    let (wc, ocg, kh, kw) = (wt[0], wt[1], wt[2], wt[3]);
+    let (&[n, c, h, w], &[wc, ocg, kh, kw]) = (x, wt) else {
+        return Err(OpError::shape(op, "expected a 4-D input and a 4-D weight"));
+    };
     let g = p.groups;
     if g == 0 || p.stride.contains(&0) || p.dilation.contains(&0) {
         return Err(OpError::invalid(
@@ -763,15 +913,16 @@ fn transposed_dims(op: &str, x: &[usize], wt: &[usize], p: &Conv2dParams) -> Res
             "groups, stride and dilation must be positive",
         ));
     }
-    if wc != c || c % g != 0 {
+    if wc != c || c.checked_rem(g) != Some(0) {
         return Err(OpError::shape(
             op,
             format!("expected input with {wc} channels divisible by groups ({g}), got {c}"),
         ));
     }
-    let mut out = [0usize; 2];
-    for (d, (size, k)) in [(h, kh), (w, kw)].into_iter().enumerate() {
-        if p.output_padding[d] >= p.stride[d] && p.output_padding[d] >= p.dilation[d] {
+    // one spatial dim: size, kernel, [stride, dilation, output padding, pads] -> output size
+    let out_size = |size: usize, k: usize, dim: [usize; 5]| -> Result<usize> {
+        let [stride, dilation, output_padding, begin, end] = dim;
+        if output_padding >= stride && output_padding >= dilation {
             return Err(OpError::invalid(
                 op,
                 "output padding must be smaller than either stride or dilation",
@@ -779,16 +930,27 @@ fn transposed_dims(op: &str, x: &[usize], wt: &[usize], p: &Conv2dParams) -> Res
         }
         let full = size
             .checked_sub(1)
-            .and_then(|v| v.checked_mul(p.stride[d]))
-            .and_then(|v| v.checked_add(k.checked_sub(1)?.checked_mul(p.dilation[d])?))
-            .and_then(|v| v.checked_add(p.output_padding[d]))
+            .and_then(|v| v.checked_mul(stride))
+            .and_then(|v| v.checked_add(k.checked_sub(1)?.checked_mul(dilation)?))
+            .and_then(|v| v.checked_add(output_padding))
             .and_then(|v| v.checked_add(1));
         let full = checked(op, full)?;
-        out[d] = full
-            .checked_sub(p.pad_begin[d].saturating_add(p.pad_end[d]))
+        full.checked_sub(begin.saturating_add(end))
             .filter(|&v| v > 0)
-            .ok_or_else(|| OpError::shape(op, "the output size is too small"))?;
-    }
+            .ok_or_else(|| OpError::shape(op, "the output size is too small"))
+    };
+    let per_dim = |i: usize| {
+        let at = |v: [usize; 2]| v.get(i).copied().unwrap_or(0);
+        [
+            at(p.stride),
+            at(p.dilation),
+            at(p.output_padding),
+            at(p.pad_begin),
+            at(p.pad_end),
+        ]
+    };
+    let oh = out_size(h, kh, per_dim(0))?;
+    let ow = out_size(w, kw, per_dim(1))?;
     let oc = checked(op, ocg.checked_mul(g))?;
     Ok(Dims {
         n,
@@ -798,7 +960,7 @@ fn transposed_dims(op: &str, x: &[usize], wt: &[usize], p: &Conv2dParams) -> Res
         oc,
         kh,
         kw,
-        oh: out[0],
-        ow: out[1],
+        oh,
+        ow,
     })
 }

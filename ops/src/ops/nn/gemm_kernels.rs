@@ -37,13 +37,20 @@ impl<'a, T> Mat<'a, T> {
 
 /// True when every element of a `rows x cols` matrix at `offset` with strides `rs`/`cs` lies
 /// inside a slice of `len` elements.
-pub(crate) fn fits(len: usize, offset: usize, rows: usize, cols: usize, rs: usize, cs: usize) -> bool {
-    if rows == 0 || cols == 0 {
-        return true;
-    }
-    (rows - 1)
+pub(crate) fn fits(
+    len: usize,
+    offset: usize,
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+) -> bool {
+    let (Some(last_row), Some(last_col)) = (rows.checked_sub(1), cols.checked_sub(1)) else {
+        return true; // no element
+    };
+    last_row
         .checked_mul(rs)
-        .and_then(|a| (cols - 1).checked_mul(cs).and_then(|b| a.checked_add(b)))
+        .and_then(|a| last_col.checked_mul(cs).and_then(|b| a.checked_add(b)))
         .and_then(|last| last.checked_add(offset))
         .is_some_and(|last| last < len)
 }
@@ -78,21 +85,31 @@ pub fn matmul_into<T: Real>(
             format!("internal error: a {m}x{k} by {k}x{n} product does not fit its buffers"),
         ));
     }
+    let internal = || {
+        OpError::invalid(
+            op,
+            "internal error: a product's rows lie outside its buffers",
+        )
+    };
     if k == 0 {
         if !accumulate {
             for i in 0..m {
-                let row = dst_offset + i * dst_rs;
-                dst[row..row + n].fill(T::ZERO);
+                // `fits` checked every row of the destination
+                let row = i
+                    .checked_mul(dst_rs)
+                    .and_then(|r| r.checked_add(dst_offset))
+                    .and_then(|r| dst.get_mut(r..r.checked_add(n)?))
+                    .ok_or_else(internal)?;
+                row.fill(T::ZERO);
             }
         }
         return Ok(());
     }
     if super::gemv::applies(m, lhs.cs, rhs.rs) {
         let split = !matches!(parallelism, gemm::Parallelism::None);
-        super::gemv::product(
-            m, n, k, dst, dst_offset, dst_rs, accumulate, lhs, rhs, scale, split,
+        return super::gemv::product(
+            op, m, n, k, dst, dst_offset, dst_rs, accumulate, lhs, rhs, scale, split,
         );
-        return Ok(());
     }
     let to_isize = |v: usize| {
         isize::try_from(v).map_err(|_| OpError::invalid(op, "matrix strides are too large"))
@@ -104,8 +121,10 @@ pub fn matmul_into<T: Real>(
         to_isize(rhs.rs)?,
         to_isize(rhs.cs)?,
     );
-    let dst = &mut dst[dst_offset..];
-    let (lhs, rhs) = (&lhs.data[lhs.offset..], &rhs.data[rhs.offset..]);
+    // `fits` checked that the offsets lie inside the slices
+    let dst = dst.get_mut(dst_offset..).ok_or_else(internal)?;
+    let lhs = lhs.data.get(lhs.offset..).ok_or_else(internal)?;
+    let rhs = rhs.data.get(rhs.offset..).ok_or_else(internal)?;
     let product = Product {
         m,
         n,
@@ -196,8 +215,7 @@ pub fn matmul_banded<T: Real>(
         Start::RowValues(values) => Some(values),
         Start::Zero | Start::Existing => None,
     };
-    let fits_all = unit > 0
-        && n % unit == 0
+    let fits_all = n.checked_rem(unit) == Some(0)
         && (m == 1 || dst_rs >= n)
         && fits(dst.len(), 0, m, n, dst_rs, 1)
         && fits(lhs.data.len(), lhs.offset, m, k, lhs.rs, lhs.cs)
@@ -214,33 +232,50 @@ pub fn matmul_banded<T: Real>(
     };
     let (dst_rs_i, lhs_rs, lhs_cs) = (to_isize(dst_rs)?, to_isize(lhs.rs)?, to_isize(lhs.cs)?);
     to_isize(n)?;
+    let internal = || {
+        OpError::invalid(
+            op,
+            "internal error: a banded product's rows lie outside its buffers",
+        )
+    };
     if k == 0 {
         for i in 0..m {
-            let row = &mut dst[i * dst_rs..i * dst_rs + n];
+            // `fits` checked every row of the destination, and `values` has `m` entries
+            let row = i
+                .checked_mul(dst_rs)
+                .and_then(|r| dst.get_mut(r..r.checked_add(n)?))
+                .ok_or_else(internal)?;
             match start {
                 Start::Zero => row.fill(T::ZERO),
-                Start::RowValues(values) => row.fill(values[i]),
+                Start::RowValues(values) => row.fill(*values.get(i).ok_or_else(internal)?),
                 Start::Existing => {}
             }
         }
         return Ok(());
     }
     let dst_ptr = SharedMut(dst.as_mut_ptr());
-    let lhs_ptr = Shared(lhs.data[lhs.offset..].as_ptr());
+    let lhs_ptr = Shared(lhs.data.get(lhs.offset..).ok_or_else(internal)?.as_ptr());
     // one panel: columns `cols` of every row (callers give each thread disjoint columns)
     let run_panel = |cols: std::ops::Range<usize>, panel: &mut [T]| {
         let (c0, width) = (cols.start, cols.len());
-        let panel = &mut panel[..k * width];
+        // `width <= unit * units_per_panel`, so `k * width <= panel_len`, the panel's length
+        let Some(panel) = k.checked_mul(width).and_then(|len| panel.get_mut(..len)) else {
+            return;
+        };
         fill(cols, panel);
         if let Some(init) = row_values {
-            for (i, &value) in init[..m].iter().enumerate() {
+            for (i, &value) in init.iter().take(m).enumerate() {
                 // SAFETY: `fits` checked that row `i < m`, columns `c0..c0 + width` (inside
                 // `0..n`) of the destination lie inside `dst`; rows do not overlap (`dst_rs >= n`)
                 // and the threads' column ranges are disjoint, so this thread alone writes the
                 // segment while `matmul_banded` holds the unique borrow of `dst` and waits.
                 #[allow(unsafe_code)]
+                // (no wrap: the offset is inside `dst`, as `fits` checked)
                 let row = unsafe {
-                    std::slice::from_raw_parts_mut(dst_ptr.get().add(i * dst_rs + c0), width)
+                    std::slice::from_raw_parts_mut(
+                        dst_ptr.get().add(i.wrapping_mul(dst_rs).wrapping_add(c0)),
+                        width,
+                    )
                 };
                 row.fill(value);
             }
@@ -267,21 +302,22 @@ pub fn matmul_banded<T: Real>(
             )
         }
     };
-    let units = n / unit;
+    let units = n.checked_div(unit).unwrap_or(0);
     let threads = crate::parallel::current_threads().max(1);
     let small = m.saturating_mul(n).saturating_mul(k) < SPLIT_WORK;
     let per_thread = if small {
         units
     } else {
-        (units / threads).max(1)
+        units.checked_div(threads).unwrap_or(units).max(1)
     };
     let failure = parking_lot::Mutex::new(None);
     crate::parallel::for_each_chunk(units, per_thread, |range| {
         let outcome = try_with_scratch::<T, _>(op, panel_len, |panel| {
             let mut u0 = range.start;
             while u0 < range.end {
-                let u1 = (u0 + units_per_panel).min(range.end);
-                run_panel(u0 * unit..u1 * unit, panel);
+                let u1 = u0.saturating_add(units_per_panel).min(range.end);
+                // (`u1 * unit <= n`: no saturation)
+                run_panel(u0.saturating_mul(unit)..u1.saturating_mul(unit), panel);
                 u0 = u1;
             }
         });
@@ -316,12 +352,16 @@ fn split_plan(m: usize, n: usize, k: usize, parallelism: gemm::Parallelism) -> O
     if threads <= 1 || m.saturating_mul(n).saturating_mul(k) < SPLIT_WORK {
         return None;
     }
+    // `threads > 1` and `n / MIN_BLOCK >= 2` (or `m / MIN_BLOCK`): the divisors are positive
+    let block = |len: usize| {
+        len.checked_div(threads.min(len / MIN_BLOCK))
+            .unwrap_or(len)
+            .max(MIN_BLOCK)
+    };
     if n >= 2 * MIN_BLOCK {
-        Some(Split::Columns(
-            (n / threads.min(n / MIN_BLOCK)).max(MIN_BLOCK),
-        ))
+        Some(Split::Columns(block(n)))
     } else if m >= 2 * MIN_BLOCK {
-        Some(Split::Rows((m / threads.min(m / MIN_BLOCK)).max(MIN_BLOCK)))
+        Some(Split::Rows(block(m)))
     } else {
         None
     }
@@ -392,16 +432,17 @@ impl<T: Real> Product<T> {
         // SAFETY: `matmul_into` checked that every element of the `m x n` destination and of
         // both operands lies inside their slices; row `r0 < m` starts inside them, so the
         // offset pointers stay in bounds and the `rows.len() x n` block is a part of the
-        // checked matrices. Blocks given to different threads have disjoint rows.
+        // checked matrices (so `r0 * stride` does not wrap). Blocks given to different threads
+        // have disjoint rows.
         unsafe {
             raw_gemm(
                 rows.len(),
                 self.n,
                 self.k,
-                self.dst.0.offset(r0 * self.dst_rs),
+                self.dst.0.offset(r0.wrapping_mul(self.dst_rs)),
                 self.dst_rs,
                 self.accumulate,
-                self.lhs.0.offset(r0 * self.lhs_rs),
+                self.lhs.0.offset(r0.wrapping_mul(self.lhs_rs)),
                 self.lhs_rs,
                 self.lhs_cs,
                 self.rhs.0,
@@ -420,8 +461,9 @@ impl<T: Real> Product<T> {
         }
         let c0 = cols.start as isize;
         // SAFETY: as in `run_rows`, with column `c0 < n` of the destination (unit column
-        // stride) and of the right operand; blocks given to different threads have disjoint
-        // columns, and destination rows do not overlap (`dst_rs >= n` or a single row).
+        // stride) and of the right operand (so `c0 * rhs_cs` does not wrap); blocks given to
+        // different threads have disjoint columns, and destination rows do not overlap
+        // (`dst_rs >= n` or a single row).
         unsafe {
             raw_gemm(
                 self.m,
@@ -433,7 +475,7 @@ impl<T: Real> Product<T> {
                 self.lhs.0,
                 self.lhs_rs,
                 self.lhs_cs,
-                self.rhs.0.offset(c0 * self.rhs_cs),
+                self.rhs.0.offset(c0.wrapping_mul(self.rhs_cs)),
                 self.rhs_rs,
                 self.rhs_cs,
                 self.scale,

@@ -25,34 +25,38 @@ pub fn applies(m: usize, lhs_cs: usize, rhs_rs: usize) -> bool {
 /// The product described in the module docs. The caller has checked that every element of
 /// the `m x n` destination and of both operands lies inside their slices, and that
 /// [`applies`] holds. `split`: whether blocks of columns may run on the current executor's
-/// threads.
+/// threads. Fails only when the per-column sums (`n` entries) cannot be allocated.
 #[allow(clippy::too_many_arguments)]
-pub fn product<T: Real>(
+pub fn product<Fp: Real>(
+    op: &str,
     m: usize,
     n: usize,
     k: usize,
-    dst: &mut [T],
+    dst: &mut [Fp],
     dst_offset: usize,
     dst_rs: usize,
     accumulate: bool,
-    lhs: Mat<'_, T>,
-    rhs: Mat<'_, T>,
-    scale: T,
+    lhs: Mat<'_, Fp>,
+    rhs: Mat<'_, Fp>,
+    scale: Fp,
     split: bool,
-) {
-    let rows: Vec<&[T]> = (0..m)
+) -> crate::error::Result<()> {
+    let rows: Vec<&[Fp]> = (0..m)
         .filter_map(|i| {
             let start = lhs.offset.checked_add(i.checked_mul(lhs.rs)?)?;
             lhs.data.get(start..start.checked_add(k)?)
         })
         .collect();
     if rows.len() != m {
-        return; // unreachable: the caller checked the bounds
+        return Ok(()); // unreachable: the caller checked the bounds
     }
     // One entry per output column: its (up to MAX_ROWS) dot products.
-    let mut sums = vec![[T::ZERO; MAX_ROWS]; n];
+    let mut sums = crate::alloc::try_filled(op, [Fp::ZERO; MAX_ROWS], n)?;
     let min_columns = if split {
-        (MIN_WORK_PER_BLOCK / k.max(1)).max(8)
+        MIN_WORK_PER_BLOCK
+            .checked_div(k)
+            .unwrap_or(MIN_WORK_PER_BLOCK)
+            .max(8)
     } else {
         n
     };
@@ -64,7 +68,7 @@ pub fn product<T: Real>(
             first,
             k,
         };
-        if T::DTYPE == crate::dtype::DType::F32 {
+        if Fp::DTYPE == crate::dtype::DType::F32 {
             let rows32: Vec<&[f32]> = rows.iter().filter_map(|r| as_f32(r)).collect();
             if let (Some(rhs32), Some(block32)) = (as_f32(rhs.data), as_f32_sums_mut(block)) {
                 let columns32 = ColumnBlock {
@@ -78,7 +82,7 @@ pub fn product<T: Real>(
                 return;
             }
         }
-        dots::<T, false>(&rows, &columns, block);
+        dots::<Fp, false>(&rows, &columns, block);
     });
     for (j, column) in sums.iter().enumerate() {
         for (i, sum) in column.iter().take(m).enumerate() {
@@ -98,14 +102,15 @@ pub fn product<T: Real>(
             }
         }
     }
+    Ok(())
 }
 
 /// The `[f32; MAX_ROWS]` entries behind a block of generic entries whose type is `f32`.
-fn as_f32_sums_mut<T: Real>(block: &mut [[T; MAX_ROWS]]) -> Option<&mut [[f32; MAX_ROWS]]> {
-    if T::DTYPE != crate::dtype::DType::F32 {
+fn as_f32_sums_mut<Fp: Real>(block: &mut [[Fp; MAX_ROWS]]) -> Option<&mut [[f32; MAX_ROWS]]> {
+    if Fp::DTYPE != crate::dtype::DType::F32 {
         return None;
     }
-    bytemuck::try_cast_slice_mut::<[T; MAX_ROWS], [f32; MAX_ROWS]>(block).ok()
+    bytemuck::try_cast_slice_mut::<[Fp; MAX_ROWS], [f32; MAX_ROWS]>(block).ok()
 }
 
 /// Columns `first..first + len` of the right operand: column `j` is
@@ -147,28 +152,28 @@ fn dots_f32_body(rows: &[&[f32]], columns: &ColumnBlock<'_, f32>, out: &mut [[f3
 
 /// `out[j][i] = dot(rows[i], column j of the block)` for every entry of `out`.
 #[inline(always)]
-fn dots<T: Real, const FUSED: bool>(
-    rows: &[&[T]],
-    columns: &ColumnBlock<'_, T>,
-    out: &mut [[T; MAX_ROWS]],
+fn dots<Fp: Real, const FUSED: bool>(
+    rows: &[&[Fp]],
+    columns: &ColumnBlock<'_, Fp>,
+    out: &mut [[Fp; MAX_ROWS]],
 ) {
     match rows {
-        [a] => dots_one_row::<T, FUSED>(a, columns, out),
-        [a, b] => dots_m::<T, 2, FUSED>([a, b], columns, out),
-        [a, b, c] => dots_m::<T, 3, FUSED>([a, b, c], columns, out),
-        [a, b, c, d] => dots_m::<T, 4, FUSED>([a, b, c, d], columns, out),
+        [a] => dots_one_row::<Fp, FUSED>(a, columns, out),
+        [a, b] => dots_m::<Fp, 2, FUSED>([a, b], columns, out),
+        [a, b, c] => dots_m::<Fp, 3, FUSED>([a, b, c], columns, out),
+        [a, b, c, d] => dots_m::<Fp, 4, FUSED>([a, b, c, d], columns, out),
         _ => {}
     }
 }
 
-/// `x * w + acc`, with one rounding (a fused multiply-add) when `FUSED` and `T` is `f32`.
+/// `x * w + acc`, with one rounding (a fused multiply-add) when `FUSED` and `Fp` is `f32`.
 /// The type test is a constant of each instance, so the loop has no branch.
 #[inline(always)]
-fn multiply_add<T: Real, const FUSED: bool>(x: T, w: T, acc: T) -> T {
-    if FUSED && T::DTYPE == crate::dtype::DType::F32 {
-        let wide = |v: T| bytemuck::try_cast::<T, f32>(v);
+fn multiply_add<Fp: Real, const FUSED: bool>(x: Fp, w: Fp, acc: Fp) -> Fp {
+    if FUSED && Fp::DTYPE == crate::dtype::DType::F32 {
+        let wide = |v: Fp| bytemuck::try_cast::<Fp, f32>(v);
         if let (Ok(x), Ok(w), Ok(acc)) = (wide(x), wide(w), wide(acc)) {
-            if let Ok(r) = bytemuck::try_cast::<f32, T>(x.mul_add(w, acc)) {
+            if let Ok(r) = bytemuck::try_cast::<f32, Fp>(x.mul_add(w, acc)) {
                 return r;
             }
         }
@@ -182,11 +187,15 @@ const STREAMS: usize = 4;
 /// One row against the block's columns, [`STREAMS`] columns at a time. A single row's
 /// products are bound by how many cache lines are being fetched at once, not by arithmetic:
 /// reading several weight rows side by side keeps more fetches (and prefetch streams) going.
+// reason: the hot loop indexes `[Fp; LANES]` blocks and the `[[Fp; LANES]; STREAMS]`
+// accumulators with `l < LANES` and constant stream numbers `< STREAMS`: in bounds by type
+// (the compiler removes the checks); kept as written so the four streams stay interleaved.
+#[allow(clippy::indexing_slicing)]
 #[inline(always)]
-fn dots_one_row<T: Real, const FUSED: bool>(
-    row: &[T],
-    columns: &ColumnBlock<'_, T>,
-    out: &mut [[T; MAX_ROWS]],
+fn dots_one_row<Fp: Real, const FUSED: bool>(
+    row: &[Fp],
+    columns: &ColumnBlock<'_, Fp>,
+    out: &mut [[Fp; MAX_ROWS]],
 ) {
     let mut groups = out.chunks_exact_mut(STREAMS);
     let mut next = 0usize;
@@ -198,7 +207,7 @@ fn dots_one_row<T: Real, const FUSED: bool>(
         else {
             continue;
         };
-        let mut acc = [[T::ZERO; LANES]; STREAMS];
+        let mut acc = [[Fp::ZERO; LANES]; STREAMS];
         let blocks = row
             .chunks_exact(LANES)
             .zip(w0.chunks_exact(LANES))
@@ -207,25 +216,25 @@ fn dots_one_row<T: Real, const FUSED: bool>(
             .zip(w3.chunks_exact(LANES));
         for ((((xb, b0), b1), b2), b3) in blocks {
             let (Ok(xb), Ok(b0), Ok(b1), Ok(b2), Ok(b3)) = (
-                <&[T; LANES]>::try_from(xb),
-                <&[T; LANES]>::try_from(b0),
-                <&[T; LANES]>::try_from(b1),
-                <&[T; LANES]>::try_from(b2),
-                <&[T; LANES]>::try_from(b3),
+                <&[Fp; LANES]>::try_from(xb),
+                <&[Fp; LANES]>::try_from(b0),
+                <&[Fp; LANES]>::try_from(b1),
+                <&[Fp; LANES]>::try_from(b2),
+                <&[Fp; LANES]>::try_from(b3),
             ) else {
                 continue; // unreachable: exact chunks
             };
             for l in 0..LANES {
-                acc[0][l] = multiply_add::<T, FUSED>(xb[l], b0[l], acc[0][l]);
-                acc[1][l] = multiply_add::<T, FUSED>(xb[l], b1[l], acc[1][l]);
-                acc[2][l] = multiply_add::<T, FUSED>(xb[l], b2[l], acc[2][l]);
-                acc[3][l] = multiply_add::<T, FUSED>(xb[l], b3[l], acc[3][l]);
+                acc[0][l] = multiply_add::<Fp, FUSED>(xb[l], b0[l], acc[0][l]);
+                acc[1][l] = multiply_add::<Fp, FUSED>(xb[l], b1[l], acc[1][l]);
+                acc[2][l] = multiply_add::<Fp, FUSED>(xb[l], b2[l], acc[2][l]);
+                acc[3][l] = multiply_add::<Fp, FUSED>(xb[l], b3[l], acc[3][l]);
             }
         }
-        let tail_start = row.len() - row.len() % LANES;
-        let x_tail = row.get(tail_start..).unwrap_or(&[]);
+        let x_tail = row.chunks_exact(LANES).remainder();
+        let tail_start = row.len().saturating_sub(x_tail.len());
         for ((entry, acc), w) in group.iter_mut().zip(&acc).zip([w0, w1, w2, w3]) {
-            let mut sum = acc.iter().fold(T::ZERO, |s, &v| s + v);
+            let mut sum = acc.iter().fold(Fp::ZERO, |s, &v| s + v);
             for (x, w) in x_tail.iter().zip(w.get(tail_start..).unwrap_or(&[])) {
                 sum += *x * *w;
             }
@@ -236,41 +245,41 @@ fn dots_one_row<T: Real, const FUSED: bool>(
         first: columns.first.saturating_add(next),
         ..*columns
     };
-    dots_m::<T, 1, FUSED>([row], &rest, groups.into_remainder());
+    dots_m::<Fp, 1, FUSED>([row], &rest, groups.into_remainder());
 }
 
 #[inline(always)]
-fn dots_m<T: Real, const M: usize, const FUSED: bool>(
-    rows: [&[T]; M],
-    columns: &ColumnBlock<'_, T>,
-    out: &mut [[T; MAX_ROWS]],
+fn dots_m<Fp: Real, const M: usize, const FUSED: bool>(
+    rows: [&[Fp]; M],
+    columns: &ColumnBlock<'_, Fp>,
+    out: &mut [[Fp; MAX_ROWS]],
 ) {
     for (j, entry) in out.iter_mut().enumerate() {
         let Some(w) = columns.column(j) else {
             continue;
         };
-        let mut acc = [[T::ZERO; LANES]; M];
+        let mut acc = [[Fp::ZERO; LANES]; M];
         let w_blocks = w.chunks_exact(LANES);
         let w_tail = w_blocks.remainder();
         for (row, acc) in rows.iter().zip(acc.iter_mut()) {
             for (xb, wb) in row.chunks_exact(LANES).zip(w_blocks.clone()) {
-                let (Ok(xb), Ok(wb)) = (<&[T; LANES]>::try_from(xb), <&[T; LANES]>::try_from(wb))
+                let (Ok(xb), Ok(wb)) = (<&[Fp; LANES]>::try_from(xb), <&[Fp; LANES]>::try_from(wb))
                 else {
                     continue; // unreachable: exact chunks
                 };
-                for l in 0..LANES {
-                    acc[l] = multiply_add::<T, FUSED>(xb[l], wb[l], acc[l]);
+                for ((a, &x), &w) in acc.iter_mut().zip(xb).zip(wb) {
+                    *a = multiply_add::<Fp, FUSED>(x, w, *a);
                 }
             }
         }
-        let tail_start = w.len() - w_tail.len();
-        for (i, row) in rows.iter().enumerate() {
-            let mut sum = acc[i].iter().fold(T::ZERO, |s, &v| s + v);
+        let tail_start = w.len().saturating_sub(w_tail.len());
+        for ((row, acc), e) in rows.iter().zip(&acc).zip(entry.iter_mut()) {
+            let mut sum = acc.iter().fold(Fp::ZERO, |s, &v| s + v);
             let x_tail = row.get(tail_start..).unwrap_or(&[]);
             for (x, w) in x_tail.iter().zip(w_tail) {
                 sum += *x * *w;
             }
-            entry[i] = sum;
+            *e = sum;
         }
     }
 }
@@ -314,6 +323,7 @@ mod tests {
             let dst_rs = n + 3;
             let mut dst = vec![1.0f32; m * dst_rs];
             product(
+                "test",
                 m,
                 n,
                 k,
@@ -325,7 +335,8 @@ mod tests {
                 Mat::transposed(&w32, 0, k),
                 2.0,
                 true,
-            );
+            )
+            .unwrap();
             for i in 0..m {
                 for j in 0..n {
                     let got = dst[i * dst_rs + j] as f64;
@@ -342,6 +353,7 @@ mod tests {
             // f64, overwriting.
             let mut dst = vec![f64::NAN; m * n];
             product(
+                "test",
                 m,
                 n,
                 k,
@@ -353,7 +365,8 @@ mod tests {
                 Mat::transposed(&w, 0, k),
                 1.0,
                 false,
-            );
+            )
+            .unwrap();
             for (got, expect) in dst.iter().zip(&want) {
                 assert!((got - expect).abs() <= 1e-12 * (1.0 + expect.abs()));
             }

@@ -29,15 +29,28 @@ fn unnormalize<Fp: Real>(coord: Fp, size: usize, align_corners: bool) -> Fp {
     }
 }
 
-fn clip<Fp: Real>(x: Fp, size: usize) -> Fp {
+/// Which of ATen's CPU kernels a sampling follows: they differ on a NaN coordinate (which a
+/// reflection of an infinite one gives) when clipping it to the borders.
+#[derive(Clone, Copy, PartialEq)]
+enum Kernel {
+    /// 4-D input: the vectorized kernel (`GridSamplerKernel.cpp`), whose
+    /// `clamp_max(max_val, clamp_min(0, x))` clamps NaN to 0.
+    Vectorized,
+    /// 5-D input: the scalar kernel (`GridSampler.cpp`/`.h`), whose
+    /// `std::min(size - 1, std::max(x, 0))` gives `size - 1` for NaN.
+    Scalar,
+}
+
+fn clip<Fp: Real>(x: Fp, size: usize, kernel: Kernel) -> Fp {
     let hi = Fp::of(size as f64 - 1.0);
-    // NaN stays NaN (then out of bounds), as with std::min/max in ATen's order
-    let lo_clipped = if x > Fp::ZERO || x.is_nan() {
-        x
-    } else {
-        Fp::ZERO
-    };
-    if lo_clipped < hi || lo_clipped.is_nan() {
+    if x.is_nan() {
+        return match kernel {
+            Kernel::Vectorized => Fp::ZERO,
+            Kernel::Scalar => hi,
+        };
+    }
+    let lo_clipped = if x > Fp::ZERO { x } else { Fp::ZERO };
+    if lo_clipped < hi {
         lo_clipped
     } else {
         hi
@@ -61,29 +74,24 @@ fn reflect<Fp: Real>(x: Fp, twice_low: i64, twice_high: i64) -> Fp {
 }
 
 /// Applies the padding mode to an (unnormalized) source coordinate.
-fn pad_coord<Fp: Real>(x: Fp, size: usize, padding: Padding, align_corners: bool) -> Fp {
-    match padding {
+fn pad_coord<Fp: Real>(x: Fp, size: usize, s: &Setup) -> Fp {
+    match s.padding {
         Padding::Zeros => x,
-        Padding::Border => clip(x, size),
+        Padding::Border => clip(x, size, s.kernel),
         Padding::Reflection => {
-            let s = size as i64;
-            let r = if align_corners {
-                reflect(x, 0, s.saturating_sub(1).saturating_mul(2))
+            let n = size as i64;
+            let r = if s.align_corners {
+                reflect(x, 0, n.saturating_sub(1).saturating_mul(2))
             } else {
-                reflect(x, -1, s.saturating_mul(2).saturating_sub(1))
+                reflect(x, -1, n.saturating_mul(2).saturating_sub(1))
             };
-            clip(r, size)
+            clip(r, size, s.kernel)
         }
     }
 }
 
-fn source_index<Fp: Real>(coord: Fp, size: usize, padding: Padding, align_corners: bool) -> Fp {
-    pad_coord(
-        unnormalize(coord, size, align_corners),
-        size,
-        padding,
-        align_corners,
-    )
+fn source_index<Fp: Real>(coord: Fp, size: usize, s: &Setup) -> Fp {
+    pad_coord(unnormalize(coord, size, s.align_corners), size, s)
 }
 
 fn cubic1<Fp: Real>(x: Fp, a: Fp) -> Fp {
@@ -113,13 +121,15 @@ struct Plane<'a, Fp> {
 }
 
 impl<Fp: Real> Plane<'_, Fp> {
-    fn at(&self, z: i64, y: i64, x: i64) -> Fp {
-        if z < 0 || y < 0 || x < 0 {
-            return Fp::ZERO;
-        }
-        let (z, y, x) = (z as usize, y as usize, x as usize);
+    /// The element at `(z, y, x)`, or `None` outside the plane.
+    fn get(&self, z: i64, y: i64, x: i64) -> Option<Fp> {
+        let (z, y, x) = (
+            usize::try_from(z).ok()?,
+            usize::try_from(y).ok()?,
+            usize::try_from(x).ok()?,
+        );
         if z >= self.d || y >= self.h || x >= self.w {
-            return Fp::ZERO;
+            return None;
         }
         // z < d, y < h, x < w: the offset is inside the plane, no wrap.
         self.data
@@ -130,7 +140,11 @@ impl<Fp: Real> Plane<'_, Fp> {
                     .wrapping_add(x),
             )
             .copied()
-            .unwrap_or(Fp::ZERO)
+    }
+
+    /// The element at `(z, y, x)`, zero outside the plane.
+    fn at(&self, z: i64, y: i64, x: i64) -> Fp {
+        self.get(z, y, x).unwrap_or(Fp::ZERO)
     }
 }
 
@@ -138,13 +152,16 @@ struct Setup {
     mode: Mode,
     padding: Padding,
     align_corners: bool,
+    kernel: Kernel,
 }
 
 fn sample_2d<Fp: Real>(p: &Plane<'_, Fp>, gx: Fp, gy: Fp, s: &Setup) -> Fp {
     match s.mode {
         Mode::Bilinear => {
-            let ix = source_index(gx, p.w, s.padding, s.align_corners);
-            let iy = source_index(gy, p.h, s.padding, s.align_corners);
+            // As the vectorized kernel: every corner is weighed, a corner outside reading as
+            // zero (so an infinite coordinate, whose weights are NaN, gives NaN there).
+            let ix = source_index(gx, p.w, s);
+            let iy = source_index(gy, p.h, s);
             let (x0, y0) = (ix.floor(), iy.floor());
             let (x1, y1) = (x0 + Fp::ONE, y0 + Fp::ONE);
             let (xi, yi) = (x0.as_index(), y0.as_index());
@@ -161,8 +178,8 @@ fn sample_2d<Fp: Real>(p: &Plane<'_, Fp>, gx: Fp, gy: Fp, s: &Setup) -> Fp {
                 + p.at(0, yn, xn) * se
         }
         Mode::Nearest => {
-            let ix = source_index(gx, p.w, s.padding, s.align_corners);
-            let iy = source_index(gy, p.h, s.padding, s.align_corners);
+            let ix = source_index(gx, p.w, s);
+            let iy = source_index(gy, p.h, s);
             p.at(0, iy.nearbyint().as_index(), ix.nearbyint().as_index())
         }
         Mode::Bicubic => {
@@ -172,8 +189,8 @@ fn sample_2d<Fp: Real>(p: &Plane<'_, Fp>, gx: Fp, gy: Fp, s: &Setup) -> Fp {
             let cx = cubic_coeffs(ix - x0);
             let cy = cubic_coeffs(iy - y0);
             let bounded = |y: i64, x: i64| -> Fp {
-                let xx = pad_coord(Fp::of(x as f64), p.w, s.padding, s.align_corners);
-                let yy = pad_coord(Fp::of(y as f64), p.h, s.padding, s.align_corners);
+                let xx = pad_coord(Fp::of(x as f64), p.w, s);
+                let yy = pad_coord(Fp::of(y as f64), p.h, s);
                 p.at(0, yy.as_index(), xx.as_index())
             };
             let (xi, yi) = (x0.as_index(), y0.as_index());
@@ -191,9 +208,9 @@ fn sample_2d<Fp: Real>(p: &Plane<'_, Fp>, gx: Fp, gy: Fp, s: &Setup) -> Fp {
 }
 
 fn sample_3d<Fp: Real>(p: &Plane<'_, Fp>, gx: Fp, gy: Fp, gz: Fp, s: &Setup) -> Fp {
-    let ix = source_index(gx, p.w, s.padding, s.align_corners);
-    let iy = source_index(gy, p.h, s.padding, s.align_corners);
-    let iz = source_index(gz, p.d, s.padding, s.align_corners);
+    let ix = source_index(gx, p.w, s);
+    let iy = source_index(gy, p.h, s);
+    let iz = source_index(gz, p.d, s);
     match s.mode {
         Mode::Nearest => p.at(
             iz.nearbyint().as_index(),
@@ -211,12 +228,16 @@ fn sample_3d<Fp: Real>(p: &Plane<'_, Fp>, gx: Fp, gy: Fp, gz: Fp, s: &Setup) -> 
                     let wy = if dy == 0 { Fp::ONE - ty } else { ty };
                     for dx in 0..2i64 {
                         let wx = if dx == 0 { Fp::ONE - tx } else { tx };
-                        let at = p.at(
+                        // As ATen's scalar kernel (`within_bounds_3d`): a corner outside adds
+                        // nothing, not zero times its weight (NaN for an infinite coordinate).
+                        let corner = p.get(
                             zi.saturating_add(dz),
                             yi.saturating_add(dy),
                             xi.saturating_add(dx),
                         );
-                        out += at * (wx * wy * wz);
+                        if let Some(at) = corner {
+                            out += at * (wx * wy * wz);
+                        }
                     }
                 }
             }
@@ -336,6 +357,11 @@ fn grid_sampler(args: &Args, want_dims: Option<usize>) -> Result<Arg> {
         mode,
         padding,
         align_corners: args.bool(4)?,
+        kernel: if three_d {
+            Kernel::Scalar
+        } else {
+            Kernel::Vectorized
+        },
     };
     let out = if input.dtype() == crate::dtype::DType::F64 {
         run::<f64>(input, grid, &s, three_d)?

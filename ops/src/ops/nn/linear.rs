@@ -1,8 +1,8 @@
 //! Matrix products: linear, addmm, mm, bmm, baddbmm, matmul, mv, addmv on the `gemm` crate.
 
 use crate::arg::{Arg, Args};
-use crate::error::{OpError, Result};
 use crate::dtype::DType;
+use crate::error::{OpError, Result};
 use crate::ops::nn::gemm_kernels::{matmul_into, parallelism_for, with_view, Mat, Start};
 use crate::ops::nn::panel::{matmul_by_panels, Source};
 use crate::ops::nn::util::{finish, for_each_chunk, product, with_real, Real};
@@ -37,21 +37,20 @@ pub fn batched_matmul(
             ),
         ));
     }
-    if a.dim() < 2 || b.dim() < 2 {
+    let ([a_batch @ .., m, k], [b_batch @ .., k2, n]) = (a.shape(), b.shape()) else {
         return Err(OpError::shape(
             op,
             "both operands must have at least 2 dims",
         ));
-    }
-    let (m, k) = (a.shape()[a.dim() - 2], a.shape()[a.dim() - 1]);
-    let (k2, n) = (b.shape()[b.dim() - 2], b.shape()[b.dim() - 1]);
+    };
+    let (m, k, k2, n) = (*m, *k, *k2, *n);
     if k != k2 {
         return Err(OpError::shape(
             op,
             format!("mat1 and mat2 shapes cannot be multiplied ({m}x{k} and {k2}x{n})"),
         ));
     }
-    let batch = broadcast_shapes(op, &a.shape()[..a.dim() - 2], &b.shape()[..b.dim() - 2])?;
+    let batch = broadcast_shapes(op, a_batch, b_batch)?;
     let mut out_shape = batch.clone();
     out_shape.extend([m, n]);
     let expand = |t: &Tensor, rows: usize, cols: usize| -> Result<Tensor> {
@@ -78,17 +77,17 @@ pub fn batched_matmul(
 }
 
 /// Writes `beta * init` broadcast to `shape` into `out` (a row copy for per-column biases).
-fn fill_addend<F: Real>(
+fn fill_addend<Fp: Real>(
     op: &str,
-    out: &mut [F],
+    out: &mut [Fp],
     init: &Tensor,
     shape: &[usize],
     beta: f64,
 ) -> Result<()> {
     let n = *shape.last().unwrap_or(&1);
-    let bias_like = init.dim() == 1 && init.shape()[0] == n && n > 0;
-    let values: Vec<F> = if bias_like {
-        init.to_vec::<F>()?
+    let bias_like = init.shape() == [n] && n > 0;
+    let values: Vec<Fp> = if bias_like {
+        init.to_vec::<Fp>()?
     } else {
         let target = broadcast_shapes(op, init.shape(), shape)?;
         if target != shape {
@@ -100,9 +99,9 @@ fn fill_addend<F: Real>(
                 ),
             ));
         }
-        init.broadcast_to(shape)?.to_vec::<F>()?
+        init.broadcast_to(shape)?.to_vec::<Fp>()?
     };
-    let beta = F::of(beta);
+    let beta = Fp::of(beta);
     if bias_like {
         for row in out.chunks_exact_mut(n) {
             for (o, &v) in row.iter_mut().zip(&values) {
@@ -120,7 +119,7 @@ fn fill_addend<F: Real>(
 /// Multiplies expanded views batch by batch (or as one product when `b` is shared and `a`'s
 /// batch rows are evenly spaced).
 #[allow(clippy::too_many_arguments)]
-fn matmul_views<F: Real>(
+fn matmul_views<Fp: Real>(
     op: &str,
     a: &Tensor,
     b: &Tensor,
@@ -128,11 +127,10 @@ fn matmul_views<F: Real>(
     m: usize,
     n: usize,
     k: usize,
-    out: &mut [F],
+    out: &mut [Fp],
     accumulate: bool,
-    alpha: F,
+    alpha: Fp,
 ) -> Result<()> {
-    let nb = batch.len();
     // Never hold two read locks of one storage at once (parking_lot read locks are not
     // reentrant when a writer waits): an operand sharing `a`'s storage is copied first.
     let b_owned;
@@ -153,11 +151,17 @@ fn matmul_views<F: Real>(
     if shared_rhs_by_panels(op, operands, out, accumulate, alpha)? {
         return Ok(());
     }
-    with_view::<F, _>(a, |av| {
-        with_view::<F, _>(b, |bv| {
-            let (a_rs, a_cs) = (av.strides[nb], av.strides[nb + 1]);
-            let (b_rs, b_cs) = (bv.strides[nb], bv.strides[nb + 1]);
-            let b_shared = bv.strides[..nb].iter().all(|&s| s == 0);
+    with_view::<Fp, _>(a, |av| {
+        with_view::<Fp, _>(b, |bv| {
+            let (&[ref a_batch @ .., a_rs, a_cs], &[ref b_batch @ .., b_rs, b_cs]) =
+                (av.strides, bv.strides)
+            else {
+                return Err(OpError::shape(
+                    op,
+                    "both operands must have at least 2 dims",
+                ));
+            };
+            let b_shared = b_batch.iter().all(|&s| s == 0);
             if b_shared && rows_mergeable(av.shape, av.strides) {
                 let rows = product(op, batch)?.checked_mul(m).unwrap_or(0);
                 let lhs = Mat {
@@ -187,8 +191,8 @@ fn matmul_views<F: Real>(
                     parallelism_for(rows, n, k),
                 );
             }
-            let a_offsets = offsets("aten::matmul", batch, &av.strides[..nb], av.offset)?;
-            let b_offsets = offsets("aten::matmul", batch, &bv.strides[..nb], bv.offset)?;
+            let a_offsets = offsets("aten::matmul", batch, a_batch, av.offset)?;
+            let b_offsets = offsets("aten::matmul", batch, b_batch, bv.offset)?;
             if split_by_batch(a_offsets.len(), m, n, k) {
                 // Whole products per thread (attention's heads): splitting each small product
                 // across threads costs more in wake-ups and repacking than it saves.
@@ -215,7 +219,9 @@ fn matmul_views<F: Real>(
                     .len()
                     .checked_mul(per_product)
                     .and_then(|len| out.get_mut(..len))
-                    .ok_or_else(|| OpError::invalid(op, "internal: output too small for the batch"))?;
+                    .ok_or_else(|| {
+                        OpError::invalid(op, "internal: output too small for the batch")
+                    })?;
                 return for_each_chunk(region, per_product, |i, dst| {
                     let (Some(lhs), Some(rhs)) = (mat_a(i), mat_b(i)) else {
                         return Err(OpError::invalid(op, "internal: batch index out of range"));
@@ -256,7 +262,9 @@ fn matmul_views<F: Real>(
                     n,
                     k,
                     out,
-                    i * m * n,
+                    // `out` holds every batch entry's product: no saturation (and
+                    // `matmul_into` checks the bounds)
+                    i.saturating_mul(m).saturating_mul(n),
                     n,
                     accumulate,
                     lhs,
@@ -283,7 +291,9 @@ fn split_by_batch(batches: usize, m: usize, n: usize, k: usize) -> bool {
         return false;
     }
     let work = m.saturating_mul(n).saturating_mul(k);
-    batches % threads == 0 || batches >= threads.saturating_mul(4) || work < BATCH_SPLIT_WORK
+    batches.checked_rem(threads) == Some(0)
+        || batches >= threads.saturating_mul(4)
+        || work < BATCH_SPLIT_WORK
 }
 
 /// The operands of a batched product: `a: [batch.., m, k]` and `b: [batch.., k, n]`, expanded.
@@ -300,12 +310,12 @@ struct Operands<'a> {
 /// The product as one [`matmul_by_panels`] call when `b` is one matrix shared by the whole
 /// batch (a weight) in half precision, and `a`'s rows are many and evenly spaced: the weight is
 /// widened a panel at a time instead of whole on every call. Returns whether it ran.
-fn shared_rhs_by_panels<F: Real>(
+fn shared_rhs_by_panels<Fp: Real>(
     op: &str,
     operands: Operands<'_>,
-    out: &mut [F],
+    out: &mut [Fp],
     accumulate: bool,
-    alpha: F,
+    alpha: Fp,
 ) -> Result<bool> {
     let Operands {
         a,
@@ -315,15 +325,16 @@ fn shared_rhs_by_panels<F: Real>(
         n,
         k,
     } = operands;
-    let nb = batch.len();
-    let (b_rs, b_cs) = (b.strides()[nb], b.strides()[nb + 1]);
+    let &[ref b_batch @ .., b_rs, b_cs] = b.strides() else {
+        return Ok(false);
+    };
     // A float32 weight stored transposed gains nothing here: gemm's own gather is about as fast
     // as transposing panels (ViT 51-53 ms before, 57-60 ms by panels, on 1 thread).
-    let half = b.dtype() != F::DTYPE;
+    let half = b.dtype() != Fp::DTYPE;
     let rows = product(op, batch)?.saturating_mul(m);
     if !half
         || rows <= super::gemv::MAX_ROWS
-        || b.strides()[..nb].iter().any(|&s| s != 0)
+        || b_batch.iter().any(|&s| s != 0)
         || !rows_mergeable(a.shape(), a.strides())
     {
         return Ok(false);
@@ -333,12 +344,19 @@ fn shared_rhs_by_panels<F: Real>(
     } else {
         Start::Zero
     };
-    with_view::<F, _>(a, |av| {
+    with_view::<Fp, _>(a, |av| {
+        // the view's strides (a converted copy is contiguous)
+        let &[.., a_rs, a_cs] = av.strides else {
+            return Err(OpError::shape(
+                op,
+                "the left operand must have at least 2 dims",
+            ));
+        };
         let lhs = Mat {
             data: av.data,
             offset: av.offset,
-            rs: av.strides[nb],
-            cs: av.strides[nb + 1],
+            rs: a_rs,
+            cs: a_cs,
         };
         let guard = b.storage().read();
         macro_rules! by_panels {
@@ -349,7 +367,7 @@ fn shared_rhs_by_panels<F: Real>(
                     rs: b_rs,
                     cs: b_cs,
                 };
-                let widen = |v: $S| F::of(v.to_f64());
+                let widen = |v: $S| Fp::of(v.to_f64());
                 matmul_by_panels(op, rows, n, k, out, start, lhs, rhs, alpha, widen)
             }};
         }
@@ -365,13 +383,15 @@ fn shared_rhs_by_panels<F: Real>(
 /// True when the batch dims and the row dim of a `[batch.., m, k]` view walk rows at one
 /// stride, so that the batch can be folded into the rows.
 fn rows_mergeable(shape: &[usize], strides: &[usize]) -> bool {
-    let rows_dim = shape.len() - 2;
-    let mut expected = strides[rows_dim].saturating_mul(shape[rows_dim]);
-    for d in (0..rows_dim).rev() {
-        if shape[d] != 1 && strides[d] != expected {
+    let ([batch @ .., rows, _], [batch_strides @ .., row_stride, _]) = (shape, strides) else {
+        return false;
+    };
+    let mut expected = row_stride.saturating_mul(*rows);
+    for (&size, &stride) in batch.iter().zip(batch_strides).rev() {
+        if size != 1 && stride != expected {
             return false;
         }
-        expected = expected.saturating_mul(shape[d]);
+        expected = expected.saturating_mul(size);
     }
     true
 }
@@ -397,15 +417,17 @@ pub fn linear(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tens
             ))
         }
     };
-    let in_features = x.shape()[x.dim() - 1];
-    if w2.shape()[1] != in_features {
+    let (Some((&in_features, leading)), &[out_features, w_in]) =
+        (x.shape().split_last(), w2.shape())
+    else {
+        return Err(OpError::shape(op, "input must have at least 1 dim"));
+    };
+    if w_in != in_features {
         return Err(OpError::shape(
             op,
             format!(
-                "mat1 and mat2 shapes cannot be multiplied ({}x{in_features} and {}x{})",
-                x.numel() / in_features.max(1),
-                w2.shape()[1],
-                w2.shape()[0]
+                "mat1 and mat2 shapes cannot be multiplied ({}x{in_features} and {w_in}x{out_features})",
+                x.numel().checked_div(in_features).unwrap_or(0),
             ),
         ));
     }
@@ -416,9 +438,9 @@ pub fn linear(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tens
     };
     let addend = bias.map(|init| Addend { init, beta: 1.0 });
     let out = batched_matmul(op, &x2, &w2.transpose(0, 1)?, addend, 1.0)?;
-    let mut shape: Vec<i64> = x.shape()[..x.dim() - 1].iter().map(|&d| d as i64).collect();
+    let mut shape: Vec<i64> = leading.iter().map(|&d| d as i64).collect();
     if !squeeze {
-        shape.push(w2.shape()[0] as i64);
+        shape.push(out_features as i64);
     }
     out.reshape(&shape)
 }
@@ -449,8 +471,11 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         shape.pop();
     }
     if a.dim() == 1 {
-        let at = shape.len() - if b.dim() == 1 { 1 } else { 2 };
-        shape.remove(at);
+        // the row dim that `a` was given (the product has at least 1 dim left here)
+        let from_end = if b.dim() == 1 { 1 } else { 2 };
+        if let Some(at) = shape.len().checked_sub(from_end) {
+            shape.remove(at);
+        }
     }
     out.reshape(&shape)
 }
@@ -487,10 +512,15 @@ fn check_batches(op: &str, a: &Tensor, b: &Tensor) -> Result<()> {
             ),
         ));
     }
-    if a.shape()[0] != b.shape()[0] {
+    // both are 3-D here
+    let (ab, bb) = (
+        a.shape().first().copied().unwrap_or(0),
+        b.shape().first().copied().unwrap_or(0),
+    );
+    if ab != bb {
         return Err(OpError::shape(
             op,
-            format!("batch sizes differ: {} and {}", a.shape()[0], b.shape()[0]),
+            format!("batch sizes differ: {ab} and {bb}"),
         ));
     }
     Ok(())
