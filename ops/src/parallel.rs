@@ -182,7 +182,9 @@ fn pieces(len: usize, min_chunk: usize) -> usize {
     if threads <= 1 {
         return 1;
     }
-    (len / min_chunk.max(1)).clamp(1, threads.saturating_mul(4))
+    len.checked_div(min_chunk)
+        .unwrap_or(len)
+        .clamp(1, threads.saturating_mul(4))
 }
 
 /// Calls `f(range)` for disjoint ranges covering `0..len`, in parallel on the current
