@@ -126,6 +126,46 @@ pub fn sequential(
     warmup: usize,
     intra_op_threads: usize,
 ) -> Result<BenchReport, Error> {
+    after_warmup(
+        module,
+        method,
+        args,
+        warmup,
+        intra_op_threads,
+        |instance, threads| {
+            let start = Instant::now();
+            let latencies_ms = (0..iters)
+                .map(|_| {
+                    let t = Instant::now();
+                    instance.run_method(method, args.to_vec())?;
+                    Ok(t.elapsed().as_secs_f64() * 1e3)
+                })
+                .collect::<Result<Vec<_>, Error>>()?;
+            Ok(BenchReport {
+                mode: "sequential",
+                workers: 1,
+                intra_op_threads: threads,
+                iters,
+                latencies_ms,
+                wall_s: start.elapsed().as_secs_f64(),
+                peak_rss_mb: peak_rss_mb(),
+                memory: Memory::now(),
+                idle_memory: Memory::when_idle(),
+            })
+        },
+    )
+}
+
+/// Runs `f(instance, threads)` on one instance of `module`, on a new executor of
+/// `intra_op_threads` threads, after `warmup` untimed calls of `method` there.
+fn after_warmup<R: Send>(
+    module: &Module,
+    method: &str,
+    args: &[Value],
+    warmup: usize,
+    intra_op_threads: usize,
+    f: impl FnOnce(&crate::module::Instance, usize) -> Result<R, Error> + Send,
+) -> Result<R, Error> {
     let executor = PoolOptions::new(1)
         .intra_op_threads(intra_op_threads)
         .worker_executor()?;
@@ -134,25 +174,7 @@ pub fn sequential(
         for _ in 0..warmup {
             instance.run_method(method, args.to_vec())?;
         }
-        let start = Instant::now();
-        let latencies_ms = (0..iters)
-            .map(|_| {
-                let t = Instant::now();
-                instance.run_method(method, args.to_vec())?;
-                Ok(t.elapsed().as_secs_f64() * 1e3)
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
-        Ok(BenchReport {
-            mode: "sequential",
-            workers: 1,
-            intra_op_threads: executor.threads(),
-            iters,
-            latencies_ms,
-            wall_s: start.elapsed().as_secs_f64(),
-            peak_rss_mb: peak_rss_mb(),
-            memory: Memory::now(),
-            idle_memory: Memory::when_idle(),
-        })
+        f(&instance, executor.threads())
     })
 }
 
@@ -330,25 +352,25 @@ pub fn profile_ops(
     intra_op_threads: usize,
 ) -> Result<OpProfile, Error> {
     use torchscript_interpreter::op_profile;
-    let executor = PoolOptions::new(1)
-        .intra_op_threads(intra_op_threads)
-        .worker_executor()?;
-    let instance = module.instance();
-    executor.install(|| {
-        for _ in 0..warmup {
-            instance.run_method(method, args.to_vec())?;
-        }
-        op_profile::start();
-        let start = Instant::now();
-        let calls =
-            (0..iters).try_for_each(|_| instance.run_method(method, args.to_vec()).map(drop));
-        let total = start.elapsed();
-        let ops = op_profile::stop();
-        calls?;
-        Ok(OpProfile {
-            calls: iters,
-            total,
-            ops,
-        })
-    })
+    after_warmup(
+        module,
+        method,
+        args,
+        warmup,
+        intra_op_threads,
+        |instance, _| {
+            op_profile::start();
+            let start = Instant::now();
+            let calls =
+                (0..iters).try_for_each(|_| instance.run_method(method, args.to_vec()).map(drop));
+            let total = start.elapsed();
+            let ops = op_profile::stop();
+            calls?;
+            Ok(OpProfile {
+                calls: iters,
+                total,
+                ops,
+            })
+        },
+    )
 }

@@ -5,18 +5,6 @@
 //! an [`OpError::MemoryLimit`] for that call instead of an abort of the process. The limits
 //! are per thread: the interpreter installs them with a [`CallScope`] for each call.
 
-// Sizes here come from model code: nothing may panic on them.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
-
 use std::cell::Cell;
 
 use crate::error::{OpError, Result};

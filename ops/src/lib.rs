@@ -1,7 +1,7 @@
 //! PyTorch tensor semantics and `aten::` operators on mapped or owned CPU storage.
 
-// The whole crate carries the no-panic lint set (sizes and indices come from archives and model
-// code); the modules that also declare it did so before it was crate-wide.
+// Sizes and indices here come from archives and model code: nothing in the crate may panic on
+// them (tests excepted).
 #![cfg_attr(
     not(test),
     deny(

@@ -1,17 +1,5 @@
 //! Scalars as TorchScript passes them to `Scalar` arguments: bool, int or float.
 
-// Sizes and indices here come from archives and model code: nothing may panic on them.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
-
 use crate::dtype::DType;
 
 /// A Python number passed where a schema says `Scalar`.

@@ -1,17 +1,5 @@
 //! Shape arithmetic: dim wrapping, broadcasting, contiguous strides, `-1` inference.
 
-// Sizes and indices here come from archives and model code: nothing may panic on them.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
-
 use crate::error::{OpError, Result};
 
 /// Wraps a possibly negative `dim` for a tensor of `ndim` dims (a 0-d tensor accepts 0 and -1).

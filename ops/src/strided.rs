@@ -1,17 +1,5 @@
 //! Walking the elements of a strided view in row-major order.
 
-// Sizes and indices here come from archives and model code: nothing may panic on them.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::indexing_slicing,
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::arithmetic_side_effects
-    )
-)]
-
 use crate::error::Result;
 
 /// Calls `f(offset)` for every element of a view with `shape` and `strides` starting at
