@@ -9,7 +9,7 @@ use torchscript_ops::{Arg, Device, Tensor};
 
 use crate::error::{ErrorKind, Result};
 use crate::eval::Interpreter;
-use crate::ir::{Handler, OpSite};
+use crate::ir::{Handler, OpSite, Overload};
 use crate::op_errors::{describe_args, describe_bound};
 use crate::syntax::Span;
 use crate::value::{ListRef, Value};
@@ -29,10 +29,12 @@ pub fn make_site(program: &crate::program::Program, name: &str) -> OpSite {
         .chain(crate::builtins::extra_overloads(name))
         .collect();
     let handlers = schemas.iter().map(|s| handler_for(program, s)).collect();
+    let full_names = schemas.iter().map(|s| Arc::from(s.full_name())).collect();
     OpSite {
         name: name.to_string(),
         schemas,
         handlers,
+        full_names,
         last_match: std::sync::atomic::AtomicUsize::new(usize::MAX),
     }
 }
@@ -86,23 +88,17 @@ pub fn call_op_unplaced(
     // The overload that matched last time at this site is usually right again (TorchScript is
     // statically typed); it is re-checked, never assumed.
     let cached = site.last_match.load(Ordering::Relaxed);
-    if let (Some(schema), Some(&handler)) = (site.schemas.get(cached), site.handlers.get(cached)) {
-        if let Some((_, bound)) = bind(schema, &args, &kwargs) {
-            return invoke(interp, schema, handler, bound);
+    if let Some(overload) = site.overload(cached) {
+        if let Some((_, bound)) = bind(overload.schema, &args, &kwargs) {
+            return invoke(interp, overload, bound);
         }
     }
-    let best = best_index(site, &args, &kwargs).and_then(|(index, bound)| {
-        Some((
-            index,
-            site.schemas.get(index)?,
-            *site.handlers.get(index)?,
-            bound,
-        ))
-    });
+    let best = best_index(site, &args, &kwargs)
+        .and_then(|(index, bound)| Some((index, site.overload(index)?, bound)));
     match best {
-        Some((index, schema, handler, bound)) => {
+        Some((index, overload, bound)) => {
             site.last_match.store(index, Ordering::Relaxed);
-            invoke(interp, schema, handler, bound)
+            invoke(interp, overload, bound)
         }
         None => Err(ErrorKind::NoOverload {
             op: site.name.clone(),
@@ -315,24 +311,23 @@ fn is_scalar_type(ty: &SchemaType) -> bool {
 }
 
 /// Runs a bound call with its handler.
-fn invoke(
-    interp: &mut Interpreter,
-    schema: &Schema,
-    handler: Handler,
-    bound: Vec<Value>,
-) -> Result<Value> {
+fn invoke(interp: &mut Interpreter, overload: Overload<'_>, bound: Vec<Value>) -> Result<Value> {
+    let Overload {
+        schema,
+        handler,
+        full_name,
+    } = overload;
     match handler {
         Handler::Builtin(builtin) => builtin(interp, &bound).map_err(|e| match *e.kind {
             ErrorKind::Type(msg) | ErrorKind::Value(msg) => {
-                ErrorKind::Value(format!("{}: {msg}", schema.full_name())).into()
+                ErrorKind::Value(format!("{full_name}: {msg}")).into()
             }
             _ => e,
         }),
         Handler::Kernel(kernel) => {
             let args = bound.iter().map(to_arg).collect::<Result<Vec<_>>>()?;
-            let full_name = schema.full_name();
-            let result = crate::op_profile::timed(&full_name, || {
-                kernel(&torchscript_ops::Args::new(&full_name, &args))
+            let result = crate::op_profile::timed(full_name, || {
+                kernel(&torchscript_ops::Args::new(full_name, &args))
             })
             .map_err(|source| ErrorKind::OpFailed {
                 schema: schema.text.clone(),
@@ -342,7 +337,7 @@ fn invoke(
             Ok(from_arg(result))
         }
         Handler::Missing => Err(ErrorKind::UnsupportedOp {
-            op: schema.full_name(),
+            op: full_name.to_string(),
             schema: schema.text.clone(),
         }
         .into()),

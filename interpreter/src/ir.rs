@@ -166,7 +166,29 @@ pub struct OpSite {
     pub schemas: Vec<Arc<Schema>>,
     /// Parallel to `schemas`.
     pub handlers: Vec<Handler>,
+    /// Parallel to `schemas`: each overload's full name (`aten::add.Tensor`), built once here
+    /// rather than on every call (kernels, the profiler and errors name the overload).
+    pub full_names: Vec<Arc<str>>,
     pub last_match: AtomicUsize,
+}
+
+/// One overload of a call site: its schema, what runs it, and its full name.
+#[derive(Clone, Copy, Debug)]
+pub struct Overload<'a> {
+    pub schema: &'a Schema,
+    pub handler: Handler,
+    pub full_name: &'a str,
+}
+
+impl OpSite {
+    /// The overload at `index` (in schema order), if there is one.
+    pub fn overload(&self, index: usize) -> Option<Overload<'_>> {
+        Some(Overload {
+            schema: self.schemas.get(index)?,
+            handler: *self.handlers.get(index)?,
+            full_name: self.full_names.get(index)?,
+        })
+    }
 }
 
 /// What runs an overload.

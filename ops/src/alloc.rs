@@ -154,8 +154,12 @@ pub fn check_numel(numel: usize) -> Result<()> {
 /// An empty vector with room for `n` elements: checked against the per-tensor limit and
 /// allocated fallibly, so running out of memory is an error for this call, not an abort.
 /// This is the funnel for every kernel buffer whose size comes from model code.
-pub fn try_with_capacity<T>(op: &str, n: usize) -> Result<Vec<T>> {
+/// A large request reuses a buffer of a dropped tensor when one fits ([`crate::buffer_pool`]).
+pub fn try_with_capacity<T: 'static>(op: &str, n: usize) -> Result<Vec<T>> {
     check_elements(op, n, std::mem::size_of::<T>())?;
+    if let Some(pooled) = crate::buffer_pool::take(n) {
+        return Ok(pooled);
+    }
     let mut v = Vec::new();
     v.try_reserve_exact(n).map_err(|e| {
         limit_error(
@@ -170,28 +174,29 @@ pub fn try_with_capacity<T>(op: &str, n: usize) -> Result<Vec<T>> {
 }
 
 /// `vec![value; n]`, checked and allocated fallibly (see [`try_with_capacity`]).
-pub fn try_filled<T: Clone>(op: &str, value: T, n: usize) -> Result<Vec<T>> {
+pub fn try_filled<T: Clone + 'static>(op: &str, value: T, n: usize) -> Result<Vec<T>> {
     let mut v = try_with_capacity(op, n)?;
     v.resize(n, value);
     Ok(v)
 }
 
 /// `vec![T::default(); n]`: a kernel's output buffer, checked and allocated fallibly.
-pub fn try_zeroed<T: Clone + Default>(op: &str, n: usize) -> Result<Vec<T>> {
+pub fn try_zeroed<T: Clone + Default + 'static>(op: &str, n: usize) -> Result<Vec<T>> {
     try_filled(op, T::default(), n)
 }
 
 /// `iter.collect::<Vec<_>>()` for an iterator that knows its length, allocated fallibly.
-pub fn try_collect<T>(op: &str, iter: impl ExactSizeIterator<Item = T>) -> Result<Vec<T>> {
+pub fn try_collect<T: 'static>(op: &str, iter: impl ExactSizeIterator<Item = T>) -> Result<Vec<T>> {
     let mut v = try_with_capacity(op, iter.len())?;
     v.extend(iter);
     Ok(v)
 }
 
-/// Frees the buffers kernels keep between calls to avoid re-allocating them (convolution
-/// scratch panels); returns the bytes freed. The next call that needs one allocates it again.
+/// Frees the buffers kept between calls to avoid re-allocating them (convolution scratch
+/// panels, the buffers of dropped tensors); returns the bytes freed. The next call that needs
+/// one allocates it again.
 pub fn release_cached_buffers() -> usize {
-    crate::ops::nn::util::release_scratch()
+    crate::ops::nn::util::release_scratch().saturating_add(crate::buffer_pool::release())
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@
 
 pub mod alloc;
 pub mod arg;
+pub mod buffer_pool;
 pub mod device;
 pub mod dtype;
 pub mod error;

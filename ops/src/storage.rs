@@ -87,9 +87,11 @@ trait ByteBuffer: Send + Sync + std::fmt::Debug {
     fn bytes(&self) -> &[u8];
     fn bytes_mut(&mut self) -> &mut [u8];
     fn clone_buffer(&self) -> Box<dyn ByteBuffer>;
+    /// Hands the buffer to [`crate::buffer_pool`] (which keeps it or frees it).
+    fn recycle(self: Box<Self>);
 }
 
-impl<T: bytemuck::Pod + Send + Sync + std::fmt::Debug> ByteBuffer for Vec<T> {
+impl<T: bytemuck::Pod + Send + Sync + std::fmt::Debug + 'static> ByteBuffer for Vec<T> {
     fn bytes(&self) -> &[u8] {
         bytemuck::cast_slice(self)
     }
@@ -100,6 +102,10 @@ impl<T: bytemuck::Pod + Send + Sync + std::fmt::Debug> ByteBuffer for Vec<T> {
 
     fn clone_buffer(&self) -> Box<dyn ByteBuffer> {
         Box::new(self.clone())
+    }
+
+    fn recycle(self: Box<Self>) {
+        crate::buffer_pool::give(*self);
     }
 }
 
@@ -115,6 +121,15 @@ impl Clone for OwnedBytes {
         OwnedBytes {
             buffer: self.buffer.clone_buffer(),
             len: self.len,
+        }
+    }
+}
+
+impl Drop for OwnedBytes {
+    fn drop(&mut self) {
+        if self.len >= crate::buffer_pool::MIN_POOLED_BYTES {
+            let buffer = std::mem::replace(&mut self.buffer, Box::new(Vec::<u64>::new()));
+            buffer.recycle();
         }
     }
 }

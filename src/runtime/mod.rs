@@ -52,8 +52,8 @@ use std::sync::Arc;
 pub use actor::{ActorPool, Routing};
 pub use handle::CallHandle;
 pub use idle::{
-    cap_allocator_arenas, release_delay, release_free_memory, set_release_delay,
-    DEFAULT_RELEASE_DELAY,
+    cap_allocator_arenas, release_delay, release_free_memory, set_buffer_cache_limit,
+    set_release_delay, DEFAULT_RELEASE_DELAY,
 };
 pub use task::TaskPool;
 pub use torchscript_ops::parallel::{cores, Executor};

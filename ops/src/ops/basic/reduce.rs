@@ -83,7 +83,7 @@ impl Rows {
     }
 
     /// `f(run)` for every run (`T` must be the data's element type).
-    pub fn map<T: Element, R: Send + Clone + Default>(
+    pub fn map<T: Element, R: Send + Clone + Default + 'static>(
         &self,
         f: impl Fn(&[T]) -> R + Sync,
     ) -> Result<Vec<R>> {
