@@ -52,8 +52,14 @@ fn every_registered_overload_has_a_schema() {
         "registered overloads without a schema (fix the name, or list them in CUSTOM_OPS): {missing:?}"
     );
     for custom in CUSTOM_OPS {
-        assert!(reg.contains(custom), "CUSTOM_OPS lists {custom}, which is not registered");
-        assert!(table.get(custom).is_none(), "CUSTOM_OPS lists {custom}, which has a schema");
+        assert!(
+            reg.contains(custom),
+            "CUSTOM_OPS lists {custom}, which is not registered"
+        );
+        assert!(
+            table.get(custom).is_none(),
+            "CUSTOM_OPS lists {custom}, which has a schema"
+        );
     }
 }
 
@@ -92,7 +98,9 @@ fn kernel_fns(code: &str) -> Vec<KernelFn<'_>> {
         let Some(rest) = item.strip_prefix("fn k_") else {
             continue;
         };
-        let name_len = 2 + rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap();
+        let name_len = 2 + rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap();
         let name_start = start + (line.len() - item.len()) + 3;
         let end = code[start..]
             .find("\n}\n")
@@ -105,8 +113,9 @@ fn kernel_fns(code: &str) -> Vec<KernelFn<'_>> {
     fns
 }
 
-/// `("aten::x", k_fn)` and `reg.register("aten::x", k_fn)`: (overload, function) pairs.
-fn registrations(code: &str) -> Vec<(&str, &str)> {
+/// `("aten::x", k_fn)` and `reg.register("aten::x", k_fn)` (or `module::k_fn`, from a family's
+/// `mod.rs`): (overload, module, function).
+fn registrations(code: &str) -> Vec<(&str, &str, &str)> {
     let mut out = Vec::new();
     for (open, _) in code.match_indices('(') {
         let rest = code[open + 1..].trim_start();
@@ -120,7 +129,14 @@ fn registrations(code: &str) -> Vec<(&str, &str)> {
         let Some(rest) = rest[close + 1..].trim_start().strip_prefix(',') else {
             continue;
         };
-        let rest = rest.trim_start();
+        let mut rest = rest.trim_start();
+        let mut module = "";
+        if let Some(sep) = rest.find("::k_") {
+            if rest[..sep].chars().all(|c| c.is_alphanumeric() || c == '_') {
+                module = &rest[..sep];
+                rest = &rest[sep + 2..];
+            }
+        }
         if !rest.starts_with("k_") {
             continue;
         }
@@ -130,7 +146,7 @@ fn registrations(code: &str) -> Vec<(&str, &str)> {
         let after = rest[len..].trim_start();
         let after = after.strip_prefix(',').unwrap_or(after).trim_start();
         if after.starts_with(')') {
-            out.push((overload, &rest[..len]));
+            out.push((overload, module, &rest[..len]));
         }
     }
     out
@@ -162,8 +178,30 @@ fn argument_names_are_in_every_registered_schema() {
     for path in &files {
         let text = std::fs::read_to_string(path).unwrap();
         let code = text.split("#[cfg(test)]").next().unwrap();
-        let file = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap().display();
-        let regs = registrations(code);
+        let file = path
+            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+            .unwrap()
+            .display();
+        // This file's registrations, and its parent `mod.rs`'s of `<this module>::k_*`.
+        let stem = path.file_stem().unwrap().to_str().unwrap();
+        let mut regs: Vec<(&str, &str)> = registrations(code)
+            .into_iter()
+            .filter(|(_, m, _)| m.is_empty())
+            .map(|(o, _, k)| (o, k))
+            .collect();
+        let mod_rs = path.with_file_name("mod.rs");
+        let mod_text = if mod_rs != *path && mod_rs.exists() {
+            std::fs::read_to_string(&mod_rs).unwrap()
+        } else {
+            String::new()
+        };
+        let mod_code = mod_text.split("#[cfg(test)]").next().unwrap();
+        regs.extend(
+            registrations(mod_code)
+                .into_iter()
+                .filter(|(_, m, _)| *m == stem)
+                .map(|(o, _, k)| (o, k)),
+        );
         let fns = kernel_fns(code);
         for f in &fns {
             let names = literal_names(f.body);
@@ -206,7 +244,11 @@ fn argument_names_are_in_every_registered_schema() {
             }
         }
     }
-    assert!(checked > 0, "no argument read by name was found under {}", root.display());
+    assert!(
+        checked > 0,
+        "no argument read by name was found under {}",
+        root.display()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -226,12 +268,18 @@ fn an_unknown_name_is_a_typed_error() {
         other => panic!("expected UnknownArgument, got {other:?}"),
     }
     let message = args.int("dim").unwrap_err().to_string();
-    assert!(message.contains("aten::relu") && message.contains("dim"), "{message}");
+    assert!(
+        message.contains("aten::relu") && message.contains("dim"),
+        "{message}"
+    );
     assert!(!args.is_none("nope"));
 
     // No schema at all: still an error, never a panic.
     let args = Args::new("custom::nothing", &values);
-    assert!(matches!(args.tensor("self"), Err(OpError::UnknownArgument { .. })));
+    assert!(matches!(
+        args.tensor("self"),
+        Err(OpError::UnknownArgument { .. })
+    ));
     assert!(args.tensor(0).is_ok());
 
     // A wrong type names the argument from the schema.

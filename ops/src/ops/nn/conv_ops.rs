@@ -177,15 +177,15 @@ fn check_weight_rank(op: &str, w: &Tensor, spatial: usize) -> Result<()> {
 fn k_convolution(a: &Args) -> Result<Arg> {
     Ok(convolution(
         a.op(),
-        a.tensor(0)?,
-        a.tensor(1)?,
-        a.opt_tensor(2)?,
-        &a.int_list(3)?,
-        &a.int_list(4)?,
-        &a.int_list(5)?,
-        a.bool(6)?,
-        &a.int_list(7)?,
-        a.int(8)?,
+        a.tensor("input")?,
+        a.tensor("weight")?,
+        a.opt_tensor("bias")?,
+        &a.int_list("stride")?,
+        &a.int_list("padding")?,
+        &a.int_list("dilation")?,
+        a.bool("transposed")?,
+        &a.int_list("output_padding")?,
+        a.int("groups")?,
     )?
     .into())
 }
@@ -243,7 +243,7 @@ fn k_conv_padding(a: &Args, spatial: usize) -> Result<Arg> {
 /// `conv*d(padding="same"|"valid")` records; the rank comes from the weight.
 fn k_convolution_mode(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let w = a.tensor(1)?;
+    let w = a.tensor("weight")?;
     match w.dim() {
         3 => k_conv_padding(a, 1),
         4 => k_conv_padding(a, 2),
