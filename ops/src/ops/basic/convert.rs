@@ -74,16 +74,8 @@ fn k_to_other(a: &Args) -> Result<Arg> {
         a.bool("copy")?,
     ))
 }
+/// `to.dtype_layout` and `to.prim_Device` (the same arguments by name, at different positions).
 fn k_to_dtype_layout(a: &Args) -> Result<Arg> {
-    device_ok(a.op(), a.opt_device("device")?)?;
-    let x = a.tensor("self")?;
-    t(to_dtype(
-        x,
-        a.opt_dtype("dtype")?.unwrap_or(x.dtype()),
-        a.bool("copy")?,
-    ))
-}
-fn k_to_prim_device(a: &Args) -> Result<Arg> {
     device_ok(a.op(), a.opt_device("device")?)?;
     let x = a.tensor("self")?;
     t(to_dtype(
@@ -183,7 +175,7 @@ pub fn register(reg: &mut Registry) {
         ("aten::to.device", k_to_device),
         ("aten::to.other", k_to_other),
         ("aten::to.dtype_layout", k_to_dtype_layout),
-        ("aten::to.prim_Device", k_to_prim_device),
+        ("aten::to.prim_Device", k_to_dtype_layout),
         ("aten::to.prim_dtype", k_to_prim_dtype),
         ("aten::to.prim_other", k_to_prim_other),
         ("aten::_to_copy", k_to_copy),

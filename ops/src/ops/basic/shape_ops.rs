@@ -296,9 +296,6 @@ fn k_expand_as(a: &Args) -> Result<Arg> {
             .expand(&dims_i64(a.tensor("other")?.shape())),
     )
 }
-fn k_broadcast_to(a: &Args) -> Result<Arg> {
-    tensor_arg(a.tensor("self")?.expand(&a.int_list("size")?))
-}
 fn k_slice(a: &Args) -> Result<Arg> {
     let x = a.tensor("self")?;
     if x.dim() == 0 {
@@ -454,7 +451,7 @@ pub fn register(reg: &mut Registry) {
         ("aten::unsqueeze", k_unsqueeze),
         ("aten::expand", k_expand),
         ("aten::expand_as", k_expand_as),
-        ("aten::broadcast_to", k_broadcast_to),
+        ("aten::broadcast_to", k_expand),
         ("aten::slice.Tensor", k_slice),
         ("aten::select.int", k_select),
         ("aten::narrow", k_narrow),
