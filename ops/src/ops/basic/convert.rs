@@ -127,7 +127,7 @@ fn k_detach(a: &Args) -> Result<Arg> {
     ))
 }
 fn k_same(a: &Args) -> Result<Arg> {
-    Ok(Arg::Tensor(a.tensor(0)?.clone()))
+    Ok(Arg::Tensor(a.tensor("self")?.clone()))
 }
 fn k_cuda(a: &Args) -> Result<Arg> {
     Device::parse("cuda")?.require_cpu(a.op())?;

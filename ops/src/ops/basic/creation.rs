@@ -432,7 +432,7 @@ fn k_tensor_scalar(a: &Args) -> Result<Arg> {
     let s = a.scalar(0)?;
     Ok(Arg::Tensor(Tensor::scalar_of(
         s,
-        a.opt_dtype(1)?.unwrap_or(s.default_dtype()),
+        a.opt_dtype("dtype")?.unwrap_or(s.default_dtype()),
     )))
 }
 fn k_tensor_list(a: &Args) -> Result<Arg> {

@@ -556,15 +556,15 @@ fn k_max_pool2d(a: &Args) -> Result<Arg> {
 
 fn k_max_pool1d(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let one = |i: usize, default: i64| -> Result<usize> {
-        let v = expand_list(op, "pool argument", &a.int_list(i)?, 1, &[default])?;
+    let one = |list: &[i64], default: i64| -> Result<usize> {
+        let v = expand_list(op, "pool argument", list, 1, &[default])?;
         to_usize(op, "pool argument", *v.first().unwrap_or(&default))
     };
-    let k = one(1, -1)?;
+    let k = one(&a.int_list("kernel_size")?, -1)?;
     let s = if a.int_list("stride")?.is_empty() {
         k
     } else {
-        one(2, 1)?
+        one(&a.int_list("stride")?, 1)?
     };
     let x = lift1d(op, a.tensor("self")?)?;
     let with_indices = op.ends_with("with_indices");
@@ -572,8 +572,8 @@ fn k_max_pool1d(a: &Args) -> Result<Arg> {
         &x,
         [1, k],
         [1, s],
-        [0, one(3, 0)?],
-        [1, one(4, 1)?],
+        [0, one(&a.int_list("padding")?, 0)?],
+        [1, one(&a.int_list("dilation")?, 1)?],
         a.bool("ceil_mode")?,
         with_indices,
     )?;
@@ -618,22 +618,22 @@ fn k_avg_pool2d(a: &Args) -> Result<Arg> {
 
 fn k_avg_pool1d(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let one = |i: usize, default: i64| -> Result<usize> {
-        let v = expand_list(op, "pool argument", &a.int_list(i)?, 1, &[default])?;
+    let one = |list: &[i64], default: i64| -> Result<usize> {
+        let v = expand_list(op, "pool argument", list, 1, &[default])?;
         to_usize(op, "pool argument", *v.first().unwrap_or(&default))
     };
-    let k = one(1, -1)?;
+    let k = one(&a.int_list("kernel_size")?, -1)?;
     let s = if a.int_list("stride")?.is_empty() {
         k
     } else {
-        one(2, 1)?
+        one(&a.int_list("stride")?, 1)?
     };
     let x = lift1d(op, a.tensor("self")?)?;
     let v = avg_pool2d(
         &x,
         [1, k],
         [1, s],
-        [0, one(3, 0)?],
+        [0, one(&a.int_list("padding")?, 0)?],
         a.bool("ceil_mode")?,
         a.bool("count_include_pad")?,
         None,
