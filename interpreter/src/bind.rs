@@ -327,7 +327,11 @@ fn invoke(interp: &mut Interpreter, overload: Overload<'_>, bound: Vec<Value>) -
         Handler::Kernel(kernel) => {
             let args = bound.iter().map(to_arg).collect::<Result<Vec<_>>>()?;
             let result = crate::op_profile::timed(full_name, || {
-                kernel(&torchscript_ops::Args::new(full_name, &args))
+                kernel(&torchscript_ops::Args::with_schema(
+                    full_name,
+                    &args,
+                    Some(schema),
+                ))
             })
             .map_err(|source| ErrorKind::OpFailed {
                 schema: schema.text.clone(),

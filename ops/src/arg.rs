@@ -6,6 +6,7 @@ use crate::device::Device;
 use crate::dtype::DType;
 use crate::error::{OpError, Result};
 use crate::scalar::Scalar;
+use crate::schema::{torch_schemas, Schema};
 use crate::tensor::Tensor;
 
 /// A value passed to or returned from an operator. `ScalarType`, `Layout` and `MemoryFormat`
@@ -100,21 +101,90 @@ impl From<Scalar> for Arg {
     }
 }
 
+/// Which argument an accessor reads: a position in schema order (`0`) or the schema's name for
+/// it (`"input"`). Names are resolved against the call's schema by a short scan of its
+/// arguments; a name the schema lacks is [`OpError::UnknownArgument`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgKey<'k> {
+    Index(usize),
+    Name(&'k str),
+}
+
+impl From<usize> for ArgKey<'static> {
+    fn from(i: usize) -> Self {
+        ArgKey::Index(i)
+    }
+}
+
+impl<'k> From<&'k str> for ArgKey<'k> {
+    fn from(name: &'k str) -> Self {
+        ArgKey::Name(name)
+    }
+}
+
+impl std::fmt::Display for ArgKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ArgKey::Index(i) => write!(f, "{i}"),
+            ArgKey::Name(n) => f.write_str(n),
+        }
+    }
+}
+
 /// The bound arguments of one call: one entry per schema argument, defaults already filled in
-/// by the caller. Accessors name the operator and argument in their errors.
+/// by the caller. Accessors take a position or a schema name ([`ArgKey`]) and name the operator
+/// and argument in their errors.
 #[derive(Debug)]
 pub struct Args<'a> {
     op: &'a str,
     values: &'a [Arg],
+    /// The schema the values were bound to; `None`: looked up by `op` in
+    /// [`torch_schemas`] when a name is used.
+    schema: Option<&'a Schema>,
 }
 
 impl<'a> Args<'a> {
+    /// Arguments of `op` (its full overload name); names resolve against `op`'s schema in
+    /// PyTorch's table, if it has one.
     pub fn new(op: &'a str, values: &'a [Arg]) -> Self {
-        Args { op, values }
+        Args {
+            op,
+            values,
+            schema: None,
+        }
+    }
+
+    /// Arguments bound to `schema` (the overload the caller matched); names resolve against it
+    /// (`None`: as [`Args::new`]).
+    pub fn with_schema(op: &'a str, values: &'a [Arg], schema: Option<&'a Schema>) -> Self {
+        Args { op, values, schema }
     }
 
     pub fn op(&self) -> &'a str {
         self.op
+    }
+
+    /// The schema names resolve against: the one given, else `op`'s in PyTorch's table.
+    pub fn schema(&self) -> Option<&'a Schema> {
+        self.schema
+            .or_else(|| torch_schemas().get(self.op).map(|s| &**s))
+    }
+
+    /// The position of an argument.
+    pub fn position<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<usize> {
+        match key.into() {
+            ArgKey::Index(i) => Ok(i),
+            ArgKey::Name(name) => {
+                let schema = self.schema();
+                schema
+                    .and_then(|s| s.args.iter().position(|a| a.name == name))
+                    .ok_or_else(|| OpError::UnknownArgument {
+                        op: self.op.to_string(),
+                        name: name.to_string(),
+                        schema: schema.map_or_else(|| "no schema".to_string(), |s| s.text.clone()),
+                    })
+            }
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -125,17 +195,28 @@ impl<'a> Args<'a> {
         self.values.is_empty()
     }
 
-    pub fn get(&self, i: usize) -> Result<&'a Arg> {
-        self.values
-            .get(i)
-            .ok_or_else(|| OpError::invalid(self.op, format!("missing argument {i}")))
+    pub fn get<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<&'a Arg> {
+        let i = self.position(key)?;
+        self.values.get(i).ok_or_else(|| {
+            OpError::invalid(
+                self.op,
+                format!("missing argument {i} ({})", self.arg_name(i)),
+            )
+        })
+    }
+
+    /// The schema's name for position `i` ("" when unknown).
+    fn arg_name(&self, i: usize) -> &'a str {
+        self.schema()
+            .and_then(|s| s.args.get(i))
+            .map_or("", |a| a.name.as_str())
     }
 
     fn wrong(&self, i: usize, expected: &str) -> OpError {
         OpError::ArgumentType {
             op: self.op.to_string(),
             index: i,
-            name: String::new(),
+            name: self.arg_name(i).to_string(),
             expected: expected.to_string(),
             got: self
                 .values
@@ -145,25 +226,33 @@ impl<'a> Args<'a> {
         }
     }
 
-    pub fn is_none(&self, i: usize) -> bool {
+    /// Whether the argument is `None` or absent. An unknown name is not `None` (the read that
+    /// follows reports it).
+    pub fn is_none<'k>(&self, key: impl Into<ArgKey<'k>>) -> bool {
+        let Ok(i) = self.position(key) else {
+            return false;
+        };
         matches!(self.values.get(i), None | Some(Arg::None))
     }
 
-    pub fn tensor(&self, i: usize) -> Result<&'a Tensor> {
+    pub fn tensor<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<&'a Tensor> {
+        let i = self.position(key)?;
         match self.get(i)? {
             Arg::Tensor(t) => Ok(t),
             _ => Err(self.wrong(i, "Tensor")),
         }
     }
 
-    pub fn opt_tensor(&self, i: usize) -> Result<Option<&'a Tensor>> {
+    pub fn opt_tensor<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<Option<&'a Tensor>> {
+        let i = self.position(key)?;
         if self.is_none(i) {
             return Ok(None);
         }
         self.tensor(i).map(Some)
     }
 
-    pub fn int(&self, i: usize) -> Result<i64> {
+    pub fn int<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<i64> {
+        let i = self.position(key)?;
         match self.get(i)? {
             Arg::Int(v) => Ok(*v),
             Arg::Bool(b) => Ok(*b as i64),
@@ -171,14 +260,16 @@ impl<'a> Args<'a> {
         }
     }
 
-    pub fn opt_int(&self, i: usize) -> Result<Option<i64>> {
+    pub fn opt_int<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<Option<i64>> {
+        let i = self.position(key)?;
         if self.is_none(i) {
             return Ok(None);
         }
         self.int(i).map(Some)
     }
 
-    pub fn float(&self, i: usize) -> Result<f64> {
+    pub fn float<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<f64> {
+        let i = self.position(key)?;
         match self.get(i)? {
             Arg::Float(v) => Ok(*v),
             Arg::Int(v) => Ok(*v as f64),
@@ -187,14 +278,16 @@ impl<'a> Args<'a> {
         }
     }
 
-    pub fn opt_float(&self, i: usize) -> Result<Option<f64>> {
+    pub fn opt_float<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<Option<f64>> {
+        let i = self.position(key)?;
         if self.is_none(i) {
             return Ok(None);
         }
         self.float(i).map(Some)
     }
 
-    pub fn bool(&self, i: usize) -> Result<bool> {
+    pub fn bool<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<bool> {
+        let i = self.position(key)?;
         match self.get(i)? {
             Arg::Bool(v) => Ok(*v),
             Arg::Int(v) => Ok(*v != 0),
@@ -202,14 +295,16 @@ impl<'a> Args<'a> {
         }
     }
 
-    pub fn opt_bool(&self, i: usize) -> Result<Option<bool>> {
+    pub fn opt_bool<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<Option<bool>> {
+        let i = self.position(key)?;
         if self.is_none(i) {
             return Ok(None);
         }
         self.bool(i).map(Some)
     }
 
-    pub fn scalar(&self, i: usize) -> Result<Scalar> {
+    pub fn scalar<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<Scalar> {
+        let i = self.position(key)?;
         match self.get(i)? {
             Arg::Bool(v) => Ok(Scalar::Bool(*v)),
             Arg::Int(v) => Ok(Scalar::Int(*v)),
@@ -218,21 +313,24 @@ impl<'a> Args<'a> {
         }
     }
 
-    pub fn opt_scalar(&self, i: usize) -> Result<Option<Scalar>> {
+    pub fn opt_scalar<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<Option<Scalar>> {
+        let i = self.position(key)?;
         if self.is_none(i) {
             return Ok(None);
         }
         self.scalar(i).map(Some)
     }
 
-    pub fn str(&self, i: usize) -> Result<&'a str> {
+    pub fn str<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<&'a str> {
+        let i = self.position(key)?;
         match self.get(i)? {
             Arg::Str(s) => Ok(s),
             _ => Err(self.wrong(i, "str")),
         }
     }
 
-    pub fn opt_str(&self, i: usize) -> Result<Option<&'a str>> {
+    pub fn opt_str<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<Option<&'a str>> {
+        let i = self.position(key)?;
         if self.is_none(i) {
             return Ok(None);
         }
@@ -240,20 +338,23 @@ impl<'a> Args<'a> {
     }
 
     /// A `ScalarType?` argument.
-    pub fn opt_dtype(&self, i: usize) -> Result<Option<DType>> {
+    pub fn opt_dtype<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<Option<DType>> {
+        let i = self.position(key)?;
         match self.opt_int(i)? {
             Some(code) => DType::from_scalar_type_code(code).map(Some),
             None => Ok(None),
         }
     }
 
-    pub fn dtype(&self, i: usize) -> Result<DType> {
+    pub fn dtype<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<DType> {
+        let i = self.position(key)?;
         self.opt_dtype(i)?
             .ok_or_else(|| self.wrong(i, "ScalarType"))
     }
 
     /// A `Device?` argument (device objects or strings such as `"cpu"`).
-    pub fn opt_device(&self, i: usize) -> Result<Option<Device>> {
+    pub fn opt_device<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<Option<Device>> {
+        let i = self.position(key)?;
         match self.get(i).unwrap_or(&Arg::None) {
             Arg::None => Ok(None),
             Arg::Device(d) => Ok(Some(d.clone())),
@@ -270,7 +371,8 @@ impl<'a> Args<'a> {
     }
 
     /// An `int[]` argument. A single int is accepted and repeated by the binder, not here.
-    pub fn int_list(&self, i: usize) -> Result<Vec<i64>> {
+    pub fn int_list<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<Vec<i64>> {
+        let i = self.position(key)?;
         self.list(i, "int[]")?
             .iter()
             .map(|a| match a {
@@ -281,14 +383,16 @@ impl<'a> Args<'a> {
             .collect()
     }
 
-    pub fn opt_int_list(&self, i: usize) -> Result<Option<Vec<i64>>> {
+    pub fn opt_int_list<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<Option<Vec<i64>>> {
+        let i = self.position(key)?;
         if self.is_none(i) {
             return Ok(None);
         }
         self.int_list(i).map(Some)
     }
 
-    pub fn float_list(&self, i: usize) -> Result<Vec<f64>> {
+    pub fn float_list<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<Vec<f64>> {
+        let i = self.position(key)?;
         self.list(i, "float[]")?
             .iter()
             .map(|a| match a {
@@ -299,14 +403,16 @@ impl<'a> Args<'a> {
             .collect()
     }
 
-    pub fn opt_float_list(&self, i: usize) -> Result<Option<Vec<f64>>> {
+    pub fn opt_float_list<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<Option<Vec<f64>>> {
+        let i = self.position(key)?;
         if self.is_none(i) {
             return Ok(None);
         }
         self.float_list(i).map(Some)
     }
 
-    pub fn bool_list(&self, i: usize) -> Result<Vec<bool>> {
+    pub fn bool_list<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<Vec<bool>> {
+        let i = self.position(key)?;
         self.list(i, "bool[]")?
             .iter()
             .map(|a| match a {
@@ -316,7 +422,8 @@ impl<'a> Args<'a> {
             .collect()
     }
 
-    pub fn tensor_list(&self, i: usize) -> Result<Vec<Tensor>> {
+    pub fn tensor_list<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<Vec<Tensor>> {
+        let i = self.position(key)?;
         self.list(i, "Tensor[]")?
             .iter()
             .map(|a| match a {
@@ -327,7 +434,8 @@ impl<'a> Args<'a> {
     }
 
     /// A `Tensor?[]` argument (advanced indexing).
-    pub fn opt_tensor_list(&self, i: usize) -> Result<Vec<Option<Tensor>>> {
+    pub fn opt_tensor_list<'k>(&self, key: impl Into<ArgKey<'k>>) -> Result<Vec<Option<Tensor>>> {
+        let i = self.position(key)?;
         self.list(i, "Tensor?[]")?
             .iter()
             .map(|a| match a {

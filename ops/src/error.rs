@@ -45,6 +45,14 @@ pub enum OpError {
         got: String,
     },
 
+    /// A kernel read an argument by a name its schema does not have (or without a schema).
+    #[error("{op}: no argument named `{name}` in schema `{schema}`")]
+    UnknownArgument {
+        op: String,
+        name: String,
+        schema: String,
+    },
+
     // --- support ---
     #[error("operator {op} is not supported: {msg}")]
     Unsupported { op: String, msg: String },

@@ -29,7 +29,7 @@ pub mod storage;
 pub mod strided;
 pub mod tensor;
 
-pub use arg::{Arg, Args};
+pub use arg::{Arg, ArgKey, Args};
 pub use device::Device;
 pub use dtype::{Bool8, DType, Element};
 pub use error::{OpError, Result};

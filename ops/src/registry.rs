@@ -56,10 +56,14 @@ impl Registry {
         names
     }
 
-    /// Calls the kernel registered under `name` on already bound arguments.
+    /// Calls the kernel registered under `name` on already bound arguments (bound to `name`'s
+    /// schema in PyTorch's table, which argument names resolve against).
     pub fn call(&self, name: &str, args: &[Arg]) -> Result<Arg> {
         match self.get(name) {
-            Some(kernel) => kernel(&Args::new(name, args)),
+            Some(kernel) => {
+                let schema = crate::schema::torch_schemas().get(name).map(|s| &**s);
+                kernel(&Args::with_schema(name, args, schema))
+            }
             None => Err(crate::error::OpError::NotImplemented(name.to_string())),
         }
     }

@@ -437,9 +437,9 @@ pub fn addc(x: &Tensor, t1: &Tensor, t2: &Tensor, value: Scalar, divide: bool) -
 }
 
 fn k_lerp(a: &Args) -> Result<Arg> {
-    let r = lerp(a.tensor(0)?, a.tensor(1)?, &operand(a, 2)?)?;
+    let r = lerp(a.tensor("self")?, a.tensor("end")?, &operand(a, 2)?)?;
     if a.op().contains("lerp_") {
-        write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
+        write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
     } else {
         Ok(Arg::Tensor(r))
     }
@@ -448,14 +448,14 @@ fn k_lerp(a: &Args) -> Result<Arg> {
 fn k_addc(a: &Args) -> Result<Arg> {
     let divide = a.op().contains("addcdiv");
     let r = addc(
-        a.tensor(0)?,
-        a.tensor(1)?,
-        a.tensor(2)?,
-        a.scalar(3)?,
+        a.tensor("self")?,
+        a.tensor("tensor1")?,
+        a.tensor("tensor2")?,
+        a.scalar("value")?,
         divide,
     )?;
     if a.op().ends_with('_') {
-        write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
+        write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
     } else {
         Ok(Arg::Tensor(r))
     }
@@ -500,7 +500,7 @@ fn k_add(a: &Args) -> Result<Arg> {
     binary(
         &operand(a, 0)?,
         &operand(a, 1)?,
-        BinaryOp::Add(a.scalar(2)?),
+        BinaryOp::Add(a.scalar("alpha")?),
     )
     .map(Arg::Tensor)
 }
@@ -509,31 +509,40 @@ fn k_add_(a: &Args) -> Result<Arg> {
     let r = binary(
         &operand(a, 0)?,
         &operand(a, 1)?,
-        BinaryOp::Add(a.scalar(2)?),
+        BinaryOp::Add(a.scalar("alpha")?),
     )?;
-    write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
+    write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
 }
 
 fn k_sub(a: &Args) -> Result<Arg> {
-    sub_operands(&operand(a, 0)?, &operand(a, 1)?, a.scalar(2)?).map(Arg::Tensor)
+    sub_operands(&operand(a, 0)?, &operand(a, 1)?, a.scalar("alpha")?).map(Arg::Tensor)
 }
 
 fn k_sub_(a: &Args) -> Result<Arg> {
-    let r = sub_operands(&operand(a, 0)?, &operand(a, 1)?, a.scalar(2)?)?;
-    write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
+    let r = sub_operands(&operand(a, 0)?, &operand(a, 1)?, a.scalar("alpha")?)?;
+    write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
 }
 
 fn k_rsub(a: &Args) -> Result<Arg> {
-    sub_operands(&operand(a, 1)?, &operand(a, 0)?, a.scalar(2)?).map(Arg::Tensor)
+    sub_operands(&operand(a, 1)?, &operand(a, 0)?, a.scalar("alpha")?).map(Arg::Tensor)
 }
 
 fn k_div_mode(a: &Args) -> Result<Arg> {
-    div_operands(&operand(a, 0)?, &operand(a, 1)?, a.opt_str(2)?).map(Arg::Tensor)
+    div_operands(
+        &operand(a, 0)?,
+        &operand(a, 1)?,
+        a.opt_str("rounding_mode")?,
+    )
+    .map(Arg::Tensor)
 }
 
 fn k_div_mode_(a: &Args) -> Result<Arg> {
-    let r = div_operands(&operand(a, 0)?, &operand(a, 1)?, a.opt_str(2)?)?;
-    write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
+    let r = div_operands(
+        &operand(a, 0)?,
+        &operand(a, 1)?,
+        a.opt_str("rounding_mode")?,
+    )?;
+    write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
 }
 
 fn k_pow(a: &Args) -> Result<Arg> {
@@ -542,7 +551,7 @@ fn k_pow(a: &Args) -> Result<Arg> {
 
 fn k_pow_(a: &Args) -> Result<Arg> {
     let r = pow_operands(&operand(a, 0)?, &operand(a, 1)?)?;
-    write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
+    write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
 }
 
 macro_rules! out_of_place_kernels {

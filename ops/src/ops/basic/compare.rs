@@ -320,11 +320,11 @@ bit_kernels! {
 }
 
 fn k_bitwise_not(a: &Args) -> Result<Arg> {
-    bitwise_not(a.tensor(0)?).map(Arg::Tensor)
+    bitwise_not(a.tensor("self")?).map(Arg::Tensor)
 }
 
 fn k_bitwise_not_(a: &Args) -> Result<Arg> {
-    let s = a.tensor(0)?;
+    let s = a.tensor("self")?;
     write_inplace(a.op(), s, &bitwise_not(s)?).map(Arg::Tensor)
 }
 
@@ -348,38 +348,38 @@ logic_kernels! {
 }
 
 fn k_logical_not(a: &Args) -> Result<Arg> {
-    logical_not(a.tensor(0)?).map(Arg::Tensor)
+    logical_not(a.tensor("self")?).map(Arg::Tensor)
 }
 
 fn k_logical_not_(a: &Args) -> Result<Arg> {
-    let s = a.tensor(0)?;
+    let s = a.tensor("self")?;
     write_inplace(a.op(), s, &logical_not(s)?.to_dtype(s.dtype())?).map(Arg::Tensor)
 }
 
 fn k_isclose(a: &Args) -> Result<Arg> {
     isclose(
-        a.tensor(0)?,
-        a.tensor(1)?,
-        a.float(2)?,
-        a.float(3)?,
-        a.bool(4)?,
+        a.tensor("self")?,
+        a.tensor("other")?,
+        a.float("rtol")?,
+        a.float("atol")?,
+        a.bool("equal_nan")?,
     )
     .map(Arg::Tensor)
 }
 
 fn k_allclose(a: &Args) -> Result<Arg> {
     let c = isclose(
-        a.tensor(0)?,
-        a.tensor(1)?,
-        a.float(2)?,
-        a.float(3)?,
-        a.bool(4)?,
+        a.tensor("self")?,
+        a.tensor("other")?,
+        a.float("rtol")?,
+        a.float("atol")?,
+        a.bool("equal_nan")?,
     )?;
     all_true(&c).map(Arg::Bool)
 }
 
 fn k_equal(a: &Args) -> Result<Arg> {
-    equal(a.tensor(0)?, a.tensor(1)?).map(Arg::Bool)
+    equal(a.tensor("self")?, a.tensor("other")?).map(Arg::Bool)
 }
 
 /// Registers comparison, logical and bitwise overloads.

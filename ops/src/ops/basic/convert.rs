@@ -53,105 +53,119 @@ fn t(r: Result<Tensor>) -> Result<Arg> {
 }
 
 fn k_to_dtype(a: &Args) -> Result<Arg> {
-    t(to_dtype(a.tensor(0)?, a.dtype(1)?, a.bool(3)?))
-}
-fn k_to_device(a: &Args) -> Result<Arg> {
-    device_ok(a.op(), a.opt_device(1)?)?;
-    t(to_dtype(a.tensor(0)?, a.dtype(2)?, a.bool(4)?))
-}
-fn k_to_other(a: &Args) -> Result<Arg> {
-    t(to_dtype(a.tensor(0)?, a.tensor(1)?.dtype(), a.bool(3)?))
-}
-fn k_to_dtype_layout(a: &Args) -> Result<Arg> {
-    device_ok(a.op(), a.opt_device(3)?)?;
-    let x = a.tensor(0)?;
     t(to_dtype(
-        x,
-        a.opt_dtype(1)?.unwrap_or(x.dtype()),
-        a.bool(6)?,
+        a.tensor("self")?,
+        a.dtype("dtype")?,
+        a.bool("copy")?,
     ))
 }
-fn k_to_prim_device(a: &Args) -> Result<Arg> {
-    device_ok(a.op(), a.opt_device(1)?)?;
-    let x = a.tensor(0)?;
+fn k_to_device(a: &Args) -> Result<Arg> {
+    device_ok(a.op(), a.opt_device("device")?)?;
+    t(to_dtype(
+        a.tensor("self")?,
+        a.dtype("dtype")?,
+        a.bool("copy")?,
+    ))
+}
+fn k_to_other(a: &Args) -> Result<Arg> {
+    t(to_dtype(
+        a.tensor("self")?,
+        a.tensor("other")?.dtype(),
+        a.bool("copy")?,
+    ))
+}
+/// `to.dtype_layout` and `to.prim_Device` (the same arguments by name, at different positions).
+fn k_to_dtype_layout(a: &Args) -> Result<Arg> {
+    device_ok(a.op(), a.opt_device("device")?)?;
+    let x = a.tensor("self")?;
     t(to_dtype(
         x,
-        a.opt_dtype(2)?.unwrap_or(x.dtype()),
-        a.bool(4)?,
+        a.opt_dtype("dtype")?.unwrap_or(x.dtype()),
+        a.bool("copy")?,
     ))
 }
 fn k_to_prim_dtype(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
+    let x = a.tensor("self")?;
     t(to_dtype(
         x,
-        a.opt_dtype(1)?.unwrap_or(x.dtype()),
-        a.bool(3)?,
+        a.opt_dtype("dtype")?.unwrap_or(x.dtype()),
+        a.bool("copy")?,
     ))
 }
 fn k_to_prim_other(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
-    t(to_dtype(x, x.dtype(), a.bool(2)?))
+    let x = a.tensor("self")?;
+    t(to_dtype(x, x.dtype(), a.bool("copy")?))
 }
 fn k_to_copy(a: &Args) -> Result<Arg> {
-    device_ok(a.op(), a.opt_device(3)?)?;
-    let x = a.tensor(0)?;
-    t(to_dtype(x, a.opt_dtype(1)?.unwrap_or(x.dtype()), true))
+    device_ok(a.op(), a.opt_device("device")?)?;
+    let x = a.tensor("self")?;
+    t(to_dtype(
+        x,
+        a.opt_dtype("dtype")?.unwrap_or(x.dtype()),
+        true,
+    ))
 }
 fn k_type_as(a: &Args) -> Result<Arg> {
-    t(to_dtype(a.tensor(0)?, a.tensor(1)?.dtype(), false))
+    t(to_dtype(
+        a.tensor("self")?,
+        a.tensor("other")?.dtype(),
+        false,
+    ))
 }
 fn k_cast_float(a: &Args) -> Result<Arg> {
-    t(to_dtype(a.tensor(0)?, DType::F32, false))
+    t(to_dtype(a.tensor("self")?, DType::F32, false))
 }
 fn k_contiguous(a: &Args) -> Result<Arg> {
-    t(a.tensor(0)?.contiguous())
+    t(a.tensor("self")?.contiguous())
 }
 fn k_clone(a: &Args) -> Result<Arg> {
-    t(a.tensor(0)?.copy_contiguous())
+    t(a.tensor("self")?.copy_contiguous())
 }
 fn k_detach(a: &Args) -> Result<Arg> {
-    Ok(Arg::Tensor(a.tensor(0)?.clone().with_requires_grad(false)))
+    Ok(Arg::Tensor(
+        a.tensor("self")?.clone().with_requires_grad(false),
+    ))
 }
 fn k_same(a: &Args) -> Result<Arg> {
-    Ok(Arg::Tensor(a.tensor(0)?.clone()))
+    Ok(Arg::Tensor(a.tensor("self")?.clone()))
 }
 fn k_cuda(a: &Args) -> Result<Arg> {
     Device::parse("cuda")?.require_cpu(a.op())?;
     k_same(a)
 }
 fn k_copy_(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
+    let x = a.tensor("self")?;
     match a.get(1)? {
         Arg::Tensor(src) => t(copy_(x, src)),
         _ => t(fill_(x, a.scalar(1)?)),
     }
 }
 fn k_fill_(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
-    match a.get(1)? {
+    let x = a.tensor("self")?;
+    match a.get("value")? {
         Arg::Tensor(v) => {
             if v.dim() != 0 {
                 return Err(OpError::invalid(a.op(), format!("fill_ only supports 0-dimension value tensor but got tensor with {} dimensions.", v.dim())));
             }
             t(fill_(x, v.item()?))
         }
-        _ => t(fill_(x, a.scalar(1)?)),
+        _ => t(fill_(x, a.scalar("value")?)),
     }
 }
 fn k_zero_(a: &Args) -> Result<Arg> {
-    t(fill_(a.tensor(0)?, Scalar::Int(0)))
+    t(fill_(a.tensor("self")?, Scalar::Int(0)))
 }
 fn k_item(a: &Args) -> Result<Arg> {
     a.tensor(0)?.item().map(Arg::from)
 }
 fn k_int(a: &Args) -> Result<Arg> {
-    Ok(Arg::Int(a.tensor(0)?.item()?.to_i64()))
+    Ok(Arg::Int(a.tensor("a")?.item()?.to_i64()))
 }
 fn k_float(a: &Args) -> Result<Arg> {
-    Ok(Arg::Float(a.tensor(0)?.item()?.to_f64()))
+    Ok(Arg::Float(a.tensor("a")?.item()?.to_f64()))
 }
 fn k_bool(a: &Args) -> Result<Arg> {
-    Ok(Arg::Bool(a.tensor(0)?.item()?.to_bool()))
+    Ok(Arg::Bool(a.tensor("a")?.item()?.to_bool()))
 }
 
 /// Registers the conversion and copy overloads.
@@ -161,7 +175,7 @@ pub fn register(reg: &mut Registry) {
         ("aten::to.device", k_to_device),
         ("aten::to.other", k_to_other),
         ("aten::to.dtype_layout", k_to_dtype_layout),
-        ("aten::to.prim_Device", k_to_prim_device),
+        ("aten::to.prim_Device", k_to_dtype_layout),
         ("aten::to.prim_dtype", k_to_prim_dtype),
         ("aten::to.prim_other", k_to_prim_other),
         ("aten::_to_copy", k_to_copy),

@@ -294,27 +294,27 @@ fn k_arange(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 3)?;
     t(arange(
         Scalar::Int(0),
-        a.scalar(0)?,
+        a.scalar("end")?,
         Scalar::Int(1),
-        a.opt_dtype(1)?,
+        a.opt_dtype("dtype")?,
     ))
 }
 fn k_arange_start(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 4)?;
     t(arange(
-        a.scalar(0)?,
-        a.scalar(1)?,
+        a.scalar("start")?,
+        a.scalar("end")?,
         Scalar::Int(1),
-        a.opt_dtype(2)?,
+        a.opt_dtype("dtype")?,
     ))
 }
 fn k_arange_step(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 5)?;
     t(arange(
-        a.scalar(0)?,
-        a.scalar(1)?,
-        a.scalar(2)?,
-        a.opt_dtype(3)?,
+        a.scalar("start")?,
+        a.scalar("end")?,
+        a.scalar("step")?,
+        a.opt_dtype("dtype")?,
     ))
 }
 fn scalar_or_tensor(a: &Args, i: usize) -> Result<Scalar> {
@@ -328,8 +328,8 @@ fn k_linspace(a: &Args) -> Result<Arg> {
     t(linspace(
         scalar_or_tensor(a, 0)?,
         scalar_or_tensor(a, 1)?,
-        a.int(2)?,
-        a.opt_dtype(3)?,
+        a.int("steps")?,
+        a.opt_dtype("dtype")?,
     ))
 }
 fn k_logspace(a: &Args) -> Result<Arg> {
@@ -337,35 +337,39 @@ fn k_logspace(a: &Args) -> Result<Arg> {
     t(logspace(
         scalar_or_tensor(a, 0)?,
         scalar_or_tensor(a, 1)?,
-        a.int(2)?,
-        a.float(3)?,
-        a.opt_dtype(4)?,
+        a.int("steps")?,
+        a.float("base")?,
+        a.opt_dtype("dtype")?,
     ))
 }
 fn k_zeros(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 3)?;
     t(Tensor::zeros(
-        &sizes(a.op(), &a.int_list(0)?)?,
-        a.opt_dtype(1)?.unwrap_or(DType::F32),
+        &sizes(a.op(), &a.int_list("size")?)?,
+        a.opt_dtype("dtype")?.unwrap_or(DType::F32),
     ))
 }
 fn k_ones(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 3)?;
     t(Tensor::full(
-        &sizes(a.op(), &a.int_list(0)?)?,
+        &sizes(a.op(), &a.int_list("size")?)?,
         Scalar::Int(1),
-        a.opt_dtype(1)?.unwrap_or(DType::F32),
+        a.opt_dtype("dtype")?.unwrap_or(DType::F32),
     ))
 }
 fn k_full(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 4)?;
-    t(full(&a.int_list(0)?, a.scalar(1)?, a.opt_dtype(2)?))
+    t(full(
+        &a.int_list("size")?,
+        a.scalar("fill_value")?,
+        a.opt_dtype("dtype")?,
+    ))
 }
 fn k_empty_strided(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 4)?;
     t(Tensor::zeros(
-        &sizes(a.op(), &a.int_list(0)?)?,
-        a.opt_dtype(2)?.unwrap_or(DType::F32),
+        &sizes(a.op(), &a.int_list("size")?)?,
+        a.opt_dtype("dtype")?.unwrap_or(DType::F32),
     ))
 }
 fn k_zeros_like(a: &Args) -> Result<Arg> {
@@ -375,11 +379,11 @@ fn k_ones_like(a: &Args) -> Result<Arg> {
     like(a, Some(Scalar::Int(1)), 1, 3)
 }
 fn k_full_like(a: &Args) -> Result<Arg> {
-    let v = a.scalar(1)?;
+    let v = a.scalar("fill_value")?;
     like(a, Some(v), 2, 4)
 }
 fn k_fill(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
+    let x = a.tensor("self")?;
     let v = scalar_or_tensor(a, 1)?;
     t(Tensor::full(x.shape(), v, x.dtype()))
 }
@@ -400,27 +404,27 @@ fn k_new_ones(a: &Args) -> Result<Arg> {
     new_like(a, Some(Scalar::Int(1)), 2)
 }
 fn k_new_full(a: &Args) -> Result<Arg> {
-    let v = a.scalar(2)?;
+    let v = a.scalar("fill_value")?;
     new_like(a, Some(v), 3)
 }
 fn k_eye(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 3)?;
-    let n = a.int(0)?;
-    t(eye(n, n, a.opt_dtype(1)?.unwrap_or(DType::F32)))
+    let n = a.int("n")?;
+    t(eye(n, n, a.opt_dtype("dtype")?.unwrap_or(DType::F32)))
 }
 fn k_eye_m(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 4)?;
     t(eye(
-        a.int(0)?,
-        a.int(1)?,
-        a.opt_dtype(2)?.unwrap_or(DType::F32),
+        a.int("n")?,
+        a.int("m")?,
+        a.opt_dtype("dtype")?.unwrap_or(DType::F32),
     ))
 }
 fn k_scalar_tensor(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 3)?;
     Ok(Arg::Tensor(Tensor::scalar_of(
-        a.scalar(0)?,
-        a.opt_dtype(1)?.unwrap_or(DType::F32),
+        a.scalar("s")?,
+        a.opt_dtype("dtype")?.unwrap_or(DType::F32),
     )))
 }
 fn k_tensor_scalar(a: &Args) -> Result<Arg> {
@@ -428,18 +432,18 @@ fn k_tensor_scalar(a: &Args) -> Result<Arg> {
     let s = a.scalar(0)?;
     Ok(Arg::Tensor(Tensor::scalar_of(
         s,
-        a.opt_dtype(1)?.unwrap_or(s.default_dtype()),
+        a.opt_dtype("dtype")?.unwrap_or(s.default_dtype()),
     )))
 }
 fn k_tensor_list(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 2)?;
-    t(from_nested(a.get(0)?, a.opt_dtype(1)?))
+    t(from_nested(a.get("data")?, a.opt_dtype("dtype")?))
 }
 fn k_as_tensor(a: &Args) -> Result<Arg> {
     require_cpu(a.op(), a, 2)?;
     match a.get(0)? {
-        Arg::Tensor(x) => t(x.to_dtype(a.opt_dtype(1)?.unwrap_or(x.dtype()))),
-        Arg::List(_) => t(from_nested(a.get(0)?, a.opt_dtype(1)?)),
+        Arg::Tensor(x) => t(x.to_dtype(a.opt_dtype("dtype")?.unwrap_or(x.dtype()))),
+        Arg::List(_) => t(from_nested(a.get(0)?, a.opt_dtype("dtype")?)),
         _ => k_tensor_scalar(a),
     }
 }

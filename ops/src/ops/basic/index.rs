@@ -649,45 +649,52 @@ pub fn index_along_(
 fn k_index_fill(a: &Args) -> Result<Arg> {
     let inplace = a.op().contains("index_fill_");
     let x = if inplace {
-        a.tensor(0)?.clone()
+        a.tensor("self")?.clone()
     } else {
-        a.tensor(0)?.copy_contiguous()?
+        a.tensor("self")?.copy_contiguous()?
     };
-    let value = match a.get(3)? {
+    let value = match a.get("value")? {
         Arg::Tensor(v) => v.item()?,
-        _ => a.scalar(3)?,
+        _ => a.scalar("value")?,
     };
     let v = Tensor::scalar_of(value, x.dtype());
-    index_along_(&x, a.int(1)?, a.tensor(2)?, &v, false).map(Arg::Tensor)
+    index_along_(&x, a.int("dim")?, a.tensor("index")?, &v, false).map(Arg::Tensor)
 }
 fn k_index_copy(a: &Args) -> Result<Arg> {
     let inplace = a.op().contains("index_copy_");
     let x = if inplace {
-        a.tensor(0)?.clone()
+        a.tensor("self")?.clone()
     } else {
-        a.tensor(0)?.copy_contiguous()?
+        a.tensor("self")?.copy_contiguous()?
     };
-    index_along_(&x, a.int(1)?, a.tensor(2)?, a.tensor(3)?, false).map(Arg::Tensor)
+    index_along_(
+        &x,
+        a.int("dim")?,
+        a.tensor("index")?,
+        a.tensor("source")?,
+        false,
+    )
+    .map(Arg::Tensor)
 }
 fn k_index_add(a: &Args) -> Result<Arg> {
     let inplace = a.op().contains("index_add_");
     let x = if inplace {
-        a.tensor(0)?.clone()
+        a.tensor("self")?.clone()
     } else {
-        a.tensor(0)?.copy_contiguous()?
+        a.tensor("self")?.copy_contiguous()?
     };
-    let src = super::binary::mul_scalar(a.tensor(3)?, a.scalar(4)?)?;
-    index_along_(&x, a.int(1)?, a.tensor(2)?, &src, true).map(Arg::Tensor)
+    let src = super::binary::mul_scalar(a.tensor("source")?, a.scalar("alpha")?)?;
+    index_along_(&x, a.int("dim")?, a.tensor("index")?, &src, true).map(Arg::Tensor)
 }
 fn k_scatter_reduce_two(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
+    let x = a.tensor("self")?;
     let r = scatter_reduce(
         x,
-        a.int(1)?,
-        a.tensor(2)?,
-        a.tensor(3)?,
-        a.str(4)?,
-        a.bool(5)?,
+        a.int("dim")?,
+        a.tensor("index")?,
+        a.tensor("src")?,
+        a.str("reduce")?,
+        a.bool("include_self")?,
     )?;
     if a.op().contains("scatter_reduce_") {
         write_inplace(a.op(), x, &r).map(Arg::Tensor)
@@ -696,7 +703,7 @@ fn k_scatter_reduce_two(a: &Args) -> Result<Arg> {
     }
 }
 fn k_one_hot(a: &Args) -> Result<Arg> {
-    one_hot(a.tensor(0)?, a.int(1)?).map(Arg::Tensor)
+    one_hot(a.tensor("self")?, a.int("num_classes")?).map(Arg::Tensor)
 }
 
 fn index_list(a: &Args, i: usize) -> Result<Vec<Option<Tensor>>> {
@@ -704,20 +711,32 @@ fn index_list(a: &Args, i: usize) -> Result<Vec<Option<Tensor>>> {
 }
 
 fn k_index(a: &Args) -> Result<Arg> {
-    index(a.tensor(0)?, &index_list(a, 1)?).map(Arg::Tensor)
+    index(a.tensor("self")?, &index_list(a, 1)?).map(Arg::Tensor)
 }
 fn k_index_put_(a: &Args) -> Result<Arg> {
-    index_put_(a.tensor(0)?, &index_list(a, 1)?, a.tensor(2)?, a.bool(3)?).map(Arg::Tensor)
+    index_put_(
+        a.tensor("self")?,
+        &index_list(a, 1)?,
+        a.tensor("values")?,
+        a.bool("accumulate")?,
+    )
+    .map(Arg::Tensor)
 }
 fn k_index_put(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?.copy_contiguous()?;
-    index_put_(&x, &index_list(a, 1)?, a.tensor(2)?, a.bool(3)?).map(Arg::Tensor)
+    let x = a.tensor("self")?.copy_contiguous()?;
+    index_put_(
+        &x,
+        &index_list(a, 1)?,
+        a.tensor("values")?,
+        a.bool("accumulate")?,
+    )
+    .map(Arg::Tensor)
 }
 fn k_index_select(a: &Args) -> Result<Arg> {
-    index_select(a.tensor(0)?, a.int(1)?, a.tensor(2)?).map(Arg::Tensor)
+    index_select(a.tensor("self")?, a.int("dim")?, a.tensor("index")?).map(Arg::Tensor)
 }
 fn k_gather(a: &Args) -> Result<Arg> {
-    gather(a.tensor(0)?, a.int(1)?, a.tensor(2)?).map(Arg::Tensor)
+    gather(a.tensor("self")?, a.int("dim")?, a.tensor("index")?).map(Arg::Tensor)
 }
 fn scatter_reduce_arg(a: &Args, i: usize) -> Result<ScatterReduce> {
     match a.opt_str(i)? {
@@ -752,27 +771,32 @@ fn k_scatter(a: &Args) -> Result<Arg> {
 }
 fn k_scatter_(a: &Args) -> Result<Arg> {
     let r = scatter_args(a)?;
-    write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
+    write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
 }
 fn k_where(a: &Args) -> Result<Arg> {
-    where_operands(a.tensor(0)?, &operand(a, 1)?, &operand(a, 2)?).map(Arg::Tensor)
+    where_operands(a.tensor("condition")?, &operand(a, 1)?, &operand(a, 2)?).map(Arg::Tensor)
 }
 fn k_where_cond(a: &Args) -> Result<Arg> {
     nonzero_tuple(a.tensor(0)?).map(Arg::from)
 }
 fn k_nonzero(a: &Args) -> Result<Arg> {
-    nonzero(a.tensor(0)?).map(Arg::Tensor)
+    nonzero(a.tensor("self")?).map(Arg::Tensor)
 }
 fn k_masked_fill(a: &Args) -> Result<Arg> {
-    masked_fill(a.tensor(0)?, a.tensor(1)?, masked_value(a.op(), a)?).map(Arg::Tensor)
+    masked_fill(
+        a.tensor("self")?,
+        a.tensor("mask")?,
+        masked_value(a.op(), a)?,
+    )
+    .map(Arg::Tensor)
 }
 fn k_masked_fill_(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
-    let r = masked_fill(x, a.tensor(1)?, masked_value(a.op(), a)?)?;
+    let x = a.tensor("self")?;
+    let r = masked_fill(x, a.tensor("mask")?, masked_value(a.op(), a)?)?;
     write_inplace(a.op(), x, &r).map(Arg::Tensor)
 }
 fn k_masked_select(a: &Args) -> Result<Arg> {
-    masked_select(a.tensor(0)?, a.tensor(1)?).map(Arg::Tensor)
+    masked_select(a.tensor("self")?, a.tensor("mask")?).map(Arg::Tensor)
 }
 
 /// Registers the indexing overloads.

@@ -354,49 +354,69 @@ fn list(v: Result<Vec<Tensor>>) -> Result<Arg> {
 }
 
 fn k_cat(a: &Args) -> Result<Arg> {
-    cat(&a.tensor_list(0)?, a.int(1)?).map(Arg::Tensor)
+    cat(&a.tensor_list("tensors")?, a.int("dim")?).map(Arg::Tensor)
 }
 fn k_stack(a: &Args) -> Result<Arg> {
-    stack(&a.tensor_list(0)?, a.int(1)?).map(Arg::Tensor)
+    stack(&a.tensor_list("tensors")?, a.int("dim")?).map(Arg::Tensor)
 }
 fn k_hstack(a: &Args) -> Result<Arg> {
-    stack_kind(&a.tensor_list(0)?, "hstack").map(Arg::Tensor)
+    stack_kind(&a.tensor_list("tensors")?, "hstack").map(Arg::Tensor)
 }
 fn k_vstack(a: &Args) -> Result<Arg> {
-    stack_kind(&a.tensor_list(0)?, "vstack").map(Arg::Tensor)
+    stack_kind(&a.tensor_list("tensors")?, "vstack").map(Arg::Tensor)
 }
 fn k_dstack(a: &Args) -> Result<Arg> {
-    stack_kind(&a.tensor_list(0)?, "dstack").map(Arg::Tensor)
+    stack_kind(&a.tensor_list("tensors")?, "dstack").map(Arg::Tensor)
 }
 fn k_column_stack(a: &Args) -> Result<Arg> {
-    stack_kind(&a.tensor_list(0)?, "column_stack").map(Arg::Tensor)
+    stack_kind(&a.tensor_list("tensors")?, "column_stack").map(Arg::Tensor)
 }
 fn k_chunk(a: &Args) -> Result<Arg> {
-    list(chunk(a.tensor(0)?, a.int(1)?, a.int(2)?))
+    list(chunk(a.tensor("self")?, a.int("chunks")?, a.int("dim")?))
 }
 fn k_split(a: &Args) -> Result<Arg> {
-    list(split(a.tensor(0)?, a.int(1)?, a.int(2)?))
+    list(split(
+        a.tensor("self")?,
+        a.int("split_size")?,
+        a.int("dim")?,
+    ))
 }
 fn k_split_sizes(a: &Args) -> Result<Arg> {
-    list(split_with_sizes(a.tensor(0)?, &a.int_list(1)?, a.int(2)?))
+    list(split_with_sizes(
+        a.tensor("self")?,
+        &a.int_list(1)?,
+        a.int("dim")?,
+    ))
 }
 fn k_tensor_split_sections(a: &Args) -> Result<Arg> {
-    list(tensor_split_sections(a.tensor(0)?, a.int(1)?, a.int(2)?))
+    list(tensor_split_sections(
+        a.tensor("self")?,
+        a.int("sections")?,
+        a.int("dim")?,
+    ))
 }
 fn k_tensor_split_indices(a: &Args) -> Result<Arg> {
     list(tensor_split_indices(
-        a.tensor(0)?,
-        &a.int_list(1)?,
-        a.int(2)?,
+        a.tensor("self")?,
+        &a.int_list("indices")?,
+        a.int("dim")?,
     ))
 }
 fn k_tensor_split_tensor(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
-    let spec = a.tensor(1)?;
+    let x = a.tensor("self")?;
+    let spec = a.tensor("tensor_indices_or_sections")?;
     if spec.dim() == 0 {
-        list(tensor_split_sections(x, spec.item()?.to_i64(), a.int(2)?))
+        list(tensor_split_sections(
+            x,
+            spec.item()?.to_i64(),
+            a.int("dim")?,
+        ))
     } else {
-        list(tensor_split_indices(x, &spec.to_vec::<i64>()?, a.int(2)?))
+        list(tensor_split_indices(
+            x,
+            &spec.to_vec::<i64>()?,
+            a.int("dim")?,
+        ))
     }
 }
 fn directional_split(a: &Args, dim: i64, min_dim: usize) -> Result<Arg> {
@@ -427,13 +447,13 @@ fn k_dsplit(a: &Args) -> Result<Arg> {
     directional_split(a, 2, 3)
 }
 fn k_unbind(a: &Args) -> Result<Arg> {
-    list(unbind(a.tensor(0)?, a.int(1)?))
+    list(unbind(a.tensor("self")?, a.int("dim")?))
 }
 fn k_repeat(a: &Args) -> Result<Arg> {
-    repeat(a.tensor(0)?, &a.int_list(1)?).map(Arg::Tensor)
+    repeat(a.tensor("self")?, &a.int_list("repeats")?).map(Arg::Tensor)
 }
 fn k_tile(a: &Args) -> Result<Arg> {
-    tile(a.tensor(0)?, &a.int_list(1)?).map(Arg::Tensor)
+    tile(a.tensor("self")?, &a.int_list("dims")?).map(Arg::Tensor)
 }
 
 /// Registers joining, splitting and tiling overloads.

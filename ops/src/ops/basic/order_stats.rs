@@ -61,13 +61,13 @@ fn select_rows(
 
 fn k_kthvalue(args: &Args) -> Result<Arg> {
     let op = args.op();
-    let t = args.tensor(0)?;
-    let k = args.int(1)?;
+    let t = args.tensor("self")?;
+    let k = args.int("k")?;
     select_rows(
         op,
         t,
-        args.int(2)?,
-        args.bool(3)?,
+        args.int("dim")?,
+        args.bool("keepdim")?,
         |row| match usize::try_from(k) {
             Ok(k) if k >= 1 && k <= row.len() => Ok(Some(k.saturating_sub(1))),
             _ => Err(OpError::invalid(
@@ -85,9 +85,9 @@ fn k_kthvalue(args: &Args) -> Result<Arg> {
 fn k_median_dim(args: &Args) -> Result<Arg> {
     select_rows(
         args.op(),
-        args.tensor(0)?,
-        args.int(1)?,
-        args.bool(2)?,
+        args.tensor("self")?,
+        args.int("dim")?,
+        args.bool("keepdim")?,
         |row| {
             if row.iter().any(|v| v.is_nan()) {
                 return Ok(None);
@@ -102,9 +102,9 @@ fn k_median_dim(args: &Args) -> Result<Arg> {
 fn k_nanmedian_dim(args: &Args) -> Result<Arg> {
     select_rows(
         args.op(),
-        args.tensor(0)?,
-        args.int(1)?,
-        args.bool(2)?,
+        args.tensor("self")?,
+        args.int("dim")?,
+        args.bool("keepdim")?,
         |row| {
             let n = row.iter().filter(|v| !v.is_nan()).count();
             if n == 0 {
@@ -116,7 +116,7 @@ fn k_nanmedian_dim(args: &Args) -> Result<Arg> {
 }
 
 fn k_nanmedian(args: &Args) -> Result<Arg> {
-    let t = args.tensor(0)?;
+    let t = args.tensor("self")?;
     let flat = t.reshape(&[-1])?;
     if flat.numel() == 0 {
         return Ok(Arg::Tensor(Tensor::full(

@@ -495,104 +495,144 @@ fn correction(a: &Args, i: usize) -> Result<f64> {
 }
 
 fn k_sum(a: &Args) -> Result<Arg> {
-    t(sum(a.tensor(0)?, None, false, a.opt_dtype(1)?))
+    t(sum(a.tensor("self")?, None, false, a.opt_dtype("dtype")?))
 }
 fn k_sum_dim(a: &Args) -> Result<Arg> {
     t(sum(
-        a.tensor(0)?,
-        a.opt_int_list(1)?.as_deref(),
-        a.bool(2)?,
-        a.opt_dtype(3)?,
+        a.tensor("self")?,
+        a.opt_int_list("dim")?.as_deref(),
+        a.bool("keepdim")?,
+        a.opt_dtype("dtype")?,
     ))
 }
 fn k_nansum(a: &Args) -> Result<Arg> {
     t(nansum(
-        a.tensor(0)?,
-        a.opt_int_list(1)?.as_deref(),
-        a.bool(2)?,
-        a.opt_dtype(3)?,
+        a.tensor("self")?,
+        a.opt_int_list("dim")?.as_deref(),
+        a.bool("keepdim")?,
+        a.opt_dtype("dtype")?,
     ))
 }
 fn k_mean(a: &Args) -> Result<Arg> {
-    t(mean(a.tensor(0)?, None, false, a.opt_dtype(1)?))
+    t(mean(a.tensor("self")?, None, false, a.opt_dtype("dtype")?))
 }
 fn k_mean_dim(a: &Args) -> Result<Arg> {
     t(mean(
-        a.tensor(0)?,
-        a.opt_int_list(1)?.as_deref(),
-        a.bool(2)?,
-        a.opt_dtype(3)?,
+        a.tensor("self")?,
+        a.opt_int_list("dim")?.as_deref(),
+        a.bool("keepdim")?,
+        a.opt_dtype("dtype")?,
     ))
 }
 fn k_prod(a: &Args) -> Result<Arg> {
-    t(prod(a.tensor(0)?, None, false, a.opt_dtype(1)?))
+    t(prod(a.tensor("self")?, None, false, a.opt_dtype("dtype")?))
 }
 fn k_prod_dim(a: &Args) -> Result<Arg> {
     t(prod(
-        a.tensor(0)?,
-        Some(&[a.int(1)?]),
-        a.bool(2)?,
-        a.opt_dtype(3)?,
+        a.tensor("self")?,
+        Some(&[a.int("dim")?]),
+        a.bool("keepdim")?,
+        a.opt_dtype("dtype")?,
     ))
 }
 fn k_max(a: &Args) -> Result<Arg> {
-    t(max_all(a.tensor(0)?, true))
+    t(max_all(a.tensor("self")?, true))
 }
 fn k_min(a: &Args) -> Result<Arg> {
-    t(max_all(a.tensor(0)?, false))
+    t(max_all(a.tensor("self")?, false))
 }
 fn k_max_dim(a: &Args) -> Result<Arg> {
-    pair(max_dim(a.tensor(0)?, a.int(1)?, a.bool(2)?, true))
+    pair(max_dim(
+        a.tensor("self")?,
+        a.int("dim")?,
+        a.bool("keepdim")?,
+        true,
+    ))
 }
 fn k_min_dim(a: &Args) -> Result<Arg> {
-    pair(max_dim(a.tensor(0)?, a.int(1)?, a.bool(2)?, false))
+    pair(max_dim(
+        a.tensor("self")?,
+        a.int("dim")?,
+        a.bool("keepdim")?,
+        false,
+    ))
 }
 fn k_amax(a: &Args) -> Result<Arg> {
-    t(amax(a.tensor(0)?, &a.int_list(1)?, a.bool(2)?, true))
+    t(amax(
+        a.tensor("self")?,
+        &a.int_list("dim")?,
+        a.bool("keepdim")?,
+        true,
+    ))
 }
 fn k_amin(a: &Args) -> Result<Arg> {
-    t(amax(a.tensor(0)?, &a.int_list(1)?, a.bool(2)?, false))
+    t(amax(
+        a.tensor("self")?,
+        &a.int_list("dim")?,
+        a.bool("keepdim")?,
+        false,
+    ))
 }
 fn k_aminmax(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
-    let dims: Vec<i64> = a.opt_int(1)?.into_iter().collect();
-    let keep = a.bool(2)?;
+    let x = a.tensor("self")?;
+    let dims: Vec<i64> = a.opt_int("dim")?.into_iter().collect();
+    let keep = a.bool("keepdim")?;
     Ok(Arg::from((
         amax(x, &dims, keep, false)?,
         amax(x, &dims, keep, true)?,
     )))
 }
 fn k_argmax(a: &Args) -> Result<Arg> {
-    t(argmax(a.tensor(0)?, a.opt_int(1)?, a.bool(2)?, true))
+    t(argmax(
+        a.tensor("self")?,
+        a.opt_int("dim")?,
+        a.bool("keepdim")?,
+        true,
+    ))
 }
 fn k_argmin(a: &Args) -> Result<Arg> {
-    t(argmax(a.tensor(0)?, a.opt_int(1)?, a.bool(2)?, false))
+    t(argmax(
+        a.tensor("self")?,
+        a.opt_int("dim")?,
+        a.bool("keepdim")?,
+        false,
+    ))
 }
 fn k_all(a: &Args) -> Result<Arg> {
-    t(all_any(a.tensor(0)?, None, false, true))
+    t(all_any(a.tensor("self")?, None, false, true))
 }
 fn k_any(a: &Args) -> Result<Arg> {
-    t(all_any(a.tensor(0)?, None, false, false))
+    t(all_any(a.tensor("self")?, None, false, false))
 }
 fn k_all_dim(a: &Args) -> Result<Arg> {
-    t(all_any(a.tensor(0)?, Some(&[a.int(1)?]), a.bool(2)?, true))
+    t(all_any(
+        a.tensor("self")?,
+        Some(&[a.int("dim")?]),
+        a.bool("keepdim")?,
+        true,
+    ))
 }
 fn k_any_dim(a: &Args) -> Result<Arg> {
-    t(all_any(a.tensor(0)?, Some(&[a.int(1)?]), a.bool(2)?, false))
+    t(all_any(
+        a.tensor("self")?,
+        Some(&[a.int("dim")?]),
+        a.bool("keepdim")?,
+        false,
+    ))
 }
 fn k_all_dims(a: &Args) -> Result<Arg> {
     t(all_any(
-        a.tensor(0)?,
-        a.opt_int_list(1)?.as_deref(),
-        a.bool(2)?,
+        a.tensor("self")?,
+        a.opt_int_list("dim")?.as_deref(),
+        a.bool("keepdim")?,
         true,
     ))
 }
 fn k_any_dims(a: &Args) -> Result<Arg> {
     t(all_any(
-        a.tensor(0)?,
-        a.opt_int_list(1)?.as_deref(),
-        a.bool(2)?,
+        a.tensor("self")?,
+        a.opt_int_list("dim")?.as_deref(),
+        a.bool("keepdim")?,
         false,
     ))
 }
@@ -600,160 +640,182 @@ fn unbiased(a: &Args, i: usize) -> Result<f64> {
     Ok(if a.bool(i)? { 1.0 } else { 0.0 })
 }
 fn k_var(a: &Args) -> Result<Arg> {
-    t(var_mean(a.tensor(0)?, None, unbiased(a, 1)?, false, false).map(|p| p.0))
+    t(var_mean(a.tensor("self")?, None, unbiased(a, 1)?, false, false).map(|p| p.0))
 }
 fn k_std(a: &Args) -> Result<Arg> {
-    t(var_mean(a.tensor(0)?, None, unbiased(a, 1)?, false, true).map(|p| p.0))
+    t(var_mean(a.tensor("self")?, None, unbiased(a, 1)?, false, true).map(|p| p.0))
 }
 fn k_var_dim(a: &Args) -> Result<Arg> {
     t(var_mean(
-        a.tensor(0)?,
-        a.opt_int_list(1)?.as_deref(),
+        a.tensor("self")?,
+        a.opt_int_list("dim")?.as_deref(),
         unbiased(a, 2)?,
-        a.bool(3)?,
+        a.bool("keepdim")?,
         false,
     )
     .map(|p| p.0))
 }
 fn k_std_dim(a: &Args) -> Result<Arg> {
     t(var_mean(
-        a.tensor(0)?,
-        a.opt_int_list(1)?.as_deref(),
+        a.tensor("self")?,
+        a.opt_int_list("dim")?.as_deref(),
         unbiased(a, 2)?,
-        a.bool(3)?,
+        a.bool("keepdim")?,
         true,
     )
     .map(|p| p.0))
 }
 fn k_var_corr(a: &Args) -> Result<Arg> {
     t(var_mean(
-        a.tensor(0)?,
-        a.opt_int_list(1)?.as_deref(),
+        a.tensor("self")?,
+        a.opt_int_list("dim")?.as_deref(),
         correction(a, 2)?,
-        a.bool(3)?,
+        a.bool("keepdim")?,
         false,
     )
     .map(|p| p.0))
 }
 fn k_std_corr(a: &Args) -> Result<Arg> {
     t(var_mean(
-        a.tensor(0)?,
-        a.opt_int_list(1)?.as_deref(),
+        a.tensor("self")?,
+        a.opt_int_list("dim")?.as_deref(),
         correction(a, 2)?,
-        a.bool(3)?,
+        a.bool("keepdim")?,
         true,
     )
     .map(|p| p.0))
 }
 fn k_var_mean(a: &Args) -> Result<Arg> {
-    pair(var_mean(a.tensor(0)?, None, unbiased(a, 1)?, false, false))
+    pair(var_mean(
+        a.tensor("self")?,
+        None,
+        unbiased(a, 1)?,
+        false,
+        false,
+    ))
 }
 fn k_std_mean(a: &Args) -> Result<Arg> {
-    pair(var_mean(a.tensor(0)?, None, unbiased(a, 1)?, false, true))
+    pair(var_mean(
+        a.tensor("self")?,
+        None,
+        unbiased(a, 1)?,
+        false,
+        true,
+    ))
 }
 fn k_var_mean_dim(a: &Args) -> Result<Arg> {
     pair(var_mean(
-        a.tensor(0)?,
-        a.opt_int_list(1)?.as_deref(),
+        a.tensor("self")?,
+        a.opt_int_list("dim")?.as_deref(),
         unbiased(a, 2)?,
-        a.bool(3)?,
+        a.bool("keepdim")?,
         false,
     ))
 }
 fn k_std_mean_dim(a: &Args) -> Result<Arg> {
     pair(var_mean(
-        a.tensor(0)?,
-        a.opt_int_list(1)?.as_deref(),
+        a.tensor("self")?,
+        a.opt_int_list("dim")?.as_deref(),
         unbiased(a, 2)?,
-        a.bool(3)?,
+        a.bool("keepdim")?,
         true,
     ))
 }
 fn k_var_mean_corr(a: &Args) -> Result<Arg> {
     pair(var_mean(
-        a.tensor(0)?,
-        a.opt_int_list(1)?.as_deref(),
+        a.tensor("self")?,
+        a.opt_int_list("dim")?.as_deref(),
         correction(a, 2)?,
-        a.bool(3)?,
+        a.bool("keepdim")?,
         false,
     ))
 }
 fn k_std_mean_corr(a: &Args) -> Result<Arg> {
     pair(var_mean(
-        a.tensor(0)?,
-        a.opt_int_list(1)?.as_deref(),
+        a.tensor("self")?,
+        a.opt_int_list("dim")?.as_deref(),
         correction(a, 2)?,
-        a.bool(3)?,
+        a.bool("keepdim")?,
         true,
     ))
 }
 fn k_logsumexp(a: &Args) -> Result<Arg> {
-    t(logsumexp(a.tensor(0)?, &a.int_list(1)?, a.bool(2)?))
+    t(logsumexp(
+        a.tensor("self")?,
+        &a.int_list("dim")?,
+        a.bool("keepdim")?,
+    ))
 }
 fn k_vector_norm(a: &Args) -> Result<Arg> {
     t(vector_norm(
-        a.tensor(0)?,
-        a.scalar(1)?.to_f64(),
-        a.opt_int_list(2)?.as_deref(),
-        a.bool(3)?,
-        a.opt_dtype(4)?,
+        a.tensor("self")?,
+        a.scalar("ord")?.to_f64(),
+        a.opt_int_list("dim")?.as_deref(),
+        a.bool("keepdim")?,
+        a.opt_dtype("dtype")?,
     ))
 }
 fn norm_p(a: &Args, i: usize) -> Result<f64> {
     Ok(a.opt_scalar(i)?.map_or(2.0, Scalar::to_f64))
 }
 fn k_norm_scalar(a: &Args) -> Result<Arg> {
-    t(vector_norm(a.tensor(0)?, norm_p(a, 1)?, None, false, None))
+    t(vector_norm(
+        a.tensor("self")?,
+        norm_p(a, 1)?,
+        None,
+        false,
+        None,
+    ))
 }
 fn k_norm_dim(a: &Args) -> Result<Arg> {
     t(vector_norm(
-        a.tensor(0)?,
+        a.tensor("self")?,
         norm_p(a, 1)?,
-        Some(&a.int_list(2)?),
-        a.bool(3)?,
+        Some(&a.int_list("dim")?),
+        a.bool("keepdim")?,
         None,
     ))
 }
 fn k_norm_dim_dtype(a: &Args) -> Result<Arg> {
     t(vector_norm(
-        a.tensor(0)?,
+        a.tensor("self")?,
         norm_p(a, 1)?,
-        Some(&a.int_list(2)?),
-        a.bool(3)?,
-        Some(a.dtype(4)?),
+        Some(&a.int_list("dim")?),
+        a.bool("keepdim")?,
+        Some(a.dtype("dtype")?),
     ))
 }
 fn k_norm_dtype(a: &Args) -> Result<Arg> {
     t(vector_norm(
-        a.tensor(0)?,
+        a.tensor("self")?,
         norm_p(a, 1)?,
         None,
         false,
-        Some(a.dtype(2)?),
+        Some(a.dtype("dtype")?),
     ))
 }
 fn k_frobenius(a: &Args) -> Result<Arg> {
     t(vector_norm(
-        a.tensor(0)?,
+        a.tensor("self")?,
         2.0,
-        Some(&a.int_list(1)?),
-        a.bool(2)?,
+        Some(&a.int_list("dim")?),
+        a.bool("keepdim")?,
         None,
     ))
 }
 fn k_dist(a: &Args) -> Result<Arg> {
-    let d = super::binary::sub(a.tensor(0)?, a.tensor(1)?, Scalar::Int(1))?;
-    t(vector_norm(&d, a.scalar(2)?.to_f64(), None, false, None))
+    let d = super::binary::sub(a.tensor("self")?, a.tensor("other")?, Scalar::Int(1))?;
+    t(vector_norm(&d, a.scalar("p")?.to_f64(), None, false, None))
 }
 fn k_count_nonzero(a: &Args) -> Result<Arg> {
-    let dims: Option<Vec<i64>> = a.opt_int(1)?.map(|d| vec![d]);
-    t(count_nonzero(a.tensor(0)?, dims.as_deref()))
+    let dims: Option<Vec<i64>> = a.opt_int("dim")?.map(|d| vec![d]);
+    t(count_nonzero(a.tensor("self")?, dims.as_deref()))
 }
 fn k_count_nonzero_dims(a: &Args) -> Result<Arg> {
-    t(count_nonzero(a.tensor(0)?, Some(&a.int_list(1)?)))
+    t(count_nonzero(a.tensor("self")?, Some(&a.int_list("dim")?)))
 }
 fn k_median(a: &Args) -> Result<Arg> {
-    t(median_all(a.tensor(0)?))
+    t(median_all(a.tensor("self")?))
 }
 
 /// Registers the reduction overloads.

@@ -11,8 +11,8 @@ use crate::tensor::Tensor;
 /// xor for bool) along `dim`, after concatenating `prepend` and `append`.
 fn k_diff(args: &Args) -> Result<Arg> {
     let op = args.op();
-    let t = args.tensor(0)?;
-    let n = args.int(1)?;
+    let t = args.tensor("self")?;
+    let n = args.int("n")?;
     if n < 0 {
         return Err(OpError::invalid(
             op,
@@ -25,13 +25,13 @@ fn k_diff(args: &Args) -> Result<Arg> {
             "diff expects input to be at least one-dimensional",
         ));
     }
-    let dim = args.int(2)?;
+    let dim = args.int("dim")?;
     let mut parts = Vec::new();
-    if let Some(p) = args.opt_tensor(3)? {
+    if let Some(p) = args.opt_tensor("prepend")? {
         parts.push(p.clone());
     }
     parts.push(t.clone());
-    if let Some(a) = args.opt_tensor(4)? {
+    if let Some(a) = args.opt_tensor("append")? {
         parts.push(a.clone());
     }
     let joined = if parts.len() == 1 {
@@ -82,14 +82,14 @@ fn log_add_exp(a: f64, b: f64) -> f64 {
 /// `logcumsumexp(self, dim)`: running `log(sum(exp(x)))`, computed stably.
 fn k_logcumsumexp(args: &Args) -> Result<Arg> {
     let op = args.op();
-    let t = args.tensor(0)?;
+    let t = args.tensor("self")?;
     if !t.dtype().is_float() {
         return Err(OpError::invalid(
             op,
             format!("expected a floating tensor, got {}", t.dtype()),
         ));
     }
-    let lanes = Lanes::<f64>::new(op, t, args.int(1)?)?;
+    let lanes = Lanes::<f64>::new(op, t, args.int("dim")?)?;
     let mut values = crate::alloc::try_with_capacity(op, lanes.values.len())?;
     for row in lanes.chunks() {
         let mut acc = f64::NEG_INFINITY;
@@ -137,9 +137,9 @@ fn cross_impl(op: &str, a: &Tensor, b: &Tensor, dim: Option<i64>) -> Result<Tens
 fn k_cross(args: &Args) -> Result<Arg> {
     cross_impl(
         args.op(),
-        args.tensor(0)?,
-        args.tensor(1)?,
-        args.opt_int(2)?,
+        args.tensor("self")?,
+        args.tensor("other")?,
+        args.opt_int("dim")?,
     )
     .map(Arg::Tensor)
 }
@@ -147,9 +147,9 @@ fn k_cross(args: &Args) -> Result<Arg> {
 fn k_linalg_cross(args: &Args) -> Result<Arg> {
     cross_impl(
         args.op(),
-        args.tensor(0)?,
-        args.tensor(1)?,
-        Some(args.int(2)?),
+        args.tensor("self")?,
+        args.tensor("other")?,
+        Some(args.int("dim")?),
     )
     .map(Arg::Tensor)
 }

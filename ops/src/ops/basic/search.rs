@@ -124,29 +124,29 @@ fn side_right(op: &str, right: bool, side: Option<&str>) -> Result<bool> {
 
 fn k_searchsorted(args: &Args) -> Result<Arg> {
     let op = args.op();
-    let right = side_right(op, args.bool(3)?, args.opt_str(4)?)?;
+    let right = side_right(op, args.bool("right")?, args.opt_str("side")?)?;
     search(
         op,
-        args.tensor(0)?,
-        args.tensor(1)?,
-        args.bool(2)?,
+        args.tensor("sorted_sequence")?,
+        args.tensor("self")?,
+        args.bool("out_int32")?,
         right,
-        args.opt_tensor(5)?,
+        args.opt_tensor("sorter")?,
     )
     .map(Arg::Tensor)
 }
 
 fn k_searchsorted_scalar(args: &Args) -> Result<Arg> {
     let op = args.op();
-    let right = side_right(op, args.bool(3)?, args.opt_str(4)?)?;
-    let v = Tensor::scalar(args.scalar(1)?.to_f64());
+    let right = side_right(op, args.bool("right")?, args.opt_str("side")?)?;
+    let v = Tensor::scalar(args.scalar("self")?.to_f64());
     search(
         op,
-        args.tensor(0)?,
+        args.tensor("sorted_sequence")?,
         &v,
-        args.bool(2)?,
+        args.bool("out_int32")?,
         right,
-        args.opt_tensor(5)?,
+        args.opt_tensor("sorter")?,
     )
     .map(Arg::Tensor)
 }
@@ -173,36 +173,43 @@ fn bucketize(
 fn k_bucketize(args: &Args) -> Result<Arg> {
     bucketize(
         args.op(),
-        args.tensor(0)?,
-        args.tensor(1)?,
-        args.bool(2)?,
-        args.bool(3)?,
+        args.tensor("self")?,
+        args.tensor("boundaries")?,
+        args.bool("out_int32")?,
+        args.bool("right")?,
     )
     .map(Arg::Tensor)
 }
 
 fn k_bucketize_scalar(args: &Args) -> Result<Arg> {
-    let v = Tensor::scalar(args.scalar(0)?.to_f64());
-    bucketize(args.op(), &v, args.tensor(1)?, args.bool(2)?, args.bool(3)?).map(Arg::Tensor)
+    let v = Tensor::scalar(args.scalar("self")?.to_f64());
+    bucketize(
+        args.op(),
+        &v,
+        args.tensor("boundaries")?,
+        args.bool("out_int32")?,
+        args.bool("right")?,
+    )
+    .map(Arg::Tensor)
 }
 
 /// `histc(self, bins=100, min=0, max=0)`: equal-width bins over `[min, max]` (the data's range
 /// when both are 0), values outside ignored, the last bin closed.
 fn k_histc(args: &Args) -> Result<Arg> {
     let op = args.op();
-    let t = args.tensor(0)?;
+    let t = args.tensor("self")?;
     if !t.dtype().is_float() {
         return Err(OpError::invalid(
             op,
             format!("histc is not implemented for {}", t.dtype()),
         ));
     }
-    let bins = usize::try_from(args.int(1)?)
+    let bins = usize::try_from(args.int("bins")?)
         .ok()
         .filter(|&b| b > 0)
         .ok_or_else(|| OpError::invalid(op, "bins must be > 0"))?;
     let data = t.to_vec::<f64>()?;
-    let (mut lo, mut hi) = (args.scalar(2)?.to_f64(), args.scalar(3)?.to_f64());
+    let (mut lo, mut hi) = (args.scalar("min")?.to_f64(), args.scalar("max")?.to_f64());
     if lo == hi && !data.is_empty() {
         lo = data.iter().copied().fold(f64::INFINITY, f64::min);
         hi = data.iter().copied().fold(f64::NEG_INFINITY, f64::max);

@@ -535,100 +535,149 @@ fn t(r: Result<Tensor>) -> Result<Arg> {
     r.map(Arg::Tensor)
 }
 fn k_sort(a: &Args) -> Result<Arg> {
-    pair(sort(a.tensor(0)?, a.int(1)?, a.bool(2)?, false))
+    pair(sort(
+        a.tensor("self")?,
+        a.int("dim")?,
+        a.bool("descending")?,
+        false,
+    ))
 }
 fn k_sort_stable(a: &Args) -> Result<Arg> {
     pair(sort(
-        a.tensor(0)?,
-        a.int(2)?,
-        a.bool(3)?,
-        a.opt_bool(1)?.unwrap_or(false),
+        a.tensor("self")?,
+        a.int("dim")?,
+        a.bool("descending")?,
+        a.opt_bool("stable")?.unwrap_or(false),
     ))
 }
 fn k_argsort(a: &Args) -> Result<Arg> {
-    t(sort(a.tensor(0)?, a.int(1)?, a.bool(2)?, false).map(|p| p.1))
+    t(sort(
+        a.tensor("self")?,
+        a.int("dim")?,
+        a.bool("descending")?,
+        false,
+    )
+    .map(|p| p.1))
 }
 fn k_argsort_stable(a: &Args) -> Result<Arg> {
-    t(sort(a.tensor(0)?, a.int(2)?, a.bool(3)?, a.bool(1)?).map(|p| p.1))
+    t(sort(
+        a.tensor("self")?,
+        a.int("dim")?,
+        a.bool("descending")?,
+        a.bool("stable")?,
+    )
+    .map(|p| p.1))
 }
 fn k_msort(a: &Args) -> Result<Arg> {
-    t(sort(a.tensor(0)?, 0, false, false).map(|p| p.0))
+    t(sort(a.tensor("self")?, 0, false, false).map(|p| p.0))
 }
 fn k_topk(a: &Args) -> Result<Arg> {
     pair(topk(
-        a.tensor(0)?,
-        a.int(1)?,
-        a.int(2)?,
-        a.bool(3)?,
-        a.bool(4)?,
+        a.tensor("self")?,
+        a.int("k")?,
+        a.int("dim")?,
+        a.bool("largest")?,
+        a.bool("sorted")?,
     ))
 }
 fn k_cumsum(a: &Args) -> Result<Arg> {
-    t(cumulative(a.tensor(0)?, a.int(1)?, a.opt_dtype(2)?, false))
+    t(cumulative(
+        a.tensor("self")?,
+        a.int("dim")?,
+        a.opt_dtype("dtype")?,
+        false,
+    ))
 }
 fn k_cumprod(a: &Args) -> Result<Arg> {
-    t(cumulative(a.tensor(0)?, a.int(1)?, a.opt_dtype(2)?, true))
+    t(cumulative(
+        a.tensor("self")?,
+        a.int("dim")?,
+        a.opt_dtype("dtype")?,
+        true,
+    ))
 }
 fn k_cumsum_(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
+    let x = a.tensor("self")?;
     let r = cumulative(
         x,
-        a.int(1)?,
-        Some(a.opt_dtype(2)?.unwrap_or(x.dtype())),
+        a.int("dim")?,
+        Some(a.opt_dtype("dtype")?.unwrap_or(x.dtype())),
         false,
     )?;
     write_inplace(a.op(), x, &r).map(Arg::Tensor)
 }
 fn k_cummax(a: &Args) -> Result<Arg> {
-    pair(cum_extreme(a.tensor(0)?, a.int(1)?, true))
+    pair(cum_extreme(a.tensor("self")?, a.int("dim")?, true))
 }
 fn k_cummin(a: &Args) -> Result<Arg> {
-    pair(cum_extreme(a.tensor(0)?, a.int(1)?, false))
+    pair(cum_extreme(a.tensor("self")?, a.int("dim")?, false))
 }
 fn k_tril(a: &Args) -> Result<Arg> {
-    t(triangle(a.tensor(0)?, a.int(1)?, false))
+    t(triangle(a.tensor("self")?, a.int("diagonal")?, false))
 }
 fn k_triu(a: &Args) -> Result<Arg> {
-    t(triangle(a.tensor(0)?, a.int(1)?, true))
+    t(triangle(a.tensor("self")?, a.int("diagonal")?, true))
 }
 fn k_tril_(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
-    write_inplace(a.op(), x, &triangle(x, a.int(1)?, false)?).map(Arg::Tensor)
+    let x = a.tensor("self")?;
+    write_inplace(a.op(), x, &triangle(x, a.int("diagonal")?, false)?).map(Arg::Tensor)
 }
 fn k_triu_(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
-    write_inplace(a.op(), x, &triangle(x, a.int(1)?, true)?).map(Arg::Tensor)
+    let x = a.tensor("self")?;
+    write_inplace(a.op(), x, &triangle(x, a.int("diagonal")?, true)?).map(Arg::Tensor)
 }
 fn k_flip(a: &Args) -> Result<Arg> {
-    t(flip(a.tensor(0)?, &a.int_list(1)?))
+    t(flip(a.tensor("self")?, &a.int_list("dims")?))
 }
 fn k_fliplr(a: &Args) -> Result<Arg> {
-    t(flip(a.tensor(0)?, &[1]))
+    t(flip(a.tensor("self")?, &[1]))
 }
 fn k_flipud(a: &Args) -> Result<Arg> {
-    t(flip(a.tensor(0)?, &[0]))
+    t(flip(a.tensor("self")?, &[0]))
 }
 fn k_roll(a: &Args) -> Result<Arg> {
-    t(roll(a.tensor(0)?, &a.int_list(1)?, &a.int_list(2)?))
+    t(roll(
+        a.tensor("self")?,
+        &a.int_list("shifts")?,
+        &a.int_list("dims")?,
+    ))
 }
 fn k_repeat_interleave_tensor(a: &Args) -> Result<Arg> {
-    t(repeat_index(&a.tensor(0)?.to_vec::<i64>()?))
+    t(repeat_index(&a.tensor("repeats")?.to_vec::<i64>()?))
 }
 fn k_repeat_interleave_self_tensor(a: &Args) -> Result<Arg> {
-    t(repeat_interleave(a.tensor(0)?, a.tensor(1)?, a.opt_int(2)?))
+    t(repeat_interleave(
+        a.tensor("self")?,
+        a.tensor("repeats")?,
+        a.opt_int("dim")?,
+    ))
 }
 fn k_repeat_interleave_self_int(a: &Args) -> Result<Arg> {
-    let reps = Tensor::from_vec(vec![a.int(1)?], &[1])?;
-    t(repeat_interleave(a.tensor(0)?, &reps, a.opt_int(2)?))
+    let reps = Tensor::from_vec(vec![a.int("repeats")?], &[1])?;
+    t(repeat_interleave(
+        a.tensor("self")?,
+        &reps,
+        a.opt_int("dim")?,
+    ))
 }
 fn k_unfold(a: &Args) -> Result<Arg> {
-    t(unfold(a.tensor(0)?, a.int(1)?, a.int(2)?, a.int(3)?))
+    t(unfold(
+        a.tensor("self")?,
+        a.int("dimension")?,
+        a.int("size")?,
+        a.int("step")?,
+    ))
 }
 fn k_diagonal(a: &Args) -> Result<Arg> {
-    t(diagonal(a.tensor(0)?, a.int(1)?, a.int(2)?, a.int(3)?))
+    t(diagonal(
+        a.tensor("self")?,
+        a.int("offset")?,
+        a.int("dim1")?,
+        a.int("dim2")?,
+    ))
 }
 fn k_diag(a: &Args) -> Result<Arg> {
-    t(diag(a.tensor(0)?, a.int(1)?))
+    t(diag(a.tensor("self")?, a.int("diagonal")?))
 }
 
 /// Registers the ordering and rearranging overloads.

@@ -220,92 +220,114 @@ fn tensor_arg(t: Result<Tensor>) -> Result<Arg> {
 }
 
 fn k_view(a: &Args) -> Result<Arg> {
-    tensor_arg(a.tensor(0)?.view(&a.int_list(1)?))
+    tensor_arg(a.tensor("self")?.view(&a.int_list("size")?))
 }
 fn k_reshape(a: &Args) -> Result<Arg> {
-    tensor_arg(a.tensor(0)?.reshape(&a.int_list(1)?))
+    tensor_arg(a.tensor("self")?.reshape(&a.int_list(1)?))
 }
 fn k_view_as(a: &Args) -> Result<Arg> {
-    tensor_arg(a.tensor(0)?.view(&dims_i64(a.tensor(1)?.shape())))
+    tensor_arg(
+        a.tensor("self")?
+            .view(&dims_i64(a.tensor("other")?.shape())),
+    )
 }
 fn k_reshape_as(a: &Args) -> Result<Arg> {
-    tensor_arg(a.tensor(0)?.reshape(&dims_i64(a.tensor(1)?.shape())))
+    tensor_arg(
+        a.tensor("self")?
+            .reshape(&dims_i64(a.tensor("other")?.shape())),
+    )
 }
 fn k_view_dtype(a: &Args) -> Result<Arg> {
-    tensor_arg(view_dtype(a.tensor(0)?, a.dtype(1)?))
+    tensor_arg(view_dtype(a.tensor("self")?, a.dtype("dtype")?))
 }
 fn k_flatten(a: &Args) -> Result<Arg> {
-    tensor_arg(a.tensor(0)?.flatten(a.int(1)?, a.int(2)?))
+    tensor_arg(
+        a.tensor("self")?
+            .flatten(a.int("start_dim")?, a.int("end_dim")?),
+    )
 }
 fn k_ravel(a: &Args) -> Result<Arg> {
-    tensor_arg(a.tensor(0)?.reshape(&[-1]))
+    tensor_arg(a.tensor("self")?.reshape(&[-1]))
 }
 fn k_unflatten(a: &Args) -> Result<Arg> {
-    tensor_arg(unflatten(a.tensor(0)?, a.int(1)?, &a.int_list(2)?))
+    tensor_arg(unflatten(
+        a.tensor("self")?,
+        a.int("dim")?,
+        &a.int_list("sizes")?,
+    ))
 }
 fn k_permute(a: &Args) -> Result<Arg> {
-    tensor_arg(a.tensor(0)?.permute(&a.int_list(1)?))
+    tensor_arg(a.tensor("self")?.permute(&a.int_list("dims")?))
 }
 fn k_transpose(a: &Args) -> Result<Arg> {
-    tensor_arg(a.tensor(0)?.transpose(a.int(1)?, a.int(2)?))
+    tensor_arg(a.tensor("self")?.transpose(a.int(1)?, a.int(2)?))
 }
 fn k_t(a: &Args) -> Result<Arg> {
-    tensor_arg(t(a.tensor(0)?))
+    tensor_arg(t(a.tensor("self")?))
 }
 fn k_numpy_t(a: &Args) -> Result<Arg> {
-    tensor_arg(reverse_dims(a.tensor(0)?))
+    tensor_arg(reverse_dims(a.tensor("self")?))
 }
 fn k_movedim(a: &Args) -> Result<Arg> {
-    tensor_arg(movedim(a.tensor(0)?, a.int(1)?, a.int(2)?))
+    tensor_arg(movedim(
+        a.tensor("self")?,
+        a.int("source")?,
+        a.int("destination")?,
+    ))
 }
 fn k_squeeze(a: &Args) -> Result<Arg> {
-    Ok(Arg::Tensor(a.tensor(0)?.squeeze_all()))
+    Ok(Arg::Tensor(a.tensor("self")?.squeeze_all()))
 }
 fn k_squeeze_dim(a: &Args) -> Result<Arg> {
-    tensor_arg(a.tensor(0)?.squeeze_dim(a.int(1)?))
+    tensor_arg(a.tensor("self")?.squeeze_dim(a.int("dim")?))
 }
 fn k_squeeze_dims(a: &Args) -> Result<Arg> {
-    tensor_arg(squeeze_dims(a.tensor(0)?, &a.int_list(1)?))
+    tensor_arg(squeeze_dims(a.tensor("self")?, &a.int_list("dim")?))
 }
 fn k_unsqueeze(a: &Args) -> Result<Arg> {
-    tensor_arg(a.tensor(0)?.unsqueeze(a.int(1)?))
+    tensor_arg(a.tensor("self")?.unsqueeze(a.int("dim")?))
 }
 fn k_expand(a: &Args) -> Result<Arg> {
-    tensor_arg(a.tensor(0)?.expand(&a.int_list(1)?))
+    tensor_arg(a.tensor("self")?.expand(&a.int_list("size")?))
 }
 fn k_expand_as(a: &Args) -> Result<Arg> {
-    tensor_arg(a.tensor(0)?.expand(&dims_i64(a.tensor(1)?.shape())))
-}
-fn k_broadcast_to(a: &Args) -> Result<Arg> {
-    tensor_arg(a.tensor(0)?.expand(&a.int_list(1)?))
+    tensor_arg(
+        a.tensor("self")?
+            .expand(&dims_i64(a.tensor("other")?.shape())),
+    )
 }
 fn k_slice(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
+    let x = a.tensor("self")?;
     if x.dim() == 0 {
         return Err(OpError::invalid(
             "aten::slice",
             "slice() cannot be applied to a 0-dim tensor.",
         ));
     }
-    tensor_arg(x.slice(a.int(1)?, a.opt_int(2)?, a.opt_int(3)?, a.int(4)?))
+    tensor_arg(x.slice(
+        a.int("dim")?,
+        a.opt_int("start")?,
+        a.opt_int("end")?,
+        a.int("step")?,
+    ))
 }
 fn k_select(a: &Args) -> Result<Arg> {
-    tensor_arg(a.tensor(0)?.select(a.int(1)?, a.int(2)?))
+    tensor_arg(a.tensor("self")?.select(a.int("dim")?, a.int("index")?))
 }
 fn k_narrow(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
-    let start = match a.get(2)? {
+    let x = a.tensor("self")?;
+    let start = match a.get("start")? {
         Arg::Tensor(s) => s.item()?.to_i64(),
-        _ => a.int(2)?,
+        _ => a.int("start")?,
     };
-    let dim = a.int(1)?;
+    let dim = a.int("dim")?;
     let size = x.size(dim)? as i64;
     let start = if start < 0 {
         start.saturating_add(size)
     } else {
         start
     };
-    let length = a.int(3)?;
+    let length = a.int("length")?;
     if start < 0 || length < 0 {
         return Err(OpError::invalid(
             "aten::narrow",
@@ -316,60 +338,60 @@ fn k_narrow(a: &Args) -> Result<Arg> {
 }
 fn k_as_strided(a: &Args) -> Result<Arg> {
     tensor_arg(as_strided(
-        a.tensor(0)?,
-        &a.int_list(1)?,
-        &a.int_list(2)?,
-        a.opt_int(3)?,
+        a.tensor("self")?,
+        &a.int_list("size")?,
+        &a.int_list("stride")?,
+        a.opt_int("storage_offset")?,
     ))
 }
 fn k_alias(a: &Args) -> Result<Arg> {
-    Ok(Arg::Tensor(a.tensor(0)?.clone()))
+    Ok(Arg::Tensor(a.tensor("self")?.clone()))
 }
 fn k_size(a: &Args) -> Result<Arg> {
-    Ok(ints(a.tensor(0)?.shape().iter().copied()))
+    Ok(ints(a.tensor("self")?.shape().iter().copied()))
 }
 fn k_size_int(a: &Args) -> Result<Arg> {
-    Ok(Arg::Int(a.tensor(0)?.size(a.int(1)?)? as i64))
+    Ok(Arg::Int(a.tensor("self")?.size(a.int("dim")?)? as i64))
 }
 fn k_stride(a: &Args) -> Result<Arg> {
-    Ok(ints(a.tensor(0)?.strides().iter().copied()))
+    Ok(ints(a.tensor("self")?.strides().iter().copied()))
 }
 fn k_stride_int(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
-    let d = wrap_dim("aten::stride", a.int(1)?, x.dim())?;
+    let x = a.tensor("self")?;
+    let d = wrap_dim("aten::stride", a.int("dim")?, x.dim())?;
     let s = x.strides().get(d).copied().unwrap_or(1);
     Ok(Arg::Int(s as i64))
 }
 fn k_dim(a: &Args) -> Result<Arg> {
-    Ok(Arg::Int(a.tensor(0)?.dim() as i64))
+    Ok(Arg::Int(a.tensor("self")?.dim() as i64))
 }
 fn k_numel(a: &Args) -> Result<Arg> {
-    Ok(Arg::Int(a.tensor(0)?.numel() as i64))
+    Ok(Arg::Int(a.tensor("self")?.numel() as i64))
 }
 fn k_len(a: &Args) -> Result<Arg> {
-    len(a.tensor(0)?).map(Arg::Int)
+    len(a.tensor("t")?).map(Arg::Int)
 }
 fn k_storage_offset(a: &Args) -> Result<Arg> {
-    Ok(Arg::Int(a.tensor(0)?.storage_offset() as i64))
+    Ok(Arg::Int(a.tensor("self")?.storage_offset() as i64))
 }
 fn k_element_size(a: &Args) -> Result<Arg> {
-    Ok(Arg::Int(a.tensor(0)?.dtype().size() as i64))
+    Ok(Arg::Int(a.tensor("self")?.dtype().size() as i64))
 }
 fn k_is_contiguous(a: &Args) -> Result<Arg> {
-    Ok(Arg::Bool(a.tensor(0)?.is_contiguous()))
+    Ok(Arg::Bool(a.tensor("self")?.is_contiguous()))
 }
 fn k_is_floating_point(a: &Args) -> Result<Arg> {
-    Ok(Arg::Bool(a.tensor(0)?.dtype().is_float()))
+    Ok(Arg::Bool(a.tensor("self")?.dtype().is_float()))
 }
 
 fn k_broadcast_tensors(a: &Args) -> Result<Arg> {
-    broadcast_tensors(&a.tensor_list(0)?).map(Arg::from)
+    broadcast_tensors(&a.tensor_list("tensors")?).map(Arg::from)
 }
 fn k_meshgrid(a: &Args) -> Result<Arg> {
-    meshgrid(&a.tensor_list(0)?, "ij").map(Arg::from)
+    meshgrid(&a.tensor_list("tensors")?, "ij").map(Arg::from)
 }
 fn k_meshgrid_indexing(a: &Args) -> Result<Arg> {
-    meshgrid(&a.tensor_list(0)?, a.str(1)?).map(Arg::from)
+    meshgrid(&a.tensor_list("tensors")?, a.str("indexing")?).map(Arg::from)
 }
 fn atleast_kernel(a: &Args, n: usize) -> Result<Arg> {
     match a.get(0)? {
@@ -392,7 +414,7 @@ fn k_atleast_3d(a: &Args) -> Result<Arg> {
     atleast_kernel(a, 3)
 }
 fn k_is_nonzero(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
+    let x = a.tensor("self")?;
     if x.numel() != 1 {
         return Err(OpError::invalid(
             a.op(),
@@ -429,7 +451,7 @@ pub fn register(reg: &mut Registry) {
         ("aten::unsqueeze", k_unsqueeze),
         ("aten::expand", k_expand),
         ("aten::expand_as", k_expand_as),
-        ("aten::broadcast_to", k_broadcast_to),
+        ("aten::broadcast_to", k_expand),
         ("aten::slice.Tensor", k_slice),
         ("aten::select.int", k_select),
         ("aten::narrow", k_narrow),

@@ -250,7 +250,7 @@ fn special_unary(a: &Args) -> Result<Tensor> {
 fn k_special_unary(a: &Args) -> Result<Arg> {
     let r = special_unary(a)?;
     if unary_name(a).ends_with('_') {
-        write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
+        write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
     } else {
         Ok(Arg::Tensor(r))
     }
@@ -279,8 +279,8 @@ fn k_polygamma(a: &Args) -> Result<Arg> {
 
 /// `logit(x, eps=None)`: `ln(z / (1 - z))` with `z` clamped to `[eps, 1 - eps]`.
 fn k_logit(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
-    let eps = a.opt_float(1)?;
+    let x = a.tensor("self")?;
+    let eps = a.opt_float("eps")?;
     let r = float_unary(a.op(), x, move |v| {
         // ATen's `x < lo ? lo : (x > hi ? hi : x)`: no panic for eps > 0.5 or NaN.
         let z = match eps {
@@ -348,7 +348,7 @@ fn k_float_binary(a: &Args) -> Result<Arg> {
     let f = binary_fn(a)?;
     let r = float_binary(a.op(), &operand(a, 0)?, &operand(a, 1)?, f)?;
     if unary_name(a).ends_with('_') {
-        write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
+        write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
     } else {
         Ok(Arg::Tensor(r))
     }
@@ -356,7 +356,7 @@ fn k_float_binary(a: &Args) -> Result<Arg> {
 
 /// `heaviside(x, values)`: 0 below zero, `values` at zero, 1 above; both of one dtype.
 fn k_heaviside(a: &Args) -> Result<Arg> {
-    let (x, values) = (a.tensor(0)?, a.tensor(1)?);
+    let (x, values) = (a.tensor("self")?, a.tensor("values")?);
     if x.dtype() != values.dtype() {
         return Err(OpError::invalid(
             a.op(),
@@ -398,7 +398,7 @@ fn k_gcd_lcm(a: &Args) -> Result<Arg> {
         T::from_f64(v as f64)
     }))?;
     if unary_name(a).ends_with('_') {
-        write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
+        write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
     } else {
         Ok(Arg::Tensor(r))
     }
@@ -410,7 +410,7 @@ fn k_float_power(a: &Args) -> Result<Arg> {
     let (tx, ty) = (x.to_tensor(DType::F64)?, y.to_tensor(DType::F64)?);
     let r = map2::<f64, f64, f64>(a.op(), &tx, &ty, f64::powf)?;
     if unary_name(a).ends_with('_') {
-        write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
+        write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
     } else {
         Ok(Arg::Tensor(r))
     }
@@ -422,7 +422,7 @@ fn k_ldexp(a: &Args) -> Result<Arg> {
         x * e.exp2()
     })?;
     if unary_name(a).ends_with('_') {
-        write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
+        write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
     } else {
         Ok(Arg::Tensor(r))
     }
@@ -430,11 +430,11 @@ fn k_ldexp(a: &Args) -> Result<Arg> {
 
 fn k_special_softmax(a: &Args) -> Result<Arg> {
     let log = a.op().contains("log_softmax");
-    softmax(a.tensor(0)?, a.int(1)?, a.opt_dtype(2)?, log).map(Arg::Tensor)
+    softmax(a.tensor("self")?, a.int("dim")?, a.opt_dtype("dtype")?, log).map(Arg::Tensor)
 }
 
 fn k_special_logsumexp(a: &Args) -> Result<Arg> {
-    logsumexp(a.tensor(0)?, &a.int_list(1)?, a.bool(2)?).map(Arg::Tensor)
+    logsumexp(a.tensor("self")?, &a.int_list("dim")?, a.bool("keepdim")?).map(Arg::Tensor)
 }
 
 /// Registers the special functions.

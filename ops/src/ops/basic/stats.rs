@@ -262,13 +262,19 @@ pub fn corrcoef(x: &Tensor) -> Result<Tensor> {
 }
 
 fn k_nanmean(a: &Args) -> Result<Arg> {
-    let dims = a.opt_int_list(1)?;
-    nanmean(a.tensor(0)?, dims.as_deref(), a.bool(2)?, a.opt_dtype(3)?).map(Arg::Tensor)
+    let dims = a.opt_int_list("dim")?;
+    nanmean(
+        a.tensor("self")?,
+        dims.as_deref(),
+        a.bool("keepdim")?,
+        a.opt_dtype("dtype")?,
+    )
+    .map(Arg::Tensor)
 }
 
 fn k_quantile(a: &Args) -> Result<Arg> {
     let ignore_nan = a.op().starts_with("aten::nanquantile");
-    let (qs, scalar) = match a.get(1)? {
+    let (qs, scalar) = match a.get("q")? {
         Arg::Tensor(q) => {
             if q.dim() > 1 {
                 return Err(OpError::invalid(
@@ -278,29 +284,29 @@ fn k_quantile(a: &Args) -> Result<Arg> {
             }
             (q.to_vec::<f64>()?, q.dim() == 0)
         }
-        _ => (vec![a.float(1)?], true),
+        _ => (vec![a.float("q")?], true),
     };
     quantile(
-        a.tensor(0)?,
+        a.tensor("self")?,
         &qs,
         scalar,
-        a.opt_int(2)?,
-        a.bool(3)?,
-        a.str(4)?,
+        a.opt_int("dim")?,
+        a.bool("keepdim")?,
+        a.str("interpolation")?,
         ignore_nan,
     )
     .map(Arg::Tensor)
 }
 
 fn k_cov(a: &Args) -> Result<Arg> {
-    if a.opt_tensor(2)?.is_some() || a.opt_tensor(3)?.is_some() {
+    if a.opt_tensor("fweights")?.is_some() || a.opt_tensor("aweights")?.is_some() {
         return Err(OpError::unsupported(a.op(), "fweights / aweights"));
     }
-    cov(a.tensor(0)?, a.int(1)?).map(Arg::Tensor)
+    cov(a.tensor("self")?, a.int("correction")?).map(Arg::Tensor)
 }
 
 fn k_corrcoef(a: &Args) -> Result<Arg> {
-    corrcoef(a.tensor(0)?).map(Arg::Tensor)
+    corrcoef(a.tensor("self")?).map(Arg::Tensor)
 }
 
 /// Registers the statistics ops.

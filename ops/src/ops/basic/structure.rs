@@ -439,34 +439,40 @@ pub fn vander(x: &Tensor, n: Option<i64>, increasing: bool) -> Result<Tensor> {
 }
 
 fn k_take(a: &Args) -> Result<Arg> {
-    take(a.tensor(0)?, a.tensor(1)?).map(Arg::Tensor)
+    take(a.tensor("self")?, a.tensor("index")?).map(Arg::Tensor)
 }
 fn k_vander(a: &Args) -> Result<Arg> {
-    vander(a.tensor(0)?, a.opt_int(1)?, a.bool(2)?).map(Arg::Tensor)
+    vander(a.tensor("x")?, a.opt_int("N")?, a.bool("increasing")?).map(Arg::Tensor)
 }
 
 fn k_rot90(a: &Args) -> Result<Arg> {
-    rot90(a.tensor(0)?, a.int(1)?, &a.int_list(2)?).map(Arg::Tensor)
+    rot90(a.tensor("self")?, a.int("k")?, &a.int_list("dims")?).map(Arg::Tensor)
 }
 fn k_kron(a: &Args) -> Result<Arg> {
-    kron(a.tensor(0)?, a.tensor(1)?).map(Arg::Tensor)
+    kron(a.tensor("self")?, a.tensor("other")?).map(Arg::Tensor)
 }
 fn k_take_along_dim(a: &Args) -> Result<Arg> {
-    take_along_dim(a.tensor(0)?, a.tensor(1)?, a.opt_int(2)?).map(Arg::Tensor)
+    take_along_dim(a.tensor("self")?, a.tensor("indices")?, a.opt_int("dim")?).map(Arg::Tensor)
 }
 fn k_triangle_indices(a: &Args) -> Result<Arg> {
     let upper = a.op().starts_with("aten::triu");
-    let dtype = a.opt_dtype(3)?.unwrap_or(DType::I64);
-    triangle_indices(a.int(0)?, a.int(1)?, a.int(2)?, upper, dtype).map(Arg::Tensor)
+    let dtype = a.opt_dtype("dtype")?.unwrap_or(DType::I64);
+    triangle_indices(a.int("row")?, a.int("col")?, a.int("offset")?, upper, dtype).map(Arg::Tensor)
 }
 fn k_cartesian_prod(a: &Args) -> Result<Arg> {
-    cartesian_prod(&a.tensor_list(0)?).map(Arg::Tensor)
+    cartesian_prod(&a.tensor_list("tensors")?).map(Arg::Tensor)
 }
 fn k_diag_embed(a: &Args) -> Result<Arg> {
-    diag_embed(a.tensor(0)?, a.int(1)?, a.int(2)?, a.int(3)?).map(Arg::Tensor)
+    diag_embed(
+        a.tensor("self")?,
+        a.int("offset")?,
+        a.int("dim1")?,
+        a.int("dim2")?,
+    )
+    .map(Arg::Tensor)
 }
 fn k_block_diag(a: &Args) -> Result<Arg> {
-    block_diag(&a.tensor_list(0)?).map(Arg::Tensor)
+    block_diag(&a.tensor_list("tensors")?).map(Arg::Tensor)
 }
 fn k_isin(a: &Args) -> Result<Arg> {
     let as_tensor = |i: usize| -> Result<Tensor> {
@@ -482,13 +488,18 @@ fn k_isin(a: &Args) -> Result<Arg> {
             }
         }
     };
-    isin(&as_tensor(0)?, &as_tensor(1)?, a.bool(3)?).map(Arg::Tensor)
+    isin(&as_tensor(0)?, &as_tensor(1)?, a.bool("invert")?).map(Arg::Tensor)
 }
 fn k_bincount(a: &Args) -> Result<Arg> {
-    bincount(a.tensor(0)?, a.opt_tensor(1)?, a.int(2)?).map(Arg::Tensor)
+    bincount(
+        a.tensor("self")?,
+        a.opt_tensor("weights")?,
+        a.int("minlength")?,
+    )
+    .map(Arg::Tensor)
 }
 fn k_trace(a: &Args) -> Result<Arg> {
-    trace(a.tensor(0)?).map(Arg::Tensor)
+    trace(a.tensor("self")?).map(Arg::Tensor)
 }
 
 /// Registers the structural ops.

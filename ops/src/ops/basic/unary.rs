@@ -494,7 +494,7 @@ fn k_unary_(a: &Args) -> Result<Arg> {
     write_inplace(a.op(), x, &registered(a)?.apply(x)?).map(Arg::Tensor)
 }
 fn k_positive(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
+    let x = a.tensor("self")?;
     if x.dtype().is_bool() {
         return Err(OpError::unsupported(
             a.op(),
@@ -504,11 +504,11 @@ fn k_positive(a: &Args) -> Result<Arg> {
     Ok(Arg::Tensor(x.clone()))
 }
 fn k_round_decimals(a: &Args) -> Result<Arg> {
-    round_decimals(a.tensor(0)?, a.int(1)?).map(Arg::Tensor)
+    round_decimals(a.tensor("self")?, a.int("decimals")?).map(Arg::Tensor)
 }
 fn k_round_decimals_(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
-    write_inplace(a.op(), x, &round_decimals(x, a.int(1)?)?).map(Arg::Tensor)
+    let x = a.tensor("self")?;
+    write_inplace(a.op(), x, &round_decimals(x, a.int("decimals")?)?).map(Arg::Tensor)
 }
 fn bound(a: &Args, i: usize) -> Result<Option<Operand>> {
     match a.get(i)? {
@@ -529,39 +529,44 @@ fn k_clamp(a: &Args) -> Result<Arg> {
     clamp_args(a).map(Arg::Tensor)
 }
 fn k_clamp_(a: &Args) -> Result<Arg> {
-    write_inplace(a.op(), a.tensor(0)?, &clamp_args(a)?).map(Arg::Tensor)
+    write_inplace(a.op(), a.tensor("self")?, &clamp_args(a)?).map(Arg::Tensor)
 }
 fn k_nan_to_num(a: &Args) -> Result<Arg> {
     nan_to_num(
-        a.tensor(0)?,
-        a.opt_float(1)?,
-        a.opt_float(2)?,
-        a.opt_float(3)?,
+        a.tensor("self")?,
+        a.opt_float("nan")?,
+        a.opt_float("posinf")?,
+        a.opt_float("neginf")?,
     )
     .map(Arg::Tensor)
 }
 fn k_nan_to_num_(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
-    let r = nan_to_num(x, a.opt_float(1)?, a.opt_float(2)?, a.opt_float(3)?)?;
+    let x = a.tensor("self")?;
+    let r = nan_to_num(
+        x,
+        a.opt_float("nan")?,
+        a.opt_float("posinf")?,
+        a.opt_float("neginf")?,
+    )?;
     write_inplace(a.op(), x, &r).map(Arg::Tensor)
 }
 fn k_isnan(a: &Args) -> Result<Arg> {
-    isnan(a.tensor(0)?).map(Arg::Tensor)
+    isnan(a.tensor("self")?).map(Arg::Tensor)
 }
 fn k_isinf(a: &Args) -> Result<Arg> {
-    isinf(a.tensor(0)?).map(Arg::Tensor)
+    isinf(a.tensor("self")?).map(Arg::Tensor)
 }
 fn k_isfinite(a: &Args) -> Result<Arg> {
-    isfinite(a.tensor(0)?).map(Arg::Tensor)
+    isfinite(a.tensor("self")?).map(Arg::Tensor)
 }
 fn k_isposinf(a: &Args) -> Result<Arg> {
-    float_test(a.op(), a.tensor(0)?, |v| v == f64::INFINITY, false).map(Arg::Tensor)
+    float_test(a.op(), a.tensor("self")?, |v| v == f64::INFINITY, false).map(Arg::Tensor)
 }
 fn k_isneginf(a: &Args) -> Result<Arg> {
-    float_test(a.op(), a.tensor(0)?, |v| v == f64::NEG_INFINITY, false).map(Arg::Tensor)
+    float_test(a.op(), a.tensor("self")?, |v| v == f64::NEG_INFINITY, false).map(Arg::Tensor)
 }
 fn k_signbit(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
+    let x = a.tensor("self")?;
     if x.dtype().is_float() {
         float_test(a.op(), x, |v| v.is_sign_negative(), false).map(Arg::Tensor)
     } else {
@@ -585,7 +590,7 @@ fn k_xlogy(a: &Args) -> Result<Arg> {
         if yf.is_nan() { y } else if xf == 0.0 { T::from_f64(0.0) } else { p }
     }))?;
     if a.op().contains("xlogy_") {
-        write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
+        write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
     } else {
         Ok(Arg::Tensor(r))
     }

@@ -135,12 +135,23 @@ fn dim_unique(
 
 fn k_unique2(args: &Args) -> Result<Arg> {
     // PyTorch's CPU kernel sorts whatever `sorted` says for the dtypes models use.
-    let _ = args.bool(1)?;
-    flat_unique(args.tensor(0)?, true, args.bool(2)?, args.bool(3)?)
+    let _ = args.bool("sorted")?;
+    flat_unique(
+        args.tensor("self")?,
+        true,
+        args.bool("return_inverse")?,
+        args.bool("return_counts")?,
+    )
 }
 
 fn k_unique(args: &Args) -> Result<Arg> {
-    let Arg::Tuple(mut parts) = flat_unique(args.tensor(0)?, true, args.bool(2)?, false)? else {
+    let Arg::Tuple(mut parts) = flat_unique(
+        args.tensor("self")?,
+        true,
+        args.bool("return_inverse")?,
+        false,
+    )?
+    else {
         return Err(OpError::invalid(args.op(), "internal: no result"));
     };
     parts.truncate(2);
@@ -148,32 +159,44 @@ fn k_unique(args: &Args) -> Result<Arg> {
 }
 
 fn k_unique_consecutive(args: &Args) -> Result<Arg> {
-    let t = args.tensor(0)?;
-    match args.opt_int(3)? {
-        None => flat_unique(t, false, args.bool(1)?, args.bool(2)?),
-        Some(dim) => dim_unique(args.op(), t, dim, false, args.bool(1)?, args.bool(2)?),
+    let t = args.tensor("self")?;
+    match args.opt_int("dim")? {
+        None => flat_unique(
+            t,
+            false,
+            args.bool("return_inverse")?,
+            args.bool("return_counts")?,
+        ),
+        Some(dim) => dim_unique(
+            args.op(),
+            t,
+            dim,
+            false,
+            args.bool("return_inverse")?,
+            args.bool("return_counts")?,
+        ),
     }
 }
 
 fn k_unique_dim(args: &Args) -> Result<Arg> {
     dim_unique(
         args.op(),
-        args.tensor(0)?,
-        args.int(1)?,
-        args.bool(2)?,
-        args.bool(3)?,
-        args.bool(4)?,
+        args.tensor("self")?,
+        args.int("dim")?,
+        args.bool("sorted")?,
+        args.bool("return_inverse")?,
+        args.bool("return_counts")?,
     )
 }
 
 fn k_unique_dim_consecutive(args: &Args) -> Result<Arg> {
     dim_unique(
         args.op(),
-        args.tensor(0)?,
-        args.int(1)?,
+        args.tensor("self")?,
+        args.int("dim")?,
         false,
-        args.bool(2)?,
-        args.bool(3)?,
+        args.bool("return_inverse")?,
+        args.bool("return_counts")?,
     )
 }
 

@@ -76,18 +76,18 @@ fn check(op: &str, name: &str, x: &Tensor, infos: &[i32]) -> Result<()> {
 }
 
 fn k_cholesky(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
+    let x = a.tensor("self")?;
     let name = "linalg.cholesky";
-    let (mats, infos, shape, n) = factor(a.op(), name, x, a.bool(1)?)?;
+    let (mats, infos, shape, n) = factor(a.op(), name, x, a.bool("upper")?)?;
     check(a.op(), name, x, &infos)?;
     stack(a.op(), &shape, &mats, n, n, x.dtype()).map(Arg::Tensor)
 }
 
 fn k_cholesky_ex(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
+    let x = a.tensor("self")?;
     let name = "linalg.cholesky_ex";
-    let (mats, infos, shape, n) = factor(a.op(), name, x, a.bool(1)?)?;
-    if a.bool(2)? {
+    let (mats, infos, shape, n) = factor(a.op(), name, x, a.bool("upper")?)?;
+    if a.bool("check_errors")? {
         check(a.op(), name, x, &infos)?;
     }
     let l = stack(a.op(), &shape, &mats, n, n, x.dtype())?;
@@ -99,8 +99,8 @@ fn k_cholesky_ex(a: &Args) -> Result<Arg> {
 fn k_cholesky_solve(a: &Args) -> Result<Arg> {
     let op = a.op();
     let name = "cholesky_solve";
-    let (b, l) = broadcast_pair(op, a.tensor(0)?, a.tensor(1)?)?;
-    let upper = a.bool(2)?;
+    let (b, l) = broadcast_pair(op, a.tensor("self")?, a.tensor("input2")?)?;
+    let upper = a.bool("upper")?;
     let dtype = common_float(&b, &l);
     let bb = batch(op, name, &b)?;
     let lb = square(op, name, &l)?;
@@ -129,8 +129,8 @@ fn k_cholesky_solve(a: &Args) -> Result<Arg> {
 /// `cholesky_inverse(L, upper)`: `(L L^T)^-1` (`(U^T U)^-1` when `upper`).
 fn k_cholesky_inverse(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let x = a.tensor(0)?;
-    let upper = a.bool(1)?;
+    let x = a.tensor("self")?;
+    let upper = a.bool("upper")?;
     let lb = square(op, "cholesky_inverse", x)?;
     let n = lb.r;
     let mut out = Vec::new();

@@ -152,13 +152,23 @@ pub fn eigh(op: &str, x: &Tensor, upper: bool, vectors: bool) -> Result<(Tensor,
 }
 
 fn k_eigh(a: &Args) -> Result<Arg> {
-    let (w, v) = eigh(a.op(), a.tensor(0)?, uplo(a.op(), a.str(1)?)?, true)?;
+    let (w, v) = eigh(
+        a.op(),
+        a.tensor("self")?,
+        uplo(a.op(), a.str("UPLO")?)?,
+        true,
+    )?;
     let v = v.ok_or_else(|| OpError::invalid(a.op(), "eigenvectors were not computed"))?;
     Ok(Arg::Tuple(vec![Arg::Tensor(w), Arg::Tensor(v)]))
 }
 
 fn k_eigvalsh(a: &Args) -> Result<Arg> {
-    let (w, _) = eigh(a.op(), a.tensor(0)?, uplo(a.op(), a.str(1)?)?, false)?;
+    let (w, _) = eigh(
+        a.op(),
+        a.tensor("self")?,
+        uplo(a.op(), a.str("UPLO")?)?,
+        false,
+    )?;
     Ok(Arg::Tensor(w))
 }
 

@@ -182,7 +182,7 @@ fn factor(op: &str, name: &str, x: &Tensor) -> Result<(Tensor, Tensor, Vec<i32>,
 fn k_lu_factor(a: &Args) -> Result<Arg> {
     let name = "torch.linalg.lu_factor";
     no_pivot(a, "linalg.lu_factor")?;
-    let x = a.tensor(0)?;
+    let x = a.tensor("A")?;
     let (lu, piv, infos, _) = factor(a.op(), name, x)?;
     if let Some((i, &info)) = infos.iter().enumerate().find(|(_, &v)| v > 0) {
         let at = if x.dim() > 2 {
@@ -200,7 +200,7 @@ fn k_lu_factor(a: &Args) -> Result<Arg> {
 
 fn k_lu_factor_ex(a: &Args) -> Result<Arg> {
     no_pivot(a, "linalg.lu_factor_ex")?;
-    let (lu, piv, infos, shape) = factor(a.op(), "torch.linalg.lu_factor_ex", a.tensor(0)?)?;
+    let (lu, piv, infos, shape) = factor(a.op(), "torch.linalg.lu_factor_ex", a.tensor("A")?)?;
     // check_errors only concerns invalid arguments (info < 0), which cannot happen here.
     Ok(Arg::Tuple(vec![
         Arg::Tensor(lu),
@@ -268,7 +268,7 @@ fn unpack_all(
 
 fn k_lu(a: &Args) -> Result<Arg> {
     no_pivot(a, "linalg.lu")?;
-    let (lu, piv, _, _) = factor(a.op(), "linalg.lu", a.tensor(0)?)?;
+    let (lu, piv, _, _) = factor(a.op(), "linalg.lu", a.tensor("A")?)?;
     let (p, l, u) = unpack_all(a.op(), &lu, Some(&piv), true)?;
     Ok(Arg::Tuple(vec![
         Arg::Tensor(p),
@@ -278,8 +278,8 @@ fn k_lu(a: &Args) -> Result<Arg> {
 }
 
 fn k_lu_unpack(a: &Args) -> Result<Arg> {
-    let (lu, piv) = (a.tensor(0)?, a.tensor(1)?);
-    let (data, pivots) = (a.bool(2)?, a.bool(3)?);
+    let (lu, piv) = (a.tensor("LU_data")?, a.tensor("LU_pivots")?);
+    let (data, pivots) = (a.bool("unpack_data")?, a.bool("unpack_pivots")?);
     let (p, l, u) = unpack_all(a.op(), lu, pivots.then_some(piv), data)?;
     Ok(Arg::Tuple(vec![
         Arg::Tensor(p),
@@ -292,8 +292,8 @@ fn k_lu_unpack(a: &Args) -> Result<Arg> {
 fn k_lu_solve(a: &Args) -> Result<Arg> {
     let op = a.op();
     let name = "linalg.lu_solve";
-    let (lu, piv, b) = (a.tensor(0)?, a.tensor(1)?, a.tensor(2)?);
-    let (left, adjoint) = (a.bool(3)?, a.bool(4)?);
+    let (lu, piv, b) = (a.tensor("LU")?, a.tensor("pivots")?, a.tensor("B")?);
+    let (left, adjoint) = (a.bool("left")?, a.bool("adjoint")?);
     // Right-hand solves are left solves of the transposes: X A = B <=> A^T X^T = B^T.
     let bt = if left {
         b.clone()

@@ -142,37 +142,37 @@ pub fn matrix_norm(
 }
 
 fn k_matrix_norm(a: &Args) -> Result<Arg> {
-    let ord = Ord::parse_num(a.op(), "linalg.matrix_norm", a.scalar(1)?.to_f64())?;
+    let ord = Ord::parse_num(a.op(), "linalg.matrix_norm", a.scalar("ord")?.to_f64())?;
     matrix_norm(
         a.op(),
-        a.tensor(0)?,
+        a.tensor("self")?,
         ord,
-        &a.int_list(2)?,
-        a.bool(3)?,
-        a.opt_dtype(4)?,
+        &a.int_list("dim")?,
+        a.bool("keepdim")?,
+        a.opt_dtype("dtype")?,
     )
     .map(Arg::Tensor)
 }
 
 fn k_matrix_norm_str(a: &Args) -> Result<Arg> {
-    let ord = Ord::parse_str(a.op(), "linalg.matrix_norm", a.str(1)?)?;
+    let ord = Ord::parse_str(a.op(), "linalg.matrix_norm", a.str("ord")?)?;
     matrix_norm(
         a.op(),
-        a.tensor(0)?,
+        a.tensor("self")?,
         ord,
-        &a.int_list(2)?,
-        a.bool(3)?,
-        a.opt_dtype(4)?,
+        &a.int_list("dim")?,
+        a.bool("keepdim")?,
+        a.opt_dtype("dtype")?,
     )
     .map(Arg::Tensor)
 }
 
 /// `linalg_norm(A, ord, dim, keepdim, dtype)` with a numeric or absent `ord`.
 fn k_linalg_norm(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
-    let ord = a.opt_scalar(1)?.map(|s| s.to_f64());
-    let dim = a.opt_int_list(2)?;
-    let (keepdim, dtype) = (a.bool(3)?, a.opt_dtype(4)?);
+    let x = a.tensor("self")?;
+    let ord = a.opt_scalar("ord")?.map(|s| s.to_f64());
+    let dim = a.opt_int_list("dim")?;
+    let (keepdim, dtype) = (a.bool("keepdim")?, a.opt_dtype("dtype")?);
     let matrix = match (&dim, ord) {
         (Some(d), _) => d.len() == 2,
         (None, Some(_)) => x.dim() == 2,
@@ -203,9 +203,9 @@ fn k_linalg_norm(a: &Args) -> Result<Arg> {
 
 /// `linalg_norm.ord_str(A, ord, dim, keepdim, dtype)`: a matrix norm ('fro' or 'nuc').
 fn k_linalg_norm_str(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
-    let ord = Ord::parse_str(a.op(), "linalg.norm", a.str(1)?)?;
-    let dim = a.opt_int_list(2)?;
+    let x = a.tensor("self")?;
+    let ord = Ord::parse_str(a.op(), "linalg.norm", a.str("ord")?)?;
+    let dim = a.opt_int_list("dim")?;
     if dim.is_none() && x.dim() != 2 {
         return Err(OpError::invalid(
             a.op(),
@@ -213,20 +213,36 @@ fn k_linalg_norm_str(a: &Args) -> Result<Arg> {
         ));
     }
     let d = dim.unwrap_or_else(|| vec![-2, -1]);
-    matrix_norm(a.op(), x, ord, &d, a.bool(3)?, a.opt_dtype(4)?).map(Arg::Tensor)
+    matrix_norm(
+        a.op(),
+        x,
+        ord,
+        &d,
+        a.bool("keepdim")?,
+        a.opt_dtype("dtype")?,
+    )
+    .map(Arg::Tensor)
 }
 
 fn k_nuclear(a: &Args) -> Result<Arg> {
-    matrix_norm(a.op(), a.tensor(0)?, Ord::Nuc, &[-2, -1], a.bool(1)?, None).map(Arg::Tensor)
+    matrix_norm(
+        a.op(),
+        a.tensor("self")?,
+        Ord::Nuc,
+        &[-2, -1],
+        a.bool("keepdim")?,
+        None,
+    )
+    .map(Arg::Tensor)
 }
 
 fn k_nuclear_dim(a: &Args) -> Result<Arg> {
     matrix_norm(
         a.op(),
-        a.tensor(0)?,
+        a.tensor("self")?,
         Ord::Nuc,
-        &a.int_list(1)?,
-        a.bool(2)?,
+        &a.int_list("dim")?,
+        a.bool("keepdim")?,
         None,
     )
     .map(Arg::Tensor)
@@ -270,16 +286,16 @@ pub fn cond(op: &str, x: &Tensor, ord: Ord) -> Result<Tensor> {
 }
 
 fn k_cond(a: &Args) -> Result<Arg> {
-    let ord = match a.opt_scalar(1)? {
+    let ord = match a.opt_scalar("p")? {
         None => Ord::P(2.0),
         Some(p) => Ord::parse_num(a.op(), "linalg.cond", p.to_f64())?,
     };
-    cond(a.op(), a.tensor(0)?, ord).map(Arg::Tensor)
+    cond(a.op(), a.tensor("self")?, ord).map(Arg::Tensor)
 }
 
 fn k_cond_str(a: &Args) -> Result<Arg> {
-    let ord = Ord::parse_str(a.op(), "linalg.cond", a.str(1)?)?;
-    cond(a.op(), a.tensor(0)?, ord).map(Arg::Tensor)
+    let ord = Ord::parse_str(a.op(), "linalg.cond", a.str("p")?)?;
+    cond(a.op(), a.tensor("self")?, ord).map(Arg::Tensor)
 }
 
 /// Registers the matrix norms.

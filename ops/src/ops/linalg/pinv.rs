@@ -163,7 +163,7 @@ fn atol_rtol_tensors<'a>(a: &'a Args) -> Result<impl Fn(&Batch) -> Result<Tol> +
 }
 
 fn k_pinv_rcond(a: &Args) -> Result<Arg> {
-    pinv_rcond(a, a.bool(2)?)
+    pinv_rcond(a, a.bool("hermitian")?)
 }
 
 /// `linalg_pinv(self, float rcond, hermitian)`; `pinverse(self, rcond)` is it with
@@ -181,7 +181,7 @@ fn pinv_rcond(a: &Args, hermitian: bool) -> Result<Arg> {
 }
 fn k_pinv_rcond_tensor(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let rc = a.tensor(1)?;
+    let rc = a.tensor("rcond")?;
     let tol = |b: &Batch| {
         Ok(tolerances(
             b,
@@ -189,20 +189,32 @@ fn k_pinv_rcond_tensor(a: &Args) -> Result<Arg> {
             per_matrix(op, b, Some(rc), None)?,
         ))
     };
-    pinv(op, a.tensor(0)?, &tol, a.bool(2)?).map(Arg::Tensor)
+    pinv(op, a.tensor("self")?, &tol, a.bool("hermitian")?).map(Arg::Tensor)
 }
 fn k_pinv_float(a: &Args) -> Result<Arg> {
-    pinv(a.op(), a.tensor(0)?, &atol_rtol_floats(a)?, a.bool(3)?).map(Arg::Tensor)
+    pinv(
+        a.op(),
+        a.tensor("self")?,
+        &atol_rtol_floats(a)?,
+        a.bool("hermitian")?,
+    )
+    .map(Arg::Tensor)
 }
 fn k_pinv_tensor(a: &Args) -> Result<Arg> {
-    pinv(a.op(), a.tensor(0)?, &atol_rtol_tensors(a)?, a.bool(3)?).map(Arg::Tensor)
+    pinv(
+        a.op(),
+        a.tensor("self")?,
+        &atol_rtol_tensors(a)?,
+        a.bool("hermitian")?,
+    )
+    .map(Arg::Tensor)
 }
 fn k_pinverse(a: &Args) -> Result<Arg> {
     pinv_rcond(a, false)
 }
 
 fn k_rank_tol(a: &Args) -> Result<Arg> {
-    let t = a.float(1)?;
+    let t = a.float("tol")?;
     let tol = |b: &Batch| {
         Ok(tolerances(
             b,
@@ -210,11 +222,11 @@ fn k_rank_tol(a: &Args) -> Result<Arg> {
             Some(vec![0.0; b.mats.len()]),
         ))
     };
-    rank(a.op(), a.tensor(0)?, &tol, a.bool(2)?).map(Arg::Tensor)
+    rank(a.op(), a.tensor("self")?, &tol, a.bool("hermitian")?).map(Arg::Tensor)
 }
 fn k_rank_tol_tensor(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let t = a.tensor(1)?;
+    let t = a.tensor("tol")?;
     let tol = |b: &Batch| {
         Ok(tolerances(
             b,
@@ -222,13 +234,25 @@ fn k_rank_tol_tensor(a: &Args) -> Result<Arg> {
             Some(vec![0.0; b.mats.len()]),
         ))
     };
-    rank(op, a.tensor(0)?, &tol, a.bool(2)?).map(Arg::Tensor)
+    rank(op, a.tensor("input")?, &tol, a.bool("hermitian")?).map(Arg::Tensor)
 }
 fn k_rank_float(a: &Args) -> Result<Arg> {
-    rank(a.op(), a.tensor(0)?, &atol_rtol_floats(a)?, a.bool(3)?).map(Arg::Tensor)
+    rank(
+        a.op(),
+        a.tensor("self")?,
+        &atol_rtol_floats(a)?,
+        a.bool("hermitian")?,
+    )
+    .map(Arg::Tensor)
 }
 fn k_rank_tensor(a: &Args) -> Result<Arg> {
-    rank(a.op(), a.tensor(0)?, &atol_rtol_tensors(a)?, a.bool(3)?).map(Arg::Tensor)
+    rank(
+        a.op(),
+        a.tensor("input")?,
+        &atol_rtol_tensors(a)?,
+        a.bool("hermitian")?,
+    )
+    .map(Arg::Tensor)
 }
 
 /// `linalg_lstsq(A, B, rcond, driver)`: the minimum-norm least-squares solution (the SVD cut
@@ -237,8 +261,8 @@ fn k_rank_tensor(a: &Args) -> Result<Arg> {
 fn k_lstsq(a: &Args) -> Result<Arg> {
     let op = a.op();
     let name = "torch.linalg.lstsq";
-    let (x, b0) = (a.tensor(0)?, a.tensor(1)?);
-    let driver = a.opt_str(3)?.unwrap_or("gelsy");
+    let (x, b0) = (a.tensor("self")?, a.tensor("b")?);
+    let driver = a.opt_str("driver")?.unwrap_or("gelsy");
     if !["gels", "gelsy", "gelsd", "gelss"].contains(&driver) {
         return Err(OpError::invalid(
             op,
@@ -262,7 +286,9 @@ fn k_lstsq(a: &Args) -> Result<Arg> {
         ));
     }
     let (m, n, k) = (ab.r, ab.c, bb.c);
-    let rcond = a.opt_float(2)?.unwrap_or(eps(ab.dtype) * (m.max(n) as f64));
+    let rcond = a
+        .opt_float("rcond")?
+        .unwrap_or(eps(ab.dtype) * (m.max(n) as f64));
     let (mut sols, mut ranks, mut svals, mut res) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut full_rank = true;

@@ -121,7 +121,7 @@ pub fn qr(op: &str, x: &Tensor, mode: &str) -> Result<(Tensor, Tensor)> {
 }
 
 fn k_linalg_qr(a: &Args) -> Result<Arg> {
-    let (q, r) = qr(a.op(), a.tensor(0)?, a.str(1)?)?;
+    let (q, r) = qr(a.op(), a.tensor("A")?, a.str("mode")?)?;
     Ok(Arg::Tuple(vec![Arg::Tensor(q), Arg::Tensor(r)]))
 }
 

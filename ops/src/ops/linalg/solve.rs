@@ -86,19 +86,23 @@ pub fn solve_triangular(
 
 fn k_solve_triangular(a: &Args) -> Result<Arg> {
     solve_triangular(
-        a.tensor(0)?,
-        a.tensor(1)?,
-        a.bool(2)?,
-        a.bool(3)?,
-        a.bool(4)?,
+        a.tensor("self")?,
+        a.tensor("B")?,
+        a.bool("upper")?,
+        a.bool("left")?,
+        a.bool("unitriangular")?,
     )
     .map(Arg::Tensor)
 }
 
 /// `triangular_solve(B, A, upper, transpose, unitriangular)` -> (X, A.clone()).
 fn k_triangular_solve(a: &Args) -> Result<Arg> {
-    let (b, m) = (a.tensor(0)?, a.tensor(1)?);
-    let (upper, transpose, unit) = (a.bool(2)?, a.bool(3)?, a.bool(4)?);
+    let (b, m) = (a.tensor("self")?, a.tensor("A")?);
+    let (upper, transpose, unit) = (
+        a.bool("upper")?,
+        a.bool("transpose")?,
+        a.bool("unitriangular")?,
+    );
     let x = if transpose {
         // A^T X = B: A^T is triangular the other way.
         solve_triangular(&m.transpose(-1, -2)?, b, !upper, true, unit)?

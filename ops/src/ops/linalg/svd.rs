@@ -226,7 +226,7 @@ fn no_driver(a: &Args, i: usize) -> Result<()> {
 
 fn k_linalg_svd(a: &Args) -> Result<Arg> {
     no_driver(a, 2)?;
-    let (u, s, vh) = linalg_svd(a.op(), a.tensor(0)?, a.bool(1)?)?;
+    let (u, s, vh) = linalg_svd(a.op(), a.tensor("A")?, a.bool("full_matrices")?)?;
     Ok(Arg::Tuple(vec![
         Arg::Tensor(u),
         Arg::Tensor(s),
@@ -236,13 +236,13 @@ fn k_linalg_svd(a: &Args) -> Result<Arg> {
 
 fn k_svdvals(a: &Args) -> Result<Arg> {
     no_driver(a, 1)?;
-    svdvals(a.op(), a.tensor(0)?).map(Arg::Tensor)
+    svdvals(a.op(), a.tensor("A")?).map(Arg::Tensor)
 }
 
 /// `svd(A, some, compute_uv)`: (U, S, V); without compute_uv, U and V are zero `m x m`, `n x n`.
 fn k_svd(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
-    let (some, uv) = (a.bool(1)?, a.bool(2)?);
+    let x = a.tensor("self")?;
+    let (some, uv) = (a.bool("some")?, a.bool("compute_uv")?);
     if !uv {
         let s = svdvals(a.op(), x)?;
         let lead = super::mat::lead(x.shape());

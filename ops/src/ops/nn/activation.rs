@@ -525,9 +525,9 @@ fn k_act_(a: &Args) -> Result<Arg> {
 
 /// `native_dropout(input, p, train?)`: identity and an all-true mask when not training.
 fn k_native_dropout(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
-    let train = a.opt_bool(2)?.unwrap_or(true);
-    let p = a.float(1)?;
+    let x = a.tensor("input")?;
+    let train = a.opt_bool("train")?.unwrap_or(true);
+    let p = a.float("p")?;
     let out = dropout(a.op(), x, p, train)?;
     let kept = !(train && p == 1.0);
     let mask = Tensor::full(x.shape(), crate::Scalar::Bool(kept), DType::Bool)?;
@@ -535,11 +535,11 @@ fn k_native_dropout(a: &Args) -> Result<Arg> {
 }
 
 fn k_prelu(a: &Args) -> Result<Arg> {
-    Ok(prelu(a.tensor(0)?, a.tensor(1)?)?.into())
+    Ok(prelu(a.tensor("self")?, a.tensor("weight")?)?.into())
 }
 
 fn k_glu(a: &Args) -> Result<Arg> {
-    Ok(glu(a.tensor(0)?, a.int(1)?)?.into())
+    Ok(glu(a.tensor("self")?, a.int("dim")?)?.into())
 }
 
 pub fn register(reg: &mut Registry) {

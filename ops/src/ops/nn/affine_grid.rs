@@ -97,9 +97,9 @@ fn affine_grid<Fp: Real>(
 /// `affine_grid_generator(Tensor theta, SymInt[] size, bool align_corners)`.
 fn k_affine_grid_generator(args: &Args) -> Result<Arg> {
     let op = args.op();
-    let theta = args.tensor(0)?;
-    let size = args.int_list(1)?;
-    let align_corners = args.bool(2)?;
+    let theta = args.tensor("theta")?;
+    let size = args.int_list("size")?;
+    let align_corners = args.bool("align_corners")?;
     require_float(op, theta)?;
     let size: Vec<usize> = size
         .iter()

@@ -456,14 +456,14 @@ pub fn transformer_encoder_layer(
 
 fn k_sdpa(a: &Args) -> Result<Arg> {
     Ok(scaled_dot_product_attention(
-        a.tensor(0)?,
-        a.tensor(1)?,
-        a.tensor(2)?,
-        a.opt_tensor(3)?,
-        a.float(4)?,
-        a.bool(5)?,
-        a.opt_float(6)?,
-        a.bool(7)?,
+        a.tensor("query")?,
+        a.tensor("key")?,
+        a.tensor("value")?,
+        a.opt_tensor("attn_mask")?,
+        a.float("dropout_p")?,
+        a.bool("is_causal")?,
+        a.opt_float("scale")?,
+        a.bool("enable_gqa")?,
     )?
     .into())
 }
@@ -473,28 +473,28 @@ fn usize_arg(a: &Args, i: usize, what: &str) -> Result<usize> {
 }
 
 fn k_native_mha(a: &Args) -> Result<Arg> {
-    let (query, key) = (a.tensor(0)?, a.tensor(1)?);
-    let nested = attention_padding_mask(a.op(), key, a.opt_tensor(9)?)?;
+    let (query, key) = (a.tensor("query")?, a.tensor("key")?);
+    let nested = attention_padding_mask(a.op(), key, a.opt_tensor("mask")?)?;
     let (mask, mask_type) = match &nested {
         Some(m) => (Some(m), Some(1)),
-        None => (a.opt_tensor(9)?, a.opt_int(12)?),
+        None => (a.opt_tensor("mask")?, a.opt_int("mask_type")?),
     };
     let w = MhaWeights {
         embed_dim: usize_arg(a, 3, "embed_dim")?,
         num_heads: usize_arg(a, 4, "num_head")?,
-        qkv_weight: a.tensor(5)?,
-        qkv_bias: a.tensor(6)?,
-        proj_weight: a.tensor(7)?,
-        proj_bias: a.tensor(8)?,
+        qkv_weight: a.tensor("qkv_weight")?,
+        qkv_bias: a.tensor("qkv_bias")?,
+        proj_weight: a.tensor("proj_weight")?,
+        proj_bias: a.tensor("proj_bias")?,
     };
     let (out, weights) = multi_head_attention(
         query,
         key,
-        a.tensor(2)?,
+        a.tensor("value")?,
         &w,
         mask,
-        a.bool(10)?,
-        a.bool(11)?,
+        a.bool("need_weights")?,
+        a.bool("average_attn_weights")?,
         mask_type,
     )?;
     let out = match query.nested_mask() {
@@ -511,30 +511,30 @@ fn k_encoder_layer(a: &Args) -> Result<Arg> {
     let mha = MhaWeights {
         embed_dim: usize_arg(a, 1, "embed_dim")?,
         num_heads: usize_arg(a, 2, "num_heads")?,
-        qkv_weight: a.tensor(3)?,
-        qkv_bias: a.tensor(4)?,
-        proj_weight: a.tensor(5)?,
-        proj_bias: a.tensor(6)?,
+        qkv_weight: a.tensor("qkv_weight")?,
+        qkv_bias: a.tensor("qkv_bias")?,
+        proj_weight: a.tensor("proj_weight")?,
+        proj_bias: a.tensor("proj_bias")?,
     };
     let ew = EncoderWeights {
-        norm1: (a.tensor(10)?, a.tensor(11)?),
-        norm2: (a.tensor(12)?, a.tensor(13)?),
-        ffn1: (a.tensor(14)?, a.tensor(15)?),
-        ffn2: (a.tensor(16)?, a.tensor(17)?),
+        norm1: (a.tensor("norm_weight_1")?, a.tensor("norm_bias_1")?),
+        norm2: (a.tensor("norm_weight_2")?, a.tensor("norm_bias_2")?),
+        ffn1: (a.tensor("ffn_weight_1")?, a.tensor("ffn_bias_1")?),
+        ffn2: (a.tensor("ffn_weight_2")?, a.tensor("ffn_bias_2")?),
     };
-    let src = a.tensor(0)?;
-    let nested = attention_padding_mask(a.op(), src, a.opt_tensor(18)?)?;
+    let src = a.tensor("src")?;
+    let nested = attention_padding_mask(a.op(), src, a.opt_tensor("mask")?)?;
     let (mask, mask_type) = match &nested {
         Some(m) => (Some(m), Some(1)),
-        None => (a.opt_tensor(18)?, a.opt_int(19)?),
+        None => (a.opt_tensor("mask")?, a.opt_int("mask_type")?),
     };
     let out = transformer_encoder_layer(
         src,
         &mha,
         &ew,
-        a.bool(7)?,
-        a.bool(8)?,
-        a.float(9)?,
+        a.bool("use_gelu")?,
+        a.bool("norm_first")?,
+        a.float("eps")?,
         mask,
         mask_type,
     )?;

@@ -177,33 +177,33 @@ fn check_weight_rank(op: &str, w: &Tensor, spatial: usize) -> Result<()> {
 fn k_convolution(a: &Args) -> Result<Arg> {
     Ok(convolution(
         a.op(),
-        a.tensor(0)?,
-        a.tensor(1)?,
-        a.opt_tensor(2)?,
-        &a.int_list(3)?,
-        &a.int_list(4)?,
-        &a.int_list(5)?,
-        a.bool(6)?,
-        &a.int_list(7)?,
-        a.int(8)?,
+        a.tensor("input")?,
+        a.tensor("weight")?,
+        a.opt_tensor("bias")?,
+        &a.int_list("stride")?,
+        &a.int_list("padding")?,
+        &a.int_list("dilation")?,
+        a.bool("transposed")?,
+        &a.int_list("output_padding")?,
+        a.int("groups")?,
     )?
     .into())
 }
 fn k_conv_nd(a: &Args, spatial: usize) -> Result<Arg> {
     let op = a.op();
-    let w = a.tensor(1)?;
+    let w = a.tensor("weight")?;
     check_weight_rank(op, w, spatial)?;
     Ok(convolution(
         op,
-        a.tensor(0)?,
+        a.tensor("input")?,
         w,
-        a.opt_tensor(2)?,
-        &a.int_list(3)?,
-        &a.int_list(4)?,
-        &a.int_list(5)?,
+        a.opt_tensor("bias")?,
+        &a.int_list("stride")?,
+        &a.int_list("padding")?,
+        &a.int_list("dilation")?,
         false,
         &[],
-        a.int(6)?,
+        a.int("groups")?,
     )?
     .into())
 }
@@ -215,12 +215,12 @@ fn k_conv1d(a: &Args) -> Result<Arg> {
 }
 fn k_conv_padding(a: &Args, spatial: usize) -> Result<Arg> {
     let op = a.op();
-    let w = a.tensor(1)?;
+    let w = a.tensor("weight")?;
     check_weight_rank(op, w, spatial)?;
-    let stride = usize_list(op, "stride", &a.int_list(3)?, spatial)?;
-    let dilation = usize_list(op, "dilation", &a.int_list(5)?, spatial)?;
-    let pads = string_padding(op, a.str(4)?, w, &dilation, &stride)?;
-    let groups = to_usize(op, "groups", a.int(6)?)?;
+    let stride = usize_list(op, "stride", &a.int_list("stride")?, spatial)?;
+    let dilation = usize_list(op, "dilation", &a.int_list("dilation")?, spatial)?;
+    let pads = string_padding(op, a.str("padding")?, w, &dilation, &stride)?;
+    let groups = to_usize(op, "groups", a.int("groups")?)?;
     let begin: Vec<usize> = pads.iter().map(|p| p.0).collect();
     let end: Vec<usize> = pads.iter().map(|p| p.1).collect();
     let p = Conv2dParams {
@@ -231,7 +231,7 @@ fn k_conv_padding(a: &Args, spatial: usize) -> Result<Arg> {
         output_padding: [0, 0],
         groups,
     };
-    let (x, bias) = (a.tensor(0)?, a.opt_tensor(2)?);
+    let (x, bias) = (a.tensor("input")?, a.opt_tensor("bias")?);
     let out = if spatial == 1 {
         conv1d_lifted(op, x, w, bias, &p, false)?
     } else {
@@ -243,7 +243,7 @@ fn k_conv_padding(a: &Args, spatial: usize) -> Result<Arg> {
 /// `conv*d(padding="same"|"valid")` records; the rank comes from the weight.
 fn k_convolution_mode(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let w = a.tensor(1)?;
+    let w = a.tensor("weight")?;
     match w.dim() {
         3 => k_conv_padding(a, 1),
         4 => k_conv_padding(a, 2),
@@ -293,20 +293,20 @@ fn k_conv1d_padding(a: &Args) -> Result<Arg> {
 }
 fn k_conv_transpose(a: &Args, spatial: usize) -> Result<Arg> {
     let op = a.op();
-    let w = a.tensor(1)?;
+    let w = a.tensor("weight")?;
     check_weight_rank(op, w, spatial)?;
     // (input, weight, bias, stride, padding, output_padding, groups, dilation)
     Ok(convolution(
         op,
-        a.tensor(0)?,
+        a.tensor("input")?,
         w,
-        a.opt_tensor(2)?,
-        &a.int_list(3)?,
-        &a.int_list(4)?,
-        &a.int_list(7)?,
+        a.opt_tensor("bias")?,
+        &a.int_list("stride")?,
+        &a.int_list("padding")?,
+        &a.int_list("dilation")?,
         true,
-        &a.int_list(5)?,
-        a.int(6)?,
+        &a.int_list("output_padding")?,
+        a.int("groups")?,
     )?
     .into())
 }

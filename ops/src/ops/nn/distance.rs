@@ -178,26 +178,32 @@ pub fn cosine_similarity(x1: &Tensor, x2: &Tensor, dim: i64, eps: f64) -> Result
 }
 
 fn k_cdist(a: &Args) -> Result<Arg> {
-    cdist(a.tensor(0)?, a.tensor(1)?, a.float(2)?).map(Arg::Tensor)
+    cdist(a.tensor("x1")?, a.tensor("x2")?, a.float("p")?).map(Arg::Tensor)
 }
 fn k_euclidean_dist(a: &Args) -> Result<Arg> {
-    cdist(a.tensor(0)?, a.tensor(1)?, 2.0).map(Arg::Tensor)
+    cdist(a.tensor("x1")?, a.tensor("x2")?, 2.0).map(Arg::Tensor)
 }
 fn k_pdist(a: &Args) -> Result<Arg> {
-    pdist(a.tensor(0)?, a.float(1)?).map(Arg::Tensor)
+    pdist(a.tensor("self")?, a.float("p")?).map(Arg::Tensor)
 }
 fn k_pairwise_distance(a: &Args) -> Result<Arg> {
     pairwise_distance(
-        a.tensor(0)?,
-        a.tensor(1)?,
-        a.float(2)?,
-        a.float(3)?,
-        a.bool(4)?,
+        a.tensor("x1")?,
+        a.tensor("x2")?,
+        a.float("p")?,
+        a.float("eps")?,
+        a.bool("keepdim")?,
     )
     .map(Arg::Tensor)
 }
 fn k_cosine_similarity(a: &Args) -> Result<Arg> {
-    cosine_similarity(a.tensor(0)?, a.tensor(1)?, a.int(2)?, a.float(3)?).map(Arg::Tensor)
+    cosine_similarity(
+        a.tensor("x1")?,
+        a.tensor("x2")?,
+        a.int("dim")?,
+        a.float("eps")?,
+    )
+    .map(Arg::Tensor)
 }
 
 /// Registers the distance ops.

@@ -338,7 +338,7 @@ pub fn einsum(equation: &str, operands: &[Tensor]) -> Result<Tensor> {
 }
 
 fn k_einsum(a: &Args) -> Result<Arg> {
-    Ok(einsum(a.str(0)?, &a.tensor_list(1)?)?.into())
+    Ok(einsum(a.str("equation")?, &a.tensor_list("tensors")?)?.into())
 }
 
 pub fn register(reg: &mut Registry) {

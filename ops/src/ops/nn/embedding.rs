@@ -236,11 +236,11 @@ pub fn embedding_bag(
 }
 
 fn k_embedding(a: &Args) -> Result<Arg> {
-    Ok(embedding(a.tensor(0)?, a.tensor(1)?)?.into())
+    Ok(embedding(a.tensor("weight")?, a.tensor("indices")?)?.into())
 }
 
 fn k_embedding_bag(a: &Args) -> Result<Arg> {
-    let mode = match a.int(4)? {
+    let mode = match a.int("mode")? {
         0 => BagMode::Sum,
         1 => BagMode::Mean,
         2 => BagMode::Max,
@@ -252,12 +252,12 @@ fn k_embedding_bag(a: &Args) -> Result<Arg> {
         padding_idx = None;
     }
     let (o, b, s, m) = embedding_bag(
-        a.tensor(0)?,
-        a.tensor(1)?,
-        a.tensor(2)?,
+        a.tensor("weight")?,
+        a.tensor("indices")?,
+        a.tensor("offsets")?,
         mode,
-        a.opt_tensor(6)?,
-        a.bool(7)?,
+        a.opt_tensor("per_sample_weights")?,
+        a.bool("include_last_offset")?,
         padding_idx,
     )?;
     Ok(Arg::Tuple(vec![o.into(), b.into(), s.into(), m.into()]))

@@ -414,9 +414,9 @@ pub fn solve(a: &Tensor, b: &Tensor, left: bool) -> Result<Tensor> {
 
 /// `addr(input, v1, v2, beta, alpha)`: `beta input + alpha outer(v1, v2)`.
 fn k_addr(a: &Args) -> Result<Arg> {
-    let (input, v1, v2) = (a.tensor(0)?, a.tensor(1)?, a.tensor(2)?);
-    let prod = mul_scalar(&outer(v1, v2)?, a.scalar(4)?)?;
-    let beta = a.scalar(3)?;
+    let (input, v1, v2) = (a.tensor("self")?, a.tensor("vec1")?, a.tensor("vec2")?);
+    let prod = mul_scalar(&outer(v1, v2)?, a.scalar("alpha")?)?;
+    let beta = a.scalar("beta")?;
     let r = if beta.to_f64() == 0.0 {
         prod
     } else {
@@ -427,11 +427,11 @@ fn k_addr(a: &Args) -> Result<Arg> {
 
 /// `addbmm(input, b1, b2, beta, alpha)`: `beta input + alpha sum_i b1[i] @ b2[i]`.
 fn k_addbmm(a: &Args) -> Result<Arg> {
-    let (input, b1, b2) = (a.tensor(0)?, a.tensor(1)?, a.tensor(2)?);
+    let (input, b1, b2) = (a.tensor("self")?, a.tensor("batch1")?, a.tensor("batch2")?);
     let products = matmul(b1, b2)?;
     let total = sum(&products, Some(&[0]), false, None)?;
-    let prod = mul_scalar(&total, a.scalar(4)?)?;
-    let beta = a.scalar(3)?;
+    let prod = mul_scalar(&total, a.scalar("alpha")?)?;
+    let beta = a.scalar("beta")?;
     let r = if beta.to_f64() == 0.0 {
         prod
     } else {
@@ -456,20 +456,26 @@ fn k_multi_dot(a: &Args) -> Result<Arg> {
 }
 
 fn k_solve(a: &Args) -> Result<Arg> {
-    solve(a.tensor(0)?, a.tensor(1)?, a.bool(2)?).map(Arg::Tensor)
+    solve(a.tensor("A")?, a.tensor("B")?, a.bool("left")?).map(Arg::Tensor)
 }
 
 fn k_tensordot(a: &Args) -> Result<Arg> {
-    tensordot(a.tensor(0)?, a.tensor(1)?, &a.int_list(2)?, &a.int_list(3)?).map(Arg::Tensor)
+    tensordot(
+        a.tensor("self")?,
+        a.tensor("other")?,
+        &a.int_list("dims_self")?,
+        &a.int_list("dims_other")?,
+    )
+    .map(Arg::Tensor)
 }
 fn k_dot(a: &Args) -> Result<Arg> {
-    dot(a.op(), a.tensor(0)?, a.tensor(1)?).map(Arg::Tensor)
+    dot(a.op(), a.tensor("self")?, a.tensor(1)?).map(Arg::Tensor)
 }
 fn k_inner(a: &Args) -> Result<Arg> {
-    inner(a.tensor(0)?, a.tensor(1)?).map(Arg::Tensor)
+    inner(a.tensor("self")?, a.tensor("other")?).map(Arg::Tensor)
 }
 fn k_outer(a: &Args) -> Result<Arg> {
-    outer(a.tensor(0)?, a.tensor(1)?).map(Arg::Tensor)
+    outer(a.tensor("self")?, a.tensor("vec2")?).map(Arg::Tensor)
 }
 fn k_det(a: &Args) -> Result<Arg> {
     let x = a.tensor(0)?;
@@ -477,7 +483,7 @@ fn k_det(a: &Args) -> Result<Arg> {
     as_dtype(dets, &shape, x.dtype()).map(Arg::Tensor)
 }
 fn k_logdet(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
+    let x = a.tensor("self")?;
     let (signs, logs, _, shape) = determinants(a.op(), x)?;
     // log(det): NaN for a negative determinant, -inf for a singular matrix.
     let v = signs
@@ -499,7 +505,7 @@ fn k_inverse(a: &Args) -> Result<Arg> {
     inverse(a.op(), a.tensor(0)?).map(Arg::Tensor)
 }
 fn k_matrix_power(a: &Args) -> Result<Arg> {
-    matrix_power(a.tensor(0)?, a.int(1)?).map(Arg::Tensor)
+    matrix_power(a.tensor("self")?, a.int("n")?).map(Arg::Tensor)
 }
 
 /// Registers the linear algebra ops.

@@ -605,53 +605,91 @@ fn with_out_dtype(args: &Args, i: usize, result: Tensor) -> Result<Arg> {
 }
 
 fn k_linear(a: &Args) -> Result<Arg> {
-    Ok(linear(a.tensor(0)?, a.tensor(1)?, a.opt_tensor(2)?)?.into())
+    Ok(linear(
+        a.tensor("input")?,
+        a.tensor("weight")?,
+        a.opt_tensor("bias")?,
+    )?
+    .into())
 }
 fn k_matmul(a: &Args) -> Result<Arg> {
-    Ok(matmul(a.tensor(0)?, a.tensor(1)?)?.into())
+    Ok(matmul(a.tensor("self")?, a.tensor("other")?)?.into())
 }
 fn k_mm(a: &Args) -> Result<Arg> {
-    Ok(mm(a.tensor(0)?, a.tensor(1)?)?.into())
+    Ok(mm(a.tensor("self")?, a.tensor("mat2")?)?.into())
 }
 fn k_mm_dtype(a: &Args) -> Result<Arg> {
-    with_out_dtype(a, 2, mm(a.tensor(0)?, a.tensor(1)?)?)
+    with_out_dtype(a, 2, mm(a.tensor("self")?, a.tensor("mat2")?)?)
 }
 fn k_bmm(a: &Args) -> Result<Arg> {
-    Ok(bmm(a.tensor(0)?, a.tensor(1)?)?.into())
+    Ok(bmm(a.tensor("self")?, a.tensor("mat2")?)?.into())
 }
 fn k_bmm_dtype(a: &Args) -> Result<Arg> {
-    with_out_dtype(a, 2, bmm(a.tensor(0)?, a.tensor(1)?)?)
+    with_out_dtype(a, 2, bmm(a.tensor("self")?, a.tensor("mat2")?)?)
 }
 fn k_addmm(a: &Args) -> Result<Arg> {
-    let (beta, alpha) = (a.scalar(3)?.to_f64(), a.scalar(4)?.to_f64());
-    Ok(addmm(a.tensor(0)?, a.tensor(1)?, a.tensor(2)?, beta, alpha)?.into())
+    let (beta, alpha) = (a.scalar("beta")?.to_f64(), a.scalar("alpha")?.to_f64());
+    Ok(addmm(
+        a.tensor("self")?,
+        a.tensor("mat1")?,
+        a.tensor("mat2")?,
+        beta,
+        alpha,
+    )?
+    .into())
 }
 fn k_addmm_dtype(a: &Args) -> Result<Arg> {
-    let (beta, alpha) = (a.scalar(4)?.to_f64(), a.scalar(5)?.to_f64());
+    let (beta, alpha) = (a.scalar("beta")?.to_f64(), a.scalar("alpha")?.to_f64());
     with_out_dtype(
         a,
         3,
-        addmm(a.tensor(0)?, a.tensor(1)?, a.tensor(2)?, beta, alpha)?,
+        addmm(
+            a.tensor("self")?,
+            a.tensor("mat1")?,
+            a.tensor("mat2")?,
+            beta,
+            alpha,
+        )?,
     )
 }
 fn k_baddbmm(a: &Args) -> Result<Arg> {
-    let (beta, alpha) = (a.scalar(3)?.to_f64(), a.scalar(4)?.to_f64());
-    Ok(baddbmm(a.tensor(0)?, a.tensor(1)?, a.tensor(2)?, beta, alpha)?.into())
+    let (beta, alpha) = (a.scalar("beta")?.to_f64(), a.scalar("alpha")?.to_f64());
+    Ok(baddbmm(
+        a.tensor("self")?,
+        a.tensor("batch1")?,
+        a.tensor("batch2")?,
+        beta,
+        alpha,
+    )?
+    .into())
 }
 fn k_baddbmm_dtype(a: &Args) -> Result<Arg> {
-    let (beta, alpha) = (a.scalar(4)?.to_f64(), a.scalar(5)?.to_f64());
+    let (beta, alpha) = (a.scalar("beta")?.to_f64(), a.scalar("alpha")?.to_f64());
     with_out_dtype(
         a,
         3,
-        baddbmm(a.tensor(0)?, a.tensor(1)?, a.tensor(2)?, beta, alpha)?,
+        baddbmm(
+            a.tensor("self")?,
+            a.tensor("batch1")?,
+            a.tensor("batch2")?,
+            beta,
+            alpha,
+        )?,
     )
 }
 fn k_addmv(a: &Args) -> Result<Arg> {
-    let (beta, alpha) = (a.scalar(3)?.to_f64(), a.scalar(4)?.to_f64());
-    Ok(addmv(a.tensor(0)?, a.tensor(1)?, a.tensor(2)?, beta, alpha)?.into())
+    let (beta, alpha) = (a.scalar("beta")?.to_f64(), a.scalar("alpha")?.to_f64());
+    Ok(addmv(
+        a.tensor("self")?,
+        a.tensor("mat")?,
+        a.tensor("vec")?,
+        beta,
+        alpha,
+    )?
+    .into())
 }
 fn k_mv(a: &Args) -> Result<Arg> {
-    Ok(mv(a.tensor(0)?, a.tensor(1)?)?.into())
+    Ok(mv(a.tensor("self")?, a.tensor("vec")?)?.into())
 }
 
 pub fn register(reg: &mut Registry) {

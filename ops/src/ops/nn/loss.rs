@@ -55,7 +55,7 @@ fn k_l1_loss(a: &Args) -> Result<Arg> {
     pointwise(a, |x, y| (x - y).abs()).map(Arg::Tensor)
 }
 fn k_smooth_l1_loss(a: &Args) -> Result<Arg> {
-    let beta = a.float(3)?;
+    let beta = a.float("beta")?;
     pointwise(a, move |x, y| {
         let d = (x - y).abs();
         if beta == 0.0 {
@@ -69,7 +69,7 @@ fn k_smooth_l1_loss(a: &Args) -> Result<Arg> {
     .map(Arg::Tensor)
 }
 fn k_huber_loss(a: &Args) -> Result<Arg> {
-    let delta = a.float(3)?;
+    let delta = a.float("delta")?;
     pointwise(a, move |x, y| {
         let d = (x - y).abs();
         if d < delta {
@@ -83,7 +83,7 @@ fn k_huber_loss(a: &Args) -> Result<Arg> {
 
 /// `kl_div(input, target, reduction, log_target)`.
 fn k_kl_div(a: &Args) -> Result<Arg> {
-    let log_target = a.bool(3)?;
+    let log_target = a.bool("log_target")?;
     pointwise(a, move |x, t| {
         if log_target {
             t.exp() * (t - x)
@@ -107,7 +107,7 @@ fn optional_weights(a: &Args, i: usize, shape: &[usize]) -> Result<Option<Vec<f6
 /// `binary_cross_entropy(input, target, weight, reduction)`: logs clamped at -100.
 fn k_binary_cross_entropy(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let (x, y) = (a.tensor(0)?, a.tensor(1)?);
+    let (x, y) = (a.tensor("self")?, a.tensor("target")?);
     if x.shape() != y.shape() {
         return Err(OpError::shape(
             op,
@@ -132,13 +132,13 @@ fn k_binary_cross_entropy(a: &Args) -> Result<Arg> {
             w.as_ref().and_then(|w| w.get(i)).map_or(l, |wi| l * wi)
         })
         .collect();
-    reduce(op, v, x.shape(), a.int(3)?, x.dtype()).map(Arg::Tensor)
+    reduce(op, v, x.shape(), a.int("reduction")?, x.dtype()).map(Arg::Tensor)
 }
 
 /// `binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction)`.
 fn k_bce_with_logits(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let (x, y) = (a.tensor(0)?, a.tensor(1)?);
+    let (x, y) = (a.tensor("self")?, a.tensor("target")?);
     if x.shape() != y.shape() {
         return Err(OpError::shape(
             op,
@@ -164,7 +164,7 @@ fn k_bce_with_logits(a: &Args) -> Result<Arg> {
             w.as_ref().and_then(|w| w.get(i)).map_or(l, |wi| l * wi)
         })
         .collect();
-    reduce(op, v, x.shape(), a.int(4)?, x.dtype()).map(Arg::Tensor)
+    reduce(op, v, x.shape(), a.int("reduction")?, x.dtype()).map(Arg::Tensor)
 }
 
 /// nll_loss over log-probabilities `[N, C, d...]` (or `[C]`) and class targets `[N, d...]`:
@@ -259,11 +259,11 @@ fn nll(
 fn k_nll_loss(a: &Args) -> Result<Arg> {
     nll(
         a.op(),
-        a.tensor(0)?,
-        a.tensor(1)?,
-        a.opt_tensor(2)?,
-        a.int(3)?,
-        a.int(4)?,
+        a.tensor("self")?,
+        a.tensor("target")?,
+        a.opt_tensor("weight")?,
+        a.int("reduction")?,
+        a.int("ignore_index")?,
         0.0,
     )
     .map(Arg::Tensor)
@@ -273,7 +273,7 @@ fn k_nll_loss(a: &Args) -> Result<Arg> {
 /// class-index targets (probability targets are not supported).
 fn k_cross_entropy_loss(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let (x, target) = (a.tensor(0)?, a.tensor(1)?);
+    let (x, target) = (a.tensor("self")?, a.tensor("target")?);
     if target.dtype().is_float() {
         return Err(OpError::unsupported(op, "class-probability targets"));
     }
@@ -283,10 +283,10 @@ fn k_cross_entropy_loss(a: &Args) -> Result<Arg> {
         op,
         &logp,
         target,
-        a.opt_tensor(2)?,
-        a.int(3)?,
-        a.int(4)?,
-        a.float(5)?,
+        a.opt_tensor("weight")?,
+        a.int("reduction")?,
+        a.int("ignore_index")?,
+        a.float("label_smoothing")?,
     )?;
     r.to_dtype(x.dtype()).map(Arg::Tensor)
 }

@@ -237,16 +237,16 @@ pub fn attention_padding_mask(
 }
 
 fn k_from_mask(a: &Args) -> Result<Arg> {
-    Ok(nested_tensor_from_mask(a.tensor(0)?, a.tensor(1)?, a.bool(2)?)?.into())
+    Ok(nested_tensor_from_mask(a.tensor("t")?, a.tensor("mask")?, a.bool("mask_check")?)?.into())
 }
 
 fn k_left_aligned(a: &Args) -> Result<Arg> {
-    Ok(nested_tensor_from_mask_left_aligned(a.tensor(0)?, a.tensor(1)?)?.into())
+    Ok(nested_tensor_from_mask_left_aligned(a.tensor("t")?, a.tensor("mask")?)?.into())
 }
 
 fn k_to_padded(a: &Args) -> Result<Arg> {
-    let size = a.opt_int_list(2)?;
-    Ok(to_padded_tensor(a.tensor(0)?, a.float(1)?, size.as_deref())?.into())
+    let size = a.opt_int_list("output_size")?;
+    Ok(to_padded_tensor(a.tensor("self")?, a.float("padding")?, size.as_deref())?.into())
 }
 
 pub fn register(reg: &mut Registry) {

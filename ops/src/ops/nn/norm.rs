@@ -547,51 +547,51 @@ pub fn weight_norm(v: &Tensor, g: &Tensor, dim: i64) -> Result<Tensor> {
 }
 
 fn k_norm_except_dim(a: &Args) -> Result<Arg> {
-    Ok(norm_except_dim(a.tensor(0)?, a.int(1)?, a.int(2)?)?.into())
+    Ok(norm_except_dim(a.tensor("v")?, a.int("pow")?, a.int("dim")?)?.into())
 }
 
 fn k_weight_norm(a: &Args) -> Result<Arg> {
-    Ok(weight_norm(a.tensor(0)?, a.tensor(1)?, a.int(2)?)?.into())
+    Ok(weight_norm(a.tensor("v")?, a.tensor("g")?, a.int("dim")?)?.into())
 }
 
 fn k_batch_norm(a: &Args) -> Result<Arg> {
     let r = batch_norm(
-        a.tensor(0)?,
-        a.opt_tensor(1)?,
-        a.opt_tensor(2)?,
-        a.opt_tensor(3)?,
-        a.opt_tensor(4)?,
-        a.bool(5)?,
-        a.float(6)?,
-        a.float(7)?,
+        a.tensor("input")?,
+        a.opt_tensor("weight")?,
+        a.opt_tensor("bias")?,
+        a.opt_tensor("running_mean")?,
+        a.opt_tensor("running_var")?,
+        a.bool("training")?,
+        a.float("momentum")?,
+        a.float("eps")?,
     )?;
     Ok(r.output.into())
 }
 
 fn k_native_batch_norm(a: &Args) -> Result<Arg> {
     let r = batch_norm(
-        a.tensor(0)?,
-        a.opt_tensor(1)?,
-        a.opt_tensor(2)?,
-        a.opt_tensor(3)?,
-        a.opt_tensor(4)?,
-        a.bool(5)?,
-        a.float(6)?,
-        a.float(7)?,
+        a.tensor("input")?,
+        a.opt_tensor("weight")?,
+        a.opt_tensor("bias")?,
+        a.opt_tensor("running_mean")?,
+        a.opt_tensor("running_var")?,
+        a.bool("training")?,
+        a.float("momentum")?,
+        a.float("eps")?,
     )?;
     Ok((r.output, r.save_mean, r.save_invstd).into())
 }
 
 fn k_batch_norm_no_training(a: &Args) -> Result<Arg> {
     let r = batch_norm(
-        a.tensor(0)?,
-        a.opt_tensor(1)?,
-        a.opt_tensor(2)?,
-        Some(a.tensor(3)?),
-        Some(a.tensor(4)?),
+        a.tensor("input")?,
+        a.opt_tensor("weight")?,
+        a.opt_tensor("bias")?,
+        Some(a.tensor("running_mean")?),
+        Some(a.tensor("running_var")?),
         false,
-        a.float(5)?,
-        a.float(6)?,
+        a.float("momentum")?,
+        a.float("eps")?,
     )?;
     Ok((r.output, r.save_mean, r.save_invstd).into())
 }
@@ -605,11 +605,11 @@ fn sizes(a: &Args, i: usize) -> Result<Vec<usize>> {
 
 fn k_layer_norm(a: &Args) -> Result<Arg> {
     Ok(layer_norm(
-        a.tensor(0)?,
+        a.tensor("input")?,
         &sizes(a, 1)?,
-        a.opt_tensor(2)?,
-        a.opt_tensor(3)?,
-        a.float(4)?,
+        a.opt_tensor("weight")?,
+        a.opt_tensor("bias")?,
+        a.float("eps")?,
     )?
     .0
     .into())
@@ -617,23 +617,23 @@ fn k_layer_norm(a: &Args) -> Result<Arg> {
 
 fn k_native_layer_norm(a: &Args) -> Result<Arg> {
     Ok(layer_norm(
-        a.tensor(0)?,
+        a.tensor("input")?,
         &sizes(a, 1)?,
-        a.opt_tensor(2)?,
-        a.opt_tensor(3)?,
-        a.float(4)?,
+        a.opt_tensor("weight")?,
+        a.opt_tensor("bias")?,
+        a.float("eps")?,
     )?
     .into())
 }
 
 fn k_group_norm(a: &Args) -> Result<Arg> {
-    let g = to_usize(a.op(), "num_groups", a.int(1)?)?;
+    let g = to_usize(a.op(), "num_groups", a.int("num_groups")?)?;
     Ok(group_norm(
-        a.tensor(0)?,
+        a.tensor("input")?,
         g,
-        a.opt_tensor(2)?,
-        a.opt_tensor(3)?,
-        a.float(4)?,
+        a.opt_tensor("weight")?,
+        a.opt_tensor("bias")?,
+        a.float("eps")?,
     )?
     .0
     .into())
@@ -641,26 +641,26 @@ fn k_group_norm(a: &Args) -> Result<Arg> {
 
 fn k_native_group_norm(a: &Args) -> Result<Arg> {
     // (input, weight, bias, N, C, HxW, group, eps)
-    let g = to_usize(a.op(), "group", a.int(6)?)?;
+    let g = to_usize(a.op(), "group", a.int("group")?)?;
     Ok(group_norm(
-        a.tensor(0)?,
+        a.tensor("input")?,
         g,
-        a.opt_tensor(1)?,
-        a.opt_tensor(2)?,
-        a.float(7)?,
+        a.opt_tensor("weight")?,
+        a.opt_tensor("bias")?,
+        a.float("eps")?,
     )?
     .into())
 }
 
 fn k_instance_norm(a: &Args) -> Result<Arg> {
     Ok(instance_norm(
-        a.tensor(0)?,
-        a.opt_tensor(1)?,
-        a.opt_tensor(2)?,
-        a.opt_tensor(3)?,
-        a.opt_tensor(4)?,
-        a.bool(5)?,
-        a.float(7)?,
+        a.tensor("input")?,
+        a.opt_tensor("weight")?,
+        a.opt_tensor("bias")?,
+        a.opt_tensor("running_mean")?,
+        a.opt_tensor("running_var")?,
+        a.bool("use_input_stats")?,
+        a.float("eps")?,
     )?
     .into())
 }

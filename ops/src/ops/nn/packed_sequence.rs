@@ -199,16 +199,21 @@ pub fn pad_packed_sequence(
 }
 
 fn k_pack(a: &Args) -> Result<Arg> {
-    Ok(pack_padded_sequence(a.tensor(0)?, a.tensor(1)?, a.bool(2)?)?.into())
+    Ok(pack_padded_sequence(
+        a.tensor("input")?,
+        a.tensor("lengths")?,
+        a.bool("batch_first")?,
+    )?
+    .into())
 }
 
 fn k_pad(a: &Args) -> Result<Arg> {
     Ok(pad_packed_sequence(
-        a.tensor(0)?,
-        a.tensor(1)?,
-        a.bool(2)?,
-        a.scalar(3)?,
-        a.int(4)?,
+        a.tensor("data")?,
+        a.tensor("batch_sizes")?,
+        a.bool("batch_first")?,
+        a.scalar("padding_value")?,
+        a.int("total_length")?,
     )?
     .into())
 }

@@ -207,16 +207,16 @@ fn runs_of(table: &[Option<usize>]) -> Vec<Run> {
 
 fn k_constant_pad_nd(a: &Args) -> Result<Arg> {
     Ok(pad(
-        a.tensor(0)?,
-        &a.int_list(1)?,
-        PadMode::Constant(a.scalar(2)?),
+        a.tensor("self")?,
+        &a.int_list("pad")?,
+        PadMode::Constant(a.scalar("value")?),
     )?
     .into())
 }
 
 fn k_pad(a: &Args) -> Result<Arg> {
-    let mode = match a.str(2)? {
-        "constant" => PadMode::Constant(Scalar::Float(a.opt_float(3)?.unwrap_or(0.0))),
+    let mode = match a.str("mode")? {
+        "constant" => PadMode::Constant(Scalar::Float(a.opt_float("value")?.unwrap_or(0.0))),
         "reflect" => PadMode::Reflect,
         "replicate" => PadMode::Replicate,
         "circular" => PadMode::Circular,
@@ -227,14 +227,14 @@ fn k_pad(a: &Args) -> Result<Arg> {
             ))
         }
     };
-    let x = a.tensor(0)?;
-    let pads = a.int_list(1)?;
-    if !matches!(mode, PadMode::Constant(_)) && a.opt_float(3)?.is_some_and(|v| v != 0.0) {
+    let x = a.tensor("self")?;
+    let pads = a.int_list("pad")?;
+    if !matches!(mode, PadMode::Constant(_)) && a.opt_float("value")?.is_some_and(|v| v != 0.0) {
         return Err(OpError::invalid(
             a.op(),
             format!(
                 "padding mode \"{}\" doesn't take in value argument",
-                a.str(2)?
+                a.str("mode")?
             ),
         ));
     }

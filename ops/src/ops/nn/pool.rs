@@ -513,30 +513,39 @@ fn lift1d(op: &str, x: &Tensor) -> Result<Tensor> {
 
 fn k_max_pool2d(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let kernel = pair(op, "kernel_size", &a.int_list(1)?, &[])?;
+    let kernel = pair(op, "kernel_size", &a.int_list("kernel_size")?, &[])?;
     let stride = pair(
         op,
         "stride",
-        &a.int_list(2)?,
+        &a.int_list("stride")?,
         &[kernel[0] as i64, kernel[1] as i64],
     )?;
-    let padding = pair(op, "padding", &a.int_list(3)?, &[0, 0])?;
-    let dilation = pair(op, "dilation", &a.int_list(4)?, &[1, 1])?;
+    let padding = pair(op, "padding", &a.int_list("padding")?, &[0, 0])?;
+    let dilation = pair(op, "dilation", &a.int_list("dilation")?, &[1, 1])?;
     let with_indices = op.ends_with("with_indices");
-    if a.tensor(0)?.quantizer().is_some() && !with_indices {
+    if a.tensor("self")?.quantizer().is_some() && !with_indices {
         let pool = |x: &Tensor| {
-            max_pool2d(x, kernel, stride, padding, dilation, a.bool(5)?, false).map(|(v, _)| v)
+            max_pool2d(
+                x,
+                kernel,
+                stride,
+                padding,
+                dilation,
+                a.bool("ceil_mode")?,
+                false,
+            )
+            .map(|(v, _)| v)
         };
-        return crate::ops::quantized::pool::quantized_max_pool(op, a.tensor(0)?, pool)
+        return crate::ops::quantized::pool::quantized_max_pool(op, a.tensor("self")?, pool)
             .map(Arg::Tensor);
     }
     let (v, i) = max_pool2d(
-        a.tensor(0)?,
+        a.tensor("self")?,
         kernel,
         stride,
         padding,
         dilation,
-        a.bool(5)?,
+        a.bool("ceil_mode")?,
         with_indices,
     )?;
     Ok(match i {
@@ -547,25 +556,25 @@ fn k_max_pool2d(a: &Args) -> Result<Arg> {
 
 fn k_max_pool1d(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let one = |i: usize, default: i64| -> Result<usize> {
-        let v = expand_list(op, "pool argument", &a.int_list(i)?, 1, &[default])?;
+    let one = |list: &[i64], default: i64| -> Result<usize> {
+        let v = expand_list(op, "pool argument", list, 1, &[default])?;
         to_usize(op, "pool argument", *v.first().unwrap_or(&default))
     };
-    let k = one(1, -1)?;
-    let s = if a.int_list(2)?.is_empty() {
+    let k = one(&a.int_list("kernel_size")?, -1)?;
+    let s = if a.int_list("stride")?.is_empty() {
         k
     } else {
-        one(2, 1)?
+        one(&a.int_list("stride")?, 1)?
     };
-    let x = lift1d(op, a.tensor(0)?)?;
+    let x = lift1d(op, a.tensor("self")?)?;
     let with_indices = op.ends_with("with_indices");
     let (v, i) = max_pool2d(
         &x,
         [1, k],
         [1, s],
-        [0, one(3, 0)?],
-        [1, one(4, 1)?],
-        a.bool(5)?,
+        [0, one(&a.int_list("padding")?, 0)?],
+        [1, one(&a.int_list("dilation")?, 1)?],
+        a.bool("ceil_mode")?,
         with_indices,
     )?;
     let v = v.squeeze_dim(-2)?;
@@ -577,9 +586,9 @@ fn k_max_pool1d(a: &Args) -> Result<Arg> {
 
 fn k_adaptive_max_pool1d(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let v = expand_list(op, "output_size", &a.int_list(1)?, 1, &[])?;
+    let v = expand_list(op, "output_size", &a.int_list("output_size")?, 1, &[])?;
     let l = to_usize(op, "output_size", *v.first().unwrap_or(&-1))?;
-    let x = lift1d(op, a.tensor(0)?)?;
+    let x = lift1d(op, a.tensor("self")?)?;
     let (v, i) = adaptive_pool2d(&x, [1, l], true)?;
     let i = i.ok_or_else(|| OpError::invalid(op, "missing indices"))?;
     Ok((v.squeeze_dim(-2)?, i.squeeze_dim(-2)?).into())
@@ -587,46 +596,46 @@ fn k_adaptive_max_pool1d(a: &Args) -> Result<Arg> {
 
 fn k_avg_pool2d(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let kernel = pair(op, "kernel_size", &a.int_list(1)?, &[])?;
+    let kernel = pair(op, "kernel_size", &a.int_list("kernel_size")?, &[])?;
     let stride = pair(
         op,
         "stride",
-        &a.int_list(2)?,
+        &a.int_list("stride")?,
         &[kernel[0] as i64, kernel[1] as i64],
     )?;
-    let padding = pair(op, "padding", &a.int_list(3)?, &[0, 0])?;
+    let padding = pair(op, "padding", &a.int_list("padding")?, &[0, 0])?;
     Ok(avg_pool2d(
-        a.tensor(0)?,
+        a.tensor("self")?,
         kernel,
         stride,
         padding,
-        a.bool(4)?,
-        a.bool(5)?,
-        a.opt_int(6)?,
+        a.bool("ceil_mode")?,
+        a.bool("count_include_pad")?,
+        a.opt_int("divisor_override")?,
     )?
     .into())
 }
 
 fn k_avg_pool1d(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let one = |i: usize, default: i64| -> Result<usize> {
-        let v = expand_list(op, "pool argument", &a.int_list(i)?, 1, &[default])?;
+    let one = |list: &[i64], default: i64| -> Result<usize> {
+        let v = expand_list(op, "pool argument", list, 1, &[default])?;
         to_usize(op, "pool argument", *v.first().unwrap_or(&default))
     };
-    let k = one(1, -1)?;
-    let s = if a.int_list(2)?.is_empty() {
+    let k = one(&a.int_list("kernel_size")?, -1)?;
+    let s = if a.int_list("stride")?.is_empty() {
         k
     } else {
-        one(2, 1)?
+        one(&a.int_list("stride")?, 1)?
     };
-    let x = lift1d(op, a.tensor(0)?)?;
+    let x = lift1d(op, a.tensor("self")?)?;
     let v = avg_pool2d(
         &x,
         [1, k],
         [1, s],
-        [0, one(3, 0)?],
-        a.bool(4)?,
-        a.bool(5)?,
+        [0, one(&a.int_list("padding")?, 0)?],
+        a.bool("ceil_mode")?,
+        a.bool("count_include_pad")?,
         None,
     )?;
     Ok(v.squeeze_dim(-2)?.into())
@@ -634,23 +643,23 @@ fn k_avg_pool1d(a: &Args) -> Result<Arg> {
 
 fn k_adaptive_avg_pool2d(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let out = pair(op, "output_size", &a.int_list(1)?, &[])?;
-    Ok(adaptive_pool2d(a.tensor(0)?, out, false)?.0.into())
+    let out = pair(op, "output_size", &a.int_list("output_size")?, &[])?;
+    Ok(adaptive_pool2d(a.tensor("self")?, out, false)?.0.into())
 }
 
 fn k_adaptive_max_pool2d(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let out = pair(op, "output_size", &a.int_list(1)?, &[])?;
-    let (v, i) = adaptive_pool2d(a.tensor(0)?, out, true)?;
+    let out = pair(op, "output_size", &a.int_list("output_size")?, &[])?;
+    let (v, i) = adaptive_pool2d(a.tensor("self")?, out, true)?;
     let i = i.ok_or_else(|| OpError::invalid(op, "missing indices"))?;
     Ok((v, i).into())
 }
 
 fn k_adaptive_avg_pool1d(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let v = expand_list(op, "output_size", &a.int_list(1)?, 1, &[])?;
+    let v = expand_list(op, "output_size", &a.int_list("output_size")?, 1, &[])?;
     let l = to_usize(op, "output_size", *v.first().unwrap_or(&-1))?;
-    let x = lift1d(op, a.tensor(0)?)?;
+    let x = lift1d(op, a.tensor("self")?)?;
     Ok(adaptive_pool2d(&x, [1, l], false)?
         .0
         .squeeze_dim(-2)?

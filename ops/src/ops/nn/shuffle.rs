@@ -139,15 +139,15 @@ fn factor(a: &Args) -> Result<usize> {
 }
 
 fn k_pixel_shuffle(a: &Args) -> Result<Arg> {
-    Ok(pixel_shuffle(a.tensor(0)?, factor(a)?)?.into())
+    Ok(pixel_shuffle(a.tensor("self")?, factor(a)?)?.into())
 }
 
 fn k_pixel_unshuffle(a: &Args) -> Result<Arg> {
-    Ok(pixel_unshuffle(a.tensor(0)?, factor(a)?)?.into())
+    Ok(pixel_unshuffle(a.tensor("self")?, factor(a)?)?.into())
 }
 
 fn k_channel_shuffle(a: &Args) -> Result<Arg> {
-    Ok(channel_shuffle(a.tensor(0)?, factor(a)?)?.into())
+    Ok(channel_shuffle(a.tensor("self")?, factor(a)?)?.into())
 }
 
 pub fn register(reg: &mut Registry) {

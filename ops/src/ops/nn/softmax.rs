@@ -181,19 +181,19 @@ pub fn softmax(x: &Tensor, dim: i64, dtype: Option<DType>, log: bool) -> Result<
 
 fn k_softmax_int(a: &Args) -> Result<Arg> {
     let log = a.op().contains("log_softmax");
-    Ok(softmax(a.tensor(0)?, a.int(1)?, a.opt_dtype(2)?, log)?.into())
+    Ok(softmax(a.tensor("self")?, a.int("dim")?, a.opt_dtype("dtype")?, log)?.into())
 }
 
 fn k_private_softmax(a: &Args) -> Result<Arg> {
     let log = a.op().contains("log_softmax");
-    let x = a.tensor(0)?;
-    let half_to_float = a.bool(2)?;
+    let x = a.tensor("self")?;
+    let half_to_float = a.bool("half_to_float")?;
     let dtype = if half_to_float && matches!(x.dtype(), DType::F16 | DType::BF16) {
         Some(DType::F32)
     } else {
         None
     };
-    Ok(softmax(x, a.int(1)?, dtype, log)?.into())
+    Ok(softmax(x, a.int("dim")?, dtype, log)?.into())
 }
 
 pub fn register(reg: &mut Registry) {

@@ -370,9 +370,9 @@ fn k_max_pool3d(a: &Args) -> Result<Arg> {
     let op = a.op();
     Ok(pool3d(
         op,
-        a.tensor(0)?,
+        a.tensor("self")?,
         windows(op, a, Some(4))?,
-        a.bool(5)?,
+        a.bool("ceil_mode")?,
         Reduce::Max,
     )?
     .into())
@@ -380,32 +380,39 @@ fn k_max_pool3d(a: &Args) -> Result<Arg> {
 
 fn k_avg_pool3d(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let divisor = a.opt_int(6)?;
+    let divisor = a.opt_int("divisor_override")?;
     if divisor == Some(0) {
         return Err(OpError::invalid(op, "divisor must be not zero"));
     }
     let reduce = Reduce::Avg {
-        count_include_pad: a.bool(5)?,
+        count_include_pad: a.bool("count_include_pad")?,
         divisor,
     };
-    Ok(pool3d(op, a.tensor(0)?, windows(op, a, None)?, a.bool(4)?, reduce)?.into())
+    Ok(pool3d(
+        op,
+        a.tensor("self")?,
+        windows(op, a, None)?,
+        a.bool("ceil_mode")?,
+        reduce,
+    )?
+    .into())
 }
 
 fn k_adaptive_avg_pool3d(a: &Args) -> Result<Arg> {
-    let out = triple(a.op(), "output_size", &a.int_list(1)?, &[])?;
-    Ok(adaptive_avg_pool3d(a.tensor(0)?, out)?.into())
+    let out = triple(a.op(), "output_size", &a.int_list("output_size")?, &[])?;
+    Ok(adaptive_avg_pool3d(a.tensor("self")?, out)?.into())
 }
 
 fn k_conv3d(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let stride = triple(op, "stride", &a.int_list(3)?, &[1, 1, 1])?;
-    let padding = triple(op, "padding", &a.int_list(4)?, &[0, 0, 0])?;
-    let dilation = triple(op, "dilation", &a.int_list(5)?, &[1, 1, 1])?;
-    let groups = to_usize(op, "groups", a.int(6)?)?;
+    let stride = triple(op, "stride", &a.int_list("stride")?, &[1, 1, 1])?;
+    let padding = triple(op, "padding", &a.int_list("padding")?, &[0, 0, 0])?;
+    let dilation = triple(op, "dilation", &a.int_list("dilation")?, &[1, 1, 1])?;
+    let groups = to_usize(op, "groups", a.int("groups")?)?;
     Ok(conv3d(
-        a.tensor(0)?,
-        a.tensor(1)?,
-        a.opt_tensor(2)?,
+        a.tensor("input")?,
+        a.tensor("weight")?,
+        a.opt_tensor("bias")?,
         stride,
         padding,
         dilation,

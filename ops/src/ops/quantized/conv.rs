@@ -194,7 +194,7 @@ fn k_conv2d_relu(args: &Args) -> Result<Arg> {
 }
 
 fn k_conv2d_prepack(args: &Args) -> Result<Arg> {
-    let w = args.tensor(0)?;
+    let w = args.tensor("weight")?;
     quantizer_of(args.op(), w)?;
     let list = |i: usize| -> Result<Arg> {
         Ok(Arg::List(
@@ -203,16 +203,18 @@ fn k_conv2d_prepack(args: &Args) -> Result<Arg> {
     };
     Ok(Arg::Tuple(vec![
         Arg::Tensor(w.clone()),
-        args.opt_tensor(1)?.cloned().map_or(Arg::None, Arg::Tensor),
+        args.opt_tensor("bias")?
+            .cloned()
+            .map_or(Arg::None, Arg::Tensor),
         list(2)?,
         list(3)?,
         list(4)?,
-        Arg::Int(args.int(5)?),
+        Arg::Int(args.int("groups")?),
     ]))
 }
 
 fn k_conv2d_unpack(args: &Args) -> Result<Arg> {
-    let p = Conv2dParams::from_arg(args.op(), args.get(0)?)?;
+    let p = Conv2dParams::from_arg(args.op(), args.get("packed_weights")?)?;
     Ok(Arg::Tuple(vec![
         Arg::Tensor(p.weight),
         p.bias.map_or(Arg::None, Arg::Tensor),

@@ -42,41 +42,47 @@ pub fn quantize_per_tensor(
 fn k_quantize_per_tensor(args: &Args) -> Result<Arg> {
     quantize_per_tensor(
         args.op(),
-        args.tensor(0)?,
-        args.float(1)?,
-        args.int(2)?,
-        args.int(3)?,
+        args.tensor("self")?,
+        args.float("scale")?,
+        args.int("zero_point")?,
+        args.int("dtype")?,
     )
     .map(Arg::Tensor)
 }
 
 fn k_quantize_per_tensor_tensor_qparams(args: &Args) -> Result<Arg> {
-    let scale = args.tensor(1)?.item()?.to_f64();
-    let zero_point = args.tensor(2)?.item()?.to_i64();
-    quantize_per_tensor(args.op(), args.tensor(0)?, scale, zero_point, args.int(3)?)
-        .map(Arg::Tensor)
+    let scale = args.tensor("scale")?.item()?.to_f64();
+    let zero_point = args.tensor("zero_point")?.item()?.to_i64();
+    quantize_per_tensor(
+        args.op(),
+        args.tensor("self")?,
+        scale,
+        zero_point,
+        args.int("dtype")?,
+    )
+    .map(Arg::Tensor)
 }
 
 fn k_quantize_per_tensor_dynamic(args: &Args) -> Result<Arg> {
     let op = args.op();
-    let x = args.tensor(0)?;
-    let code = args.int(1)?;
+    let x = args.tensor("self")?;
+    let code = args.int("dtype")?;
     let (_, qmin, qmax) = qdtype_from_code(op, code)?;
     let xs = x.to_vec::<f32>()?;
     let lo = xs.iter().copied().fold(f32::INFINITY, f32::min);
     let hi = xs.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let (lo, hi) = if xs.is_empty() { (0.0, 0.0) } else { (lo, hi) };
-    let (scale, zp) = choose_qparams(lo, hi, qmin, qmax, args.bool(2)?);
+    let (scale, zp) = choose_qparams(lo, hi, qmin, qmax, args.bool("reduce_range")?);
     quantize_per_tensor(op, x, scale, zp, code).map(Arg::Tensor)
 }
 
 fn k_quantize_per_channel(args: &Args) -> Result<Arg> {
     let op = args.op();
-    let x = args.tensor(0)?;
-    let scales = args.tensor(1)?.to_vec::<f64>()?;
-    let zero_points = args.tensor(2)?.to_vec::<i64>()?;
-    let axis = crate::shape::wrap_dim(op, args.int(3)?, x.dim())?;
-    let (dtype, qmin, qmax) = qdtype_from_code(op, args.int(4)?)?;
+    let x = args.tensor("self")?;
+    let scales = args.tensor("scales")?.to_vec::<f64>()?;
+    let zero_points = args.tensor("zero_points")?.to_vec::<i64>()?;
+    let axis = crate::shape::wrap_dim(op, args.int("axis")?, x.dim())?;
+    let (dtype, qmin, qmax) = qdtype_from_code(op, args.int("dtype")?)?;
     let shape = x.shape();
     let channels = shape.get(axis).copied().unwrap_or(1);
     if scales.len() != channels || zero_points.len() != channels {
@@ -146,15 +152,15 @@ fn per_tensor(op: &str, t: &Tensor) -> Result<(f64, i64)> {
 }
 
 fn k_q_scale(args: &Args) -> Result<Arg> {
-    per_tensor(args.op(), args.tensor(0)?).map(|(s, _)| Arg::Float(s))
+    per_tensor(args.op(), args.tensor("self")?).map(|(s, _)| Arg::Float(s))
 }
 
 fn k_q_zero_point(args: &Args) -> Result<Arg> {
-    per_tensor(args.op(), args.tensor(0)?).map(|(_, z)| Arg::Int(z))
+    per_tensor(args.op(), args.tensor("self")?).map(|(_, z)| Arg::Int(z))
 }
 
 fn k_int_repr(args: &Args) -> Result<Arg> {
-    let t = args.tensor(0)?;
+    let t = args.tensor("self")?;
     quantizer_of(args.op(), t)?;
     t.copy_contiguous()
         .map(|c| {

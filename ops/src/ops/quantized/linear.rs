@@ -264,15 +264,15 @@ pub(crate) fn dynamic_linear(
 }
 
 fn k_linear_dynamic(args: &Args) -> Result<Arg> {
-    let params = LinearParams::from_arg(args.op(), args.get(1)?)?;
-    let reduce_range = args.opt_bool(2)?.unwrap_or(false);
-    dynamic_linear(args.op(), args.tensor(0)?, &params, reduce_range, false).map(Arg::Tensor)
+    let params = LinearParams::from_arg(args.op(), args.get("W_prepack")?)?;
+    let reduce_range = args.opt_bool("reduce_range")?.unwrap_or(false);
+    dynamic_linear(args.op(), args.tensor("X")?, &params, reduce_range, false).map(Arg::Tensor)
 }
 
 fn k_linear_relu_dynamic(args: &Args) -> Result<Arg> {
-    let params = LinearParams::from_arg(args.op(), args.get(1)?)?;
-    let reduce_range = args.opt_bool(2)?.unwrap_or(false);
-    dynamic_linear(args.op(), args.tensor(0)?, &params, reduce_range, true).map(Arg::Tensor)
+    let params = LinearParams::from_arg(args.op(), args.get("W_prepack")?)?;
+    let reduce_range = args.opt_bool("reduce_range")?.unwrap_or(false);
+    dynamic_linear(args.op(), args.tensor("X")?, &params, reduce_range, true).map(Arg::Tensor)
 }
 
 /// fbgemm's fp16 linear: the weight rounded to float16 (saturating), float32 accumulation.
@@ -321,29 +321,29 @@ pub(crate) fn fp16_linear(op: &str, x: &Tensor, params: &LinearParams) -> Result
 }
 
 fn k_linear_dynamic_fp16(args: &Args) -> Result<Arg> {
-    let params = LinearParams::from_arg(args.op(), args.get(1)?)?;
-    fp16_linear(args.op(), args.tensor(0)?, &params).map(Arg::Tensor)
+    let params = LinearParams::from_arg(args.op(), args.get("W_prepack")?)?;
+    fp16_linear(args.op(), args.tensor("X")?, &params).map(Arg::Tensor)
 }
 
 fn k_linear_prepack(args: &Args) -> Result<Arg> {
-    let w = args.tensor(0)?;
+    let w = args.tensor("W")?;
     quantizer_of(args.op(), w)?;
     Ok(LinearParams::to_arg(
         w.clone(),
-        args.opt_tensor(1)?.cloned(),
+        args.opt_tensor("B")?.cloned(),
     ))
 }
 
 fn k_linear_prepack_fp16(args: &Args) -> Result<Arg> {
-    let w = args.tensor(0)?;
+    let w = args.tensor("W")?;
     Ok(LinearParams::to_arg(
         w.to_dtype(DType::F32)?,
-        args.opt_tensor(1)?.cloned(),
+        args.opt_tensor("B")?.cloned(),
     ))
 }
 
 fn k_linear_unpack(args: &Args) -> Result<Arg> {
-    let p = LinearParams::from_arg(args.op(), args.get(0)?)?;
+    let p = LinearParams::from_arg(args.op(), args.get("W_prepack")?)?;
     Ok(Arg::Tuple(vec![
         Arg::Tensor(p.weight),
         p.bias.map_or(Arg::None, Arg::Tensor),

@@ -113,9 +113,9 @@ fn run_direction(
 
 fn k_quantized_lstm_input(args: &Args) -> Result<Arg> {
     let op = args.op();
-    let input = args.tensor(0)?;
-    let hx = args.tensor_list(1)?;
-    let params = match args.get(2)? {
+    let input = args.tensor("input")?;
+    let hx = args.tensor_list("hx")?;
+    let params = match args.get("params")? {
         Arg::List(items) => items
             .iter()
             .map(|a| CellParams::from_arg(op, a))
@@ -127,9 +127,9 @@ fn k_quantized_lstm_input(args: &Args) -> Result<Arg> {
             ))
         }
     };
-    let num_layers = usize::try_from(args.int(4)?).unwrap_or(0);
-    let bidirectional = args.bool(7)?;
-    let batch_first = args.bool(8)?;
+    let num_layers = usize::try_from(args.int("num_layers")?).unwrap_or(0);
+    let bidirectional = args.bool("bidirectional")?;
+    let batch_first = args.bool("batch_first")?;
     let dirs: usize = if bidirectional { 2 } else { 1 };
     let cells = num_layers.checked_mul(dirs);
     if cells != Some(params.len()) || num_layers == 0 {

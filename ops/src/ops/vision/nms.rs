@@ -136,7 +136,12 @@ pub fn nms(boxes: &Tensor, scores: &Tensor, iou_threshold: f64) -> Result<Tensor
 }
 
 pub(crate) fn k_nms(a: &Args) -> Result<Arg> {
-    Ok(nms(a.tensor(0)?, a.tensor(1)?, a.float(2)?)?.into())
+    Ok(nms(
+        a.tensor("dets")?,
+        a.tensor("scores")?,
+        a.float("iou_threshold")?,
+    )?
+    .into())
 }
 
 #[cfg(test)]

@@ -437,8 +437,8 @@ macro_rules! dispatch_float {
 pub(crate) fn k_roi_align(a: &Args) -> Result<Arg> {
     let op = a.op();
     let (g, k, scale) = geometry(a, false)?;
-    let (input, rois) = (a.tensor(0)?, a.tensor(1)?);
-    let (sampling_ratio, aligned) = (a.int(5)?, a.bool(6)?);
+    let (input, rois) = (a.tensor("input")?, a.tensor("rois")?);
+    let (sampling_ratio, aligned) = (a.int("sampling_ratio")?, a.bool("aligned")?);
     let shape = [k, g.channels, g.pooled_h, g.pooled_w];
     let n = checked_numel(op, &shape)?;
     dispatch_float!(op, input.dtype(), Fp => {
@@ -452,8 +452,8 @@ pub(crate) fn k_roi_align(a: &Args) -> Result<Arg> {
 pub(crate) fn k_ps_roi_align(a: &Args) -> Result<Arg> {
     let op = a.op();
     let (g, k, scale) = geometry(a, true)?;
-    let (input, rois) = (a.tensor(0)?, a.tensor(1)?);
-    let sampling_ratio = a.int(5)?;
+    let (input, rois) = (a.tensor("input")?, a.tensor("rois")?);
+    let sampling_ratio = a.int("sampling_ratio")?;
     let shape = [k, g.channels_out(), g.pooled_h, g.pooled_w];
     let n = checked_numel(op, &shape)?;
     dispatch_float!(op, input.dtype(), Fp => {
@@ -468,7 +468,7 @@ pub(crate) fn k_ps_roi_align(a: &Args) -> Result<Arg> {
 pub(crate) fn k_roi_pool(a: &Args) -> Result<Arg> {
     let op = a.op();
     let (g, k, scale) = geometry(a, false)?;
-    let (input, rois) = (a.tensor(0)?, a.tensor(1)?);
+    let (input, rois) = (a.tensor("input")?, a.tensor("rois")?);
     let shape = [k, g.channels, g.pooled_h, g.pooled_w];
     let n = checked_numel(op, &shape)?;
     dispatch_float!(op, input.dtype(), Fp => {
@@ -483,7 +483,7 @@ pub(crate) fn k_roi_pool(a: &Args) -> Result<Arg> {
 pub(crate) fn k_ps_roi_pool(a: &Args) -> Result<Arg> {
     let op = a.op();
     let (g, k, scale) = geometry(a, true)?;
-    let (input, rois) = (a.tensor(0)?, a.tensor(1)?);
+    let (input, rois) = (a.tensor("input")?, a.tensor("rois")?);
     let shape = [k, g.channels_out(), g.pooled_h, g.pooled_w];
     let n = checked_numel(op, &shape)?;
     dispatch_float!(op, input.dtype(), Fp => {
