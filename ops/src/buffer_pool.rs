@@ -196,7 +196,7 @@ mod tests {
         let evicted = pool.keep(pooled(id, 3, 500), 1000);
         assert_eq!(evicted.iter().map(|p| p.capacity).collect::<Vec<_>>(), [1]);
         assert_eq!(pool.bytes, 800);
-        assert_eq!(pool.shrink_to(400).len(), 1);
+        assert_eq!(pool.shrink_to(500).len(), 1);
         assert_eq!(pool.bytes, 500);
         assert_eq!(pool.buffers.len(), 1);
     }
