@@ -70,20 +70,15 @@ pub fn release() -> usize {
 }
 
 /// An empty vector with room for at least `n` elements, from the pool: the smallest pooled
-/// buffer of `T` that holds `n` (shrunk to `n` when over twice that). `None` when nothing
-/// fits (or `n` is too small to pool).
+/// buffer of `T` that holds `n`. `None` when nothing fits (or `n` is too small to pool).
 pub fn take<T: 'static>(n: usize) -> Option<Vec<T>> {
     if n.saturating_mul(std::mem::size_of::<T>()) < MIN_POOLED_BYTES {
         return None;
     }
     let pooled = POOL.lock().take(TypeId::of::<T>(), n)?;
-    let mut buffer = *pooled.buffer.downcast::<Vec<T>>().ok()?;
-    if buffer.capacity() > n.saturating_mul(2) {
-        // Far too large: the tail goes back to the allocator (a shrink in place, no copy), so a
-        // small tensor kept for long does not hold a large buffer.
-        buffer.shrink_to(n);
-    }
-    Some(buffer)
+    // Not shrunk when much larger: giving the tail back chops the pool's large buffers into
+    // small ones, and large requests then miss (fresh pages again: measured).
+    pooled.buffer.downcast::<Vec<T>>().ok().map(|v| *v)
 }
 
 /// Keeps `buffer` for a later [`take`] if it is large enough and fits under the bound
