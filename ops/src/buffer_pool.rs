@@ -116,7 +116,15 @@ impl Pool {
             .filter(|(_, p)| p.element == element && p.capacity >= n)
             .min_by_key(|(_, p)| p.capacity)
             .map(|(i, _)| i)?;
-        let pooled = self.buffers.remove(best);
+        self.remove(best)
+    }
+
+    /// Removes the buffer at `index`, keeping the byte count in step.
+    fn remove(&mut self, index: usize) -> Option<Pooled> {
+        if index >= self.buffers.len() {
+            return None;
+        }
+        let pooled = self.buffers.remove(index);
         self.bytes = self.bytes.saturating_sub(pooled.bytes);
         Some(pooled)
     }
@@ -124,14 +132,9 @@ impl Pool {
     /// Adds `pooled`, first evicting the oldest buffers until it fits under `limit` bytes and
     /// the count bound; returns the evicted buffers.
     fn keep(&mut self, pooled: Pooled, limit: usize) -> Vec<Pooled> {
-        let mut evicted = Vec::new();
-        while (self.bytes.saturating_add(pooled.bytes) > limit
-            || self.buffers.len() >= MAX_POOLED_BUFFERS)
-            && !self.buffers.is_empty()
-        {
-            let oldest = self.buffers.remove(0);
-            self.bytes = self.bytes.saturating_sub(oldest.bytes);
-            evicted.push(oldest);
+        let mut evicted = self.shrink_to(limit.saturating_sub(pooled.bytes));
+        while self.buffers.len() >= MAX_POOLED_BUFFERS && !self.buffers.is_empty() {
+            evicted.extend(self.remove(0));
         }
         self.bytes = self.bytes.saturating_add(pooled.bytes);
         self.buffers.push(pooled);
@@ -141,10 +144,11 @@ impl Pool {
     /// Evicts the oldest buffers until at most `limit` bytes are held; returns them.
     fn shrink_to(&mut self, limit: usize) -> Vec<Pooled> {
         let mut evicted = Vec::new();
-        while self.bytes > limit && !self.buffers.is_empty() {
-            let oldest = self.buffers.remove(0);
-            self.bytes = self.bytes.saturating_sub(oldest.bytes);
-            evicted.push(oldest);
+        while self.bytes > limit {
+            match self.remove(0) {
+                Some(oldest) => evicted.push(oldest),
+                None => break,
+            }
         }
         evicted
     }
