@@ -180,6 +180,27 @@ pub fn try_filled<T: Clone + 'static>(op: &str, value: T, n: usize) -> Result<Ve
     Ok(v)
 }
 
+/// A vector of `n` elements whose values are unspecified: an output buffer for a kernel that
+/// writes every element. A pooled buffer comes back with the values a dropped tensor left in
+/// it (only the part past those is filled), which saves a pass over the output; a fresh one is
+/// zeroed. Never unsound (every element is an initialized `T`), but a kernel that skips an
+/// element would leak stale values into its output: use [`try_zeroed`] unless every element
+/// is written.
+pub fn try_for_overwrite<T: Copy + Default + 'static>(op: &str, n: usize) -> Result<Vec<T>> {
+    check_elements(op, n, std::mem::size_of::<T>())?;
+    match crate::buffer_pool::take_stale::<T>(n) {
+        Some(mut v) => {
+            if v.len() > n {
+                v.truncate(n);
+            } else {
+                v.resize(n, T::default());
+            }
+            Ok(v)
+        }
+        None => try_zeroed(op, n),
+    }
+}
+
 /// `vec![T::default(); n]`: a kernel's output buffer, checked and allocated fallibly.
 pub fn try_zeroed<T: Clone + Default + 'static>(op: &str, n: usize) -> Result<Vec<T>> {
     try_filled(op, T::default(), n)

@@ -23,7 +23,9 @@ const MAX_POOLED_BUFFERS: usize = 128;
 
 static LIMIT_BYTES: AtomicUsize = AtomicUsize::new(DEFAULT_LIMIT_BYTES);
 
-/// One pooled buffer: a `Vec<T>` (empty, with its capacity) behind `Any`, with its element type.
+/// One pooled buffer: a `Vec<T>` behind `Any`, with its element type. A buffer of plain
+/// values keeps the length (initialized elements) it had when its tensor was dropped, so that
+/// [`take_stale`] can hand those elements out without writing them again.
 struct Pooled {
     element: TypeId,
     /// Capacity in elements.
@@ -75,6 +77,18 @@ pub fn take<T: 'static>(n: usize) -> Option<Vec<T>> {
     if n.saturating_mul(std::mem::size_of::<T>()) < MIN_POOLED_BYTES {
         return None;
     }
+    let mut buffer = take_stale::<T>(n)?;
+    buffer.clear();
+    Some(buffer)
+}
+
+/// Like [`take`], but the vector keeps the elements its last tensor left in it (its length is
+/// whatever it was, possibly more or less than `n`): for outputs every element of which the
+/// caller writes (`crate::alloc::try_for_overwrite`).
+pub fn take_stale<T: 'static>(n: usize) -> Option<Vec<T>> {
+    if n.saturating_mul(std::mem::size_of::<T>()) < MIN_POOLED_BYTES {
+        return None;
+    }
     let pooled = POOL.lock().take(TypeId::of::<T>(), n)?;
     // Not shrunk when much larger: giving the tail back chops the pool's large buffers into
     // small ones, and large requests then miss (fresh pages again: measured).
@@ -92,7 +106,10 @@ pub fn give<T: Send + 'static>(mut buffer: Vec<T>) {
     if bytes < MIN_POOLED_BYTES || bytes > limit {
         return;
     }
-    buffer.clear();
+    if std::mem::needs_drop::<T>() {
+        // (plain values keep their length: see `take_stale`)
+        buffer.clear();
+    }
     let pooled = Pooled {
         element: TypeId::of::<T>(),
         capacity,

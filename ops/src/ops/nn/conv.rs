@@ -44,16 +44,16 @@ impl Conv2dParams {
 
 /// Sizes of one convolution call, validated.
 #[derive(Debug, Clone, Copy)]
-struct Dims {
-    n: usize,
-    c: usize,
-    h: usize,
-    w: usize,
-    oc: usize,
-    kh: usize,
-    kw: usize,
-    oh: usize,
-    ow: usize,
+pub(super) struct Dims {
+    pub(super) n: usize,
+    pub(super) c: usize,
+    pub(super) h: usize,
+    pub(super) w: usize,
+    pub(super) oc: usize,
+    pub(super) kh: usize,
+    pub(super) kw: usize,
+    pub(super) oh: usize,
+    pub(super) ow: usize,
 }
 
 fn checked(op: &str, v: Option<usize>) -> Result<usize> {
@@ -306,8 +306,8 @@ fn direct_single_channel<Fp: Real>(
     p: &Conv2dParams,
     out: &mut [Fp],
 ) -> Result<()> {
-    if let Some(run) = depthwise_fast_path::<Fp>(d, p) {
-        return run(x, d, weights, out);
+    if let Some(done) = super::depthwise::try_fast_path(x, d, weights, p, out) {
+        return done;
     }
     let plane = d.oh * d.ow;
     let kk = d.kh * d.kw;
@@ -349,140 +349,6 @@ fn direct_single_channel<Fp: Real>(
             }
         }
     })
-}
-
-type DepthwiseFn<Fp> = fn(&[Fp], &Dims, &[Fp], &mut [Fp]) -> Result<()>;
-
-/// The specialised float32 kernel for square 3x3/5x5/7x7 kernels (7x7: ConvNeXt) with stride 1 or 2, "same"
-/// padding (`k/2` on every side) and no dilation, if this convolution is one.
-fn depthwise_fast_path<Fp: Real>(d: &Dims, p: &Conv2dParams) -> Option<DepthwiseFn<Fp>> {
-    if std::any::TypeId::of::<Fp>() != std::any::TypeId::of::<f32>()
-        || d.kh != d.kw
-        || p.dilation != [1, 1]
-        || p.stride[0] != p.stride[1]
-        || p.pad_begin != [d.kh / 2; 2]
-        || p.pad_end != [d.kh / 2; 2]
-    {
-        return None;
-    }
-    match (d.kh, p.stride[0]) {
-        (3, 1) => Some(depthwise_same::<Fp, 3, 1>),
-        (3, 2) => Some(depthwise_same::<Fp, 3, 2>),
-        (5, 1) => Some(depthwise_same::<Fp, 5, 1>),
-        (5, 2) => Some(depthwise_same::<Fp, 5, 2>),
-        (7, 1) => Some(depthwise_same::<Fp, 7, 1>),
-        (7, 2) => Some(depthwise_same::<Fp, 7, 2>),
-        _ => None,
-    }
-}
-
-/// Depthwise `K`x`K` convolution with stride `S` and padding `K/2` of one input plane into
-/// `out[ocg, oh*ow]` (which holds the bias or zeros).
-///
-/// The plane is copied once into a zero-bordered scratch buffer; with stride 2 each padded
-/// row is stored de-interleaved (even columns, then odd columns) so that every tap reads a
-/// contiguous run of inputs. Outputs are computed in blocks of columns held in local
-/// accumulators across all `K*K` taps (vectorised by the compiler).
-// reason: hot loops, with the bounds of `direct_single_channel` (stride `S`, padding `K / 2`,
-// no dilation: rows `oy * S + i < ph`); the de-interleaved phases start within a padded row,
-// and `w` has `49 >= K * K` entries.
-#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
-fn depthwise_same<Fp: Real, const K: usize, const S: usize>(
-    x: &[Fp],
-    d: &Dims,
-    weights: &[Fp],
-    out: &mut [Fp],
-) -> Result<()> {
-    let pad = K / 2;
-    let (ph, pw) = (d.h + 2 * pad, d.w + 2 * pad);
-    let plane = d.oh * d.ow;
-    if plane == 0 {
-        return Ok(());
-    }
-    // start of the odd columns within a de-interleaved row (unused with stride 1)
-    let odd = if S == 1 { 0 } else { pw.div_ceil(S) };
-    // offset of tap column j within a scratch row
-    let off: [usize; K] = std::array::from_fn(|j| (j % S) * odd + j / S);
-    try_with_scratch::<Fp, _>("aten::conv2d", ph * pw, |padded| {
-        for (y, row) in padded.chunks_mut(pw).enumerate() {
-            row.fill(Fp::ZERO);
-            if y < pad || y >= d.h + pad {
-                continue;
-            }
-            let src = &x[(y - pad) * d.w..(y - pad + 1) * d.w];
-            if S == 1 {
-                row[pad..pad + d.w].copy_from_slice(src);
-            } else {
-                for phase in 0..S {
-                    // first input column landing in this phase, and where it lands
-                    let x0 = (phase + S - pad % S) % S;
-                    let start = phase * odd + (x0 + pad) / S;
-                    for (o, &v) in row[start..].iter_mut().zip(src.iter().skip(x0).step_by(S)) {
-                        *o = v;
-                    }
-                }
-            }
-        }
-        let padded = &*padded;
-        for (o, out_plane) in out.chunks_mut(plane).enumerate() {
-            let Some(wk) = weights.get(o * K * K..(o + 1) * K * K) else {
-                return;
-            };
-            let w: [Fp; 49] = std::array::from_fn(|i| wk.get(i).copied().unwrap_or(Fp::ZERO));
-            for (oy, dst) in out_plane.chunks_mut(d.ow).enumerate() {
-                let rows: [&[Fp]; K] =
-                    std::array::from_fn(|i| &padded[(oy * S + i) * pw..(oy * S + i + 1) * pw]);
-                if dst.len() >= 8 {
-                    depthwise_row::<Fp, K, 8>(&rows, &off, &w, dst);
-                } else if dst.len() >= 4 {
-                    depthwise_row::<Fp, K, 4>(&rows, &off, &w, dst);
-                } else {
-                    for (ox, o) in dst.iter_mut().enumerate() {
-                        let mut acc = Fp::ZERO;
-                        for (i, row) in rows.iter().enumerate() {
-                            for (j, &c) in off.iter().enumerate() {
-                                acc += w[i * K + j] * row[c + ox];
-                            }
-                        }
-                        *o += acc;
-                    }
-                }
-            }
-        }
-    })
-}
-
-/// One output row (`dst.len() >= B`) in blocks of `B` columns; the last block is moved back
-/// to end at the row's end and only adds its not-yet-written columns.
-// reason: hot loop. `dst.len() >= B` (so `ox0 + B <= ow`, `skip < B`), each row of `rows` holds
-// the padded columns `off[j] + ox < pw` of every output column, `i * K + j < 49`.
-#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
-fn depthwise_row<Fp: Real, const K: usize, const B: usize>(
-    rows: &[&[Fp]; K],
-    off: &[usize; K],
-    w: &[Fp; 49],
-    dst: &mut [Fp],
-) {
-    let ow = dst.len();
-    let mut done = 0;
-    while done < ow {
-        let ox0 = done.min(ow - B);
-        let mut acc = [Fp::ZERO; B];
-        for (i, row) in rows.iter().enumerate() {
-            for (j, &c) in off.iter().enumerate() {
-                let wv = w[i * K + j];
-                let src = &row[c + ox0..c + ox0 + B];
-                for (a, &s) in acc.iter_mut().zip(src) {
-                    *a += wv * s;
-                }
-            }
-        }
-        let skip = done - ox0;
-        for (o, &a) in dst[done..ox0 + B].iter_mut().zip(&acc[skip..]) {
-            *o += a;
-        }
-        done = ox0 + B;
-    }
 }
 
 /// A 3x3 depthwise plane computed one output at a time with the nine taps unrolled (for
@@ -577,7 +443,10 @@ fn conv2d_kernel<Fp: Real>(
         ..
     } = Sizes::of(op, d, p, false)?;
     let total = product(op, &[d.n, d.oc, plane])?;
-    let mut out = crate::alloc::try_filled(op, Fp::ZERO, total)?;
+    // every path below writes each element of its task's block: the banded and matrix
+    // products overwrite (or start from the bias rows written first), and the direct kernels,
+    // which accumulate, get their block zeroed or filled with the bias first
+    let mut out = crate::alloc::try_for_overwrite(op, total)?;
     let tasks = d.n.saturating_mul(g);
     let parallel_tasks = runs_parallel(tasks);
     let pointwise = d.kh == 1
@@ -593,10 +462,13 @@ fn conv2d_kernel<Fp: Real>(
         let b_g = bias.map(|b| block(op, b, gi, ocg)).transpose()?;
         let banded =
             banded_rows(d, ocg, kdim, plane, pointwise, tasks).is_some() && !(cg == 1 && ocg <= 4);
+        let direct = cg == 1 && !pointwise && ocg <= 4;
         if let (Some(b), false) = (b_g, banded) {
             for (row, &value) in dst.chunks_mut(plane.max(1)).zip(b) {
                 row.fill(value);
             }
+        } else if direct {
+            dst.fill(Fp::ZERO);
         }
         let accumulate = bias.is_some();
         let par = if parallel_tasks {
@@ -604,7 +476,7 @@ fn conv2d_kernel<Fp: Real>(
         } else {
             parallelism_for(ocg, plane, kdim)
         };
-        if cg == 1 && !pointwise && ocg <= 4 {
+        if direct {
             direct_single_channel(x_g, d, w_g, p, dst)
         } else if let Some(band_rows) = banded_rows(d, ocg, kdim, plane, pointwise, tasks) {
             // one parallel region: each thread unfolds its own bands of output rows and

@@ -4,6 +4,7 @@ pub mod affine_grid;
 pub mod attention;
 pub mod conv;
 pub mod conv_ops;
+mod depthwise;
 pub mod distance;
 pub mod einsum;
 pub mod embedding;

@@ -4,7 +4,7 @@ use crate::arg::{Arg, Args};
 use crate::dtype::{DType, Element};
 use crate::error::{OpError, Result};
 use crate::ops::nn::util::{
-    finish, for_each_chunk, opt_vec, product, to_usize, with_data, with_real, Real,
+    finish, for_each_chunk, lane_sum, opt_vec, product, to_usize, with_data, with_real, Real,
 };
 use crate::registry::Registry;
 use crate::tensor::Tensor;
@@ -58,27 +58,6 @@ fn moments<Fp: Real>(xs: impl Iterator<Item = Fp> + Clone, n: usize) -> (Fp, Fp)
         sq += d * d;
     }
     (mean, sq / count)
-}
-
-/// Lanes of the partial sums in [`moments_of_slice`]: independent accumulators let the compiler
-/// keep them in vector registers instead of one serial chain of additions.
-const LANES: usize = 8;
-
-/// The sum of `f(x)` over `xs`, in `LANES` partial sums.
-#[inline(always)]
-fn lane_sum<Fp: Real>(xs: &[Fp], f: impl Fn(Fp) -> Fp) -> Fp {
-    let mut acc = [Fp::ZERO; LANES];
-    let chunks = xs.chunks_exact(LANES);
-    let mut tail = Fp::ZERO;
-    for &v in chunks.remainder() {
-        tail += f(v);
-    }
-    for chunk in chunks {
-        for (a, &v) in acc.iter_mut().zip(chunk) {
-            *a += f(v);
-        }
-    }
-    acc.iter().fold(tail, |s, &a| s + a)
 }
 
 /// Mean and biased variance of a contiguous slice (two passes, `LANES` partial sums each).
@@ -219,7 +198,8 @@ pub fn batch_norm(
             let invstd: Vec<F> = var.iter().map(|&v| F::ONE / (v + F::of(eps)).sqrt()).collect();
             let scale: Vec<F> = invstd.iter().enumerate().map(|(ch, &r)| r * param(w.as_deref(), ch, F::ONE)).collect();
             let shift: Vec<F> = mean.iter().zip(&scale).enumerate().map(|(ch, (&m, &s))| param(b.as_deref(), ch, F::ZERO) - m * s).collect();
-            let mut out = crate::alloc::try_filled(op, F::ZERO, xs.len())?;
+            // every plane is written below (`xs` is empty when `inner` is 0)
+            let mut out = crate::alloc::try_for_overwrite(op, xs.len())?;
             if inner > 0 {
                 let missing = || OpError::invalid(op, "internal error: a channel without statistics");
                 for_each_chunk(&mut out, inner, |plane, dst| {

@@ -3,8 +3,8 @@
 use crate::arg::{Arg, Args};
 use crate::error::{OpError, Result};
 use crate::ops::nn::util::{
-    expand_list, finish, for_each_chunk, product, to_usize, try_with_scratch, with_data, with_real,
-    Real,
+    expand_list, finish, for_each_chunk, lane_sum, product, to_usize, try_with_scratch, with_data,
+    with_real, Real,
 };
 use crate::registry::Registry;
 use crate::tensor::Tensor;
@@ -473,12 +473,17 @@ pub fn adaptive_pool2d(
                             *slot = best;
                             *index_slots.next().ok_or_else(|| outside(op))? = bi;
                         } else {
-                            let mut sum = F::ZERO;
-                            for (_, row) in rows.clone() {
-                                for &v in row.get(x0..x1).ok_or_else(|| outside(op))? {
-                                    sum += v;
+                            let sum = if x0 == 0 && x1 == w {
+                                // whole rows: one contiguous run (global pooling)
+                                let run = src.get(y0.saturating_mul(w)..y1.saturating_mul(w));
+                                lane_sum(run.ok_or_else(|| outside(op))?, |v| v)
+                            } else {
+                                let mut sum = F::ZERO;
+                                for (_, row) in rows.clone() {
+                                    sum += lane_sum(row.get(x0..x1).ok_or_else(|| outside(op))?, |v| v);
                                 }
-                            }
+                                sum
+                            };
                             let count = y1.saturating_sub(y0).saturating_mul(x1.saturating_sub(x0));
                             *slot = sum / F::of(count as f64);
                         }

@@ -3,7 +3,7 @@
 use crate::arg::{Arg, Args};
 use crate::dtype::DType;
 use crate::error::{OpError, Result};
-use crate::ops::nn::util::{finish, for_each_chunk, with_data, with_real, Real};
+use crate::ops::nn::util::{finish, for_each_chunk, lane_sum, with_data, with_real, Real, LANES};
 use crate::registry::Registry;
 use crate::shape::wrap_dim;
 use crate::tensor::Tensor;
@@ -57,27 +57,10 @@ fn softmax_block<Fp: Real>(src: &[Fp], dst: &mut [Fp], size: usize, inner: usize
     }
 }
 
-/// Independent accumulators of the row reductions (they vectorize; one serial chain does not).
-const LANES: usize = 8;
-
 /// Softmax (or log-softmax) of one contiguous row.
 fn softmax_row<Fp: Real>(src: &[Fp], dst: &mut [Fp], log: bool) {
     dst.copy_from_slice(src);
     softmax_in_place(dst, log);
-}
-
-/// The sum of `f(v)` over `row` in `LANES` partial sums.
-#[inline(always)]
-fn lane_sum<Fp: Real>(row: &[Fp], f: impl Fn(Fp) -> Fp) -> Fp {
-    let mut sums = [Fp::ZERO; LANES];
-    let chunks = row.chunks_exact(LANES);
-    let tail = chunks.remainder().iter().fold(Fp::ZERO, |s, &v| s + f(v));
-    for chunk in chunks {
-        for (s, &v) in sums.iter_mut().zip(chunk) {
-            *s += f(v);
-        }
-    }
-    sums.iter().fold(tail, |s, &v| s + v)
 }
 
 /// Softmax (or log-softmax) of a contiguous row in place: lane-wise max, a vectorizable exp

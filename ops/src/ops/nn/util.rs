@@ -246,6 +246,25 @@ pub fn product(op: &str, dims: &[usize]) -> Result<usize> {
         .and_then(|n| crate::alloc::check_numel(n).map(|()| n))
 }
 
+/// Independent accumulators of the row reductions: they vectorize, one serial chain of
+/// additions does not.
+pub const LANES: usize = 8;
+
+/// The sum of `f(x)` over `xs`, in [`LANES`] partial sums (the softmax and norm reductions,
+/// average pooling).
+#[inline(always)]
+pub fn lane_sum<Fp: Real>(xs: &[Fp], f: impl Fn(Fp) -> Fp) -> Fp {
+    let mut acc = [Fp::ZERO; LANES];
+    let chunks = xs.chunks_exact(LANES);
+    let tail = chunks.remainder().iter().fold(Fp::ZERO, |s, &v| s + f(v));
+    for chunk in chunks {
+        for (a, &v) in acc.iter_mut().zip(chunk) {
+            *a += f(v);
+        }
+    }
+    acc.iter().fold(tail, |s, &a| s + a)
+}
+
 /// Runs `f(index, chunk)` over the `chunk`-sized pieces of `out`, in parallel on the current
 /// executor (see [`crate::parallel`]) when it has several threads and there are several chunks.
 pub fn for_each_chunk<F: Send>(

@@ -1,0 +1,226 @@
+//! Depthwise convolution kernels for float32: square 3x3/5x5/7x7 filters, stride 1 or 2, "same" padding.
+
+use super::conv::{Conv2dParams, Dims};
+use crate::error::Result;
+use crate::ops::nn::simd::{as_f32, as_f32_mut};
+use crate::ops::nn::util::{try_with_scratch, Real};
+
+type DepthwiseFn = fn(&[f32], &Dims, &[f32], &mut [f32]) -> Result<()>;
+
+/// Runs the specialised kernel when this convolution of one input channel `x` into
+/// `out[ocg, oh*ow]` (which holds the bias or zeros) has one: `None` when it has not.
+pub(super) fn try_fast_path<Fp: Real>(
+    x: &[Fp],
+    d: &Dims,
+    weights: &[Fp],
+    p: &Conv2dParams,
+    out: &mut [Fp],
+) -> Option<Result<()>> {
+    let run = fast_path(d, p)?;
+    let (x, weights) = (as_f32(x)?, as_f32(weights)?);
+    Some(run(x, d, weights, as_f32_mut(out)?))
+}
+
+/// The specialised float32 kernel for square 3x3/5x5/7x7 kernels (7x7: ConvNeXt) with stride 1 or 2, "same"
+/// padding (`k/2` on every side) and no dilation, if this convolution is one.
+fn fast_path(d: &Dims, p: &Conv2dParams) -> Option<DepthwiseFn> {
+    if d.kh != d.kw
+        || p.dilation != [1, 1]
+        || p.stride[0] != p.stride[1]
+        || p.pad_begin != [d.kh / 2; 2]
+        || p.pad_end != [d.kh / 2; 2]
+    {
+        return None;
+    }
+    match (d.kh, p.stride[0]) {
+        (3, 1) => Some(depthwise_same::<3, 1>),
+        (3, 2) => Some(depthwise_same::<3, 2>),
+        (5, 1) => Some(depthwise_same::<5, 1>),
+        (5, 2) => Some(depthwise_same::<5, 2>),
+        (7, 1) => Some(depthwise_same::<7, 1>),
+        (7, 2) => Some(depthwise_same::<7, 2>),
+        _ => None,
+    }
+}
+
+/// Depthwise `K`x`K` convolution with stride `S` and padding `K/2` of one input plane into
+/// `out[ocg, oh*ow]` (which holds the bias or zeros).
+///
+/// The plane is copied once into a zero-bordered scratch plane laid out so that every tap
+/// reads one contiguous run: rows grouped by their phase `y % S`, and with stride 2 each row
+/// de-interleaved (even columns, then odd columns). Output row `oy` then reads padded row
+/// `oy * S + i` at `phase(i) + (oy + i / S) * pw`, so a tap `(i, j)` over all output rows at
+/// once is a single `acc[t] += w * src[base(i, j) + t]` loop over `oh * pw` values (the
+/// columns past `ow` of each row are computed and dropped). Small planes (7x7, 14x14) thus
+/// vectorize as well as large ones, where loops per output row were mostly scalar tails.
+fn depthwise_same<const K: usize, const S: usize>(
+    x: &[f32],
+    d: &Dims,
+    weights: &[f32],
+    out: &mut [f32],
+) -> Result<()> {
+    if d.oh == 0 || d.ow == 0 {
+        return Ok(());
+    }
+    let op = "aten::conv2d";
+    let layout = Layout::of::<K, S>(d).ok_or_else(|| {
+        crate::error::OpError::invalid(op, "depthwise convolution sizes overflow")
+    })?;
+    try_with_scratch::<f32, _>(op, layout.scratch, |scratch| {
+        planes_dispatch::<K, S>(x, d, weights, out, scratch, &layout)
+    })
+}
+
+/// Where the parts of the scratch buffer lie (in elements).
+struct Layout {
+    /// Padded row length.
+    pw: usize,
+    /// Rows per phase times `pw`.
+    phase_len: usize,
+    /// The padded plane (all phases) plus slack rows for the dropped columns' reads.
+    padded_len: usize,
+    /// `oh * pw` accumulators.
+    acc_len: usize,
+    scratch: usize,
+}
+
+impl Layout {
+    fn of<const K: usize, const S: usize>(d: &Dims) -> Option<Layout> {
+        let pad = K / 2;
+        let pw = d.w.checked_add(2 * pad)?;
+        let ph = d.h.checked_add(2 * pad)?;
+        let phase_len = ph.div_ceil(S).checked_mul(pw)?;
+        // the dropped columns of the last output row read up to `pw` past the last row used
+        let padded_len = phase_len.checked_mul(S)?.checked_add(pw.checked_mul(2)?)?;
+        let acc_len = d.oh.checked_mul(pw)?;
+        let scratch = padded_len.checked_add(acc_len)?;
+        Some(Layout {
+            pw,
+            phase_len,
+            padded_len,
+            acc_len,
+            scratch,
+        })
+    }
+}
+
+/// [`planes`] compiled with AVX2 and FMA on CPUs that have them (8 lanes; the baseline build
+/// has 4), as `simd::avx2_dispatch!` does for functions without generics.
+fn planes_dispatch<const K: usize, const S: usize>(
+    x: &[f32],
+    d: &Dims,
+    weights: &[f32],
+    out: &mut [f32],
+    scratch: &mut [f32],
+    layout: &Layout,
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx,avx2,fma")]
+        #[allow(unsafe_code)]
+        unsafe fn wide<const K: usize, const S: usize>(
+            x: &[f32],
+            d: &Dims,
+            weights: &[f32],
+            out: &mut [f32],
+            scratch: &mut [f32],
+            layout: &Layout,
+        ) {
+            planes::<K, S>(x, d, weights, out, scratch, layout)
+        }
+        if crate::ops::nn::simd::has_avx2_fma() {
+            // SAFETY: `wide` only differs from the portable build by the target features it
+            // is compiled with, and the CPU has them (checked just above).
+            #[allow(unsafe_code)]
+            return unsafe { wide::<K, S>(x, d, weights, out, scratch, layout) };
+        }
+    }
+    planes::<K, S>(x, d, weights, out, scratch, layout)
+}
+
+/// The body of [`depthwise_same`] once the scratch buffer (`layout.scratch`) is at hand.
+// reason: hot loops. `Layout::of` checked the sizes; `x` holds `h * w` values per channel and
+// `out` `oh * ow` per channel (`oh, ow > 0`). Padded row `y < ph` lies at
+// `(y % S) * phase_len + (y / S) * pw`; a tap reads from `base(i, j) = (i % S) * phase_len +
+// (i / S) * pw + off[j]` up to `base + oh * pw <= padded_len` (output rows read padded rows
+// `oy * S + i < ph`, and the dropped columns of the last row at most `pw` beyond: the slack);
+// the de-interleaved phases start within a padded row; `w` has `49 >= K * K` entries.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#[inline(always)]
+fn planes<const K: usize, const S: usize>(
+    x: &[f32],
+    d: &Dims,
+    weights: &[f32],
+    out: &mut [f32],
+    scratch: &mut [f32],
+    layout: &Layout,
+) {
+    let pad = K / 2;
+    let Layout {
+        pw,
+        phase_len,
+        padded_len,
+        acc_len,
+        ..
+    } = *layout;
+    let plane = d.oh * d.ow;
+    let in_plane = d.h * d.w;
+    // start of the odd columns within a de-interleaved row (unused with stride 1)
+    let odd = if S == 1 { 0 } else { pw.div_ceil(S) };
+    // offset of tap column j within a scratch row
+    let off: [usize; K] = std::array::from_fn(|j| (j % S) * odd + j / S);
+    let base: [usize; 49] = std::array::from_fn(|t| {
+        let (i, j) = (t / K % K, t % K);
+        (i % S) * phase_len + (i / S) * pw + off[j]
+    });
+    let (padded, acc) = scratch.split_at_mut(padded_len);
+    let acc = &mut acc[..acc_len];
+    // rows past the plane (each phase's last row may be partial; the slack) stay zero
+    padded.fill(0.0);
+    let Some(src_plane) = x.get(..in_plane) else {
+        return;
+    };
+    for (y, src) in src_plane.chunks_exact(d.w).enumerate() {
+        let py = y + pad;
+        let row = &mut padded[(py % S) * phase_len + (py / S) * pw..][..pw];
+        if S == 1 {
+            row[pad..pad + d.w].copy_from_slice(src);
+        } else {
+            // (`S` is 2) input column `x` goes to padded column `x + pad`, at
+            // `((x + pad) % 2) * odd + (x + pad) / 2`: the even columns start at `even` and
+            // the odd ones at `odd_start`, one pair at a time (a loop that vectorizes)
+            let even = (pad % 2) * odd + pad / 2;
+            let odd_start = ((pad + 1) % 2) * odd + (pad + 1) / 2;
+            let pairs = src.chunks_exact(2);
+            if let [last] = pairs.remainder() {
+                row[even + d.w / 2] = *last;
+            }
+            for (k, pair) in pairs.enumerate() {
+                row[even + k] = pair[0];
+                row[odd_start + k] = pair[1];
+            }
+        }
+    }
+    let padded = &*padded;
+    // every output channel of the group reads the one input channel
+    for (o, out_plane) in out.chunks_mut(plane).enumerate() {
+        let Some(wk) = weights.get(o * K * K..(o + 1) * K * K) else {
+            return;
+        };
+        let w0 = wk[0];
+        for (a, &v) in acc.iter_mut().zip(&padded[base[0]..base[0] + acc_len]) {
+            *a = w0 * v;
+        }
+        for (t, &b) in base.iter().enumerate().take(K * K).skip(1) {
+            let wv = wk[t];
+            for (a, &v) in acc.iter_mut().zip(&padded[b..b + acc_len]) {
+                *a += wv * v;
+            }
+        }
+        for (dst, row) in out_plane.chunks_exact_mut(d.ow).zip(acc.chunks_exact(pw)) {
+            for (o, &a) in dst.iter_mut().zip(row) {
+                *o += a;
+            }
+        }
+    }
+}
