@@ -3095,5 +3095,18 @@ pair("yolo_style", 12, "YOLOv8-style detector written in generate.py (small widt
      "anchor_grid, permute/view); 1x3x64x64 input.", _yolo_style)
 
 
+
+@case("timm_vit_tiny_traced", 12, "The timm 1.0.31 ViT of timm_vit_tiny_scripted traced under no_grad (flat graph: "
+      "aten::scaled_dot_product_attention, unbind of the qkv projection, cls-token pooling); 2x3x32x32 input.",
+      kind="traced")
+def _():
+    import timm
+    m = timm.create_model("vit_tiny_patch16_224", pretrained=False, num_classes=10, img_size=32, patch_size=8,
+                          depth=2, embed_dim=32, num_heads=2)
+    perturb_norms(m)
+    m.eval()
+    x = torch.randn(2, 3, 32, 32)
+    return dict(module=trace(m, (x,)), inputs=(x,), eager=m)
+
 if __name__ == "__main__":
     main()
