@@ -2840,5 +2840,273 @@ def _():
     ad = torch.randn(3, 4, 4, dtype=torch.float64)
     return dict(module=script(m), inputs=(a, r, ad), eager=m)
 
+
+# --- issue 12: RAFT optical flow (reduced widths from torchvision's raft building blocks) ---
+
+
+def _raft_tiny():
+    from torchvision.models.optical_flow.raft import BottleneckBlock, _raft
+    from torch.nn.modules.instancenorm import InstanceNorm2d
+    return _raft(feature_encoder_layers=(8, 8, 16, 24, 32), feature_encoder_block=BottleneckBlock,
+                 feature_encoder_norm_layer=InstanceNorm2d,
+                 context_encoder_layers=(8, 8, 16, 24, 40), context_encoder_block=BottleneckBlock,
+                 context_encoder_norm_layer=None,
+                 corr_block_num_levels=3, corr_block_radius=3,
+                 motion_encoder_corr_layers=(24,), motion_encoder_flow_layers=(16, 8), motion_encoder_out_channels=22,
+                 recurrent_block_hidden_state_size=24, recurrent_block_kernel_size=(3,), recurrent_block_padding=(1,),
+                 flow_head_hidden_size=32, use_mask_predictor=False)
+
+
+@case("raft_small_scripted", 12, "torchvision RAFT with raft_small's architecture (BottleneckBlock feature encoder with "
+      "InstanceNorm2d, context encoder without norm, correlation pyramid radius 3 with 3 levels instead of 4 (a 4-level pyramid needs 128x128 images) with grid_sample lookups, "
+      "ConvGRU recurrent block, bilinear align_corners flow upsampling) at reduced widths (encoders 8/8/16/24/32 and "
+      "8/8/16/24/40, hidden 24), two 1x3x64x64 images, num_flow_updates=3; returns the list of 3 flows.", kind="scripted")
+def _():
+    m = _raft_tiny()
+    perturb_norms(m)
+    m.eval()
+    a = torch.rand(1, 3, 64, 64) * 2.0 - 1.0
+    b = torch.roll(a, shifts=(2, 3), dims=(2, 3)) + 0.05 * torch.randn(1, 3, 64, 64)
+    return dict(module=script(m), inputs=(a, b, 3), eager=m)
+
+
+# --- issue 12: timm models (timm 1.0.31, random weights, reduced sizes) ---
+
+
+@case("timm_vit_tiny_scripted", 12, "timm 1.0.31 vit_tiny_patch16_224(img_size=32, patch_size=8, depth=2, embed_dim=32, "
+      "num_heads=2, num_classes=10) scripted: PatchEmbed, cls token + pos_embed, fused scaled_dot_product_attention, "
+      "LayerNorm, GELU Mlp, token pooling; 2x3x32x32 input.", kind="scripted")
+def _():
+    import timm
+    m = timm.create_model("vit_tiny_patch16_224", pretrained=False, num_classes=10, img_size=32, patch_size=8,
+                          depth=2, embed_dim=32, num_heads=2)
+    perturb_norms(m)
+    m.eval()
+    return dict(module=script(m), inputs=(torch.randn(2, 3, 32, 32),), eager=m)
+
+
+@case("timm_convnext_atto_scripted", 12, "timm 1.0.31 convnext_atto(dims=(8, 16, 32, 64), depths=(1, 1, 2, 1), "
+      "num_classes=10) scripted: conv_mlp blocks (1x1 conv Mlp, LayerNorm2d), depthwise 7x7, layer scale gamma, "
+      "NormMlpClassifierHead; 1x3x64x64 input.", kind="scripted")
+def _():
+    import timm
+    m = timm.create_model("convnext_atto", pretrained=False, num_classes=10, dims=(8, 16, 32, 64), depths=(1, 1, 2, 1))
+    perturb_norms(m)
+    m.eval()
+    return dict(module=script(m), inputs=(torch.randn(1, 3, 64, 64),), eager=m)
+
+
+@case("timm_test_efficientnet_scripted", 12, "timm 1.0.31 test_efficientnet (num_classes=10) scripted: timm's "
+      "EfficientNet builder (DepthwiseSeparable / InvertedResidual / SqueezeExcite blocks, BatchNormAct2d, "
+      "SelectAdaptivePool2d); 1x3x64x64 input.", kind="scripted")
+def _():
+    import timm
+    m = timm.create_model("test_efficientnet", pretrained=False, num_classes=10)
+    m = warm_bn(m, (2, 3, 64, 64))
+    return dict(module=script(m), inputs=(torch.randn(1, 3, 64, 64),), eager=m)
+
+
+# --- issue 12: a YOLO-style detector (YOLOv8-like layout written here, small widths) ---
+
+
+class _YConv(nn.Module):
+    def __init__(self, c1, c2, k=1, s=1):
+        super().__init__()
+        self.conv = nn.Conv2d(c1, c2, k, s, k // 2, bias=False)
+        self.bn = nn.BatchNorm2d(c2, eps=1e-3, momentum=0.03)
+        self.act = nn.SiLU()
+
+    def forward(self, x):
+        return self.act(self.bn(self.conv(x)))
+
+
+class _YBottleneck(nn.Module):
+    def __init__(self, c1, c2, shortcut=True):
+        super().__init__()
+        self.cv1 = _YConv(c1, c2, 3)
+        self.cv2 = _YConv(c2, c2, 3)
+        self.add = shortcut and c1 == c2
+
+    def forward(self, x):
+        y = self.cv2(self.cv1(x))
+        return x + y if self.add else y
+
+
+class _C2f(nn.Module):
+    def __init__(self, c1, c2, n=1, shortcut=False, use_split=False):
+        super().__init__()
+        self.c = c2 // 2
+        self.use_split = use_split
+        self.cv1 = _YConv(c1, 2 * self.c, 1)
+        self.cv2 = _YConv((2 + n) * self.c, c2, 1)
+        self.m = nn.ModuleList([_YBottleneck(self.c, self.c, shortcut) for _ in range(n)])
+
+    def forward(self, x):
+        if self.use_split:
+            y = list(self.cv1(x).split([self.c, self.c], 1))
+        else:
+            y = list(self.cv1(x).chunk(2, 1))
+        for m in self.m:
+            y.append(m(y[-1]))
+        return self.cv2(torch.cat(y, 1))
+
+
+class _C3(nn.Module):
+    def __init__(self, c1, c2, n=1):
+        super().__init__()
+        c_ = c2 // 2
+        self.cv1 = _YConv(c1, c_, 1)
+        self.cv2 = _YConv(c1, c_, 1)
+        self.cv3 = _YConv(2 * c_, c2, 1)
+        self.m = nn.Sequential(*[_YBottleneck(c_, c_, True) for _ in range(n)])
+
+    def forward(self, x):
+        return self.cv3(torch.cat((self.m(self.cv1(x)), self.cv2(x)), 1))
+
+
+class _SPPF(nn.Module):
+    def __init__(self, c1, c2, k=5):
+        super().__init__()
+        c_ = c1 // 2
+        self.cv1 = _YConv(c1, c_, 1)
+        self.cv2 = _YConv(c_ * 4, c2, 1)
+        self.k = k
+
+    def forward(self, x):
+        y = [self.cv1(x)]
+        for _ in range(3):
+            y.append(F.max_pool2d(y[-1], self.k, 1, self.k // 2))
+        return self.cv2(torch.cat(y, 1))
+
+
+class _DFL(nn.Module):
+    def __init__(self, c1):
+        super().__init__()
+        self.conv = nn.Conv2d(c1, 1, 1, bias=False).requires_grad_(False)
+        with torch.no_grad():
+            self.conv.weight.copy_(torch.arange(c1, dtype=torch.float).view(1, c1, 1, 1))
+        self.c1 = c1
+
+    def forward(self, x):
+        b = x.size(0)
+        a = x.size(2)
+        return self.conv(x.view(b, 4, self.c1, a).transpose(2, 1).softmax(1)).view(b, 4, a)
+
+
+class _YHeadLevel(nn.Module):
+    def __init__(self, c, c2, c3, reg_max, nc):
+        super().__init__()
+        self.box = nn.Sequential(_YConv(c, c2, 3), _YConv(c2, c2, 3), nn.Conv2d(c2, 4 * reg_max, 1))
+        self.cls = nn.Sequential(_YConv(c, c3, 3), _YConv(c3, c3, 3), nn.Conv2d(c3, nc, 1))
+
+    def forward(self, x):
+        return torch.cat((self.box(x), self.cls(x)), 1)
+
+
+class _YDetect(nn.Module):
+    def __init__(self, nc, ch, strides):
+        super().__init__()
+        self.nc = nc
+        self.reg_max = 8
+        self.no = nc + 4 * self.reg_max
+        self.strides = strides
+        self.levels = nn.ModuleList([_YHeadLevel(c, 12, 12, self.reg_max, nc) for c in ch])
+        self.dfl = _DFL(self.reg_max)
+        # YOLOv5-style anchor decoding on the finest level: 3 anchors, objectness + classes
+        self.v5 = nn.Conv2d(ch[0], 3 * (5 + nc), 1)
+        self.register_buffer("anchor_grid", torch.tensor([[10.0, 13.0], [16.0, 30.0], [33.0, 23.0]]).view(1, 3, 1, 1, 2))
+
+    def forward(self, xs: List[torch.Tensor]):
+        b = xs[0].size(0)
+        feats: List[torch.Tensor] = []
+        points: List[torch.Tensor] = []
+        stride_list: List[torch.Tensor] = []
+        for i, level in enumerate(self.levels):
+            f = level(xs[i])
+            h = f.size(2)
+            w = f.size(3)
+            sx = torch.arange(w, dtype=f.dtype) + 0.5
+            sy = torch.arange(h, dtype=f.dtype) + 0.5
+            gy, gx = torch.meshgrid(sy, sx, indexing="ij")
+            points.append(torch.stack((gx, gy), -1).view(-1, 2))
+            stride_list.append(torch.full((h * w, 1), self.strides[i], dtype=f.dtype))
+            feats.append(f.view(b, self.no, -1))
+        x_cat = torch.cat(feats, 2)
+        box, cls = x_cat.split((self.reg_max * 4, self.nc), 1)
+        anchors = torch.cat(points).transpose(0, 1).unsqueeze(0)
+        stride_t = torch.cat(stride_list).transpose(0, 1)
+        lt, rb = self.dfl(box).chunk(2, 1)
+        x1y1 = anchors - lt
+        x2y2 = anchors + rb
+        dbox = torch.cat(((x1y1 + x2y2) / 2, x2y2 - x1y1), 1) * stride_t
+        y = torch.cat((dbox, cls.sigmoid()), 1)
+
+        p = self.v5(xs[0])
+        ny = p.size(2)
+        nx = p.size(3)
+        p = p.view(b, 3, 5 + self.nc, ny, nx).permute(0, 1, 3, 4, 2).contiguous()
+        yv, xv = torch.meshgrid(torch.arange(ny), torch.arange(nx), indexing="ij")
+        grid = torch.stack((xv, yv), 2).view(1, 1, ny, nx, 2).float()
+        s = p.sigmoid()
+        xy = (s[..., 0:2] * 2.0 - 0.5 + grid) * self.strides[0]
+        wh = (s[..., 2:4] * 2.0) ** 2 * self.anchor_grid
+        v5 = torch.cat((xy, wh, s[..., 4:]), -1).view(b, -1, 5 + self.nc)
+        return y, v5, feats
+
+
+class _YoloStyle(nn.Module):
+    def __init__(self, nc=5):
+        super().__init__()
+        self.stem = _YConv(3, 8, 3, 2)
+        self.b1 = nn.Sequential(_YConv(8, 16, 3, 2), _C2f(16, 16, 1, True))
+        self.b2 = nn.Sequential(_YConv(16, 24, 3, 2), _C2f(24, 24, 2, True))
+        self.b3 = nn.Sequential(_YConv(24, 32, 3, 2), _C3(32, 32, 1))
+        self.b4 = nn.Sequential(_YConv(32, 48, 3, 2), _C2f(48, 48, 1, True, use_split=True), _SPPF(48, 48, 5))
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.h1 = _C2f(48 + 32, 32, 1)
+        self.h2 = _C2f(32 + 24, 24, 1)
+        self.d1 = _YConv(24, 24, 3, 2)
+        self.h3 = _C2f(24 + 32, 32, 1, use_split=True)
+        self.d2 = _YConv(32, 32, 3, 2)
+        self.h4 = _C2f(32 + 48, 48, 1)
+        self.detect = _YDetect(nc, (24, 32, 48), [8.0, 16.0, 32.0])
+
+    def forward(self, x):
+        p3 = self.b2(self.b1(self.stem(x)))
+        p4 = self.b3(p3)
+        p5 = self.b4(p4)
+        t4 = self.h1(torch.cat([self.up(p5), p4], 1))
+        o3 = self.h2(torch.cat([self.up(t4), p3], 1))
+        o4 = self.h3(torch.cat([self.d1(o3), t4], 1))
+        o5 = self.h4(torch.cat([self.d2(o4), p5], 1))
+        return self.detect([o3, o4, o5])
+
+
+def _yolo_style():
+    m = _YoloStyle()
+    m = warm_bn(m, (2, 3, 64, 64))
+    return m, (torch.randn(1, 3, 64, 64),)
+
+
+pair("yolo_style", 12, "YOLOv8-style detector written in generate.py (small widths): Conv+BN+SiLU, C2f with chunk / "
+     "split + cat, C3 CSP block, SPPF (3 x max_pool2d), FPN/PAN neck with nn.Upsample(scale_factor=2, 'nearest') + "
+     "cat and stride-2 convs, anchor-free head with meshgrid/arange anchor points, DFL softmax over 8 bins + 1x1 conv "
+     "expectation, box decoding times strides, sigmoid classes, and a YOLOv5-style anchor head (sigmoid, grid, "
+     "anchor_grid, permute/view); 1x3x64x64 input.", _yolo_style)
+
+
+
+@case("timm_vit_tiny_traced", 12, "The timm 1.0.31 ViT of timm_vit_tiny_scripted traced under no_grad (flat graph: "
+      "aten::scaled_dot_product_attention, unbind of the qkv projection, cls-token pooling); 2x3x32x32 input.",
+      kind="traced")
+def _():
+    import timm
+    m = timm.create_model("vit_tiny_patch16_224", pretrained=False, num_classes=10, img_size=32, patch_size=8,
+                          depth=2, embed_dim=32, num_heads=2)
+    perturb_norms(m)
+    m.eval()
+    x = torch.randn(2, 3, 32, 32)
+    return dict(module=trace(m, (x,)), inputs=(x,), eager=m)
+
 if __name__ == "__main__":
     main()
