@@ -87,8 +87,8 @@ struct Layout {
 impl Layout {
     fn of<const K: usize, const S: usize>(d: &Dims) -> Option<Layout> {
         let pad = K / 2;
-        let pw = d.w.checked_add(2 * pad)?;
-        let ph = d.h.checked_add(2 * pad)?;
+        let pw = d.w.checked_add(pad.checked_mul(2)?)?;
+        let ph = d.h.checked_add(pad.checked_mul(2)?)?;
         let phase_len = ph.div_ceil(S).checked_mul(pw)?;
         // the dropped columns of the last output row read up to `pw` past the last row used
         let padded_len = phase_len.checked_mul(S)?.checked_add(pw.checked_mul(2)?)?;
@@ -190,7 +190,7 @@ fn planes<const K: usize, const S: usize>(
             // `((x + pad) % 2) * odd + (x + pad) / 2`: the even columns start at `even` and
             // the odd ones at `odd_start`, one pair at a time (a loop that vectorizes)
             let even = (pad % 2) * odd + pad / 2;
-            let odd_start = ((pad + 1) % 2) * odd + (pad + 1) / 2;
+            let odd_start = ((pad + 1) % 2) * odd + pad.div_ceil(2);
             let pairs = src.chunks_exact(2);
             if let [last] = pairs.remainder() {
                 row[even + d.w / 2] = *last;
