@@ -718,6 +718,10 @@ impl Tensor {
                 } else {
                     crate::dtype::extend_converted(&mut out, slice);
                 }
+            } else if S::DTYPE == T::DTYPE {
+                let src = bytemuck::cast_slice::<S, T>(src);
+                crate::strided::append_strided(src, self.shape(), self.strides(), self.storage_offset(), &mut out)
+                    .ok_or_else(|| OpError::Storage("view outside storage".into()))?;
             } else {
                 let mut outside = false;
                 for_each_offset(self.shape(), self.strides(), self.storage_offset(), |o| match src.get(o) {
