@@ -66,9 +66,28 @@ fn depthwise_same<const K: usize, const S: usize>(
     let layout = Layout::of::<K, S>(d).ok_or_else(|| {
         crate::error::OpError::invalid(op, "depthwise convolution sizes overflow")
     })?;
-    try_with_scratch::<f32, _>(op, layout.scratch, |scratch| {
-        planes_dispatch::<K, S>(x, d, weights, out, scratch, &layout)
+    let len = layout.scratch_len();
+    try_with_scratch::<f32, _>(op, len, |scratch| {
+        planes_dispatch::<K, S>(Planes {
+            x,
+            d,
+            weights,
+            out,
+            scratch,
+            layout: &layout,
+        })
     })
+}
+
+/// The operands of one call of [`planes`].
+struct Planes<'a> {
+    x: &'a [f32],
+    d: &'a Dims,
+    weights: &'a [f32],
+    out: &'a mut [f32],
+    /// `layout.scratch_len()` elements.
+    scratch: &'a mut [f32],
+    layout: &'a Layout,
 }
 
 /// Where the parts of the scratch buffer lie (in elements).
@@ -81,7 +100,6 @@ struct Layout {
     padded_len: usize,
     /// `oh * pw` accumulators.
     acc_len: usize,
-    scratch: usize,
 }
 
 impl Layout {
@@ -93,52 +111,43 @@ impl Layout {
         // the dropped columns of the last output row read up to `pw` past the last row used
         let padded_len = phase_len.checked_mul(S)?.checked_add(pw.checked_mul(2)?)?;
         let acc_len = d.oh.checked_mul(pw)?;
-        let scratch = padded_len.checked_add(acc_len)?;
+        // the whole scratch buffer's length must fit too
+        padded_len.checked_add(acc_len)?;
         Some(Layout {
             pw,
             phase_len,
             padded_len,
             acc_len,
-            scratch,
         })
+    }
+
+    /// Elements of the scratch buffer: the padded plane, then the accumulators.
+    fn scratch_len(&self) -> usize {
+        self.padded_len.saturating_add(self.acc_len)
     }
 }
 
 /// [`planes`] compiled with AVX2 and FMA on CPUs that have them (8 lanes; the baseline build
 /// has 4), as `simd::avx2_dispatch!` does for functions without generics.
-fn planes_dispatch<const K: usize, const S: usize>(
-    x: &[f32],
-    d: &Dims,
-    weights: &[f32],
-    out: &mut [f32],
-    scratch: &mut [f32],
-    layout: &Layout,
-) {
+fn planes_dispatch<const K: usize, const S: usize>(job: Planes<'_>) {
     #[cfg(target_arch = "x86_64")]
     {
         #[target_feature(enable = "avx,avx2,fma")]
         #[allow(unsafe_code)]
-        unsafe fn wide<const K: usize, const S: usize>(
-            x: &[f32],
-            d: &Dims,
-            weights: &[f32],
-            out: &mut [f32],
-            scratch: &mut [f32],
-            layout: &Layout,
-        ) {
-            planes::<K, S>(x, d, weights, out, scratch, layout)
+        unsafe fn wide<const K: usize, const S: usize>(job: Planes<'_>) {
+            planes::<K, S>(job)
         }
         if crate::ops::nn::simd::has_avx2_fma() {
             // SAFETY: `wide` only differs from the portable build by the target features it
             // is compiled with, and the CPU has them (checked just above).
             #[allow(unsafe_code)]
-            return unsafe { wide::<K, S>(x, d, weights, out, scratch, layout) };
+            return unsafe { wide::<K, S>(job) };
         }
     }
-    planes::<K, S>(x, d, weights, out, scratch, layout)
+    planes::<K, S>(job)
 }
 
-/// The body of [`depthwise_same`] once the scratch buffer (`layout.scratch`) is at hand.
+/// The body of [`depthwise_same`] once the scratch buffer (`layout.scratch_len()`) is at hand.
 // reason: hot loops. `Layout::of` checked the sizes; `x` holds `h * w` values per channel and
 // `out` `oh * ow` per channel (`oh, ow > 0`). Padded row `y < ph` lies at
 // `(y % S) * phase_len + (y / S) * pw`; a tap reads from `base(i, j) = (i % S) * phase_len +
@@ -147,14 +156,15 @@ fn planes_dispatch<const K: usize, const S: usize>(
 // the de-interleaved phases start within a padded row; `w` has `49 >= K * K` entries.
 #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 #[inline(always)]
-fn planes<const K: usize, const S: usize>(
-    x: &[f32],
-    d: &Dims,
-    weights: &[f32],
-    out: &mut [f32],
-    scratch: &mut [f32],
-    layout: &Layout,
-) {
+fn planes<const K: usize, const S: usize>(job: Planes<'_>) {
+    let Planes {
+        x,
+        d,
+        weights,
+        out,
+        scratch,
+        layout,
+    } = job;
     let pad = K / 2;
     let Layout {
         pw,
