@@ -17,6 +17,13 @@ import zlib
 import numpy as np
 import torch
 
+from fixture_io import flatten_outputs, read_archive_constants
+
+try:  # registers torchvision::nms, roi_align, ... which the detection cases' archives call
+    import torchvision  # noqa: F401
+except ImportError:
+    pass
+
 warnings.filterwarnings("ignore")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -33,49 +40,34 @@ def scalarize(a: np.ndarray, wants_tensor: bool = False):
     return torch.from_numpy(a.copy())
 
 
-def flatten(v, out):
-    if v is None or isinstance(v, str):
-        return out
-    if isinstance(v, torch.Tensor):
-        out.append(v.float().numpy() if v.dtype == torch.bfloat16 else v.numpy())
-    elif isinstance(v, bool):
-        out.append(np.array(v, dtype=np.bool_))
-    elif isinstance(v, int):
-        out.append(np.array(v, dtype=np.int64))
-    elif isinstance(v, float):
-        out.append(np.array(v, dtype=np.float64))
-    elif isinstance(v, (list, tuple)):
-        for x in v:
-            flatten(x, out)
-    elif isinstance(v, dict):
-        for x in v.values():
-            flatten(x, out)
-    return out
+def flatten(v) -> list:
+    """The output arrays in fixture order (fixture_io.flatten_outputs without the dtype names)."""
+    out: list = []
+    flatten_outputs(v, out)
+    return [a for a, _ in out]
 
 
-def read_archive_constants(path: str) -> list:
-    """The tuple in constants.pkl (CONSTANTS.c<i> in code/ is its i-th element)."""
-    import io
-    import pickle
-    import zipfile
+def read_inputs(z, types: list) -> list:
+    """The method's arguments from inputs.npz. The CLI contract: `argN`, or for a List[Tensor]
+    argument `argN.0`, `argN.1`, ..., for a Dict[str, Tensor] `argN.KEY`; nesting joins with dots."""
+    tree: dict = {}
+    for key in z.files:
+        parts = key.split(".")
+        node = tree
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = z[key]
 
-    z = zipfile.ZipFile(path)
-    names = z.namelist()
-    top = names[0].split("/")[0]
-    if f"{top}/constants.pkl" not in names:
-        return []
-    storages = {}
+    def build(node, ty: str):
+        if not isinstance(node, dict):
+            return scalarize(node, ty.startswith("Tensor"))
+        if ty.startswith("Dict"):
+            return {k: build(v, "Tensor") for k, v in node.items()}
+        inner = ty[len("List["):-1] if ty.startswith("List[") else "Tensor"
+        return [build(node[k], inner) for k in sorted(node, key=int)]
 
-    class U(pickle.Unpickler):
-        def persistent_load(self, pid):
-            _, stype, key, _loc, _numel = pid
-            if key not in storages:
-                data = z.read(f"{top}/constants/{key}")
-                us = torch.UntypedStorage.from_buffer(data, dtype=torch.uint8) if data else torch.UntypedStorage(0)
-                storages[key] = torch.storage.TypedStorage(wrap_storage=us, dtype=stype.dtype, _internal=True)
-            return storages[key]
-
-    return list(U(io.BytesIO(z.read(f"{top}/constants.pkl"))).load())
+    n = 1 + max(int(k[3:]) for k in tree) if tree else 0
+    return [build(tree[f"arg{i}"], types[i] if i < len(types) else "") for i in range(n)]
 
 
 def check_case(d: str) -> list:
@@ -85,12 +77,11 @@ def check_case(d: str) -> list:
     # a 0-d array becomes a python scalar unless the method's signature wants a Tensor there
     schema_args = getattr(m, c["method"]).schema.arguments[1:]
     with np.load(os.path.join(d, "inputs.npz")) as z:
-        args = [scalarize(z[f"arg{i}"], i < len(schema_args) and str(schema_args[i].type).startswith("Tensor"))
-                for i in range(len(z.files))]
+        args = read_inputs(z, [str(a.type) for a in schema_args])
     with np.load(os.path.join(d, "outputs.npz")) as z:
         want = [z[f"out{i}"] for i in range(len(z.files))]
     with torch.no_grad():
-        got = flatten(getattr(m, c["method"])(*args), [])
+        got = flatten(getattr(m, c["method"])(*args))
     if len(got) != len(want):
         return [f"{len(got)} outputs, expected {len(want)}"]
     if len(want) != len(c["output_dtypes"]):

@@ -14,11 +14,9 @@ Conventions are documented in models/README.md.
 import argparse
 import json
 import os
-import random
 import shutil
 import sys
 import warnings
-import zlib
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 import numpy as np
@@ -26,6 +24,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
+
+from fixture_io import (default_tolerance, dtype_name, flatten_outputs, format_version, input_to_numpy,
+                        read_archive_constants, rewrite_archive, seed_all, tensor_record)
 
 assert torch.__version__.startswith("2.15.0"), f"need torch 2.15.0, got {torch.__version__}"
 assert torchvision.__version__.startswith("0.29.2"), f"need torchvision 0.29.2, got {torchvision.__version__}"
@@ -47,7 +48,9 @@ CASES: Dict[str, Dict[str, Any]] = {}
 def case(name: str, issue: int, description: str, kind: Optional[str] = None):
     """Register a case. The function returns a dict with keys:
     module  (ScriptModule to save, or SaveViaBuffer(module)), inputs (tuple), and optionally
-    method, eager (callable for a cross-check), atol, rtol, kind, note, extra_files."""
+    method, eager (callable for a cross-check), atol, rtol, kind, note, extra_files, and
+    version / code_subs (the saved archive's `version` record and code rewritten, see
+    fixture_io.rewrite_archive: loading then runs PyTorch's operator upgraders)."""
 
     def deco(fn):
         assert name not in CASES, name
@@ -57,119 +60,9 @@ def case(name: str, issue: int, description: str, kind: Optional[str] = None):
     return deco
 
 
-def seed_all(seed: int = 0):
-    torch.manual_seed(seed)
-    random.seed(seed)
-    np.random.seed(seed)
-
-
 # --------------------------------------------------------------------------------------------
-# conversions
+# the tensors of a loaded archive
 # --------------------------------------------------------------------------------------------
-
-def dtype_name(dt: torch.dtype) -> str:
-    return str(dt).replace("torch.", "")
-
-
-def tensor_to_numpy(t: torch.Tensor) -> np.ndarray:
-    t = t.detach().cpu()
-    if t.dtype == torch.bfloat16:
-        t = t.float()
-    return t.contiguous().numpy()
-
-
-def input_to_numpy(v) -> np.ndarray:
-    if isinstance(v, torch.Tensor):
-        assert v.dtype != torch.bfloat16, "bfloat16 inputs cannot be stored in npz"
-        return tensor_to_numpy(v)
-    if isinstance(v, bool):
-        return np.array(v, dtype=np.bool_)
-    if isinstance(v, int):
-        return np.array(v, dtype=np.int64)
-    if isinstance(v, float):
-        return np.array(v, dtype=np.float64)
-    raise TypeError(f"unsupported input type {type(v)}")
-
-
-def flatten_outputs(v, out: List[Tuple[np.ndarray, str]]):
-    """Depth-first flattening: tuples, lists, dict values in order; scalars to 0-d arrays."""
-    if v is None or isinstance(v, str):
-        return
-    if isinstance(v, torch.Tensor):
-        out.append((tensor_to_numpy(v), dtype_name(v.dtype)))
-    elif isinstance(v, bool):
-        out.append((np.array(v, dtype=np.bool_), "bool"))
-    elif isinstance(v, int):
-        out.append((np.array(v, dtype=np.int64), "int64"))
-    elif isinstance(v, float):
-        out.append((np.array(v, dtype=np.float64), "float64"))
-    elif isinstance(v, (tuple, list)):
-        for x in v:
-            flatten_outputs(x, out)
-    elif isinstance(v, dict):
-        for x in v.values():
-            flatten_outputs(x, out)
-    else:
-        raise TypeError(f"unsupported output type {type(v)}")
-
-
-FLOAT_T = {"float32", "float64"}
-HALF_T = {"float16", "bfloat16"}
-
-
-def default_tolerance(dtypes: List[str]) -> Tuple[float, float]:
-    if any(d in HALF_T for d in dtypes):
-        return 2e-2, 2e-2
-    if any(d in FLOAT_T for d in dtypes) or any(d.startswith("complex") for d in dtypes):
-        return 1e-4, 1e-3
-    return 0.0, 0.0
-
-
-def tensor_record(name: str, kind: str, t: torch.Tensor, storage_ids: Dict[Any, int]) -> Dict[str, Any]:
-    t = t.detach()
-    raw = t.contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()
-    st = t.untyped_storage()
-    key = st.data_ptr() if st.nbytes() > 0 else ("empty", len(storage_ids))  # empty storages share no pointer
-    if key not in storage_ids:
-        storage_ids[key] = len(storage_ids)
-    return {
-        "name": name,
-        "kind": kind,
-        "dtype": dtype_name(t.dtype),
-        "shape": list(t.shape),
-        "stride": list(t.stride()),
-        "storage_offset": int(t.storage_offset()),
-        "storage_group": storage_ids[key],
-        "storage_nbytes": int(st.nbytes()),
-        "crc32": zlib.crc32(raw) & 0xFFFFFFFF,
-    }
-
-
-def read_archive_constants(path: str) -> list:
-    import pickle
-    import zipfile
-
-    z = zipfile.ZipFile(path)
-    names = z.namelist()
-    top = names[0].split("/")[0]
-    if f"{top}/constants.pkl" not in names:
-        return []
-    storages: Dict[str, Any] = {}
-
-    class U(pickle.Unpickler):
-        def persistent_load(self, pid):
-            _, stype, key, _loc, numel = pid
-            if key not in storages:
-                dtype = stype.dtype if hasattr(stype, "dtype") else stype(0).dtype
-                data = z.read(f"{top}/constants/{key}")
-                us = torch.UntypedStorage.from_buffer(data, dtype=torch.uint8) if data else torch.UntypedStorage(0)
-                storages[key] = torch.storage.TypedStorage(wrap_storage=us, dtype=dtype, _internal=True)
-            return storages[key]
-
-    import io
-    consts = U(io.BytesIO(z.read(f"{top}/constants.pkl"))).load()
-    return list(consts)
-
 
 def walk_tensors(loaded, path: str) -> List[Dict[str, Any]]:
     """Every tensor reachable from the loaded ScriptModule by attributes, plus code constants."""
@@ -256,6 +149,10 @@ def run_case(name: str, spec: Dict[str, Any]) -> Dict[str, Any]:
             f.write(buf.getvalue())
     else:
         torch.jit.save(module, path, _extra_files=extra)
+    written_version = format_version(path)
+    rewritten = res.get("version") is not None or bool(res.get("code_subs"))
+    if rewritten:
+        rewrite_archive(path, res.get("version"), res.get("code_subs"))
 
     # Outputs are what the *loaded* archive computes (that is what the Rust side loads),
     # with autograd disabled (the Rust runtime has no autograd).
@@ -305,6 +202,9 @@ def run_case(name: str, spec: Dict[str, Any]) -> Dict[str, Any]:
         "grad_enabled": False,
         "eager_match": eager_ok,
     }
+    if rewritten:
+        info.update(written_format_version=written_version, format_version=format_version(path),
+                    archive_rewritten=True)
     with open(os.path.join(d, "case.json"), "w") as f:
         json.dump(info, f, indent=2)
         f.write("\n")
@@ -1716,6 +1616,15 @@ def _():
 
 # ============================================================================================
 
+def write_atomically(path: str, text: str):
+    """Writes `path` whole or not at all: with --jobs, every case's process rewrites the index and
+    the README table at the same time (a plain truncate-and-write left torn, doubled tails)."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
 def write_index():
     index = []
     for n in sorted(os.listdir(CASES_DIR)):
@@ -1725,9 +1634,7 @@ def write_index():
                 c = json.load(f)
             index.append({"name": n, "kind": c["kind"], "issue": c["issue"], "method": c["method"],
                           "description": c["description"]})
-    with open(os.path.join(CASES_DIR, "INDEX.json"), "w") as f:
-        json.dump(index, f, indent=1)
-        f.write("\n")
+    write_atomically(os.path.join(CASES_DIR, "INDEX.json"), json.dumps(index, indent=1) + "\n")
     # refresh the case table in README.md between the markers
     readme = os.path.join(HERE, "README.md")
     if os.path.exists(readme):
@@ -1740,8 +1647,7 @@ def write_index():
                 rows.append(f"| `{c['name']}` | {c['issue']} | {c['kind']} | {c['method']} | "
                             f"{c['description'].replace('|', '/')} |")
             text = text[: text.index(b) + len(b)] + "\n" + "\n".join(rows) + "\n" + text[text.index(e):]
-            with open(readme, "w") as f:
-                f.write(text)
+            write_atomically(readme, text)
 
 
 def main():
@@ -3107,6 +3013,81 @@ def _():
     m.eval()
     x = torch.randn(2, 3, 32, 32)
     return dict(module=trace(m, (x,)), inputs=(x,), eager=m)
+
+
+# --- issue 12: out= overloads, and their upgraders in an old archive ---
+
+class _OutOps(nn.Module):
+    def forward(self, a: torch.Tensor, b: torch.Tensor, o: torch.Tensor, ia: torch.Tensor, ib: torch.Tensor):
+        r0 = torch.add(a, b, alpha=2, out=o)
+        f = torch.empty([4, 3])
+        torch.add(ia, ib, out=f)
+        fl = torch.empty([4, 3])
+        torch.div(a, b, rounding_mode="floor", out=fl)
+        v = torch.empty([4])
+        i = torch.empty([4], dtype=torch.long)
+        torch.max(a, 1, False, max=v, max_values=i)
+        c = torch.empty([8, 3])
+        torch.cat([a, b], 0, out=c)
+        m = torch.empty([4, 4])
+        torch.mm(a, b.t(), out=m)
+        s = torch.empty([4], dtype=torch.float64)
+        torch.sum(a, [1], False, dtype=torch.float64, out=s)
+        z = torch.ones([3], dtype=torch.long)
+        torch.zeros([3], out=z)
+        fu = torch.empty([2, 2], dtype=torch.float64)
+        torch.full([2, 2], 1.5, out=fu)
+        ar = torch.empty([5], dtype=torch.long)
+        torch.arange(5, out=ar)
+        ls = torch.empty([5])
+        torch.linspace(-1.0, 1.0, 5, out=ls)
+        sg = torch.empty([4, 3])
+        torch.sigmoid(a, out=sg)
+        cl = torch.empty([4, 3])
+        torch.clamp(a, -0.5, 0.5, out=cl)
+        w = torch.empty([4, 3])
+        torch.where(a > 0, a, b, out=w)
+        torch.mul(a, b, out=a)
+        return r0, o, f, fl, v, i, c, m, s, z, fu, ar, ls, sg, cl, w, a
+
+
+@case("out_variants_scripted", 12, "Calls with out=: add (alpha; an int result cast into a float out), div "
+      "rounding_mode, max.dim_max (two outs), cat, mm, sum with dtype, the factories zeros/full/arange/linspace "
+      "(computed in the out tensor's dtype), sigmoid, clamp, where, and mul writing into its own input; the out "
+      "tensor given as an input is returned both as the call's result and as itself.", kind="scripted")
+def _():
+    a, b = torch.randn(4, 3), torch.randn(4, 3) + 2.0
+    ia, ib = torch.randint(-5, 5, (4, 3)), torch.randint(-5, 5, (4, 3))
+    return dict(module=script(_OutOps()), inputs=(a, b, torch.zeros(4, 3), ia, ib))
+
+
+class _OutOpsV3(nn.Module):
+    def forward(self, ia: torch.Tensor, ib: torch.Tensor, x: torch.Tensor):
+        t = torch.empty([6], dtype=torch.long)
+        torch.div(ia, ib, out=t)
+        q = torch.empty([6])
+        torch.div(ia, ib, out=q)
+        m = torch.empty([6], dtype=torch.long)
+        torch.div(ia, ib, rounding_mode="floor", out=m)
+        f = torch.empty([3])
+        torch.full([3], 2, out=f)
+        lin = torch.empty([4])
+        torch.linspace(0, 1, 4, out=lin)
+        g = torch.empty([5], dtype=torch.float64)
+        torch.logspace(0, 2, 5, 2.0, out=g)
+        ge = torch.empty([5])
+        torch._C._nn.gelu(x, out=ge)
+        return t, q, m, f, lin, g, ge
+
+
+@case("out_variants_v3", 12, "The out= overloads of the version map in an archive whose version record is rewritten "
+      "to 3, so PyTorch runs their upgraders: div_out_0_3 truncates integers into an integer out and divides truly "
+      "into a float out (at version 10 the first call is an error), div_out_mode_0_3, full_out_0_4, "
+      "linspace_out_0_7, logspace_out_0_8, gelu_out_0_9.", kind="scripted")
+def _():
+    ia, ib = torch.tensor([7, -7, 9, 5, -3, 8]), torch.tensor([2, 2, 4, -2, 2, 3])
+    return dict(module=script(_OutOpsV3()), inputs=(ia, ib, torch.linspace(-2, 2, 5)), version=3)
+
 
 if __name__ == "__main__":
     main()

@@ -9,29 +9,26 @@ Run with torch 2.0.1 in its own virtualenv outside the repository (see models/RE
     /path/to/venv20/bin/python models/generate_legacy.py --list
 
 Every case writes models/cases/legacy_<name>/{model.pt, inputs.npz, outputs.npz, case.json,
-tensors.json} with the conventions of models/generate.py (which cannot be imported here: it pins
-torch 2.15.0 and needs torchvision). The reference outputs are always what `torch.jit.load` of the
+tensors.json} with the conventions of models/generate.py, shared through models/fixture_io.py
+(generate.py itself cannot be imported here: it pins torch 2.15.0 and needs torchvision). The reference outputs are always what `torch.jit.load` of the
 written (possibly rewritten) archive computes: for a rewritten version that includes PyTorch's own
 upgraders.
 """
 
 import argparse
-import io
 import json
 import os
-import random
-import re
 import shutil
-import sys
 import warnings
-import zipfile
-import zlib
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from fixture_io import (archive_facts, default_tolerance, dtype_name, flatten_outputs, input_to_numpy,
+                        rewrite_archive, seed_all, tensor_record)
 
 assert torch.__version__.startswith("2.0.1"), f"need torch 2.0.1, got {torch.__version__}"
 
@@ -55,85 +52,7 @@ def case(name: str, description: str, kind: str):
     return deco
 
 
-def seed_all(seed: int = 0):
-    torch.manual_seed(seed)
-    random.seed(seed)
-    np.random.seed(seed)
-
-
-# ---- conversions (the same conventions as models/generate.py) ------------------------------
-
-def dtype_name(dt: torch.dtype) -> str:
-    return str(dt).replace("torch.", "")
-
-
-def tensor_to_numpy(t: torch.Tensor) -> np.ndarray:
-    t = t.detach().cpu()
-    if t.dtype == torch.bfloat16:
-        t = t.float()
-    return t.contiguous().numpy()
-
-
-def input_to_numpy(v) -> np.ndarray:
-    if isinstance(v, torch.Tensor):
-        return tensor_to_numpy(v)
-    if isinstance(v, bool):
-        return np.array(v, dtype=np.bool_)
-    if isinstance(v, int):
-        return np.array(v, dtype=np.int64)
-    if isinstance(v, float):
-        return np.array(v, dtype=np.float64)
-    raise TypeError(f"unsupported input type {type(v)}")
-
-
-def flatten_outputs(v, out: List[Tuple[np.ndarray, str]]):
-    if v is None or isinstance(v, str):
-        return
-    if isinstance(v, torch.Tensor):
-        out.append((tensor_to_numpy(v), dtype_name(v.dtype)))
-    elif isinstance(v, bool):
-        out.append((np.array(v, dtype=np.bool_), "bool"))
-    elif isinstance(v, int):
-        out.append((np.array(v, dtype=np.int64), "int64"))
-    elif isinstance(v, float):
-        out.append((np.array(v, dtype=np.float64), "float64"))
-    elif isinstance(v, (tuple, list)):
-        for x in v:
-            flatten_outputs(x, out)
-    elif isinstance(v, dict):
-        for x in v.values():
-            flatten_outputs(x, out)
-    else:
-        raise TypeError(f"unsupported output type {type(v)}")
-
-
-def default_tolerance(dtypes: List[str]) -> Tuple[float, float]:
-    if any(d in ("float16", "bfloat16") for d in dtypes):
-        return 2e-2, 2e-2
-    if any(d in ("float32", "float64") for d in dtypes):
-        return 1e-4, 1e-3
-    return 0.0, 0.0
-
-
-def tensor_record(name: str, kind: str, t: torch.Tensor, storage_ids: Dict[Any, int]) -> Dict[str, Any]:
-    t = t.detach()
-    raw = t.contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()
-    st = t.untyped_storage()
-    key = st.data_ptr() if st.nbytes() > 0 else ("empty", len(storage_ids))
-    if key not in storage_ids:
-        storage_ids[key] = len(storage_ids)
-    return {
-        "name": name,
-        "kind": kind,
-        "dtype": dtype_name(t.dtype),
-        "shape": list(t.shape),
-        "stride": list(t.stride()),
-        "storage_offset": int(t.storage_offset()),
-        "storage_group": storage_ids[key],
-        "storage_nbytes": int(st.nbytes()),
-        "crc32": zlib.crc32(raw) & 0xFFFFFFFF,
-    }
-
+# ---- the tensors of a loaded archive ---------------------------------------------------------
 
 def walk_tensors(loaded) -> List[Dict[str, Any]]:
     params = {n for n, _ in loaded.named_parameters(recurse=True, remove_duplicate=False)}
@@ -147,53 +66,6 @@ def walk_tensors(loaded) -> List[Dict[str, Any]]:
             recs.append(tensor_record(n, "parameter" if n in params else "buffer" if n in buffers else "attribute",
                                       t, storage_ids))
     return recs
-
-
-# ---- archive rewriting ---------------------------------------------------------------------
-
-def rewrite_archive(path: str, version: Optional[int] = None, code_subs: Optional[List[Tuple[str, str]]] = None):
-    """Rewrites the zip at `path`: the `version` record to `version`, and regex substitutions in
-    `code/**/*.py` (each must match at least once). Data records keep 64-byte alignment."""
-    src = zipfile.ZipFile(path)
-    entries = [(i, src.read(i.filename)) for i in src.infolist()]
-    src.close()
-    out = io.BytesIO()
-    used = [0] * len(code_subs or [])
-    with zipfile.ZipFile(out, "w") as z:
-        for info, data in entries:
-            name = info.filename
-            rel = name.split("/", 1)[1] if "/" in name else name
-            if version is not None and rel in ("version", ".data/version"):
-                data = f"{version}\n".encode()
-            if code_subs and rel.startswith("code/") and rel.endswith(".py"):
-                text = data.decode()
-                for k, (pat, rep) in enumerate(code_subs):
-                    text, n = re.subn(pat, rep, text)
-                    used[k] += n
-                data = text.encode()
-            compress = zipfile.ZIP_DEFLATED if rel.startswith("code/") and info.compress_type else zipfile.ZIP_STORED
-            zi = zipfile.ZipInfo(name, date_time=info.date_time)
-            zi.compress_type = compress
-            if compress == zipfile.ZIP_STORED:
-                # pad the local header's extra field so the data starts on a 64-byte boundary
-                header = 30 + len(name.encode())
-                pad = (-(out.tell() + header + 4)) % 64
-                zi.extra = b"FB" + pad.to_bytes(2, "little") + b"Z" * pad
-            z.writestr(zi, data)
-    assert all(u > 0 for u in used), f"code substitution unused: {code_subs} {used}"
-    with open(path, "wb") as f:
-        f.write(out.getvalue())
-
-
-def archive_facts(path: str) -> Dict[str, Any]:
-    z = zipfile.ZipFile(path)
-    names = z.namelist()
-    top = names[0].split("/")[0]
-    facts: Dict[str, Any] = {"records": sorted(n.split("/", 1)[1] for n in names)}
-    for rel in ("version", ".data/version"):
-        if f"{top}/{rel}" in names:
-            facts[rel] = z.read(f"{top}/{rel}").decode().strip()
-    return facts
 
 
 # ---- running one case -----------------------------------------------------------------------

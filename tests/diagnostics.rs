@@ -63,3 +63,42 @@ fn a_bad_argument_type_names_the_overloads_and_the_authors_line() {
         .expect_err("a tensor for `n` must fail");
     check_golden("control_flow_tensor_for_int", &format!("{err}\n"));
 }
+
+/// The inputs of `out_variants_scripted` with `o` (written by `torch.add(a, b, alpha=2, out=o)`)
+/// replaced.
+fn out_variants_inputs(o: Tensor) -> Vec<Value> {
+    let floats = || Tensor::from_vec(vec![0.5f32; 12], &[4, 3]).expect("float input");
+    let ints = || Tensor::from_vec(vec![2i64; 12], &[4, 3]).expect("int input");
+    vec![
+        Value::Tensor(floats()),
+        Value::Tensor(floats()),
+        Value::Tensor(o),
+        Value::Tensor(ints()),
+        Value::Tensor(ints()),
+    ]
+}
+
+#[test]
+fn an_out_tensor_of_another_shape_is_an_error_naming_both_shapes() {
+    // PyTorch would resize `o`; a tensor value here has one shape for every name holding it.
+    let module = case("out_variants_scripted");
+    let o = Tensor::from_vec(vec![0f32; 6], &[2, 3]).expect("out tensor");
+    let err = module
+        .forward(out_variants_inputs(o))
+        .expect_err("a [2, 3] out tensor for a [4, 3] result must fail");
+    check_golden("out_variant_shape", &format!("{err}\n"));
+}
+
+#[test]
+fn a_float_result_into_an_integer_out_tensor_is_pytorchs_cast_error() {
+    let module = case("out_variants_scripted");
+    let o = Tensor::from_vec(vec![0i64; 12], &[4, 3]).expect("out tensor");
+    let err = module
+        .forward(out_variants_inputs(o))
+        .expect_err("a float sum into a long out tensor must fail");
+    let text = err.to_string();
+    assert!(
+        text.contains("result type Float can't be cast to the desired output type Long"),
+        "{text}"
+    );
+}

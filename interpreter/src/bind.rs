@@ -14,21 +14,29 @@ use crate::op_errors::{describe_args, describe_bound};
 use crate::syntax::Span;
 use crate::value::{ListRef, Value};
 
-/// The call site of operator `name` (all its overloads except `.out` variants; an overload
-/// whose semantics changed after the archive's format version binds its historic schema).
+/// The call site of operator `name`: all its overloads, `out=` ones included; an overload
+/// whose semantics changed after the archive's format version binds its historic schema.
 pub fn make_site(program: &crate::program::Program, name: &str) -> OpSite {
     let schemas: Vec<Arc<Schema>> = program
         .schemas()
         .overloads(name)
         .iter()
-        .filter(|s| !s.is_out_variant())
         .map(|s| {
             crate::upgraders::historic_schema(&s.full_name(), program.format_version)
                 .map_or_else(|| Arc::clone(s), Arc::new)
         })
         .chain(crate::builtins::extra_overloads(name))
         .collect();
-    let handlers = schemas.iter().map(|s| handler_for(program, s)).collect();
+    let handlers = schemas
+        .iter()
+        .map(|s| match handler_for(program, s) {
+            Handler::Missing if crate::out_variants::is_out_overload(s) => {
+                crate::out_variants::functional_index(s, &schemas)
+                    .map_or(Handler::Missing, Handler::Out)
+            }
+            handler => handler,
+        })
+        .collect();
     let full_names = schemas.iter().map(|s| Arc::from(s.full_name())).collect();
     OpSite {
         name: name.to_string(),
@@ -47,7 +55,9 @@ pub fn make_site(program: &crate::program::Program, name: &str) -> OpSite {
 ///    any type, no argument or result is a tensor (`aten::add.int`), or it reads tensor
 ///    metadata (`aten::size`, `aten::dim`...); and the interpreter's own overloads;
 /// 3. the *tensor kernel* registered under the overload's full name;
-/// 4. otherwise [`Handler::Missing`]: known to PyTorch, not implemented here (an error only
+/// 4. for an `out=` overload, its functional overload at the same site, written out
+///    ([`Handler::Out`], chosen by [`make_site`]);
+/// 5. otherwise [`Handler::Missing`]: known to PyTorch, not implemented here (an error only
 ///    if a call reaches it).
 pub fn handler_for(program: &crate::program::Program, schema: &Schema) -> Handler {
     let full_name = schema.full_name();
@@ -90,7 +100,7 @@ pub fn call_op_unplaced(
     let cached = site.last_match.load(Ordering::Relaxed);
     if let Some(overload) = site.overload(cached) {
         if let Some((_, bound)) = bind(overload.schema, &args, &kwargs) {
-            return invoke(interp, overload, bound);
+            return invoke(interp, site, overload, bound);
         }
     }
     let best = best_index(site, &args, &kwargs)
@@ -98,16 +108,30 @@ pub fn call_op_unplaced(
     match best {
         Some((index, overload, bound)) => {
             site.last_match.store(index, Ordering::Relaxed);
-            invoke(interp, overload, bound)
+            invoke(interp, site, overload, bound)
         }
-        None => Err(ErrorKind::NoOverload {
-            op: site.name.clone(),
-            args: describe_args(&args, &kwargs),
-            candidates: crate::op_errors::candidates(&site.schemas, &args, &kwargs, |ty, v| {
-                accepts(ty, v).is_some()
-            }),
+        None => {
+            // `out=` overloads are candidates only for a call that passes an out tensor.
+            let passes_out = |s: &Schema| {
+                s.args
+                    .iter()
+                    .any(|a| a.mutable && kwargs.iter().any(|(k, _)| **k == a.name))
+            };
+            let shown: Vec<Arc<Schema>> = site
+                .schemas
+                .iter()
+                .filter(|s| !crate::out_variants::is_out_overload(s) || passes_out(s))
+                .cloned()
+                .collect();
+            Err(ErrorKind::NoOverload {
+                op: site.name.clone(),
+                args: describe_args(&args, &kwargs),
+                candidates: crate::op_errors::candidates(&shown, &args, &kwargs, |ty, v| {
+                    accepts(ty, v).is_some()
+                }),
+            }
+            .into())
         }
-        .into()),
     }
 }
 
@@ -264,7 +288,7 @@ fn accepts(ty: &SchemaType, v: &Value) -> Option<(u32, Value)> {
 }
 
 /// A schema default as a value.
-fn default_value(d: &DefaultValue, ty: &SchemaType) -> Value {
+pub(crate) fn default_value(d: &DefaultValue, ty: &SchemaType) -> Value {
     match d {
         DefaultValue::None => Value::None,
         DefaultValue::Bool(b) => Value::Bool(*b),
@@ -310,8 +334,13 @@ fn is_scalar_type(ty: &SchemaType) -> bool {
     }
 }
 
-/// Runs a bound call with its handler.
-fn invoke(interp: &mut Interpreter, overload: Overload<'_>, bound: Vec<Value>) -> Result<Value> {
+/// Runs a bound call of one of `site`'s overloads with its handler.
+pub(crate) fn invoke(
+    interp: &mut Interpreter,
+    site: &OpSite,
+    overload: Overload<'_>,
+    bound: Vec<Value>,
+) -> Result<Value> {
     let Overload {
         schema,
         handler,
@@ -339,6 +368,9 @@ fn invoke(interp: &mut Interpreter, overload: Overload<'_>, bound: Vec<Value>) -
                 arguments: describe_bound(schema, &bound),
             })?;
             Ok(from_arg(result))
+        }
+        Handler::Out(functional) => {
+            crate::out_variants::call(interp, site, overload, functional, bound)
         }
         Handler::Missing => Err(ErrorKind::UnsupportedOp {
             op: full_name.to_string(),

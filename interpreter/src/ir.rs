@@ -198,6 +198,9 @@ pub enum Handler {
     Builtin(crate::builtins::OpBuiltin),
     /// A tensor kernel of the ops registry.
     Kernel(torchscript_ops::OpFn),
+    /// An `out=` overload: the functional overload at this index of the same site computes,
+    /// and the result is written into the out tensors (see [`crate::out_variants`]).
+    Out(usize),
     /// Known to PyTorch but not implemented here.
     Missing,
 }
@@ -207,6 +210,7 @@ impl std::fmt::Debug for Handler {
         f.write_str(match self {
             Handler::Builtin(_) => "Builtin",
             Handler::Kernel(_) => "Kernel",
+            Handler::Out(_) => "Out",
             Handler::Missing => "Missing",
         })
     }

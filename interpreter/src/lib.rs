@@ -23,6 +23,7 @@ pub mod lower;
 pub mod op_errors;
 pub mod op_profile;
 pub mod origin;
+pub mod out_variants;
 pub mod program;
 pub mod syntax;
 pub mod traceback;

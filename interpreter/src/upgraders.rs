@@ -50,12 +50,15 @@ pub fn upgrader(full_name: &str, format_version: u64) -> Option<OpBuiltin> {
     if bumped_at(full_name).is_none_or(|v| format_version >= v) {
         return None;
     }
-    // `div*_mode_0_3` call `divide` with the given rounding mode: the current kernels.
-    // `full_out_0_4`, `gelu_out_0_9`, `div_out*_0_3`, `linspace_out_0_7`, `logspace_out_0_8`:
-    // `out=` variants are not bound by call sites at all (see `bind::make_site`).
+    // `div*_mode_0_3` (and `div_out_mode_0_3`) call `divide` with the given rounding mode: the
+    // current kernels. `full_out_0_4`, `gelu_out_0_9`, `linspace_out_0_7` and
+    // `logspace_out_0_8` call the functional overload with `out=`: a call site runs them as any
+    // `out=` overload, through the functional overload's historic schema and upgrader
+    // (`crate::out_variants`).
     Some(match full_name {
         "aten::div.Tensor" | "aten::div.Scalar" => div_0_3,
         "aten::div_.Tensor" | "aten::div_.Scalar" => div_inplace_0_3,
+        "aten::div.out" => div_out_0_3,
         "aten::full" => full_0_4,
         "aten::linspace" => linspace_0_7,
         "aten::logspace" => logspace_0_8,
@@ -121,6 +124,25 @@ fn div_inplace_0_3(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
     div_with(interp, a, true)
 }
 
+/// `div_out_0_3`: as `div_Tensor_0_3`, except that a floating `out` tensor also makes the
+/// division true division (`self.true_divide(other, out=out)`).
+fn div_out_0_3(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
+    let out = a.get(2).cloned().unwrap_or_default();
+    let result = if is_floating(&out) {
+        call(interp, "aten::div.Tensor", a.get(..2).unwrap_or_default())?
+    } else {
+        div_with(interp, a, false)?
+    };
+    crate::out_variants::write("aten::div.out", &out, &result).map_err(|source| {
+        ErrorKind::OpFailed {
+            schema: "aten::div.out".to_string(),
+            source,
+            arguments: String::new(),
+        }
+    })?;
+    Ok(out)
+}
+
 /// Before version 5, `full` without a dtype always made a float tensor (`full_0_4`).
 fn full_0_4(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
     let mut args = a.to_vec();
@@ -168,6 +190,8 @@ mod tests {
         assert!(upgrader("aten::div.Tensor", 3).is_some());
         assert!(upgrader("aten::div.Tensor", 4).is_none());
         assert!(upgrader("aten::div.Tensor_mode", 3).is_none());
+        assert!(upgrader("aten::div.out", 3).is_some());
+        assert!(upgrader("aten::div.out_mode", 3).is_none());
         assert!(upgrader("aten::linspace", 7).is_some());
         assert!(upgrader("aten::linspace", 8).is_none());
         let old = historic_schema("aten::linspace", 7).map(|s| s.text);

@@ -164,6 +164,11 @@ impl SchemaTable {
         self.by_name.get(name).map_or(&[], Vec::as_slice)
     }
 
+    /// Every operator name (`aten::add`), in no particular order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.by_name.keys().map(String::as_str)
+    }
+
     /// One overload by full name (`aten::add.Tensor`).
     pub fn get(&self, full_name: &str) -> Option<&Arc<Schema>> {
         let (name, overload) = split_overload(full_name);
