@@ -16,9 +16,12 @@ use torchscript_interpreter::out_variants::{functional_index, is_out_overload};
 use torchscript_ops::schema::{torch_schemas, Schema};
 use torchscript_ops::Registry;
 
+/// Whether an operator name (lowercased, without `aten::`) belongs to a family.
+type Rule = fn(&str) -> bool;
+
 /// Why a family of operators is not supported, and the rule that picks its members by name
 /// (without the `aten::` prefix). The first matching rule wins.
-const REASONS: &[(&str, fn(&str) -> bool)] = &[
+const REASONS: &[(&str, Rule)] = &[
     ("autograd: the runtime computes no gradients", |n| {
         n.contains("backward") || n.contains("_grad") || n.starts_with("_autograd")
     }),
