@@ -647,45 +647,28 @@ fn k_var(a: &Args) -> Result<Arg> {
 fn k_std(a: &Args) -> Result<Arg> {
     t(var_mean(a.tensor("self")?, None, unbiased(a)?, false, true).map(|p| p.0))
 }
-fn k_var_dim(a: &Args) -> Result<Arg> {
-    t(var_mean(
+/// Variance (`std`: standard deviation) and mean over the `dim` of the `.dim` and
+/// `.correction` overloads, with `keepdim`.
+fn var_mean_over_dims(a: &Args, correction: f64, std: bool) -> Result<(Tensor, Tensor)> {
+    var_mean(
         a.tensor("self")?,
         a.opt_int_list("dim")?.as_deref(),
-        unbiased(a)?,
+        correction,
         a.bool("keepdim")?,
-        false,
+        std,
     )
-    .map(|p| p.0))
+}
+fn k_var_dim(a: &Args) -> Result<Arg> {
+    t(var_mean_over_dims(a, unbiased(a)?, false).map(|p| p.0))
 }
 fn k_std_dim(a: &Args) -> Result<Arg> {
-    t(var_mean(
-        a.tensor("self")?,
-        a.opt_int_list("dim")?.as_deref(),
-        unbiased(a)?,
-        a.bool("keepdim")?,
-        true,
-    )
-    .map(|p| p.0))
+    t(var_mean_over_dims(a, unbiased(a)?, true).map(|p| p.0))
 }
 fn k_var_corr(a: &Args) -> Result<Arg> {
-    t(var_mean(
-        a.tensor("self")?,
-        a.opt_int_list("dim")?.as_deref(),
-        correction(a)?,
-        a.bool("keepdim")?,
-        false,
-    )
-    .map(|p| p.0))
+    t(var_mean_over_dims(a, correction(a)?, false).map(|p| p.0))
 }
 fn k_std_corr(a: &Args) -> Result<Arg> {
-    t(var_mean(
-        a.tensor("self")?,
-        a.opt_int_list("dim")?.as_deref(),
-        correction(a)?,
-        a.bool("keepdim")?,
-        true,
-    )
-    .map(|p| p.0))
+    t(var_mean_over_dims(a, correction(a)?, true).map(|p| p.0))
 }
 fn k_var_mean(a: &Args) -> Result<Arg> {
     pair(var_mean(
@@ -700,40 +683,16 @@ fn k_std_mean(a: &Args) -> Result<Arg> {
     pair(var_mean(a.tensor("self")?, None, unbiased(a)?, false, true))
 }
 fn k_var_mean_dim(a: &Args) -> Result<Arg> {
-    pair(var_mean(
-        a.tensor("self")?,
-        a.opt_int_list("dim")?.as_deref(),
-        unbiased(a)?,
-        a.bool("keepdim")?,
-        false,
-    ))
+    pair(var_mean_over_dims(a, unbiased(a)?, false))
 }
 fn k_std_mean_dim(a: &Args) -> Result<Arg> {
-    pair(var_mean(
-        a.tensor("self")?,
-        a.opt_int_list("dim")?.as_deref(),
-        unbiased(a)?,
-        a.bool("keepdim")?,
-        true,
-    ))
+    pair(var_mean_over_dims(a, unbiased(a)?, true))
 }
 fn k_var_mean_corr(a: &Args) -> Result<Arg> {
-    pair(var_mean(
-        a.tensor("self")?,
-        a.opt_int_list("dim")?.as_deref(),
-        correction(a)?,
-        a.bool("keepdim")?,
-        false,
-    ))
+    pair(var_mean_over_dims(a, correction(a)?, false))
 }
 fn k_std_mean_corr(a: &Args) -> Result<Arg> {
-    pair(var_mean(
-        a.tensor("self")?,
-        a.opt_int_list("dim")?.as_deref(),
-        correction(a)?,
-        a.bool("keepdim")?,
-        true,
-    ))
+    pair(var_mean_over_dims(a, correction(a)?, true))
 }
 fn k_logsumexp(a: &Args) -> Result<Arg> {
     t(logsumexp(
