@@ -628,53 +628,39 @@ fn k_bmm(a: &Args) -> Result<Arg> {
 fn k_bmm_dtype(a: &Args) -> Result<Arg> {
     with_out_dtype(a, bmm(a.tensor("self")?, a.tensor("mat2")?)?)
 }
-fn k_addmm(a: &Args) -> Result<Arg> {
+/// `addmm(self, mat1, mat2, beta, alpha)`, of `addmm` and `addmm.dtype`.
+fn addmm_of(a: &Args) -> Result<Tensor> {
     let (beta, alpha) = (a.scalar("beta")?.to_f64(), a.scalar("alpha")?.to_f64());
-    Ok(addmm(
+    addmm(
         a.tensor("self")?,
         a.tensor("mat1")?,
         a.tensor("mat2")?,
         beta,
         alpha,
-    )?
-    .into())
-}
-fn k_addmm_dtype(a: &Args) -> Result<Arg> {
-    let (beta, alpha) = (a.scalar("beta")?.to_f64(), a.scalar("alpha")?.to_f64());
-    with_out_dtype(
-        a,
-        addmm(
-            a.tensor("self")?,
-            a.tensor("mat1")?,
-            a.tensor("mat2")?,
-            beta,
-            alpha,
-        )?,
     )
 }
-fn k_baddbmm(a: &Args) -> Result<Arg> {
+fn k_addmm(a: &Args) -> Result<Arg> {
+    Ok(addmm_of(a)?.into())
+}
+fn k_addmm_dtype(a: &Args) -> Result<Arg> {
+    with_out_dtype(a, addmm_of(a)?)
+}
+/// `baddbmm(self, batch1, batch2, beta, alpha)`, of `baddbmm` and `baddbmm.dtype`.
+fn baddbmm_of(a: &Args) -> Result<Tensor> {
     let (beta, alpha) = (a.scalar("beta")?.to_f64(), a.scalar("alpha")?.to_f64());
-    Ok(baddbmm(
+    baddbmm(
         a.tensor("self")?,
         a.tensor("batch1")?,
         a.tensor("batch2")?,
         beta,
         alpha,
-    )?
-    .into())
+    )
+}
+fn k_baddbmm(a: &Args) -> Result<Arg> {
+    Ok(baddbmm_of(a)?.into())
 }
 fn k_baddbmm_dtype(a: &Args) -> Result<Arg> {
-    let (beta, alpha) = (a.scalar("beta")?.to_f64(), a.scalar("alpha")?.to_f64());
-    with_out_dtype(
-        a,
-        baddbmm(
-            a.tensor("self")?,
-            a.tensor("batch1")?,
-            a.tensor("batch2")?,
-            beta,
-            alpha,
-        )?,
-    )
+    with_out_dtype(a, baddbmm_of(a)?)
 }
 fn k_addmv(a: &Args) -> Result<Arg> {
     let (beta, alpha) = (a.scalar("beta")?.to_f64(), a.scalar("alpha")?.to_f64());

@@ -689,23 +689,32 @@ fn hidden_state(a: &Args, cell: Cell) -> Result<Vec<Tensor>> {
     }
 }
 
-fn num_layers(a: &Args) -> Result<usize> {
-    usize::try_from(a.int("num_layers")?)
-        .map_err(|_| OpError::invalid(a.op(), "num_layers must be non-negative"))
+/// The options the `.input` and `.data` overloads share (`batch_first`: only `.input` has it).
+fn rnn_options(a: &Args, batch_first: bool) -> Result<RnnOptions> {
+    let num_layers = usize::try_from(a.int("num_layers")?)
+        .map_err(|_| OpError::invalid(a.op(), "num_layers must be non-negative"))?;
+    Ok(RnnOptions {
+        has_biases: a.bool("has_biases")?,
+        num_layers,
+        dropout: a.float("dropout")?,
+        train: a.bool("train")?,
+        bidirectional: a.bool("bidirectional")?,
+        batch_first,
+    })
+}
+
+/// The output sequence, then the final states.
+fn outputs(out: Tensor, states: Vec<Tensor>) -> Arg {
+    let mut items = vec![Arg::Tensor(out)];
+    items.extend(states.into_iter().map(Arg::Tensor));
+    Arg::Tuple(items)
 }
 
 /// `.input` overloads: `(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)`.
 fn k_rnn_input(a: &Args) -> Result<Arg> {
     let cell = cell_of(a.op());
     let hx = hidden_state(a, cell)?;
-    let opts = RnnOptions {
-        has_biases: a.bool("has_biases")?,
-        num_layers: num_layers(a)?,
-        dropout: a.float("dropout")?,
-        train: a.bool("train")?,
-        bidirectional: a.bool("bidirectional")?,
-        batch_first: a.bool("batch_first")?,
-    };
+    let opts = rnn_options(a, a.bool("batch_first")?)?;
     let (out, states) = rnn(
         cell,
         a.tensor("input")?,
@@ -713,23 +722,14 @@ fn k_rnn_input(a: &Args) -> Result<Arg> {
         &a.tensor_list("params")?,
         &opts,
     )?;
-    let mut items = vec![Arg::Tensor(out)];
-    items.extend(states.into_iter().map(Arg::Tensor));
-    Ok(Arg::Tuple(items))
+    Ok(outputs(out, states))
 }
 
 /// `.data` overloads: `(data, batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional)`.
 fn k_rnn_data(a: &Args) -> Result<Arg> {
     let cell = cell_of(a.op());
     let hx = hidden_state(a, cell)?;
-    let opts = RnnOptions {
-        has_biases: a.bool("has_biases")?,
-        num_layers: num_layers(a)?,
-        dropout: a.float("dropout")?,
-        train: a.bool("train")?,
-        bidirectional: a.bool("bidirectional")?,
-        batch_first: false,
-    };
+    let opts = rnn_options(a, false)?;
     let (out, states) = rnn_packed(
         cell,
         a.tensor("data")?,
@@ -738,9 +738,7 @@ fn k_rnn_data(a: &Args) -> Result<Arg> {
         &a.tensor_list("params")?,
         &opts,
     )?;
-    let mut items = vec![Arg::Tensor(out)];
-    items.extend(states.into_iter().map(Arg::Tensor));
-    Ok(Arg::Tuple(items))
+    Ok(outputs(out, states))
 }
 
 /// `*_cell(input, hx, w_ih, w_hh, b_ih?, b_hh?)`.
