@@ -437,7 +437,7 @@ pub fn addc(x: &Tensor, t1: &Tensor, t2: &Tensor, value: Scalar, divide: bool) -
 }
 
 fn k_lerp(a: &Args) -> Result<Arg> {
-    let r = lerp(a.tensor("self")?, a.tensor("end")?, &operand(a, 2)?)?;
+    let r = lerp(a.tensor("self")?, a.tensor("end")?, &operand(a, "weight")?)?;
     if a.op().contains("lerp_") {
         write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
     } else {
@@ -461,11 +461,12 @@ fn k_addc(a: &Args) -> Result<Arg> {
     }
 }
 
-/// The operand at `i`: a tensor, or a Python number.
-pub(crate) fn operand(args: &Args, i: usize) -> Result<Operand> {
-    match args.get(i)? {
+/// The operand named `name` in the schema: a tensor, or a Python number (`Tensor self` in
+/// `add.Tensor`, `Scalar self` in `pow.Scalar`).
+pub(crate) fn operand(args: &Args, name: &str) -> Result<Operand> {
+    match args.get(name)? {
         Arg::Tensor(x) => Ok(Operand::Tensor(x.clone())),
-        _ => args.scalar(i).map(Operand::Scalar),
+        _ => args.scalar(name).map(Operand::Scalar),
     }
 }
 
@@ -498,8 +499,8 @@ pub fn write_inplace(op: &str, self_: &Tensor, result: &Tensor) -> Result<Tensor
 
 fn k_add(a: &Args) -> Result<Arg> {
     binary(
-        &operand(a, 0)?,
-        &operand(a, 1)?,
+        &operand(a, "self")?,
+        &operand(a, "other")?,
         BinaryOp::Add(a.scalar("alpha")?),
     )
     .map(Arg::Tensor)
@@ -507,30 +508,44 @@ fn k_add(a: &Args) -> Result<Arg> {
 
 fn k_add_(a: &Args) -> Result<Arg> {
     let r = binary(
-        &operand(a, 0)?,
-        &operand(a, 1)?,
+        &operand(a, "self")?,
+        &operand(a, "other")?,
         BinaryOp::Add(a.scalar("alpha")?),
     )?;
     write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
 }
 
 fn k_sub(a: &Args) -> Result<Arg> {
-    sub_operands(&operand(a, 0)?, &operand(a, 1)?, a.scalar("alpha")?).map(Arg::Tensor)
+    sub_operands(
+        &operand(a, "self")?,
+        &operand(a, "other")?,
+        a.scalar("alpha")?,
+    )
+    .map(Arg::Tensor)
 }
 
 fn k_sub_(a: &Args) -> Result<Arg> {
-    let r = sub_operands(&operand(a, 0)?, &operand(a, 1)?, a.scalar("alpha")?)?;
+    let r = sub_operands(
+        &operand(a, "self")?,
+        &operand(a, "other")?,
+        a.scalar("alpha")?,
+    )?;
     write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
 }
 
 fn k_rsub(a: &Args) -> Result<Arg> {
-    sub_operands(&operand(a, 1)?, &operand(a, 0)?, a.scalar("alpha")?).map(Arg::Tensor)
+    sub_operands(
+        &operand(a, "other")?,
+        &operand(a, "self")?,
+        a.scalar("alpha")?,
+    )
+    .map(Arg::Tensor)
 }
 
 fn k_div_mode(a: &Args) -> Result<Arg> {
     div_operands(
-        &operand(a, 0)?,
-        &operand(a, 1)?,
+        &operand(a, "self")?,
+        &operand(a, "other")?,
         a.opt_str("rounding_mode")?,
     )
     .map(Arg::Tensor)
@@ -538,26 +553,26 @@ fn k_div_mode(a: &Args) -> Result<Arg> {
 
 fn k_div_mode_(a: &Args) -> Result<Arg> {
     let r = div_operands(
-        &operand(a, 0)?,
-        &operand(a, 1)?,
+        &operand(a, "self")?,
+        &operand(a, "other")?,
         a.opt_str("rounding_mode")?,
     )?;
     write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
 }
 
 fn k_pow(a: &Args) -> Result<Arg> {
-    pow_operands(&operand(a, 0)?, &operand(a, 1)?).map(Arg::Tensor)
+    pow_operands(&operand(a, "self")?, &operand(a, "exponent")?).map(Arg::Tensor)
 }
 
 fn k_pow_(a: &Args) -> Result<Arg> {
-    let r = pow_operands(&operand(a, 0)?, &operand(a, 1)?)?;
+    let r = pow_operands(&operand(a, "self")?, &operand(a, "exponent")?)?;
     write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
 }
 
 macro_rules! out_of_place_kernels {
     ($($f:ident => $op:expr;)*) => {$(
         fn $f(a: &Args) -> Result<Arg> {
-            binary(&operand(a, 0)?, &operand(a, 1)?, $op).map(Arg::Tensor)
+            binary(&operand(a, "self")?, &operand(a, "other")?, $op).map(Arg::Tensor)
         }
     )*};
 }
@@ -565,8 +580,8 @@ macro_rules! out_of_place_kernels {
 macro_rules! in_place_kernels {
     ($($f:ident => $op:expr;)*) => {$(
         fn $f(a: &Args) -> Result<Arg> {
-            let r = binary(&operand(a, 0)?, &operand(a, 1)?, $op)?;
-            write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
+            let r = binary(&operand(a, "self")?, &operand(a, "other")?, $op)?;
+            write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
         }
     )*};
 }

@@ -280,11 +280,11 @@ pub fn equal(a: &Tensor, b: &Tensor) -> Result<bool> {
 macro_rules! cmp_kernels {
     ($($f:ident, $fi:ident => $cmp:expr;)*) => {$(
         fn $f(a: &Args) -> Result<Arg> {
-            compare_operands(&operand(a, 0)?, &operand(a, 1)?, $cmp).map(Arg::Tensor)
+            compare_operands(&operand(a, "self")?, &operand(a, "other")?, $cmp).map(Arg::Tensor)
         }
         fn $fi(a: &Args) -> Result<Arg> {
-            let r = compare_operands(&operand(a, 0)?, &operand(a, 1)?, $cmp)?;
-            let s = a.tensor(0)?;
+            let r = compare_operands(&operand(a, "self")?, &operand(a, "other")?, $cmp)?;
+            let s = a.tensor("self")?;
             write_inplace(a.op(), s, &r.to_dtype(s.dtype())?).map(Arg::Tensor)
         }
     )*};
@@ -302,11 +302,11 @@ cmp_kernels! {
 macro_rules! bit_kernels {
     ($($f:ident, $fi:ident => $op:expr;)*) => {$(
         fn $f(a: &Args) -> Result<Arg> {
-            bitwise_operands(&operand(a, 0)?, &operand(a, 1)?, $op).map(Arg::Tensor)
+            bitwise_operands(&operand(a, "self")?, &operand(a, "other")?, $op).map(Arg::Tensor)
         }
         fn $fi(a: &Args) -> Result<Arg> {
-            let r = bitwise_operands(&operand(a, 0)?, &operand(a, 1)?, $op)?;
-            write_inplace(a.op(), a.tensor(0)?, &r).map(Arg::Tensor)
+            let r = bitwise_operands(&operand(a, "self")?, &operand(a, "other")?, $op)?;
+            write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
         }
     )*};
 }
@@ -331,11 +331,11 @@ fn k_bitwise_not_(a: &Args) -> Result<Arg> {
 macro_rules! logic_kernels {
     ($($f:ident, $fi:ident => $op:expr;)*) => {$(
         fn $f(a: &Args) -> Result<Arg> {
-            logical(a.tensor(0)?, a.tensor(1)?, $op).map(Arg::Tensor)
+            logical(a.tensor("self")?, a.tensor("other")?, $op).map(Arg::Tensor)
         }
         fn $fi(a: &Args) -> Result<Arg> {
-            let s = a.tensor(0)?;
-            let r = logical(s, a.tensor(1)?, $op)?;
+            let s = a.tensor("self")?;
+            let r = logical(s, a.tensor("other")?, $op)?;
             write_inplace(a.op(), s, &r.to_dtype(s.dtype())?).map(Arg::Tensor)
         }
     )*};

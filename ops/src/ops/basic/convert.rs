@@ -133,11 +133,20 @@ fn k_cuda(a: &Args) -> Result<Arg> {
     Device::parse("cuda")?.require_cpu(a.op())?;
     k_same(a)
 }
+/// `copy_(self, src, non_blocking)`.
 fn k_copy_(a: &Args) -> Result<Arg> {
+    copy_from(a, "src")
+}
+/// `copy_.Tensor`, `copy_.float`, `copy_.int(self, other)`.
+fn k_copy_other_(a: &Args) -> Result<Arg> {
+    copy_from(a, "other")
+}
+/// Copies the argument `source` (a tensor, broadcast; or a number, filled) into `self`.
+fn copy_from(a: &Args, source: &str) -> Result<Arg> {
     let x = a.tensor("self")?;
-    match a.get(1)? {
+    match a.get(source)? {
         Arg::Tensor(src) => t(copy_(x, src)),
-        _ => t(fill_(x, a.scalar(1)?)),
+        _ => t(fill_(x, a.scalar(source)?)),
     }
 }
 fn k_fill_(a: &Args) -> Result<Arg> {
@@ -156,7 +165,10 @@ fn k_zero_(a: &Args) -> Result<Arg> {
     t(fill_(a.tensor("self")?, Scalar::Int(0)))
 }
 fn k_item(a: &Args) -> Result<Arg> {
-    a.tensor(0)?.item().map(Arg::from)
+    a.tensor("self")?.item().map(Arg::from)
+}
+fn k_scalar_implicit(a: &Args) -> Result<Arg> {
+    a.tensor("a")?.item().map(Arg::from)
 }
 fn k_int(a: &Args) -> Result<Arg> {
     Ok(Arg::Int(a.tensor("a")?.item()?.to_i64()))
@@ -194,15 +206,15 @@ pub fn register(reg: &mut Registry) {
         ("aten::cpu", k_same),
         ("aten::cuda", k_cuda),
         ("aten::copy_", k_copy_),
-        ("aten::copy_.Tensor", k_copy_),
-        ("aten::copy_.float", k_copy_),
-        ("aten::copy_.int", k_copy_),
+        ("aten::copy_.Tensor", k_copy_other_),
+        ("aten::copy_.float", k_copy_other_),
+        ("aten::copy_.int", k_copy_other_),
         ("aten::fill_.Scalar", k_fill_),
         ("aten::fill_.Tensor", k_fill_),
         ("aten::zero_", k_zero_),
         ("aten::item", k_item),
         ("aten::_local_scalar_dense", k_item),
-        ("aten::ScalarImplicit", k_item),
+        ("aten::ScalarImplicit", k_scalar_implicit),
         ("aten::Int.Tensor", k_int),
         ("aten::Float.Tensor", k_float),
         ("aten::Bool.Tensor", k_bool),

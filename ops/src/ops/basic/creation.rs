@@ -25,9 +25,10 @@ fn sizes(op: &str, v: &[i64]) -> Result<Vec<usize>> {
     Ok(shape)
 }
 
-fn require_cpu(op: &str, a: &Args, i: usize) -> Result<()> {
-    match a.opt_device(i)? {
-        Some(d) => d.require_cpu(op),
+/// Fails unless the `device` argument is None or the CPU.
+fn require_cpu(a: &Args) -> Result<()> {
+    match a.opt_device("device")? {
+        Some(d) => d.require_cpu(a.op()),
         None => Ok(()),
     }
 }
@@ -280,10 +281,11 @@ fn t(r: Result<Tensor>) -> Result<Arg> {
     r.map(Arg::Tensor)
 }
 
-fn like(a: &Args, value: Option<Scalar>, dtype_at: usize, device_at: usize) -> Result<Arg> {
-    require_cpu(a.op(), a, device_at)?;
-    let x = a.tensor(0)?;
-    let dtype = a.opt_dtype(dtype_at)?.unwrap_or(x.dtype());
+/// `*_like(self, ..., dtype, layout, device, ...)`: `self`'s shape, filled with `value` (zeros).
+fn like(a: &Args, value: Option<Scalar>) -> Result<Arg> {
+    require_cpu(a)?;
+    let x = a.tensor("self")?;
+    let dtype = a.opt_dtype("dtype")?.unwrap_or(x.dtype());
     match value {
         Some(v) => t(Tensor::full(x.shape(), v, dtype)),
         None => t(Tensor::zeros(x.shape(), dtype)),
@@ -291,7 +293,7 @@ fn like(a: &Args, value: Option<Scalar>, dtype_at: usize, device_at: usize) -> R
 }
 
 fn k_arange(a: &Args) -> Result<Arg> {
-    require_cpu(a.op(), a, 3)?;
+    require_cpu(a)?;
     t(arange(
         Scalar::Int(0),
         a.scalar("end")?,
@@ -300,7 +302,7 @@ fn k_arange(a: &Args) -> Result<Arg> {
     ))
 }
 fn k_arange_start(a: &Args) -> Result<Arg> {
-    require_cpu(a.op(), a, 4)?;
+    require_cpu(a)?;
     t(arange(
         a.scalar("start")?,
         a.scalar("end")?,
@@ -309,7 +311,7 @@ fn k_arange_start(a: &Args) -> Result<Arg> {
     ))
 }
 fn k_arange_step(a: &Args) -> Result<Arg> {
-    require_cpu(a.op(), a, 5)?;
+    require_cpu(a)?;
     t(arange(
         a.scalar("start")?,
         a.scalar("end")?,
@@ -317,40 +319,41 @@ fn k_arange_step(a: &Args) -> Result<Arg> {
         a.opt_dtype("dtype")?,
     ))
 }
-fn scalar_or_tensor(a: &Args, i: usize) -> Result<Scalar> {
-    match a.get(i)? {
+/// A `Scalar` or one-element `Tensor` argument (the overloads of `linspace` differ in which).
+fn scalar_or_tensor(a: &Args, name: &str) -> Result<Scalar> {
+    match a.get(name)? {
         Arg::Tensor(x) => x.item(),
-        _ => a.scalar(i),
+        _ => a.scalar(name),
     }
 }
 fn k_linspace(a: &Args) -> Result<Arg> {
-    require_cpu(a.op(), a, 5)?;
+    require_cpu(a)?;
     t(linspace(
-        scalar_or_tensor(a, 0)?,
-        scalar_or_tensor(a, 1)?,
+        scalar_or_tensor(a, "start")?,
+        scalar_or_tensor(a, "end")?,
         a.int("steps")?,
         a.opt_dtype("dtype")?,
     ))
 }
 fn k_logspace(a: &Args) -> Result<Arg> {
-    require_cpu(a.op(), a, 6)?;
+    require_cpu(a)?;
     t(logspace(
-        scalar_or_tensor(a, 0)?,
-        scalar_or_tensor(a, 1)?,
+        scalar_or_tensor(a, "start")?,
+        scalar_or_tensor(a, "end")?,
         a.int("steps")?,
         a.float("base")?,
         a.opt_dtype("dtype")?,
     ))
 }
 fn k_zeros(a: &Args) -> Result<Arg> {
-    require_cpu(a.op(), a, 3)?;
+    require_cpu(a)?;
     t(Tensor::zeros(
         &sizes(a.op(), &a.int_list("size")?)?,
         a.opt_dtype("dtype")?.unwrap_or(DType::F32),
     ))
 }
 fn k_ones(a: &Args) -> Result<Arg> {
-    require_cpu(a.op(), a, 3)?;
+    require_cpu(a)?;
     t(Tensor::full(
         &sizes(a.op(), &a.int_list("size")?)?,
         Scalar::Int(1),
@@ -358,7 +361,7 @@ fn k_ones(a: &Args) -> Result<Arg> {
     ))
 }
 fn k_full(a: &Args) -> Result<Arg> {
-    require_cpu(a.op(), a, 4)?;
+    require_cpu(a)?;
     t(full(
         &a.int_list("size")?,
         a.scalar("fill_value")?,
@@ -366,54 +369,56 @@ fn k_full(a: &Args) -> Result<Arg> {
     ))
 }
 fn k_empty_strided(a: &Args) -> Result<Arg> {
-    require_cpu(a.op(), a, 4)?;
+    require_cpu(a)?;
     t(Tensor::zeros(
         &sizes(a.op(), &a.int_list("size")?)?,
         a.opt_dtype("dtype")?.unwrap_or(DType::F32),
     ))
 }
 fn k_zeros_like(a: &Args) -> Result<Arg> {
-    like(a, None, 1, 3)
+    like(a, None)
 }
 fn k_ones_like(a: &Args) -> Result<Arg> {
-    like(a, Some(Scalar::Int(1)), 1, 3)
+    like(a, Some(Scalar::Int(1)))
 }
 fn k_full_like(a: &Args) -> Result<Arg> {
     let v = a.scalar("fill_value")?;
-    like(a, Some(v), 2, 4)
+    like(a, Some(v))
 }
 fn k_fill(a: &Args) -> Result<Arg> {
     let x = a.tensor("self")?;
-    let v = scalar_or_tensor(a, 1)?;
+    let v = scalar_or_tensor(a, "value")?;
     t(Tensor::full(x.shape(), v, x.dtype()))
 }
-fn new_like(a: &Args, value: Option<Scalar>, dtype_at: usize) -> Result<Arg> {
-    require_cpu(a.op(), a, dtype_at.saturating_add(2))?;
-    let x = a.tensor(0)?;
-    let shape = sizes(a.op(), &a.int_list(1)?)?;
-    let dtype = a.opt_dtype(dtype_at)?.unwrap_or(x.dtype());
+/// `new_*(self, size, ..., dtype, layout, device, ...)`: a `size` tensor of `self`'s dtype (or
+/// `dtype`), filled with `value` (zeros).
+fn new_like(a: &Args, value: Option<Scalar>) -> Result<Arg> {
+    require_cpu(a)?;
+    let x = a.tensor("self")?;
+    let shape = sizes(a.op(), &a.int_list("size")?)?;
+    let dtype = a.opt_dtype("dtype")?.unwrap_or(x.dtype());
     match value {
         Some(v) => t(Tensor::full(&shape, v, dtype)),
         None => t(Tensor::zeros(&shape, dtype)),
     }
 }
 fn k_new_zeros(a: &Args) -> Result<Arg> {
-    new_like(a, None, 2)
+    new_like(a, None)
 }
 fn k_new_ones(a: &Args) -> Result<Arg> {
-    new_like(a, Some(Scalar::Int(1)), 2)
+    new_like(a, Some(Scalar::Int(1)))
 }
 fn k_new_full(a: &Args) -> Result<Arg> {
     let v = a.scalar("fill_value")?;
-    new_like(a, Some(v), 3)
+    new_like(a, Some(v))
 }
 fn k_eye(a: &Args) -> Result<Arg> {
-    require_cpu(a.op(), a, 3)?;
+    require_cpu(a)?;
     let n = a.int("n")?;
     t(eye(n, n, a.opt_dtype("dtype")?.unwrap_or(DType::F32)))
 }
 fn k_eye_m(a: &Args) -> Result<Arg> {
-    require_cpu(a.op(), a, 4)?;
+    require_cpu(a)?;
     t(eye(
         a.int("n")?,
         a.int("m")?,
@@ -421,30 +426,36 @@ fn k_eye_m(a: &Args) -> Result<Arg> {
     ))
 }
 fn k_scalar_tensor(a: &Args) -> Result<Arg> {
-    require_cpu(a.op(), a, 3)?;
+    require_cpu(a)?;
     Ok(Arg::Tensor(Tensor::scalar_of(
         a.scalar("s")?,
         a.opt_dtype("dtype")?.unwrap_or(DType::F32),
     )))
 }
+/// `tensor.int(int t, ...)` and the `.float`, `.bool` forms, and those of `as_tensor`.
 fn k_tensor_scalar(a: &Args) -> Result<Arg> {
-    require_cpu(a.op(), a, 2)?;
-    let s = a.scalar(0)?;
+    tensor_of_scalar(a, a.scalar("t")?)
+}
+/// A 0-dim tensor of `s`, of `dtype` (else `s`'s default dtype).
+fn tensor_of_scalar(a: &Args, s: Scalar) -> Result<Arg> {
+    require_cpu(a)?;
     Ok(Arg::Tensor(Tensor::scalar_of(
         s,
         a.opt_dtype("dtype")?.unwrap_or(s.default_dtype()),
     )))
 }
 fn k_tensor_list(a: &Args) -> Result<Arg> {
-    require_cpu(a.op(), a, 2)?;
+    require_cpu(a)?;
     t(from_nested(a.get("data")?, a.opt_dtype("dtype")?))
 }
+/// `as_tensor(Tensor data, ...)` and `as_tensor.list(t[] data, ...)`.
 fn k_as_tensor(a: &Args) -> Result<Arg> {
-    require_cpu(a.op(), a, 2)?;
-    match a.get(0)? {
+    require_cpu(a)?;
+    let data = a.get("data")?;
+    match data {
         Arg::Tensor(x) => t(x.to_dtype(a.opt_dtype("dtype")?.unwrap_or(x.dtype()))),
-        Arg::List(_) => t(from_nested(a.get(0)?, a.opt_dtype("dtype")?)),
-        _ => k_tensor_scalar(a),
+        Arg::List(_) => t(from_nested(data, a.opt_dtype("dtype")?)),
+        _ => tensor_of_scalar(a, a.scalar("data")?),
     }
 }
 
@@ -485,9 +496,9 @@ pub fn register(reg: &mut Registry) {
         ("aten::tensor.float", k_tensor_scalar),
         ("aten::tensor.bool", k_tensor_scalar),
         ("aten::as_tensor", k_as_tensor),
-        ("aten::as_tensor.int", k_as_tensor),
-        ("aten::as_tensor.float", k_as_tensor),
-        ("aten::as_tensor.bool", k_as_tensor),
+        ("aten::as_tensor.int", k_tensor_scalar),
+        ("aten::as_tensor.float", k_tensor_scalar),
+        ("aten::as_tensor.bool", k_tensor_scalar),
         ("aten::as_tensor.list", k_as_tensor),
     ];
     for (n, f) in table {

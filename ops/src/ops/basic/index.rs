@@ -555,10 +555,10 @@ pub fn masked_fill(x: &Tensor, mask: &Tensor, value: Scalar) -> Result<Tensor> {
 }
 
 fn masked_value(op: &str, a: &Args) -> Result<Scalar> {
-    match a.get(2)? {
+    match a.get("value")? {
         Arg::Tensor(v) if v.dim() != 0 => Err(OpError::invalid(op, format!("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {} dimension(s).", v.dim()))),
         Arg::Tensor(v) => v.item(),
-        _ => a.scalar(2),
+        _ => a.scalar("value"),
     }
 }
 
@@ -706,17 +706,13 @@ fn k_one_hot(a: &Args) -> Result<Arg> {
     one_hot(a.tensor("self")?, a.int("num_classes")?).map(Arg::Tensor)
 }
 
-fn index_list(a: &Args, i: usize) -> Result<Vec<Option<Tensor>>> {
-    a.opt_tensor_list(i)
-}
-
 fn k_index(a: &Args) -> Result<Arg> {
-    index(a.tensor("self")?, &index_list(a, 1)?).map(Arg::Tensor)
+    index(a.tensor("self")?, &a.opt_tensor_list("indices")?).map(Arg::Tensor)
 }
 fn k_index_put_(a: &Args) -> Result<Arg> {
     index_put_(
         a.tensor("self")?,
-        &index_list(a, 1)?,
+        &a.opt_tensor_list("indices")?,
         a.tensor("values")?,
         a.bool("accumulate")?,
     )
@@ -726,7 +722,7 @@ fn k_index_put(a: &Args) -> Result<Arg> {
     let x = a.tensor("self")?.copy_contiguous()?;
     index_put_(
         &x,
-        &index_list(a, 1)?,
+        &a.opt_tensor_list("indices")?,
         a.tensor("values")?,
         a.bool("accumulate")?,
     )
@@ -738,8 +734,9 @@ fn k_index_select(a: &Args) -> Result<Arg> {
 fn k_gather(a: &Args) -> Result<Arg> {
     gather(a.tensor("self")?, a.int("dim")?, a.tensor("index")?).map(Arg::Tensor)
 }
-fn scatter_reduce_arg(a: &Args, i: usize) -> Result<ScatterReduce> {
-    match a.opt_str(i)? {
+/// The `reduce` of the `.reduce` and `.value_reduce` overloads.
+fn scatter_reduce_arg(a: &Args) -> Result<ScatterReduce> {
+    match a.opt_str("reduce")? {
         None => Ok(ScatterReduce::Replace),
         Some("add") => Ok(ScatterReduce::Add),
         Some("multiply") => Ok(ScatterReduce::Multiply),
@@ -749,35 +746,53 @@ fn scatter_reduce_arg(a: &Args, i: usize) -> Result<ScatterReduce> {
         )),
     }
 }
-fn scatter_args(a: &Args) -> Result<Tensor> {
+/// `scatter(self, dim, index, source[, reduce])`: the reduction from the overload's name.
+fn k_scatter_from(a: &Args, source: &Operand) -> Result<Tensor> {
     let name = a.op();
     let reduce = if name.ends_with("reduce") {
-        scatter_reduce_arg(a, 4)?
+        scatter_reduce_arg(a)?
     } else if name.contains("scatter_add") {
         ScatterReduce::Add
     } else {
         ScatterReduce::Replace
     };
     scatter(
-        a.tensor(0)?,
-        a.int(1)?,
-        a.tensor(2)?,
-        &operand(a, 3)?,
+        a.tensor("self")?,
+        a.int("dim")?,
+        a.tensor("index")?,
+        source,
         reduce,
     )
 }
-fn k_scatter(a: &Args) -> Result<Arg> {
-    scatter_args(a).map(Arg::Tensor)
+/// `scatter.src`, `scatter.reduce` and `scatter_add`: the source is the tensor `src`.
+fn k_scatter_src(a: &Args) -> Result<Arg> {
+    k_scatter_from(a, &operand(a, "src")?).map(Arg::Tensor)
 }
-fn k_scatter_(a: &Args) -> Result<Arg> {
-    let r = scatter_args(a)?;
+fn k_scatter_src_(a: &Args) -> Result<Arg> {
+    let r = k_scatter_from(a, &operand(a, "src")?)?;
+    write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
+}
+/// `scatter.value` and `scatter.value_reduce`: the source is the number `value`.
+fn k_scatter_value(a: &Args) -> Result<Arg> {
+    k_scatter_from(a, &operand(a, "value")?).map(Arg::Tensor)
+}
+fn k_scatter_value_(a: &Args) -> Result<Arg> {
+    let r = k_scatter_from(a, &operand(a, "value")?)?;
     write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
 }
 fn k_where(a: &Args) -> Result<Arg> {
-    where_operands(a.tensor("condition")?, &operand(a, 1)?, &operand(a, 2)?).map(Arg::Tensor)
+    where_operands(
+        a.tensor("condition")?,
+        &operand(a, "self")?,
+        &operand(a, "other")?,
+    )
+    .map(Arg::Tensor)
 }
 fn k_where_cond(a: &Args) -> Result<Arg> {
-    nonzero_tuple(a.tensor(0)?).map(Arg::from)
+    nonzero_tuple(a.tensor("condition")?).map(Arg::from)
+}
+fn k_nonzero_numpy(a: &Args) -> Result<Arg> {
+    nonzero_tuple(a.tensor("self")?).map(Arg::from)
 }
 fn k_nonzero(a: &Args) -> Result<Arg> {
     nonzero(a.tensor("self")?).map(Arg::Tensor)
@@ -810,22 +825,22 @@ pub fn register(reg: &mut Registry) {
         ("aten::index_put.hacked_twin", k_index_put),
         ("aten::index_select", k_index_select),
         ("aten::gather", k_gather),
-        ("aten::scatter.src", k_scatter),
-        ("aten::scatter.value", k_scatter),
-        ("aten::scatter.reduce", k_scatter),
-        ("aten::scatter.value_reduce", k_scatter),
-        ("aten::scatter_.src", k_scatter_),
-        ("aten::scatter_.value", k_scatter_),
-        ("aten::scatter_.reduce", k_scatter_),
-        ("aten::scatter_.value_reduce", k_scatter_),
-        ("aten::scatter_add", k_scatter),
-        ("aten::scatter_add_", k_scatter_),
+        ("aten::scatter.src", k_scatter_src),
+        ("aten::scatter.value", k_scatter_value),
+        ("aten::scatter.reduce", k_scatter_src),
+        ("aten::scatter.value_reduce", k_scatter_value),
+        ("aten::scatter_.src", k_scatter_src_),
+        ("aten::scatter_.value", k_scatter_value_),
+        ("aten::scatter_.reduce", k_scatter_src_),
+        ("aten::scatter_.value_reduce", k_scatter_value_),
+        ("aten::scatter_add", k_scatter_src),
+        ("aten::scatter_add_", k_scatter_src_),
         ("aten::where.self", k_where),
         ("aten::where.ScalarOther", k_where),
         ("aten::where.ScalarSelf", k_where),
         ("aten::where.Scalar", k_where),
         ("aten::where", k_where_cond),
-        ("aten::nonzero_numpy", k_where_cond),
+        ("aten::nonzero_numpy", k_nonzero_numpy),
         ("aten::nonzero", k_nonzero),
         ("aten::argwhere", k_nonzero),
         ("aten::masked_fill.Scalar", k_masked_fill),

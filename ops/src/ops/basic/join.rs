@@ -381,10 +381,19 @@ fn k_split(a: &Args) -> Result<Arg> {
         a.int("dim")?,
     ))
 }
+/// `split(self, int[] split_sizes, dim)` and `split_with_sizes`.
 fn k_split_sizes(a: &Args) -> Result<Arg> {
     list(split_with_sizes(
         a.tensor("self")?,
-        &a.int_list(1)?,
+        &a.int_list("split_sizes")?,
+        a.int("dim")?,
+    ))
+}
+/// `split.sizes(self, SymInt[] split_size, dim)`.
+fn k_split_dot_sizes(a: &Args) -> Result<Arg> {
+    list(split_with_sizes(
+        a.tensor("self")?,
+        &a.int_list("split_size")?,
         a.int("dim")?,
     ))
 }
@@ -419,32 +428,53 @@ fn k_tensor_split_tensor(a: &Args) -> Result<Arg> {
         ))
     }
 }
-fn directional_split(a: &Args, dim: i64, min_dim: usize) -> Result<Arg> {
-    let x = a.tensor(0)?;
+/// `hsplit`/`vsplit`/`dsplit`'s input and split dim: `dim` (0 for a 1-D `hsplit`) of an input of
+/// at least `min_dim` dims.
+fn directional_split<'a>(a: &Args<'a>, dim: i64, min_dim: usize) -> Result<(&'a Tensor, i64)> {
+    let x = a.tensor("self")?;
     if x.dim() < min_dim {
         return Err(OpError::invalid(a.op(), format!("requires a tensor with at least {min_dim} dimension, but got a tensor with {} dimensions!", x.dim())));
     }
     let dim = if dim == 1 && x.dim() == 1 { 0 } else { dim };
-    match a.get(1)? {
-        Arg::List(_) => list(tensor_split_indices(x, &a.int_list(1)?, dim)),
-        _ => {
-            let sections = a.int(1)?;
-            let size = x.size(dim)? as i64;
-            if sections <= 0 || size.checked_rem(sections) != Some(0) {
-                return Err(OpError::invalid(a.op(), format!("the size of the dimension {size} is not divisible by the split_size {sections}!")));
-            }
-            list(tensor_split_sections(x, sections, dim))
-        }
+    Ok((x, dim))
+}
+/// The `.int` overloads: `sections` equal parts.
+fn k_split_sections(a: &Args, dim: i64, min_dim: usize) -> Result<Arg> {
+    let (x, dim) = directional_split(a, dim, min_dim)?;
+    let sections = a.int("sections")?;
+    let size = x.size(dim)? as i64;
+    if sections <= 0 || size.checked_rem(sections) != Some(0) {
+        return Err(OpError::invalid(
+            a.op(),
+            format!(
+                "the size of the dimension {size} is not divisible by the split_size {sections}!"
+            ),
+        ));
     }
+    list(tensor_split_sections(x, sections, dim))
 }
-fn k_hsplit(a: &Args) -> Result<Arg> {
-    directional_split(a, 1, 1)
+/// The `.array` overloads: split before each of `indices`.
+fn k_split_indices(a: &Args, dim: i64, min_dim: usize) -> Result<Arg> {
+    let (x, dim) = directional_split(a, dim, min_dim)?;
+    list(tensor_split_indices(x, &a.int_list("indices")?, dim))
 }
-fn k_vsplit(a: &Args) -> Result<Arg> {
-    directional_split(a, 0, 2)
+fn k_hsplit_int(a: &Args) -> Result<Arg> {
+    k_split_sections(a, 1, 1)
 }
-fn k_dsplit(a: &Args) -> Result<Arg> {
-    directional_split(a, 2, 3)
+fn k_hsplit_array(a: &Args) -> Result<Arg> {
+    k_split_indices(a, 1, 1)
+}
+fn k_vsplit_int(a: &Args) -> Result<Arg> {
+    k_split_sections(a, 0, 2)
+}
+fn k_vsplit_array(a: &Args) -> Result<Arg> {
+    k_split_indices(a, 0, 2)
+}
+fn k_dsplit_int(a: &Args) -> Result<Arg> {
+    k_split_sections(a, 2, 3)
+}
+fn k_dsplit_array(a: &Args) -> Result<Arg> {
+    k_split_indices(a, 2, 3)
 }
 fn k_unbind(a: &Args) -> Result<Arg> {
     list(unbind(a.tensor("self")?, a.int("dim")?))
@@ -472,7 +502,7 @@ pub fn register(reg: &mut Registry) {
         ("aten::split.Tensor", k_split),
         ("aten::unsafe_split.Tensor", k_split),
         ("aten::split", k_split_sizes),
-        ("aten::split.sizes", k_split_sizes),
+        ("aten::split.sizes", k_split_dot_sizes),
         ("aten::split_with_sizes", k_split_sizes),
         ("aten::tensor_split.sections", k_tensor_split_sections),
         ("aten::tensor_split.indices", k_tensor_split_indices),
@@ -480,12 +510,12 @@ pub fn register(reg: &mut Registry) {
             "aten::tensor_split.tensor_indices_or_sections",
             k_tensor_split_tensor,
         ),
-        ("aten::hsplit.int", k_hsplit),
-        ("aten::hsplit.array", k_hsplit),
-        ("aten::vsplit.int", k_vsplit),
-        ("aten::vsplit.array", k_vsplit),
-        ("aten::dsplit.int", k_dsplit),
-        ("aten::dsplit.array", k_dsplit),
+        ("aten::hsplit.int", k_hsplit_int),
+        ("aten::hsplit.array", k_hsplit_array),
+        ("aten::vsplit.int", k_vsplit_int),
+        ("aten::vsplit.array", k_vsplit_array),
+        ("aten::dsplit.int", k_dsplit_int),
+        ("aten::dsplit.array", k_dsplit_array),
         ("aten::unbind.int", k_unbind),
         ("aten::repeat", k_repeat),
         ("aten::tile", k_tile),

@@ -490,8 +490,9 @@ fn t(r: Result<Tensor>) -> Result<Arg> {
 fn pair(r: Result<(Tensor, Tensor)>) -> Result<Arg> {
     r.map(Arg::from)
 }
-fn correction(a: &Args, i: usize) -> Result<f64> {
-    Ok(a.opt_scalar(i)?.map_or(1.0, Scalar::to_f64))
+/// The `.correction` overloads' `correction` (1 when None).
+fn correction(a: &Args) -> Result<f64> {
+    Ok(a.opt_scalar("correction")?.map_or(1.0, Scalar::to_f64))
 }
 
 fn k_sum(a: &Args) -> Result<Arg> {
@@ -636,108 +637,62 @@ fn k_any_dims(a: &Args) -> Result<Arg> {
         false,
     ))
 }
-fn unbiased(a: &Args, i: usize) -> Result<f64> {
-    Ok(if a.bool(i)? { 1.0 } else { 0.0 })
+/// `unbiased`, as a correction.
+fn unbiased(a: &Args) -> Result<f64> {
+    Ok(if a.bool("unbiased")? { 1.0 } else { 0.0 })
 }
 fn k_var(a: &Args) -> Result<Arg> {
-    t(var_mean(a.tensor("self")?, None, unbiased(a, 1)?, false, false).map(|p| p.0))
+    t(var_mean(a.tensor("self")?, None, unbiased(a)?, false, false).map(|p| p.0))
 }
 fn k_std(a: &Args) -> Result<Arg> {
-    t(var_mean(a.tensor("self")?, None, unbiased(a, 1)?, false, true).map(|p| p.0))
+    t(var_mean(a.tensor("self")?, None, unbiased(a)?, false, true).map(|p| p.0))
+}
+/// Variance (`std`: standard deviation) and mean over the `dim` of the `.dim` and
+/// `.correction` overloads, with `keepdim`.
+fn var_mean_over_dims(a: &Args, correction: f64, std: bool) -> Result<(Tensor, Tensor)> {
+    var_mean(
+        a.tensor("self")?,
+        a.opt_int_list("dim")?.as_deref(),
+        correction,
+        a.bool("keepdim")?,
+        std,
+    )
 }
 fn k_var_dim(a: &Args) -> Result<Arg> {
-    t(var_mean(
-        a.tensor("self")?,
-        a.opt_int_list("dim")?.as_deref(),
-        unbiased(a, 2)?,
-        a.bool("keepdim")?,
-        false,
-    )
-    .map(|p| p.0))
+    t(var_mean_over_dims(a, unbiased(a)?, false).map(|p| p.0))
 }
 fn k_std_dim(a: &Args) -> Result<Arg> {
-    t(var_mean(
-        a.tensor("self")?,
-        a.opt_int_list("dim")?.as_deref(),
-        unbiased(a, 2)?,
-        a.bool("keepdim")?,
-        true,
-    )
-    .map(|p| p.0))
+    t(var_mean_over_dims(a, unbiased(a)?, true).map(|p| p.0))
 }
 fn k_var_corr(a: &Args) -> Result<Arg> {
-    t(var_mean(
-        a.tensor("self")?,
-        a.opt_int_list("dim")?.as_deref(),
-        correction(a, 2)?,
-        a.bool("keepdim")?,
-        false,
-    )
-    .map(|p| p.0))
+    t(var_mean_over_dims(a, correction(a)?, false).map(|p| p.0))
 }
 fn k_std_corr(a: &Args) -> Result<Arg> {
-    t(var_mean(
-        a.tensor("self")?,
-        a.opt_int_list("dim")?.as_deref(),
-        correction(a, 2)?,
-        a.bool("keepdim")?,
-        true,
-    )
-    .map(|p| p.0))
+    t(var_mean_over_dims(a, correction(a)?, true).map(|p| p.0))
 }
 fn k_var_mean(a: &Args) -> Result<Arg> {
     pair(var_mean(
         a.tensor("self")?,
         None,
-        unbiased(a, 1)?,
+        unbiased(a)?,
         false,
         false,
     ))
 }
 fn k_std_mean(a: &Args) -> Result<Arg> {
-    pair(var_mean(
-        a.tensor("self")?,
-        None,
-        unbiased(a, 1)?,
-        false,
-        true,
-    ))
+    pair(var_mean(a.tensor("self")?, None, unbiased(a)?, false, true))
 }
 fn k_var_mean_dim(a: &Args) -> Result<Arg> {
-    pair(var_mean(
-        a.tensor("self")?,
-        a.opt_int_list("dim")?.as_deref(),
-        unbiased(a, 2)?,
-        a.bool("keepdim")?,
-        false,
-    ))
+    pair(var_mean_over_dims(a, unbiased(a)?, false))
 }
 fn k_std_mean_dim(a: &Args) -> Result<Arg> {
-    pair(var_mean(
-        a.tensor("self")?,
-        a.opt_int_list("dim")?.as_deref(),
-        unbiased(a, 2)?,
-        a.bool("keepdim")?,
-        true,
-    ))
+    pair(var_mean_over_dims(a, unbiased(a)?, true))
 }
 fn k_var_mean_corr(a: &Args) -> Result<Arg> {
-    pair(var_mean(
-        a.tensor("self")?,
-        a.opt_int_list("dim")?.as_deref(),
-        correction(a, 2)?,
-        a.bool("keepdim")?,
-        false,
-    ))
+    pair(var_mean_over_dims(a, correction(a)?, false))
 }
 fn k_std_mean_corr(a: &Args) -> Result<Arg> {
-    pair(var_mean(
-        a.tensor("self")?,
-        a.opt_int_list("dim")?.as_deref(),
-        correction(a, 2)?,
-        a.bool("keepdim")?,
-        true,
-    ))
+    pair(var_mean_over_dims(a, correction(a)?, true))
 }
 fn k_logsumexp(a: &Args) -> Result<Arg> {
     t(logsumexp(
@@ -755,13 +710,14 @@ fn k_vector_norm(a: &Args) -> Result<Arg> {
         a.opt_dtype("dtype")?,
     ))
 }
-fn norm_p(a: &Args, i: usize) -> Result<f64> {
-    Ok(a.opt_scalar(i)?.map_or(2.0, Scalar::to_f64))
+/// The norm's order `p` (2 when None).
+fn norm_p(a: &Args) -> Result<f64> {
+    Ok(a.opt_scalar("p")?.map_or(2.0, Scalar::to_f64))
 }
 fn k_norm_scalar(a: &Args) -> Result<Arg> {
     t(vector_norm(
         a.tensor("self")?,
-        norm_p(a, 1)?,
+        norm_p(a)?,
         None,
         false,
         None,
@@ -770,7 +726,7 @@ fn k_norm_scalar(a: &Args) -> Result<Arg> {
 fn k_norm_dim(a: &Args) -> Result<Arg> {
     t(vector_norm(
         a.tensor("self")?,
-        norm_p(a, 1)?,
+        norm_p(a)?,
         Some(&a.int_list("dim")?),
         a.bool("keepdim")?,
         None,
@@ -779,7 +735,7 @@ fn k_norm_dim(a: &Args) -> Result<Arg> {
 fn k_norm_dim_dtype(a: &Args) -> Result<Arg> {
     t(vector_norm(
         a.tensor("self")?,
-        norm_p(a, 1)?,
+        norm_p(a)?,
         Some(&a.int_list("dim")?),
         a.bool("keepdim")?,
         Some(a.dtype("dtype")?),
@@ -788,7 +744,7 @@ fn k_norm_dim_dtype(a: &Args) -> Result<Arg> {
 fn k_norm_dtype(a: &Args) -> Result<Arg> {
     t(vector_norm(
         a.tensor("self")?,
-        norm_p(a, 1)?,
+        norm_p(a)?,
         None,
         false,
         Some(a.dtype("dtype")?),

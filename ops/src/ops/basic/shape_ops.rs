@@ -223,7 +223,10 @@ fn k_view(a: &Args) -> Result<Arg> {
     tensor_arg(a.tensor("self")?.view(&a.int_list("size")?))
 }
 fn k_reshape(a: &Args) -> Result<Arg> {
-    tensor_arg(a.tensor("self")?.reshape(&a.int_list(1)?))
+    tensor_arg(a.tensor("self")?.reshape(&a.int_list("shape")?))
+}
+fn k_unsafe_view(a: &Args) -> Result<Arg> {
+    tensor_arg(a.tensor("self")?.reshape(&a.int_list("size")?))
 }
 fn k_view_as(a: &Args) -> Result<Arg> {
     tensor_arg(
@@ -260,7 +263,13 @@ fn k_permute(a: &Args) -> Result<Arg> {
     tensor_arg(a.tensor("self")?.permute(&a.int_list("dims")?))
 }
 fn k_transpose(a: &Args) -> Result<Arg> {
-    tensor_arg(a.tensor("self")?.transpose(a.int(1)?, a.int(2)?))
+    tensor_arg(a.tensor("self")?.transpose(a.int("dim0")?, a.int("dim1")?))
+}
+fn k_swapaxes(a: &Args) -> Result<Arg> {
+    tensor_arg(
+        a.tensor("self")?
+            .transpose(a.int("axis0")?, a.int("axis1")?),
+    )
 }
 fn k_t(a: &Args) -> Result<Arg> {
     tensor_arg(t(a.tensor("self")?))
@@ -393,25 +402,35 @@ fn k_meshgrid(a: &Args) -> Result<Arg> {
 fn k_meshgrid_indexing(a: &Args) -> Result<Arg> {
     meshgrid(&a.tensor_list("tensors")?, a.str("indexing")?).map(Arg::from)
 }
-fn atleast_kernel(a: &Args, n: usize) -> Result<Arg> {
-    match a.get(0)? {
-        Arg::Tensor(x) => atleast(x, n).map(Arg::Tensor),
-        _ => a
-            .tensor_list(0)?
-            .iter()
-            .map(|t| atleast(t, n))
-            .collect::<Result<Vec<_>>>()
-            .map(Arg::from),
-    }
+/// `atleast_{n}d(self)`.
+fn k_atleast(a: &Args, n: usize) -> Result<Arg> {
+    atleast(a.tensor("self")?, n).map(Arg::Tensor)
+}
+/// `atleast_{n}d.Sequence(tensors)`.
+fn k_atleast_sequence(a: &Args, n: usize) -> Result<Arg> {
+    a.tensor_list("tensors")?
+        .iter()
+        .map(|t| atleast(t, n))
+        .collect::<Result<Vec<_>>>()
+        .map(Arg::from)
 }
 fn k_atleast_1d(a: &Args) -> Result<Arg> {
-    atleast_kernel(a, 1)
+    k_atleast(a, 1)
+}
+fn k_atleast_1d_sequence(a: &Args) -> Result<Arg> {
+    k_atleast_sequence(a, 1)
 }
 fn k_atleast_2d(a: &Args) -> Result<Arg> {
-    atleast_kernel(a, 2)
+    k_atleast(a, 2)
+}
+fn k_atleast_2d_sequence(a: &Args) -> Result<Arg> {
+    k_atleast_sequence(a, 2)
 }
 fn k_atleast_3d(a: &Args) -> Result<Arg> {
-    atleast_kernel(a, 3)
+    k_atleast(a, 3)
+}
+fn k_atleast_3d_sequence(a: &Args) -> Result<Arg> {
+    k_atleast_sequence(a, 3)
 }
 fn k_is_nonzero(a: &Args) -> Result<Arg> {
     let x = a.tensor("self")?;
@@ -428,7 +447,7 @@ fn k_is_nonzero(a: &Args) -> Result<Arg> {
 pub fn register(reg: &mut Registry) {
     let table: &[(&str, OpFn)] = &[
         ("aten::view", k_view),
-        ("aten::_unsafe_view", k_reshape),
+        ("aten::_unsafe_view", k_unsafe_view),
         ("aten::view.dtype", k_view_dtype),
         ("aten::view_as", k_view_as),
         ("aten::reshape", k_reshape),
@@ -438,7 +457,7 @@ pub fn register(reg: &mut Registry) {
         ("aten::unflatten.int", k_unflatten),
         ("aten::permute", k_permute),
         ("aten::transpose.int", k_transpose),
-        ("aten::swapaxes", k_transpose),
+        ("aten::swapaxes", k_swapaxes),
         ("aten::swapdims", k_transpose),
         ("aten::t", k_t),
         ("aten::numpy_T", k_numpy_t),
@@ -478,11 +497,11 @@ pub fn register(reg: &mut Registry) {
         ("aten::meshgrid", k_meshgrid),
         ("aten::meshgrid.indexing", k_meshgrid_indexing),
         ("aten::atleast_1d", k_atleast_1d),
-        ("aten::atleast_1d.Sequence", k_atleast_1d),
+        ("aten::atleast_1d.Sequence", k_atleast_1d_sequence),
         ("aten::atleast_2d", k_atleast_2d),
-        ("aten::atleast_2d.Sequence", k_atleast_2d),
+        ("aten::atleast_2d.Sequence", k_atleast_2d_sequence),
         ("aten::atleast_3d", k_atleast_3d),
-        ("aten::atleast_3d.Sequence", k_atleast_3d),
+        ("aten::atleast_3d.Sequence", k_atleast_3d_sequence),
     ];
     for (n, f) in table {
         reg.register(n, *f);

@@ -213,7 +213,7 @@ fn unary_name<'a>(a: &Args<'a>) -> &'a str {
 }
 
 fn special_unary(a: &Args) -> Result<Tensor> {
-    let x = a.tensor(0)?;
+    let x = a.tensor("self")?;
     let base = unary_name(a);
     let f: fn(f64) -> f64 = match base.trim_end_matches('_') {
         "lgamma" | "gammaln" => lgamma_f64,
@@ -258,11 +258,7 @@ fn k_special_unary(a: &Args) -> Result<Arg> {
 
 /// `polygamma(int n, Tensor self)`; `polygamma_(self, n)` is in place.
 fn k_polygamma(a: &Args) -> Result<Arg> {
-    let (n, x) = if unary_name(a).ends_with('_') {
-        (a.int(1)?, a.tensor(0)?)
-    } else {
-        (a.int(0)?, a.tensor(1)?)
-    };
+    let (n, x) = (a.int("n")?, a.tensor("self")?);
     if n < 0 {
         return Err(OpError::invalid(
             a.op(),
@@ -346,7 +342,7 @@ fn binary_fn(a: &Args) -> Result<fn(f64, f64) -> f64> {
 
 fn k_float_binary(a: &Args) -> Result<Arg> {
     let f = binary_fn(a)?;
-    let r = float_binary(a.op(), &operand(a, 0)?, &operand(a, 1)?, f)?;
+    let r = float_binary(a.op(), &operand(a, "self")?, &operand(a, "other")?, f)?;
     if unary_name(a).ends_with('_') {
         write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
     } else {
@@ -385,7 +381,7 @@ fn gcd_i64(a: i64, b: i64) -> i64 {
 /// `gcd` / `lcm` on integer tensors (non-negative results, `lcm(0, x) = 0`).
 fn k_gcd_lcm(a: &Args) -> Result<Arg> {
     let lcm = unary_name(a).starts_with("lcm");
-    let (x, y) = (operand(a, 0)?, operand(a, 1)?);
+    let (x, y) = (operand(a, "self")?, operand(a, "other")?);
     let dtype = result_type(&[&x, &y]);
     if dtype.is_float() || dtype.is_bool() {
         return Err(OpError::dtype(a.op(), dtype));
@@ -406,7 +402,7 @@ fn k_gcd_lcm(a: &Args) -> Result<Arg> {
 
 /// `float_power(a, b)`: `pow` in float64.
 fn k_float_power(a: &Args) -> Result<Arg> {
-    let (x, y) = (operand(a, 0)?, operand(a, 1)?);
+    let (x, y) = (operand(a, "self")?, operand(a, "exponent")?);
     let (tx, ty) = (x.to_tensor(DType::F64)?, y.to_tensor(DType::F64)?);
     let r = map2::<f64, f64, f64>(a.op(), &tx, &ty, f64::powf)?;
     if unary_name(a).ends_with('_') {
@@ -418,9 +414,12 @@ fn k_float_power(a: &Args) -> Result<Arg> {
 
 /// `ldexp(x, e)`: `x * 2^e` in the promoted float type.
 fn k_ldexp(a: &Args) -> Result<Arg> {
-    let r = float_binary(a.op(), &operand(a, 0)?, &operand(a, 1)?, |x, e| {
-        x * e.exp2()
-    })?;
+    let r = float_binary(
+        a.op(),
+        &operand(a, "self")?,
+        &operand(a, "other")?,
+        |x, e| x * e.exp2(),
+    )?;
     if unary_name(a).ends_with('_') {
         write_inplace(a.op(), a.tensor("self")?, &r).map(Arg::Tensor)
     } else {

@@ -474,21 +474,43 @@ fn k_diag_embed(a: &Args) -> Result<Arg> {
 fn k_block_diag(a: &Args) -> Result<Arg> {
     block_diag(&a.tensor_list("tensors")?).map(Arg::Tensor)
 }
-fn k_isin(a: &Args) -> Result<Arg> {
-    let as_tensor = |i: usize| -> Result<Tensor> {
-        match a.get(i)? {
-            Arg::Tensor(t) => Ok(t.clone()),
-            _ => {
-                let s = a.scalar(i)?;
-                Ok(match s {
-                    Scalar::Float(_) => Tensor::scalar_of(s, DType::F32),
-                    Scalar::Bool(_) => Tensor::scalar_of(s, DType::Bool),
-                    _ => Tensor::scalar_of(s, DType::I64),
-                })
-            }
+/// An `isin` operand: a tensor, or a number as a 0-dim tensor of its default dtype.
+fn isin_operand(a: &Args, name: &str) -> Result<Tensor> {
+    match a.get(name)? {
+        Arg::Tensor(t) => Ok(t.clone()),
+        _ => {
+            let s = a.scalar(name)?;
+            Ok(match s {
+                Scalar::Float(_) => Tensor::scalar_of(s, DType::F32),
+                Scalar::Bool(_) => Tensor::scalar_of(s, DType::Bool),
+                _ => Tensor::scalar_of(s, DType::I64),
+            })
         }
-    };
-    isin(&as_tensor(0)?, &as_tensor(1)?, a.bool("invert")?).map(Arg::Tensor)
+    }
+}
+/// `isin.Tensor_Tensor(elements, test_elements)`.
+fn k_isin(a: &Args) -> Result<Arg> {
+    let (x, test) = (
+        isin_operand(a, "elements")?,
+        isin_operand(a, "test_elements")?,
+    );
+    isin(&x, &test, a.bool("invert")?).map(Arg::Tensor)
+}
+/// `isin.Tensor_Scalar(elements, test_element)`.
+fn k_isin_tensor_scalar(a: &Args) -> Result<Arg> {
+    let (x, test) = (
+        isin_operand(a, "elements")?,
+        isin_operand(a, "test_element")?,
+    );
+    isin(&x, &test, a.bool("invert")?).map(Arg::Tensor)
+}
+/// `isin.Scalar_Tensor(element, test_elements)`.
+fn k_isin_scalar_tensor(a: &Args) -> Result<Arg> {
+    let (x, test) = (
+        isin_operand(a, "element")?,
+        isin_operand(a, "test_elements")?,
+    );
+    isin(&x, &test, a.bool("invert")?).map(Arg::Tensor)
 }
 fn k_bincount(a: &Args) -> Result<Arg> {
     bincount(
@@ -514,8 +536,8 @@ pub fn register(reg: &mut Registry) {
         ("aten::diag_embed", k_diag_embed),
         ("aten::block_diag", k_block_diag),
         ("aten::isin.Tensor_Tensor", k_isin),
-        ("aten::isin.Tensor_Scalar", k_isin),
-        ("aten::isin.Scalar_Tensor", k_isin),
+        ("aten::isin.Tensor_Scalar", k_isin_tensor_scalar),
+        ("aten::isin.Scalar_Tensor", k_isin_scalar_tensor),
         ("aten::bincount", k_bincount),
         ("aten::trace", k_trace),
         ("aten::take", k_take),

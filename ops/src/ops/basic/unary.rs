@@ -487,10 +487,10 @@ fn registered(a: &Args) -> Result<&'static UnaryOp> {
 }
 
 fn k_unary(a: &Args) -> Result<Arg> {
-    registered(a)?.apply(a.tensor(0)?).map(Arg::Tensor)
+    registered(a)?.apply(a.tensor("self")?).map(Arg::Tensor)
 }
 fn k_unary_(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
+    let x = a.tensor("self")?;
     write_inplace(a.op(), x, &registered(a)?.apply(x)?).map(Arg::Tensor)
 }
 fn k_positive(a: &Args) -> Result<Arg> {
@@ -510,19 +510,21 @@ fn k_round_decimals_(a: &Args) -> Result<Arg> {
     let x = a.tensor("self")?;
     write_inplace(a.op(), x, &round_decimals(x, a.int("decimals")?)?).map(Arg::Tensor)
 }
-fn bound(a: &Args, i: usize) -> Result<Option<Operand>> {
-    match a.get(i)? {
+/// The bound `min` or `max` (a tensor, a number or None).
+fn bound(a: &Args, name: &str) -> Result<Option<Operand>> {
+    match a.get(name)? {
         Arg::None => Ok(None),
         Arg::Tensor(t) => Ok(Some(Operand::Tensor(t.clone()))),
-        _ => Ok(Some(Operand::Scalar(a.scalar(i)?))),
+        _ => Ok(Some(Operand::Scalar(a.scalar(name)?))),
     }
 }
+/// `clamp(self, min, max)` and `clip`; `clamp_min(self, min)`; `clamp_max(self, max)`.
 fn clamp_args(a: &Args) -> Result<Tensor> {
-    let x = a.tensor(0)?;
+    let x = a.tensor("self")?;
     match base_name(a.op()) {
-        "clamp_min" => clamp(x, bound(a, 1)?.as_ref(), None),
-        "clamp_max" => clamp(x, None, bound(a, 1)?.as_ref()),
-        _ => clamp(x, bound(a, 1)?.as_ref(), bound(a, 2)?.as_ref()),
+        "clamp_min" => clamp(x, bound(a, "min")?.as_ref(), None),
+        "clamp_max" => clamp(x, None, bound(a, "max")?.as_ref()),
+        _ => clamp(x, bound(a, "min")?.as_ref(), bound(a, "max")?.as_ref()),
     }
 }
 fn k_clamp(a: &Args) -> Result<Arg> {
@@ -574,8 +576,8 @@ fn k_signbit(a: &Args) -> Result<Arg> {
     }
 }
 fn k_xlogy(a: &Args) -> Result<Arg> {
-    let x = super::binary::operand(a, 0)?;
-    let y = super::binary::operand(a, 1)?;
+    let x = super::binary::operand(a, "self")?;
+    let y = super::binary::operand(a, "other")?;
     let lg = match &y {
         Operand::Tensor(t) => Operand::Tensor(float_unary("aten::xlogy", t, f64::ln)?),
         Operand::Scalar(s) => Operand::Scalar(Scalar::Float(s.to_f64().ln())),

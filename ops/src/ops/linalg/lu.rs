@@ -150,7 +150,7 @@ pub fn inverse_or_none(op: &str, a: &Mat) -> Result<Option<Mat>> {
 }
 
 fn no_pivot(a: &Args, name: &str) -> Result<()> {
-    if !a.bool(1)? {
+    if !a.bool("pivot")? {
         return Err(OpError::unsupported(
             a.op(),
             format!("{name}: LU without pivoting is not implemented on the CPU"),

@@ -136,9 +136,9 @@ fn rank(
 }
 
 /// The tolerances of the `atol_rtol_float` overloads (pinv and matrix_rank alike): optional
-/// floats `atol` and `rtol` at arguments 1 and 2.
+/// floats `atol` and `rtol`.
 fn atol_rtol_floats<'a>(a: &'a Args) -> Result<impl Fn(&Batch) -> Result<Tol> + 'a> {
-    let (at, rt) = (a.opt_float(1)?, a.opt_float(2)?);
+    let (at, rt) = (a.opt_float("atol")?, a.opt_float("rtol")?);
     let op = a.op();
     Ok(move |b: &Batch| {
         Ok(tolerances(
@@ -151,7 +151,7 @@ fn atol_rtol_floats<'a>(a: &'a Args) -> Result<impl Fn(&Batch) -> Result<Tol> + 
 
 /// The tolerances of the `atol_rtol_tensor` overloads: optional tensors broadcast to the batch.
 fn atol_rtol_tensors<'a>(a: &'a Args) -> Result<impl Fn(&Batch) -> Result<Tol> + 'a> {
-    let (at, rt) = (a.opt_tensor(1)?, a.opt_tensor(2)?);
+    let (at, rt) = (a.opt_tensor("atol")?, a.opt_tensor("rtol")?);
     let op = a.op();
     Ok(move |b: &Batch| {
         Ok(tolerances(
@@ -163,13 +163,13 @@ fn atol_rtol_tensors<'a>(a: &'a Args) -> Result<impl Fn(&Batch) -> Result<Tol> +
 }
 
 fn k_pinv_rcond(a: &Args) -> Result<Arg> {
-    pinv_rcond(a, a.bool("hermitian")?)
+    k_pinv_rcond_with(a, a.bool("hermitian")?)
 }
 
 /// `linalg_pinv(self, float rcond, hermitian)`; `pinverse(self, rcond)` is it with
 /// `hermitian=False` (its schema has no third argument).
-fn pinv_rcond(a: &Args, hermitian: bool) -> Result<Arg> {
-    let rc = a.float(1)?;
+fn k_pinv_rcond_with(a: &Args, hermitian: bool) -> Result<Arg> {
+    let rc = a.float("rcond")?;
     let tol = |b: &Batch| {
         Ok(tolerances(
             b,
@@ -177,7 +177,7 @@ fn pinv_rcond(a: &Args, hermitian: bool) -> Result<Arg> {
             Some(vec![rc; b.mats.len()]),
         ))
     };
-    pinv(a.op(), a.tensor(0)?, &tol, hermitian).map(Arg::Tensor)
+    pinv(a.op(), a.tensor("self")?, &tol, hermitian).map(Arg::Tensor)
 }
 fn k_pinv_rcond_tensor(a: &Args) -> Result<Arg> {
     let op = a.op();
@@ -210,7 +210,7 @@ fn k_pinv_tensor(a: &Args) -> Result<Arg> {
     .map(Arg::Tensor)
 }
 fn k_pinverse(a: &Args) -> Result<Arg> {
-    pinv_rcond(a, false)
+    k_pinv_rcond_with(a, false)
 }
 
 fn k_rank_tol(a: &Args) -> Result<Arg> {

@@ -432,13 +432,15 @@ pub fn dropout(op: &str, x: &Tensor, p: f64, train: bool) -> Result<Tensor> {
     ))
 }
 
+/// `dropout(input, p, train)` and its feature and alpha forms.
 fn k_dropout(a: &Args) -> Result<Arg> {
-    Ok(dropout(a.op(), a.tensor(0)?, a.float(1)?, a.bool(2)?)?.into())
+    Ok(dropout(a.op(), a.tensor("input")?, a.float("p")?, a.bool("train")?)?.into())
 }
 
+/// `dropout_(self, p, train)` and its feature and alpha forms.
 fn k_dropout_(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
-    let r = dropout(a.op(), x, a.float(1)?, a.bool(2)?)?;
+    let x = a.tensor("self")?;
+    let r = dropout(a.op(), x, a.float("p")?, a.bool("train")?)?;
     if !r.is_same(x) {
         x.copy_from(&r)?;
     }
@@ -446,7 +448,7 @@ fn k_dropout_(a: &Args) -> Result<Arg> {
 }
 
 fn gelu_mode(a: &Args) -> Result<Act> {
-    match a.str(1)? {
+    match a.str("approximate")? {
         "none" => Ok(Act::Gelu),
         "tanh" => Ok(Act::GeluTanh),
         other => Err(OpError::invalid(
@@ -456,15 +458,21 @@ fn gelu_mode(a: &Args) -> Result<Act> {
     }
 }
 
-/// Reads an activation's parameters from the bound arguments.
+/// A `Scalar` parameter, as a float.
+fn scalar(a: &Args, name: &str) -> Result<f64> {
+    Ok(a.scalar(name)?.to_f64())
+}
+
+/// Reads an activation's parameters from the bound arguments, by the names in its overload's
+/// schema (the in-place form names them as the functional one does): one arm per activation.
 fn act_of(a: &Args) -> Result<Act> {
     let base = a.op().trim_start_matches("aten::").trim_end_matches('_');
     Ok(match base {
         "relu" => Act::Relu,
         "relu6" => Act::Hardtanh { min: 0.0, max: 6.0 },
         "hardtanh" => Act::Hardtanh {
-            min: a.scalar(1)?.to_f64(),
-            max: a.scalar(2)?.to_f64(),
+            min: scalar(a, "min_val")?,
+            max: scalar(a, "max_val")?,
         },
         "hardswish" => Act::Hardswish,
         "hardsigmoid" => Act::Hardsigmoid,
@@ -473,54 +481,54 @@ fn act_of(a: &Args) -> Result<Act> {
         "sigmoid" => Act::Sigmoid,
         "tanh" => Act::Tanh,
         "rrelu" => {
-            if a.bool(3)? {
+            if a.bool("training")? {
                 return Err(OpError::unsupported(
                     a.op(),
                     "training-mode rrelu is random and not supported",
                 ));
             }
             Act::LeakyRelu {
-                slope: (a.scalar(1)?.to_f64() + a.scalar(2)?.to_f64()) / 2.0,
+                slope: (scalar(a, "lower")? + scalar(a, "upper")?) / 2.0,
             }
         }
         "leaky_relu" => Act::LeakyRelu {
-            slope: a.scalar(1)?.to_f64(),
+            slope: scalar(a, "negative_slope")?,
         },
         "elu" => Act::Elu {
-            alpha: a.scalar(1)?.to_f64(),
-            scale: a.scalar(2)?.to_f64(),
-            input_scale: a.scalar(3)?.to_f64(),
+            alpha: scalar(a, "alpha")?,
+            scale: scalar(a, "scale")?,
+            input_scale: scalar(a, "input_scale")?,
         },
         "selu" => Act::selu(),
         "celu" => Act::Celu {
-            alpha: a.scalar(1)?.to_f64(),
+            alpha: scalar(a, "alpha")?,
         },
         "mish" => Act::Mish,
         "softplus" => Act::Softplus {
-            beta: a.scalar(1)?.to_f64(),
-            threshold: a.scalar(2)?.to_f64(),
+            beta: scalar(a, "beta")?,
+            threshold: scalar(a, "threshold")?,
         },
         "log_sigmoid" => Act::LogSigmoid,
         "threshold" => Act::Threshold {
-            threshold: a.scalar(1)?.to_f64(),
-            value: a.scalar(2)?.to_f64(),
+            threshold: scalar(a, "threshold")?,
+            value: scalar(a, "value")?,
         },
         "hardshrink" => Act::Hardshrink {
-            lambda: a.scalar(1)?.to_f64(),
+            lambda: scalar(a, "lambd")?,
         },
         "softshrink" => Act::Softshrink {
-            lambda: a.scalar(1)?.to_f64(),
+            lambda: scalar(a, "lambd")?,
         },
         _ => return Err(OpError::NotImplemented(a.op().to_string())),
     })
 }
 
 fn k_act(a: &Args) -> Result<Arg> {
-    Ok(activation(a.tensor(0)?, act_of(a)?)?.into())
+    Ok(activation(a.tensor("self")?, act_of(a)?)?.into())
 }
 
 fn k_act_(a: &Args) -> Result<Arg> {
-    Ok(activation_(a.tensor(0)?, act_of(a)?)?.into())
+    Ok(activation_(a.tensor("self")?, act_of(a)?)?.into())
 }
 
 /// `native_dropout(input, p, train?)`: identity and an all-true mask when not training.

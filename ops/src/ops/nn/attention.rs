@@ -468,8 +468,9 @@ fn k_sdpa(a: &Args) -> Result<Arg> {
     .into())
 }
 
-fn usize_arg(a: &Args, i: usize, what: &str) -> Result<usize> {
-    crate::ops::nn::util::to_usize(a.op(), what, a.int(i)?)
+/// The non-negative int argument `name`.
+fn usize_arg(a: &Args, name: &str) -> Result<usize> {
+    crate::ops::nn::util::to_usize(a.op(), name, a.int(name)?)
 }
 
 fn k_native_mha(a: &Args) -> Result<Arg> {
@@ -480,8 +481,8 @@ fn k_native_mha(a: &Args) -> Result<Arg> {
         None => (a.opt_tensor("mask")?, a.opt_int("mask_type")?),
     };
     let w = MhaWeights {
-        embed_dim: usize_arg(a, 3, "embed_dim")?,
-        num_heads: usize_arg(a, 4, "num_head")?,
+        embed_dim: usize_arg(a, "embed_dim")?,
+        num_heads: usize_arg(a, "num_head")?,
         qkv_weight: a.tensor("qkv_weight")?,
         qkv_bias: a.tensor("qkv_bias")?,
         proj_weight: a.tensor("proj_weight")?,
@@ -509,8 +510,8 @@ fn k_native_mha(a: &Args) -> Result<Arg> {
 
 fn k_encoder_layer(a: &Args) -> Result<Arg> {
     let mha = MhaWeights {
-        embed_dim: usize_arg(a, 1, "embed_dim")?,
-        num_heads: usize_arg(a, 2, "num_heads")?,
+        embed_dim: usize_arg(a, "embed_dim")?,
+        num_heads: usize_arg(a, "num_heads")?,
         qkv_weight: a.tensor("qkv_weight")?,
         qkv_bias: a.tensor("qkv_bias")?,
         proj_weight: a.tensor("proj_weight")?,

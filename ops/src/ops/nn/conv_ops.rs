@@ -247,7 +247,7 @@ fn k_convolution_mode(a: &Args) -> Result<Arg> {
     match w.dim() {
         3 => k_conv_padding(a, 1),
         4 => k_conv_padding(a, 2),
-        5 => conv3d_mode(a, w),
+        5 => k_conv3d_mode(a, w),
         d => Err(OpError::unsupported(
             op,
             format!("{}-D convolution (weight of {d} dims)", d.saturating_sub(2)),
@@ -257,11 +257,11 @@ fn k_convolution_mode(a: &Args) -> Result<Arg> {
 
 /// 3-D `_convolution_mode`: the volumetric kernel pads symmetrically, so "same" is supported
 /// when each dim's total padding is even (odd effective kernel sizes).
-fn conv3d_mode(a: &Args, w: &Tensor) -> Result<Arg> {
+fn k_conv3d_mode(a: &Args, w: &Tensor) -> Result<Arg> {
     let op = a.op();
-    let stride = usize_list(op, "stride", &a.int_list(3)?, 3)?;
-    let dilation = usize_list(op, "dilation", &a.int_list(5)?, 3)?;
-    let pads = string_padding(op, a.str(4)?, w, &dilation, &stride)?;
+    let stride = usize_list(op, "stride", &a.int_list("stride")?, 3)?;
+    let dilation = usize_list(op, "dilation", &a.int_list("dilation")?, 3)?;
+    let pads = string_padding(op, a.str("padding")?, w, &dilation, &stride)?;
     if pads.iter().any(|&(b, e)| b != e) {
         return Err(OpError::unsupported(
             op,
@@ -275,13 +275,13 @@ fn conv3d_mode(a: &Args, w: &Tensor) -> Result<Arg> {
     let padding = to_i64(&mut pads.iter().map(|p| p.0))?;
     Ok(crate::ops::nn::volumetric::convolution3d(
         op,
-        a.tensor(0)?,
+        a.tensor("input")?,
         w,
-        a.opt_tensor(2)?,
+        a.opt_tensor("bias")?,
         &to_i64(&mut stride.into_iter())?,
         &padding,
         &to_i64(&mut dilation.into_iter())?,
-        a.int(6)?,
+        a.int("groups")?,
     )?
     .into())
 }

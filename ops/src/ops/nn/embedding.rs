@@ -239,18 +239,29 @@ fn k_embedding(a: &Args) -> Result<Arg> {
     Ok(embedding(a.tensor("weight")?, a.tensor("indices")?)?.into())
 }
 
+/// `embedding_bag` (no padding index).
 fn k_embedding_bag(a: &Args) -> Result<Arg> {
+    k_embedding_bag_with(a, None)
+}
+
+/// `embedding_bag.padding_idx(..., int? padding_idx)`.
+fn k_embedding_bag_padding_idx(a: &Args) -> Result<Arg> {
+    k_embedding_bag_with(a, a.opt_int("padding_idx")?)
+}
+
+/// `_embedding_bag(..., int padding_idx=-1)`: the private overload spells "no padding index" as
+/// a negative index.
+fn k_private_embedding_bag(a: &Args) -> Result<Arg> {
+    k_embedding_bag_with(a, a.opt_int("padding_idx")?.filter(|&p| p >= 0))
+}
+
+fn k_embedding_bag_with(a: &Args, padding_idx: Option<i64>) -> Result<Arg> {
     let mode = match a.int("mode")? {
         0 => BagMode::Sum,
         1 => BagMode::Mean,
         2 => BagMode::Max,
         m => return Err(OpError::invalid(a.op(), format!("unknown mode {m}"))),
     };
-    let mut padding_idx = if a.len() > 8 { a.opt_int(8)? } else { None };
-    if a.op() == "aten::_embedding_bag" && padding_idx.is_some_and(|p| p < 0) {
-        // the private overload spells "no padding index" as -1
-        padding_idx = None;
-    }
     let (o, b, s, m) = embedding_bag(
         a.tensor("weight")?,
         a.tensor("indices")?,
@@ -266,6 +277,9 @@ fn k_embedding_bag(a: &Args) -> Result<Arg> {
 pub fn register(reg: &mut Registry) {
     reg.register("aten::embedding", k_embedding);
     reg.register("aten::embedding_bag", k_embedding_bag);
-    reg.register("aten::embedding_bag.padding_idx", k_embedding_bag);
-    reg.register("aten::_embedding_bag", k_embedding_bag);
+    reg.register(
+        "aten::embedding_bag.padding_idx",
+        k_embedding_bag_padding_idx,
+    );
+    reg.register("aten::_embedding_bag", k_private_embedding_bag);
 }

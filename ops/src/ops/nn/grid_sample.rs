@@ -307,10 +307,10 @@ fn run<Fp: Real>(input: &Tensor, grid: &Tensor, s: &Setup, three_d: bool) -> Res
 
 fn grid_sampler(args: &Args, want_dims: Option<usize>) -> Result<Arg> {
     let op = args.op();
-    let input = args.tensor(0)?;
-    let grid = args.tensor(1)?;
+    let input = args.tensor("input")?;
+    let grid = args.tensor("grid")?;
     require_float(op, input)?;
-    let mode = match args.int(2)? {
+    let mode = match args.int("interpolation_mode")? {
         0 => Mode::Bilinear,
         1 => Mode::Nearest,
         2 => Mode::Bicubic,
@@ -321,7 +321,7 @@ fn grid_sampler(args: &Args, want_dims: Option<usize>) -> Result<Arg> {
             ))
         }
     };
-    let padding = match args.int(3)? {
+    let padding = match args.int("padding_mode")? {
         0 => Padding::Zeros,
         1 => Padding::Border,
         2 => Padding::Reflection,
@@ -356,7 +356,7 @@ fn grid_sampler(args: &Args, want_dims: Option<usize>) -> Result<Arg> {
     let s = Setup {
         mode,
         padding,
-        align_corners: args.bool(4)?,
+        align_corners: args.bool("align_corners")?,
         kernel: if three_d {
             Kernel::Scalar
         } else {

@@ -442,12 +442,17 @@ fn k_addbmm(a: &Args) -> Result<Arg> {
 
 /// `chain_matmul` / `linalg_multi_dot`: the product of a list of matrices, left to right (the
 /// first and last may be vectors for multi_dot).
-fn k_multi_dot(a: &Args) -> Result<Arg> {
-    let ts = a.tensor_list(0)?;
+fn k_chain_matmul(a: &Args) -> Result<Arg> {
+    multi_dot(a.op(), &a.tensor_list("matrices")?)
+}
+fn k_linalg_multi_dot(a: &Args) -> Result<Arg> {
+    multi_dot(a.op(), &a.tensor_list("tensors")?)
+}
+fn multi_dot(op: &str, ts: &[Tensor]) -> Result<Arg> {
     let mut it = ts.iter();
     let first = it
         .next()
-        .ok_or_else(|| OpError::invalid(a.op(), "expected at least one tensor"))?;
+        .ok_or_else(|| OpError::invalid(op, "expected at least one tensor"))?;
     let mut acc = first.clone();
     for t in it {
         acc = matmul(&acc, t)?;
@@ -469,7 +474,10 @@ fn k_tensordot(a: &Args) -> Result<Arg> {
     .map(Arg::Tensor)
 }
 fn k_dot(a: &Args) -> Result<Arg> {
-    dot(a.op(), a.tensor("self")?, a.tensor(1)?).map(Arg::Tensor)
+    dot(a.op(), a.tensor("self")?, a.tensor("tensor")?).map(Arg::Tensor)
+}
+fn k_vdot(a: &Args) -> Result<Arg> {
+    dot(a.op(), a.tensor("self")?, a.tensor("other")?).map(Arg::Tensor)
 }
 fn k_inner(a: &Args) -> Result<Arg> {
     inner(a.tensor("self")?, a.tensor("other")?).map(Arg::Tensor)
@@ -478,8 +486,13 @@ fn k_outer(a: &Args) -> Result<Arg> {
     outer(a.tensor("self")?, a.tensor("vec2")?).map(Arg::Tensor)
 }
 fn k_det(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
-    let (_, _, dets, shape) = determinants(a.op(), x)?;
+    det(a.op(), a.tensor("self")?)
+}
+fn k_linalg_det(a: &Args) -> Result<Arg> {
+    det(a.op(), a.tensor("A")?)
+}
+fn det(op: &str, x: &Tensor) -> Result<Arg> {
+    let (_, _, dets, shape) = determinants(op, x)?;
     as_dtype(dets, &shape, x.dtype()).map(Arg::Tensor)
 }
 fn k_logdet(a: &Args) -> Result<Arg> {
@@ -494,15 +507,23 @@ fn k_logdet(a: &Args) -> Result<Arg> {
     as_dtype(v, &shape, x.dtype()).map(Arg::Tensor)
 }
 fn k_slogdet(a: &Args) -> Result<Arg> {
-    let x = a.tensor(0)?;
-    let (signs, logs, _, shape) = determinants(a.op(), x)?;
+    slogdet(a.op(), a.tensor("self")?)
+}
+fn k_linalg_slogdet(a: &Args) -> Result<Arg> {
+    slogdet(a.op(), a.tensor("A")?)
+}
+fn slogdet(op: &str, x: &Tensor) -> Result<Arg> {
+    let (signs, logs, _, shape) = determinants(op, x)?;
     Ok(Arg::Tuple(vec![
         Arg::Tensor(as_dtype(signs, &shape, x.dtype())?),
         Arg::Tensor(as_dtype(logs, &shape, x.dtype())?),
     ]))
 }
 fn k_inverse(a: &Args) -> Result<Arg> {
-    inverse(a.op(), a.tensor(0)?).map(Arg::Tensor)
+    inverse(a.op(), a.tensor("self")?).map(Arg::Tensor)
+}
+fn k_linalg_inv(a: &Args) -> Result<Arg> {
+    inverse(a.op(), a.tensor("A")?).map(Arg::Tensor)
 }
 fn k_matrix_power(a: &Args) -> Result<Arg> {
     matrix_power(a.tensor("self")?, a.int("n")?).map(Arg::Tensor)
@@ -513,22 +534,22 @@ pub fn register(reg: &mut Registry) {
     let table: &[(&str, OpFn)] = &[
         ("aten::tensordot", k_tensordot),
         ("aten::dot", k_dot),
-        ("aten::vdot", k_dot),
+        ("aten::vdot", k_vdot),
         ("aten::inner", k_inner),
         ("aten::outer", k_outer),
         ("aten::ger", k_outer),
         ("aten::det", k_det),
-        ("aten::linalg_det", k_det),
+        ("aten::linalg_det", k_linalg_det),
         ("aten::logdet", k_logdet),
         ("aten::slogdet", k_slogdet),
-        ("aten::linalg_slogdet", k_slogdet),
+        ("aten::linalg_slogdet", k_linalg_slogdet),
         ("aten::inverse", k_inverse),
-        ("aten::linalg_inv", k_inverse),
+        ("aten::linalg_inv", k_linalg_inv),
         ("aten::matrix_power", k_matrix_power),
         ("aten::addr", k_addr),
         ("aten::addbmm", k_addbmm),
-        ("aten::chain_matmul", k_multi_dot),
-        ("aten::linalg_multi_dot", k_multi_dot),
+        ("aten::chain_matmul", k_chain_matmul),
+        ("aten::linalg_multi_dot", k_linalg_multi_dot),
         ("aten::linalg_solve", k_solve),
         ("aten::linalg_matrix_power", k_matrix_power),
     ];

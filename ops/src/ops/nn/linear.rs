@@ -599,8 +599,9 @@ pub fn mv(mat: &Tensor, vec: &Tensor) -> Result<Tensor> {
     batched_matmul(op, mat, &vec.unsqueeze(1)?, None, 1.0)?.squeeze_dim(-1)
 }
 
-fn with_out_dtype(args: &Args, i: usize, result: Tensor) -> Result<Arg> {
-    let dtype = args.dtype(i)?;
+/// `result` cast to the `.dtype` overloads' `out_dtype`.
+fn with_out_dtype(args: &Args, result: Tensor) -> Result<Arg> {
+    let dtype = args.dtype("out_dtype")?;
     Ok(result.to_dtype(dtype)?.into())
 }
 
@@ -619,63 +620,47 @@ fn k_mm(a: &Args) -> Result<Arg> {
     Ok(mm(a.tensor("self")?, a.tensor("mat2")?)?.into())
 }
 fn k_mm_dtype(a: &Args) -> Result<Arg> {
-    with_out_dtype(a, 2, mm(a.tensor("self")?, a.tensor("mat2")?)?)
+    with_out_dtype(a, mm(a.tensor("self")?, a.tensor("mat2")?)?)
 }
 fn k_bmm(a: &Args) -> Result<Arg> {
     Ok(bmm(a.tensor("self")?, a.tensor("mat2")?)?.into())
 }
 fn k_bmm_dtype(a: &Args) -> Result<Arg> {
-    with_out_dtype(a, 2, bmm(a.tensor("self")?, a.tensor("mat2")?)?)
+    with_out_dtype(a, bmm(a.tensor("self")?, a.tensor("mat2")?)?)
 }
-fn k_addmm(a: &Args) -> Result<Arg> {
+/// `addmm(self, mat1, mat2, beta, alpha)`, of `addmm` and `addmm.dtype`.
+fn addmm_of(a: &Args) -> Result<Tensor> {
     let (beta, alpha) = (a.scalar("beta")?.to_f64(), a.scalar("alpha")?.to_f64());
-    Ok(addmm(
+    addmm(
         a.tensor("self")?,
         a.tensor("mat1")?,
         a.tensor("mat2")?,
         beta,
         alpha,
-    )?
-    .into())
-}
-fn k_addmm_dtype(a: &Args) -> Result<Arg> {
-    let (beta, alpha) = (a.scalar("beta")?.to_f64(), a.scalar("alpha")?.to_f64());
-    with_out_dtype(
-        a,
-        3,
-        addmm(
-            a.tensor("self")?,
-            a.tensor("mat1")?,
-            a.tensor("mat2")?,
-            beta,
-            alpha,
-        )?,
     )
 }
-fn k_baddbmm(a: &Args) -> Result<Arg> {
+fn k_addmm(a: &Args) -> Result<Arg> {
+    Ok(addmm_of(a)?.into())
+}
+fn k_addmm_dtype(a: &Args) -> Result<Arg> {
+    with_out_dtype(a, addmm_of(a)?)
+}
+/// `baddbmm(self, batch1, batch2, beta, alpha)`, of `baddbmm` and `baddbmm.dtype`.
+fn baddbmm_of(a: &Args) -> Result<Tensor> {
     let (beta, alpha) = (a.scalar("beta")?.to_f64(), a.scalar("alpha")?.to_f64());
-    Ok(baddbmm(
+    baddbmm(
         a.tensor("self")?,
         a.tensor("batch1")?,
         a.tensor("batch2")?,
         beta,
         alpha,
-    )?
-    .into())
+    )
+}
+fn k_baddbmm(a: &Args) -> Result<Arg> {
+    Ok(baddbmm_of(a)?.into())
 }
 fn k_baddbmm_dtype(a: &Args) -> Result<Arg> {
-    let (beta, alpha) = (a.scalar("beta")?.to_f64(), a.scalar("alpha")?.to_f64());
-    with_out_dtype(
-        a,
-        3,
-        baddbmm(
-            a.tensor("self")?,
-            a.tensor("batch1")?,
-            a.tensor("batch2")?,
-            beta,
-            alpha,
-        )?,
-    )
+    with_out_dtype(a, baddbmm_of(a)?)
 }
 fn k_addmv(a: &Args) -> Result<Arg> {
     let (beta, alpha) = (a.scalar("beta")?.to_f64(), a.scalar("alpha")?.to_f64());

@@ -37,7 +37,7 @@ fn reduce(
 /// Applies `f(input, target)` elementwise (broadcast) and reduces.
 fn pointwise(a: &Args, f: impl Fn(f64, f64) -> f64) -> Result<Tensor> {
     let op = a.op();
-    let (x, y) = (a.tensor(0)?, a.tensor(1)?);
+    let (x, y) = (a.tensor("self")?, a.tensor("target")?);
     if !x.dtype().is_float() {
         return Err(OpError::dtype(op, x.dtype()));
     }
@@ -45,7 +45,7 @@ fn pointwise(a: &Args, f: impl Fn(f64, f64) -> f64) -> Result<Tensor> {
     let xs = x.broadcast_to(&shape)?.to_vec::<f64>()?;
     let ys = y.broadcast_to(&shape)?.to_vec::<f64>()?;
     let v = xs.iter().zip(&ys).map(|(&p, &q)| f(p, q)).collect();
-    reduce(op, v, &shape, a.int(2)?, x.dtype())
+    reduce(op, v, &shape, a.int("reduction")?, x.dtype())
 }
 
 fn k_mse_loss(a: &Args) -> Result<Arg> {
@@ -98,9 +98,9 @@ fn k_kl_div(a: &Args) -> Result<Arg> {
     .map(Arg::Tensor)
 }
 
-fn optional_weights(a: &Args, i: usize, shape: &[usize]) -> Result<Option<Vec<f64>>> {
-    a.opt_tensor(i)?
-        .map(|w| w.broadcast_to(shape).and_then(|w| w.to_vec::<f64>()))
+/// An optional weight tensor, broadcast to `shape`.
+fn optional_weights(w: Option<&Tensor>, shape: &[usize]) -> Result<Option<Vec<f64>>> {
+    w.map(|w| w.broadcast_to(shape).and_then(|w| w.to_vec::<f64>()))
         .transpose()
 }
 
@@ -122,7 +122,7 @@ fn k_binary_cross_entropy(a: &Args) -> Result<Arg> {
         ));
     }
     let ys = y.to_vec::<f64>()?;
-    let w = optional_weights(a, 2, x.shape())?;
+    let w = optional_weights(a.opt_tensor("weight")?, x.shape())?;
     let v = xs
         .iter()
         .zip(&ys)
@@ -147,8 +147,8 @@ fn k_bce_with_logits(a: &Args) -> Result<Arg> {
     }
     let xs = x.to_vec::<f64>()?;
     let ys = y.to_vec::<f64>()?;
-    let w = optional_weights(a, 2, x.shape())?;
-    let pw = optional_weights(a, 3, x.shape())?;
+    let w = optional_weights(a.opt_tensor("weight")?, x.shape())?;
+    let pw = optional_weights(a.opt_tensor("pos_weight")?, x.shape())?;
     let v = xs
         .iter()
         .zip(&ys)

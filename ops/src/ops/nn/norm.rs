@@ -576,8 +576,9 @@ fn k_batch_norm_no_training(a: &Args) -> Result<Arg> {
     Ok((r.output, r.save_mean, r.save_invstd).into())
 }
 
-fn sizes(a: &Args, i: usize) -> Result<Vec<usize>> {
-    a.int_list(i)?
+/// `normalized_shape`, as sizes.
+fn normalized_shape(a: &Args) -> Result<Vec<usize>> {
+    a.int_list("normalized_shape")?
         .into_iter()
         .map(|v| to_usize(a.op(), "normalized_shape", v))
         .collect()
@@ -586,7 +587,7 @@ fn sizes(a: &Args, i: usize) -> Result<Vec<usize>> {
 fn k_layer_norm(a: &Args) -> Result<Arg> {
     Ok(layer_norm(
         a.tensor("input")?,
-        &sizes(a, 1)?,
+        &normalized_shape(a)?,
         a.opt_tensor("weight")?,
         a.opt_tensor("bias")?,
         a.float("eps")?,
@@ -598,7 +599,7 @@ fn k_layer_norm(a: &Args) -> Result<Arg> {
 fn k_native_layer_norm(a: &Args) -> Result<Arg> {
     Ok(layer_norm(
         a.tensor("input")?,
-        &sizes(a, 1)?,
+        &normalized_shape(a)?,
         a.opt_tensor("weight")?,
         a.opt_tensor("bias")?,
         a.float("eps")?,

@@ -246,16 +246,19 @@ fn k_pad(a: &Args) -> Result<Arg> {
     Ok(pad(x, &pads, mode)?.into())
 }
 
+/// `reflection_pad*d` and `replication_pad*d(self, padding)`.
 fn k_mode_pad(a: &Args) -> Result<Arg> {
-    let op = a.op();
-    let mode = if op.contains("reflection") {
+    let mode = if a.op().contains("reflection") {
         PadMode::Reflect
-    } else if op.contains("replication") {
-        PadMode::Replicate
     } else {
-        PadMode::Circular
+        PadMode::Replicate
     };
-    Ok(pad(a.tensor(0)?, &a.int_list(1)?, mode)?.into())
+    Ok(pad(a.tensor("self")?, &a.int_list("padding")?, mode)?.into())
+}
+
+/// `_pad_circular(self, pad)`.
+fn k_pad_circular(a: &Args) -> Result<Arg> {
+    Ok(pad(a.tensor("self")?, &a.int_list("pad")?, PadMode::Circular)?.into())
 }
 
 pub fn register(reg: &mut Registry) {
@@ -268,10 +271,10 @@ pub fn register(reg: &mut Registry) {
         "replication_pad1d",
         "replication_pad2d",
         "replication_pad3d",
-        "_pad_circular",
     ] {
         reg.register(&format!("aten::{name}"), k_mode_pad);
     }
+    reg.register("aten::_pad_circular", k_pad_circular);
 }
 
 #[cfg(test)]

@@ -680,76 +680,79 @@ fn cell_of(op: &str) -> Cell {
     }
 }
 
+/// The initial state `hx`: a list (`h0`, `c0`) for an LSTM, one tensor for the other cells.
+fn hidden_state(a: &Args, cell: Cell) -> Result<Vec<Tensor>> {
+    if cell == Cell::Lstm {
+        a.tensor_list("hx")
+    } else {
+        Ok(vec![a.tensor("hx")?.clone()])
+    }
+}
+
+/// The options the `.input` and `.data` overloads share (`batch_first`: only `.input` has it).
+fn rnn_options(a: &Args, batch_first: bool) -> Result<RnnOptions> {
+    let num_layers = usize::try_from(a.int("num_layers")?)
+        .map_err(|_| OpError::invalid(a.op(), "num_layers must be non-negative"))?;
+    Ok(RnnOptions {
+        has_biases: a.bool("has_biases")?,
+        num_layers,
+        dropout: a.float("dropout")?,
+        train: a.bool("train")?,
+        bidirectional: a.bool("bidirectional")?,
+        batch_first,
+    })
+}
+
+/// The output sequence, then the final states.
+fn outputs(out: Tensor, states: Vec<Tensor>) -> Arg {
+    let mut items = vec![Arg::Tensor(out)];
+    items.extend(states.into_iter().map(Arg::Tensor));
+    Arg::Tuple(items)
+}
+
 /// `.input` overloads: `(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)`.
 fn k_rnn_input(a: &Args) -> Result<Arg> {
     let cell = cell_of(a.op());
-    let hx = if cell == Cell::Lstm {
-        a.tensor_list(1)?
-    } else {
-        vec![a.tensor(1)?.clone()]
-    };
-    let num_layers = usize::try_from(a.int(4)?)
-        .map_err(|_| OpError::invalid(a.op(), "num_layers must be non-negative"))?;
-    let opts = RnnOptions {
-        has_biases: a.bool(3)?,
-        num_layers,
-        dropout: a.float(5)?,
-        train: a.bool(6)?,
-        bidirectional: a.bool(7)?,
-        batch_first: a.bool(8)?,
-    };
-    let (out, states) = rnn(cell, a.tensor(0)?, &hx, &a.tensor_list(2)?, &opts)?;
-    let mut items = vec![Arg::Tensor(out)];
-    items.extend(states.into_iter().map(Arg::Tensor));
-    Ok(Arg::Tuple(items))
+    let hx = hidden_state(a, cell)?;
+    let opts = rnn_options(a, a.bool("batch_first")?)?;
+    let (out, states) = rnn(
+        cell,
+        a.tensor("input")?,
+        &hx,
+        &a.tensor_list("params")?,
+        &opts,
+    )?;
+    Ok(outputs(out, states))
 }
 
 /// `.data` overloads: `(data, batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional)`.
 fn k_rnn_data(a: &Args) -> Result<Arg> {
     let cell = cell_of(a.op());
-    let hx = if cell == Cell::Lstm {
-        a.tensor_list(2)?
-    } else {
-        vec![a.tensor(2)?.clone()]
-    };
-    let num_layers = usize::try_from(a.int(5)?)
-        .map_err(|_| OpError::invalid(a.op(), "num_layers must be non-negative"))?;
-    let opts = RnnOptions {
-        has_biases: a.bool(4)?,
-        num_layers,
-        dropout: a.float(6)?,
-        train: a.bool(7)?,
-        bidirectional: a.bool(8)?,
-        batch_first: false,
-    };
+    let hx = hidden_state(a, cell)?;
+    let opts = rnn_options(a, false)?;
     let (out, states) = rnn_packed(
         cell,
-        a.tensor(0)?,
-        a.tensor(1)?,
+        a.tensor("data")?,
+        a.tensor("batch_sizes")?,
         &hx,
-        &a.tensor_list(3)?,
+        &a.tensor_list("params")?,
         &opts,
     )?;
-    let mut items = vec![Arg::Tensor(out)];
-    items.extend(states.into_iter().map(Arg::Tensor));
-    Ok(Arg::Tuple(items))
+    Ok(outputs(out, states))
 }
 
+/// `*_cell(input, hx, w_ih, w_hh, b_ih?, b_hh?)`.
 fn k_cell(a: &Args) -> Result<Arg> {
     let cell = cell_of(a.op());
-    let hx = if cell == Cell::Lstm {
-        a.tensor_list(1)?
-    } else {
-        vec![a.tensor(1)?.clone()]
-    };
+    let hx = hidden_state(a, cell)?;
     let out = cell_step(
         cell,
-        a.tensor(0)?,
+        a.tensor("input")?,
         &hx,
-        a.tensor(2)?,
-        a.tensor(3)?,
-        a.opt_tensor(4)?,
-        a.opt_tensor(5)?,
+        a.tensor("w_ih")?,
+        a.tensor("w_hh")?,
+        a.opt_tensor("b_ih")?,
+        a.opt_tensor("b_hh")?,
     )?;
     Ok(if cell == Cell::Lstm {
         Arg::Tuple(out.into_iter().map(Arg::Tensor).collect())

@@ -458,35 +458,39 @@ fn upsample1d(x: &Tensor, l: Axis, mode: Mode) -> Result<Tensor> {
     upsample2d(&x.unsqueeze(2)?, one, l, mode)?.squeeze_dim(2)
 }
 
-fn mode_of(a: &Args) -> Result<(Mode, usize)> {
+/// The interpolation of an upsampling overload, from its name (the interpolating modes read
+/// `align_corners`; the nearest modes have none).
+fn mode_of(a: &Args) -> Result<Mode> {
     let name = a.op();
     Ok(if name.contains("_aa") {
-        (
-            Mode::Antialiased {
-                align_corners: a.bool(2)?,
-                cubic: name.contains("bicubic"),
-            },
-            1,
-        )
+        Mode::Antialiased {
+            align_corners: a.bool("align_corners")?,
+            cubic: name.contains("bicubic"),
+        }
     } else if name.contains("nearest_exact") {
-        (Mode::NearestExact, 0)
+        Mode::NearestExact
     } else if name.contains("nearest") {
-        (Mode::Nearest, 0)
+        Mode::Nearest
     } else if name.contains("bicubic") {
-        (
-            Mode::Cubic {
-                align_corners: a.bool(2)?,
-            },
-            1,
-        )
+        Mode::Cubic {
+            align_corners: a.bool("align_corners")?,
+        }
     } else {
-        (
-            Mode::Linear {
-                align_corners: a.bool(2)?,
-            },
-            1,
-        )
+        Mode::Linear {
+            align_corners: a.bool("align_corners")?,
+        }
     })
+}
+
+/// The sized overloads' names of the optional scale of each spatial axis, by spatial rank:
+/// `upsample_nearest1d(self, output_size, scales)`, `upsample_bilinear2d(..., scales_h,
+/// scales_w)`, `upsample_trilinear3d(..., scales_d, scales_h, scales_w)`.
+fn scale_names(n: usize) -> &'static [&'static str] {
+    match n {
+        1 => &["scales"],
+        3 => &["scales_d", "scales_h", "scales_w"],
+        _ => &["scales_h", "scales_w"],
+    }
 }
 
 fn spatial_of(x: &Tensor, n: usize) -> Vec<usize> {
@@ -564,15 +568,15 @@ fn check_rank(op: &str, x: &Tensor, n: usize) -> Result<()> {
 /// `.vec` overloads: `(input, output_size?, [align_corners,] scale_factors?)`.
 fn k_upsample_vec(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let (mode, extra) = mode_of(a)?;
-    let x = a.tensor(0)?;
+    let mode = mode_of(a)?;
+    let x = a.tensor("input")?;
     let n = spatial_dims(op);
     check_rank(op, x, n)?;
     let axes = sizes_and_scales(
         op,
         &spatial_of(x, n),
-        a.opt_int_list(1)?,
-        a.opt_float_list(extra.saturating_add(2))?,
+        a.opt_int_list("output_size")?,
+        a.opt_float_list("scale_factors")?,
     )?;
     Ok(run(x, &axes, mode)?.into())
 }
@@ -580,13 +584,18 @@ fn k_upsample_vec(a: &Args) -> Result<Arg> {
 /// Sized overloads: `(self, output_size, [align_corners,] scales...)`.
 fn k_upsample(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let (mode, extra) = mode_of(a)?;
-    let x = a.tensor(0)?;
+    let mode = mode_of(a)?;
+    let x = a.tensor("self")?;
     let n = spatial_dims(op);
     check_rank(op, x, n)?;
-    let mut axes = sizes_and_scales(op, &spatial_of(x, n), Some(a.int_list(1)?), None)?;
-    for (i, axis) in axes.iter_mut().enumerate() {
-        axis.scale = a.opt_float(extra.saturating_add(2).saturating_add(i))?;
+    let mut axes = sizes_and_scales(
+        op,
+        &spatial_of(x, n),
+        Some(a.int_list("output_size")?),
+        None,
+    )?;
+    for (axis, name) in axes.iter_mut().zip(scale_names(n)) {
+        axis.scale = a.opt_float(*name)?;
     }
     Ok(run(x, &axes, mode)?.into())
 }

@@ -134,20 +134,19 @@ fn perm_after(op: &str, b: usize, tail: [i64; 5]) -> Result<Vec<i64>> {
     Ok(perm)
 }
 
-fn factor(a: &Args) -> Result<usize> {
-    to_usize(a.op(), "factor", a.int(1)?)
-}
-
 fn k_pixel_shuffle(a: &Args) -> Result<Arg> {
-    Ok(pixel_shuffle(a.tensor("self")?, factor(a)?)?.into())
+    let factor = to_usize(a.op(), "factor", a.int("upscale_factor")?)?;
+    Ok(pixel_shuffle(a.tensor("self")?, factor)?.into())
 }
 
 fn k_pixel_unshuffle(a: &Args) -> Result<Arg> {
-    Ok(pixel_unshuffle(a.tensor("self")?, factor(a)?)?.into())
+    let factor = to_usize(a.op(), "factor", a.int("downscale_factor")?)?;
+    Ok(pixel_unshuffle(a.tensor("self")?, factor)?.into())
 }
 
 fn k_channel_shuffle(a: &Args) -> Result<Arg> {
-    Ok(channel_shuffle(a.tensor("self")?, factor(a)?)?.into())
+    let factor = to_usize(a.op(), "factor", a.int("groups")?)?;
+    Ok(channel_shuffle(a.tensor("self")?, factor)?.into())
 }
 
 pub fn register(reg: &mut Registry) {

@@ -340,18 +340,20 @@ pub fn adaptive_avg_pool3d(x: &Tensor, output: [usize; 3]) -> Result<Tensor> {
     })
 }
 
-fn windows(op: &str, a: &Args, dilation_at: Option<usize>) -> Result<[Window; 3]> {
-    let k = triple(op, "kernel_size", &a.int_list(1)?, &[])?;
+/// The pooling windows of `max_pool3d` (`dilated`: it has a `dilation`) and `avg_pool3d`.
+fn windows(op: &str, a: &Args, dilated: bool) -> Result<[Window; 3]> {
+    let k = triple(op, "kernel_size", &a.int_list("kernel_size")?, &[])?;
     let s = triple(
         op,
         "stride",
-        &a.int_list(2)?,
+        &a.int_list("stride")?,
         &[k[0] as i64, k[1] as i64, k[2] as i64],
     )?;
-    let p = triple(op, "padding", &a.int_list(3)?, &[0, 0, 0])?;
-    let d = match dilation_at {
-        Some(i) => triple(op, "dilation", &a.int_list(i)?, &[1, 1, 1])?,
-        None => [1, 1, 1],
+    let p = triple(op, "padding", &a.int_list("padding")?, &[0, 0, 0])?;
+    let d = if dilated {
+        triple(op, "dilation", &a.int_list("dilation")?, &[1, 1, 1])?
+    } else {
+        [1, 1, 1]
     };
     let w = |kernel, stride, padding, dilation| Window {
         kernel,
@@ -371,7 +373,7 @@ fn k_max_pool3d(a: &Args) -> Result<Arg> {
     Ok(pool3d(
         op,
         a.tensor("self")?,
-        windows(op, a, Some(4))?,
+        windows(op, a, true)?,
         a.bool("ceil_mode")?,
         Reduce::Max,
     )?
@@ -391,7 +393,7 @@ fn k_avg_pool3d(a: &Args) -> Result<Arg> {
     Ok(pool3d(
         op,
         a.tensor("self")?,
-        windows(op, a, None)?,
+        windows(op, a, false)?,
         a.bool("ceil_mode")?,
         reduce,
     )?

@@ -64,16 +64,14 @@ impl Axis {
     }
 }
 
-fn conv(args: &Args, relu: bool) -> Result<Arg> {
+/// `conv2d.new(qx, packed_weight, output_scale, output_zero_point)`, or the legacy form whose
+/// packed parameters are `weight` (its explicit geometry is the packed one, and is not read):
+/// `packed` names the overload's packed parameters.
+fn conv(args: &Args, packed: &str, relu: bool) -> Result<Arg> {
     let op = args.op();
-    let x = args.tensor(0)?;
-    let p = Conv2dParams::from_arg(op, args.get(1)?)?;
-    // `conv2d.new(qx, packed, scale, zp)` or the legacy form with explicit geometry.
-    let (out_scale, out_zp) = if args.len() >= 8 {
-        (args.float(6)?, args.int(7)?)
-    } else {
-        (args.float(2)?, args.int(3)?)
-    };
+    let x = args.tensor("qx")?;
+    let p = Conv2dParams::from_arg(op, args.get(packed)?)?;
+    let (out_scale, out_zp) = (args.float("output_scale")?, args.int("output_zero_point")?);
     let (x_scale, x_zp) = match quantizer_of(op, x)? {
         Quantizer::PerTensor { scale, zero_point } => (*scale, *zero_point),
         Quantizer::PerChannel { .. } => {
@@ -185,20 +183,30 @@ fn conv(args: &Args, relu: bool) -> Result<Arg> {
     .map(Arg::Tensor)
 }
 
+/// `conv2d(qx, weight, stride, padding, dilation, groups, output_scale, output_zero_point)`.
 fn k_conv2d(args: &Args) -> Result<Arg> {
-    conv(args, false)
+    conv(args, "weight", false)
+}
+
+/// `conv2d.new(qx, packed_weight, output_scale, output_zero_point)`.
+fn k_conv2d_new(args: &Args) -> Result<Arg> {
+    conv(args, "packed_weight", false)
 }
 
 fn k_conv2d_relu(args: &Args) -> Result<Arg> {
-    conv(args, true)
+    conv(args, "weight", true)
+}
+
+fn k_conv2d_relu_new(args: &Args) -> Result<Arg> {
+    conv(args, "packed_weight", true)
 }
 
 fn k_conv2d_prepack(args: &Args) -> Result<Arg> {
     let w = args.tensor("weight")?;
     quantizer_of(args.op(), w)?;
-    let list = |i: usize| -> Result<Arg> {
+    let list = |name: &str| -> Result<Arg> {
         Ok(Arg::List(
-            args.int_list(i)?.into_iter().map(Arg::Int).collect(),
+            args.int_list(name)?.into_iter().map(Arg::Int).collect(),
         ))
     };
     Ok(Arg::Tuple(vec![
@@ -206,9 +214,9 @@ fn k_conv2d_prepack(args: &Args) -> Result<Arg> {
         args.opt_tensor("bias")?
             .cloned()
             .map_or(Arg::None, Arg::Tensor),
-        list(2)?,
-        list(3)?,
-        list(4)?,
+        list("stride")?,
+        list("padding")?,
+        list("dilation")?,
         Arg::Int(args.int("groups")?),
     ]))
 }
@@ -223,9 +231,9 @@ fn k_conv2d_unpack(args: &Args) -> Result<Arg> {
 
 pub fn register(reg: &mut crate::registry::Registry) {
     reg.register("quantized::conv2d", k_conv2d);
-    reg.register("quantized::conv2d.new", k_conv2d);
+    reg.register("quantized::conv2d.new", k_conv2d_new);
     reg.register("quantized::conv2d_relu", k_conv2d_relu);
-    reg.register("quantized::conv2d_relu.new", k_conv2d_relu);
+    reg.register("quantized::conv2d_relu.new", k_conv2d_relu_new);
     reg.register("quantized::conv2d_prepack", k_conv2d_prepack);
     reg.register("quantized::conv2d_unpack", k_conv2d_unpack);
 }

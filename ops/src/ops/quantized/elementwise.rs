@@ -127,14 +127,28 @@ fn dequantize_any(op: &str, t: &Tensor) -> Result<Tensor> {
     dequantize(op, t)
 }
 
+/// `dequantize.self(self)`.
 fn k_dequantize(args: &Args) -> Result<Arg> {
-    dequantize_any(args.op(), args.tensor(0)?).map(Arg::Tensor)
+    dequantize_any(args.op(), args.tensor("self")?).map(Arg::Tensor)
 }
 
+/// `dequantize.tensor(qtensor)`.
+fn k_dequantize_tensor(args: &Args) -> Result<Arg> {
+    dequantize_any(args.op(), args.tensor("qtensor")?).map(Arg::Tensor)
+}
+
+/// `dequantize.tensors(tensors)`.
+fn k_dequantize_tensors(args: &Args) -> Result<Arg> {
+    dequantize_list(args.op(), &args.tensor_list("tensors")?)
+}
+
+/// `dequantize.list(qtensors)`.
 fn k_dequantize_list(args: &Args) -> Result<Arg> {
-    let op = args.op();
-    let out = args
-        .tensor_list(0)?
+    dequantize_list(args.op(), &args.tensor_list("qtensors")?)
+}
+
+fn dequantize_list(op: &str, ts: &[Tensor]) -> Result<Arg> {
+    let out = ts
         .iter()
         .map(|t| dequantize_any(op, t))
         .collect::<Result<Vec<_>>>()?;
@@ -202,8 +216,8 @@ fn dequantized_values(op: &str, t: &Tensor, shape: &[usize]) -> Result<Vec<f32>>
 
 fn add(args: &Args, relu: bool) -> Result<Arg> {
     let op = args.op();
-    let (a, b) = (args.tensor(0)?, args.tensor(1)?);
-    let (scale, zp) = (args.float(2)?, args.int(3)?);
+    let (a, b) = (args.tensor("qa")?, args.tensor("qb")?);
+    let (scale, zp) = (args.float("scale")?, args.int("zero_point")?);
     if a.shape() != b.shape() {
         return Err(OpError::shape(
             op,
@@ -247,18 +261,18 @@ fn k_add_relu(args: &Args) -> Result<Arg> {
 
 fn cat(args: &Args, relu: bool) -> Result<Arg> {
     let op = args.op();
-    let xs = args.tensor_list(0)?;
+    let xs = args.tensor_list("qx")?;
     let first = xs
         .first()
         .ok_or_else(|| OpError::invalid(op, "expected a non-empty list of tensors"))?;
     let (first_scale, first_zp) = per_tensor(op, first)?;
-    let scale = args.opt_float(2)?.unwrap_or(first_scale);
-    let zp = args.opt_int(3)?.unwrap_or(first_zp);
+    let scale = args.opt_float("scale")?.unwrap_or(first_scale);
+    let zp = args.opt_int("zero_point")?.unwrap_or(first_zp);
     let floats = xs
         .iter()
         .map(|t| dequantize(op, t))
         .collect::<Result<Vec<_>>>()?;
-    let joined = crate::ops::basic::join::cat(&floats, args.int(1)?)?;
+    let joined = crate::ops::basic::join::cat(&floats, args.int("dim")?)?;
     let joined = if relu {
         let v = alloc::try_collect(op, joined.to_vec::<f32>()?.into_iter().map(|x| x.max(0.0)))?;
         Tensor::from_vec(v, joined.shape())?
@@ -293,8 +307,8 @@ pub fn register(reg: &mut crate::registry::Registry) {
     );
     reg.register("aten::quantize_per_channel", k_quantize_per_channel);
     reg.register("aten::dequantize.self", k_dequantize);
-    reg.register("aten::dequantize.tensor", k_dequantize);
-    reg.register("aten::dequantize.tensors", k_dequantize_list);
+    reg.register("aten::dequantize.tensor", k_dequantize_tensor);
+    reg.register("aten::dequantize.tensors", k_dequantize_tensors);
     reg.register("aten::dequantize.list", k_dequantize_list);
     reg.register("aten::q_scale", k_q_scale);
     reg.register("aten::q_zero_point", k_q_zero_point);

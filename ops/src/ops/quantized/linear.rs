@@ -159,9 +159,9 @@ fn input_rows(op: &str, x: &Tensor, k: usize) -> Result<(usize, Vec<usize>)> {
 /// `quantized::linear` / `linear_relu`: quint8 in, quint8 out at (`Y_scale`, `Y_zero_point`).
 fn static_linear(args: &Args, relu: bool) -> Result<Arg> {
     let op = args.op();
-    let x = args.tensor(0)?;
-    let params = LinearParams::from_arg(op, args.get(1)?)?;
-    let (out_scale, out_zp) = (args.float(2)?, args.int(3)?);
+    let x = args.tensor("X")?;
+    let params = LinearParams::from_arg(op, args.get("W_prepack")?)?;
+    let (out_scale, out_zp) = (args.float("Y_scale_i")?, args.int("Y_zero_point_i")?);
     let (x_scale, x_zp) = match quantizer_of(op, x)? {
         Quantizer::PerTensor { scale, zero_point } => (*scale, *zero_point),
         Quantizer::PerChannel { .. } => {

@@ -389,12 +389,12 @@ fn ps_roi_pool_impl<Fp: Real>(
 /// Arguments common to the four ops: input, rois, spatial_scale, pooled_height, pooled_width.
 fn geometry(a: &Args, position_sensitive: bool) -> Result<(Geometry, usize, f64)> {
     let op = a.op();
-    let input = a.tensor(0)?;
-    let rois = a.tensor(1)?;
+    let input = a.tensor("input")?;
+    let rois = a.tensor("rois")?;
     let [batch, channels, height, width] = nchw(op, input)?;
     let k = check_rois(op, input, rois)?;
-    let pooled_h = size_arg(op, "pooled_height", a.int(3)?)?;
-    let pooled_w = size_arg(op, "pooled_width", a.int(4)?)?;
+    let pooled_h = size_arg(op, "pooled_height", a.int("pooled_height")?)?;
+    let pooled_w = size_arg(op, "pooled_width", a.int("pooled_width")?)?;
     if position_sensitive {
         let bins = pooled_h.saturating_mul(pooled_w);
         if bins == 0 || channels.checked_rem(bins) != Some(0) {
@@ -415,7 +415,7 @@ fn geometry(a: &Args, position_sensitive: bool) -> Result<(Geometry, usize, f64)
     // Every index the kernels form stays below the input's and the output's sizes.
     checked_numel(op, &[batch, channels, height, width])?;
     checked_numel(op, &[k, channels, pooled_h, pooled_w])?;
-    Ok((g, k, a.float(2)?))
+    Ok((g, k, a.float("spatial_scale")?))
 }
 
 macro_rules! dispatch_float {
