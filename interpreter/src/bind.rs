@@ -30,7 +30,7 @@ pub fn make_site(program: &crate::program::Program, name: &str) -> OpSite {
     let handlers = schemas
         .iter()
         .map(|s| match handler_for(program, s) {
-            Handler::Missing if crate::out_variants::is_out_overload(s) => {
+            Handler::Missing if s.is_out_variant() => {
                 crate::out_variants::functional_index(s, &schemas)
                     .map_or(Handler::Missing, Handler::Out)
             }
@@ -120,7 +120,7 @@ pub fn call_op_unplaced(
             let shown: Vec<Arc<Schema>> = site
                 .schemas
                 .iter()
-                .filter(|s| !crate::out_variants::is_out_overload(s) || passes_out(s))
+                .filter(|s| !s.is_out_variant() || passes_out(s))
                 .cloned()
                 .collect();
             Err(ErrorKind::NoOverload {

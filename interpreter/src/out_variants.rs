@@ -15,29 +15,13 @@
 use std::sync::Arc;
 
 use torchscript_ops::ops::basic::promotion::{can_cast, torch_type_name};
-use torchscript_ops::schema::{Schema, SchemaArg, SchemaType};
+use torchscript_ops::schema::{Schema, SchemaArg};
 use torchscript_ops::{OpError, Tensor};
 
 use crate::error::{value_error, ErrorKind, Result};
 use crate::eval::Interpreter;
 use crate::ir::{OpSite, Overload};
 use crate::value::Value;
-
-/// An argument written in place and given by keyword: `*, Tensor(a!) out` (or `Tensor(a!)[]`).
-fn is_out_param(arg: &SchemaArg) -> bool {
-    arg.kwarg_only
-        && arg.mutable
-        && match &arg.ty {
-            SchemaType::Tensor => true,
-            SchemaType::List(elem, _) => **elem == SchemaType::Tensor,
-            _ => false,
-        }
-}
-
-/// True for an `out=` overload: it has keyword-only arguments written in place.
-pub fn is_out_overload(schema: &Schema) -> bool {
-    schema.args.iter().any(is_out_param)
-}
 
 /// The factory arguments a functional overload has and its `.out` overload lacks: the out
 /// tensor decides them.
@@ -47,14 +31,10 @@ const FACTORY_ARGS: &[&str] = &["dtype", "layout", "device", "pin_memory"];
 /// whose arguments are the out schema's without the out tensors, in the same order, plus at
 /// most defaulted factory arguments. `None` when the site has no such overload.
 pub fn functional_index(out_schema: &Schema, schemas: &[Arc<Schema>]) -> Option<usize> {
-    let inputs: Vec<&SchemaArg> = out_schema
-        .args
-        .iter()
-        .filter(|a| !is_out_param(a))
-        .collect();
+    let inputs: Vec<&SchemaArg> = out_schema.args.iter().filter(|a| !a.is_out()).collect();
     let mut best: Option<(usize, usize)> = None;
     for (index, candidate) in schemas.iter().enumerate() {
-        if is_out_overload(candidate) {
+        if candidate.is_out_variant() {
             continue;
         }
         let shared: Vec<&SchemaArg> = candidate
@@ -97,7 +77,7 @@ pub fn call(
     let mut outs: Vec<Value> = Vec::new();
     let mut inputs: Vec<(&str, Value)> = Vec::new();
     for (arg, value) in out.schema.args.iter().zip(&bound) {
-        if is_out_param(arg) {
+        if arg.is_out() {
             outs.push(value.clone());
         } else {
             inputs.push((arg.name.as_str(), value.clone()));
@@ -234,8 +214,8 @@ mod tests {
             "aten::add.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
             "aten::add.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)",
         ]);
-        assert!(is_out_overload(&site[2]));
-        assert!(!is_out_overload(&site[0]));
+        assert!(site[2].is_out_variant());
+        assert!(!site[0].is_out_variant());
         assert_eq!(functional_index(&site[2], &site), Some(0));
     }
 
@@ -255,7 +235,7 @@ mod tests {
             "aten::max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)",
             "aten::max.dim_max(Tensor self, int dim, bool keepdim=False, *, Tensor(a!) max, Tensor(b!) max_values) -> (Tensor(a!) values, Tensor(b!) indices)",
         ]);
-        assert!(is_out_overload(&site[2]));
+        assert!(site[2].is_out_variant());
         assert_eq!(functional_index(&site[2], &site), Some(1));
     }
 

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use torchscript_interpreter::builtins::op_builtin;
-use torchscript_interpreter::out_variants::{functional_index, is_out_overload};
+use torchscript_interpreter::out_variants::functional_index;
 use torchscript_ops::schema::{torch_schemas, Schema};
 use torchscript_ops::Registry;
 
@@ -111,7 +111,7 @@ fn runs(schema: &Schema, site: &[Arc<Schema>], registry: &Registry) -> bool {
     if direct(schema) {
         return true;
     }
-    is_out_overload(schema)
+    schema.is_out_variant()
         && functional_index(schema, site)
             .and_then(|i| site.get(i))
             .is_some_and(|f| direct(f))

@@ -96,12 +96,24 @@ impl Schema {
         }
     }
 
-    /// True for `.out` variants (they write into an `out=` argument).
+    /// True for `out=` overloads: they have keyword-only arguments written in place
+    /// (`aten::add.out`'s `out`, `aten::max.dim_max`'s `max` and `max_values`).
     pub fn is_out_variant(&self) -> bool {
-        self.args.iter().any(|a| {
-            a.kwarg_only && a.mutable && a.ty == SchemaType::Tensor && a.name.starts_with("out")
-        }) || self.overload == "out"
-            || self.overload.ends_with("_out")
+        self.args.iter().any(SchemaArg::is_out)
+    }
+}
+
+impl SchemaArg {
+    /// An argument written in place and given by keyword: `*, Tensor(a!) out` (or
+    /// `Tensor(a!)[]`), where an `out=` overload puts its result.
+    pub fn is_out(&self) -> bool {
+        self.kwarg_only
+            && self.mutable
+            && match &self.ty {
+                SchemaType::Tensor => true,
+                SchemaType::List(elem, _) => **elem == SchemaType::Tensor,
+                _ => false,
+            }
     }
 }
 
