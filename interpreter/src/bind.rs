@@ -27,14 +27,19 @@ pub fn make_site(program: &crate::program::Program, name: &str) -> OpSite {
         })
         .chain(crate::builtins::extra_overloads(name))
         .collect();
-    let handlers = schemas
+    let own: Vec<Handler> = schemas.iter().map(|s| handler_for(program, s)).collect();
+    // An `out=` overload with no handler of its own runs its functional twin, if that runs.
+    let runs = |i: usize| own.get(i).is_some_and(|h| !matches!(h, Handler::Missing));
+    let handlers = own
         .iter()
-        .map(|s| match handler_for(program, s) {
+        .zip(&schemas)
+        .map(|(handler, s)| match handler {
             Handler::Missing if s.is_out_variant() => {
                 crate::out_variants::functional_index(s, &schemas)
+                    .filter(|&twin| runs(twin))
                     .map_or(Handler::Missing, Handler::Out)
             }
-            handler => handler,
+            handler => *handler,
         })
         .collect();
     let full_names = schemas.iter().map(|s| Arc::from(s.full_name())).collect();
@@ -115,7 +120,7 @@ pub fn call_op_unplaced(
             let passes_out = |s: &Schema| {
                 s.args
                     .iter()
-                    .any(|a| a.mutable && kwargs.iter().any(|(k, _)| **k == a.name))
+                    .any(|a| a.is_out() && kwargs.iter().any(|(k, _)| **k == a.name))
             };
             let shown: Vec<Arc<Schema>> = site
                 .schemas

@@ -83,14 +83,17 @@ fn call(interp: &Interpreter, name: &str, args: &[Value]) -> Result<Value> {
         .registry()
         .call(name, &args)
         .map(from_arg)
-        .map_err(|source| {
-            ErrorKind::OpFailed {
-                schema: name.to_string(),
-                source,
-                arguments: String::new(),
-            }
-            .into()
-        })
+        .map_err(|source| failed(name, source))
+}
+
+/// A kernel error inside an upgrader, reported under the operator it stands for.
+fn failed(name: &str, source: torchscript_ops::OpError) -> crate::error::Error {
+    ErrorKind::OpFailed {
+        schema: name.to_string(),
+        source,
+        arguments: String::new(),
+    }
+    .into()
 }
 
 /// Before version 4, dividing integers truncated (`div_Tensor_0_3`, `div_Scalar_0_3`,
@@ -133,13 +136,8 @@ fn div_out_0_3(interp: &mut Interpreter, a: &[Value]) -> Result<Value> {
     } else {
         div_with(interp, a, false)?
     };
-    crate::out_variants::write("aten::div.out", &out, &result).map_err(|source| {
-        ErrorKind::OpFailed {
-            schema: "aten::div.out".to_string(),
-            source,
-            arguments: String::new(),
-        }
-    })?;
+    crate::out_variants::write("aten::div.out", &out, &result)
+        .map_err(|source| failed("aten::div.out", source))?;
     Ok(out)
 }
 
