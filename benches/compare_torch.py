@@ -22,10 +22,8 @@ Needs torch and torchvision (any recent version; the fixtures pin 2.15.0/0.29.2)
 """
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +34,9 @@ import numpy as np
 warnings.filterwarnings("ignore")
 
 import torch  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import bench_ours, finish, fmt, max_abs_diff, ratio  # noqa: E402
 
 # Models with a known good input size; any other torchvision classification model name works too
 # (built with torchvision.models.get_model(name, weights=None)).
@@ -110,24 +111,6 @@ def load_inputs(npz_path, model_path=None, method="forward"):
         return out
 
 
-def flatten(v, out):
-    if v is None or isinstance(v, str):
-        return out
-    if isinstance(v, torch.Tensor):
-        out.append(v.detach().float().numpy() if v.dtype == torch.bfloat16 else v.detach().numpy())
-    elif isinstance(v, bool):
-        out.append(np.array(v))
-    elif isinstance(v, (int, float)):
-        out.append(np.array(v))
-    elif isinstance(v, (list, tuple)):
-        for x in v:
-            flatten(x, out)
-    elif isinstance(v, dict):
-        for x in v.values():
-            flatten(x, out)
-    return out
-
-
 def bench_torch(model_path, inputs, threads, iters, warmup, method="forward"):
     torch.set_num_threads(threads)
     loads = []
@@ -153,86 +136,6 @@ def bench_torch(model_path, inputs, threads, iters, warmup, method="forward"):
         "iters": iters,
         "threads": threads,
     }
-
-
-def parse_json_stdout(stdout):
-    for line in reversed(stdout.strip().splitlines()):
-        line = line.strip()
-        if line.startswith("{"):
-            try:
-                return json.loads(line)
-            except json.JSONDecodeError:
-                pass
-    try:
-        return json.loads(stdout)
-    except json.JSONDecodeError:
-        return None
-
-
-def bench_ours(binary, model_path, inputs_path, threads, iters, warmup, extra, timeout):
-    cmd = [binary, "bench", model_path, "--inputs", inputs_path, "--iters", str(iters), "--warmup", str(warmup),
-           "--threads", str(threads)] + extra
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except FileNotFoundError:
-        print(f"  ours: binary not found: {binary} (build with `cargo build --release`)", file=sys.stderr)
-        return None
-    except subprocess.TimeoutExpired:
-        print(f"  ours: timed out after {timeout}s: {' '.join(cmd)}", file=sys.stderr)
-        return None
-    if p.returncode != 0:
-        print(f"  ours: `{' '.join(cmd)}` exited {p.returncode}; stderr:\n{p.stderr.rstrip()}", file=sys.stderr)
-        return None
-    res = parse_json_stdout(p.stdout)
-    if res is None:
-        print(f"  ours: no JSON object on stdout:\n{p.stdout.rstrip()}\n{p.stderr.rstrip()}", file=sys.stderr)
-    return res
-
-
-def check_outputs(binary, model_path, inputs_path, inputs, workdir, method, timeout):
-    out_path = os.path.join(workdir, os.path.basename(model_path) + ".ours.npz")
-    cmd = [binary, "run", model_path, "--inputs", inputs_path, "--output", out_path]
-    if method != "forward":
-        cmd += ["--method", method]
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except (FileNotFoundError, subprocess.TimeoutExpired) as e:
-        print(f"  check: {e}", file=sys.stderr)
-        return None
-    if p.returncode != 0:
-        print(f"  check: `{' '.join(cmd)}` exited {p.returncode}; stderr:\n{p.stderr.rstrip()}", file=sys.stderr)
-        return None
-    torch.set_num_threads(1)
-    module = torch.jit.load(model_path)
-    with torch.no_grad():
-        ref = flatten(getattr(module, method)(*inputs), [])
-    with np.load(out_path) as z:
-        ours = [z[f"out{i}"] for i in range(len(z.files))]
-    if len(ours) != len(ref):
-        print(f"  check: ours has {len(ours)} outputs, torch {len(ref)}", file=sys.stderr)
-        return float("inf")
-    worst = 0.0
-    for i, (a, b) in enumerate(zip(ours, ref)):
-        if a.shape != b.shape or a.dtype != b.dtype:
-            print(f"  check: out{i}: ours {a.dtype}{list(a.shape)} vs torch {b.dtype}{list(b.shape)}", file=sys.stderr)
-            return float("inf")
-        if a.size:
-            worst = max(worst, float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)))))
-    return worst
-
-
-def fmt(v, nd=2):
-    if v is None:
-        return "-"
-    if isinstance(v, float):
-        return f"{v:.{nd}f}"
-    return str(v)
-
-
-def ratio(a, b):
-    if a is None or b is None or not b:
-        return None
-    return a / b
 
 
 def main():
@@ -292,10 +195,11 @@ def main():
         for t in threads:
             print(f"{name}: threads={t} ...", file=sys.stderr)
             tr = bench_torch(path, inputs, t, args.iters, args.warmup, args.method)
-            ours = bench_ours(binary, path, inp, t, args.iters, args.warmup, extra, args.timeout)
+            ours = bench_ours(binary, path, inp, t, args.iters, args.warmup, args.timeout, extra)
             rows.append(dict(model=name, size_mb=size_mb, threads=t, torch=tr, ours=ours))
         if args.check:
-            diff = check_outputs(binary, path, inp, inputs, workdir, args.method, args.timeout)
+            out_path = os.path.join(workdir, os.path.basename(path) + ".ours.npz")
+            diff = max_abs_diff(binary, path, inp, inputs, out_path, args.timeout, args.method)
             for r in rows:
                 if r["model"] == name:
                     r["max_abs_diff"] = diff
@@ -321,11 +225,7 @@ def main():
         print("  ".join(c.rjust(w) if j else c.ljust(w) for j, (c, w) in enumerate(zip(row, widths))))
         if i == 0:
             print("  ".join("-" * w for w in widths))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=2)
-    if tmp is not None:
-        tmp.cleanup()
+    finish(rows, args.json, tmp)
 
 
 if __name__ == "__main__":

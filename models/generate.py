@@ -2109,10 +2109,15 @@ def _retinanet():
     from torchvision.models.detection.retinanet import RetinaNetHead
     seed_all(0)
     bb = _tiny_fpn_backbone()
-    head = RetinaNetHead(16, 3, 4)
+    return _dense_detector(RetinaNet, bb, RetinaNetHead(16, 3, 4), anchors_per_location=3)
+
+
+def _dense_detector(detector, backbone, head, anchors_per_location):
+    """A one-stage detector (RetinaNet, FCOS) at the test size, its head's weights spread so
+    that scores do not tie (checked against float64)."""
     _normal_params(head, 0.15)
-    m = RetinaNet(bb, 4, anchor_generator=_det_anchor_generator(3), head=head, min_size=64, max_size=96,
-                  score_thresh=0.05, topk_candidates=30, detections_per_img=8)
+    m = detector(backbone, 4, anchor_generator=_det_anchor_generator(anchors_per_location), head=head, min_size=64,
+                 max_size=96, score_thresh=0.05, topk_candidates=30, detections_per_img=8)
     m.eval()
     _check_detections_untied(m, _det_images())
     return m
@@ -2131,13 +2136,7 @@ def _fcos():
     from torchvision.models.detection.fcos import FCOSHead
     seed_all(0)
     bb = _tiny_fpn_backbone(32)
-    head = FCOSHead(32, 1, 4, num_convs=2)
-    _normal_params(head, 0.15)
-    m = FCOS(bb, 4, anchor_generator=_det_anchor_generator(1), head=head, min_size=64, max_size=96,
-             score_thresh=0.05, topk_candidates=30, detections_per_img=8)
-    m.eval()
-    _check_detections_untied(m, _det_images())
-    return m
+    return _dense_detector(FCOS, bb, FCOSHead(32, 1, 4, num_convs=2), anchors_per_location=1)
 
 
 @case("fcos_scripted", 12,

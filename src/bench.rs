@@ -66,6 +66,30 @@ impl Memory {
 }
 
 impl BenchReport {
+    /// The report of timed calls that just ended: the memory figures are read now, then
+    /// (`idle_memory`) after the release delay, with the pool still alive.
+    fn measured(
+        mode: &'static str,
+        options: PoolOptions,
+        iters: usize,
+        latencies_ms: Vec<f64>,
+        wall_s: f64,
+    ) -> BenchReport {
+        let memory = Memory::now();
+        let idle_memory = Memory::when_idle();
+        BenchReport {
+            mode,
+            workers: options.workers,
+            intra_op_threads: options.intra_op_threads,
+            iters,
+            latencies_ms,
+            wall_s,
+            peak_rss_mb: peak_rss_mb(),
+            memory,
+            idle_memory,
+        }
+    }
+
     /// The `p` quantile (0..=1) of the latencies, in ms.
     pub fn percentile(&self, p: f64) -> f64 {
         let mut sorted = self.latencies_ms.clone();
@@ -141,17 +165,15 @@ pub fn sequential(
                     Ok(t.elapsed().as_secs_f64() * 1e3)
                 })
                 .collect::<Result<Vec<_>, Error>>()?;
-            Ok(BenchReport {
-                mode: "sequential",
-                workers: 1,
-                intra_op_threads: threads,
+            let options = PoolOptions::new(1).intra_op_threads(threads);
+            let wall_s = start.elapsed().as_secs_f64();
+            Ok(BenchReport::measured(
+                "sequential",
+                options,
                 iters,
                 latencies_ms,
-                wall_s: start.elapsed().as_secs_f64(),
-                peak_rss_mb: peak_rss_mb(),
-                memory: Memory::now(),
-                idle_memory: Memory::when_idle(),
-            })
+                wall_s,
+            ))
         },
     )
 }
@@ -233,19 +255,13 @@ pub fn task_pool(
     let (latencies_ms, wall_s) = closed_loop(options.workers, iters, || {
         pool.call(method, args.to_vec()).map(drop)
     })?;
-    let memory = Memory::now();
-    let idle_memory = Memory::when_idle();
-    Ok(BenchReport {
-        mode: "task",
-        workers: options.workers,
-        intra_op_threads: options.intra_op_threads,
+    Ok(BenchReport::measured(
+        "task",
+        options,
         iters,
         latencies_ms,
         wall_s,
-        peak_rss_mb: peak_rss_mb(),
-        memory,
-        idle_memory,
-    })
+    ))
 }
 
 /// Calls on an [`ActorPool`] of `options.workers` (least-busy routing), fed by as many
@@ -271,20 +287,9 @@ pub fn actor_pool(
     let (latencies_ms, wall_s) = closed_loop(options.workers, iters, || {
         pool.call(method, args.to_vec()).map(drop)
     })?;
-    let memory = Memory::now();
-    let idle_memory = Memory::when_idle();
+    let report = BenchReport::measured("actor", options, iters, latencies_ms, wall_s);
     pool.shutdown();
-    Ok(BenchReport {
-        mode: "actor",
-        workers: options.workers,
-        intra_op_threads: options.intra_op_threads,
-        iters,
-        latencies_ms,
-        wall_s,
-        peak_rss_mb: peak_rss_mb(),
-        memory,
-        idle_memory,
-    })
+    Ok(report)
 }
 
 /// Where the time of `iters` sequential calls goes, operator by operator (`bench --profile-ops`).

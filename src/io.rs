@@ -176,24 +176,6 @@ impl InputTree {
     }
 }
 
-fn describe(ty: &Type) -> String {
-    match ty {
-        Type::Tensor => "Tensor".into(),
-        Type::Int => "int".into(),
-        Type::Float => "float".into(),
-        Type::Bool => "bool".into(),
-        Type::Str => "str".into(),
-        Type::Optional(t) => format!("Optional[{}]", describe(t)),
-        Type::List(t) => format!("List[{}]", describe(t)),
-        Type::Dict(k, v) => format!("Dict[{}, {}]", describe(k), describe(v)),
-        Type::Tuple(items) => format!(
-            "Tuple[{}]",
-            items.iter().map(describe).collect::<Vec<_>>().join(", ")
-        ),
-        other => format!("{other:?}"),
-    }
-}
-
 /// Members `0`, `1`, ... of a branch, in index order; each index exactly once.
 fn indexed_members(
     children: Vec<(String, InputTree)>,
@@ -232,7 +214,7 @@ fn build_value(tree: InputTree, ty: Option<&Type>, name: &str) -> Result<Value, 
     let mismatch = |given: &str| {
         Error::InvalidInput(format!(
             "input `{name}`: the method wants {} but {given} was given",
-            wanted.map_or_else(|| "a value".to_string(), describe)
+            wanted.map_or_else(|| "a value".to_string(), Type::to_string)
         ))
     };
     match (tree, wanted) {
@@ -282,8 +264,7 @@ fn build_value(tree: InputTree, ty: Option<&Type>, name: &str) -> Result<Value, 
                     Type::Str | Type::Any => Value::Str(key.as_str().into()),
                     other => {
                         return Err(Error::InvalidInput(format!(
-                            "input `{name}`: dicts with {} keys cannot be given in npz",
-                            describe(other)
+                            "input `{name}`: dicts with {other} keys cannot be given in npz"
                         )))
                     }
                 };

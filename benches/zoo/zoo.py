@@ -22,11 +22,9 @@ Build ours first: `cargo build --release --bin torchscript`.
 
 import argparse
 import io
-import json
 import math
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,23 +39,14 @@ import torch  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from zoo_models import ZOO  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench_common import bench_ours, finish, fmt, max_abs_diff, ratio  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def to_numpy(t):
     return t.float().numpy() if t.dtype == torch.bfloat16 else t.numpy()
-
-
-def flatten(v, out):
-    if isinstance(v, torch.Tensor):
-        out.append(to_numpy(v.detach()))
-    elif isinstance(v, (list, tuple)):
-        for x in v:
-            flatten(x, out)
-    elif isinstance(v, dict):
-        for x in v.values():
-            flatten(x, out)
-    return out
 
 
 def build(name, workdir, reuse=False):
@@ -128,51 +117,9 @@ def bench_ort(onnx_path, inputs, threads, iters, warmup):
         return None
 
 
-def bench_ours(binary, pt, npz, threads, iters, warmup, timeout):
-    cmd = [binary, "bench", pt, "--inputs", npz, "--iters", str(iters), "--warmup", str(warmup),
-           "--threads", str(threads)]
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        print(f"  ours timed out: {' '.join(cmd)}", file=sys.stderr)
-        return None
-    if p.returncode != 0:
-        print(f"  ours failed: {p.stderr.strip()[:300]}", file=sys.stderr)
-        return None
-    for line in reversed(p.stdout.strip().splitlines()):
-        if line.startswith("{"):
-            return json.loads(line)
-    return None
-
-
-def check(binary, pt, npz, inputs, workdir, timeout):
-    out = os.path.join(workdir, "out.npz")
-    p = subprocess.run([binary, "run", pt, "--inputs", npz, "--output", out], capture_output=True, text=True,
-                       timeout=timeout)
-    if p.returncode != 0:
-        return None
-    torch.set_num_threads(1)
-    with torch.no_grad():
-        ref = flatten(torch.jit.load(pt)(*inputs), [])
-    with np.load(out) as z:
-        ours = [z[f"out{i}"] for i in range(len(z.files))]
-    if len(ours) != len(ref) or any(a.shape != b.shape for a, b in zip(ours, ref)):
-        return float("inf")
-    return max((float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)))) for a, b in zip(ours, ref)
-                if a.size), default=0.0)
-
-
 def geomean(xs):
     xs = [x for x in xs if x]
     return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
-
-
-def fmt(v, nd=2):
-    return "-" if v is None else (f"{v:.{nd}f}" if isinstance(v, float) else str(v))
-
-
-def div(a, b):
-    return a / b if a is not None and b else None
 
 
 def main():
@@ -206,7 +153,7 @@ def main():
         except Exception as e:  # noqa: BLE001
             print(f"  {name}: build failed: {e}", file=sys.stderr)
             continue
-        diff = None if args.no_check else check(args.bin, pt, npz, inputs, workdir, args.timeout)
+        diff = None if args.no_check else max_abs_diff(args.bin, pt, npz, inputs, os.path.join(workdir, "out.npz"), args.timeout)
         # iterations from one libtorch call, so every runtime gets the same count
         torch.set_num_threads(1)
         module = torch.jit.load(pt)
@@ -231,9 +178,9 @@ def main():
     for r in rows:
         tr, o, ox = r["torch"], r["ours"] or {}, r["ort"] or {}
         table.append([r["model"], fmt(r["mb"], 1), str(r["threads"]), fmt(tr["load_ms"]), fmt(o.get("load_ms")),
-                      fmt(div(o.get("load_ms"), tr["load_ms"]), 3), fmt(tr["median_ms"]), fmt(ox.get("median_ms")),
-                      fmt(o.get("median_ms")), fmt(div(o.get("median_ms"), tr["median_ms"])),
-                      fmt(div(o.get("median_ms"), ox.get("median_ms"))),
+                      fmt(ratio(o.get("load_ms"), tr["load_ms"]), 3), fmt(tr["median_ms"]), fmt(ox.get("median_ms")),
+                      fmt(o.get("median_ms")), fmt(ratio(o.get("median_ms"), tr["median_ms"])),
+                      fmt(ratio(o.get("median_ms"), ox.get("median_ms"))),
                       "-" if r["max_abs_diff"] is None else f"{r['max_abs_diff']:.2g}"])
     widths = [max(len(row[i]) for row in table) for i in range(len(hdr))]
     print("times in ms (medians); x = ours / other runtime, lower is better for us")
@@ -244,19 +191,15 @@ def main():
     print()
     for t in threads:
         rs = [r for r in rows if r["threads"] == t and r["ours"]]
-        vs_torch = [div(r["ours"]["median_ms"], r["torch"]["median_ms"]) for r in rs]
-        vs_ort = [div(r["ours"]["median_ms"], r["ort"]["median_ms"]) for r in rs if r["ort"]]
-        load = [div(r["ours"]["load_ms"], r["torch"]["load_ms"]) for r in rs]
+        vs_torch = [ratio(r["ours"]["median_ms"], r["torch"]["median_ms"]) for r in rs]
+        vs_ort = [ratio(r["ours"]["median_ms"], r["ort"]["median_ms"]) for r in rs if r["ort"]]
+        load = [ratio(r["ours"]["load_ms"], r["torch"]["load_ms"]) for r in rs]
         worst = max(rs, key=lambda r: r["ours"]["median_ms"] / r["torch"]["median_ms"], default=None)
         print(f"threads={t}: ran {len(rs)}/{len([r for r in rows if r['threads'] == t])}; geomean ours/libtorch "
               f"{fmt(geomean(vs_torch))} (target <= 0.7), worst {fmt(max(vs_torch, default=None))}"
               f" ({worst['model'] if worst else '-'}, target <= 1.3); ours/ORT {fmt(geomean(vs_ort))} over "
               f"{len(vs_ort)} (target <= 1.3); load ours/libtorch {fmt(geomean(load), 3)} (target <= 0.033)")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=2)
-    if tmp is not None:
-        tmp.cleanup()
+    finish(rows, args.json, tmp)
 
 
 if __name__ == "__main__":

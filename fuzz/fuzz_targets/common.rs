@@ -2,7 +2,23 @@
 
 #![allow(dead_code)]
 
+use std::sync::Arc;
+
 use torchscript::{Budget, Limits};
+use torchscript_interpreter::{Program, SourceProvider};
+
+/// A program whose one code file, `code/__torch__.py`, is the fuzzed text.
+pub fn one_file_program(text: &str) -> Program {
+    Program::new(Box::new(OneFile(Arc::from(text))), 10)
+}
+
+struct OneFile(Arc<str>);
+
+impl SourceProvider for OneFile {
+    fn module_source(&self, module: &str) -> Option<(String, Arc<str>)> {
+        (module == "__torch__").then(|| ("code/__torch__.py".to_string(), self.0.clone()))
+    }
+}
 
 /// Limits small enough that no input can use more than a few MiB or run for long.
 pub fn limits() -> Limits {

@@ -1,19 +1,10 @@
 //! Fuzzes lowering: every function and class of a fuzzed code file is resolved.
 #![no_main]
 
-use std::sync::Arc;
+mod common;
 
 use libfuzzer_sys::fuzz_target;
 use torchscript_interpreter::syntax::{parse_file, StmtKind};
-use torchscript_interpreter::{Program, SourceProvider};
-
-struct OneFile(Arc<str>);
-
-impl SourceProvider for OneFile {
-    fn module_source(&self, module: &str) -> Option<(String, Arc<str>)> {
-        (module == "__torch__").then(|| ("code/__torch__.py".to_string(), self.0.clone()))
-    }
-}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -22,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(file) = parse_file("code/__torch__.py", text) else {
         return;
     };
-    let program = Program::new(Box::new(OneFile(Arc::from(text))), 10);
+    let program = common::one_file_program(text);
     for stmt in file.body.iter().take(32) {
         match &stmt.kind {
             StmtKind::FunctionDef(def) => {

@@ -3,25 +3,15 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use libfuzzer_sys::fuzz_target;
-use torchscript_interpreter::{Interpreter, Program, SourceProvider, Value};
+use torchscript_interpreter::{Interpreter, Value};
 use torchscript_ops::Tensor;
-
-struct OneFile(Arc<str>);
-
-impl SourceProvider for OneFile {
-    fn module_source(&self, module: &str) -> Option<(String, Arc<str>)> {
-        (module == "__torch__").then(|| ("code/__torch__.py".to_string(), self.0.clone()))
-    }
-}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let program = Program::new(Box::new(OneFile(Arc::from(text))), 10);
+    let program = common::one_file_program(text);
     let Ok(Some(f)) = program.function("__torch__.f") else {
         return;
     };

@@ -7,7 +7,7 @@ use torchscript_ops::Tensor;
 
 use crate::class::Object;
 use crate::error::{type_error, value_error, Error, ErrorKind, Result};
-use crate::ir::{Call, CallTarget, Expr, Function, Stmt, StmtKind, Target};
+use crate::ir::{Call, CallTarget, Comprehension, Expr, Function, Stmt, StmtKind, Target};
 use crate::limits::{Budget, BudgetMeter, RunLimits};
 use crate::program::Program;
 use crate::syntax::{Span, UnaryOp};
@@ -445,6 +445,28 @@ impl<'p> Interpreter<'p> {
         Ok(Some((start, end, step)))
     }
 
+    /// Runs a comprehension's clause: for each item of its iterable, binds the target and,
+    /// when every condition holds, calls `each` (which evaluates the element).
+    fn comprehend(
+        &mut self,
+        clause: &Comprehension,
+        frame: &mut Frame,
+        mut each: impl FnMut(&mut Self, &mut Frame) -> Result<()>,
+    ) -> Result<()> {
+        let iterable = self.eval(&clause.iter, frame)?;
+        'items: for item in iterate(&iterable)? {
+            self.assign(&clause.target, item, frame)?;
+            for cond in &clause.conds {
+                let holds = self.eval(cond, frame)?;
+                if !truthy(&holds)? {
+                    continue 'items;
+                }
+            }
+            each(self, frame)?;
+        }
+        Ok(())
+    }
+
     fn assign(&mut self, target: &Target, value: Value, frame: &mut Frame) -> Result<()> {
         match target {
             Target::Local(slot) => *frame.slot_mut(*slot)? = value,
@@ -577,47 +599,22 @@ impl<'p> Interpreter<'p> {
                     self.eval(orelse, frame)?
                 }
             }
-            Expr::ListComp {
-                elt,
-                target,
-                iter,
-                conds,
-            } => {
-                let iterable = self.eval(iter, frame)?;
+            Expr::ListComp { elt, clause } => {
                 let mut out = Vec::new();
-                'items: for item in iterate(&iterable)? {
-                    self.assign(target, item, frame)?;
-                    for c in conds {
-                        let cv = self.eval(c, frame)?;
-                        if !truthy(&cv)? {
-                            continue 'items;
-                        }
-                    }
-                    out.push(self.eval(elt, frame)?);
-                }
+                self.comprehend(clause, frame, |interp, frame| {
+                    out.push(interp.eval(elt, frame)?);
+                    Ok(())
+                })?;
                 Value::list(out)
             }
-            Expr::DictComp {
-                key,
-                value,
-                target,
-                iter,
-                conds,
-            } => {
-                let iterable = self.eval(iter, frame)?;
+            Expr::DictComp { key, value, clause } => {
                 let dict = crate::value::DictRef::new(Vec::new());
-                'items: for item in iterate(&iterable)? {
-                    self.assign(target, item, frame)?;
-                    for c in conds {
-                        let cv = self.eval(c, frame)?;
-                        if !truthy(&cv)? {
-                            continue 'items;
-                        }
-                    }
-                    let k = self.eval(key, frame)?;
-                    let v = self.eval(value, frame)?;
+                self.comprehend(clause, frame, |interp, frame| {
+                    let k = interp.eval(key, frame)?;
+                    let v = interp.eval(value, frame)?;
                     dict.insert(k, v);
-                }
+                    Ok(())
+                })?;
                 Value::Dict(dict)
             }
             Expr::LocalFunction(index) => {

@@ -85,6 +85,14 @@ pub enum StmtKind {
     Delete(Vec<Target>),
 }
 
+/// The `for target in iter if cond ...` clause of a lowered comprehension.
+#[derive(Debug)]
+pub struct Comprehension {
+    pub target: Target,
+    pub iter: Box<Expr>,
+    pub conds: Vec<Expr>,
+}
+
 /// Where an assignment stores.
 #[derive(Debug)]
 pub enum Target {
@@ -116,16 +124,12 @@ pub enum Expr {
     IfExp(Box<Expr>, Box<Expr>, Box<Expr>),
     ListComp {
         elt: Box<Expr>,
-        target: Target,
-        iter: Box<Expr>,
-        conds: Vec<Expr>,
+        clause: Comprehension,
     },
     DictComp {
         key: Box<Expr>,
         value: Box<Expr>,
-        target: Target,
-        iter: Box<Expr>,
-        conds: Vec<Expr>,
+        clause: Comprehension,
     },
     /// A chained comparison `a < b < c`: pairs evaluated left to right, short-circuiting.
     Chain(Box<Expr>, Vec<(Arc<OpSite>, Expr)>, Span),

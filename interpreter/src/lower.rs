@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use crate::builtins::builtin_named;
 use crate::error::{ErrorKind, Result};
-use crate::ir::{Call, CallTarget, Expr, Function, OpSite, Param, Stmt, StmtKind, Target};
+use crate::ir::{
+    Call, CallTarget, Comprehension, Expr, Function, OpSite, Param, Stmt, StmtKind, Target,
+};
 use crate::program::Program;
 use crate::syntax::{self, BinOp, CmpOp, ExprKind, FunctionDef, SourceFile, StmtKind as S};
 use crate::types::{dotted_name, Type};
@@ -283,6 +285,16 @@ impl Lowerer<'_> {
         }))))
     }
 
+    /// Lowers a comprehension's `for ... in ... if ...` clause (its target's names are
+    /// collected by the caller before the element is lowered).
+    fn comprehension(&mut self, clause: &syntax::Comprehension) -> Result<Comprehension> {
+        Ok(Comprehension {
+            target: self.target(&clause.target)?,
+            iter: Box::new(self.expr(&clause.iter)?),
+            conds: self.exprs(&clause.conds)?,
+        })
+    }
+
     fn target(&mut self, target: &syntax::Expr) -> Result<Target> {
         Ok(match &target.kind {
             ExprKind::Name(n) => Target::Local(self.slot(n)),
@@ -407,34 +419,19 @@ impl Lowerer<'_> {
                 Box::new(self.expr(body)?),
                 Box::new(self.expr(orelse)?),
             ),
-            ExprKind::ListComp {
-                elt,
-                target,
-                iter,
-                conds,
-            } => {
-                self.collect_target(target);
+            ExprKind::ListComp { elt, clause } => {
+                self.collect_target(&clause.target);
                 Expr::ListComp {
                     elt: Box::new(self.expr(elt)?),
-                    target: self.target(target)?,
-                    iter: Box::new(self.expr(iter)?),
-                    conds: self.exprs(conds)?,
+                    clause: self.comprehension(clause)?,
                 }
             }
-            ExprKind::DictComp {
-                key,
-                value,
-                target,
-                iter,
-                conds,
-            } => {
-                self.collect_target(target);
+            ExprKind::DictComp { key, value, clause } => {
+                self.collect_target(&clause.target);
                 Expr::DictComp {
                     key: Box::new(self.expr(key)?),
                     value: Box::new(self.expr(value)?),
-                    target: self.target(target)?,
-                    iter: Box::new(self.expr(iter)?),
-                    conds: self.exprs(conds)?,
+                    clause: self.comprehension(clause)?,
                 }
             }
         })

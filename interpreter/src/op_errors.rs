@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use torchscript_ops::schema::{Schema, SchemaType};
+use torchscript_ops::schema::{Schema, SchemaArg, SchemaType};
 
 use crate::value::Value;
 
@@ -92,13 +92,7 @@ pub fn mismatch(
     let mut fitting = 0;
     for (v, arg) in args.iter().zip(&positional) {
         if !accepts(&arg.ty, v) {
-            let why = format!(
-                "argument `{}` must be {}, not {}",
-                arg.name,
-                type_name(&arg.ty),
-                describe_value(v)
-            );
-            return (fitting, why);
+            return (fitting, wrong_type(arg, v));
         }
         fitting = fitting.saturating_add(1);
     }
@@ -113,15 +107,7 @@ pub fn mismatch(
     for (name, v) in kwargs {
         match schema.args.iter().find(|a| a.name == **name) {
             None => return (fitting, format!("no argument named `{name}`")),
-            Some(arg) if !accepts(&arg.ty, v) => {
-                let why = format!(
-                    "argument `{}` must be {}, not {}",
-                    arg.name,
-                    type_name(&arg.ty),
-                    describe_value(v)
-                );
-                return (fitting, why);
-            }
+            Some(arg) if !accepts(&arg.ty, v) => return (fitting, wrong_type(arg, v)),
             Some(_) => {}
         }
     }
@@ -135,6 +121,16 @@ pub fn mismatch(
 }
 
 /// A schema type as written in schemas: `int[]`, `Tensor?`, `Dict(str, Tensor)`.
+/// "argument `x` must be Tensor, not int".
+fn wrong_type(arg: &SchemaArg, v: &Value) -> String {
+    format!(
+        "argument `{}` must be {}, not {}",
+        arg.name,
+        type_name(&arg.ty),
+        describe_value(v)
+    )
+}
+
 pub fn type_name(ty: &SchemaType) -> String {
     use SchemaType as T;
     match ty {

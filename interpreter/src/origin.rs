@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use crate::syntax::floor_char_boundary;
+
 /// The author's location of one piece of archive code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
@@ -65,14 +67,6 @@ impl OriginMap {
             source_line: source_line.to_string(),
         })
     }
-}
-
-fn floor_char_boundary(text: &str, offset: usize) -> usize {
-    let mut offset = offset.min(text.len());
-    while offset > 0 && !text.is_char_boundary(offset) {
-        offset = offset.saturating_sub(1);
-    }
-    offset
 }
 
 #[cfg(test)]

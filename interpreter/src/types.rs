@@ -89,6 +89,48 @@ impl Type {
     }
 }
 
+/// The type as TorchScript spells it in an annotation (`Optional[List[Tensor]]`); a class by
+/// its qualified name.
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |f: &mut std::fmt::Formatter<'_>, items: &[Type]| {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{item}")?;
+            }
+            Ok(())
+        };
+        match self {
+            Type::Tensor => f.write_str("Tensor"),
+            Type::Int => f.write_str("int"),
+            Type::Float => f.write_str("float"),
+            Type::Bool => f.write_str("bool"),
+            Type::Str => f.write_str("str"),
+            Type::Device => f.write_str("Device"),
+            Type::NoneType => f.write_str("None"),
+            Type::Number => f.write_str("number"),
+            Type::Any => f.write_str("Any"),
+            Type::Optional(t) => write!(f, "Optional[{t}]"),
+            Type::List(t) => write!(f, "List[{t}]"),
+            Type::Dict(k, v) => write!(f, "Dict[{k}, {v}]"),
+            Type::Tuple(items) => {
+                f.write_str("Tuple[")?;
+                list(f, items)?;
+                f.write_str("]")
+            }
+            Type::Union(items) => {
+                f.write_str("Union[")?;
+                list(f, items)?;
+                f.write_str("]")
+            }
+            Type::Future(t) => write!(f, "Future[{t}]"),
+            Type::Class(name) => f.write_str(name),
+        }
+    }
+}
+
 /// `a.b.c` as a string, if the expression is a chain of names.
 pub fn dotted_name(expr: &Expr) -> Option<String> {
     match &expr.kind {

@@ -2,8 +2,8 @@
 //! tree (a deterministic generator, so failures reproduce).
 
 use torchscript_interpreter::syntax::{
-    parse_expr, print_expr, BinOp, BoolOp, CmpOp, Expr, ExprKind, FloatLit, Ident, Keyword, Span,
-    UnaryOp,
+    parse_expr, print_expr, BinOp, BoolOp, CmpOp, Comprehension, Expr, ExprKind, FloatLit, Ident,
+    Keyword, Span, UnaryOp,
 };
 
 struct Rng(u64);
@@ -215,16 +215,20 @@ fn gen(rng: &mut Rng, depth: usize) -> Expr {
         },
         14 => ExprKind::ListComp {
             elt: Box::new(gen(rng, d)),
-            target: Box::new(target(rng)),
-            iter: Box::new(gen(rng, d)),
-            conds: exprs(rng, d, 2),
+            clause: Comprehension {
+                target: Box::new(target(rng)),
+                iter: Box::new(gen(rng, d)),
+                conds: exprs(rng, d, 2),
+            },
         },
         15 => ExprKind::DictComp {
             key: Box::new(gen(rng, d)),
             value: Box::new(gen(rng, d)),
-            target: Box::new(target(rng)),
-            iter: Box::new(gen(rng, d)),
-            conds: exprs(rng, d, 1),
+            clause: Comprehension {
+                target: Box::new(target(rng)),
+                iter: Box::new(gen(rng, d)),
+                conds: exprs(rng, d, 1),
+            },
         },
         _ => ExprKind::Attribute {
             value: b(ExprKind::Int(rng.pick(&[1, -1]))),

@@ -91,28 +91,6 @@ pub fn load_buffer(py: Python<'_>, data: &Bound<'_, PyUntypedArray>) -> PyResult
     })
 }
 
-fn type_name(ty: &Type) -> String {
-    let join = |items: &[Type]| items.iter().map(type_name).collect::<Vec<_>>().join(", ");
-    match ty {
-        Type::Tensor => "Tensor".into(),
-        Type::Int => "int".into(),
-        Type::Float => "float".into(),
-        Type::Bool => "bool".into(),
-        Type::Str => "str".into(),
-        Type::Device => "Device".into(),
-        Type::NoneType => "None".into(),
-        Type::Number => "number".into(),
-        Type::Any => "Any".into(),
-        Type::Optional(t) => format!("Optional[{}]", type_name(t)),
-        Type::List(t) => format!("List[{}]", type_name(t)),
-        Type::Dict(k, v) => format!("Dict[{}, {}]", type_name(k), type_name(v)),
-        Type::Tuple(items) => format!("Tuple[{}]", join(items)),
-        Type::Union(items) => format!("Union[{}]", join(items)),
-        Type::Future(t) => format!("Future[{}]", type_name(t)),
-        Type::Class(name) => name.to_string(),
-    }
-}
-
 /// Whether `v` fits a parameter of type `ty` (unknown and class types are left to the model).
 fn fits(v: &Value, ty: &Type) -> bool {
     match ty {
@@ -233,7 +211,7 @@ impl Module {
                 } else if !fits(&value, ty) {
                     return Err(PyTypeError::new_err(format!(
                         "{name}() argument `{pname}` must be {}, not {}",
-                        type_name(ty),
+                        ty,
                         python_kind(&value)
                     )));
                 }
@@ -278,14 +256,14 @@ impl Module {
             .params
             .iter()
             .map(|(p, ty)| match ty {
-                Some(ty) => format!("{p}: {}", type_name(ty)),
+                Some(ty) => format!("{p}: {ty}"),
                 None => p.clone(),
             })
             .collect();
         let ret = sig
             .returns
             .as_ref()
-            .map(|t| format!(" -> {}", type_name(t)))
+            .map(|t| format!(" -> {t}"))
             .unwrap_or_default();
         Ok(format!("{name}({}){ret}", params.join(", ")))
     }

@@ -125,25 +125,30 @@ pub(crate) fn rebuild_tensor(
     storage: Arc<StorageRecord>,
     rest: &[PickleValue],
 ) -> Result<TensorRecord, PickleErrorKind> {
-    let [offset, size, stride, requires_grad, ..] = rest else {
+    // `hooks` and `metadata` (the 5th and 6th after the storage) are not read.
+    let (true, [offset, size, stride, requires_grad, ..]) = (rest.len() <= 6, rest) else {
         return Err(invalid(format!(
             "{} arguments, expected 6 or 7",
             rest.len().saturating_add(1)
         )));
     };
-    if rest.len() > 6 {
-        return Err(invalid(format!(
-            "{} arguments, expected 6 or 7",
-            rest.len().saturating_add(1)
-        )));
-    }
+    view_record(storage, [offset, size, stride, requires_grad], None)
+}
+
+/// The record of a view `(storage_offset, size, stride, requires_grad)` of `storage`, checked
+/// to fit in it.
+fn view_record(
+    storage: Arc<StorageRecord>,
+    [offset, size, stride, requires_grad]: [&PickleValue; 4],
+    quantizer: Option<QuantizerRecord>,
+) -> Result<TensorRecord, PickleErrorKind> {
     let tensor = TensorRecord {
         storage,
         storage_offset: to_usize(offset, "storage offset")?,
         size: to_dims(size, "size")?,
         stride: to_dims(stride, "stride")?,
         requires_grad: to_bool(requires_grad, "requires_grad")?,
-        quantizer: None,
+        quantizer,
     };
     check_view_fits(&tensor)?;
     Ok(tensor)
@@ -173,15 +178,11 @@ pub(crate) fn rebuild_qtensor(
         )));
     }
     let quantizer = quantizer_record(qparams)?;
-    let tensor = TensorRecord {
+    let tensor = view_record(
         storage,
-        storage_offset: to_usize(offset, "storage offset")?,
-        size: to_dims(size, "size")?,
-        stride: to_dims(stride, "stride")?,
-        requires_grad: to_bool(requires_grad, "requires_grad")?,
-        quantizer: Some(quantizer),
-    };
-    check_view_fits(&tensor)?;
+        [offset, size, stride, requires_grad],
+        Some(quantizer),
+    )?;
     if let Some(QuantizerRecord::PerChannel {
         scales,
         zero_points,

@@ -76,6 +76,21 @@ impl std::fmt::Debug for ActorPool {
     }
 }
 
+impl Worker {
+    /// A call of `method` for this worker, counted as pending until it is served (or its
+    /// sending fails, which takes the count back).
+    fn request(&self, method: &str, inputs: Vec<Value>) -> (CallHandle, Request) {
+        let (handle, slot) = CallHandle::new();
+        self.pending.fetch_add(1, Ordering::Relaxed);
+        let request = Request {
+            method: method.to_string(),
+            inputs,
+            slot,
+        };
+        (handle, request)
+    }
+}
+
 impl ActorPool {
     /// Starts `options.workers` workers (each makes its instance first), each running its
     /// calls on its own executor of `options.intra_op_threads` threads.
@@ -157,13 +172,7 @@ impl ActorPool {
         let Some(sender) = worker.sender.lock().clone() else {
             return CallHandle::finished(Err(shut_down()));
         };
-        let (handle, slot) = CallHandle::new();
-        worker.pending.fetch_add(1, Ordering::Relaxed);
-        let request = Request {
-            method: method.to_string(),
-            inputs,
-            slot,
-        };
+        let (handle, request) = worker.request(method, inputs);
         if sender.send(request).is_err() {
             worker.pending.fetch_sub(1, Ordering::Relaxed);
             return CallHandle::finished(Err(shut_down()));
@@ -185,13 +194,7 @@ impl ActorPool {
         let Some(sender) = worker.sender.lock().clone() else {
             return Err((shut_down(), inputs));
         };
-        let (handle, slot) = CallHandle::new();
-        worker.pending.fetch_add(1, Ordering::Relaxed);
-        let request = Request {
-            method: method.to_string(),
-            inputs,
-            slot,
-        };
+        let (handle, request) = worker.request(method, inputs);
         match sender.try_send(request) {
             Ok(()) => Ok(handle),
             Err(e) => {

@@ -219,19 +219,26 @@ pub enum ExprKind {
         body: Box<Expr>,
         orelse: Box<Expr>,
     },
+    /// `[elt for ...]`
     ListComp {
         elt: Box<Expr>,
-        target: Box<Expr>,
-        iter: Box<Expr>,
-        conds: Vec<Expr>,
+        clause: Comprehension,
     },
+    /// `{key: value for ...}`
     DictComp {
         key: Box<Expr>,
         value: Box<Expr>,
-        target: Box<Expr>,
-        iter: Box<Expr>,
-        conds: Vec<Expr>,
+        clause: Comprehension,
     },
+}
+
+/// The `for target in iter if cond ...` clause of a list or dict comprehension (TorchScript
+/// accepts one `for`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comprehension {
+    pub target: Box<Expr>,
+    pub iter: Box<Expr>,
+    pub conds: Vec<Expr>,
 }
 
 /// The value of a float or imaginary literal. Equality compares the bits, so a NaN literal

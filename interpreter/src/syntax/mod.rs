@@ -53,6 +53,7 @@ pub use error::ParseError;
 pub use lexer::tokenize;
 pub use parser::{parse_expr, parse_expr_in, parse_file, MAX_DEPTH, STACK_BUDGET};
 pub use printer::{format_float, print_expr, print_file, print_stmts, quote_string};
+pub(crate) use span::floor_char_boundary;
 pub use span::{line_column, line_text, LineColumn, LineTable, Span};
 pub use token::{Token, TokenKind, KEYWORDS, OPERATORS};
 pub use visit::{clear_expr_spans, clear_spans};

@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use super::ast::{Expr, ExprKind, FloatLit, Param, SourceFile, Stmt, StmtKind};
+use super::ast::{Comprehension, Expr, ExprKind, FloatLit, Param, SourceFile, Stmt, StmtKind};
 use super::printer::{format_float, quote_string};
 
 /// The S-expression text of a whole file.
@@ -39,6 +39,16 @@ fn block(out: &mut String, level: usize, label: &str, stmts: &[Stmt]) {
     for stmt in stmts {
         write_stmt(out, stmt, level.saturating_add(1));
     }
+}
+
+/// `(for TARGET ITER) (if CONDS)`
+fn comp(clause: &Comprehension) -> String {
+    format!(
+        "(for {} {}) (if {})",
+        expr_to_sexpr(&clause.target),
+        expr_to_sexpr(&clause.iter),
+        exprs(&clause.conds)
+    )
 }
 
 fn exprs(items: &[Expr]) -> String {
@@ -230,32 +240,10 @@ fn write_expr(out: &mut String, expr: &Expr) {
         ExprKind::IfExp { test, body, orelse } => {
             format!("(ifexp {} {} {})", e(test), e(body), e(orelse))
         }
-        ExprKind::ListComp {
-            elt,
-            target,
-            iter,
-            conds,
-        } => format!(
-            "(listcomp {} (for {} {}) (if {}))",
-            e(elt),
-            e(target),
-            e(iter),
-            exprs(conds)
-        ),
-        ExprKind::DictComp {
-            key,
-            value,
-            target,
-            iter,
-            conds,
-        } => format!(
-            "(dictcomp {} {} (for {} {}) (if {}))",
-            e(key),
-            e(value),
-            e(target),
-            e(iter),
-            exprs(conds)
-        ),
+        ExprKind::ListComp { elt, clause } => format!("(listcomp {} {})", e(elt), comp(clause)),
+        ExprKind::DictComp { key, value, clause } => {
+            format!("(dictcomp {} {} {})", e(key), e(value), comp(clause))
+        }
     };
     out.push_str(&text);
 }

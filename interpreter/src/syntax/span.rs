@@ -127,7 +127,8 @@ impl LineTable {
     }
 }
 
-fn floor_char_boundary(text: &str, offset: usize) -> usize {
+/// The largest char boundary of `text` at or before `offset` (clamped to its length).
+pub(crate) fn floor_char_boundary(text: &str, offset: usize) -> usize {
     let mut offset = offset.min(text.len());
     while offset > 0 && !text.is_char_boundary(offset) {
         offset = offset.saturating_sub(1);

@@ -5,10 +5,12 @@
 use super::ast::{Expr, ExprKind, Ident, SourceFile, Stmt, StmtKind};
 use super::span::Span;
 
-impl Expr {
-    /// Calls `f` on each direct child expression, in source order.
-    pub fn for_each_child<'a>(&'a self, mut f: impl FnMut(&'a Expr)) {
-        match &self.kind {
+/// The match behind [`Expr::for_each_child`] and [`Expr::for_each_child_mut`], written once
+/// and instantiated with shared (`iter`) or mutable (`iter_mut`, `mut`) borrows, so the two
+/// cannot disagree on which children an expression has or their order.
+macro_rules! for_each_child_of {
+    ($kind:expr, $f:ident, $iter:ident $(, $mutability:tt)?) => {
+        match $kind {
             ExprKind::Name(_)
             | ExprKind::Int(_)
             | ExprKind::Float(_)
@@ -19,16 +21,16 @@ impl Expr {
             | ExprKind::Ellipsis => {}
             ExprKind::List(items)
             | ExprKind::Tuple(items)
-            | ExprKind::BoolOp { values: items, .. } => items.iter().for_each(f),
+            | ExprKind::BoolOp { values: items, .. } => items.$iter().for_each($f),
             ExprKind::Dict(entries) => {
                 for (key, value) in entries {
-                    f(key);
-                    f(value);
+                    $f(key);
+                    $f(value);
                 }
             }
             ExprKind::Attribute { value, .. }
             | ExprKind::Starred(value)
-            | ExprKind::Unary { operand: value, .. } => f(value),
+            | ExprKind::Unary { operand: value, .. } => $f(value),
             ExprKind::Subscript {
                 value: first,
                 index: second,
@@ -38,12 +40,12 @@ impl Expr {
                 right: second,
                 ..
             } => {
-                f(first);
-                f(second);
+                $f(first);
+                $f(second);
             }
             ExprKind::Slice { lower, upper, step } => {
                 for part in [lower, upper, step].into_iter().flatten() {
-                    f(part);
+                    $f(part);
                 }
             }
             ExprKind::Call {
@@ -51,129 +53,45 @@ impl Expr {
                 args,
                 keywords,
             } => {
-                f(func);
-                args.iter().for_each(&mut f);
-                keywords.iter().for_each(|k| f(&k.value));
+                $f(func);
+                args.$iter().for_each(&mut $f);
+                keywords.$iter().for_each(|k| $f(&$($mutability)? k.value));
             }
             ExprKind::Compare { left, ops } => {
-                f(left);
-                ops.iter().for_each(|(_, right)| f(right));
+                $f(left);
+                ops.$iter().for_each(|(_, right)| $f(right));
             }
             ExprKind::IfExp { test, body, orelse } => {
-                f(test);
-                f(body);
-                f(orelse);
+                $f(test);
+                $f(body);
+                $f(orelse);
             }
-            ExprKind::ListComp {
-                elt,
-                target,
-                iter,
-                conds,
-            } => {
-                f(elt);
-                f(target);
-                f(iter);
-                conds.iter().for_each(f);
+            ExprKind::ListComp { elt, clause } => {
+                $f(elt);
+                $f(&$($mutability)? clause.target);
+                $f(&$($mutability)? clause.iter);
+                clause.conds.$iter().for_each($f);
             }
-            ExprKind::DictComp {
-                key,
-                value,
-                target,
-                iter,
-                conds,
-            } => {
-                f(key);
-                f(value);
-                f(target);
-                f(iter);
-                conds.iter().for_each(f);
+            ExprKind::DictComp { key, value, clause } => {
+                $f(key);
+                $f(value);
+                $f(&$($mutability)? clause.target);
+                $f(&$($mutability)? clause.iter);
+                clause.conds.$iter().for_each($f);
             }
         }
+    };
+}
+
+impl Expr {
+    /// Calls `f` on each direct child expression, in source order.
+    pub fn for_each_child<'a>(&'a self, mut f: impl FnMut(&'a Expr)) {
+        for_each_child_of!(&self.kind, f, iter)
     }
 
     /// Calls `f` on each direct child expression, mutably, in source order.
     pub fn for_each_child_mut(&mut self, mut f: impl FnMut(&mut Expr)) {
-        match &mut self.kind {
-            ExprKind::Name(_)
-            | ExprKind::Int(_)
-            | ExprKind::Float(_)
-            | ExprKind::Imag(_)
-            | ExprKind::Str(_)
-            | ExprKind::Bool(_)
-            | ExprKind::None
-            | ExprKind::Ellipsis => {}
-            ExprKind::List(items)
-            | ExprKind::Tuple(items)
-            | ExprKind::BoolOp { values: items, .. } => items.iter_mut().for_each(f),
-            ExprKind::Dict(entries) => {
-                for (key, value) in entries {
-                    f(key);
-                    f(value);
-                }
-            }
-            ExprKind::Attribute { value, .. }
-            | ExprKind::Starred(value)
-            | ExprKind::Unary { operand: value, .. } => f(value),
-            ExprKind::Subscript {
-                value: first,
-                index: second,
-            }
-            | ExprKind::Binary {
-                left: first,
-                right: second,
-                ..
-            } => {
-                f(first);
-                f(second);
-            }
-            ExprKind::Slice { lower, upper, step } => {
-                for part in [lower, upper, step].into_iter().flatten() {
-                    f(part);
-                }
-            }
-            ExprKind::Call {
-                func,
-                args,
-                keywords,
-            } => {
-                f(func);
-                args.iter_mut().for_each(&mut f);
-                keywords.iter_mut().for_each(|k| f(&mut k.value));
-            }
-            ExprKind::Compare { left, ops } => {
-                f(left);
-                ops.iter_mut().for_each(|(_, right)| f(right));
-            }
-            ExprKind::IfExp { test, body, orelse } => {
-                f(test);
-                f(body);
-                f(orelse);
-            }
-            ExprKind::ListComp {
-                elt,
-                target,
-                iter,
-                conds,
-            } => {
-                f(elt);
-                f(target);
-                f(iter);
-                conds.iter_mut().for_each(f);
-            }
-            ExprKind::DictComp {
-                key,
-                value,
-                target,
-                iter,
-                conds,
-            } => {
-                f(key);
-                f(value);
-                f(target);
-                f(iter);
-                conds.iter_mut().for_each(f);
-            }
-        }
+        for_each_child_of!(&mut self.kind, f, iter_mut, mut)
     }
 
     /// Calls `f` on the identifiers the expression holds itself (attribute and keyword names).

@@ -6,7 +6,9 @@
 //! primaries (attribute, call, subscript) and atoms.
 
 use super::cursor::{PResult, Parser};
-use crate::syntax::ast::{BinOp, BoolOp, CmpOp, Expr, ExprKind, FloatLit, Keyword, UnaryOp};
+use crate::syntax::ast::{
+    BinOp, BoolOp, CmpOp, Comprehension, Expr, ExprKind, FloatLit, Keyword, UnaryOp,
+};
 use crate::syntax::span::Span;
 use crate::syntax::token::TokenKind;
 
@@ -502,14 +504,12 @@ impl Parser<'_> {
         while !self.at_op("]") {
             let item = self.parse_star_or_test()?;
             if items.is_empty() && self.at_keyword("for") {
-                let (target, iter, conds) = self.parse_comprehension_clause()?;
+                let clause = self.parse_comprehension_clause()?;
                 self.expect_op("]")?;
                 return Ok(Expr::new(
                     ExprKind::ListComp {
                         elt: boxed(item),
-                        target: boxed(target),
-                        iter: boxed(iter),
-                        conds,
+                        clause,
                     },
                     self.span_from(start),
                 ));
@@ -532,15 +532,13 @@ impl Parser<'_> {
             self.expect_op(":")?;
             let value = self.parse_test()?;
             if entries.is_empty() && self.at_keyword("for") {
-                let (target, iter, conds) = self.parse_comprehension_clause()?;
+                let clause = self.parse_comprehension_clause()?;
                 self.expect_op("}")?;
                 return Ok(Expr::new(
                     ExprKind::DictComp {
                         key: boxed(key),
                         value: boxed(value),
-                        target: boxed(target),
-                        iter: boxed(iter),
-                        conds,
+                        clause,
                     },
                     self.span_from(start),
                 ));
@@ -555,7 +553,7 @@ impl Parser<'_> {
     }
 
     /// `for target in iter [if cond]*` (a single `for` clause, as TorchScript allows).
-    fn parse_comprehension_clause(&mut self) -> PResult<(Expr, Expr, Vec<Expr>)> {
+    fn parse_comprehension_clause(&mut self) -> PResult<Comprehension> {
         self.expect_keyword("for")?;
         let target = self.parse_target_list()?;
         self.expect_keyword("in")?;
@@ -570,6 +568,10 @@ impl Parser<'_> {
                 "comprehensions with more than one 'for' clause are not supported",
             ));
         }
-        Ok((target, iter, conds))
+        Ok(Comprehension {
+            target: boxed(target),
+            iter: boxed(iter),
+            conds,
+        })
     }
 }

@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use crate::syntax::ast::{BinOp, Expr, ExprKind, FloatLit, Keyword, UnaryOp};
+use crate::syntax::ast::{BinOp, Comprehension, Expr, ExprKind, FloatLit, Keyword, UnaryOp};
 
 /// Binding strength of each expression form; a child printed where a stronger one is needed
 /// gets parentheses.
@@ -247,29 +247,18 @@ fn write_unparenthesized(out: &mut String, expr: &Expr) {
             out.push_str(" else ");
             write_expr(out, orelse, Prec::Test);
         }
-        ExprKind::ListComp {
-            elt,
-            target,
-            iter,
-            conds,
-        } => {
+        ExprKind::ListComp { elt, clause } => {
             out.push('[');
             write_expr(out, elt, Prec::Test);
-            write_comprehension(out, target, iter, conds);
+            write_comprehension(out, clause);
             out.push(']');
         }
-        ExprKind::DictComp {
-            key,
-            value,
-            target,
-            iter,
-            conds,
-        } => {
+        ExprKind::DictComp { key, value, clause } => {
             out.push('{');
             write_expr(out, key, Prec::Test);
             out.push_str(": ");
             write_expr(out, value, Prec::Test);
-            write_comprehension(out, target, iter, conds);
+            write_comprehension(out, clause);
             out.push('}');
         }
     }
@@ -314,12 +303,12 @@ pub(super) fn write_target(out: &mut String, target: &Expr) {
     }
 }
 
-fn write_comprehension(out: &mut String, target: &Expr, iter: &Expr, conds: &[Expr]) {
+fn write_comprehension(out: &mut String, clause: &Comprehension) {
     out.push_str(" for ");
-    write_target(out, target);
+    write_target(out, &clause.target);
     out.push_str(" in ");
-    write_expr(out, iter, Prec::Or);
-    for cond in conds {
+    write_expr(out, &clause.iter, Prec::Or);
+    for cond in &clause.conds {
         out.push_str(" if ");
         write_expr(out, cond, Prec::Or);
     }
