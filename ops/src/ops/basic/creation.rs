@@ -351,13 +351,6 @@ fn k_full(a: &Args) -> Result<Arg> {
         a.opt_dtype("dtype")?,
     ))
 }
-fn k_empty_strided(a: &Args) -> Result<Arg> {
-    require_cpu(a)?;
-    t(Tensor::zeros(
-        &sizes(a.op(), &a.int_list("size")?)?,
-        a.opt_dtype("dtype")?.unwrap_or(DType::F32),
-    ))
-}
 fn k_zeros_like(a: &Args) -> Result<Arg> {
     like(a, None)
 }
@@ -460,7 +453,8 @@ pub fn register(reg: &mut Registry) {
         ("aten::ones", k_ones),
         ("aten::full", k_full),
         ("aten::empty.memory_format", k_zeros),
-        ("aten::empty_strided", k_empty_strided),
+        // A contiguous zeroed tensor of `size`, like `empty` (`stride` is not kept).
+        ("aten::empty_strided", k_zeros),
         ("aten::zeros_like", k_zeros_like),
         ("aten::ones_like", k_ones_like),
         ("aten::empty_like", k_zeros_like),
