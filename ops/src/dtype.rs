@@ -339,6 +339,25 @@ impl Element for Bool8 {
     }
 }
 
+/// The `match` behind [`dispatch_dtype!`] and [`dispatch_float!`]: one arm per listed dtype
+/// running `$body` with `$T` bound to its element type, and `$rest => $other` for the other
+/// dtypes if given.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __dispatch_match {
+    ($dtype:expr, $T:ident => $body:expr, [$($variant:ident: $ty:ty),+] $(, $rest:pat => $other:expr)?) => {{
+        match $dtype {
+            $(
+                $crate::DType::$variant => {
+                    type $T = $ty;
+                    $body
+                }
+            )+
+            $($rest => $other,)?
+        }
+    }};
+}
+
 /// Runs `$body` with `$T` bound to the element type of `$dtype`.
 ///
 /// ```ignore
@@ -346,76 +365,33 @@ impl Element for Bool8 {
 /// ```
 #[macro_export]
 macro_rules! dispatch_dtype {
-    ($dtype:expr, $T:ident => $body:expr) => {{
-        match $dtype {
-            $crate::DType::U8 => {
-                type $T = u8;
-                $body
-            }
-            $crate::DType::I8 => {
-                type $T = i8;
-                $body
-            }
-            $crate::DType::I16 => {
-                type $T = i16;
-                $body
-            }
-            $crate::DType::I32 => {
-                type $T = i32;
-                $body
-            }
-            $crate::DType::I64 => {
-                type $T = i64;
-                $body
-            }
-            $crate::DType::F16 => {
-                type $T = $crate::half::f16;
-                $body
-            }
-            $crate::DType::F32 => {
-                type $T = f32;
-                $body
-            }
-            $crate::DType::F64 => {
-                type $T = f64;
-                $body
-            }
-            $crate::DType::Bool => {
-                type $T = $crate::Bool8;
-                $body
-            }
-            $crate::DType::BF16 => {
-                type $T = $crate::half::bf16;
-                $body
-            }
-        }
-    }};
+    ($dtype:expr, $T:ident => $body:expr) => {
+        $crate::__dispatch_match!($dtype, $T => $body, [
+            U8: u8,
+            I8: i8,
+            I16: i16,
+            I32: i32,
+            I64: i64,
+            F16: $crate::half::f16,
+            F32: f32,
+            F64: f64,
+            Bool: $crate::Bool8,
+            BF16: $crate::half::bf16
+        ])
+    };
 }
 
 /// Like [`dispatch_dtype!`] but only for floating dtypes; other dtypes evaluate `$other`.
 #[macro_export]
 macro_rules! dispatch_float {
-    ($dtype:expr, $T:ident => $body:expr, _ => $other:expr) => {{
-        match $dtype {
-            $crate::DType::F16 => {
-                type $T = $crate::half::f16;
-                $body
-            }
-            $crate::DType::F32 => {
-                type $T = f32;
-                $body
-            }
-            $crate::DType::F64 => {
-                type $T = f64;
-                $body
-            }
-            $crate::DType::BF16 => {
-                type $T = $crate::half::bf16;
-                $body
-            }
-            _ => $other,
-        }
-    }};
+    ($dtype:expr, $T:ident => $body:expr, _ => $other:expr) => {
+        $crate::__dispatch_match!($dtype, $T => $body, [
+            F16: $crate::half::f16,
+            F32: f32,
+            F64: f64,
+            BF16: $crate::half::bf16
+        ], _ => $other)
+    };
 }
 
 #[cfg(test)]

@@ -34,6 +34,43 @@ struct TensorInner {
     quantizer: Option<Arc<Quantizer>>,
 }
 
+impl TensorInner {
+    /// A plain view: no grad, not a wrapped number, not nested, not quantized.
+    fn plain(
+        storage: Arc<Storage>,
+        dtype: DType,
+        offset: usize,
+        shape: Vec<usize>,
+        strides: Vec<usize>,
+    ) -> TensorInner {
+        TensorInner {
+            storage,
+            dtype,
+            offset,
+            shape,
+            strides,
+            requires_grad: false,
+            wrapped_number: false,
+            nested_mask: None,
+            quantizer: None,
+        }
+    }
+
+    /// The same view and `requires_grad`, with the other flags cleared.
+    fn same_view(&self) -> TensorInner {
+        TensorInner {
+            requires_grad: self.requires_grad,
+            ..TensorInner::plain(
+                self.storage.clone(),
+                self.dtype,
+                self.offset,
+                self.shape.clone(),
+                self.strides.clone(),
+            )
+        }
+    }
+}
+
 impl std::fmt::Debug for Tensor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Tensor[{}; {:?}", self.dtype(), self.shape())?;
@@ -81,17 +118,9 @@ impl Tensor {
                 )));
             }
         }
-        Ok(Tensor(Arc::new(TensorInner {
-            storage,
-            dtype,
-            offset,
-            shape,
-            strides,
-            requires_grad: false,
-            wrapped_number: false,
-            nested_mask: None,
-            quantizer: None,
-        })))
+        Ok(Tensor(Arc::new(TensorInner::plain(
+            storage, dtype, offset, shape, strides,
+        ))))
     }
 
     /// A tensor viewing mapped archive bytes without copying them.
@@ -139,17 +168,9 @@ impl Tensor {
 
     fn contiguous_over(storage: Arc<Storage>, dtype: DType, shape: Vec<usize>) -> Tensor {
         let strides = contiguous_strides(&shape);
-        Tensor(Arc::new(TensorInner {
-            storage,
-            dtype,
-            offset: 0,
-            shape,
-            strides,
-            requires_grad: false,
-            wrapped_number: false,
-            nested_mask: None,
-            quantizer: None,
-        }))
+        Tensor(Arc::new(TensorInner::plain(
+            storage, dtype, 0, shape, strides,
+        )))
     }
 
     /// A 0-d tensor.
@@ -185,15 +206,11 @@ impl Tensor {
     pub fn with_requires_grad(self, requires_grad: bool) -> Tensor {
         let inner = &self.0;
         Tensor(Arc::new(TensorInner {
-            storage: inner.storage.clone(),
-            dtype: inner.dtype,
-            offset: inner.offset,
-            shape: inner.shape.clone(),
-            strides: inner.strides.clone(),
             requires_grad,
             wrapped_number: inner.wrapped_number,
             nested_mask: inner.nested_mask.clone(),
             quantizer: inner.quantizer.clone(),
+            ..inner.same_view()
         }))
     }
 
@@ -203,17 +220,9 @@ impl Tensor {
         if self.dim() != 0 {
             return self;
         }
-        let inner = &self.0;
         Tensor(Arc::new(TensorInner {
-            storage: inner.storage.clone(),
-            dtype: inner.dtype,
-            offset: inner.offset,
-            shape: inner.shape.clone(),
-            strides: inner.strides.clone(),
-            requires_grad: inner.requires_grad,
             wrapped_number: true,
-            nested_mask: None,
-            quantizer: None,
+            ..self.0.same_view()
         }))
     }
 
@@ -265,34 +274,18 @@ impl Tensor {
                 "mask must be left-aligned without gaps",
             ));
         }
-        let inner = &self.0;
         Ok(Tensor(Arc::new(TensorInner {
-            storage: inner.storage.clone(),
-            dtype: inner.dtype,
-            offset: inner.offset,
-            shape: inner.shape.clone(),
-            strides: inner.strides.clone(),
-            requires_grad: inner.requires_grad,
-            wrapped_number: false,
             nested_mask: Some(mask),
-            quantizer: None,
+            ..self.0.same_view()
         })))
     }
 
     /// The same view marked as a quantized tensor with `quantizer` (the elements are the
     /// integer representation: int8 for qint8, uint8 for quint8, int32 for qint32).
     pub fn with_quantizer(self, quantizer: Quantizer) -> Tensor {
-        let inner = &self.0;
         Tensor(Arc::new(TensorInner {
-            storage: inner.storage.clone(),
-            dtype: inner.dtype,
-            offset: inner.offset,
-            shape: inner.shape.clone(),
-            strides: inner.strides.clone(),
-            requires_grad: inner.requires_grad,
-            wrapped_number: false,
-            nested_mask: None,
             quantizer: Some(Arc::new(quantizer)),
+            ..self.0.same_view()
         }))
     }
 
@@ -397,17 +390,10 @@ impl Tensor {
 
     fn view_unchecked(&self, shape: Vec<usize>, strides: Vec<usize>, offset: usize) -> Tensor {
         Tensor(Arc::new(TensorInner {
-            storage: self.0.storage.clone(),
-            dtype: self.0.dtype,
-            offset,
-            shape,
-            strides,
-            requires_grad: false,
-            wrapped_number: false,
-            nested_mask: None,
             // Reshapes of a per-tensor quantized tensor stay quantized (a per-channel
             // quantizer's axis would not survive a reshape).
             quantizer: self.0.quantizer.clone().filter(|q| q.is_per_tensor()),
+            ..TensorInner::plain(self.0.storage.clone(), self.0.dtype, offset, shape, strides)
         }))
     }
 

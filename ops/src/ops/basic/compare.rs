@@ -158,42 +158,23 @@ impl Bits for Bool8 {
 
 /// Runs `$body` with `$T` bound to an integer or bool element type; floats fail.
 macro_rules! dispatch_bits {
-    ($dtype:expr, $name:expr, $kernel:expr, $T:ident => $body:expr) => {{
-        match $dtype {
-            DType::U8 => {
-                type $T = u8;
-                $body
-            }
-            DType::I8 => {
-                type $T = i8;
-                $body
-            }
-            DType::I16 => {
-                type $T = i16;
-                $body
-            }
-            DType::I32 => {
-                type $T = i32;
-                $body
-            }
-            DType::I64 => {
-                type $T = i64;
-                $body
-            }
-            DType::Bool => {
-                type $T = Bool8;
-                $body
-            }
-            other => Err(OpError::unsupported(
-                $name,
-                format!(
-                    "\"{}\" not implemented for '{}'",
-                    $kernel,
-                    super::promotion::torch_type_name(other)
-                ),
-            )),
-        }
-    }};
+    ($dtype:expr, $name:expr, $kernel:expr, $T:ident => $body:expr) => {
+        $crate::__dispatch_match!($dtype, $T => $body, [
+            U8: u8,
+            I8: i8,
+            I16: i16,
+            I32: i32,
+            I64: i64,
+            Bool: Bool8
+        ], other => Err(OpError::unsupported(
+            $name,
+            format!(
+                "\"{}\" not implemented for '{}'",
+                $kernel,
+                super::promotion::torch_type_name(other)
+            ),
+        )))
+    };
 }
 
 /// A bitwise operator.

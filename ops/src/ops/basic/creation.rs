@@ -4,6 +4,7 @@ use crate::arg::{Arg, Args};
 use crate::dispatch_dtype;
 use crate::dtype::{DType, Element};
 use crate::error::{OpError, Result};
+use crate::ops::nn::util::Real;
 use crate::registry::{OpFn, Registry};
 use crate::scalar::Scalar;
 use crate::shape::numel;
@@ -92,58 +93,40 @@ pub fn arange(start: Scalar, end: Scalar, step: Scalar, dtype: Option<DType>) ->
     })
 }
 
-fn linspace_typed<T: Element>(start: f64, end: f64, steps: usize) -> Result<Tensor> {
+/// PyTorch's symmetric linspace in `Fp`'s arithmetic (`of` converts a count): the first half
+/// steps up from `s`, the second half down from `e`.
+fn symmetric_steps<Fp: Real>(
+    s: Fp,
+    e: Fp,
+    steps: usize,
+    of: impl Fn(usize) -> Fp,
+) -> impl ExactSizeIterator<Item = Fp> {
     let half = steps / 2;
-    let denom = steps.saturating_sub(1).max(1);
-    // Steps from the end: `steps - i - 1` for i < steps (never saturates).
-    let back = |i: usize| steps.saturating_sub(i).saturating_sub(1);
+    let step = (e - s) / of(steps.saturating_sub(1).max(1));
+    (0..steps).map(move |i| {
+        if i < half {
+            s + step * of(i)
+        } else {
+            // Steps from the end: `steps - i - 1` for i < steps (never saturates).
+            e - step * of(steps.saturating_sub(i).saturating_sub(1))
+        }
+    })
+}
+
+fn linspace_typed<T: Element>(start: f64, end: f64, steps: usize) -> Result<Tensor> {
+    let op = "aten::linspace";
     let v: Vec<T> = match T::DTYPE {
-        DType::F64 => {
-            let step = (end - start) / denom as f64;
-            crate::alloc::try_collect(
-                "aten::linspace",
-                (0..steps)
-                    .map(|i| {
-                        if i < half {
-                            start + step * i as f64
-                        } else {
-                            end - step * back(i) as f64
-                        }
-                    })
-                    .map(T::from_f64),
-            )?
-        }
-        d if d.is_float() => {
+        // Reduced-precision floats step in f32.
+        d if d.is_float() && d != DType::F64 => {
             let (s, e) = (start as f32, end as f32);
-            let step = (e - s) / denom as f32;
-            crate::alloc::try_collect(
-                "aten::linspace",
-                (0..steps)
-                    .map(|i| {
-                        if i < half {
-                            s + step * i as f32
-                        } else {
-                            e - step * back(i) as f32
-                        }
-                    })
-                    .map(|x| T::from_f64(x as f64)),
-            )?
+            let values = symmetric_steps(s, e, steps, |i| i as f32);
+            crate::alloc::try_collect(op, values.map(|x| T::from_f64(x as f64)))?
         }
+        // f64 and integers step in f64 from the endpoints as `T` holds them.
         _ => {
             let (s, e) = (T::from_f64(start).to_f64(), T::from_f64(end).to_f64());
-            let step = (e - s) / denom as f64;
-            crate::alloc::try_collect(
-                "aten::linspace",
-                (0..steps)
-                    .map(|i| {
-                        if i < half {
-                            s + step * i as f64
-                        } else {
-                            e - step * back(i) as f64
-                        }
-                    })
-                    .map(T::from_f64),
-            )?
+            let values = symmetric_steps(s, e, steps, |i| i as f64);
+            crate::alloc::try_collect(op, values.map(T::from_f64))?
         }
     };
     Tensor::from_vec(v, &[steps])
@@ -368,13 +351,6 @@ fn k_full(a: &Args) -> Result<Arg> {
         a.opt_dtype("dtype")?,
     ))
 }
-fn k_empty_strided(a: &Args) -> Result<Arg> {
-    require_cpu(a)?;
-    t(Tensor::zeros(
-        &sizes(a.op(), &a.int_list("size")?)?,
-        a.opt_dtype("dtype")?.unwrap_or(DType::F32),
-    ))
-}
 fn k_zeros_like(a: &Args) -> Result<Arg> {
     like(a, None)
 }
@@ -477,7 +453,8 @@ pub fn register(reg: &mut Registry) {
         ("aten::ones", k_ones),
         ("aten::full", k_full),
         ("aten::empty.memory_format", k_zeros),
-        ("aten::empty_strided", k_empty_strided),
+        // A contiguous zeroed tensor of `size`, like `empty` (`stride` is not kept).
+        ("aten::empty_strided", k_zeros),
         ("aten::zeros_like", k_zeros_like),
         ("aten::ones_like", k_ones_like),
         ("aten::empty_like", k_zeros_like),

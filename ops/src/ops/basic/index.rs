@@ -151,21 +151,9 @@ fn plan_index(op: &str, x: &Tensor, indices: &[Option<Tensor>]) -> Result<IndexP
         let stride = x.strides().get(d).copied().unwrap_or(0);
         let vals = t.broadcast_to(&bshape)?.to_vec::<i64>()?;
         for (m, &v) in mid.iter_mut().zip(&vals) {
-            let w = if v < 0 {
-                v.saturating_add(size as i64)
-            } else {
-                v
-            };
-            if w < 0 || w >= size as i64 {
-                return Err(OpError::IndexOutOfRange {
-                    op: op.into(),
-                    index: v,
-                    dim: d,
-                    size,
-                });
-            }
+            let w = wrap_index(op, v, size, d)?;
             // w < size: an offset inside the storage (a saturated one fails its bounds check).
-            *m = m.saturating_add((w as usize).saturating_mul(stride));
+            *m = m.saturating_add(w.saturating_mul(stride));
         }
     }
     let rest: Vec<usize> = (0..x.dim())
@@ -336,6 +324,7 @@ fn check_gather_shapes(
     Ok(())
 }
 
+#[inline]
 fn wrap_index(op: &str, v: i64, size: usize, dim: usize) -> Result<usize> {
     let w = if v < 0 {
         v.saturating_add(size as i64)

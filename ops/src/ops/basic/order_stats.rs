@@ -59,60 +59,51 @@ fn select_rows(
     Ok(Arg::Tuple(vec![Arg::Tensor(v), Arg::Tensor(i)]))
 }
 
+/// [`select_rows`] of `t` along the op's `dim`, with `keepdim`.
+fn select_dim(
+    args: &Args,
+    t: &Tensor,
+    pick: impl Fn(&[f64]) -> Result<Option<usize>>,
+) -> Result<Arg> {
+    select_rows(args.op(), t, args.int("dim")?, args.bool("keepdim")?, pick)
+}
+
 fn k_kthvalue(args: &Args) -> Result<Arg> {
     let op = args.op();
     let t = args.tensor("self")?;
     let k = args.int("k")?;
-    select_rows(
-        op,
-        t,
-        args.int("dim")?,
-        args.bool("keepdim")?,
-        |row| match usize::try_from(k) {
-            Ok(k) if k >= 1 && k <= row.len() => Ok(Some(k.saturating_sub(1))),
-            _ => Err(OpError::invalid(
-                op,
-                format!(
-                    "kthvalue(): selected number k {k} out of range for {} values",
-                    row.len()
-                ),
-            )),
-        },
-    )
+    select_dim(args, t, |row| match usize::try_from(k) {
+        Ok(k) if k >= 1 && k <= row.len() => Ok(Some(k.saturating_sub(1))),
+        _ => Err(OpError::invalid(
+            op,
+            format!(
+                "kthvalue(): selected number k {k} out of range for {} values",
+                row.len()
+            ),
+        )),
+    })
 }
 
 /// `median.dim`: the lower median; a NaN in the row makes the result NaN.
 fn k_median_dim(args: &Args) -> Result<Arg> {
-    select_rows(
-        args.op(),
-        args.tensor("self")?,
-        args.int("dim")?,
-        args.bool("keepdim")?,
-        |row| {
-            if row.iter().any(|v| v.is_nan()) {
-                return Ok(None);
-            }
-            // Rows are never empty here (select_rows rejects an empty dimension).
-            Ok(Some(row.len().saturating_sub(1) / 2))
-        },
-    )
+    select_dim(args, args.tensor("self")?, |row| {
+        if row.iter().any(|v| v.is_nan()) {
+            return Ok(None);
+        }
+        // Rows are never empty here (select_rows rejects an empty dimension).
+        Ok(Some(row.len().saturating_sub(1) / 2))
+    })
 }
 
 /// `nanmedian.dim`: the lower median of the non-NaN values (NaN when all are NaN).
 fn k_nanmedian_dim(args: &Args) -> Result<Arg> {
-    select_rows(
-        args.op(),
-        args.tensor("self")?,
-        args.int("dim")?,
-        args.bool("keepdim")?,
-        |row| {
-            let n = row.iter().filter(|v| !v.is_nan()).count();
-            if n == 0 {
-                return Ok(None);
-            }
-            Ok(Some(n.saturating_sub(1) / 2))
-        },
-    )
+    select_dim(args, args.tensor("self")?, |row| {
+        let n = row.iter().filter(|v| !v.is_nan()).count();
+        if n == 0 {
+            return Ok(None);
+        }
+        Ok(Some(n.saturating_sub(1) / 2))
+    })
 }
 
 fn k_nanmedian(args: &Args) -> Result<Arg> {

@@ -134,6 +134,22 @@ fn sum_i64<T: Element>(run: &[T]) -> i64 {
     run.iter().fold(0i64, |acc, v| acc.wrapping_add(v.to_i64()))
 }
 
+/// The rows of `x` as `out` over `dims` (None = all).
+fn rows_as(op: &str, x: &Tensor, out: DType, dims: Option<&[i64]>, keepdim: bool) -> Result<Rows> {
+    let x = x.to_dtype(out)?;
+    rows_over(&x, &resolve_dims(op, &x, dims)?, keepdim)
+}
+
+/// The result dtype of `sum` and `prod`: `dtype` when given, else a float input's own, else
+/// int64.
+fn accumulate_dtype(x: &Tensor, dtype: Option<DType>) -> DType {
+    dtype.unwrap_or(if x.dtype().is_float() {
+        x.dtype()
+    } else {
+        DType::I64
+    })
+}
+
 /// `sum(x, dim, keepdim, dtype)`: integer and bool inputs sum to int64.
 pub fn sum(
     x: &Tensor,
@@ -142,13 +158,8 @@ pub fn sum(
     dtype: Option<DType>,
 ) -> Result<Tensor> {
     let op = "aten::sum";
-    let out = dtype.unwrap_or(if x.dtype().is_float() {
-        x.dtype()
-    } else {
-        DType::I64
-    });
-    let x = x.to_dtype(out)?;
-    let rows = rows_over(&x, &resolve_dims(op, &x, dims)?, keepdim)?;
+    let out = accumulate_dtype(x, dtype);
+    let rows = rows_as(op, x, out, dims, keepdim)?;
     dispatch_dtype!(out, T => if out.is_float() {
         rows.reduce::<T, T>(|r| T::from_f64(sum_f64(r)))
     } else {
@@ -168,8 +179,7 @@ pub fn nansum(
     }
     let op = "aten::nansum";
     let out = dtype.unwrap_or(x.dtype());
-    let x = x.to_dtype(out)?;
-    let rows = rows_over(&x, &resolve_dims(op, &x, dims)?, keepdim)?;
+    let rows = rows_as(op, x, out, dims, keepdim)?;
     dispatch_dtype!(out, T => rows.reduce::<T, T>(|r| {
         let kept: Vec<T> = r.iter().copied().filter(|&v| !is_nan(v)).collect();
         T::from_f64(sum_f64(&kept))
@@ -193,8 +203,7 @@ pub fn mean(
 ) -> Result<Tensor> {
     let op = "aten::mean";
     let out = mean_dtype(op, x, dtype)?;
-    let x = x.to_dtype(out)?;
-    let rows = rows_over(&x, &resolve_dims(op, &x, dims)?, keepdim)?;
+    let rows = rows_as(op, x, out, dims, keepdim)?;
     dispatch_dtype!(out, T => rows.reduce::<T, T>(|r| T::from_f64(sum_f64(r) / r.len() as f64)))
 }
 
@@ -206,13 +215,8 @@ pub fn prod(
     dtype: Option<DType>,
 ) -> Result<Tensor> {
     let op = "aten::prod";
-    let out = dtype.unwrap_or(if x.dtype().is_float() {
-        x.dtype()
-    } else {
-        DType::I64
-    });
-    let x = x.to_dtype(out)?;
-    let rows = rows_over(&x, &resolve_dims(op, &x, dims)?, keepdim)?;
+    let out = accumulate_dtype(x, dtype);
+    let rows = rows_as(op, x, out, dims, keepdim)?;
     dispatch_dtype!(out, T => if out.is_float() {
         rows.reduce::<T, T>(|r| T::from_f64(r.iter().fold(1.0, |a, v| a * v.to_f64())))
     } else {
@@ -437,8 +441,7 @@ pub fn vector_norm(
             ),
         ));
     }
-    let x = x.to_dtype(out)?;
-    let rows = rows_over(&x, &resolve_dims(op, &x, dims)?, keepdim)?;
+    let rows = rows_as(op, x, out, dims, keepdim)?;
     dispatch_dtype!(out, T => rows.reduce::<T, T>(|r| {
         let abs = r.iter().map(|v| v.to_f64().abs());
         let v = if p == 2.0 {
@@ -495,38 +498,39 @@ fn correction(a: &Args) -> Result<f64> {
     Ok(a.opt_scalar("correction")?.map_or(1.0, Scalar::to_f64))
 }
 
+/// A `(self, dims, keepdim, dtype)` reduction.
+type DimsReduce = fn(&Tensor, Option<&[i64]>, bool, Option<DType>) -> Result<Tensor>;
+/// The whole-tensor overload of `f` (`sum`, `mean`, `prod`): `(self, dtype)`.
+fn reduce_all(a: &Args, f: DimsReduce) -> Result<Arg> {
+    t(f(a.tensor("self")?, None, false, a.opt_dtype("dtype")?))
+}
+/// The `(self, int[1]? dim, keepdim, dtype)` overload of `f` (`sum.dim_IntList`, `nansum`,
+/// `mean.dim`).
+fn reduce_dims(a: &Args, f: DimsReduce) -> Result<Arg> {
+    t(f(
+        a.tensor("self")?,
+        a.opt_int_list("dim")?.as_deref(),
+        a.bool("keepdim")?,
+        a.opt_dtype("dtype")?,
+    ))
+}
 fn k_sum(a: &Args) -> Result<Arg> {
-    t(sum(a.tensor("self")?, None, false, a.opt_dtype("dtype")?))
+    reduce_all(a, sum)
 }
 fn k_sum_dim(a: &Args) -> Result<Arg> {
-    t(sum(
-        a.tensor("self")?,
-        a.opt_int_list("dim")?.as_deref(),
-        a.bool("keepdim")?,
-        a.opt_dtype("dtype")?,
-    ))
+    reduce_dims(a, sum)
 }
 fn k_nansum(a: &Args) -> Result<Arg> {
-    t(nansum(
-        a.tensor("self")?,
-        a.opt_int_list("dim")?.as_deref(),
-        a.bool("keepdim")?,
-        a.opt_dtype("dtype")?,
-    ))
+    reduce_dims(a, nansum)
 }
 fn k_mean(a: &Args) -> Result<Arg> {
-    t(mean(a.tensor("self")?, None, false, a.opt_dtype("dtype")?))
+    reduce_all(a, mean)
 }
 fn k_mean_dim(a: &Args) -> Result<Arg> {
-    t(mean(
-        a.tensor("self")?,
-        a.opt_int_list("dim")?.as_deref(),
-        a.bool("keepdim")?,
-        a.opt_dtype("dtype")?,
-    ))
+    reduce_dims(a, mean)
 }
 fn k_prod(a: &Args) -> Result<Arg> {
-    t(prod(a.tensor("self")?, None, false, a.opt_dtype("dtype")?))
+    reduce_all(a, prod)
 }
 fn k_prod_dim(a: &Args) -> Result<Arg> {
     t(prod(
@@ -542,37 +546,35 @@ fn k_max(a: &Args) -> Result<Arg> {
 fn k_min(a: &Args) -> Result<Arg> {
     t(max_all(a.tensor("self")?, false))
 }
-fn k_max_dim(a: &Args) -> Result<Arg> {
+/// `max.dim` (`largest`) and `min.dim`: `(self, int dim, keepdim)`.
+fn max_min_dim(a: &Args, largest: bool) -> Result<Arg> {
     pair(max_dim(
         a.tensor("self")?,
         a.int("dim")?,
         a.bool("keepdim")?,
-        true,
+        largest,
     ))
 }
+fn k_max_dim(a: &Args) -> Result<Arg> {
+    max_min_dim(a, true)
+}
 fn k_min_dim(a: &Args) -> Result<Arg> {
-    pair(max_dim(
+    max_min_dim(a, false)
+}
+/// `amax` (`largest`) and `amin`: `(self, int[1] dim, keepdim)`.
+fn amax_amin(a: &Args, largest: bool) -> Result<Arg> {
+    t(amax(
         a.tensor("self")?,
-        a.int("dim")?,
+        &a.int_list("dim")?,
         a.bool("keepdim")?,
-        false,
+        largest,
     ))
 }
 fn k_amax(a: &Args) -> Result<Arg> {
-    t(amax(
-        a.tensor("self")?,
-        &a.int_list("dim")?,
-        a.bool("keepdim")?,
-        true,
-    ))
+    amax_amin(a, true)
 }
 fn k_amin(a: &Args) -> Result<Arg> {
-    t(amax(
-        a.tensor("self")?,
-        &a.int_list("dim")?,
-        a.bool("keepdim")?,
-        false,
-    ))
+    amax_amin(a, false)
 }
 fn k_aminmax(a: &Args) -> Result<Arg> {
     let x = a.tensor("self")?;
@@ -583,21 +585,20 @@ fn k_aminmax(a: &Args) -> Result<Arg> {
         amax(x, &dims, keep, true)?,
     )))
 }
-fn k_argmax(a: &Args) -> Result<Arg> {
+/// `argmax` (`largest`) and `argmin`: `(self, int? dim, keepdim)`.
+fn argmax_argmin(a: &Args, largest: bool) -> Result<Arg> {
     t(argmax(
         a.tensor("self")?,
         a.opt_int("dim")?,
         a.bool("keepdim")?,
-        true,
+        largest,
     ))
 }
+fn k_argmax(a: &Args) -> Result<Arg> {
+    argmax_argmin(a, true)
+}
 fn k_argmin(a: &Args) -> Result<Arg> {
-    t(argmax(
-        a.tensor("self")?,
-        a.opt_int("dim")?,
-        a.bool("keepdim")?,
-        false,
-    ))
+    argmax_argmin(a, false)
 }
 fn k_all(a: &Args) -> Result<Arg> {
     t(all_any(a.tensor("self")?, None, false, true))
@@ -605,47 +606,49 @@ fn k_all(a: &Args) -> Result<Arg> {
 fn k_any(a: &Args) -> Result<Arg> {
     t(all_any(a.tensor("self")?, None, false, false))
 }
-fn k_all_dim(a: &Args) -> Result<Arg> {
+/// `all.dim` (`all`) and `any.dim`: `(self, int dim, keepdim)`.
+fn all_any_dim(a: &Args, all: bool) -> Result<Arg> {
     t(all_any(
         a.tensor("self")?,
         Some(&[a.int("dim")?]),
         a.bool("keepdim")?,
-        true,
+        all,
     ))
 }
+fn k_all_dim(a: &Args) -> Result<Arg> {
+    all_any_dim(a, true)
+}
 fn k_any_dim(a: &Args) -> Result<Arg> {
+    all_any_dim(a, false)
+}
+/// `all.dims` (`all`) and `any.dims`: `(self, int[]? dim, keepdim)`.
+fn all_any_dims(a: &Args, all: bool) -> Result<Arg> {
     t(all_any(
         a.tensor("self")?,
-        Some(&[a.int("dim")?]),
+        a.opt_int_list("dim")?.as_deref(),
         a.bool("keepdim")?,
-        false,
+        all,
     ))
 }
 fn k_all_dims(a: &Args) -> Result<Arg> {
-    t(all_any(
-        a.tensor("self")?,
-        a.opt_int_list("dim")?.as_deref(),
-        a.bool("keepdim")?,
-        true,
-    ))
+    all_any_dims(a, true)
 }
 fn k_any_dims(a: &Args) -> Result<Arg> {
-    t(all_any(
-        a.tensor("self")?,
-        a.opt_int_list("dim")?.as_deref(),
-        a.bool("keepdim")?,
-        false,
-    ))
+    all_any_dims(a, false)
 }
 /// `unbiased`, as a correction.
 fn unbiased(a: &Args) -> Result<f64> {
     Ok(if a.bool("unbiased")? { 1.0 } else { 0.0 })
 }
+/// Variance (`std`: standard deviation) and mean of all elements, with `unbiased`.
+fn var_mean_all(a: &Args, std: bool) -> Result<(Tensor, Tensor)> {
+    var_mean(a.tensor("self")?, None, unbiased(a)?, false, std)
+}
 fn k_var(a: &Args) -> Result<Arg> {
-    t(var_mean(a.tensor("self")?, None, unbiased(a)?, false, false).map(|p| p.0))
+    t(var_mean_all(a, false).map(|p| p.0))
 }
 fn k_std(a: &Args) -> Result<Arg> {
-    t(var_mean(a.tensor("self")?, None, unbiased(a)?, false, true).map(|p| p.0))
+    t(var_mean_all(a, true).map(|p| p.0))
 }
 /// Variance (`std`: standard deviation) and mean over the `dim` of the `.dim` and
 /// `.correction` overloads, with `keepdim`.
@@ -671,16 +674,10 @@ fn k_std_corr(a: &Args) -> Result<Arg> {
     t(var_mean_over_dims(a, correction(a)?, true).map(|p| p.0))
 }
 fn k_var_mean(a: &Args) -> Result<Arg> {
-    pair(var_mean(
-        a.tensor("self")?,
-        None,
-        unbiased(a)?,
-        false,
-        false,
-    ))
+    pair(var_mean_all(a, false))
 }
 fn k_std_mean(a: &Args) -> Result<Arg> {
-    pair(var_mean(a.tensor("self")?, None, unbiased(a)?, false, true))
+    pair(var_mean_all(a, true))
 }
 fn k_var_mean_dim(a: &Args) -> Result<Arg> {
     pair(var_mean_over_dims(a, unbiased(a)?, false))
@@ -714,41 +711,28 @@ fn k_vector_norm(a: &Args) -> Result<Arg> {
 fn norm_p(a: &Args) -> Result<f64> {
     Ok(a.opt_scalar("p")?.map_or(2.0, Scalar::to_f64))
 }
-fn k_norm_scalar(a: &Args) -> Result<Arg> {
+/// `norm(self, p, ...)` over `dims` with `keepdim` and `dtype` (each overload reads its own).
+fn norm_over(a: &Args, dims: Option<&[i64]>, keepdim: bool, dtype: Option<DType>) -> Result<Arg> {
     t(vector_norm(
         a.tensor("self")?,
         norm_p(a)?,
-        None,
-        false,
-        None,
+        dims,
+        keepdim,
+        dtype,
     ))
+}
+fn k_norm_scalar(a: &Args) -> Result<Arg> {
+    norm_over(a, None, false, None)
 }
 fn k_norm_dim(a: &Args) -> Result<Arg> {
-    t(vector_norm(
-        a.tensor("self")?,
-        norm_p(a)?,
-        Some(&a.int_list("dim")?),
-        a.bool("keepdim")?,
-        None,
-    ))
+    norm_over(a, Some(&a.int_list("dim")?), a.bool("keepdim")?, None)
 }
 fn k_norm_dim_dtype(a: &Args) -> Result<Arg> {
-    t(vector_norm(
-        a.tensor("self")?,
-        norm_p(a)?,
-        Some(&a.int_list("dim")?),
-        a.bool("keepdim")?,
-        Some(a.dtype("dtype")?),
-    ))
+    let dtype = Some(a.dtype("dtype")?);
+    norm_over(a, Some(&a.int_list("dim")?), a.bool("keepdim")?, dtype)
 }
 fn k_norm_dtype(a: &Args) -> Result<Arg> {
-    t(vector_norm(
-        a.tensor("self")?,
-        norm_p(a)?,
-        None,
-        false,
-        Some(a.dtype("dtype")?),
-    ))
+    norm_over(a, None, false, Some(a.dtype("dtype")?))
 }
 fn k_frobenius(a: &Args) -> Result<Arg> {
     t(vector_norm(

@@ -9,7 +9,7 @@ use crate::error::{OpError, Result};
 use crate::registry::Registry;
 use crate::tensor::Tensor;
 
-use super::mat::{square, stack, stack_vecs, Mat};
+use super::mat::{jacobi_rotation, square, stack, stack_vecs, Mat};
 
 /// Flips each column of `v` (and the same column of `partner`, if any) so that its entry of
 /// largest magnitude is positive.
@@ -60,29 +60,10 @@ pub fn jacobi_eigh(op: &str, a: &Mat) -> Result<(Vec<f64>, Mat)> {
                     continue;
                 }
                 let theta = (a.at(q, q) - a.at(p, p)) / (2.0 * apq);
-                let t = if theta.abs() > 1e150 {
-                    0.5 / theta
-                } else {
-                    let s = if theta < 0.0 { -1.0 } else { 1.0 };
-                    s / (theta.abs() + (theta * theta + 1.0).sqrt())
-                };
-                let c = 1.0 / (t * t + 1.0).sqrt();
-                let s = t * c;
-                for k in 0..n {
-                    let (akp, akq) = (a.at(k, p), a.at(k, q));
-                    a.set(k, p, c * akp - s * akq);
-                    a.set(k, q, s * akp + c * akq);
-                }
-                for k in 0..n {
-                    let (apk, aqk) = (a.at(p, k), a.at(q, k));
-                    a.set(p, k, c * apk - s * aqk);
-                    a.set(q, k, s * apk + c * aqk);
-                }
-                for k in 0..n {
-                    let (vkp, vkq) = (v.at(k, p), v.at(k, q));
-                    v.set(k, p, c * vkp - s * vkq);
-                    v.set(k, q, s * vkp + c * vkq);
-                }
+                let (c, s) = jacobi_rotation(theta);
+                a.rotate_cols(p, q, c, s);
+                a.rotate_rows(p, q, c, s);
+                v.rotate_cols(p, q, c, s);
             }
         }
     }

@@ -56,6 +56,24 @@ impl Mat {
         }
     }
 
+    /// Rotates columns `p` and `q` by the Jacobi rotation `(c, s)`: `p, q = c p - s q, s p + c q`.
+    pub fn rotate_cols(&mut self, p: usize, q: usize, c: f64, s: f64) {
+        for k in 0..self.r {
+            let (x, y) = (self.at(k, p), self.at(k, q));
+            self.set(k, p, c * x - s * y);
+            self.set(k, q, s * x + c * y);
+        }
+    }
+
+    /// Rotates rows `p` and `q` by the Jacobi rotation `(c, s)`, as [`Mat::rotate_cols`].
+    pub fn rotate_rows(&mut self, p: usize, q: usize, c: f64, s: f64) {
+        for k in 0..self.c {
+            let (x, y) = (self.at(p, k), self.at(q, k));
+            self.set(p, k, c * x - s * y);
+            self.set(q, k, s * x + c * y);
+        }
+    }
+
     pub fn t(&self, op: &str) -> Result<Mat> {
         let mut m = Mat::zeros(op, self.c, self.r)?;
         for i in 0..self.r {
@@ -163,9 +181,21 @@ pub fn batch(op: &str, name: &str, x: &Tensor) -> Result<Batch> {
     })
 }
 
-/// Splits a batch of square matrices.
-pub fn square(op: &str, name: &str, x: &Tensor) -> Result<Batch> {
-    let b = batch(op, name, x)?;
+/// The Jacobi rotation `(c, s)` for `theta = (a_qq - a_pp) / (2 a_pq)`: the smaller root
+/// `t = sign(theta) / (|theta| + sqrt(theta^2 + 1))`, `c = 1 / sqrt(t^2 + 1)`, `s = t c`.
+pub fn jacobi_rotation(theta: f64) -> (f64, f64) {
+    let t = if theta.abs() > 1e150 {
+        0.5 / theta
+    } else {
+        let sign = if theta < 0.0 { -1.0 } else { 1.0 };
+        sign / (theta.abs() + (theta * theta + 1.0).sqrt())
+    };
+    let c = 1.0 / (t * t + 1.0).sqrt();
+    (c, t * c)
+}
+
+/// Fails unless `b` holds square matrices (`name` is the op as errors show it).
+pub fn require_square(op: &str, name: &str, b: &Batch) -> Result<()> {
     if b.r != b.c {
         return Err(OpError::shape(
             op,
@@ -175,6 +205,13 @@ pub fn square(op: &str, name: &str, x: &Tensor) -> Result<Batch> {
             ),
         ));
     }
+    Ok(())
+}
+
+/// Splits a batch of square matrices.
+pub fn square(op: &str, name: &str, x: &Tensor) -> Result<Batch> {
+    let b = batch(op, name, x)?;
+    require_square(op, name, &b)?;
     Ok(b)
 }
 

@@ -9,7 +9,7 @@ use crate::shape::wrap_dim;
 use crate::tensor::Tensor;
 
 use super::lu::inverse_or_none;
-use super::mat::{batch, stack_scalars, Mat};
+use super::mat::{batch, require_square, stack_scalars, Mat};
 use super::svd::svd_one;
 
 /// A matrix norm's order.
@@ -141,8 +141,8 @@ pub fn matrix_norm(
     Ok(r)
 }
 
-fn k_matrix_norm(a: &Args) -> Result<Arg> {
-    let ord = Ord::parse_num(a.op(), "linalg.matrix_norm", a.scalar("ord")?.to_f64())?;
+/// `linalg_matrix_norm(A, ord, dim, keepdim, dtype)` with `ord` parsed by each overload.
+fn matrix_norm_of(a: &Args, ord: Ord) -> Result<Arg> {
     matrix_norm(
         a.op(),
         a.tensor("self")?,
@@ -154,17 +154,14 @@ fn k_matrix_norm(a: &Args) -> Result<Arg> {
     .map(Arg::Tensor)
 }
 
+fn k_matrix_norm(a: &Args) -> Result<Arg> {
+    let ord = Ord::parse_num(a.op(), "linalg.matrix_norm", a.scalar("ord")?.to_f64())?;
+    matrix_norm_of(a, ord)
+}
+
 fn k_matrix_norm_str(a: &Args) -> Result<Arg> {
     let ord = Ord::parse_str(a.op(), "linalg.matrix_norm", a.str("ord")?)?;
-    matrix_norm(
-        a.op(),
-        a.tensor("self")?,
-        ord,
-        &a.int_list("dim")?,
-        a.bool("keepdim")?,
-        a.opt_dtype("dtype")?,
-    )
-    .map(Arg::Tensor)
+    matrix_norm_of(a, ord)
 }
 
 /// `linalg_norm(A, ord, dim, keepdim, dtype)` with a numeric or absent `ord`.
@@ -267,15 +264,7 @@ pub fn cond(op: &str, x: &Tensor, ord: Ord) -> Result<Tensor> {
             return stack_scalars(&b.shape, vals, b.dtype);
         }
     }
-    if b.r != b.c {
-        return Err(OpError::shape(
-            op,
-            format!(
-                "{name}: A must be batches of square matrices, but they are {} by {} matrices",
-                b.r, b.c
-            ),
-        ));
-    }
+    require_square(op, name, &b)?;
     for m in &b.mats {
         vals.push(match inverse_or_none(op, m)? {
             Some(inv) => mat_norm(op, m, ord)? * mat_norm(op, &inv, ord)?,

@@ -97,13 +97,16 @@ fn pinv_one(op: &str, m: &Mat, atol: f64, rtol: f64, hermitian: bool) -> Result<
     Ok((out, rank))
 }
 
-fn pinv(
+/// `pick` of [`pinv_one`] for every matrix of `x`'s batch, cut at `tol`.
+fn per_matrix_pinv<T>(
     op: &str,
+    what: &str,
     x: &Tensor,
     tol: &dyn Fn(&Batch) -> Result<Tol>,
     hermitian: bool,
-) -> Result<Tensor> {
-    let b = batch(op, "linalg.pinv", x)?;
+    pick: fn((Mat, i64)) -> T,
+) -> Result<(Batch, Vec<T>)> {
+    let b = batch(op, what, x)?;
     let t = tol(&b)?;
     let mut out = Vec::new();
     for (i, m) in b.mats.iter().enumerate() {
@@ -111,8 +114,18 @@ fn pinv(
             t.atol.get(i).copied().unwrap_or(0.0),
             t.rtol.get(i).copied().unwrap_or(0.0),
         );
-        out.push(pinv_one(op, m, a, r, hermitian)?.0);
+        out.push(pick(pinv_one(op, m, a, r, hermitian)?));
     }
+    Ok((b, out))
+}
+
+fn pinv(
+    op: &str,
+    x: &Tensor,
+    tol: &dyn Fn(&Batch) -> Result<Tol>,
+    hermitian: bool,
+) -> Result<Tensor> {
+    let (b, out) = per_matrix_pinv(op, "linalg.pinv", x, tol, hermitian, |p| p.0)?;
     stack(op, &b.shape, &out, b.c, b.r, b.dtype)
 }
 
@@ -122,44 +135,39 @@ fn rank(
     tol: &dyn Fn(&Batch) -> Result<Tol>,
     hermitian: bool,
 ) -> Result<Tensor> {
-    let b = batch(op, "linalg.matrix_rank", x)?;
-    let t = tol(&b)?;
-    let mut out = Vec::new();
-    for (i, m) in b.mats.iter().enumerate() {
-        let (a, r) = (
-            t.atol.get(i).copied().unwrap_or(0.0),
-            t.rtol.get(i).copied().unwrap_or(0.0),
-        );
-        out.push(pinv_one(op, m, a, r, hermitian)?.1);
-    }
+    let (b, out) = per_matrix_pinv(op, "linalg.matrix_rank", x, tol, hermitian, |p| p.1)?;
     Tensor::from_vec(out, &b.shape)
+}
+
+/// One tolerance argument: a tensor broadcast to the batch, a float, or neither (the default).
+type TolArg<'a> = (Option<&'a Tensor>, Option<f64>);
+
+/// The tolerances `atol` and `rtol`, one value per matrix of the batch.
+fn tols<'a>(
+    op: &'a str,
+    atol: TolArg<'a>,
+    rtol: TolArg<'a>,
+) -> impl Fn(&Batch) -> Result<Tol> + 'a {
+    move |b: &Batch| {
+        Ok(tolerances(
+            b,
+            per_matrix(op, b, atol.0, atol.1)?,
+            per_matrix(op, b, rtol.0, rtol.1)?,
+        ))
+    }
 }
 
 /// The tolerances of the `atol_rtol_float` overloads (pinv and matrix_rank alike): optional
 /// floats `atol` and `rtol`.
 fn atol_rtol_floats<'a>(a: &'a Args) -> Result<impl Fn(&Batch) -> Result<Tol> + 'a> {
     let (at, rt) = (a.opt_float("atol")?, a.opt_float("rtol")?);
-    let op = a.op();
-    Ok(move |b: &Batch| {
-        Ok(tolerances(
-            b,
-            per_matrix(op, b, None, at)?,
-            per_matrix(op, b, None, rt)?,
-        ))
-    })
+    Ok(tols(a.op(), (None, at), (None, rt)))
 }
 
 /// The tolerances of the `atol_rtol_tensor` overloads: optional tensors broadcast to the batch.
 fn atol_rtol_tensors<'a>(a: &'a Args) -> Result<impl Fn(&Batch) -> Result<Tol> + 'a> {
     let (at, rt) = (a.opt_tensor("atol")?, a.opt_tensor("rtol")?);
-    let op = a.op();
-    Ok(move |b: &Batch| {
-        Ok(tolerances(
-            b,
-            per_matrix(op, b, at, None)?,
-            per_matrix(op, b, rt, None)?,
-        ))
-    })
+    Ok(tols(a.op(), (at, None), (rt, None)))
 }
 
 fn k_pinv_rcond(a: &Args) -> Result<Arg> {
@@ -169,90 +177,40 @@ fn k_pinv_rcond(a: &Args) -> Result<Arg> {
 /// `linalg_pinv(self, float rcond, hermitian)`; `pinverse(self, rcond)` is it with
 /// `hermitian=False` (its schema has no third argument).
 fn k_pinv_rcond_with(a: &Args, hermitian: bool) -> Result<Arg> {
-    let rc = a.float("rcond")?;
-    let tol = |b: &Batch| {
-        Ok(tolerances(
-            b,
-            Some(vec![0.0; b.mats.len()]),
-            Some(vec![rc; b.mats.len()]),
-        ))
-    };
+    let tol = tols(a.op(), (None, Some(0.0)), (None, Some(a.float("rcond")?)));
     pinv(a.op(), a.tensor("self")?, &tol, hermitian).map(Arg::Tensor)
 }
 fn k_pinv_rcond_tensor(a: &Args) -> Result<Arg> {
-    let op = a.op();
-    let rc = a.tensor("rcond")?;
-    let tol = |b: &Batch| {
-        Ok(tolerances(
-            b,
-            Some(vec![0.0; b.mats.len()]),
-            per_matrix(op, b, Some(rc), None)?,
-        ))
-    };
-    pinv(op, a.tensor("self")?, &tol, a.bool("hermitian")?).map(Arg::Tensor)
+    let tol = tols(a.op(), (None, Some(0.0)), (Some(a.tensor("rcond")?), None));
+    pinv(a.op(), a.tensor("self")?, &tol, a.bool("hermitian")?).map(Arg::Tensor)
 }
 fn k_pinv_float(a: &Args) -> Result<Arg> {
-    pinv(
-        a.op(),
-        a.tensor("self")?,
-        &atol_rtol_floats(a)?,
-        a.bool("hermitian")?,
-    )
-    .map(Arg::Tensor)
+    let tol = atol_rtol_floats(a)?;
+    pinv(a.op(), a.tensor("self")?, &tol, a.bool("hermitian")?).map(Arg::Tensor)
 }
 fn k_pinv_tensor(a: &Args) -> Result<Arg> {
-    pinv(
-        a.op(),
-        a.tensor("self")?,
-        &atol_rtol_tensors(a)?,
-        a.bool("hermitian")?,
-    )
-    .map(Arg::Tensor)
+    let tol = atol_rtol_tensors(a)?;
+    pinv(a.op(), a.tensor("self")?, &tol, a.bool("hermitian")?).map(Arg::Tensor)
 }
 fn k_pinverse(a: &Args) -> Result<Arg> {
     k_pinv_rcond_with(a, false)
 }
 
 fn k_rank_tol(a: &Args) -> Result<Arg> {
-    let t = a.float("tol")?;
-    let tol = |b: &Batch| {
-        Ok(tolerances(
-            b,
-            Some(vec![t; b.mats.len()]),
-            Some(vec![0.0; b.mats.len()]),
-        ))
-    };
+    let tol = tols(a.op(), (None, Some(a.float("tol")?)), (None, Some(0.0)));
     rank(a.op(), a.tensor("self")?, &tol, a.bool("hermitian")?).map(Arg::Tensor)
 }
 fn k_rank_tol_tensor(a: &Args) -> Result<Arg> {
-    let op = a.op();
-    let t = a.tensor("tol")?;
-    let tol = |b: &Batch| {
-        Ok(tolerances(
-            b,
-            per_matrix(op, b, Some(t), None)?,
-            Some(vec![0.0; b.mats.len()]),
-        ))
-    };
-    rank(op, a.tensor("input")?, &tol, a.bool("hermitian")?).map(Arg::Tensor)
+    let tol = tols(a.op(), (Some(a.tensor("tol")?), None), (None, Some(0.0)));
+    rank(a.op(), a.tensor("input")?, &tol, a.bool("hermitian")?).map(Arg::Tensor)
 }
 fn k_rank_float(a: &Args) -> Result<Arg> {
-    rank(
-        a.op(),
-        a.tensor("self")?,
-        &atol_rtol_floats(a)?,
-        a.bool("hermitian")?,
-    )
-    .map(Arg::Tensor)
+    let tol = atol_rtol_floats(a)?;
+    rank(a.op(), a.tensor("self")?, &tol, a.bool("hermitian")?).map(Arg::Tensor)
 }
 fn k_rank_tensor(a: &Args) -> Result<Arg> {
-    rank(
-        a.op(),
-        a.tensor("input")?,
-        &atol_rtol_tensors(a)?,
-        a.bool("hermitian")?,
-    )
-    .map(Arg::Tensor)
+    let tol = atol_rtol_tensors(a)?;
+    rank(a.op(), a.tensor("input")?, &tol, a.bool("hermitian")?).map(Arg::Tensor)
 }
 
 /// `linalg_lstsq(A, B, rcond, driver)`: the minimum-norm least-squares solution (the SVD cut

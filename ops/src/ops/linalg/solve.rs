@@ -5,7 +5,7 @@ use crate::error::{OpError, Result};
 use crate::registry::Registry;
 use crate::tensor::Tensor;
 
-use super::mat::{batch, broadcast_pair, common_float, lead, stack, Mat};
+use super::mat::{batch, broadcast_pair, common_float, lead, require_square, stack, Mat};
 
 /// Solves `A X = B` for a triangular `A` (`n x n`), reading only its `upper` or lower triangle
 /// (and taking its diagonal as ones when `unit`). A zero pivot gives inf/NaN, as LAPACK's trsm.
@@ -48,15 +48,7 @@ pub fn solve_triangular(
     let dtype = common_float(&a, &b);
     let ab = batch(op, name, &a)?;
     let bb = batch(op, name, &b)?;
-    if ab.r != ab.c {
-        return Err(OpError::shape(
-            op,
-            format!(
-                "{name}: A must be batches of square matrices, but they are {} by {} matrices",
-                ab.r, ab.c
-            ),
-        ));
-    }
+    require_square(op, name, &ab)?;
     let need = if left { bb.r } else { bb.c };
     if need != ab.r {
         return Err(OpError::shape(

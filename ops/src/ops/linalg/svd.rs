@@ -11,7 +11,7 @@ use crate::registry::Registry;
 use crate::tensor::Tensor;
 
 use super::eigh::fix_signs;
-use super::mat::{batch, stack, stack_vecs, Mat};
+use super::mat::{batch, jacobi_rotation, stack, stack_vecs, Mat};
 
 /// One matrix's SVD: `u` (m x k), `s` (k, descending), `v` (n x k), k = min(m, n).
 #[derive(Debug, Clone)]
@@ -45,24 +45,9 @@ fn tall(op: &str, a: &Mat) -> Result<Svd> {
                 }
                 rotated = true;
                 let zeta = (beta - alpha) / (2.0 * gamma);
-                let t = if zeta.abs() > 1e150 {
-                    0.5 / zeta
-                } else {
-                    let sg = if zeta < 0.0 { -1.0 } else { 1.0 };
-                    sg / (zeta.abs() + (1.0 + zeta * zeta).sqrt())
-                };
-                let c = 1.0 / (1.0 + t * t).sqrt();
-                let s = c * t;
-                for i in 0..m {
-                    let (x, y) = (u.at(i, p), u.at(i, q));
-                    u.set(i, p, c * x - s * y);
-                    u.set(i, q, s * x + c * y);
-                }
-                for i in 0..n {
-                    let (x, y) = (v.at(i, p), v.at(i, q));
-                    v.set(i, p, c * x - s * y);
-                    v.set(i, q, s * x + c * y);
-                }
+                let (c, s) = jacobi_rotation(zeta);
+                u.rotate_cols(p, q, c, s);
+                v.rotate_cols(p, q, c, s);
             }
         }
         if !rotated {

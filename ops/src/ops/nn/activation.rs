@@ -73,6 +73,18 @@ fn map<Fp: Real>(xs: &mut [Fp], f: impl Fn(Fp) -> Fp) {
     }
 }
 
+/// `v` clamped to `[lo, hi]`; NaN stays NaN.
+#[inline(always)]
+fn clip<Fp: Real>(v: Fp, lo: Fp, hi: Fp) -> Fp {
+    if v < lo {
+        lo
+    } else if v > hi {
+        hi
+    } else {
+        v
+    }
+}
+
 #[inline(always)]
 fn softplus<Fp: Real>(v: Fp, beta: Fp, threshold: Fp) -> Fp {
     if v * beta > threshold {
@@ -123,36 +135,14 @@ fn apply_generic<Fp: Real>(act: Act, xs: &mut [Fp]) {
         Act::Relu => map(xs, |v| if v < zero { zero } else { v }),
         Act::Hardtanh { min, max } => {
             let (lo, hi) = (Fp::of(min), Fp::of(max));
-            map(xs, |v| {
-                if v < lo {
-                    lo
-                } else if v > hi {
-                    hi
-                } else {
-                    v
-                }
-            })
+            map(xs, |v| clip(v, lo, hi))
         }
         Act::Hardswish => map(xs, |v| {
-            let t = v + three;
-            let t = if t < zero {
-                zero
-            } else if t > six {
-                six
-            } else {
-                t
-            };
+            let t = clip(v + three, zero, six);
             v * t / six
         }),
         Act::Hardsigmoid => map(xs, |v| {
-            let t = v + three;
-            let t = if t < zero {
-                zero
-            } else if t > six {
-                six
-            } else {
-                t
-            };
+            let t = clip(v + three, zero, six);
             t / six
         }),
         Act::Silu => map(xs, |v| v / (one + (-v).exp())),

@@ -473,6 +473,19 @@ fn usize_arg(a: &Args, name: &str) -> Result<usize> {
     crate::ops::nn::util::to_usize(a.op(), name, a.int(name)?)
 }
 
+/// The attention weights (`embed_dim`, `qkv_*`, `proj_*`) with `num_heads` as the overload
+/// names it.
+fn mha_weights<'a>(a: &Args<'a>, num_heads: usize) -> Result<MhaWeights<'a>> {
+    Ok(MhaWeights {
+        embed_dim: usize_arg(a, "embed_dim")?,
+        num_heads,
+        qkv_weight: a.tensor("qkv_weight")?,
+        qkv_bias: a.tensor("qkv_bias")?,
+        proj_weight: a.tensor("proj_weight")?,
+        proj_bias: a.tensor("proj_bias")?,
+    })
+}
+
 fn k_native_mha(a: &Args) -> Result<Arg> {
     let (query, key) = (a.tensor("query")?, a.tensor("key")?);
     let nested = attention_padding_mask(a.op(), key, a.opt_tensor("mask")?)?;
@@ -480,14 +493,7 @@ fn k_native_mha(a: &Args) -> Result<Arg> {
         Some(m) => (Some(m), Some(1)),
         None => (a.opt_tensor("mask")?, a.opt_int("mask_type")?),
     };
-    let w = MhaWeights {
-        embed_dim: usize_arg(a, "embed_dim")?,
-        num_heads: usize_arg(a, "num_head")?,
-        qkv_weight: a.tensor("qkv_weight")?,
-        qkv_bias: a.tensor("qkv_bias")?,
-        proj_weight: a.tensor("proj_weight")?,
-        proj_bias: a.tensor("proj_bias")?,
-    };
+    let w = mha_weights(a, usize_arg(a, "num_head")?)?;
     let (out, weights) = multi_head_attention(
         query,
         key,
@@ -509,14 +515,7 @@ fn k_native_mha(a: &Args) -> Result<Arg> {
 }
 
 fn k_encoder_layer(a: &Args) -> Result<Arg> {
-    let mha = MhaWeights {
-        embed_dim: usize_arg(a, "embed_dim")?,
-        num_heads: usize_arg(a, "num_heads")?,
-        qkv_weight: a.tensor("qkv_weight")?,
-        qkv_bias: a.tensor("qkv_bias")?,
-        proj_weight: a.tensor("proj_weight")?,
-        proj_bias: a.tensor("proj_bias")?,
-    };
+    let mha = mha_weights(a, usize_arg(a, "num_heads")?)?;
     let ew = EncoderWeights {
         norm1: (a.tensor("norm_weight_1")?, a.tensor("norm_bias_1")?),
         norm2: (a.tensor("norm_weight_2")?, a.tensor("norm_bias_2")?),

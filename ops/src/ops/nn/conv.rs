@@ -717,6 +717,18 @@ pub fn conv_transpose2d(
     conv2d_named("aten::conv_transpose2d", x, weight, bias, p, true)
 }
 
+/// Fails unless the weight of a `spatial`-D convolution has `spatial + 2` dims.
+pub(crate) fn check_weight_rank(op: &str, w: &Tensor, spatial: usize) -> Result<()> {
+    let want = spatial.saturating_add(2);
+    if w.dim() != want {
+        return Err(OpError::shape(
+            op,
+            format!("expected weight of {want} dims, got {}", w.dim()),
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn conv2d_named(
     op: &str,
     x: &Tensor,
@@ -725,12 +737,7 @@ pub(crate) fn conv2d_named(
     p: &Conv2dParams,
     transposed: bool,
 ) -> Result<Tensor> {
-    if weight.dim() != 4 {
-        return Err(OpError::shape(
-            op,
-            format!("expected weight of 4 dims, got {}", weight.dim()),
-        ));
-    }
+    check_weight_rank(op, weight, 2)?;
     match x.dim() {
         3 => {
             return conv2d_named(op, &x.unsqueeze(0)?, weight, bias, p, transposed)?.squeeze_dim(0)

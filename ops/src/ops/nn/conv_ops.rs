@@ -4,7 +4,7 @@
 
 use crate::arg::{Arg, Args};
 use crate::error::{OpError, Result};
-use crate::ops::nn::conv::{conv2d_named, Conv2dParams};
+use crate::ops::nn::conv::{check_weight_rank, conv2d_named, Conv2dParams};
 use crate::ops::nn::util::to_usize;
 use crate::registry::Registry;
 use crate::tensor::Tensor;
@@ -18,12 +18,7 @@ fn conv1d_lifted(
     p: &Conv2dParams,
     transposed: bool,
 ) -> Result<Tensor> {
-    if weight.dim() != 3 {
-        return Err(OpError::shape(
-            op,
-            format!("expected weight of 3 dims, got {}", weight.dim()),
-        ));
-    }
+    check_weight_rank(op, weight, 1)?;
     if x.dim() != 2 && x.dim() != 3 {
         return Err(OpError::shape(
             op,
@@ -160,18 +155,6 @@ fn string_padding(
     }
 }
 
-/// Fails unless the weight of a `spatial`-D convolution has `spatial + 2` dims.
-fn check_weight_rank(op: &str, w: &Tensor, spatial: usize) -> Result<()> {
-    let want = spatial.saturating_add(2);
-    if w.dim() != want {
-        return Err(OpError::shape(
-            op,
-            format!("expected weight of {want} dims, got {}", w.dim()),
-        ));
-    }
-    Ok(())
-}
-
 /// `(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups, ...)`;
 /// the trailing backend flags (benchmark, deterministic, cudnn_enabled, allow_tf32) are ignored.
 fn k_convolution(a: &Args) -> Result<Arg> {
@@ -189,7 +172,9 @@ fn k_convolution(a: &Args) -> Result<Arg> {
     )?
     .into())
 }
-fn k_conv_nd(a: &Args, spatial: usize) -> Result<Arg> {
+/// A `spatial`-D `conv*d` or `conv_transpose*d` overload: `(input, weight, bias, stride,
+/// padding, dilation, groups)`, with the transposed ones' `output_padding`.
+fn conv_of_rank(a: &Args, spatial: usize, transposed: bool, output_padding: &[i64]) -> Result<Arg> {
     let op = a.op();
     let w = a.tensor("weight")?;
     check_weight_rank(op, w, spatial)?;
@@ -201,11 +186,14 @@ fn k_conv_nd(a: &Args, spatial: usize) -> Result<Arg> {
         &a.int_list("stride")?,
         &a.int_list("padding")?,
         &a.int_list("dilation")?,
-        false,
-        &[],
+        transposed,
+        output_padding,
         a.int("groups")?,
     )?
     .into())
+}
+fn k_conv_nd(a: &Args, spatial: usize) -> Result<Arg> {
+    conv_of_rank(a, spatial, false, &[])
 }
 fn k_conv2d(a: &Args) -> Result<Arg> {
     k_conv_nd(a, 2)
@@ -292,23 +280,7 @@ fn k_conv1d_padding(a: &Args) -> Result<Arg> {
     k_conv_padding(a, 1)
 }
 fn k_conv_transpose(a: &Args, spatial: usize) -> Result<Arg> {
-    let op = a.op();
-    let w = a.tensor("weight")?;
-    check_weight_rank(op, w, spatial)?;
-    // (input, weight, bias, stride, padding, output_padding, groups, dilation)
-    Ok(convolution(
-        op,
-        a.tensor("input")?,
-        w,
-        a.opt_tensor("bias")?,
-        &a.int_list("stride")?,
-        &a.int_list("padding")?,
-        &a.int_list("dilation")?,
-        true,
-        &a.int_list("output_padding")?,
-        a.int("groups")?,
-    )?
-    .into())
+    conv_of_rank(a, spatial, true, &a.int_list("output_padding")?)
 }
 fn k_conv_transpose2d(a: &Args) -> Result<Arg> {
     k_conv_transpose(a, 2)

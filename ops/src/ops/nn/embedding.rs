@@ -43,19 +43,22 @@ fn weight_row<'a, T>(op: &str, w: &'a [T], i: usize, dim: usize) -> Result<&'a [
         .ok_or_else(|| OpError::invalid(op, "internal: embedding row outside the weight"))
 }
 
+/// The `[rows, dim]` of a 2-D embedding weight.
+fn weight_dims(op: &str, weight: &Tensor) -> Result<[usize; 2]> {
+    match *weight.shape() {
+        [rows, dim] => Ok([rows, dim]),
+        _ => Err(OpError::shape(
+            op,
+            format!("'weight' must be 2-D, got {}-D", weight.dim()),
+        )),
+    }
+}
+
 /// `embedding(weight, indices)`: rows of the `[num, dim]` weight, shaped `indices.shape + [dim]`.
 /// The weight is read in place (mapped weights are not copied).
 pub fn embedding(weight: &Tensor, indices: &Tensor) -> Result<Tensor> {
     let op = "aten::embedding";
-    if weight.dim() != 2 {
-        return Err(OpError::shape(
-            op,
-            format!("'weight' must be 2-D, got {}-D", weight.dim()),
-        ));
-    }
-    let &[rows, dim] = weight.shape() else {
-        return Err(OpError::shape(op, "'weight' must be 2-D"));
-    };
+    let [rows, dim] = weight_dims(op, weight)?;
     let idx = checked_indices(op, indices, rows)?;
     let mut shape = indices.shape().to_vec();
     shape.push(dim);
@@ -92,15 +95,7 @@ pub fn embedding_bag(
     padding_idx: Option<i64>,
 ) -> Result<(Tensor, Tensor, Tensor, Tensor)> {
     let op = "aten::embedding_bag";
-    if weight.dim() != 2 {
-        return Err(OpError::shape(
-            op,
-            format!("'weight' must be 2-D, got {}-D", weight.dim()),
-        ));
-    }
-    let &[rows, dim] = weight.shape() else {
-        return Err(OpError::shape(op, "'weight' must be 2-D"));
-    };
+    let [rows, dim] = weight_dims(op, weight)?;
     let (flat, starts): (Tensor, Vec<usize>) = match *indices.shape() {
         [_] => {
             let offs = offsets.to_vec::<i64>()?;

@@ -415,7 +415,13 @@ pub fn solve(a: &Tensor, b: &Tensor, left: bool) -> Result<Tensor> {
 /// `addr(input, v1, v2, beta, alpha)`: `beta input + alpha outer(v1, v2)`.
 fn k_addr(a: &Args) -> Result<Arg> {
     let (input, v1, v2) = (a.tensor("self")?, a.tensor("vec1")?, a.tensor("vec2")?);
-    let prod = mul_scalar(&outer(v1, v2)?, a.scalar("alpha")?)?;
+    beta_plus_alpha(a, input, &outer(v1, v2)?)
+}
+
+/// `beta input + alpha product` with the op's `beta` and `alpha` (`input` is ignored, NaN
+/// and all, when beta is 0).
+fn beta_plus_alpha(a: &Args, input: &Tensor, product: &Tensor) -> Result<Arg> {
+    let prod = mul_scalar(product, a.scalar("alpha")?)?;
     let beta = a.scalar("beta")?;
     let r = if beta.to_f64() == 0.0 {
         prod
@@ -430,14 +436,7 @@ fn k_addbmm(a: &Args) -> Result<Arg> {
     let (input, b1, b2) = (a.tensor("self")?, a.tensor("batch1")?, a.tensor("batch2")?);
     let products = matmul(b1, b2)?;
     let total = sum(&products, Some(&[0]), false, None)?;
-    let prod = mul_scalar(&total, a.scalar("alpha")?)?;
-    let beta = a.scalar("beta")?;
-    let r = if beta.to_f64() == 0.0 {
-        prod
-    } else {
-        add(&mul_scalar(input, beta)?, &prod, Scalar::Int(1))?
-    };
-    Ok(Arg::Tensor(r))
+    beta_plus_alpha(a, input, &total)
 }
 
 /// `chain_matmul` / `linalg_multi_dot`: the product of a list of matrices, left to right (the

@@ -557,9 +557,8 @@ pub fn baddbmm(input: &Tensor, b1: &Tensor, b2: &Tensor, beta: f64, alpha: f64) 
     batched_matmul(op, b1, b2, Some(Addend { init: input, beta }), alpha)
 }
 
-/// `addmv`: `beta * input + alpha * (mat @ vec)`.
-pub fn addmv(input: &Tensor, mat: &Tensor, vec: &Tensor, beta: f64, alpha: f64) -> Result<Tensor> {
-    let op = "aten::addmv";
+/// A float matrix and a vector, for `mv` and `addmv`.
+fn check_mat_vec(op: &str, mat: &Tensor, vec: &Tensor) -> Result<()> {
     require_float(op, mat)?;
     if mat.dim() != 2 || vec.dim() != 1 {
         return Err(OpError::shape(
@@ -571,6 +570,13 @@ pub fn addmv(input: &Tensor, mat: &Tensor, vec: &Tensor, beta: f64, alpha: f64) 
             ),
         ));
     }
+    Ok(())
+}
+
+/// `addmv`: `beta * input + alpha * (mat @ vec)`.
+pub fn addmv(input: &Tensor, mat: &Tensor, vec: &Tensor, beta: f64, alpha: f64) -> Result<Tensor> {
+    let op = "aten::addmv";
+    check_mat_vec(op, mat, vec)?;
     let init = input.unsqueeze(-1)?;
     let out = batched_matmul(
         op,
@@ -585,17 +591,7 @@ pub fn addmv(input: &Tensor, mat: &Tensor, vec: &Tensor, beta: f64, alpha: f64) 
 /// `mv`: matrix times vector.
 pub fn mv(mat: &Tensor, vec: &Tensor) -> Result<Tensor> {
     let op = "aten::mv";
-    require_float(op, mat)?;
-    if mat.dim() != 2 || vec.dim() != 1 {
-        return Err(OpError::shape(
-            op,
-            format!(
-                "expected a matrix and a vector, got {}-D and {}-D",
-                mat.dim(),
-                vec.dim()
-            ),
-        ));
-    }
+    check_mat_vec(op, mat, vec)?;
     batched_matmul(op, mat, &vec.unsqueeze(1)?, None, 1.0)?.squeeze_dim(-1)
 }
 
@@ -628,16 +624,20 @@ fn k_bmm(a: &Args) -> Result<Arg> {
 fn k_bmm_dtype(a: &Args) -> Result<Arg> {
     with_out_dtype(a, bmm(a.tensor("self")?, a.tensor("mat2")?)?)
 }
+/// `f(self, m1, m2, beta, alpha)`: `addmm`, `baddbmm` or `addmv` with the two factors each
+/// reads by its own names.
+fn add_product(
+    a: &Args,
+    f: fn(&Tensor, &Tensor, &Tensor, f64, f64) -> Result<Tensor>,
+    m1: &Tensor,
+    m2: &Tensor,
+) -> Result<Tensor> {
+    let (beta, alpha) = (a.scalar("beta")?.to_f64(), a.scalar("alpha")?.to_f64());
+    f(a.tensor("self")?, m1, m2, beta, alpha)
+}
 /// `addmm(self, mat1, mat2, beta, alpha)`, of `addmm` and `addmm.dtype`.
 fn addmm_of(a: &Args) -> Result<Tensor> {
-    let (beta, alpha) = (a.scalar("beta")?.to_f64(), a.scalar("alpha")?.to_f64());
-    addmm(
-        a.tensor("self")?,
-        a.tensor("mat1")?,
-        a.tensor("mat2")?,
-        beta,
-        alpha,
-    )
+    add_product(a, addmm, a.tensor("mat1")?, a.tensor("mat2")?)
 }
 fn k_addmm(a: &Args) -> Result<Arg> {
     Ok(addmm_of(a)?.into())
@@ -647,14 +647,7 @@ fn k_addmm_dtype(a: &Args) -> Result<Arg> {
 }
 /// `baddbmm(self, batch1, batch2, beta, alpha)`, of `baddbmm` and `baddbmm.dtype`.
 fn baddbmm_of(a: &Args) -> Result<Tensor> {
-    let (beta, alpha) = (a.scalar("beta")?.to_f64(), a.scalar("alpha")?.to_f64());
-    baddbmm(
-        a.tensor("self")?,
-        a.tensor("batch1")?,
-        a.tensor("batch2")?,
-        beta,
-        alpha,
-    )
+    add_product(a, baddbmm, a.tensor("batch1")?, a.tensor("batch2")?)
 }
 fn k_baddbmm(a: &Args) -> Result<Arg> {
     Ok(baddbmm_of(a)?.into())
@@ -663,15 +656,7 @@ fn k_baddbmm_dtype(a: &Args) -> Result<Arg> {
     with_out_dtype(a, baddbmm_of(a)?)
 }
 fn k_addmv(a: &Args) -> Result<Arg> {
-    let (beta, alpha) = (a.scalar("beta")?.to_f64(), a.scalar("alpha")?.to_f64());
-    Ok(addmv(
-        a.tensor("self")?,
-        a.tensor("mat")?,
-        a.tensor("vec")?,
-        beta,
-        alpha,
-    )?
-    .into())
+    Ok(add_product(a, addmv, a.tensor("mat")?, a.tensor("vec")?)?.into())
 }
 fn k_mv(a: &Args) -> Result<Arg> {
     Ok(mv(a.tensor("self")?, a.tensor("vec")?)?.into())

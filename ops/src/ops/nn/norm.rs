@@ -534,103 +534,91 @@ fn k_weight_norm(a: &Args) -> Result<Arg> {
     Ok(weight_norm(a.tensor("v")?, a.tensor("g")?, a.int("dim")?)?.into())
 }
 
-fn k_batch_norm(a: &Args) -> Result<Arg> {
-    let r = batch_norm(
+/// `batch_norm` of `input`, `weight`, `bias`, `momentum` and `eps`, with the running
+/// statistics and `training` as each overload has them.
+fn batch_norm_with(
+    a: &Args,
+    running_mean: Option<&Tensor>,
+    running_var: Option<&Tensor>,
+    training: bool,
+) -> Result<BatchNormOutput> {
+    batch_norm(
         a.tensor("input")?,
         a.opt_tensor("weight")?,
         a.opt_tensor("bias")?,
-        a.opt_tensor("running_mean")?,
-        a.opt_tensor("running_var")?,
-        a.bool("training")?,
+        running_mean,
+        running_var,
+        training,
         a.float("momentum")?,
         a.float("eps")?,
-    )?;
-    Ok(r.output.into())
+    )
+}
+
+/// `batch_norm` and `native_batch_norm`: optional running statistics and `training`.
+fn batch_norm_args(a: &Args) -> Result<BatchNormOutput> {
+    let (mean, var) = (a.opt_tensor("running_mean")?, a.opt_tensor("running_var")?);
+    batch_norm_with(a, mean, var, a.bool("training")?)
+}
+
+fn k_batch_norm(a: &Args) -> Result<Arg> {
+    Ok(batch_norm_args(a)?.output.into())
 }
 
 fn k_native_batch_norm(a: &Args) -> Result<Arg> {
-    let r = batch_norm(
-        a.tensor("input")?,
-        a.opt_tensor("weight")?,
-        a.opt_tensor("bias")?,
-        a.opt_tensor("running_mean")?,
-        a.opt_tensor("running_var")?,
-        a.bool("training")?,
-        a.float("momentum")?,
-        a.float("eps")?,
-    )?;
+    let r = batch_norm_args(a)?;
     Ok((r.output, r.save_mean, r.save_invstd).into())
 }
 
 fn k_batch_norm_no_training(a: &Args) -> Result<Arg> {
-    let r = batch_norm(
-        a.tensor("input")?,
-        a.opt_tensor("weight")?,
-        a.opt_tensor("bias")?,
-        Some(a.tensor("running_mean")?),
-        Some(a.tensor("running_var")?),
-        false,
-        a.float("momentum")?,
-        a.float("eps")?,
-    )?;
+    let (mean, var) = (a.tensor("running_mean")?, a.tensor("running_var")?);
+    let r = batch_norm_with(a, Some(mean), Some(var), false)?;
     Ok((r.output, r.save_mean, r.save_invstd).into())
 }
 
-/// `normalized_shape`, as sizes.
-fn normalized_shape(a: &Args) -> Result<Vec<usize>> {
-    a.int_list("normalized_shape")?
+/// `layer_norm` of `input` over `normalized_shape`, with `weight`, `bias` and `eps`.
+fn layer_norm_args(a: &Args) -> Result<(Tensor, Tensor, Tensor)> {
+    let shape = a
+        .int_list("normalized_shape")?
         .into_iter()
         .map(|v| to_usize(a.op(), "normalized_shape", v))
-        .collect()
+        .collect::<Result<Vec<usize>>>()?;
+    layer_norm(
+        a.tensor("input")?,
+        &shape,
+        a.opt_tensor("weight")?,
+        a.opt_tensor("bias")?,
+        a.float("eps")?,
+    )
 }
 
 fn k_layer_norm(a: &Args) -> Result<Arg> {
-    Ok(layer_norm(
-        a.tensor("input")?,
-        &normalized_shape(a)?,
-        a.opt_tensor("weight")?,
-        a.opt_tensor("bias")?,
-        a.float("eps")?,
-    )?
-    .0
-    .into())
+    Ok(layer_norm_args(a)?.0.into())
 }
 
 fn k_native_layer_norm(a: &Args) -> Result<Arg> {
-    Ok(layer_norm(
+    Ok(layer_norm_args(a)?.into())
+}
+
+/// `group_norm` of `input` in `groups` groups, with `weight`, `bias` and `eps`.
+fn group_norm_with(a: &Args, groups: usize) -> Result<(Tensor, Tensor, Tensor)> {
+    group_norm(
         a.tensor("input")?,
-        &normalized_shape(a)?,
+        groups,
         a.opt_tensor("weight")?,
         a.opt_tensor("bias")?,
         a.float("eps")?,
-    )?
-    .into())
+    )
 }
 
 fn k_group_norm(a: &Args) -> Result<Arg> {
     let g = to_usize(a.op(), "num_groups", a.int("num_groups")?)?;
-    Ok(group_norm(
-        a.tensor("input")?,
-        g,
-        a.opt_tensor("weight")?,
-        a.opt_tensor("bias")?,
-        a.float("eps")?,
-    )?
-    .0
-    .into())
+    Ok(group_norm_with(a, g)?.0.into())
 }
 
 fn k_native_group_norm(a: &Args) -> Result<Arg> {
     // (input, weight, bias, N, C, HxW, group, eps)
     let g = to_usize(a.op(), "group", a.int("group")?)?;
-    Ok(group_norm(
-        a.tensor("input")?,
-        g,
-        a.opt_tensor("weight")?,
-        a.opt_tensor("bias")?,
-        a.float("eps")?,
-    )?
-    .into())
+    Ok(group_norm_with(a, g)?.into())
 }
 
 fn k_instance_norm(a: &Args) -> Result<Arg> {

@@ -516,7 +516,8 @@ fn lift1d(op: &str, x: &Tensor) -> Result<Tensor> {
     x.unsqueeze(-2)
 }
 
-fn k_max_pool2d(a: &Args) -> Result<Arg> {
+/// A 2-D pool's `kernel_size`, `stride` (the kernel size when empty) and `padding`.
+fn pool2d_window(a: &Args) -> Result<[[usize; 2]; 3]> {
     let op = a.op();
     let kernel = pair(op, "kernel_size", &a.int_list("kernel_size")?, &[])?;
     let stride = pair(
@@ -526,6 +527,12 @@ fn k_max_pool2d(a: &Args) -> Result<Arg> {
         &[kernel[0] as i64, kernel[1] as i64],
     )?;
     let padding = pair(op, "padding", &a.int_list("padding")?, &[0, 0])?;
+    Ok([kernel, stride, padding])
+}
+
+fn k_max_pool2d(a: &Args) -> Result<Arg> {
+    let op = a.op();
+    let [kernel, stride, padding] = pool2d_window(a)?;
     let dilation = pair(op, "dilation", &a.int_list("dilation")?, &[1, 1])?;
     let with_indices = op.ends_with("with_indices");
     if a.tensor("self")?.quantizer().is_some() && !with_indices {
@@ -559,26 +566,34 @@ fn k_max_pool2d(a: &Args) -> Result<Arg> {
     })
 }
 
-fn k_max_pool1d(a: &Args) -> Result<Arg> {
-    let op = a.op();
-    let one = |list: &[i64], default: i64| -> Result<usize> {
-        let v = expand_list(op, "pool argument", list, 1, &[default])?;
-        to_usize(op, "pool argument", *v.first().unwrap_or(&default))
-    };
-    let k = one(&a.int_list("kernel_size")?, -1)?;
-    let s = if a.int_list("stride")?.is_empty() {
+/// A 1-D pool's one `list` value (`default` when the list is empty), as a size.
+fn pool1d_value(op: &str, list: &[i64], default: i64) -> Result<usize> {
+    let v = expand_list(op, "pool argument", list, 1, &[default])?;
+    to_usize(op, "pool argument", *v.first().unwrap_or(&default))
+}
+
+/// A 1-D pool's kernel size and stride (the kernel size when `stride` is empty).
+fn pool1d_kernel_stride(op: &str, kernel: &[i64], stride: &[i64]) -> Result<(usize, usize)> {
+    let k = pool1d_value(op, kernel, -1)?;
+    let s = if stride.is_empty() {
         k
     } else {
-        one(&a.int_list("stride")?, 1)?
+        pool1d_value(op, stride, 1)?
     };
+    Ok((k, s))
+}
+
+fn k_max_pool1d(a: &Args) -> Result<Arg> {
+    let op = a.op();
+    let (k, s) = pool1d_kernel_stride(op, &a.int_list("kernel_size")?, &a.int_list("stride")?)?;
     let x = lift1d(op, a.tensor("self")?)?;
     let with_indices = op.ends_with("with_indices");
     let (v, i) = max_pool2d(
         &x,
         [1, k],
         [1, s],
-        [0, one(&a.int_list("padding")?, 0)?],
-        [1, one(&a.int_list("dilation")?, 1)?],
+        [0, pool1d_value(op, &a.int_list("padding")?, 0)?],
+        [1, pool1d_value(op, &a.int_list("dilation")?, 1)?],
         a.bool("ceil_mode")?,
         with_indices,
     )?;
@@ -600,15 +615,7 @@ fn k_adaptive_max_pool1d(a: &Args) -> Result<Arg> {
 }
 
 fn k_avg_pool2d(a: &Args) -> Result<Arg> {
-    let op = a.op();
-    let kernel = pair(op, "kernel_size", &a.int_list("kernel_size")?, &[])?;
-    let stride = pair(
-        op,
-        "stride",
-        &a.int_list("stride")?,
-        &[kernel[0] as i64, kernel[1] as i64],
-    )?;
-    let padding = pair(op, "padding", &a.int_list("padding")?, &[0, 0])?;
+    let [kernel, stride, padding] = pool2d_window(a)?;
     Ok(avg_pool2d(
         a.tensor("self")?,
         kernel,
@@ -623,22 +630,13 @@ fn k_avg_pool2d(a: &Args) -> Result<Arg> {
 
 fn k_avg_pool1d(a: &Args) -> Result<Arg> {
     let op = a.op();
-    let one = |list: &[i64], default: i64| -> Result<usize> {
-        let v = expand_list(op, "pool argument", list, 1, &[default])?;
-        to_usize(op, "pool argument", *v.first().unwrap_or(&default))
-    };
-    let k = one(&a.int_list("kernel_size")?, -1)?;
-    let s = if a.int_list("stride")?.is_empty() {
-        k
-    } else {
-        one(&a.int_list("stride")?, 1)?
-    };
+    let (k, s) = pool1d_kernel_stride(op, &a.int_list("kernel_size")?, &a.int_list("stride")?)?;
     let x = lift1d(op, a.tensor("self")?)?;
     let v = avg_pool2d(
         &x,
         [1, k],
         [1, s],
-        [0, one(&a.int_list("padding")?, 0)?],
+        [0, pool1d_value(op, &a.int_list("padding")?, 0)?],
         a.bool("ceil_mode")?,
         a.bool("count_include_pad")?,
         None,

@@ -173,18 +173,7 @@ fn cubic_taps<Fp: Real>(axis: &Axis, align_corners: bool) -> Vec<([usize; 4], [F
 
 /// Linear source positions: (index0, index1, weight0, weight1) per output index.
 fn linear_taps<Fp: Real>(axis: &Axis, align_corners: bool) -> Vec<(usize, usize, Fp, Fp)> {
-    let scale: Fp = if align_corners {
-        if axis.output > 1 {
-            Fp::of((axis.input as f64 - 1.0) / (axis.output as f64 - 1.0))
-        } else {
-            Fp::ZERO
-        }
-    } else {
-        match axis.scale {
-            Some(s) if s > 0.0 => Fp::of(1.0 / s),
-            _ => Fp::of(axis.input as f64) / Fp::of(axis.output as f64),
-        }
-    };
+    let scale: Fp = source_scale(axis, align_corners);
     (0..axis.output)
         .map(|dst| {
             let src = if align_corners {

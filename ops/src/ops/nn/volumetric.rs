@@ -212,6 +212,42 @@ fn volume_row<F>(src: &[F], i: usize, j: usize, s1: usize, s2: usize) -> Option<
     src.get(at..)?.get(..s2)
 }
 
+/// The sizes of a 3-D pooling of `[lead..., sizes]` to `[lead..., outs]`.
+struct Layout {
+    /// How many `sizes` volumes (the product of `lead`).
+    planes: usize,
+    /// The output shape.
+    shape: Vec<usize>,
+    /// The output's element count.
+    total: usize,
+    /// The elements of one input volume.
+    vol: usize,
+}
+
+impl Layout {
+    fn of(op: &str, lead: &[usize], sizes: [usize; 3], outs: [usize; 3]) -> Result<Layout> {
+        let planes = product(op, lead)?;
+        let mut shape = lead.to_vec();
+        shape.extend(outs);
+        let total = product(op, &shape)?;
+        let vol = product(op, &sizes)?;
+        Ok(Layout {
+            planes,
+            shape,
+            total,
+            vol,
+        })
+    }
+}
+
+/// A pooling window that reads outside its input: an internal error.
+fn corrupt_window(op: &str) -> OpError {
+    OpError::invalid(
+        op,
+        "internal error: a pooling window reads outside the input",
+    )
+}
+
 /// 3-D max or average pooling over the last three dims.
 fn pool3d(
     op: &str,
@@ -228,17 +264,13 @@ fn pool3d(
         pooled_size(op, sh, wh, ceil_mode)?,
         pooled_size(op, sw, ww, ceil_mode)?,
     ];
-    let planes = product(op, lead)?;
-    let mut shape = lead.to_vec();
-    shape.extend(outs);
-    let total = product(op, &shape)?;
-    let vol = product(op, &sizes)?;
-    let corrupt = || {
-        OpError::invalid(
-            op,
-            "internal error: a pooling window reads outside the input",
-        )
-    };
+    let Layout {
+        planes,
+        shape,
+        total,
+        vol,
+    } = Layout::of(op, lead, sizes, outs)?;
+    let corrupt = || corrupt_window(op);
     let dtype = x.dtype();
     with_real!(op, dtype, F => {
         let out = with_data::<F, _>(x, |xs| {
@@ -295,18 +327,14 @@ pub fn adaptive_avg_pool3d(x: &Tensor, output: [usize; 3]) -> Result<Tensor> {
     let op = "aten::adaptive_avg_pool3d";
     let (lead, sizes) = split_spatial(op, x)?;
     let [sd, sh, sw] = sizes;
-    let planes = product(op, lead)?;
-    let mut shape = lead.to_vec();
-    shape.extend(output);
-    let total = product(op, &shape)?;
-    let vol = product(op, &sizes)?;
+    let Layout {
+        planes,
+        shape,
+        total,
+        vol,
+    } = Layout::of(op, lead, sizes, output)?;
     let range = |o: usize, i: usize, n: usize| adaptive_range(op, o, i, n);
-    let corrupt = || {
-        OpError::invalid(
-            op,
-            "internal error: a pooling window reads outside the input",
-        )
-    };
+    let corrupt = || corrupt_window(op);
     let dtype = x.dtype();
     with_real!(op, dtype, F => {
         let out = with_data::<F, _>(x, |xs| {

@@ -1,11 +1,10 @@
 //! `quantized::conv2d` / `conv2d_relu` (fbgemm requantization) and `conv2d_prepack` / `conv2d_unpack`.
 
-use super::linear::{QWeight, Requantize};
-use super::packed::Conv2dParams;
-use super::quantizer::{int_values, make_quantized, quantizer_of, Quantizer};
+use super::linear::{quint8_output, QWeight, Requantize};
+use super::packed::{Conv2dParams, LinearParams};
+use super::quantizer::{int_values, quantizer_of, Quantizer};
 use crate::alloc;
 use crate::arg::{Arg, Args};
-use crate::dtype::DType;
 use crate::error::{OpError, Result};
 
 /// One spatial axis of the convolution: sizes and the packed geometry along it.
@@ -171,16 +170,7 @@ fn conv(args: &Args, packed: &str, relu: bool) -> Result<Arg> {
             }
         }
     }
-    make_quantized(
-        out,
-        &[n, oc, oh, ow],
-        DType::U8,
-        Quantizer::PerTensor {
-            scale: out_scale,
-            zero_point: out_zp,
-        },
-    )
-    .map(Arg::Tensor)
+    quint8_output(out, &[n, oc, oh, ow], out_scale, out_zp)
 }
 
 /// `conv2d(qx, weight, stride, padding, dilation, groups, output_scale, output_zero_point)`.
@@ -223,10 +213,7 @@ fn k_conv2d_prepack(args: &Args) -> Result<Arg> {
 
 fn k_conv2d_unpack(args: &Args) -> Result<Arg> {
     let p = Conv2dParams::from_arg(args.op(), args.get("packed_weights")?)?;
-    Ok(Arg::Tuple(vec![
-        Arg::Tensor(p.weight),
-        p.bias.map_or(Arg::None, Arg::Tensor),
-    ]))
+    Ok(LinearParams::to_arg(p.weight, p.bias))
 }
 
 pub fn register(reg: &mut crate::registry::Registry) {

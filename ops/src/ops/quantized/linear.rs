@@ -85,6 +85,18 @@ impl QWeight {
     }
 }
 
+/// The quint8 tensor of requantized `values`, with the output's per-tensor `scale` and
+/// `zero_point`.
+pub(crate) fn quint8_output(
+    values: Vec<i64>,
+    shape: &[usize],
+    scale: f64,
+    zero_point: i64,
+) -> Result<Arg> {
+    let q = Quantizer::PerTensor { scale, zero_point };
+    make_quantized(values, shape, DType::U8, q).map(Arg::Tensor)
+}
+
 /// fbgemm's `ReQuantizeOutput` with a float bias: `lrintf((acc + bias / (sx * sw)) * (sx * sw / sy)) + zy`.
 #[derive(Debug)]
 pub(crate) struct Requantize {
@@ -190,16 +202,7 @@ fn static_linear(args: &Args, relu: bool) -> Result<Arg> {
     if let Some(last) = shape.last_mut() {
         *last = w.n;
     }
-    make_quantized(
-        out,
-        &shape,
-        DType::U8,
-        Quantizer::PerTensor {
-            scale: out_scale,
-            zero_point: out_zp,
-        },
-    )
-    .map(Arg::Tensor)
+    quint8_output(out, &shape, out_scale, out_zp)
 }
 
 fn k_linear(args: &Args) -> Result<Arg> {
@@ -263,16 +266,19 @@ pub(crate) fn dynamic_linear(
     Tensor::from_vec(out, &shape)
 }
 
-fn k_linear_dynamic(args: &Args) -> Result<Arg> {
+/// `linear_dynamic` and `linear_relu_dynamic` (`relu`): `(X, W_prepack, reduce_range)`.
+fn dynamic(args: &Args, relu: bool) -> Result<Arg> {
     let params = LinearParams::from_arg(args.op(), args.get("W_prepack")?)?;
     let reduce_range = args.opt_bool("reduce_range")?.unwrap_or(false);
-    dynamic_linear(args.op(), args.tensor("X")?, &params, reduce_range, false).map(Arg::Tensor)
+    dynamic_linear(args.op(), args.tensor("X")?, &params, reduce_range, relu).map(Arg::Tensor)
+}
+
+fn k_linear_dynamic(args: &Args) -> Result<Arg> {
+    dynamic(args, false)
 }
 
 fn k_linear_relu_dynamic(args: &Args) -> Result<Arg> {
-    let params = LinearParams::from_arg(args.op(), args.get("W_prepack")?)?;
-    let reduce_range = args.opt_bool("reduce_range")?.unwrap_or(false);
-    dynamic_linear(args.op(), args.tensor("X")?, &params, reduce_range, true).map(Arg::Tensor)
+    dynamic(args, true)
 }
 
 /// fbgemm's fp16 linear: the weight rounded to float16 (saturating), float32 accumulation.
@@ -344,10 +350,7 @@ fn k_linear_prepack_fp16(args: &Args) -> Result<Arg> {
 
 fn k_linear_unpack(args: &Args) -> Result<Arg> {
     let p = LinearParams::from_arg(args.op(), args.get("W_prepack")?)?;
-    Ok(Arg::Tuple(vec![
-        Arg::Tensor(p.weight),
-        p.bias.map_or(Arg::None, Arg::Tensor),
-    ]))
+    Ok(LinearParams::to_arg(p.weight, p.bias))
 }
 
 pub fn register(reg: &mut crate::registry::Registry) {

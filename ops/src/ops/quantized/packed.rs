@@ -85,6 +85,7 @@ impl LinearParams {
         })
     }
 
+    /// The `(weight, bias)` tuple that packs (and that `*_unpack` ops return).
     pub fn to_arg(weight: Tensor, bias: Option<Tensor>) -> Arg {
         Arg::Tuple(vec![
             Arg::Tensor(weight),

@@ -2,7 +2,6 @@
 
 use crate::alloc;
 use crate::arg::{Arg, Args};
-use crate::dtype::DType;
 use crate::error::{OpError, Result};
 use crate::tensor::Tensor;
 
@@ -261,9 +260,26 @@ fn pool_bin<Fp: Real>(p: usize, bin: Fp, roi_start: i64, limit: i64) -> (i64, i6
     (clip(start), clip(end))
 }
 
-fn rounded_roi<Fp: Real>(roi: &[Fp], scale: Fp) -> [i64; 4] {
+/// One roi's rounded start `(x, y)` and bin sizes `(bin_h, bin_w)`: the rounded box spans
+/// `end - start + extent` cells per axis (at least 1).
+fn rounded_bins<Fp: Real>(roi: &[Fp], scale: Fp, g: &Geometry, extent: i64) -> (i64, i64, Fp, Fp) {
     let r = |i: usize| trunc_i64((roi.get(i).copied().unwrap_or(Fp::ZERO) * scale).round());
-    [r(1), r(2), r(3), r(4)]
+    let [sw, sh, ew, eh] = [r(1), r(2), r(3), r(4)];
+    let roi_w = ew.saturating_sub(sw).saturating_add(extent).max(1);
+    let roi_h = eh.saturating_sub(sh).saturating_add(extent).max(1);
+    let bin_h = Fp::from_i64(roi_h) / Fp::from_i64(g.pooled_h as i64);
+    let bin_w = Fp::from_i64(roi_w) / Fp::from_i64(g.pooled_w as i64);
+    (sw, sh, bin_h, bin_w)
+}
+
+/// The element at `at` (`y * width + x`) of a plane; 0 outside.
+#[inline]
+fn plane_at<Fp: Real>(plane: &[Fp], at: i64) -> Fp {
+    usize::try_from(at)
+        .ok()
+        .and_then(|i| plane.get(i))
+        .copied()
+        .unwrap_or(Fp::ZERO)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -284,11 +300,7 @@ fn roi_pool_impl<Fp: Real>(
         .zip(argmax.chunks_exact_mut(per_roi))
     {
         let batch = roi_batch(op, roi.first().copied().unwrap_or(Fp::ZERO), g.batch)?;
-        let [sw, sh, ew, eh] = rounded_roi(roi, scale);
-        let roi_w = ew.saturating_sub(sw).saturating_add(1).max(1);
-        let roi_h = eh.saturating_sub(sh).saturating_add(1).max(1);
-        let bin_h = Fp::from_i64(roi_h) / Fp::from_i64(g.pooled_h as i64);
-        let bin_w = Fp::from_i64(roi_w) / Fp::from_i64(g.pooled_w as i64);
+        let (sw, sh, bin_h, bin_w) = rounded_bins(roi, scale, &g, 1);
         for ph in 0..g.pooled_h {
             for pw in 0..g.pooled_w {
                 let (hstart, hend) = pool_bin(ph, bin_h, sh, h);
@@ -302,11 +314,7 @@ fn roi_pool_impl<Fp: Real>(
                     for y in hstart..hend {
                         for x in wstart..wend {
                             let at = y.saturating_mul(w).saturating_add(x);
-                            let v = usize::try_from(at)
-                                .ok()
-                                .and_then(|i| plane.get(i))
-                                .copied()
-                                .unwrap_or(Fp::ZERO);
+                            let v = plane_at(plane, at);
                             if v > best {
                                 best = v;
                                 best_at = at;
@@ -343,11 +351,7 @@ fn ps_roi_pool_impl<Fp: Real>(
         .zip(mapping.chunks_exact_mut(per_roi))
     {
         let batch = roi_batch(op, roi.first().copied().unwrap_or(Fp::ZERO), g.batch)?;
-        let [sw, sh, ew, eh] = rounded_roi(roi, scale);
-        let roi_w = ew.saturating_sub(sw).max(1);
-        let roi_h = eh.saturating_sub(sh).max(1);
-        let bin_h = Fp::from_i64(roi_h) / Fp::from_i64(g.pooled_h as i64);
-        let bin_w = Fp::from_i64(roi_w) / Fp::from_i64(g.pooled_w as i64);
+        let (sw, sh, bin_h, bin_w) = rounded_bins(roi, scale, &g, 0);
         // Output index and input channel advance together, as in ps_roi_align.
         let mut slots = chunk.iter_mut().zip(map.iter_mut());
         let mut c_in = 0usize;
@@ -362,12 +366,7 @@ fn ps_roi_pool_impl<Fp: Real>(
                     // Clipped to the plane: y * w + x < H * W, no saturation.
                     for y in hstart..hend {
                         for x in wstart..wend {
-                            let v = usize::try_from(y.saturating_mul(w).saturating_add(x))
-                                .ok()
-                                .and_then(|i| plane.get(i))
-                                .copied()
-                                .unwrap_or(Fp::ZERO);
-                            sum += v;
+                            sum += plane_at(plane, y.saturating_mul(w).saturating_add(x));
                         }
                     }
                     let area = Fp::from_i64(
@@ -420,17 +419,7 @@ fn geometry(a: &Args, position_sensitive: bool) -> Result<(Geometry, usize, f64)
 
 macro_rules! dispatch_float {
     ($op:expr, $dtype:expr, $f:ident => $body:expr) => {
-        match $dtype {
-            DType::F32 => {
-                type $f = f32;
-                $body
-            }
-            DType::F64 => {
-                type $f = f64;
-                $body
-            }
-            other => Err(float_only($op, other)),
-        }
+        $crate::__dispatch_match!($dtype, $f => $body, [F32: f32, F64: f64], other => Err(float_only($op, other)))
     };
 }
 
