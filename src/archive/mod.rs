@@ -320,7 +320,9 @@ fn inflate(name: &str, raw: &[u8], entry: &ZipEntry) -> Result<Vec<u8>, ArchiveE
     };
     let expected = usize::try_from(entry.uncompressed_len).map_err(|_| bad("size".to_string()))?;
     let mut out = Vec::with_capacity(expected.min(1 << 24));
-    flate2::read::DeflateDecoder::new(raw)
+    // `bufread` over the slice itself: `read::DeflateDecoder` would put a 32 KiB buffer (zeroed
+    // on creation) in front of bytes that are already in memory, once per record.
+    flate2::bufread::DeflateDecoder::new(raw)
         .take(entry.uncompressed_len.saturating_add(1))
         .read_to_end(&mut out)
         .map_err(|e| bad(e.to_string()))?;

@@ -24,6 +24,15 @@ pub(crate) use python::{call_builtin, range_bounds};
 pub use scalar::{to_float, to_int, values_equal};
 pub use tensor_meta::tolist;
 
+/// The truth value of each item of `iterable` (every item is tested, so a value without one is
+/// an error even after the answer is known): `all()`, `any()` and `aten::all/any.bool`.
+fn truth_values(iterable: &Value) -> Result<Vec<bool>> {
+    crate::eval::iterate(iterable)?
+        .iter()
+        .map(crate::eval::truthy)
+        .collect()
+}
+
 fn containers_order(x: &Value, y: &Value) -> Result<std::cmp::Ordering> {
     containers::order(x, y)
 }

@@ -468,16 +468,16 @@ fn sum_items(interp: &mut Interpreter, _: &mut Frame, a: Args) -> Result<Value> 
 
 /// The truth value of every element of the iterable argument (all of them are evaluated, so a
 /// bad element is an error even after the answer is known).
-fn truth_values(a: &Args) -> Result<Vec<bool>> {
-    iterate(a.arg(0)?)?.iter().map(truthy).collect()
-}
-
 fn all_true(_: &mut Interpreter, _: &mut Frame, a: Args) -> Result<Value> {
-    Ok(Value::Bool(truth_values(&a)?.into_iter().all(|x| x)))
+    Ok(Value::Bool(
+        super::truth_values(a.arg(0)?)?.into_iter().all(|x| x),
+    ))
 }
 
 fn any_true(_: &mut Interpreter, _: &mut Frame, a: Args) -> Result<Value> {
-    Ok(Value::Bool(truth_values(&a)?.into_iter().any(|x| x)))
+    Ok(Value::Bool(
+        super::truth_values(a.arg(0)?)?.into_iter().any(|x| x),
+    ))
 }
 
 fn sorted_list(_: &mut Interpreter, _: &mut Frame, a: Args) -> Result<Value> {

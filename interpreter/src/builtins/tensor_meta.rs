@@ -269,19 +269,15 @@ fn is_floating_point(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
 fn new_dict(_: &mut Interpreter, _: &[Value]) -> Result<Value> {
     Ok(Value::dict(vec![]))
 }
-/// The truth value of each item of the iterable argument (every item is tested, so a value
-/// without one is an error even after the answer is known, as `aten::any.bool` is).
-fn truth_values(a: &[Value]) -> Result<Vec<bool>> {
-    crate::eval::iterate(arg(a, 0)?)?
-        .iter()
-        .map(crate::eval::truthy)
-        .collect()
-}
 fn any_list(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
-    Ok(Value::Bool(truth_values(a)?.into_iter().any(|x| x)))
+    Ok(Value::Bool(
+        super::truth_values(arg(a, 0)?)?.into_iter().any(|x| x),
+    ))
 }
 fn all_list(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
-    Ok(Value::Bool(truth_values(a)?.into_iter().all(|x| x)))
+    Ok(Value::Bool(
+        super::truth_values(arg(a, 0)?)?.into_iter().all(|x| x),
+    ))
 }
 fn wait(_: &mut Interpreter, a: &[Value]) -> Result<Value> {
     Ok(match arg(a, 0)? {

@@ -211,14 +211,23 @@ impl Lexer<'_> {
         }
         if let Ok((_, word)) = identifier(rest) {
             self.pos = self.pos.saturating_add(word.len());
-            let kind = match KEYWORDS.iter().find(|k| **k == word) {
-                Some(keyword) => TokenKind::Keyword(keyword),
-                None => TokenKind::Name(word.to_string()),
+            // KEYWORDS is sorted (a test checks it): a binary search, not a scan of 27 words.
+            let kind = match KEYWORDS.binary_search(&word) {
+                Ok(index) => KEYWORDS.get(index).map_or_else(
+                    || TokenKind::Name(word.to_string()),
+                    |k| TokenKind::Keyword(k),
+                ),
+                Err(_) => TokenKind::Name(word.to_string()),
             };
             self.push(kind, start, self.pos);
             return Ok(());
         }
-        if let Some(op) = OPERATORS.iter().find(|op| rest.starts_with(**op)) {
+        // Only operators that start with this character are compared (longest first).
+        let first = rest.as_bytes().first().copied();
+        if let Some(op) = OPERATORS
+            .iter()
+            .find(|op| op.as_bytes().first().copied() == first && rest.starts_with(**op))
+        {
             match *op {
                 "(" | "[" | "{" => self.open_brackets.push((op, start)),
                 ")" | "]" | "}" => {

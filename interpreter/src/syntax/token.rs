@@ -3,6 +3,7 @@
 use super::span::Span;
 
 /// The reserved words of the language (TorchScript reserves Python's statement keywords).
+/// Sorted (the lexer looks words up by binary search).
 pub const KEYWORDS: &[&str] = &[
     "False", "None", "True", "and", "as", "assert", "break", "class", "continue", "def", "del",
     "elif", "else", "for", "from", "global", "if", "import", "in", "is", "not", "or", "pass",
@@ -81,5 +82,27 @@ impl Token {
     /// True if this is the keyword `kw`.
     pub fn is_keyword(&self, kw: &str) -> bool {
         matches!(self.kind, TokenKind::Keyword(k) if k == kw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{KEYWORDS, OPERATORS};
+
+    #[test]
+    fn keywords_are_sorted_for_binary_search() {
+        assert!(KEYWORDS.windows(2).all(|w| w[0] < w[1]), "{KEYWORDS:?}");
+    }
+
+    #[test]
+    fn a_longer_operator_comes_before_its_prefixes() {
+        for (i, short) in OPERATORS.iter().enumerate() {
+            for long in &OPERATORS[i + 1..] {
+                assert!(
+                    !(long.starts_with(short) && long.len() > short.len()),
+                    "{long:?} must come before {short:?}"
+                );
+            }
+        }
     }
 }
