@@ -212,12 +212,13 @@ impl Lexer<'_> {
         if let Ok((_, word)) = identifier(rest) {
             self.pos = self.pos.saturating_add(word.len());
             // KEYWORDS is sorted (a test checks it): a binary search, not a scan of 27 words.
-            let kind = match KEYWORDS.binary_search(&word) {
-                Ok(index) => KEYWORDS.get(index).map_or_else(
-                    || TokenKind::Name(word.to_string()),
-                    |k| TokenKind::Keyword(k),
-                ),
-                Err(_) => TokenKind::Name(word.to_string()),
+            let keyword = KEYWORDS
+                .binary_search(&word)
+                .ok()
+                .and_then(|i| KEYWORDS.get(i));
+            let kind = match keyword {
+                Some(keyword) => TokenKind::Keyword(keyword),
+                None => TokenKind::Name(word.to_string()),
             };
             self.push(kind, start, self.pos);
             return Ok(());
