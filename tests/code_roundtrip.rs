@@ -1,9 +1,12 @@
-//! Parser round trips over every code file of every fixture: parse, print, parse again, equal.
+//! Parser round trips over every code file of every fixture: parse, print, parse again, equal;
+//! and the outline parse with its bodies parsed equals the whole parse.
 
 use std::path::Path;
 
 use torchscript::Archive;
-use torchscript_interpreter::syntax::{parse_file, print_file};
+use torchscript_interpreter::syntax::{
+    parse_deferred_bodies, parse_file, parse_file_outline, print_file,
+};
 
 #[test]
 fn every_fixture_code_file_round_trips() {
@@ -33,6 +36,18 @@ fn every_fixture_code_file_round_trips() {
                     continue;
                 }
             };
+            // The outline the runtime loads, bodies parsed on demand, is the same tree.
+            match parse_file_outline(name, &text).and_then(|mut outline| {
+                parse_deferred_bodies(&mut outline)?;
+                Ok(outline)
+            }) {
+                Ok(outline) if outline.body == first.body => {}
+                Ok(_) => failures.push(format!(
+                    "{}: {name}: the outline with its bodies parsed differs",
+                    model.display()
+                )),
+                Err(e) => failures.push(format!("{}: {name}: outline: {e}", model.display())),
+            }
             let printed = print_file(&first);
             match parse_file(name, &printed) {
                 Ok(second) if second.without_spans().body == first.without_spans().body => {}

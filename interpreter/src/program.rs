@@ -123,7 +123,9 @@ impl Program {
             return Ok(cached.clone());
         }
         let parsed = match self.sources.module_source(module) {
-            Some((path, text)) => Some(Arc::new(syntax::parse_file(&path, &text)?)),
+            // Method bodies are parsed when first called (`with_body`): loading a model
+            // needs its classes' attributes and method names, not the code of every method.
+            Some((path, text)) => Some(Arc::new(syntax::parse_file_outline(&path, &text)?)),
             None => {
                 if let Some(reason) = self.sources.unreadable(module) {
                     return Err(ErrorKind::UnreadableSource(reason).into());
@@ -193,9 +195,10 @@ impl Program {
         let Some(def) = class.method_defs.get(name) else {
             return Ok(None);
         };
+        let def = with_body(def, &class.file)?;
         let lowered = Arc::new(lower_function(
             self,
-            def,
+            &def,
             &class.file,
             format!("{}.{}", class.name, name),
         )?);
@@ -224,7 +227,8 @@ impl Program {
         let Some(def) = def else {
             return Ok(None);
         };
-        let lowered = Arc::new(lower_function(self, def, &file, name.to_string())?);
+        let def = with_body(def, &file)?;
+        let lowered = Arc::new(lower_function(self, &def, &file, name.to_string())?);
         self.functions
             .write()
             .insert(name.to_string(), lowered.clone());
@@ -248,6 +252,22 @@ impl Program {
         }
         Err(ErrorKind::UnknownName(name.to_string()).into())
     }
+}
+
+/// `def` with its body parsed, if the outline parse deferred it.
+fn with_body<'d>(
+    def: &'d syntax::FunctionDef,
+    file: &SourceFile,
+) -> Result<std::borrow::Cow<'d, syntax::FunctionDef>> {
+    let Some(deferred) = &def.deferred else {
+        return Ok(std::borrow::Cow::Borrowed(def));
+    };
+    let body = syntax::parse_deferred_body(&file.path, &file.text, deferred)?;
+    Ok(std::borrow::Cow::Owned(syntax::FunctionDef {
+        body,
+        deferred: None,
+        ..def.clone()
+    }))
 }
 
 /// Literal class-level constants: `x : Final[int] = 3` and enum members `RED = 1`.

@@ -117,68 +117,142 @@ impl SchemaArg {
     }
 }
 
-/// All schemas, grouped by operator name, in file order.
+/// All schemas, grouped by operator name, in file order. A table over the crate's own text
+/// indexes each line by operator name and parses a name's lines the first time that name is
+/// looked up: a process that runs twenty operators parses twenty names' schemas, not all 4,400.
 #[derive(Debug, Default)]
 pub struct SchemaTable {
-    by_name: HashMap<String, Vec<Arc<Schema>>>,
-    /// Lines [`SchemaTable::parse_lenient`] could not parse, with the reason.
+    by_name: HashMap<Box<str>, Overloads>,
+    /// Lines an eager parse could not parse, with the reason.
     rejected: Vec<String>,
+}
+
+/// The overloads of one operator name: parsed already, or lines to parse on first lookup.
+#[derive(Debug, Default)]
+struct Overloads {
+    /// Unparsed schema lines, in file order (empty for an eagerly parsed table).
+    lines: Vec<&'static str>,
+    /// The parsed overloads: set at construction by an eager parse, else on first lookup.
+    parsed: OnceLock<Vec<Arc<Schema>>>,
+}
+
+impl Overloads {
+    fn parsed(&self) -> &[Arc<Schema>] {
+        self.parsed.get_or_init(|| {
+            self.lines
+                .iter()
+                .filter_map(|line| parse_schema(line).ok().map(Arc::new))
+                .collect()
+        })
+    }
+
+    /// Why each of this name's lines that does not parse fails.
+    fn failures(&self) -> impl Iterator<Item = String> + '_ {
+        self.lines
+            .iter()
+            .filter_map(|line| parse_schema(line).err().map(|e| e.to_string()))
+    }
+}
+
+/// The schema lines of `text`: trimmed, without blank lines and `#` comments.
+fn schema_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split('\n')
+        .map(str::trim_ascii)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
 }
 
 impl SchemaTable {
     /// Parses schema text, one schema a line (`#` lines are comments). Lines that fail to
     /// parse are reported in the error.
     pub fn parse(text: &str) -> Result<SchemaTable> {
-        let mut table = SchemaTable::default();
-        for line in text.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
+        let mut grouped: HashMap<Box<str>, Vec<Arc<Schema>>> = HashMap::new();
+        for line in schema_lines(text) {
             let schema = parse_schema(line)?;
-            table
-                .by_name
-                .entry(schema.name.clone())
+            grouped
+                .entry(schema.name.as_str().into())
                 .or_default()
                 .push(Arc::new(schema));
         }
-        Ok(table)
+        Ok(SchemaTable::from_parsed(grouped, Vec::new()))
     }
 
     /// Parses schema text like [`SchemaTable::parse`], keeping every line that parses; the
     /// others are listed by [`SchemaTable::rejected`] instead of emptying the table.
     pub fn parse_lenient(text: &str) -> SchemaTable {
-        let mut table = SchemaTable::default();
-        for line in text.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
+        let mut grouped: HashMap<Box<str>, Vec<Arc<Schema>>> = HashMap::new();
+        let mut rejected = Vec::new();
+        for line in schema_lines(text) {
             match parse_schema(line) {
-                Ok(schema) => table
-                    .by_name
-                    .entry(schema.name.clone())
+                Ok(schema) => grouped
+                    .entry(schema.name.as_str().into())
                     .or_default()
                     .push(Arc::new(schema)),
-                Err(e) => table.rejected.push(e.to_string()),
+                Err(e) => rejected.push(e.to_string()),
             }
         }
-        table
+        SchemaTable::from_parsed(grouped, rejected)
     }
 
-    /// The lines that did not parse (empty for the tables this crate ships: a test checks).
-    pub fn rejected(&self) -> &[String] {
-        &self.rejected
+    fn from_parsed(grouped: HashMap<Box<str>, Vec<Arc<Schema>>>, rejected: Vec<String>) -> Self {
+        let by_name = grouped
+            .into_iter()
+            .map(|(name, schemas)| {
+                let overloads = Overloads {
+                    lines: Vec::new(),
+                    parsed: OnceLock::from(schemas),
+                };
+                (name, overloads)
+            })
+            .collect();
+        SchemaTable { by_name, rejected }
+    }
+
+    /// Indexes static schema texts by operator name without parsing them; each name's lines
+    /// are parsed on its first lookup. Texts later in `texts` add overloads after earlier ones.
+    pub fn index(texts: &[&'static str]) -> SchemaTable {
+        let mut by_name: HashMap<Box<str>, Overloads> = HashMap::new();
+        for &text in texts {
+            for line in schema_lines(text) {
+                // A line without '(' is indexed under its whole text and fails when parsed.
+                let open = line.bytes().position(|b| b == b'(');
+                let signature = open.map_or(line, |open| head(line, open));
+                let (name, _) = split_overload(signature.trim_ascii());
+                match by_name.get_mut(name) {
+                    Some(overloads) => overloads.lines.push(line),
+                    None => {
+                        let overloads = Overloads {
+                            lines: vec![line],
+                            parsed: OnceLock::new(),
+                        };
+                        by_name.insert(name.into(), overloads);
+                    }
+                }
+            }
+        }
+        SchemaTable {
+            by_name,
+            rejected: Vec::new(),
+        }
+    }
+
+    /// The lines that do not parse, with the reason (empty for the tables this crate ships: a
+    /// test checks). For an indexed table this parses every line.
+    pub fn rejected(&self) -> Vec<String> {
+        let mut out = self.rejected.clone();
+        for overloads in self.by_name.values() {
+            out.extend(overloads.failures());
+        }
+        out
     }
 
     /// The overloads of `name` (`aten::add`), in registration order.
     pub fn overloads(&self, name: &str) -> &[Arc<Schema>] {
-        self.by_name.get(name).map_or(&[], Vec::as_slice)
+        self.by_name.get(name).map_or(&[], Overloads::parsed)
     }
 
     /// Every operator name (`aten::add`), in no particular order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.by_name.keys().map(String::as_str)
+        self.by_name.keys().map(|name| &**name)
     }
 
     /// One overload by full name (`aten::add.Tensor`).
@@ -187,8 +261,9 @@ impl SchemaTable {
         self.overloads(name).iter().find(|s| s.overload == overload)
     }
 
+    /// How many overloads parse (for an indexed table this parses every name).
     pub fn len(&self) -> usize {
-        self.by_name.values().map(Vec::len).sum()
+        self.by_name.values().map(|o| o.parsed().len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -206,10 +281,18 @@ fn tail(text: &str, start: usize) -> &str {
     text.get(start..).unwrap_or("")
 }
 
-/// Splits `aten::add.Tensor` into (`aten::add`, `Tensor`).
+/// Splits `aten::add.Tensor` into (`aten::add`, `Tensor`): the overload follows the first `.`
+/// after the namespace's `::`. Byte loops: this runs on every kernel call.
 pub fn split_overload(full_name: &str) -> (&str, &str) {
-    let ns_end = full_name.find("::").map_or(0, |i| i.saturating_add(2));
-    match tail(full_name, ns_end).find('.') {
+    let bytes = full_name.as_bytes();
+    let ns_end = bytes
+        .windows(2)
+        .position(|pair| pair == b"::")
+        .map_or(0, |i| i.saturating_add(2));
+    let dot = bytes
+        .get(ns_end..)
+        .and_then(|rest| rest.iter().position(|&b| b == b'.'));
+    match dot {
         Some(dot) => {
             let at = ns_end.saturating_add(dot);
             (head(full_name, at), tail(full_name, at.saturating_add(1)))
@@ -218,21 +301,11 @@ pub fn split_overload(full_name: &str) -> (&str, &str) {
     }
 }
 
-/// The schemas of PyTorch 2.15.0 and of torchvision's operators, parsed once.
+/// The schemas of PyTorch 2.15.0 and of torchvision's operators (registered by torchvision,
+/// not PyTorch), indexed once per process; each operator's lines are parsed on its first lookup.
 pub fn torch_schemas() -> &'static SchemaTable {
     static TABLE: OnceLock<SchemaTable> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        // A line that does not parse is listed in `rejected()` (and fails the test below),
-        // never silently dropping the whole table.
-        let mut table = SchemaTable::parse_lenient(SCHEMA_TEXT);
-        // torchvision's operators are registered by torchvision, not PyTorch: add theirs.
-        let vision = SchemaTable::parse_lenient(crate::ops::vision::SCHEMA_TEXT);
-        for (name, overloads) in vision.by_name {
-            table.by_name.entry(name).or_default().extend(overloads);
-        }
-        table.rejected.extend(vision.rejected);
-        table
-    })
+    TABLE.get_or_init(|| SchemaTable::index(&[SCHEMA_TEXT, crate::ops::vision::SCHEMA_TEXT]))
 }
 
 fn bad(line: &str, msg: &str) -> OpError {
@@ -553,11 +626,62 @@ mod tests {
 
     #[test]
     fn every_torch_schema_parses() {
-        assert_eq!(torch_schemas().rejected(), &[] as &[String]);
+        assert_eq!(torch_schemas().rejected(), Vec::<String>::new());
         let table = SchemaTable::parse(SCHEMA_TEXT).expect("all schemas parse");
         assert!(table.len() > 4000, "{}", table.len());
+        // The indexed table holds the same overloads in the same order as the eager parse.
+        let indexed = torch_schemas();
+        for name in table.names() {
+            let eager: Vec<String> = table
+                .overloads(name)
+                .iter()
+                .map(|s| s.full_name())
+                .collect();
+            let lazy: Vec<String> = indexed
+                .overloads(name)
+                .iter()
+                .map(|s| s.full_name())
+                .collect();
+            assert_eq!(eager, lazy, "{name}");
+        }
+        assert_eq!(
+            indexed.len(),
+            table.len()
+                + SchemaTable::parse(crate::ops::vision::SCHEMA_TEXT)
+                    .unwrap()
+                    .len()
+        );
         assert!(table.get("aten::add.Tensor").is_some());
         assert!(table.get("aten::relu").is_some());
+    }
+
+    #[test]
+    fn overload_names_split_after_the_namespace() {
+        assert_eq!(split_overload("aten::add.Tensor"), ("aten::add", "Tensor"));
+        assert_eq!(split_overload("prim::Constant"), ("prim::Constant", ""));
+        assert_eq!(split_overload("add.out"), ("add", "out"));
+        assert_eq!(split_overload("a.b::c.d.e"), ("a.b::c", "d.e"));
+        assert_eq!(split_overload(""), ("", ""));
+        assert_eq!(split_overload("aten::"), ("aten::", ""));
+    }
+
+    #[test]
+    fn an_indexed_table_parses_a_name_on_lookup_and_reports_bad_lines() {
+        let table = SchemaTable::index(&[
+            "# comment\naten::f(Tensor self) -> Tensor\naten::f.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)\naten::g(Tensor self -> Tensor\n",
+            "aten::f.extra(Tensor self, int n) -> Tensor\n",
+        ]);
+        let names: Vec<String> = table
+            .overloads("aten::f")
+            .iter()
+            .map(|s| s.full_name())
+            .collect();
+        assert_eq!(names, ["aten::f", "aten::f.out", "aten::f.extra"]);
+        assert!(table.overloads("aten::g").is_empty());
+        assert!(table.get("aten::f.out").is_some());
+        let rejected = table.rejected();
+        assert_eq!(rejected.len(), 1, "{rejected:?}");
+        assert!(rejected[0].contains("aten::g"), "{rejected:?}");
     }
 
     #[test]

@@ -101,6 +101,18 @@ pub struct FunctionDef {
     pub returns: Option<Expr>,
     pub body: Vec<Stmt>,
     pub decorators: Vec<Expr>,
+    /// Set when an outline parse ([`super::parse_file_outline`]) left the body unparsed
+    /// (`body` is then empty): [`super::parse_deferred_body`] parses it on first use.
+    pub deferred: Option<DeferredBody>,
+}
+
+/// Where a deferred `def` body is: its text, the column of its `def` line and the block
+/// nesting depth it is parsed at (the depth limit counts as in a whole-file parse).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DeferredBody {
+    pub span: Span,
+    pub indent: u32,
+    pub depth: u32,
 }
 
 /// A formal parameter `name: annotation = default`.

@@ -6,6 +6,7 @@
 //! a line. A tab advances the indentation column to the next multiple of 8 (Python's rule).
 //! Identifiers, numbers and strings are recognized with `nom` (see [`super::literal`]).
 
+use super::body_scan::scan_body;
 use super::error::ParseError;
 use super::literal::{
     decode_escapes, decode_number, identifier, number_text, scan_string, Number, ScanError,
@@ -29,25 +30,29 @@ pub(crate) fn tokenize_deferred(
     path: &str,
     text: &str,
 ) -> Result<(Vec<Token>, Option<ParseError>), ParseError> {
-    if u32::try_from(text.len()).is_err() {
-        return Err(ParseError::new(
-            path,
-            "",
-            Span::default(),
-            "source file is larger than 4 GiB",
-        ));
-    }
-    let mut lexer = Lexer {
-        path,
-        text,
-        pos: 0,
-        tokens: Vec::new(),
-        indents: vec![0],
-        open_brackets: Vec::new(),
-        at_line_start: true,
-    };
-    let unclosed = lexer.run()?;
-    Ok((lexer.tokens, unclosed))
+    Lexer::new(path, text, 0, 0, false)?.finish()
+}
+
+/// Like [`tokenize_deferred`], but the indented body of each `def` (a `def` line that ends in
+/// `:`) becomes one [`TokenKind::DeferredBody`] token, its text left unlexed (see
+/// [`super::body_scan`]).
+pub(crate) fn tokenize_outline(
+    path: &str,
+    text: &str,
+) -> Result<(Vec<Token>, Option<ParseError>), ParseError> {
+    Lexer::new(path, text, 0, 0, true)?.finish()
+}
+
+/// Tokenizes `text[start..]` (spans stay offsets into `text`) as if the lines before `start`
+/// had left the indentation at column `indent`: the tokens of a deferred `def` body, which
+/// start with `Indent` and end with a `Dedent` for its own level and one for `indent`'s.
+pub(crate) fn tokenize_from(
+    path: &str,
+    text: &str,
+    start: usize,
+    indent: u32,
+) -> Result<(Vec<Token>, Option<ParseError>), ParseError> {
+    Lexer::new(path, text, start, indent, false)?.finish()
 }
 
 struct Lexer<'a> {
@@ -59,6 +64,75 @@ struct Lexer<'a> {
     /// Unclosed `(`, `[`, `{` and their offsets; newlines inside brackets do not end lines.
     open_brackets: Vec<(&'static str, usize)>,
     at_line_start: bool,
+    /// Whether `def` bodies become [`TokenKind::DeferredBody`] tokens.
+    defer_bodies: bool,
+    /// The index of the current logical line's first token (after its layout tokens).
+    line_first_token: usize,
+}
+
+impl<'a> Lexer<'a> {
+    fn new(
+        path: &'a str,
+        text: &'a str,
+        start: usize,
+        indent: u32,
+        defer_bodies: bool,
+    ) -> Result<Self, ParseError> {
+        if u32::try_from(text.len()).is_err() {
+            return Err(ParseError::new(
+                path,
+                "",
+                Span::default(),
+                "source file is larger than 4 GiB",
+            ));
+        }
+        let mut indents = vec![0];
+        if indent > 0 {
+            indents.push(indent);
+        }
+        Ok(Lexer {
+            path,
+            text,
+            pos: start,
+            // About one token per five bytes of TorchScript source.
+            tokens: Vec::with_capacity(text.len().saturating_sub(start) / 5),
+            indents,
+            open_brackets: Vec::new(),
+            at_line_start: true,
+            defer_bodies,
+            line_first_token: 0,
+        })
+    }
+
+    fn finish(mut self) -> Result<(Vec<Token>, Option<ParseError>), ParseError> {
+        let unclosed = self.run()?;
+        Ok((self.tokens, unclosed))
+    }
+
+    /// After the newline of a logical line `def ...:`, skips the body that follows and
+    /// stands one [`TokenKind::DeferredBody`] token for it.
+    fn defer_body(&mut self) {
+        let line = self.tokens.get(self.line_first_token..).unwrap_or(&[]);
+        let is_def_header = matches!(
+            line.first().map(|t| &t.kind),
+            Some(TokenKind::Keyword("def"))
+        ) && line.len() >= 2
+            && line
+                .get(line.len().saturating_sub(2))
+                .is_some_and(|t| t.is_op(":"));
+        if !is_def_header {
+            return;
+        }
+        let indent = self.indents.last().copied().unwrap_or(0);
+        if let Some(extent) = scan_body(self.text, self.pos, indent) {
+            self.push(
+                TokenKind::DeferredBody { indent },
+                self.pos,
+                extent.content_end,
+            );
+            self.pos = extent.resume;
+        }
+    }
 }
 
 impl Lexer<'_> {
@@ -85,6 +159,9 @@ impl Lexer<'_> {
                     if self.open_brackets.is_empty() {
                         self.push(TokenKind::Newline, self.pos.saturating_sub(1), self.pos);
                         self.at_line_start = true;
+                        if self.defer_bodies {
+                            self.defer_body();
+                        }
                     }
                 }
                 _ => self.lex_token(c)?,
@@ -101,7 +178,7 @@ impl Lexer<'_> {
         }
         if !matches!(
             self.tokens.last().map(|t| &t.kind),
-            None | Some(TokenKind::Newline)
+            None | Some(TokenKind::Newline | TokenKind::DeferredBody { .. })
         ) {
             self.push(TokenKind::Newline, end, end);
         }
@@ -170,6 +247,7 @@ impl Lexer<'_> {
                 ));
             }
         }
+        self.line_first_token = self.tokens.len();
         Ok(true)
     }
 

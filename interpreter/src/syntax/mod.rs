@@ -36,6 +36,7 @@
 //!   stack), expression tree depth [`MAX_TREE_DEPTH`]; beyond them parsing fails cleanly.
 
 pub mod ast;
+mod body_scan;
 mod depth;
 mod error;
 mod lexer;
@@ -51,7 +52,10 @@ pub use ast::*;
 pub use depth::{dismantle, expr_depth, MAX_TREE_DEPTH};
 pub use error::ParseError;
 pub use lexer::tokenize;
-pub use parser::{parse_expr, parse_expr_in, parse_file, MAX_DEPTH, STACK_BUDGET};
+pub use parser::{
+    parse_deferred_bodies, parse_deferred_body, parse_expr, parse_expr_in, parse_file,
+    parse_file_outline, MAX_DEPTH, STACK_BUDGET,
+};
 pub use printer::{format_float, print_expr, print_file, print_stmts, quote_string};
 pub(crate) use span::floor_char_boundary;
 pub use span::{line_column, line_text, LineColumn, LineTable, Span};

@@ -41,6 +41,11 @@ pub enum TokenKind {
     Dedent,
     /// End of input.
     Eof,
+    /// The unlexed indented body of a `def` (only from an outline parse): `indent` is the
+    /// column of the `def` line, the span the body's text.
+    DeferredBody {
+        indent: u32,
+    },
 }
 
 /// A token and where it is.
@@ -59,6 +64,7 @@ impl Token {
             TokenKind::Indent => "indent".to_string(),
             TokenKind::Dedent => "dedent".to_string(),
             TokenKind::Eof => "end of file".to_string(),
+            TokenKind::DeferredBody { .. } => "function body".to_string(),
             _ => match self.span.slice(text) {
                 Some(source) => {
                     let first_line = source.lines().next().unwrap_or("");

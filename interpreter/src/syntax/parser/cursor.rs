@@ -71,19 +71,31 @@ impl<'a> Parser<'a> {
             .unwrap_or(&self.eof)
     }
 
-    /// Consumes and returns the current token (`Eof` stays put).
-    pub(super) fn advance(&mut self) -> Token {
-        let token = self.peek().clone();
+    /// Consumes the current token and returns its span (`Eof` stays put).
+    pub(super) fn advance(&mut self) -> Span {
+        let token = self.peek();
+        let span = token.span;
+        let layout = matches!(
+            token.kind,
+            TokenKind::Newline | TokenKind::Indent | TokenKind::Dedent | TokenKind::Eof
+        );
         if self.pos < self.tokens.len() {
             self.pos = self.pos.saturating_add(1);
         }
-        if !matches!(
-            token.kind,
-            TokenKind::Newline | TokenKind::Indent | TokenKind::Dedent | TokenKind::Eof
-        ) {
-            self.prev_end = token.span.end;
+        if !layout {
+            self.prev_end = span.end;
         }
-        token
+        span
+    }
+
+    /// Consumes the current token, moving out its text if it is a name or a string (the
+    /// parser never reads a consumed token's text again); empty for other tokens.
+    pub(super) fn advance_taking_text(&mut self) -> (Span, String) {
+        let text = match self.tokens.get_mut(self.pos).map(|t| &mut t.kind) {
+            Some(TokenKind::Name(text) | TokenKind::Str(text)) => std::mem::take(text),
+            _ => String::new(),
+        };
+        (self.advance(), text)
     }
 
     /// The start offset of the current token.
@@ -122,7 +134,7 @@ impl<'a> Parser<'a> {
 
     pub(super) fn expect_op(&mut self, op: &str) -> PResult<Span> {
         if self.at_op(op) {
-            Ok(self.advance().span)
+            Ok(self.advance())
         } else {
             Err(self.expected(&format!("'{op}'")))
         }
@@ -130,7 +142,7 @@ impl<'a> Parser<'a> {
 
     pub(super) fn expect_keyword(&mut self, keyword: &str) -> PResult<Span> {
         if self.at_keyword(keyword) {
-            Ok(self.advance().span)
+            Ok(self.advance())
         } else {
             Err(self.expected(&format!("'{keyword}'")))
         }
@@ -138,10 +150,9 @@ impl<'a> Parser<'a> {
 
     pub(super) fn expect_name(&mut self) -> PResult<Ident> {
         match &self.peek().kind {
-            TokenKind::Name(name) => {
-                let ident = Ident::new(name.clone(), self.peek().span);
-                self.advance();
-                Ok(ident)
+            TokenKind::Name(_) => {
+                let (span, name) = self.advance_taking_text();
+                Ok(Ident::new(name, span))
             }
             _ => Err(self.expected("a name")),
         }
@@ -179,6 +190,16 @@ impl<'a> Parser<'a> {
     }
 
     /// Enters one nesting level; fails past [`MAX_DEPTH`] (or [`STACK_BUDGET`]). Pair with [`Parser::leave`].
+    /// The current bracket/block nesting depth.
+    pub(super) fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// Starts counting nesting at `depth` (a deferred body is parsed at its `def`'s depth).
+    pub(super) fn set_depth(&mut self, depth: usize) {
+        self.depth = depth;
+    }
+
     pub(super) fn enter(&mut self) -> PResult<()> {
         if self.depth >= MAX_DEPTH || stack_position().abs_diff(self.stack_base) > STACK_BUDGET {
             return Err(self.error_at(self.peek().span, too_deep_message(MAX_DEPTH)));

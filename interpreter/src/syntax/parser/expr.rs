@@ -418,11 +418,15 @@ impl Parser<'_> {
     }
 
     fn parse_atom(&mut self) -> PResult<Expr> {
-        let token = self.peek().clone();
+        let token = self.peek();
+        let span = token.span;
         let simple = match &token.kind {
             // TorchScript's lexer makes `Ellipsis` a keyword meaning `...`.
             TokenKind::Name(name) if name == "Ellipsis" => Some(ExprKind::Ellipsis),
-            TokenKind::Name(name) => Some(ExprKind::Name(name.clone())),
+            TokenKind::Name(_) => {
+                let (span, name) = self.advance_taking_text();
+                return Ok(Expr::new(ExprKind::Name(name), span));
+            }
             TokenKind::Keyword("True") => Some(ExprKind::Bool(true)),
             TokenKind::Keyword("False") => Some(ExprKind::Bool(false)),
             TokenKind::Keyword("None") => Some(ExprKind::None),
@@ -432,27 +436,25 @@ impl Parser<'_> {
             TokenKind::Int(value) => Some(match i64::try_from(*value) {
                 Ok(value) => ExprKind::Int(value),
                 Err(_) if *value == i64::MIN.unsigned_abs() && self.pending_min_int.is_none() => {
-                    self.pending_min_int = Some(token.span);
+                    self.pending_min_int = Some(span);
                     ExprKind::Int(i64::MIN)
                 }
                 Err(_) => {
-                    return Err(
-                        self.error_at(token.span, "integer literal is too large for 64 bits")
-                    )
+                    return Err(self.error_at(span, "integer literal is too large for 64 bits"))
                 }
             }),
+            TokenKind::Str(_) => return Ok(self.parse_strings()),
+            TokenKind::Op("(") => return self.parse_parenthesized(),
+            TokenKind::Op("[") => return self.parse_list_display(),
+            TokenKind::Op("{") => return self.parse_dict_display(),
             _ => None,
         };
-        if let Some(kind) = simple {
-            self.advance();
-            return Ok(Expr::new(kind, token.span));
-        }
-        match token.kind {
-            TokenKind::Str(_) => Ok(self.parse_strings()),
-            TokenKind::Op("(") => self.parse_parenthesized(),
-            TokenKind::Op("[") => self.parse_list_display(),
-            TokenKind::Op("{") => self.parse_dict_display(),
-            _ => Err(self.expected("an expression")),
+        match simple {
+            Some(kind) => {
+                self.advance();
+                Ok(Expr::new(kind, span))
+            }
+            None => Err(self.expected("an expression")),
         }
     }
 
@@ -460,9 +462,13 @@ impl Parser<'_> {
     fn parse_strings(&mut self) -> Expr {
         let start = self.start();
         let mut value = String::new();
-        while let TokenKind::Str(part) = &self.peek().kind {
-            value.push_str(part);
-            self.advance();
+        while let TokenKind::Str(_) = &self.peek().kind {
+            let (_, part) = self.advance_taking_text();
+            if value.is_empty() {
+                value = part;
+            } else {
+                value.push_str(&part);
+            }
         }
         Expr::new(ExprKind::Str(value), self.span_from(start))
     }

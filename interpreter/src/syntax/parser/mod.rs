@@ -14,18 +14,104 @@ mod stmt;
 
 use std::sync::Arc;
 
-use super::ast::{Expr, SourceFile};
+use super::ast::{DeferredBody, Expr, SourceFile, Stmt};
 use super::depth::{limit_expr_depth, limit_tree_depth, MAX_TREE_DEPTH};
 use super::error::ParseError;
-use super::lexer::tokenize_deferred;
-use super::token::TokenKind;
+use super::lexer::{tokenize_deferred, tokenize_from, tokenize_outline};
+use super::span::Span;
+use super::token::{Token, TokenKind};
 
 use cursor::{too_deep_message, Parser};
 pub use cursor::{MAX_DEPTH, STACK_BUDGET};
 
 /// Parses a whole source file; `path` is recorded in the result and in error messages.
 pub fn parse_file(path: &str, text: &str) -> Result<SourceFile, ParseError> {
-    let (tokens, unclosed) = tokenize_deferred(path, text)?;
+    parse_source(path, text, tokenize_deferred(path, text)?)
+}
+
+/// Parses a file's outline: everything but the bodies of `def`s whose body is an indented
+/// block, which are kept as [`crate::syntax::FunctionDef::deferred`] ranges for
+/// [`parse_deferred_body`]. Classes, their attributes and method signatures are complete.
+/// Errors inside a deferred body are reported when it is parsed.
+pub fn parse_file_outline(path: &str, text: &str) -> Result<SourceFile, ParseError> {
+    parse_source(path, text, tokenize_outline(path, text)?)
+}
+
+/// Parses the deferred body of a `def` of the file `path` whose text is `text` (the text the
+/// outline was parsed from): the statements a whole-file parse would have given, with the
+/// same spans, or the error it would have reported.
+pub fn parse_deferred_body(
+    path: &str,
+    text: &str,
+    body: &DeferredBody,
+) -> Result<Vec<Stmt>, ParseError> {
+    let start = body.span.start as usize;
+    let Some(clipped) = text.get(..body.span.end as usize) else {
+        return Err(ParseError::new(
+            path,
+            text,
+            body.span,
+            "function body outside its file",
+        ));
+    };
+    let (mut tokens, unclosed) = tokenize_from(path, clipped, start, body.indent)?;
+    // The body's block starts after the `def` line's newline, as in a whole-file parse.
+    let start_span = Span::new(body.span.start, body.span.start);
+    tokens.insert(
+        0,
+        Token {
+            kind: TokenKind::Newline,
+            span: start_span,
+        },
+    );
+    let mut parser = Parser::new(path, clipped, tokens);
+    parser.set_depth(body.depth as usize);
+    let parsed = parser.parse_block().and_then(|statements| {
+        while matches!(parser.peek().kind, TokenKind::Dedent) {
+            parser.advance();
+        }
+        parser.expect_eof()?;
+        Ok(statements)
+    });
+    let mut statements = parsed.map_err(|error| prefer_unclosed(error, &unclosed, clipped))?;
+    if let Some(error) = unclosed {
+        return Err(error);
+    }
+    if let Some(span) = limit_tree_depth(&mut statements) {
+        return Err(ParseError::new(
+            path,
+            text,
+            span,
+            too_deep_message(MAX_TREE_DEPTH),
+        ));
+    }
+    Ok(statements)
+}
+
+/// Parses every deferred body of an outline in place: the result equals [`parse_file`]'s.
+pub fn parse_deferred_bodies(file: &mut SourceFile) -> Result<(), ParseError> {
+    fn expand(body: &mut [Stmt], path: &str, text: &str) -> Result<(), ParseError> {
+        for stmt in body {
+            if let super::ast::StmtKind::FunctionDef(def) = &mut stmt.kind {
+                if let Some(deferred) = def.deferred.take() {
+                    def.body = parse_deferred_body(path, text, &deferred)?;
+                }
+            }
+            for block in stmt.blocks_mut() {
+                expand(block, path, text)?;
+            }
+        }
+        Ok(())
+    }
+    let text = file.text.clone();
+    expand(&mut file.body, &file.path, &text)
+}
+
+fn parse_source(
+    path: &str,
+    text: &str,
+    (tokens, unclosed): (Vec<Token>, Option<ParseError>),
+) -> Result<SourceFile, ParseError> {
     let mut parser = Parser::new(path, text, tokens);
     let mut body = parser
         .parse_module()

@@ -2,7 +2,8 @@
 
 use super::cursor::{PResult, Parser};
 use crate::syntax::ast::{
-    BinOp, ClassDef, Expr, FunctionDef, Ident, Import, ImportAlias, Param, Stmt, StmtKind, WithItem,
+    BinOp, ClassDef, DeferredBody, Expr, FunctionDef, Ident, Import, ImportAlias, Param, Stmt,
+    StmtKind, WithItem,
 };
 use crate::syntax::token::TokenKind;
 
@@ -78,7 +79,25 @@ impl Parser<'_> {
     }
 
     /// The body after a `:`: an indented block, or simple statements on the same line.
-    fn parse_block(&mut self) -> PResult<Vec<Stmt>> {
+    /// Consumes `Newline DeferredBody` (an outline parse's unlexed `def` body), if next.
+    fn deferred_body(&mut self) -> Option<DeferredBody> {
+        let TokenKind::DeferredBody { indent } = self.peek_at(1).kind else {
+            return None;
+        };
+        if !matches!(self.peek().kind, TokenKind::Newline) {
+            return None;
+        }
+        self.advance();
+        let span = self.peek().span;
+        self.advance();
+        Some(DeferredBody {
+            span,
+            indent,
+            depth: u32::try_from(self.depth()).unwrap_or(u32::MAX),
+        })
+    }
+
+    pub(super) fn parse_block(&mut self) -> PResult<Vec<Stmt>> {
         if !matches!(self.peek().kind, TokenKind::Newline) {
             return self.parse_simple_line();
         }
@@ -391,13 +410,17 @@ impl Parser<'_> {
         };
         self.finish_expr()?;
         self.expect_op(":")?;
-        let body = self.parse_block()?;
+        let (body, deferred) = match self.deferred_body() {
+            Some(deferred) => (Vec::new(), Some(deferred)),
+            None => (self.parse_block()?, None),
+        };
         Ok(FunctionDef {
             name,
             params,
             returns,
             body,
             decorators,
+            deferred,
         })
     }
 
