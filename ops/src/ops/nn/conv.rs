@@ -454,20 +454,25 @@ fn conv2d_kernel<Fp: Real>(
         && p.stride == [1, 1]
         && p.pad_begin == [0, 0]
         && p.pad_end == [0, 0];
+    let direct = cg == 1 && !pointwise && ocg <= 4;
+    // small groups without unfolding (one task alone on several threads keeps the banded split)
+    let grouped = !direct
+        && (tasks > 1 || crate::parallel::current_threads() <= 1)
+        && super::grouped::applies(d, cg, ocg, pointwise);
     for_each_chunk(&mut out, out_block, |task, dst| {
         // task = image * g + group: `x` holds the images' `c = g * cg` channels in order
         let gi = task.checked_rem(g).unwrap_or(0);
         let x_g = block(op, x, task, in_block)?;
         let w_g = block(op, wt, gi, ocg.saturating_mul(kdim))?;
         let b_g = bias.map(|b| block(op, b, gi, ocg)).transpose()?;
-        let banded =
-            banded_rows(d, ocg, kdim, plane, pointwise, tasks).is_some() && !(cg == 1 && ocg <= 4);
-        let direct = cg == 1 && !pointwise && ocg <= 4;
+        let banded = banded_rows(d, ocg, kdim, plane, pointwise, tasks).is_some()
+            && !(cg == 1 && ocg <= 4)
+            && !grouped;
         if let (Some(b), false) = (b_g, banded) {
             for (row, &value) in dst.chunks_mut(plane.max(1)).zip(b) {
                 row.fill(value);
             }
-        } else if direct {
+        } else if direct || grouped {
             dst.fill(Fp::ZERO);
         }
         let accumulate = bias.is_some();
@@ -476,9 +481,18 @@ fn conv2d_kernel<Fp: Real>(
         } else {
             parallelism_for(ocg, plane, kdim)
         };
-        if direct {
+        let grouped_done = if grouped {
+            super::grouped::run(op, x_g, d, w_g, p, (cg, ocg), dst)
+        } else {
+            None
+        };
+        if let Some(done) = grouped_done {
+            done
+        } else if direct {
             direct_single_channel(x_g, d, w_g, p, dst)
-        } else if let Some(band_rows) = banded_rows(d, ocg, kdim, plane, pointwise, tasks) {
+        } else if let Some(band_rows) =
+            banded_rows(d, ocg, kdim, plane, pointwise, tasks).filter(|_| !grouped)
+        {
             // one parallel region: each thread unfolds its own bands of output rows and
             // multiplies them (the bias is written by the band that owns the columns)
             let start = match b_g {

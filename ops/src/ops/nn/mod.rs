@@ -12,6 +12,7 @@ pub mod fastmath;
 pub mod gemm_kernels;
 pub mod gemv;
 pub mod grid_sample;
+mod grouped;
 pub mod linalg;
 pub mod linear;
 pub mod loss;
