@@ -6,10 +6,6 @@ mod nn_support;
 use nn_support::*;
 use torchscript_ops::{Arg, DType, Tensor};
 
-fn ints(v: &[i64]) -> Arg {
-    Arg::List(v.iter().map(|&i| Arg::Int(i)).collect())
-}
-
 #[test]
 fn conv2d_rejects_bad_shapes() {
     let x = Arg::Tensor(sin_t(&[1, 3, 5, 5], 0.0, 1.0, DType::F32));

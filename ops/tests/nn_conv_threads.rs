@@ -5,13 +5,9 @@
 
 mod nn_support;
 
-use nn_support::rand_vec;
+use nn_support::{ints, rand_vec};
 use torchscript_ops::parallel::Executor;
 use torchscript_ops::{Arg, Registry, Tensor};
-
-fn ints(v: &[i64]) -> Arg {
-    Arg::List(v.iter().map(|&i| Arg::Int(i)).collect())
-}
 
 /// One convolution's geometry: input `[1, c, h, w]`, weights `[oc, c, k, k]`.
 #[derive(Debug, Clone, Copy)]

@@ -4,12 +4,8 @@
 
 mod nn_support;
 
-use nn_support::rand_vec;
+use nn_support::{ints, rand_vec};
 use torchscript_ops::{Arg, Registry, Tensor};
-
-fn ints(v: &[i64]) -> Arg {
-    Arg::List(v.iter().map(|&i| Arg::Int(i)).collect())
-}
 
 #[allow(clippy::too_many_arguments)]
 fn naive(

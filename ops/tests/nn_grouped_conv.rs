@@ -2,13 +2,9 @@
 
 mod nn_support;
 
-use nn_support::rand_vec;
+use nn_support::{ints, rand_vec};
 use torchscript_ops::parallel::Executor;
 use torchscript_ops::{Arg, Registry, Tensor};
-
-fn ints(v: &[i64]) -> Arg {
-    Arg::List(v.iter().map(|&i| Arg::Int(i)).collect())
-}
 
 /// Input `[n, c, h, w]`, weights `[oc, c / groups, kh, kw]`.
 #[derive(Debug, Clone, Copy)]

@@ -21,10 +21,6 @@ fn f32_t(shape: &[usize], seed: f64, scale: f64) -> Arg {
     Arg::Tensor(sin_t(shape, seed, scale, DType::F32))
 }
 
-fn ints(v: &[i64]) -> Arg {
-    Arg::List(v.iter().map(|&x| Arg::Int(x)).collect())
-}
-
 fn long_t(v: &[i64]) -> Arg {
     Arg::Tensor(Tensor::from_slice(v, &[v.len()]).unwrap())
 }

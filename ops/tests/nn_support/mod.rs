@@ -5,6 +5,11 @@ use std::sync::Arc;
 
 use torchscript_ops::{Arg, CopyStats, DType, MappedRegion, Registry, SharedBytes, Tensor};
 
+/// An `int[]` argument.
+pub fn ints(v: &[i64]) -> Arg {
+    Arg::List(v.iter().map(|&i| Arg::Int(i)).collect())
+}
+
 fn sin_values(shape: &[usize], seed: f64, scale: f64) -> Vec<f64> {
     let n: usize = shape.iter().product();
     (0..n)

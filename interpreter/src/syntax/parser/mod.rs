@@ -73,19 +73,9 @@ pub fn parse_deferred_body(
         parser.expect_eof()?;
         Ok(statements)
     });
-    let mut statements = parsed.map_err(|error| prefer_unclosed(error, &unclosed, clipped))?;
-    if let Some(error) = unclosed {
-        return Err(error);
-    }
-    if let Some(span) = limit_tree_depth(&mut statements) {
-        return Err(ParseError::new(
-            path,
-            text,
-            span,
-            too_deep_message(MAX_TREE_DEPTH),
-        ));
-    }
-    Ok(statements)
+    finish(path, clipped, parsed, unclosed, |statements| {
+        limit_tree_depth(statements)
+    })
 }
 
 /// Parses every deferred body of an outline in place: the result equals [`parse_file`]'s.
@@ -113,20 +103,8 @@ fn parse_source(
     (tokens, unclosed): (Vec<Token>, Option<ParseError>),
 ) -> Result<SourceFile, ParseError> {
     let mut parser = Parser::new(path, text, tokens);
-    let mut body = parser
-        .parse_module()
-        .map_err(|error| prefer_unclosed(error, &unclosed, text))?;
-    if let Some(error) = unclosed {
-        return Err(error);
-    }
-    if let Some(span) = limit_tree_depth(&mut body) {
-        return Err(ParseError::new(
-            path,
-            text,
-            span,
-            too_deep_message(MAX_TREE_DEPTH),
-        ));
-    }
+    let parsed = parser.parse_module();
+    let body = finish(path, text, parsed, unclosed, |body| limit_tree_depth(body))?;
     Ok(SourceFile {
         path: path.to_string(),
         text: Arc::from(text),
@@ -145,20 +123,33 @@ pub fn parse_expr(text: &str) -> Result<Expr, ParseError> {
 pub fn parse_expr_in(path: &str, text: &str) -> Result<Expr, ParseError> {
     let (tokens, unclosed) = tokenize_deferred(path, text)?;
     let mut parser = Parser::new(path, text, tokens);
-    let mut expr =
-        parse_whole_expr(&mut parser).map_err(|error| prefer_unclosed(error, &unclosed, text))?;
+    let parsed = parse_whole_expr(&mut parser);
+    finish(path, text, parsed, unclosed, limit_expr_depth)
+}
+
+/// The end of every parse: an unclosed bracket reported in preference to an error at the end
+/// of input (or at all), then trees deeper than [`MAX_TREE_DEPTH`] (found by `too_deep`,
+/// which returns the first one's span) rejected.
+fn finish<T>(
+    path: &str,
+    text: &str,
+    parsed: Result<T, ParseError>,
+    unclosed: Option<ParseError>,
+    too_deep: impl FnOnce(&mut T) -> Option<Span>,
+) -> Result<T, ParseError> {
+    let mut tree = parsed.map_err(|error| prefer_unclosed(error, &unclosed, text))?;
     if let Some(error) = unclosed {
         return Err(error);
     }
-    if let Some(span) = limit_expr_depth(&mut expr) {
-        return Err(ParseError::new(
+    match too_deep(&mut tree) {
+        Some(span) => Err(ParseError::new(
             path,
             text,
             span,
             too_deep_message(MAX_TREE_DEPTH),
-        ));
+        )),
+        None => Ok(tree),
     }
-    Ok(expr)
 }
 
 fn parse_whole_expr(parser: &mut Parser<'_>) -> Result<Expr, ParseError> {
