@@ -5,7 +5,7 @@
 
 mod nn_support;
 
-use nn_support::{ints, rand_vec};
+use nn_support::{assert_close_f32, conv2d_on, ints, rand_vec};
 use torchscript_ops::parallel::Executor;
 use torchscript_ops::{Arg, Registry, Tensor};
 
@@ -127,19 +127,12 @@ fn threaded_convolutions_match_the_reference() {
                     ints(&[g.dilation as i64; 2]),
                     Arg::Int(1),
                 ];
-                let out = exec.install(|| reg.call("aten::conv2d", &args)).unwrap();
-                let Arg::Tensor(out) = out else {
-                    panic!("conv2d returned {out:?}");
-                };
+                let out = conv2d_on(exec, &reg, &args);
                 assert_eq!(out.shape(), &[1, g.oc, g.out(g.h), g.out(g.w)]);
                 let got = out.to_vec::<f32>().unwrap();
                 let threads = exec.threads();
-                for (idx, (v, e)) in got.iter().zip(&want).enumerate() {
-                    assert!(
-                        (v - e).abs() <= 1e-4 + 1e-4 * e.abs(),
-                        "{g:?} bias {with_bias} on {threads} threads at {idx}: {v} vs {e}"
-                    );
-                }
+                let context = format!("{g:?} bias {with_bias} on {threads} threads");
+                assert_close_f32(&got, &want, &context);
             }
         }
     }

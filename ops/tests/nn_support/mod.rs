@@ -5,6 +5,30 @@ use std::sync::Arc;
 
 use torchscript_ops::{Arg, CopyStats, DType, MappedRegion, Registry, SharedBytes, Tensor};
 
+/// Runs `aten::conv2d` on `args` in `exec`'s threads; the output tensor.
+pub fn conv2d_on(
+    exec: &torchscript_ops::parallel::Executor,
+    reg: &Registry,
+    args: &[Arg],
+) -> Tensor {
+    let out = exec.install(|| reg.call("aten::conv2d", args)).unwrap();
+    let Arg::Tensor(out) = out else {
+        panic!("conv2d returned {out:?}");
+    };
+    out
+}
+
+/// Asserts that every element of `got` is within `1e-4 + 1e-4 * |want|` of `want`; a failure
+/// names `context`, the index and both values.
+pub fn assert_close_f32(got: &[f32], want: &[f32], context: &str) {
+    for (idx, (v, e)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (v - e).abs() <= 1e-4 + 1e-4 * e.abs(),
+            "{context} at {idx}: {v} vs {e}"
+        );
+    }
+}
+
 /// An `int[]` argument.
 pub fn ints(v: &[i64]) -> Arg {
     Arg::List(v.iter().map(|&i| Arg::Int(i)).collect())
