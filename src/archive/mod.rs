@@ -5,6 +5,7 @@
 //! are read with [`Archive::read_record`], which inflates when needed.
 
 mod error;
+mod inflate;
 mod verify;
 pub(crate) mod zip_directory;
 
@@ -13,7 +14,6 @@ mod tests;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -320,11 +320,7 @@ fn inflate(name: &str, raw: &[u8], entry: &ZipEntry) -> Result<Vec<u8>, ArchiveE
     };
     let expected = usize::try_from(entry.uncompressed_len).map_err(|_| bad("size".to_string()))?;
     let mut out = Vec::with_capacity(expected.min(1 << 24));
-    // `bufread` over the slice itself: `read::DeflateDecoder` would put a 32 KiB buffer (zeroed
-    // on creation) in front of bytes that are already in memory, once per record.
-    flate2::bufread::DeflateDecoder::new(raw)
-        .take(entry.uncompressed_len.saturating_add(1))
-        .read_to_end(&mut out)
+    inflate::inflate_into(raw, entry.uncompressed_len.saturating_add(1), &mut out)
         .map_err(|e| bad(e.to_string()))?;
     if out.len() != expected {
         return Err(bad(format!(
