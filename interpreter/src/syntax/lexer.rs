@@ -4,15 +4,17 @@
 //! of a line's first token changes, and `Eof` last. Blank and comment-only lines are ignored
 //! whatever their indentation; newlines inside `()`, `[]`, `{}` and after a backslash do not end
 //! a line. A tab advances the indentation column to the next multiple of 8 (Python's rule).
-//! Identifiers, numbers and strings are recognized with `nom` (see [`super::literal`]).
+//! Names, keywords and operators are matched by bytes; numbers and strings by
+//! [`super::literal`].
 
 use super::body_scan::scan_body;
 use super::error::ParseError;
 use super::literal::{
-    decode_escapes, decode_number, identifier, number_text, scan_string, Number, ScanError,
+    decode_escapes, decode_number, identifier_len, may_start_string, number_text, scan_string,
+    Number, ScanError,
 };
 use super::span::Span;
-use super::token::{Token, TokenKind, KEYWORDS, OPERATORS};
+use super::token::{keyword, operator_at, Token, TokenKind};
 
 /// Splits `text` into tokens; `path` is only used in error messages.
 pub fn tokenize(path: &str, text: &str) -> Result<Vec<Token>, ParseError> {
@@ -263,51 +265,22 @@ impl Lexer<'_> {
         if starts_number {
             return self.lex_number();
         }
-        match scan_string(rest) {
-            Ok(literal) => {
-                let value = if literal.raw {
-                    literal.body.to_string()
-                } else {
-                    let body_start = literal.body_start;
-                    decode_escapes(literal.body).map_err(|(message, at)| {
-                        let at = start.saturating_add(body_start).saturating_add(at);
-                        self.error(at, at.saturating_add(1), message)
-                    })?
-                };
-                self.pos = self.pos.saturating_add(literal.text.len());
-                self.push(TokenKind::Str(value), start, self.pos);
-                return Ok(());
-            }
-            Err(ScanError::Unterminated) => {
-                return Err(self.error(
-                    start,
-                    start.saturating_add(1),
-                    "unterminated string literal",
-                ));
-            }
-            Err(ScanError::NotAString) => {}
+        let bytes = rest.as_bytes();
+        if may_start_string(bytes) && self.lex_string(rest)? {
+            return Ok(());
         }
-        if let Ok((_, word)) = identifier(rest) {
-            self.pos = self.pos.saturating_add(word.len());
-            // KEYWORDS is sorted (a test checks it): a binary search, not a scan of 27 words.
-            let keyword = KEYWORDS
-                .binary_search(&word)
-                .ok()
-                .and_then(|i| KEYWORDS.get(i));
-            let kind = match keyword {
+        let word_len = identifier_len(bytes);
+        if let Some(word) = rest.get(..word_len).filter(|word| !word.is_empty()) {
+            self.pos = self.pos.saturating_add(word_len);
+            let kind = match keyword(word) {
                 Some(keyword) => TokenKind::Keyword(keyword),
                 None => TokenKind::Name(word.to_string()),
             };
             self.push(kind, start, self.pos);
             return Ok(());
         }
-        // Only operators that start with this character are compared (longest first).
-        let first = rest.as_bytes().first().copied();
-        if let Some(op) = OPERATORS
-            .iter()
-            .find(|op| op.as_bytes().first().copied() == first && rest.starts_with(**op))
-        {
-            match *op {
+        if let Some(op) = operator_at(bytes) {
+            match op {
                 "(" | "[" | "{" => self.open_brackets.push((op, start)),
                 ")" | "]" | "}" => {
                     self.open_brackets.pop();
@@ -324,6 +297,34 @@ impl Lexer<'_> {
             format!("unexpected character '{c}'")
         };
         Err(self.error(start, start.saturating_add(c.len_utf8()), shown))
+    }
+
+    /// Lexes the string literal at the start of `rest` (the text from `self.pos`); false if
+    /// `rest` does not start one after all (e.g. `rr'x'`, a name and then a string).
+    fn lex_string(&mut self, rest: &str) -> Result<bool, ParseError> {
+        let start = self.pos;
+        match scan_string(rest) {
+            Ok(literal) => {
+                let value = if literal.raw {
+                    literal.body.to_string()
+                } else {
+                    let body_start = literal.body_start;
+                    decode_escapes(literal.body).map_err(|(message, at)| {
+                        let at = start.saturating_add(body_start).saturating_add(at);
+                        self.error(at, at.saturating_add(1), message)
+                    })?
+                };
+                self.pos = self.pos.saturating_add(literal.text.len());
+                self.push(TokenKind::Str(value), start, self.pos);
+                Ok(true)
+            }
+            Err(ScanError::Unterminated) => Err(self.error(
+                start,
+                start.saturating_add(1),
+                "unterminated string literal",
+            )),
+            Err(ScanError::NotAString) => Ok(false),
+        }
     }
 
     fn lex_number(&mut self) -> Result<(), ParseError> {

@@ -1,4 +1,5 @@
-//! `nom` recognizers for identifiers, numbers and string literals, and escape decoding.
+//! Recognizers for identifiers (by bytes), numbers (with `nom`) and string literals, and
+//! escape decoding.
 //!
 //! Numbers follow Python: decimal ints, `0x`/`0o`/`0b` ints, floats such as `0.`, `.5`,
 //! `1e-5`, `1.0000000000000001e+301`, and a `j` suffix for imaginary numbers. Strings may be
@@ -20,13 +21,26 @@ pub enum Number {
     Imag(f64),
 }
 
-/// Recognizes an ASCII identifier: a letter or `_`, then letters, digits or `_`.
-pub fn identifier(input: &str) -> IResult<&str, &str> {
-    recognize((
-        take_while1(|c: char| c.is_ascii_alphabetic() || c == '_'),
-        take_while(|c: char| c.is_ascii_alphanumeric() || c == '_'),
-    ))
-    .parse(input)
+/// The length of the ASCII identifier at the start of `input` (a letter or `_`, then
+/// letters, digits or `_`); 0 if there is none.
+pub fn identifier_len(input: &[u8]) -> usize {
+    match input.first() {
+        Some(b) if b.is_ascii_alphabetic() || *b == b'_' => input
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+            .unwrap_or(input.len()),
+        _ => 0,
+    }
+}
+
+/// Whether `input` may start a string literal: a quote after at most two of `rRuU` (the
+/// only inputs for which [`scan_string`] can return anything but `NotAString`).
+pub fn may_start_string(input: &[u8]) -> bool {
+    let is_prefix = |b: Option<&u8>| matches!(b, Some(b'r' | b'R' | b'u' | b'U'));
+    let is_quote = |b: Option<&u8>| matches!(b, Some(b'"' | b'\''));
+    is_quote(input.first())
+        || (is_prefix(input.first())
+            && (is_quote(input.get(1)) || (is_prefix(input.get(1)) && is_quote(input.get(2)))))
 }
 
 fn radix_int(input: &str) -> IResult<&str, &str> {
@@ -137,15 +151,12 @@ pub fn scan_string(input: &str) -> Result<StringLiteral<'_>, ScanError> {
     }
     let raw = prefix.contains(['r', 'R']);
     let rest = input.get(prefix_len..).ok_or(ScanError::NotAString)?;
-    let quote = match rest.chars().next() {
-        Some(q @ ('"' | '\'')) => q,
+    let delimiter = match rest.as_bytes() {
+        [b'"', b'"', b'"', ..] => "\"\"\"",
+        [b'\'', b'\'', b'\'', ..] => "'''",
+        [b'"', ..] => "\"",
+        [b'\'', ..] => "'",
         _ => return Err(ScanError::NotAString),
-    };
-    let triple: String = std::iter::repeat_n(quote, 3).collect();
-    let delimiter = if rest.starts_with(&triple) {
-        triple
-    } else {
-        quote.to_string()
     };
     let body_start = prefix_len.saturating_add(delimiter.len());
     let body_and_rest = input.get(body_start..).ok_or(ScanError::Unterminated)?;
@@ -153,7 +164,7 @@ pub fn scan_string(input: &str) -> Result<StringLiteral<'_>, ScanError> {
     while let Some((i, c)) = chars.next() {
         if body_and_rest
             .get(i..)
-            .is_some_and(|s| s.starts_with(&delimiter))
+            .is_some_and(|s| s.starts_with(delimiter))
         {
             let end = body_start.saturating_add(i).saturating_add(delimiter.len());
             return Ok(StringLiteral {
@@ -283,6 +294,31 @@ mod tests {
         assert!(decode_number("010").is_err());
         assert_eq!(decode_number("000"), Ok(Number::Int(0)));
         assert_eq!(decode_number("010.5"), Ok(Number::Float(10.5)));
+    }
+
+    #[test]
+    fn identifiers() {
+        assert_eq!(identifier_len(b"_a1.b"), 3);
+        assert_eq!(identifier_len(b"self"), 4);
+        assert_eq!(identifier_len(b"1a"), 0);
+        assert_eq!(identifier_len("\u{e9}".as_bytes()), 0);
+        assert_eq!(identifier_len(b""), 0);
+    }
+
+    #[test]
+    fn only_what_may_start_a_string_is_scanned_as_one() {
+        let samples = [
+            "'a'", "\"a\"", "r'a'", "u\"a\"", "Rb'a'", "ur'a'", "rU'a'", "rr'a'", "uu'a'", "ru",
+            "r", "u", "x'a'", "rux'a'", "'''a'''", "", "ab",
+        ];
+        for sample in samples {
+            if !may_start_string(sample.as_bytes()) {
+                assert_eq!(scan_string(sample), Err(ScanError::NotAString), "{sample}");
+            }
+        }
+        assert!(may_start_string(b"'"));
+        assert!(may_start_string(b"ur'"));
+        assert!(!may_start_string(b"rux'"));
     }
 
     #[test]
