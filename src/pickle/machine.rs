@@ -5,7 +5,6 @@
 //! sharing for every archive PyTorch writes). Objects are `Arc`s, so a memo reference to an
 //! object shares it. Each copy is charged to a node budget before it is made.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::error::{PickleError, PickleErrorKind};
@@ -15,6 +14,7 @@ use super::tensor::{
 };
 use super::value::{PickleValue, PickledObject, StorageRecord};
 
+mod memo;
 mod step;
 
 /// Resource limits that bound memory and recursion on hostile input.
@@ -93,7 +93,7 @@ pub(crate) struct Machine<'a> {
     position: usize,
     stack: Vec<Entry>,
     marks: Vec<usize>,
-    memo: HashMap<u64, Entry>,
+    memo: memo::Memo<Entry>,
     storages: StorageTable,
     resolver: Option<&'a dyn StorageResolver>,
     limits: PickleLimits,
@@ -111,7 +111,7 @@ impl<'a> Machine<'a> {
             position: 0,
             stack: Vec::new(),
             marks: Vec::new(),
-            memo: HashMap::new(),
+            memo: memo::Memo::default(),
             storages: StorageTable::default(),
             resolver,
             limits,
@@ -271,7 +271,7 @@ impl<'a> Machine<'a> {
     // ---- the memo ----
 
     fn memo_put(&mut self, index: u64) -> Step<()> {
-        if self.memo.len() >= self.limits.max_memo && !self.memo.contains_key(&index) {
+        if self.memo.len() >= self.limits.max_memo && !self.memo.contains(index) {
             return Err(limit("memo size", self.limits.max_memo as u64));
         }
         let (max, copied) = (self.limits.max_copied_nodes, &mut self.copied_nodes);
@@ -288,7 +288,7 @@ impl<'a> Machine<'a> {
     fn memo_get(&mut self, index: u64) -> Step<()> {
         let entry = self
             .memo
-            .get(&index)
+            .get(index)
             .ok_or(PickleErrorKind::MissingMemo { index })?;
         charge_copy(&mut self.copied_nodes, self.limits.max_copied_nodes, entry)?;
         let copy = entry.clone();
