@@ -131,15 +131,10 @@ impl std::fmt::Display for Type {
     }
 }
 
-/// `a.b.c` as a string, if the expression is a chain of names.
+/// `a.b.c` as a string, if the expression is a chain of names ([`Expr::dotted_name`]: one
+/// walk and one join, not a string per level).
 pub fn dotted_name(expr: &Expr) -> Option<String> {
-    match &expr.kind {
-        ExprKind::Name(n) => Some(n.clone()),
-        ExprKind::Attribute { value, attr } => {
-            Some(format!("{}.{}", dotted_name(value)?, attr.name))
-        }
-        _ => None,
-    }
+    expr.dotted_name()
 }
 
 /// `isinstance` semantics for TorchScript values.
