@@ -148,15 +148,15 @@ impl Lexer<'_> {
                 continue;
             }
             self.skip_blanks();
-            let rest = self.rest();
-            let Some(c) = rest.chars().next() else {
+            let rest = self.rest().as_bytes();
+            let Some(&first) = rest.first() else {
                 break;
             };
-            match c {
-                '#' => self.skip_comment(),
-                '\\' if rest.starts_with("\\\n") => self.pos = self.pos.saturating_add(2),
-                '\\' if rest.starts_with("\\\r\n") => self.pos = self.pos.saturating_add(3),
-                '\n' => {
+            match first {
+                b'#' => self.skip_comment(),
+                b'\\' if rest.starts_with(b"\\\n") => self.pos = self.pos.saturating_add(2),
+                b'\\' if rest.starts_with(b"\\\r\n") => self.pos = self.pos.saturating_add(3),
+                b'\n' => {
                     self.pos = self.pos.saturating_add(1);
                     if self.open_brackets.is_empty() {
                         self.push(TokenKind::Newline, self.pos.saturating_sub(1), self.pos);
@@ -166,7 +166,7 @@ impl Lexer<'_> {
                         }
                     }
                 }
-                _ => self.lex_token(c)?,
+                _ => self.lex_token()?,
             }
         }
         let end = self.text.len();
@@ -197,19 +197,16 @@ impl Lexer<'_> {
     fn start_line(&mut self) -> Result<bool, ParseError> {
         let mut column: u32 = 0;
         let line_start = self.pos;
-        for c in self.rest().chars() {
-            match c {
-                ' ' => column = column.saturating_add(1),
-                '\t' => column = (column / 8).saturating_add(1).saturating_mul(8),
-                '\x0c' => column = 0,
+        let mut indent_len: usize = 0;
+        for &b in self.rest().as_bytes() {
+            match b {
+                b' ' => column = column.saturating_add(1),
+                b'\t' => column = (column / 8).saturating_add(1).saturating_mul(8),
+                b'\x0c' => column = 0,
                 _ => break,
             }
+            indent_len = indent_len.saturating_add(1);
         }
-        let indent_len = self
-            .rest()
-            .chars()
-            .take_while(|c| matches!(c, ' ' | '\t' | '\x0c'))
-            .count();
         self.pos = self.pos.saturating_add(indent_len);
         let rest = self.rest();
         if rest.is_empty() {
@@ -253,19 +250,20 @@ impl Lexer<'_> {
         Ok(true)
     }
 
-    fn lex_token(&mut self, c: char) -> Result<(), ParseError> {
+    /// Lexes the token at `self.pos` (not a blank, comment, line join or newline).
+    fn lex_token(&mut self) -> Result<(), ParseError> {
         let start = self.pos;
         let text = self.text;
         let rest = text.get(start..).unwrap_or("");
-        let starts_number = c.is_ascii_digit()
-            || (c == '.'
-                && rest
-                    .get(1..)
-                    .is_some_and(|r| r.starts_with(|d: char| d.is_ascii_digit())));
+        let bytes = rest.as_bytes();
+        let starts_number = match bytes {
+            [b'.', next, ..] => next.is_ascii_digit(),
+            [first, ..] => first.is_ascii_digit(),
+            [] => false,
+        };
         if starts_number {
             return self.lex_number();
         }
-        let bytes = rest.as_bytes();
         if may_start_string(bytes) && self.lex_string(rest)? {
             return Ok(());
         }
@@ -291,6 +289,7 @@ impl Lexer<'_> {
             self.push(TokenKind::Op(op), start, self.pos);
             return Ok(());
         }
+        let c = rest.chars().next().unwrap_or('\0');
         let shown = if c.is_control() || c.is_whitespace() {
             format!("unexpected character {c:?}")
         } else {

@@ -1,11 +1,10 @@
-//! Recognizers for identifiers (by bytes), numbers (with `nom`) and string literals, and
-//! escape decoding.
+//! Recognizers for identifiers, numbers and string literals, and escape decoding.
 //!
-//! Numbers follow Python: decimal ints, `0x`/`0o`/`0b` ints, floats such as `0.`, `.5`,
-//! `1e-5`, `1.0000000000000001e+301`, and a `j` suffix for imaginary numbers. Strings may be
-//! single-, double- or triple-quoted with an optional `r`/`u` prefix; `\xNN` and octal escapes
-//! are raw bytes (that is how TorchScript's printer writes non-ASCII text), and the decoded
-//! bytes must be UTF-8.
+//! Identifiers are matched by bytes, numbers with `nom`. Numbers follow Python: decimal ints,
+//! `0x`/`0o`/`0b` ints, floats such as `0.`, `.5`, `1e-5`, `1.0000000000000001e+301`, and a
+//! `j` suffix for imaginary numbers. Strings may be single-, double- or triple-quoted with an
+//! optional `r`/`u` prefix; `\xNN` and octal escapes are raw bytes (that is how TorchScript's
+//! printer writes non-ASCII text), and the decoded bytes must be UTF-8.
 
 use nom::branch::alt;
 use nom::bytes::complete::{tag_no_case, take_while, take_while1};

@@ -13,8 +13,8 @@
 //! # Ok::<(), syntax::ParseError>(())
 //! ```
 //!
-//! Pipeline: [`tokenize`] (hand-written layout handling, `nom` for identifiers, numbers and
-//! strings) → recursive-descent [`parse_file`] / [`parse_expr`] → spanned [`ast`] →
+//! Pipeline: [`tokenize`] (hand-written: layout, names, keywords and operators by bytes; `nom`
+//! for numbers) → recursive-descent [`parse_file`] / [`parse_expr`] → spanned [`ast`] →
 //! [`print_file`] / [`print_expr`] (and [`sexpr`] for compact dumps).
 //!
 //! Grammar decisions:

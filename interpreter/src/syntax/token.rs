@@ -56,7 +56,11 @@ pub(crate) fn operator_at(rest: &[u8]) -> Option<&'static str> {
     let first = *rest.first()?;
     operators_starting_with(first)
         .iter()
-        .find(|op| rest.starts_with(op.as_bytes()))
+        .find(|op| {
+            // At most three bytes: compared in line rather than by a call to `memcmp`.
+            let op = op.as_bytes();
+            op.len() <= rest.len() && op.iter().zip(rest).all(|(a, b)| a == b)
+        })
         .copied()
 }
 
