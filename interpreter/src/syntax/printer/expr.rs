@@ -207,6 +207,16 @@ fn write_unparenthesized(out: &mut String, expr: &Expr) {
             if *op == UnaryOp::Not {
                 out.push(' ');
                 write_expr(out, operand, Prec::Not);
+            } else if matches!(
+                operand.kind,
+                ExprKind::Unary {
+                    op: UnaryOp::Neg | UnaryOp::Pos | UnaryOp::Invert,
+                    ..
+                }
+            ) {
+                // `~~x`, `-~x`: a unary operand of a unary operator needs no parentheses,
+                // and adding them would double the nesting of a long chain
+                write_unparenthesized(out, operand);
             } else {
                 write_expr(out, operand, Prec::Unary);
             }
