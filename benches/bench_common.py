@@ -63,10 +63,10 @@ def bench_ours(binary, model_path, inputs_path, threads, iters, warmup, timeout,
     return res
 
 
-def max_abs_diff(binary, model_path, inputs_path, inputs, out_path, timeout, method="forward"):
+def max_abs_diff(binary, model_path, inputs_path, inputs, out_path, timeout, method="forward", extra=()):
     """Runs `torchscript run` and PyTorch on the same inputs: the largest absolute difference
     over all outputs, inf when their number, shapes or dtypes differ, None when ours failed."""
-    cmd = [binary, "run", model_path, "--inputs", inputs_path, "--output", out_path]
+    cmd = [binary, "run", model_path, "--inputs", inputs_path, "--output", out_path, *extra]
     if method != "forward":
         cmd += ["--method", method]
     try:

@@ -31,6 +31,10 @@ pub struct InspectReport {
     pub mapped_weight_bytes: u64,
     /// Weight bytes copied into memory by loading: always 0 (storages are mapped).
     pub copied_weight_bytes: u64,
+    /// The most that derived weight forms could take if turned on (`--derived-weights`,
+    /// `Module::set_derived_weights`): the bytes of the distinct float32 row-major 2-D tensors,
+    /// the weights a matrix product may read transposed. Off by default, they take none.
+    pub derivable_weight_bytes: u64,
 }
 
 /// One object of the module tree.
@@ -68,6 +72,21 @@ pub struct TensorEntry {
     pub stride: Vec<usize>,
     pub storage_offset: usize,
     pub storage_record: String,
+}
+
+/// Bytes of the distinct float32 row-major 2-D tensors: what derived weight forms (one
+/// transposed copy of each such weight a product reads transposed) could take at most.
+fn derivable_bytes(tensors: &[TensorEntry]) -> u64 {
+    let mut seen = std::collections::HashSet::new();
+    tensors
+        .iter()
+        .filter(|t| {
+            t.dtype == "float32"
+                && matches!(t.stride.as_slice(), [s, 1] if t.shape.get(1) == Some(s))
+        })
+        .filter(|t| seen.insert((t.storage_record.as_str(), t.storage_offset, t.shape.clone())))
+        .map(|t| t.shape.iter().product::<usize>().saturating_mul(4) as u64)
+        .sum()
 }
 
 /// Builds the report for an opened archive.
@@ -114,6 +133,7 @@ pub fn inspect(archive: &Archive) -> Result<InspectReport> {
         .enumerate()
         .map(|(i, c)| format!("c{i}: {}", summarize(c)))
         .collect();
+    let derivable_weight_bytes = derivable_bytes(&tensors);
     Ok(InspectReport {
         version: archive.version(),
         top_folder: archive.top_folder().to_string(),
@@ -135,6 +155,7 @@ pub fn inspect(archive: &Archive) -> Result<InspectReport> {
         constants,
         mapped_weight_bytes: storages.values().sum(),
         copied_weight_bytes: 0,
+        derivable_weight_bytes,
     })
 }
 
@@ -333,6 +354,11 @@ impl InspectReport {
         }
         let _ = writeln!(out, "mapped weight bytes: {}", self.mapped_weight_bytes);
         let _ = writeln!(out, "copied weight bytes: {}", self.copied_weight_bytes);
+        let _ = writeln!(
+            out,
+            "derived weight bytes: 0 (off; at most {} with --derived-weights)",
+            self.derivable_weight_bytes
+        );
         out
     }
 
@@ -371,6 +397,8 @@ impl InspectReport {
             "constants": self.constants,
             "mapped_weight_bytes": self.mapped_weight_bytes,
             "copied_weight_bytes": self.copied_weight_bytes,
+            "derived_weight_bytes": 0,
+            "derivable_weight_bytes": self.derivable_weight_bytes,
         })
     }
 }

@@ -30,6 +30,8 @@ fn inspect_prints_the_module_tree_and_tensors() {
         "  fc1.weight parameter float32 [8, 4] stride [4, 1] offset 0 storage data/0",
         "mapped weight bytes: 268",
         "copied weight bytes: 0",
+        // fc1.weight [8, 4] and fc2.weight [3, 8] in float32: what derived forms could take
+        "derived weight bytes: 0 (off; at most 224 with --derived-weights)",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }

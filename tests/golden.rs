@@ -121,7 +121,9 @@ fn output_dtype_names(v: &Value, out: &mut Vec<String>) {
     }
 }
 
-fn run_case(dir: &Path) -> Result<(), String> {
+/// Runs one case and compares it with PyTorch's outputs; with `derived_weights`, with derived
+/// weight forms on. Returns the bytes of derived forms the call made.
+fn run_case(dir: &Path, derived_weights: bool) -> Result<u64, String> {
     let case: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("case.json")).map_err(|e| e.to_string())?,
     )
@@ -130,6 +132,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
     let atol = case["atol"].as_f64().unwrap_or(1e-4);
     let rtol = case["rtol"].as_f64().unwrap_or(1e-3);
     let module = Module::load(dir.join("model.pt")).map_err(|e| format!("load: {e}"))?;
+    module.set_derived_weights(derived_weights);
     let signature = module.method_signature(method).map_err(|e| e.to_string())?;
     let inputs = method_inputs(
         read_npz(dir.join("inputs.npz")).map_err(|e| e.to_string())?,
@@ -174,7 +177,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
             module.copied_weight_bytes()
         );
     }
-    Ok(())
+    Ok(module.derived_weight_bytes())
 }
 
 #[test]
@@ -203,8 +206,8 @@ fn every_case_matches_pytorch() {
         if only.as_ref().is_some_and(|o| !name.contains(o.as_str())) {
             continue;
         }
-        let outcome =
-            std::panic::catch_unwind(|| run_case(case)).unwrap_or_else(|_| Err("PANIC".into()));
+        let outcome = std::panic::catch_unwind(|| run_case(case, false).map(|_| ()))
+            .unwrap_or_else(|_| Err("PANIC".into()));
         match (outcome, expected.get(&name)) {
             (Ok(()), None) => passed += 1,
             (Ok(()), Some(_)) => {
@@ -234,4 +237,52 @@ fn every_case_matches_pytorch() {
         unexpected_failures.join("\n")
     );
     assert!(unexpected_passes.is_empty(), "cases listed in tests/golden_expected_failures.txt now pass; remove them: {unexpected_passes:?}");
+}
+
+/// The cases whose time goes into products by float32 weights (transformers, ViT, GPT, MLPs):
+/// they must match PyTorch at the same tolerances with derived weight forms on too.
+const DERIVED_WEIGHT_CASES: [&str; 5] = ["transformer", "vit", "gpt", "mlp", "bert"];
+
+#[test]
+fn product_heavy_cases_match_pytorch_with_derived_weights_on() {
+    let expected = expected_failures();
+    let only = std::env::var("GOLDEN_ONLY").ok();
+    let mut cases: Vec<(String, PathBuf)> = std::fs::read_dir(cases_dir())
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.join("case.json").exists())
+                .filter_map(|p| Some((p.file_name()?.to_str()?.to_string(), p.clone())))
+                .filter(|(name, _)| DERIVED_WEIGHT_CASES.iter().any(|c| name.contains(c)))
+                .filter(|(name, _)| !expected.contains_key(name))
+                .filter(|(name, _)| only.as_ref().is_none_or(|o| name.contains(o.as_str())))
+                .collect()
+        })
+        .unwrap_or_default();
+    cases.sort();
+    let mut failures = Vec::new();
+    let mut with_forms = 0;
+    for (name, dir) in &cases {
+        match run_case(dir, true) {
+            Ok(bytes) => with_forms += usize::from(bytes > 0),
+            Err(e) => failures.push(format!("{name}: {e}")),
+        }
+    }
+    eprintln!(
+        "derived weights: {} cases, {with_forms} made forms, {} failed",
+        cases.len(),
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "with derived weights on:\n{}",
+        failures.join("\n")
+    );
+    if only.is_none() {
+        assert!(
+            with_forms >= 5,
+            "only {with_forms} of {} cases made derived forms: the products no longer use them",
+            cases.len()
+        );
+    }
 }

@@ -9,6 +9,10 @@ eager model, then times, for each thread count, in one command:
   * libtorch: torch.jit.load (median of 3) and the forward median with torch.set_num_threads(T);
   * ORT: onnxruntime InferenceSession (intra_op_num_threads=T, sequential) forward median.
 
+With --derived-weights, ours is also timed (and checked) with derived weight forms on
+(`bench --derived-weights`: float32 weights that products of 5 to 128 rows read transposed are
+stored once more, as column panels, on first use), in extra columns with the bytes they took.
+
 It prints one row per model and thread count with ours/libtorch and ours/ORT, and geometric means
 (over the models each runtime ran). A `-` is a runtime that failed (reason on stderr). The
 outputs of `BIN run` are checked against libtorch (max abs diff column) unless --no-check.
@@ -135,6 +139,8 @@ def main():
     ap.add_argument("--keep", help="keep the generated models in this folder")
     ap.add_argument("--reuse", action="store_true", help="with --keep: reuse models built by an earlier run")
     ap.add_argument("--json", help="write all rows here")
+    ap.add_argument("--derived-weights", action="store_true",
+                    help="also time ours with derived weight forms on (extra columns)")
     args = ap.parse_args()
     if args.list:
         print("\n".join(ZOO))
@@ -153,7 +159,12 @@ def main():
         except Exception as e:  # noqa: BLE001
             print(f"  {name}: build failed: {e}", file=sys.stderr)
             continue
-        diff = None if args.no_check else max_abs_diff(args.bin, pt, npz, inputs, os.path.join(workdir, "out.npz"), args.timeout)
+        out_npz = os.path.join(workdir, "out.npz")
+        diff = None if args.no_check else max_abs_diff(args.bin, pt, npz, inputs, out_npz, args.timeout)
+        dw_flag = ("--derived-weights",)
+        if args.derived_weights and not args.no_check:
+            diff_dw = max_abs_diff(args.bin, pt, npz, inputs, out_npz, args.timeout, extra=dw_flag)
+            diff = None if diff is None or diff_dw is None else max(diff, diff_dw)
         # iterations from one libtorch call, so every runtime gets the same count
         torch.set_num_threads(1)
         module = torch.jit.load(pt)
@@ -168,20 +179,29 @@ def main():
             print(f"  threads={t} iters={iters}", file=sys.stderr)
             tr = bench_torch(pt, inputs, t, iters, warmup)
             ours = bench_ours(args.bin, pt, npz, t, iters, warmup, args.timeout)
+            ours_dw = (bench_ours(args.bin, pt, npz, t, iters, warmup, args.timeout, extra=dw_flag)
+                       if args.derived_weights else None)
             ort_r = bench_ort(onnx_path, inputs, t, iters, warmup)
-            rows.append(dict(model=name, threads=t, iters=iters, torch=tr, ours=ours, ort=ort_r, max_abs_diff=diff,
-                             mb=os.path.getsize(pt) / 2**20))
+            rows.append(dict(model=name, threads=t, iters=iters, torch=tr, ours=ours, ours_dw=ours_dw, ort=ort_r,
+                             max_abs_diff=diff, mb=os.path.getsize(pt) / 2**20))
 
     hdr = ["model", "MB", "thr", "torch load", "ours load", "load x", "torch ms", "ORT ms", "ours ms", "x torch",
            "x ORT", "max|diff|"]
+    if args.derived_weights:
+        hdr += ["dw ms", "dw x torch", "dw x ORT", "dw MB"]
     table = [hdr]
     for r in rows:
         tr, o, ox = r["torch"], r["ours"] or {}, r["ort"] or {}
+        dw = r["ours_dw"] or {}
+        dw_cells = [fmt(dw.get("median_ms")), fmt(ratio(dw.get("median_ms"), tr["median_ms"])),
+                    fmt(ratio(dw.get("median_ms"), ox.get("median_ms"))),
+                    fmt(dw["derived_weight_bytes"] / 2**20, 1) if "derived_weight_bytes" in dw else "-"]
         table.append([r["model"], fmt(r["mb"], 1), str(r["threads"]), fmt(tr["load_ms"]), fmt(o.get("load_ms")),
                       fmt(ratio(o.get("load_ms"), tr["load_ms"]), 3), fmt(tr["median_ms"]), fmt(ox.get("median_ms")),
                       fmt(o.get("median_ms")), fmt(ratio(o.get("median_ms"), tr["median_ms"])),
                       fmt(ratio(o.get("median_ms"), ox.get("median_ms"))),
-                      "-" if r["max_abs_diff"] is None else f"{r['max_abs_diff']:.2g}"])
+                      "-" if r["max_abs_diff"] is None else f"{r['max_abs_diff']:.2g}"]
+                     + (dw_cells if args.derived_weights else []))
     widths = [max(len(row[i]) for row in table) for i in range(len(hdr))]
     print("times in ms (medians); x = ours / other runtime, lower is better for us")
     for i, row in enumerate(table):
@@ -199,6 +219,12 @@ def main():
               f"{fmt(geomean(vs_torch))} (target <= 0.7), worst {fmt(max(vs_torch, default=None))}"
               f" ({worst['model'] if worst else '-'}, target <= 1.3); ours/ORT {fmt(geomean(vs_ort))} over "
               f"{len(vs_ort)} (target <= 1.3); load ours/libtorch {fmt(geomean(load), 3)} (target <= 0.033)")
+        ds = [r for r in rs if r["ours_dw"]]
+        if args.derived_weights and ds:
+            dw_torch = [ratio(r["ours_dw"]["median_ms"], r["torch"]["median_ms"]) for r in ds]
+            dw_ort = [ratio(r["ours_dw"]["median_ms"], r["ort"]["median_ms"]) for r in ds if r["ort"]]
+            print(f"threads={t}, derived weights on: ran {len(ds)}; geomean ours/libtorch {fmt(geomean(dw_torch))}, "
+                  f"worst {fmt(max(dw_torch, default=None))}; ours/ORT {fmt(geomean(dw_ort))} over {len(dw_ort)}")
     finish(rows, args.json, tmp)
 
 

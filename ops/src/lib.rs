@@ -16,6 +16,7 @@
 pub mod alloc;
 pub mod arg;
 pub mod buffer_pool;
+pub mod derived;
 pub mod device;
 pub mod dtype;
 pub mod error;
@@ -30,6 +31,7 @@ pub mod strided;
 pub mod tensor;
 
 pub use arg::{Arg, ArgKey, Args};
+pub use derived::DerivedWeights;
 pub use device::Device;
 pub use dtype::{Bool8, DType, Element};
 pub use error::{OpError, Result};

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use crate::derived::DerivedWeights;
 use crate::dtype::Element;
 use crate::error::{OpError, Result};
 
@@ -35,6 +36,8 @@ pub struct MappedRegion {
     start: usize,
     len: usize,
     stats: Arc<CopyStats>,
+    /// The archive's derived weight forms (absent for buffers that are not an archive's).
+    derived: Option<Arc<DerivedWeights>>,
 }
 
 impl std::fmt::Debug for MappedRegion {
@@ -61,6 +64,7 @@ impl MappedRegion {
                 start,
                 len,
                 stats,
+                derived: None,
             }),
             _ => Err(OpError::Storage(format!(
                 "mapped region {start}+{len} is outside the {total}-byte buffer"
@@ -74,6 +78,22 @@ impl MappedRegion {
             .as_ref()
             .get(self.start..self.start.saturating_add(self.len))
             .unwrap_or_default()
+    }
+
+    /// The region, with derived forms of its weights kept in `derived` (see [`crate::derived`]).
+    pub fn with_derived(mut self, derived: Arc<DerivedWeights>) -> Self {
+        self.derived = Some(derived);
+        self
+    }
+
+    /// The derived weight forms of the archive the region belongs to, if it has any.
+    pub fn derived(&self) -> Option<&DerivedWeights> {
+        self.derived.as_deref()
+    }
+
+    /// Where the region starts in its buffer.
+    pub fn start(&self) -> usize {
+        self.start
     }
 
     /// The whole buffer the region lies in: holding it keeps the region's bytes alive.

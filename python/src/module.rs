@@ -507,6 +507,26 @@ impl Module {
         self.inner.copied_weight_bytes()
     }
 
+    /// Whether derived weight forms are on (off when loaded): a float32 weight that a product
+    /// reads transposed (nn.Linear's) stored once more, as column panels of its transpose, on
+    /// first use, for products of 5 to 128 rows. Faster, at the
+    /// price of that memory in this process; shared by every instance of the module.
+    #[getter]
+    fn derived_weights(&self) -> bool {
+        self.inner.derived_weights()
+    }
+
+    #[setter]
+    fn set_derived_weights(&self, enabled: bool) {
+        self.inner.set_derived_weights(enabled);
+    }
+
+    /// Bytes of derived weight forms made so far (0 when off).
+    #[getter]
+    fn derived_weight_bytes(&self) -> u64 {
+        self.inner.derived_weight_bytes()
+    }
+
     /// The archive's bytes as a read-only uint8 array (no copy).
     fn archive_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let len = self.inner.archive().as_slice().len();

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use torchscript_interpreter::{Interpreter, Object, Program, Type, Value};
-use torchscript_ops::CopyStats;
+use torchscript_ops::{CopyStats, DerivedWeights};
 
 use crate::archive::{Archive, ArchiveBytes};
 use crate::error::Error;
@@ -29,6 +29,7 @@ pub struct Module {
     program: Arc<Program>,
     root: Arc<Object>,
     stats: Arc<CopyStats>,
+    derived: Arc<DerivedWeights>,
     mapped_bytes: u64,
     limits: Limits,
     /// Instances that served a call and were left unchanged by it, ready for the next call.
@@ -110,7 +111,8 @@ impl Module {
             archive.version(),
         ));
         let stats = Arc::new(CopyStats::default());
-        let mut builder = ValueBuilder::new(&archive, &program, stats.clone());
+        let derived = Arc::new(DerivedWeights::default());
+        let mut builder = ValueBuilder::new(&archive, &program, stats.clone(), derived.clone());
         // 0-d tensor constants act as Python numbers in TorchScript's type promotion.
         let constants = pickles
             .constants
@@ -138,6 +140,7 @@ impl Module {
             program,
             root,
             stats,
+            derived,
             mapped_bytes,
             limits,
             idle_instances: Mutex::new(Vec::new()),
@@ -168,6 +171,27 @@ impl Module {
     /// or records not aligned for their dtype).
     pub fn copied_weight_bytes(&self) -> u64 {
         self.stats.copied_bytes()
+    }
+
+    /// Turns derived weight forms on or off (off when loaded). When on, a float32 weight that
+    /// a matrix product reads transposed (nn.Linear's `[out, in]`) is stored once more, as
+    /// column panels of its transpose, on its first use, and products of 5 to 128 rows read
+    /// that copy (see `torchscript_ops::derived` for the measured gains): faster products,
+    /// at the price of that memory in this process. Off, the weights are only the mapped
+    /// archive, which processes loading the same file share through the page cache; turning
+    /// them off drops the copies made. Shared by every instance and worker of the module.
+    pub fn set_derived_weights(&self, enabled: bool) {
+        self.derived.set_enabled(enabled);
+    }
+
+    /// Whether derived weight forms are on (see [`Module::set_derived_weights`]).
+    pub fn derived_weights(&self) -> bool {
+        self.derived.enabled()
+    }
+
+    /// Bytes of derived weight forms made so far (private to this process; 0 when off).
+    pub fn derived_weight_bytes(&self) -> u64 {
+        self.derived.bytes()
     }
 
     /// The signature of a method of the root module.

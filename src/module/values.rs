@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use torchscript_interpreter::{Interpreter, Object, Program, Value};
 use torchscript_ops::ops::quantized::Quantizer;
-use torchscript_ops::{CopyStats, DType, MappedRegion, Storage, Tensor};
+use torchscript_ops::{CopyStats, DType, DerivedWeights, MappedRegion, Storage, Tensor};
 
 use crate::archive::Archive;
 use crate::error::Error;
@@ -42,6 +42,7 @@ pub struct ValueBuilder<'a> {
     archive: &'a Archive,
     program: &'a Program,
     stats: Arc<CopyStats>,
+    derived: Arc<DerivedWeights>,
     storages: HashMap<String, Arc<Storage>>,
     objects: HashMap<*const PickledObject, Arc<Object>>,
     /// Distinct storage bytes mapped.
@@ -49,11 +50,17 @@ pub struct ValueBuilder<'a> {
 }
 
 impl<'a> ValueBuilder<'a> {
-    pub fn new(archive: &'a Archive, program: &'a Program, stats: Arc<CopyStats>) -> Self {
+    pub fn new(
+        archive: &'a Archive,
+        program: &'a Program,
+        stats: Arc<CopyStats>,
+        derived: Arc<DerivedWeights>,
+    ) -> Self {
         ValueBuilder {
             archive,
             program,
             stats,
+            derived,
             storages: HashMap::new(),
             objects: HashMap::new(),
             mapped_bytes: 0,
@@ -70,7 +77,8 @@ impl<'a> ValueBuilder<'a> {
             record.range.len,
             self.stats.clone(),
         )
-        .map_err(|e| Error::InvalidModel(format!("record {}: {e}", record.record_name)))?;
+        .map_err(|e| Error::InvalidModel(format!("record {}: {e}", record.record_name)))?
+        .with_derived(self.derived.clone());
         let storage = Storage::mapped(region, storage_dtype(record.dtype).size());
         self.mapped_bytes = self.mapped_bytes.saturating_add(record.range.len as u64);
         self.storages

@@ -35,6 +35,24 @@ def test_golden_case_matches_pytorch(name):
     assert_matches_case(name, call_case(module, name))
 
 
+# (case, whether its products make derived forms: 4 rows go to the weight-streaming kernel)
+@pytest.mark.parametrize("name,makes_forms", [("transformer_encoder_traced", True), ("mlp_traced", False)])
+def test_derived_weights_are_off_by_default_and_match_pytorch_when_on(name, makes_forms):
+    module = torchscript.load(case_dir(name) / "model.pt")
+    assert module.derived_weights is False
+    assert_matches_case(name, call_case(module, name))
+    assert module.derived_weight_bytes == 0
+    module.derived_weights = True
+    assert_matches_case(name, call_case(module, name))
+    made = module.derived_weight_bytes
+    assert (made > 0) == makes_forms
+    # the same forms serve the next call: none is made twice
+    assert_matches_case(name, call_case(module, name))
+    assert module.derived_weight_bytes == made
+    module.derived_weights = False
+    assert module.derived_weight_bytes == 0
+
+
 def _sources(path: pathlib.Path):
     data = path.read_bytes()
     return {

@@ -94,6 +94,15 @@ pub fn mapped_sin(shape: &[usize], seed: f64, scale: f64) -> Tensor {
     t
 }
 
+/// A mapped (read-only, shared) buffer holding `values`, aligned for float32, as an archive's
+/// storage record is.
+pub fn mapped_f32_region(values: &[f32]) -> MappedRegion {
+    let words: Vec<u32> = values.iter().map(|x| x.to_bits()).collect();
+    let len = words.len() * 4;
+    let source: SharedBytes = Arc::new(Words(words));
+    MappedRegion::new(source, 0, len, Arc::new(CopyStats::default())).unwrap()
+}
+
 /// Bytes copied out of mapped buffers made by this thread's `mapped_sin` calls.
 pub fn copied_bytes() -> u64 {
     STATS.with(|s| s.copied_bytes())

@@ -87,6 +87,13 @@ pub enum Command {
         /// Threads one operator may use (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+        /// Let matrix products use derived weight forms: a float32 weight that a product reads
+        /// transposed (nn.Linear's) is stored once more, as column panels of its transpose, on
+        /// its first use, for products of 5 to 128 rows. Faster products, at the price of that
+        /// memory in this process (reported as `derived_weight_bytes`); off, processes of one
+        /// model share one copy of the weights.
+        #[arg(long)]
+        derived_weights: bool,
         /// Print the summary as JSON on stdout.
         #[arg(long)]
         json: bool,
@@ -108,6 +115,13 @@ pub enum Command {
         /// Threads each call's operators may use.
         #[arg(long, default_value_t = 1)]
         threads: usize,
+        /// Let matrix products use derived weight forms: a float32 weight that a product reads
+        /// transposed (nn.Linear's) is stored once more, as column panels of its transpose, on
+        /// its first use, for products of 5 to 128 rows. Faster products, at the price of that
+        /// memory in this process (reported as `derived_weight_bytes`); off, processes of one
+        /// model share one copy of the weights.
+        #[arg(long)]
+        derived_weights: bool,
         /// Run calls concurrently on a pool of workers.
         #[arg(long, value_enum)]
         mode: Option<Mode>,

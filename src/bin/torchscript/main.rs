@@ -54,6 +54,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             output,
             method,
             threads,
+            derived_weights,
             json,
             quiet,
         } => {
@@ -66,6 +67,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 &inputs,
                 output.as_deref(),
                 &method,
+                derived_weights,
                 json,
                 quiet,
             )
@@ -77,6 +79,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             iters,
             warmup,
             threads,
+            derived_weights,
             mode,
             workers,
             profile_ops,
@@ -91,6 +94,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let start = Instant::now();
             let module = Arc::new(limits.load(&model)?);
             let load_ms = start.elapsed().as_secs_f64() * 1e3;
+            module.set_derived_weights(derived_weights);
             let args = fill::method_inputs(&module, &method, &inputs)?;
             if profile_ops {
                 let profile = torchscript::bench::profile_ops(
@@ -104,6 +108,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 }
                 let mut json = profile.to_json();
                 json["threads"] = serde_json::json!(threads);
+                json["derived_weight_bytes"] = serde_json::json!(module.derived_weight_bytes());
                 return print_out(&format!("{json}\n"));
             }
             let options = torchscript::runtime::PoolOptions::new(workers).intra_op_threads(threads);
@@ -126,6 +131,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             json["threads"] = serde_json::json!(threads);
             json["copied_weight_bytes"] = serde_json::json!(module.copied_weight_bytes());
             json["mapped_weight_bytes"] = serde_json::json!(module.mapped_weight_bytes());
+            json["derived_weight_bytes"] = serde_json::json!(module.derived_weight_bytes());
             print_out(&format!("{json}\n"))
         }
         Command::Completions { shell } => {
@@ -214,18 +220,21 @@ fn inspect_command(
     }
 }
 
+#[allow(clippy::too_many_arguments)] // one per flag of `run`
 fn run_command(
     limits: &LimitArgs,
     model: &Path,
     inputs: &InputArgs,
     output: Option<&Path>,
     method: &str,
+    derived_weights: bool,
     json: bool,
     quiet: bool,
 ) -> Result<(), Failure> {
     let start = Instant::now();
     let module = limits.load(model)?;
     let load_ms = start.elapsed().as_secs_f64() * 1e3;
+    module.set_derived_weights(derived_weights);
     let args = fill::method_inputs(&module, method, inputs)?;
     let start = Instant::now();
     let result = module.run_method_with_budget(method, args, limits.budget())?;

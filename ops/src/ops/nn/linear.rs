@@ -1,13 +1,16 @@
 //! Matrix products: linear, addmm, mm, bmm, baddbmm, matmul, mv, addmv on the `gemm` crate.
 
 use crate::arg::{Arg, Args};
+use crate::derived::{DerivedKey, PANEL_WIDTH};
 use crate::dtype::DType;
 use crate::error::{OpError, Result};
 use crate::ops::nn::gemm_kernels::{matmul_into, parallelism_for, with_view, Mat, Start};
 use crate::ops::nn::panel::{matmul_by_panels, Source};
+use crate::ops::nn::simd::as_f32_mut;
 use crate::ops::nn::util::{finish, for_each_chunk, product, with_real, Real};
 use crate::registry::Registry;
 use crate::shape::broadcast_shapes;
+use crate::storage::StorageData;
 use crate::strided::offsets;
 use crate::tensor::Tensor;
 
@@ -150,6 +153,13 @@ fn matmul_views<Fp: Real>(
     };
     if shared_rhs_by_panels(op, operands, out, accumulate, alpha)? {
         return Ok(());
+    }
+    if let Some(out) = as_f32_mut(out) {
+        // `alpha` is a float32 here (`out` is)
+        let alpha = alpha.to_f64() as f32;
+        if derived_rhs_product(op, operands, out, accumulate, alpha)? {
+            return Ok(());
+        }
     }
     with_view::<Fp, _>(a, |av| {
         with_view::<Fp, _>(b, |bv| {
@@ -399,6 +409,121 @@ fn rows_mergeable(shape: &[usize], strides: &[usize]) -> bool {
 fn require_float(op: &str, t: &Tensor) -> Result<()> {
     crate::ops::nn::util::require_float(op, t)
 }
+
+/// Products of at most this many rows read a weight's derived column panels (when derived
+/// forms are on); from 256 rows on gemm's own packing of the weight as stored pays for itself.
+const DERIVED_MAX_ROWS: usize = 128;
+
+/// The product by the derived column panels of a float32 weight (see [`crate::derived`]), when
+/// `b` is one `[k, n]` matrix shared by the whole batch that views a mapped row-major `[n, k]`
+/// record (nn.Linear's weight, transposed) of an archive whose derived forms are on, and `a`'s
+/// rows are evenly spaced, more than the weight-streaming kernel takes (it reads the weight
+/// best as stored) and at most [`DERIVED_MAX_ROWS`]. Returns whether it ran.
+fn derived_rhs_product(
+    op: &str,
+    operands: Operands<'_>,
+    out: &mut [f32],
+    accumulate: bool,
+    alpha: f32,
+) -> Result<bool> {
+    let Operands {
+        a,
+        b,
+        batch,
+        m,
+        n,
+        k,
+    } = operands;
+    let &[ref b_batch @ .., b_rs, b_cs] = b.strides() else {
+        return Ok(false);
+    };
+    let rows = product(op, batch)?.saturating_mul(m);
+    if a.dtype() != DType::F32
+        || b.dtype() != DType::F32
+        || rows <= super::gemv::MAX_ROWS
+        || rows > DERIVED_MAX_ROWS
+        || (b_rs, b_cs) != (1, k)
+        || b_batch.iter().any(|&s| s != 0)
+        || !rows_mergeable(a.shape(), a.strides())
+    {
+        return Ok(false);
+    }
+    let form = {
+        let guard = b.storage().read();
+        let StorageData::Mapped(region) = &*guard else {
+            return Ok(false);
+        };
+        let Some(derived) = region.derived() else {
+            return Ok(false);
+        };
+        let key = DerivedKey {
+            record_start: region.start(),
+            offset: b.storage_offset(),
+            rows: n,
+            cols: k,
+        };
+        derived.column_panels(key, guard.typed::<f32>()?)
+    };
+    let Some(form) = form else {
+        return Ok(false);
+    };
+    with_view::<f32, _>(a, |av| {
+        let &[.., a_rs, a_cs] = av.strides else {
+            return Err(OpError::shape(
+                op,
+                "the left operand must have at least 2 dims",
+            ));
+        };
+        // blocks of rows per thread, each multiplied by every panel in turn
+        let threads = crate::parallel::current_threads().max(1);
+        let work = rows.saturating_mul(n).saturating_mul(k);
+        let block = if threads > 1 && work >= DERIVED_SPLIT_WORK {
+            rows.div_ceil(threads)
+        } else {
+            rows
+        };
+        let region = rows
+            .checked_mul(n)
+            .and_then(|len| out.get_mut(..len))
+            .ok_or_else(|| OpError::invalid(op, "internal: output too small for the product"))?;
+        for_each_chunk(region, block.saturating_mul(n), |i, dst| {
+            let r0 = i.saturating_mul(block);
+            let block_rows = dst.len().checked_div(n).unwrap_or(0);
+            let lhs = Mat {
+                data: av.data,
+                // inside the view: `r0 < rows`
+                offset: av.offset.saturating_add(r0.saturating_mul(a_rs)),
+                rs: a_rs,
+                cs: a_cs,
+            };
+            let panel_len = PANEL_WIDTH.saturating_mul(k);
+            for (p, panel) in form.chunks(panel_len.max(1)).enumerate() {
+                let width = panel.len().checked_div(k).unwrap_or(0);
+                let rhs = Mat::rows(panel, 0, width);
+                let c0 = p.saturating_mul(PANEL_WIDTH);
+                matmul_into(
+                    op,
+                    block_rows,
+                    width,
+                    k,
+                    dst,
+                    c0,
+                    n,
+                    accumulate,
+                    lhs,
+                    rhs,
+                    alpha,
+                    gemm::Parallelism::None,
+                )?;
+            }
+            Ok(())
+        })
+    })?;
+    Ok(true)
+}
+
+/// Products by derived panels with fewer multiply-adds than this run on one thread.
+const DERIVED_SPLIT_WORK: usize = 1 << 18;
 
 /// `torch.nn.functional.linear`: `x @ weight.T + bias`, reading the `[out, in]` weight in place.
 pub fn linear(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
