@@ -1,25 +1,34 @@
-//! Weight-streaming products for a few rows (a Linear layer or an RNN cell at batch 1-4): each weight read once, no packing, no scratch.
+//! Weight-streaming products for a few rows (a Linear layer or an RNN cell at batch 1-16): each weight read once, no packing, no scratch.
 //!
 //! `dst[i, j] = (accumulate ? dst[i, j] : 0) + scale * dot(lhs row i, rhs column j)` when the
 //! rows of `lhs` and the columns of `rhs` are contiguous over `k` (`x @ W.t()` with a row-major
-//! weight `W[n, k]`). A general GEMM packs blocks of the weight into per-thread buffers first;
-//! with 1-4 rows the product is bound by reading the weight, so streaming it once is faster
-//! and leaves no per-thread scratch behind.
+//! weight `W[n, k]`). A general GEMM packs blocks of the weight into per-thread buffers first,
+//! on every call; with up to 16 rows (float32 on CPUs with AVX2 and FMA, 4 otherwise) reading
+//! the weight once as stored, in tiles of 4 rows by 2 columns kept in registers, is faster
+//! (a traced 768 -> 3072 -> 768 FFN at 8 rows: 6.9 -> 1.9 ms, libtorch 3.5 ms) and leaves no
+//! per-thread scratch behind.
 
 use crate::ops::nn::gemm_kernels::Mat;
 use crate::ops::nn::simd::{as_f32, avx2_dispatch};
 use crate::ops::nn::util::Real;
 
-/// The most rows a product may have to take this path.
-pub const MAX_ROWS: usize = 4;
+/// The most rows a product may have to take this path (float32 on CPUs with AVX2 and FMA).
+pub const MAX_ROWS: usize = 16;
+/// The most rows of a product of another type, or on other CPUs (a portable loop per row).
+const MAX_PORTABLE_ROWS: usize = 4;
 /// Independent partial sums per row (the vector width the compiler can use).
 const LANES: usize = 8;
 /// Multiply-adds below which a block of columns is not worth a thread.
 const MIN_WORK_PER_BLOCK: usize = 1 << 15;
 
 /// Whether `matmul_into` may use [`product`] for these shapes and strides.
-pub fn applies(m: usize, lhs_cs: usize, rhs_rs: usize) -> bool {
-    m <= MAX_ROWS && lhs_cs == 1 && rhs_rs == 1
+pub fn applies<Fp: Real>(m: usize, lhs_cs: usize, rhs_rs: usize) -> bool {
+    let most = if Fp::DTYPE == crate::dtype::DType::F32 && crate::ops::nn::simd::has_avx2_fma() {
+        MAX_ROWS
+    } else {
+        MAX_PORTABLE_ROWS
+    };
+    m <= most && lhs_cs == 1 && rhs_rs == 1
 }
 
 /// The product described in the module docs. The caller has checked that every element of
@@ -143,6 +152,10 @@ avx2_dispatch!(fn dots_f32(rows: &[&[f32]], columns: &ColumnBlock<'_, f32>, out:
 /// plain ones otherwise (a fused multiply-add without the instruction is a slow library call).
 #[inline(always)]
 fn dots_f32_body(rows: &[&[f32]], columns: &ColumnBlock<'_, f32>, out: &mut [[f32; MAX_ROWS]]) {
+    #[cfg(target_arch = "x86_64")]
+    if rows.len() >= 2 && crate::ops::nn::simd::has_avx2_fma() {
+        return dots_tiled_f32(rows, columns, out);
+    }
     if crate::ops::nn::simd::has_avx2_fma() {
         dots::<f32, true>(rows, columns, out)
     } else {
@@ -157,12 +170,138 @@ fn dots<Fp: Real, const FUSED: bool>(
     columns: &ColumnBlock<'_, Fp>,
     out: &mut [[Fp; MAX_ROWS]],
 ) {
-    match rows {
-        [a] => dots_one_row::<Fp, FUSED>(a, columns, out),
-        [a, b] => dots_m::<Fp, 2, FUSED>([a, b], columns, out),
-        [a, b, c] => dots_m::<Fp, 3, FUSED>([a, b, c], columns, out),
-        [a, b, c, d] => dots_m::<Fp, 4, FUSED>([a, b, c, d], columns, out),
-        _ => {}
+    if let [a] = rows {
+        return dots_one_row::<Fp, FUSED>(a, columns, out);
+    }
+    // four rows at a time (more than four only when a caller passes them without AVX2)
+    for (i, chunk) in rows.chunks(4).enumerate() {
+        let first_row = i.saturating_mul(4);
+        match chunk {
+            [a] => dots_m::<Fp, 1, FUSED>([a], columns, out, first_row),
+            [a, b] => dots_m::<Fp, 2, FUSED>([a, b], columns, out, first_row),
+            [a, b, c] => dots_m::<Fp, 3, FUSED>([a, b, c], columns, out, first_row),
+            [a, b, c, d] => dots_m::<Fp, 4, FUSED>([a, b, c, d], columns, out, first_row),
+            _ => {}
+        }
+    }
+}
+
+/// Rows of one tile of the several-rows AVX2 kernel.
+const TILE_ROWS: usize = 4;
+/// Columns of one tile: 4 x 2 accumulators, two weight vectors and one row vector stay in
+/// AVX2's 16 vector registers, and each weight vector loaded serves 4 rows.
+const TILE_COLUMNS: usize = 2;
+
+/// 2 to [`MAX_ROWS`] float32 rows against the block's columns on a CPU with AVX2 and FMA,
+/// [`TILE_COLUMNS`] columns at a time and within them [`TILE_ROWS`] rows at a time: each
+/// column's weights come from memory once, for the first rows, and from cache for the rest.
+#[cfg(target_arch = "x86_64")]
+fn dots_tiled_f32(rows: &[&[f32]], columns: &ColumnBlock<'_, f32>, out: &mut [[f32; MAX_ROWS]]) {
+    let k = columns.k;
+    for (pair_index, entries) in out.chunks_mut(TILE_COLUMNS).enumerate() {
+        let first = pair_index.saturating_mul(TILE_COLUMNS);
+        let column = |c: usize| columns.column(first.saturating_add(c));
+        for (chunk_index, chunk) in rows.chunks(TILE_ROWS).enumerate() {
+            let first_row = chunk_index.saturating_mul(TILE_ROWS);
+            let mut sums = [[0.0f32; TILE_COLUMNS]; TILE_ROWS];
+            match (entries.len(), column(0), column(1)) {
+                (2, Some(w0), Some(w1)) => tile_rows::<2>(chunk, [w0, w1], k, &mut sums),
+                (1, Some(w0), _) => tile_rows::<1>(chunk, [w0], k, &mut sums),
+                _ => continue, // unreachable: the caller checked the bounds
+            }
+            for (c, entry) in entries.iter_mut().enumerate() {
+                for (r, row_sums) in sums.iter().enumerate().take(chunk.len()) {
+                    if let (Some(e), Some(&v)) =
+                        (entry.get_mut(first_row.saturating_add(r)), row_sums.get(c))
+                    {
+                        *e = v;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One tile of 1 to [`TILE_ROWS`] rows against `C` columns, into `sums[r][c]`.
+#[cfg(target_arch = "x86_64")]
+fn tile_rows<const C: usize>(
+    chunk: &[&[f32]],
+    columns: [&[f32]; C],
+    k: usize,
+    sums: &mut [[f32; TILE_COLUMNS]; TILE_ROWS],
+) {
+    if columns.iter().chain(chunk).any(|v| v.len() < k) || !crate::ops::nn::simd::has_avx2_fma() {
+        return; // unreachable: the caller checked the bounds and the CPU
+    }
+    // SAFETY: the CPU has AVX2 and FMA and every row and column holds `k` elements (both
+    // checked just above).
+    #[allow(unsafe_code)]
+    unsafe {
+        match chunk {
+            [a] => avx::tile::<1, C>([a], columns, k, sums),
+            [a, b] => avx::tile::<2, C>([a, b], columns, k, sums),
+            [a, b, c] => avx::tile::<3, C>([a, b, c], columns, k, sums),
+            [a, b, c, d] => avx::tile::<4, C>([a, b, c, d], columns, k, sums),
+            _ => {}
+        }
+    }
+}
+
+// reason: the offsets formed here stay below `k`, which every row and column holds (the
+// contract of `tile`), and the array indices below their constant sizes
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+mod avx {
+    use super::{LANES, TILE_COLUMNS, TILE_ROWS};
+    use std::arch::x86_64::*;
+
+    /// `sums[r][c] = dot(rows[r][..k], columns[c][..k])` for `r < R <= TILE_ROWS` and
+    /// `c < C <= TILE_COLUMNS`, with all `R x C` accumulators in registers over the whole of `k`
+    /// (fused multiply-adds; the last `k % 8` products added one by one).
+    ///
+    /// # Safety
+    /// AVX2 and FMA must be available, and every row and column must hold at least `k` elements.
+    #[target_feature(enable = "avx,avx2,fma")]
+    pub(super) unsafe fn tile<const R: usize, const C: usize>(
+        rows: [&[f32]; R],
+        columns: [&[f32]; C],
+        k: usize,
+        sums: &mut [[f32; TILE_COLUMNS]; TILE_ROWS],
+    ) {
+        let zero = _mm256_setzero_ps();
+        let mut acc = [[zero; C]; R];
+        let row_ptrs = rows.map(|r| r.as_ptr());
+        let column_ptrs = columns.map(|c| c.as_ptr());
+        let whole = k / LANES * LANES;
+        let mut at = 0;
+        while at < whole {
+            // SAFETY: `at + 8 <= whole <= k` elements of every row and column (the contract).
+            unsafe {
+                let mut ws = [zero; C];
+                for c in 0..C {
+                    ws[c] = _mm256_loadu_ps(column_ptrs[c].add(at));
+                }
+                for r in 0..R {
+                    let x = _mm256_loadu_ps(row_ptrs[r].add(at));
+                    for c in 0..C {
+                        acc[r][c] = _mm256_fmadd_ps(x, ws[c], acc[r][c]);
+                    }
+                }
+            }
+            at += LANES;
+        }
+        for r in 0..R.min(TILE_ROWS) {
+            for c in 0..C.min(TILE_COLUMNS) {
+                let mut lanes = [0.0f32; LANES];
+                // SAFETY: `lanes` holds the 8 floats the store writes.
+                unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), acc[r][c]) };
+                let mut sum = lanes.iter().fold(0.0f32, |s, &v| s + v);
+                for t in whole..k {
+                    sum += rows[r][t] * columns[c][t];
+                }
+                sums[r][c] = sum;
+            }
+        }
     }
 }
 
@@ -245,7 +384,7 @@ fn dots_one_row<Fp: Real, const FUSED: bool>(
         first: columns.first.saturating_add(next),
         ..*columns
     };
-    dots_m::<Fp, 1, FUSED>([row], &rest, groups.into_remainder());
+    dots_m::<Fp, 1, FUSED>([row], &rest, groups.into_remainder(), 0);
 }
 
 #[inline(always)]
@@ -253,6 +392,7 @@ fn dots_m<Fp: Real, const M: usize, const FUSED: bool>(
     rows: [&[Fp]; M],
     columns: &ColumnBlock<'_, Fp>,
     out: &mut [[Fp; MAX_ROWS]],
+    first_row: usize,
 ) {
     for (j, entry) in out.iter_mut().enumerate() {
         let Some(w) = columns.column(j) else {
@@ -273,7 +413,7 @@ fn dots_m<Fp: Real, const M: usize, const FUSED: bool>(
             }
         }
         let tail_start = w.len().saturating_sub(w_tail.len());
-        for ((row, acc), e) in rows.iter().zip(&acc).zip(entry.iter_mut()) {
+        for ((row, acc), e) in rows.iter().zip(&acc).zip(entry.iter_mut().skip(first_row)) {
             let mut sum = acc.iter().fold(Fp::ZERO, |s, &v| s + v);
             let x_tail = row.get(tail_start..).unwrap_or(&[]);
             for (x, w) in x_tail.iter().zip(w_tail) {
@@ -309,6 +449,12 @@ mod tests {
             (2, 70, 8),
             (3, 5, 300),
             (4, 257, 1031),
+            (5, 33, 77),
+            (6, 9, 8),
+            (7, 64, 129),
+            (8, 257, 1031),
+            (13, 31, 200),
+            (16, 66, 777),
         ] {
             let x: Vec<f64> = (0..m * k)
                 .map(|v| ((v * 7) % 13) as f64 / 13.0 - 0.4)

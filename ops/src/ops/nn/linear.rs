@@ -343,7 +343,7 @@ fn shared_rhs_by_panels<Fp: Real>(
     let half = b.dtype() != Fp::DTYPE;
     let rows = product(op, batch)?.saturating_mul(m);
     if !half
-        || rows <= super::gemv::MAX_ROWS
+        || rows < PANELS_MIN_ROWS
         || b_batch.iter().any(|&s| s != 0)
         || !rows_mergeable(a.shape(), a.strides())
     {
@@ -413,6 +413,10 @@ fn require_float(op: &str, t: &Tensor) -> Result<()> {
 /// Products of at most this many rows read a weight's derived column panels (when derived
 /// forms are on); from 256 rows on gemm's own packing of the weight as stored pays for itself.
 const DERIVED_MAX_ROWS: usize = 128;
+/// The fewest rows for which a weight's panels (half-precision ones converted per call, or
+/// derived float32 ones) beat reading the weight as stored: below, the weight-streaming
+/// kernel (`gemv`) reads it once without converting or packing anything.
+const PANELS_MIN_ROWS: usize = 5;
 
 /// The product by the derived column panels of a float32 weight (see [`crate::derived`]), when
 /// `b` is one `[k, n]` matrix shared by the whole batch that views a mapped row-major `[n, k]`
@@ -440,7 +444,7 @@ fn derived_rhs_product(
     let rows = product(op, batch)?.saturating_mul(m);
     if a.dtype() != DType::F32
         || b.dtype() != DType::F32
-        || rows <= super::gemv::MAX_ROWS
+        || rows < PANELS_MIN_ROWS
         || rows > DERIVED_MAX_ROWS
         || (b_rs, b_cs) != (1, k)
         || b_batch.iter().any(|&s| s != 0)
