@@ -248,9 +248,15 @@ fn tile_rows<const C: usize>(
 }
 
 // reason: the offsets formed here stay below `k`, which every row and column holds (the
-// contract of `tile`), and the array indices below their constant sizes
+// contract of `tile`), and the array indices below their constant sizes; the loops index
+// several arrays by the same row and column numbers, clearer than zipped iterators
 #[cfg(target_arch = "x86_64")]
-#[allow(unsafe_code, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+#[allow(
+    unsafe_code,
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::needless_range_loop
+)]
 mod avx {
     use super::{LANES, TILE_COLUMNS, TILE_ROWS};
     use std::arch::x86_64::*;
