@@ -6,30 +6,9 @@ mod nn_support;
 
 use std::sync::Arc;
 
-use nn_support::{mapped_f32_region, rand_vec};
+use nn_support::{linear_reference, mapped_f32_region, rand_vec};
 use torchscript_ops::parallel::Executor;
 use torchscript_ops::{Arg, DType, DerivedWeights, Registry, Tensor};
-
-/// `x [rows, k] @ w[n, k].T (+ bias)` in float64.
-fn reference(
-    x: &[f32],
-    w: &[f32],
-    bias: Option<&[f32]>,
-    rows: usize,
-    n: usize,
-    k: usize,
-) -> Vec<f64> {
-    let mut out = vec![0.0; rows * n];
-    for r in 0..rows {
-        for j in 0..n {
-            let dot: f64 = (0..k)
-                .map(|d| f64::from(x[r * k + d]) * f64::from(w[j * k + d]))
-                .sum();
-            out[r * n + j] = dot + bias.map_or(0.0, |b| f64::from(b[j]));
-        }
-    }
-    out
-}
 
 fn assert_close(got: &Tensor, want: &[f64], what: &str) {
     let got = got.to_vec::<f64>().unwrap();
@@ -95,7 +74,7 @@ fn linear_by_a_derived_form_matches_the_reference_on_any_thread_count() {
         derived.set_enabled(true);
         let w = mapped_weight(&wv, offset, n, k, &derived);
         for with_bias in [false, true] {
-            let want = reference(&xv, &wv, with_bias.then_some(bv.as_slice()), rows, n, k);
+            let want = linear_reference(&xv, &wv, with_bias.then_some(bv.as_slice()), rows, n, k);
             for exec in &executors {
                 let out = exec.install(|| linear(&reg, &x, &w, with_bias.then_some(&b)));
                 assert_eq!(out.shape(), &[batch, seq, n]);
@@ -123,7 +102,7 @@ fn matmul_and_addmm_by_the_transposed_weight_use_its_form() {
     let wt = mapped_weight(&wv, 0, n, k, &derived)
         .transpose(0, 1)
         .unwrap();
-    let want = reference(&xv, &wv, None, rows, n, k);
+    let want = linear_reference(&xv, &wv, None, rows, n, k);
     let out = output(
         reg.call(
             "aten::matmul",
@@ -162,7 +141,7 @@ fn no_form_is_made_when_off_or_for_a_few_rows() {
     let x = Tensor::from_vec(xv.clone(), &[9, k]).unwrap();
     assert_close(
         &linear(&reg, &x, &w, None),
-        &reference(&xv, &wv, None, 9, n, k),
+        &linear_reference(&xv, &wv, None, 9, n, k),
         "off",
     );
     assert_eq!(derived.count(), 0, "derived forms are off by default");
@@ -171,7 +150,7 @@ fn no_form_is_made_when_off_or_for_a_few_rows() {
     let few = Tensor::from_vec(xv[..4 * k].to_vec(), &[4, k]).unwrap();
     assert_close(
         &linear(&reg, &few, &w, None),
-        &reference(&xv, &wv, None, 4, n, k),
+        &linear_reference(&xv, &wv, None, 4, n, k),
         "4 rows",
     );
     assert_eq!(
@@ -201,7 +180,7 @@ fn a_weight_written_after_its_form_was_made_is_read_as_written() {
     let w = mapped_weight(&wv, 0, n, k, &derived);
     assert_close(
         &linear(&reg, &x, &w, None),
-        &reference(&xv, &wv, None, rows, n, k),
+        &linear_reference(&xv, &wv, None, rows, n, k),
         "before",
     );
     assert_eq!(derived.count(), 1);
@@ -215,7 +194,7 @@ fn a_weight_written_after_its_form_was_made_is_read_as_written() {
     let doubled: Vec<f32> = wv.iter().map(|v| v * 2.0).collect();
     assert_close(
         &linear(&reg, &x, &w, None),
-        &reference(&xv, &doubled, None, rows, n, k),
+        &linear_reference(&xv, &doubled, None, rows, n, k),
         "after the write",
     );
 }

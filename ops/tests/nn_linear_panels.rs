@@ -5,28 +5,9 @@
 
 mod nn_support;
 
-use nn_support::rand_vec;
+use nn_support::{linear_reference, rand_vec};
 use torchscript_ops::parallel::Executor;
 use torchscript_ops::{Arg, DType, Registry, Tensor};
-
-/// `x [rows, k] @ w[n, k].T (+ bias)` in float64.
-fn reference(
-    x: &[f64],
-    w: &[f64],
-    bias: Option<&[f64]>,
-    rows: usize,
-    n: usize,
-    k: usize,
-) -> Vec<f64> {
-    let mut out = vec![0.0; rows * n];
-    for r in 0..rows {
-        for j in 0..n {
-            let dot: f64 = (0..k).map(|d| x[r * k + d] * w[j * k + d]).sum();
-            out[r * n + j] = dot + bias.map_or(0.0, |b| b[j]);
-        }
-    }
-    out
-}
 
 fn tensor(values: &[f32], shape: &[usize], dtype: DType) -> Tensor {
     Tensor::from_vec(values.to_vec(), shape)
@@ -91,7 +72,7 @@ fn linear_reads_its_weight_by_panels_on_any_thread_count() {
             let b = tensor(&bv, &[n], dtype);
             for with_bias in [false, true] {
                 let bias = with_bias.then(|| held(&b));
-                let want = reference(&held(&x), &held(&w), bias.as_deref(), rows, n, k);
+                let want = linear_reference(&held(&x), &held(&w), bias.as_deref(), rows, n, k);
                 for exec in &executors {
                     let args = [
                         Arg::Tensor(x.clone()),
@@ -131,7 +112,7 @@ fn matmul_and_addmm_by_a_transposed_view_match_the_reference() {
     let w = tensor(&wv, &[n, k], DType::F32);
     let wt = w.transpose(0, 1).unwrap();
     let c = tensor(&cv, &[rows, n], DType::F32);
-    let product = reference(&held(&x), &held(&w), None, rows, n, k);
+    let product = linear_reference(&held(&x), &held(&w), None, rows, n, k);
     let (beta, alpha) = (0.5, -2.0);
     let addmm_want: Vec<f64> = product
         .iter()

@@ -54,6 +54,27 @@ pub fn sin_t(shape: &[usize], seed: f64, scale: f64, dtype: DType) -> Tensor {
         .unwrap()
 }
 
+/// `x [rows, k] @ w[n, k].T (+ bias)` in float64 (the reference of the linear-product tests).
+pub fn linear_reference<T: Copy + Into<f64>>(
+    x: &[T],
+    w: &[T],
+    bias: Option<&[T]>,
+    rows: usize,
+    n: usize,
+    k: usize,
+) -> Vec<f64> {
+    let mut out = vec![0.0; rows * n];
+    for r in 0..rows {
+        for j in 0..n {
+            let dot: f64 = (0..k)
+                .map(|d| x[r * k + d].into() * w[j * k + d].into())
+                .sum();
+            out[r * n + j] = dot + bias.map_or(0.0, |b| b[j].into());
+        }
+    }
+    out
+}
+
 /// Pseudo-random values in [-1, 1) from a linear congruential generator (`seed` advances).
 pub fn rand_vec(n: usize, seed: &mut u64) -> Vec<f32> {
     (0..n)

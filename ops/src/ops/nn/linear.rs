@@ -421,8 +421,7 @@ const PANELS_MIN_ROWS: usize = 5;
 /// The product by the derived column panels of a float32 weight (see [`crate::derived`]), when
 /// `b` is one `[k, n]` matrix shared by the whole batch that views a mapped row-major `[n, k]`
 /// record (nn.Linear's weight, transposed) of an archive whose derived forms are on, and `a`'s
-/// rows are evenly spaced, more than the weight-streaming kernel takes (it reads the weight
-/// best as stored) and at most [`DERIVED_MAX_ROWS`]. Returns whether it ran.
+/// rows are evenly spaced, at least [`PANELS_MIN_ROWS`] and at most [`DERIVED_MAX_ROWS`]. Returns whether it ran.
 fn derived_rhs_product(
     op: &str,
     operands: Operands<'_>,
@@ -444,8 +443,7 @@ fn derived_rhs_product(
     let rows = product(op, batch)?.saturating_mul(m);
     if a.dtype() != DType::F32
         || b.dtype() != DType::F32
-        || rows < PANELS_MIN_ROWS
-        || rows > DERIVED_MAX_ROWS
+        || !(PANELS_MIN_ROWS..=DERIVED_MAX_ROWS).contains(&rows)
         || (b_rs, b_cs) != (1, k)
         || b_batch.iter().any(|&s| s != 0)
         || !rows_mergeable(a.shape(), a.strides())
