@@ -421,7 +421,8 @@ const PANELS_MIN_ROWS: usize = 5;
 /// The product by the derived column panels of a float32 weight (see [`crate::derived`]), when
 /// `b` is one `[k, n]` matrix shared by the whole batch that views a mapped row-major `[n, k]`
 /// record (nn.Linear's weight, transposed) of an archive whose derived forms are on, and `a`'s
-/// rows are evenly spaced, at least [`PANELS_MIN_ROWS`] and at most [`DERIVED_MAX_ROWS`]. Returns whether it ran.
+/// rows are evenly spaced, at least [`PANELS_MIN_ROWS`] and at most [`DERIVED_MAX_ROWS`] (the
+/// panels beat streaming the weight from 5 rows on). Returns whether it ran.
 fn derived_rhs_product(
     op: &str,
     operands: Operands<'_>,
