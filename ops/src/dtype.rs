@@ -268,15 +268,33 @@ macro_rules! float_element {
 /// make around every operator, run as straight loops the compiler vectorizes (half's slice
 /// conversions, with F16C, for float16) instead of through `f64` one element at a time. The
 /// values are the same: one round-to-nearest-even of the same exact value.
+/// A float32 rounded to the nearest bfloat16, ties to even (NaN stays a quiet NaN of the same
+/// sign and high payload bits): `half`'s `bf16::from_f32`, without branches, so that loops of it
+/// vectorize.
+#[inline(always)]
+fn bf16_of_f32(v: f32) -> bf16 {
+    let x = v.to_bits();
+    let lsb = (x >> 16) & 1;
+    // adding 0x7fff + lsb carries into the kept half exactly when rounding goes up
+    let rounded = (x.wrapping_add(0x7fff).wrapping_add(lsb) >> 16) as u16;
+    let quiet_nan = ((x >> 16) as u16) | 0x0040;
+    bf16::from_bits(if v.is_nan() { quiet_nan } else { rounded })
+}
+
 pub fn extend_converted<S: Element, T: Element>(out: &mut Vec<T>, src: &[S]) {
-    use bytemuck::{cast_slice, cast_slice_mut, try_cast};
+    use bytemuck::{cast_slice, cast_slice_mut};
     match (S::DTYPE, T::DTYPE) {
         (DType::BF16, DType::F32) => {
             let src: &[bf16] = cast_slice(src);
-            out.extend(
-                src.iter()
-                    .filter_map(|v| try_cast::<f32, T>(v.to_f32()).ok()),
-            );
+            let start = out.len();
+            out.resize(start.saturating_add(src.len()), T::default());
+            if let Some(dst) = out.get_mut(start..) {
+                let dst: &mut [f32] = cast_slice_mut(dst);
+                for (d, s) in dst.iter_mut().zip(src) {
+                    // a bfloat16 is the high half of the float32 it stands for
+                    *d = f32::from_bits(u32::from(s.to_bits()) << 16);
+                }
+            }
         }
         (DType::F16, DType::F32) => {
             let src: &[f16] = cast_slice(src);
@@ -288,10 +306,14 @@ pub fn extend_converted<S: Element, T: Element>(out: &mut Vec<T>, src: &[S]) {
         }
         (DType::F32, DType::BF16) => {
             let src: &[f32] = cast_slice(src);
-            out.extend(
-                src.iter()
-                    .filter_map(|&v| try_cast::<bf16, T>(bf16::from_f32(v)).ok()),
-            );
+            let start = out.len();
+            out.resize(start.saturating_add(src.len()), T::default());
+            if let Some(dst) = out.get_mut(start..) {
+                let dst: &mut [bf16] = cast_slice_mut(dst);
+                for (d, &v) in dst.iter_mut().zip(src) {
+                    *d = bf16_of_f32(v);
+                }
+            }
         }
         (DType::F32, DType::F16) => {
             let src: &[f32] = cast_slice(src);
@@ -429,6 +451,27 @@ mod tests {
         for ((b, h), (fb, fh)) in bf.iter().zip(&hf).zip(from_bf.iter().zip(&from_hf)) {
             assert_eq!(fb.to_bits(), b.cast::<f32>().to_bits());
             assert_eq!(fh.to_bits(), h.cast::<f32>().to_bits());
+        }
+    }
+
+    #[test]
+    fn bfloat16_rounding_matches_half_on_every_kind_of_bit_pattern() {
+        // every 4099th pattern walks all exponents, signs, NaNs and round-bit cases
+        let patterns = (0..=u32::MAX).step_by(4099).chain([
+            0x7f7f_ffff,
+            0xff7f_ffff,
+            0x7f80_0000,
+            0x7fc0_0000,
+            0x0000_8000,
+            0x0001_8000,
+        ]);
+        for bits in patterns {
+            let v = f32::from_bits(bits);
+            assert_eq!(
+                bf16_of_f32(v).to_bits(),
+                bf16::from_f32(v).to_bits(),
+                "{bits:#x}"
+            );
         }
     }
 

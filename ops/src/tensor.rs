@@ -709,14 +709,12 @@ impl Tensor {
                 crate::strided::append_strided(src, self.shape(), self.strides(), self.storage_offset(), &mut out)
                     .ok_or_else(|| OpError::Storage("view outside storage".into()))?;
             } else {
-                let mut outside = false;
-                for_each_offset(self.shape(), self.strides(), self.storage_offset(), |o| match src.get(o) {
-                    Some(v) => out.push(v.cast::<T>()),
-                    None => outside = true,
-                });
-                if outside {
-                    return Err(OpError::Storage("view outside storage".into()));
-                }
+                // gathered as stored, then converted in one straight (vectorized) pass: a cast
+                // per visited offset was 8% of a bfloat16 BERT's time (permuted heads)
+                let mut gathered = crate::alloc::try_with_capacity::<S>("materialize", self.numel())?;
+                crate::strided::append_strided(src, self.shape(), self.strides(), self.storage_offset(), &mut gathered)
+                    .ok_or_else(|| OpError::Storage("view outside storage".into()))?;
+                crate::dtype::extend_converted(&mut out, &gathered);
             }
             Ok(out)
         })
