@@ -115,31 +115,23 @@ fn softplus<Fp: Real>(v: Fp, beta: Fp, threshold: Fp) -> Fp {
 /// first touch, which cost ReLU on 1M elements 7 ms of its 8).
 pub fn apply<Fp: Real>(op: &str, act: Act, xs: &[Fp]) -> Result<Vec<Fp>> {
     let mut out = crate::alloc::try_for_overwrite(op, xs.len())?;
-    if xs.len() < PARALLEL_ELEMENTS {
-        apply_into_here(act, xs, &mut out);
-    } else {
-        crate::parallel::for_each_chunk_mut(&mut out, PARALLEL_ELEMENTS / 2, |start, piece| {
-            if let Some(src) = xs.get(start..start.saturating_add(piece.len())) {
-                apply_into_here(act, src, piece)
-            }
-        });
-    }
+    crate::parallel::for_each_chunk_mut(&mut out, PIECE_ELEMENTS, |start, piece| {
+        if let Some(src) = xs.get(start..start.saturating_add(piece.len())) {
+            apply_into_here(act, src, piece)
+        }
+    });
     Ok(out)
 }
 
-/// Elements below which an activation runs on one thread.
-const PARALLEL_ELEMENTS: usize = 1 << 15;
+/// The fewest elements an activation gives a thread: below twice this, one thread runs it.
+const PIECE_ELEMENTS: usize = 1 << 14;
 
 /// Applies `act` to every element in place, in pieces across the current executor's threads
 /// when there are many elements.
 pub fn apply_in_place<Fp: Real>(act: Act, xs: &mut [Fp]) {
-    if xs.len() < PARALLEL_ELEMENTS {
-        apply_in_place_here(act, xs);
-    } else {
-        crate::parallel::for_each_chunk_mut(xs, PARALLEL_ELEMENTS / 2, |_, piece| {
-            apply_in_place_here(act, piece)
-        });
-    }
+    crate::parallel::for_each_chunk_mut(xs, PIECE_ELEMENTS, |_, piece| {
+        apply_in_place_here(act, piece)
+    });
 }
 
 /// Applies `act` to every element in place, on this thread.
@@ -170,8 +162,46 @@ fn apply_f32_src_dst(act: Act, src: &[f32], dst: &mut [f32]) {
     apply_generic(act, Elements::Into { src, dst })
 }
 
-crate::ops::nn::simd::avx2_dispatch!(fn apply_f32(act: Act, xs: &mut [f32]) => apply_f32_in_place);
-crate::ops::nn::simd::avx2_dispatch!(fn apply_f32_into(act: Act, src: &[f32], dst: &mut [f32]) => apply_f32_src_dst);
+#[inline(always)]
+fn apply_f32_in_place_fused(act: Act, xs: &mut [f32]) {
+    apply_f32_fused(act, Elements::InPlace(xs))
+}
+
+#[inline(always)]
+fn apply_f32_src_dst_fused(act: Act, src: &[f32], dst: &mut [f32]) {
+    apply_f32_fused(act, Elements::Into { src, dst })
+}
+
+crate::ops::nn::simd::wide_dispatch!(
+    fn apply_f32(act: Act, xs: &mut [f32]) => apply_f32_in_place, fused: apply_f32_in_place_fused
+);
+crate::ops::nn::simd::wide_dispatch!(
+    fn apply_f32_into(act: Act, src: &[f32], dst: &mut [f32])
+        => apply_f32_src_dst, fused: apply_f32_src_dst_fused
+);
+
+/// The float32 activations built on `exp`, `erf` and `tanh` with their polynomials in fused
+/// multiply-adds (for the FMA builds only; the same formulas as [`apply_generic`]), and the
+/// rest as [`apply_generic`] has them.
+#[inline(always)]
+fn apply_f32_fused(act: Act, xs: Elements<'_, f32>) {
+    use crate::ops::nn::fastmath::{erf_with, exp_with, tanh_with, Fused};
+    match act {
+        Act::Silu => map(xs, |v| v / (1.0 + exp_with::<Fused>(-v))),
+        Act::Gelu => map(xs, |v| {
+            v * 0.5 * (1.0 + erf_with::<Fused>(v * std::f32::consts::FRAC_1_SQRT_2))
+        }),
+        Act::GeluTanh => {
+            let k = (2.0 / std::f64::consts::PI).sqrt() as f32;
+            map(xs, |v| {
+                0.5 * v * (1.0 + tanh_with::<Fused>(k * (v + 0.044715 * v * v * v)))
+            })
+        }
+        Act::Sigmoid => map(xs, |v| 1.0 / (1.0 + exp_with::<Fused>(-v))),
+        Act::Tanh => map(xs, tanh_with::<Fused>),
+        other => apply_generic(other, xs),
+    }
+}
 
 #[inline(always)]
 fn apply_generic<Fp: Real>(act: Act, xs: Elements<'_, Fp>) {

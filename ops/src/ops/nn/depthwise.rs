@@ -128,7 +128,7 @@ impl Layout {
 }
 
 /// [`planes`] compiled with AVX2 and FMA on CPUs that have them (8 lanes; the baseline build
-/// has 4), as `simd::avx2_dispatch!` does for functions without generics.
+/// has 4), as `simd::wide_dispatch!` does for functions without generics.
 fn planes_dispatch<const K: usize, const S: usize>(job: Planes<'_>) {
     #[cfg(target_arch = "x86_64")]
     {

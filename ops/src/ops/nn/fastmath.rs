@@ -12,21 +12,56 @@ const LN2_LO: f32 = -2.121_944_4e-4;
 /// 1.5 * 2^23: adding it rounds a float32 of magnitude below 2^22 to an integer in the low bits.
 const ROUND_MAGIC: f32 = 12_582_912.0;
 
+/// How a polynomial step `a * b + c` is evaluated: [`Separate`] everywhere, [`Fused`] (one
+/// rounding, one instruction) only in code compiled with FMA enabled, where `f32::mul_add` is the
+/// `vfmadd` instruction (elsewhere it is a call to the C library's `fmaf`: right, but slow).
+pub trait MulAdd {
+    fn mul_add(a: f32, b: f32, c: f32) -> f32;
+}
+
+/// `a * b + c` as a multiplication, then an addition (two roundings).
+#[derive(Debug, Clone, Copy)]
+pub struct Separate;
+
+/// `a * b + c` as one fused multiply-add (one rounding): for FMA builds only.
+#[derive(Debug, Clone, Copy)]
+pub struct Fused;
+
+impl MulAdd for Separate {
+    #[inline(always)]
+    fn mul_add(a: f32, b: f32, c: f32) -> f32 {
+        a * b + c
+    }
+}
+
+impl MulAdd for Fused {
+    #[inline(always)]
+    fn mul_add(a: f32, b: f32, c: f32) -> f32 {
+        a.mul_add(b, c)
+    }
+}
+
 /// e^x in float32.
 #[inline(always)]
 pub fn exp_f32(x: f32) -> f32 {
+    exp_with::<Separate>(x)
+}
+
+/// e^x in float32, with the polynomial's steps evaluated as `M` says.
+#[inline(always)]
+pub fn exp_with<M: MulAdd>(x: f32) -> f32 {
     // beyond these bounds the result is 0 or inf anyway; NaN passes through clamp
     let xc = x.clamp(-104.0, 88.8);
-    let t = xc * LOG2E + ROUND_MAGIC;
+    let t = M::mul_add(xc, LOG2E, ROUND_MAGIC);
     let n = t - ROUND_MAGIC;
     // the integer n sits in the low mantissa bits of t
     let n_int = (t.to_bits() as i32).wrapping_sub(ROUND_MAGIC.to_bits() as i32);
-    let r = xc - n * LN2_HI - n * LN2_LO;
+    let r = M::mul_add(-n, LN2_LO, M::mul_add(-n, LN2_HI, xc));
     // e^r on |r| <= ln2/2: Taylor to degree 6 (truncation below 1.3e-7 relative)
-    let p = 1.0
-        + r * (1.0
-            + r * (0.5
-                + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
+    let mut p = 1.0 / 720.0;
+    for c in [1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0] {
+        p = M::mul_add(p, r, c);
+    }
     // 2^n in two factors, each a normal float32 for n in [-151, 128]: the product under- and
     // overflows (to denormals, 0 and inf) as e^x does
     let half = n_int >> 1;
@@ -37,6 +72,12 @@ pub fn exp_f32(x: f32) -> f32 {
 /// erf(x) in float32 (Abramowitz and Stegun 7.1.26).
 #[inline(always)]
 pub fn erf_f32(x: f32) -> f32 {
+    erf_with::<Separate>(x)
+}
+
+/// erf(x) in float32 (Abramowitz and Stegun 7.1.26), with multiply-adds as `M` says.
+#[inline(always)]
+pub fn erf_with<M: MulAdd>(x: f32) -> f32 {
     const P: f32 = 0.327_591_1;
     const A1: f32 = 0.254_829_6;
     const A2: f32 = -0.284_496_74;
@@ -44,9 +85,13 @@ pub fn erf_f32(x: f32) -> f32 {
     const A4: f32 = -1.453_152_1;
     const A5: f32 = 1.061_405_4;
     let a = x.abs();
-    let t = 1.0 / (1.0 + P * a);
-    let poly = t * (A1 + t * (A2 + t * (A3 + t * (A4 + t * A5))));
-    let y = 1.0 - poly * exp_f32(-a * a);
+    let t = 1.0 / M::mul_add(P, a, 1.0);
+    let mut poly = A5;
+    for c in [A4, A3, A2, A1] {
+        poly = M::mul_add(poly, t, c);
+    }
+    let poly = t * poly;
+    let y = M::mul_add(-poly, exp_with::<M>(-a * a), 1.0);
     y.copysign(x)
 }
 
@@ -54,10 +99,20 @@ pub fn erf_f32(x: f32) -> f32 {
 /// form loses relative precision.
 #[inline(always)]
 pub fn tanh_f32(x: f32) -> f32 {
+    tanh_with::<Separate>(x)
+}
+
+/// tanh(x) in float32, with multiply-adds as `M` says.
+#[inline(always)]
+pub fn tanh_with<M: MulAdd>(x: f32) -> f32 {
     let a = x.abs();
-    let big = 1.0 - 2.0 / (exp_f32(2.0 * a) + 1.0);
+    let big = 1.0 - 2.0 / (exp_with::<M>(2.0 * a) + 1.0);
     let a2 = a * a;
-    let small = a * (1.0 + a2 * (-1.0 / 3.0 + a2 * (2.0 / 15.0 + a2 * (-17.0 / 315.0))));
+    let mut series = -17.0 / 315.0;
+    for c in [2.0 / 15.0, -1.0 / 3.0, 1.0] {
+        series = M::mul_add(series, a2, c);
+    }
+    let small = a * series;
     let y = if a < 0.0625 { small } else { big };
     if x.is_nan() {
         x
@@ -136,6 +191,66 @@ mod tests {
         assert_eq!(erf_f32(f32::INFINITY), 1.0);
         assert_eq!(erf_f32(f32::NEG_INFINITY), -1.0);
         assert!(erf_f32(f32::NAN).is_nan());
+    }
+
+    /// The fused forms (one rounding per step) keep every bound of the separate ones: they are
+    /// checked here through `f32::mul_add`, which is exact wherever it runs.
+    #[test]
+    fn fused_forms_keep_the_bounds() {
+        for x in sweep() {
+            let (got, want) = (exp_with::<Fused>(x), x.exp());
+            if want.is_infinite() {
+                assert_eq!(got, want, "fused exp({x})");
+            } else {
+                let tol = 4e-7 * want.abs() + f32::MIN_POSITIVE;
+                assert!(
+                    (got - want).abs() <= tol,
+                    "fused exp({x}) = {got}, std {want}"
+                );
+            }
+            let (got, want) = (tanh_with::<Fused>(x), (x as f64).tanh());
+            assert!(
+                (got as f64 - want).abs() < 3e-7,
+                "fused tanh({x}) = {got}, std {want}"
+            );
+            if x.abs() < 10.0 {
+                let want = abramowitz_stegun_f64(f64::from(x));
+                let got = f64::from(erf_with::<Fused>(x));
+                assert!(
+                    (got - want).abs() <= 3.0 * f64::from(f32::EPSILON),
+                    "fused erf({x}) = {got}, A&S formula in float64 {want}"
+                );
+            }
+        }
+        for (x, exp, erf, tanh) in [
+            (f32::INFINITY, f32::INFINITY, 1.0, 1.0),
+            (f32::NEG_INFINITY, 0.0, -1.0, -1.0),
+        ] {
+            assert_eq!(exp_with::<Fused>(x), exp);
+            assert_eq!(erf_with::<Fused>(x), erf);
+            assert_eq!(tanh_with::<Fused>(x), tanh);
+        }
+        assert!(exp_with::<Fused>(f32::NAN).is_nan());
+        assert!(erf_with::<Fused>(f32::NAN).is_nan());
+        assert!(tanh_with::<Fused>(f32::NAN).is_nan());
+    }
+
+    /// The separate form of tanh's series (what the portable build and `Real` for `f32` run)
+    /// gives the very bits of the nested formula.
+    #[test]
+    fn separate_tanh_series_is_the_nested_formula() {
+        for x in sweep() {
+            let a = x.abs();
+            let plain_small =
+                a * (1.0 + a * a * (-1.0 / 3.0 + a * a * (2.0 / 15.0 + a * a * (-17.0 / 315.0))));
+            if a < 0.0625 && x != 0.0 {
+                assert_eq!(
+                    tanh_f32(x).to_bits(),
+                    plain_small.copysign(x).to_bits(),
+                    "{x}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! per-thread scratch behind.
 
 use crate::ops::nn::gemm_kernels::Mat;
-use crate::ops::nn::simd::{as_f32, avx2_dispatch};
+use crate::ops::nn::simd::{as_f32, wide_dispatch};
 use crate::ops::nn::util::Real;
 
 /// The most rows a product may have to take this path (float32 on CPUs with AVX2 and FMA).
@@ -145,7 +145,7 @@ impl<'a, T> ColumnBlock<'a, T> {
     }
 }
 
-avx2_dispatch!(fn dots_f32(rows: &[&[f32]], columns: &ColumnBlock<'_, f32>, out: &mut [[f32; MAX_ROWS]]) => dots_f32_body);
+wide_dispatch!(fn dots_f32(rows: &[&[f32]], columns: &ColumnBlock<'_, f32>, out: &mut [[f32; MAX_ROWS]]) => dots_f32_body);
 
 /// The float32 body: fused multiply-adds on CPUs with FMA (one instruction and one rounding
 /// per product, as MKL's and oneDNN's kernels do; the dispatch only runs the FMA build there),

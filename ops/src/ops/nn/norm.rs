@@ -71,7 +71,7 @@ pub(crate) fn moments_of_slice<Fp: Real>(xs: &[Fp]) -> (Fp, Fp) {
     }
 }
 
-crate::ops::nn::simd::avx2_dispatch!(fn moments_f32(xs: &[f32]) -> (f32, f32) => moments_generic::<f32>);
+crate::ops::nn::simd::wide_dispatch!(fn moments_f32(xs: &[f32]) -> (f32, f32) => moments_generic::<f32>);
 
 #[inline(always)]
 fn moments_generic<Fp: Real>(xs: &[Fp]) -> (Fp, Fp) {
@@ -103,7 +103,7 @@ fn normalize_row<Fp: Real>(
     normalize_row_generic(src, mean, rstd, w, b, dst)
 }
 
-crate::ops::nn::simd::avx2_dispatch!(
+crate::ops::nn::simd::wide_dispatch!(
     fn normalize_row_f32(src: &[f32], mean: f32, rstd: f32, w: Option<&[f32]>, b: Option<&[f32]>, dst: &mut [f32])
         => normalize_row_generic::<f32>
 );

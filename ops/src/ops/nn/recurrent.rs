@@ -49,6 +49,7 @@ struct Weights<'a, F> {
     out: usize,
 }
 
+#[inline(always)]
 fn sigmoid<Fp: Real>(v: Fp) -> Fp {
     Fp::ONE / (Fp::ONE + (-v).exp())
 }
@@ -106,6 +107,70 @@ fn gate_rows<'a, Fp>(
 /// from its gate pre-activations `gi` (input) and `gr` (recurrent), its previous hidden state
 /// `h` (GRU) and its cell state `c` (LSTM, updated in place).
 fn cell_row<Fp: Real>(cell: Cell, gi: &[Fp], gr: &[Fp], h: &[Fp], c: &mut [Fp], raw: &mut [Fp]) {
+    use crate::ops::nn::simd::{as_f32, as_f32_mut};
+    if let (Some(gi), Some(gr), Some(h), Some(c)) =
+        (as_f32(gi), as_f32(gr), as_f32(h), as_f32_mut(c))
+    {
+        if let Some(raw) = as_f32_mut(raw) {
+            return cell_row_f32(cell, gi, gr, h, c, raw);
+        }
+    }
+    cell_row_with(cell, gi, gr, h, c, raw, sigmoid, Fp::tanh)
+}
+
+#[inline(always)]
+fn cell_row_f32_separate(
+    cell: Cell,
+    gi: &[f32],
+    gr: &[f32],
+    h: &[f32],
+    c: &mut [f32],
+    raw: &mut [f32],
+) {
+    cell_row_with(
+        cell,
+        gi,
+        gr,
+        h,
+        c,
+        raw,
+        sigmoid,
+        crate::ops::nn::fastmath::tanh_f32,
+    )
+}
+
+#[inline(always)]
+fn cell_row_f32_fused(
+    cell: Cell,
+    gi: &[f32],
+    gr: &[f32],
+    h: &[f32],
+    c: &mut [f32],
+    raw: &mut [f32],
+) {
+    use crate::ops::nn::fastmath::{exp_with, tanh_with, Fused};
+    let sigmoid = |v: f32| 1.0 / (1.0 + exp_with::<Fused>(-v));
+    cell_row_with(cell, gi, gr, h, c, raw, sigmoid, tanh_with::<Fused>)
+}
+
+crate::ops::nn::simd::wide_dispatch!(
+    fn cell_row_f32(cell: Cell, gi: &[f32], gr: &[f32], h: &[f32], c: &mut [f32], raw: &mut [f32])
+        => cell_row_f32_separate, fused: cell_row_f32_fused
+);
+
+/// [`cell_row`] with `sigmoid` and `tanh` as the gate functions.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn cell_row_with<Fp: Real>(
+    cell: Cell,
+    gi: &[Fp],
+    gr: &[Fp],
+    h: &[Fp],
+    c: &mut [Fp],
+    raw: &mut [Fp],
+    sigmoid: impl Fn(Fp) -> Fp,
+    tanh: impl Fn(Fp) -> Fp,
+) {
     let hid = raw.len();
     if hid == 0 {
         return;
@@ -123,11 +188,11 @@ fn cell_row<Fp: Real>(cell: Cell, gi: &[Fp], gr: &[Fp], h: &[Fp], c: &mut [Fp], 
             for ((((i, f), g), o), (cs, r)) in gates.zip(c.iter_mut().zip(raw.iter_mut())) {
                 let i = sigmoid(*i.0 + *i.1);
                 let f = sigmoid(*f.0 + *f.1);
-                let g = (*g.0 + *g.1).tanh();
+                let g = tanh(*g.0 + *g.1);
                 let o = sigmoid(*o.0 + *o.1);
                 let cv = f * *cs + i * g;
                 *cs = cv;
-                *r = o * cv.tanh();
+                *r = o * tanh(cv);
             }
         }
         Cell::Gru => {
@@ -143,13 +208,13 @@ fn cell_row<Fp: Real>(cell: Cell, gi: &[Fp], gr: &[Fp], h: &[Fp], c: &mut [Fp], 
             for (((r, z), n), (hv, out)) in gates.zip(h.iter().zip(raw.iter_mut())) {
                 let r = sigmoid(*r.0 + *r.1);
                 let z = sigmoid(*z.0 + *z.1);
-                let n = (*n.0 + r * *n.1).tanh();
+                let n = tanh(*n.0 + r * *n.1);
                 *out = (Fp::ONE - z) * n + z * *hv;
             }
         }
         Cell::RnnTanh => {
             for (out, (&a, &b)) in raw.iter_mut().zip(gi.iter().zip(gr)) {
-                *out = (a + b).tanh();
+                *out = tanh(a + b);
             }
         }
         Cell::RnnRelu => {

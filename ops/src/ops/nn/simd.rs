@@ -1,10 +1,11 @@
-//! Runtime dispatch of float32 elementwise and row kernels to an AVX2+FMA build of the same code.
+//! Runtime dispatch of float32 elementwise and row kernels to AVX-512 and AVX2+FMA builds of the same code.
 //!
 //! The crate is compiled for the baseline x86-64 target (SSE2, 4 lanes). The loops of
 //! activations, softmax and layer norm are written to auto-vectorize; running them through
-//! [`avx2_dispatch!`] compiles a second copy with AVX2 and FMA enabled (8 lanes) that is used
-//! when the CPU has those features. Results are the same up to the rounding of the vector
-//! width the compiler picks; no fused multiply-add is introduced (Rust never contracts `a*b+c`).
+//! [`wide_dispatch!`] compiles two more copies, one with AVX-512 (16 lanes) and one with AVX2
+//! and FMA (8 lanes), used when the CPU has those features. Results are the same up to the
+//! rounding of the vector width the compiler picks; no fused multiply-add is introduced (Rust
+//! never contracts `a*b+c`) except where a body asks for one (`fastmath::Fused`).
 
 /// Whether this CPU runs AVX2 and FMA code (cached by the standard library).
 #[inline]
@@ -19,18 +20,54 @@ pub fn has_avx2_fma() -> bool {
     }
 }
 
-/// `avx2_dispatch!(pub fn name(a: A, b: B) -> R => body_fn)` defines `name`, which calls the
-/// `#[inline(always)]` function `body_fn(a, b)` compiled with AVX2+FMA on CPUs that have them and
-/// the baseline build otherwise.
-macro_rules! avx2_dispatch {
+/// Whether this CPU runs AVX-512 (F, VL, BW, DQ) code, and AVX2 and FMA.
+#[inline]
+pub fn has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        has_avx2_fma()
+            && std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512vl")
+            && std::is_x86_feature_detected!("avx512bw")
+            && std::is_x86_feature_detected!("avx512dq")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// `wide_dispatch!(pub fn name(a: A, b: B) -> R => body_fn)` defines `name`, which calls the
+/// `#[inline(always)]` function `body_fn(a, b)` compiled with AVX-512 (and AVX2 and FMA) on CPUs
+/// that have it, with AVX2+FMA on CPUs that have those, and the baseline build otherwise.
+/// `=> body_fn, fused: fused_fn` calls `fused_fn` in the two wide builds instead: a body that
+/// evaluates its polynomials with fused multiply-adds (`fastmath::Fused`), which only these
+/// builds may use.
+macro_rules! wide_dispatch {
     ($vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? => $body:path) => {
+        $crate::ops::nn::simd::wide_dispatch!(
+            $vis fn $name($($arg: $ty),*) $(-> $ret)? => $body, fused: $body
+        );
+    };
+    ($vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? => $body:path, fused: $fused:path) => {
         $vis fn $name($($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
             {
+                #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx,avx2,fma")]
+                #[allow(unsafe_code)]
+                unsafe fn wide512($($arg: $ty),*) $(-> $ret)? {
+                    $fused($($arg),*)
+                }
                 #[target_feature(enable = "avx,avx2,fma")]
                 #[allow(unsafe_code)]
                 unsafe fn wide($($arg: $ty),*) $(-> $ret)? {
-                    $body($($arg),*)
+                    $fused($($arg),*)
+                }
+                if $crate::ops::nn::simd::has_avx512() {
+                    // SAFETY: `wide512` only differs from the portable build by the target
+                    // features it is compiled with, and the CPU has them (checked just above).
+                    #[allow(unsafe_code)]
+                    return unsafe { wide512($($arg),*) };
                 }
                 if $crate::ops::nn::simd::has_avx2_fma() {
                     // SAFETY: `wide` only differs from the portable build by the target
@@ -43,7 +80,7 @@ macro_rules! avx2_dispatch {
         }
     };
 }
-pub(crate) use avx2_dispatch;
+pub(crate) use wide_dispatch;
 
 /// The float32 slice behind a slice of a generic real type, when that type is `f32`.
 #[inline]

@@ -68,16 +68,29 @@ fn softmax_row<Fp: Real>(src: &[Fp], dst: &mut [Fp], log: bool) {
 pub(crate) fn softmax_in_place<Fp: Real>(row: &mut [Fp], log: bool) {
     match crate::ops::nn::simd::as_f32_mut(row) {
         Some(row) => softmax_in_place_f32(row, log),
-        None => softmax_in_place_generic(row, log),
+        None => softmax_in_place_generic(row, log, Fp::exp),
     }
 }
 
-crate::ops::nn::simd::avx2_dispatch!(
-    fn softmax_in_place_f32(row: &mut [f32], log: bool) => softmax_in_place_generic::<f32>
-);
+#[inline(always)]
+fn softmax_in_place_f32_separate(row: &mut [f32], log: bool) {
+    softmax_in_place_generic(row, log, crate::ops::nn::fastmath::exp_f32)
+}
 
 #[inline(always)]
-fn softmax_in_place_generic<Fp: Real>(row: &mut [Fp], log: bool) {
+fn softmax_in_place_f32_fused(row: &mut [f32], log: bool) {
+    use crate::ops::nn::fastmath::{exp_with, Fused};
+    softmax_in_place_generic(row, log, exp_with::<Fused>)
+}
+
+crate::ops::nn::simd::wide_dispatch!(
+    fn softmax_in_place_f32(row: &mut [f32], log: bool)
+        => softmax_in_place_f32_separate, fused: softmax_in_place_f32_fused
+);
+
+/// The softmax of one row with `exp` as the exponential.
+#[inline(always)]
+fn softmax_in_place_generic<Fp: Real>(row: &mut [Fp], log: bool, exp: impl Fn(Fp) -> Fp) {
     let neg_inf = Fp::of(f64::NEG_INFINITY);
     let mut lanes = [neg_inf; LANES];
     let mut nan = false;
@@ -99,13 +112,13 @@ fn softmax_in_place_generic<Fp: Real>(row: &mut [Fp], log: bool) {
     }
     let max = lanes.iter().fold(max, |m, &v| if v > m { v } else { m });
     if log {
-        let shift = max + lane_sum(row, |v| (v - max).exp()).ln();
+        let shift = max + lane_sum(row, |v| exp(v - max)).ln();
         for v in row.iter_mut() {
             *v -= shift;
         }
     } else {
         for v in row.iter_mut() {
-            *v = (*v - max).exp();
+            *v = exp(*v - max);
         }
         let inv = Fp::ONE / lane_sum(row, |v| v);
         for v in row.iter_mut() {
