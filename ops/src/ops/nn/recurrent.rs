@@ -112,65 +112,47 @@ fn cell_row<Fp: Real>(cell: Cell, gi: &[Fp], gr: &[Fp], h: &[Fp], c: &mut [Fp], 
         (as_f32(gi), as_f32(gr), as_f32(h), as_f32_mut(c))
     {
         if let Some(raw) = as_f32_mut(raw) {
-            return cell_row_f32(cell, gi, gr, h, c, raw);
+            return cell_row_f32(cell, CellRow { gi, gr, h, c, raw });
         }
     }
-    cell_row_with(cell, gi, gr, h, c, raw, sigmoid, Fp::tanh)
+    cell_row_with(cell, CellRow { gi, gr, h, c, raw }, sigmoid, Fp::tanh)
+}
+
+/// The slices of one batch entry's cell update (as [`cell_row`] takes them).
+struct CellRow<'a, Fp> {
+    gi: &'a [Fp],
+    gr: &'a [Fp],
+    h: &'a [Fp],
+    c: &'a mut [Fp],
+    raw: &'a mut [Fp],
 }
 
 #[inline(always)]
-fn cell_row_f32_separate(
-    cell: Cell,
-    gi: &[f32],
-    gr: &[f32],
-    h: &[f32],
-    c: &mut [f32],
-    raw: &mut [f32],
-) {
-    cell_row_with(
-        cell,
-        gi,
-        gr,
-        h,
-        c,
-        raw,
-        sigmoid,
-        crate::ops::nn::fastmath::tanh_f32,
-    )
+fn cell_row_f32_separate(cell: Cell, row: CellRow<'_, f32>) {
+    cell_row_with(cell, row, sigmoid, crate::ops::nn::fastmath::tanh_f32)
 }
 
 #[inline(always)]
-fn cell_row_f32_fused(
-    cell: Cell,
-    gi: &[f32],
-    gr: &[f32],
-    h: &[f32],
-    c: &mut [f32],
-    raw: &mut [f32],
-) {
+fn cell_row_f32_fused(cell: Cell, row: CellRow<'_, f32>) {
     use crate::ops::nn::fastmath::{exp_with, tanh_with, Fused};
     let sigmoid = |v: f32| 1.0 / (1.0 + exp_with::<Fused>(-v));
-    cell_row_with(cell, gi, gr, h, c, raw, sigmoid, tanh_with::<Fused>)
+    cell_row_with(cell, row, sigmoid, tanh_with::<Fused>)
 }
 
 crate::ops::nn::simd::wide_dispatch!(
-    fn cell_row_f32(cell: Cell, gi: &[f32], gr: &[f32], h: &[f32], c: &mut [f32], raw: &mut [f32])
+    fn cell_row_f32(cell: Cell, row: CellRow<'_, f32>)
         => cell_row_f32_separate, fused: cell_row_f32_fused
 );
 
 /// [`cell_row`] with `sigmoid` and `tanh` as the gate functions.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 fn cell_row_with<Fp: Real>(
     cell: Cell,
-    gi: &[Fp],
-    gr: &[Fp],
-    h: &[Fp],
-    c: &mut [Fp],
-    raw: &mut [Fp],
+    row: CellRow<'_, Fp>,
     sigmoid: impl Fn(Fp) -> Fp,
     tanh: impl Fn(Fp) -> Fp,
 ) {
+    let CellRow { gi, gr, h, c, raw } = row;
     let hid = raw.len();
     if hid == 0 {
         return;
