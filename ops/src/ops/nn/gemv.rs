@@ -93,21 +93,23 @@ pub fn product<Fp: Real>(
         }
         dots::<Fp, false>(&rows, &columns, block);
     });
-    for (j, column) in sums.iter().enumerate() {
-        for (i, sum) in column.iter().take(m).enumerate() {
-            let Some(at) = i
-                .checked_mul(dst_rs)
-                .and_then(|r| r.checked_add(dst_offset))
-                .and_then(|r| r.checked_add(j))
-            else {
-                continue;
-            };
-            if let Some(d) = dst.get_mut(at) {
-                *d = if accumulate {
-                    *d + scale * *sum
-                } else {
-                    scale * *sum
-                };
+    // row by row: one bounds check per destination row, not per element
+    for i in 0..m.min(MAX_ROWS) {
+        let Some(row) = i
+            .checked_mul(dst_rs)
+            .and_then(|r| r.checked_add(dst_offset))
+            .and_then(|r| dst.get_mut(r..r.checked_add(n)?))
+        else {
+            continue; // unreachable: the caller checked the bounds
+        };
+        let column_sums = sums.iter().filter_map(|column| column.get(i));
+        if accumulate {
+            for (d, &sum) in row.iter_mut().zip(column_sums) {
+                *d += scale * sum;
+            }
+        } else {
+            for (d, &sum) in row.iter_mut().zip(column_sums) {
+                *d = scale * sum;
             }
         }
     }
