@@ -137,7 +137,7 @@ pub fn apply_in_place<Fp: Real>(act: Act, xs: &mut [Fp]) {
 /// Applies `act` to every element in place, on this thread.
 fn apply_in_place_here<Fp: Real>(act: Act, xs: &mut [Fp]) {
     match crate::ops::nn::simd::as_f32_mut(xs) {
-        Some(xs) => apply_f32(act, xs),
+        Some(xs) => apply_f32(act, Elements::InPlace(xs)),
         None => apply_generic(act, Elements::InPlace(xs)),
     }
 }
@@ -146,38 +146,14 @@ fn apply_in_place_here<Fp: Real>(act: Act, xs: &mut [Fp]) {
 fn apply_into_here<Fp: Real>(act: Act, src: &[Fp], dst: &mut [Fp]) {
     if let Some(src) = crate::ops::nn::simd::as_f32(src) {
         if let Some(dst) = crate::ops::nn::simd::as_f32_mut(dst) {
-            return apply_f32_into(act, src, dst);
+            return apply_f32(act, Elements::Into { src, dst });
         }
     }
     apply_generic(act, Elements::Into { src, dst })
 }
 
-#[inline(always)]
-fn apply_f32_in_place(act: Act, xs: &mut [f32]) {
-    apply_generic(act, Elements::InPlace(xs))
-}
-
-#[inline(always)]
-fn apply_f32_src_dst(act: Act, src: &[f32], dst: &mut [f32]) {
-    apply_generic(act, Elements::Into { src, dst })
-}
-
-#[inline(always)]
-fn apply_f32_in_place_fused(act: Act, xs: &mut [f32]) {
-    apply_f32_fused(act, Elements::InPlace(xs))
-}
-
-#[inline(always)]
-fn apply_f32_src_dst_fused(act: Act, src: &[f32], dst: &mut [f32]) {
-    apply_f32_fused(act, Elements::Into { src, dst })
-}
-
 crate::ops::nn::simd::wide_dispatch!(
-    fn apply_f32(act: Act, xs: &mut [f32]) => apply_f32_in_place, fused: apply_f32_in_place_fused
-);
-crate::ops::nn::simd::wide_dispatch!(
-    fn apply_f32_into(act: Act, src: &[f32], dst: &mut [f32])
-        => apply_f32_src_dst, fused: apply_f32_src_dst_fused
+    fn apply_f32(act: Act, xs: Elements<'_, f32>) => apply_generic::<f32>, fused: apply_f32_fused
 );
 
 /// The float32 activations built on `exp`, `erf` and `tanh` with their polynomials in fused
