@@ -1243,6 +1243,45 @@ pair("bfloat16_mlp", 5, "bfloat16 weights; float32 input cast to bfloat16 inside
      "float32 in outputs.npz (output_dtypes says bfloat16).", _bf16)
 
 
+class BF16Encoder(nn.Module):
+    """A transformer layer in bfloat16 with enough rows (48 tokens, 24 per attention head) for
+    the packed bfloat16 products, an odd depth (37) and widths that are not multiples of 32."""
+
+    def __init__(self, d=64, heads=4, ffn=136):
+        super().__init__()
+        self.h, self.dk = heads, d // heads
+        self.q, self.k, self.v, self.o = (nn.Linear(d, d) for _ in range(4))
+        self.n1, self.n2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.fc1, self.fc2 = nn.Linear(d, ffn), nn.Linear(ffn, d)
+        self.head1, self.head2 = nn.Linear(d, 37), nn.Linear(37, 20)
+        self.pool = nn.Linear(d, d)
+
+    def split(self, x: torch.Tensor) -> torch.Tensor:
+        b, t, _ = x.shape
+        return x.view(b, t, self.h, self.dk).transpose(1, 2)
+
+    def forward(self, x):
+        h = x.to(torch.bfloat16)
+        q, k, v = self.split(self.q(h)), self.split(self.k(h)), self.split(self.v(h))
+        s = (q @ k.transpose(-1, -2) / 4.0).softmax(-1)
+        b, _, t, _ = q.shape
+        y = (s @ v).transpose(1, 2).reshape(b, t, -1)
+        h = self.n1(h + self.o(y))
+        h = self.n2(h + self.fc2(F.gelu(self.fc1(h))))
+        return self.head2(F.gelu(self.head1(h))), torch.tanh(self.pool(h[:, 0])).float()
+
+
+def _bf16_encoder():
+    m = BF16Encoder().to(torch.bfloat16).eval()
+    perturb_norms(m)
+    return m, (torch.randn(2, 24, 64),)
+
+
+pair("bfloat16_encoder", 10, "A bfloat16 transformer layer (2 x 24 tokens, width 64, 4 heads, "
+     "feed-forward 136) with a 37-wide head and a pooler on one token: the packed and the "
+     "dot-product bfloat16 products; bfloat16 output stored as float32.", _bf16_encoder)
+
+
 class StringsLists(nn.Module):
     def __init__(self):
         super().__init__()

@@ -364,7 +364,7 @@ impl<'a> Machine<'a> {
 
     /// SETITEM(S): inserts key/value pairs into the dict on top of the frame.
     fn extend_dict(&mut self, items: Vec<Entry>, opcode: &'static str) -> Step<()> {
-        if items.len() % 2 != 0 {
+        if !items.len().is_multiple_of(2) {
             return Err(PickleErrorKind::StackUnderflow { opcode });
         }
         let depth = nested_depth(&items);

@@ -4,6 +4,7 @@ use crate::arg::{Arg, Args};
 use crate::derived::{DerivedKey, PANEL_WIDTH};
 use crate::dtype::DType;
 use crate::error::{OpError, Result};
+use crate::ops::nn::bf16_dot;
 use crate::ops::nn::gemm_kernels::{matmul_into, parallelism_for, with_view, Mat, Start};
 use crate::ops::nn::panel::{matmul_by_panels, Source};
 use crate::ops::nn::simd::as_f32_mut;
@@ -134,6 +135,21 @@ fn matmul_views<Fp: Real>(
     accumulate: bool,
     alpha: Fp,
 ) -> Result<()> {
+    let operands = Operands {
+        a,
+        b,
+        batch,
+        m,
+        n,
+        k,
+    };
+    if let Some(out) = as_f32_mut(out) {
+        // `alpha` is a float32 here (`out` is)
+        let alpha = alpha.to_f64() as f32;
+        if bf16_dot_product(op, operands, out, accumulate, alpha)? {
+            return Ok(());
+        }
+    }
     // Never hold two read locks of one storage at once (parking_lot read locks are not
     // reentrant when a writer waits): an operand sharing `a`'s storage is copied first.
     let b_owned;
@@ -143,14 +159,7 @@ fn matmul_views<Fp: Real>(
     } else {
         b
     };
-    let operands = Operands {
-        a,
-        b,
-        batch,
-        m,
-        n,
-        k,
-    };
+    let operands = Operands { b, ..operands };
     if shared_rhs_by_panels(op, operands, out, accumulate, alpha)? {
         return Ok(());
     }
@@ -388,6 +397,105 @@ fn shared_rhs_by_panels<Fp: Real>(
         }
     })?;
     Ok(true)
+}
+
+/// The product by bfloat16 dot products (see [`bf16_dot`]) when both operands are bfloat16,
+/// both run along the shared dimension (`a`'s rows and `b`'s columns contiguous: `x @ W.T` with
+/// nn.Linear's weight, `q @ k.T`) and the CPU has AVX512-BF16: one product over all rows when
+/// `b` is shared by the batch, else one per batch entry. Returns whether it ran.
+fn bf16_dot_product(
+    op: &str,
+    operands: Operands<'_>,
+    out: &mut [f32],
+    accumulate: bool,
+    alpha: f32,
+) -> Result<bool> {
+    let Operands {
+        a,
+        b,
+        batch,
+        m,
+        n,
+        k,
+    } = operands;
+    let (&[ref a_batch @ .., a_rs, a_cs], &[ref b_batch @ .., b_rs, b_cs]) =
+        (a.strides(), b.strides())
+    else {
+        return Ok(false);
+    };
+    if a.dtype() != DType::BF16
+        || b.dtype() != DType::BF16
+        || a_cs != 1
+        || b_rs != 1
+        || !bf16_dot::available()
+    {
+        return Ok(false);
+    }
+    // one read lock per storage (never two of the same one)
+    let a_guard = a.storage().read();
+    let b_guard = if a.shares_storage(b) {
+        None
+    } else {
+        Some(b.storage().read())
+    };
+    let a_data = bf16_bits(&a_guard)?;
+    let b_data = match &b_guard {
+        Some(guard) => bf16_bits(guard)?,
+        None => a_data,
+    };
+    let dots = |a_offset: usize, b_offset: usize, rows: usize| bf16_dot::Dots {
+        m: rows,
+        n,
+        k,
+        a: bf16_dot::Rows {
+            data: a_data,
+            offset: a_offset,
+            stride: a_rs,
+        },
+        b: bf16_dot::Rows {
+            data: b_data,
+            offset: b_offset,
+            stride: b_cs,
+        },
+        accumulate,
+        alpha,
+    };
+    if b_batch.iter().all(|&s| s == 0) && rows_mergeable(a.shape(), a.strides()) {
+        let rows = product(op, batch)?.saturating_mul(m);
+        let whole = dots(a.storage_offset(), b.storage_offset(), rows);
+        return bf16_dot::product(op, whole, out);
+    }
+    let a_offsets = offsets(op, batch, a_batch, a.storage_offset())?;
+    let b_offsets = offsets(op, batch, b_batch, b.storage_offset())?;
+    let per_product = m.saturating_mul(n);
+    let region = a_offsets
+        .len()
+        .checked_mul(per_product)
+        .and_then(|len| out.get_mut(..len))
+        .ok_or_else(|| OpError::invalid(op, "internal: output too small for the batch"))?;
+    let each = |i: usize| -> Result<bf16_dot::Dots<'_>> {
+        match (a_offsets.get(i), b_offsets.get(i)) {
+            (Some(&ao), Some(&bo)) => Ok(dots(ao, bo, m)),
+            _ => Err(OpError::invalid(op, "internal: batch index out of range")),
+        }
+    };
+    if split_by_batch(a_offsets.len(), m, n, k) {
+        for_each_chunk(region, per_product, |i, dst| {
+            bf16_dot::product_on_this_thread(op, each(i)?, dst).map(|_| ())
+        })?;
+    } else {
+        for (i, dst) in region.chunks_mut(per_product.max(1)).enumerate() {
+            bf16_dot::product(op, each(i)?, dst)?;
+        }
+    }
+    Ok(true)
+}
+
+/// A bfloat16 storage's elements as their bits.
+fn bf16_bits(data: &StorageData) -> Result<&[u16]> {
+    Ok(bytemuck::cast_slice::<half::bf16, u16>(
+        data.typed::<half::bf16>()?,
+    ))
 }
 
 /// True when the batch dims and the row dim of a `[batch.., m, k]` view walk rows at one

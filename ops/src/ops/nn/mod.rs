@@ -2,6 +2,8 @@
 pub mod activation;
 pub mod affine_grid;
 pub mod attention;
+pub mod bf16_dot;
+mod bf16_packed;
 pub mod conv;
 pub mod conv_ops;
 mod depthwise;

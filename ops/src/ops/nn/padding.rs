@@ -55,7 +55,7 @@ pub fn pad(x: &Tensor, pad: &[i64], mode: PadMode) -> Result<Tensor> {
         PadMode::Circular => "aten::_pad_circular",
     };
     let nd = x.dim();
-    if pad.len() % 2 != 0 || pad.len().div_euclid(2) > nd {
+    if !pad.len().is_multiple_of(2) || pad.len().div_euclid(2) > nd {
         return Err(OpError::invalid(op, format!("padding length must be divisible by 2 and at most twice the number of dims ({}), got {}", x.dim(), pad.len())));
     }
     let mut before = vec![0i64; nd];

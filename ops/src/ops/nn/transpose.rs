@@ -93,7 +93,7 @@ pub fn transpose_blocks(
 // reason: the offsets computed here are bounded by the ends `transpose_blocks` checked
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code, clippy::arithmetic_side_effects)]
-mod avx {
+pub(crate) mod avx {
     use super::Lanes;
     use std::arch::x86_64::*;
 
@@ -216,7 +216,7 @@ mod avx {
 
     /// The transpose of an 8x8 block held as eight rows.
     #[inline(always)]
-    fn transpose8(r: [__m256; 8]) -> [__m256; 8] {
+    pub(crate) fn transpose8(r: [__m256; 8]) -> [__m256; 8] {
         // SAFETY: register-only shuffles; the enclosing function enables AVX.
         unsafe {
             let t0 = _mm256_unpacklo_ps(r[0], r[1]);
