@@ -166,8 +166,31 @@ pub fn run<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     }
 }
 
-/// Threads of the current executor (of the default one outside any executor).
+thread_local! {
+    /// Set while [`on_this_thread`] runs a closure on this thread.
+    static ON_THIS_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every kernel it calls on the calling thread alone ([`current_threads`] is 1
+/// inside): for a task that is already one of several running side by side on the executor.
+pub fn on_this_thread<R>(f: impl FnOnce() -> R) -> R {
+    /// Restores the flag as it was, also when `f` unwinds.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ON_THIS_THREAD.with(|flag| flag.set(self.0));
+        }
+    }
+    let _restore = Restore(ON_THIS_THREAD.with(|flag| flag.replace(true)));
+    f()
+}
+
+/// Threads of the current executor (of the default one outside any executor); 1 inside
+/// [`on_this_thread`].
 pub fn current_threads() -> usize {
+    if ON_THIS_THREAD.with(std::cell::Cell::get) {
+        return 1;
+    }
     if rayon::current_thread_index().is_some() {
         rayon::current_num_threads()
     } else {
@@ -257,6 +280,20 @@ pub fn gemm_parallelism() -> gemm::Parallelism {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kernels_inside_on_this_thread_see_one_thread() {
+        let exec = Executor::new(2).unwrap();
+        exec.install(|| {
+            assert_eq!(current_threads(), 2);
+            let (a, b) = join(
+                || on_this_thread(current_threads),
+                || on_this_thread(current_threads),
+            );
+            assert_eq!((a, b), (1, 1));
+            assert_eq!(current_threads(), 2);
+        });
+    }
 
     #[test]
     fn chunks_cover_everything_once_on_any_executor() {

@@ -12,9 +12,9 @@ mod nn_support;
 use nn_support::*;
 use torchscript_ops::{Arg, DType};
 
-#[test]
-fn lstm_two_layers_bidirectional_batch_first() {
-    let args = vec![
+/// A 2-layer bidirectional batch-first LSTM call (`aten::lstm.input`).
+fn lstm_bidirectional_args() -> Vec<Arg> {
+    vec![
         Arg::Tensor(sin_t(&[2, 3, 4], 0.0, 2.0, DType::F32)),
         Arg::List(vec![
             Arg::Tensor(sin_t(&[4, 2, 3], 0.5, 2.0, DType::F32)),
@@ -44,7 +44,36 @@ fn lstm_two_layers_bidirectional_batch_first() {
         Arg::Bool(false),
         Arg::Bool(true),
         Arg::Bool(true),
-    ];
+    ]
+}
+
+/// The directions of a bidirectional layer run side by side on an executor of two threads
+/// (each on one thread): the outputs and final states are those of one thread, bit for bit.
+#[test]
+fn bidirectional_layers_on_two_threads_match_one_thread_exactly() {
+    let on = |threads: usize| {
+        let exec = torchscript_ops::parallel::Executor::new(threads).unwrap();
+        let Arg::Tuple(parts) =
+            exec.install(|| call("aten::lstm.input", &lstm_bidirectional_args()))
+        else {
+            panic!("expected (output, h, c)");
+        };
+        parts
+            .iter()
+            .map(|p| match p {
+                Arg::Tensor(t) => t.contiguous().unwrap().to_vec::<f32>().unwrap(),
+                other => panic!("expected tensors, got {other:?}"),
+            })
+            .collect::<Vec<_>>()
+    };
+    let (one, two) = (on(1), on(2));
+    assert_eq!(one.len(), 3);
+    assert_eq!(one, two);
+}
+
+#[test]
+fn lstm_two_layers_bidirectional_batch_first() {
+    let args = lstm_bidirectional_args();
     let out = call("aten::lstm.input", &args);
     check(
         &out,

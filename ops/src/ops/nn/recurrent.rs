@@ -342,6 +342,22 @@ fn run_direction<F: Real>(
     Ok((output, h, c))
 }
 
+/// Runs `run(d)` for each of the `dirs` directions of a layer. Two directions are independent
+/// sequences of small steps: on an executor of several threads each runs whole on a thread of
+/// its own (and its products on that thread alone), instead of splitting every step's small
+/// product across threads and waiting on them at each of the sequence's steps.
+fn directions<R: Send>(dirs: usize, run: impl Fn(usize) -> R + Sync) -> Vec<R> {
+    if dirs == 2 && crate::parallel::current_threads() > 1 {
+        let (forward, backward) = crate::parallel::join(
+            || crate::parallel::on_this_thread(|| run(0)),
+            || crate::parallel::on_this_thread(|| run(1)),
+        );
+        vec![forward, backward]
+    } else {
+        (0..dirs).map(run).collect()
+    }
+}
+
 /// Options of a multi-layer recurrent call.
 #[derive(Debug, Clone, Copy)]
 pub struct RnnOptions {
@@ -568,13 +584,25 @@ fn rnn_rows(
         let c0_all = match c0 { Some(c0) => c0.to_vec::<F>()?, None => Vec::new() };
         let mut h_n = crate::alloc::try_filled(op, F::ZERO, product(op, &[units, state_len])?)?;
         let mut c_n = crate::alloc::try_filled(op, F::ZERO, if c0.is_some() { product(op, &[units, cell_len])? } else { 0 })?;
-        let mut unit_params = params.chunks_exact(per);
+        let mut layer_params = params.chunks_exact(per.saturating_mul(dirs));
         for layer in 0..o.num_layers {
             let mut layer_out = crate::alloc::try_filled(op, F::ZERO, product(op, &[rows, layer_width])?)?;
-            for d in 0..dirs {
-                // `units` = layers x directions: a unit and its parameters for each.
-                let unit = layer.saturating_mul(dirs).saturating_add(d);
-                let p = unit_params.next().ok_or_else(|| outside(op))?;
+            let lp = layer_params.next().ok_or_else(|| outside(op))?;
+            // one read lock per storage: parameters sharing a storage with an earlier one of
+            // the layer are copied
+            let held: Vec<Held<'_, F>> = lp
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    if lp.iter().take(i).any(|q| q.shares_storage(t)) {
+                        Ok(Held::Owned(t.to_vec::<F>()?))
+                    } else {
+                        hold::<F>(t)
+                    }
+                })
+                .collect::<Result<_>>()?;
+            let mut weights = Vec::with_capacity(dirs);
+            for (d, (p, held)) in lp.chunks_exact(per).zip(held.chunks_exact(per)).enumerate() {
                 let (w_ih, w_hh, biases, w_hr) = match (p, o.has_biases, projected) {
                     ([w_ih, w_hh, b_ih, b_hh, rest @ ..], true, _) => (w_ih, w_hh, Some((b_ih, b_hh)), rest.first()),
                     ([w_ih, w_hh, rest @ ..], false, _) => (w_ih, w_hh, None, rest.first()),
@@ -590,20 +618,10 @@ fn rnn_rows(
                 if let Some(w_hr) = w_hr {
                     expect_shape(op, "w_hr", w_hr, &[out, hidden])?;
                 }
-                // one read lock per storage: parameters sharing a storage are copied
-                let held: Vec<Held<'_, F>> = p
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| {
-                        if p.iter().take(i).any(|q| q.shares_storage(t)) {
-                            Ok(Held::Owned(t.to_vec::<F>()?))
-                        } else {
-                            hold::<F>(t)
-                        }
-                    })
-                    .collect::<Result<_>>()?;
                 let slice = |i: usize| held.get(i).ok_or_else(|| outside(op))?.slice();
-                let w = Weights {
+                // `units` = layers x directions: a unit and its parameters for each.
+                let unit = layer.saturating_mul(dirs).saturating_add(d);
+                weights.push((unit, Weights {
                     w_ih: slice(0)?,
                     w_hh: slice(1)?,
                     b_ih: if biases.is_some() { Some(slice(2)?) } else { None },
@@ -612,10 +630,18 @@ fn rnn_rows(
                     input: in_size,
                     hidden,
                     out,
-                };
-                let h0 = block(op, &h0_all, unit, state_len)?;
-                let c0 = if c0.is_some() { Some(block(op, &c0_all, unit, cell_len)?) } else { None };
-                let (seq, h, c) = run_direction(op, cell, &w, &layer_in, sizes, h0, c0, d == 1)?;
+                }));
+            }
+            let run = |d: usize| -> Result<(Vec<F>, Vec<F>, Vec<F>)> {
+                let (unit, w) = weights.get(d).ok_or_else(|| outside(op))?;
+                let h0 = block(op, &h0_all, *unit, state_len)?;
+                let c0 = if c0.is_some() { Some(block(op, &c0_all, *unit, cell_len)?) } else { None };
+                run_direction(op, cell, w, &layer_in, sizes, h0, c0, d == 1)
+            };
+            let results = directions(dirs, run);
+            for (d, result) in results.into_iter().enumerate() {
+                let (seq, h, c) = result?;
+                let unit = layer.saturating_mul(dirs).saturating_add(d);
                 if out > 0 {
                     for (dst, src) in layer_out.chunks_exact_mut(layer_width).zip(seq.chunks_exact(out)) {
                         copy_block(op, dst.chunks_exact_mut(out).nth(d), Some(src))?;
