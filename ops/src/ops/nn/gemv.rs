@@ -155,6 +155,10 @@ wide_dispatch!(fn dots_f32(rows: &[&[f32]], columns: &ColumnBlock<'_, f32>, out:
 #[inline(always)]
 fn dots_f32_body(rows: &[&[f32]], columns: &ColumnBlock<'_, f32>, out: &mut [[f32; MAX_ROWS]]) {
     #[cfg(target_arch = "x86_64")]
+    if rows.len() >= 2 && crate::ops::nn::simd::has_avx512() {
+        return crate::ops::nn::gemv_avx512::dots(rows, columns.k, |c| columns.column(c), out);
+    }
+    #[cfg(target_arch = "x86_64")]
     if rows.len() >= 2 && crate::ops::nn::simd::has_avx2_fma() {
         return dots_tiled_f32(rows, columns, out);
     }

@@ -13,6 +13,7 @@ pub mod embedding;
 pub mod fastmath;
 pub mod gemm_kernels;
 pub mod gemv;
+mod gemv_avx512;
 pub mod grid_sample;
 mod grouped;
 pub mod linalg;

@@ -101,3 +101,45 @@ pub fn as_f32<F: crate::dtype::Element>(xs: &[F]) -> Option<&[f32]> {
         None
     }
 }
+
+/// AVX-512 register helpers shared by the kernels.
+#[cfg(target_arch = "x86_64")]
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+pub(crate) mod avx512 {
+    use std::arch::x86_64::*;
+
+    /// The lane sums of 16 vectors, lane `t` of the result `sum(v[t])`, by a transposing tree
+    /// of adds.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(crate) fn reduce16(v: [__m512; 16]) -> __m512 {
+        // pairs: within each 128-bit lane, (a0+a2, b0+b2, a1+a3, b1+b3)
+        let mut w = [_mm512_setzero_ps(); 8];
+        for p in 0..8 {
+            let (a, b) = (v[2 * p], v[2 * p + 1]);
+            w[p] = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
+        }
+        // quads: within each 128-bit lane, that lane's sums of v[4q..4q + 4]
+        let mut x = [_mm512_setzero_ps(); 4];
+        for q in 0..4 {
+            let (a, b) = (_mm512_castps_pd(w[2 * q]), _mm512_castps_pd(w[2 * q + 1]));
+            x[q] = _mm512_add_ps(
+                _mm512_castpd_ps(_mm512_unpacklo_pd(a, b)),
+                _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)),
+            );
+        }
+        // across the four 128-bit lanes: lane q of the result holds x[q]'s totals
+        let z0 = _mm512_add_ps(
+            _mm512_shuffle_f32x4::<0x44>(x[0], x[1]),
+            _mm512_shuffle_f32x4::<0xEE>(x[0], x[1]),
+        );
+        let z1 = _mm512_add_ps(
+            _mm512_shuffle_f32x4::<0x44>(x[2], x[3]),
+            _mm512_shuffle_f32x4::<0xEE>(x[2], x[3]),
+        );
+        _mm512_add_ps(
+            _mm512_shuffle_f32x4::<0x88>(z0, z1),
+            _mm512_shuffle_f32x4::<0xDD>(z0, z1),
+        )
+    }
+}
