@@ -221,7 +221,7 @@ struct Write {
 #[allow(unsafe_code, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 mod dot {
     use super::{Block, Rows, Write};
-    use crate::ops::nn::simd::avx512::reduce16;
+    use crate::ops::nn::simd::avx512::{bf16_bits as bits, reduce16};
     use std::arch::x86_64::*;
 
     /// Bfloat16 elements in one 512-bit register.
@@ -351,14 +351,6 @@ mod dot {
                 }
             }
         }
-    }
-
-    /// 512 bits read as 32 bfloat16.
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    fn bits(v: __m512i) -> __m512bh {
-        // SAFETY: both are 512 bits of plain data; every bit pattern is a valid bfloat16.
-        unsafe { std::mem::transmute::<__m512i, __m512bh>(v) }
     }
 }
 

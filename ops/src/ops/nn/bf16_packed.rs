@@ -140,6 +140,7 @@ fn pack(b: Rows<'_>, start: usize, width: usize, k: usize, panel: &mut [u32]) {
 #[allow(unsafe_code, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 mod kernel {
     use super::{Group, Rows, PANELS, PANEL_COLUMNS};
+    use crate::ops::nn::simd::avx512::bf16_bits as bits;
     use std::arch::x86_64::*;
 
     /// Every row of the group by its packed panels, in tiles of 8, 4, then 1 rows.
@@ -337,14 +338,6 @@ mod kernel {
             }
         }
         (groups * 8, blocks * 8)
-    }
-
-    /// 512 bits read as 32 bfloat16.
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    fn bits(v: __m512i) -> __m512bh {
-        // SAFETY: both are 512 bits of plain data; every bit pattern is a valid bfloat16.
-        unsafe { std::mem::transmute::<__m512i, __m512bh>(v) }
     }
 }
 

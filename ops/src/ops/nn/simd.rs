@@ -104,7 +104,8 @@ pub fn as_f32<F: crate::dtype::Element>(xs: &[F]) -> Option<&[f32]> {
 
 /// AVX-512 register helpers shared by the kernels.
 #[cfg(target_arch = "x86_64")]
-#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+// reason: register-only code; the array indices are below their constant sizes
+#[allow(unsafe_code, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 pub(crate) mod avx512 {
     use std::arch::x86_64::*;
 
@@ -141,5 +142,13 @@ pub(crate) mod avx512 {
             _mm512_shuffle_f32x4::<0x88>(z0, z1),
             _mm512_shuffle_f32x4::<0xDD>(z0, z1),
         )
+    }
+
+    /// 512 bits read as 32 bfloat16.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(crate) fn bf16_bits(v: __m512i) -> __m512bh {
+        // SAFETY: both are 512 bits of plain data; every bit pattern is a valid bfloat16.
+        unsafe { std::mem::transmute::<__m512i, __m512bh>(v) }
     }
 }
