@@ -63,7 +63,8 @@ const PACKED_MIN_ROWS: usize = 16;
 /// Bytes of `a`'s rows kept in level-1 cache while every row of `b` passes them.
 const ROW_BLOCK_BYTES: usize = 16 * 1024;
 
-/// Runs the product (see [`Dots`]) on the current executor's threads, split by rows of `a`.
+/// Runs the product (see [`Dots`]) on the current executor's threads, split by rows of `a`
+/// (on the calling thread alone inside `parallel::on_this_thread`).
 /// Returns `Ok(false)` without touching `dst` when the CPU lacks the instruction; an error when
 /// an operand's rows or the destination do not fit their slices.
 pub fn product(op: &str, dots: Dots<'_>, dst: &mut [f32]) -> Result<bool> {
@@ -86,17 +87,6 @@ pub fn product(op: &str, dots: Dots<'_>, dst: &mut [f32]) -> Result<bool> {
         product_here(dots, first, count, rows);
         Ok(())
     })?;
-    Ok(true)
-}
-
-/// Runs the product on this thread (see [`product`]): for products that are already one of many
-/// tasks (a batch of attention heads).
-pub fn product_on_this_thread(op: &str, dots: Dots<'_>, dst: &mut [f32]) -> Result<bool> {
-    if !available() {
-        return Ok(false);
-    }
-    check_fits(op, dots, dst.len())?;
-    product_here(dots, 0, dots.m, dst);
     Ok(true)
 }
 
@@ -210,9 +200,9 @@ fn block_of<const NR: usize>(dots: Dots<'_>, at: Block, dst: &mut [f32]) {
 
 /// How sums reach the destination: `alpha * sum`, added to what is there when accumulating.
 #[derive(Debug, Clone, Copy)]
-struct Write {
-    accumulate: bool,
-    alpha: f32,
+pub(crate) struct Write {
+    pub(crate) accumulate: bool,
+    pub(crate) alpha: f32,
 }
 
 // reason: the pointer offsets here stay below `k`, the length of every row, and the array

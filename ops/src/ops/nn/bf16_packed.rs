@@ -8,7 +8,7 @@
 //! Packing reads `b` once per thread and product (32 bytes of panel per column and pair of
 //! depth, in cache), which pays from a few dozen rows of `a` on; fewer rows use the dot form.
 
-use crate::ops::nn::bf16_dot::{Dots, Rows};
+use crate::ops::nn::bf16_dot::{Dots, Rows, Write};
 
 /// Columns of one panel: the float32 lanes of a 512-bit register.
 const PANEL_COLUMNS: usize = 16;
@@ -32,7 +32,10 @@ pub(crate) fn product_here(dots: Dots<'_>, first: usize, count: usize, dst: &mut
     if !last_row_fits || !dst_fits {
         return;
     }
-    let write = (dots.accumulate, dots.alpha);
+    let write = Write {
+        accumulate: dots.accumulate,
+        alpha: dots.alpha,
+    };
     let mut panels = vec![0u32; total];
     let group = PANEL_COLUMNS.saturating_mul(PANELS);
     let mut j = 0;
@@ -99,22 +102,20 @@ fn pack(b: Rows<'_>, start: usize, width: usize, k: usize, panel: &mut [u32]) {
     if !rows_fit || !panel_fits || width > PANEL_COLUMNS {
         return;
     }
+    #[cfg(target_arch = "x86_64")]
     let (columns_done, pairs_done) = if std::is_x86_feature_detected!("avx2") {
-        #[cfg(target_arch = "x86_64")]
-        {
-            // SAFETY: the CPU has AVX2 (checked just above); rows `start..start + width` of
-            // `b` lie inside `b.data` (the last does, and they start at increasing offsets),
-            // and the panel holds `ceil(k / 2) * 16` elements (checked above), a unique borrow.
-            #[allow(unsafe_code)]
-            unsafe {
-                kernel::pack_blocks(b, start, width, k, panel.as_mut_ptr())
-            }
+        // SAFETY: the CPU has AVX2 (checked just above); rows `start..start + width` of `b` lie
+        // inside `b.data` (the last does, and they start at increasing offsets), and the panel
+        // holds `ceil(k / 2) * 16` elements (checked above), a unique borrow.
+        #[allow(unsafe_code)]
+        unsafe {
+            kernel::pack_blocks(b, start, width, k, panel.as_mut_ptr())
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        (0, 0)
     } else {
         (0, 0)
     };
+    #[cfg(not(target_arch = "x86_64"))]
+    let (columns_done, pairs_done) = (0, 0);
     for c in 0..width {
         let Some(row) = b.row(start.saturating_add(c), k) else {
             return;
@@ -139,7 +140,7 @@ fn pack(b: Rows<'_>, start: usize, width: usize, k: usize, panel: &mut [u32]) {
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 mod kernel {
-    use super::{Group, Rows, PANELS, PANEL_COLUMNS};
+    use super::{Group, Rows, Write, PANELS, PANEL_COLUMNS};
     use crate::ops::nn::simd::avx512::bf16_bits as bits;
     use std::arch::x86_64::*;
 
@@ -157,7 +158,7 @@ mod kernel {
         panels: &[u32],
         panel_len: usize,
         dst: *mut f32,
-        write: (bool, f32),
+        write: Write,
     ) {
         let base = a.data.as_ptr();
         let row = |r: usize| {
@@ -223,7 +224,7 @@ mod kernel {
         panels: [*const u32; PANELS],
         at: Group,
         out: [*mut f32; MR],
-        (accumulate, alpha): (bool, f32),
+        Write { accumulate, alpha }: Write,
     ) {
         let k = at.k;
         let mut acc = [[_mm512_setzero_ps(); PANELS]; MR];

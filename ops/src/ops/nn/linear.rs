@@ -481,7 +481,8 @@ fn bf16_dot_product(
     };
     if split_by_batch(a_offsets.len(), m, n, k) {
         for_each_chunk(region, per_product, |i, dst| {
-            bf16_dot::product_on_this_thread(op, each(i)?, dst).map(|_| ())
+            let dots = each(i)?;
+            crate::parallel::on_this_thread(|| bf16_dot::product(op, dots, dst)).map(|_| ())
         })?;
     } else {
         for (i, dst) in region.chunks_mut(per_product.max(1)).enumerate() {

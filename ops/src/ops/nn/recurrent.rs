@@ -639,9 +639,9 @@ fn rnn_rows(
                 run_direction(op, cell, w, &layer_in, sizes, h0, c0, d == 1)
             };
             let results = directions(dirs, run);
-            for (d, result) in results.into_iter().enumerate() {
+            for (d, ((unit, _), result)) in weights.iter().zip(results).enumerate() {
                 let (seq, h, c) = result?;
-                let unit = layer.saturating_mul(dirs).saturating_add(d);
+                let unit = *unit;
                 if out > 0 {
                     for (dst, src) in layer_out.chunks_exact_mut(layer_width).zip(seq.chunks_exact(out)) {
                         copy_block(op, dst.chunks_exact_mut(out).nth(d), Some(src))?;
