@@ -282,49 +282,101 @@ fn bf16_of_f32(v: f32) -> bf16 {
 }
 
 pub fn extend_converted<S: Element, T: Element>(out: &mut Vec<T>, src: &[S]) {
-    use bytemuck::{cast_slice, cast_slice_mut};
+    use std::any::Any;
+    // The bfloat16 conversions append in one pass (no zero fill first): `out` is a `Vec<f32>`
+    // or `Vec<bf16>` exactly when `T` is.
     match (S::DTYPE, T::DTYPE) {
         (DType::BF16, DType::F32) => {
-            let src: &[bf16] = cast_slice(src);
-            let start = out.len();
-            out.resize(start.saturating_add(src.len()), T::default());
-            if let Some(dst) = out.get_mut(start..) {
-                let dst: &mut [f32] = cast_slice_mut(dst);
-                for (d, s) in dst.iter_mut().zip(src) {
-                    // a bfloat16 is the high half of the float32 it stands for
-                    *d = f32::from_bits(u32::from(s.to_bits()) << 16);
-                }
-            }
-        }
-        (DType::F16, DType::F32) => {
-            let src: &[f16] = cast_slice(src);
-            let start = out.len();
-            out.resize(start.saturating_add(src.len()), T::default());
-            if let Some(dst) = out.get_mut(start..) {
-                half::slice::HalfFloatSliceExt::convert_to_f32_slice(src, cast_slice_mut(dst));
+            let src: &[bf16] = bytemuck::cast_slice(src);
+            if let Some(out) = (out as &mut dyn Any).downcast_mut::<Vec<f32>>() {
+                return extend_widened_bf16(out, src);
             }
         }
         (DType::F32, DType::BF16) => {
-            let src: &[f32] = cast_slice(src);
+            let src: &[f32] = bytemuck::cast_slice(src);
+            if let Some(out) = (out as &mut dyn Any).downcast_mut::<Vec<bf16>>() {
+                return extend_narrowed_bf16(out, src);
+            }
+        }
+        (DType::F16, DType::F32) | (DType::F32, DType::F16) => {
             let start = out.len();
             out.resize(start.saturating_add(src.len()), T::default());
             if let Some(dst) = out.get_mut(start..) {
-                let dst: &mut [bf16] = cast_slice_mut(dst);
-                for (d, &v) in dst.iter_mut().zip(src) {
-                    *d = bf16_of_f32(v);
-                }
+                convert_into(src, dst);
             }
+            return;
         }
+        _ => {}
+    }
+    out.extend(src.iter().map(|&v| v.cast::<T>()));
+}
+
+// The bfloat16 loops in AVX2 / AVX-512 builds where the CPU has them (16 lanes at a time
+// instead of the portable build's 4): they run around every operator of a bfloat16 model.
+crate::ops::nn::simd::wide_dispatch!(fn extend_widened_bf16(out: &mut Vec<f32>, src: &[bf16]) => extend_widened_bf16_here);
+crate::ops::nn::simd::wide_dispatch!(fn extend_narrowed_bf16(out: &mut Vec<bf16>, src: &[f32]) => extend_narrowed_bf16_here);
+crate::ops::nn::simd::wide_dispatch!(fn widen_bf16(src: &[bf16], dst: &mut [f32]) => widen_bf16_here);
+crate::ops::nn::simd::wide_dispatch!(fn narrow_bf16(src: &[f32], dst: &mut [bf16]) => narrow_bf16_here);
+
+#[inline(always)]
+fn extend_widened_bf16_here(out: &mut Vec<f32>, src: &[bf16]) {
+    out.extend(src.iter().map(|&s| f32_of_bf16(s)));
+}
+
+#[inline(always)]
+fn extend_narrowed_bf16_here(out: &mut Vec<bf16>, src: &[f32]) {
+    out.extend(src.iter().map(|&v| bf16_of_f32(v)));
+}
+
+#[inline(always)]
+fn widen_bf16_here(src: &[bf16], dst: &mut [f32]) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = f32_of_bf16(s);
+    }
+}
+
+#[inline(always)]
+fn narrow_bf16_here(src: &[f32], dst: &mut [bf16]) {
+    for (d, &v) in dst.iter_mut().zip(src) {
+        *d = bf16_of_f32(v);
+    }
+}
+
+/// A bfloat16 widened to the float32 it stands for (its high half).
+#[inline(always)]
+fn f32_of_bf16(v: bf16) -> f32 {
+    f32::from_bits(u32::from(v.to_bits()) << 16)
+}
+
+/// Writes `src` converted to `T` into `dst` (the shorter length of the two), with the casts of
+/// [`extend_converted`]: straight vectorized loops between float32 and the half types, for the
+/// kernels that widen a half-precision tensor block by block instead of as a whole.
+pub fn convert_into<S: Element, T: Element>(src: &[S], dst: &mut [T]) {
+    use bytemuck::{cast_slice, cast_slice_mut};
+    let len = src.len().min(dst.len());
+    let (Some(src), Some(dst)) = (src.get(..len), dst.get_mut(..len)) else {
+        return;
+    };
+    match (S::DTYPE, T::DTYPE) {
+        (DType::BF16, DType::F32) => widen_bf16(cast_slice(src), cast_slice_mut(dst)),
+        (DType::F16, DType::F32) => {
+            half::slice::HalfFloatSliceExt::convert_to_f32_slice(
+                cast_slice::<S, f16>(src),
+                cast_slice_mut(dst),
+            );
+        }
+        (DType::F32, DType::BF16) => narrow_bf16(cast_slice(src), cast_slice_mut(dst)),
         (DType::F32, DType::F16) => {
-            let src: &[f32] = cast_slice(src);
-            let start = out.len();
-            out.resize(start.saturating_add(src.len()), T::default());
-            if let Some(dst) = out.get_mut(start..) {
-                let dst: &mut [f16] = cast_slice_mut(dst);
-                half::slice::HalfFloatSliceExt::convert_from_f32_slice(dst, src);
+            half::slice::HalfFloatSliceExt::convert_from_f32_slice(
+                cast_slice_mut::<T, f16>(dst),
+                cast_slice(src),
+            );
+        }
+        _ => {
+            for (d, &v) in dst.iter_mut().zip(src) {
+                *d = v.cast::<T>();
             }
         }
-        _ => out.extend(src.iter().map(|&v| v.cast::<T>())),
     }
 }
 
@@ -452,6 +504,15 @@ mod tests {
             assert_eq!(fb.to_bits(), b.cast::<f32>().to_bits());
             assert_eq!(fh.to_bits(), h.cast::<f32>().to_bits());
         }
+        // the block-by-block form writes the same values
+        let (mut bf_into, mut hf_into) = (vec![bf16::ZERO; values.len()], vec![f16::ZERO; values.len()]);
+        convert_into(&values, &mut bf_into);
+        convert_into(&values, &mut hf_into);
+        assert_eq!(bf_into.iter().map(|b| b.to_bits()).collect::<Vec<_>>(), bf.iter().map(|b| b.to_bits()).collect::<Vec<_>>());
+        assert_eq!(hf_into.iter().map(|h| h.to_bits()).collect::<Vec<_>>(), hf.iter().map(|h| h.to_bits()).collect::<Vec<_>>());
+        let mut back = vec![0f32; bf.len()];
+        convert_into(&bf, &mut back);
+        assert_eq!(back.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), from_bf.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
     }
 
     #[test]

@@ -328,10 +328,49 @@ pub fn activation(x: &Tensor, act: Act) -> Result<Tensor> {
     if !dtype.is_float() {
         return integer_activation(act, x)?.ok_or_else(|| OpError::dtype(op, dtype));
     }
+    if x.is_contiguous() {
+        match dtype {
+            DType::BF16 => return apply_half::<half::bf16>(op, act, x),
+            DType::F16 => return apply_half::<half::f16>(op, act, x),
+            _ => {}
+        }
+    }
     with_real!(op, dtype, Fp => {
         let out = with_data::<Fp, _>(x, |xs| apply(op, act, xs))?;
         finish(out, x.shape(), dtype)
     })
+}
+
+/// Elements a half-precision activation widens to float32 at a time (on the stack).
+const HALF_BLOCK: usize = 512;
+
+/// `act(x)` for a contiguous half-precision `x`: block by block, widened to float32, computed
+/// there and rounded once into the result (the values of widening the whole tensor first,
+/// without its two tensor-sized float32 temporaries and their passes over memory).
+fn apply_half<H: Element>(op: &str, act: Act, x: &Tensor) -> Result<Tensor> {
+    let numel = x.numel();
+    let guard = x.storage().read();
+    let start = x.storage_offset();
+    let src = guard
+        .typed::<H>()?
+        .get(start..start.saturating_add(numel))
+        .ok_or_else(|| OpError::Storage("view outside storage".into()))?;
+    let mut out = crate::alloc::try_for_overwrite::<H>(op, numel)?;
+    crate::parallel::for_each_chunk_mut(&mut out, PIECE_ELEMENTS, |first, piece| {
+        let Some(src) = src.get(first..first.saturating_add(piece.len())) else {
+            return;
+        };
+        let mut wide = [0f32; HALF_BLOCK];
+        for (s, d) in src.chunks(HALF_BLOCK).zip(piece.chunks_mut(HALF_BLOCK)) {
+            if let Some(wide) = wide.get_mut(..s.len()) {
+                crate::dtype::convert_into(s, wide);
+                apply_in_place_here(act, wide);
+                crate::dtype::convert_into(wide, d);
+            }
+        }
+    });
+    drop(guard);
+    Tensor::from_vec(out, x.shape())
 }
 
 /// Runs `f` on the elements of `t` in place when it is contiguous and holds `F` (no temporary);

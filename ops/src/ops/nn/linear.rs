@@ -67,13 +67,17 @@ pub fn batched_matmul(
     let dtype = a.dtype();
     with_real!(op, dtype, F => {
         let total = product(op, &out_shape)?;
-        let mut out = crate::alloc::try_filled(op, F::ZERO, total)?;
+        let addend = addend.filter(|a| a.beta != 0.0);
+        // an addend writes every element first (no zero fill needed under it)
+        let mut out = if addend.is_some() {
+            crate::alloc::try_for_overwrite(op, total)?
+        } else {
+            crate::alloc::try_filled(op, F::ZERO, total)?
+        };
         let mut accumulate = false;
         if let Some(Addend { init, beta }) = addend {
-            if beta != 0.0 {
-                fill_addend::<F>(op, &mut out, init, &out_shape, beta)?;
-                accumulate = true;
-            }
+            fill_addend::<F>(op, &mut out, init, &out_shape, beta)?;
+            accumulate = true;
         }
         matmul_views::<F>(op, &a, &b, &batch, m, n, k, &mut out, accumulate, F::of(alpha))?;
         finish(out, &out_shape, dtype)
