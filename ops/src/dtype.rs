@@ -505,14 +505,26 @@ mod tests {
             assert_eq!(fh.to_bits(), h.cast::<f32>().to_bits());
         }
         // the block-by-block form writes the same values
-        let (mut bf_into, mut hf_into) = (vec![bf16::ZERO; values.len()], vec![f16::ZERO; values.len()]);
+        let (mut bf_into, mut hf_into) = (
+            vec![bf16::ZERO; values.len()],
+            vec![f16::ZERO; values.len()],
+        );
         convert_into(&values, &mut bf_into);
         convert_into(&values, &mut hf_into);
-        assert_eq!(bf_into.iter().map(|b| b.to_bits()).collect::<Vec<_>>(), bf.iter().map(|b| b.to_bits()).collect::<Vec<_>>());
-        assert_eq!(hf_into.iter().map(|h| h.to_bits()).collect::<Vec<_>>(), hf.iter().map(|h| h.to_bits()).collect::<Vec<_>>());
+        assert_eq!(
+            bf_into.iter().map(|b| b.to_bits()).collect::<Vec<_>>(),
+            bf.iter().map(|b| b.to_bits()).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            hf_into.iter().map(|h| h.to_bits()).collect::<Vec<_>>(),
+            hf.iter().map(|h| h.to_bits()).collect::<Vec<_>>()
+        );
         let mut back = vec![0f32; bf.len()];
         convert_into(&bf, &mut back);
-        assert_eq!(back.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), from_bf.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+        assert_eq!(
+            back.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            from_bf.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -74,6 +74,11 @@ pub fn product(op: &str, dots: Dots<'_>, dst: &mut [f32]) -> Result<bool> {
     check_fits(op, dots, dst.len())?;
     let Dots { m, n, .. } = dots;
     let threads = crate::parallel::current_threads().max(1);
+    let groups = n.div_ceil(crate::ops::nn::bf16_packed::GROUP_COLUMNS);
+    if threads > 1 && m >= PACKED_MIN_ROWS && groups >= threads {
+        product_by_columns(dots, dst);
+        return Ok(true);
+    }
     let task_rows = if threads > 1 && m >= TASK_ROWS.saturating_mul(2) {
         m.div_ceil(threads).max(TASK_ROWS)
     } else {
@@ -89,6 +94,47 @@ pub fn product(op: &str, dots: Dots<'_>, dst: &mut [f32]) -> Result<bool> {
     })?;
     Ok(true)
 }
+
+/// The packed form split across the executor's threads by groups of columns: each thread packs
+/// only its groups of `b` (split by rows, every thread would pack all of it) and runs every row
+/// of `a` past them. `dst` holds the `[m, n]` result (`check_fits` passed).
+fn product_by_columns(dots: Dots<'_>, dst: &mut [f32]) {
+    use crate::ops::nn::bf16_packed::{columns_here, GROUP_COLUMNS};
+    let Dots { m, n, .. } = dots;
+    let groups = n.div_ceil(GROUP_COLUMNS);
+    let Some(block) = m.checked_mul(n).and_then(|len| dst.get_mut(..len)) else {
+        return;
+    };
+    let shared = SharedBlock(block.as_mut_ptr());
+    crate::parallel::for_each_chunk(groups, 1, |range| {
+        let start = range.start.saturating_mul(GROUP_COLUMNS);
+        let end = range.end.saturating_mul(GROUP_COLUMNS).min(n);
+        // SAFETY: `shared` points at the `[m, n]` block borrowed uniquely above for the whole
+        // split; `for_each_chunk` hands each call a distinct range of groups, so the columns
+        // `start..end` are this call's alone.
+        #[allow(unsafe_code)]
+        unsafe {
+            columns_here(dots, 0, m, start..end, shared.ptr())
+        }
+    });
+}
+
+/// The destination of a product that threads fill by disjoint groups of columns.
+struct SharedBlock(*mut f32);
+
+impl SharedBlock {
+    fn ptr(&self) -> *mut f32 {
+        self.0
+    }
+}
+
+// SAFETY: the pointer is only written through by `columns_here`, whose callers hand each thread
+// disjoint columns of a block borrowed uniquely for the duration of the split.
+#[allow(unsafe_code)]
+unsafe impl Send for SharedBlock {}
+// SAFETY: as for `Send`.
+#[allow(unsafe_code)]
+unsafe impl Sync for SharedBlock {}
 
 /// An error unless every row of both operands and the `[m, n]` destination lie inside their
 /// slices.
@@ -425,6 +471,50 @@ mod tests {
                         );
                     }
                 }
+            }
+        }
+    }
+
+    /// On two threads a many-row product is split by groups of columns (each thread packing its
+    /// own): the same values bit for bit as one thread, ragged last group included.
+    #[test]
+    fn products_split_by_columns_match_one_thread_exactly() {
+        if !available() {
+            eprintln!("skipped: this CPU has no AVX512-BF16");
+            return;
+        }
+        let executor = crate::parallel::Executor::new(2).unwrap();
+        for &(m, n, k) in &[(16, 64, 32), (40, 100, 37), (129, 200, 256), (20, 33, 8)] {
+            let a = bf16_bits(m * k, 5);
+            let b = bf16_bits(n * k, 6);
+            for accumulate in [false, true] {
+                let dots = Dots {
+                    m,
+                    n,
+                    k,
+                    a: Rows {
+                        data: &a,
+                        offset: 0,
+                        stride: k,
+                    },
+                    b: Rows {
+                        data: &b,
+                        offset: 0,
+                        stride: k,
+                    },
+                    accumulate,
+                    alpha: 1.5,
+                };
+                let start: Vec<f32> = (0..m * n).map(|i| (i % 7) as f32 * 0.125).collect();
+                let mut one = start.clone();
+                crate::parallel::on_this_thread(|| product("test", dots, &mut one)).unwrap();
+                let mut two = start.clone();
+                assert_eq!(executor.install(crate::parallel::current_threads), 2);
+                executor
+                    .install(|| product("test", dots, &mut two))
+                    .unwrap();
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&one), bits(&two), "{m}x{n}x{k} ({accumulate})");
             }
         }
     }

@@ -19,6 +19,35 @@ const PANELS: usize = 2;
 /// group of 32 columns of `b`, its two panels are packed, then every row passes them in tiles.
 /// Does nothing when an operand lies outside its slice (`bf16_dot::product` checked none does).
 pub(crate) fn product_here(dots: Dots<'_>, first: usize, count: usize, dst: &mut [f32]) {
+    let dst_fits = count
+        .checked_mul(dots.n)
+        .is_some_and(|len| len <= dst.len());
+    if dst_fits {
+        // SAFETY: `dst` is a unique borrow that holds the `[count, n]` block (checked above):
+        // all its columns are this call's.
+        #[allow(unsafe_code)]
+        unsafe {
+            columns_here(dots, first, count, 0..dots.n, dst.as_mut_ptr())
+        }
+    }
+}
+
+/// Columns `columns` of rows `first..first + count` of the product, into the `[count, n]`
+/// block at `dst`, group of [`GROUP_COLUMNS`] by group from `columns.start` (a multiple of it
+/// when several callers share one destination): each group's panels are packed here, so
+/// threads that split a product by columns each pack only their share of `b`.
+///
+/// # Safety
+/// `dst` must point at a writable `[count, n]` float32 block whose elements in `columns` no
+/// one else accesses during the call (the other columns may be written concurrently).
+#[allow(unsafe_code)]
+pub(crate) unsafe fn columns_here(
+    dots: Dots<'_>,
+    first: usize,
+    count: usize,
+    columns: std::ops::Range<usize>,
+    dst: *mut f32,
+) {
     let Dots { m, n, k, a, b, .. } = dots;
     let pairs = k.div_ceil(2);
     let panel_len = pairs.saturating_mul(PANEL_COLUMNS);
@@ -28,8 +57,7 @@ pub(crate) fn product_here(dots: Dots<'_>, first: usize, count: usize, dst: &mut
     let last_row_fits = first
         .checked_add(count)
         .is_some_and(|end| end <= m && (count == 0 || a.row(end.saturating_sub(1), k).is_some()));
-    let dst_fits = count.checked_mul(n).is_some_and(|len| len <= dst.len());
-    if !last_row_fits || !dst_fits {
+    if !last_row_fits || columns.end > n {
         return;
     }
     let write = Write {
@@ -37,22 +65,21 @@ pub(crate) fn product_here(dots: Dots<'_>, first: usize, count: usize, dst: &mut
         alpha: dots.alpha,
     };
     let mut panels = vec![0u32; total];
-    let group = PANEL_COLUMNS.saturating_mul(PANELS);
-    let mut j = 0;
-    while j < n {
-        let columns = n.saturating_sub(j).min(group);
+    let mut j = columns.start;
+    while j < columns.end {
+        let width = columns.end.saturating_sub(j).min(GROUP_COLUMNS);
         for (p, panel) in panels.chunks_exact_mut(panel_len.max(1)).enumerate() {
             let start = j.saturating_add(p.saturating_mul(PANEL_COLUMNS));
-            let width = columns
+            let panel_width = width
                 .saturating_sub(p.saturating_mul(PANEL_COLUMNS))
                 .min(PANEL_COLUMNS);
-            pack(b, start, width, k, panel);
+            pack(b, start, panel_width, k, panel);
         }
         let at = Group {
             first,
             count,
             j,
-            columns,
+            columns: width,
             n,
             k,
         };
@@ -60,17 +87,19 @@ pub(crate) fn product_here(dots: Dots<'_>, first: usize, count: usize, dst: &mut
         {
             // SAFETY: `bf16_dot::product` checked that the CPU has AVX-512 F/BW/VL and BF16
             // before any product runs. Checked above: rows `first..first + count` of `a` lie
-            // inside `a.data` (the last one does and they start at increasing offsets), and
-            // the `[count, n]` destination inside `dst`, a unique borrow; `j + columns <= n`;
-            // `panels` holds `PANELS` panels of `pairs * 16` elements.
-            #[allow(unsafe_code)]
-            unsafe {
-                kernel::group(a, at, &panels, panel_len, dst.as_mut_ptr(), write)
-            }
+            // inside `a.data` (the last one does and they start at increasing offsets);
+            // `j + width <= columns.end <= n`, and those columns of the `[count, n]` block at
+            // `dst` are this call's alone (the contract); `panels` holds `PANELS` panels of
+            // `pairs * 16` elements.
+            unsafe { kernel::group(a, at, &panels, panel_len, dst, write) }
         }
-        j = j.saturating_add(group);
+        j = j.saturating_add(GROUP_COLUMNS);
     }
 }
+
+/// Columns of `b` one group of panels covers (and the unit a product is split by when its
+/// threads share the columns).
+pub(crate) const GROUP_COLUMNS: usize = PANEL_COLUMNS * PANELS;
 
 /// A group of up to 32 columns (`j..j + columns`) of the product for rows `first..first +
 /// count` of `a`, into a destination `n` wide whose row 0 is row `first`.
@@ -150,7 +179,8 @@ mod kernel {
     /// The CPU must have AVX-512 F, BW, VL and BF16; rows `first..first + count` of `a` must
     /// lie inside `a.data` (`k` elements each); `panels` must hold `PANELS` panels of
     /// `panel_len = ceil(k / 2) * 16` elements; `j + columns <= n`; and rows `0..count` of the
-    /// destination (`n` wide, at `dst`) must lie inside an allocation no one else accesses.
+    /// destination (`n` wide, at `dst`) must lie inside one allocation, with columns
+    /// `j..j + columns` of them accessed by no one else.
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512bf16,avx,avx2,fma")]
     pub(super) unsafe fn group(
         a: Rows<'_>,
