@@ -50,8 +50,9 @@ fn fast_path(d: &Dims, p: &Conv2dParams) -> Option<DepthwiseFn> {
 /// reads one contiguous run: rows grouped by their phase `y % S`, and with stride 2 each row
 /// de-interleaved (even columns, then odd columns). Output row `oy` then reads padded row
 /// `oy * S + i` at `phase(i) + (oy + i / S) * pw`, so a tap `(i, j)` over all output rows at
-/// once is a single `acc[t] += w * src[base(i, j) + t]` loop over `oh * pw` values (the
-/// columns past `ow` of each row are computed and dropped). Small planes (7x7, 14x14) thus
+/// once reads `src[base(i, j) + t]` for the `oh * pw` accumulators `t` (the columns past `ow` of
+/// each row are computed and dropped); 16 accumulators at a time sum all their taps in
+/// registers. Small planes (7x7, 14x14) thus
 /// vectorize as well as large ones, where loops per output row were mostly scalar tails.
 fn depthwise_same<const K: usize, const S: usize>(
     x: &[f32],
@@ -127,15 +128,26 @@ impl Layout {
     }
 }
 
-/// [`planes`] compiled with AVX2 and FMA on CPUs that have them (8 lanes; the baseline build
-/// has 4), as `simd::wide_dispatch!` does for functions without generics.
+/// [`planes`] compiled with AVX-512 or AVX2 and FMA on CPUs that have them (16 or 8 lanes; the
+/// baseline build has 4), as `simd::wide_dispatch!` does for functions without generics.
 fn planes_dispatch<const K: usize, const S: usize>(job: Planes<'_>) {
     #[cfg(target_arch = "x86_64")]
     {
+        #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx,avx2,fma")]
+        #[allow(unsafe_code)]
+        unsafe fn wide512<const K: usize, const S: usize>(job: Planes<'_>) {
+            planes::<K, S>(job)
+        }
         #[target_feature(enable = "avx,avx2,fma")]
         #[allow(unsafe_code)]
         unsafe fn wide<const K: usize, const S: usize>(job: Planes<'_>) {
             planes::<K, S>(job)
+        }
+        if crate::ops::nn::simd::has_avx512() {
+            // SAFETY: `wide512` only differs from the portable build by the target features
+            // it is compiled with, and the CPU has them (checked just above).
+            #[allow(unsafe_code)]
+            return unsafe { wide512::<K, S>(job) };
         }
         if crate::ops::nn::simd::has_avx2_fma() {
             // SAFETY: `wide` only differs from the portable build by the target features it
@@ -217,20 +229,58 @@ fn planes<const K: usize, const S: usize>(job: Planes<'_>) {
         let Some(wk) = weights.get(o * K * K..(o + 1) * K * K) else {
             return;
         };
-        let w0 = wk[0];
-        for (a, &v) in acc.iter_mut().zip(&padded[base[0]..base[0] + acc_len]) {
-            *a = w0 * v;
+        let mut w = [0f32; 49];
+        w[..K * K].copy_from_slice(wk);
+        let taps = Taps {
+            padded,
+            base: &base,
+            w: &w,
+        };
+        let mut t = 0;
+        while t + 16 <= acc_len {
+            taps.strip::<K, 16>(t, &mut acc[t..t + 16]);
+            t += 16;
         }
-        for (t, &b) in base.iter().enumerate().take(K * K).skip(1) {
-            let wv = wk[t];
-            for (a, &v) in acc.iter_mut().zip(&padded[b..b + acc_len]) {
-                *a += wv * v;
-            }
+        while t < acc_len {
+            taps.strip::<K, 1>(t, &mut acc[t..t + 1]);
+            t += 1;
         }
         for (dst, row) in out_plane.chunks_exact_mut(d.ow).zip(acc.chunks_exact(pw)) {
             for (o, &a) in dst.iter_mut().zip(row) {
                 *o += a;
             }
         }
+    }
+}
+
+/// The taps of one output channel over the padded plane (see [`planes`]).
+struct Taps<'a> {
+    padded: &'a [f32],
+    base: &'a [usize; 49],
+    w: &'a [f32; 49],
+}
+
+impl Taps<'_> {
+    /// Accumulators `t..t + N` (`N` consecutive outputs of the flattened `oh * pw` rows): the
+    /// sum of their `K * K` taps, kept in registers tap after tap (`w[0] * v` first, then `+=
+    /// w[t] * v` in tap order), then stored once. A pass per tap over all accumulators instead
+    /// loaded and stored each of them `K * K` times (49 for ConvNeXt's 7x7).
+    // reason: as for `planes`: a tap reads `base + t + N <= base + oh * pw <= padded_len`
+    #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+    #[inline(always)]
+    fn strip<const K: usize, const N: usize>(&self, t: usize, acc: &mut [f32]) {
+        let first = &self.padded[self.base[0] + t..][..N];
+        let mut sums = [0f32; N];
+        for (a, &v) in sums.iter_mut().zip(first) {
+            *a = self.w[0] * v;
+        }
+        for tap in 1..K * K {
+            let wv = self.w[tap];
+            let src = &self.padded[self.base[tap] + t..][..N];
+            for (a, &v) in sums.iter_mut().zip(src) {
+                *a += wv * v;
+            }
+        }
+        acc.copy_from_slice(&sums);
     }
 }
