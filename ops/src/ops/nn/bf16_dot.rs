@@ -10,6 +10,7 @@
 //! Like the instruction, the kernel treats subnormal inputs as zero.
 
 use crate::error::{OpError, Result};
+use crate::ops::nn::gemm_kernels::SharedMut;
 use crate::ops::nn::util::for_each_chunk;
 
 /// `count` rows of bfloat16 bits in a slice: row `r` is `data[offset + r * stride..][..depth]`.
@@ -76,7 +77,7 @@ pub fn product(op: &str, dots: Dots<'_>, dst: &mut [f32]) -> Result<bool> {
     let threads = crate::parallel::current_threads().max(1);
     let groups = n.div_ceil(crate::ops::nn::bf16_packed::GROUP_COLUMNS);
     if threads > 1 && m >= PACKED_MIN_ROWS && groups >= threads {
-        product_by_columns(dots, dst);
+        product_by_columns(dots, groups, dst);
         return Ok(true);
     }
     let task_rows = if threads > 1 && m >= TASK_ROWS.saturating_mul(2) {
@@ -95,17 +96,16 @@ pub fn product(op: &str, dots: Dots<'_>, dst: &mut [f32]) -> Result<bool> {
     Ok(true)
 }
 
-/// The packed form split across the executor's threads by groups of columns: each thread packs
-/// only its groups of `b` (split by rows, every thread would pack all of it) and runs every row
-/// of `a` past them. `dst` holds the `[m, n]` result (`check_fits` passed).
-fn product_by_columns(dots: Dots<'_>, dst: &mut [f32]) {
+/// The packed form split across the executor's threads by its `groups` of columns: each thread
+/// packs only its groups of `b` (split by rows, every thread would pack all of it) and runs
+/// every row of `a` past them. `dst` holds the `[m, n]` result (`check_fits` passed).
+fn product_by_columns(dots: Dots<'_>, groups: usize, dst: &mut [f32]) {
     use crate::ops::nn::bf16_packed::{columns_here, GROUP_COLUMNS};
     let Dots { m, n, .. } = dots;
-    let groups = n.div_ceil(GROUP_COLUMNS);
     let Some(block) = m.checked_mul(n).and_then(|len| dst.get_mut(..len)) else {
         return;
     };
-    let shared = SharedBlock(block.as_mut_ptr());
+    let shared = SharedMut(block.as_mut_ptr());
     crate::parallel::for_each_chunk(groups, 1, |range| {
         let start = range.start.saturating_mul(GROUP_COLUMNS);
         let end = range.end.saturating_mul(GROUP_COLUMNS).min(n);
@@ -114,27 +114,10 @@ fn product_by_columns(dots: Dots<'_>, dst: &mut [f32]) {
         // `start..end` are this call's alone.
         #[allow(unsafe_code)]
         unsafe {
-            columns_here(dots, 0, m, start..end, shared.ptr())
+            columns_here(dots, 0, m, start..end, shared.get())
         }
     });
 }
-
-/// The destination of a product that threads fill by disjoint groups of columns.
-struct SharedBlock(*mut f32);
-
-impl SharedBlock {
-    fn ptr(&self) -> *mut f32 {
-        self.0
-    }
-}
-
-// SAFETY: the pointer is only written through by `columns_here`, whose callers hand each thread
-// disjoint columns of a block borrowed uniquely for the duration of the split.
-#[allow(unsafe_code)]
-unsafe impl Send for SharedBlock {}
-// SAFETY: as for `Send`.
-#[allow(unsafe_code)]
-unsafe impl Sync for SharedBlock {}
 
 /// An error unless every row of both operands and the `[m, n]` destination lie inside their
 /// slices.

@@ -52,8 +52,8 @@ fn fast_path(d: &Dims, p: &Conv2dParams) -> Option<DepthwiseFn> {
 /// `oy * S + i` at `phase(i) + (oy + i / S) * pw`, so a tap `(i, j)` over all output rows at
 /// once reads `src[base(i, j) + t]` for the `oh * pw` accumulators `t` (the columns past `ow` of
 /// each row are computed and dropped); 16 accumulators at a time sum all their taps in
-/// registers. Small planes (7x7, 14x14) thus
-/// vectorize as well as large ones, where loops per output row were mostly scalar tails.
+/// registers. Small planes (7x7, 14x14) thus vectorize as well as large ones, where loops per
+/// output row were mostly scalar tails.
 fn depthwise_same<const K: usize, const S: usize>(
     x: &[f32],
     d: &Dims,
