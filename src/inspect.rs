@@ -252,8 +252,7 @@ fn scan_class_source(source: &str, class: &str) -> Option<ClassScan> {
         StmtKind::ClassDef(c) if c.name.name == class => Some(c),
         _ => None,
     })?;
-    let class_type = torchscript_interpreter::ClassType::from_def(
-        class.to_string(),
+    let class_type = torchscript_interpreter::ClassDefinition::from_def(
         def,
         std::sync::Arc::new(file.clone()),
         Vec::new(),

@@ -181,3 +181,54 @@ fn slices_and_int_overflows_from_model_code_are_clean() {
     .expect("loop runs");
     assert_eq!(v.as_int(), Some(1));
 }
+
+/// The `control_flow_scripted` model with its `Linear` class file replaced by `code`.
+fn model_with_linear_code(code: &str) -> Vec<u8> {
+    let mut entries = hostile_support::case_entries("control_flow_scripted");
+    for e in &mut entries {
+        if e.name == "code/__torch__/torch/nn/modules/linear.py" {
+            e.data = code.as_bytes().to_vec();
+        }
+    }
+    entries.retain(|e| !e.name.ends_with(".debug_pkl"));
+    hostile_support::zip(&entries)
+}
+
+#[test]
+fn class_code_is_parsed_on_first_use_and_its_faults_reported_then() {
+    // The class statement of the submodule's class does not parse; loading builds its object
+    // without reading the class, and the call that needs it reports the file and line.
+    let code = "class Linear(Module):\n  __parameters__ = [\"weight\", \"bias\", ]\n  weight : Tensor = (\n";
+    let bytes = model_with_linear_code(code);
+    let module = Module::from_bytes(bytes.clone()).expect("loading does not parse the class");
+    let err = module
+        .root()
+        .get_attr("lin")
+        .and_then(|lin| match lin {
+            Value::Object(o) => o.class().definition().err(),
+            _ => None,
+        })
+        .expect("reading the class fails");
+    assert!(
+        err.to_string()
+            .contains("code/__torch__/torch/nn/modules/linear.py"),
+        "{err}"
+    );
+    let message = run_forward(bytes, test_limits(), 2)
+        .expect_err("the call needs the class")
+        .to_string();
+    assert!(
+        message.contains("code/__torch__/torch/nn/modules/linear.py"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_object_whose_class_code_lacks_fails_to_load() {
+    let bytes = model_with_linear_code("class Other(Module):\n  training : bool\n");
+    let message = Module::from_bytes(bytes).unwrap_err().to_string();
+    assert!(
+        message.contains("__torch__.torch.nn.modules.linear.Linear"),
+        "{message}"
+    );
+}

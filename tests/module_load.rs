@@ -41,7 +41,11 @@ fn every_fixture_loads_mapped_and_matches_pytorch_tensors() {
                 module.copied_weight_bytes()
             ));
         }
-        let ours: BTreeMap<String, Tensor> = module.named_tensors().into_iter().collect();
+        let ours: BTreeMap<String, Tensor> = module
+            .named_tensors()
+            .expect("every class reads")
+            .into_iter()
+            .collect();
         let expected: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(case.join("tensors.json")).expect("tensors.json"),
         )

@@ -1,10 +1,12 @@
 //! Classes from code/ (modules, plain classes, NamedTuples, enums) and their objects.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use parking_lot::RwLock;
 
+use crate::code_files::CodeFiles;
+use crate::error::{ErrorKind, Result};
 use crate::ir::Function;
 use crate::syntax::{ClassDef, FunctionDef, SourceFile};
 use crate::types::Type;
@@ -20,12 +22,31 @@ pub enum ClassKind {
     Interface,
 }
 
-/// A class: its declarations from code/ and its methods, lowered on first call. Read it through
-/// its methods; the fields are the interpreter's own.
-#[derive(Debug)]
+/// A class: its name, its declarations from code/ (read and parsed when first needed, so that
+/// loading a model does not parse the code of every class its objects belong to) and its
+/// methods, lowered on first call.
 pub struct ClassType {
     /// Qualified name, e.g. `__torch__.torch.nn.modules.conv.Conv2d`.
     pub(crate) name: String,
+    definition: OnceLock<ClassDefinition>,
+    /// Where the definition is read from when first needed (`None` when built from a def).
+    code: Option<Arc<CodeFiles>>,
+    /// Lowered methods.
+    pub(crate) methods: RwLock<HashMap<String, Arc<Function>>>,
+}
+
+impl std::fmt::Debug for ClassType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClassType")
+            .field("name", &self.name)
+            .field("definition", &self.definition.get())
+            .finish()
+    }
+}
+
+/// What the class statement of code/ declares: kind, attributes, constants, methods.
+#[derive(Debug)]
+pub struct ClassDefinition {
     pub(crate) kind: ClassKind,
     /// Annotated attributes in declaration order (`weight : Tensor`, `__annotations__["0"] = ...`).
     pub(crate) attributes: Vec<(String, Type)>,
@@ -37,8 +58,6 @@ pub struct ClassType {
     pub(crate) file: Arc<SourceFile>,
     /// Method definitions by name.
     pub(crate) method_defs: HashMap<String, Arc<FunctionDef>>,
-    /// Lowered methods.
-    pub(crate) methods: RwLock<HashMap<String, Arc<Function>>>,
 }
 
 impl ClassType {
@@ -49,6 +68,85 @@ impl ClassType {
         file: Arc<SourceFile>,
         constants: Vec<(String, Value)>,
     ) -> ClassType {
+        ClassType {
+            name,
+            definition: OnceLock::from(ClassDefinition::from_def(def, file, constants)),
+            code: None,
+            methods: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// A class whose definition is read from `code` when first needed.
+    pub(crate) fn deferred(name: String, code: Arc<CodeFiles>) -> ClassType {
+        ClassType {
+            name,
+            definition: OnceLock::new(),
+            code: Some(code),
+            methods: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The class's declarations, read and parsed from code/ on first use: fails when the file
+    /// cannot be read or parsed, or does not define the class.
+    pub fn definition(&self) -> Result<&ClassDefinition> {
+        if let Some(definition) = self.definition.get() {
+            return Ok(definition);
+        }
+        let code = self
+            .code
+            .as_ref()
+            .ok_or_else(|| ErrorKind::UnknownClass(self.name.clone()))?;
+        let definition = code.class_definition(&self.name)?;
+        // Two threads may both have parsed it; the first one stored is kept.
+        Ok(self.definition.get_or_init(|| definition))
+    }
+
+    /// Whether the class defines method `name`, without parsing its file when the file's text
+    /// does not mention `name` at all (the question loading asks of every object).
+    pub fn defines_method(&self, name: &str) -> Result<bool> {
+        if self.definition.get().is_none() {
+            if let Some(code) = &self.code {
+                if !code.mentions(&self.name, name)? {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(self.definition()?.method_defs.contains_key(name))
+    }
+
+    /// The qualified name, e.g. `__torch__.torch.nn.modules.conv.Conv2d`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The short name (`Conv2d`).
+    pub fn short_name(&self) -> &str {
+        self.name.rsplit('.').next().unwrap_or(&self.name)
+    }
+
+    /// Whether instances are `nn.Module`s.
+    pub fn is_module(&self) -> Result<bool> {
+        Ok(self.definition()?.kind.is_module())
+    }
+
+    /// Whether the class defines method `name`.
+    pub fn has_method(&self, name: &str) -> Result<bool> {
+        Ok(self.definition()?.method_defs.contains_key(name))
+    }
+
+    /// The class-level constant `name` (`Final` values, enum members).
+    pub fn constant(&self, name: &str) -> Result<Option<&Value>> {
+        Ok(self.definition()?.constant(name))
+    }
+}
+
+impl ClassDefinition {
+    /// Reads a class statement.
+    pub fn from_def(
+        def: &ClassDef,
+        file: Arc<SourceFile>,
+        constants: Vec<(String, Value)>,
+    ) -> ClassDefinition {
         use crate::syntax::{ExprKind, StmtKind};
         let kind = def
             .bases
@@ -119,8 +217,7 @@ impl ClassType {
                 _ => {}
             }
         }
-        ClassType {
-            name,
+        ClassDefinition {
             kind,
             attributes,
             parameters,
@@ -128,13 +225,7 @@ impl ClassType {
             constants,
             file,
             method_defs,
-            methods: RwLock::new(HashMap::new()),
         }
-    }
-
-    /// The qualified name, e.g. `__torch__.torch.nn.modules.conv.Conv2d`.
-    pub fn name(&self) -> &str {
-        &self.name
     }
 
     /// What the class statement declares (a module, a plain class, a NamedTuple, ...).
@@ -175,11 +266,6 @@ impl ClassType {
     /// The definition of method `name`, as parsed.
     pub fn method_def(&self, name: &str) -> Option<&Arc<FunctionDef>> {
         self.method_defs.get(name)
-    }
-
-    /// The short name (`Conv2d`).
-    pub fn short_name(&self) -> &str {
-        self.name.rsplit('.').next().unwrap_or(&self.name)
     }
 
     pub fn constant(&self, name: &str) -> Option<&Value> {

@@ -180,10 +180,21 @@ impl<'p> Interpreter<'p> {
                     class: object.class.name.clone(),
                     name: name.to_string(),
                 })?;
+        self.call_bound_method(object, &method, args, kwargs)
+    }
+
+    /// Calls a lowered method of `object` with `object` as `self`.
+    fn call_bound_method(
+        &mut self,
+        object: &Arc<Object>,
+        method: &Function,
+        args: Vec<Value>,
+        kwargs: Vec<(Arc<str>, Value)>,
+    ) -> Result<Value> {
         let mut all = Vec::with_capacity(args.len().saturating_add(1));
         all.push(Value::Object(object.clone()));
         all.extend(args);
-        self.call_function(&method, all, kwargs)
+        self.call_function(method, all, kwargs)
     }
 
     /// Calls a lowered function with positional and keyword arguments.
@@ -744,8 +755,9 @@ impl<'p> Interpreter<'p> {
     ) -> Result<Value> {
         match &receiver {
             Value::Object(o) => {
-                if o.class.has_method(name) {
-                    return self.call_method(o, name, args, kwargs);
+                // One lookup: the lowered method, when the class defines one of that name.
+                if let Some(method) = self.program.method(&o.class, name)? {
+                    return self.call_bound_method(o, &method, args, kwargs);
                 }
                 // A callable attribute (e.g. a submodule typed by an interface).
                 match o.get_attr(name) {
@@ -761,7 +773,7 @@ impl<'p> Interpreter<'p> {
             Value::Tensor(t) if name == "tolist" && site.is_none() => crate::builtins::tolist(t),
             Value::Class(c) => {
                 let v = c
-                    .constant(name)
+                    .constant(name)?
                     .cloned()
                     .ok_or_else(|| ErrorKind::Attribute {
                         class: c.name.clone(),
@@ -821,15 +833,16 @@ impl<'p> Interpreter<'p> {
         match callee {
             Value::Function(name) => self.call_global(&name, args, kwargs),
             Value::Class(class) => {
-                if class.kind == crate::class::ClassKind::NamedTuple {
-                    let fields = class.field_names().len();
+                let definition = class.definition()?;
+                if definition.kind == crate::class::ClassKind::NamedTuple {
+                    let fields = definition.field_names().len();
                     let mut items = args;
                     if items.len() > fields {
                         return Err(type_error(format!("{} takes {fields} fields", class.name)));
                     }
                     items.resize(fields, Value::None);
                     for (name, v) in kwargs {
-                        let slot = class
+                        let slot = definition
                             .field_names()
                             .iter()
                             .position(|f| **f == *name)
@@ -846,7 +859,7 @@ impl<'p> Interpreter<'p> {
                     return Ok(Value::Tuple(TupleRef::named(items, class)));
                 }
                 let object = Arc::new(Object::new(class.clone(), Vec::new()));
-                if class.has_method("__init__") {
+                if definition.has_method("__init__") {
                     self.call_method(&object, "__init__", args, kwargs)?;
                 }
                 Ok(Value::Object(object))

@@ -15,6 +15,7 @@
 pub mod bind;
 pub mod builtins;
 pub mod class;
+mod code_files;
 pub mod error;
 pub mod eval;
 pub mod ir;
@@ -31,7 +32,7 @@ pub mod types;
 pub mod upgraders;
 pub mod value;
 
-pub use class::{ClassKind, ClassType, Object};
+pub use class::{ClassDefinition, ClassKind, ClassType, Object};
 pub use error::{Error, ErrorKind, Result, StackFrame};
 pub use eval::Interpreter;
 pub use origin::{Origin, OriginEntry, OriginMap};

@@ -8,6 +8,7 @@ use torchscript_ops::schema::{torch_schemas, SchemaTable};
 use torchscript_ops::Registry;
 
 use crate::class::{ClassKind, ClassType};
+use crate::code_files::CodeFiles;
 use crate::error::{ErrorKind, Result};
 use crate::ir::Function;
 use crate::lower::lower_function;
@@ -39,12 +40,11 @@ pub trait SourceProvider: Send + Sync {
 
 /// The classes, functions and constants of one archive, shared by every worker.
 pub struct Program {
-    sources: Box<dyn SourceProvider>,
-    files: RwLock<HashMap<String, Option<Arc<SourceFile>>>>,
+    code: Arc<CodeFiles>,
     classes: RwLock<HashMap<String, Arc<ClassType>>>,
     functions: RwLock<HashMap<String, Arc<Function>>>,
     constants: RwLock<Vec<Value>>,
-    registry: Registry,
+    registry: &'static Registry,
     /// Operator call sites used by builtins (`len`, `sum`, `min`...), built once per name.
     op_sites: RwLock<HashMap<String, Arc<crate::ir::OpSite>>>,
     /// Debug records of code files, read when an error first needs them.
@@ -64,12 +64,11 @@ impl std::fmt::Debug for Program {
 impl Program {
     pub fn new(sources: Box<dyn SourceProvider>, format_version: u64) -> Program {
         Program {
-            sources,
-            files: RwLock::new(HashMap::new()),
+            code: Arc::new(CodeFiles::new(sources)),
             classes: RwLock::new(HashMap::new()),
             functions: RwLock::new(HashMap::new()),
             constants: RwLock::new(Vec::new()),
-            registry: Registry::with_all_ops(),
+            registry: Registry::all_ops(),
             op_sites: RwLock::new(HashMap::new()),
             origins: RwLock::new(HashMap::new()),
             format_version,
@@ -81,7 +80,7 @@ impl Program {
     }
 
     pub fn registry(&self) -> &Registry {
-        &self.registry
+        self.registry
     }
 
     /// The shared call site of operator `name` (all overloads), built on first use.
@@ -100,7 +99,8 @@ impl Program {
             return cached.clone();
         }
         let map = self
-            .sources
+            .code
+            .sources()
             .origins(path)
             .filter(|m| !m.is_empty())
             .map(Arc::new);
@@ -119,57 +119,35 @@ impl Program {
 
     /// The parsed source of a module, if the archive has it.
     pub fn module_file(&self, module: &str) -> Result<Option<Arc<SourceFile>>> {
-        if let Some(cached) = self.files.read().get(module) {
-            return Ok(cached.clone());
-        }
-        let parsed = match self.sources.module_source(module) {
-            // Method bodies are parsed when first called (`with_body`): loading a model
-            // needs its classes' attributes and method names, not the code of every method.
-            Some((path, text)) => Some(Arc::new(syntax::parse_file_outline(&path, &text)?)),
-            None => {
-                if let Some(reason) = self.sources.unreadable(module) {
-                    return Err(ErrorKind::UnreadableSource(reason).into());
-                }
-                None
-            }
-        };
-        self.files
-            .write()
-            .insert(module.to_string(), parsed.clone());
-        Ok(parsed)
+        self.code.file(module)
     }
 
-    /// The class with qualified name `name` (`__torch__.a.b.C`).
+    /// The class with qualified name `name` (`__torch__.a.b.C`), its definition read: an
+    /// error if code/ does not define it.
     pub fn class(&self, name: &str) -> Result<Arc<ClassType>> {
+        let class = self.class_deferred(name)?;
+        class.definition()?;
+        Ok(class)
+    }
+
+    /// The class `name` with its definition left unread until first needed (loading builds
+    /// every object of data.pkl, and parsing each class's code then is most of a load). Fails
+    /// now only when code/ clearly lacks it (no file, or no `class` statement of that name
+    /// in the file's text); any other fault shows when the definition is first read.
+    pub fn class_deferred(&self, name: &str) -> Result<Arc<ClassType>> {
         if let Some(c) = self.classes.read().get(name) {
             return Ok(c.clone());
         }
-        let (module, short) = name
-            .rsplit_once('.')
-            .ok_or_else(|| ErrorKind::UnknownClass(name.to_string()))?;
-        let file = self
-            .module_file(module)?
-            .ok_or_else(|| ErrorKind::UnknownClass(name.to_string()))?;
-        let def = file
-            .body
-            .iter()
-            .find_map(|s| match &s.kind {
-                StmtKind::ClassDef(c) if c.name.name == short => Some(c),
-                _ => None,
-            })
-            .ok_or_else(|| ErrorKind::UnknownClass(name.to_string()))?;
-        let constants = class_constants(def);
-        let class = Arc::new(ClassType::from_def(
-            name.to_string(),
-            def,
-            file.clone(),
-            constants,
-        ));
-        self.classes
+        if !self.code.may_define(name)? {
+            return Err(ErrorKind::UnknownClass(name.to_string()).into());
+        }
+        let class = Arc::new(ClassType::deferred(name.to_string(), self.code.clone()));
+        Ok(self
+            .classes
             .write()
             .entry(name.to_string())
-            .or_insert(class.clone());
-        Ok(class)
+            .or_insert(class)
+            .clone())
     }
 
     /// Whether a class of that name exists in code/ (an unreadable or unparsable file is an
@@ -192,14 +170,15 @@ impl Program {
         if let Some(f) = class.methods.read().get(name) {
             return Ok(Some(f.clone()));
         }
-        let Some(def) = class.method_defs.get(name) else {
+        let definition = class.definition()?;
+        let Some(def) = definition.method_defs.get(name) else {
             return Ok(None);
         };
-        let def = with_body(def, &class.file)?;
+        let def = with_body(def, &definition.file)?;
         let lowered = Arc::new(lower_function(
             self,
             &def,
-            &class.file,
+            &definition.file,
             format!("{}.{}", class.name, name),
         )?);
         class
@@ -245,7 +224,7 @@ impl Program {
         }
         if let Some((owner, member)) = name.rsplit_once('.') {
             if let Some(class) = self.class_if_defined(owner)? {
-                if let Some(v) = class.constant(member) {
+                if let Some(v) = class.constant(member)? {
                     return Ok(v.clone());
                 }
             }
@@ -268,35 +247,6 @@ fn with_body<'d>(
         deferred: None,
         ..def.clone()
     }))
-}
-
-/// Literal class-level constants: `x : Final[int] = 3` and enum members `RED = 1`.
-fn class_constants(def: &syntax::ClassDef) -> Vec<(String, Value)> {
-    let mut out = Vec::new();
-    for stmt in &def.body {
-        let (target, value) = match &stmt.kind {
-            StmtKind::AnnAssign {
-                target,
-                value: Some(value),
-                ..
-            } => (target, value),
-            StmtKind::Assign { targets, value } => match targets.as_slice() {
-                [target] => (target, value),
-                _ => continue,
-            },
-            _ => continue,
-        };
-        let ExprKind::Name(name) = &target.kind else {
-            continue;
-        };
-        if name.starts_with("__") {
-            continue;
-        }
-        if let Some(v) = literal_value(value) {
-            out.push((name.clone(), v));
-        }
-    }
-    out
 }
 
 /// The value of a literal expression (numbers, strings, tuples and lists of literals).

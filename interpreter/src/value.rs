@@ -243,7 +243,7 @@ impl TupleRef {
     }
 
     /// The NamedTuple class, if the tuple is one (its field names are
-    /// [`ClassType::field_names`]).
+    /// [`crate::ClassDefinition::field_names`]).
     pub fn named_class(&self) -> Option<&Arc<ClassType>> {
         self.0.named.as_ref()
     }

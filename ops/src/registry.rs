@@ -35,6 +35,13 @@ impl Registry {
         reg
     }
 
+    /// The registry of every operator this crate implements, built once per process and
+    /// shared by every loaded program (building it is a cost per process, not per load).
+    pub fn all_ops() -> &'static Registry {
+        static ALL: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
+        ALL.get_or_init(Registry::with_all_ops)
+    }
+
     /// Registers `kernel` under `name` (`"aten::add.Tensor"`, or `"aten::relu"` for the
     /// default overload). A later registration replaces an earlier one.
     pub fn register(&mut self, name: &str, kernel: OpFn) {

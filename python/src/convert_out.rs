@@ -14,6 +14,7 @@ use torchscript::{DType, Tensor, Value};
 use torchscript_ops::storage::{SharedBytes, StorageData};
 
 use crate::convert_in::{helpers, MAX_DEPTH};
+use crate::errors::script_err;
 
 /// Keeps a tensor (and the buffer its storage maps) alive for as long as a numpy array views it.
 #[pyclass(frozen, module = "torchscript")]
@@ -154,7 +155,7 @@ fn namedtuple_type<'py>(
         return Ok(t.bind(py).clone());
     }
     let short = class.short_name();
-    let fields: Vec<&str> = class.field_names();
+    let fields: Vec<&str> = class.definition().map_err(script_err)?.field_names();
     let t = py
         .import("collections")?
         .call_method1("namedtuple", (short, fields))?;
@@ -197,12 +198,13 @@ pub fn to_python<'py>(
                 .iter()
                 .map(|x| to_python(py, x, kind, next))
                 .collect::<PyResult<Vec<_>>>()?;
-            match t.named_class() {
-                Some(class) if class.attribute_types().len() == out.len() => {
-                    namedtuple_type(py, class)?.call1(PyTuple::new(py, out)?)
+            if let Some(class) = t.named_class() {
+                let fields = class.definition().map_err(script_err)?.attribute_types();
+                if fields.len() == out.len() {
+                    return namedtuple_type(py, class)?.call1(PyTuple::new(py, out)?);
                 }
-                _ => Ok(PyTuple::new(py, out)?.into_any()),
             }
+            Ok(PyTuple::new(py, out)?.into_any())
         }
         Value::Dict(d) => {
             let items = d.to_vec();

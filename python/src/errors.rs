@@ -12,6 +12,11 @@ pyo3::create_exception!(
     "A model failed to load or run. `stack` holds the TorchScript call stack (function, file, line), innermost first; `kind` names the failure."
 );
 
+/// The Python exception for an interpreter error (a class whose code cannot be read, ...).
+pub fn script_err(e: torchscript_interpreter::Error) -> PyErr {
+    to_py_err(torchscript::Error::Script(Box::new(e)))
+}
+
 /// The Python exception for a runtime error.
 pub fn to_py_err(e: torchscript::Error) -> PyErr {
     match &e {

@@ -12,7 +12,7 @@ use torchscript_interpreter::{Object, TupleRef, Type};
 use crate::buffer::PyOwnedBytes;
 use crate::convert_in::{helpers, to_value, InputKind};
 use crate::convert_out::{tensor_to_numpy, to_python, OutputKind};
-use crate::errors::to_py_err;
+use crate::errors::{script_err, to_py_err};
 
 /// A loaded TorchScript model. Calls run with the GIL released; one module may be called from
 /// many threads at once (each call runs on a private instance unless the module is an instance).
@@ -138,8 +138,13 @@ impl Module {
         }
     }
 
-    fn has_method(&self, name: &str) -> bool {
-        self.inner.root().class().method_def(name).is_some()
+    /// The root module's class declarations (read from code/ on first use).
+    fn root_class(&self) -> PyResult<&torchscript_interpreter::ClassDefinition> {
+        self.inner.root().class().definition().map_err(script_err)
+    }
+
+    fn has_method(&self, name: &str) -> PyResult<bool> {
+        Ok(self.root_class()?.method_def(name).is_some())
     }
 
     /// The loaded model this module (or instance) runs.
@@ -155,7 +160,7 @@ impl Module {
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<(Vec<Value>, OutputKind)> {
-        if !self.has_method(name) {
+        if !self.has_method(name)? {
             return Err(PyAttributeError::new_err(format!(
                 "the model ({}) has no method `{name}`",
                 self.inner.root().class().name()
@@ -280,27 +285,29 @@ impl Module {
             want: (bool, bool),
             seen: &mut Vec<*const Object>,
             out: &mut Vec<(String, torchscript::Tensor)>,
-        ) {
+        ) -> PyResult<()> {
             if seen.contains(&Arc::as_ptr(o)) {
-                return;
+                return Ok(());
             }
             seen.push(Arc::as_ptr(o));
             for (name, v) in o.attributes() {
                 let name: &str = &name;
                 match v {
                     Value::Tensor(t) => {
-                        let is_param = o.class().parameters().iter().any(|p| p == name);
-                        let is_buffer = o.class().buffers().iter().any(|b| b == name);
+                        let class = o.class().definition().map_err(script_err)?;
+                        let is_param = class.parameters().iter().any(|p| p == name);
+                        let is_buffer = class.buffers().iter().any(|b| b == name);
                         if (want.0 && is_param) || (want.1 && is_buffer) {
                             out.push((format!("{prefix}{name}"), t));
                         }
                     }
-                    Value::Object(child) if child.class().is_module() => {
-                        walk(&child, &format!("{prefix}{name}."), want, seen, out)
+                    Value::Object(child) if child.class().is_module().map_err(script_err)? => {
+                        walk(&child, &format!("{prefix}{name}."), want, seen, out)?
                     }
                     _ => {}
                 }
             }
+            Ok(())
         }
         let mut found = Vec::new();
         walk(
@@ -309,7 +316,7 @@ impl Module {
             (parameters, buffers),
             &mut Vec::new(),
             &mut found,
-        );
+        )?;
         found
             .into_iter()
             .map(|(name, t)| Ok((name, tensor_to_numpy(py, &t)?)))
@@ -358,7 +365,7 @@ impl Module {
     fn __getattr__(slf: &Bound<'_, Self>, name: &str) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         let this = slf.get();
-        if this.has_method(name) {
+        if this.has_method(name)? {
             let method = Method {
                 module: slf.clone().unbind(),
                 name: name.to_string(),
@@ -385,30 +392,28 @@ impl Module {
             .iter()
             .map(|n| n.extract())
             .collect::<PyResult<_>>()?;
-        names.extend(slf.get().methods());
+        names.extend(slf.get().methods()?);
         names.sort();
         names.dedup();
         Ok(names)
     }
 
     /// Names of the root module's methods, sorted.
-    fn methods(&self) -> Vec<String> {
+    fn methods(&self) -> PyResult<Vec<String>> {
         let mut names: Vec<String> = self
-            .inner
-            .root()
-            .class()
+            .root_class()?
             .method_names()
             .into_iter()
             .map(str::to_string)
             .collect();
         names.sort();
-        names
+        Ok(names)
     }
 
     /// The signature of a method, e.g. `forward(x: Tensor) -> Tensor`.
     #[pyo3(signature = (name = "forward"))]
     fn signature(&self, name: &str) -> PyResult<String> {
-        if !self.has_method(name) {
+        if !self.has_method(name)? {
             return Err(PyAttributeError::new_err(format!("no method `{name}`")));
         }
         self.signature_text(name)
@@ -416,7 +421,7 @@ impl Module {
 
     /// Every method's signature by name.
     fn signatures(&self) -> PyResult<Vec<(String, String)>> {
-        self.methods()
+        self.methods()?
             .into_iter()
             .map(|m| {
                 let s = self.signature_text(&m)?;
@@ -467,8 +472,8 @@ impl Module {
 
     /// The TorchScript code of the root module's class, as stored in the archive.
     #[getter]
-    fn code(&self) -> String {
-        self.inner.root().class().source_file().text.to_string()
+    fn code(&self) -> PyResult<String> {
+        Ok(self.root_class()?.source_file().text.to_string())
     }
 
     /// The qualified class name of the root module.

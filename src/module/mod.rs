@@ -220,15 +220,16 @@ impl Module {
     /// Every tensor attribute reachable from the root by dotted path (`layer1.0.conv1.weight`;
     /// tensors in list attributes as `name.i`), each module once (a submodule reached twice is
     /// listed under its first path), then the code constants as `CONSTANTS.cN`.
-    pub fn named_tensors(&self) -> Vec<(String, torchscript_ops::Tensor)> {
+    /// Fails when the class of an object on the way cannot be read from code/.
+    pub fn named_tensors(&self) -> Result<Vec<(String, torchscript_ops::Tensor)>, Error> {
         fn walk(
             o: &Arc<Object>,
             prefix: &str,
             seen: &mut Vec<*const Object>,
             out: &mut Vec<(String, torchscript_ops::Tensor)>,
-        ) {
+        ) -> Result<(), Error> {
             if seen.contains(&Arc::as_ptr(o)) {
-                return;
+                return Ok(());
             }
             seen.push(Arc::as_ptr(o));
             for (name, v) in o.attributes() {
@@ -248,15 +249,16 @@ impl Module {
                             }
                         }
                     }
-                    Value::Object(child) if child.class().is_module() => {
-                        walk(&child, &format!("{prefix}{name}."), seen, out)
+                    Value::Object(child) if child.class().is_module().map_err(script_error)? => {
+                        walk(&child, &format!("{prefix}{name}."), seen, out)?
                     }
                     _ => {}
                 }
             }
+            Ok(())
         }
         let mut out = Vec::new();
-        walk(&self.root, "", &mut Vec::new(), &mut out);
+        walk(&self.root, "", &mut Vec::new(), &mut out)?;
         let mut i = 0;
         while let Some(c) = self.program.constant(i) {
             if let Value::Tensor(t) = c {
@@ -264,7 +266,7 @@ impl Module {
             }
             i = i.saturating_add(1);
         }
-        out
+        Ok(out)
     }
 
     /// A private copy of the module for one worker: its own object tree and copy-on-write

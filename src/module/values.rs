@@ -289,10 +289,16 @@ impl<'a> ValueBuilder<'a> {
         if let Some(o) = self.objects.get(&key) {
             return Ok(o.clone());
         }
-        let class = self.program.class(&obj.class_name).map_err(|e| {
+        let class_error = |e: torchscript_interpreter::Error| {
             Error::InvalidModel(format!("data.pkl object of class {}: {e}", obj.class_name))
-        })?;
-        let object = if class.has_method("__setstate__") {
+        };
+        // The class's code is parsed on first use, not here (unless it may define
+        // `__setstate__`, which loading must call).
+        let class = self
+            .program
+            .class_deferred(&obj.class_name)
+            .map_err(class_error)?;
+        let object = if class.defines_method("__setstate__").map_err(class_error)? {
             let state = self.value(&obj.state)?;
             let object = Arc::new(Object::new(class, Vec::new()));
             Interpreter::new(self.program)

@@ -73,7 +73,7 @@ pub fn get_item(interp: &mut Interpreter, container: &Value, key: &Value) -> Res
             ErrorKind::Index(format!("KeyError: {}", super::format::repr_value(k))).into()
         }),
         (Value::Tensor(t), k) => index_tensor(interp, t, k),
-        (Value::Object(o), k) if o.class.has_method("__getitem__") => {
+        (Value::Object(o), k) if o.class.has_method("__getitem__")? => {
             interp.call_method(o, "__getitem__", vec![k.clone()], vec![])
         }
         (c, k) => Err(type_error(format!(
@@ -229,7 +229,7 @@ pub fn set_item(
             )?;
             Ok(())
         }
-        (Value::Object(o), k) if o.class.has_method("__setitem__") => {
+        (Value::Object(o), k) if o.class.has_method("__setitem__")? => {
             interp.call_method(o, "__setitem__", vec![k.clone(), value], vec![])?;
             Ok(())
         }
@@ -278,7 +278,7 @@ pub fn get_attr(interp: &mut Interpreter, v: &Value, name: &str) -> Result<Value
             if let Some(a) = o.get_attr(name) {
                 return Ok(a);
             }
-            if let Some(c) = o.class.constant(name) {
+            if let Some(c) = o.class.constant(name)? {
                 return Ok(c.clone());
             }
             Err(missing())
@@ -286,13 +286,14 @@ pub fn get_attr(interp: &mut Interpreter, v: &Value, name: &str) -> Result<Value
         Value::Tuple(t) => {
             let class = t.0.named.as_ref().ok_or_else(missing)?;
             let at = class
+                .definition()?
                 .field_names()
                 .iter()
                 .position(|f| *f == name)
                 .ok_or_else(missing)?;
             t.items().get(at).cloned().ok_or_else(missing)
         }
-        Value::Class(c) => c.constant(name).cloned().ok_or_else(missing),
+        Value::Class(c) => c.constant(name)?.cloned().ok_or_else(missing),
         Value::Tensor(t) => Ok(match name {
             "shape" => Value::list(t.shape().iter().map(|&d| Value::Int(d as i64)).collect()),
             "dtype" => Value::Int(t.dtype().scalar_type_code()),
