@@ -236,10 +236,23 @@ fn planes<const K: usize, const S: usize>(job: Planes<'_>) {
             base: &base,
             w: &w,
         };
+        // 64 accumulators at a time: four independent chains of adds (one chain of `K * K`
+        // dependent adds was latency-bound), then 16; the last partial run is computed as the
+        // run of 16 that ends at `acc_len`, overlapping the previous one (each accumulator's
+        // value does not depend on its run), so only planes of fewer than 16 go one by one.
         let mut t = 0;
+        while t + 64 <= acc_len {
+            taps.strip::<K, 64>(t, &mut acc[t..t + 64]);
+            t += 64;
+        }
         while t + 16 <= acc_len {
             taps.strip::<K, 16>(t, &mut acc[t..t + 16]);
             t += 16;
+        }
+        if t < acc_len && acc_len >= 16 {
+            let last = acc_len - 16;
+            taps.strip::<K, 16>(last, &mut acc[last..acc_len]);
+            t = acc_len;
         }
         while t < acc_len {
             taps.strip::<K, 1>(t, &mut acc[t..t + 1]);
