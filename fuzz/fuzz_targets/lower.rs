@@ -21,8 +21,10 @@ fuzz_target!(|data: &[u8]| {
             }
             StmtKind::ClassDef(class) => {
                 if let Ok(c) = program.class(&format!("__torch__.{}", class.name.name)) {
-                    for method in c.method_names().into_iter().take(16) {
-                        let _ = program.method(&c, method);
+                    if let Ok(definition) = c.definition() {
+                        for method in definition.method_names().into_iter().take(16) {
+                            let _ = program.method(&c, method);
+                        }
                     }
                 }
             }
