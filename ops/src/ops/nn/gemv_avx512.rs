@@ -4,8 +4,12 @@
 //! fold, about a third of its instructions at depth 256 (an LSTM's hidden product). Here each
 //! weight vector loaded serves 4 rows, each row vector 4 columns, and one transposing reduction
 //! (`simd::avx512::reduce16`) sums all 16 accumulators at once.
+//!
+//! One row (batch 1) has its own tile, [`ONE_ROW_COLUMNS`] columns by two accumulators each: the
+//! generic loop of four columns was compiled into 128-bit loads and shuffles that transpose
+//! them, and streamed a classifier's weights at about 12 GB/s where the cache delivers 80.
 
-use crate::ops::nn::gemv::MAX_ROWS;
+use crate::ops::nn::gemv::{MAX_ROWS, ONE_ROW_COLUMNS};
 
 /// Rows and columns of one tile.
 const TILE: usize = 4;
@@ -66,6 +70,26 @@ pub(crate) fn dots<'a>(
     }
 }
 
+/// `dot(row[..k], columns[c][..k])` for the [`ONE_ROW_COLUMNS`] columns of a one-row tile
+/// (`gemv::dots_one_row_tiled` walks a block with it); `None` without AVX-512 F/VL/BW/DQ or
+/// when the row or a column is shorter than `k`.
+pub(crate) fn one_row_sums(
+    row: &[f32],
+    columns: [&[f32]; ONE_ROW_COLUMNS],
+    k: usize,
+) -> Option<[f32; ONE_ROW_COLUMNS]> {
+    if !crate::ops::nn::simd::has_avx512() || columns.iter().chain([&row]).any(|v| v.len() < k) {
+        return None;
+    }
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: the CPU has AVX-512 F/VL/BW/DQ and the row and every column hold at least `k`
+    // elements (both checked above).
+    #[allow(unsafe_code)]
+    return Some(unsafe { kernel::one_row(row, columns, k) });
+    #[cfg(not(target_arch = "x86_64"))]
+    None
+}
+
 // reason: the pointer offsets stay below `k`, which every row and column holds (the contract of
 // `tile`), and the array indices below their constant sizes
 #[cfg(target_arch = "x86_64")]
@@ -76,7 +100,7 @@ pub(crate) fn dots<'a>(
     clippy::needless_range_loop
 )]
 mod kernel {
-    use super::TILE;
+    use super::{ONE_ROW_COLUMNS, TILE};
     use crate::ops::nn::simd::avx512::reduce16;
     use std::arch::x86_64::*;
 
@@ -130,6 +154,68 @@ mod kernel {
             for c in 0..TILE {
                 sums[r][c] = flat[r * TILE + c];
             }
+        }
+        sums
+    }
+
+    /// `sums[c] = dot(row[..k], columns[c][..k])` with fused multiply-adds, two accumulators
+    /// per column (16 independent chains, 8 weight streams): blocks of 16
+    /// alternate between two accumulators per column, the last `k % 16` elements by masked
+    /// loads.
+    ///
+    /// # Safety
+    /// AVX-512 F/VL/BW/DQ must be available, and the row and every column must hold at least
+    /// `k` elements.
+    #[target_feature(enable = "avx512f,avx512vl,avx512bw,avx512dq,avx,avx2,fma")]
+    pub(super) unsafe fn one_row(
+        row: &[f32],
+        columns: [&[f32]; ONE_ROW_COLUMNS],
+        k: usize,
+    ) -> [f32; ONE_ROW_COLUMNS] {
+        let row = row.as_ptr();
+        let columns = columns.map(<[f32]>::as_ptr);
+        // acc[2c + h]: column c, blocks h, h + 2, h + 4, ...
+        let mut acc = [_mm512_setzero_ps(); 2 * ONE_ROW_COLUMNS];
+        let mut at = 0;
+        while at + 2 * LANES <= k {
+            for h in 0..2 {
+                let offset = at + h * LANES;
+                // SAFETY: elements `offset..offset + 16` lie below `k` (loop condition).
+                let x = unsafe { _mm512_loadu_ps(row.add(offset)) };
+                for c in 0..ONE_ROW_COLUMNS {
+                    // SAFETY: as above, of the column.
+                    let w = unsafe { _mm512_loadu_ps(columns[c].add(offset)) };
+                    acc[2 * c + h] = _mm512_fmadd_ps(x, w, acc[2 * c + h]);
+                }
+            }
+            at += 2 * LANES;
+        }
+        let mut h = 0;
+        while at < k {
+            let left = k - at;
+            let mask: __mmask16 = if left >= LANES {
+                !0
+            } else {
+                (1u16 << left) - 1
+            };
+            // SAFETY: the unmasked lanes are elements `at..min(at + 16, k)`; masked-off lanes
+            // are not read.
+            let x = unsafe { _mm512_maskz_loadu_ps(mask, row.add(at)) };
+            for c in 0..ONE_ROW_COLUMNS {
+                // SAFETY: as above, of the column.
+                let w = unsafe { _mm512_maskz_loadu_ps(mask, columns[c].add(at)) };
+                acc[2 * c + h] = _mm512_fmadd_ps(x, w, acc[2 * c + h]);
+            }
+            at += LANES;
+            h ^= 1;
+        }
+        let totals = reduce16(acc);
+        let mut flat = [0.0f32; 2 * ONE_ROW_COLUMNS];
+        // SAFETY: `flat` holds the 16 float32 the store writes.
+        unsafe { _mm512_storeu_ps(flat.as_mut_ptr(), totals) };
+        let mut sums = [0.0f32; ONE_ROW_COLUMNS];
+        for c in 0..ONE_ROW_COLUMNS {
+            sums[c] = flat[2 * c] + flat[2 * c + 1];
         }
         sums
     }
