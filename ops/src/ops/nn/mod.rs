@@ -21,6 +21,7 @@ pub mod linear;
 pub mod loss;
 pub mod nested;
 pub mod norm;
+mod norm_strided;
 pub mod packed_sequence;
 pub mod padding;
 pub mod panel;

@@ -336,7 +336,13 @@ pub fn layer_norm(
     with_real!(op, dtype, F => {
         let w = opt_vec::<F>(weight)?;
         let b = opt_vec::<F>(bias)?;
-        let (out, mean, rstd) = with_data::<F, _>(x, |xs| {
+        // a view normalized over a strided last dim: gathered and normalized row by row
+        let strided = if k == 1 {
+            super::norm_strided::layer_norm_last_dim::<F>(op, x, len, w.as_deref(), b.as_deref(), eps)?
+        } else {
+            None
+        };
+        let (out, mean, rstd) = if let Some(done) = strided { done } else { with_data::<F, _>(x, |xs| {
             let mut out = crate::alloc::try_filled(op, F::ZERO, xs.len())?;
             let blocks = xs.len().checked_div(len).unwrap_or(0);
             let mut mean = crate::alloc::try_filled(op, F::ZERO, blocks)?;
@@ -359,7 +365,7 @@ pub fn layer_norm(
                 })?;
             }
             Ok((out, mean, rstd))
-        })?;
+        })? };
         let stat_dtype = if dtype == DType::F64 { DType::F64 } else { dtype };
         Ok((finish(out, x.shape(), dtype)?, finish(mean, &stat_shape, stat_dtype)?, finish(rstd, &stat_shape, stat_dtype)?))
     })
