@@ -105,7 +105,7 @@ pub fn matmul_into<T: Real>(
         }
         return Ok(());
     }
-    if super::gemv::applies::<T>(m, lhs.cs, rhs.rs) {
+    if super::gemv::applies::<T>(m, k, lhs.cs, rhs.rs) {
         let split = !matches!(parallelism, gemm::Parallelism::None);
         return super::gemv::product(
             op, m, n, k, dst, dst_offset, dst_rs, accumulate, lhs, rhs, scale, split,

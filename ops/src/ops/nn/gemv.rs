@@ -7,6 +7,11 @@
 //! the weight once as stored, in tiles of 4 rows by 2 columns kept in registers, is faster
 //! (a traced 768 -> 3072 -> 768 FFN at 8 rows: 6.9 -> 1.9 ms, libtorch 3.5 ms) and leaves no
 //! per-thread scratch behind.
+//!
+//! With AVX-512, float32 products of up to 128 rows at depths from 1024 (a transformer's second
+//! FFN product over 32 to 128 tokens) take the same tiles in groups of 16 rows over cache-sized
+//! blocks of the weight ([`product_blocked`]): there gemm's packing of `W^T` from loads 4 KB
+//! or more apart costs more than the multiply-adds.
 
 use crate::ops::nn::gemm_kernels::Mat;
 use crate::ops::nn::simd::{as_f32, wide_dispatch};
@@ -21,9 +26,30 @@ const LANES: usize = 8;
 /// Multiply-adds below which a block of columns is not worth a thread.
 const MIN_WORK_PER_BLOCK: usize = 1 << 15;
 
+/// The most float32 rows a product at least [`BLOCKED_DEPTH`] deep may have on a CPU with
+/// AVX-512 to take the blocked path (groups of [`MAX_ROWS`] rows passing over blocks of the
+/// weight that stay in cache, see [`product_blocked`]); above, gemm's packing of the weight
+/// pays for itself.
+pub const MAX_BLOCKED_ROWS: usize = 128;
+/// The shallowest product of more than [`MAX_ROWS`] rows taking the blocked path. gemm packs
+/// `W^T` from loads 4 bytes times the depth apart, and from 1024 on (a 4 KB stride, all in one
+/// cache set) that packing costs more than the multiply-adds. 1-thread figures (`linear` alone,
+/// median of 40, each call on another weight so that it comes from memory), blocked vs gemm:
+/// `[32x1024] @ [1024x256]` 0.17 vs 0.51 ms, `[128x1024] @ [1024x256]` 0.41 vs 0.73,
+/// `[64x3072] @ [3072x768]` 2.44 vs 5.54, `[128x2048] @ [2048x512]` 1.85-2.07 vs 3.02-3.07.
+/// Shallower, the two are within noise of each other or gemm wins (`[32x768] @ [768x3072]` at
+/// 2 threads 1.19-1.24 vs 1.03-1.18 ms, `[128x256] @ [256x8000]` 4.6 vs 3.6).
+const BLOCKED_DEPTH: usize = 1024;
+/// Float32 elements of the weight per block of the blocked path (256 KB: the block stays in a
+/// 1 MB L2 while each group of rows passes over it).
+const BLOCK_FLOATS: usize = 1 << 16;
+
 /// Whether `matmul_into` may use [`product`] for these shapes and strides.
-pub fn applies<Fp: Real>(m: usize, lhs_cs: usize, rhs_rs: usize) -> bool {
-    let most = if Fp::DTYPE == crate::dtype::DType::F32 && crate::ops::nn::simd::has_avx2_fma() {
+pub fn applies<Fp: Real>(m: usize, k: usize, lhs_cs: usize, rhs_rs: usize) -> bool {
+    let f32_fma = Fp::DTYPE == crate::dtype::DType::F32 && crate::ops::nn::simd::has_avx2_fma();
+    let most = if f32_fma && k >= BLOCKED_DEPTH && crate::ops::nn::simd::has_avx512() {
+        MAX_BLOCKED_ROWS
+    } else if f32_fma {
         MAX_ROWS
     } else {
         MAX_PORTABLE_ROWS
@@ -59,6 +85,16 @@ pub fn product<Fp: Real>(
     if rows.len() != m {
         return Ok(()); // unreachable: the caller checked the bounds
     }
+    if m > MAX_ROWS {
+        let out = Destination {
+            dst,
+            offset: dst_offset,
+            rs: dst_rs,
+            accumulate,
+            scale,
+        };
+        return product_blocked(op, &rows, n, k, out, rhs, split);
+    }
     // One entry per output column: its (up to MAX_ROWS) dot products.
     let mut sums = crate::alloc::try_filled(op, [Fp::ZERO; MAX_ROWS], n)?;
     let min_columns = if split {
@@ -70,28 +106,7 @@ pub fn product<Fp: Real>(
         n
     };
     crate::parallel::for_each_chunk_mut(&mut sums, min_columns, |first, block| {
-        let columns = ColumnBlock {
-            rhs: rhs.data,
-            offset: rhs.offset,
-            cs: rhs.cs,
-            first,
-            k,
-        };
-        if Fp::DTYPE == crate::dtype::DType::F32 {
-            let rows32: Vec<&[f32]> = rows.iter().filter_map(|r| as_f32(r)).collect();
-            if let (Some(rhs32), Some(block32)) = (as_f32(rhs.data), as_f32_sums_mut(block)) {
-                let columns32 = ColumnBlock {
-                    rhs: rhs32,
-                    offset: columns.offset,
-                    cs: columns.cs,
-                    first,
-                    k,
-                };
-                dots_f32(&rows32, &columns32, block32);
-                return;
-            }
-        }
-        dots::<Fp, false>(&rows, &columns, block);
+        block_dots(&rows, rhs, first, k, block);
     });
     // row by row: one bounds check per destination row, not per element
     for i in 0..m.min(MAX_ROWS) {
@@ -113,6 +128,137 @@ pub fn product<Fp: Real>(
             }
         }
     }
+    Ok(())
+}
+
+/// `block[j][i] = dot(rows[i], column first + j of rhs)` for up to [`MAX_ROWS`] rows.
+fn block_dots<Fp: Real>(
+    rows: &[&[Fp]],
+    rhs: Mat<'_, Fp>,
+    first: usize,
+    k: usize,
+    block: &mut [[Fp; MAX_ROWS]],
+) {
+    let columns = ColumnBlock {
+        rhs: rhs.data,
+        offset: rhs.offset,
+        cs: rhs.cs,
+        first,
+        k,
+    };
+    if Fp::DTYPE == crate::dtype::DType::F32 {
+        let rows32: Vec<&[f32]> = rows.iter().filter_map(|r| as_f32(r)).collect();
+        if let (Some(rhs32), Some(block32)) = (as_f32(rhs.data), as_f32_sums_mut(block)) {
+            let columns32 = ColumnBlock {
+                rhs: rhs32,
+                offset: columns.offset,
+                cs: columns.cs,
+                first,
+                k,
+            };
+            dots_f32(&rows32, &columns32, block32);
+            return;
+        }
+    }
+    dots::<Fp, false>(rows, &columns, block);
+}
+
+/// Where [`product_blocked`] writes: `dst[offset + i * rs + j] = (accumulate ? dst[..] : 0) +
+/// scale * sum`.
+struct Destination<'a, Fp> {
+    dst: &'a mut [Fp],
+    offset: usize,
+    rs: usize,
+    accumulate: bool,
+    scale: Fp,
+}
+
+/// More than [`MAX_ROWS`] rows. The rows are divided evenly among the executor's threads
+/// (when `split`; in whole tiles of 4), each thread writing its rows of the destination. A
+/// thread walks the weight's columns in blocks of at most [`BLOCK_FLOATS`] weights, each read
+/// from memory once and then from cache by each group of [`MAX_ROWS`] of its rows. A general
+/// GEMM packs the weight into panels on every call, which for 17 to 128 rows at depths from
+/// [`BLOCKED_DEPTH`] costs more than the multiply-adds. Fails only when the per-thread sums
+/// cannot be allocated.
+fn product_blocked<Fp: Real>(
+    op: &str,
+    rows: &[&[Fp]],
+    n: usize,
+    k: usize,
+    out: Destination<'_, Fp>,
+    rhs: Mat<'_, Fp>,
+    split: bool,
+) -> crate::error::Result<()> {
+    let Destination {
+        dst,
+        offset,
+        rs,
+        accumulate,
+        scale,
+    } = out;
+    let block_columns = BLOCK_FLOATS
+        .checked_div(k)
+        .unwrap_or(BLOCK_FLOATS)
+        .min(n)
+        .next_multiple_of(4)
+        .max(4);
+    let threads = if split {
+        crate::parallel::current_threads().max(1)
+    } else {
+        1
+    };
+    let rows_per_thread = rows.len().div_ceil(threads).next_multiple_of(4).max(4);
+    let Some(tail) = dst.get_mut(offset..) else {
+        return Ok(()); // unreachable: the caller checked the bounds
+    };
+    // each thread's first row, its rows of the destination (row `r` at `r * rs`), its sums
+    let mut work = Vec::new();
+    for (part, part_dst) in tail
+        .chunks_mut(rows_per_thread.saturating_mul(rs).max(1))
+        .take(rows.len().div_ceil(rows_per_thread))
+        .enumerate()
+    {
+        let sums = crate::alloc::try_filled(op, [Fp::ZERO; MAX_ROWS], block_columns)?;
+        work.push((part.saturating_mul(rows_per_thread), part_dst, sums));
+    }
+    crate::parallel::for_each_chunk_mut(&mut work, 1, |_, parts| {
+        for (first_row, part_dst, sums) in parts.iter_mut() {
+            let last_row = first_row.saturating_add(rows_per_thread).min(rows.len());
+            let part_rows = rows.get(*first_row..last_row).unwrap_or_default();
+            let mut first = 0;
+            while first < n {
+                let columns = block_columns.min(n.saturating_sub(first));
+                let Some(block) = sums.get_mut(..columns) else {
+                    break; // unreachable: `columns <= block_columns`
+                };
+                for (group, group_rows) in part_rows.chunks(MAX_ROWS).enumerate() {
+                    block_dots(group_rows, rhs, first, k, block);
+                    let group_first = group.saturating_mul(MAX_ROWS);
+                    for r in 0..group_rows.len() {
+                        let Some(row) = group_first
+                            .saturating_add(r)
+                            .checked_mul(rs)
+                            .and_then(|v| v.checked_add(first))
+                            .and_then(|start| part_dst.get_mut(start..start.checked_add(columns)?))
+                        else {
+                            continue; // unreachable: the caller checked the bounds
+                        };
+                        let column_sums = block.iter().filter_map(|column| column.get(r));
+                        if accumulate {
+                            for (d, &sum) in row.iter_mut().zip(column_sums) {
+                                *d += scale * sum;
+                            }
+                        } else {
+                            for (d, &sum) in row.iter_mut().zip(column_sums) {
+                                *d = scale * sum;
+                            }
+                        }
+                    }
+                }
+                first = first.saturating_add(columns);
+            }
+        }
+    });
     Ok(())
 }
 
@@ -639,6 +785,12 @@ mod tests {
             (8, 257, 1031),
             (13, 31, 200),
             (16, 66, 777),
+            // more than 16 rows: groups of 16 over blocks of columns (the last ones partial)
+            (17, 33, 128),
+            (40, 70, 300),
+            (64, 1000, 256),
+            (100, 9, 129),
+            (128, 130, 1024),
         ] {
             let x: Vec<f64> = (0..m * k)
                 .map(|v| ((v * 7) % 13) as f64 / 13.0 - 0.4)
