@@ -450,3 +450,56 @@ fn max_pooling_propagates_nan_like_torch() {
     );
     assert!(nth(&out, 0).to_vec::<f32>().unwrap()[0].is_nan());
 }
+
+#[test]
+fn max_pooling_values_match_the_indexed_path_for_every_window_shape() {
+    // The values-only path takes each output row's window rows first, then the taps along
+    // the row; the indexed path visits every tap of every window in row-major order. Both
+    // must agree on every value (NaNs included) for every kernel, stride, padding, dilation
+    // and ceil mode.
+    let reg = torchscript_ops::Registry::with_all_ops();
+    let mut compared = 0;
+    let mut seed = 7u64;
+    for &(h, w) in &[(9usize, 11usize), (16, 16), (5, 3)] {
+        let mut values = rand_vec(2 * 3 * h * w, &mut seed);
+        values[5] = f32::NAN;
+        let x = Tensor::from_vec(values, &[2, 3, h, w]).unwrap();
+        for kernel in [[1, 1], [2, 2], [3, 3], [3, 2], [2, 3]] {
+            for stride in [[1, 1], [2, 2], [1, 2]] {
+                for dilation in [[1, 1], [2, 1], [1, 2]] {
+                    for ceil in [false, true] {
+                        let pads = [[0, 0], [kernel[0] / 2, kernel[1] / 2]];
+                        for padding in pads {
+                            let args = [
+                                Arg::Tensor(x.clone()),
+                                ints(&kernel.map(|v| v as i64)),
+                                ints(&stride.map(|v| v as i64)),
+                                ints(&padding.map(|v| v as i64)),
+                                ints(&dilation.map(|v| v as i64)),
+                                Arg::Bool(ceil),
+                            ];
+                            let Ok(plain) = reg.call("aten::max_pool2d", &args) else {
+                                continue; // a window too large for the input: refused alike
+                            };
+                            let indexed = reg.call("aten::max_pool2d_with_indices", &args).unwrap();
+                            let (a, b) = (
+                                nth(&plain, 0).to_vec::<f32>().unwrap(),
+                                nth(&indexed, 0).to_vec::<f32>().unwrap(),
+                            );
+                            assert_eq!(a.len(), b.len());
+                            compared += 1;
+                            for (i, (p, q)) in a.iter().zip(&b).enumerate() {
+                                assert!(
+                                    p == q || (p.is_nan() && q.is_nan()),
+                                    "{h}x{w} k{kernel:?} s{stride:?} p{padding:?} d{dilation:?} \
+                                     ceil {ceil} [{i}]: {p} vs {q}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(compared > 400, "only {compared} window shapes ran");
+}
