@@ -670,7 +670,7 @@ impl<'p> Interpreter<'p> {
             return crate::builtins::call_builtin(self, b, call, frame);
         }
         let receiver = match &call.target {
-            CallTarget::Method(obj, _, _) | CallTarget::Value(obj) => Some(self.eval(obj, frame)?),
+            CallTarget::Method(obj, ..) | CallTarget::Value(obj) => Some(self.eval(obj, frame)?),
             _ => None,
         };
         let args = self.eval_all(&call.args, frame)?;
@@ -680,14 +680,19 @@ impl<'p> Interpreter<'p> {
         }
         match &call.target {
             CallTarget::Op(site) => crate::bind::call_op(self, site, args, kwargs, call.span),
-            CallTarget::Method(_, name, site) => self.call_method_value(
-                receiver.unwrap_or_default(),
-                name,
-                site.as_deref(),
-                args,
-                kwargs,
-                call.span,
-            ),
+            CallTarget::Method(_, name, site, cache) => {
+                let receiver = receiver.unwrap_or_default();
+                if let Value::Object(o) = &receiver {
+                    if let Some(method) = cache.get(&o.class) {
+                        return self.call_bound_method(o, &method, args, kwargs);
+                    }
+                    if let Some(method) = self.program.method(&o.class, name)? {
+                        cache.remember(&o.class, &method);
+                        return self.call_bound_method(o, &method, args, kwargs);
+                    }
+                }
+                self.call_method_value(receiver, name, site.as_deref(), args, kwargs, call.span)
+            }
             CallTarget::Global(name) => self.call_global(name, args, kwargs),
             CallTarget::Value(_) => {
                 let callee = receiver.unwrap_or_default();

@@ -1,10 +1,11 @@
 //! The lowered form of functions: locals in slots, names and call targets resolved.
 
 use std::sync::atomic::AtomicUsize;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use torchscript_ops::schema::Schema;
 
+use crate::class::ClassType;
 use crate::syntax::{SourceFile, Span, UnaryOp};
 use crate::types::Type;
 use crate::value::Value;
@@ -152,13 +153,38 @@ pub enum CallTarget {
     /// An operator by name (`torch.add` → `aten::add`), overload picked per call.
     Op(Arc<OpSite>),
     /// `(obj).name(...)`: a method of an object, or the operator `aten::name` with `obj` first.
-    Method(Box<Expr>, Arc<str>, Option<Arc<OpSite>>),
+    Method(Box<Expr>, Arc<str>, Option<Arc<OpSite>>, MethodCache),
     /// A free function or class constructor by qualified name, resolved on first call.
     Global(Arc<str>),
     /// A Python builtin or TorchScript special form (see [`crate::builtins::BUILTINS`]).
     Builtin(&'static crate::builtins::BuiltinDef),
     /// Calling a value (a class or function value).
     Value(Box<Expr>),
+}
+
+/// The method a `(obj).name(...)` call site found for the first class it was called on, so
+/// that later calls on objects of that class skip the lookup by name (a hash of the name and
+/// a lock per call: about 3% of a small convnet, whose every layer is a method call). Both
+/// references are weak: a method calling itself would otherwise keep its own body alive.
+#[derive(Debug, Default)]
+pub struct MethodCache(std::sync::OnceLock<(Weak<ClassType>, Weak<Function>)>);
+
+impl MethodCache {
+    /// The method cached for `class`, if this site cached one for it.
+    pub fn get(&self, class: &Arc<ClassType>) -> Option<Arc<Function>> {
+        let (cached_class, method) = self.0.get()?;
+        if std::ptr::eq(cached_class.as_ptr(), Arc::as_ptr(class)) {
+            method.upgrade()
+        } else {
+            None
+        }
+    }
+
+    /// Remembers `method` for `class` when the site has nothing cached yet (a site called on
+    /// objects of several classes keeps the first; the others look theirs up by name).
+    pub fn remember(&self, class: &Arc<ClassType>, method: &Arc<Function>) {
+        let _ = self.0.set((Arc::downgrade(class), Arc::downgrade(method)));
+    }
 }
 
 /// The overloads of one operator name, how each runs, and a cache of the last one that

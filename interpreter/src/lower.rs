@@ -566,6 +566,7 @@ impl Lowerer<'_> {
                         Box::new(self.expr(value)?),
                         Arc::from(attr.name.as_str()),
                         site,
+                        crate::ir::MethodCache::default(),
                     )
                 }
                 _ => CallTarget::Value(Box::new(self.expr(func)?)),

@@ -311,3 +311,37 @@ def f(n: int) -> int:
 "#;
     assert_eq!(int(&call(src, "f", vec![Value::Int(4)]).unwrap()), 106);
 }
+
+#[test]
+fn one_call_site_runs_each_receivers_own_method() {
+    // `(o).value()` remembers the method it found for the first receiver's class; receivers of
+    // another class must still run their own, in any order, and a method that calls itself
+    // through the same kind of site must see its own class.
+    let src = r#"
+class Two:
+  def value(self: __torch__.Two) -> int:
+    return 2
+  def down(self: __torch__.Two, n: int) -> int:
+    if n <= 0:
+      return 0
+    return n + (self).down(n - 1, )
+class Ten:
+  def value(self: __torch__.Ten) -> int:
+    return 10
+def total(n: int) -> int:
+  two = __torch__.Two.__new__(__torch__.Two)
+  ten = __torch__.Ten.__new__(__torch__.Ten)
+  s = 0
+  for i in range(n):
+    o = two
+    if i % 3 == 1:
+      o = ten
+    s = s * 100 + (o).value()
+  return s + 1000000000 * (two).down(4, )
+"#;
+    // receivers two, ten, two, two, ten: 2, 10, 2, 2, 10 as base-100 digits; down(4) = 10
+    assert_eq!(
+        int(&call(src, "total", vec![Value::Int(5)]).unwrap()),
+        10_000_000_000 + 2_10_02_02_10
+    );
+}
