@@ -311,12 +311,7 @@ mod dot {
         while d < k {
             // whole registers, then the last `k - d < 32` elements by masked loads (masked-off
             // lanes read as zero and never touch memory)
-            let left = k - d;
-            let mask: __mmask32 = if left >= LANES {
-                !0
-            } else {
-                (1u32 << left) - 1
-            };
+            let mask = crate::ops::nn::simd::avx512::tail_mask32(k - d);
             for r in 0..MR {
                 // SAFETY: the unmasked lanes are elements `d..min(d + 32, k)`, inside the row.
                 av[r] = unsafe { _mm512_maskz_loadu_epi16(mask, a[r].add(d).cast()) };

@@ -101,7 +101,7 @@ pub(crate) fn one_row_sums(
 )]
 mod kernel {
     use super::{ONE_ROW_COLUMNS, TILE};
-    use crate::ops::nn::simd::avx512::reduce16;
+    use crate::ops::nn::simd::avx512::{reduce16, tail_mask16};
     use std::arch::x86_64::*;
 
     /// Float32 lanes of one register.
@@ -124,12 +124,7 @@ mod kernel {
         let mut acc = [_mm512_setzero_ps(); TILE * TILE];
         let mut at = 0;
         while at < k {
-            let left = k - at;
-            let mask: __mmask16 = if left >= LANES {
-                !0
-            } else {
-                (1u16 << left) - 1
-            };
+            let mask = tail_mask16(k - at);
             let mut w = [_mm512_setzero_ps(); TILE];
             for c in 0..TILE {
                 // SAFETY: the unmasked lanes are elements `at..min(at + 16, k)` of the column;
@@ -192,12 +187,7 @@ mod kernel {
         }
         let mut h = 0;
         while at < k {
-            let left = k - at;
-            let mask: __mmask16 = if left >= LANES {
-                !0
-            } else {
-                (1u16 << left) - 1
-            };
+            let mask = tail_mask16(k - at);
             // SAFETY: the unmasked lanes are elements `at..min(at + 16, k)`; masked-off lanes
             // are not read.
             let x = unsafe { _mm512_maskz_loadu_ps(mask, row.add(at)) };

@@ -109,6 +109,28 @@ pub fn as_f32<F: crate::dtype::Element>(xs: &[F]) -> Option<&[f32]> {
 pub(crate) mod avx512 {
     use std::arch::x86_64::*;
 
+    /// The mask of the first `min(left, 16)` lanes of a 16-lane register: the last, partial
+    /// block of a row of `left` remaining elements is loaded with it (masked-off lanes read as
+    /// zero and never touch memory).
+    #[inline]
+    pub(crate) fn tail_mask16(left: usize) -> __mmask16 {
+        if left >= 16 {
+            !0
+        } else {
+            (1u16 << left) - 1
+        }
+    }
+
+    /// [`tail_mask16`] for 32 lanes (16-bit elements in a 512-bit register).
+    #[inline]
+    pub(crate) fn tail_mask32(left: usize) -> __mmask32 {
+        if left >= 32 {
+            !0
+        } else {
+            (1u32 << left) - 1
+        }
+    }
+
     /// The lane sums of 16 vectors, lane `t` of the result `sum(v[t])`, by a transposing tree
     /// of adds.
     #[inline]
