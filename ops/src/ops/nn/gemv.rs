@@ -117,18 +117,30 @@ pub fn product<Fp: Real>(
         else {
             continue; // unreachable: the caller checked the bounds
         };
-        let column_sums = sums.iter().filter_map(|column| column.get(i));
-        if accumulate {
-            for (d, &sum) in row.iter_mut().zip(column_sums) {
-                *d += scale * sum;
-            }
-        } else {
-            for (d, &sum) in row.iter_mut().zip(column_sums) {
-                *d = scale * sum;
-            }
-        }
+        write_row(row, &sums, i, accumulate, scale);
     }
     Ok(())
+}
+
+/// `row[j] = (accumulate ? row[j] : 0) + scale * sums[j][r]`: row `r` of the destination from
+/// the per-column sums (one bounds check per row, not per element).
+fn write_row<Fp: Real>(
+    row: &mut [Fp],
+    sums: &[[Fp; MAX_ROWS]],
+    r: usize,
+    accumulate: bool,
+    scale: Fp,
+) {
+    let column_sums = sums.iter().filter_map(|column| column.get(r));
+    if accumulate {
+        for (d, &sum) in row.iter_mut().zip(column_sums) {
+            *d += scale * sum;
+        }
+    } else {
+        for (d, &sum) in row.iter_mut().zip(column_sums) {
+            *d = scale * sum;
+        }
+    }
 }
 
 /// `block[j][i] = dot(rows[i], column first + j of rhs)` for up to [`MAX_ROWS`] rows.
@@ -243,16 +255,7 @@ fn product_blocked<Fp: Real>(
                         else {
                             continue; // unreachable: the caller checked the bounds
                         };
-                        let column_sums = block.iter().filter_map(|column| column.get(r));
-                        if accumulate {
-                            for (d, &sum) in row.iter_mut().zip(column_sums) {
-                                *d += scale * sum;
-                            }
-                        } else {
-                            for (d, &sum) in row.iter_mut().zip(column_sums) {
-                                *d = scale * sum;
-                            }
-                        }
+                        write_row(row, block, r, accumulate, scale);
                     }
                 }
                 first = first.saturating_add(columns);
