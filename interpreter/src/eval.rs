@@ -680,19 +680,17 @@ impl<'p> Interpreter<'p> {
         }
         match &call.target {
             CallTarget::Op(site) => crate::bind::call_op(self, site, args, kwargs, call.span),
-            CallTarget::Method(_, name, site, cache) => {
-                let receiver = receiver.unwrap_or_default();
-                if let Value::Object(o) = &receiver {
-                    if let Some(method) = cache.get(&o.class) {
-                        return self.call_bound_method(o, &method, args, kwargs);
-                    }
-                    if let Some(method) = self.program.method(&o.class, name)? {
-                        cache.remember(&o.class, &method);
-                        return self.call_bound_method(o, &method, args, kwargs);
-                    }
-                }
-                self.call_method_value(receiver, name, site.as_deref(), args, kwargs, call.span)
-            }
+            CallTarget::Method(_, name, site, cache) => self.call_method_value(
+                receiver.unwrap_or_default(),
+                name,
+                MethodSite {
+                    op: site.as_deref(),
+                    cache: Some(cache),
+                },
+                args,
+                kwargs,
+                call.span,
+            ),
             CallTarget::Global(name) => self.call_global(name, args, kwargs),
             CallTarget::Value(_) => {
                 let callee = receiver.unwrap_or_default();
@@ -753,15 +751,22 @@ impl<'p> Interpreter<'p> {
         &mut self,
         receiver: Value,
         name: &str,
-        site: Option<&crate::ir::OpSite>,
+        site: MethodSite<'_>,
         args: Vec<Value>,
         kwargs: Vec<(Arc<str>, Value)>,
         at: Span,
     ) -> Result<Value> {
         match &receiver {
             Value::Object(o) => {
+                // The method this call site found for the class before, if it did.
+                if let Some(method) = site.cache.and_then(|c| c.get(&o.class)) {
+                    return self.call_bound_method(o, &method, args, kwargs);
+                }
                 // One lookup: the lowered method, when the class defines one of that name.
                 if let Some(method) = self.program.method(&o.class, name)? {
+                    if let Some(cache) = site.cache {
+                        cache.remember(&o.class, &method);
+                    }
                     return self.call_bound_method(o, &method, args, kwargs);
                 }
                 // A callable attribute (e.g. a submodule typed by an interface).
@@ -775,7 +780,7 @@ impl<'p> Interpreter<'p> {
                 }
             }
             Value::Future(inner) if name == "wait" => Ok((**inner).clone()),
-            Value::Tensor(t) if name == "tolist" && site.is_none() => crate::builtins::tolist(t),
+            Value::Tensor(t) if name == "tolist" && site.op.is_none() => crate::builtins::tolist(t),
             Value::Class(c) => {
                 let v = c
                     .constant(name)?
@@ -787,7 +792,7 @@ impl<'p> Interpreter<'p> {
                 self.call_value(v, args, kwargs)
             }
             _ => {
-                let Some(site) = site else {
+                let Some(site) = site.op else {
                     return Err(ErrorKind::Attribute {
                         class: receiver.type_name(),
                         name: name.to_string(),
@@ -879,6 +884,14 @@ impl<'p> Interpreter<'p> {
 }
 
 /// Python truthiness as TorchScript allows it in conditions.
+/// What a `(value).name(...)` call site knows besides the name: the operator `aten::name`
+/// (for receivers that are not objects) and the method it found before.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MethodSite<'a> {
+    pub op: Option<&'a crate::ir::OpSite>,
+    pub cache: Option<&'a crate::ir::MethodCache>,
+}
+
 pub fn truthy(v: &Value) -> Result<bool> {
     Ok(match v {
         Value::Bool(b) => *b,
