@@ -112,3 +112,53 @@ fn activations_split_across_threads_match_one_thread() {
     let xs = x.to_vec::<f32>().unwrap();
     assert!(one.iter().zip(&xs).all(|(&y, &v)| y == v.max(0.0)));
 }
+
+#[test]
+fn batch_norm_in_eval_split_across_threads_matches_the_reference() {
+    let reg = Registry::with_all_ops();
+    let mut seed = 11;
+    // several planes per piece (200 x 200), many planes per piece with a partial last piece
+    // (10 x 10), and one piece of a few planes
+    for shape in [[2usize, 3, 200, 200], [1, 700, 10, 10], [1, 5, 7, 3]] {
+        let c = shape[1];
+        let inner = shape[2] * shape[3];
+        let numel: usize = shape.iter().product();
+        let xs = rand_vec(numel, &mut seed);
+        let w = rand_vec(c, &mut seed);
+        let b = rand_vec(c, &mut seed);
+        let mean = rand_vec(c, &mut seed);
+        let var: Vec<f32> = rand_vec(c, &mut seed)
+            .iter()
+            .map(|v| v.abs() + 0.5)
+            .collect();
+        let t = |v: &[f32], s: &[usize]| Arg::Tensor(Tensor::from_vec(v.to_vec(), s).unwrap());
+        let args = vec![
+            t(&xs, &shape),
+            t(&w, &[c]),
+            t(&b, &[c]),
+            t(&mean, &[c]),
+            t(&var, &[c]),
+            Arg::Bool(false),
+            Arg::Float(0.1),
+            Arg::Float(1e-5),
+            Arg::Bool(true),
+        ];
+        let call = || {
+            reg.call("aten::batch_norm", &args)
+                .unwrap()
+                .into_tensor()
+                .unwrap()
+        };
+        let one = on_threads(1, call);
+        assert_eq!(one, on_threads(2, call), "{shape:?}");
+        for (i, (&got, &x)) in one.iter().zip(&xs).enumerate() {
+            let ch = i / inner % c;
+            let scale = w[ch] as f64 / (var[ch] as f64 + 1e-5).sqrt();
+            let want = x as f64 * scale + (b[ch] as f64 - mean[ch] as f64 * scale);
+            assert!(
+                (got as f64 - want).abs() <= 1e-5 * (1.0 + want.abs()),
+                "{shape:?} [{i}]: {got} vs {want}"
+            );
+        }
+    }
+}

@@ -141,6 +141,32 @@ fn normalize_row_generic<Fp: Real>(
     }
 }
 
+/// Elements of one parallel piece of a per-channel affine: smaller outputs are written by one
+/// thread. Split a plane per piece, mobilenet_v3_small's 34 batch norms (planes of 49 to 12544
+/// elements) took 0.64-0.73 ms at 2 threads against 0.38-0.52 at 1 (`bench --profile-ops`).
+const AFFINE_PIECE_ELEMENTS: usize = 1 << 16;
+
+/// `dst = src * scale + shift` (a multiply, then an add, as PyTorch's batch norm transform).
+fn scale_shift<Fp: Real>(src: &[Fp], scale: Fp, shift: Fp, dst: &mut [Fp]) {
+    use crate::ops::nn::simd::{as_f32, as_f32_mut};
+    if let (Some(src32), Some(dst32)) = (as_f32(src), as_f32_mut(dst)) {
+        let (scale32, shift32) = (scale.to_f64() as f32, shift.to_f64() as f32);
+        return scale_shift_f32(src32, scale32, shift32, dst32);
+    }
+    scale_shift_generic(src, scale, shift, dst)
+}
+
+crate::ops::nn::simd::wide_dispatch!(
+    fn scale_shift_f32(src: &[f32], scale: f32, shift: f32, dst: &mut [f32]) => scale_shift_generic::<f32>
+);
+
+#[inline(always)]
+fn scale_shift_generic<Fp: Real>(src: &[Fp], scale: Fp, shift: Fp, dst: &mut [Fp]) {
+    for (o, &v) in dst.iter_mut().zip(src) {
+        *o = v * scale + shift;
+    }
+}
+
 /// The result of a batch norm call: output, and the batch mean and inverse std in training.
 #[derive(Debug)]
 pub struct BatchNormOutput {
@@ -202,12 +228,16 @@ pub fn batch_norm(
             let mut out = crate::alloc::try_for_overwrite(op, xs.len())?;
             if inner > 0 {
                 let missing = || OpError::invalid(op, "internal error: a channel without statistics");
-                for_each_chunk(&mut out, inner, |plane, dst| {
-                    let ch = plane.checked_rem(c).ok_or_else(missing)?;
-                    let s = scale.get(ch).copied().ok_or_else(missing)?;
-                    let t = shift.get(ch).copied().ok_or_else(missing)?;
-                    for (o, &v) in dst.iter_mut().zip(row_of(op, xs, plane, inner)?) {
-                        *o = v * s + t;
+                // whole planes per piece, enough of them that a piece is worth a thread
+                let planes_per_piece = AFFINE_PIECE_ELEMENTS.div_ceil(inner).max(1);
+                for_each_chunk(&mut out, inner.saturating_mul(planes_per_piece), |piece, dst| {
+                    let first = piece.saturating_mul(planes_per_piece);
+                    for (i, dst) in dst.chunks_mut(inner).enumerate() {
+                        let plane = first.saturating_add(i);
+                        let ch = plane.checked_rem(c).ok_or_else(missing)?;
+                        let s = scale.get(ch).copied().ok_or_else(missing)?;
+                        let t = shift.get(ch).copied().ok_or_else(missing)?;
+                        scale_shift(row_of(op, xs, plane, inner)?, s, t, dst);
                     }
                     Ok(())
                 })?;
