@@ -30,6 +30,8 @@ struct Pooled {
     element: TypeId,
     /// Capacity in elements.
     capacity: usize,
+    /// The initialized elements it holds (its length): what [`take_stale`] need not fill.
+    stale: usize,
     bytes: usize,
     buffer: Box<dyn Any + Send>,
 }
@@ -77,19 +79,21 @@ pub fn take<T: 'static>(n: usize) -> Option<Vec<T>> {
     if n.saturating_mul(std::mem::size_of::<T>()) < MIN_POOLED_BYTES {
         return None;
     }
-    let mut buffer = take_stale::<T>(n)?;
+    let pooled = POOL.lock().take(TypeId::of::<T>(), n)?;
+    let mut buffer = pooled.buffer.downcast::<Vec<T>>().ok().map(|v| *v)?;
     buffer.clear();
     Some(buffer)
 }
 
 /// Like [`take`], but the vector keeps the elements its last tensor left in it (its length is
-/// whatever it was, possibly more or less than `n`): for outputs every element of which the
-/// caller writes (`crate::alloc::try_for_overwrite`).
+/// whatever it was, possibly more or less than `n`; the buffer is chosen to leave the fewest to
+/// fill, see `Pool::take_stale`): for outputs every element of which the caller writes
+/// (`crate::alloc::try_for_overwrite`).
 pub fn take_stale<T: 'static>(n: usize) -> Option<Vec<T>> {
     if n.saturating_mul(std::mem::size_of::<T>()) < MIN_POOLED_BYTES {
         return None;
     }
-    let pooled = POOL.lock().take(TypeId::of::<T>(), n)?;
+    let pooled = POOL.lock().take_stale(TypeId::of::<T>(), n)?;
     // Not shrunk when much larger: giving the tail back chops the pool's large buffers into
     // small ones, and large requests then miss (fresh pages again: measured).
     pooled.buffer.downcast::<Vec<T>>().ok().map(|v| *v)
@@ -113,6 +117,7 @@ pub fn give<T: Send + 'static>(mut buffer: Vec<T>) {
     let pooled = Pooled {
         element: TypeId::of::<T>(),
         capacity,
+        stale: buffer.len(),
         bytes,
         buffer: Box::new(buffer),
     };
@@ -132,6 +137,25 @@ impl Pool {
             .enumerate()
             .filter(|(_, p)| p.element == element && p.capacity >= n)
             .min_by_key(|(_, p)| p.capacity)
+            .map(|(i, _)| i)?;
+        self.remove(best)
+    }
+
+    /// Like [`Pool::take`], for a caller that keeps a buffer's stale elements: among the
+    /// buffers of `element` that hold `n` elements and are at most twice the smallest such
+    /// (or `2n`), the one that leaves the fewest of the `n` to fill, then the smallest. A model
+    /// call's outputs come in the same sizes each call, so after the first call most requests
+    /// find a buffer that an output of their size left full, and skip the fill.
+    fn take_stale(&mut self, element: TypeId, n: usize) -> Option<Pooled> {
+        let fits = |p: &&Pooled| p.element == element && p.capacity >= n;
+        let smallest = self.buffers.iter().filter(fits).map(|p| p.capacity).min()?;
+        let largest = smallest.max(n.saturating_mul(2));
+        let best = self
+            .buffers
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| fits(p) && p.capacity <= largest)
+            .min_by_key(|(_, p)| (n.saturating_sub(p.stale), p.capacity))
             .map(|(i, _)| i)?;
         self.remove(best)
     }
@@ -176,9 +200,14 @@ mod tests {
     use super::*;
 
     fn pooled(element: TypeId, capacity: usize, bytes: usize) -> Pooled {
+        stale_pooled(element, capacity, 0, bytes)
+    }
+
+    fn stale_pooled(element: TypeId, capacity: usize, stale: usize, bytes: usize) -> Pooled {
         Pooled {
             element,
             capacity,
+            stale,
             bytes,
             buffer: Box::new(()),
         }
@@ -201,6 +230,26 @@ mod tests {
         assert_eq!(pool.take(f32_id, 120).map(|p| p.capacity), Some(150));
         assert_eq!(pool.take(f32_id, 40).map(|p| p.capacity), Some(100));
         assert_eq!(pool.bytes, 300 * 4);
+    }
+
+    #[test]
+    fn a_stale_taker_prefers_a_buffer_it_need_not_fill_within_twice_the_size() {
+        let f32_id = TypeId::of::<f32>();
+        let mut pool = Pool::default();
+        for (capacity, stale) in [(100, 10), (150, 150), (190, 120), (400, 400)] {
+            assert!(pool
+                .keep(stale_pooled(f32_id, capacity, stale, capacity * 4), 1 << 20)
+                .is_empty());
+        }
+        // 150 is full, within twice the request; 400 is full too but too large
+        assert_eq!(pool.take_stale(f32_id, 100).map(|p| p.capacity), Some(150));
+        // for 130 only 190 is in range (400 is over twice 190 and 130): it leaves 10 to fill
+        assert_eq!(pool.take_stale(f32_id, 130).map(|p| p.capacity), Some(190));
+        // only the full 400 holds 300
+        assert_eq!(pool.take_stale(f32_id, 300).map(|p| p.capacity), Some(400));
+        // the plain taker keeps to the smallest fit
+        assert_eq!(pool.take(f32_id, 50).map(|p| p.capacity), Some(100));
+        assert!(pool.buffers.is_empty());
     }
 
     #[test]
