@@ -105,6 +105,35 @@ pub fn matmul_into<T: Real>(
         }
         return Ok(());
     }
+    if T::DTYPE == crate::dtype::DType::F32
+        && super::row_broadcast::applies(m, n, k, lhs.cs, rhs.rs)
+    {
+        use crate::ops::nn::simd::{as_f32, as_f32_mut};
+        if let (Some(x), Some(w), Some(dst32)) =
+            (as_f32(lhs.data), as_f32(rhs.data), as_f32_mut(dst))
+        {
+            use super::row_broadcast::{product, Out, Rows};
+            let x = Rows {
+                data: x,
+                offset: lhs.offset,
+                rs: lhs.rs,
+            };
+            let w = Rows {
+                data: w,
+                offset: rhs.offset,
+                rs: rhs.cs,
+            };
+            let out = Out {
+                dst: dst32,
+                offset: dst_offset,
+                rs: dst_rs,
+                accumulate,
+                scale: scale.to_f64() as f32,
+            };
+            let split = !matches!(parallelism, gemm::Parallelism::None);
+            return product(op, (m, n, k), x, w, out, split);
+        }
+    }
     if super::gemv::applies::<T>(m, k, lhs.cs, rhs.rs) {
         let split = !matches!(parallelism, gemm::Parallelism::None);
         return super::gemv::product(

@@ -8,6 +8,7 @@
 //! (a traced 768 -> 3072 -> 768 FFN at 8 rows: 6.9 -> 1.9 ms, libtorch 3.5 ms) and leaves no
 //! per-thread scratch behind.
 //!
+//! (With AVX-512, float32 products of 17 to 64 rows take `row_broadcast`'s tiles instead.)
 //! With AVX-512, float32 products of up to 128 rows at depths from 1024 (a transformer's second
 //! FFN product over 32 to 128 tokens) take the same tiles in groups of 16 rows over cache-sized
 //! blocks of the weight ([`product_blocked`]): there gemm's packing of `W^T` from loads 4 KB

@@ -28,6 +28,7 @@ pub mod panel;
 pub mod pool;
 pub mod recurrent;
 pub mod resize;
+mod row_broadcast;
 pub mod shuffle;
 pub mod simd;
 pub mod softmax;
