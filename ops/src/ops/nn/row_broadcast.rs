@@ -69,6 +69,25 @@ pub struct Out<'a> {
     pub scale: f32,
 }
 
+impl Out<'_> {
+    /// Writes `src` as row `i` of the destination from column `column` on (with the scale and
+    /// the accumulation); `None` if it lies outside `dst`.
+    fn store(&mut self, i: usize, column: usize, src: &[f32]) -> Option<()> {
+        let at = self
+            .offset
+            .checked_add(i.checked_mul(self.rs)?)?
+            .checked_add(column)?;
+        let row = self.dst.get_mut(at..at.checked_add(src.len())?)?;
+        let scale = self.scale;
+        match (self.accumulate, scale == 1.0) {
+            (false, true) => row.copy_from_slice(src),
+            (false, false) => row.iter_mut().zip(src).for_each(|(o, &v)| *o = scale * v),
+            (true, _) => row.iter_mut().zip(src).for_each(|(o, &v)| *o += scale * v),
+        }
+        Some(())
+    }
+}
+
 /// `out = x[m, k] @ w[n, k]^T` as described in the module docs (`x` and `w` as row sets, `w`'s
 /// rows being the weight's). `split`: whether strips of weight rows may run on the current
 /// executor's threads. The caller has checked [`applies`]; a row outside its slice is an error.
@@ -117,14 +136,8 @@ pub fn product(
         1
     };
     if tasks <= 1 {
-        let mut target = Target {
-            dst: out.dst,
-            offset: out.offset,
-            rs: out.rs,
-            accumulate: out.accumulate,
-            scale: out.scale,
-        };
-        return strip_sums(&w_rows, (&packed, panel_len), (m, k), &mut target).ok_or_else(outside);
+        let mut out = out;
+        return strip_sums(&w_rows, (&packed, panel_len), (m, k), &mut out).ok_or_else(outside);
     }
     let task_columns = strips.div_ceil(tasks).max(1).saturating_mul(TILE_COLUMNS);
     // task t's sums: `[m, its columns]` row-major (`task_columns` wide, the last narrower),
@@ -136,7 +149,7 @@ pub fn product(
         let strip_rows = w_rows
             .get(first..first.saturating_add(width))
             .ok_or_else(outside)?;
-        let mut target = Target {
+        let mut target = Out {
             dst: part,
             offset: 0,
             rs: width,
@@ -146,16 +159,6 @@ pub fn product(
         strip_sums(strip_rows, (&packed, panel_len), (m, k), &mut target).ok_or_else(outside)
     })?;
     write_out(&sums, (m, n), task_columns, out).ok_or_else(outside)
-}
-
-/// Where a strip's sums go: `dst[offset + i * rs + j] = (accumulate ? it : 0) + scale * sum`
-/// for row `i` and column `j` of the strip.
-struct Target<'a> {
-    dst: &'a mut [f32],
-    offset: usize,
-    rs: usize,
-    accumulate: bool,
-    scale: f32,
 }
 
 /// `panel[kk * 32 + r] = rows[r][kk]`: up to 32 rows of `x` as a `[k, 32]` panel, zero past
@@ -174,12 +177,12 @@ fn pack_panel(rows: &[&[f32]], panel: &mut [f32]) {
 }
 
 /// The sums of the weight rows `strip_rows` against every packed panel (the first `m` rows
-/// of them), written to `target`; `None` if a row lies outside it.
+/// of them), stored into `target`; `None` if a row lies outside it.
 fn strip_sums(
     strip_rows: &[&[f32]],
     (packed, panel_len): (&[f32], usize),
     (m, k): (usize, usize),
-    target: &mut Target<'_>,
+    target: &mut Out<'_>,
 ) -> Option<()> {
     for (tile, tile_rows) in strip_rows.chunks(TILE_COLUMNS).enumerate() {
         let &first_row = tile_rows.first()?;
@@ -192,23 +195,8 @@ fn strip_sums(
             let row0 = p.checked_mul(PANEL_ROWS)?;
             let valid = m.checked_sub(row0)?.min(PANEL_ROWS);
             for (r, sums) in tile_sums.iter().take(valid).enumerate() {
-                let at = target
-                    .offset
-                    .checked_add(row0.checked_add(r)?.checked_mul(target.rs)?)?
-                    .checked_add(column0)?;
-                let dst = target.dst.get_mut(at..at.checked_add(tile_rows.len())?)?;
-                let sums = sums.get(..dst.len())?;
-                match (target.accumulate, target.scale == 1.0) {
-                    (false, true) => dst.copy_from_slice(sums),
-                    (false, false) => dst
-                        .iter_mut()
-                        .zip(sums)
-                        .for_each(|(o, &v)| *o = target.scale * v),
-                    (true, _) => dst
-                        .iter_mut()
-                        .zip(sums)
-                        .for_each(|(o, &v)| *o += target.scale * v),
-                }
+                let sums = sums.get(..tile_rows.len())?;
+                target.store(row0.checked_add(r)?, column0, sums)?;
             }
         }
     }
@@ -243,15 +231,8 @@ fn write_out(
     sums: &[f32],
     (m, n): (usize, usize),
     task_columns: usize,
-    out: Out<'_>,
+    mut out: Out<'_>,
 ) -> Option<()> {
-    let Out {
-        dst,
-        offset,
-        rs,
-        accumulate,
-        scale,
-    } = out;
     for (t, part) in sums.chunks(m.checked_mul(task_columns)?.max(1)).enumerate() {
         let first = t.checked_mul(task_columns)?;
         let width = part.len().checked_div(m)?;
@@ -259,13 +240,7 @@ fn write_out(
             return None;
         }
         for (i, src) in part.chunks_exact(width.max(1)).enumerate() {
-            let at = offset.checked_add(i.checked_mul(rs)?)?.checked_add(first)?;
-            let row = dst.get_mut(at..at.checked_add(width)?)?;
-            match (accumulate, scale == 1.0) {
-                (false, true) => row.copy_from_slice(src),
-                (false, false) => row.iter_mut().zip(src).for_each(|(o, &v)| *o = scale * v),
-                (true, _) => row.iter_mut().zip(src).for_each(|(o, &v)| *o += scale * v),
-            }
+            out.store(i, first, src)?;
         }
     }
     Some(())
